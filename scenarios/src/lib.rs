@@ -1,0 +1,1 @@
+//! The scenario catalogue (see ARCHITECTURE.md); filled in by the exploration work.

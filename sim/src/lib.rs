@@ -1,0 +1,1 @@
+//! The simulated platform and scheduler drivers (see ARCHITECTURE.md); filled in by the exploration work.

@@ -1,0 +1,86 @@
+//! The sync runtime the store is generic over: mutex, condition variable,
+//! atomic flag and thread spawn.
+//!
+//! The store never names `std::sync` directly. Everything that can block or
+//! be reordered goes through a [`Runtime`], so one compiled store runs on
+//! real threads ([`StdRuntime`]), under shuttle (`shuttle` feature) and under
+//! loom (`loom` feature). The features only *add* runtimes: enabling them
+//! never changes what [`StdRuntime`] uses, so cargo's feature unification
+//! cannot turn std code into scheduler code.
+//!
+//! Timed waits take a plain [`Duration`] computed by the caller from its
+//! [`Clock`](crate::Clock). Neither shuttle nor loom models time (their
+//! timed waits never time out), so a runtime for simulation is free to decide
+//! *when* a timed wait returns; the caller always re-reads its clock to learn
+//! whether the deadline has passed.
+
+use std::io;
+use std::ops::DerefMut;
+use std::time::Duration;
+
+#[cfg(feature = "loom")]
+pub mod loom;
+#[cfg(feature = "shuttle")]
+pub mod shuttle;
+mod std_shaped;
+
+std_shaped::std_shaped_runtime!(
+    /// The production runtime: `std::sync` and OS threads.
+    StdRuntime,
+    std
+);
+
+/// The body of a spawned thread.
+pub type ThreadBody = Box<dyn FnOnce() + Send + 'static>;
+
+/// Synchronisation primitives and threads, as one swappable family.
+///
+/// Implementations must give the usual guarantees: `lock` excludes other
+/// holders, `wait` and `wait_timeout` release the lock while blocked and
+/// reacquire it before returning, and both may return spuriously.
+pub trait Runtime: Clone + Send + Sync + 'static {
+    /// A mutual-exclusion lock around a `T`.
+    type Mutex<T: Send + 'static>: Send + Sync;
+    /// Proof of holding a [`Runtime::Mutex`]; unlocks on drop.
+    type Guard<'a, T: Send + 'static>: DerefMut<Target = T>;
+    /// A condition variable used with [`Runtime::Mutex`].
+    type Condvar: Send + Sync;
+    /// A boolean readable without taking a lock.
+    type AtomicBool: Send + Sync;
+
+    /// Creates a mutex holding `value`.
+    fn mutex<T: Send + 'static>(&self, value: T) -> Self::Mutex<T>;
+    /// Blocks until the mutex is held. A poisoned lock is taken over: the
+    /// store keeps its state consistent at every unlock, panic or not.
+    fn lock<'a, T: Send + 'static>(&self, mutex: &'a Self::Mutex<T>) -> Self::Guard<'a, T>;
+    /// Creates a condition variable.
+    fn condvar(&self) -> Self::Condvar;
+    /// Releases `guard`, blocks until notified (or spuriously woken), relocks.
+    fn wait<'a, T: Send + 'static>(
+        &self,
+        condvar: &Self::Condvar,
+        guard: Self::Guard<'a, T>,
+    ) -> Self::Guard<'a, T>
+    where
+        T: 'a;
+    /// Like [`Runtime::wait`], but may also return once `timeout` has passed.
+    /// Callers re-read their clock rather than trust the return.
+    fn wait_timeout<'a, T: Send + 'static>(
+        &self,
+        condvar: &Self::Condvar,
+        guard: Self::Guard<'a, T>,
+        timeout: Duration,
+    ) -> Self::Guard<'a, T>
+    where
+        T: 'a;
+    /// Wakes every thread waiting on `condvar`.
+    fn notify_all(&self, condvar: &Self::Condvar);
+    /// Creates an atomic flag.
+    fn atomic_bool(&self, value: bool) -> Self::AtomicBool;
+    /// Reads the flag with acquire ordering.
+    fn load(&self, flag: &Self::AtomicBool) -> bool;
+    /// Sets the flag with release ordering.
+    fn store(&self, flag: &Self::AtomicBool, value: bool);
+    /// Starts a detached, named thread. The name shows in deadlock reports.
+    fn spawn(&self, name: String, body: ThreadBody) -> io::Result<()>;
+}

@@ -1,0 +1,78 @@
+//! One implementation of [`Runtime`](super::Runtime) for every crate whose
+//! `sync` and `thread` modules mirror std's (std itself, shuttle, loom), so
+//! the three runtimes cannot drift apart.
+
+/// Declares `$name`, a [`Runtime`](crate::runtime::Runtime) over
+/// `$krate::sync` and `$krate::thread`.
+macro_rules! std_shaped_runtime {
+    ($(#[$doc:meta])* $name:ident, $krate:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default)]
+        pub struct $name;
+
+        impl $crate::runtime::Runtime for $name {
+            type Mutex<T: Send + 'static> = $krate::sync::Mutex<T>;
+            type Guard<'a, T: Send + 'static> = $krate::sync::MutexGuard<'a, T>;
+            type Condvar = $krate::sync::Condvar;
+            type AtomicBool = $krate::sync::atomic::AtomicBool;
+
+            fn mutex<T: Send + 'static>(&self, value: T) -> $krate::sync::Mutex<T> {
+                $krate::sync::Mutex::new(value)
+            }
+
+            fn lock<'a, T: Send + 'static>(&self, mutex: &'a $krate::sync::Mutex<T>) -> $krate::sync::MutexGuard<'a, T> {
+                mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+            }
+
+            fn condvar(&self) -> $krate::sync::Condvar {
+                $krate::sync::Condvar::new()
+            }
+
+            fn wait<'a, T: Send + 'static>(
+                &self,
+                condvar: &$krate::sync::Condvar,
+                guard: $krate::sync::MutexGuard<'a, T>,
+            ) -> $krate::sync::MutexGuard<'a, T>
+    where
+        T: 'a {
+                condvar.wait(guard).unwrap_or_else(std::sync::PoisonError::into_inner)
+            }
+
+            fn wait_timeout<'a, T: Send + 'static>(
+                &self,
+                condvar: &$krate::sync::Condvar,
+                guard: $krate::sync::MutexGuard<'a, T>,
+                timeout: std::time::Duration,
+            ) -> $krate::sync::MutexGuard<'a, T>
+    where
+        T: 'a {
+                condvar
+                    .wait_timeout(guard, timeout)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .0
+            }
+
+            fn notify_all(&self, condvar: &$krate::sync::Condvar) {
+                condvar.notify_all();
+            }
+
+            fn atomic_bool(&self, value: bool) -> $krate::sync::atomic::AtomicBool {
+                $krate::sync::atomic::AtomicBool::new(value)
+            }
+
+            fn load(&self, flag: &$krate::sync::atomic::AtomicBool) -> bool {
+                flag.load(std::sync::atomic::Ordering::Acquire)
+            }
+
+            fn store(&self, flag: &$krate::sync::atomic::AtomicBool, value: bool) {
+                flag.store(value, std::sync::atomic::Ordering::Release);
+            }
+
+            fn spawn(&self, name: String, body: $crate::runtime::ThreadBody) -> std::io::Result<()> {
+                $krate::thread::Builder::new().name(name).spawn(body).map(drop)
+            }
+        }
+    };
+}
+
+pub(crate) use std_shaped_runtime;
