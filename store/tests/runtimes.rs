@@ -1,1 +1,95 @@
+//! One read/close race, written once against `Runtime`, run on all three
+//! runtimes of the same compiled store: shuttle (random schedules), loom
+//! (every schedule up to two preemptions) and real threads.
+//!
+//! Two readers read the whole object while the main thread closes. Every
+//! read must return the exact bytes or `Closed`; close must succeed; no
+//! schedule may deadlock (shuttle and loom report a deadlock as a failure).
 
+mod support;
+
+use std::io::Cursor;
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+
+use store::runtime::loom::LoomRuntime;
+use store::runtime::shuttle::ShuttleRuntime;
+use store::{
+    MemoryFiles, Platform, Runtime, SeekableTransport, StdRuntime, StoreError, StoreOptions,
+    SystemClock, TempFileStore,
+};
+
+const OBJECT: &[u8] = b"0123456789abcdefghij";
+const READERS: usize = 2;
+
+/// Readers report here; the main thread waits for all of them through the
+/// runtime under test, so the race itself never touches std primitives.
+struct Outcomes<R: Runtime> {
+    results: R::Mutex<Vec<Result<Vec<u8>, StoreError>>>,
+    all_in: R::Condvar,
+}
+
+fn read_close_race<R: Runtime>(runtime: R) {
+    let options = StoreOptions {
+        // Several chunks, so readers can wait mid-download.
+        chunk_size_bytes: NonZeroUsize::new(8).expect("non-zero"),
+        ..StoreOptions::default()
+    };
+    let platform = Platform {
+        runtime: runtime.clone(),
+        clock: SystemClock::new(),
+        files: MemoryFiles,
+    };
+    let transport = SeekableTransport::new(Cursor::new(OBJECT.to_vec()));
+    let store = Arc::new(TempFileStore::open(transport, platform, options).expect("open"));
+    let outcomes = Arc::new(Outcomes::<R> {
+        results: runtime.mutex(Vec::new()),
+        all_in: runtime.condvar(),
+    });
+    for reader in 0..READERS {
+        let (store, outcomes, runtime_in_reader) =
+            (Arc::clone(&store), Arc::clone(&outcomes), runtime.clone());
+        let body = move || {
+            let mut buf = vec![0; OBJECT.len()];
+            let result = store.read_at(&mut buf, 0).map(|read| buf[..read].to_vec());
+            runtime_in_reader.lock(&outcomes.results).push(result);
+            runtime_in_reader.notify_all(&outcomes.all_in);
+        };
+        runtime
+            .spawn(format!("reader-{reader}"), Box::new(body))
+            .expect("spawn reader");
+    }
+    store.close().expect("close");
+    let mut results = runtime.lock(&outcomes.results);
+    while results.len() < READERS {
+        results = runtime.wait(&outcomes.all_in, results);
+    }
+    for result in results.iter() {
+        match result {
+            Ok(bytes) => assert_eq!(bytes, OBJECT, "a reader saw wrong bytes"),
+            Err(StoreError::Closed) => {}
+            Err(other) => panic!("a reader failed with {other:?}, expected bytes or Closed"),
+        }
+    }
+}
+
+#[test]
+fn read_close_race_holds_under_shuttle_random_schedules() {
+    shuttle::check_random(|| read_close_race(ShuttleRuntime), 2_000);
+}
+
+#[test]
+fn read_close_race_holds_under_every_loom_schedule_with_two_preemptions() {
+    let mut model = loom::model::Builder::new();
+    model.preemption_bound = Some(2);
+    model.check(|| read_close_race(LoomRuntime));
+}
+
+#[test]
+fn read_close_race_holds_on_real_threads() {
+    support::within("200 read/close races on real threads", || {
+        for _ in 0..200 {
+            read_close_race(StdRuntime);
+        }
+    });
+}
