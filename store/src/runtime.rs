@@ -56,23 +56,19 @@ pub trait Runtime: Clone + Send + Sync + 'static {
     /// Creates a condition variable.
     fn condvar(&self) -> Self::Condvar;
     /// Releases `guard`, blocks until notified (or spuriously woken), relocks.
-    fn wait<'a, T: Send + 'static>(
-        &self,
-        condvar: &Self::Condvar,
-        guard: Self::Guard<'a, T>,
-    ) -> Self::Guard<'a, T>
+    fn wait<'a, T>(&self, condvar: &Self::Condvar, guard: Self::Guard<'a, T>) -> Self::Guard<'a, T>
     where
-        T: 'a;
+        T: Send + 'static + 'a;
     /// Like [`Runtime::wait`], but may also return once `timeout` has passed.
     /// Callers re-read their clock rather than trust the return.
-    fn wait_timeout<'a, T: Send + 'static>(
+    fn wait_timeout<'a, T>(
         &self,
         condvar: &Self::Condvar,
         guard: Self::Guard<'a, T>,
         timeout: Duration,
     ) -> Self::Guard<'a, T>
     where
-        T: 'a;
+        T: Send + 'static + 'a;
     /// Wakes every thread waiting on `condvar`.
     fn notify_all(&self, condvar: &Self::Condvar);
     /// Creates an atomic flag.

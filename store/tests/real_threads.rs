@@ -4,6 +4,7 @@
 
 mod support;
 
+use std::collections::BTreeSet;
 use std::io;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
@@ -19,6 +20,9 @@ use support::gated_transport::GatedTransport;
 use support::wait_signal::WaitSignalRuntime;
 use support::{entries_in, object_bytes, recv_within, within};
 use tempfile::TempDir;
+
+/// A store on real temp files in a test's directory, shared between threads.
+type TestStore<T, R> = Arc<TempFileStore<T, R, SystemClock, ObservedFiles>>;
 
 fn small_chunks() -> StoreOptions {
     StoreOptions {
@@ -37,7 +41,7 @@ fn observed_store<T: Transport>(
     transport: T,
     hooks: Hooks,
 ) -> (
-    Arc<TempFileStore<T, StdRuntime, SystemClock, ObservedFiles>>,
+    TestStore<T, StdRuntime>,
     TempDir,
     channel::Receiver<FileEvent>,
 ) {
@@ -56,7 +60,7 @@ fn observed_store<T: Transport>(
 fn wait_signal_store(
     transport: GatedTransport,
 ) -> (
-    Arc<TempFileStore<GatedTransport, WaitSignalRuntime, SystemClock, ObservedFiles>>,
+    TestStore<GatedTransport, WaitSignalRuntime>,
     channel::Receiver<String>,
     TempDir,
 ) {
@@ -72,12 +76,13 @@ fn wait_signal_store(
     (Arc::new(store), waits, dir)
 }
 
-/// Blocks until the thread called `name` is parked in a condition-variable wait.
-fn await_wait_by(waits: &channel::Receiver<String>, name: &str) {
-    loop {
-        if recv_within(waits, &format!("{name} entering the wait loop")) == name {
-            return;
-        }
+/// Blocks until every thread in `names` has parked in a condition-variable wait.
+fn await_waits_by(waits: &channel::Receiver<String>, names: &[String]) {
+    let mut not_yet_waiting: BTreeSet<&String> = names.iter().collect();
+    while !not_yet_waiting.is_empty() {
+        let what = format!("{not_yet_waiting:?} entering the wait loop");
+        let waiter = recv_within(waits, &what);
+        not_yet_waiting.remove(&waiter);
     }
 }
 
@@ -135,7 +140,7 @@ fn reader_waiting_on_a_stalled_download_leaves_with_closed_when_close_is_called(
             store.read_at(&mut [0; 100], 5_000)
         })
     };
-    await_wait_by(&waits, "stalled-reader");
+    await_waits_by(&waits, &["stalled-reader".to_owned()]);
     let closer = Arc::clone(&store);
     within("close with a reader in the wait loop", move || {
         closer.close()
@@ -161,9 +166,7 @@ fn close_with_several_readers_in_flight_returns_and_removes_the_file() {
             spawn_named(name, move || store.read_at(&mut [0; 1_000], 20_000))
         })
         .collect();
-    for name in &names {
-        await_wait_by(&waits, name);
-    }
+    await_waits_by(&waits, &names);
     let closer = Arc::clone(&store);
     within("close with four readers in flight", move || closer.close()).expect("close");
     for reader in readers {

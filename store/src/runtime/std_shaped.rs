@@ -28,24 +28,24 @@ macro_rules! std_shaped_runtime {
                 $krate::sync::Condvar::new()
             }
 
-            fn wait<'a, T: Send + 'static>(
+            fn wait<'a, T>(
                 &self,
                 condvar: &$krate::sync::Condvar,
                 guard: $krate::sync::MutexGuard<'a, T>,
             ) -> $krate::sync::MutexGuard<'a, T>
     where
-        T: 'a {
+        T: Send + 'static + 'a {
                 condvar.wait(guard).unwrap_or_else(std::sync::PoisonError::into_inner)
             }
 
-            fn wait_timeout<'a, T: Send + 'static>(
+            fn wait_timeout<'a, T>(
                 &self,
                 condvar: &$krate::sync::Condvar,
                 guard: $krate::sync::MutexGuard<'a, T>,
                 timeout: std::time::Duration,
             ) -> $krate::sync::MutexGuard<'a, T>
     where
-        T: 'a {
+        T: Send + 'static + 'a {
                 condvar
                     .wait_timeout(guard, timeout)
                     .unwrap_or_else(std::sync::PoisonError::into_inner)

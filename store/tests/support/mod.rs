@@ -5,6 +5,7 @@
 
 pub mod files;
 pub mod gated_transport;
+pub mod http_server;
 pub mod wait_signal;
 
 use std::time::Duration;

@@ -49,26 +49,22 @@ impl Runtime for WaitSignalRuntime {
         StdRuntime.condvar()
     }
 
-    fn wait<'a, T: Send + 'static>(
-        &self,
-        condvar: &Self::Condvar,
-        guard: Self::Guard<'a, T>,
-    ) -> Self::Guard<'a, T>
+    fn wait<'a, T>(&self, condvar: &Self::Condvar, guard: Self::Guard<'a, T>) -> Self::Guard<'a, T>
     where
-        T: 'a,
+        T: Send + 'static + 'a,
     {
         self.report_wait();
         StdRuntime.wait(condvar, guard)
     }
 
-    fn wait_timeout<'a, T: Send + 'static>(
+    fn wait_timeout<'a, T>(
         &self,
         condvar: &Self::Condvar,
         guard: Self::Guard<'a, T>,
         timeout: Duration,
     ) -> Self::Guard<'a, T>
     where
-        T: 'a,
+        T: Send + 'static + 'a,
     {
         self.report_wait();
         StdRuntime.wait_timeout(condvar, guard, timeout)

@@ -1,0 +1,189 @@
+//! A scripted HTTP/1.1 server on 127.0.0.1 that misbehaves on purpose:
+//! drops the connection mid-body, answers 404, or ignores `Range`. It serves
+//! a bounded number of connections and stops itself when dropped.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+/// How the server answers.
+#[derive(Clone, Copy, Debug)]
+pub enum Script {
+    /// HEAD and ranged GETs, correctly.
+    Serve,
+    /// Like `Serve`, but the first GET's connection drops after this many body bytes.
+    DropFirstBodyAfter(usize),
+    /// Every request gets 404.
+    NotFound,
+    /// Like `DropFirstBodyAfter`, then every GET answers 200 with the whole object.
+    IgnoreRangeAfterDropAt(usize),
+}
+
+/// At most this many connections are served, so a broken client cannot
+/// keep the server busy forever.
+const MAX_CONNECTIONS: usize = 64;
+
+pub struct ScriptedServer {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    requests: Arc<Mutex<Vec<String>>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ScriptedServer {
+    pub fn start(object: Vec<u8>, script: Script) -> ScriptedServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let stop = Arc::new(AtomicBool::new(false));
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let thread = {
+            let (stop, requests) = (Arc::clone(&stop), Arc::clone(&requests));
+            std::thread::spawn(move || serve(&listener, &object, script, &stop, &requests))
+        };
+        ScriptedServer {
+            addr,
+            stop,
+            requests,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/object", self.addr)
+    }
+
+    /// Request lines with their `Range` header, in arrival order.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().expect("requests lock").clone()
+    }
+}
+
+impl Drop for ScriptedServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept call so the thread sees the flag.
+        let _ = TcpStream::connect(self.addr);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn serve(
+    listener: &TcpListener,
+    object: &[u8],
+    script: Script,
+    stop: &AtomicBool,
+    requests: &Mutex<Vec<String>>,
+) {
+    let mut gets = 0;
+    for stream in listener.incoming().take(MAX_CONNECTIONS) {
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let Ok(stream) = stream else { continue };
+        let Some((method, range_start)) = read_request(&stream, requests) else {
+            continue;
+        };
+        let is_get = method == "GET";
+        if is_get {
+            gets += 1;
+        }
+        let _ = respond(
+            stream,
+            object,
+            script,
+            &method,
+            range_start,
+            is_get && gets == 1,
+        );
+    }
+}
+
+/// Reads the request head; returns the method and the start of `Range: bytes=N-`.
+fn read_request(stream: &TcpStream, requests: &Mutex<Vec<String>>) -> Option<(String, u64)> {
+    let mut reader = BufReader::new(stream);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line).ok()?;
+    let method = request_line.split_whitespace().next()?.to_owned();
+    let mut range_start = 0;
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).ok()?;
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some(value) = header
+            .strip_prefix("range: ")
+            .or(header.strip_prefix("Range: "))
+        {
+            range_start = value
+                .trim_start_matches("bytes=")
+                .trim_end_matches('-')
+                .parse()
+                .ok()?;
+        }
+    }
+    let logged = format!("{method} from {range_start}");
+    requests.lock().expect("requests lock").push(logged);
+    Some((method, range_start))
+}
+
+fn respond(
+    mut stream: TcpStream,
+    object: &[u8],
+    script: Script,
+    method: &str,
+    range_start: u64,
+    first_get: bool,
+) -> std::io::Result<()> {
+    if let Script::NotFound = script {
+        return stream.write_all(
+            b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        );
+    }
+    let honour_range = match script {
+        Script::IgnoreRangeAfterDropAt(_) => first_get,
+        _ => true,
+    };
+    let start = if honour_range {
+        range_start as usize
+    } else {
+        0
+    };
+    let body = &object[start.min(object.len())..];
+    let head = if start > 0 {
+        format!(
+            "HTTP/1.1 206 Partial Content\r\ncontent-length: {}\r\ncontent-range: bytes {start}-{}/{}\r\nconnection: close\r\n\r\n",
+            body.len(),
+            object.len() - 1,
+            object.len()
+        )
+    } else {
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-length: {}\r\naccept-ranges: bytes\r\nconnection: close\r\n\r\n",
+            body.len()
+        )
+    };
+    stream.write_all(head.as_bytes())?;
+    if method == "HEAD" {
+        return Ok(());
+    }
+    let drop_after = match script {
+        Script::DropFirstBodyAfter(bytes) | Script::IgnoreRangeAfterDropAt(bytes) if first_get => {
+            Some(bytes)
+        }
+        _ => None,
+    };
+    match drop_after {
+        Some(bytes) => {
+            // Closing here leaves the body short of its content-length:
+            // the client sees a broken connection.
+            stream.write_all(&body[..bytes.min(body.len())])
+        }
+        None => stream.write_all(body),
+    }
+}
