@@ -1,1 +1,20 @@
-//! The scenario catalogue (see ARCHITECTURE.md); filled in by the exploration work.
+//! The scenario catalogue: every scenario of the behavioural spec, generic
+//! over the platform it runs on ([`World`]), with the oracles it checks.
+//!
+//! A scenario panics with a message naming the broken [`Oracle`]
+//! (`VIOLATION [oracle] thread: what`) as soon as one breaks; schedulers
+//! report deadlocks themselves. Parameters come from [`Params`], drawn from a
+//! seed through a proptest strategy.
+
+mod catalogue;
+mod check;
+mod oracle;
+mod params;
+mod threads;
+mod world;
+
+pub use catalogue::{RunSummary, Scenario};
+pub use oracle::{Oracle, VIOLATION_PREFIX};
+pub use params::{FileFaults, Params, Size, StreamFault, TransportFaults};
+pub use threads::{Joiner, Latch, panic_message, spawn};
+pub use world::World;

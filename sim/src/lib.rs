@@ -1,1 +1,6 @@
-//! The simulated platform and scheduler drivers (see ARCHITECTURE.md); filled in by the exploration work.
+//! The simulation harness: the simulated platform ([`platform`]) and the
+//! drivers that run every scenario of the catalogue under shuttle, loom and
+//! real threads ([`drivers`]).
+
+pub mod drivers;
+pub mod platform;

@@ -26,6 +26,18 @@ mod download;
 mod error;
 pub mod file_io;
 mod options;
+#[cfg(feature = "planted-bugs")]
+pub mod planted;
+#[cfg(not(feature = "planted-bugs"))]
+mod planted {
+    /// Without the `planted-bugs` feature no bug is ever planted.
+    macro_rules! planted {
+        ($shared:expr, $bug:ident) => {
+            false
+        };
+    }
+    pub(crate) use planted;
+}
 pub mod runtime;
 mod store;
 pub mod transport;
@@ -34,6 +46,8 @@ pub use clock::{Clock, Instant, SystemClock};
 pub use error::{Retry, StoreError, TransportError};
 pub use file_io::{FileIo, MemoryFiles, TempDirFiles, TempFile};
 pub use options::{RetryPolicy, StoreOptions};
+#[cfg(feature = "planted-bugs")]
+pub use planted::PlantedBug;
 pub use runtime::{Runtime, StdRuntime};
 pub use store::{Platform, TempFileStore};
 pub use transport::{HttpTransport, SeekableTransport, Transport};

@@ -11,6 +11,9 @@ pub struct StoreOptions {
     pub chunk_size_bytes: NonZeroUsize,
     /// How transient transport failures are retried.
     pub retry: RetryPolicy,
+    /// A historical bug to plant back, for the harness's self-test only.
+    #[cfg(feature = "planted-bugs")]
+    pub planted_bug: Option<crate::PlantedBug>,
 }
 
 impl Default for StoreOptions {
@@ -18,6 +21,8 @@ impl Default for StoreOptions {
         StoreOptions {
             chunk_size_bytes: NonZeroUsize::new(64 * 1024).expect("64 KiB is not zero"),
             retry: RetryPolicy::default(),
+            #[cfg(feature = "planted-bugs")]
+            planted_bug: None,
         }
     }
 }

@@ -52,15 +52,18 @@ pub trait Runtime: Clone + Send + Sync + 'static {
     fn mutex<T: Send + 'static>(&self, value: T) -> Self::Mutex<T>;
     /// Blocks until the mutex is held. A poisoned lock is taken over: the
     /// store keeps its state consistent at every unlock, panic or not.
+    #[track_caller]
     fn lock<'a, T: Send + 'static>(&self, mutex: &'a Self::Mutex<T>) -> Self::Guard<'a, T>;
     /// Creates a condition variable.
     fn condvar(&self) -> Self::Condvar;
     /// Releases `guard`, blocks until notified (or spuriously woken), relocks.
+    #[track_caller]
     fn wait<'a, T>(&self, condvar: &Self::Condvar, guard: Self::Guard<'a, T>) -> Self::Guard<'a, T>
     where
         T: Send + 'static + 'a;
     /// Like [`Runtime::wait`], but may also return once `timeout` has passed.
     /// Callers re-read their clock rather than trust the return.
+    #[track_caller]
     fn wait_timeout<'a, T>(
         &self,
         condvar: &Self::Condvar,

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use crate::download::run_downloader;
 use crate::file_io::{FileIo, TempFile};
+use crate::planted::planted;
 use crate::{
     Clock, Instant, Runtime, StdRuntime, StoreError, StoreOptions, SystemClock, TempDirFiles,
     Transport,
@@ -59,6 +60,11 @@ pub(crate) struct Shared<T, R: Runtime, C, File> {
     state: R::Mutex<State>,
     /// Notified on download progress, download end, close start and release.
     changed: R::Condvar,
+    #[cfg(feature = "planted-bugs")]
+    pub(crate) planted_bug: Option<crate::PlantedBug>,
+    /// A second lock, held by close under `PlantedBug::CloseWaitsHoldingLock`.
+    #[cfg(feature = "planted-bugs")]
+    planted_side_lock: R::Mutex<()>,
 }
 
 pub(crate) struct State {
@@ -102,7 +108,15 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> TempFileStore<T, R, C, F> {
             .create()
             .map_err(|error| StoreError::file_io("create", error))?;
         let Platform { runtime, clock, .. } = platform;
+        #[cfg(feature = "planted-bugs")]
+        if planted!(options, StateSharedBetweenStores) {
+            crate::planted::SHARED_CLOSING.store(false, std::sync::atomic::Ordering::SeqCst);
+        }
         let shared = Arc::new(Shared {
+            #[cfg(feature = "planted-bugs")]
+            planted_bug: options.planted_bug,
+            #[cfg(feature = "planted-bugs")]
+            planted_side_lock: runtime.mutex(()),
             closing: runtime.atomic_bool(false),
             state: runtime.mutex(State {
                 downloaded_bytes: 0,
@@ -169,12 +183,12 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> TempFileStore<T, R, C, F> {
         let mut state = shared.lock();
         // A close that began after the entry check may already have drained
         // readers and released the file; registering does not undo that.
-        if shared.is_closing() {
+        if shared.is_closing() && !planted!(shared, NoRecheckAfterRegistration) {
             return Err(StoreError::Closed);
         }
         while state.downloaded_bytes < end {
-            if shared.is_closing() {
-                return Err(StoreError::Closed);
+            if shared.is_closing() && !planted!(shared, WaitLoopIgnoresClosing) {
+                return Err(shared.closed_error());
             }
             if let Download::Failed(error) = &state.download {
                 return Err(error.clone());
@@ -187,6 +201,9 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> TempFileStore<T, R, C, F> {
             .file
             .read_exact_at(&mut buf[..len], offset)
             .map_err(|error| StoreError::file_io("read", error))?;
+        if planted!(shared, PartialReadReturnsZero) && len < buf.len() {
+            return Ok(0);
+        }
         Ok(len)
     }
 
@@ -227,7 +244,20 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
     }
 
     pub(crate) fn is_closing(&self) -> bool {
+        #[cfg(feature = "planted-bugs")]
+        if planted!(self, StateSharedBetweenStores) {
+            return crate::planted::SHARED_CLOSING.load(std::sync::atomic::Ordering::SeqCst);
+        }
         self.runtime.load(&self.closing)
+    }
+
+    /// The error for a read that close interrupted.
+    fn closed_error(&self) -> StoreError {
+        if planted!(self, NonStandardClosedError) {
+            let custom = std::io::Error::other("temp file closed");
+            return StoreError::file_io("read", custom);
+        }
+        StoreError::Closed
     }
 
     /// Waits for a change of state, or until `timeout` passes.
@@ -266,6 +296,10 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
     /// Sets closing, cancels the transport and wakes every waiter; releases
     /// the file at once if nobody is using it.
     fn begin_close(&self) -> StateGuard<'_, R> {
+        #[cfg(feature = "planted-bugs")]
+        if planted!(self, StateSharedBetweenStores) {
+            crate::planted::SHARED_CLOSING.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
         self.runtime.store(&self.closing, true);
         self.transport.cancel();
         let state = self.lock();
@@ -274,6 +308,11 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
     }
 
     fn close(&self, deadline: Option<Instant>) -> Result<(), StoreError> {
+        #[cfg(feature = "planted-bugs")]
+        if planted!(self, CloseWaitsHoldingLock) {
+            drop(self.begin_close());
+            self.wait_until_idle_holding_the_state_lock();
+        }
         let mut state = self.begin_close();
         loop {
             if let FileState::Released(outcome) = &state.file {
@@ -298,7 +337,10 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
     /// it, and this caller is the first to notice. The file operations run
     /// with the lock released.
     fn release_if_last<'a>(&'a self, mut state: StateGuard<'a, R>) -> StateGuard<'a, R> {
-        let idle = state.readers_in_flight == 0 && !matches!(state.download, Download::Running);
+        let drained = state.readers_in_flight == 0 || planted!(self, CloseSkipsDrain);
+        let downloader_stopped = !matches!(state.download, Download::Running)
+            || planted!(self, EarlyCloseLeavesDownloader);
+        let idle = drained && downloader_stopped;
         if !(idle && self.is_closing() && matches!(state.file, FileState::Open)) {
             return state;
         }
@@ -316,6 +358,23 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
         state.file = FileState::Released(closed.and(removed));
         self.notify_all();
         state
+    }
+}
+
+#[cfg(feature = "planted-bugs")]
+impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
+    /// `PlantedBug::CloseWaitsHoldingLock`: keeps the state lock while
+    /// waiting for readers and the downloader, who need that lock to leave.
+    #[expect(
+        clippy::while_immutable_condition,
+        reason = "the planted bug: holding the lock, the condition can never change"
+    )]
+    fn wait_until_idle_holding_the_state_lock(&self) {
+        let state = self.lock();
+        let mut side = self.runtime.lock(&self.planted_side_lock);
+        while state.readers_in_flight > 0 || matches!(state.download, Download::Running) {
+            side = self.runtime.wait(&self.changed, side);
+        }
     }
 }
 

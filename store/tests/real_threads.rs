@@ -32,6 +32,7 @@ fn small_chunks() -> StoreOptions {
             initial_backoff: Duration::ZERO,
             max_backoff: Duration::ZERO,
         },
+        ..StoreOptions::default()
     }
 }
 

@@ -20,6 +20,7 @@ macro_rules! std_shaped_runtime {
                 $krate::sync::Mutex::new(value)
             }
 
+            #[track_caller]
             fn lock<'a, T: Send + 'static>(&self, mutex: &'a $krate::sync::Mutex<T>) -> $krate::sync::MutexGuard<'a, T> {
                 mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
             }
@@ -28,6 +29,7 @@ macro_rules! std_shaped_runtime {
                 $krate::sync::Condvar::new()
             }
 
+            #[track_caller]
             fn wait<'a, T>(
                 &self,
                 condvar: &$krate::sync::Condvar,
@@ -38,6 +40,7 @@ macro_rules! std_shaped_runtime {
                 condvar.wait(guard).unwrap_or_else(std::sync::PoisonError::into_inner)
             }
 
+            #[track_caller]
             fn wait_timeout<'a, T>(
                 &self,
                 condvar: &$krate::sync::Condvar,

@@ -1,0 +1,106 @@
+//! Close racing readers: at a barrier, in the wait loop, early, with a deadline.
+
+use std::sync::Arc;
+
+use store::StoreOptions;
+
+use super::RunSummary;
+use super::subject::Subject;
+use crate::threads::{Latch, spawn};
+use crate::{Params, World};
+
+/// Readers signal ready and wait at a start latch; close runs to completion;
+/// then the readers go, and every one of them must get `Closed`.
+pub fn read_close_barrier<W: World>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+) -> RunSummary {
+    let subject = Subject::open(world, "A", params, options);
+    let ready = Arc::new(Latch::new(world.runtime(), 1));
+    let start = Arc::new(Latch::new(world.runtime(), 1));
+    let readers: Vec<_> = (0..params.readers)
+        .map(|index| {
+            let (subject, ready, start) =
+                (Arc::clone(&subject), Arc::clone(&ready), Arc::clone(&start));
+            let name = format!("reader-A{index}");
+            spawn(world.runtime(), &name.clone(), move || {
+                ready.arrive();
+                start.wait();
+                subject.read_and_judge(&name, index);
+            })
+        })
+        .collect();
+    ready.wait();
+    subject.close("main");
+    start.arrive();
+    readers.into_iter().for_each(|reader| reader.join());
+    world.assert_no_leaks();
+    RunSummary::default()
+}
+
+/// Spawns readers of the object's last byte, which a stalled transport never
+/// delivers, and waits until every one is about to read.
+fn stalled_readers<W: World>(
+    world: &W,
+    subject: &Arc<Subject<W>>,
+) -> Vec<crate::threads::Joiner<W::Runtime, ()>> {
+    let readers = subject.params.readers;
+    let ready = Arc::new(Latch::new(world.runtime(), readers));
+    let joiners = (0..readers)
+        .map(|index| {
+            let (subject, ready) = (Arc::clone(subject), Arc::clone(&ready));
+            let name = format!("reader-A{index}");
+            spawn(world.runtime(), &name.clone(), move || {
+                ready.arrive();
+                let last_byte = subject.params.object_len_bytes - 1;
+                subject.read_at_and_judge(&name, last_byte);
+            })
+        })
+        .collect();
+    ready.wait();
+    joiners
+}
+
+/// Readers wait for bytes a stalled transport never sends; close must free them.
+pub fn read_close_in_flight<W: World>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+) -> RunSummary {
+    let subject = Subject::open(world, "A", params, options);
+    let readers = stalled_readers(world, &subject);
+    subject.close("main");
+    readers.into_iter().for_each(|reader| reader.join());
+    world.assert_no_leaks();
+    RunSummary::default()
+}
+
+/// Close right after open, with the download under way.
+pub fn early_close<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    let subject = Subject::open(world, "A", params, options);
+    let reader = subject.spawn_reader(world, 0);
+    subject.close("main");
+    reader.join();
+    world.assert_no_leaks();
+    RunSummary::default()
+}
+
+/// Close with a deadline while readers are stalled in flight. Whether the
+/// deadline fires is the scheduler's choice; either way a later close must
+/// see the file released.
+pub fn close_deadline_in_flight<W: World>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+) -> RunSummary {
+    let subject = Subject::open(world, "A", params, options);
+    let readers = stalled_readers(world, &subject);
+    let close_deadline_fired = subject.close_with_deadline(world, "main");
+    readers.into_iter().for_each(|reader| reader.join());
+    subject.close("main");
+    world.assert_no_leaks();
+    RunSummary {
+        close_deadline_fired,
+    }
+}

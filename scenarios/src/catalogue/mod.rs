@@ -1,0 +1,177 @@
+//! The scenario catalogue: the seed's seven scenarios plus four fault
+//! scenarios, each a function of a [`World`] and [`Params`].
+
+mod close;
+mod multi;
+mod readers;
+mod stress;
+mod subject;
+
+use store::StoreOptions;
+
+use crate::{Params, StreamFault, World};
+
+/// One scenario of the catalogue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scenario {
+    /// Many readers on one store; every byte must match the source.
+    ConcurrentReaders,
+    /// Readers gather at a barrier, close runs, then the readers go: all get `Closed`.
+    ReadCloseBarrier,
+    /// Readers stall in the wait loop on a stalled transport; close must free them.
+    ReadCloseInFlight,
+    /// Several stores read in parallel; none disturbs another.
+    MultiFileParallelism,
+    /// Close store A while creating and reading store B.
+    MultiFileStaging,
+    /// Close before the download completes: nothing may be left running or behind.
+    EarlyClose,
+    /// Random readers, offsets, faults and a close at a random point.
+    Stress,
+    /// The connection resets mid-stream; the download resumes, bytes stay exact.
+    TransportResetResume,
+    /// The transport fails for good while a close races the readers:
+    /// pending and later reads fail, none hang.
+    PermanentTransportError,
+    /// The disk fills up while a close races the readers: reads past the
+    /// written part fail with ENOSPC.
+    DiskFull,
+    /// Close with a deadline while readers are in flight; the timeout may fire.
+    CloseDeadlineInFlight,
+}
+
+/// What a run observed beyond "no oracle broke".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunSummary {
+    /// A `close_with_deadline` gave up at its deadline.
+    pub close_deadline_fired: bool,
+}
+
+impl Scenario {
+    /// Every scenario.
+    pub const ALL: [Scenario; 11] = [
+        Scenario::ConcurrentReaders,
+        Scenario::ReadCloseBarrier,
+        Scenario::ReadCloseInFlight,
+        Scenario::MultiFileParallelism,
+        Scenario::MultiFileStaging,
+        Scenario::EarlyClose,
+        Scenario::Stress,
+        Scenario::TransportResetResume,
+        Scenario::PermanentTransportError,
+        Scenario::DiskFull,
+        Scenario::CloseDeadlineInFlight,
+    ];
+
+    /// Kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::ConcurrentReaders => "concurrent-readers",
+            Scenario::ReadCloseBarrier => "read-close-barrier",
+            Scenario::ReadCloseInFlight => "read-close-in-flight",
+            Scenario::MultiFileParallelism => "multi-file-parallelism",
+            Scenario::MultiFileStaging => "multi-file-staging",
+            Scenario::EarlyClose => "early-close",
+            Scenario::Stress => "stress",
+            Scenario::TransportResetResume => "transport-reset-resume",
+            Scenario::PermanentTransportError => "permanent-transport-error",
+            Scenario::DiskFull => "disk-full",
+            Scenario::CloseDeadlineInFlight => "close-deadline-in-flight",
+        }
+    }
+
+    /// The scenario called `name`.
+    pub fn from_name(name: &str) -> Option<Scenario> {
+        Scenario::ALL
+            .into_iter()
+            .find(|scenario| scenario.name() == name)
+    }
+
+    /// One line on what the scenario does.
+    pub fn description(self) -> &'static str {
+        match self {
+            Scenario::ConcurrentReaders => {
+                "many readers on one store; every byte must match the source"
+            }
+            Scenario::ReadCloseBarrier => {
+                "readers wait at a barrier while close runs, then read: all get Closed"
+            }
+            Scenario::ReadCloseInFlight => {
+                "readers blocked in the wait loop on a stalled transport; close frees them"
+            }
+            Scenario::MultiFileParallelism => {
+                "several stores read in parallel; none disturbs another"
+            }
+            Scenario::MultiFileStaging => "close store A while creating and reading store B",
+            Scenario::EarlyClose => {
+                "close before the download completes; nothing left running or behind"
+            }
+            Scenario::Stress => "random readers, offsets, faults, and a close at a random point",
+            Scenario::TransportResetResume => {
+                "connection resets mid-stream; the download resumes byte-exact"
+            }
+            Scenario::PermanentTransportError => {
+                "the transport fails for good; reads fail, none hang"
+            }
+            Scenario::DiskFull => "the disk fills up; reads past the written part fail with ENOSPC",
+            Scenario::CloseDeadlineInFlight => "close with a deadline while readers are in flight",
+        }
+    }
+
+    /// `params`, with the faults this scenario is about forced in and the
+    /// ones it cannot tolerate taken out.
+    pub fn adapt(self, params: Params) -> Params {
+        let mut params = match self {
+            Scenario::Stress => return params,
+            _ => params.without_harmful_faults(),
+        };
+        params.object_len_bytes = params.object_len_bytes.max(2);
+        let first_chunk = params
+            .chunk_size_bytes
+            .min(params.object_len_bytes as usize / 2)
+            .max(1);
+        let faults = &mut params.transport_faults;
+        match self {
+            Scenario::ReadCloseInFlight | Scenario::CloseDeadlineInFlight => {
+                faults.stream_reads = vec![StreamFault::Short(first_chunk), StreamFault::Stall];
+            }
+            Scenario::TransportResetResume => {
+                faults
+                    .stream_reads
+                    .insert(0, StreamFault::Short(first_chunk));
+                faults.stream_reads.insert(1, StreamFault::Reset);
+            }
+            Scenario::PermanentTransportError => {
+                faults.stream_reads = vec![StreamFault::Short(first_chunk), StreamFault::Reset];
+                faults.permanent_error_at_stream = Some(1);
+            }
+            Scenario::DiskFull => {
+                params.file_faults.disk_full_after_bytes = Some(params.object_len_bytes / 2);
+            }
+            _ => {}
+        }
+        params
+    }
+
+    /// Runs the scenario once in `world`; panics with a violation message
+    /// when an oracle breaks. `options` carries the harness's store settings
+    /// (a planted bug, for instance); the chunk size comes from `params`.
+    pub fn run<W: World>(self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        match self {
+            Scenario::ConcurrentReaders | Scenario::TransportResetResume => {
+                readers::readers_then_close(world, params, options)
+            }
+            Scenario::Stress | Scenario::PermanentTransportError | Scenario::DiskFull => {
+                stress::readers_and_a_closer(world, params, options)
+            }
+            Scenario::ReadCloseBarrier => close::read_close_barrier(world, params, options),
+            Scenario::ReadCloseInFlight => close::read_close_in_flight(world, params, options),
+            Scenario::EarlyClose => close::early_close(world, params, options),
+            Scenario::CloseDeadlineInFlight => {
+                close::close_deadline_in_flight(world, params, options)
+            }
+            Scenario::MultiFileParallelism => multi::parallelism(world, params, options),
+            Scenario::MultiFileStaging => multi::staging(world, params, options),
+        }
+    }
+}

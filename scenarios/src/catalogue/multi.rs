@@ -1,0 +1,57 @@
+//! Several stores at once: closing one must never disturb another.
+
+use std::sync::Arc;
+
+use store::StoreOptions;
+
+use super::RunSummary;
+use super::subject::Subject;
+use crate::threads::spawn;
+use crate::{Params, World};
+
+const LABELS: [&str; 4] = ["A", "B", "C", "D"];
+
+/// `params.stores` stores, each with its share of the readers, all at once;
+/// each store's last reader closes it, so closes overlap other stores' reads.
+pub fn parallelism<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    let stores = params.stores.clamp(2, LABELS.len());
+    let readers_per_store = (params.readers / stores).max(1);
+    let subjects: Vec<_> = LABELS[..stores]
+        .iter()
+        .map(|label| Subject::open(world, label, params, options))
+        .collect();
+    let mut readers = Vec::new();
+    for subject in &subjects {
+        readers.extend((1..readers_per_store).map(|index| subject.spawn_reader(world, index)));
+        let (closing_reader, name) = (Arc::clone(subject), format!("reader-{}0", subject.label));
+        readers.push(spawn(world.runtime(), &name.clone(), move || {
+            closing_reader.read_and_judge(&name, 0);
+            closing_reader.close(&name);
+        }));
+    }
+    readers.into_iter().for_each(|reader| reader.join());
+    world.assert_no_leaks();
+    RunSummary::default()
+}
+
+/// Store A has a reader; main closes A while a stager thread opens store B
+/// and reads it. B is never closed before its reads, so they must succeed.
+pub fn staging<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    let store_a = Subject::open(world, "A", params, options);
+    let reader_a = store_a.spawn_reader(world, 0);
+    let stager = {
+        let (world_b, params_b, options_b) = (world.clone(), params.clone(), options.clone());
+        spawn(world.runtime(), "stager-B", move || {
+            let store_b = Subject::open(&world_b, "B", &params_b, &options_b);
+            for index in 0..params_b.readers {
+                store_b.read_and_judge("stager-B", index);
+            }
+            store_b.close("stager-B");
+        })
+    };
+    store_a.close("main");
+    reader_a.join();
+    stager.join();
+    world.assert_no_leaks();
+    RunSummary::default()
+}

@@ -1,0 +1,24 @@
+//! Readers on one store, then close: the shape of the concurrent-readers
+//! scenario and of the transport and disk fault scenarios, which differ only
+//! in their fault plans (see `Scenario::adapt`).
+
+use store::StoreOptions;
+
+use super::RunSummary;
+use super::subject::Subject;
+use crate::{Params, World};
+
+pub fn readers_then_close<W: World>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+) -> RunSummary {
+    let subject = Subject::open(world, "A", params, options);
+    let readers: Vec<_> = (0..params.readers)
+        .map(|index| subject.spawn_reader(world, index))
+        .collect();
+    readers.into_iter().for_each(|reader| reader.join());
+    subject.close("main");
+    world.assert_no_leaks();
+    RunSummary::default()
+}

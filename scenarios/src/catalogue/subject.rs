@@ -1,0 +1,130 @@
+//! A store under test, with what its oracles need to judge it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use store::{RetryPolicy, StoreError, StoreOptions, TempFileStore};
+
+use crate::check::ReadJudge;
+use crate::threads::{Joiner, spawn};
+use crate::{Oracle, Params, World};
+
+type Store<W> = TempFileStore<
+    <W as World>::Transport,
+    <W as World>::Runtime,
+    <W as World>::Clock,
+    <W as World>::Files,
+>;
+
+/// One store, its object, and whether close has begun / returned.
+pub struct Subject<W: World> {
+    pub label: &'static str,
+    pub store: Store<W>,
+    pub object: Arc<[u8]>,
+    pub params: Params,
+    pub close_begun: AtomicBool,
+    pub close_returned: AtomicBool,
+}
+
+impl<W: World> Subject<W> {
+    /// Opens a store named `label` over `params`' object and faults.
+    pub fn open(
+        world: &W,
+        label: &'static str,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> Arc<Subject<W>> {
+        let object: Arc<[u8]> = params.object().into();
+        let options = StoreOptions {
+            chunk_size_bytes: std::num::NonZeroUsize::new(params.chunk_size_bytes.max(1))
+                .expect("at least 1"),
+            // Enough retries that planned resets never exhaust them, with
+            // virtual-time backoff the scheduler fires.
+            retry: RetryPolicy {
+                max_consecutive_failures: params.transport_faults.stream_reads.len() as u32 + 1,
+                ..RetryPolicy::default()
+            },
+            ..options.clone()
+        };
+        let transport = world.transport(Arc::clone(&object), &params.transport_faults);
+        let store = TempFileStore::open(transport, world.platform(&params.file_faults), options)
+            .unwrap_or_else(|error| panic!("opening store {label} failed: {error}"));
+        Arc::new(Subject {
+            label,
+            store,
+            object,
+            params: params.clone(),
+            close_begun: AtomicBool::new(false),
+            close_returned: AtomicBool::new(false),
+        })
+    }
+
+    /// Reads as reader `index` would and judges the outcome.
+    pub fn read_and_judge(&self, reader: &str, index: usize) {
+        self.read_at_and_judge(reader, self.params.reader_offset(index));
+    }
+
+    /// Reads `params.read_len_bytes` at `offset` and judges the outcome.
+    pub fn read_at_and_judge(&self, reader: &str, offset: u64) {
+        let mut buf = vec![0; self.params.read_len_bytes];
+        let began_after_close = self.close_returned.load(Ordering::SeqCst);
+        let outcome = self.store.read_at(&mut buf, offset);
+        self.judge(reader, began_after_close)
+            .judge(offset, buf.len(), &buf, &outcome);
+    }
+
+    fn judge<'a>(&'a self, reader: &'a str, began_after_close: bool) -> ReadJudge<'a> {
+        ReadJudge {
+            reader,
+            store: self.label,
+            object: &self.object,
+            params: &self.params,
+            close_begun: &self.close_begun,
+            began_after_close,
+        }
+    }
+
+    /// Spawns reader `index` on its own thread.
+    pub fn spawn_reader(self: &Arc<Self>, world: &W, index: usize) -> Joiner<W::Runtime, ()> {
+        let name = format!("reader-{}{index}", self.label);
+        let subject = Arc::clone(self);
+        spawn(world.runtime(), &name.clone(), move || {
+            subject.read_and_judge(&name, index)
+        })
+    }
+
+    /// Closes without a deadline; a close that fails is a violation.
+    pub fn close(&self, closer: &str) {
+        self.close_begun.store(true, Ordering::SeqCst);
+        let outcome = self.store.close();
+        self.close_returned.store(true, Ordering::SeqCst);
+        if let Err(error) = outcome {
+            let what = format!("close of store {} failed: {error}", self.label);
+            panic!("{}", Oracle::CloseCompletes.violation(closer, &what));
+        }
+    }
+
+    /// Closes with a deadline `params.close_deadline` away on the world's
+    /// clock. Returns whether the deadline fired.
+    pub fn close_with_deadline(&self, world: &W, closer: &str) -> bool {
+        use store::Clock;
+        self.close_begun.store(true, Ordering::SeqCst);
+        let deadline = world.clock().now() + self.params.close_deadline;
+        let outcome = self.store.close_with_deadline(deadline);
+        self.close_returned.store(true, Ordering::SeqCst);
+        match outcome {
+            Ok(()) => false,
+            Err(StoreError::CloseDeadlineExceeded { .. }) => {
+                if world.clock().now() < deadline {
+                    let what = format!("close of store {} gave up before its deadline", self.label);
+                    panic!("{}", Oracle::CloseCompletes.violation(closer, &what));
+                }
+                true
+            }
+            Err(error) => {
+                let what = format!("close of store {} failed: {error}", self.label);
+                panic!("{}", Oracle::CloseCompletes.violation(closer, &what))
+            }
+        }
+    }
+}

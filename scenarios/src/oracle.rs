@@ -1,0 +1,96 @@
+//! The properties every scenario checks, and how a violation reads.
+
+use std::fmt;
+
+/// One property the store must keep under every interleaving.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Oracle {
+    /// Every byte read equals the source; no read fails without a cause.
+    DataIntegrity,
+    /// No schedule leaves threads blocked forever.
+    NoDeadlock,
+    /// Close finishes within a bound (scheduler steps; its deadline).
+    CloseCompletes,
+    /// Reads that begin after close, or that close interrupts, return `Closed`.
+    ReadsAfterCloseGetClosed,
+    /// `read_at` returns the byte count on a partial read at the end.
+    PartialReadCount,
+    /// No thread blocks (waits) while holding a lock other than the one it waits with.
+    NoBlockingUnderLock,
+    /// Nothing reads, writes or closes the temp file after it was closed.
+    NoAccessAfterClose,
+    /// Every temp file is closed and removed once its store has closed.
+    NoLeak,
+    /// Closing one store never disturbs another.
+    StoresIndependent,
+}
+
+impl Oracle {
+    /// Every oracle.
+    pub const ALL: [Oracle; 9] = [
+        Oracle::DataIntegrity,
+        Oracle::NoDeadlock,
+        Oracle::CloseCompletes,
+        Oracle::ReadsAfterCloseGetClosed,
+        Oracle::PartialReadCount,
+        Oracle::NoBlockingUnderLock,
+        Oracle::NoAccessAfterClose,
+        Oracle::NoLeak,
+        Oracle::StoresIndependent,
+    ];
+
+    /// Kebab-case name, as it appears in violation messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Oracle::DataIntegrity => "data-integrity",
+            Oracle::NoDeadlock => "no-deadlock",
+            Oracle::CloseCompletes => "close-completes",
+            Oracle::ReadsAfterCloseGetClosed => "reads-after-close-get-closed",
+            Oracle::PartialReadCount => "partial-read-count",
+            Oracle::NoBlockingUnderLock => "no-blocking-under-lock",
+            Oracle::NoAccessAfterClose => "no-access-after-close",
+            Oracle::NoLeak => "no-leak",
+            Oracle::StoresIndependent => "stores-independent",
+        }
+    }
+
+    /// The message a violation panics with: `VIOLATION [oracle] thread: what`.
+    /// Drivers recognise violations by this prefix.
+    pub fn violation(self, thread: &str, what: &str) -> String {
+        format!("{VIOLATION_PREFIX}[{}] {thread}: {what}", self.name())
+    }
+
+    /// The oracle a failure message names, if it is a violation message.
+    pub fn named_in(message: &str) -> Option<Oracle> {
+        let rest = message.split(VIOLATION_PREFIX).nth(1)?.strip_prefix('[')?;
+        let name = rest.split(']').next()?;
+        Oracle::ALL.into_iter().find(|oracle| oracle.name() == name)
+    }
+}
+
+/// What every violation message starts with.
+pub const VIOLATION_PREFIX: &str = "VIOLATION ";
+
+impl fmt::Display for Oracle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_violation_message_names_its_oracle() {
+        for oracle in Oracle::ALL {
+            let message = oracle.violation("reader-1", "something broke");
+            assert_eq!(Oracle::named_in(&message), Some(oracle), "{message}");
+        }
+    }
+
+    #[test]
+    fn other_panics_name_no_oracle() {
+        assert_eq!(Oracle::named_in("index out of bounds"), None);
+    }
+}

@@ -1,0 +1,182 @@
+use std::io;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use scenarios::{FileFaults, Oracle};
+use store::{FileIo, TempFile};
+
+/// In-memory temp files that check how the store uses them: access after
+/// close, reads of never-written bytes and leaks are violations; ENOSPC and
+/// EIO are injected per the fault plan. All files of one world share one
+/// registry, so leaks are checked across stores.
+#[derive(Clone, Debug)]
+pub struct CheckedFiles {
+    registry: Arc<Mutex<Vec<FileRecord>>>,
+    faults: FileFaults,
+    thread_name: fn() -> String,
+}
+
+#[derive(Debug, Default)]
+struct FileRecord {
+    bytes: Vec<u8>,
+    written: Vec<bool>,
+    bytes_written: u64,
+    reads: usize,
+    closed: bool,
+    removed: bool,
+}
+
+impl CheckedFiles {
+    /// An empty registry; `thread_name` names the calling thread in reports.
+    pub fn new(thread_name: fn() -> String) -> CheckedFiles {
+        CheckedFiles {
+            registry: Arc::default(),
+            faults: FileFaults::default(),
+            thread_name,
+        }
+    }
+
+    /// Files that share this registry but misbehave per `faults`.
+    pub fn with_faults(&self, faults: &FileFaults) -> CheckedFiles {
+        CheckedFiles {
+            faults: faults.clone(),
+            ..self.clone()
+        }
+    }
+
+    /// The oracle "no leaked file or handle".
+    pub fn assert_no_leaks(&self) {
+        let registry = self.registry.lock().unwrap_or_else(PoisonError::into_inner);
+        for (index, file) in registry.iter().enumerate() {
+            if !(file.closed && file.removed) {
+                let what = format!(
+                    "temp file #{index} is {} after its store closed",
+                    if file.closed {
+                        "closed but not removed"
+                    } else {
+                        "still open"
+                    }
+                );
+                panic!("{}", Oracle::NoLeak.violation(&(self.thread_name)(), &what));
+            }
+        }
+    }
+}
+
+impl FileIo for CheckedFiles {
+    type File = CheckedFile;
+
+    fn create(&self) -> io::Result<CheckedFile> {
+        let mut registry = self.registry.lock().unwrap_or_else(PoisonError::into_inner);
+        registry.push(FileRecord::default());
+        Ok(CheckedFile {
+            index: registry.len() - 1,
+            files: self.clone(),
+        })
+    }
+}
+
+/// One checked temp file.
+#[derive(Debug)]
+pub struct CheckedFile {
+    index: usize,
+    files: CheckedFiles,
+}
+
+impl CheckedFile {
+    /// Runs `operation` on the file's record; any violation it reports
+    /// panics with the thread and the operation named.
+    fn with_record<T>(
+        &self,
+        operation: &str,
+        body: impl FnOnce(&mut FileRecord, &FileFaults) -> Result<T, (Oracle, String)>,
+    ) -> T {
+        let outcome = {
+            let mut registry = self
+                .files
+                .registry
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            body(&mut registry[self.index], &self.files.faults)
+        };
+        outcome.unwrap_or_else(|(oracle, what)| {
+            let what = format!("{operation} on temp file #{}: {what}", self.index);
+            panic!("{}", oracle.violation(&(self.files.thread_name)(), &what))
+        })
+    }
+}
+
+fn after_close() -> (Oracle, String) {
+    (
+        Oracle::NoAccessAfterClose,
+        "the file was already closed".to_owned(),
+    )
+}
+
+impl TempFile for CheckedFile {
+    fn write_all_at(&self, bytes: &[u8], offset: u64) -> io::Result<()> {
+        self.with_record("write_all_at", |file, faults| {
+            if file.closed {
+                return Err(after_close());
+            }
+            let full = faults
+                .disk_full_after_bytes
+                .is_some_and(|limit| file.bytes_written + bytes.len() as u64 > limit);
+            if full {
+                return Ok(Err(io::Error::from(io::ErrorKind::StorageFull)));
+            }
+            let start = offset as usize;
+            let end = start + bytes.len();
+            if file.bytes.len() < end {
+                file.bytes.resize(end, 0);
+                file.written.resize(end, false);
+            }
+            file.bytes[start..end].copy_from_slice(bytes);
+            file.written[start..end].fill(true);
+            file.bytes_written += bytes.len() as u64;
+            Ok(Ok(()))
+        })
+    }
+
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        self.with_record("read_exact_at", |file, faults| {
+            if file.closed {
+                return Err(after_close());
+            }
+            let read_number = file.reads;
+            file.reads += 1;
+            if faults.eio_at_read == Some(read_number) {
+                return Ok(Err(io::Error::other("EIO (injected)")));
+            }
+            let start = offset as usize;
+            let end = start + buf.len();
+            let unwritten = (start..end).find(|&i| !file.written.get(i).copied().unwrap_or(false));
+            if let Some(byte) = unwritten {
+                let what = format!("reads byte {byte}, which was never written");
+                return Err((Oracle::DataIntegrity, what));
+            }
+            buf.copy_from_slice(&file.bytes[start..end]);
+            Ok(Ok(()))
+        })
+    }
+
+    fn close(&self) -> io::Result<()> {
+        self.with_record("close", |file, _| {
+            if file.closed {
+                return Err(after_close());
+            }
+            file.closed = true;
+            Ok(Ok(()))
+        })
+    }
+
+    fn remove(&self) -> io::Result<()> {
+        self.with_record("remove", |file, _| {
+            if !file.closed || file.removed {
+                let what = "remove before close, or twice".to_owned();
+                return Err((Oracle::NoAccessAfterClose, what));
+            }
+            file.removed = true;
+            Ok(Ok(()))
+        })
+    }
+}

@@ -1,0 +1,443 @@
+use std::collections::BTreeMap;
+use std::io;
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
+use std::panic::Location;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use scenarios::Oracle;
+use store::runtime::ThreadBody;
+use store::{Clock, Runtime};
+
+use super::{ModelRuntime, VirtualClock};
+
+/// A scheduler's runtime `I`, instrumented for simulation. See the module docs.
+#[derive(Debug)]
+pub struct SimRuntime<I> {
+    inner: I,
+    clock: VirtualClock,
+    threads: Arc<Mutex<ThreadBook>>,
+}
+
+impl<I: ModelRuntime> Clone for SimRuntime<I> {
+    fn clone(&self) -> Self {
+        SimRuntime {
+            inner: self.inner.clone(),
+            clock: self.clock.clone(),
+            threads: Arc::clone(&self.threads),
+        }
+    }
+}
+
+/// Per-thread facts the oracles and deadlock reports need. Plain std
+/// mutex: its critical sections never block or yield, so schedulers never
+/// see it.
+#[derive(Debug)]
+struct ThreadBook {
+    /// Threads that have started (or been spawned) and not yet finished,
+    /// the scenario's main thread included.
+    live_threads: usize,
+    locks_held: BTreeMap<String, usize>,
+    /// Threads in an untimed condition-variable wait, by thread key.
+    waiting: BTreeMap<String, Waiter>,
+    /// Threads blocked acquiring a lock, by thread key: name and call site.
+    acquiring: BTreeMap<String, String>,
+    spawned_by_name: BTreeMap<String, usize>,
+}
+
+#[derive(Debug)]
+struct Waiter {
+    /// Thread name and call site, for reports.
+    description: String,
+    /// Identity of the condition variable, to match notifications.
+    condvar: usize,
+    /// Notified, so runnable as soon as the scheduler picks it.
+    notified: bool,
+}
+
+impl Default for ThreadBook {
+    fn default() -> ThreadBook {
+        ThreadBook {
+            live_threads: 1,
+            locks_held: BTreeMap::new(),
+            waiting: BTreeMap::new(),
+            acquiring: BTreeMap::new(),
+            spawned_by_name: BTreeMap::new(),
+        }
+    }
+}
+
+impl ThreadBook {
+    /// Threads that wait for a notification nobody has sent yet.
+    fn stuck_waiters(&self) -> impl Iterator<Item = &Waiter> {
+        self.waiting.values().filter(|waiter| !waiter.notified)
+    }
+
+    /// Every blocked thread with where it waits, sorted by thread key.
+    fn blocked(&self) -> Vec<String> {
+        let waiting = self
+            .stuck_waiters()
+            .map(|waiter| waiter.description.clone());
+        waiting.chain(self.acquiring.values().cloned()).collect()
+    }
+}
+
+impl<I: ModelRuntime> SimRuntime<I> {
+    /// A runtime whose timed waits run on `clock`. The calling thread counts
+    /// as the scenario's main thread.
+    pub fn new(clock: VirtualClock) -> SimRuntime<I> {
+        SimRuntime {
+            inner: I::default(),
+            clock,
+            threads: Arc::default(),
+        }
+    }
+
+    /// Every thread blocked right now, with where it waits.
+    pub fn blocked_threads(&self) -> Vec<String> {
+        self.book().blocked()
+    }
+
+    fn book(&self) -> std::sync::MutexGuard<'_, ThreadBook> {
+        self.threads.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Lock bookkeeping is skipped while unwinding: naming the thread would
+    /// ask the scheduler, and the oracles are moot in a failing execution.
+    fn note_lock_taken(&self) {
+        if std::thread::panicking() {
+            return;
+        }
+        *self.book().locks_held.entry(I::thread_key()).or_default() += 1;
+    }
+
+    fn note_lock_released(&self, counted: bool) {
+        if !counted {
+            return;
+        }
+        let mut book = self.book();
+        let key = I::thread_key();
+        let held = book
+            .locks_held
+            .get_mut(&key)
+            .expect("released a lock never taken");
+        *held -= 1;
+        if *held == 0 {
+            book.locks_held.remove(&key);
+        }
+    }
+
+    /// The oracle "never block while holding a lock": a condition-variable
+    /// wait releases exactly one lock, so the waiter must hold no other.
+    fn lock_held_violation(&self, operation: &str, at: &Location<'_>) -> Option<String> {
+        let held = self
+            .book()
+            .locks_held
+            .get(&I::thread_key())
+            .copied()
+            .unwrap_or(0);
+        let what = format!(
+            "{operation} at {at} while holding {} other lock(s)",
+            held.saturating_sub(1)
+        );
+        (held > 1).then(|| Oracle::NoBlockingUnderLock.violation(&I::thread_name(), &what))
+    }
+
+    /// Runs `acquire` (taking a lock), recorded as blocked meanwhile.
+    fn acquiring<T>(&self, at: &Location<'_>, acquire: impl FnOnce() -> T) -> T {
+        let key = I::thread_key();
+        let entry = format!("{} (acquiring a lock at {at})", I::thread_name());
+        self.book().acquiring.insert(key.clone(), entry);
+        let acquired = acquire();
+        self.book().acquiring.remove(&key);
+        acquired
+    }
+
+    /// A deadlock report if no live thread other than the caller could ever
+    /// run again. Detecting it here, in a running thread, beats the
+    /// scheduler's own detection: loom aborts the process when it unwinds a
+    /// deadlock, and neither scheduler says where threads wait.
+    fn deadlock_violation(
+        book: &ThreadBook,
+        others_live: usize,
+        caller_does: &str,
+    ) -> Option<String> {
+        let stuck = book.stuck_waiters().count();
+        let deadlocked = others_live > 0 && stuck == others_live && book.acquiring.is_empty();
+        deadlocked.then(|| {
+            let what = format!(
+                "{caller_does}, and every other thread waits for a notification nobody can send: {}",
+                book.blocked().join("; ")
+            );
+            Oracle::NoDeadlock.violation(&I::thread_name(), &what)
+        })
+    }
+}
+
+/// Panics with `violation` after releasing `guard`. A violation must not
+/// unwind through a held scheduler lock: loom keeps lock data in a std mutex,
+/// which unwinding would poison, and loom's next lock of it aborts the process.
+fn fail_releasing<G>(guard: G, violation: String) -> ! {
+    drop(guard);
+    panic!("{violation}")
+}
+
+/// A mutex for simulation: the scheduler's mutex decides who holds it (so
+/// the scheduler sees every acquisition), a std mutex keeps the data.
+///
+/// The split exists for unwinding. A violation panics wherever it is found,
+/// possibly with locks held, and the failing execution's objects are then
+/// dropped, possibly outside the scheduler's reach. Loom aborts the process
+/// when that touches its primitives (its lock state sits in std mutexes that
+/// unwinding poisons). So an unwinding thread never touches the scheduler:
+/// it forgets a held scheduler guard and takes only the data lock, which
+/// shrugs off poisoning; waits return at once, notifications and spawns are
+/// skipped, atomics use their shadow. The execution is failing anyway.
+pub struct SimMutex<I: ModelRuntime, T: Send + 'static> {
+    turn: I::Mutex<()>,
+    data: Mutex<T>,
+}
+
+/// An atomic flag the scheduler models, with a shadow copy that an
+/// unwinding thread reads and writes instead (see [`SimMutex`] for why).
+pub struct SimAtomicBool<I: ModelRuntime> {
+    modelled: I::AtomicBool,
+    shadow: AtomicBool,
+}
+
+/// Holds a [`SimMutex`]; counted in the holder's locks while alive.
+pub struct SimGuard<'a, I: ModelRuntime, T: Send + 'static> {
+    runtime: SimRuntime<I>,
+    mutex: &'a SimMutex<I, T>,
+    /// `None` while released inside a wait, or when taken while unwinding.
+    turn: Option<I::Guard<'a, ()>>,
+    /// `None` only while released inside a wait.
+    data: Option<std::sync::MutexGuard<'a, T>>,
+    /// Whether the lock was counted in its holder's locks (not while unwinding).
+    counted: bool,
+}
+
+impl<I: ModelRuntime, T: Send + 'static> Deref for SimGuard<'_, I, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.data.as_ref().expect("guard is held outside waits")
+    }
+}
+
+impl<I: ModelRuntime, T: Send + 'static> DerefMut for SimGuard<'_, I, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.data.as_mut().expect("guard is held outside waits")
+    }
+}
+
+impl<I: ModelRuntime, T: Send + 'static> Drop for SimGuard<'_, I, T> {
+    fn drop(&mut self) {
+        drop(self.data.take());
+        let turn = self.turn.take();
+        if std::thread::panicking() {
+            std::mem::forget(turn);
+        } else {
+            drop(turn);
+        }
+        self.runtime.note_lock_released(self.counted);
+    }
+}
+
+fn lock_data<T>(data: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    data.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl<I: ModelRuntime> Runtime for SimRuntime<I> {
+    type Mutex<T: Send + 'static> = SimMutex<I, T>;
+    type Guard<'a, T: Send + 'static> = SimGuard<'a, I, T>;
+    type Condvar = I::Condvar;
+    type AtomicBool = SimAtomicBool<I>;
+
+    fn mutex<T: Send + 'static>(&self, value: T) -> SimMutex<I, T> {
+        SimMutex {
+            turn: self.inner.mutex(()),
+            data: Mutex::new(value),
+        }
+    }
+
+    #[track_caller]
+    fn lock<'a, T: Send + 'static>(&self, mutex: &'a SimMutex<I, T>) -> SimGuard<'a, I, T> {
+        let counted = !std::thread::panicking();
+        let turn =
+            counted.then(|| self.acquiring(Location::caller(), || self.inner.lock(&mutex.turn)));
+        self.note_lock_taken();
+        SimGuard {
+            runtime: self.clone(),
+            mutex,
+            turn,
+            data: Some(lock_data(&mutex.data)),
+            counted,
+        }
+    }
+
+    fn condvar(&self) -> I::Condvar {
+        self.inner.condvar()
+    }
+
+    #[track_caller]
+    fn wait<'a, T>(&self, condvar: &I::Condvar, mut guard: SimGuard<'a, I, T>) -> SimGuard<'a, I, T>
+    where
+        T: Send + 'static + 'a,
+    {
+        if std::thread::panicking() {
+            return guard;
+        }
+        let at = Location::caller();
+        if let Some(violation) = self.lock_held_violation("waits on a condition variable", at) {
+            fail_releasing(guard, violation);
+        }
+        let key = I::thread_key();
+        {
+            let mut book = self.book();
+            let others_live = book.live_threads - 1;
+            if let Some(violation) =
+                Self::deadlock_violation(&book, others_live, &format!("waits at {at}"))
+            {
+                drop(book);
+                fail_releasing(guard, violation);
+            }
+            let waiter = Waiter {
+                description: format!("{} (waiting at {at})", I::thread_name()),
+                condvar: condvar_identity(condvar),
+                notified: false,
+            };
+            book.waiting.insert(key.clone(), waiter);
+        }
+        drop(guard.data.take());
+        let turn = guard
+            .turn
+            .take()
+            .expect("a waiting thread holds its lock's turn");
+        guard.turn = Some(self.inner.wait(condvar, turn));
+        guard.data = Some(lock_data(&guard.mutex.data));
+        self.book().waiting.remove(&key);
+        guard
+    }
+
+    /// Releases the lock, lets the scheduler run others, then either fires
+    /// (virtual time jumps by `timeout`) or wakes spuriously (time stands
+    /// still), as the scheduler chooses; relocks. Never blocks, so a timeout
+    /// nobody else would end cannot turn into a false deadlock.
+    #[track_caller]
+    fn wait_timeout<'a, T>(
+        &self,
+        _condvar: &I::Condvar,
+        mut guard: SimGuard<'a, I, T>,
+        timeout: Duration,
+    ) -> SimGuard<'a, I, T>
+    where
+        T: Send + 'static + 'a,
+    {
+        if std::thread::panicking() {
+            return guard;
+        }
+        let at = Location::caller();
+        if let Some(violation) = self.lock_held_violation("waits with a timeout", at) {
+            fail_releasing(guard, violation);
+        }
+        let started = self.clock.now();
+        drop(guard.data.take());
+        drop(guard.turn.take());
+        I::yield_now();
+        if I::fire_timeout_now() {
+            self.clock.advance_to(started + timeout);
+        }
+        guard.turn = Some(self.acquiring(at, || self.inner.lock(&guard.mutex.turn)));
+        guard.data = Some(lock_data(&guard.mutex.data));
+        guard
+    }
+
+    fn notify_all(&self, condvar: &I::Condvar) {
+        let identity = condvar_identity(condvar);
+        for waiter in self.book().waiting.values_mut() {
+            if waiter.condvar == identity {
+                waiter.notified = true;
+            }
+        }
+        if !std::thread::panicking() {
+            self.inner.notify_all(condvar);
+        }
+    }
+
+    fn atomic_bool(&self, value: bool) -> SimAtomicBool<I> {
+        SimAtomicBool {
+            modelled: self.inner.atomic_bool(value),
+            shadow: AtomicBool::new(value),
+        }
+    }
+
+    fn load(&self, flag: &SimAtomicBool<I>) -> bool {
+        if std::thread::panicking() {
+            return flag.shadow.load(Ordering::SeqCst);
+        }
+        self.inner.load(&flag.modelled)
+    }
+
+    fn store(&self, flag: &SimAtomicBool<I>, value: bool) {
+        flag.shadow.store(value, Ordering::SeqCst);
+        if !std::thread::panicking() {
+            self.inner.store(&flag.modelled, value);
+        }
+    }
+
+    /// Spawns `name`, or `name#N` for the N-th thread of that name.
+    fn spawn(&self, name: String, body: ThreadBody) -> io::Result<()> {
+        if std::thread::panicking() {
+            return Err(io::Error::other(
+                "no new threads while a failing execution unwinds",
+            ));
+        }
+        let count = {
+            let mut book = self.book();
+            let count = book.spawned_by_name.entry(name.clone()).or_default();
+            *count += 1;
+            *count
+        };
+        let unique = if count == 1 {
+            name
+        } else {
+            format!("{name}#{count}")
+        };
+        self.book().live_threads += 1;
+        let finish = FinishOnDrop::<I>(Arc::clone(&self.threads), PhantomData);
+        let counted_body = Box::new(move || {
+            let _finish = finish;
+            body();
+        });
+        self.inner.spawn(unique, counted_body).inspect_err(|_| {
+            self.book().live_threads -= 1;
+        })
+    }
+}
+
+/// Counts a spawned thread out of the live threads however its body ends,
+/// and reports a deadlock if it was the last thread able to wake the others.
+struct FinishOnDrop<I: ModelRuntime>(Arc<Mutex<ThreadBook>>, PhantomData<fn() -> I>);
+
+impl<I: ModelRuntime> Drop for FinishOnDrop<I> {
+    fn drop(&mut self) {
+        let mut book = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        book.live_threads -= 1;
+        let others_live = book.live_threads;
+        if let Some(violation) = SimRuntime::<I>::deadlock_violation(&book, others_live, "finishes")
+        {
+            if !std::thread::panicking() {
+                drop(book);
+                panic!("{violation}");
+            }
+        }
+    }
+}
+
+/// A condition variable's identity within one execution (its address;
+/// stable because the store and scenarios never move a shared condvar).
+fn condvar_identity<C>(condvar: &C) -> usize {
+    std::ptr::from_ref(condvar) as usize
+}

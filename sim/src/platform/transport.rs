@@ -1,0 +1,115 @@
+use std::collections::VecDeque;
+use std::io::{self, Read};
+use std::sync::Arc;
+
+use scenarios::{StreamFault, TransportFaults};
+use store::{Runtime, Transport, TransportError};
+
+/// The remote object, served per a fault plan: short reads, resets, stalls
+/// (no byte until cancelled) and a permanent failure, in the plan's order.
+/// Blocking goes through the runtime `R`, so schedulers see the stall.
+pub struct ScriptedTransport<R: Runtime> {
+    object: Arc<[u8]>,
+    script: Arc<Script<R>>,
+}
+
+struct Script<R: Runtime> {
+    runtime: R,
+    state: R::Mutex<ScriptState>,
+    cancelled: R::Condvar,
+    permanent_error_at_stream: Option<usize>,
+}
+
+struct ScriptState {
+    stream_reads: VecDeque<StreamFault>,
+    streams_opened: usize,
+    cancelled: bool,
+}
+
+impl<R: Runtime> ScriptedTransport<R> {
+    /// Serves `object` per `faults`.
+    pub fn new(runtime: &R, object: Arc<[u8]>, faults: &TransportFaults) -> ScriptedTransport<R> {
+        let state = ScriptState {
+            stream_reads: faults.stream_reads.iter().copied().collect(),
+            streams_opened: 0,
+            cancelled: false,
+        };
+        ScriptedTransport {
+            object,
+            script: Arc::new(Script {
+                runtime: runtime.clone(),
+                state: runtime.mutex(state),
+                cancelled: runtime.condvar(),
+                permanent_error_at_stream: faults.permanent_error_at_stream,
+            }),
+        }
+    }
+}
+
+impl<R: Runtime> Transport for ScriptedTransport<R> {
+    type Stream = ScriptedStream<R>;
+
+    fn object_len(&self) -> Result<u64, TransportError> {
+        Ok(self.object.len() as u64)
+    }
+
+    fn stream_from(&self, offset: u64) -> Result<ScriptedStream<R>, TransportError> {
+        let mut state = self.script.runtime.lock(&self.script.state);
+        let stream = state.streams_opened;
+        state.streams_opened += 1;
+        if self.script.permanent_error_at_stream == Some(stream) {
+            let message = format!("stream #{stream} refused for good (planned)");
+            return Err(TransportError::permanent(io::ErrorKind::NotFound, message));
+        }
+        Ok(ScriptedStream {
+            object: Arc::clone(&self.object),
+            script: Arc::clone(&self.script),
+            position: offset as usize,
+        })
+    }
+
+    fn cancel(&self) {
+        let mut state = self.script.runtime.lock(&self.script.state);
+        state.cancelled = true;
+        self.script.runtime.notify_all(&self.script.cancelled);
+    }
+}
+
+/// A stream of a [`ScriptedTransport`].
+pub struct ScriptedStream<R: Runtime> {
+    object: Arc<[u8]>,
+    script: Arc<Script<R>>,
+    position: usize,
+}
+
+impl<R: Runtime> Read for ScriptedStream<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let runtime = &self.script.runtime;
+        let mut state = runtime.lock(&self.script.state);
+        let cancelled = || io::Error::new(io::ErrorKind::ConnectionAborted, "cancelled");
+        if state.cancelled {
+            return Err(cancelled());
+        }
+        let limit = match state.stream_reads.pop_front() {
+            None => buf.len(),
+            Some(StreamFault::Short(bytes)) => bytes.clamp(1, buf.len().max(1)),
+            Some(StreamFault::Reset) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::ConnectionReset,
+                    "reset (planned)",
+                ));
+            }
+            Some(StreamFault::Stall) => {
+                while !state.cancelled {
+                    state = runtime.wait(&self.script.cancelled, state);
+                }
+                return Err(cancelled());
+            }
+        };
+        let available = &self.object[self.position.min(self.object.len())..];
+        let count = limit.min(available.len()).min(buf.len());
+        buf[..count].copy_from_slice(&available[..count]);
+        self.position += count;
+        Ok(count)
+    }
+}

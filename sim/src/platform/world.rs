@@ -1,0 +1,73 @@
+use std::sync::Arc;
+
+use scenarios::{FileFaults, TransportFaults, World};
+use store::Platform;
+
+use super::{CheckedFiles, ModelRuntime, ScriptedTransport, SimRuntime, VirtualClock};
+
+/// The simulated platform for one execution, on the scheduler runtime `I`.
+pub struct SimWorld<I: ModelRuntime> {
+    runtime: SimRuntime<I>,
+    clock: VirtualClock,
+    files: CheckedFiles,
+}
+
+impl<I: ModelRuntime> Clone for SimWorld<I> {
+    fn clone(&self) -> Self {
+        SimWorld {
+            runtime: self.runtime.clone(),
+            clock: self.clock.clone(),
+            files: self.files.clone(),
+        }
+    }
+}
+
+impl<I: ModelRuntime> SimWorld<I> {
+    /// A fresh world: clock at its origin, no files. Create it inside the
+    /// execution it serves: scheduler primitives belong to one execution.
+    pub fn new() -> SimWorld<I> {
+        let clock = VirtualClock::new();
+        SimWorld {
+            runtime: SimRuntime::new(clock.clone()),
+            clock,
+            files: CheckedFiles::new(I::thread_name),
+        }
+    }
+}
+
+impl<I: ModelRuntime> Default for SimWorld<I> {
+    fn default() -> Self {
+        SimWorld::new()
+    }
+}
+
+impl<I: ModelRuntime> World for SimWorld<I> {
+    type Runtime = SimRuntime<I>;
+    type Clock = VirtualClock;
+    type Files = CheckedFiles;
+    type Transport = ScriptedTransport<SimRuntime<I>>;
+
+    fn runtime(&self) -> &SimRuntime<I> {
+        &self.runtime
+    }
+
+    fn clock(&self) -> &VirtualClock {
+        &self.clock
+    }
+
+    fn platform(&self, faults: &FileFaults) -> Platform<SimRuntime<I>, VirtualClock, CheckedFiles> {
+        Platform {
+            runtime: self.runtime.clone(),
+            clock: self.clock.clone(),
+            files: self.files.with_faults(faults),
+        }
+    }
+
+    fn transport(&self, object: Arc<[u8]>, faults: &TransportFaults) -> Self::Transport {
+        ScriptedTransport::new(&self.runtime, object, faults)
+    }
+
+    fn assert_no_leaks(&self) {
+        self.files.assert_no_leaks();
+    }
+}

@@ -1,0 +1,77 @@
+//! The historical bugs of this design, planted back on demand so the test
+//! harness can prove it finds each one. Compiled only with the non-default
+//! `planted-bugs` feature; without it, [`planted!`] is the literal `false`
+//! and no code path reads anything.
+
+use std::sync::atomic::AtomicBool;
+
+/// One historical bug. A store plants at most one, chosen per store in
+/// `StoreOptions::planted_bug`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PlantedBug {
+    /// The wait loop ignores the closing flag: readers of a stalled download
+    /// never leave, so close hangs.
+    WaitLoopIgnoresClosing,
+    /// No re-check of closing after reader registration: a read can start
+    /// after close drained the readers.
+    NoRecheckAfterRegistration,
+    /// Close releases the file without draining readers.
+    CloseSkipsDrain,
+    /// Close waits for the downloader and readers while holding the state lock.
+    CloseWaitsHoldingLock,
+    /// A read interrupted by close fails with a non-standard error, not `Closed`.
+    NonStandardClosedError,
+    /// A partial read at the end of the object reports 0 instead of its count.
+    PartialReadReturnsZero,
+    /// The closing flag is shared by every store: closing one disturbs the others.
+    StateSharedBetweenStores,
+    /// Close releases the file without waiting for the downloader, which
+    /// keeps writing into it.
+    EarlyCloseLeavesDownloader,
+}
+
+impl PlantedBug {
+    /// Every planted bug, in the order of the design brief.
+    pub const ALL: [PlantedBug; 8] = [
+        PlantedBug::WaitLoopIgnoresClosing,
+        PlantedBug::NoRecheckAfterRegistration,
+        PlantedBug::CloseSkipsDrain,
+        PlantedBug::CloseWaitsHoldingLock,
+        PlantedBug::NonStandardClosedError,
+        PlantedBug::PartialReadReturnsZero,
+        PlantedBug::StateSharedBetweenStores,
+        PlantedBug::EarlyCloseLeavesDownloader,
+    ];
+
+    /// A short kebab-case name, for reports and the corpus.
+    pub fn name(self) -> &'static str {
+        match self {
+            PlantedBug::WaitLoopIgnoresClosing => "wait-loop-ignores-closing",
+            PlantedBug::NoRecheckAfterRegistration => "no-recheck-after-registration",
+            PlantedBug::CloseSkipsDrain => "close-skips-drain",
+            PlantedBug::CloseWaitsHoldingLock => "close-waits-holding-lock",
+            PlantedBug::NonStandardClosedError => "non-standard-closed-error",
+            PlantedBug::PartialReadReturnsZero => "partial-read-returns-zero",
+            PlantedBug::StateSharedBetweenStores => "state-shared-between-stores",
+            PlantedBug::EarlyCloseLeavesDownloader => "early-close-leaves-downloader",
+        }
+    }
+
+    /// The bug called `name`, if any.
+    pub fn from_name(name: &str) -> Option<PlantedBug> {
+        PlantedBug::ALL.into_iter().find(|bug| bug.name() == name)
+    }
+}
+
+/// The closing flag every store shares under
+/// [`PlantedBug::StateSharedBetweenStores`]: the bug is precisely a global.
+pub(crate) static SHARED_CLOSING: AtomicBool = AtomicBool::new(false);
+
+/// Whether `$shared` (anything with a `planted_bug` field) plants `$bug`.
+macro_rules! planted {
+    ($shared:expr, $bug:ident) => {
+        $shared.planted_bug == Some($crate::planted::PlantedBug::$bug)
+    };
+}
+
+pub(crate) use planted;
