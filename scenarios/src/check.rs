@@ -1,7 +1,5 @@
 //! Judging one read's outcome against the oracles.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use store::StoreError;
 
 use crate::{Oracle, Params};
@@ -16,8 +14,8 @@ pub struct ReadJudge<'a> {
     pub object: &'a [u8],
     /// The run's parameters (which faults may legitimately fail a read).
     pub params: &'a Params,
-    /// Set just before anyone calls close on this store.
-    pub close_begun: &'a AtomicBool,
+    /// Whether anyone had begun closing this store when the read returned.
+    pub close_begun: bool,
     /// Whether the read began after a close of this store had returned.
     pub began_after_close: bool,
 }
@@ -77,7 +75,7 @@ impl ReadJudge<'_> {
                 }
             }
             Err(StoreError::Closed) => {
-                if !self.close_begun.load(Ordering::SeqCst) {
+                if !self.close_begun {
                     fail(
                         Oracle::StoresIndependent,
                         "got Closed, but nobody closed this store".to_owned(),
@@ -85,7 +83,7 @@ impl ReadJudge<'_> {
                 }
             }
             Err(error) if self.fault_explains(error) => {}
-            Err(error) if self.close_begun.load(Ordering::SeqCst) => fail(
+            Err(error) if self.close_begun => fail(
                 Oracle::ReadsAfterCloseGetClosed,
                 format!("interrupted by close, failed with {error:?} instead of Closed"),
             ),
@@ -113,5 +111,120 @@ impl ReadJudge<'_> {
             } => faults.1.eio_at_read.is_some() && source.to_string().contains("EIO"),
             _ => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::panic::{self, AssertUnwindSafe};
+
+    use store::TransportError;
+
+    use super::*;
+    use crate::{TransportFaults, panic_message};
+
+    const OBJECT: &[u8] = b"0123456789";
+
+    fn judge(params: &Params, close_begun: bool, began_after_close: bool) -> ReadJudge<'_> {
+        ReadJudge {
+            reader: "reader-A0",
+            store: "A",
+            object: OBJECT,
+            params,
+            close_begun,
+            began_after_close,
+        }
+    }
+
+    /// The oracle a judgement broke, `None` if it passed.
+    fn broken(
+        judge: &ReadJudge<'_>,
+        offset: u64,
+        buf: &[u8],
+        outcome: Result<usize, StoreError>,
+    ) -> Option<Oracle> {
+        let verdict =
+            panic::catch_unwind(AssertUnwindSafe(|| judge.judge(offset, 4, buf, &outcome)));
+        verdict.err().map(|payload| {
+            let message = panic_message(payload.as_ref());
+            Oracle::named_in(&message).unwrap_or_else(|| panic!("not a violation: {message}"))
+        })
+    }
+
+    #[test]
+    fn exact_bytes_pass() {
+        let params = Params::loom_default();
+        assert_eq!(
+            broken(&judge(&params, false, false), 2, b"2345", Ok(4)),
+            None
+        );
+    }
+
+    #[test]
+    fn a_wrong_byte_breaks_data_integrity() {
+        let params = Params::loom_default();
+        let verdict = broken(&judge(&params, false, false), 2, b"23x5", Ok(4));
+        assert_eq!(verdict, Some(Oracle::DataIntegrity));
+    }
+
+    #[test]
+    fn a_wrong_count_at_the_end_breaks_partial_read_count() {
+        let params = Params::loom_default();
+        let verdict = broken(&judge(&params, false, false), 8, b"89\0\0", Ok(0));
+        assert_eq!(verdict, Some(Oracle::PartialReadCount));
+    }
+
+    #[test]
+    fn closed_from_a_store_nobody_closed_breaks_store_independence() {
+        let params = Params::loom_default();
+        let verdict = broken(
+            &judge(&params, false, false),
+            0,
+            b"",
+            Err(StoreError::Closed),
+        );
+        assert_eq!(verdict, Some(Oracle::StoresIndependent));
+    }
+
+    #[test]
+    fn data_for_a_read_begun_after_close_breaks_reads_after_close() {
+        let params = Params::loom_default();
+        let verdict = broken(&judge(&params, true, true), 0, b"0123", Ok(4));
+        assert_eq!(verdict, Some(Oracle::ReadsAfterCloseGetClosed));
+    }
+
+    #[test]
+    fn another_error_for_a_read_close_interrupted_breaks_reads_after_close() {
+        let params = Params::loom_default();
+        let custom = StoreError::file_io("read", io::Error::other("temp file closed"));
+        let verdict = broken(&judge(&params, true, false), 0, b"", Err(custom));
+        assert_eq!(verdict, Some(Oracle::ReadsAfterCloseGetClosed));
+    }
+
+    #[test]
+    fn a_transport_error_is_fine_when_the_plan_has_a_permanent_failure() {
+        let params = Params {
+            transport_faults: TransportFaults {
+                stream_reads: vec![],
+                permanent_error_at_stream: Some(1),
+            },
+            ..Params::loom_default()
+        };
+        let error =
+            StoreError::Transport(TransportError::permanent(io::ErrorKind::NotFound, "gone"));
+        assert_eq!(
+            broken(&judge(&params, false, false), 0, b"", Err(error)),
+            None
+        );
+    }
+
+    #[test]
+    fn an_error_no_fault_explains_breaks_data_integrity() {
+        let params = Params::loom_default();
+        let error =
+            StoreError::Transport(TransportError::permanent(io::ErrorKind::NotFound, "gone"));
+        let verdict = broken(&judge(&params, false, false), 0, b"", Err(error));
+        assert_eq!(verdict, Some(Oracle::DataIntegrity));
     }
 }

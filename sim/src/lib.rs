@@ -4,3 +4,4 @@
 
 pub mod drivers;
 pub mod platform;
+pub mod self_test;

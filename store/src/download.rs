@@ -5,6 +5,7 @@ use std::io::{self, Read};
 
 use crate::error::Retry;
 use crate::file_io::TempFile;
+use crate::planted::planted;
 use crate::store::{Download, Shared};
 use crate::{Clock, RetryPolicy, Runtime, StoreError, StoreOptions, Transport, TransportError};
 
@@ -110,13 +111,20 @@ fn copy_stream<T: Transport, R: Runtime, C: Clock, File: TempFile>(
             Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
             Err(error) => return Err(StreamStop::Transport(error.into())),
         };
+        if planted!(shared, PublishBeforeWrite) {
+            shared.lock().downloaded_bytes = *offset + received as u64;
+            shared.notify_all();
+        }
         shared
             .file
             .write_all_at(&chunk[..received], *offset)
             .map_err(StreamStop::File)?;
         *offset += received as u64;
         let mut state = shared.lock();
-        debug_assert!(state.downloaded_bytes < *offset && *offset <= shared.object_len);
+        debug_assert!(
+            (state.downloaded_bytes < *offset || planted!(shared, PublishBeforeWrite))
+                && *offset <= shared.object_len
+        );
         state.downloaded_bytes = *offset;
         shared.notify_all();
     }

@@ -1,5 +1,6 @@
 //! The historical bugs of this design, planted back on demand so the test
-//! harness can prove it finds each one. Compiled only with the non-default
+//! harness can prove it finds each one, plus three oracle probes: bugs no
+//! historical one covers, kept so that every oracle is proven to fire. Compiled only with the non-default
 //! `planted-bugs` feature; without it, [`planted!`] is the literal `false`
 //! and no code path reads anything.
 
@@ -28,11 +29,21 @@ pub enum PlantedBug {
     /// Close releases the file without waiting for the downloader, which
     /// keeps writing into it.
     EarlyCloseLeavesDownloader,
+    /// Not historical, an oracle probe: the downloader publishes progress
+    /// before writing the chunk, so readers can read bytes not yet written.
+    PublishBeforeWrite,
+    /// Not historical, an oracle probe: the release closes the file but
+    /// never removes it.
+    ReleaseSkipsRemove,
+    /// Not historical, an oracle probe: `close_with_deadline` gives up at
+    /// once instead of waiting until its deadline.
+    DeadlineGivesUpEarly,
 }
 
 impl PlantedBug {
-    /// Every planted bug, in the order of the design brief.
-    pub const ALL: [PlantedBug; 8] = [
+    /// Every planted bug: the historical ones in the order of the design
+    /// brief, then the oracle probes.
+    pub const ALL: [PlantedBug; 11] = [
         PlantedBug::WaitLoopIgnoresClosing,
         PlantedBug::NoRecheckAfterRegistration,
         PlantedBug::CloseSkipsDrain,
@@ -41,7 +52,20 @@ impl PlantedBug {
         PlantedBug::PartialReadReturnsZero,
         PlantedBug::StateSharedBetweenStores,
         PlantedBug::EarlyCloseLeavesDownloader,
+        PlantedBug::PublishBeforeWrite,
+        PlantedBug::ReleaseSkipsRemove,
+        PlantedBug::DeadlineGivesUpEarly,
     ];
+
+    /// Whether this is one of the design's historical bugs (not an oracle probe).
+    pub fn is_historical(self) -> bool {
+        !matches!(
+            self,
+            PlantedBug::PublishBeforeWrite
+                | PlantedBug::ReleaseSkipsRemove
+                | PlantedBug::DeadlineGivesUpEarly
+        )
+    }
 
     /// A short kebab-case name, for reports and the corpus.
     pub fn name(self) -> &'static str {
@@ -54,6 +78,9 @@ impl PlantedBug {
             PlantedBug::PartialReadReturnsZero => "partial-read-returns-zero",
             PlantedBug::StateSharedBetweenStores => "state-shared-between-stores",
             PlantedBug::EarlyCloseLeavesDownloader => "early-close-leaves-downloader",
+            PlantedBug::PublishBeforeWrite => "publish-before-write",
+            PlantedBug::ReleaseSkipsRemove => "release-skips-remove",
+            PlantedBug::DeadlineGivesUpEarly => "deadline-gives-up-early",
         }
     }
 

@@ -320,7 +320,10 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
             }
             state = match deadline {
                 None => self.runtime.wait(&self.changed, state),
-                Some(deadline) => match self.time_left(deadline) {
+                Some(deadline) => match self
+                    .time_left(deadline)
+                    .filter(|_| !planted!(self, DeadlineGivesUpEarly))
+                {
                     Some(timeout) => self.wait_timeout(state, timeout),
                     None => {
                         return Err(StoreError::CloseDeadlineExceeded {
@@ -350,10 +353,13 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
             .file
             .close()
             .map_err(|error| StoreError::file_io("close", error));
-        let removed = self
-            .file
-            .remove()
-            .map_err(|error| StoreError::file_io("remove", error));
+        let removed = if planted!(self, ReleaseSkipsRemove) {
+            Ok(())
+        } else {
+            self.file
+                .remove()
+                .map_err(|error| StoreError::file_io("remove", error))
+        };
         let mut state = self.lock();
         state.file = FileState::Released(closed.and(removed));
         self.notify_all();

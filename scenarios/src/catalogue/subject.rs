@@ -1,9 +1,8 @@
 //! A store under test, with what its oracles need to judge it.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use store::{RetryPolicy, StoreError, StoreOptions, TempFileStore};
+use store::{RetryPolicy, Runtime, StoreError, StoreOptions, TempFileStore};
 
 use crate::check::ReadJudge;
 use crate::threads::{Joiner, spawn};
@@ -17,13 +16,18 @@ type Store<W> = TempFileStore<
 >;
 
 /// One store, its object, and whether close has begun / returned.
+///
+/// The two flags are the world's own atomics (release on set, acquire on
+/// read): a reader that sees "close returned" then has the happens-before a
+/// real caller would have, so under loom it must see the store closed too.
 pub struct Subject<W: World> {
     pub label: &'static str,
     pub store: Store<W>,
     pub object: Arc<[u8]>,
     pub params: Params,
-    pub close_begun: AtomicBool,
-    pub close_returned: AtomicBool,
+    runtime: W::Runtime,
+    close_begun: <W::Runtime as Runtime>::AtomicBool,
+    close_returned: <W::Runtime as Runtime>::AtomicBool,
 }
 
 impl<W: World> Subject<W> {
@@ -49,13 +53,15 @@ impl<W: World> Subject<W> {
         let transport = world.transport(Arc::clone(&object), &params.transport_faults);
         let store = TempFileStore::open(transport, world.platform(&params.file_faults), options)
             .unwrap_or_else(|error| panic!("opening store {label} failed: {error}"));
+        let runtime = world.runtime().clone();
         Arc::new(Subject {
             label,
             store,
             object,
             params: params.clone(),
-            close_begun: AtomicBool::new(false),
-            close_returned: AtomicBool::new(false),
+            close_begun: runtime.atomic_bool(false),
+            close_returned: runtime.atomic_bool(false),
+            runtime,
         })
     }
 
@@ -67,21 +73,17 @@ impl<W: World> Subject<W> {
     /// Reads `params.read_len_bytes` at `offset` and judges the outcome.
     pub fn read_at_and_judge(&self, reader: &str, offset: u64) {
         let mut buf = vec![0; self.params.read_len_bytes];
-        let began_after_close = self.close_returned.load(Ordering::SeqCst);
+        let began_after_close = self.runtime.load(&self.close_returned);
         let outcome = self.store.read_at(&mut buf, offset);
-        self.judge(reader, began_after_close)
-            .judge(offset, buf.len(), &buf, &outcome);
-    }
-
-    fn judge<'a>(&'a self, reader: &'a str, began_after_close: bool) -> ReadJudge<'a> {
-        ReadJudge {
+        let judge = ReadJudge {
             reader,
             store: self.label,
             object: &self.object,
             params: &self.params,
-            close_begun: &self.close_begun,
+            close_begun: self.runtime.load(&self.close_begun),
             began_after_close,
-        }
+        };
+        judge.judge(offset, buf.len(), &buf, &outcome);
     }
 
     /// Spawns reader `index` on its own thread.
@@ -95,9 +97,9 @@ impl<W: World> Subject<W> {
 
     /// Closes without a deadline; a close that fails is a violation.
     pub fn close(&self, closer: &str) {
-        self.close_begun.store(true, Ordering::SeqCst);
+        self.runtime.store(&self.close_begun, true);
         let outcome = self.store.close();
-        self.close_returned.store(true, Ordering::SeqCst);
+        self.runtime.store(&self.close_returned, true);
         if let Err(error) = outcome {
             let what = format!("close of store {} failed: {error}", self.label);
             panic!("{}", Oracle::CloseCompletes.violation(closer, &what));
@@ -108,10 +110,10 @@ impl<W: World> Subject<W> {
     /// clock. Returns whether the deadline fired.
     pub fn close_with_deadline(&self, world: &W, closer: &str) -> bool {
         use store::Clock;
-        self.close_begun.store(true, Ordering::SeqCst);
+        self.runtime.store(&self.close_begun, true);
         let deadline = world.clock().now() + self.params.close_deadline;
         let outcome = self.store.close_with_deadline(deadline);
-        self.close_returned.store(true, Ordering::SeqCst);
+        self.runtime.store(&self.close_returned, true);
         match outcome {
             Ok(()) => false,
             Err(StoreError::CloseDeadlineExceeded { .. }) => {

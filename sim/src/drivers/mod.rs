@@ -199,3 +199,37 @@ impl fmt::Display for Failure {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn oracle_of(message: &str) -> Oracle {
+        let payload: Box<dyn Any + Send> = Box::new(message.to_owned());
+        Failure::from_panic(1, payload.as_ref(), Vec::new()).oracle
+    }
+
+    #[test]
+    fn violations_keep_their_oracle() {
+        let message = Oracle::NoLeak.violation("main", "temp file #0 is still open");
+        assert_eq!(oracle_of(&message), Oracle::NoLeak);
+    }
+
+    #[test]
+    fn scheduler_deadlocks_are_no_deadlock_failures() {
+        assert_eq!(
+            oracle_of("deadlock! blocked tasks: [main-thread (task 0)]"),
+            Oracle::NoDeadlock
+        );
+        assert_eq!(
+            oracle_of("DEADLOCK: scenario x did not finish"),
+            Oracle::NoDeadlock
+        );
+    }
+
+    #[test]
+    fn exceeding_the_step_bound_is_a_close_that_never_completes() {
+        let message = "exceeded max_steps bound 100000. this might be caused by an unfair schedule";
+        assert_eq!(oracle_of(message), Oracle::CloseCompletes);
+    }
+}

@@ -23,6 +23,8 @@ pub fn run(campaign: &Campaign) -> Report {
             .scenario
             .adapt(Params::from_seed(seed, Size::Shuttle));
         let world = SimWorld::<StdRuntime>::new();
+        let (panic_sink, thread_panics) = channel::unbounded();
+        world.runtime().report_thread_panics_to(panic_sink);
         let (done, finished) = channel::bounded(1);
         let (scenario, options, world_in_thread) =
             (campaign.scenario, campaign.store_options(), world.clone());
@@ -32,39 +34,36 @@ pub fn run(campaign: &Campaign) -> Report {
                 let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
                     scenario.run(&world_in_thread, &params, &options)
                 }));
-                let _ = done.send(outcome);
+                let _ = done
+                    .send(outcome.map_err(|payload| scenarios::panic_message(payload.as_ref())));
             });
         if let Err(error) = spawned {
             panic!("cannot start a real-thread repetition: {error}");
         }
-        match finished.recv_timeout(REPETITION_BOUND) {
-            Ok(Ok(summary)) => {
-                report.close_deadlines_fired += usize::from(summary.close_deadline_fired)
-            }
-            Ok(Err(payload)) => {
-                report.failure = Some(Failure::from_panic(
-                    report.schedules_run,
-                    payload.as_ref(),
-                    Vec::new(),
-                ));
-                return report;
-            }
-            Err(_) => {
-                let blocked = world.runtime().blocked_threads();
-                let message = format!(
-                    "DEADLOCK: scenario {} did not finish within {REPETITION_BOUND:?} on real threads; blocked: {}",
-                    campaign.scenario.name(),
-                    blocked.join("; ")
-                );
-                let payload: Box<dyn std::any::Any + Send> = Box::new(message);
-                report.failure = Some(Failure::from_panic(
-                    report.schedules_run,
-                    payload.as_ref(),
-                    blocked,
-                ));
-                return report;
-            }
-        }
+        let message = channel::select! {
+            recv(finished) -> outcome => match outcome {
+                Ok(Ok(summary)) => {
+                    report.close_deadlines_fired += usize::from(summary.close_deadline_fired);
+                    continue;
+                }
+                Ok(Err(message)) => message,
+                Err(_) => "the scenario thread ended without reporting".to_owned(),
+            },
+            recv(thread_panics) -> message => message.unwrap_or_default(),
+            default(REPETITION_BOUND) => format!(
+                "DEADLOCK: scenario {} did not finish within {REPETITION_BOUND:?} on real threads; blocked: {}",
+                campaign.scenario.name(),
+                world.runtime().blocked_threads().join("; ")
+            ),
+        };
+        let payload: Box<dyn std::any::Any + Send> = Box::new(message);
+        let blocked = world.runtime().blocked_threads();
+        report.failure = Some(Failure::from_panic(
+            report.schedules_run,
+            payload.as_ref(),
+            blocked,
+        ));
+        return report;
     }
     report
 }

@@ -31,3 +31,25 @@ impl Clock for VirtualClock {
         Instant::from_origin(Duration::from_nanos(nanos))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn starts_at_the_origin_and_only_moves_forward() {
+        let clock = VirtualClock::new();
+        assert_eq!(clock.now(), Instant::ORIGIN);
+        clock.advance_to(Instant::from_origin(Duration::from_secs(5)));
+        clock.advance_to(Instant::from_origin(Duration::from_secs(2)));
+        assert_eq!(clock.now().since_origin(), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn clones_share_one_timeline() {
+        let clock = VirtualClock::new();
+        let other = clock.clone();
+        other.advance_to(Instant::from_origin(Duration::from_millis(7)));
+        assert_eq!(clock.now().since_origin(), Duration::from_millis(7));
+    }
+}

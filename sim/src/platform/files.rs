@@ -180,3 +180,108 @@ impl TempFile for CheckedFile {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::panic::{self, AssertUnwindSafe};
+
+    use super::*;
+
+    fn files() -> CheckedFiles {
+        CheckedFiles::new(|| "tester".to_owned())
+    }
+
+    fn violation_of(body: impl FnOnce()) -> String {
+        let payload = panic::catch_unwind(AssertUnwindSafe(body)).expect_err("a violation");
+        scenarios::panic_message(payload.as_ref())
+    }
+
+    #[test]
+    fn reading_after_close_is_a_violation() {
+        let file = files().create().expect("create");
+        file.write_all_at(b"abc", 0).expect("write");
+        file.close().expect("close");
+        let message = violation_of(|| drop(file.read_exact_at(&mut [0; 1], 0)));
+        assert_eq!(
+            Oracle::named_in(&message),
+            Some(Oracle::NoAccessAfterClose),
+            "{message}"
+        );
+        assert!(
+            message.contains("tester") && message.contains("read_exact_at"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn writing_after_close_is_a_violation() {
+        let file = files().create().expect("create");
+        file.close().expect("close");
+        let message = violation_of(|| drop(file.write_all_at(b"x", 0)));
+        assert_eq!(
+            Oracle::named_in(&message),
+            Some(Oracle::NoAccessAfterClose),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn reading_bytes_never_written_is_a_violation() {
+        let file = files().create().expect("create");
+        file.write_all_at(b"ab", 0).expect("write");
+        let message = violation_of(|| drop(file.read_exact_at(&mut [0; 3], 0)));
+        assert_eq!(
+            Oracle::named_in(&message),
+            Some(Oracle::DataIntegrity),
+            "{message}"
+        );
+        assert!(message.contains("byte 2"), "{message}");
+    }
+
+    #[test]
+    fn a_file_never_removed_is_a_leak() {
+        let files = files();
+        let file = files.create().expect("create");
+        file.close().expect("close");
+        let message = violation_of(|| files.assert_no_leaks());
+        assert_eq!(
+            Oracle::named_in(&message),
+            Some(Oracle::NoLeak),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_closed_and_removed_file_is_no_leak() {
+        let files = files();
+        let file = files.create().expect("create");
+        file.close().expect("close");
+        file.remove().expect("remove");
+        files.assert_no_leaks();
+    }
+
+    #[test]
+    fn disk_full_fails_the_write_that_crosses_the_limit() {
+        let faults = FileFaults {
+            disk_full_after_bytes: Some(4),
+            eio_at_read: None,
+        };
+        let file = files().with_faults(&faults).create().expect("create");
+        file.write_all_at(b"abc", 0).expect("under the limit");
+        let error = file.write_all_at(b"de", 3).expect_err("over the limit");
+        assert_eq!(error.kind(), io::ErrorKind::StorageFull);
+    }
+
+    #[test]
+    fn eio_fails_exactly_the_planned_read() {
+        let faults = FileFaults {
+            disk_full_after_bytes: None,
+            eio_at_read: Some(1),
+        };
+        let file = files().with_faults(&faults).create().expect("create");
+        file.write_all_at(b"abc", 0).expect("write");
+        assert!(file.read_exact_at(&mut [0; 1], 0).is_ok());
+        assert!(file.read_exact_at(&mut [0; 1], 0).is_err());
+        assert!(file.read_exact_at(&mut [0; 1], 0).is_ok());
+    }
+}

@@ -16,6 +16,11 @@ pub trait ModelRuntime: Runtime + Default {
     /// Whether a pending timed wait fires now. A choice the scheduler makes,
     /// so a schedule's seed replays it.
     fn fire_timeout_now() -> bool;
+
+    /// Whether touching the scheduler from an unwinding thread can abort the
+    /// process (loom: its primitives panic again when dropped or used during
+    /// the teardown of a failed execution).
+    const FRAGILE_WHILE_UNWINDING: bool = false;
 }
 
 impl ModelRuntime for ShuttleRuntime {
@@ -41,6 +46,8 @@ impl ModelRuntime for ShuttleRuntime {
 }
 
 impl ModelRuntime for LoomRuntime {
+    const FRAGILE_WHILE_UNWINDING: bool = true;
+
     fn thread_key() -> String {
         format!("{:?}", loom::thread::current().id())
     }

@@ -2,11 +2,12 @@ use std::collections::BTreeMap;
 use std::io;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
-use std::panic::Location;
+use std::panic::{self, AssertUnwindSafe, Location};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use crossbeam::channel::Sender;
 use scenarios::Oracle;
 use store::runtime::ThreadBody;
 use store::{Clock, Runtime};
@@ -45,6 +46,7 @@ struct ThreadBook {
     /// Threads blocked acquiring a lock, by thread key: name and call site.
     acquiring: BTreeMap<String, String>,
     spawned_by_name: BTreeMap<String, usize>,
+    panic_sink: Option<Sender<String>>,
 }
 
 #[derive(Debug)]
@@ -65,6 +67,7 @@ impl Default for ThreadBook {
             waiting: BTreeMap::new(),
             acquiring: BTreeMap::new(),
             spawned_by_name: BTreeMap::new(),
+            panic_sink: None,
         }
     }
 }
@@ -100,6 +103,13 @@ impl<I: ModelRuntime> SimRuntime<I> {
         self.book().blocked()
     }
 
+    /// Sends the panic message of every spawned thread that panics to
+    /// `sink`. On real threads a panic ends only its own thread, so without
+    /// this a violation found off the main thread would surface as a hang.
+    pub fn report_thread_panics_to(&self, sink: Sender<String>) {
+        self.book().panic_sink = Some(sink);
+    }
+
     fn book(&self) -> std::sync::MutexGuard<'_, ThreadBook> {
         self.threads.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -107,7 +117,7 @@ impl<I: ModelRuntime> SimRuntime<I> {
     /// Lock bookkeeping is skipped while unwinding: naming the thread would
     /// ask the scheduler, and the oracles are moot in a failing execution.
     fn note_lock_taken(&self) {
-        if std::thread::panicking() {
+        if hands_off::<I>() {
             return;
         }
         *self.book().locks_held.entry(I::thread_key()).or_default() += 1;
@@ -176,6 +186,12 @@ impl<I: ModelRuntime> SimRuntime<I> {
     }
 }
 
+/// Whether this thread must leave the scheduler alone: it is unwinding a
+/// failed execution under a scheduler that cannot take it (see [`SimMutex`]).
+fn hands_off<I: ModelRuntime>() -> bool {
+    I::FRAGILE_WHILE_UNWINDING && std::thread::panicking()
+}
+
 /// Panics with `violation` after releasing `guard`. A violation must not
 /// unwind through a held scheduler lock: loom keeps lock data in a std mutex,
 /// which unwinding would poison, and loom's next lock of it aborts the process.
@@ -187,14 +203,15 @@ fn fail_releasing<G>(guard: G, violation: String) -> ! {
 /// A mutex for simulation: the scheduler's mutex decides who holds it (so
 /// the scheduler sees every acquisition), a std mutex keeps the data.
 ///
-/// The split exists for unwinding. A violation panics wherever it is found,
-/// possibly with locks held, and the failing execution's objects are then
-/// dropped, possibly outside the scheduler's reach. Loom aborts the process
-/// when that touches its primitives (its lock state sits in std mutexes that
-/// unwinding poisons). So an unwinding thread never touches the scheduler:
-/// it forgets a held scheduler guard and takes only the data lock, which
-/// shrugs off poisoning; waits return at once, notifications and spawns are
-/// skipped, atomics use their shadow. The execution is failing anyway.
+/// The split exists for unwinding under loom. A violation panics wherever it
+/// is found, possibly with locks held, and the failing execution's objects
+/// are then dropped, possibly outside the scheduler's reach. Loom aborts the
+/// process when that touches its primitives (its lock state sits in std
+/// mutexes that unwinding poisons). So under loom an unwinding thread never
+/// touches the scheduler: it forgets a held scheduler guard and takes only
+/// the data lock, which shrugs off poisoning; waits return at once,
+/// notifications and spawns are skipped, atomics use their shadow. The
+/// execution is failing anyway. Shuttle unwinds cleanly and needs none of it.
 pub struct SimMutex<I: ModelRuntime, T: Send + 'static> {
     turn: I::Mutex<()>,
     data: Mutex<T>,
@@ -236,7 +253,7 @@ impl<I: ModelRuntime, T: Send + 'static> Drop for SimGuard<'_, I, T> {
     fn drop(&mut self) {
         drop(self.data.take());
         let turn = self.turn.take();
-        if std::thread::panicking() {
+        if hands_off::<I>() {
             std::mem::forget(turn);
         } else {
             drop(turn);
@@ -247,6 +264,20 @@ impl<I: ModelRuntime, T: Send + 'static> Drop for SimGuard<'_, I, T> {
 
 fn lock_data<T>(data: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     data.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The data lock for a thread unwinding without its scheduler turn. Threads
+/// are coroutines on one OS thread: if a suspended one holds the data,
+/// blocking here would hang the process, so fail loudly instead.
+fn lock_data_unwinding<T>(data: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match data.try_lock() {
+        Ok(guard) => guard,
+        Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+        Err(std::sync::TryLockError::WouldBlock) => panic!(
+            "harness: unwinding a failed loom execution needs a lock a suspended thread holds; \
+             the failure above is the real report"
+        ),
+    }
 }
 
 impl<I: ModelRuntime> Runtime for SimRuntime<I> {
@@ -264,7 +295,7 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
 
     #[track_caller]
     fn lock<'a, T: Send + 'static>(&self, mutex: &'a SimMutex<I, T>) -> SimGuard<'a, I, T> {
-        let counted = !std::thread::panicking();
+        let counted = !hands_off::<I>();
         let turn =
             counted.then(|| self.acquiring(Location::caller(), || self.inner.lock(&mutex.turn)));
         self.note_lock_taken();
@@ -272,7 +303,11 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
             runtime: self.clone(),
             mutex,
             turn,
-            data: Some(lock_data(&mutex.data)),
+            data: Some(if counted {
+                lock_data(&mutex.data)
+            } else {
+                lock_data_unwinding(&mutex.data)
+            }),
             counted,
         }
     }
@@ -286,7 +321,7 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
     where
         T: Send + 'static + 'a,
     {
-        if std::thread::panicking() {
+        if hands_off::<I>() {
             return guard;
         }
         let at = Location::caller();
@@ -335,7 +370,7 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
     where
         T: Send + 'static + 'a,
     {
-        if std::thread::panicking() {
+        if hands_off::<I>() {
             return guard;
         }
         let at = Location::caller();
@@ -361,7 +396,7 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
                 waiter.notified = true;
             }
         }
-        if !std::thread::panicking() {
+        if !hands_off::<I>() {
             self.inner.notify_all(condvar);
         }
     }
@@ -374,7 +409,7 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
     }
 
     fn load(&self, flag: &SimAtomicBool<I>) -> bool {
-        if std::thread::panicking() {
+        if hands_off::<I>() {
             return flag.shadow.load(Ordering::SeqCst);
         }
         self.inner.load(&flag.modelled)
@@ -382,14 +417,14 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
 
     fn store(&self, flag: &SimAtomicBool<I>, value: bool) {
         flag.shadow.store(value, Ordering::SeqCst);
-        if !std::thread::panicking() {
+        if !hands_off::<I>() {
             self.inner.store(&flag.modelled, value);
         }
     }
 
     /// Spawns `name`, or `name#N` for the N-th thread of that name.
     fn spawn(&self, name: String, body: ThreadBody) -> io::Result<()> {
-        if std::thread::panicking() {
+        if hands_off::<I>() {
             return Err(io::Error::other(
                 "no new threads while a failing execution unwinds",
             ));
@@ -407,9 +442,15 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
         };
         self.book().live_threads += 1;
         let finish = FinishOnDrop::<I>(Arc::clone(&self.threads), PhantomData);
+        let panic_sink = self.book().panic_sink.clone();
         let counted_body = Box::new(move || {
             let _finish = finish;
-            body();
+            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(body)) {
+                if let Some(sink) = panic_sink {
+                    let _ = sink.send(scenarios::panic_message(payload.as_ref()));
+                }
+                panic::resume_unwind(payload);
+            }
         });
         self.inner.spawn(unique, counted_body).inspect_err(|_| {
             self.book().live_threads -= 1;
@@ -428,6 +469,7 @@ impl<I: ModelRuntime> Drop for FinishOnDrop<I> {
         let others_live = book.live_threads;
         if let Some(violation) = SimRuntime::<I>::deadlock_violation(&book, others_live, "finishes")
         {
+            // A panic in a destructor while unwinding would abort.
             if !std::thread::panicking() {
                 drop(book);
                 panic!("{violation}");

@@ -113,3 +113,86 @@ impl<R: Runtime> Read for ScriptedStream<R> {
         Ok(count)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use store::StdRuntime;
+    use store::runtime::shuttle::ShuttleRuntime;
+
+    use super::*;
+
+    fn transport(faults: TransportFaults) -> ScriptedTransport<StdRuntime> {
+        ScriptedTransport::new(&StdRuntime, b"0123456789".to_vec().into(), &faults)
+    }
+
+    #[test]
+    fn faults_apply_in_order_across_streams_then_reads_are_served_in_full() {
+        let transport = transport(TransportFaults {
+            stream_reads: vec![StreamFault::Short(3), StreamFault::Reset],
+            permanent_error_at_stream: None,
+        });
+        let mut stream = transport.stream_from(0).expect("stream");
+        let mut buf = [0; 10];
+        assert_eq!(stream.read(&mut buf).expect("short read"), 3);
+        assert_eq!(
+            stream.read(&mut buf).expect_err("reset").kind(),
+            io::ErrorKind::ConnectionReset
+        );
+        let mut resumed = transport.stream_from(3).expect("resumed stream");
+        assert_eq!(resumed.read(&mut buf).expect("full read"), 7);
+        assert_eq!(&buf[..7], b"3456789");
+    }
+
+    #[test]
+    fn the_planned_stream_fails_for_good() {
+        let transport = transport(TransportFaults {
+            stream_reads: vec![],
+            permanent_error_at_stream: Some(1),
+        });
+        assert!(transport.stream_from(0).is_ok());
+        let error = transport.stream_from(4).err().expect("refused");
+        assert_eq!(error.retry(), store::Retry::Permanent);
+    }
+
+    fn stalling_transport() -> Arc<ScriptedTransport<ShuttleRuntime>> {
+        let faults = TransportFaults {
+            stream_reads: vec![StreamFault::Stall],
+            permanent_error_at_stream: None,
+        };
+        Arc::new(ScriptedTransport::new(
+            &ShuttleRuntime,
+            b"0123".to_vec().into(),
+            &faults,
+        ))
+    }
+
+    #[test]
+    #[should_panic(expected = "deadlock")]
+    fn a_stall_without_cancel_never_ends() {
+        shuttle::check_random(
+            || {
+                let mut stream = stalling_transport().stream_from(0).expect("stream");
+                let _ = stream.read(&mut [0; 4]);
+            },
+            10,
+        );
+    }
+
+    #[test]
+    fn a_stall_ends_with_an_error_when_cancelled_in_any_schedule() {
+        shuttle::check_random(
+            || {
+                let transport = stalling_transport();
+                let mut stream = transport.stream_from(0).expect("stream");
+                let reader = shuttle::thread::spawn(move || stream.read(&mut [0; 4]));
+                transport.cancel();
+                let outcome = reader.join().expect("reader thread");
+                assert_eq!(
+                    outcome.expect_err("cancelled").kind(),
+                    io::ErrorKind::ConnectionAborted
+                );
+            },
+            200,
+        );
+    }
+}

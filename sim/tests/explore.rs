@@ -1,0 +1,118 @@
+//! Every scenario of the catalogue under every driver, against the correct
+//! store: no oracle may break and no schedule may deadlock.
+//!
+//! Budgets are sized so the whole workspace suite stays within minutes on 2
+//! cores; `SIM_BUDGET_SCALE=N` multiplies every budget by N for a deeper run
+//! (`sim fuzz`-style long runs belong in nightly CI, not here).
+
+use proptest::prelude::*;
+use scenarios::{Params, Scenario, Size};
+use sim::drivers::{Campaign, Driver};
+
+/// Schedules per campaign before scaling: shuttle runs cost ~0.1-0.3 ms
+/// each, a loom schedule ~0.15 ms, a real-thread repetition ~0.5 ms.
+fn budget(driver: Driver) -> usize {
+    let base = match driver {
+        Driver::Random | Driver::Pct { .. } | Driver::Dfs => 300,
+        Driver::Loom { .. } => 4_000,
+        Driver::Threads => 20,
+    };
+    base * scale()
+}
+
+fn scale() -> usize {
+    std::env::var("SIM_BUDGET_SCALE")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(1)
+}
+
+fn holds_under_every_driver(scenario: Scenario) {
+    for driver in Driver::ALL {
+        let report = Campaign::new(scenario, driver, budget(driver), 0x5EED).run();
+        if let Some(failure) = report.failure {
+            panic!("{} under {driver} failed: {failure}", scenario.name());
+        }
+        assert!(
+            report.schedules_run > 0,
+            "{} under {driver} ran nothing",
+            scenario.name()
+        );
+    }
+}
+
+macro_rules! every_driver {
+    ($($test:ident: $scenario:ident,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                holds_under_every_driver(Scenario::$scenario);
+            }
+        )*
+
+        #[test]
+        fn the_whole_catalogue_is_explored() {
+            let explored = [$(Scenario::$scenario),*];
+            assert_eq!(explored, Scenario::ALL);
+        }
+    };
+}
+
+every_driver! {
+    concurrent_readers_hold_under_every_driver: ConcurrentReaders,
+    read_close_barrier_holds_under_every_driver: ReadCloseBarrier,
+    read_close_in_flight_holds_under_every_driver: ReadCloseInFlight,
+    multi_file_parallelism_holds_under_every_driver: MultiFileParallelism,
+    multi_file_staging_holds_under_every_driver: MultiFileStaging,
+    early_close_holds_under_every_driver: EarlyClose,
+    stress_holds_under_every_driver: Stress,
+    transport_reset_resume_holds_under_every_driver: TransportResetResume,
+    permanent_transport_error_holds_under_every_driver: PermanentTransportError,
+    disk_full_holds_under_every_driver: DiskFull,
+    close_deadline_in_flight_holds_under_every_driver: CloseDeadlineInFlight,
+}
+
+#[test]
+fn close_deadline_fires_in_some_shuttle_schedules_and_not_in_others() {
+    let schedules = 200;
+    let report = Campaign::new(
+        Scenario::CloseDeadlineInFlight,
+        Driver::Random,
+        schedules,
+        1,
+    )
+    .run();
+    assert!(report.failure.is_none(), "{:?}", report.failure);
+    assert!(
+        report.close_deadlines_fired > 0 && report.close_deadlines_fired < schedules,
+        "the deadline fired in {} of {schedules} schedules",
+        report.close_deadlines_fired
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24 * scale() as u32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn stress_holds_for_any_shuttle_sized_parameters(params in Params::strategy(Size::Shuttle)) {
+        let campaign = Campaign {
+            params: Scenario::Stress.adapt(params),
+            ..Campaign::new(Scenario::Stress, Driver::Random, 40, 3)
+        };
+        let report = campaign.run();
+        prop_assert!(report.failure.is_none(), "{:?}\n{:?}", campaign.params, report.failure);
+    }
+
+    #[test]
+    fn every_scenario_holds_for_any_loom_sized_parameters(
+        params in Params::strategy(Size::Loom),
+        scenario in proptest::sample::select(Scenario::ALL.to_vec()),
+    ) {
+        let campaign = Campaign {
+            params: scenario.adapt(params),
+            ..Campaign::new(scenario, Driver::Loom { preemption_bound: 1 }, 300, 0)
+        };
+        let report = campaign.run();
+        prop_assert!(report.failure.is_none(), "{}: {:?}\n{:?}", scenario.name(), campaign.params, report.failure);
+    }
+}

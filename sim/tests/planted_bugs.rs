@@ -1,0 +1,122 @@
+//! The harness proves itself: each historical bug of the design, planted
+//! back into the store, is found in its home scenario by the drivers listed,
+//! and reported as a violation of the oracle that guards against it.
+//!
+//! Seeds are fixed, so each test is deterministic under shuttle and loom;
+//! the budgets leave a wide margin over the schedule counts measured in
+//! `docs/self-test.md`. A test fails if the harness stops finding its bug.
+
+use scenarios::{Oracle, Scenario};
+use sim::drivers::{Campaign, Driver};
+use sim::self_test::home_of;
+use store::PlantedBug;
+
+const PCT: Driver = Driver::Pct { depth: 3 };
+const LOOM: Driver = Driver::Loom {
+    preemption_bound: 2,
+};
+
+fn budget(driver: Driver) -> usize {
+    match driver {
+        Driver::Random | Driver::Pct { .. } | Driver::Dfs => 3_000,
+        Driver::Loom { .. } => 10_000,
+        Driver::Threads => 20,
+    }
+}
+
+fn harness_finds(bug: PlantedBug, drivers: &[Driver]) {
+    let (scenario, oracle) = home_of(bug);
+    for &driver in drivers {
+        let report = Campaign::new(scenario, driver, budget(driver), 0)
+            .planting(bug)
+            .run();
+        let failure = report.failure.unwrap_or_else(|| {
+            panic!(
+                "{} went unnoticed by {} under {driver} in {} schedules",
+                bug.name(),
+                scenario.name(),
+                report.schedules_run
+            )
+        });
+        assert_eq!(
+            failure.oracle,
+            oracle,
+            "{} under {driver}: {failure}",
+            bug.name()
+        );
+    }
+}
+
+const EVERY_DRIVER: [Driver; 5] = Driver::ALL;
+
+#[test]
+fn harness_finds_a_wait_loop_that_ignores_closing() {
+    harness_finds(PlantedBug::WaitLoopIgnoresClosing, &EVERY_DRIVER);
+}
+
+#[test]
+fn harness_finds_a_missing_recheck_after_registration() {
+    harness_finds(PlantedBug::NoRecheckAfterRegistration, &[PCT, LOOM]);
+}
+
+#[test]
+fn harness_finds_a_close_that_skips_draining_readers() {
+    harness_finds(PlantedBug::CloseSkipsDrain, &[PCT, LOOM]);
+}
+
+#[test]
+fn harness_finds_a_close_that_waits_holding_the_lock() {
+    harness_finds(PlantedBug::CloseWaitsHoldingLock, &EVERY_DRIVER);
+}
+
+#[test]
+fn harness_finds_a_non_standard_closed_error() {
+    harness_finds(PlantedBug::NonStandardClosedError, &EVERY_DRIVER);
+}
+
+#[test]
+fn harness_finds_a_partial_read_that_reports_zero() {
+    harness_finds(PlantedBug::PartialReadReturnsZero, &EVERY_DRIVER);
+}
+
+#[test]
+fn harness_finds_state_shared_between_stores() {
+    harness_finds(PlantedBug::StateSharedBetweenStores, &EVERY_DRIVER);
+}
+
+#[test]
+fn harness_finds_an_early_close_that_leaves_the_downloader_running() {
+    harness_finds(PlantedBug::EarlyCloseLeavesDownloader, &[LOOM]);
+}
+
+#[test]
+fn harness_finds_progress_published_before_the_write() {
+    harness_finds(PlantedBug::PublishBeforeWrite, &[PCT, LOOM]);
+}
+
+#[test]
+fn harness_finds_a_release_that_never_removes_the_file() {
+    harness_finds(PlantedBug::ReleaseSkipsRemove, &EVERY_DRIVER);
+}
+
+#[test]
+fn harness_finds_a_deadline_close_that_gives_up_early() {
+    harness_finds(PlantedBug::DeadlineGivesUpEarly, &EVERY_DRIVER);
+}
+
+#[test]
+fn every_oracle_is_seen_to_fire_on_some_planted_bug() {
+    let fired: std::collections::BTreeSet<Oracle> =
+        PlantedBug::ALL.iter().map(|&bug| home_of(bug).1).collect();
+    for oracle in Oracle::ALL {
+        assert!(fired.contains(&oracle), "no planted bug exercises {oracle}");
+    }
+}
+
+#[test]
+fn every_planted_bug_has_a_home_scenario_in_the_catalogue() {
+    for bug in PlantedBug::ALL {
+        let (scenario, _) = home_of(bug);
+        assert!(Scenario::ALL.contains(&scenario), "{}", bug.name());
+    }
+}
