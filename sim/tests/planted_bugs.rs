@@ -120,3 +120,27 @@ fn every_planted_bug_has_a_home_scenario_in_the_catalogue() {
         assert!(Scenario::ALL.contains(&scenario), "{}", bug.name());
     }
 }
+
+#[test]
+fn every_scenario_fails_on_a_planted_bug() {
+    // A close that waits holding the lock is reachable from every scenario,
+    // since every scenario closes its stores: each must notice it.
+    for scenario in Scenario::ALL {
+        let report = Campaign::new(scenario, LOOM, budget(LOOM), 0)
+            .planting(PlantedBug::CloseWaitsHoldingLock)
+            .run();
+        let failure = report.failure.unwrap_or_else(|| {
+            panic!(
+                "{} never failed in {} schedules",
+                scenario.name(),
+                report.schedules_run
+            )
+        });
+        assert_eq!(
+            failure.oracle,
+            Oracle::NoBlockingUnderLock,
+            "{}: {failure}",
+            scenario.name()
+        );
+    }
+}
