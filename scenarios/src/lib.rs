@@ -15,6 +15,6 @@ mod world;
 
 pub use catalogue::{RunSummary, Scenario};
 pub use oracle::{Oracle, VIOLATION_PREFIX};
-pub use params::{FileFaults, Params, Size, StreamFault, TransportFaults};
+pub use params::{FileFaults, Params, Size, SplitMix64, StreamFault, TransportFaults};
 pub use threads::{Joiner, Latch, panic_message, spawn};
 pub use world::World;

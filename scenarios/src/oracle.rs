@@ -54,6 +54,29 @@ impl Oracle {
         }
     }
 
+    /// What the oracle demands, in words.
+    pub fn description(self) -> &'static str {
+        match self {
+            Oracle::DataIntegrity => {
+                "every byte read must equal the source, and no read may fail without a cause"
+            }
+            Oracle::NoDeadlock => "no schedule may leave threads blocked forever",
+            Oracle::CloseCompletes => "close must finish, and must not give up before its deadline",
+            Oracle::ReadsAfterCloseGetClosed => {
+                "reads that begin after close, or that close interrupts, must return Closed"
+            }
+            Oracle::PartialReadCount => "a read that reaches the end must return the bytes it read",
+            Oracle::NoBlockingUnderLock => {
+                "no thread may wait while holding a lock other than the one it waits with"
+            }
+            Oracle::NoAccessAfterClose => "nothing may touch the temp file after it was closed",
+            Oracle::NoLeak => {
+                "every temp file must be closed and removed once its store has closed"
+            }
+            Oracle::StoresIndependent => "closing one store must never disturb another",
+        }
+    }
+
     /// The message a violation panics with: `VIOLATION [oracle] thread: what`.
     /// Drivers recognise violations by this prefix.
     pub fn violation(self, thread: &str, what: &str) -> String {

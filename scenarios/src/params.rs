@@ -209,8 +209,29 @@ impl Params {
     }
 }
 
-/// A small, well-mixed PRNG step (Steele, Lea, Flood 2014): deterministic on
-/// every platform, unlike `HashMap` order or thread-local generators.
+/// SplitMix64 (Steele, Lea, Flood 2014): a small, well-mixed generator,
+/// deterministic on every platform, unlike `HashMap` order or thread-local
+/// generators. The harness draws every seeded choice from it.
+#[derive(Clone, Debug)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    /// A generator whose whole sequence is a function of `seed`.
+    pub fn new(seed: u64) -> SplitMix64 {
+        SplitMix64(seed)
+    }
+
+    /// The next value of the sequence.
+    pub fn next_u64(&mut self) -> u64 {
+        splitmix64(&mut self.0)
+    }
+
+    /// A value in `0..bound` (`bound` > 0); the slight bias is irrelevant here.
+    pub fn below(&mut self, bound: u64) -> u64 {
+        self.next_u64() % bound
+    }
+}
+
 fn splitmix64(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
     let mut z = *state;

@@ -33,4 +33,8 @@ pub trait World: Clone + Send + Sync + 'static {
     /// The oracle "no leaked file or handle": panics with a violation if a
     /// temp file created in this world is still open or present.
     fn assert_no_leaks(&self);
+
+    /// Records a scenario-level event (a read begins, close returns...) in
+    /// the run's trace, attributed to the calling thread.
+    fn note(&self, what: &str);
 }

@@ -4,4 +4,5 @@
 
 pub mod drivers;
 pub mod platform;
+pub mod schedulers;
 pub mod self_test;

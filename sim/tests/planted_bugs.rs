@@ -11,6 +11,7 @@ use sim::drivers::{Campaign, Driver};
 use sim::self_test::home_of;
 use store::PlantedBug;
 
+const RANDOM: Driver = Driver::Random;
 const PCT: Driver = Driver::Pct { depth: 3 };
 const LOOM: Driver = Driver::Loom {
     preemption_bound: 2,
@@ -39,7 +40,7 @@ fn harness_finds(bug: PlantedBug, drivers: &[Driver]) {
             )
         });
         assert_eq!(
-            failure.oracle,
+            failure.oracle(),
             oracle,
             "{} under {driver}: {failure}",
             bug.name()
@@ -56,12 +57,12 @@ fn harness_finds_a_wait_loop_that_ignores_closing() {
 
 #[test]
 fn harness_finds_a_missing_recheck_after_registration() {
-    harness_finds(PlantedBug::NoRecheckAfterRegistration, &[PCT, LOOM]);
+    harness_finds(PlantedBug::NoRecheckAfterRegistration, &[RANDOM, PCT, LOOM]);
 }
 
 #[test]
 fn harness_finds_a_close_that_skips_draining_readers() {
-    harness_finds(PlantedBug::CloseSkipsDrain, &[PCT, LOOM]);
+    harness_finds(PlantedBug::CloseSkipsDrain, &[RANDOM, LOOM]);
 }
 
 #[test]
@@ -86,12 +87,12 @@ fn harness_finds_state_shared_between_stores() {
 
 #[test]
 fn harness_finds_an_early_close_that_leaves_the_downloader_running() {
-    harness_finds(PlantedBug::EarlyCloseLeavesDownloader, &[LOOM]);
+    harness_finds(PlantedBug::EarlyCloseLeavesDownloader, &[RANDOM, LOOM]);
 }
 
 #[test]
 fn harness_finds_progress_published_before_the_write() {
-    harness_finds(PlantedBug::PublishBeforeWrite, &[PCT, LOOM]);
+    harness_finds(PlantedBug::PublishBeforeWrite, &[RANDOM, PCT, LOOM]);
 }
 
 #[test]
@@ -137,7 +138,7 @@ fn every_scenario_fails_on_a_planted_bug() {
             )
         });
         assert_eq!(
-            failure.oracle,
+            failure.oracle(),
             Oracle::NoBlockingUnderLock,
             "{}: {failure}",
             scenario.name()

@@ -26,6 +26,7 @@ pub struct Subject<W: World> {
     pub object: Arc<[u8]>,
     pub params: Params,
     runtime: W::Runtime,
+    world_note: Box<dyn Fn(&str) + Send + Sync>,
     close_begun: <W::Runtime as Runtime>::AtomicBool,
     close_returned: <W::Runtime as Runtime>::AtomicBool,
 }
@@ -50,11 +51,16 @@ impl<W: World> Subject<W> {
             },
             ..options.clone()
         };
+        world.note(&format!("opens store {label}: {} bytes", object.len()));
         let transport = world.transport(Arc::clone(&object), &params.transport_faults);
         let store = TempFileStore::open(transport, world.platform(&params.file_faults), options)
             .unwrap_or_else(|error| panic!("opening store {label} failed: {error}"));
         let runtime = world.runtime().clone();
         Arc::new(Subject {
+            world_note: {
+                let world = world.clone();
+                Box::new(move |what: &str| world.note(what))
+            },
             label,
             store,
             object,
@@ -74,7 +80,17 @@ impl<W: World> Subject<W> {
     pub fn read_at_and_judge(&self, reader: &str, offset: u64) {
         let mut buf = vec![0; self.params.read_len_bytes];
         let began_after_close = self.runtime.load(&self.close_returned);
+        let end = offset + buf.len() as u64;
+        (self.world_note)(&format!(
+            "read_at [{offset}, {end}) on store {} begins",
+            self.label
+        ));
         let outcome = self.store.read_at(&mut buf, offset);
+        (self.world_note)(&format!(
+            "read_at [{offset}, {end}) on store {} returns {}",
+            self.label,
+            brief(&outcome)
+        ));
         let judge = ReadJudge {
             reader,
             store: self.label,
@@ -98,7 +114,13 @@ impl<W: World> Subject<W> {
     /// Closes without a deadline; a close that fails is a violation.
     pub fn close(&self, closer: &str) {
         self.runtime.store(&self.close_begun, true);
+        (self.world_note)(&format!("close of store {} begins", self.label));
         let outcome = self.store.close();
+        (self.world_note)(&format!(
+            "close of store {} returns {}",
+            self.label,
+            brief(&outcome)
+        ));
         self.runtime.store(&self.close_returned, true);
         if let Err(error) = outcome {
             let what = format!("close of store {} failed: {error}", self.label);
@@ -112,7 +134,17 @@ impl<W: World> Subject<W> {
         use store::Clock;
         self.runtime.store(&self.close_begun, true);
         let deadline = world.clock().now() + self.params.close_deadline;
+        (self.world_note)(&format!(
+            "close of store {} with deadline {:?} begins",
+            self.label,
+            deadline.since_origin()
+        ));
         let outcome = self.store.close_with_deadline(deadline);
+        (self.world_note)(&format!(
+            "close of store {} returns {}",
+            self.label,
+            brief(&outcome)
+        ));
         self.runtime.store(&self.close_returned, true);
         match outcome {
             Ok(()) => false,
@@ -128,5 +160,19 @@ impl<W: World> Subject<W> {
                 panic!("{}", Oracle::CloseCompletes.violation(closer, &what))
             }
         }
+    }
+}
+
+/// An outcome in a few words, for the trace.
+fn brief<T: std::fmt::Debug>(outcome: &Result<T, StoreError>) -> String {
+    match outcome {
+        Ok(value) => format!("Ok({value:?})"),
+        Err(StoreError::Closed) => "Closed".to_owned(),
+        Err(StoreError::CloseDeadlineExceeded {
+            readers_in_flight, ..
+        }) => {
+            format!("CloseDeadlineExceeded ({readers_in_flight} reader(s) in flight)")
+        }
+        Err(error) => format!("Err({error})"),
     }
 }

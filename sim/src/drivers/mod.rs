@@ -1,13 +1,19 @@
-//! Drivers: run one scenario campaign under one scheduler and report the
-//! first failure, with the schedule number that found it.
+//! Drivers: run a scenario under a scheduler, schedule after schedule, until
+//! an oracle breaks or the budget ends; and replay one schedule exactly.
 //!
-//! | driver | explores | schedule choice |
+//! | driver | explores | one schedule is named by |
 //! |---|---|---|
-//! | `random` | shuttle, uniformly random schedules | seed |
-//! | `pct` | shuttle, probabilistic concurrency testing (priority changes at `depth` points) | seed |
-//! | `dfs` | shuttle, depth-first over schedules, bounded by the budget | none (systematic) |
-//! | `loom` | loom, every schedule up to a preemption bound | none (exhaustive) |
-//! | `threads` | real threads, the OS scheduler; parameters vary per repetition | seed (parameters only) |
+//! | `random` | uniformly random schedules ([`SeededScheduler`](crate::schedulers::SeededScheduler)) | its seed |
+//! | `pct<d>` | PCT with bug depth `d`, also seeded | its seed |
+//! | `dfs` | shuttle's depth-first search, bounded by the budget | its execution number |
+//! | `loom<b>` | loom, every schedule up to `b` preemptions | its execution number |
+//! | `threads` | real threads, the OS scheduler | its seed (parameters only: the OS does not replay) |
+//!
+//! A seed names everything of its schedule: the scenario's parameters and
+//! faults (`Params::from_seed`) and every scheduling choice. Within a
+//! campaign, schedule `k` gets the seed `SplitMix64(campaign_seed + k)`, so
+//! any one schedule replays alone. DFS and loom use the scenario's default
+//! parameters and replay by re-exploring up to the execution's number.
 
 mod loom_driver;
 mod shuttle_driver;
@@ -16,22 +22,25 @@ mod threads_driver;
 
 use std::any::Any;
 use std::fmt;
+use std::str::FromStr;
 use std::time::Duration;
 
-use scenarios::{Oracle, Params, Scenario};
+use scenarios::{Oracle, Params, Scenario, Size, SplitMix64};
 use store::{PlantedBug, StoreOptions};
+
+use crate::platform::{Event, format_trace};
 
 /// A scheduler, with its settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Driver {
-    /// Shuttle's random scheduler.
+    /// Uniformly random schedules.
     Random,
-    /// Shuttle's PCT scheduler with this bug depth.
+    /// Probabilistic concurrency testing with this bug depth.
     Pct {
-        /// Number of priority-change points (the bug depth PCT targets).
+        /// Number of priority-change points plus one.
         depth: usize,
     },
-    /// Shuttle's depth-first scheduler.
+    /// Shuttle's depth-first search.
     Dfs,
     /// Loom, exhaustive up to this many preemptions.
     Loom {
@@ -54,25 +63,130 @@ impl Driver {
         Driver::Threads,
     ];
 
-    /// Short name: random, pct, dfs, loom, threads.
-    pub fn name(self) -> &'static str {
-        match self {
-            Driver::Random => "random",
-            Driver::Pct { .. } => "pct",
-            Driver::Dfs => "dfs",
-            Driver::Loom { .. } => "loom",
-            Driver::Threads => "threads",
-        }
+    /// Whether schedules are named by seeds (rather than execution numbers).
+    pub fn is_seeded(self) -> bool {
+        matches!(self, Driver::Random | Driver::Pct { .. } | Driver::Threads)
+    }
+
+    /// The parameters of the schedule `number` names.
+    pub fn params_for(self, scenario: Scenario, number: u64) -> Params {
+        let params = match self {
+            Driver::Random | Driver::Pct { .. } | Driver::Threads => {
+                Params::from_seed(number, Size::Shuttle)
+            }
+            Driver::Dfs => Params::shuttle_default(),
+            Driver::Loom { .. } => Params::loom_default(),
+        };
+        scenario.adapt(params)
     }
 }
 
 impl fmt::Display for Driver {
+    /// `random`, `pct3`, `dfs`, `loom2`, `threads`: the form run ids use.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Driver::Pct { depth } => write!(f, "pct(depth {depth})"),
-            Driver::Loom { preemption_bound } => write!(f, "loom(preemptions {preemption_bound})"),
-            other => f.write_str(other.name()),
+            Driver::Random => f.write_str("random"),
+            Driver::Pct { depth } => write!(f, "pct{depth}"),
+            Driver::Dfs => f.write_str("dfs"),
+            Driver::Loom { preemption_bound } => write!(f, "loom{preemption_bound}"),
+            Driver::Threads => f.write_str("threads"),
         }
+    }
+}
+
+impl FromStr for Driver {
+    type Err = String;
+
+    /// Parses `random`, `pct` (depth 3), `pct<d>`, `dfs`, `loom` (bound 2), `loom<b>`, `threads`.
+    fn from_str(text: &str) -> Result<Driver, String> {
+        let number = |digits: &str, default: usize| -> Result<usize, String> {
+            if digits.is_empty() {
+                return Ok(default);
+            }
+            digits
+                .parse()
+                .ok()
+                .filter(|&value| (1..=16).contains(&value))
+                .ok_or_else(|| format!("bad driver setting in {text:?}: expected 1 to 16"))
+        };
+        match text {
+            "random" => Ok(Driver::Random),
+            "dfs" => Ok(Driver::Dfs),
+            "threads" => Ok(Driver::Threads),
+            _ if text.starts_with("pct") => Ok(Driver::Pct {
+                depth: number(&text[3..], 3)?,
+            }),
+            _ if text.starts_with("loom") => Ok(Driver::Loom {
+                preemption_bound: number(&text[4..], 2)?,
+            }),
+            _ => Err(format!(
+                "unknown driver {text:?}: expected random, pct[DEPTH], dfs, loom[BOUND] or threads"
+            )),
+        }
+    }
+}
+
+/// The name of one schedule: `scenario:driver:number`, for example
+/// `early-close:pct3:0x9e3779b97f4a7c15` or `early-close:loom2:324`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunId {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// The driver and its settings.
+    pub driver: Driver,
+    /// The schedule's seed (seeded drivers) or execution number (dfs, loom).
+    pub number: u64,
+}
+
+impl fmt::Display for RunId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.driver.is_seeded() {
+            write!(
+                f,
+                "{}:{}:{:#018x}",
+                self.scenario.name(),
+                self.driver,
+                self.number
+            )
+        } else {
+            write!(
+                f,
+                "{}:{}:{}",
+                self.scenario.name(),
+                self.driver,
+                self.number
+            )
+        }
+    }
+}
+
+impl FromStr for RunId {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<RunId, String> {
+        let parts: Vec<&str> = text.split(':').collect();
+        let [scenario, driver, number] = parts[..] else {
+            return Err(format!(
+                "malformed run id {text:?}: expected SCENARIO:DRIVER:NUMBER"
+            ));
+        };
+        let scenario = Scenario::from_name(scenario)
+            .ok_or_else(|| format!("unknown scenario {scenario:?} (see `sim list`)"))?;
+        let driver: Driver = driver.parse()?;
+        let parsed = match number.strip_prefix("0x") {
+            Some(hex) => u64::from_str_radix(hex, 16),
+            None => number.parse(),
+        };
+        let number =
+            parsed.map_err(|_| format!("malformed number {number:?} in run id {text:?}"))?;
+        if !driver.is_seeded() && number == 0 {
+            return Err(format!("execution numbers start at 1, got 0 in {text:?}"));
+        }
+        Ok(RunId {
+            scenario,
+            driver,
+            number,
+        })
     }
 }
 
@@ -83,29 +197,26 @@ pub struct Campaign {
     pub scenario: Scenario,
     /// How schedules are chosen.
     pub driver: Driver,
-    /// Most schedules (executions) to run; exhaustive drivers may stop earlier.
+    /// Most schedules to run; exhaustive drivers may stop earlier.
     pub schedules: usize,
-    /// Seeds the scheduler (and, for `threads`, the parameters).
+    /// The campaign's seed; schedule `k` runs with a seed derived from it.
     pub seed: u64,
-    /// The scenario's parameters, already adapted to it.
-    pub params: Params,
-    /// A historical bug planted in every store of the run, if any.
+    /// Parameters for every schedule, instead of the ones each schedule's
+    /// id names. A failure found with them has no replayable id.
+    pub params: Option<Params>,
+    /// A bug planted in every store of the run, if any.
     pub planted_bug: Option<PlantedBug>,
 }
 
 impl Campaign {
-    /// A campaign with the scenario's default parameters for the driver.
+    /// A campaign with the parameters each schedule's id names.
     pub fn new(scenario: Scenario, driver: Driver, schedules: usize, seed: u64) -> Campaign {
-        let params = match driver {
-            Driver::Loom { .. } => Params::loom_default(),
-            _ => Params::shuttle_default(),
-        };
         Campaign {
             scenario,
             driver,
             schedules,
             seed,
-            params: scenario.adapt(params),
+            params: None,
             planted_bug: None,
         }
     }
@@ -118,23 +229,29 @@ impl Campaign {
         }
     }
 
-    fn store_options(&self) -> StoreOptions {
-        StoreOptions {
-            planted_bug: self.planted_bug,
-            ..StoreOptions::default()
-        }
+    /// The seed of schedule `index` (0-based).
+    pub fn schedule_seed(&self, index: usize) -> u64 {
+        SplitMix64::new(self.seed.wrapping_add(index as u64)).next_u64()
     }
 
     /// Runs the campaign to its first failure or the end of its budget.
     pub fn run(&self) -> Report {
         let started = std::time::Instant::now();
         let mut report = match self.driver {
-            Driver::Random | Driver::Pct { .. } | Driver::Dfs => shuttle_driver::run(self),
+            Driver::Random | Driver::Pct { .. } => shuttle_driver::run_seeded(self),
+            Driver::Dfs => shuttle_driver::run_dfs(self),
             Driver::Loom { preemption_bound } => loom_driver::run(self, preemption_bound),
             Driver::Threads => threads_driver::run(self),
         };
         report.elapsed = started.elapsed();
         report
+    }
+}
+
+fn store_options(planted_bug: Option<PlantedBug>) -> StoreOptions {
+    StoreOptions {
+        planted_bug,
+        ..StoreOptions::default()
     }
 }
 
@@ -151,11 +268,22 @@ pub struct Report {
     pub elapsed: Duration,
 }
 
-/// A failing schedule.
+/// One execution of a scenario: its trace, and what went wrong, if anything.
+#[derive(Clone, Debug, Default)]
+pub struct Execution {
+    /// Every event, in order.
+    pub trace: Vec<Event>,
+    /// The broken oracle, if any.
+    pub violation: Option<Violation>,
+    /// Whether a close deadline fired.
+    pub close_deadline_fired: bool,
+    /// Shuttle's serialised schedule of the execution (shuttle drivers only).
+    pub shuttle_schedule: Option<String>,
+}
+
+/// What broke in an execution.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Failure {
-    /// 1-based number of the failing schedule within its campaign.
-    pub schedule: usize,
+pub struct Violation {
     /// The oracle that broke.
     pub oracle: Oracle,
     /// The failure message, as the scenario or scheduler gave it.
@@ -164,10 +292,13 @@ pub struct Failure {
     pub blocked: Vec<String>,
 }
 
-impl Failure {
-    /// Classifies a panic from a scheduler run.
-    fn from_panic(schedule: usize, payload: &(dyn Any + Send), blocked: Vec<String>) -> Failure {
-        let message = scenarios::panic_message(payload);
+impl Violation {
+    /// Classifies a panic from a run.
+    pub fn from_panic(payload: &(dyn Any + Send), blocked: Vec<String>) -> Violation {
+        Violation::from_message(scenarios::panic_message(payload), blocked)
+    }
+
+    fn from_message(message: String, blocked: Vec<String>) -> Violation {
         let oracle = Oracle::named_in(&message).unwrap_or_else(|| {
             if message.contains("deadlock") || message.starts_with("DEADLOCK") {
                 Oracle::NoDeadlock
@@ -177,8 +308,7 @@ impl Failure {
                 Oracle::DataIntegrity
             }
         });
-        Failure {
-            schedule,
+        Violation {
             oracle,
             message,
             blocked,
@@ -186,17 +316,92 @@ impl Failure {
     }
 }
 
+/// A failing schedule of a campaign.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    /// 1-based number of the failing schedule within its campaign.
+    pub schedule: usize,
+    /// The failing schedule's name; `None` when the campaign overrode the
+    /// parameters, so the id would not rebuild them.
+    pub run: Option<RunId>,
+    /// The bug planted in the run, if any.
+    pub planted_bug: Option<PlantedBug>,
+    /// The failing execution.
+    pub execution: Execution,
+}
+
+impl Failure {
+    /// What broke.
+    pub fn violation(&self) -> &Violation {
+        self.execution
+            .violation
+            .as_ref()
+            .expect("a failure has a violation")
+    }
+
+    /// The oracle that broke.
+    pub fn oracle(&self) -> Oracle {
+        self.violation().oracle
+    }
+
+    /// The command line that replays this failure, if it has one.
+    pub fn replay_command(&self) -> Option<String> {
+        let run = self.run?;
+        let plant = self
+            .planted_bug
+            .map(|bug| format!(" --plant {}", bug.name()))
+            .unwrap_or_default();
+        Some(format!("sim replay {run}{plant}"))
+    }
+}
+
 impl fmt::Display for Failure {
+    /// The full report: the oracle in words, the message, blocked threads,
+    /// the trace, the replay line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "[{}] schedule {}: {}",
-            self.oracle, self.schedule, self.message
-        )?;
-        if !self.blocked.is_empty() {
-            write!(f, "\n  blocked: {}", self.blocked.join("; "))?;
+        let violation = self.violation();
+        writeln!(f, "FAILURE: {}", violation.oracle.description())?;
+        writeln!(f, "  oracle:  {}", violation.oracle)?;
+        writeln!(f, "  what:    {}", violation.message)?;
+        if let Some(bug) = self.planted_bug {
+            writeln!(f, "  planted: {}", bug.name())?;
         }
-        Ok(())
+        for blocked in &violation.blocked {
+            writeln!(f, "  blocked: {blocked}")?;
+        }
+        writeln!(f, "  trace ({} events):", self.execution.trace.len())?;
+        for line in format_trace(&self.execution.trace).lines() {
+            writeln!(f, "  {line}")?;
+        }
+        match self.replay_command() {
+            Some(command) => write!(f, "  replay:  {command}"),
+            None => write!(
+                f,
+                "  replay:  (parameters were overridden; no run id rebuilds them)"
+            ),
+        }
+    }
+}
+
+/// Replays the schedule `run` names, with `bug` planted, once.
+pub fn replay_once(run: RunId, bug: Option<PlantedBug>) -> Execution {
+    let params = run.driver.params_for(run.scenario, run.number);
+    let options = store_options(bug);
+    match run.driver {
+        Driver::Random | Driver::Pct { .. } => {
+            shuttle_driver::run_one_seeded(run.scenario, run.driver, run.number, &params, &options)
+        }
+        Driver::Dfs => {
+            shuttle_driver::replay_dfs(run.scenario, run.number as usize, &params, &options)
+        }
+        Driver::Loom { preemption_bound } => loom_driver::replay(
+            run.scenario,
+            preemption_bound,
+            run.number as usize,
+            &params,
+            &options,
+        ),
+        Driver::Threads => threads_driver::run_one(run.scenario, &params, &options),
     }
 }
 
@@ -205,8 +410,7 @@ mod tests {
     use super::*;
 
     fn oracle_of(message: &str) -> Oracle {
-        let payload: Box<dyn Any + Send> = Box::new(message.to_owned());
-        Failure::from_panic(1, payload.as_ref(), Vec::new()).oracle
+        Violation::from_message(message.to_owned(), Vec::new()).oracle
     }
 
     #[test]
@@ -231,5 +435,50 @@ mod tests {
     fn exceeding_the_step_bound_is_a_close_that_never_completes() {
         let message = "exceeded max_steps bound 100000. this might be caused by an unfair schedule";
         assert_eq!(oracle_of(message), Oracle::CloseCompletes);
+    }
+
+    #[test]
+    fn run_ids_print_and_parse_back() {
+        for text in [
+            "early-close:pct3:0x00000000000000ff",
+            "stress:loom2:324",
+            "disk-full:random:0x0000000000000001",
+        ] {
+            let id: RunId = text.parse().expect("valid id");
+            assert_eq!(id.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn malformed_run_ids_get_one_line_errors() {
+        for bad in [
+            "",
+            "early-close",
+            "nope:random:1",
+            "early-close:warp:1",
+            "early-close:random:zz",
+            "stress:dfs:0",
+        ] {
+            let error = bad.parse::<RunId>().expect_err(bad);
+            assert!(!error.contains('\n') && !error.is_empty(), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn driver_names_parse_with_defaults() {
+        assert_eq!("pct".parse::<Driver>(), Ok(Driver::Pct { depth: 3 }));
+        assert_eq!(
+            "loom".parse::<Driver>(),
+            Ok(Driver::Loom {
+                preemption_bound: 2
+            })
+        );
+        assert_eq!(
+            "loom3".parse::<Driver>(),
+            Ok(Driver::Loom {
+                preemption_bound: 3
+            })
+        );
+        assert!("pct0".parse::<Driver>().is_err());
     }
 }

@@ -1,45 +1,153 @@
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Arc, PoisonError};
 
-use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, Scheduler};
-use shuttle::{Config, MaxSteps, Runner};
+use scenarios::{Params, Scenario};
+use shuttle::scheduler::{DfsScheduler, Schedule, Scheduler};
+use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
+use store::StoreOptions;
 use store::runtime::shuttle::ShuttleRuntime;
 
 use super::tally::Tally;
-use super::{Campaign, Driver, Report};
+use super::{Campaign, Driver, Execution, Failure, Report, RunId, store_options};
+use crate::schedulers::{PCT_STEP_BOUND, Recording, SeededScheduler, Strategy, serialize};
 
 /// Scheduler steps one execution may take: far above any correct run of the
 /// catalogue, so exceeding it means close (or a reader) spins forever.
 const MAX_STEPS: usize = 100_000;
 
 /// One configuration for every shuttle run in the process: shuttle installs
-/// its panic hook once, with the first configuration it sees.
+/// its panic hook once, with the first configuration it sees. Failures are
+/// reported by the harness itself (with trace and replay line), not shuttle.
 fn config() -> Config {
     let mut config = Config::new();
     config.max_steps = MaxSteps::FailAfter(MAX_STEPS);
     config.stack_size = 256 * 1024;
+    config.failure_persistence = FailurePersistence::None;
     config
 }
 
-pub fn run(campaign: &Campaign) -> Report {
-    match campaign.driver {
-        Driver::Random => explore(
-            campaign,
-            RandomScheduler::new_from_seed(campaign.seed, campaign.schedules),
-        ),
-        Driver::Pct { depth } => explore(
-            campaign,
-            PctScheduler::new_from_seed(campaign.seed, depth, campaign.schedules),
-        ),
-        Driver::Dfs => explore(campaign, DfsScheduler::new(Some(campaign.schedules), true)),
-        Driver::Loom { .. } | Driver::Threads => unreachable!("not a shuttle driver"),
+fn strategy(driver: Driver) -> Strategy {
+    match driver {
+        Driver::Random => Strategy::Random,
+        Driver::Pct { depth } => Strategy::Pct {
+            depth,
+            step_bound: PCT_STEP_BOUND,
+        },
+        other => unreachable!("{other} is not a seeded shuttle driver"),
     }
 }
 
-fn explore<S: Scheduler + 'static>(campaign: &Campaign, scheduler: S) -> Report {
+/// Runs `scheduler` over the scenario; returns the tally and the last execution.
+fn explore<S: Scheduler + 'static>(
+    scheduler: S,
+    scenario: Scenario,
+    params: &Params,
+    options: &StoreOptions,
+) -> (Arc<Tally<ShuttleRuntime>>, Execution) {
+    let (scheduler, recorded) = Recording::new(scheduler);
     let tally = Tally::<ShuttleRuntime>::new();
-    let body = tally.execution_body(campaign);
+    let body = tally.execution_body(scenario, params, options);
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         Runner::new(scheduler, config()).run(body)
     }));
-    tally.report(outcome.map(drop))
+    let mut execution = tally.last_execution(outcome.map(drop));
+    let schedule: Schedule = recorded
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    execution.shuttle_schedule = Some(serialize(&schedule));
+    (tally, execution)
+}
+
+/// One execution of the seeded schedule `seed`.
+pub fn run_one_seeded(
+    scenario: Scenario,
+    driver: Driver,
+    seed: u64,
+    params: &Params,
+    options: &StoreOptions,
+) -> Execution {
+    explore(
+        SeededScheduler::new(seed, strategy(driver)),
+        scenario,
+        params,
+        options,
+    )
+    .1
+}
+
+/// A seeded campaign: schedule `k` runs alone with its own seed.
+pub fn run_seeded(campaign: &Campaign) -> Report {
+    let options = store_options(campaign.planted_bug);
+    let mut report = Report::default();
+    for index in 0..campaign.schedules {
+        let seed = campaign.schedule_seed(index);
+        let run = RunId {
+            scenario: campaign.scenario,
+            driver: campaign.driver,
+            number: seed,
+        };
+        let params = campaign
+            .params
+            .clone()
+            .unwrap_or_else(|| campaign.driver.params_for(campaign.scenario, seed));
+        let execution = run_one_seeded(campaign.scenario, campaign.driver, seed, &params, &options);
+        report.schedules_run += 1;
+        report.close_deadlines_fired += usize::from(execution.close_deadline_fired);
+        if execution.violation.is_some() {
+            report.failure = Some(Failure {
+                schedule: index + 1,
+                run: campaign.params.is_none().then_some(run),
+                planted_bug: campaign.planted_bug,
+                execution,
+            });
+            break;
+        }
+    }
+    report
+}
+
+/// Depth-first search up to the campaign's budget.
+pub fn run_dfs(campaign: &Campaign) -> Report {
+    let params = campaign
+        .params
+        .clone()
+        .unwrap_or_else(|| Driver::Dfs.params_for(campaign.scenario, 0));
+    let options = store_options(campaign.planted_bug);
+    let scheduler = DfsScheduler::new(Some(campaign.schedules), true);
+    let (tally, execution) = explore(scheduler, campaign.scenario, &params, &options);
+    let schedules_run = tally.executions();
+    let failure = execution.violation.is_some().then(|| Failure {
+        schedule: schedules_run,
+        run: campaign.params.is_none().then_some(RunId {
+            scenario: campaign.scenario,
+            driver: Driver::Dfs,
+            number: schedules_run as u64,
+        }),
+        planted_bug: campaign.planted_bug,
+        execution,
+    });
+    Report {
+        schedules_run,
+        close_deadlines_fired: tally.deadlines_fired(),
+        failure,
+        ..Report::default()
+    }
+}
+
+/// Execution number `number` of depth-first search: DFS is deterministic,
+/// so exploring up to it reaches the same execution.
+pub fn replay_dfs(
+    scenario: Scenario,
+    number: usize,
+    params: &Params,
+    options: &StoreOptions,
+) -> Execution {
+    explore(
+        DfsScheduler::new(Some(number), true),
+        scenario,
+        params,
+        options,
+    )
+    .1
 }

@@ -2,17 +2,19 @@ use std::any::Any;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use scenarios::World;
+use scenarios::{Params, Scenario};
+use store::StoreOptions;
 
-use super::{Campaign, Failure, Report};
-use crate::platform::{ModelRuntime, SimRuntime, SimWorld};
+use super::{Execution, Violation};
+use crate::platform::{ModelRuntime, SimWorld};
 
 /// Counts the executions of a scheduler run and keeps the last execution's
-/// runtime, whose book says who was blocked where when a run fails.
+/// world: its trace, and its book of who was blocked where.
 pub struct Tally<I: ModelRuntime> {
     executions: AtomicUsize,
     deadlines_fired: AtomicUsize,
-    last_runtime: Mutex<Option<SimRuntime<I>>>,
+    last_deadline_fired: Mutex<bool>,
+    last_world: Mutex<Option<SimWorld<I>>>,
 }
 
 impl<I: ModelRuntime> Tally<I> {
@@ -20,52 +22,64 @@ impl<I: ModelRuntime> Tally<I> {
         Arc::new(Tally {
             executions: AtomicUsize::new(0),
             deadlines_fired: AtomicUsize::new(0),
-            last_runtime: Mutex::new(None),
+            last_deadline_fired: Mutex::new(false),
+            last_world: Mutex::new(None),
         })
     }
 
     /// The body a scheduler runs once per execution: a fresh world, then the scenario.
     pub fn execution_body(
         self: &Arc<Self>,
-        campaign: &Campaign,
+        scenario: Scenario,
+        params: &Params,
+        options: &StoreOptions,
     ) -> impl Fn() + Send + Sync + 'static {
         let tally = Arc::clone(self);
-        let (scenario, params, options) = (
-            campaign.scenario,
-            campaign.params.clone(),
-            campaign.store_options(),
-        );
+        let (params, options) = (params.clone(), options.clone());
         move || {
             tally.executions.fetch_add(1, Ordering::SeqCst);
             let world = SimWorld::<I>::new();
-            *tally
-                .last_runtime
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) = Some(world.runtime().clone());
-            if scenario.run(&world, &params, &options).close_deadline_fired {
+            *lock(&tally.last_world) = Some(world.clone());
+            *lock(&tally.last_deadline_fired) = false;
+            let fired = scenario.run(&world, &params, &options).close_deadline_fired;
+            *lock(&tally.last_deadline_fired) = fired;
+            if fired {
                 tally.deadlines_fired.fetch_add(1, Ordering::SeqCst);
             }
         }
     }
 
-    /// The report of a scheduler run that ended with `outcome`.
-    pub fn report(&self, outcome: Result<(), Box<dyn Any + Send>>) -> Report {
-        let schedules_run = self.executions.load(Ordering::SeqCst);
-        let failure = outcome.err().map(|payload| {
-            let blocked = self
-                .last_runtime
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
+    pub fn executions(&self) -> usize {
+        self.executions.load(Ordering::SeqCst)
+    }
+
+    pub fn deadlines_fired(&self) -> usize {
+        self.deadlines_fired.load(Ordering::SeqCst)
+    }
+
+    /// The last execution, which ended with `outcome`.
+    pub fn last_execution(&self, outcome: Result<(), Box<dyn Any + Send>>) -> Execution {
+        let world = lock(&self.last_world).clone();
+        let trace = world
+            .as_ref()
+            .map(|world| world.trace().events())
+            .unwrap_or_default();
+        let violation = outcome.err().map(|payload| {
+            let blocked = world
                 .as_ref()
-                .map(SimRuntime::blocked_threads)
+                .map(|world| world.blocked_threads())
                 .unwrap_or_default();
-            Failure::from_panic(schedules_run, payload.as_ref(), blocked)
+            Violation::from_panic(payload.as_ref(), blocked)
         });
-        Report {
-            schedules_run,
-            close_deadlines_fired: self.deadlines_fired.load(Ordering::SeqCst),
-            failure,
-            ..Report::default()
+        Execution {
+            trace,
+            violation,
+            close_deadline_fired: *lock(&self.last_deadline_fired),
+            shuttle_schedule: None,
         }
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

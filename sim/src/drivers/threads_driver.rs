@@ -2,10 +2,10 @@ use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
 use crossbeam::channel;
-use scenarios::{Params, Size, World};
-use store::StdRuntime;
+use scenarios::{Params, Scenario, World};
+use store::{StdRuntime, StoreOptions};
 
-use super::{Campaign, Failure, Report};
+use super::{Campaign, Driver, Execution, Failure, Report, RunId, Violation, store_options};
 use crate::platform::SimWorld;
 
 /// How long one repetition may take on real threads before it counts as a
@@ -13,57 +13,81 @@ use crate::platform::SimWorld;
 const REPETITION_BOUND: Duration = Duration::from_secs(20);
 
 /// Runs the scenario `campaign.schedules` times on real threads, each time
-/// with parameters drawn from `seed + repetition` (so thread counts vary).
+/// with the parameters its seed names (so thread counts vary).
 pub fn run(campaign: &Campaign) -> Report {
+    let options = store_options(campaign.planted_bug);
     let mut report = Report::default();
-    for repetition in 0..campaign.schedules {
-        report.schedules_run += 1;
-        let seed = campaign.seed.wrapping_add(repetition as u64);
+    for index in 0..campaign.schedules {
+        let seed = campaign.schedule_seed(index);
         let params = campaign
-            .scenario
-            .adapt(Params::from_seed(seed, Size::Shuttle));
-        let world = SimWorld::<StdRuntime>::new();
-        let (panic_sink, thread_panics) = channel::unbounded();
-        world.runtime().report_thread_panics_to(panic_sink);
-        let (done, finished) = channel::bounded(1);
-        let (scenario, options, world_in_thread) =
-            (campaign.scenario, campaign.store_options(), world.clone());
-        let spawned = std::thread::Builder::new()
-            .name("main".to_owned())
-            .spawn(move || {
-                let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-                    scenario.run(&world_in_thread, &params, &options)
-                }));
-                let _ = done
-                    .send(outcome.map_err(|payload| scenarios::panic_message(payload.as_ref())));
+            .params
+            .clone()
+            .unwrap_or_else(|| Driver::Threads.params_for(campaign.scenario, seed));
+        let execution = run_one(campaign.scenario, &params, &options);
+        report.schedules_run += 1;
+        report.close_deadlines_fired += usize::from(execution.close_deadline_fired);
+        if execution.violation.is_some() {
+            let run = RunId {
+                scenario: campaign.scenario,
+                driver: Driver::Threads,
+                number: seed,
+            };
+            report.failure = Some(Failure {
+                schedule: index + 1,
+                run: campaign.params.is_none().then_some(run),
+                planted_bug: campaign.planted_bug,
+                execution,
             });
-        if let Err(error) = spawned {
-            panic!("cannot start a real-thread repetition: {error}");
+            break;
         }
-        let message = channel::select! {
-            recv(finished) -> outcome => match outcome {
-                Ok(Ok(summary)) => {
-                    report.close_deadlines_fired += usize::from(summary.close_deadline_fired);
-                    continue;
-                }
-                Ok(Err(message)) => message,
-                Err(_) => "the scenario thread ended without reporting".to_owned(),
-            },
-            recv(thread_panics) -> message => message.unwrap_or_default(),
-            default(REPETITION_BOUND) => format!(
-                "DEADLOCK: scenario {} did not finish within {REPETITION_BOUND:?} on real threads; blocked: {}",
-                campaign.scenario.name(),
-                world.runtime().blocked_threads().join("; ")
-            ),
-        };
-        let payload: Box<dyn std::any::Any + Send> = Box::new(message);
-        let blocked = world.runtime().blocked_threads();
-        report.failure = Some(Failure::from_panic(
-            report.schedules_run,
-            payload.as_ref(),
-            blocked,
-        ));
-        return report;
     }
     report
+}
+
+/// One repetition on real threads, bounded: a hang is reported as a
+/// deadlock naming every blocked thread and where it waits.
+pub fn run_one(scenario: Scenario, params: &Params, options: &StoreOptions) -> Execution {
+    let world = SimWorld::<StdRuntime>::new();
+    let (panic_sink, thread_panics) = channel::unbounded();
+    world.runtime().report_thread_panics_to(panic_sink);
+    let (done, finished) = channel::bounded(1);
+    let (params, options, world_in_thread) = (params.clone(), options.clone(), world.clone());
+    let spawned = std::thread::Builder::new()
+        .name("main".to_owned())
+        .spawn(move || {
+            let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+                scenario.run(&world_in_thread, &params, &options)
+            }));
+            let _ =
+                done.send(outcome.map_err(|payload| scenarios::panic_message(payload.as_ref())));
+        });
+    if let Err(error) = spawned {
+        panic!("cannot start a real-thread repetition: {error}");
+    }
+    let mut close_deadline_fired = false;
+    let message = channel::select! {
+        recv(finished) -> outcome => match outcome {
+            Ok(Ok(summary)) => {
+                close_deadline_fired = summary.close_deadline_fired;
+                None
+            }
+            Ok(Err(message)) => Some(message),
+            Err(_) => Some("the scenario thread ended without reporting".to_owned()),
+        },
+        recv(thread_panics) -> message => Some(message.unwrap_or_default()),
+        default(REPETITION_BOUND) => Some(format!(
+            "DEADLOCK: scenario {} did not finish within {REPETITION_BOUND:?} on real threads; blocked: {}",
+            scenario.name(),
+            world.blocked_threads().join("; ")
+        )),
+    };
+    Execution {
+        trace: world.trace().events(),
+        violation: message.map(|message| {
+            let payload: Box<dyn std::any::Any + Send> = Box::new(message);
+            Violation::from_panic(payload.as_ref(), world.blocked_threads())
+        }),
+        close_deadline_fired,
+        shuttle_schedule: None,
+    }
 }

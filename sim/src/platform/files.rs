@@ -4,15 +4,18 @@ use std::sync::{Arc, Mutex, PoisonError};
 use scenarios::{FileFaults, Oracle};
 use store::{FileIo, TempFile};
 
+use super::Note;
+
 /// In-memory temp files that check how the store uses them: access after
 /// close, reads of never-written bytes and leaks are violations; ENOSPC and
 /// EIO are injected per the fault plan. All files of one world share one
 /// registry, so leaks are checked across stores.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct CheckedFiles {
     registry: Arc<Mutex<Vec<FileRecord>>>,
     faults: FileFaults,
     thread_name: fn() -> String,
+    note: Note,
 }
 
 #[derive(Debug, Default)]
@@ -26,12 +29,14 @@ struct FileRecord {
 }
 
 impl CheckedFiles {
-    /// An empty registry; `thread_name` names the calling thread in reports.
-    pub fn new(thread_name: fn() -> String) -> CheckedFiles {
+    /// An empty registry; `thread_name` names the calling thread in
+    /// reports, `note` records what happens to the files.
+    pub fn new(thread_name: fn() -> String, note: Note) -> CheckedFiles {
         CheckedFiles {
             registry: Arc::default(),
             faults: FileFaults::default(),
             thread_name,
+            note,
         }
     }
 
@@ -68,6 +73,7 @@ impl FileIo for CheckedFiles {
     fn create(&self) -> io::Result<CheckedFile> {
         let mut registry = self.registry.lock().unwrap_or_else(PoisonError::into_inner);
         registry.push(FileRecord::default());
+        (self.note)(&format!("file #{}: created", registry.len() - 1));
         Ok(CheckedFile {
             index: registry.len() - 1,
             files: self.clone(),
@@ -76,7 +82,6 @@ impl FileIo for CheckedFiles {
 }
 
 /// One checked temp file.
-#[derive(Debug)]
 pub struct CheckedFile {
     index: usize,
     files: CheckedFiles,
@@ -85,11 +90,11 @@ pub struct CheckedFile {
 impl CheckedFile {
     /// Runs `operation` on the file's record; any violation it reports
     /// panics with the thread and the operation named.
-    fn with_record<T>(
+    fn with_record(
         &self,
         operation: &str,
-        body: impl FnOnce(&mut FileRecord, &FileFaults) -> Result<T, (Oracle, String)>,
-    ) -> T {
+        body: impl FnOnce(&mut FileRecord, &FileFaults) -> Result<io::Result<()>, (Oracle, String)>,
+    ) -> io::Result<()> {
         let outcome = {
             let mut registry = self
                 .files
@@ -114,49 +119,58 @@ fn after_close() -> (Oracle, String) {
 
 impl TempFile for CheckedFile {
     fn write_all_at(&self, bytes: &[u8], offset: u64) -> io::Result<()> {
-        self.with_record("write_all_at", |file, faults| {
-            if file.closed {
-                return Err(after_close());
-            }
-            let full = faults
-                .disk_full_after_bytes
-                .is_some_and(|limit| file.bytes_written + bytes.len() as u64 > limit);
-            if full {
-                return Ok(Err(io::Error::from(io::ErrorKind::StorageFull)));
-            }
-            let start = offset as usize;
-            let end = start + bytes.len();
-            if file.bytes.len() < end {
-                file.bytes.resize(end, 0);
-                file.written.resize(end, false);
-            }
-            file.bytes[start..end].copy_from_slice(bytes);
-            file.written[start..end].fill(true);
-            file.bytes_written += bytes.len() as u64;
-            Ok(Ok(()))
-        })
+        let end = offset + bytes.len() as u64;
+        self.with_record(
+            &format!("write_all_at [{offset}, {end})"),
+            |file, faults| {
+                if file.closed {
+                    return Err(after_close());
+                }
+                let full = faults
+                    .disk_full_after_bytes
+                    .is_some_and(|limit| file.bytes_written + bytes.len() as u64 > limit);
+                if full {
+                    return Ok(Err(io::Error::from(io::ErrorKind::StorageFull)));
+                }
+                let start = offset as usize;
+                let end = start + bytes.len();
+                if file.bytes.len() < end {
+                    file.bytes.resize(end, 0);
+                    file.written.resize(end, false);
+                }
+                file.bytes[start..end].copy_from_slice(bytes);
+                file.written[start..end].fill(true);
+                file.bytes_written += bytes.len() as u64;
+                Ok(Ok(()))
+            },
+        )
     }
 
     fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
-        self.with_record("read_exact_at", |file, faults| {
-            if file.closed {
-                return Err(after_close());
-            }
-            let read_number = file.reads;
-            file.reads += 1;
-            if faults.eio_at_read == Some(read_number) {
-                return Ok(Err(io::Error::other("EIO (injected)")));
-            }
-            let start = offset as usize;
-            let end = start + buf.len();
-            let unwritten = (start..end).find(|&i| !file.written.get(i).copied().unwrap_or(false));
-            if let Some(byte) = unwritten {
-                let what = format!("reads byte {byte}, which was never written");
-                return Err((Oracle::DataIntegrity, what));
-            }
-            buf.copy_from_slice(&file.bytes[start..end]);
-            Ok(Ok(()))
-        })
+        let end = offset + buf.len() as u64;
+        self.with_record(
+            &format!("read_exact_at [{offset}, {end})"),
+            |file, faults| {
+                if file.closed {
+                    return Err(after_close());
+                }
+                let read_number = file.reads;
+                file.reads += 1;
+                if faults.eio_at_read == Some(read_number) {
+                    return Ok(Err(io::Error::other("EIO (injected)")));
+                }
+                let start = offset as usize;
+                let end = start + buf.len();
+                let unwritten =
+                    (start..end).find(|&i| !file.written.get(i).copied().unwrap_or(false));
+                if let Some(byte) = unwritten {
+                    let what = format!("reads byte {byte}, which was never written");
+                    return Err((Oracle::DataIntegrity, what));
+                }
+                buf.copy_from_slice(&file.bytes[start..end]);
+                Ok(Ok(()))
+            },
+        )
     }
 
     fn close(&self) -> io::Result<()> {
@@ -188,7 +202,7 @@ mod tests {
     use super::*;
 
     fn files() -> CheckedFiles {
-        CheckedFiles::new(|| "tester".to_owned())
+        CheckedFiles::new(|| "tester".to_owned(), crate::platform::no_note())
     }
 
     fn violation_of(body: impl FnOnce()) -> String {

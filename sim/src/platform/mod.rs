@@ -12,6 +12,7 @@ mod clock;
 mod files;
 mod model;
 mod runtime;
+mod trace;
 mod transport;
 mod world;
 
@@ -19,5 +20,6 @@ pub use clock::VirtualClock;
 pub use files::CheckedFiles;
 pub use model::ModelRuntime;
 pub use runtime::SimRuntime;
+pub use trace::{Event, Note, Trace, first_divergence, format_trace, no_note, trace_hash};
 pub use transport::ScriptedTransport;
 pub use world::SimWorld;

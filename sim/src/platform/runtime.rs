@@ -12,7 +12,7 @@ use scenarios::Oracle;
 use store::runtime::ThreadBody;
 use store::{Clock, Runtime};
 
-use super::{ModelRuntime, VirtualClock};
+use super::{ModelRuntime, Trace, VirtualClock};
 
 /// A scheduler's runtime `I`, instrumented for simulation. See the module docs.
 #[derive(Debug)]
@@ -20,6 +20,7 @@ pub struct SimRuntime<I> {
     inner: I,
     clock: VirtualClock,
     threads: Arc<Mutex<ThreadBook>>,
+    trace: Trace,
 }
 
 impl<I: ModelRuntime> Clone for SimRuntime<I> {
@@ -28,6 +29,7 @@ impl<I: ModelRuntime> Clone for SimRuntime<I> {
             inner: self.inner.clone(),
             clock: self.clock.clone(),
             threads: Arc::clone(&self.threads),
+            trace: self.trace.clone(),
         }
     }
 }
@@ -88,13 +90,21 @@ impl ThreadBook {
 }
 
 impl<I: ModelRuntime> SimRuntime<I> {
-    /// A runtime whose timed waits run on `clock`. The calling thread counts
-    /// as the scenario's main thread.
-    pub fn new(clock: VirtualClock) -> SimRuntime<I> {
+    /// A runtime whose timed waits run on `clock` and whose events go to
+    /// `trace`. The calling thread counts as the scenario's main thread.
+    pub fn new(clock: VirtualClock, trace: Trace) -> SimRuntime<I> {
         SimRuntime {
             inner: I::default(),
             clock,
             threads: Arc::default(),
+            trace,
+        }
+    }
+
+    /// Records `what` in the trace, attributed to the calling thread.
+    pub fn note(&self, what: &str) {
+        if !hands_off::<I>() {
+            self.trace.record(I::thread_name(), what.to_owned());
         }
     }
 
@@ -383,6 +393,12 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
         I::yield_now();
         if I::fire_timeout_now() {
             self.clock.advance_to(started + timeout);
+            self.note(&format!(
+                "timed wait at {at} fires: clock {:?}",
+                self.clock.now().since_origin()
+            ));
+        } else {
+            self.note(&format!("timed wait at {at} wakes early"));
         }
         guard.turn = Some(self.acquiring(at, || self.inner.lock(&guard.mutex.turn)));
         guard.data = Some(lock_data(&guard.mutex.data));

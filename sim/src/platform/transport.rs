@@ -5,6 +5,8 @@ use std::sync::Arc;
 use scenarios::{StreamFault, TransportFaults};
 use store::{Runtime, Transport, TransportError};
 
+use super::Note;
+
 /// The remote object, served per a fault plan: short reads, resets, stalls
 /// (no byte until cancelled) and a permanent failure, in the plan's order.
 /// Blocking goes through the runtime `R`, so schedulers see the stall.
@@ -15,6 +17,7 @@ pub struct ScriptedTransport<R: Runtime> {
 
 struct Script<R: Runtime> {
     runtime: R,
+    note: Note,
     state: R::Mutex<ScriptState>,
     cancelled: R::Condvar,
     permanent_error_at_stream: Option<usize>,
@@ -27,8 +30,13 @@ struct ScriptState {
 }
 
 impl<R: Runtime> ScriptedTransport<R> {
-    /// Serves `object` per `faults`.
-    pub fn new(runtime: &R, object: Arc<[u8]>, faults: &TransportFaults) -> ScriptedTransport<R> {
+    /// Serves `object` per `faults`, noting what it does.
+    pub fn new(
+        runtime: &R,
+        object: Arc<[u8]>,
+        faults: &TransportFaults,
+        note: Note,
+    ) -> ScriptedTransport<R> {
         let state = ScriptState {
             stream_reads: faults.stream_reads.iter().copied().collect(),
             streams_opened: 0,
@@ -38,6 +46,7 @@ impl<R: Runtime> ScriptedTransport<R> {
             object,
             script: Arc::new(Script {
                 runtime: runtime.clone(),
+                note,
                 state: runtime.mutex(state),
                 cancelled: runtime.condvar(),
                 permanent_error_at_stream: faults.permanent_error_at_stream,
@@ -59,8 +68,10 @@ impl<R: Runtime> Transport for ScriptedTransport<R> {
         state.streams_opened += 1;
         if self.script.permanent_error_at_stream == Some(stream) {
             let message = format!("stream #{stream} refused for good (planned)");
+            (self.script.note)(&format!("transport: {message}"));
             return Err(TransportError::permanent(io::ErrorKind::NotFound, message));
         }
+        (self.script.note)(&format!("transport: stream #{stream} from byte {offset}"));
         Ok(ScriptedStream {
             object: Arc::clone(&self.object),
             script: Arc::clone(&self.script),
@@ -69,6 +80,7 @@ impl<R: Runtime> Transport for ScriptedTransport<R> {
     }
 
     fn cancel(&self) {
+        (self.script.note)("transport: cancelled");
         let mut state = self.script.runtime.lock(&self.script.state);
         state.cancelled = true;
         self.script.runtime.notify_all(&self.script.cancelled);
@@ -109,6 +121,11 @@ impl<R: Runtime> Read for ScriptedStream<R> {
         let available = &self.object[self.position.min(self.object.len())..];
         let count = limit.min(available.len()).min(buf.len());
         buf[..count].copy_from_slice(&available[..count]);
+        (self.script.note)(&format!(
+            "transport: delivers [{}, {})",
+            self.position,
+            self.position + count
+        ));
         self.position += count;
         Ok(count)
     }
@@ -120,9 +137,15 @@ mod tests {
     use store::runtime::shuttle::ShuttleRuntime;
 
     use super::*;
+    use crate::platform::no_note;
 
     fn transport(faults: TransportFaults) -> ScriptedTransport<StdRuntime> {
-        ScriptedTransport::new(&StdRuntime, b"0123456789".to_vec().into(), &faults)
+        ScriptedTransport::new(
+            &StdRuntime,
+            b"0123456789".to_vec().into(),
+            &faults,
+            no_note(),
+        )
     }
 
     #[test]
@@ -163,6 +186,7 @@ mod tests {
             &ShuttleRuntime,
             b"0123".to_vec().into(),
             &faults,
+            no_note(),
         ))
     }
 

@@ -3,13 +3,20 @@ use std::sync::Arc;
 use scenarios::{FileFaults, TransportFaults, World};
 use store::Platform;
 
-use super::{CheckedFiles, ModelRuntime, ScriptedTransport, SimRuntime, VirtualClock};
+use super::{CheckedFiles, ModelRuntime, Note, ScriptedTransport, SimRuntime, Trace, VirtualClock};
+
+/// A [`Note`] that records through `runtime`, naming the calling thread.
+fn note_through<I: ModelRuntime>(runtime: &SimRuntime<I>) -> Note {
+    let runtime = runtime.clone();
+    Arc::new(move |what| runtime.note(what))
+}
 
 /// The simulated platform for one execution, on the scheduler runtime `I`.
 pub struct SimWorld<I: ModelRuntime> {
     runtime: SimRuntime<I>,
     clock: VirtualClock,
     files: CheckedFiles,
+    trace: Trace,
 }
 
 impl<I: ModelRuntime> Clone for SimWorld<I> {
@@ -18,6 +25,7 @@ impl<I: ModelRuntime> Clone for SimWorld<I> {
             runtime: self.runtime.clone(),
             clock: self.clock.clone(),
             files: self.files.clone(),
+            trace: self.trace.clone(),
         }
     }
 }
@@ -26,12 +34,24 @@ impl<I: ModelRuntime> SimWorld<I> {
     /// A fresh world: clock at its origin, no files. Create it inside the
     /// execution it serves: scheduler primitives belong to one execution.
     pub fn new() -> SimWorld<I> {
-        let clock = VirtualClock::new();
+        let (clock, trace) = (VirtualClock::new(), Trace::new());
+        let runtime = SimRuntime::new(clock.clone(), trace.clone());
         SimWorld {
-            runtime: SimRuntime::new(clock.clone()),
+            files: CheckedFiles::new(I::thread_name, note_through(&runtime)),
+            runtime,
             clock,
-            files: CheckedFiles::new(I::thread_name),
+            trace,
         }
+    }
+
+    /// The run's trace so far.
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    /// Every thread blocked right now, with where it waits.
+    pub fn blocked_threads(&self) -> Vec<String> {
+        self.runtime.blocked_threads()
     }
 }
 
@@ -64,10 +84,14 @@ impl<I: ModelRuntime> World for SimWorld<I> {
     }
 
     fn transport(&self, object: Arc<[u8]>, faults: &TransportFaults) -> Self::Transport {
-        ScriptedTransport::new(&self.runtime, object, faults)
+        ScriptedTransport::new(&self.runtime, object, faults, note_through(&self.runtime))
     }
 
     fn assert_no_leaks(&self) {
         self.files.assert_no_leaks();
+    }
+
+    fn note(&self, what: &str) {
+        self.runtime.note(what);
     }
 }

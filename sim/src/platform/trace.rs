@@ -1,0 +1,127 @@
+use std::collections::hash_map::DefaultHasher;
+use std::fmt::{self, Write};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// The events of one execution, in the order they happened: what each
+/// thread did, as the platform and the scenario saw it. Clones share one log.
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    events: Arc<Mutex<Vec<Event>>>,
+}
+
+/// Records an event, attributed to the calling thread, in the run's trace.
+pub type Note = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// A [`Note`] that records nothing, for platform pieces used on their own.
+pub fn no_note() -> Note {
+    Arc::new(|_| {})
+}
+
+/// One thing one thread did.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Event {
+    /// The thread's name.
+    pub thread: String,
+    /// What it did, in words.
+    pub what: String,
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:<26} {}", self.thread, self.what)
+    }
+}
+
+impl Trace {
+    /// An empty trace.
+    pub fn new() -> Trace {
+        Trace::default()
+    }
+
+    /// Appends an event.
+    pub fn record(&self, thread: String, what: String) {
+        self.lock().push(Event { thread, what });
+    }
+
+    /// The events so far.
+    pub fn events(&self) -> Vec<Event> {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Event>> {
+        self.events.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A hash of a whole trace, to compare two runs of one schedule. Stable
+/// within one build of the harness, which is all a replay check needs.
+pub fn trace_hash(events: &[Event]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    events.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The trace as numbered lines, one event a line.
+pub fn format_trace(events: &[Event]) -> String {
+    let mut text = String::new();
+    for (index, event) in events.iter().enumerate() {
+        let _ = writeln!(text, "{:>4}  {event}", index + 1);
+    }
+    text
+}
+
+/// Where two traces of one schedule first differ: the event number (1-based)
+/// and each side's event there, `None` where a trace has ended.
+pub fn first_divergence(
+    first: &[Event],
+    second: &[Event],
+) -> Option<(usize, Option<Event>, Option<Event>)> {
+    let length = first.len().max(second.len());
+    (0..length)
+        .find(|&index| first.get(index) != second.get(index))
+        .map(|index| {
+            (
+                index + 1,
+                first.get(index).cloned(),
+                second.get(index).cloned(),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(thread: &str, what: &str) -> Event {
+        Event {
+            thread: thread.to_owned(),
+            what: what.to_owned(),
+        }
+    }
+
+    #[test]
+    fn identical_traces_have_no_divergence_and_equal_hashes() {
+        let trace = vec![event("main", "open"), event("reader-A0", "read")];
+        assert_eq!(first_divergence(&trace, &trace.clone()), None);
+        assert_eq!(trace_hash(&trace), trace_hash(&trace.clone()));
+    }
+
+    #[test]
+    fn the_first_differing_event_is_reported() {
+        let first = vec![event("main", "open"), event("reader-A0", "read [0,4)")];
+        let second = vec![event("main", "open"), event("reader-A0", "read [4,8)")];
+        let (at, left, right) = first_divergence(&first, &second).expect("they differ");
+        assert_eq!(at, 2);
+        assert_eq!(left.expect("event").what, "read [0,4)");
+        assert_eq!(right.expect("event").what, "read [4,8)");
+        assert_ne!(trace_hash(&first), trace_hash(&second));
+    }
+
+    #[test]
+    fn a_trace_that_ends_early_diverges_where_it_ends() {
+        let first = vec![event("main", "open")];
+        let second = vec![event("main", "open"), event("main", "close")];
+        assert_eq!(first_divergence(&first, &second).map(|d| d.0), Some(2));
+    }
+}

@@ -1,0 +1,191 @@
+//! Schedulers whose one execution is a pure function of a seed.
+//!
+//! Shuttle's own PCT cannot replay a single execution from its seed: its
+//! first iteration calibrates the step count and later priorities depend on
+//! it. Here every choice comes from a [`SplitMix64`] seeded with the
+//! schedule's seed (PCT's step bound is an explicit setting instead of a
+//! calibration), and every choice is also recorded as a shuttle
+//! [`Schedule`], whose serialised string replays the execution exactly
+//! through shuttle's own `ReplayScheduler`: a second, independent form.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use scenarios::SplitMix64;
+use shuttle::scheduler::{DataSource, RandomDataSource, Schedule, Scheduler, Task, TaskId};
+
+/// How a seeded scheduler picks the next task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Uniformly among the runnable tasks.
+    Random,
+    /// Probabilistic concurrency testing: random task priorities, lowered at
+    /// `depth - 1` random steps below `step_bound`; the highest-priority
+    /// runnable task runs.
+    Pct {
+        /// The bug depth PCT targets.
+        depth: usize,
+        /// Steps over which change points are drawn; an explicit setting so
+        /// that one execution depends on its seed alone.
+        step_bound: usize,
+    },
+}
+
+/// PCT's step bound: above the steps of a typical catalogue execution
+/// (a few hundred), so change points land throughout a run.
+pub const PCT_STEP_BOUND: usize = 400;
+
+/// Runs one execution, every choice drawn from `seed`.
+#[derive(Debug)]
+pub struct SeededScheduler {
+    seed: u64,
+    strategy: Strategy,
+    rng: SplitMix64,
+    data: RandomDataSource,
+    started: bool,
+    steps: usize,
+    priorities: BTreeMap<TaskId, u64>,
+    change_points: Vec<usize>,
+}
+
+impl SeededScheduler {
+    /// A scheduler for the one execution `seed` names.
+    pub fn new(seed: u64, strategy: Strategy) -> SeededScheduler {
+        let mut rng = SplitMix64::new(seed);
+        let change_points = match strategy {
+            Strategy::Random => Vec::new(),
+            Strategy::Pct { depth, step_bound } => {
+                let mut points: Vec<usize> = (1..depth)
+                    .map(|_| 1 + rng.below(step_bound.max(2) as u64 - 1) as usize)
+                    .collect();
+                points.sort_unstable();
+                points
+            }
+        };
+        SeededScheduler {
+            seed,
+            strategy,
+            rng,
+            data: RandomDataSource::initialize(seed),
+            started: false,
+            steps: 0,
+            priorities: BTreeMap::new(),
+            change_points,
+        }
+    }
+
+    fn pct_choice(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        yielding: bool,
+        depth: usize,
+    ) -> TaskId {
+        for task in runnable {
+            let high = depth as u64 + self.rng.below(1 << 32);
+            self.priorities.entry(task.id()).or_insert(high);
+        }
+        if let Some(current) = current {
+            let lowered = self
+                .change_points
+                .iter()
+                .position(|&point| point == self.steps);
+            if let Some(index) = lowered {
+                self.priorities.insert(current, (depth - 1 - index) as u64);
+            }
+        }
+        let candidates: Vec<TaskId> = runnable
+            .iter()
+            .map(|task| task.id())
+            .filter(|&id| !(yielding && Some(id) == current && runnable.len() > 1))
+            .collect();
+        *candidates
+            .iter()
+            .max_by_key(|&&id| (self.priorities[&id], std::cmp::Reverse(usize::from(id))))
+            .expect("shuttle passes at least one runnable task")
+    }
+}
+
+impl Scheduler for SeededScheduler {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        if self.started {
+            return None;
+        }
+        self.started = true;
+        Some(Schedule::new(self.seed))
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        yielding: bool,
+    ) -> Option<TaskId> {
+        self.steps += 1;
+        Some(match self.strategy {
+            Strategy::Random => runnable[self.rng.below(runnable.len() as u64) as usize].id(),
+            Strategy::Pct { depth, .. } => {
+                self.pct_choice(runnable, current, yielding, depth.max(1))
+            }
+        })
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.data.next_u64()
+    }
+}
+
+/// Any scheduler, with the choices of its current execution recorded as a
+/// shuttle [`Schedule`], so a failure can be stored in shuttle's own form.
+#[derive(Debug)]
+pub struct Recording<S> {
+    inner: S,
+    recorded: Arc<Mutex<Schedule>>,
+}
+
+impl<S: Scheduler> Recording<S> {
+    /// Wraps `inner`; the handle shows the current execution's schedule.
+    pub fn new(inner: S) -> (Recording<S>, Arc<Mutex<Schedule>>) {
+        let recorded = Arc::new(Mutex::new(Schedule::new(0)));
+        (
+            Recording {
+                inner,
+                recorded: Arc::clone(&recorded),
+            },
+            recorded,
+        )
+    }
+
+    fn record(&self, step: impl FnOnce(&mut Schedule)) {
+        step(&mut self.recorded.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+}
+
+impl<S: Scheduler> Scheduler for Recording<S> {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        let schedule = self.inner.new_execution()?;
+        self.record(|recorded| *recorded = Schedule::new(schedule.seed));
+        Some(schedule)
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        yielding: bool,
+    ) -> Option<TaskId> {
+        let chosen = self.inner.next_task(runnable, current, yielding)?;
+        self.record(|recorded| recorded.push_task(chosen));
+        Some(chosen)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.record(Schedule::push_random);
+        self.inner.next_u64()
+    }
+}
+
+/// Shuttle's serialised form of a recorded schedule.
+pub fn serialize(schedule: &Schedule) -> String {
+    shuttle_engine::scheduler::serialization::serialize_schedule(schedule)
+}
