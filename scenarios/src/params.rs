@@ -7,9 +7,10 @@ use std::time::Duration;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use serde::{Deserialize, Serialize};
 
 /// What happens at one read of a transport stream, in order across streams.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StreamFault {
     /// Deliver at most this many bytes (a short read; never zero).
     Short(usize),
@@ -20,7 +21,7 @@ pub enum StreamFault {
 }
 
 /// How the remote object misbehaves.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransportFaults {
     /// Consumed one per stream read; afterwards reads are served in full.
     pub stream_reads: Vec<StreamFault>,
@@ -29,7 +30,7 @@ pub struct TransportFaults {
 }
 
 /// How the temp file misbehaves.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileFaults {
     /// Writes fail with ENOSPC once this many bytes were written.
     pub disk_full_after_bytes: Option<u64>,
@@ -38,7 +39,7 @@ pub struct FileFaults {
 }
 
 /// Everything a scenario run is shaped by, apart from the schedule.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Params {
     /// Length of the remote object.
     pub object_len_bytes: u64,

@@ -2,7 +2,9 @@
 //! drivers that run every scenario of the catalogue under shuttle, loom and
 //! real threads ([`drivers`]).
 
+pub mod corpus;
 pub mod drivers;
 pub mod platform;
+pub mod replay;
 pub mod schedulers;
 pub mod self_test;

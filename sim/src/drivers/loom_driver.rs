@@ -8,17 +8,38 @@ use store::runtime::loom::LoomRuntime;
 use super::tally::Tally;
 use super::{Campaign, Driver, Execution, Failure, Report, RunId, store_options};
 
-/// Explores up to `permutations` schedules; returns the tally and the last execution.
+/// Loom's model builder for `executions` executions at most. Loom counts
+/// iterations from 1 and stops before the one numbered `max_permutations`.
+fn model(preemption_bound: usize, executions: usize) -> loom::model::Builder {
+    let mut model = loom::model::Builder::new();
+    model.preemption_bound = Some(preemption_bound);
+    model.max_permutations = Some(executions + 1);
+    model
+}
+
+/// Explores up to `executions` schedules; returns the tally and the last execution.
 fn explore(
     scenario: Scenario,
     preemption_bound: usize,
-    permutations: usize,
+    executions: usize,
     params: &Params,
     options: &StoreOptions,
 ) -> (Arc<Tally<LoomRuntime>>, Execution) {
-    let mut model = loom::model::Builder::new();
-    model.preemption_bound = Some(preemption_bound);
-    model.max_permutations = Some(permutations);
+    check(
+        model(preemption_bound, executions),
+        scenario,
+        params,
+        options,
+    )
+}
+
+fn check(
+    model: loom::model::Builder,
+    scenario: Scenario,
+    params: &Params,
+    options: &StoreOptions,
+) -> (Arc<Tally<LoomRuntime>>, Execution) {
+    let _quiet = super::simulating();
     let tally = Tally::<LoomRuntime>::new();
     let body = tally.execution_body(scenario, params, options);
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| model.check(body)));
@@ -69,4 +90,36 @@ pub fn replay(
     options: &StoreOptions,
 ) -> Execution {
     explore(scenario, preemption_bound, number, params, options).1
+}
+
+/// Writes to `checkpoint` loom's serialised path of execution `number`, so
+/// that [`replay_checkpoint`] runs it without re-exploring. With a
+/// checkpoint every iteration, loom stores the path of the iteration about
+/// to run; stopping before execution `number` leaves exactly its path.
+pub fn capture_checkpoint(
+    scenario: Scenario,
+    preemption_bound: usize,
+    number: usize,
+    params: &Params,
+    options: &StoreOptions,
+    checkpoint: &std::path::Path,
+) {
+    let mut model = model(preemption_bound, number - 1);
+    model.checkpoint_file = Some(checkpoint.to_path_buf());
+    model.checkpoint_interval = 1;
+    check(model, scenario, params, options);
+}
+
+/// Runs the one execution whose path `checkpoint` holds.
+pub fn replay_checkpoint(
+    scenario: Scenario,
+    preemption_bound: usize,
+    checkpoint: &std::path::Path,
+    params: &Params,
+    options: &StoreOptions,
+) -> Execution {
+    let mut model = model(preemption_bound, 1);
+    model.checkpoint_file = Some(checkpoint.to_path_buf());
+    model.checkpoint_interval = 1;
+    check(model, scenario, params, options).1
 }

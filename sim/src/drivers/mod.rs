@@ -16,7 +16,12 @@
 //! parameters and replay by re-exploring up to the execution's number.
 
 mod loom_driver;
+mod quiet;
 mod shuttle_driver;
+
+pub use loom_driver::{capture_checkpoint, replay_checkpoint};
+pub use quiet::{mark_simulating, simulating};
+pub use shuttle_driver::replay_schedule;
 mod tally;
 mod threads_driver;
 

@@ -2,7 +2,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, PoisonError};
 
 use scenarios::{Params, Scenario};
-use shuttle::scheduler::{DfsScheduler, Schedule, Scheduler};
+use shuttle::scheduler::{DfsScheduler, ReplayScheduler, Schedule, Scheduler};
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 use store::StoreOptions;
 use store::runtime::shuttle::ShuttleRuntime;
@@ -23,6 +23,9 @@ fn config() -> Config {
     config.max_steps = MaxSteps::FailAfter(MAX_STEPS);
     config.stack_size = 256 * 1024;
     config.failure_persistence = FailurePersistence::None;
+    // The harness documents that shuttle treats every atomic as SeqCst;
+    // loom covers the weaker orderings.
+    config.silence_warnings = true;
     config
 }
 
@@ -44,6 +47,7 @@ fn explore<S: Scheduler + 'static>(
     params: &Params,
     options: &StoreOptions,
 ) -> (Arc<Tally<ShuttleRuntime>>, Execution) {
+    let _quiet = super::simulating();
     let (scheduler, recorded) = Recording::new(scheduler);
     let tally = Tally::<ShuttleRuntime>::new();
     let body = tally.execution_body(scenario, params, options);
@@ -150,4 +154,37 @@ pub fn replay_dfs(
         options,
     )
     .1
+}
+
+/// Runs the execution that shuttle's serialised `schedule` describes: the
+/// exact form, independent of this harness's seeds. Shuttle fails the run
+/// ("schedule ended early", "task is not runnable") if the code changed so
+/// much that the schedule no longer fits. That failure is a panic in
+/// shuttle's scheduler, which leaves its thread-local state broken for later
+/// runs on the same OS thread, so the replay runs on a thread of its own.
+pub fn replay_schedule(
+    scenario: Scenario,
+    schedule: &str,
+    params: &Params,
+    options: &StoreOptions,
+) -> Result<Execution, String> {
+    let schedule = shuttle_engine::scheduler::serialization::deserialize_schedule(schedule)
+        .ok_or_else(|| "the shuttle schedule is not a valid serialised schedule".to_owned())?;
+    std::thread::scope(|scope| {
+        let replay = scope.spawn(|| {
+            explore(
+                ReplayScheduler::new_from_schedule(schedule),
+                scenario,
+                params,
+                options,
+            )
+            .1
+        });
+        replay.join().map_err(|payload| {
+            format!(
+                "replaying the shuttle schedule crashed: {}",
+                scenarios::panic_message(payload.as_ref())
+            )
+        })
+    })
 }

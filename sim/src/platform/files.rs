@@ -103,6 +103,12 @@ impl CheckedFile {
                 .unwrap_or_else(PoisonError::into_inner);
             body(&mut registry[self.index], &self.files.faults)
         };
+        let verdict = match &outcome {
+            Ok(Ok(())) => String::new(),
+            Ok(Err(error)) => format!(": fails, {error}"),
+            Err(_) => ": VIOLATION".to_owned(),
+        };
+        (self.files.note)(&format!("file #{}: {operation}{verdict}", self.index));
         outcome.unwrap_or_else(|(oracle, what)| {
             let what = format!("{operation} on temp file #{}: {what}", self.index);
             panic!("{}", oracle.violation(&(self.files.thread_name)(), &what))

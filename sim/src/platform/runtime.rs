@@ -460,6 +460,7 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
         let finish = FinishOnDrop::<I>(Arc::clone(&self.threads), PhantomData);
         let panic_sink = self.book().panic_sink.clone();
         let counted_body = Box::new(move || {
+            crate::drivers::mark_simulating();
             let _finish = finish;
             if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(body)) {
                 if let Some(sink) = panic_sink {

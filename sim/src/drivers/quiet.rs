@@ -1,0 +1,61 @@
+//! Panics inside simulated runs are the harness's business: it reports them
+//! itself, with the oracle, trace and replay line. Printing each one too
+//! (shuttle's hook, then the default hook's message and backtrace) would
+//! bury that report, so panics on threads marked as running a simulation
+//! are silent. Every other panic prints as usual.
+
+use std::cell::Cell;
+use std::panic;
+use std::sync::Once;
+
+thread_local! {
+    static SIMULATING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks the current thread as running simulations until the guard drops.
+/// Shuttle and loom run every simulated thread on the caller's OS thread;
+/// real-thread runs mark their own threads.
+pub fn simulating() -> SimulatingGuard {
+    install_hook();
+    let was = SIMULATING.with(|flag| flag.replace(true));
+    SimulatingGuard { was }
+}
+
+/// Marks the current thread, a thread spawned inside a simulated run, for
+/// good. No guard: under shuttle and loom such threads are coroutines on the
+/// driver's OS thread, whose stacks may be dropped after the driver's own
+/// guard, and restoring then would leave that OS thread silenced. A real
+/// thread's mark ends with it.
+pub fn mark_simulating() {
+    SIMULATING.with(|flag| flag.set(true));
+}
+
+/// Restores the thread's previous mark.
+pub struct SimulatingGuard {
+    was: bool,
+}
+
+impl Drop for SimulatingGuard {
+    fn drop(&mut self) {
+        SIMULATING.with(|flag| flag.set(self.was));
+    }
+}
+
+/// Installs the filtering hook once, in place of shuttle's. Shuttle
+/// installs its hook on first use, so a trivial shuttle run comes first;
+/// its hook is then dropped, not wrapped: after a failed execution it can
+/// swallow the next panic of the thread, and the harness persists failures
+/// itself.
+fn install_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = panic::take_hook();
+        shuttle::check_random(|| {}, 1);
+        drop(panic::take_hook());
+        panic::set_hook(Box::new(move |info| {
+            if !SIMULATING.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}
