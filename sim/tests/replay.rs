@@ -86,3 +86,18 @@ fn the_determinism_check_fires_on_a_nondeterministic_scenario() {
         "{divergence}"
     );
 }
+
+#[test]
+fn a_loom_campaign_runs_exactly_its_budget() {
+    let report = Campaign::new(
+        Scenario::Stress,
+        Driver::Loom {
+            preemption_bound: 2,
+        },
+        37,
+        0,
+    )
+    .run();
+    assert!(report.failure.is_none());
+    assert_eq!(report.schedules_run, 37);
+}

@@ -9,11 +9,15 @@ use super::tally::Tally;
 use super::{Campaign, Driver, Execution, Failure, Report, RunId, store_options};
 
 /// Loom's model builder for `executions` executions at most. Loom counts
-/// iterations from 1 and stops before the one numbered `max_permutations`.
+/// iterations from 1, stops before the one numbered `max_permutations`, and
+/// looks at that limit only every `checkpoint_interval` iterations (20,000
+/// by default): hence the interval of 1, which writes nothing without a
+/// checkpoint file.
 fn model(preemption_bound: usize, executions: usize) -> loom::model::Builder {
     let mut model = loom::model::Builder::new();
     model.preemption_bound = Some(preemption_bound);
     model.max_permutations = Some(executions + 1);
+    model.checkpoint_interval = 1;
     model
 }
 
@@ -106,7 +110,6 @@ pub fn capture_checkpoint(
 ) {
     let mut model = model(preemption_bound, number - 1);
     model.checkpoint_file = Some(checkpoint.to_path_buf());
-    model.checkpoint_interval = 1;
     check(model, scenario, params, options);
 }
 
@@ -120,6 +123,5 @@ pub fn replay_checkpoint(
 ) -> Execution {
     let mut model = model(preemption_bound, 1);
     model.checkpoint_file = Some(checkpoint.to_path_buf());
-    model.checkpoint_interval = 1;
     check(model, scenario, params, options).1
 }

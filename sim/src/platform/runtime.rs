@@ -355,6 +355,7 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
             };
             book.waiting.insert(key.clone(), waiter);
         }
+        self.note(&format!("waits at {at}"));
         drop(guard.data.take());
         let turn = guard
             .turn
@@ -456,6 +457,7 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
         } else {
             format!("{name}#{count}")
         };
+        self.note(&format!("spawns {unique}"));
         self.book().live_threads += 1;
         let finish = FinishOnDrop::<I>(Arc::clone(&self.threads), PhantomData);
         let panic_sink = self.book().panic_sink.clone();
