@@ -14,9 +14,7 @@ pub fn readers_then_close<W: World>(
     options: &StoreOptions,
 ) -> RunSummary {
     let subject = Subject::open(world, "A", params, options);
-    let readers: Vec<_> = (0..params.readers)
-        .map(|index| subject.spawn_reader(world, index))
-        .collect();
+    let readers = subject.spawn_readers(world);
     readers.into_iter().for_each(|reader| reader.join());
     subject.close("main");
     world.assert_no_leaks();

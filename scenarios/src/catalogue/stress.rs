@@ -15,9 +15,7 @@ pub fn readers_and_a_closer<W: World>(
     options: &StoreOptions,
 ) -> RunSummary {
     let subject = Subject::open(world, "A", params, options);
-    let readers: Vec<_> = (0..params.readers)
-        .map(|index| subject.spawn_reader(world, index))
-        .collect();
+    let readers = subject.spawn_readers(world);
     let closer = {
         let subject = std::sync::Arc::clone(&subject);
         spawn(world.runtime(), "closer", move || {

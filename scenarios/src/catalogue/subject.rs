@@ -102,6 +102,13 @@ impl<W: World> Subject<W> {
         judge.judge(offset, buf.len(), &buf, &outcome);
     }
 
+    /// Spawns readers `0..params.readers`, each on its own thread.
+    pub fn spawn_readers(self: &Arc<Self>, world: &W) -> Vec<Joiner<W::Runtime, ()>> {
+        (0..self.params.readers)
+            .map(|index| self.spawn_reader(world, index))
+            .collect()
+    }
+
     /// Spawns reader `index` on its own thread.
     pub fn spawn_reader(self: &Arc<Self>, world: &W, index: usize) -> Joiner<W::Runtime, ()> {
         let name = format!("reader-{}{index}", self.label);

@@ -6,7 +6,7 @@ use store::StoreOptions;
 use store::runtime::loom::LoomRuntime;
 
 use super::tally::Tally;
-use super::{Campaign, Driver, Execution, Failure, Report, RunId, store_options};
+use super::{Campaign, Execution, Report, store_options};
 
 /// Loom's model builder for `executions` executions at most. Loom counts
 /// iterations from 1, stops before the one numbered `max_permutations`, and
@@ -52,11 +52,7 @@ fn check(
 }
 
 pub fn run(campaign: &Campaign, preemption_bound: usize) -> Report {
-    let driver = Driver::Loom { preemption_bound };
-    let params = campaign
-        .params
-        .clone()
-        .unwrap_or_else(|| driver.params_for(campaign.scenario, 0));
+    let params = campaign.params_for(0);
     let options = store_options(campaign.planted_bug);
     let (tally, execution) = explore(
         campaign.scenario,
@@ -65,23 +61,7 @@ pub fn run(campaign: &Campaign, preemption_bound: usize) -> Report {
         &params,
         &options,
     );
-    let schedules_run = tally.executions();
-    let failure = execution.violation.is_some().then(|| Failure {
-        schedule: schedules_run,
-        run: campaign.params.is_none().then_some(RunId {
-            scenario: campaign.scenario,
-            driver,
-            number: schedules_run as u64,
-        }),
-        planted_bug: campaign.planted_bug,
-        execution,
-    });
-    Report {
-        schedules_run,
-        close_deadlines_fired: tally.deadlines_fired(),
-        failure,
-        ..Report::default()
-    }
+    campaign.systematic_report(tally.executions(), tally.deadlines_fired(), execution)
 }
 
 /// Execution number `number` of loom's exploration: loom's order is

@@ -239,14 +239,78 @@ impl Campaign {
         SplitMix64::new(self.seed.wrapping_add(index as u64)).next_u64()
     }
 
+    /// The parameters of schedule `number`: the campaign's, or the ones it names.
+    fn params_for(&self, number: u64) -> Params {
+        self.params
+            .clone()
+            .unwrap_or_else(|| self.driver.params_for(self.scenario, number))
+    }
+
+    /// The failure of schedule `index` (1-based), named `number`.
+    fn failure(&self, index: usize, number: u64, execution: Execution) -> Failure {
+        let run = RunId {
+            scenario: self.scenario,
+            driver: self.driver,
+            number,
+        };
+        Failure {
+            schedule: index,
+            run: self.params.is_none().then_some(run),
+            planted_bug: self.planted_bug,
+            execution,
+        }
+    }
+
+    /// A seeded campaign: schedule `k` runs alone, by `run_one`, with its
+    /// own seed and the parameters that seed names.
+    fn run_per_seed(&self, run_one: impl Fn(u64, &Params, &StoreOptions) -> Execution) -> Report {
+        let options = store_options(self.planted_bug);
+        let mut report = Report::default();
+        for index in 0..self.schedules {
+            let seed = self.schedule_seed(index);
+            let execution = run_one(seed, &self.params_for(seed), &options);
+            report.schedules_run += 1;
+            report.close_deadlines_fired += usize::from(execution.close_deadline_fired);
+            if execution.violation.is_some() {
+                report.failure = Some(self.failure(index + 1, seed, execution));
+                break;
+            }
+        }
+        report
+    }
+
+    /// The report of a systematic exploration that ran `executions`, the
+    /// last of which is `last`.
+    fn systematic_report(
+        &self,
+        executions: usize,
+        close_deadlines_fired: usize,
+        last: Execution,
+    ) -> Report {
+        let failure = last
+            .violation
+            .is_some()
+            .then(|| self.failure(executions, executions as u64, last));
+        Report {
+            schedules_run: executions,
+            close_deadlines_fired,
+            failure,
+            ..Report::default()
+        }
+    }
+
     /// Runs the campaign to its first failure or the end of its budget.
     pub fn run(&self) -> Report {
         let started = std::time::Instant::now();
         let mut report = match self.driver {
-            Driver::Random | Driver::Pct { .. } => shuttle_driver::run_seeded(self),
+            Driver::Random | Driver::Pct { .. } => self.run_per_seed(|seed, params, options| {
+                shuttle_driver::run_one_seeded(self.scenario, self.driver, seed, params, options)
+            }),
+            Driver::Threads => self.run_per_seed(|_, params, options| {
+                threads_driver::run_one(self.scenario, params, options)
+            }),
             Driver::Dfs => shuttle_driver::run_dfs(self),
             Driver::Loom { preemption_bound } => loom_driver::run(self, preemption_bound),
-            Driver::Threads => threads_driver::run(self),
         };
         report.elapsed = started.elapsed();
         report

@@ -8,7 +8,7 @@ use store::StoreOptions;
 use store::runtime::shuttle::ShuttleRuntime;
 
 use super::tally::Tally;
-use super::{Campaign, Driver, Execution, Failure, Report, RunId, store_options};
+use super::{Campaign, Driver, Execution, Report, store_options};
 use crate::schedulers::{PCT_STEP_BOUND, Recording, SeededScheduler, Strategy, serialize};
 
 /// Scheduler steps one execution may take: far above any correct run of the
@@ -80,63 +80,13 @@ pub fn run_one_seeded(
     .1
 }
 
-/// A seeded campaign: schedule `k` runs alone with its own seed.
-pub fn run_seeded(campaign: &Campaign) -> Report {
-    let options = store_options(campaign.planted_bug);
-    let mut report = Report::default();
-    for index in 0..campaign.schedules {
-        let seed = campaign.schedule_seed(index);
-        let run = RunId {
-            scenario: campaign.scenario,
-            driver: campaign.driver,
-            number: seed,
-        };
-        let params = campaign
-            .params
-            .clone()
-            .unwrap_or_else(|| campaign.driver.params_for(campaign.scenario, seed));
-        let execution = run_one_seeded(campaign.scenario, campaign.driver, seed, &params, &options);
-        report.schedules_run += 1;
-        report.close_deadlines_fired += usize::from(execution.close_deadline_fired);
-        if execution.violation.is_some() {
-            report.failure = Some(Failure {
-                schedule: index + 1,
-                run: campaign.params.is_none().then_some(run),
-                planted_bug: campaign.planted_bug,
-                execution,
-            });
-            break;
-        }
-    }
-    report
-}
-
 /// Depth-first search up to the campaign's budget.
 pub fn run_dfs(campaign: &Campaign) -> Report {
-    let params = campaign
-        .params
-        .clone()
-        .unwrap_or_else(|| Driver::Dfs.params_for(campaign.scenario, 0));
+    let params = campaign.params_for(0);
     let options = store_options(campaign.planted_bug);
     let scheduler = DfsScheduler::new(Some(campaign.schedules), true);
     let (tally, execution) = explore(scheduler, campaign.scenario, &params, &options);
-    let schedules_run = tally.executions();
-    let failure = execution.violation.is_some().then(|| Failure {
-        schedule: schedules_run,
-        run: campaign.params.is_none().then_some(RunId {
-            scenario: campaign.scenario,
-            driver: Driver::Dfs,
-            number: schedules_run as u64,
-        }),
-        planted_bug: campaign.planted_bug,
-        execution,
-    });
-    Report {
-        schedules_run,
-        close_deadlines_fired: tally.deadlines_fired(),
-        failure,
-        ..Report::default()
-    }
+    campaign.systematic_report(tally.executions(), tally.deadlines_fired(), execution)
 }
 
 /// Execution number `number` of depth-first search: DFS is deterministic,

@@ -5,44 +5,12 @@ use crossbeam::channel;
 use scenarios::{Params, Scenario, World};
 use store::{StdRuntime, StoreOptions};
 
-use super::{Campaign, Driver, Execution, Failure, Report, RunId, Violation, store_options};
+use super::{Execution, Violation};
 use crate::platform::SimWorld;
 
 /// How long one repetition may take on real threads before it counts as a
 /// deadlock. Far above a correct run (milliseconds), even on a loaded CI box.
 const REPETITION_BOUND: Duration = Duration::from_secs(20);
-
-/// Runs the scenario `campaign.schedules` times on real threads, each time
-/// with the parameters its seed names (so thread counts vary).
-pub fn run(campaign: &Campaign) -> Report {
-    let options = store_options(campaign.planted_bug);
-    let mut report = Report::default();
-    for index in 0..campaign.schedules {
-        let seed = campaign.schedule_seed(index);
-        let params = campaign
-            .params
-            .clone()
-            .unwrap_or_else(|| Driver::Threads.params_for(campaign.scenario, seed));
-        let execution = run_one(campaign.scenario, &params, &options);
-        report.schedules_run += 1;
-        report.close_deadlines_fired += usize::from(execution.close_deadline_fired);
-        if execution.violation.is_some() {
-            let run = RunId {
-                scenario: campaign.scenario,
-                driver: Driver::Threads,
-                number: seed,
-            };
-            report.failure = Some(Failure {
-                schedule: index + 1,
-                run: campaign.params.is_none().then_some(run),
-                planted_bug: campaign.planted_bug,
-                execution,
-            });
-            break;
-        }
-    }
-    report
-}
 
 /// One repetition on real threads, bounded: a hang is reported as a
 /// deadlock naming every blocked thread and where it waits.
