@@ -1,0 +1,108 @@
+//! The `sim` command as a user runs it: exit codes, one-line errors, and a
+//! replay line that gives the same trace, byte for byte, every time.
+
+use std::process::{Command, Output};
+
+fn sim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .expect("sim runs")
+}
+
+fn assert_one_line_usage_error(args: &[&str], mentions: &str) {
+    let output = sim(args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains(mentions),
+        "{args:?}: {stderr}"
+    );
+}
+
+#[test]
+fn list_names_every_scenario_and_exits_zero() {
+    let output = sim(&["list"]);
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for scenario in scenarios::Scenario::ALL {
+        assert!(stdout.contains(scenario.name()), "{stdout}");
+    }
+}
+
+#[test]
+fn bad_input_gets_a_one_line_error_and_exit_code_two() {
+    assert_one_line_usage_error(&["run", "no-such-scenario"], "unknown scenario");
+    assert_one_line_usage_error(&["run", "stress", "--seed", "12ab"], "malformed seed");
+    assert_one_line_usage_error(&["run", "stress", "--driver", "warp"], "unknown driver");
+    assert_one_line_usage_error(&["run", "stress", "--plant", "nope"], "unknown planted bug");
+    assert_one_line_usage_error(&["replay", "stress:random"], "malformed run id");
+    assert_one_line_usage_error(&["replay", "corpus/missing.toml"], "cannot read");
+}
+
+#[test]
+fn a_clean_run_exits_zero() {
+    let output = sim(&["run", "concurrent-readers", "--schedules", "20"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+#[test]
+fn a_found_failure_exits_one_and_prints_its_replay_line() {
+    let output = sim(&[
+        "run",
+        "early-close",
+        "--plant",
+        "close-skips-drain",
+        "--schedules",
+        "3000",
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("FAILURE: ") && stdout.contains("oracle:  no-access-after-close"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("replay:  sim replay early-close:random:0x"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_replay_line_gives_the_same_trace_byte_for_byte_every_time() {
+    let replay = [
+        "replay",
+        "early-close:random:0x910a2dec89025cc1",
+        "--plant",
+        "close-skips-drain",
+        "--trace",
+    ];
+    let first = sim(&replay);
+    let second = sim(&replay);
+    assert_eq!(
+        first.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&first.stdout)
+    );
+    assert!(String::from_utf8_lossy(&first.stdout).contains("read_exact_at [0, 40): VIOLATION"));
+    assert_eq!(first.stdout, second.stdout);
+}
+
+#[test]
+fn a_corpus_entry_replays_from_its_file() {
+    let output = sim(&[
+        "replay",
+        "corpus/read-close-in-flight--loom2--1--wait-loop-ignores-closing.toml",
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("oracle:  no-deadlock"), "{stdout}");
+}
