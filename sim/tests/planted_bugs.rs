@@ -62,7 +62,7 @@ fn harness_finds_a_missing_recheck_after_registration() {
 
 #[test]
 fn harness_finds_a_close_that_skips_draining_readers() {
-    harness_finds(PlantedBug::CloseSkipsDrain, &[RANDOM, LOOM]);
+    harness_finds(PlantedBug::CloseSkipsDrain, &[RANDOM, PCT, LOOM]);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use store::runtime::shuttle::ShuttleRuntime;
 
 use super::tally::Tally;
 use super::{Campaign, Driver, Execution, Report, store_options};
-use crate::schedulers::{PCT_STEP_BOUND, Recording, SeededScheduler, Strategy, serialize};
+use crate::schedulers::{Recording, SeededScheduler, Strategy, pct_step_bound, serialize};
 
 /// Scheduler steps one execution may take: far above any correct run of the
 /// catalogue, so exceeding it means close (or a reader) spins forever.
@@ -29,12 +29,12 @@ fn config() -> Config {
     config
 }
 
-fn strategy(driver: Driver) -> Strategy {
+fn strategy(scenario: Scenario, driver: Driver) -> Strategy {
     match driver {
         Driver::Random => Strategy::Random,
         Driver::Pct { depth } => Strategy::Pct {
             depth,
-            step_bound: PCT_STEP_BOUND,
+            step_bound: pct_step_bound(scenario),
         },
         other => unreachable!("{other} is not a seeded shuttle driver"),
     }
@@ -72,7 +72,7 @@ pub fn run_one_seeded(
     options: &StoreOptions,
 ) -> Execution {
     explore(
-        SeededScheduler::new(seed, strategy(driver)),
+        SeededScheduler::new(seed, strategy(scenario, driver)),
         scenario,
         params,
         options,
