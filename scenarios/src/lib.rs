@@ -14,7 +14,7 @@ mod threads;
 mod world;
 
 pub use catalogue::{RunSummary, Scenario};
-pub use oracle::{Oracle, VIOLATION_PREFIX};
+pub use oracle::Oracle;
 pub use params::{FileFaults, Params, Size, SplitMix64, StreamFault, TransportFaults};
 pub use threads::{Joiner, Latch, panic_message, spawn};
 pub use world::World;

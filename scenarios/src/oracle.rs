@@ -92,7 +92,7 @@ impl Oracle {
 }
 
 /// What every violation message starts with.
-pub const VIOLATION_PREFIX: &str = "VIOLATION ";
+const VIOLATION_PREFIX: &str = "VIOLATION ";
 
 impl fmt::Display for Oracle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -57,16 +57,6 @@ impl PlantedBug {
         PlantedBug::DeadlineGivesUpEarly,
     ];
 
-    /// Whether this is one of the design's historical bugs (not an oracle probe).
-    pub fn is_historical(self) -> bool {
-        !matches!(
-            self,
-            PlantedBug::PublishBeforeWrite
-                | PlantedBug::ReleaseSkipsRemove
-                | PlantedBug::DeadlineGivesUpEarly
-        )
-    }
-
     /// A short kebab-case name, for reports and the corpus.
     pub fn name(self) -> &'static str {
         match self {
