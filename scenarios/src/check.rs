@@ -2,7 +2,7 @@
 
 use store::StoreError;
 
-use crate::{Oracle, Params};
+use crate::{Fate, Oracle, Params};
 
 /// What a read's outcome is judged against.
 pub struct ReadJudge<'a> {
@@ -14,6 +14,8 @@ pub struct ReadJudge<'a> {
     pub object: &'a [u8],
     /// The run's parameters (which faults may legitimately fail a read).
     pub params: &'a Params,
+    /// How the download ends if nobody closes the store.
+    pub fate: Fate,
     /// Whether anyone had begun closing this store when the read returned.
     pub close_begun: bool,
     /// Whether the read began after a close of this store had returned.
@@ -82,10 +84,17 @@ impl ReadJudge<'_> {
                     );
                 }
             }
-            Err(error) if self.fault_explains(error) => {}
-            Err(error) if self.close_begun => fail(
+            Err(error) if self.fault_explains(offset, requested, error) => {}
+            Err(error) if self.close_begun && !matches!(error, StoreError::Transport(_)) => fail(
                 Oracle::ReadsAfterCloseGetClosed,
                 format!("interrupted by close, failed with {error:?} instead of Closed"),
+            ),
+            Err(error @ StoreError::Transport(_)) => fail(
+                Oracle::RetryPolicyHonoured,
+                format!(
+                    "failed with {error:?}, but per the retry policy the download {}",
+                    self.fate.describe()
+                ),
             ),
             Err(error) => fail(
                 Oracle::DataIntegrity,
@@ -94,21 +103,34 @@ impl ReadJudge<'_> {
         }
     }
 
-    fn fault_explains(&self, error: &StoreError) -> bool {
-        let faults = (&self.params.transport_faults, &self.params.file_faults);
-        match error {
-            StoreError::Transport(_) => faults.0.permanent_error_at_stream.is_some(),
-            StoreError::FileIo {
-                operation: "write",
-                source,
-            } => {
-                faults.1.disk_full_after_bytes.is_some()
-                    && source.kind() == std::io::ErrorKind::StorageFull
+    /// Whether the fault plan explains `error`: the download's fate leaves
+    /// bytes of the range missing and fails with this very error, or an EIO
+    /// was planned for some read.
+    fn fault_explains(&self, offset: u64, requested: usize, error: &StoreError) -> bool {
+        let end = offset
+            .saturating_add(requested as u64)
+            .min(self.object.len() as u64);
+        let missing = end > self.fate.prefix();
+        match (error, self.fate) {
+            (StoreError::Transport(error), Fate::TransportFails { kind, .. }) => {
+                missing && error.kind() == kind
             }
-            StoreError::FileIo {
-                operation: "read",
-                source,
-            } => faults.1.eio_at_read.is_some() && source.to_string().contains("EIO"),
+            (
+                StoreError::FileIo {
+                    operation: "write",
+                    source,
+                },
+                Fate::DiskFull { .. },
+            ) => missing && source.kind() == std::io::ErrorKind::StorageFull,
+            (
+                StoreError::FileIo {
+                    operation: "read",
+                    source,
+                },
+                _,
+            ) => {
+                self.params.file_faults.eio_at_read.is_some() && source.to_string().contains("EIO")
+            }
             _ => false,
         }
     }
@@ -122,7 +144,7 @@ mod tests {
     use store::TransportError;
 
     use super::*;
-    use crate::{TransportFaults, panic_message};
+    use crate::{StreamFault, TransportFaults, panic_message};
 
     const OBJECT: &[u8] = b"0123456789";
 
@@ -132,6 +154,7 @@ mod tests {
             store: "A",
             object: OBJECT,
             params,
+            fate: Fate::of(params),
             close_begun,
             began_after_close,
         }
@@ -207,7 +230,7 @@ mod tests {
         let params = Params {
             transport_faults: TransportFaults {
                 stream_reads: vec![],
-                permanent_error_at_stream: Some(1),
+                permanent_error_at_stream: Some(0),
             },
             ..Params::loom_default()
         };
@@ -220,10 +243,33 @@ mod tests {
     }
 
     #[test]
-    fn an_error_no_fault_explains_breaks_data_integrity() {
+    fn a_transport_error_the_retry_policy_does_not_explain_breaks_retry_policy_honoured() {
         let params = Params::loom_default();
         let error =
             StoreError::Transport(TransportError::permanent(io::ErrorKind::NotFound, "gone"));
+        let verdict = broken(&judge(&params, false, false), 0, b"", Err(error));
+        assert_eq!(verdict, Some(Oracle::RetryPolicyHonoured));
+    }
+
+    #[test]
+    fn a_transport_error_for_bytes_that_arrived_before_the_failure_breaks_retry_policy_honoured() {
+        let params = Params {
+            transport_faults: TransportFaults {
+                stream_reads: vec![StreamFault::Short(6)],
+                permanent_error_at_stream: Some(1),
+            },
+            ..Params::loom_default()
+        };
+        let error =
+            StoreError::Transport(TransportError::permanent(io::ErrorKind::NotFound, "gone"));
+        let verdict = broken(&judge(&params, false, false), 0, b"", Err(error));
+        assert_eq!(verdict, Some(Oracle::RetryPolicyHonoured));
+    }
+
+    #[test]
+    fn an_error_no_fault_explains_breaks_data_integrity() {
+        let params = Params::loom_default();
+        let error = StoreError::file_io("write", io::Error::from(io::ErrorKind::StorageFull));
         let verdict = broken(&judge(&params, false, false), 0, b"", Err(error));
         assert_eq!(verdict, Some(Oracle::DataIntegrity));
     }

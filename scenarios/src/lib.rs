@@ -8,13 +8,15 @@
 
 mod catalogue;
 mod check;
+mod fate;
 mod oracle;
 mod params;
 mod threads;
 mod world;
 
 pub use catalogue::{RunSummary, Scenario};
+pub use fate::Fate;
 pub use oracle::Oracle;
-pub use params::{FileFaults, Params, Size, SplitMix64, StreamFault, TransportFaults};
+pub use params::{FileFaults, Params, RetryParams, Size, SplitMix64, StreamFault, TransportFaults};
 pub use threads::{Joiner, Latch, panic_message, spawn};
 pub use world::World;

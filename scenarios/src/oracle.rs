@@ -23,11 +23,20 @@ pub enum Oracle {
     NoLeak,
     /// Closing one store never disturbs another.
     StoresIndependent,
+    /// Whenever every thread is blocked, each reader inside `read_at` has a
+    /// reason to wait: a byte of its range is unwritten and the download runs.
+    NoNeedlessWait,
+    /// Once close has begun, only in-flight calls returning may stand
+    /// between it and its end, never a store timer (backoff) expiring.
+    CloseDoesNotWaitOnTimers,
+    /// Transient failures are retried per `RetryPolicy`: up to its budget in
+    /// a row without progress, after its backoff; permanent errors never.
+    RetryPolicyHonoured,
 }
 
 impl Oracle {
     /// Every oracle.
-    pub const ALL: [Oracle; 9] = [
+    pub const ALL: [Oracle; 12] = [
         Oracle::DataIntegrity,
         Oracle::NoDeadlock,
         Oracle::CloseCompletes,
@@ -37,6 +46,9 @@ impl Oracle {
         Oracle::NoAccessAfterClose,
         Oracle::NoLeak,
         Oracle::StoresIndependent,
+        Oracle::NoNeedlessWait,
+        Oracle::CloseDoesNotWaitOnTimers,
+        Oracle::RetryPolicyHonoured,
     ];
 
     /// Kebab-case name, as it appears in violation messages.
@@ -51,6 +63,9 @@ impl Oracle {
             Oracle::NoAccessAfterClose => "no-access-after-close",
             Oracle::NoLeak => "no-leak",
             Oracle::StoresIndependent => "stores-independent",
+            Oracle::NoNeedlessWait => "no-needless-wait",
+            Oracle::CloseDoesNotWaitOnTimers => "close-does-not-wait-on-timers",
+            Oracle::RetryPolicyHonoured => "retry-policy-honoured",
         }
     }
 
@@ -74,6 +89,15 @@ impl Oracle {
                 "every temp file must be closed and removed once its store has closed"
             }
             Oracle::StoresIndependent => "closing one store must never disturb another",
+            Oracle::NoNeedlessWait => {
+                "a reader may wait only while a byte of its range is missing and the download runs"
+            }
+            Oracle::CloseDoesNotWaitOnTimers => {
+                "close must never wait for a store timer (backoff, retry) to expire"
+            }
+            Oracle::RetryPolicyHonoured => {
+                "transient failures must be retried per the retry policy, permanent ones never"
+            }
         }
     }
 

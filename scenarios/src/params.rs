@@ -8,6 +8,7 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde::{Deserialize, Serialize};
+use store::RetryPolicy;
 
 /// What happens at one read of a transport stream, in order across streams.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,8 +17,59 @@ pub enum StreamFault {
     Short(usize),
     /// The connection resets (a transient error); the store must resume.
     Reset,
+    /// The read returns `Ok(0)` before the object's end: the stream ended
+    /// early, a transient failure.
+    ZeroBytes,
+    /// The read fails with `ErrorKind::Interrupted`: not a failure, the
+    /// store reads again at once.
+    Interrupted,
+    /// The read reports one byte more than the buffer holds (a transport
+    /// breaking `Read`'s contract; at the object's end, more bytes than the
+    /// object has): a permanent failure.
+    Overlong,
     /// No byte comes until the transport is cancelled.
     Stall,
+}
+
+impl StreamFault {
+    /// Whether the store must count this fault as a transient failure.
+    pub fn is_transient_failure(self) -> bool {
+        matches!(self, StreamFault::Reset | StreamFault::ZeroBytes)
+    }
+}
+
+/// The store's retry policy for a run, drawn from the seed like the rest
+/// (serialisable, unlike `store::RetryPolicy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetryParams {
+    /// `RetryPolicy::max_consecutive_failures`.
+    pub max_consecutive_failures: u32,
+    /// `RetryPolicy::initial_backoff`.
+    pub initial_backoff: Duration,
+    /// `RetryPolicy::max_backoff`.
+    pub max_backoff: Duration,
+}
+
+impl RetryParams {
+    /// The policy the store runs with.
+    pub fn policy(self) -> RetryPolicy {
+        RetryPolicy {
+            max_consecutive_failures: self.max_consecutive_failures,
+            initial_backoff: self.initial_backoff,
+            max_backoff: self.max_backoff,
+        }
+    }
+}
+
+impl Default for RetryParams {
+    fn default() -> RetryParams {
+        let policy = RetryPolicy::default();
+        RetryParams {
+            max_consecutive_failures: policy.max_consecutive_failures,
+            initial_backoff: policy.initial_backoff,
+            max_backoff: policy.max_backoff,
+        }
+    }
 }
 
 /// How the remote object misbehaves.
@@ -53,8 +105,10 @@ pub struct Params {
     pub stores: usize,
     /// Virtual time a deadline close allows.
     pub close_deadline: Duration,
-    /// Seeds the object's bytes and each reader's offset.
+    /// Seeds the object's bytes and each reader's range.
     pub content_seed: u64,
+    /// The store's retry policy.
+    pub retry: RetryParams,
     /// Transport misbehaviour.
     pub transport_faults: TransportFaults,
     /// Temp file misbehaviour.
@@ -92,6 +146,7 @@ impl Params {
             stores: 2,
             close_deadline: Duration::from_millis(100),
             content_seed: 1,
+            retry: RetryParams::default(),
             transport_faults: TransportFaults::default(),
             file_faults: FileFaults::default(),
         }
@@ -121,23 +176,37 @@ impl Params {
             .current()
     }
 
-    /// Every parameter set of `size`.
+    /// Every parameter set of `size`. Chunk sizes run from 1 byte to past
+    /// the object's end; retry budgets from 0; fault plans straddle the
+    /// drawn budget (runs of transient failures up to twice it, with and
+    /// without progress between them).
     pub fn strategy(size: Size) -> impl Strategy<Value = Params> {
-        let (max_len, max_chunk, max_faults) = match size {
-            Size::Loom => (24u64, 12usize, 2usize),
-            Size::Shuttle => (512, 96, 6),
+        let (max_len, max_budget, max_episodes) = match size {
+            Size::Loom => (24u64, 2u32, 2usize),
+            Size::Shuttle => (512, 4, 4),
         };
-        let stream_fault = prop_oneof![
-            4 => (1..=max_chunk).prop_map(StreamFault::Short),
-            2 => Just(StreamFault::Reset),
-            1 => Just(StreamFault::Stall),
+        let max_chunk = max_len as usize + 8;
+        let retry = (0..=max_budget, 0..=100u64, 0..=400u64).prop_map(
+            |(max_consecutive_failures, initial_ms, cap_ms)| RetryParams {
+                max_consecutive_failures,
+                initial_backoff: Duration::from_millis(initial_ms),
+                max_backoff: Duration::from_millis(cap_ms),
+            },
+        );
+        let chunk = prop_oneof![
+            1 => Just(1usize),
+            6 => 1..=max_len as usize,
+            1 => max_len as usize..=max_chunk,
         ];
         (
-            (1..=max_len, 1..=max_chunk, 1..=size.max_readers()),
-            (1..=max_chunk * 2, 1..=2usize, 1..=500u64, any::<u64>()),
+            (1..=max_len, chunk, 1..=size.max_readers()),
+            (1..=max_chunk, 1..=2usize, 1..=500u64, any::<u64>()),
+            retry.prop_flat_map(move |retry| {
+                let plan = fault_plan(retry.max_consecutive_failures, max_episodes, max_len);
+                (Just(retry), plan)
+            }),
             (
-                prop::collection::vec(stream_fault, 0..=max_faults),
-                prop::option::weighted(0.2, 0..3usize),
+                prop::option::weighted(0.15, 0..3usize),
                 prop::option::weighted(0.2, 0..max_len),
                 prop::option::weighted(0.1, 0..4usize),
             ),
@@ -146,7 +215,8 @@ impl Params {
                 |(
                     (object_len_bytes, chunk_size_bytes, readers),
                     (read_len_bytes, stores, deadline_ms, content_seed),
-                    (stream_reads, permanent_error_at_stream, disk_full_after_bytes, eio_at_read),
+                    (retry, stream_reads),
+                    (permanent_error_at_stream, disk_full_after_bytes, eio_at_read),
                 )| Params {
                     object_len_bytes,
                     chunk_size_bytes,
@@ -155,6 +225,7 @@ impl Params {
                     stores,
                     close_deadline: Duration::from_millis(deadline_ms),
                     content_seed,
+                    retry,
                     transport_faults: TransportFaults {
                         stream_reads,
                         permanent_error_at_stream,
@@ -175,39 +246,87 @@ impl Params {
             .collect()
     }
 
-    /// Where reader `index` reads: reader 0 straddles the object's end (a
-    /// partial read), the others anywhere from its start to just past its end.
-    pub fn reader_offset(&self, index: usize) -> u64 {
+    /// The range reader `index` reads: `(offset, buffer length)`. Reader 0
+    /// straddles the object's end (a partial read); the others draw, from
+    /// `content_seed`, a range anywhere (so ranges overlap), a zero-length
+    /// buffer, an offset at or past the end, or the previous reader's range.
+    pub fn reader_range(&self, index: usize) -> (u64, usize) {
+        let len = self.object_len_bytes;
         if index == 0 {
             let half_read = (self.read_len_bytes as u64 / 2).max(1);
-            return self.object_len_bytes.saturating_sub(half_read);
+            return (len.saturating_sub(half_read), self.read_len_bytes);
         }
         let mut state = self.content_seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        splitmix64(&mut state) % (self.object_len_bytes + 1)
+        let offset = splitmix64(&mut state) % (len + 1);
+        match splitmix64(&mut state) % 10 {
+            0 => (offset, 0),
+            1 => (len, self.read_len_bytes),
+            2 => (len + 1 + splitmix64(&mut state) % 8, self.read_len_bytes),
+            3 => self.reader_range(index - 1),
+            _ => (offset, self.read_len_bytes),
+        }
     }
 
-    /// Whether the fault plan can make the download fail for good.
-    pub fn download_can_fail(&self) -> bool {
-        self.transport_faults.permanent_error_at_stream.is_some()
-            || self.file_faults.disk_full_after_bytes.is_some()
-    }
-
-    /// Whether the fault plan stalls the transport (only close ends a stall).
-    pub fn transport_stalls(&self) -> bool {
-        self.transport_faults
-            .stream_reads
-            .contains(&StreamFault::Stall)
-    }
-
-    /// Removes every fault that changes outcomes, keeping benign short reads.
+    /// Removes every fault that changes outcomes: the plan keeps short and
+    /// interrupted reads, and transient failures up to the first that would
+    /// exhaust the retry budget, so the download still completes.
     pub fn without_harmful_faults(mut self) -> Params {
-        self.transport_faults
-            .stream_reads
-            .retain(|fault| matches!(fault, StreamFault::Short(_)));
+        let budget = self.retry.max_consecutive_failures;
+        let mut failures_in_a_row = 0;
+        let mut kept = Vec::new();
+        for fault in self.transport_faults.stream_reads {
+            match fault {
+                StreamFault::Short(_) => failures_in_a_row = 0,
+                StreamFault::Interrupted => {}
+                StreamFault::Reset | StreamFault::ZeroBytes if failures_in_a_row < budget => {
+                    failures_in_a_row += 1;
+                }
+                _ => break,
+            }
+            kept.push(fault);
+        }
+        self.transport_faults.stream_reads = kept;
         self.transport_faults.permanent_error_at_stream = None;
         self.file_faults = FileFaults::default();
         self
     }
+}
+
+/// A fault plan for a retry budget of `budget`: up to `episodes` runs of
+/// transient failures, each up to twice the budget long (so some exhaust it
+/// and some do not), each run optionally preceded by progress (a short read,
+/// which resets the count) and sprinkled with interrupted reads; rarely a
+/// stall or an overlong read.
+fn fault_plan(
+    budget: u32,
+    episodes: usize,
+    max_len: u64,
+) -> impl Strategy<Value = Vec<StreamFault>> {
+    let failure = prop_oneof![
+        3 => Just(StreamFault::Reset),
+        1 => Just(StreamFault::ZeroBytes),
+    ];
+    let failures = prop::collection::vec(failure, 0..=2 * budget as usize + 1);
+    let progress = prop::option::weighted(0.6, 1..=max_len as usize);
+    let interrupted = prop::bool::weighted(0.2);
+    let rare = prop::option::weighted(
+        0.1,
+        prop_oneof![Just(StreamFault::Stall), Just(StreamFault::Overlong)],
+    );
+    prop::collection::vec((progress, interrupted, failures, rare), 0..=episodes).prop_map(
+        |episodes| {
+            let mut plan = Vec::new();
+            for (progress, interrupted, failures, rare) in episodes {
+                plan.extend(progress.map(StreamFault::Short));
+                if interrupted {
+                    plan.push(StreamFault::Interrupted);
+                }
+                plan.extend(failures);
+                plan.extend(rare);
+            }
+            plan
+        },
+    )
 }
 
 /// SplitMix64 (Steele, Lea, Flood 2014): a small, well-mixed generator,

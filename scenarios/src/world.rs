@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use store::{Clock, FileIo, Platform, Runtime, Transport};
+use store::{Clock, FileIo, Platform, RetryPolicy, Runtime, Transport};
 
 use crate::{FileFaults, TransportFaults};
 
@@ -24,11 +24,34 @@ pub trait World: Clone + Send + Sync + 'static {
     /// The clock deadlines are measured on.
     fn clock(&self) -> &Self::Clock;
 
-    /// What one store runs on, its temp file misbehaving per `faults`.
-    fn platform(&self, faults: &FileFaults) -> Platform<Self::Runtime, Self::Clock, Self::Files>;
+    /// What store `store` runs on, its temp file misbehaving per `faults`.
+    fn platform(
+        &self,
+        store: &str,
+        faults: &FileFaults,
+    ) -> Platform<Self::Runtime, Self::Clock, Self::Files>;
 
-    /// A transport serving `object`, misbehaving per `faults`.
-    fn transport(&self, object: Arc<[u8]>, faults: &TransportFaults) -> Self::Transport;
+    /// A transport for store `store`, serving `object` and misbehaving per
+    /// `faults`; the store retries it per `retry`, which the transport may
+    /// check (it sees every attempt).
+    fn transport(
+        &self,
+        store: &str,
+        object: Arc<[u8]>,
+        faults: &TransportFaults,
+        retry: &RetryPolicy,
+    ) -> Self::Transport;
+
+    /// The calling thread enters `read_at` on store `store` for the bytes
+    /// `[offset, end)` (already clipped to the object); the platform may
+    /// judge whether it waits for a reason.
+    fn read_begins(&self, store: &str, offset: u64, end: u64);
+
+    /// The calling thread enters `close` on store `store`.
+    fn close_begins(&self, store: &str);
+
+    /// The calling thread's `read_at` or `close` has returned.
+    fn call_returns(&self);
 
     /// The oracle "no leaked file or handle": panics with a violation if a
     /// temp file created in this world is still open or present.

@@ -46,6 +46,9 @@ pub fn pct_step_bound(scenario: Scenario) -> usize {
         Scenario::ConcurrentReaders => 816,
         Scenario::TransportResetResume => 846,
         Scenario::MultiFileParallelism => 1227,
+        Scenario::ReadsDuringStall => 400,
+        Scenario::FailedDownloadReads => 600,
+        Scenario::DropWhileReading => 800,
     }
 }
 

@@ -7,7 +7,7 @@ use store::PlantedBug;
 /// The scenario that exposes `bug`, and the oracle that breaks.
 pub fn home_of(bug: PlantedBug) -> (Scenario, Oracle) {
     match bug {
-        PlantedBug::WaitLoopIgnoresClosing => (Scenario::ReadCloseInFlight, Oracle::NoDeadlock),
+        PlantedBug::WaitLoopIgnoresClosing => (Scenario::ReadCloseInFlight, Oracle::NoNeedlessWait),
         PlantedBug::NoRecheckAfterRegistration => {
             (Scenario::EarlyClose, Oracle::NoAccessAfterClose)
         }
@@ -32,6 +32,14 @@ pub fn home_of(bug: PlantedBug) -> (Scenario, Oracle) {
         PlantedBug::ReleaseSkipsRemove => (Scenario::ConcurrentReaders, Oracle::NoLeak),
         PlantedBug::DeadlineGivesUpEarly => {
             (Scenario::CloseDeadlineInFlight, Oracle::CloseCompletes)
+        }
+        PlantedBug::ReleaseWithoutNotify => (Scenario::EarlyClose, Oracle::NoDeadlock),
+        PlantedBug::SilentProgress => (Scenario::ReadsDuringStall, Oracle::NoNeedlessWait),
+        PlantedBug::BackoffIgnoresClosing => {
+            (Scenario::EarlyClose, Oracle::CloseDoesNotWaitOnTimers)
+        }
+        PlantedBug::RetryCountIgnoresProgress => {
+            (Scenario::TransportResetResume, Oracle::RetryPolicyHonoured)
         }
     }
 }

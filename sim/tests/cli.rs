@@ -104,5 +104,5 @@ fn a_corpus_entry_replays_from_its_file() {
     ]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("oracle:  no-deadlock"), "{stdout}");
+    assert!(stdout.contains("oracle:  no-needless-wait"), "{stdout}");
 }

@@ -106,6 +106,26 @@ fn harness_finds_a_deadline_close_that_gives_up_early() {
 }
 
 #[test]
+fn harness_finds_a_release_that_wakes_nobody() {
+    harness_finds(PlantedBug::ReleaseWithoutNotify, &[RANDOM, PCT, LOOM]);
+}
+
+#[test]
+fn harness_finds_progress_that_never_wakes_readers() {
+    harness_finds(PlantedBug::SilentProgress, &[RANDOM, PCT, LOOM]);
+}
+
+#[test]
+fn harness_finds_a_backoff_that_makes_close_wait_for_its_timer() {
+    harness_finds(PlantedBug::BackoffIgnoresClosing, &[RANDOM, PCT, LOOM]);
+}
+
+#[test]
+fn harness_finds_a_retry_count_that_ignores_progress() {
+    harness_finds(PlantedBug::RetryCountIgnoresProgress, &[RANDOM, PCT]);
+}
+
+#[test]
 fn every_oracle_is_seen_to_fire_on_some_planted_bug() {
     let fired: std::collections::BTreeSet<Oracle> =
         PlantedBug::ALL.iter().map(|&bug| home_of(bug).1).collect();
@@ -116,11 +136,12 @@ fn every_oracle_is_seen_to_fire_on_some_planted_bug() {
 
 #[test]
 fn every_scenario_fails_on_a_planted_bug() {
-    // A close that waits holding the lock is reachable from every scenario,
-    // since every scenario closes its stores: each must notice it.
+    // Every scenario releases every store it opens (by close, or by the
+    // last handle dropped), so each must notice a release that never
+    // removes the file.
     for scenario in Scenario::ALL {
         let report = Campaign::new(scenario, LOOM, budget(LOOM), 0)
-            .planting(PlantedBug::CloseWaitsHoldingLock)
+            .planting(PlantedBug::ReleaseSkipsRemove)
             .run();
         let failure = report.failure.unwrap_or_else(|| {
             panic!(
@@ -131,7 +152,7 @@ fn every_scenario_fails_on_a_planted_bug() {
         });
         assert_eq!(
             failure.oracle(),
-            Oracle::NoBlockingUnderLock,
+            Oracle::NoLeak,
             "{}: {failure}",
             scenario.name()
         );

@@ -70,7 +70,7 @@ fn download<T: Transport, R: Runtime, C: Clock, File: TempFile>(
             }
             Err(StreamStop::Transport(error)) => error,
         };
-        if offset > resumed_at {
+        if offset > resumed_at && !planted!(shared, RetryCountIgnoresProgress) {
             failures_in_a_row = 0;
         }
         failures_in_a_row += 1;
@@ -107,6 +107,14 @@ fn copy_stream<T: Transport, R: Runtime, C: Clock, File: TempFile>(
                     format!("stream ended at byte {offset} of {}", shared.object_len),
                 )));
             }
+            Ok(received) if received > wanted => {
+                return Err(StreamStop::Transport(TransportError::permanent(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "the transport reported {received} bytes read into a buffer of {wanted}"
+                    ),
+                )));
+            }
             Ok(received) => received,
             Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
             Err(error) => return Err(StreamStop::Transport(error.into())),
@@ -126,13 +134,16 @@ fn copy_stream<T: Transport, R: Runtime, C: Clock, File: TempFile>(
                 && *offset <= shared.object_len
         );
         state.downloaded_bytes = *offset;
-        shared.notify_all();
+        if !planted!(shared, SilentProgress) {
+            shared.notify_all();
+        }
     }
     Ok(())
 }
 
 /// Waits out the backoff before retry number `failures`, on the store's
-/// clock. Returns false if the store started closing meanwhile.
+/// clock. Returns false as soon as the store starts closing: close's
+/// notification ends the wait, so close never waits for a backoff.
 fn back_off<T: Transport, R: Runtime, C: Clock, File: TempFile>(
     shared: &Shared<T, R, C, File>,
     retry: &RetryPolicy,
@@ -141,7 +152,7 @@ fn back_off<T: Transport, R: Runtime, C: Clock, File: TempFile>(
     let deadline = shared.clock.now() + retry.backoff(failures);
     let mut state = shared.lock();
     loop {
-        if shared.is_closing() {
+        if shared.is_closing() && !planted!(shared, BackoffIgnoresClosing) {
             return false;
         }
         match shared.time_left(deadline) {

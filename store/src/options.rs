@@ -27,12 +27,36 @@ impl Default for StoreOptions {
     }
 }
 
-/// Exponential backoff for transient transport failures, measured on the
-/// store's clock. The count resets whenever a resumed stream makes progress.
+/// How the downloader retries a failing transport: exponential backoff,
+/// measured on the store's clock, with a budget of failures in a row.
+///
+/// The semantics, which the simulation harness checks as an oracle:
+///
+/// - **What counts as a failure.** A *transient* failure is a
+///   [`TransportError`](crate::TransportError) of class
+///   [`Retry::Transient`](crate::Retry::Transient) from `stream_from` or
+///   from a stream's read (a reset, a broken connection, an `Ok(0)` before
+///   the object's end). A read that fails with `ErrorKind::Interrupted` is
+///   not a failure: the downloader reads again at once.
+/// - **Permanent failures** ([`Retry::Permanent`](crate::Retry::Permanent),
+///   and a stream that reports more bytes than it was asked for) end the
+///   download at once, without a retry, whatever the budget.
+/// - **The budget.** The download tolerates up to
+///   `max_consecutive_failures` transient failures in a row; the next one
+///   ends it. So 0 makes the first failure final, and 5 allows 5 retries.
+/// - **Progress resets the count.** A failure of a stream that delivered
+///   at least one byte counts as the first of a new row.
+/// - **Backoff.** Before retry number `n` of a row (`n` = failures in the
+///   row so far) the downloader waits [`backoff(n)`](Self::backoff) on the
+///   store's clock, no less: `initial_backoff` doubled `n - 1` times,
+///   capped at `max_backoff`. Closing the store ends the wait at once.
+/// - **Ending.** When the download fails for good, every pending read and
+///   every later read of bytes that had not arrived fails with that
+///   failure's error; bytes that had arrived stay readable until close.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Failures in a row, without a byte of progress, before the download
-    /// fails for good. Zero: the first failure is final.
+    /// Transient failures tolerated in a row without a byte of progress;
+    /// one more fails the download for good. Zero: the first failure is final.
     pub max_consecutive_failures: u32,
     /// Wait before the first retry; doubled for each further one.
     pub initial_backoff: Duration,

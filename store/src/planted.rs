@@ -1,6 +1,6 @@
 //! The historical bugs of this design, planted back on demand so the test
-//! harness can prove it finds each one, plus three oracle probes: bugs no
-//! historical one covers, kept so that every oracle is proven to fire. Compiled only with the non-default
+//! harness can prove it finds each one, plus oracle probes and canaries:
+//! bugs no historical one covers, kept so that every oracle is proven to fire. Compiled only with the non-default
 //! `planted-bugs` feature; without it, [`planted!`] is the literal `false`
 //! and no code path reads anything.
 
@@ -38,12 +38,24 @@ pub enum PlantedBug {
     /// Not historical, an oracle probe: `close_with_deadline` gives up at
     /// once instead of waiting until its deadline.
     DeadlineGivesUpEarly,
+    /// Not historical, an oracle probe: the release of the file wakes
+    /// nobody, so a close waiting for another party's release waits forever.
+    ReleaseWithoutNotify,
+    /// A liveness canary: the downloader publishes progress without waking
+    /// readers, who then wait until the download ends or a close frees them.
+    SilentProgress,
+    /// A liveness canary: the retry backoff ignores closing, so close waits
+    /// for the backoff timer to expire.
+    BackoffIgnoresClosing,
+    /// A retry canary: the failure count never resets after progress, so the
+    /// download gives up before the policy's budget is spent.
+    RetryCountIgnoresProgress,
 }
 
 impl PlantedBug {
     /// Every planted bug: the historical ones in the order of the design
     /// brief, then the oracle probes.
-    pub const ALL: [PlantedBug; 11] = [
+    pub const ALL: [PlantedBug; 15] = [
         PlantedBug::WaitLoopIgnoresClosing,
         PlantedBug::NoRecheckAfterRegistration,
         PlantedBug::CloseSkipsDrain,
@@ -55,6 +67,10 @@ impl PlantedBug {
         PlantedBug::PublishBeforeWrite,
         PlantedBug::ReleaseSkipsRemove,
         PlantedBug::DeadlineGivesUpEarly,
+        PlantedBug::ReleaseWithoutNotify,
+        PlantedBug::SilentProgress,
+        PlantedBug::BackoffIgnoresClosing,
+        PlantedBug::RetryCountIgnoresProgress,
     ];
 
     /// A short kebab-case name, for reports and the corpus.
@@ -71,6 +87,10 @@ impl PlantedBug {
             PlantedBug::PublishBeforeWrite => "publish-before-write",
             PlantedBug::ReleaseSkipsRemove => "release-skips-remove",
             PlantedBug::DeadlineGivesUpEarly => "deadline-gives-up-early",
+            PlantedBug::ReleaseWithoutNotify => "release-without-notify",
+            PlantedBug::SilentProgress => "silent-progress",
+            PlantedBug::BackoffIgnoresClosing => "backoff-ignores-closing",
+            PlantedBug::RetryCountIgnoresProgress => "retry-count-ignores-progress",
         }
     }
 

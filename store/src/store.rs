@@ -362,7 +362,9 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
         };
         let mut state = self.lock();
         state.file = FileState::Released(closed.and(removed));
-        self.notify_all();
+        if !planted!(self, ReleaseWithoutNotify) {
+            self.notify_all();
+        }
         state
     }
 }

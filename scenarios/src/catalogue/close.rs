@@ -54,7 +54,7 @@ fn stalled_readers<W: World>(
             spawn(world.runtime(), &name.clone(), move || {
                 ready.arrive();
                 let last_byte = subject.params.object_len_bytes - 1;
-                subject.read_at_and_judge(&name, last_byte);
+                subject.read_at_and_judge(&name, last_byte, subject.params.read_len_bytes);
             })
         })
         .collect();

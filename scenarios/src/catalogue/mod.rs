@@ -3,6 +3,7 @@
 
 mod close;
 mod multi;
+mod no_close;
 mod readers;
 mod stress;
 mod subject;
@@ -38,6 +39,14 @@ pub enum Scenario {
     DiskFull,
     /// Close with a deadline while readers are in flight; the timeout may fire.
     CloseDeadlineInFlight,
+    /// The transport stalls after a prefix; readers inside it get their
+    /// bytes before anyone closes.
+    ReadsDuringStall,
+    /// The download fails for good; every reader returns before anyone closes.
+    FailedDownloadReads,
+    /// The owner drops its handle while reads are in flight; the last reader
+    /// out drops the store without closing it.
+    DropWhileReading,
 }
 
 /// What a run observed beyond "no oracle broke".
@@ -49,7 +58,7 @@ pub struct RunSummary {
 
 impl Scenario {
     /// Every scenario.
-    pub const ALL: [Scenario; 11] = [
+    pub const ALL: [Scenario; 14] = [
         Scenario::ConcurrentReaders,
         Scenario::ReadCloseBarrier,
         Scenario::ReadCloseInFlight,
@@ -61,6 +70,9 @@ impl Scenario {
         Scenario::PermanentTransportError,
         Scenario::DiskFull,
         Scenario::CloseDeadlineInFlight,
+        Scenario::ReadsDuringStall,
+        Scenario::FailedDownloadReads,
+        Scenario::DropWhileReading,
     ];
 
     /// Kebab-case name.
@@ -77,6 +89,9 @@ impl Scenario {
             Scenario::PermanentTransportError => "permanent-transport-error",
             Scenario::DiskFull => "disk-full",
             Scenario::CloseDeadlineInFlight => "close-deadline-in-flight",
+            Scenario::ReadsDuringStall => "reads-during-stall",
+            Scenario::FailedDownloadReads => "failed-download-reads",
+            Scenario::DropWhileReading => "drop-while-reading",
         }
     }
 
@@ -115,6 +130,15 @@ impl Scenario {
             }
             Scenario::DiskFull => "the disk fills up; reads past the written part fail with ENOSPC",
             Scenario::CloseDeadlineInFlight => "close with a deadline while readers are in flight",
+            Scenario::ReadsDuringStall => {
+                "the transport stalls; readers of the delivered prefix get it before any close"
+            }
+            Scenario::FailedDownloadReads => {
+                "the download fails for good; every reader returns before any close"
+            }
+            Scenario::DropWhileReading => {
+                "the owner drops the store while reads are in flight; nothing leaks"
+            }
         }
     }
 
@@ -130,16 +154,21 @@ impl Scenario {
             .chunk_size_bytes
             .min(params.object_len_bytes as usize / 2)
             .max(1);
+        let budget = params.retry.max_consecutive_failures;
+        let failing_by_permanent_error = params.content_seed % 2 == 0;
         let faults = &mut params.transport_faults;
         match self {
-            Scenario::ReadCloseInFlight | Scenario::CloseDeadlineInFlight => {
+            Scenario::ReadCloseInFlight
+            | Scenario::CloseDeadlineInFlight
+            | Scenario::ReadsDuringStall => {
                 faults.stream_reads = vec![StreamFault::Short(first_chunk), StreamFault::Stall];
             }
             Scenario::TransportResetResume => {
                 faults
                     .stream_reads
-                    .insert(0, StreamFault::Short(first_chunk));
-                faults.stream_reads.insert(1, StreamFault::Reset);
+                    .splice(0..0, [StreamFault::Short(first_chunk), StreamFault::Reset]);
+                params.retry.max_consecutive_failures = budget.max(1);
+                return params.without_harmful_faults();
             }
             Scenario::PermanentTransportError => {
                 faults.stream_reads = vec![StreamFault::Short(first_chunk), StreamFault::Reset];
@@ -147,6 +176,17 @@ impl Scenario {
             }
             Scenario::DiskFull => {
                 params.file_faults.disk_full_after_bytes = Some(params.object_len_bytes / 2);
+            }
+            Scenario::FailedDownloadReads if failing_by_permanent_error => {
+                faults.stream_reads = vec![StreamFault::Short(first_chunk), StreamFault::Reset];
+                faults.permanent_error_at_stream = Some(1);
+            }
+            Scenario::FailedDownloadReads => {
+                faults.stream_reads = vec![StreamFault::Short(first_chunk)];
+                let failures = budget as usize + 1;
+                faults
+                    .stream_reads
+                    .extend(std::iter::repeat_n(StreamFault::Reset, failures));
             }
             _ => {}
         }
@@ -172,6 +212,11 @@ impl Scenario {
             }
             Scenario::MultiFileParallelism => multi::parallelism(world, params, options),
             Scenario::MultiFileStaging => multi::staging(world, params, options),
+            Scenario::ReadsDuringStall => no_close::reads_during_stall(world, params, options),
+            Scenario::FailedDownloadReads => {
+                no_close::failed_download_reads(world, params, options)
+            }
+            Scenario::DropWhileReading => no_close::drop_while_reading(world, params, options),
         }
     }
 }

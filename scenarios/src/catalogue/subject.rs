@@ -6,7 +6,7 @@ use store::{RetryPolicy, Runtime, StoreError, StoreOptions, TempFileStore};
 
 use crate::check::ReadJudge;
 use crate::threads::{Joiner, spawn};
-use crate::{Oracle, Params, World};
+use crate::{Fate, Oracle, Params, World};
 
 type Store<W> = TempFileStore<
     <W as World>::Transport,
@@ -25,8 +25,9 @@ pub struct Subject<W: World> {
     pub store: Store<W>,
     pub object: Arc<[u8]>,
     pub params: Params,
+    fate: Fate,
     runtime: W::Runtime,
-    world_note: Box<dyn Fn(&str) + Send + Sync>,
+    world: W,
     close_begun: <W::Runtime as Runtime>::AtomicBool,
     close_returned: <W::Runtime as Runtime>::AtomicBool,
 }
@@ -40,30 +41,26 @@ impl<W: World> Subject<W> {
         options: &StoreOptions,
     ) -> Arc<Subject<W>> {
         let object: Arc<[u8]> = params.object().into();
+        let retry: RetryPolicy = params.retry.policy();
         let options = StoreOptions {
             chunk_size_bytes: std::num::NonZeroUsize::new(params.chunk_size_bytes.max(1))
                 .expect("at least 1"),
-            // Enough retries that planned resets never exhaust them, with
-            // virtual-time backoff the scheduler fires.
-            retry: RetryPolicy {
-                max_consecutive_failures: params.transport_faults.stream_reads.len() as u32 + 1,
-                ..RetryPolicy::default()
-            },
+            retry: retry.clone(),
             ..options.clone()
         };
         world.note(&format!("opens store {label}: {} bytes", object.len()));
-        let transport = world.transport(Arc::clone(&object), &params.transport_faults);
-        let store = TempFileStore::open(transport, world.platform(&params.file_faults), options)
+        let transport =
+            world.transport(label, Arc::clone(&object), &params.transport_faults, &retry);
+        let platform = world.platform(label, &params.file_faults);
+        let store = TempFileStore::open(transport, platform, options)
             .unwrap_or_else(|error| panic!("opening store {label} failed: {error}"));
         let runtime = world.runtime().clone();
         Arc::new(Subject {
-            world_note: {
-                let world = world.clone();
-                Box::new(move |what: &str| world.note(what))
-            },
+            world: world.clone(),
             label,
             store,
             object,
+            fate: Fate::of(params),
             params: params.clone(),
             close_begun: runtime.atomic_bool(false),
             close_returned: runtime.atomic_bool(false),
@@ -71,22 +68,27 @@ impl<W: World> Subject<W> {
         })
     }
 
-    /// Reads as reader `index` would and judges the outcome.
+    /// Reads the range of reader `index` and judges the outcome.
     pub fn read_and_judge(&self, reader: &str, index: usize) {
-        self.read_at_and_judge(reader, self.params.reader_offset(index));
+        let (offset, len) = self.params.reader_range(index);
+        self.read_at_and_judge(reader, offset, len);
     }
 
-    /// Reads `params.read_len_bytes` at `offset` and judges the outcome.
-    pub fn read_at_and_judge(&self, reader: &str, offset: u64) {
-        let mut buf = vec![0; self.params.read_len_bytes];
+    /// Reads `len` bytes at `offset` and judges the outcome.
+    pub fn read_at_and_judge(&self, reader: &str, offset: u64, len: usize) {
+        let mut buf = vec![0; len];
         let began_after_close = self.runtime.load(&self.close_returned);
-        let end = offset + buf.len() as u64;
-        (self.world_note)(&format!(
+        let end = offset.saturating_add(len as u64);
+        self.world.note(&format!(
             "read_at [{offset}, {end}) on store {} begins",
             self.label
         ));
+        let object_len = self.object.len() as u64;
+        self.world
+            .read_begins(self.label, offset.min(object_len), end.min(object_len));
         let outcome = self.store.read_at(&mut buf, offset);
-        (self.world_note)(&format!(
+        self.world.call_returns();
+        self.world.note(&format!(
             "read_at [{offset}, {end}) on store {} returns {}",
             self.label,
             brief(&outcome)
@@ -96,6 +98,7 @@ impl<W: World> Subject<W> {
             store: self.label,
             object: &self.object,
             params: &self.params,
+            fate: self.fate,
             close_begun: self.runtime.load(&self.close_begun),
             began_after_close,
         };
@@ -121,9 +124,12 @@ impl<W: World> Subject<W> {
     /// Closes without a deadline; a close that fails is a violation.
     pub fn close(&self, closer: &str) {
         self.runtime.store(&self.close_begun, true);
-        (self.world_note)(&format!("close of store {} begins", self.label));
+        self.world
+            .note(&format!("close of store {} begins", self.label));
+        self.world.close_begins(self.label);
         let outcome = self.store.close();
-        (self.world_note)(&format!(
+        self.world.call_returns();
+        self.world.note(&format!(
             "close of store {} returns {}",
             self.label,
             brief(&outcome)
@@ -141,13 +147,15 @@ impl<W: World> Subject<W> {
         use store::Clock;
         self.runtime.store(&self.close_begun, true);
         let deadline = world.clock().now() + self.params.close_deadline;
-        (self.world_note)(&format!(
+        self.world.note(&format!(
             "close of store {} with deadline {:?} begins",
             self.label,
             deadline.since_origin()
         ));
+        self.world.close_begins(self.label);
         let outcome = self.store.close_with_deadline(deadline);
-        (self.world_note)(&format!(
+        self.world.call_returns();
+        self.world.note(&format!(
             "close of store {} returns {}",
             self.label,
             brief(&outcome)

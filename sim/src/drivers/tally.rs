@@ -42,6 +42,7 @@ impl<I: ModelRuntime> Tally<I> {
             *lock(&tally.last_world) = Some(world.clone());
             *lock(&tally.last_deadline_fired) = false;
             let fired = scenario.run(&world, &params, &options).close_deadline_fired;
+            world.main_finishes();
             *lock(&tally.last_deadline_fired) = fired;
             if fired {
                 tally.deadlines_fired.fetch_add(1, Ordering::SeqCst);

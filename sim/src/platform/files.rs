@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use scenarios::{FileFaults, Oracle};
 use store::{FileIo, TempFile};
 
-use super::Note;
+use super::{Facts, Note};
 
 /// In-memory temp files that check how the store uses them: access after
 /// close, reads of never-written bytes and leaks are violations; ENOSPC and
@@ -14,6 +14,9 @@ use super::Note;
 pub struct CheckedFiles {
     registry: Arc<Mutex<Vec<FileRecord>>>,
     faults: FileFaults,
+    /// The store whose files these are, told to `facts` at creation.
+    store: Option<String>,
+    facts: Facts,
     thread_name: fn() -> String,
     note: Note,
 }
@@ -31,39 +34,61 @@ struct FileRecord {
 impl CheckedFiles {
     /// An empty registry; `thread_name` names the calling thread in
     /// reports, `note` records what happens to the files.
-    pub fn new(thread_name: fn() -> String, note: Note) -> CheckedFiles {
+    pub fn new(thread_name: fn() -> String, note: Note, facts: Facts) -> CheckedFiles {
         CheckedFiles {
             registry: Arc::default(),
             faults: FileFaults::default(),
+            store: None,
+            facts,
             thread_name,
             note,
         }
     }
 
-    /// Files that share this registry but misbehave per `faults`.
-    pub fn with_faults(&self, faults: &FileFaults) -> CheckedFiles {
+    /// Files of store `store` that share this registry but misbehave per `faults`.
+    pub fn for_store(&self, store: &str, faults: &FileFaults) -> CheckedFiles {
         CheckedFiles {
             faults: faults.clone(),
+            store: Some(store.to_owned()),
             ..self.clone()
         }
     }
 
+    fn registry(&self) -> std::sync::MutexGuard<'_, Vec<FileRecord>> {
+        self.registry.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// The oracle "no leaked file or handle".
     pub fn assert_no_leaks(&self) {
-        let registry = self.registry.lock().unwrap_or_else(PoisonError::into_inner);
-        for (index, file) in registry.iter().enumerate() {
-            if !(file.closed && file.removed) {
-                let what = format!(
-                    "temp file #{index} is {} after its store closed",
-                    if file.closed {
-                        "closed but not removed"
-                    } else {
-                        "still open"
-                    }
-                );
-                panic!("{}", Oracle::NoLeak.violation(&(self.thread_name)(), &what));
-            }
+        if let Some(violation) = self.leak_violation("after its store closed") {
+            panic!("{violation}");
         }
+    }
+
+    /// A no-leak violation if some file is still open or present; `when`
+    /// says at which moment, for the report.
+    pub fn leak_violation(&self, when: &str) -> Option<String> {
+        let registry = self.registry();
+        let (index, file) = registry
+            .iter()
+            .enumerate()
+            .find(|(_, file)| !(file.closed && file.removed))?;
+        let state = if file.closed {
+            "closed but not removed"
+        } else {
+            "still open"
+        };
+        let what = format!("temp file #{index} is {state} {when}");
+        Some(Oracle::NoLeak.violation(&(self.thread_name)(), &what))
+    }
+
+    /// Whether some byte of `[offset, end)` of file `index` was never written.
+    pub fn has_unwritten(&self, index: usize, offset: u64, end: u64) -> bool {
+        let registry = self.registry();
+        let written = registry
+            .get(index)
+            .map_or(&[][..], |file| &file.written[..]);
+        (offset..end).any(|byte| !written.get(byte as usize).copied().unwrap_or(false))
     }
 }
 
@@ -71,11 +96,17 @@ impl FileIo for CheckedFiles {
     type File = CheckedFile;
 
     fn create(&self) -> io::Result<CheckedFile> {
-        let mut registry = self.registry.lock().unwrap_or_else(PoisonError::into_inner);
-        registry.push(FileRecord::default());
-        (self.note)(&format!("file #{}: created", registry.len() - 1));
+        let index = {
+            let mut registry = self.registry();
+            registry.push(FileRecord::default());
+            registry.len() - 1
+        };
+        if let Some(store) = &self.store {
+            self.facts.file_created(store, index);
+        }
+        (self.note)(&format!("file #{index}: created"));
         Ok(CheckedFile {
-            index: registry.len() - 1,
+            index,
             files: self.clone(),
         })
     }
@@ -208,7 +239,11 @@ mod tests {
     use super::*;
 
     fn files() -> CheckedFiles {
-        CheckedFiles::new(|| "tester".to_owned(), crate::platform::no_note())
+        CheckedFiles::new(
+            || "tester".to_owned(),
+            crate::platform::no_note(),
+            Facts::default(),
+        )
     }
 
     fn violation_of(body: impl FnOnce()) -> String {
@@ -286,7 +321,7 @@ mod tests {
             disk_full_after_bytes: Some(4),
             eio_at_read: None,
         };
-        let file = files().with_faults(&faults).create().expect("create");
+        let file = files().for_store("A", &faults).create().expect("create");
         file.write_all_at(b"abc", 0).expect("under the limit");
         let error = file.write_all_at(b"de", 3).expect_err("over the limit");
         assert_eq!(error.kind(), io::ErrorKind::StorageFull);
@@ -298,7 +333,7 @@ mod tests {
             disk_full_after_bytes: None,
             eio_at_read: Some(1),
         };
-        let file = files().with_faults(&faults).create().expect("create");
+        let file = files().for_store("A", &faults).create().expect("create");
         file.write_all_at(b"abc", 0).expect("write");
         assert!(file.read_exact_at(&mut [0; 1], 0).is_ok());
         assert!(file.read_exact_at(&mut [0; 1], 0).is_err());

@@ -7,8 +7,12 @@
 //! - [`VirtualClock`]: time that moves only when a timed wait fires.
 //! - [`ScriptedTransport`]: the object's bytes, delivered per a fault plan.
 //! - [`CheckedFiles`]: in-memory temp files that report misuse and leaks.
+//! - [`Facts`]: which file and downloader belong to which store, and which
+//!   call each thread is in, for the liveness oracles judged at every
+//!   [`Quiescence`] (see `world.rs`).
 
 mod clock;
+mod facts;
 mod files;
 mod model;
 mod runtime;
@@ -17,9 +21,10 @@ mod transport;
 mod world;
 
 pub use clock::VirtualClock;
+pub use facts::{Call, Facts, StoreFacts};
 pub use files::CheckedFiles;
 pub use model::ModelRuntime;
-pub use runtime::SimRuntime;
+pub use runtime::{Blocked, EndJudge, Quiescence, QuiescenceJudge, SimRuntime};
 pub use trace::{Event, Note, Trace, first_divergence, format_trace, no_note, trace_hash};
-pub use transport::ScriptedTransport;
+pub use transport::{ScriptedTransport, TransportContext};
 pub use world::SimWorld;

@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
@@ -45,6 +45,12 @@ struct ThreadBook {
     locks_held: BTreeMap<String, usize>,
     /// Threads in an untimed condition-variable wait, by thread key.
     waiting: BTreeMap<String, Waiter>,
+    /// Threads in a timed wait, by thread key: blocked until notified or
+    /// until virtual time reaches their timeout.
+    timed: BTreeMap<String, Waiter>,
+    /// Threads that have finished, by thread key.
+    finished: BTreeSet<String>,
+    judges: Judges,
     /// Threads blocked acquiring a lock, by thread key: name and call site.
     acquiring: BTreeMap<String, String>,
     spawned_by_name: BTreeMap<String, usize>,
@@ -53,6 +59,8 @@ struct ThreadBook {
 
 #[derive(Debug)]
 struct Waiter {
+    /// The thread's name.
+    thread: String,
     /// Thread name and call site, for reports.
     description: String,
     /// Identity of the condition variable, to match notifications.
@@ -67,6 +75,9 @@ impl Default for ThreadBook {
             live_threads: 1,
             locks_held: BTreeMap::new(),
             waiting: BTreeMap::new(),
+            timed: BTreeMap::new(),
+            finished: BTreeSet::new(),
+            judges: Judges::default(),
             acquiring: BTreeMap::new(),
             spawned_by_name: BTreeMap::new(),
             panic_sink: None,
@@ -74,7 +85,85 @@ impl Default for ThreadBook {
     }
 }
 
+/// What the liveness and end-of-run oracles judge with.
+#[derive(Default)]
+struct Judges {
+    /// Judges every quiescent moment (see [`Quiescence`]).
+    quiescence: Option<QuiescenceJudge>,
+    /// Judges the end of the run, once every thread has finished.
+    end: Option<EndJudge>,
+}
+
+impl std::fmt::Debug for Judges {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Judges")
+    }
+}
+
+/// A moment at which no thread can run until a notification nobody can
+/// send, or a timer: every live thread is in an untimed wait that nobody
+/// has notified, or in a timed wait. What the liveness oracles judge.
+#[derive(Debug)]
+pub struct Quiescence {
+    /// Every live thread, blocked.
+    pub blocked: Vec<Blocked>,
+    /// Keys of the threads that have finished.
+    pub finished: BTreeSet<String>,
+}
+
+/// One blocked thread at a quiescent moment.
+#[derive(Clone, Debug)]
+pub struct Blocked {
+    /// The thread's key.
+    pub key: String,
+    /// The thread's name.
+    pub thread: String,
+    /// Name and wait site, for reports.
+    pub description: String,
+    /// Whether it waits with a timeout, so virtual time would free it.
+    pub timed: bool,
+}
+
+/// Judges a quiescent moment: a violation message, or `None`.
+pub type QuiescenceJudge = Arc<dyn Fn(&Quiescence) -> Option<String> + Send + Sync>;
+
+/// Judges the end of a run: a violation message, or `None`.
+pub type EndJudge = Arc<dyn Fn() -> Option<String> + Send + Sync>;
+
 impl ThreadBook {
+    /// The verdict on this moment if, with `caller` blocked (or finished,
+    /// when `None`), it is quiescent.
+    fn quiescence_violation(&self, caller: Option<Blocked>) -> Option<String> {
+        let judge = self.judges.quiescence.as_ref()?;
+        if !self.acquiring.is_empty() {
+            return None;
+        }
+        let caller_key = caller.as_ref().map(|caller| caller.key.clone());
+        let others_live = self.live_threads - usize::from(caller.is_some());
+        let blocked_in = |waiters: &BTreeMap<String, Waiter>, timed: bool| {
+            waiters
+                .iter()
+                .filter(|(key, waiter)| !waiter.notified && Some(*key) != caller_key.as_ref())
+                .map(|(key, waiter)| Blocked {
+                    key: key.clone(),
+                    thread: waiter.thread.clone(),
+                    description: waiter.description.clone(),
+                    timed,
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut blocked = blocked_in(&self.waiting, false);
+        blocked.extend(blocked_in(&self.timed, true));
+        if blocked.len() != others_live {
+            return None;
+        }
+        blocked.extend(caller);
+        judge(&Quiescence {
+            blocked,
+            finished: self.finished.clone(),
+        })
+    }
+
     /// Threads that wait for a notification nobody has sent yet.
     fn stuck_waiters(&self) -> impl Iterator<Item = &Waiter> {
         self.waiting.values().filter(|waiter| !waiter.notified)
@@ -111,6 +200,31 @@ impl<I: ModelRuntime> SimRuntime<I> {
     /// Every thread blocked right now, with where it waits.
     pub fn blocked_threads(&self) -> Vec<String> {
         self.book().blocked()
+    }
+
+    /// Has `judge` look at every quiescent moment of the run.
+    pub fn judge_quiescence_with(&self, judge: QuiescenceJudge) {
+        self.book().judges.quiescence = Some(judge);
+    }
+
+    /// Has `judge` look at the end of the run, when its last thread finishes.
+    pub fn judge_end_with(&self, judge: EndJudge) {
+        self.book().judges.end = Some(judge);
+    }
+
+    /// The calling thread's key, as the book and the facts know it.
+    pub fn thread_key(&self) -> String {
+        I::thread_key()
+    }
+
+    /// The scenario's main thread is done; the run ends when every thread
+    /// it started has finished too. Panics with a violation if this is a
+    /// quiescent moment the judges reject, or the end of a run they reject.
+    pub fn main_finishes(&self) {
+        let violation = self.book().thread_finishes(I::thread_key());
+        if let Some(violation) = violation {
+            panic!("{violation}");
+        }
     }
 
     /// Sends the panic message of every spawned thread that panics to
@@ -342,17 +456,20 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
         {
             let mut book = self.book();
             let others_live = book.live_threads - 1;
-            if let Some(violation) =
-                Self::deadlock_violation(&book, others_live, &format!("waits at {at}"))
-            {
-                drop(book);
-                fail_releasing(guard, violation);
-            }
             let waiter = Waiter {
+                thread: I::thread_name(),
                 description: format!("{} (waiting at {at})", I::thread_name()),
                 condvar: condvar_identity(condvar),
                 notified: false,
             };
+            let me = waiter.blocked(&key, false);
+            let violation = book.quiescence_violation(Some(me)).or_else(|| {
+                Self::deadlock_violation(&book, others_live, &format!("waits at {at}"))
+            });
+            if let Some(violation) = violation {
+                drop(book);
+                fail_releasing(guard, violation);
+            }
             book.waiting.insert(key.clone(), waiter);
         }
         self.note(&format!("waits at {at}"));
@@ -367,14 +484,16 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
         guard
     }
 
-    /// Releases the lock, lets the scheduler run others, then either fires
-    /// (virtual time jumps by `timeout`) or wakes spuriously (time stands
-    /// still), as the scheduler chooses; relocks. Never blocks, so a timeout
-    /// nobody else would end cannot turn into a false deadlock.
+    /// Releases the lock and lets the scheduler run others. Then, if
+    /// notified meanwhile, wakes with time standing still; otherwise fires
+    /// (virtual time jumps by `timeout`) or wakes spuriously, as the
+    /// scheduler chooses; relocks. Never blocks, so a timeout nobody else
+    /// would end cannot turn into a false deadlock. While others run, the
+    /// thread counts as blocked on a timer for the liveness oracles.
     #[track_caller]
     fn wait_timeout<'a, T>(
         &self,
-        _condvar: &I::Condvar,
+        condvar: &I::Condvar,
         mut guard: SimGuard<'a, I, T>,
         timeout: Duration,
     ) -> SimGuard<'a, I, T>
@@ -388,11 +507,33 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
         if let Some(violation) = self.lock_held_violation("waits with a timeout", at) {
             fail_releasing(guard, violation);
         }
+        let key = I::thread_key();
+        {
+            let mut book = self.book();
+            let waiter = Waiter {
+                thread: I::thread_name(),
+                description: format!("{} (timed wait at {at})", I::thread_name()),
+                condvar: condvar_identity(condvar),
+                notified: false,
+            };
+            if let Some(violation) = book.quiescence_violation(Some(waiter.blocked(&key, true))) {
+                drop(book);
+                fail_releasing(guard, violation);
+            }
+            book.timed.insert(key.clone(), waiter);
+        }
         let started = self.clock.now();
         drop(guard.data.take());
         drop(guard.turn.take());
         I::yield_now();
-        if I::fire_timeout_now() {
+        let notified = self
+            .book()
+            .timed
+            .remove(&key)
+            .is_some_and(|waiter| waiter.notified);
+        if notified {
+            self.note(&format!("timed wait at {at} is notified"));
+        } else if I::fire_timeout_now() {
             self.clock.advance_to(started + timeout);
             self.note(&format!(
                 "timed wait at {at} fires: clock {:?}",
@@ -408,9 +549,14 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
 
     fn notify_all(&self, condvar: &I::Condvar) {
         let identity = condvar_identity(condvar);
-        for waiter in self.book().waiting.values_mut() {
-            if waiter.condvar == identity {
-                waiter.notified = true;
+        {
+            // Released before the scheduler's notify, which may switch threads.
+            let mut book = self.book();
+            let book = &mut *book;
+            for waiter in book.waiting.values_mut().chain(book.timed.values_mut()) {
+                if waiter.condvar == identity {
+                    waiter.notified = true;
+                }
             }
         }
         if !hands_off::<I>() {
@@ -477,22 +623,50 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
     }
 }
 
+impl Waiter {
+    fn blocked(&self, key: &str, timed: bool) -> Blocked {
+        Blocked {
+            key: key.to_owned(),
+            thread: self.thread.clone(),
+            description: self.description.clone(),
+            timed,
+        }
+    }
+}
+
+impl ThreadBook {
+    /// Counts thread `key` out of the live threads. Returns a violation if
+    /// it was the last thread able to wake the others (a deadlock), if the
+    /// moment it leaves is quiescent and judged bad, or if it was the last
+    /// thread of the run and the end is judged bad.
+    fn thread_finishes(&mut self, key: String) -> Option<String> {
+        self.live_threads -= 1;
+        self.finished.insert(key);
+        if self.live_threads == 0 {
+            return self.judges.end.as_ref().and_then(|judge| judge());
+        }
+        self.quiescence_violation(None)
+    }
+}
+
 /// Counts a spawned thread out of the live threads however its body ends,
-/// and reports a deadlock if it was the last thread able to wake the others.
+/// and reports what its leaving reveals (see [`ThreadBook::thread_finishes`]).
 struct FinishOnDrop<I: ModelRuntime>(Arc<Mutex<ThreadBook>>, PhantomData<fn() -> I>);
 
 impl<I: ModelRuntime> Drop for FinishOnDrop<I> {
     fn drop(&mut self) {
         let mut book = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        book.live_threads -= 1;
-        let others_live = book.live_threads;
-        if let Some(violation) = SimRuntime::<I>::deadlock_violation(&book, others_live, "finishes")
-        {
-            // A panic in a destructor while unwinding would abort.
-            if !std::thread::panicking() {
-                drop(book);
-                panic!("{violation}");
-            }
+        if hands_off::<I>() {
+            book.live_threads -= 1;
+            return;
+        }
+        let deadlock =
+            SimRuntime::<I>::deadlock_violation(&book, book.live_threads - 1, "finishes");
+        let violation = book.thread_finishes(I::thread_key()).or(deadlock);
+        // A panic in a destructor while unwinding would abort.
+        if let Some(violation) = violation.filter(|_| !std::thread::panicking()) {
+            drop(book);
+            panic!("{violation}");
         }
     }
 }

@@ -2,22 +2,47 @@ use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::sync::Arc;
 
-use scenarios::{StreamFault, TransportFaults};
-use store::{Runtime, Transport, TransportError};
+use scenarios::{Oracle, StreamFault, TransportFaults};
+use store::{Clock, Instant, RetryPolicy, Runtime, Transport, TransportError};
 
-use super::Note;
+use super::{Facts, Note, VirtualClock};
 
-/// The remote object, served per a fault plan: short reads, resets, stalls
-/// (no byte until cancelled) and a permanent failure, in the plan's order.
-/// Blocking goes through the runtime `R`, so schedulers see the stall.
+/// The remote object, served per a fault plan: short reads, resets,
+/// zero-byte and interrupted reads, overlong reads, stalls (no byte until
+/// cancelled) and a permanent failure, in the plan's order. Blocking goes
+/// through the runtime `R`, so schedulers see the stall.
+///
+/// It sees every attempt of the store's downloader, so it checks the retry
+/// policy's documented semantics (oracle `retry-policy-honoured`): no stream
+/// after a permanent error or after one transient failure more than the
+/// budget allows in a row without progress, and none before the policy's
+/// backoff has passed on the clock.
 pub struct ScriptedTransport<R: Runtime> {
     object: Arc<[u8]>,
     script: Arc<Script<R>>,
 }
 
+/// Who the transport serves and what it reports to.
+pub struct TransportContext {
+    /// The store's label, for the facts.
+    pub store: String,
+    /// Where the downloader's identity is recorded.
+    pub facts: Facts,
+    /// The calling thread's key.
+    pub thread_key: fn() -> String,
+    /// The calling thread's name, for violations.
+    pub thread_name: fn() -> String,
+    /// The clock backoffs are measured on.
+    pub clock: VirtualClock,
+    /// The policy the store retries with.
+    pub retry: RetryPolicy,
+    /// Records what the transport does.
+    pub note: Note,
+}
+
 struct Script<R: Runtime> {
     runtime: R,
-    note: Note,
+    context: TransportContext,
     state: R::Mutex<ScriptState>,
     cancelled: R::Condvar,
     permanent_error_at_stream: Option<usize>,
@@ -27,31 +52,98 @@ struct ScriptState {
     stream_reads: VecDeque<StreamFault>,
     streams_opened: usize,
     cancelled: bool,
+    attempts: Attempts,
+}
+
+/// The downloader's attempts so far, as the retry policy counts them.
+#[derive(Debug, Default)]
+struct Attempts {
+    /// Transient failures in a row without a byte delivered in between.
+    failures_in_a_row: u32,
+    /// Bytes delivered by the current stream.
+    delivered_by_stream: u64,
+    /// When the last transient failure happened.
+    last_failure_at: Option<Instant>,
+    /// Why no stream may be opened any more, once that is so.
+    given_up: Option<String>,
+}
+
+impl Attempts {
+    fn stream_delivered(&mut self, bytes: usize) {
+        self.delivered_by_stream += bytes as u64;
+    }
+
+    fn transient_failure(&mut self, now: Instant, policy: &RetryPolicy) {
+        if self.delivered_by_stream > 0 {
+            self.failures_in_a_row = 0;
+        }
+        self.failures_in_a_row += 1;
+        self.last_failure_at = Some(now);
+        if self.failures_in_a_row > policy.max_consecutive_failures {
+            self.given_up = Some(format!(
+                "{} transient failures in a row, past the budget of {}",
+                self.failures_in_a_row, policy.max_consecutive_failures
+            ));
+        }
+    }
+
+    /// Why a new stream may not be opened at `now`, if so.
+    fn refuse_stream(&self, now: Instant, policy: &RetryPolicy) -> Option<String> {
+        if let Some(given_up) = &self.given_up {
+            return Some(format!("opens a stream after {given_up}"));
+        }
+        let last_failure = self
+            .last_failure_at
+            .filter(|_| self.failures_in_a_row > 0)?;
+        let backoff = policy.backoff(self.failures_in_a_row);
+        let earliest = last_failure + backoff;
+        (now < earliest).then(|| {
+            format!(
+                "retries at {:?}, but after {} failure(s) in a row the policy's backoff of {backoff:?} \
+                 runs until {:?}",
+                now.since_origin(),
+                self.failures_in_a_row,
+                earliest.since_origin()
+            )
+        })
+    }
 }
 
 impl<R: Runtime> ScriptedTransport<R> {
-    /// Serves `object` per `faults`, noting what it does.
+    /// Serves `object` per `faults`.
     pub fn new(
         runtime: &R,
         object: Arc<[u8]>,
         faults: &TransportFaults,
-        note: Note,
+        context: TransportContext,
     ) -> ScriptedTransport<R> {
         let state = ScriptState {
             stream_reads: faults.stream_reads.iter().copied().collect(),
             streams_opened: 0,
             cancelled: false,
+            attempts: Attempts::default(),
         };
         ScriptedTransport {
             object,
             script: Arc::new(Script {
                 runtime: runtime.clone(),
-                note,
+                context,
                 state: runtime.mutex(state),
                 cancelled: runtime.condvar(),
                 permanent_error_at_stream: faults.permanent_error_at_stream,
             }),
         }
+    }
+}
+
+impl<R: Runtime> Script<R> {
+    fn note(&self, what: &str) {
+        (self.context.note)(what);
+    }
+
+    fn violation(&self, what: &str) -> String {
+        let what = format!("store {}: {what}", self.context.store);
+        Oracle::RetryPolicyHonoured.violation(&(self.context.thread_name)(), &what)
     }
 }
 
@@ -63,15 +155,29 @@ impl<R: Runtime> Transport for ScriptedTransport<R> {
     }
 
     fn stream_from(&self, offset: u64) -> Result<ScriptedStream<R>, TransportError> {
-        let mut state = self.script.runtime.lock(&self.script.state);
+        let script = &*self.script;
+        let context = &script.context;
+        context
+            .facts
+            .stream_opened_by(&context.store, (context.thread_key)());
+        let mut state = script.runtime.lock(&script.state);
+        let now = context.clock.now();
+        if let Some(refusal) = state.attempts.refuse_stream(now, &context.retry) {
+            drop(state);
+            panic!("{}", script.violation(&refusal));
+        }
         let stream = state.streams_opened;
         state.streams_opened += 1;
-        if self.script.permanent_error_at_stream == Some(stream) {
+        state.attempts.delivered_by_stream = 0;
+        if script.permanent_error_at_stream == Some(stream) {
+            state.attempts.given_up = Some(format!("the permanent error of stream #{stream}"));
+            drop(state);
             let message = format!("stream #{stream} refused for good (planned)");
-            (self.script.note)(&format!("transport: {message}"));
+            script.note(&format!("transport: {message}"));
             return Err(TransportError::permanent(io::ErrorKind::NotFound, message));
         }
-        (self.script.note)(&format!("transport: stream #{stream} from byte {offset}"));
+        drop(state);
+        script.note(&format!("transport: stream #{stream} from byte {offset}"));
         Ok(ScriptedStream {
             object: Arc::clone(&self.object),
             script: Arc::clone(&self.script),
@@ -80,7 +186,7 @@ impl<R: Runtime> Transport for ScriptedTransport<R> {
     }
 
     fn cancel(&self) {
-        (self.script.note)("transport: cancelled");
+        self.script.note("transport: cancelled");
         let mut state = self.script.runtime.lock(&self.script.state);
         state.cancelled = true;
         self.script.runtime.notify_all(&self.script.cancelled);
@@ -96,24 +202,42 @@ pub struct ScriptedStream<R: Runtime> {
 
 impl<R: Runtime> Read for ScriptedStream<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let runtime = &self.script.runtime;
-        let mut state = runtime.lock(&self.script.state);
+        let script = &*self.script;
+        let runtime = &script.runtime;
+        let mut state = runtime.lock(&script.state);
         let cancelled = || io::Error::new(io::ErrorKind::ConnectionAborted, "cancelled");
         if state.cancelled {
             return Err(cancelled());
         }
-        let limit = match state.stream_reads.pop_front() {
-            None => buf.len(),
-            Some(StreamFault::Short(bytes)) => bytes.clamp(1, buf.len().max(1)),
+        let now = script.context.clock.now();
+        let transient = |state: &mut ScriptState, kind: io::ErrorKind, what: &str| {
+            state.attempts.transient_failure(now, &script.context.retry);
+            script.note(&format!("transport: {what} (planned)"));
+            io::Error::new(kind, format!("{what} (planned)"))
+        };
+        let (limit, overlong) = match state.stream_reads.pop_front() {
+            None => (buf.len(), false),
+            Some(StreamFault::Short(bytes)) => (bytes.clamp(1, buf.len().max(1)), false),
+            Some(StreamFault::Overlong) => (buf.len(), true),
             Some(StreamFault::Reset) => {
-                return Err(io::Error::new(
+                return Err(transient(
+                    &mut state,
                     io::ErrorKind::ConnectionReset,
-                    "reset (planned)",
+                    "reset",
                 ));
+            }
+            Some(StreamFault::ZeroBytes) => {
+                state.attempts.transient_failure(now, &script.context.retry);
+                script.note("transport: delivers 0 bytes (planned)");
+                return Ok(0);
+            }
+            Some(StreamFault::Interrupted) => {
+                script.note("transport: interrupted (planned)");
+                return Err(io::Error::from(io::ErrorKind::Interrupted));
             }
             Some(StreamFault::Stall) => {
                 while !state.cancelled {
-                    state = runtime.wait(&self.script.cancelled, state);
+                    state = runtime.wait(&script.cancelled, state);
                 }
                 return Err(cancelled());
             }
@@ -121,31 +245,132 @@ impl<R: Runtime> Read for ScriptedStream<R> {
         let available = &self.object[self.position.min(self.object.len())..];
         let count = limit.min(available.len()).min(buf.len());
         buf[..count].copy_from_slice(&available[..count]);
-        (self.script.note)(&format!(
-            "transport: delivers [{}, {})",
+        state.attempts.stream_delivered(count);
+        if overlong {
+            state.attempts.given_up = Some("a read that reported more bytes than asked".to_owned());
+        }
+        drop(state);
+        let reported = count + usize::from(overlong);
+        script.note(&format!(
+            "transport: delivers [{}, {}){}",
             self.position,
-            self.position + count
+            self.position + count,
+            if overlong {
+                format!(", reports {reported} bytes (planned)")
+            } else {
+                String::new()
+            }
         ));
         self.position += count;
-        Ok(count)
+        Ok(reported)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::panic::{self, AssertUnwindSafe};
+    use std::time::Duration;
+
     use store::StdRuntime;
     use store::runtime::shuttle::ShuttleRuntime;
 
     use super::*;
     use crate::platform::no_note;
 
+    fn context(clock: &VirtualClock, max_consecutive_failures: u32) -> TransportContext {
+        TransportContext {
+            store: "A".to_owned(),
+            facts: Facts::default(),
+            thread_key: || "tester".to_owned(),
+            thread_name: || "tester".to_owned(),
+            clock: clock.clone(),
+            retry: RetryPolicy {
+                max_consecutive_failures,
+                initial_backoff: Duration::from_millis(10),
+                max_backoff: Duration::from_millis(40),
+            },
+            note: no_note(),
+        }
+    }
+
+    /// A transport whose retries need no backoff.
     fn transport(faults: TransportFaults) -> ScriptedTransport<StdRuntime> {
-        ScriptedTransport::new(
-            &StdRuntime,
-            b"0123456789".to_vec().into(),
-            &faults,
-            no_note(),
-        )
+        let mut context = context(&VirtualClock::new(), 3);
+        context.retry.initial_backoff = Duration::ZERO;
+        transport_with(faults, context)
+    }
+
+    fn transport_with(
+        faults: TransportFaults,
+        context: TransportContext,
+    ) -> ScriptedTransport<StdRuntime> {
+        ScriptedTransport::new(&StdRuntime, b"0123456789".to_vec().into(), &faults, context)
+    }
+
+    fn violation_of(body: impl FnOnce()) -> Option<Oracle> {
+        let outcome = panic::catch_unwind(AssertUnwindSafe(body));
+        outcome
+            .err()
+            .and_then(|payload| Oracle::named_in(&scenarios::panic_message(payload.as_ref())))
+    }
+
+    fn resets(count: usize) -> TransportFaults {
+        TransportFaults {
+            stream_reads: vec![StreamFault::Reset; count],
+            permanent_error_at_stream: None,
+        }
+    }
+
+    #[test]
+    fn a_retry_before_the_backoff_has_passed_breaks_the_retry_policy() {
+        let clock = VirtualClock::new();
+        let transport = transport_with(resets(1), context(&clock, 3));
+        let mut stream = transport.stream_from(0).expect("stream");
+        assert!(stream.read(&mut [0; 4]).is_err());
+        let early = violation_of(|| drop(transport.stream_from(0)));
+        assert_eq!(early, Some(Oracle::RetryPolicyHonoured));
+    }
+
+    #[test]
+    fn a_retry_after_the_backoff_is_fine() {
+        let clock = VirtualClock::new();
+        let transport = transport_with(resets(1), context(&clock, 3));
+        let mut stream = transport.stream_from(0).expect("stream");
+        assert!(stream.read(&mut [0; 4]).is_err());
+        clock.advance_to(Instant::from_origin(Duration::from_millis(10)));
+        assert!(transport.stream_from(0).is_ok());
+    }
+
+    #[test]
+    fn a_retry_past_the_budget_breaks_the_retry_policy() {
+        let clock = VirtualClock::new();
+        let transport = transport_with(resets(2), context(&clock, 1));
+        for _ in 0..2 {
+            let mut stream = transport.stream_from(0).expect("stream");
+            assert!(stream.read(&mut [0; 4]).is_err());
+            clock.advance_to(clock.now() + Duration::from_secs(1));
+        }
+        let retried = violation_of(|| drop(transport.stream_from(0)));
+        assert_eq!(retried, Some(Oracle::RetryPolicyHonoured));
+    }
+
+    #[test]
+    fn zero_byte_interrupted_and_overlong_reads_are_served_as_planned() {
+        let transport = transport(TransportFaults {
+            stream_reads: vec![
+                StreamFault::Interrupted,
+                StreamFault::ZeroBytes,
+                StreamFault::Overlong,
+            ],
+            permanent_error_at_stream: None,
+        });
+        let mut stream = transport.stream_from(0).expect("stream");
+        let mut buf = [0; 4];
+        let interrupted = stream.read(&mut buf).expect_err("interrupted");
+        assert_eq!(interrupted.kind(), io::ErrorKind::Interrupted);
+        assert_eq!(stream.read(&mut buf).expect("zero bytes"), 0);
+        assert_eq!(stream.read(&mut buf).expect("overlong"), 5);
+        assert_eq!(&buf, b"0123");
     }
 
     #[test]
@@ -186,7 +411,7 @@ mod tests {
             &ShuttleRuntime,
             b"0123".to_vec().into(),
             &faults,
-            no_note(),
+            context(&VirtualClock::new(), 3),
         ))
     }
 

@@ -1,9 +1,12 @@
 use std::sync::Arc;
 
-use scenarios::{FileFaults, TransportFaults, World};
-use store::Platform;
+use scenarios::{FileFaults, Oracle, TransportFaults, World};
+use store::{Platform, RetryPolicy};
 
-use super::{CheckedFiles, ModelRuntime, Note, ScriptedTransport, SimRuntime, Trace, VirtualClock};
+use super::{
+    Call, CheckedFiles, Facts, ModelRuntime, Note, Quiescence, ScriptedTransport, SimRuntime,
+    Trace, TransportContext, VirtualClock,
+};
 
 /// A [`Note`] that records through `runtime`, naming the calling thread.
 fn note_through<I: ModelRuntime>(runtime: &SimRuntime<I>) -> Note {
@@ -16,6 +19,7 @@ pub struct SimWorld<I: ModelRuntime> {
     runtime: SimRuntime<I>,
     clock: VirtualClock,
     files: CheckedFiles,
+    facts: Facts,
     trace: Trace,
 }
 
@@ -25,6 +29,7 @@ impl<I: ModelRuntime> Clone for SimWorld<I> {
             runtime: self.runtime.clone(),
             clock: self.clock.clone(),
             files: self.files.clone(),
+            facts: self.facts.clone(),
             trace: self.trace.clone(),
         }
     }
@@ -34,12 +39,22 @@ impl<I: ModelRuntime> SimWorld<I> {
     /// A fresh world: clock at its origin, no files. Create it inside the
     /// execution it serves: scheduler primitives belong to one execution.
     pub fn new() -> SimWorld<I> {
-        let (clock, trace) = (VirtualClock::new(), Trace::new());
+        let (clock, trace, facts) = (VirtualClock::new(), Trace::new(), Facts::default());
         let runtime = SimRuntime::new(clock.clone(), trace.clone());
+        let files = CheckedFiles::new(I::thread_name, note_through(&runtime), facts.clone());
+        let judge = (facts.clone(), files.clone());
+        runtime.judge_quiescence_with(Arc::new(move |moment| {
+            judge_quiescence(&judge.0, &judge.1, moment)
+        }));
+        let at_end = files.clone();
+        runtime.judge_end_with(Arc::new(move || {
+            at_end.leak_violation("when the run ended")
+        }));
         SimWorld {
-            files: CheckedFiles::new(I::thread_name, note_through(&runtime)),
+            files,
             runtime,
             clock,
+            facts,
             trace,
         }
     }
@@ -53,12 +68,76 @@ impl<I: ModelRuntime> SimWorld<I> {
     pub fn blocked_threads(&self) -> Vec<String> {
         self.runtime.blocked_threads()
     }
+
+    /// The scenario's main thread is done (see [`SimRuntime::main_finishes`]).
+    pub fn main_finishes(&self) {
+        self.runtime.main_finishes();
+    }
 }
 
 impl<I: ModelRuntime> Default for SimWorld<I> {
     fn default() -> Self {
         SimWorld::new()
     }
+}
+
+/// The liveness oracles, judged at a quiescent moment from the platform's
+/// facts: what the files saw written, which downloader threads have
+/// finished, which call each blocked thread is in.
+fn judge_quiescence(facts: &Facts, files: &CheckedFiles, moment: &Quiescence) -> Option<String> {
+    let everyone = || {
+        let blocked: Vec<&str> = moment
+            .blocked
+            .iter()
+            .map(|thread| thread.description.as_str())
+            .collect();
+        blocked.join("; ")
+    };
+    for reader in &moment.blocked {
+        let Some(Call::Read { store, offset, end }) = facts.call_of(&reader.key) else {
+            continue;
+        };
+        let store_facts = facts.store(&store);
+        let missing = store_facts
+            .file
+            .is_none_or(|file| files.has_unwritten(file, offset, end));
+        let running = store_facts
+            .downloader
+            .is_none_or(|downloader| !moment.finished.contains(&downloader));
+        if missing && running {
+            continue;
+        }
+        let why = if missing {
+            "the download has ended"
+        } else {
+            "every byte of it was written"
+        };
+        let what = format!(
+            "waits in read_at [{offset}, {end}) of store {store}, but {why}; every thread is blocked: {}",
+            everyone()
+        );
+        return Some(Oracle::NoNeedlessWait.violation(&reader.thread, &what));
+    }
+    for closer in &moment.blocked {
+        let Some(Call::Close { store }) = facts.call_of(&closer.key) else {
+            continue;
+        };
+        let timer = moment.blocked.iter().find(|thread| {
+            thread.timed
+                && !matches!(facts.call_of(&thread.key), Some(Call::Close { .. }))
+                && facts.works_for(&thread.key, &store)
+        });
+        if let Some(timer) = timer {
+            let what = format!(
+                "close of store {store} cannot finish until a store timer expires: {}; \
+                 every thread is blocked: {}",
+                timer.description,
+                everyone()
+            );
+            return Some(Oracle::CloseDoesNotWaitOnTimers.violation(&closer.thread, &what));
+        }
+    }
+    None
 }
 
 impl<I: ModelRuntime> World for SimWorld<I> {
@@ -75,16 +154,55 @@ impl<I: ModelRuntime> World for SimWorld<I> {
         &self.clock
     }
 
-    fn platform(&self, faults: &FileFaults) -> Platform<SimRuntime<I>, VirtualClock, CheckedFiles> {
+    fn platform(
+        &self,
+        store: &str,
+        faults: &FileFaults,
+    ) -> Platform<SimRuntime<I>, VirtualClock, CheckedFiles> {
         Platform {
             runtime: self.runtime.clone(),
             clock: self.clock.clone(),
-            files: self.files.with_faults(faults),
+            files: self.files.for_store(store, faults),
         }
     }
 
-    fn transport(&self, object: Arc<[u8]>, faults: &TransportFaults) -> Self::Transport {
-        ScriptedTransport::new(&self.runtime, object, faults, note_through(&self.runtime))
+    fn transport(
+        &self,
+        store: &str,
+        object: Arc<[u8]>,
+        faults: &TransportFaults,
+        retry: &RetryPolicy,
+    ) -> Self::Transport {
+        let context = TransportContext {
+            store: store.to_owned(),
+            facts: self.facts.clone(),
+            thread_key: I::thread_key,
+            thread_name: I::thread_name,
+            clock: self.clock.clone(),
+            retry: retry.clone(),
+            note: note_through(&self.runtime),
+        };
+        ScriptedTransport::new(&self.runtime, object, faults, context)
+    }
+
+    fn read_begins(&self, store: &str, offset: u64, end: u64) {
+        let call = Call::Read {
+            store: store.to_owned(),
+            offset,
+            end,
+        };
+        self.facts.call_begins(self.runtime.thread_key(), call);
+    }
+
+    fn close_begins(&self, store: &str) {
+        let call = Call::Close {
+            store: store.to_owned(),
+        };
+        self.facts.call_begins(self.runtime.thread_key(), call);
+    }
+
+    fn call_returns(&self) {
+        self.facts.call_returns(&self.runtime.thread_key());
     }
 
     fn assert_no_leaks(&self) {

@@ -1,0 +1,74 @@
+//! Reads that must finish with no close racing them, so that a reader left
+//! waiting is not rescued by a close: reads of a stalled download's prefix,
+//! reads of a download that failed for good, and a store that is dropped
+//! rather than closed while reads are in flight.
+
+use std::sync::Arc;
+
+use store::StoreOptions;
+
+use super::RunSummary;
+use super::subject::Subject;
+use crate::threads::spawn;
+use crate::{Fate, Params, World};
+
+/// The transport delivers a prefix, then stalls until closed. Readers of
+/// ranges inside the prefix must all get their bytes while it stalls; only
+/// then does main close.
+pub fn reads_during_stall<W: World>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+) -> RunSummary {
+    let subject = Subject::open(world, "A", params, options);
+    let Fate::Stalls { prefix } = Fate::of(params) else {
+        panic!("reads-during-stall needs a plan that stalls, got {params:?}");
+    };
+    let readers: Vec<_> = (0..params.readers)
+        .map(|index| {
+            let (offset, len) = params.reader_range(index);
+            let offset = offset % prefix;
+            let len = len.min((prefix - offset) as usize);
+            let (subject, name) = (Arc::clone(&subject), format!("reader-A{index}"));
+            spawn(world.runtime(), &name.clone(), move || {
+                subject.read_at_and_judge(&name, offset, len);
+            })
+        })
+        .collect();
+    readers.into_iter().for_each(|reader| reader.join());
+    subject.close("main");
+    world.assert_no_leaks();
+    RunSummary::default()
+}
+
+/// The download fails for good (a permanent error, or one transient failure
+/// past the retry budget). Every reader must return, with its bytes or with
+/// the transport's error, before anyone closes.
+pub fn failed_download_reads<W: World>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+) -> RunSummary {
+    let subject = Subject::open(world, "A", params, options);
+    let readers = subject.spawn_readers(world);
+    readers.into_iter().for_each(|reader| reader.join());
+    subject.close("main");
+    world.assert_no_leaks();
+    RunSummary::default()
+}
+
+/// Main drops its handle while readers, holding theirs, are in flight; the
+/// last reader out drops the store without closing it. The platform checks
+/// at the end of the run that nothing leaked.
+pub fn drop_while_reading<W: World>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+) -> RunSummary {
+    let subject = Subject::open(world, "A", params, options);
+    let readers = subject.spawn_readers(world);
+    world.note("drops its handle of store A");
+    drop(subject);
+    readers.into_iter().for_each(|reader| reader.join());
+    RunSummary::default()
+}
