@@ -9,8 +9,7 @@
 use std::time::Duration;
 
 use sim::drivers::{Campaign, Driver};
-use sim::self_test::home_of;
-use store::PlantedBug;
+use sim::self_test::found_by_oracles;
 
 fn main() {
     let args: Vec<usize> = std::env::args()
@@ -36,8 +35,7 @@ fn main() {
         drivers.map(|(driver, _)| driver.to_string()).join(" | ")
     );
     println!("|---|---|{}", "---|".repeat(drivers.len()));
-    for bug in PlantedBug::ALL {
-        let (scenario, _) = home_of(bug);
+    for (bug, scenario, _) in found_by_oracles() {
         let cells: Vec<String> = drivers
             .iter()
             .map(|&(driver, schedules)| {

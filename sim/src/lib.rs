@@ -4,6 +4,8 @@
 
 pub mod corpus;
 pub mod drivers;
+pub mod flight;
+pub mod isolation;
 pub mod platform;
 pub mod replay;
 pub mod schedulers;

@@ -6,15 +6,16 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use scenarios::Scenario;
 use sim::corpus::{self, Entry};
-use sim::drivers::{Campaign, Driver, Failure, Report, RunId};
+use sim::drivers::{Campaign, Driver, Failure, RunId};
+use sim::isolation::{self, ChildCampaign, ChildOutcome};
 use sim::platform::format_trace;
 use sim::replay::replay;
-use sim::self_test::home_of;
+use sim::self_test::found_by_oracles;
 use store::PlantedBug;
 
 #[derive(Parser)]
@@ -54,8 +55,16 @@ enum Command {
         /// The corpus directory.
         #[arg(long, default_value = "corpus")]
         corpus: PathBuf,
+        /// Run as a child of `sim explore`: end with a machine-readable result line.
+        #[arg(long, hide = true)]
+        child: bool,
+        /// Stream schedule numbers and trace events to stderr as they happen.
+        #[arg(long, hide = true)]
+        flight_recorder: bool,
     },
-    /// Run every scenario under every driver with default budgets; print a table.
+    /// Run every scenario under every driver with default budgets; print a
+    /// table. Each campaign runs in a child process under a watchdog, so a
+    /// crash or hang is reported and the others go on.
     Explore {
         /// Multiply every default budget by this.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
@@ -63,6 +72,18 @@ enum Command {
         /// The campaigns' seed.
         #[arg(long, default_value = "0")]
         seed: String,
+        /// Only this scenario (default: all).
+        #[arg(long)]
+        scenario: Option<String>,
+        /// Only this driver (default: random, pct3, dfs, loom2, threads).
+        #[arg(long)]
+        driver: Option<String>,
+        /// Plant a bug into every store (see `sim self-test`).
+        #[arg(long)]
+        plant: Option<String>,
+        /// Seconds a campaign may take before it counts as hung.
+        #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        watchdog: u64,
         /// Store failures in the corpus.
         #[arg(long)]
         save: bool,
@@ -106,20 +127,40 @@ fn main() -> ExitCode {
             plant,
             save,
             corpus,
-        } => run(
-            &scenario,
-            &driver,
-            schedules,
-            &seed,
-            plant.as_deref(),
-            save.then_some(corpus.as_path()),
-        ),
+            child,
+            flight_recorder,
+        } => {
+            if flight_recorder {
+                sim::flight::switch_on();
+            }
+            run(
+                &scenario,
+                &driver,
+                schedules,
+                &seed,
+                plant.as_deref(),
+                save.then_some(corpus.as_path()),
+                child,
+            )
+        }
         Command::Explore {
             scale,
             seed,
+            scenario,
+            driver,
+            plant,
+            watchdog,
             save,
             corpus,
-        } => explore(scale as usize, &seed, save.then_some(corpus.as_path())),
+        } => explore(&ExploreArgs {
+            scale: scale as usize,
+            seed: &seed,
+            scenario: scenario.as_deref(),
+            driver: driver.as_deref(),
+            plant: plant.as_deref(),
+            watchdog: Duration::from_secs(watchdog),
+            save_to: save.then_some(corpus.as_path()),
+        }),
         Command::Replay { run, plant, trace } => replay_command(&run, plant.as_deref(), trace),
         Command::SelfTest { save, corpus } => self_test(save.then_some(corpus.as_path())),
     };
@@ -193,6 +234,7 @@ fn run(
     seed: &str,
     plant: Option<&str>,
     save_to: Option<&Path>,
+    child: bool,
 ) -> Result<bool, UsageError> {
     let scenario = parse_scenario(scenario)?;
     let driver: Driver = driver.parse().map_err(UsageError)?;
@@ -205,10 +247,15 @@ fn run(
         report.schedules_run,
         report.elapsed.as_secs_f64()
     );
-    match &report.failure {
-        Some(failure) => report_failure(failure, save_to),
-        None => Ok(true),
+    let passed = match &report.failure {
+        Some(failure) => report_failure(failure, save_to)?,
+        None => true,
+    };
+    if child {
+        let line = isolation::result_line(report.schedules_run, !passed, report.elapsed);
+        println!("{line}");
     }
+    Ok(passed)
 }
 
 /// Default budget of one `sim explore` campaign.
@@ -220,59 +267,128 @@ fn explore_budget(driver: Driver) -> usize {
     }
 }
 
-fn explore(scale: usize, seed: &str, save_to: Option<&Path>) -> Result<bool, UsageError> {
-    let seed = parse_seed(seed)?;
+/// What `sim explore` was asked to do.
+struct ExploreArgs<'a> {
+    scale: usize,
+    seed: &'a str,
+    scenario: Option<&'a str>,
+    driver: Option<&'a str>,
+    plant: Option<&'a str>,
+    watchdog: Duration,
+    save_to: Option<&'a Path>,
+}
+
+/// One row of the explore table.
+struct Row {
+    scenario: Scenario,
+    driver: Driver,
+    outcome: ChildOutcome,
+}
+
+impl Row {
+    fn failed(&self) -> bool {
+        !matches!(self.outcome, ChildOutcome::Finished { failed: false, .. })
+    }
+}
+
+fn explore(args: &ExploreArgs<'_>) -> Result<bool, UsageError> {
+    let seed = parse_seed(args.seed)?;
+    let scenarios = match args.scenario {
+        Some(name) => vec![parse_scenario(name)?],
+        None => Scenario::ALL.to_vec(),
+    };
+    let drivers = match args.driver {
+        Some(name) => vec![name.parse::<Driver>().map_err(UsageError)?],
+        None => Driver::ALL.to_vec(),
+    };
+    let planted_bug = parse_bug(args.plant)?;
+    let exe = std::env::current_exe()
+        .map_err(|error| UsageError(format!("cannot find the sim executable: {error}")))?;
     let started = Instant::now();
-    let total = Scenario::ALL.len() * Driver::ALL.len();
-    let mut rows: Vec<(Scenario, Driver, Report)> = Vec::new();
-    for scenario in Scenario::ALL {
-        for driver in Driver::ALL {
+    let total = scenarios.len() * drivers.len();
+    let mut rows: Vec<Row> = Vec::new();
+    for &scenario in &scenarios {
+        for &driver in &drivers {
             eprint!(
                 "[{:>2}/{total}] {:<28} {:<8} ",
                 rows.len() + 1,
                 scenario.name(),
                 driver.to_string()
             );
-            let report =
-                Campaign::new(scenario, driver, explore_budget(driver) * scale, seed).run();
-            let verdict = if report.failure.is_some() {
-                "FAILED"
-            } else {
-                "ok"
+            let mut campaign =
+                Campaign::new(scenario, driver, explore_budget(driver) * args.scale, seed);
+            campaign.planted_bug = planted_bug;
+            let child = ChildCampaign {
+                exe: &exe,
+                campaign: &campaign,
+                watchdog: args.watchdog,
+                save_to: args.save_to,
             };
-            eprintln!(
-                "{verdict:<6} {:>6} schedules {:>6.2} s",
-                report.schedules_run,
-                report.elapsed.as_secs_f64()
-            );
-            rows.push((scenario, driver, report));
+            let outcome = child
+                .run()
+                .map_err(|error| UsageError(format!("cannot run a child campaign: {error}")))?;
+            let row = Row {
+                scenario,
+                driver,
+                outcome,
+            };
+            eprintln!("{}", progress_cell(&row));
+            rows.push(row);
         }
     }
     println!("\n| scenario | driver | schedules | failures | time |\n|---|---|---:|---:|---:|");
-    for (scenario, driver, report) in &rows {
+    for row in &rows {
+        let (schedules, time) = match &row.outcome {
+            ChildOutcome::Finished {
+                schedules, elapsed, ..
+            } => (
+                schedules.to_string(),
+                format!("{:.2} s", elapsed.as_secs_f64()),
+            ),
+            ChildOutcome::Crashed(_) => ("crashed".to_owned(), "-".to_owned()),
+        };
         println!(
-            "| {} | {driver} | {} | {} | {:.2} s |",
-            scenario.name(),
-            report.schedules_run,
-            usize::from(report.failure.is_some()),
-            report.elapsed.as_secs_f64()
+            "| {} | {} | {schedules} | {} | {time} |",
+            row.scenario.name(),
+            row.driver,
+            usize::from(row.failed()),
         );
     }
-    let failures: Vec<&Failure> = rows
-        .iter()
-        .filter_map(|(_, _, report)| report.failure.as_ref())
-        .collect();
+    let failed: Vec<&Row> = rows.iter().filter(|row| row.failed()).collect();
     println!(
         "\n{} campaigns, {} failure(s), {:.1} s",
         rows.len(),
-        failures.len(),
+        failed.len(),
         started.elapsed().as_secs_f64()
     );
-    for failure in &failures {
+    for row in &failed {
         println!();
-        report_failure(failure, save_to)?;
+        match &row.outcome {
+            ChildOutcome::Finished { stdout, .. } => print!("{stdout}"),
+            ChildOutcome::Crashed(crash) => {
+                println!("{} under {}:", row.scenario.name(), row.driver);
+                println!("{crash}");
+            }
+        }
     }
-    Ok(failures.is_empty())
+    Ok(failed.is_empty())
+}
+
+/// A campaign's verdict as the progress line shows it.
+fn progress_cell(row: &Row) -> String {
+    match &row.outcome {
+        ChildOutcome::Finished {
+            schedules,
+            failed,
+            elapsed,
+            ..
+        } => format!(
+            "{:<7} {schedules:>6} schedules {:>6.2} s",
+            if *failed { "FAILED" } else { "ok" },
+            elapsed.as_secs_f64()
+        ),
+        ChildOutcome::Crashed(crash) => format!("CRASHED {}", crash.how),
+    }
 }
 
 fn replay_command(target: &str, plant: Option<&str>, show_trace: bool) -> Result<bool, UsageError> {
@@ -346,8 +462,7 @@ const SELF_TEST_DRIVERS: [(Driver, usize); 3] = [
 /// one driver: not every driver finds every bug (see docs/self-test.md).
 fn self_test(save_to: Option<&Path>) -> Result<bool, UsageError> {
     let mut all_found = true;
-    for bug in PlantedBug::ALL {
-        let (scenario, oracle) = home_of(bug);
+    for (bug, scenario, oracle) in found_by_oracles() {
         let mut found_with_its_oracle = false;
         for (driver, budget) in SELF_TEST_DRIVERS {
             let report = Campaign::new(scenario, driver, budget, 0)

@@ -4,9 +4,19 @@
 use scenarios::{Oracle, Scenario};
 use store::PlantedBug;
 
-/// The scenario that exposes `bug`, and the oracle that breaks.
-pub fn home_of(bug: PlantedBug) -> (Scenario, Oracle) {
-    match bug {
+/// Every bug an oracle finds, with its home scenario and that oracle.
+pub fn found_by_oracles() -> impl Iterator<Item = (PlantedBug, Scenario, Oracle)> {
+    PlantedBug::ALL.into_iter().filter_map(|bug| {
+        let (scenario, oracle) = home_of(bug)?;
+        Some((bug, scenario, oracle))
+    })
+}
+
+/// The scenario that exposes `bug`, and the oracle that breaks; `None` for
+/// the bugs that crash the process, which no oracle sees
+/// ([`PlantedBug::HARNESS_CRASHERS`]).
+pub fn home_of(bug: PlantedBug) -> Option<(Scenario, Oracle)> {
+    Some(match bug {
         PlantedBug::WaitLoopIgnoresClosing => (Scenario::ReadCloseInFlight, Oracle::NoNeedlessWait),
         PlantedBug::NoRecheckAfterRegistration => {
             (Scenario::EarlyClose, Oracle::NoAccessAfterClose)
@@ -41,5 +51,6 @@ pub fn home_of(bug: PlantedBug) -> (Scenario, Oracle) {
         PlantedBug::RetryCountIgnoresProgress => {
             (Scenario::TransportResetResume, Oracle::RetryPolicyHonoured)
         }
-    }
+        PlantedBug::AbortsProcess | PlantedBug::SpinsForever => return None,
+    })
 }

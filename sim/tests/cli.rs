@@ -40,6 +40,8 @@ fn bad_input_gets_a_one_line_error_and_exit_code_two() {
     assert_one_line_usage_error(&["run", "stress", "--plant", "nope"], "unknown planted bug");
     assert_one_line_usage_error(&["replay", "stress:random"], "malformed run id");
     assert_one_line_usage_error(&["replay", "corpus/missing.toml"], "cannot read");
+    assert_one_line_usage_error(&["explore", "--scenario", "nope"], "unknown scenario");
+    assert_one_line_usage_error(&["explore", "--plant", "nope"], "unknown planted bug");
 }
 
 #[test]
@@ -105,4 +107,66 @@ fn a_corpus_entry_replays_from_its_file() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("oracle:  no-needless-wait"), "{stdout}");
+}
+
+#[test]
+fn explore_survives_a_store_bug_that_aborts_and_names_each_crashed_run() {
+    let output = sim(&[
+        "explore",
+        "--scenario",
+        "concurrent-readers",
+        "--plant",
+        "aborts-process",
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert_eq!(stdout.matches("| crashed |").count(), 5, "{stdout}");
+    assert_eq!(stdout.matches("died of signal 6").count(), 5, "{stdout}");
+    assert!(
+        stdout.contains("run:     concurrent-readers:loom2:1")
+            && stdout.contains("main-thread                close of store A begins"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn explore_reports_a_hung_campaign_after_its_watchdog() {
+    let output = sim(&[
+        "explore",
+        "--scenario",
+        "concurrent-readers",
+        "--driver",
+        "random",
+        "--plant",
+        "spins-forever",
+        "--watchdog",
+        "1",
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("hung: the watchdog killed it after 1s")
+            && stdout.contains("run:     concurrent-readers:random:0x"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn explore_relays_a_failure_found_in_a_child_with_its_replay_line() {
+    let output = sim(&[
+        "explore",
+        "--scenario",
+        "early-close",
+        "--driver",
+        "pct",
+        "--plant",
+        "close-skips-drain",
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("oracle:  no-access-after-close")
+            && stdout.contains("replay:  sim replay early-close:pct3:0x"),
+        "{stdout}"
+    );
 }

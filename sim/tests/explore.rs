@@ -9,9 +9,13 @@
 //! cores; `SIM_BUDGET_SCALE=N` multiplies every budget by N for a deeper run
 //! (`sim fuzz`-style long runs belong in nightly CI, not here).
 
+use std::path::Path;
+use std::time::Duration;
+
 use proptest::prelude::*;
 use scenarios::{Params, Scenario, Size};
 use sim::drivers::{Campaign, Driver};
+use sim::isolation::{ChildCampaign, ChildOutcome};
 
 /// Schedules per campaign before scaling: shuttle runs cost ~0.1-0.3 ms
 /// each, a loom schedule ~0.15 ms, a real-thread repetition ~0.5 ms.
@@ -31,17 +35,28 @@ fn scale() -> usize {
         .unwrap_or(1)
 }
 
+/// Runs each campaign in a child process, as `sim explore` does, so that a
+/// store bug that aborts or hangs is reported with its run id and last
+/// events instead of taking the test binary down.
 fn holds_under_every_driver(scenario: Scenario) {
     for driver in Driver::ALL {
-        let report = Campaign::new(scenario, driver, budget(driver), 0x5EED).run();
-        if let Some(failure) = report.failure {
-            panic!("{} under {driver} failed:\n{failure}", scenario.name());
+        let campaign = Campaign::new(scenario, driver, budget(driver), 0x5EED);
+        let child = ChildCampaign {
+            exe: Path::new(env!("CARGO_BIN_EXE_sim")),
+            campaign: &campaign,
+            watchdog: Duration::from_secs(600),
+            save_to: None,
+        };
+        let outcome = child.run().expect("the sim executable runs");
+        match outcome {
+            ChildOutcome::Finished {
+                schedules,
+                failed: false,
+                ..
+            } => assert!(schedules > 0, "{campaign:?} ran nothing"),
+            ChildOutcome::Finished { stdout, .. } => panic!("{campaign:?} failed:\n{stdout}"),
+            ChildOutcome::Crashed(crash) => panic!("{campaign:?}:\n{crash}"),
         }
-        assert!(
-            report.schedules_run > 0,
-            "{} under {driver} ran nothing",
-            scenario.name()
-        );
     }
 }
 

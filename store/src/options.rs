@@ -46,6 +46,8 @@ impl Default for StoreOptions {
 ///   ends it. So 0 makes the first failure final, and 5 allows 5 retries.
 /// - **Progress resets the count.** A failure of a stream that delivered
 ///   at least one byte counts as the first of a new row.
+/// - **Resuming.** A retry opens a new stream at the first byte not yet
+///   received, never at one already received, and none once every byte is in.
 /// - **Backoff.** Before retry number `n` of a row (`n` = failures in the
 ///   row so far) the downloader waits [`backoff(n)`](Self::backoff) on the
 ///   store's clock, no less: `initial_backoff` doubled `n - 1` times,

@@ -50,11 +50,18 @@ pub enum PlantedBug {
     /// A retry canary: the failure count never resets after progress, so the
     /// download gives up before the policy's budget is spent.
     RetryCountIgnoresProgress,
+    /// A harness canary: close panics, and a destructor panics again while
+    /// that unwinds, which aborts the process. No oracle can see it; the
+    /// harness must survive it.
+    AbortsProcess,
+    /// A harness canary: close spins forever without a scheduling point,
+    /// which hangs a cooperative scheduler. The harness must survive it.
+    SpinsForever,
 }
 
 impl PlantedBug {
-    /// Every planted bug: the historical ones in the order of the design
-    /// brief, then the oracle probes.
+    /// Every planted bug an oracle finds: the historical ones in the order
+    /// of the design brief, then the oracle probes and canaries.
     pub const ALL: [PlantedBug; 15] = [
         PlantedBug::WaitLoopIgnoresClosing,
         PlantedBug::NoRecheckAfterRegistration,
@@ -72,6 +79,11 @@ impl PlantedBug {
         PlantedBug::BackoffIgnoresClosing,
         PlantedBug::RetryCountIgnoresProgress,
     ];
+
+    /// Bugs that take down the process running them: the harness proves it
+    /// survives them (isolation in child processes); never run in-process.
+    pub const HARNESS_CRASHERS: [PlantedBug; 2] =
+        [PlantedBug::AbortsProcess, PlantedBug::SpinsForever];
 
     /// A short kebab-case name, for reports and the corpus.
     pub fn name(self) -> &'static str {
@@ -91,12 +103,17 @@ impl PlantedBug {
             PlantedBug::SilentProgress => "silent-progress",
             PlantedBug::BackoffIgnoresClosing => "backoff-ignores-closing",
             PlantedBug::RetryCountIgnoresProgress => "retry-count-ignores-progress",
+            PlantedBug::AbortsProcess => "aborts-process",
+            PlantedBug::SpinsForever => "spins-forever",
         }
     }
 
     /// The bug called `name`, if any.
     pub fn from_name(name: &str) -> Option<PlantedBug> {
-        PlantedBug::ALL.into_iter().find(|bug| bug.name() == name)
+        PlantedBug::ALL
+            .into_iter()
+            .chain(PlantedBug::HARNESS_CRASHERS)
+            .find(|bug| bug.name() == name)
     }
 }
 

@@ -309,6 +309,8 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
 
     fn close(&self, deadline: Option<Instant>) -> Result<(), StoreError> {
         #[cfg(feature = "planted-bugs")]
+        self.crash_the_harness_if_planted();
+        #[cfg(feature = "planted-bugs")]
         if planted!(self, CloseWaitsHoldingLock) {
             drop(self.begin_close());
             self.wait_until_idle_holding_the_state_lock();
@@ -382,6 +384,28 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
         let mut side = self.runtime.lock(&self.planted_side_lock);
         while state.readers_in_flight > 0 || matches!(state.download, Download::Running) {
             side = self.runtime.wait(&self.changed, side);
+        }
+    }
+}
+
+#[cfg(feature = "planted-bugs")]
+impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
+    /// `PlantedBug::AbortsProcess` and `PlantedBug::SpinsForever`: what no
+    /// oracle can report, only a harness that runs stores in child processes
+    /// under a watchdog can survive.
+    fn crash_the_harness_if_planted(&self) {
+        if planted!(self, AbortsProcess) {
+            struct PanicsWhenDropped;
+            impl Drop for PanicsWhenDropped {
+                fn drop(&mut self) {
+                    panic!("planted: a destructor panics while the thread unwinds");
+                }
+            }
+            let _bomb = PanicsWhenDropped;
+            panic!("planted: close panics");
+        }
+        while planted!(self, SpinsForever) {
+            std::hint::spin_loop();
         }
     }
 }

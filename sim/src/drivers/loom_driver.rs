@@ -44,7 +44,7 @@ fn check(
     options: &StoreOptions,
 ) -> (Arc<Tally<LoomRuntime>>, Execution) {
     let _quiet = super::simulating();
-    let tally = Tally::<LoomRuntime>::new();
+    let tally = Tally::<LoomRuntime>::new(true);
     let body = tally.execution_body(scenario, params, options);
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| model.check(body)));
     let execution = tally.last_execution(outcome);

@@ -268,6 +268,7 @@ impl Campaign {
         let mut report = Report::default();
         for index in 0..self.schedules {
             let seed = self.schedule_seed(index);
+            crate::flight::schedule_begins(seed);
             let execution = run_one(seed, &self.params_for(seed), &options);
             report.schedules_run += 1;
             report.close_deadlines_fired += usize::from(execution.close_deadline_fired);

@@ -40,16 +40,18 @@ fn strategy(scenario: Scenario, driver: Driver) -> Strategy {
     }
 }
 
-/// Runs `scheduler` over the scenario; returns the tally and the last execution.
+/// Runs `scheduler` over the scenario; returns the tally and the last
+/// execution. `numbered`: executions are named by their number (DFS).
 fn explore<S: Scheduler + 'static>(
     scheduler: S,
+    numbered: bool,
     scenario: Scenario,
     params: &Params,
     options: &StoreOptions,
 ) -> (Arc<Tally<ShuttleRuntime>>, Execution) {
     let _quiet = super::simulating();
     let (scheduler, recorded) = Recording::new(scheduler);
-    let tally = Tally::<ShuttleRuntime>::new();
+    let tally = Tally::<ShuttleRuntime>::new(numbered);
     let body = tally.execution_body(scenario, params, options);
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         Runner::new(scheduler, config()).run(body)
@@ -73,6 +75,7 @@ pub fn run_one_seeded(
 ) -> Execution {
     explore(
         SeededScheduler::new(seed, strategy(scenario, driver)),
+        false,
         scenario,
         params,
         options,
@@ -85,7 +88,7 @@ pub fn run_dfs(campaign: &Campaign) -> Report {
     let params = campaign.params_for(0);
     let options = store_options(campaign.planted_bug);
     let scheduler = DfsScheduler::new(Some(campaign.schedules), true);
-    let (tally, execution) = explore(scheduler, campaign.scenario, &params, &options);
+    let (tally, execution) = explore(scheduler, true, campaign.scenario, &params, &options);
     campaign.systematic_report(tally.executions(), tally.deadlines_fired(), execution)
 }
 
@@ -99,6 +102,7 @@ pub fn replay_dfs(
 ) -> Execution {
     explore(
         DfsScheduler::new(Some(number), true),
+        true,
         scenario,
         params,
         options,
@@ -124,6 +128,7 @@ pub fn replay_schedule(
         let replay = scope.spawn(|| {
             explore(
                 ReplayScheduler::new_from_schedule(schedule),
+                false,
                 scenario,
                 params,
                 options,

@@ -11,6 +11,9 @@ use crate::platform::{ModelRuntime, SimWorld};
 /// Counts the executions of a scheduler run and keeps the last execution's
 /// world: its trace, and its book of who was blocked where.
 pub struct Tally<I: ModelRuntime> {
+    /// Whether executions are named by their number (systematic drivers)
+    /// rather than by a seed the caller announces.
+    numbers_executions: bool,
     executions: AtomicUsize,
     deadlines_fired: AtomicUsize,
     last_deadline_fired: Mutex<bool>,
@@ -18,8 +21,11 @@ pub struct Tally<I: ModelRuntime> {
 }
 
 impl<I: ModelRuntime> Tally<I> {
-    pub fn new() -> Arc<Tally<I>> {
+    /// A tally; `numbers_executions` for drivers whose executions are
+    /// named by their number (dfs, loom).
+    pub fn new(numbers_executions: bool) -> Arc<Tally<I>> {
         Arc::new(Tally {
+            numbers_executions,
             executions: AtomicUsize::new(0),
             deadlines_fired: AtomicUsize::new(0),
             last_deadline_fired: Mutex::new(false),
@@ -37,7 +43,10 @@ impl<I: ModelRuntime> Tally<I> {
         let tally = Arc::clone(self);
         let (params, options) = (params.clone(), options.clone());
         move || {
-            tally.executions.fetch_add(1, Ordering::SeqCst);
+            let number = tally.executions.fetch_add(1, Ordering::SeqCst) + 1;
+            if tally.numbers_executions {
+                crate::flight::schedule_begins(number as u64);
+            }
             let world = SimWorld::<I>::new();
             *lock(&tally.last_world) = Some(world.clone());
             *lock(&tally.last_deadline_fired) = false;

@@ -41,7 +41,9 @@ impl Trace {
 
     /// Appends an event.
     pub fn record(&self, thread: String, what: String) {
-        self.lock().push(Event { thread, what });
+        let event = Event { thread, what };
+        crate::flight::event(&event);
+        self.lock().push(event);
     }
 
     /// The events so far.

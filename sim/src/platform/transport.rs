@@ -62,6 +62,8 @@ struct Attempts {
     failures_in_a_row: u32,
     /// Bytes delivered by the current stream.
     delivered_by_stream: u64,
+    /// Bytes delivered by every stream so far: where the next one must start.
+    delivered: u64,
     /// When the last transient failure happened.
     last_failure_at: Option<Instant>,
     /// Why no stream may be opened any more, once that is so.
@@ -71,6 +73,7 @@ struct Attempts {
 impl Attempts {
     fn stream_delivered(&mut self, bytes: usize) {
         self.delivered_by_stream += bytes as u64;
+        self.delivered += bytes as u64;
     }
 
     fn transient_failure(&mut self, now: Instant, policy: &RetryPolicy) {
@@ -87,10 +90,24 @@ impl Attempts {
         }
     }
 
-    /// Why a new stream may not be opened at `now`, if so.
-    fn refuse_stream(&self, now: Instant, policy: &RetryPolicy) -> Option<String> {
+    /// Why a new stream from `offset` of an object of `len` bytes may not
+    /// be opened at `now`, if so.
+    fn refuse_stream(
+        &self,
+        offset: u64,
+        len: u64,
+        now: Instant,
+        policy: &RetryPolicy,
+    ) -> Option<String> {
         if let Some(given_up) = &self.given_up {
             return Some(format!("opens a stream after {given_up}"));
+        }
+        if offset != self.delivered || offset >= len {
+            return Some(format!(
+                "opens a stream from byte {offset}, but {} of {len} bytes were delivered: \
+                 a stream must resume at the first missing byte",
+                self.delivered
+            ));
         }
         let last_failure = self
             .last_failure_at
@@ -162,7 +179,11 @@ impl<R: Runtime> Transport for ScriptedTransport<R> {
             .stream_opened_by(&context.store, (context.thread_key)());
         let mut state = script.runtime.lock(&script.state);
         let now = context.clock.now();
-        if let Some(refusal) = state.attempts.refuse_stream(now, &context.retry) {
+        let len = self.object.len() as u64;
+        if let Some(refusal) = state
+            .attempts
+            .refuse_stream(offset, len, now, &context.retry)
+        {
             drop(state);
             panic!("{}", script.violation(&refusal));
         }
@@ -342,6 +363,28 @@ mod tests {
     }
 
     #[test]
+    fn a_stream_that_does_not_resume_at_the_first_missing_byte_breaks_the_retry_policy() {
+        let transport = transport(TransportFaults {
+            stream_reads: vec![StreamFault::Short(3), StreamFault::Reset],
+            permanent_error_at_stream: None,
+        });
+        let mut stream = transport.stream_from(0).expect("stream");
+        assert_eq!(stream.read(&mut [0; 8]).expect("short read"), 3);
+        assert!(stream.read(&mut [0; 8]).is_err());
+        let restarted = violation_of(|| drop(transport.stream_from(0)));
+        assert_eq!(restarted, Some(Oracle::RetryPolicyHonoured));
+    }
+
+    #[test]
+    fn a_stream_past_the_last_byte_breaks_the_retry_policy() {
+        let transport = transport(TransportFaults::default());
+        let mut stream = transport.stream_from(0).expect("stream");
+        assert_eq!(stream.read(&mut [0; 10]).expect("whole object"), 10);
+        let extra = violation_of(|| drop(transport.stream_from(10)));
+        assert_eq!(extra, Some(Oracle::RetryPolicyHonoured));
+    }
+
+    #[test]
     fn a_retry_past_the_budget_breaks_the_retry_policy() {
         let clock = VirtualClock::new();
         let transport = transport_with(resets(2), context(&clock, 1));
@@ -398,7 +441,7 @@ mod tests {
             permanent_error_at_stream: Some(1),
         });
         assert!(transport.stream_from(0).is_ok());
-        let error = transport.stream_from(4).err().expect("refused");
+        let error = transport.stream_from(0).err().expect("refused");
         assert_eq!(error.retry(), store::Retry::Permanent);
     }
 
