@@ -85,7 +85,7 @@ impl ReadJudge<'_> {
                 }
             }
             Err(error) if self.fault_explains(offset, requested, error) => {}
-            Err(error) if self.close_begun && !matches!(error, StoreError::Transport(_)) => fail(
+            Err(error) if self.close_begun => fail(
                 Oracle::ReadsAfterCloseGetClosed,
                 format!("interrupted by close, failed with {error:?} instead of Closed"),
             ),

@@ -3,13 +3,36 @@
 //! and wall time. Prints a Markdown table.
 //!
 //! ```text
+//! cargo build --release -p sim
 //! cargo run --release -p sim --example self_test_table -- [SEEDS] [SHUTTLE_BUDGET] [LOOM_BUDGET] [THREADS_BUDGET]
 //! ```
+//!
+//! Each campaign runs in a child `sim` process (the one built beside this
+//! example), so no campaign can disturb another: a crash is a cell, not the
+//! end of the table.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use sim::drivers::{Campaign, Driver};
+use sim::isolation::{ChildCampaign, ChildOutcome};
 use sim::self_test::found_by_oracles;
+
+/// The `sim` executable beside this example's directory.
+fn sim_exe() -> PathBuf {
+    let exe = std::env::current_exe().expect("the example knows its own path");
+    let sim = exe
+        .parent()
+        .and_then(|examples| examples.parent())
+        .map(|dir| dir.join("sim"))
+        .filter(|sim| sim.exists());
+    sim.unwrap_or_else(|| {
+        panic!(
+            "no sim executable beside {}: cargo build --release -p sim",
+            exe.display()
+        )
+    })
+}
 
 fn main() {
     let args: Vec<usize> = std::env::args()
@@ -17,6 +40,7 @@ fn main() {
         .map(|arg| arg.parse().unwrap_or_else(|_| panic!("not a count: {arg}")))
         .collect();
     let seeds = args.first().copied().unwrap_or(10);
+    let exe = sim_exe();
     let budget = |index: usize, default: usize| args.get(index).copied().unwrap_or(default);
     let drivers = [
         (Driver::Random, budget(1, 10_000)),
@@ -47,9 +71,15 @@ fn main() {
                 };
                 let reports: Vec<_> = (0..runs as u64)
                     .map(|seed| {
-                        Campaign::new(scenario, driver, schedules, seed)
-                            .planting(bug)
-                            .run()
+                        let campaign =
+                            Campaign::new(scenario, driver, schedules, seed).planting(bug);
+                        let child = ChildCampaign {
+                            exe: &exe,
+                            campaign: &campaign,
+                            watchdog: Duration::from_secs(600),
+                            save_to: None,
+                        };
+                        child.run().expect("the sim executable runs")
                     })
                     .collect();
                 cell(&reports, schedules)
@@ -64,18 +94,29 @@ fn main() {
     }
 }
 
-/// "median schedules (found/runs), median wall time".
-fn cell(reports: &[sim::drivers::Report], budget: usize) -> String {
-    let mut schedules: Vec<usize> = reports
-        .iter()
-        .map(|report| {
-            report
-                .failure
-                .as_ref()
-                .map_or(usize::MAX, |failure| failure.schedule)
-        })
-        .collect();
-    let mut times: Vec<Duration> = reports.iter().map(|report| report.elapsed).collect();
+/// "median schedules to the failure (found/runs), median wall time"; a
+/// crashed child counts as not found, and is named.
+fn cell(outcomes: &[ChildOutcome], budget: usize) -> String {
+    let mut schedules: Vec<usize> = Vec::new();
+    let mut times: Vec<Duration> = Vec::new();
+    let mut crashes = 0;
+    for outcome in outcomes {
+        match outcome {
+            ChildOutcome::Finished {
+                schedules: run,
+                failed,
+                elapsed,
+                ..
+            } => {
+                schedules.push(if *failed { *run } else { usize::MAX });
+                times.push(*elapsed);
+            }
+            ChildOutcome::Crashed(_) => crashes += 1,
+        }
+    }
+    if schedules.is_empty() {
+        return format!("crashed ({crashes}/{})", outcomes.len());
+    }
     schedules.sort_unstable();
     times.sort_unstable();
     let found = schedules
@@ -88,10 +129,14 @@ fn cell(reports: &[sim::drivers::Report], budget: usize) -> String {
     } else {
         median.to_string()
     };
-    let time = times[times.len() / 2];
+    let crashed = if crashes > 0 {
+        format!(", {crashes} crashed")
+    } else {
+        String::new()
+    };
     format!(
-        "{median_text} ({found}/{}), {:.2} s",
-        reports.len(),
-        time.as_secs_f64()
+        "{median_text} ({found}/{}{crashed}), {:.2} s",
+        outcomes.len(),
+        times[times.len() / 2].as_secs_f64()
     )
 }

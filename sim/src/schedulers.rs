@@ -32,23 +32,26 @@ pub enum Strategy {
 }
 
 /// PCT's step bound for `scenario`: the 90th percentile of its executions'
-/// scheduling steps, measured over 40 seeded random schedules each, so that
+/// scheduling steps, measured over 40 seeded random schedules each (long
+/// where 1-byte chunks are drawn), so that
 /// PCT's change points land inside most runs rather than after their end.
 /// Part of what a `pct` run id means: changing it changes every PCT schedule.
 pub fn pct_step_bound(scenario: Scenario) -> usize {
     match scenario {
-        Scenario::EarlyClose => 62,
-        Scenario::ReadCloseBarrier => 170,
-        Scenario::ReadCloseInFlight => 192,
-        Scenario::Stress | Scenario::PermanentTransportError | Scenario::DiskFull => 166,
-        Scenario::CloseDeadlineInFlight => 208,
-        Scenario::MultiFileStaging => 675,
-        Scenario::ConcurrentReaders => 816,
-        Scenario::TransportResetResume => 846,
-        Scenario::MultiFileParallelism => 1227,
-        Scenario::ReadsDuringStall => 400,
-        Scenario::FailedDownloadReads => 600,
-        Scenario::DropWhileReading => 800,
+        Scenario::EarlyClose => 64,
+        Scenario::Stress => 147,
+        Scenario::PermanentTransportError => 152,
+        Scenario::DiskFull => 155,
+        Scenario::ReadsDuringStall => 167,
+        Scenario::ReadCloseBarrier => 174,
+        Scenario::ReadCloseInFlight => 195,
+        Scenario::FailedDownloadReads => 198,
+        Scenario::CloseDeadlineInFlight => 207,
+        Scenario::MultiFileStaging => 2336,
+        Scenario::ConcurrentReaders => 3072,
+        Scenario::DropWhileReading => 3064,
+        Scenario::TransportResetResume => 3097,
+        Scenario::MultiFileParallelism => 4520,
     }
 }
 

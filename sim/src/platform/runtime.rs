@@ -293,13 +293,21 @@ impl<I: ModelRuntime> SimRuntime<I> {
     /// run again. Detecting it here, in a running thread, beats the
     /// scheduler's own detection: loom aborts the process when it unwinds a
     /// deadlock, and neither scheduler says where threads wait.
+    ///
+    /// A caller about to wait with no other live thread is deadlocked too:
+    /// nobody is left to notify it. A caller finishing last is not.
     fn deadlock_violation(
         book: &ThreadBook,
         others_live: usize,
-        caller_does: &str,
+        caller: Leaving,
     ) -> Option<String> {
         let stuck = book.stuck_waiters().count();
-        let deadlocked = others_live > 0 && stuck == others_live && book.acquiring.is_empty();
+        let someone_waits = matches!(caller, Leaving::ToWait(_)) || others_live > 0;
+        let deadlocked = someone_waits && stuck == others_live && book.acquiring.is_empty();
+        let caller_does = match caller {
+            Leaving::ToWait(at) => format!("waits at {at}"),
+            Leaving::ForGood => "finishes".to_owned(),
+        };
         deadlocked.then(|| {
             let what = format!(
                 "{caller_does}, and every other thread waits for a notification nobody can send: {}",
@@ -308,6 +316,15 @@ impl<I: ModelRuntime> SimRuntime<I> {
             Oracle::NoDeadlock.violation(&I::thread_name(), &what)
         })
     }
+}
+
+/// How a thread stops running, for the deadlock check.
+#[derive(Clone, Copy)]
+enum Leaving<'a> {
+    /// It is about to wait, untimed, at this call site.
+    ToWait(&'a Location<'a>),
+    /// It is finishing.
+    ForGood,
 }
 
 /// Whether this thread must leave the scheduler alone: it is unwinding a
@@ -463,9 +480,9 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
                 notified: false,
             };
             let me = waiter.blocked(&key, false);
-            let violation = book.quiescence_violation(Some(me)).or_else(|| {
-                Self::deadlock_violation(&book, others_live, &format!("waits at {at}"))
-            });
+            let violation = book
+                .quiescence_violation(Some(me))
+                .or_else(|| Self::deadlock_violation(&book, others_live, Leaving::ToWait(at)));
             if let Some(violation) = violation {
                 drop(book);
                 fail_releasing(guard, violation);
@@ -605,12 +622,19 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
         };
         self.note(&format!("spawns {unique}"));
         self.book().live_threads += 1;
-        let finish = FinishOnDrop::<I>(Arc::clone(&self.threads), PhantomData);
+        let exit = ThreadExit::<I> {
+            book: Arc::clone(&self.threads),
+            counted_out: false,
+            scheduler: PhantomData,
+        };
         let panic_sink = self.book().panic_sink.clone();
         let counted_body = Box::new(move || {
             crate::drivers::mark_simulating();
-            let _finish = finish;
-            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(body)) {
+            let finished = move || {
+                body();
+                exit.returns();
+            };
+            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(finished)) {
                 if let Some(sink) = panic_sink {
                     let _ = sink.send(scenarios::panic_message(payload.as_ref()));
                 }
@@ -649,24 +673,41 @@ impl ThreadBook {
     }
 }
 
-/// Counts a spawned thread out of the live threads however its body ends,
-/// and reports what its leaving reveals (see [`ThreadBook::thread_finishes`]).
-struct FinishOnDrop<I: ModelRuntime>(Arc<Mutex<ThreadBook>>, PhantomData<fn() -> I>);
+/// Counts a spawned thread out of the live threads however its body ends.
+/// A thread that returns reports what its leaving reveals
+/// ([`ThreadBook::thread_finishes`]) in plain code, never from a destructor:
+/// a panic raised while dropping can leave a coroutine's OS thread counting
+/// as panicking, which breaks every later run in the process.
+struct ThreadExit<I: ModelRuntime> {
+    book: Arc<Mutex<ThreadBook>>,
+    counted_out: bool,
+    scheduler: PhantomData<fn() -> I>,
+}
 
-impl<I: ModelRuntime> Drop for FinishOnDrop<I> {
-    fn drop(&mut self) {
-        let mut book = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if hands_off::<I>() {
-            book.live_threads -= 1;
-            return;
-        }
+impl<I: ModelRuntime> ThreadExit<I> {
+    /// The thread's body returned: counts it out, then panics with a
+    /// violation if its leaving reveals one.
+    fn returns(mut self) {
+        self.counted_out = true;
+        let mut book = self.book.lock().unwrap_or_else(PoisonError::into_inner);
         let deadlock =
-            SimRuntime::<I>::deadlock_violation(&book, book.live_threads - 1, "finishes");
+            SimRuntime::<I>::deadlock_violation(&book, book.live_threads - 1, Leaving::ForGood);
         let violation = book.thread_finishes(I::thread_key()).or(deadlock);
-        // A panic in a destructor while unwinding would abort.
-        if let Some(violation) = violation.filter(|_| !std::thread::panicking()) {
-            drop(book);
+        drop(book);
+        if let Some(violation) = violation {
             panic!("{violation}");
+        }
+    }
+}
+
+impl<I: ModelRuntime> Drop for ThreadExit<I> {
+    /// The thread unwinds: it leaves quietly, its execution failing anyway
+    /// (and a scheduler tearing a failed execution down may no longer
+    /// answer who is running).
+    fn drop(&mut self) {
+        if !self.counted_out {
+            let mut book = self.book.lock().unwrap_or_else(PoisonError::into_inner);
+            book.live_threads -= 1;
         }
     }
 }
