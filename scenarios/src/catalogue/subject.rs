@@ -54,6 +54,15 @@ impl<W: World> Subject<W> {
         let platform = world.platform(label, &params.file_faults);
         let store = TempFileStore::open(transport, platform, options)
             .unwrap_or_else(|error| panic!("opening store {label} failed: {error}"));
+        if store.len() != object.len() as u64 || store.is_empty() != object.is_empty() {
+            let what = format!(
+                "store {label} reports len {} (empty: {}) for an object of {} bytes",
+                store.len(),
+                store.is_empty(),
+                object.len()
+            );
+            panic!("{}", Oracle::DataIntegrity.violation("main", &what));
+        }
         let runtime = world.runtime().clone();
         Arc::new(Subject {
             world: world.clone(),

@@ -230,6 +230,19 @@ impl<R: Runtime> Read for ScriptedStream<R> {
         if state.cancelled {
             return Err(cancelled());
         }
+        let remaining = self.object.len().saturating_sub(self.position);
+        if buf.len() > remaining {
+            drop(state);
+            let what = format!(
+                "store {}: asks for {} bytes at byte {}, past the object's end at {}",
+                script.context.store,
+                buf.len(),
+                self.position,
+                self.object.len()
+            );
+            let thread = (script.context.thread_name)();
+            panic!("{}", Oracle::DataIntegrity.violation(&thread, &what));
+        }
         let now = script.context.clock.now();
         let transient = |state: &mut ScriptState, kind: io::ErrorKind, what: &str| {
             state.attempts.transient_failure(now, &script.context.retry);
@@ -370,9 +383,17 @@ mod tests {
         });
         let mut stream = transport.stream_from(0).expect("stream");
         assert_eq!(stream.read(&mut [0; 8]).expect("short read"), 3);
-        assert!(stream.read(&mut [0; 8]).is_err());
+        assert!(stream.read(&mut [0; 7]).is_err());
         let restarted = violation_of(|| drop(transport.stream_from(0)));
         assert_eq!(restarted, Some(Oracle::RetryPolicyHonoured));
+    }
+
+    #[test]
+    fn asking_for_bytes_past_the_object_end_breaks_data_integrity() {
+        let transport = transport(TransportFaults::default());
+        let mut stream = transport.stream_from(0).expect("stream");
+        let past_the_end = violation_of(|| drop(stream.read(&mut [0; 11])));
+        assert_eq!(past_the_end, Some(Oracle::DataIntegrity));
     }
 
     #[test]
@@ -426,11 +447,11 @@ mod tests {
         let mut buf = [0; 10];
         assert_eq!(stream.read(&mut buf).expect("short read"), 3);
         assert_eq!(
-            stream.read(&mut buf).expect_err("reset").kind(),
+            stream.read(&mut buf[..7]).expect_err("reset").kind(),
             io::ErrorKind::ConnectionReset
         );
         let mut resumed = transport.stream_from(3).expect("resumed stream");
-        assert_eq!(resumed.read(&mut buf).expect("full read"), 7);
+        assert_eq!(resumed.read(&mut buf[..7]).expect("full read"), 7);
         assert_eq!(&buf[..7], b"3456789");
     }
 
