@@ -183,74 +183,243 @@ fn options(bug: Option<PlantedBug>) -> StoreOptions {
     }
 }
 
-/// Checks that `entry` still holds: its parameters are the ones its id
-/// names; the current store passes its schedule; with its bug planted, the
-/// schedule fails the same oracle in every stored form (seed, shuttle
-/// schedule, loom checkpoint).
-pub fn verify(path: &Path, entry: &Entry) -> Result<(), CorpusError> {
-    let fail = |problem: String| CorpusError {
-        path: path.to_path_buf(),
-        problem,
-    };
-    let run = entry.run_id().map_err(fail)?;
-    let bug = entry.planted().map_err(fail)?;
-    let oracle = Oracle::ALL
-        .into_iter()
-        .find(|oracle| oracle.name() == entry.oracle)
-        .ok_or_else(|| fail(format!("unknown oracle {:?}", entry.oracle)))?;
-    if entry.params != run.driver.params_for(run.scenario, run.number) {
-        return Err(fail(format!(
+/// Checks `entry` against the current store. An entry's identity is its run
+/// id; its stored shuttle schedule and loom checkpoint only accelerate its
+/// replay, and may go stale when the store changes. Fails (an `Err`) only
+/// when the entry is broken or the current store fails its run (a
+/// regression). Returns one line for each thing worth knowing that is not a
+/// failure: an accelerator that no longer fits the program, or an entry
+/// whose run no longer fails with its bug planted (it lost its power;
+/// `sim corpus refresh` re-finds it from its campaign).
+pub fn verify(path: &Path, entry: &Entry) -> Result<Vec<String>, CorpusError> {
+    let identity = Identity::of(path, entry)?;
+    if entry.params
+        != identity
+            .run
+            .driver
+            .params_for(identity.run.scenario, identity.run.number)
+    {
+        return Err(identity.fail(format!(
             "the parameters {} names changed since the entry was recorded; \
-             the seed-to-parameters mapping must stay stable (or the entry be re-recorded)",
+             `sim corpus refresh` re-finds it",
             entry.run
         )));
     }
-    if let Some(violation) = replay_once(run, None).violation {
-        return Err(fail(format!(
-            "the current store fails this schedule: {}",
-            violation.message
+    if let Some(violation) = replay_once(identity.run, None).violation {
+        return Err(identity.fail(format!(
+            "the current store fails this run: {}",
+            one_line(&violation.message)
         )));
     }
-    let Some(bug) = bug else {
-        return Ok(());
-    };
-    let expect_failure = |form: &str, execution: Execution| match execution.violation {
-        Some(violation) if violation.oracle == oracle => Ok(()),
-        Some(violation) => Err(fail(format!(
-            "replayed by {form} with {} planted, it broke {} instead of {oracle}: {}",
-            bug.name(),
-            violation.oracle,
-            violation.message
-        ))),
-        None => Err(fail(format!(
-            "replayed by {form} with {} planted, it no longer fails",
-            bug.name()
-        ))),
-    };
-    expect_failure("its run id", replay_once(run, Some(bug)))?;
-    if let Some(schedule) = &entry.shuttle_schedule {
-        let execution = replay_schedule(run.scenario, schedule, &entry.params, &options(Some(bug)))
-            .map_err(fail)?;
-        expect_failure("its shuttle schedule", execution)?;
+    Ok(identity.notices(entry))
+}
+
+/// What names an entry: its file, run, planted bug and oracle.
+struct Identity<'a> {
+    path: &'a Path,
+    run: RunId,
+    bug: Option<PlantedBug>,
+    oracle: Oracle,
+}
+
+impl<'a> Identity<'a> {
+    fn of(path: &'a Path, entry: &Entry) -> Result<Identity<'a>, CorpusError> {
+        let fail = |problem: String| CorpusError {
+            path: path.to_path_buf(),
+            problem,
+        };
+        let run = entry.run_id().map_err(fail)?;
+        let bug = entry.planted().map_err(fail)?;
+        let oracle = Oracle::ALL
+            .into_iter()
+            .find(|oracle| oracle.name() == entry.oracle)
+            .ok_or_else(|| fail(format!("unknown oracle {:?}", entry.oracle)))?;
+        Ok(Identity {
+            path,
+            run,
+            bug,
+            oracle,
+        })
     }
-    if let (Some(checkpoint), Driver::Loom { preemption_bound }) =
-        (&entry.loom_checkpoint, run.driver)
-    {
-        let checkpoint = path.with_file_name(checkpoint);
-        if !checkpoint.exists() {
-            return Err(fail(format!(
-                "loom checkpoint {} is missing",
-                checkpoint.display()
-            )));
+
+    fn fail(&self, problem: String) -> CorpusError {
+        CorpusError {
+            path: self.path.to_path_buf(),
+            problem,
         }
-        let execution = replay_checkpoint(
-            run.scenario,
-            preemption_bound,
-            &checkpoint,
-            &entry.params,
-            &options(Some(bug)),
-        );
-        expect_failure("its loom checkpoint", execution)?;
     }
-    Ok(())
+
+    /// Why `execution`, replayed with the bug planted, is not the entry's
+    /// failure; `None` if it is.
+    fn mismatch(&self, execution: &Execution) -> Option<String> {
+        match &execution.violation {
+            Some(violation) if violation.oracle == self.oracle => None,
+            Some(violation) => Some(format!(
+                "it broke {} instead: {}",
+                violation.oracle,
+                one_line(&violation.message)
+            )),
+            None => Some("it no longer fails".to_owned()),
+        }
+    }
+
+    /// The entry's notices: lost power by its run id, stale accelerators.
+    fn notices(&self, entry: &Entry) -> Vec<String> {
+        let Some(bug) = self.bug else {
+            return Vec::new();
+        };
+        let name = self.path.file_name().map_or_else(
+            || self.path.display().to_string(),
+            |name| name.to_string_lossy().into_owned(),
+        );
+        let mut notices = Vec::new();
+        if let Some(why) = self.mismatch(&replay_once(self.run, Some(bug))) {
+            notices.push(format!(
+                "{name}: lost its power: replayed by its run id with {} planted, {why}; \
+                 `sim corpus refresh` re-finds it",
+                bug.name()
+            ));
+        }
+        let stale =
+            |form: &str, why: String| format!("{name}: stale {form} ({why}); judged by its run id");
+        if let Some(schedule) = &entry.shuttle_schedule {
+            let replayed = replay_schedule(
+                self.run.scenario,
+                schedule,
+                &entry.params,
+                &options(Some(bug)),
+            );
+            let why = match replayed {
+                Err(error) => Some(one_line(&error)),
+                Ok(execution) => self.mismatch(&execution),
+            };
+            notices.extend(why.map(|why| stale("shuttle schedule", why)));
+        }
+        if let (Some(checkpoint), Driver::Loom { preemption_bound }) =
+            (&entry.loom_checkpoint, self.run.driver)
+        {
+            let checkpoint = self.path.with_file_name(checkpoint);
+            let why = if checkpoint.exists() {
+                let execution = replay_checkpoint(
+                    self.run.scenario,
+                    preemption_bound,
+                    &checkpoint,
+                    &entry.params,
+                    &options(Some(bug)),
+                );
+                self.mismatch(&execution)
+            } else {
+                Some(format!("{} is missing", checkpoint.display()))
+            };
+            notices.extend(why.map(|why| stale("loom checkpoint", why)));
+        }
+        notices
+    }
+}
+
+/// The first line of `message`, at most 160 characters: schedulers panic
+/// with kilobytes of internal state, which help nobody reading a corpus
+/// report.
+pub fn one_line(message: &str) -> String {
+    let line = message.lines().next().unwrap_or_default();
+    match line.char_indices().nth(160) {
+        Some((cut, _)) => format!("{}...", &line[..cut]),
+        None => line.to_owned(),
+    }
+}
+
+/// How `sim corpus refresh` dealt with one entry.
+#[derive(Debug)]
+pub enum Refreshed {
+    /// Nothing to do.
+    Holds,
+    /// Its run still fails; its accelerators were recorded anew.
+    Rerecorded(PathBuf),
+    /// Its run lost its power; its campaign found the failure again at a
+    /// new run, saved in place of the old entry.
+    Refound(PathBuf),
+    /// Its campaign did not find the failure again within the budget.
+    NotRefound(String),
+}
+
+/// Brings the entry at `path` up to date with the current store: re-records
+/// stale accelerators, and re-finds an entry that lost its power (or whose
+/// seed names other parameters now) by running its campaign (its scenario
+/// and driver, seed 0, `budget` schedules) with its bug planted. Entries the
+/// current store fails are left alone: that is a regression to fix, not to
+/// re-record.
+pub fn refresh(path: &Path, budget: usize) -> Result<Refreshed, CorpusError> {
+    let entry = load(path)?;
+    let identity = Identity::of(path, &entry)?;
+    let Some(bug) = identity.bug else {
+        verify(path, &entry)?;
+        return Ok(Refreshed::Holds);
+    };
+    let params_hold = entry.params
+        == identity
+            .run
+            .driver
+            .params_for(identity.run.scenario, identity.run.number);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    if params_hold {
+        let notices = verify(path, &entry)?;
+        if notices.is_empty() {
+            return Ok(Refreshed::Holds);
+        }
+        let execution = replay_once(identity.run, Some(bug));
+        if identity.mismatch(&execution).is_none() {
+            let failure = Failure {
+                schedule: 1,
+                run: Some(identity.run),
+                planted_bug: Some(bug),
+                execution,
+            };
+            let saved = save_failure(dir, &failure)?;
+            return Ok(Refreshed::Rerecorded(saved));
+        }
+    }
+    let report =
+        crate::drivers::Campaign::new(identity.run.scenario, identity.run.driver, budget, 0)
+            .planting(bug)
+            .run();
+    match report
+        .failure
+        .filter(|failure| failure.oracle() == identity.oracle)
+    {
+        Some(failure) => {
+            remove_entry(path, &entry)?;
+            Ok(Refreshed::Refound(save_failure(dir, &failure)?))
+        }
+        None => Ok(Refreshed::NotRefound(format!(
+            "its campaign ({} under {}, {} planted) did not break {} in {} schedules",
+            identity.run.scenario.name(),
+            identity.run.driver,
+            bug.name(),
+            identity.oracle,
+            report.schedules_run
+        ))),
+    }
+}
+
+fn save_failure(dir: &Path, failure: &Failure) -> Result<PathBuf, CorpusError> {
+    let entry = Entry::from_failure(failure, &today()).ok_or_else(|| CorpusError {
+        path: dir.to_path_buf(),
+        problem: "the failure has no run id".to_owned(),
+    })?;
+    save(dir, entry)
+}
+
+/// Removes an entry's file and its loom checkpoint.
+fn remove_entry(path: &Path, entry: &Entry) -> Result<(), CorpusError> {
+    let fail = |error: std::io::Error| CorpusError {
+        path: path.to_path_buf(),
+        problem: format!("cannot remove: {error}"),
+    };
+    if let Some(checkpoint) = &entry.loom_checkpoint {
+        let checkpoint = path.with_file_name(checkpoint);
+        if checkpoint.exists() {
+            fs::remove_file(checkpoint).map_err(fail)?;
+        }
+    }
+    fs::remove_file(path).map_err(fail)
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use scenarios::Scenario;
-use sim::corpus::{self, Entry};
+use sim::corpus::{self, Entry, Refreshed};
 use sim::drivers::{Campaign, Driver, Failure, RunId};
 use sim::isolation::{self, ChildCampaign, ChildOutcome};
 use sim::platform::format_trace;
@@ -102,6 +102,11 @@ enum Command {
         #[arg(long)]
         trace: bool,
     },
+    /// Work on the corpus.
+    Corpus {
+        #[command(subcommand)]
+        action: CorpusAction,
+    },
     /// Plant each historical bug and find it in its home scenario.
     SelfTest {
         /// Store the failures found in the corpus.
@@ -110,6 +115,27 @@ enum Command {
         /// The corpus directory.
         #[arg(long, default_value = "corpus")]
         corpus: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum CorpusAction {
+    /// Check every entry against the current store; print one line per
+    /// stale accelerator or entry that lost its power.
+    Check {
+        /// The corpus directory.
+        #[arg(long, default_value = "corpus")]
+        corpus: PathBuf,
+    },
+    /// Re-record stale schedules and checkpoints, and re-find entries that
+    /// lost their power by running their campaign again.
+    Refresh {
+        /// The corpus directory.
+        #[arg(long, default_value = "corpus")]
+        corpus: PathBuf,
+        /// Most schedules a campaign may take to re-find a failure.
+        #[arg(long, default_value_t = 10_000)]
+        schedules: usize,
     },
 }
 
@@ -163,6 +189,10 @@ fn main() -> ExitCode {
         }),
         Command::Replay { run, plant, trace } => replay_command(&run, plant.as_deref(), trace),
         Command::SelfTest { save, corpus } => self_test(save.then_some(corpus.as_path())),
+        Command::Corpus { action } => match action {
+            CorpusAction::Check { corpus } => corpus_check(&corpus),
+            CorpusAction::Refresh { corpus, schedules } => corpus_refresh(&corpus, schedules),
+        },
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,
@@ -444,6 +474,56 @@ fn replay_command(target: &str, plant: Option<&str>, show_trace: bool) -> Result
             Ok(true)
         }
     }
+}
+
+/// Checks every entry: exits 1 on a regression or a broken entry; notices
+/// (stale accelerators, lost power) are printed, not failures.
+fn corpus_check(dir: &Path) -> Result<bool, UsageError> {
+    let entries = corpus::load_dir(dir).map_err(|error| UsageError(error.to_string()))?;
+    let mut passed = true;
+    for (path, entry) in &entries {
+        match corpus::verify(path, entry) {
+            Ok(notices) => notices
+                .iter()
+                .for_each(|notice| println!("notice: {notice}")),
+            Err(error) => {
+                println!("FAILED: {error}");
+                passed = false;
+            }
+        }
+    }
+    println!("{} entries checked", entries.len());
+    Ok(passed)
+}
+
+fn corpus_refresh(dir: &Path, schedules: usize) -> Result<bool, UsageError> {
+    let entries = corpus::load_dir(dir).map_err(|error| UsageError(error.to_string()))?;
+    let mut passed = true;
+    for (path, _) in &entries {
+        let name = path.display();
+        match corpus::refresh(path, schedules) {
+            Ok(Refreshed::Holds) => {}
+            Ok(Refreshed::Rerecorded(saved)) => {
+                println!(
+                    "{name}: re-recorded its schedule/checkpoint in {}",
+                    saved.display()
+                );
+            }
+            Ok(Refreshed::Refound(saved)) => {
+                println!("{name}: re-found, replaced by {}", saved.display());
+            }
+            Ok(Refreshed::NotRefound(why)) => {
+                println!("{name}: left as is: {why}");
+                passed = false;
+            }
+            Err(error) => {
+                println!("FAILED: {error}");
+                passed = false;
+            }
+        }
+    }
+    println!("{} entries refreshed", entries.len());
+    Ok(passed)
 }
 
 /// Drivers `self-test` runs each bug under, with their budgets.

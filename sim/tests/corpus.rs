@@ -1,29 +1,106 @@
-//! Replays every corpus entry: the current store must pass every schedule,
-//! and every entry found against a planted bug must still fail with it, in
-//! every stored form. One data-driven test over `corpus/`.
+//! Replays every corpus entry. The current store must pass every entry's
+//! run; an entry found against a planted bug should still fail with it, but
+//! a store change that keeps behaviour may move its interleaving: that, and
+//! a stored schedule or checkpoint that no longer fits the program, is a
+//! one-line notice (printed), not a failure. `sim corpus refresh` re-finds.
 
 use std::path::Path;
 
-use sim::corpus::{load_dir, verify};
+use sim::corpus::{Entry, load, load_dir, verify};
+
+fn corpus_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus")
+}
 
 #[test]
-fn every_corpus_entry_passes_on_the_store_and_still_fails_with_its_planted_bug() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus");
-    let entries = load_dir(&dir).unwrap_or_else(|error| panic!("{error}"));
-    assert!(
-        !entries.is_empty(),
-        "the corpus at {} is empty",
-        dir.display()
-    );
-    let problems: Vec<String> = entries
-        .iter()
-        .filter_map(|(path, entry)| verify(path, entry).err().map(|error| error.to_string()))
-        .collect();
+fn the_current_store_passes_every_corpus_entry() {
+    let entries = load_dir(&corpus_dir()).unwrap_or_else(|error| panic!("{error}"));
+    assert!(!entries.is_empty(), "the corpus is empty");
+    let mut problems = Vec::new();
+    for (path, entry) in &entries {
+        match verify(path, entry) {
+            Ok(notices) => notices
+                .iter()
+                .for_each(|notice| eprintln!("notice: {notice}")),
+            Err(error) => problems.push(error.to_string()),
+        }
+    }
     assert!(
         problems.is_empty(),
-        "{} of {} corpus entries no longer hold:\n{}",
+        "{} of {} corpus entries fail:\n{}",
         problems.len(),
         entries.len(),
         problems.join("\n")
     );
+}
+
+/// A copy of a corpus entry, altered, in a directory of its own.
+fn altered_entry(file: &str, alter: impl FnOnce(&mut Entry)) -> (tempfile::TempDir, Entry) {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut entry = load(&corpus_dir().join(file)).expect("the entry loads");
+    alter(&mut entry);
+    (dir, entry)
+}
+
+/// The notices of `entry` with the shuttle schedule `schedule` in place of its own.
+fn notices_with_schedule(schedule: String) -> Vec<String> {
+    let (dir, entry) = altered_entry(
+        "early-close--random--0x910a2dec89025cc1--close-skips-drain.toml",
+        |entry| entry.shuttle_schedule = Some(schedule),
+    );
+    verify(&dir.path().join("entry.toml"), &entry).expect("a stale accelerator is no failure")
+}
+
+#[test]
+fn a_schedule_recorded_for_another_program_is_a_one_line_notice_not_a_failure() {
+    let other = load(
+        &corpus_dir()
+            .join("concurrent-readers--random--0xe220a8397b1dcdaf--partial-read-returns-zero.toml"),
+    )
+    .expect("the entry loads");
+    let notices = notices_with_schedule(other.shuttle_schedule.expect("a shuttle entry"));
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(
+        notices[0].contains("stale shuttle schedule") && !notices[0].contains('\n'),
+        "{notices:?}"
+    );
+}
+
+#[test]
+fn a_malformed_schedule_is_a_one_line_notice_not_a_failure() {
+    let notices = notices_with_schedule("91021001".to_owned());
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(
+        notices[0].contains("not a valid serialised schedule"),
+        "{notices:?}"
+    );
+}
+
+#[test]
+fn an_entry_whose_run_no_longer_fails_is_reported_as_having_lost_its_power() {
+    let (dir, entry) = altered_entry(
+        "early-close--random--0x910a2dec89025cc1--close-skips-drain.toml",
+        |entry| {
+            entry.run = "early-close:random:0x0000000000000001".to_owned();
+            entry.params =
+                sim::drivers::Driver::Random.params_for(scenarios::Scenario::EarlyClose, 1);
+            entry.shuttle_schedule = None;
+        },
+    );
+    let notices = verify(&dir.path().join("entry.toml"), &entry).expect("no failure");
+    assert!(
+        notices
+            .iter()
+            .any(|notice| notice.contains("lost its power")),
+        "{notices:?}"
+    );
+}
+
+#[test]
+fn an_entry_naming_an_unknown_oracle_is_a_failure() {
+    let (dir, entry) = altered_entry(
+        "early-close--random--0x910a2dec89025cc1--close-skips-drain.toml",
+        |entry| entry.oracle = "no-such-oracle".to_owned(),
+    );
+    assert!(verify(&dir.path().join("entry.toml"), &entry).is_err());
 }

@@ -368,7 +368,14 @@ impl Violation {
         Violation::from_message(scenarios::panic_message(payload), blocked)
     }
 
+    /// A message that names no oracle (a scheduler's own panic, a panic of
+    /// the store) is cut to its first line: shuttle and loom can panic with
+    /// kilobytes of their internal state.
     fn from_message(message: String, blocked: Vec<String>) -> Violation {
+        let message = match Oracle::named_in(&message) {
+            Some(_) => message,
+            None => crate::corpus::one_line(&message),
+        };
         let oracle = Oracle::named_in(&message).unwrap_or_else(|| {
             if message.contains("deadlock") || message.starts_with("DEADLOCK") {
                 Oracle::NoDeadlock

@@ -122,7 +122,16 @@ pub fn replay_schedule(
     params: &Params,
     options: &StoreOptions,
 ) -> Result<Execution, String> {
-    let schedule = shuttle_engine::scheduler::serialization::deserialize_schedule(schedule)
+    // Shuttle panics, rather than failing, on some malformed strings.
+    let parsed = {
+        let _quiet = super::simulating();
+        panic::catch_unwind(|| {
+            shuttle_engine::scheduler::serialization::deserialize_schedule(schedule)
+        })
+    };
+    let schedule = parsed
+        .ok()
+        .flatten()
         .ok_or_else(|| "the shuttle schedule is not a valid serialised schedule".to_owned())?;
     std::thread::scope(|scope| {
         let replay = scope.spawn(|| {

@@ -327,6 +327,21 @@ enum Leaving<'a> {
     ForGood,
 }
 
+/// Set in the environment (to anything), the runtime adds a scheduling
+/// point before every lock and after every notify: a behaviour-preserving
+/// change to the store's synchronisation, as a refactor would make, under
+/// which the corpus and the self-test must still hold.
+pub const EXTRA_SCHEDULING_POINTS: &str = "SIM_EXTRA_SCHEDULING_POINTS";
+
+/// Whether [`EXTRA_SCHEDULING_POINTS`] is set (read once per process) and
+/// the calling thread is not unwinding: a switch while unwinding is no
+/// refactor a store would make, and schedulers take it badly.
+fn extra_scheduling_points() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os(EXTRA_SCHEDULING_POINTS).is_some())
+        && !std::thread::panicking()
+}
+
 /// Whether this thread must leave the scheduler alone: it is unwinding a
 /// failed execution under a scheduler that cannot take it (see [`SimMutex`]).
 fn hands_off<I: ModelRuntime>() -> bool {
@@ -437,6 +452,9 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
     #[track_caller]
     fn lock<'a, T: Send + 'static>(&self, mutex: &'a SimMutex<I, T>) -> SimGuard<'a, I, T> {
         let counted = !hands_off::<I>();
+        if counted && extra_scheduling_points() {
+            I::yield_now();
+        }
         let turn =
             counted.then(|| self.acquiring(Location::caller(), || self.inner.lock(&mutex.turn)));
         self.note_lock_taken();
@@ -578,6 +596,9 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
         }
         if !hands_off::<I>() {
             self.inner.notify_all(condvar);
+            if extra_scheduling_points() {
+                I::yield_now();
+            }
         }
     }
 
