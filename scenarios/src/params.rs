@@ -93,7 +93,8 @@ pub struct FileFaults {
 /// Everything a scenario run is shaped by, apart from the schedule.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Params {
-    /// Length of the remote object.
+    /// Length of the remote object: 0 (empty) to a few hundred bytes.
+    /// Scenarios other than stress raise it to at least 2.
     pub object_len_bytes: u64,
     /// The store's chunk size.
     pub chunk_size_bytes: usize,
@@ -193,13 +194,14 @@ impl Params {
                 max_backoff: Duration::from_millis(cap_ms),
             },
         );
+        let object_len = prop_oneof![1 => Just(0u64), 19 => 1..=max_len];
         let chunk = prop_oneof![
             1 => Just(1usize),
             6 => 1..=max_len as usize,
             1 => max_len as usize..=max_chunk,
         ];
         (
-            (1..=max_len, chunk, 1..=size.max_readers()),
+            (object_len, chunk, 1..=size.max_readers()),
             (1..=max_chunk, 1..=2usize, 1..=500u64, any::<u64>()),
             retry.prop_flat_map(move |retry| {
                 let plan = fault_plan(retry.max_consecutive_failures, max_episodes, max_len);

@@ -231,17 +231,26 @@ impl<R: Runtime> Read for ScriptedStream<R> {
             return Err(cancelled());
         }
         let remaining = self.object.len().saturating_sub(self.position);
-        if buf.len() > remaining {
+        let misuse = if buf.len() > remaining {
+            Some((Oracle::DataIntegrity, "past the object's end"))
+        } else if buf.is_empty() {
+            // `Ok(0)` is all a stream can answer, which reads as a dropped
+            // connection: a failure the transport never had.
+            Some((Oracle::RetryPolicyHonoured, "an empty buffer"))
+        } else {
+            None
+        };
+        if let Some((oracle, why)) = misuse {
             drop(state);
             let what = format!(
-                "store {}: asks for {} bytes at byte {}, past the object's end at {}",
+                "store {}: asks for {} bytes at byte {} of {}: {why}",
                 script.context.store,
                 buf.len(),
                 self.position,
                 self.object.len()
             );
             let thread = (script.context.thread_name)();
-            panic!("{}", Oracle::DataIntegrity.violation(&thread, &what));
+            panic!("{}", oracle.violation(&thread, &what));
         }
         let now = script.context.clock.now();
         let transient = |state: &mut ScriptState, kind: io::ErrorKind, what: &str| {
@@ -394,6 +403,14 @@ mod tests {
         let mut stream = transport.stream_from(0).expect("stream");
         let past_the_end = violation_of(|| drop(stream.read(&mut [0; 11])));
         assert_eq!(past_the_end, Some(Oracle::DataIntegrity));
+    }
+
+    #[test]
+    fn asking_for_zero_bytes_breaks_the_retry_policy() {
+        let transport = transport(TransportFaults::default());
+        let mut stream = transport.stream_from(0).expect("stream");
+        let empty = violation_of(|| drop(stream.read(&mut [])));
+        assert_eq!(empty, Some(Oracle::RetryPolicyHonoured));
     }
 
     #[test]
