@@ -156,16 +156,37 @@ pub fn save(dir: &Path, mut entry: Entry) -> Result<PathBuf, CorpusError> {
     let run = entry.run_id().map_err(fail)?;
     if let Driver::Loom { preemption_bound } = run.driver {
         let checkpoint_name = entry.file_name().replace(".toml", ".loom.json");
-        let bug = entry.planted().map_err(fail)?;
+        let checkpoint = dir.join(&checkpoint_name);
+        let options = options(entry.planted().map_err(fail)?);
+        let (scenario, params) = (run.scenario, &entry.params);
         crate::drivers::capture_checkpoint(
-            run.scenario,
+            scenario,
             preemption_bound,
             run.number as usize,
-            &entry.params,
-            &options(bug),
-            &dir.join(&checkpoint_name),
+            params,
+            &options,
+            &checkpoint,
         );
-        entry.loom_checkpoint = Some(checkpoint_name);
+        // An accelerator that does not reproduce its failure is worse than
+        // none (loom 0.7.3 cannot replay some captured paths); the entry is
+        // then judged, as always, by its run id.
+        let replayed = crate::drivers::replay_checkpoint(
+            scenario,
+            preemption_bound,
+            &checkpoint,
+            params,
+            &options,
+        );
+        let reproduces = replayed
+            .violation
+            .is_some_and(|violation| violation.oracle.name() == entry.oracle);
+        if reproduces {
+            entry.loom_checkpoint = Some(checkpoint_name);
+        } else {
+            fs::remove_file(&checkpoint).map_err(|error| {
+                fail(format!("cannot remove {}: {error}", checkpoint.display()))
+            })?;
+        }
     }
     let text =
         toml::to_string(&entry).map_err(|error| fail(format!("cannot serialise: {error}")))?;
@@ -378,28 +399,33 @@ pub fn refresh(path: &Path, budget: usize) -> Result<Refreshed, CorpusError> {
             return Ok(Refreshed::Rerecorded(saved));
         }
     }
-    let report =
-        crate::drivers::Campaign::new(identity.run.scenario, identity.run.driver, budget, 0)
+    // A campaign stops at its first failure, which may break another
+    // oracle (a bug can show in more than one way): try a few seeds.
+    let campaign = |seed| {
+        crate::drivers::Campaign::new(identity.run.scenario, identity.run.driver, budget, seed)
             .planting(bug)
-            .run();
-    match report
-        .failure
-        .filter(|failure| failure.oracle() == identity.oracle)
-    {
+            .run()
+            .failure
+            .filter(|failure| failure.oracle() == identity.oracle)
+    };
+    match (0..REFRESH_SEEDS).find_map(campaign) {
         Some(failure) => {
             remove_entry(path, &entry)?;
             Ok(Refreshed::Refound(save_failure(dir, &failure)?))
         }
         None => Ok(Refreshed::NotRefound(format!(
-            "its campaign ({} under {}, {} planted) did not break {} in {} schedules",
+            "its campaign ({} under {}, {} planted) did not break {} within {budget} \
+             schedules for any of {REFRESH_SEEDS} seeds",
             identity.run.scenario.name(),
             identity.run.driver,
             bug.name(),
             identity.oracle,
-            report.schedules_run
         ))),
     }
 }
+
+/// Campaign seeds `refresh` tries before it gives up on an entry.
+const REFRESH_SEEDS: u64 = 8;
 
 fn save_failure(dir: &Path, failure: &Failure) -> Result<PathBuf, CorpusError> {
     let entry = Entry::from_failure(failure, &today()).ok_or_else(|| CorpusError {

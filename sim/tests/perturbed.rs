@@ -45,6 +45,7 @@ fn the_perturbation_moves_interleavings() {
     ];
     let plain = Command::new(env!("CARGO_BIN_EXE_sim"))
         .args(replay)
+        .env_remove(EXTRA_SCHEDULING_POINTS)
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .output()
         .expect("sim runs");

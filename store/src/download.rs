@@ -65,6 +65,9 @@ fn download<T: Transport, R: Runtime, C: Clock, File: TempFile>(
         let error = match stopped {
             Ok(()) => break,
             Err(StreamStop::Closing) => return Download::Cancelled,
+            // Close cancelled the transport, which broke the stream: that is
+            // no transport failure to count or retry.
+            Err(StreamStop::Transport(_)) if shared.is_closing() => return Download::Cancelled,
             Err(StreamStop::File(error)) => {
                 return Download::Failed(StoreError::file_io("write", error));
             }

@@ -90,7 +90,7 @@ pub fn capture_checkpoint(
 ) {
     let mut model = model(preemption_bound, number - 1);
     model.checkpoint_file = Some(checkpoint.to_path_buf());
-    check(model, scenario, params, options);
+    super::on_fresh_thread(|| drop(check(model, scenario, params, options)));
 }
 
 /// Runs the one execution whose path `checkpoint` holds.
@@ -103,5 +103,5 @@ pub fn replay_checkpoint(
 ) -> Execution {
     let mut model = model(preemption_bound, 1);
     model.checkpoint_file = Some(checkpoint.to_path_buf());
-    check(model, scenario, params, options).1
+    super::on_fresh_thread(|| check(model, scenario, params, options).1)
 }

@@ -300,8 +300,13 @@ impl Campaign {
         }
     }
 
-    /// Runs the campaign to its first failure or the end of its budget.
+    /// Runs the campaign to its first failure or the end of its budget, on
+    /// a thread of its own (see [`on_fresh_thread`]).
     pub fn run(&self) -> Report {
+        on_fresh_thread(|| self.run_here())
+    }
+
+    fn run_here(&self) -> Report {
         let started = std::time::Instant::now();
         let mut report = match self.driver {
             Driver::Random | Driver::Pct { .. } => self.run_per_seed(|seed, params, options| {
@@ -460,8 +465,34 @@ impl fmt::Display for Failure {
     }
 }
 
-/// Replays the schedule `run` names, with `bug` planted, once.
+/// Runs `body` on a new OS thread and returns what it returns (or goes on
+/// with its panic). Each campaign and replay starts on a clean thread: after
+/// a failing execution is torn down, shuttle can leave its OS thread
+/// counting as panicking (a task switched out while unwinding), which
+/// would break every later run on that thread. A campaign stops at its
+/// first failure, so no thread sees more than one.
+pub fn on_fresh_thread<T: Send>(body: impl FnOnce() -> T + Send) -> T {
+    /// The main thread's usual stack: loom runs the scenario's main thread on it.
+    const STACK_BYTES: usize = 8 << 20;
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("campaign".to_owned())
+            .stack_size(STACK_BYTES)
+            .spawn_scoped(scope, body)
+            .unwrap_or_else(|error| panic!("cannot start a campaign thread: {error}"));
+        worker
+            .join()
+            .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+    })
+}
+
+/// Replays the schedule `run` names, with `bug` planted, once, on a thread
+/// of its own (see [`on_fresh_thread`]).
 pub fn replay_once(run: RunId, bug: Option<PlantedBug>) -> Execution {
+    on_fresh_thread(|| replay_here(run, bug))
+}
+
+fn replay_here(run: RunId, bug: Option<PlantedBug>) -> Execution {
     let params = run.driver.params_for(run.scenario, run.number);
     let options = store_options(bug);
     match run.driver {
