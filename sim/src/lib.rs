@@ -2,6 +2,7 @@
 //! drivers that run every scenario of the catalogue under shuttle, loom and
 //! real threads ([`drivers`]).
 
+pub mod chrome_trace;
 pub mod corpus;
 pub mod drivers;
 pub mod flight;

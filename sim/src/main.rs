@@ -101,6 +101,9 @@ enum Command {
         /// Print the per-thread event trace.
         #[arg(long)]
         trace: bool,
+        /// Write the run as Chrome trace-event JSON (open it in Perfetto or chrome://tracing).
+        #[arg(long, value_name = "FILE")]
+        chrome_trace: Option<PathBuf>,
     },
     /// Work on the corpus.
     Corpus {
@@ -187,7 +190,12 @@ fn main() -> ExitCode {
             watchdog: Duration::from_secs(watchdog),
             save_to: save.then_some(corpus.as_path()),
         }),
-        Command::Replay { run, plant, trace } => replay_command(&run, plant.as_deref(), trace),
+        Command::Replay {
+            run,
+            plant,
+            trace,
+            chrome_trace,
+        } => replay_command(&run, plant.as_deref(), trace, chrome_trace.as_deref()),
         Command::SelfTest { save, corpus } => self_test(save.then_some(corpus.as_path())),
         Command::Corpus { action } => match action {
             CorpusAction::Check { corpus } => corpus_check(&corpus),
@@ -421,7 +429,12 @@ fn progress_cell(row: &Row) -> String {
     }
 }
 
-fn replay_command(target: &str, plant: Option<&str>, show_trace: bool) -> Result<bool, UsageError> {
+fn replay_command(
+    target: &str,
+    plant: Option<&str>,
+    show_trace: bool,
+    chrome_trace: Option<&Path>,
+) -> Result<bool, UsageError> {
     let (run, bug) = if target.ends_with(".toml") {
         let entry =
             corpus::load(Path::new(target)).map_err(|error| UsageError(error.to_string()))?;
@@ -448,6 +461,17 @@ fn replay_command(target: &str, plant: Option<&str>, show_trace: bool) -> Result
     let execution = &replayed.execution;
     if show_trace {
         print!("{}", format_trace(&execution.trace));
+    }
+    if let Some(file) = chrome_trace {
+        let picture = sim::chrome_trace::chrome_trace(&run.to_string(), execution);
+        let text = serde_json::to_string_pretty(&picture)
+            .map_err(|error| UsageError(format!("cannot serialise the trace: {error}")))?;
+        std::fs::write(file, text)
+            .map_err(|error| UsageError(format!("cannot write {}: {error}", file.display())))?;
+        println!(
+            "chrome trace: {} (open in ui.perfetto.dev or chrome://tracing)",
+            file.display()
+        );
     }
     let determinism = match replayed.determinism {
         Some(_) => "replayed twice, identical traces",
