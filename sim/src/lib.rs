@@ -11,3 +11,4 @@ pub mod platform;
 pub mod replay;
 pub mod schedulers;
 pub mod self_test;
+pub mod shrink;

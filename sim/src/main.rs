@@ -11,11 +11,12 @@ use std::time::{Duration, Instant};
 use clap::{Parser, Subcommand};
 use scenarios::Scenario;
 use sim::corpus::{self, Entry, Refreshed};
-use sim::drivers::{Campaign, Driver, Failure, RunId};
+use sim::drivers::{Campaign, Driver, Failure, RunId, replay_once};
 use sim::isolation::{self, ChildCampaign, ChildOutcome};
 use sim::platform::format_trace;
 use sim::replay::replay;
 use sim::self_test::found_by_oracles;
+use sim::shrink::shrink;
 use store::PlantedBug;
 
 #[derive(Parser)]
@@ -104,6 +105,18 @@ enum Command {
         /// Write the run as Chrome trace-event JSON (open it in Perfetto or chrome://tracing).
         #[arg(long, value_name = "FILE")]
         chrome_trace: Option<PathBuf>,
+    },
+    /// Find the smallest run that fails the same way: fewest threads, then
+    /// events, then context switches; print it with its replay line.
+    Shrink {
+        /// A run id (SCENARIO:DRIVER:NUMBER) or a corpus entry file.
+        run: String,
+        /// The bug planted when it failed.
+        #[arg(long)]
+        plant: Option<String>,
+        /// Seeds to try.
+        #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        tries: u32,
     },
     /// Work on the corpus.
     Corpus {
@@ -197,6 +210,9 @@ fn main() -> ExitCode {
             chrome_trace,
         } => replay_command(&run, plant.as_deref(), trace, chrome_trace.as_deref()),
         Command::SelfTest { save, corpus } => self_test(save.then_some(corpus.as_path())),
+        Command::Shrink { run, plant, tries } => {
+            shrink_command(&run, plant.as_deref(), tries as usize)
+        }
         Command::Corpus { action } => match action {
             CorpusAction::Check { corpus } => corpus_check(&corpus),
             CorpusAction::Refresh { corpus, schedules } => corpus_refresh(&corpus, schedules),
@@ -250,10 +266,19 @@ fn list() -> Result<bool, UsageError> {
 }
 
 /// Prints `failure` in full and stores it if asked; returns false (failed).
+/// Seeds `--save` searches for a smaller failure before saving one.
+const SAVE_SHRINK_TRIES: usize = 500;
+
+/// Prints `failure` in full and, if asked, shrinks it and stores the
+/// shrunk one; returns false (failed).
 fn report_failure(failure: &Failure, save_to: Option<&Path>) -> Result<bool, UsageError> {
     println!("{failure}");
     if let Some(dir) = save_to {
-        match Entry::from_failure(failure, &corpus::today()) {
+        let shrunk = shrink(failure, SAVE_SHRINK_TRIES);
+        if shrunk.after < shrunk.before {
+            println!("  shrunk:  {} -> {}", shrunk.before, shrunk.after);
+        }
+        match Entry::from_failure(&shrunk.failure, &corpus::today()) {
             Some(entry) => {
                 let path =
                     corpus::save(dir, entry).map_err(|error| UsageError(error.to_string()))?;
@@ -429,30 +454,36 @@ fn progress_cell(row: &Row) -> String {
     }
 }
 
+/// The run and planted bug a `RUN --plant BUG` or `corpus/FILE.toml` names.
+fn resolve_target(
+    target: &str,
+    plant: Option<&str>,
+) -> Result<(RunId, Option<PlantedBug>), UsageError> {
+    if !target.ends_with(".toml") {
+        return Ok((
+            target.parse::<RunId>().map_err(UsageError)?,
+            parse_bug(plant)?,
+        ));
+    }
+    let entry = corpus::load(Path::new(target)).map_err(|error| UsageError(error.to_string()))?;
+    if plant.is_some() {
+        return Err(UsageError(
+            "--plant comes from the corpus entry; drop it".to_owned(),
+        ));
+    }
+    Ok((
+        entry.run_id().map_err(UsageError)?,
+        entry.planted().map_err(UsageError)?,
+    ))
+}
+
 fn replay_command(
     target: &str,
     plant: Option<&str>,
     show_trace: bool,
     chrome_trace: Option<&Path>,
 ) -> Result<bool, UsageError> {
-    let (run, bug) = if target.ends_with(".toml") {
-        let entry =
-            corpus::load(Path::new(target)).map_err(|error| UsageError(error.to_string()))?;
-        if plant.is_some() {
-            return Err(UsageError(
-                "--plant comes from the corpus entry; drop it".to_owned(),
-            ));
-        }
-        (
-            entry.run_id().map_err(UsageError)?,
-            entry.planted().map_err(UsageError)?,
-        )
-    } else {
-        (
-            target.parse::<RunId>().map_err(UsageError)?,
-            parse_bug(plant)?,
-        )
-    };
+    let (run, bug) = resolve_target(target, plant)?;
     let replayed = replay(run, bug);
     if let Some(Err(divergence)) = &replayed.determinism {
         println!("{divergence}");
@@ -498,6 +529,33 @@ fn replay_command(
             Ok(true)
         }
     }
+}
+
+fn shrink_command(target: &str, plant: Option<&str>, tries: usize) -> Result<bool, UsageError> {
+    let (run, bug) = resolve_target(target, plant)?;
+    let execution = replay_once(run, bug);
+    if execution.violation.is_none() {
+        println!("{run}: no oracle broke; nothing to shrink");
+        return Ok(false);
+    }
+    let failure = Failure {
+        schedule: 1,
+        run: Some(run),
+        planted_bug: bug,
+        execution,
+    };
+    let shrunk = shrink(&failure, tries);
+    println!("oracle:  {}", failure.oracle());
+    println!("before:  {run} ({})", shrunk.before);
+    let after = shrunk.failure.run.unwrap_or(run);
+    println!(
+        "after:   {after} ({}), the smallest of {} seeds tried",
+        shrunk.after, shrunk.tries
+    );
+    if let Some(command) = shrunk.failure.replay_command() {
+        println!("replay:  {command}");
+    }
+    Ok(true)
 }
 
 /// Checks every entry: exits 1 on a regression or a broken entry; notices

@@ -179,3 +179,34 @@ fn explore_relays_a_failure_found_in_a_child_with_its_replay_line() {
         "{stdout}"
     );
 }
+
+#[test]
+fn shrink_prints_a_failure_no_bigger_than_the_original_with_its_replay_line() {
+    let output = sim(&[
+        "shrink",
+        "early-close:pct3:0x01",
+        "--plant",
+        "release-without-notify",
+        "--tries",
+        "200",
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let threads = |label: &str| -> usize {
+        let line = stdout
+            .lines()
+            .find(|line| line.starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} line in:\n{stdout}"));
+        let inside = line.split('(').nth(1).expect("a size");
+        inside
+            .split(' ')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("a thread count")
+    };
+    assert!(threads("after:") <= threads("before:"), "{stdout}");
+    assert!(
+        stdout.contains("replay:  sim replay early-close:"),
+        "{stdout}"
+    );
+}
