@@ -62,12 +62,16 @@ pub fn chrome_trace(run: &str, execution: &Execution) -> Value {
             .split("] ")
             .nth(1)
             .and_then(|rest| rest.split(':').next())
-            .and_then(|thread| lanes.get(thread))
-            .copied()
-            .unwrap_or(0);
+            .unwrap_or_default();
+        let tid = lanes.get(violator).copied().unwrap_or(0);
+        // Where the violating thread last did something: where it broke.
+        let at = events
+            .iter()
+            .rposition(|event| event.thread == violator)
+            .map_or(end, |index| index as u64 * TICK_MICROS + CALL_MICROS);
         trace.push(json!({
             "name": format!("VIOLATION {}", violation.oracle),
-            "ph": "i", "s": "g", "pid": 1, "tid": violator, "ts": end,
+            "ph": "i", "s": "g", "pid": 1, "tid": tid, "ts": at,
             "args": {"oracle": violation.oracle.name(), "message": violation.message},
         }));
     }

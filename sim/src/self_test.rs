@@ -66,12 +66,12 @@ pub fn fastest_driver(bug: PlantedBug) -> (Driver, usize) {
     const RANDOM: Driver = Driver::Random;
     const PCT: Driver = Driver::Pct { depth: 3 };
     match bug {
-        PlantedBug::NoRecheckAfterRegistration => (PCT, 38),
-        PlantedBug::CloseSkipsDrain => (PCT, 94),
-        PlantedBug::EarlyCloseLeavesDownloader => (PCT, 673),
-        PlantedBug::PublishBeforeWrite => (RANDOM, 35),
+        PlantedBug::NoRecheckAfterRegistration => (RANDOM, 30),
+        PlantedBug::CloseSkipsDrain => (RANDOM, 6),
+        PlantedBug::EarlyCloseLeavesDownloader => (RANDOM, 379),
+        PlantedBug::PublishBeforeWrite => (RANDOM, 8),
         PlantedBug::ReleaseWithoutNotify => (RANDOM, 2),
-        PlantedBug::BackoffIgnoresClosing => (PCT, 3),
+        PlantedBug::BackoffIgnoresClosing => (PCT, 4),
         PlantedBug::RetryCountIgnoresProgress => (RANDOM, 6),
         PlantedBug::StateSharedBetweenStores => (PCT, 1),
         PlantedBug::WaitLoopIgnoresClosing

@@ -58,6 +58,17 @@ fn the_violation_is_an_instant_event_on_the_violating_thread_and_the_run_is_name
         .expect("an instant event");
     assert_eq!(violation["name"], "VIOLATION no-access-after-close");
     assert_ne!(violation["tid"], 0);
+    let reads_on_that_lane = events(&trace).iter().any(|event| {
+        event["tid"] == violation["tid"]
+            && event["name"]
+                .as_str()
+                .is_some_and(|name| name.contains("read_exact_at"))
+            && event["ts"].as_u64() < violation["ts"].as_u64()
+    });
+    assert!(
+        reads_on_that_lane,
+        "the violation should follow the reader's read"
+    );
     assert_eq!(trace["otherData"]["run"], run.as_str());
 }
 
