@@ -198,9 +198,9 @@ impl Scenario {
     /// (a planted bug, for instance); the chunk size comes from `params`.
     pub fn run<W: World>(self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
         match self {
-            Scenario::ConcurrentReaders | Scenario::TransportResetResume => {
-                readers::readers_then_close(world, params, options)
-            }
+            Scenario::ConcurrentReaders
+            | Scenario::TransportResetResume
+            | Scenario::FailedDownloadReads => readers::readers_then_close(world, params, options),
             Scenario::Stress | Scenario::PermanentTransportError | Scenario::DiskFull => {
                 stress::readers_and_a_closer(world, params, options)
             }
@@ -213,9 +213,6 @@ impl Scenario {
             Scenario::MultiFileParallelism => multi::parallelism(world, params, options),
             Scenario::MultiFileStaging => multi::staging(world, params, options),
             Scenario::ReadsDuringStall => no_close::reads_during_stall(world, params, options),
-            Scenario::FailedDownloadReads => {
-                no_close::failed_download_reads(world, params, options)
-            }
             Scenario::DropWhileReading => no_close::drop_while_reading(world, params, options),
         }
     }

@@ -1,6 +1,7 @@
-//! Readers on one store, then close: the shape of the concurrent-readers
-//! scenario and of the transport and disk fault scenarios, which differ only
-//! in their fault plans (see `Scenario::adapt`).
+//! Readers on one store, then close: the shape of the concurrent-readers,
+//! transport-reset-resume and failed-download-reads scenarios, which differ
+//! only in their fault plans (see `Scenario::adapt`). No close races the
+//! reads, so a reader left waiting is a liveness failure, not rescued.
 
 use store::StoreOptions;
 
