@@ -133,8 +133,8 @@ pub fn replay_schedule(
         .ok()
         .flatten()
         .ok_or_else(|| "the shuttle schedule is not a valid serialised schedule".to_owned())?;
-    std::thread::scope(|scope| {
-        let replay = scope.spawn(|| {
+    let replayed = panic::catch_unwind(AssertUnwindSafe(|| {
+        super::on_fresh_thread(|| {
             explore(
                 ReplayScheduler::new_from_schedule(schedule),
                 false,
@@ -143,12 +143,12 @@ pub fn replay_schedule(
                 options,
             )
             .1
-        });
-        replay.join().map_err(|payload| {
-            format!(
-                "replaying the shuttle schedule crashed: {}",
-                scenarios::panic_message(payload.as_ref())
-            )
         })
+    }));
+    replayed.map_err(|payload| {
+        format!(
+            "replaying the shuttle schedule crashed: {}",
+            scenarios::panic_message(payload.as_ref())
+        )
     })
 }

@@ -681,9 +681,9 @@ impl Waiter {
 
 impl ThreadBook {
     /// Counts thread `key` out of the live threads. Returns a violation if
-    /// it was the last thread able to wake the others (a deadlock), if the
-    /// moment it leaves is quiescent and judged bad, or if it was the last
-    /// thread of the run and the end is judged bad.
+    /// the moment it leaves is quiescent and judged bad, or if it was the
+    /// last thread of the run and the end is judged bad. (Whether it left
+    /// others deadlocked is the caller's check.)
     fn thread_finishes(&mut self, key: String) -> Option<String> {
         self.live_threads -= 1;
         self.finished.insert(key);
@@ -696,9 +696,9 @@ impl ThreadBook {
 
 /// Counts a spawned thread out of the live threads however its body ends.
 /// A thread that returns reports what its leaving reveals
-/// ([`ThreadBook::thread_finishes`]) in plain code, never from a destructor:
-/// a panic raised while dropping can leave a coroutine's OS thread counting
-/// as panicking, which breaks every later run in the process.
+/// ([`ThreadBook::thread_finishes`], a deadlock it leaves behind) inside
+/// the catch that forwards panics to the real-thread driver, so a real
+/// thread's violation is reported at once, not after the driver's bound.
 struct ThreadExit<I: ModelRuntime> {
     book: Arc<Mutex<ThreadBook>>,
     counted_out: bool,
