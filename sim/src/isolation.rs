@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use wait_timeout::ChildExt;
 
-use crate::drivers::{Campaign, RunId};
+use crate::coverage::Coverage;
+use crate::drivers::{Campaign, Report, RunId};
 use crate::flight::{EVENT_MARK, SCHEDULE_MARK};
 
 /// What the last stdout line of a child starts with.
@@ -49,6 +50,8 @@ pub enum ChildOutcome {
         failed: bool,
         /// The campaign's wall time, as the child measured it.
         elapsed: Duration,
+        /// How many schedules reached each situation worth reaching.
+        coverage: Coverage,
         /// The child's report, without its result line.
         stdout: String,
     },
@@ -206,27 +209,29 @@ fn finished(child: &ChildRun) -> Option<ChildOutcome> {
         .rsplit_once('\n')
         .unwrap_or(("", &child.stdout));
     let fields = result.trim().strip_prefix(RESULT_MARK)?;
-    let field = |name: &str| -> Option<u64> {
+    let text = |name: &str| -> Option<&str> {
         fields
             .split_whitespace()
-            .find_map(|field| field.strip_prefix(name)?.strip_prefix('='))?
-            .parse()
-            .ok()
+            .find_map(|field| field.strip_prefix(name)?.strip_prefix('='))
     };
+    let field = |name: &str| -> Option<u64> { text(name)?.parse().ok() };
     Some(ChildOutcome::Finished {
         schedules: usize::try_from(field("schedules")?).ok()?,
         failed: field("failed")? != 0,
         elapsed: Duration::from_millis(field("elapsed_ms")?),
+        coverage: Coverage::from_field(text("coverage")?).ok()?,
         stdout: report.to_owned(),
     })
 }
 
 /// The line a child ends its report with.
-pub fn result_line(schedules: usize, failed: bool, elapsed: Duration) -> String {
+pub fn result_line(report: &Report) -> String {
     format!(
-        "{RESULT_MARK} schedules={schedules} failed={} elapsed_ms={}",
-        u8::from(failed),
-        elapsed.as_millis()
+        "{RESULT_MARK} schedules={} failed={} elapsed_ms={} coverage={}",
+        report.schedules_run,
+        u8::from(report.failure.is_some()),
+        report.elapsed.as_millis(),
+        report.coverage.to_field()
     )
 }
 

@@ -4,6 +4,7 @@
 
 pub mod chrome_trace;
 pub mod corpus;
+pub mod coverage;
 pub mod drivers;
 pub mod flight;
 pub mod isolation;

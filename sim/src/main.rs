@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, Subcommand};
 use scenarios::Scenario;
 use sim::corpus::{self, Entry, Refreshed};
+use sim::coverage::Coverage;
 use sim::drivers::{Campaign, Driver, Failure, RunId, replay_once};
 use sim::isolation::{self, ChildCampaign, ChildOutcome};
 use sim::platform::format_trace;
@@ -315,8 +316,7 @@ fn run(
         None => true,
     };
     if child {
-        let line = isolation::result_line(report.schedules_run, !passed, report.elapsed);
-        println!("{line}");
+        println!("{}", isolation::result_line(&report));
     }
     Ok(passed)
 }
@@ -417,6 +417,21 @@ fn explore(args: &ExploreArgs<'_>) -> Result<bool, UsageError> {
             usize::from(row.failed()),
         );
     }
+    let mut coverage = Coverage::default();
+    let mut schedules_run = 0;
+    for row in &rows {
+        if let ChildOutcome::Finished {
+            coverage: reached,
+            schedules,
+            ..
+        } = &row.outcome
+        {
+            coverage.merge(reached);
+            schedules_run += *schedules as u64;
+        }
+    }
+    println!("\nCoverage: schedules that reached each situation\n");
+    print!("{}", coverage.table(schedules_run));
     let failed: Vec<&Row> = rows.iter().filter(|row| row.failed()).collect();
     println!(
         "\n{} campaigns, {} failure(s), {:.1} s",

@@ -40,6 +40,7 @@ pub fn pct_step_bound(scenario: Scenario) -> usize {
     match scenario {
         Scenario::EarlyClose => 64,
         Scenario::Stress => 147,
+        Scenario::ConcurrentCloses => 160,
         Scenario::PermanentTransportError => 152,
         Scenario::DiskFull => 155,
         Scenario::ReadsDuringStall => 167,

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use scenarios::{Params, Scenario, Size};
+use sim::coverage::Situation;
 use sim::drivers::{Campaign, Driver};
 use sim::isolation::{ChildCampaign, ChildOutcome};
 
@@ -92,6 +93,7 @@ every_driver! {
     reads_during_stall_hold_under_every_driver: ReadsDuringStall,
     failed_download_reads_hold_under_every_driver: FailedDownloadReads,
     drop_while_reading_holds_under_every_driver: DropWhileReading,
+    concurrent_closes_hold_under_every_driver: ConcurrentCloses,
 }
 
 #[test]
@@ -105,10 +107,10 @@ fn close_deadline_fires_in_some_shuttle_schedules_and_not_in_others() {
     )
     .run();
     assert!(report.failure.is_none(), "{:?}", report.failure);
+    let fired = report.coverage.runs(Situation::CloseDeadlineFires);
     assert!(
-        report.close_deadlines_fired > 0 && report.close_deadlines_fired < schedules,
-        "the deadline fired in {} of {schedules} schedules",
-        report.close_deadlines_fired
+        fired > 0 && fired < schedules as u64,
+        "the deadline fired in {fired} of {schedules} schedules"
     );
 }
 

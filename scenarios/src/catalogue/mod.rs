@@ -1,5 +1,5 @@
-//! The scenario catalogue: the seed's seven scenarios plus four fault
-//! scenarios, each a function of a [`World`] and [`Params`].
+//! The scenario catalogue: the seed's seven scenarios plus fault, liveness
+//! and concurrent-close scenarios, each a function of a [`World`] and [`Params`].
 
 mod close;
 mod multi;
@@ -47,6 +47,9 @@ pub enum Scenario {
     /// The owner drops its handle while reads are in flight; the last reader
     /// out drops the store without closing it.
     DropWhileReading,
+    /// Two closers race each other and the readers; both must return once
+    /// the file is released, and later reads get `Closed`.
+    ConcurrentCloses,
 }
 
 /// What a run observed beyond "no oracle broke".
@@ -58,7 +61,7 @@ pub struct RunSummary {
 
 impl Scenario {
     /// Every scenario.
-    pub const ALL: [Scenario; 14] = [
+    pub const ALL: [Scenario; 15] = [
         Scenario::ConcurrentReaders,
         Scenario::ReadCloseBarrier,
         Scenario::ReadCloseInFlight,
@@ -73,6 +76,7 @@ impl Scenario {
         Scenario::ReadsDuringStall,
         Scenario::FailedDownloadReads,
         Scenario::DropWhileReading,
+        Scenario::ConcurrentCloses,
     ];
 
     /// Kebab-case name.
@@ -92,6 +96,7 @@ impl Scenario {
             Scenario::ReadsDuringStall => "reads-during-stall",
             Scenario::FailedDownloadReads => "failed-download-reads",
             Scenario::DropWhileReading => "drop-while-reading",
+            Scenario::ConcurrentCloses => "concurrent-closes",
         }
     }
 
@@ -139,6 +144,9 @@ impl Scenario {
             Scenario::DropWhileReading => {
                 "the owner drops the store while reads are in flight; nothing leaks"
             }
+            Scenario::ConcurrentCloses => {
+                "two closers race each other and the readers; both return once the file is released"
+            }
         }
     }
 
@@ -181,6 +189,10 @@ impl Scenario {
                 faults.stream_reads = vec![StreamFault::Short(first_chunk), StreamFault::Reset];
                 faults.permanent_error_at_stream = Some(1);
             }
+            Scenario::ConcurrentCloses => {
+                // Loom allows five threads: main, the downloader, two closers, a reader.
+                params.readers = params.readers.saturating_sub(1).max(1);
+            }
             Scenario::FailedDownloadReads => {
                 faults.stream_reads = vec![StreamFault::Short(first_chunk)];
                 let failures = budget as usize + 1;
@@ -214,6 +226,7 @@ impl Scenario {
             Scenario::MultiFileStaging => multi::staging(world, params, options),
             Scenario::ReadsDuringStall => no_close::reads_during_stall(world, params, options),
             Scenario::DropWhileReading => no_close::drop_while_reading(world, params, options),
+            Scenario::ConcurrentCloses => stress::readers_and_two_closers(world, params, options),
         }
     }
 }

@@ -1,6 +1,7 @@
-//! Readers and a closer thread the scheduler runs whenever it likes. With
-//! the seed's random faults this is the stress scenario; with one forced
-//! fault, the permanent-error and disk-full scenarios.
+//! Readers and closer threads the scheduler runs whenever it likes. With
+//! the seed's random faults and one closer this is the stress scenario;
+//! with one forced fault, the permanent-error and disk-full scenarios; with
+//! two closers, concurrent closes.
 
 use store::StoreOptions;
 
@@ -14,18 +15,40 @@ pub fn readers_and_a_closer<W: World>(
     params: &Params,
     options: &StoreOptions,
 ) -> RunSummary {
+    readers_and_closers(world, params, options, &["closer"])
+}
+
+/// Readers and two closer threads racing each other: the store promises
+/// that every close waits for the same release and reports its outcome.
+pub fn readers_and_two_closers<W: World>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+) -> RunSummary {
+    readers_and_closers(world, params, options, &["closer-1", "closer-2"])
+}
+
+fn readers_and_closers<W: World>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+    closer_names: &[&'static str],
+) -> RunSummary {
     let subject = Subject::open(world, "A", params, options);
     let readers = subject.spawn_readers(world);
-    let closer = {
-        let subject = std::sync::Arc::clone(&subject);
-        spawn(world.runtime(), "closer", move || {
-            subject.close("closer");
-            // A read that begins after close returned must get Closed.
-            subject.read_and_judge("closer", 0);
+    let closers: Vec<_> = closer_names
+        .iter()
+        .map(|&name| {
+            let subject = std::sync::Arc::clone(&subject);
+            spawn(world.runtime(), name, move || {
+                subject.close(name);
+                // A read that begins after close returned must get Closed.
+                subject.read_and_judge(name, 0);
+            })
         })
-    };
+        .collect();
     readers.into_iter().for_each(|reader| reader.join());
-    closer.join();
+    closers.into_iter().for_each(|closer| closer.join());
     world.assert_no_leaks();
     RunSummary::default()
 }

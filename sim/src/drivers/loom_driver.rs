@@ -61,7 +61,7 @@ pub fn run(campaign: &Campaign, preemption_bound: usize) -> Report {
         &params,
         &options,
     );
-    campaign.systematic_report(tally.executions(), tally.deadlines_fired(), execution)
+    campaign.systematic_report(tally.executions(), tally.coverage(), execution)
 }
 
 /// Execution number `number` of loom's exploration: loom's order is

@@ -33,6 +33,7 @@ use std::time::Duration;
 use scenarios::{Oracle, Params, Scenario, Size, SplitMix64};
 use store::{PlantedBug, StoreOptions};
 
+use crate::coverage::{Coverage, Reached};
 use crate::platform::{Event, format_trace};
 
 /// A scheduler, with its settings.
@@ -271,7 +272,7 @@ impl Campaign {
             crate::flight::schedule_begins(seed);
             let execution = run_one(seed, &self.params_for(seed), &options);
             report.schedules_run += 1;
-            report.close_deadlines_fired += usize::from(execution.close_deadline_fired);
+            report.coverage.add(execution.reached);
             if execution.violation.is_some() {
                 report.failure = Some(self.failure(index + 1, seed, execution));
                 break;
@@ -282,19 +283,14 @@ impl Campaign {
 
     /// The report of a systematic exploration that ran `executions`, the
     /// last of which is `last`.
-    fn systematic_report(
-        &self,
-        executions: usize,
-        close_deadlines_fired: usize,
-        last: Execution,
-    ) -> Report {
+    fn systematic_report(&self, executions: usize, coverage: Coverage, last: Execution) -> Report {
         let failure = last
             .violation
             .is_some()
             .then(|| self.failure(executions, executions as u64, last));
         Report {
             schedules_run: executions,
-            close_deadlines_fired,
+            coverage,
             failure,
             ..Report::default()
         }
@@ -335,8 +331,8 @@ fn store_options(planted_bug: Option<PlantedBug>) -> StoreOptions {
 pub struct Report {
     /// Schedules run, the failing one included.
     pub schedules_run: usize,
-    /// Schedules in which a close deadline fired.
-    pub close_deadlines_fired: usize,
+    /// How many schedules reached each situation worth reaching.
+    pub coverage: Coverage,
     /// The first failure, if any.
     pub failure: Option<Failure>,
     /// Wall time of the campaign.
@@ -350,8 +346,8 @@ pub struct Execution {
     pub trace: Vec<Event>,
     /// The broken oracle, if any.
     pub violation: Option<Violation>,
-    /// Whether a close deadline fired.
-    pub close_deadline_fired: bool,
+    /// The situations worth reaching that it reached.
+    pub reached: Reached,
     /// Shuttle's serialised schedule of the execution (shuttle drivers only).
     pub shuttle_schedule: Option<String>,
 }

@@ -89,7 +89,7 @@ pub fn run_dfs(campaign: &Campaign) -> Report {
     let options = store_options(campaign.planted_bug);
     let scheduler = DfsScheduler::new(Some(campaign.schedules), true);
     let (tally, execution) = explore(scheduler, true, campaign.scenario, &params, &options);
-    campaign.systematic_report(tally.executions(), tally.deadlines_fired(), execution)
+    campaign.systematic_report(tally.executions(), tally.coverage(), execution)
 }
 
 /// Execution number `number` of depth-first search: DFS is deterministic,

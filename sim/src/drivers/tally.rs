@@ -2,11 +2,12 @@ use std::any::Any;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use scenarios::{Params, Scenario};
+use scenarios::{Params, RunSummary, Scenario};
 use store::StoreOptions;
 
 use super::{Execution, Violation};
-use crate::platform::{ModelRuntime, SimWorld};
+use crate::coverage::{Coverage, Reached, Situation};
+use crate::platform::{Event, ModelRuntime, SimWorld};
 
 /// Counts the executions of a scheduler run and keeps the last execution's
 /// world: its trace, and its book of who was blocked where.
@@ -15,8 +16,8 @@ pub struct Tally<I: ModelRuntime> {
     /// rather than by a seed the caller announces.
     numbers_executions: bool,
     executions: AtomicUsize,
-    deadlines_fired: AtomicUsize,
-    last_deadline_fired: Mutex<bool>,
+    coverage: Mutex<Coverage>,
+    last_reached: Mutex<Reached>,
     last_world: Mutex<Option<SimWorld<I>>>,
 }
 
@@ -27,8 +28,8 @@ impl<I: ModelRuntime> Tally<I> {
         Arc::new(Tally {
             numbers_executions,
             executions: AtomicUsize::new(0),
-            deadlines_fired: AtomicUsize::new(0),
-            last_deadline_fired: Mutex::new(false),
+            coverage: Mutex::new(Coverage::default()),
+            last_reached: Mutex::new(Reached::NONE),
             last_world: Mutex::new(None),
         })
     }
@@ -49,13 +50,12 @@ impl<I: ModelRuntime> Tally<I> {
             }
             let world = SimWorld::<I>::new();
             *lock(&tally.last_world) = Some(world.clone());
-            *lock(&tally.last_deadline_fired) = false;
-            let fired = scenario.run(&world, &params, &options).close_deadline_fired;
+            *lock(&tally.last_reached) = Reached::NONE;
+            let summary = scenario.run(&world, &params, &options);
             world.main_finishes();
-            *lock(&tally.last_deadline_fired) = fired;
-            if fired {
-                tally.deadlines_fired.fetch_add(1, Ordering::SeqCst);
-            }
+            let reached = reached_by(&world.trace().events(), summary);
+            *lock(&tally.last_reached) = reached;
+            lock(&tally.coverage).add(reached);
         }
     }
 
@@ -63,8 +63,9 @@ impl<I: ModelRuntime> Tally<I> {
         self.executions.load(Ordering::SeqCst)
     }
 
-    pub fn deadlines_fired(&self) -> usize {
-        self.deadlines_fired.load(Ordering::SeqCst)
+    /// How many executions reached each situation.
+    pub fn coverage(&self) -> Coverage {
+        lock(&self.coverage).clone()
     }
 
     /// The last execution, which ended with `outcome`.
@@ -84,10 +85,23 @@ impl<I: ModelRuntime> Tally<I> {
         Execution {
             trace,
             violation,
-            close_deadline_fired: *lock(&self.last_deadline_fired),
+            reached: *lock(&self.last_reached),
             shuttle_schedule: None,
         }
     }
+}
+
+/// The situations a finished execution reached, checked against what the
+/// scenario itself saw: the trace classifier and the scenario must agree on
+/// whether a close deadline fired.
+pub fn reached_by(trace: &[Event], summary: RunSummary) -> Reached {
+    let reached = Reached::of(trace);
+    assert_eq!(
+        reached.contains(Situation::CloseDeadlineFires),
+        summary.close_deadline_fired,
+        "the coverage classifier and the scenario disagree on whether a close deadline fired"
+    );
+    reached
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -6,6 +6,7 @@ use scenarios::{Params, Scenario, World};
 use store::{StdRuntime, StoreOptions};
 
 use super::{Execution, Violation};
+use crate::coverage::Reached;
 use crate::platform::SimWorld;
 
 /// How long one repetition may take on real threads before it counts as a
@@ -32,11 +33,11 @@ pub fn run_one(scenario: Scenario, params: &Params, options: &StoreOptions) -> E
     if let Err(error) = spawned {
         panic!("cannot start a real-thread repetition: {error}");
     }
-    let mut close_deadline_fired = false;
+    let mut summary = None;
     let message = channel::select! {
         recv(finished) -> outcome => match outcome {
-            Ok(Ok(summary)) => {
-                close_deadline_fired = summary.close_deadline_fired;
+            Ok(Ok(ran)) => {
+                summary = Some(ran);
                 None
             }
             Ok(Err(message)) => Some(message),
@@ -49,13 +50,18 @@ pub fn run_one(scenario: Scenario, params: &Params, options: &StoreOptions) -> E
             world.blocked_threads().join("; ")
         )),
     };
+    let trace = world.trace().events();
+    let reached = match summary {
+        Some(summary) => super::tally::reached_by(&trace, summary),
+        None => Reached::of(&trace),
+    };
     Execution {
-        trace: world.trace().events(),
+        trace,
         violation: message.map(|message| {
             let payload: Box<dyn std::any::Any + Send> = Box::new(message);
             Violation::from_panic(payload.as_ref(), world.blocked_threads())
         }),
-        close_deadline_fired,
+        reached,
         shuttle_schedule: None,
     }
 }

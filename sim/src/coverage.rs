@@ -1,0 +1,665 @@
+//! Coverage: the situations worth reaching ("sometimes" assertions). A
+//! search that never reaches a corner proves nothing about it, so every run
+//! is classified by which named situations its trace shows, and `sim fuzz`
+//! and `sim explore` print how many runs reached each.
+//!
+//! The classifier reads only the trace: what the platform saw (streams,
+//! faults, file operations, waits) and what scenarios announced (calls
+//! beginning and returning). It never asks the store.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::platform::Event;
+
+/// A situation worth reaching.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Situation {
+    /// A reader waited inside `read_at`, then returned `Closed`: a close
+    /// interrupted its wait loop.
+    ReaderWokenByClose,
+    /// A downloader's backoff ended while a close of its store was running.
+    CloseDuringBackoff,
+    /// `close_with_deadline` gave up at its deadline.
+    CloseDeadlineFires,
+    /// After a reset, a stream resumed past byte 0.
+    ResumeAfterReset,
+    /// A write failed for lack of space after an earlier write to the same
+    /// file succeeded.
+    DiskFullMidDownload,
+    /// The last reader out released the temp file.
+    ReleasedByLastReader,
+    /// The exiting downloader released the temp file.
+    ReleasedByDownloader,
+    /// The closer released the temp file.
+    ReleasedByCloser,
+    /// Dropping the last handle, outside any call, released the temp file:
+    /// nobody closed the store.
+    ReleasedByDrop,
+    /// Two closes of one store ran at once.
+    TwoClosersAtOnce,
+    /// The transport refused for good while a reader of the store waited.
+    PermanentErrorWithReadersWaiting,
+    /// A close began before the downloader opened its first stream.
+    CloseBeforeFirstStream,
+    /// A read returned bytes while the downloader was stalled on the transport.
+    ReadServedDuringStall,
+    /// A read failed because transient failures used up the retry budget.
+    RetriesExhausted,
+    /// A store of an empty object.
+    EmptyObject,
+}
+
+impl Situation {
+    /// Every situation, in table order.
+    pub const ALL: [Situation; 15] = [
+        Situation::ReaderWokenByClose,
+        Situation::CloseDuringBackoff,
+        Situation::CloseDeadlineFires,
+        Situation::ResumeAfterReset,
+        Situation::DiskFullMidDownload,
+        Situation::ReleasedByLastReader,
+        Situation::ReleasedByDownloader,
+        Situation::ReleasedByCloser,
+        Situation::ReleasedByDrop,
+        Situation::TwoClosersAtOnce,
+        Situation::PermanentErrorWithReadersWaiting,
+        Situation::CloseBeforeFirstStream,
+        Situation::ReadServedDuringStall,
+        Situation::RetriesExhausted,
+        Situation::EmptyObject,
+    ];
+
+    /// The situation's name in tables and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Situation::ReaderWokenByClose => "reader-woken-by-close",
+            Situation::CloseDuringBackoff => "close-during-backoff",
+            Situation::CloseDeadlineFires => "close-deadline-fires",
+            Situation::ResumeAfterReset => "resume-after-reset",
+            Situation::DiskFullMidDownload => "disk-full-mid-download",
+            Situation::ReleasedByLastReader => "released-by-last-reader",
+            Situation::ReleasedByDownloader => "released-by-downloader",
+            Situation::ReleasedByCloser => "released-by-closer",
+            Situation::ReleasedByDrop => "released-by-drop",
+            Situation::TwoClosersAtOnce => "two-closers-at-once",
+            Situation::PermanentErrorWithReadersWaiting => "permanent-error-with-readers-waiting",
+            Situation::CloseBeforeFirstStream => "close-before-first-stream",
+            Situation::ReadServedDuringStall => "read-served-during-stall",
+            Situation::RetriesExhausted => "retries-exhausted",
+            Situation::EmptyObject => "empty-object",
+        }
+    }
+
+    fn bit(self) -> u32 {
+        1 << self as u32
+    }
+}
+
+impl fmt::Display for Situation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The situations one run reached.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Reached(u32);
+
+impl Reached {
+    /// Nothing reached.
+    pub const NONE: Reached = Reached(0);
+
+    /// Whether `situation` was reached.
+    pub fn contains(self, situation: Situation) -> bool {
+        self.0 & situation.bit() != 0
+    }
+
+    fn insert(&mut self, situation: Situation) {
+        self.0 |= situation.bit();
+    }
+
+    /// The set as a number, for the child-to-parent protocol.
+    pub fn bits(self) -> u32 {
+        self.0
+    }
+
+    /// The set a number names; bits of no situation are dropped.
+    pub fn from_bits(bits: u32) -> Reached {
+        let known = Situation::ALL.iter().fold(0, |all, s| all | s.bit());
+        Reached(bits & known)
+    }
+
+    /// The situations `trace` shows.
+    pub fn of(trace: &[Event]) -> Reached {
+        let mut classifier = Classifier::default();
+        for event in trace {
+            classifier.see(event);
+        }
+        classifier.reached
+    }
+}
+
+/// How many runs reached each situation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Coverage {
+    /// Indexed by `Situation as usize`.
+    runs: [u64; Situation::ALL.len()],
+}
+
+impl Coverage {
+    /// Counts one run that reached `reached`.
+    pub fn add(&mut self, reached: Reached) {
+        for situation in Situation::ALL {
+            if reached.contains(situation) {
+                self.runs[situation as usize] += 1;
+            }
+        }
+    }
+
+    /// Adds another tally's counts.
+    pub fn merge(&mut self, other: &Coverage) {
+        for (mine, theirs) in self.runs.iter_mut().zip(other.runs) {
+            *mine += theirs;
+        }
+    }
+
+    /// Runs that reached `situation`.
+    pub fn runs(&self, situation: Situation) -> u64 {
+        self.runs[situation as usize]
+    }
+
+    /// Situations no run reached, in table order.
+    pub fn unreached(&self) -> Vec<Situation> {
+        Situation::ALL
+            .into_iter()
+            .filter(|&situation| self.runs(situation) == 0)
+            .collect()
+    }
+
+    /// The counts as `name=runs` pairs separated by commas, every situation
+    /// in table order: the form a child reports.
+    pub fn to_field(&self) -> String {
+        Situation::ALL
+            .iter()
+            .map(|&situation| format!("{}={}", situation.name(), self.runs(situation)))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Parses [`Coverage::to_field`]'s form; unknown names are an error.
+    pub fn from_field(field: &str) -> Result<Coverage, String> {
+        let mut coverage = Coverage::default();
+        for pair in field.split(',').filter(|pair| !pair.is_empty()) {
+            let (name, runs) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("malformed coverage pair {pair:?}"))?;
+            let situation = Situation::ALL
+                .into_iter()
+                .find(|situation| situation.name() == name)
+                .ok_or_else(|| format!("unknown situation {name:?}"))?;
+            let runs: u64 = runs
+                .parse()
+                .map_err(|_| format!("malformed run count in {pair:?}"))?;
+            coverage.runs[situation as usize] += runs;
+        }
+        Ok(coverage)
+    }
+
+    /// The table `sim fuzz` and `sim explore` print: each situation, the
+    /// runs that reached it, and the share of `total_runs`.
+    pub fn table(&self, total_runs: u64) -> String {
+        let mut text = String::from("| situation | runs | share |\n|---|---:|---:|\n");
+        for situation in Situation::ALL {
+            let runs = self.runs(situation);
+            let share = if runs == 0 {
+                "NEVER".to_owned()
+            } else {
+                format!("{:.2}%", 100.0 * runs as f64 / total_runs.max(1) as f64)
+            };
+            text.push_str(&format!("| {situation} | {runs} | {share} |\n"));
+        }
+        text
+    }
+}
+
+/// What the classifier knows of one thread so far.
+#[derive(Clone, Debug, Default)]
+struct ThreadSeen {
+    /// The store call it is inside: `(is_close, store)`.
+    call: Option<(bool, String)>,
+    /// Its last event was an untimed wait.
+    waiting: bool,
+    /// It waited inside its current call.
+    waited_in_call: bool,
+    /// The last store it opened.
+    opened: Option<String>,
+    /// The store its spawner had opened last: the store it works for.
+    spawned_for: Option<String>,
+    /// It made a store call or opened a store: a scenario thread.
+    acts_for_scenario: bool,
+    /// The store whose transport streams it opened: it is that store's downloader.
+    downloads: Option<String>,
+}
+
+impl ThreadSeen {
+    /// Whether it may be a downloader: it opened streams, or it was spawned
+    /// for a store and never acted for the scenario (a downloader that a
+    /// close stopped before its first stream).
+    fn may_download(&self) -> bool {
+        self.downloads.is_some() || (self.spawned_for.is_some() && !self.acts_for_scenario)
+    }
+}
+
+/// What the classifier knows of one store so far.
+#[derive(Clone, Debug, Default)]
+struct StoreSeen {
+    closes_running: usize,
+    streams_opened: usize,
+    reset_seen: bool,
+    refused_for_good: bool,
+}
+
+#[derive(Debug, Default)]
+struct Classifier {
+    reached: Reached,
+    threads: BTreeMap<String, ThreadSeen>,
+    stores: BTreeMap<String, StoreSeen>,
+    /// Per temp file: whether a write to it succeeded.
+    files_written: BTreeMap<String, bool>,
+}
+
+impl Classifier {
+    fn see(&mut self, event: &Event) {
+        let what = event.what.as_str();
+        let thread = event.thread.as_str();
+        let seen = self.threads.entry(thread.to_owned()).or_default();
+        seen.waiting = what.starts_with("waits at ");
+        if seen.waiting && seen.call.is_some() {
+            seen.waited_in_call = true;
+        }
+        if let Some(rest) = what.strip_prefix("opens store ") {
+            self.store_opened(thread, rest);
+        } else if let Some(child) = what.strip_prefix("spawns ") {
+            let store = self.thread(thread).opened.clone();
+            self.threads
+                .entry(child.to_owned())
+                .or_default()
+                .spawned_for = store;
+        } else if let Some(rest) = what.strip_prefix("read_at ") {
+            self.read_event(thread, rest);
+        } else if let Some(rest) = what.strip_prefix("close of store ") {
+            self.close_event(thread, rest);
+        } else if let Some(rest) = what.strip_prefix("transport: ") {
+            self.transport_event(thread, rest);
+        } else if what.starts_with("timed wait at ") {
+            self.timed_wait_ends(thread);
+        } else if let Some(rest) = what.strip_prefix("file #") {
+            self.file_event(thread, rest);
+        }
+    }
+
+    fn thread(&mut self, thread: &str) -> &mut ThreadSeen {
+        self.threads.entry(thread.to_owned()).or_default()
+    }
+
+    fn store(&mut self, store: &str) -> &mut StoreSeen {
+        self.stores.entry(store.to_owned()).or_default()
+    }
+
+    /// `rest`: `L: N bytes`.
+    fn store_opened(&mut self, thread: &str, rest: &str) {
+        let (store, size) = rest.split_once(':').unwrap_or((rest, ""));
+        let seen = self.thread(thread);
+        seen.opened = Some(store.to_owned());
+        seen.acts_for_scenario = true;
+        if size.trim() == "0 bytes" {
+            self.reached.insert(Situation::EmptyObject);
+        }
+    }
+
+    /// `rest`: `[a, b) on store L begins` or `... returns OUTCOME`.
+    fn read_event(&mut self, thread: &str, rest: &str) {
+        let Some((_, on_store)) = rest.split_once(" on store ") else {
+            return;
+        };
+        let (store, verb) = on_store.split_once(' ').unwrap_or((on_store, ""));
+        if verb == "begins" {
+            let seen = self.thread(thread);
+            seen.call = Some((false, store.to_owned()));
+            seen.waited_in_call = false;
+            seen.acts_for_scenario = true;
+            return;
+        }
+        let Some(outcome) = verb.strip_prefix("returns ") else {
+            return;
+        };
+        let waited = self.thread(thread).waited_in_call;
+        if outcome == "Closed" && waited {
+            self.reached.insert(Situation::ReaderWokenByClose);
+        }
+        if outcome.starts_with("Ok") && self.downloader_stalled(store) {
+            self.reached.insert(Situation::ReadServedDuringStall);
+        }
+        if outcome.starts_with("Err(download failed") && !self.store(store).refused_for_good {
+            self.reached.insert(Situation::RetriesExhausted);
+        }
+        let seen = self.thread(thread);
+        seen.call = None;
+        seen.waited_in_call = false;
+    }
+
+    /// `rest`: `L begins`, `L with deadline Nms begins` or `L returns OUTCOME`.
+    fn close_event(&mut self, thread: &str, rest: &str) {
+        let (store, verb) = rest.split_once(' ').unwrap_or((rest, ""));
+        if verb.ends_with("begins") {
+            let seen = self.thread(thread);
+            seen.call = Some((true, store.to_owned()));
+            seen.acts_for_scenario = true;
+            let seen = self.store(store);
+            seen.closes_running += 1;
+            let (two_closers, early) = (seen.closes_running >= 2, seen.streams_opened == 0);
+            if two_closers {
+                self.reached.insert(Situation::TwoClosersAtOnce);
+            }
+            if early {
+                self.reached.insert(Situation::CloseBeforeFirstStream);
+            }
+        } else if let Some(outcome) = verb.strip_prefix("returns ") {
+            let seen = self.store(store);
+            seen.closes_running = seen.closes_running.saturating_sub(1);
+            self.thread(thread).call = None;
+            if outcome.starts_with("CloseDeadlineExceeded") {
+                self.reached.insert(Situation::CloseDeadlineFires);
+            }
+        }
+    }
+
+    fn transport_event(&mut self, thread: &str, rest: &str) {
+        let seen = self.thread(thread);
+        if rest.starts_with("stream #") && !seen.acts_for_scenario {
+            seen.downloads = seen.spawned_for.clone();
+        }
+        let Some(store) = seen.downloads.clone() else {
+            return;
+        };
+        if rest.starts_with("reset") {
+            self.store(&store).reset_seen = true;
+        } else if rest.contains("refused for good") {
+            self.store(&store).refused_for_good = true;
+            if self.reader_waiting(&store) {
+                self.reached
+                    .insert(Situation::PermanentErrorWithReadersWaiting);
+            }
+        } else if let Some((_, from)) = rest.split_once(" from byte ") {
+            let seen = self.store(&store);
+            seen.streams_opened += 1;
+            let resumes = from.trim() != "0" && seen.reset_seen;
+            if resumes {
+                self.reached.insert(Situation::ResumeAfterReset);
+            }
+        }
+    }
+
+    /// A downloader's timed wait (its backoff) ends.
+    fn timed_wait_ends(&mut self, thread: &str) {
+        let Some(store) = self.thread(thread).downloads.clone() else {
+            return;
+        };
+        if self.store(&store).closes_running > 0 {
+            self.reached.insert(Situation::CloseDuringBackoff);
+        }
+    }
+
+    /// `rest`: `N: OPERATION[: fails, ERROR]`.
+    fn file_event(&mut self, thread: &str, rest: &str) {
+        let (file, operation) = rest.split_once(": ").unwrap_or((rest, ""));
+        if operation.starts_with("write_all_at") {
+            let written = self.files_written.entry(file.to_owned()).or_default();
+            if !operation.contains(": fails") {
+                *written = true;
+            } else if operation.contains("no storage space") && *written {
+                self.reached.insert(Situation::DiskFullMidDownload);
+            }
+        } else if operation == "remove" {
+            let seen = self.thread(thread);
+            let releaser = match &seen.call {
+                Some((true, _)) => Situation::ReleasedByCloser,
+                Some((false, _)) => Situation::ReleasedByLastReader,
+                None if seen.may_download() => Situation::ReleasedByDownloader,
+                None => Situation::ReleasedByDrop,
+            };
+            self.reached.insert(releaser);
+        }
+    }
+
+    fn downloader_stalled(&self, store: &str) -> bool {
+        self.threads
+            .values()
+            .any(|seen| seen.waiting && seen.downloads.as_deref() == Some(store))
+    }
+
+    fn reader_waiting(&self, store: &str) -> bool {
+        self.threads
+            .values()
+            .any(|seen| seen.waiting && matches!(&seen.call, Some((false, on)) if on == store))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trace(lines: &[(&str, &str)]) -> Vec<Event> {
+        lines
+            .iter()
+            .map(|(thread, what)| Event {
+                thread: (*thread).to_owned(),
+                what: (*what).to_owned(),
+            })
+            .collect()
+    }
+
+    fn opening() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("main-thread", "opens store A: 64 bytes"),
+            ("main-thread", "file #0: created"),
+            ("main-thread", "spawns tempfilestore-downloader"),
+            ("main-thread", "spawns reader-A0"),
+        ]
+    }
+
+    fn reached(lines: &[(&str, &str)]) -> Reached {
+        let mut all = opening();
+        all.extend_from_slice(lines);
+        Reached::of(&trace(&all))
+    }
+
+    #[test]
+    fn a_reader_that_waited_and_got_closed_was_woken_by_close() {
+        let woken = reached(&[
+            ("reader-A0", "read_at [0, 8) on store A begins"),
+            ("reader-A0", "waits at store/src/store.rs:1:1"),
+            ("main-thread", "close of store A begins"),
+            ("reader-A0", "read_at [0, 8) on store A returns Closed"),
+        ]);
+        assert!(woken.contains(Situation::ReaderWokenByClose));
+        let turned_away = reached(&[
+            ("reader-A0", "read_at [0, 8) on store A begins"),
+            ("reader-A0", "read_at [0, 8) on store A returns Closed"),
+        ]);
+        assert!(!turned_away.contains(Situation::ReaderWokenByClose));
+    }
+
+    #[test]
+    fn a_backoff_ending_during_close_is_close_during_backoff() {
+        let during = reached(&[
+            (
+                "tempfilestore-downloader",
+                "transport: stream #0 from byte 0",
+            ),
+            ("tempfilestore-downloader", "transport: reset (planned)"),
+            ("main-thread", "close of store A begins"),
+            (
+                "tempfilestore-downloader",
+                "timed wait at store/src/store.rs:1:1 is notified",
+            ),
+        ]);
+        assert!(during.contains(Situation::CloseDuringBackoff));
+        assert!(!during.contains(Situation::CloseBeforeFirstStream));
+        let before = reached(&[(
+            "tempfilestore-downloader",
+            "timed wait at store/src/store.rs:1:1 fires: clock 5ms",
+        )]);
+        assert!(!before.contains(Situation::CloseDuringBackoff));
+    }
+
+    #[test]
+    fn a_stream_past_byte_zero_after_a_reset_is_a_resume() {
+        let resumed = reached(&[
+            (
+                "tempfilestore-downloader",
+                "transport: stream #0 from byte 0",
+            ),
+            ("tempfilestore-downloader", "transport: reset (planned)"),
+            (
+                "tempfilestore-downloader",
+                "transport: stream #1 from byte 16",
+            ),
+        ]);
+        assert!(resumed.contains(Situation::ResumeAfterReset));
+        let restarted = reached(&[
+            (
+                "tempfilestore-downloader",
+                "transport: stream #0 from byte 0",
+            ),
+            ("tempfilestore-downloader", "transport: reset (planned)"),
+            (
+                "tempfilestore-downloader",
+                "transport: stream #1 from byte 0",
+            ),
+        ]);
+        assert!(!restarted.contains(Situation::ResumeAfterReset));
+    }
+
+    #[test]
+    fn disk_full_counts_only_after_a_successful_write() {
+        let full = "file #0: write_all_at [8, 16): fails, no storage space";
+        let mid = reached(&[
+            ("tempfilestore-downloader", "file #0: write_all_at [0, 8)"),
+            ("tempfilestore-downloader", full),
+        ]);
+        assert!(mid.contains(Situation::DiskFullMidDownload));
+        let at_start = reached(&[("tempfilestore-downloader", full)]);
+        assert!(!at_start.contains(Situation::DiskFullMidDownload));
+    }
+
+    #[test]
+    fn the_releaser_is_named_by_the_call_it_is_in() {
+        let by_reader = reached(&[
+            ("reader-A0", "read_at [0, 8) on store A begins"),
+            ("reader-A0", "file #0: close"),
+            ("reader-A0", "file #0: remove"),
+        ]);
+        assert!(by_reader.contains(Situation::ReleasedByLastReader));
+        let by_closer = reached(&[
+            ("main-thread", "close of store A begins"),
+            ("main-thread", "file #0: remove"),
+        ]);
+        assert!(by_closer.contains(Situation::ReleasedByCloser));
+        let by_downloader = reached(&[("tempfilestore-downloader", "file #0: remove")]);
+        assert!(by_downloader.contains(Situation::ReleasedByDownloader));
+        let by_drop = reached(&[
+            ("reader-A0", "read_at [0, 8) on store A begins"),
+            ("reader-A0", "read_at [0, 8) on store A returns Ok(8)"),
+            ("reader-A0", "file #0: close"),
+            ("reader-A0", "file #0: remove"),
+        ]);
+        assert!(by_drop.contains(Situation::ReleasedByDrop));
+    }
+
+    #[test]
+    fn overlapping_closes_are_two_closers() {
+        let two = reached(&[
+            ("main-thread", "close of store A begins"),
+            ("closer", "close of store A begins"),
+        ]);
+        assert!(two.contains(Situation::TwoClosersAtOnce));
+        let one_after_another = reached(&[
+            ("main-thread", "close of store A begins"),
+            ("main-thread", "close of store A returns Ok(())"),
+            ("closer", "close of store A begins"),
+        ]);
+        assert!(!one_after_another.contains(Situation::TwoClosersAtOnce));
+    }
+
+    #[test]
+    fn a_refusal_while_a_reader_waits_is_a_permanent_error_with_readers_waiting() {
+        let waiting = reached(&[
+            ("reader-A0", "read_at [0, 8) on store A begins"),
+            ("reader-A0", "waits at store/src/store.rs:1:1"),
+            (
+                "tempfilestore-downloader",
+                "transport: stream #0 refused for good (planned)",
+            ),
+            (
+                "reader-A0",
+                "read_at [0, 8) on store A returns Err(download failed: refused)",
+            ),
+        ]);
+        assert!(waiting.contains(Situation::PermanentErrorWithReadersWaiting));
+        assert!(!waiting.contains(Situation::RetriesExhausted));
+    }
+
+    #[test]
+    fn a_download_failure_without_a_refusal_is_retries_exhausted() {
+        let exhausted = reached(&[
+            ("reader-A0", "read_at [0, 8) on store A begins"),
+            ("tempfilestore-downloader", "transport: reset (planned)"),
+            (
+                "reader-A0",
+                "read_at [0, 8) on store A returns Err(download failed: reset (planned))",
+            ),
+        ]);
+        assert!(exhausted.contains(Situation::RetriesExhausted));
+    }
+
+    #[test]
+    fn a_read_returning_bytes_while_the_downloader_waits_is_served_during_a_stall() {
+        let served = reached(&[
+            (
+                "tempfilestore-downloader",
+                "transport: stream #0 from byte 0",
+            ),
+            (
+                "tempfilestore-downloader",
+                "waits at sim/src/platform/transport.rs:1:1",
+            ),
+            ("reader-A0", "read_at [0, 8) on store A begins"),
+            ("reader-A0", "read_at [0, 8) on store A returns Ok(8)"),
+        ]);
+        assert!(served.contains(Situation::ReadServedDuringStall));
+    }
+
+    #[test]
+    fn situations_are_listed_in_declaration_order() {
+        for (index, situation) in Situation::ALL.into_iter().enumerate() {
+            assert_eq!(situation as usize, index, "{situation}");
+        }
+    }
+
+    #[test]
+    fn counts_survive_the_child_protocol() {
+        let mut coverage = Coverage::default();
+        let mut reached = Reached::NONE;
+        reached.insert(Situation::EmptyObject);
+        reached.insert(Situation::TwoClosersAtOnce);
+        coverage.add(reached);
+        coverage.add(Reached::from_bits(reached.bits()));
+        let parsed = Coverage::from_field(&coverage.to_field()).expect("parses");
+        assert_eq!(parsed, coverage);
+        assert_eq!(parsed.runs(Situation::EmptyObject), 2);
+        assert_eq!(parsed.unreached().len(), Situation::ALL.len() - 2);
+        assert!(Coverage::from_field("no-such-situation=1").is_err());
+    }
+}
