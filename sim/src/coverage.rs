@@ -169,6 +169,17 @@ impl Coverage {
         self.runs[situation as usize]
     }
 
+    /// The situations at least one run reached.
+    pub fn reached_by_any(&self) -> Reached {
+        let mut reached = Reached::NONE;
+        for situation in Situation::ALL {
+            if self.runs(situation) > 0 {
+                reached.insert(situation);
+            }
+        }
+        reached
+    }
+
     /// Situations no run reached, in table order.
     pub fn unreached(&self) -> Vec<Situation> {
         Situation::ALL

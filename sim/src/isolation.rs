@@ -176,23 +176,31 @@ impl ChildCampaign<'_> {
 
     /// The schedule the flight recorder saw running last, and its last events.
     fn flight_log(&self, stderr: &str) -> (Option<RunId>, Vec<String>) {
-        let mut run = None;
-        let mut events: Vec<String> = Vec::new();
-        for line in stderr.lines() {
-            if let Some(number) = line.strip_prefix(SCHEDULE_MARK) {
-                run = number.trim().parse().ok().map(|number| RunId {
-                    scenario: self.campaign.scenario,
-                    driver: self.campaign.driver,
-                    number,
-                });
-                events.clear();
-            } else if let Some(event) = line.strip_prefix(EVENT_MARK) {
-                events.push(event.to_owned());
-            }
-        }
-        let skip = events.len().saturating_sub(LAST_EVENTS);
-        (run, events.split_off(skip))
+        let (number, events) = flight_log(stderr);
+        let run = number.map(|number| RunId {
+            scenario: self.campaign.scenario,
+            driver: self.campaign.driver,
+            number,
+        });
+        (run, events)
     }
+}
+
+/// From a flight-recorded child's stderr: the number of the schedule that
+/// was running last, and its last [`LAST_EVENTS`] trace events.
+pub fn flight_log(stderr: &str) -> (Option<u64>, Vec<String>) {
+    let mut number = None;
+    let mut events: Vec<String> = Vec::new();
+    for line in stderr.lines() {
+        if let Some(text) = line.strip_prefix(SCHEDULE_MARK) {
+            number = text.trim().parse().ok();
+            events.clear();
+        } else if let Some(event) = line.strip_prefix(EVENT_MARK) {
+            events.push(event.to_owned());
+        }
+    }
+    let skip = events.len().saturating_sub(LAST_EVENTS);
+    (number, events.split_off(skip))
 }
 
 /// The child's own report, if it finished one.
@@ -237,7 +245,7 @@ pub fn result_line(report: &Report) -> String {
 
 /// Reads a child's pipe to its end on a thread of its own, so a chatty
 /// child never blocks on a full pipe while the parent waits for it.
-fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<String> {
+pub fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<String> {
     std::thread::spawn(move || {
         let mut bytes = Vec::new();
         if let Some(mut pipe) = pipe {
@@ -247,13 +255,15 @@ fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<S
     })
 }
 
-fn kill(child: &mut Child) -> std::io::Result<()> {
+/// Kills `child` and reaps it.
+pub fn kill(child: &mut Child) -> std::io::Result<()> {
     child.kill()?;
     child.wait().map(drop)
 }
 
+/// How a child that exited without reporting ended, in words.
 #[cfg(unix)]
-fn describe_status(status: ExitStatus) -> String {
+pub fn describe_status(status: ExitStatus) -> String {
     use std::os::unix::process::ExitStatusExt;
     match (status.signal(), status.code()) {
         (Some(signal), _) => format!("died of signal {signal} ({})", signal_name(signal)),
@@ -262,8 +272,9 @@ fn describe_status(status: ExitStatus) -> String {
     }
 }
 
+/// How a child that exited without reporting ended, in words.
 #[cfg(not(unix))]
-fn describe_status(status: ExitStatus) -> String {
+pub fn describe_status(status: ExitStatus) -> String {
     format!("exited with {status} without reporting")
 }
 

@@ -13,11 +13,16 @@ use scenarios::Scenario;
 use sim::corpus::{self, Entry, Refreshed};
 use sim::coverage::Coverage;
 use sim::drivers::{Campaign, Driver, Failure, RunId, replay_once};
+use sim::fuzz::fleet::{self, Budget, Findings, Kind, Plan};
+use sim::fuzz::job::{Job, JobEnd};
+use sim::fuzz::report::{Reporter, summary as fuzz_summary};
+use sim::fuzz::seeds::{SeedStream, Shard};
 use sim::isolation::{self, ChildCampaign, ChildOutcome};
 use sim::platform::format_trace;
 use sim::replay::replay;
 use sim::self_test::found_by_oracles;
 use sim::shrink::shrink;
+use sim::swarm::{SwarmRun, parse_swarm_seed};
 use store::PlantedBug;
 
 #[derive(Parser)]
@@ -93,9 +98,72 @@ enum Command {
         #[arg(long, default_value = "corpus")]
         corpus: PathBuf,
     },
+    /// Swarm fuzzing: runs named by one seed each (scenario, driver,
+    /// parameters, faults, schedule), in parallel child processes, until the
+    /// budget ends; failures deduplicated by signature and replayed twice.
+    Fuzz {
+        /// Wall time to fuzz, e.g. 30s, 10m, 1h (default 1m unless --runs).
+        #[arg(long)]
+        duration: Option<String>,
+        /// Runs to do in this shard, instead of a duration.
+        #[arg(long)]
+        runs: Option<String>,
+        /// Child processes (default: the number of cores).
+        #[arg(long)]
+        jobs: Option<String>,
+        /// Run shard I of N (1-based) of the seed space, so that N machines never repeat each other.
+        #[arg(long, default_value = "1/1")]
+        shard: String,
+        /// The campaign's seed (decimal or 0x hex).
+        #[arg(long, default_value = "0")]
+        seed: String,
+        /// Plant a bug into every store (see `sim self-test`).
+        #[arg(long)]
+        plant: Option<String>,
+        /// Store one shrunk corpus entry per new signature.
+        #[arg(long)]
+        save: bool,
+        /// The corpus directory for --save.
+        #[arg(long, default_value = "corpus")]
+        corpus: PathBuf,
+        /// Write JSON lines here: one per new failure, then a summary.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Exit 1 if any situation of the coverage table was never reached.
+        #[arg(long)]
+        require_coverage: bool,
+        /// Seconds one run may take before its job counts as hung.
+        #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        watchdog: u64,
+    },
+    /// One job of `sim fuzz` (a child process): prints one JSON line per run.
+    #[command(hide = true)]
+    FuzzJob {
+        #[arg(long)]
+        seed: String,
+        #[arg(long)]
+        shard: String,
+        #[arg(long)]
+        jobs: u64,
+        #[arg(long)]
+        job: u64,
+        #[arg(long)]
+        start: u64,
+        /// Stop before this run number.
+        #[arg(long)]
+        before: Option<u64>,
+        /// Stop after this many milliseconds.
+        #[arg(long)]
+        for_ms: Option<u64>,
+        #[arg(long)]
+        plant: Option<String>,
+        #[arg(long)]
+        flight_recorder: bool,
+    },
     /// Replay one schedule exactly (twice, checking the harness is deterministic).
     Replay {
-        /// A run id (SCENARIO:DRIVER:NUMBER, as failures print it) or a corpus entry file.
+        /// A swarm seed (0x…, as `sim fuzz` prints it), a run id
+        /// (SCENARIO:DRIVER:NUMBER, as failures print it) or a corpus entry file.
         run: String,
         /// The bug that was planted when it failed.
         #[arg(long)]
@@ -110,7 +178,7 @@ enum Command {
     /// Find the smallest run that fails the same way: fewest threads, then
     /// events, then context switches; print it with its replay line.
     Shrink {
-        /// A run id (SCENARIO:DRIVER:NUMBER) or a corpus entry file.
+        /// A swarm seed (0x…), a run id (SCENARIO:DRIVER:NUMBER) or a corpus entry file.
         run: String,
         /// The bug planted when it failed.
         #[arg(long)]
@@ -118,6 +186,12 @@ enum Command {
         /// Seeds to try.
         #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
         tries: u32,
+        /// Store the shrunk failure in the corpus.
+        #[arg(long)]
+        save: bool,
+        /// The corpus directory for --save.
+        #[arg(long, default_value = "corpus")]
+        corpus: PathBuf,
     },
     /// Work on the corpus.
     Corpus {
@@ -211,8 +285,66 @@ fn main() -> ExitCode {
             chrome_trace,
         } => replay_command(&run, plant.as_deref(), trace, chrome_trace.as_deref()),
         Command::SelfTest { save, corpus } => self_test(save.then_some(corpus.as_path())),
-        Command::Shrink { run, plant, tries } => {
-            shrink_command(&run, plant.as_deref(), tries as usize)
+        Command::Shrink {
+            run,
+            plant,
+            tries,
+            save,
+            corpus,
+        } => shrink_command(
+            &run,
+            plant.as_deref(),
+            tries as usize,
+            save.then_some(corpus.as_path()),
+        ),
+        Command::Fuzz {
+            duration,
+            runs,
+            jobs,
+            shard,
+            seed,
+            plant,
+            save,
+            corpus,
+            json,
+            require_coverage,
+            watchdog,
+        } => fuzz(&FuzzArgs {
+            duration: duration.as_deref(),
+            runs: runs.as_deref(),
+            jobs: jobs.as_deref(),
+            shard: &shard,
+            seed: &seed,
+            plant: plant.as_deref(),
+            save_to: save.then_some(corpus.as_path()),
+            json: json.as_deref(),
+            require_coverage,
+            watchdog: Duration::from_secs(watchdog),
+        }),
+        Command::FuzzJob {
+            seed,
+            shard,
+            jobs,
+            job,
+            start,
+            before,
+            for_ms,
+            plant,
+            flight_recorder,
+        } => {
+            if flight_recorder {
+                sim::flight::switch_on();
+            }
+            fuzz_job(
+                &seed,
+                &shard,
+                jobs,
+                job,
+                start,
+                before,
+                for_ms,
+                plant.as_deref(),
+            )
         }
         Command::Corpus { action } => match action {
             CorpusAction::Check { corpus } => corpus_check(&corpus),
@@ -279,14 +411,7 @@ fn report_failure(failure: &Failure, save_to: Option<&Path>) -> Result<bool, Usa
         if shrunk.after < shrunk.before {
             println!("  shrunk:  {} -> {}", shrunk.before, shrunk.after);
         }
-        match Entry::from_failure(&shrunk.failure, &corpus::today()) {
-            Some(entry) => {
-                let path =
-                    corpus::save(dir, entry).map_err(|error| UsageError(error.to_string()))?;
-                println!("  saved:   {}", path.display());
-            }
-            None => println!("  not saved: this failure has no replayable run id"),
-        }
+        save_entry(dir, &shrunk.failure)?;
     }
     Ok(false)
 }
@@ -326,6 +451,7 @@ fn explore_budget(driver: Driver) -> usize {
     match driver {
         Driver::Random | Driver::Pct { .. } | Driver::Dfs => 1_000,
         Driver::Loom { .. } => 20_000,
+        Driver::ShortLoom { .. } => 100,
         Driver::Threads => 50,
     }
 }
@@ -474,6 +600,11 @@ fn resolve_target(
     target: &str,
     plant: Option<&str>,
 ) -> Result<(RunId, Option<PlantedBug>), UsageError> {
+    if let Some(seed) = parse_swarm_seed(target) {
+        let swarm = SwarmRun::from_seed(seed);
+        println!("swarm seed {swarm} names the run {}", swarm.run);
+        return Ok((swarm.run, parse_bug(plant)?));
+    }
     if !target.ends_with(".toml") {
         return Ok((
             target.parse::<RunId>().map_err(UsageError)?,
@@ -546,7 +677,12 @@ fn replay_command(
     }
 }
 
-fn shrink_command(target: &str, plant: Option<&str>, tries: usize) -> Result<bool, UsageError> {
+fn shrink_command(
+    target: &str,
+    plant: Option<&str>,
+    tries: usize,
+    save_to: Option<&Path>,
+) -> Result<bool, UsageError> {
     let (run, bug) = resolve_target(target, plant)?;
     let execution = replay_once(run, bug);
     if execution.violation.is_none() {
@@ -570,7 +706,23 @@ fn shrink_command(target: &str, plant: Option<&str>, tries: usize) -> Result<boo
     if let Some(command) = shrunk.failure.replay_command() {
         println!("replay:  {command}");
     }
+    if let Some(dir) = save_to {
+        save_entry(dir, &shrunk.failure)?;
+    }
     Ok(true)
+}
+
+/// Stores `failure` in the corpus at `dir` (created if missing) and says where.
+fn save_entry(dir: &Path, failure: &Failure) -> Result<(), UsageError> {
+    let Some(entry) = Entry::from_failure(failure, &corpus::today()) else {
+        println!("  not saved: this failure has no replayable run id");
+        return Ok(());
+    };
+    std::fs::create_dir_all(dir)
+        .map_err(|error| UsageError(format!("cannot create {}: {error}", dir.display())))?;
+    let path = corpus::save(dir, entry).map_err(|error| UsageError(error.to_string()))?;
+    println!("  saved:   {}", path.display());
+    Ok(())
 }
 
 /// Checks every entry: exits 1 on a regression or a broken entry; notices
@@ -679,4 +831,181 @@ fn self_test(save_to: Option<&Path>) -> Result<bool, UsageError> {
         }
     }
     Ok(all_found)
+}
+
+/// What `sim fuzz` was asked to do, as typed.
+struct FuzzArgs<'a> {
+    duration: Option<&'a str>,
+    runs: Option<&'a str>,
+    jobs: Option<&'a str>,
+    shard: &'a str,
+    seed: &'a str,
+    plant: Option<&'a str>,
+    save_to: Option<&'a Path>,
+    json: Option<&'a Path>,
+    require_coverage: bool,
+    watchdog: Duration,
+}
+
+/// `sim fuzz`'s budget when neither `--duration` nor `--runs` is given.
+const DEFAULT_FUZZ_DURATION: &str = "1m";
+/// The longest `--duration` (a week): anything longer is a typo.
+const MAX_FUZZ_DURATION: Duration = Duration::from_secs(7 * 24 * 3600);
+/// The most `--jobs`.
+const MAX_FUZZ_JOBS: u64 = 256;
+/// Seeds a `--save` of `sim fuzz` searches for a smaller failure.
+const FUZZ_SAVE_SHRINK_TRIES: usize = SAVE_SHRINK_TRIES;
+
+/// A whole number from 1 to `max`, or a one-line error naming `flag`.
+fn parse_count(flag: &str, text: &str, max: u64) -> Result<u64, UsageError> {
+    text.parse::<u64>()
+        .ok()
+        .filter(|count| (1..=max).contains(count))
+        .ok_or_else(|| {
+            UsageError(format!(
+                "bad {flag} {text:?}: expected a whole number from 1 to {max}"
+            ))
+        })
+}
+
+fn parse_duration(text: &str) -> Result<Duration, UsageError> {
+    let duration = humantime::parse_duration(text).map_err(|_| {
+        UsageError(format!(
+            "malformed --duration {text:?}: expected a length such as 30s, 10m or 1h"
+        ))
+    })?;
+    if duration.is_zero() || duration > MAX_FUZZ_DURATION {
+        return Err(UsageError(format!(
+            "bad --duration {text:?}: expected more than 0 and at most 7 days"
+        )));
+    }
+    Ok(duration)
+}
+
+/// Checks every argument before anything runs.
+fn fuzz_plan(args: &FuzzArgs<'_>) -> Result<Plan, UsageError> {
+    let budget = match (args.duration, args.runs) {
+        (Some(_), Some(_)) => {
+            return Err(UsageError("give --duration or --runs, not both".to_owned()));
+        }
+        (None, Some(runs)) => Budget::Runs(parse_count("--runs", runs, u64::MAX)?),
+        (duration, None) => {
+            Budget::Duration(parse_duration(duration.unwrap_or(DEFAULT_FUZZ_DURATION))?)
+        }
+    };
+    let jobs = match args.jobs {
+        Some(jobs) => parse_count("--jobs", jobs, MAX_FUZZ_JOBS)?,
+        None => std::thread::available_parallelism().map_or(1, |cores| cores.get() as u64),
+    };
+    Ok(Plan {
+        exe: std::env::current_exe()
+            .map_err(|error| UsageError(format!("cannot find the sim executable: {error}")))?,
+        base_seed: parse_seed(args.seed)?,
+        shard: args.shard.parse::<Shard>().map_err(UsageError)?,
+        jobs,
+        budget,
+        planted_bug: parse_bug(args.plant)?,
+        watchdog: args.watchdog,
+    })
+}
+
+fn fuzz(args: &FuzzArgs<'_>) -> Result<bool, UsageError> {
+    let plan = fuzz_plan(args)?;
+    let mut reporter = Reporter::new(&plan, args.json).map_err(|error| {
+        let file = args.json.map(Path::display);
+        UsageError(format!(
+            "cannot create {}: {error}",
+            file.unwrap_or_else(|| Path::new("").display())
+        ))
+    })?;
+    let started = Instant::now();
+    let findings = fleet::run(&plan, &mut reporter)
+        .map_err(|error| UsageError(format!("cannot run a fuzz job: {error}")))?;
+    let elapsed = started.elapsed();
+    let json_written = reporter.finish(&plan, &findings, elapsed);
+    print!("{}", fuzz_summary(&plan, &findings, elapsed));
+    if let (Err(error), Some(file)) = (json_written, args.json) {
+        return Err(UsageError(format!(
+            "cannot write {}: {error}",
+            file.display()
+        )));
+    }
+    if let Some(dir) = args.save_to {
+        save_fuzz_failures(&plan, &findings, dir)?;
+    }
+    let mut passed = findings.failures.is_empty();
+    let unreached = findings.coverage.unreached();
+    if args.require_coverage && !unreached.is_empty() {
+        let names: Vec<&str> = unreached.iter().map(|situation| situation.name()).collect();
+        println!("\ncoverage required, never reached: {}", names.join(", "));
+        passed = false;
+    }
+    Ok(passed)
+}
+
+/// Shrinks and stores one corpus entry per store failure, each in a child
+/// process: a shrink replays many runs, and none may take `sim fuzz` down.
+fn save_fuzz_failures(plan: &Plan, findings: &Findings, dir: &Path) -> Result<(), UsageError> {
+    for failure in findings.failures.iter().filter(|f| f.kind == Kind::Store) {
+        let mut command = std::process::Command::new(&plan.exe);
+        command
+            .arg("shrink")
+            .arg(format!("{:#x}", failure.seed))
+            .args(["--tries", &FUZZ_SAVE_SHRINK_TRIES.to_string()])
+            .arg("--save")
+            .arg("--corpus")
+            .arg(dir)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        if let Some(bug) = plan.planted_bug {
+            command.args(["--plant", bug.name()]);
+        }
+        let output = command
+            .output()
+            .map_err(|error| UsageError(format!("cannot run sim shrink: {error}")))?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let saved = stdout
+            .lines()
+            .find(|line| line.trim_start().starts_with("saved:"));
+        match saved {
+            Some(line) => println!("{}: {}", failure.signature, line.trim()),
+            None => println!("{}: not saved ({})", failure.signature, stdout.trim()),
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn fuzz_job(
+    seed: &str,
+    shard: &str,
+    jobs: u64,
+    job: u64,
+    start: u64,
+    before: Option<u64>,
+    for_ms: Option<u64>,
+    plant: Option<&str>,
+) -> Result<bool, UsageError> {
+    if jobs == 0 || job >= jobs {
+        return Err(UsageError(format!("job {job} of {jobs} does not exist")));
+    }
+    let end = match (before, for_ms) {
+        (Some(before), None) => JobEnd::BeforeRun(before),
+        (None, Some(ms)) => JobEnd::After(Duration::from_millis(ms)),
+        _ => return Err(UsageError("give --before or --for-ms".to_owned())),
+    };
+    let job = Job {
+        stream: SeedStream {
+            base: parse_seed(seed)?,
+            shard: shard.parse().map_err(UsageError)?,
+            jobs,
+            job,
+        },
+        start,
+        end,
+        planted_bug: parse_bug(plant)?,
+    };
+    job.run(&mut std::io::stdout())
+        .map_err(|error| UsageError(format!("cannot report to sim fuzz: {error}")))?;
+    Ok(true)
 }

@@ -72,7 +72,7 @@ pub fn shrink(failure: &Failure, tries: usize) -> Shrunk {
     let mut best = (before, failure.clone());
     if let Some(run) = failure.run {
         let driver = match run.driver {
-            Driver::Random | Driver::Pct { .. } => run.driver,
+            Driver::Random | Driver::Pct { .. } | Driver::ShortLoom { .. } => run.driver,
             Driver::Dfs | Driver::Loom { .. } | Driver::Threads => Driver::Random,
         };
         let mut seeds = SplitMix64::new(run.number);

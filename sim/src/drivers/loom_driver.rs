@@ -6,7 +6,7 @@ use store::StoreOptions;
 use store::runtime::loom::LoomRuntime;
 
 use super::tally::Tally;
-use super::{Campaign, Execution, Report, store_options};
+use super::{Campaign, Execution, Report, SHORT_LOOM_EXECUTIONS, store_options};
 
 /// Loom's model builder for `executions` executions at most. Loom counts
 /// iterations from 1, stops before the one numbered `max_permutations`, and
@@ -31,20 +31,24 @@ fn explore(
 ) -> (Arc<Tally<LoomRuntime>>, Execution) {
     check(
         model(preemption_bound, executions),
+        true,
         scenario,
         params,
         options,
     )
 }
 
+/// `numbered`: executions are named by their number (rather than by the
+/// seed of the run that explores them).
 fn check(
     model: loom::model::Builder,
+    numbered: bool,
     scenario: Scenario,
     params: &Params,
     options: &StoreOptions,
 ) -> (Arc<Tally<LoomRuntime>>, Execution) {
     let _quiet = super::simulating();
-    let tally = Tally::<LoomRuntime>::new(true);
+    let tally = Tally::<LoomRuntime>::new(numbered);
     let body = tally.execution_body(scenario, params, options);
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| model.check(body)));
     let execution = tally.last_execution(outcome);
@@ -62,6 +66,21 @@ pub fn run(campaign: &Campaign, preemption_bound: usize) -> Report {
         &options,
     );
     campaign.systematic_report(tally.executions(), tally.coverage(), execution)
+}
+
+/// One `shortloom` run: the first [`SHORT_LOOM_EXECUTIONS`] schedules of
+/// loom's exploration of `params`. Its execution is the failing one, or
+/// the last, with the situations every explored schedule reached.
+pub fn run_short(
+    scenario: Scenario,
+    preemption_bound: usize,
+    params: &Params,
+    options: &StoreOptions,
+) -> Execution {
+    let model = model(preemption_bound, SHORT_LOOM_EXECUTIONS);
+    let (tally, mut execution) = check(model, false, scenario, params, options);
+    execution.reached = tally.coverage().reached_by_any();
+    execution
 }
 
 /// Execution number `number` of loom's exploration: loom's order is
@@ -90,7 +109,7 @@ pub fn capture_checkpoint(
 ) {
     let mut model = model(preemption_bound, number - 1);
     model.checkpoint_file = Some(checkpoint.to_path_buf());
-    super::on_fresh_thread(|| drop(check(model, scenario, params, options)));
+    super::on_fresh_thread(|| drop(check(model, true, scenario, params, options)));
 }
 
 /// Runs the one execution whose path `checkpoint` holds.
@@ -103,5 +122,5 @@ pub fn replay_checkpoint(
 ) -> Execution {
     let mut model = model(preemption_bound, 1);
     model.checkpoint_file = Some(checkpoint.to_path_buf());
-    super::on_fresh_thread(|| check(model, scenario, params, options).1)
+    super::on_fresh_thread(|| check(model, true, scenario, params, options).1)
 }

@@ -7,6 +7,7 @@
 //! | `pct<d>` | PCT with bug depth `d`, also seeded | its seed |
 //! | `dfs` | shuttle's depth-first search, bounded by the budget | its execution number |
 //! | `loom<b>` | loom, every schedule up to `b` preemptions | its execution number |
+//! | `shortloom<b>` | loom over loom-sized parameters its seed draws, the first [`SHORT_LOOM_EXECUTIONS`] schedules up to `b` preemptions | its seed |
 //! | `threads` | real threads, the OS scheduler | its seed (parameters only: the OS does not replay) |
 //!
 //! A seed names everything of its schedule: the scenario's parameters and
@@ -55,7 +56,19 @@ pub enum Driver {
     },
     /// Real threads.
     Threads,
+    /// A short loom exploration of the loom-sized parameters a seed names:
+    /// the first [`SHORT_LOOM_EXECUTIONS`] schedules, up to this many
+    /// preemptions. One "schedule" of this driver is that whole exploration.
+    ShortLoom {
+        /// Most preemptions in one schedule.
+        preemption_bound: usize,
+    },
 }
+
+/// Schedules one `shortloom` run explores: enough for loom to vary the
+/// last few choices of a run, few enough that it costs about as much as
+/// twenty seeded shuttle schedules.
+pub const SHORT_LOOM_EXECUTIONS: usize = 32;
 
 impl Driver {
     /// The drivers `cargo test` runs every scenario under.
@@ -71,7 +84,10 @@ impl Driver {
 
     /// Whether schedules are named by seeds (rather than execution numbers).
     pub fn is_seeded(self) -> bool {
-        matches!(self, Driver::Random | Driver::Pct { .. } | Driver::Threads)
+        matches!(
+            self,
+            Driver::Random | Driver::Pct { .. } | Driver::Threads | Driver::ShortLoom { .. }
+        )
     }
 
     /// The parameters of the schedule `number` names.
@@ -80,6 +96,7 @@ impl Driver {
             Driver::Random | Driver::Pct { .. } | Driver::Threads => {
                 Params::from_seed(number, Size::Shuttle)
             }
+            Driver::ShortLoom { .. } => Params::from_seed(number, Size::Loom),
             Driver::Dfs => Params::shuttle_default(),
             Driver::Loom { .. } => Params::loom_default(),
         };
@@ -96,6 +113,7 @@ impl fmt::Display for Driver {
             Driver::Dfs => f.write_str("dfs"),
             Driver::Loom { preemption_bound } => write!(f, "loom{preemption_bound}"),
             Driver::Threads => f.write_str("threads"),
+            Driver::ShortLoom { preemption_bound } => write!(f, "shortloom{preemption_bound}"),
         }
     }
 }
@@ -103,7 +121,8 @@ impl fmt::Display for Driver {
 impl FromStr for Driver {
     type Err = String;
 
-    /// Parses `random`, `pct` (depth 3), `pct<d>`, `dfs`, `loom` (bound 2), `loom<b>`, `threads`.
+    /// Parses `random`, `pct` (depth 3), `pct<d>`, `dfs`, `loom` (bound 2),
+    /// `loom<b>`, `shortloom` (bound 1), `shortloom<b>`, `threads`.
     fn from_str(text: &str) -> Result<Driver, String> {
         let number = |digits: &str, default: usize| -> Result<usize, String> {
             if digits.is_empty() {
@@ -125,8 +144,12 @@ impl FromStr for Driver {
             _ if text.starts_with("loom") => Ok(Driver::Loom {
                 preemption_bound: number(&text[4..], 2)?,
             }),
+            _ if text.starts_with("shortloom") => Ok(Driver::ShortLoom {
+                preemption_bound: number(&text[9..], 1)?,
+            }),
             _ => Err(format!(
-                "unknown driver {text:?}: expected random, pct[DEPTH], dfs, loom[BOUND] or threads"
+                "unknown driver {text:?}: expected random, pct[DEPTH], dfs, loom[BOUND], \
+                 shortloom[BOUND] or threads"
             )),
         }
     }
@@ -311,6 +334,9 @@ impl Campaign {
             Driver::Threads => self.run_per_seed(|_, params, options| {
                 threads_driver::run_one(self.scenario, params, options)
             }),
+            Driver::ShortLoom { preemption_bound } => self.run_per_seed(|_, params, options| {
+                loom_driver::run_short(self.scenario, preemption_bound, params, options)
+            }),
             Driver::Dfs => shuttle_driver::run_dfs(self),
             Driver::Loom { preemption_bound } => loom_driver::run(self, preemption_bound),
         };
@@ -485,10 +511,13 @@ pub fn on_fresh_thread<T: Send>(body: impl FnOnce() -> T + Send) -> T {
 /// Replays the schedule `run` names, with `bug` planted, once, on a thread
 /// of its own (see [`on_fresh_thread`]).
 pub fn replay_once(run: RunId, bug: Option<PlantedBug>) -> Execution {
-    on_fresh_thread(|| replay_here(run, bug))
+    on_fresh_thread(|| run_in_place(run, bug))
 }
 
-fn replay_here(run: RunId, bug: Option<PlantedBug>) -> Execution {
+/// Runs the schedule `run` names, with `bug` planted, on the calling
+/// thread. After a failing run the thread may be unfit for another (see
+/// [`on_fresh_thread`]): callers running many stop at the first failure.
+pub fn run_in_place(run: RunId, bug: Option<PlantedBug>) -> Execution {
     let params = run.driver.params_for(run.scenario, run.number);
     let options = store_options(bug);
     match run.driver {
@@ -506,6 +535,9 @@ fn replay_here(run: RunId, bug: Option<PlantedBug>) -> Execution {
             &options,
         ),
         Driver::Threads => threads_driver::run_one(run.scenario, &params, &options),
+        Driver::ShortLoom { preemption_bound } => {
+            loom_driver::run_short(run.scenario, preemption_bound, &params, &options)
+        }
     }
 }
 
@@ -547,6 +579,7 @@ mod tests {
             "early-close:pct3:0x00000000000000ff",
             "stress:loom2:324",
             "disk-full:random:0x0000000000000001",
+            "stress:shortloom2:0x00000000000000ff",
         ] {
             let id: RunId = text.parse().expect("valid id");
             assert_eq!(id.to_string(), text);
@@ -581,6 +614,12 @@ mod tests {
             "loom3".parse::<Driver>(),
             Ok(Driver::Loom {
                 preemption_bound: 3
+            })
+        );
+        assert_eq!(
+            "shortloom".parse::<Driver>(),
+            Ok(Driver::ShortLoom {
+                preemption_bound: 1
             })
         );
         assert!("pct0".parse::<Driver>().is_err());

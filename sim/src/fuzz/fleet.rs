@@ -1,0 +1,420 @@
+//! The parent side of `sim fuzz`: runs its jobs as child processes, reads
+//! their lines, deduplicates failures by signature, and restarts a job
+//! after the run that crashed or hung it, which it reports with the flight
+//! recorder's last events.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use store::PlantedBug;
+use wait_timeout::ChildExt;
+
+use super::protocol::{JobLine, Replayed};
+use super::seeds::{SeedStream, Shard};
+use super::signature::Signature;
+use crate::coverage::{Coverage, Reached};
+use crate::isolation::{describe_status, drain, flight_log, kill};
+use crate::swarm::SwarmRun;
+
+/// How often the parent looks at its jobs when none of them speaks.
+const TICK: Duration = Duration::from_millis(100);
+
+/// How much fuzzing to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Budget {
+    /// This many runs in the shard, split over the jobs.
+    Runs(u64),
+    /// Until this much wall time has passed.
+    Duration(Duration),
+}
+
+/// What `sim fuzz` was asked to do.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The `sim` executable the jobs run.
+    pub exe: PathBuf,
+    /// The campaign's seed.
+    pub base_seed: u64,
+    /// The part of the seed space this machine runs.
+    pub shard: Shard,
+    /// Child processes.
+    pub jobs: u64,
+    /// How much to run.
+    pub budget: Budget,
+    /// The bug planted in every run, if any.
+    pub planted_bug: Option<PlantedBug>,
+    /// Wall time one run may take before its job counts as hung.
+    pub watchdog: Duration,
+}
+
+/// What kind of failure a signature stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// An oracle broke, and the failure replayed exactly.
+    Store,
+    /// A failure whose replay differed from the run: the harness is not
+    /// deterministic.
+    HarnessBug,
+    /// The run killed or hung its process.
+    Crash,
+}
+
+/// One signature's failures.
+#[derive(Clone, Debug)]
+pub struct UniqueFailure {
+    /// What makes them one bug.
+    pub signature: Signature,
+    /// What kind of failure.
+    pub kind: Kind,
+    /// The swarm seed of the first run that showed it.
+    pub seed: u64,
+    /// The run id that seed names.
+    pub run: String,
+    /// The oracle that broke (`crash` for a crash).
+    pub oracle: String,
+    /// The first run's message (for a crash: how the process ended).
+    pub message: String,
+    /// Runs that failed with this signature.
+    pub runs: u64,
+    /// For a crash: the last trace events the flight recorder saw.
+    pub last_events: Vec<String>,
+}
+
+impl UniqueFailure {
+    /// The command that replays the first run.
+    pub fn replay_command(&self, bug: Option<PlantedBug>) -> String {
+        let plant = bug
+            .map(|bug| format!(" --plant {}", bug.name()))
+            .unwrap_or_default();
+        format!("sim replay {:#018x}{plant}", self.seed)
+    }
+}
+
+/// What the fleet found so far.
+#[derive(Clone, Debug, Default)]
+pub struct Findings {
+    /// Runs finished, failing ones included.
+    pub runs: u64,
+    /// Runs that failed.
+    pub failing_runs: u64,
+    /// Runs that reached each situation.
+    pub coverage: Coverage,
+    /// One entry per signature, in the order they were first seen.
+    pub failures: Vec<UniqueFailure>,
+}
+
+impl Findings {
+    /// Counts a failing run; returns its entry's index if the signature is new.
+    fn failed(&mut self, failure: UniqueFailure) -> Option<usize> {
+        self.failing_runs += 1;
+        match self
+            .failures
+            .iter_mut()
+            .find(|known| known.signature == failure.signature)
+        {
+            Some(known) => {
+                known.runs += 1;
+                None
+            }
+            None => {
+                self.failures.push(failure);
+                Some(self.failures.len() - 1)
+            }
+        }
+    }
+}
+
+/// Hears what the fleet does, as it does it.
+pub trait Observer {
+    /// A failure with a signature not seen before in this fuzz run.
+    fn new_failure(&mut self, failure: &UniqueFailure);
+    /// Called every tick and after every line.
+    fn progress(&mut self, findings: &Findings, elapsed: Duration);
+}
+
+enum Message {
+    Line {
+        job: usize,
+        generation: u64,
+        text: String,
+    },
+    Closed {
+        job: usize,
+        generation: u64,
+    },
+}
+
+struct Slot {
+    stream: SeedStream,
+    child: Option<Child>,
+    generation: u64,
+    next_k: u64,
+    heard: Instant,
+}
+
+/// Runs `plan` to its end; reports to `observer` as it goes.
+pub fn run(plan: &Plan, observer: &mut dyn Observer) -> std::io::Result<Findings> {
+    let started = Instant::now();
+    let (sender, receiver) = mpsc::channel();
+    let mut fleet = Fleet {
+        plan,
+        started,
+        sender,
+        findings: Findings::default(),
+        slots: (0..plan.jobs)
+            .map(|job| Slot {
+                stream: SeedStream {
+                    base: plan.base_seed,
+                    shard: plan.shard,
+                    jobs: plan.jobs,
+                    job,
+                },
+                child: None,
+                generation: 0,
+                next_k: 0,
+                heard: started,
+            })
+            .collect(),
+    };
+    for job in 0..fleet.slots.len() {
+        fleet.start(job)?;
+    }
+    while fleet.slots.iter().any(|slot| slot.child.is_some()) {
+        match receiver.recv_timeout(TICK) {
+            Ok(Message::Line {
+                job,
+                generation,
+                text,
+            }) if generation == fleet.slots[job].generation => fleet.heard(job, &text, observer),
+            Ok(Message::Closed { job, generation })
+                if generation == fleet.slots[job].generation =>
+            {
+                fleet.closed(job, observer)?;
+            }
+            Ok(_) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        fleet.watch(observer)?;
+        observer.progress(&fleet.findings, started.elapsed());
+    }
+    Ok(fleet.findings)
+}
+
+struct Fleet<'a> {
+    plan: &'a Plan,
+    started: Instant,
+    sender: mpsc::Sender<Message>,
+    findings: Findings,
+    slots: Vec<Slot>,
+}
+
+impl Fleet<'_> {
+    /// The run number job `job` stops before, under a runs budget.
+    fn end_k(&self, job: usize) -> Option<u64> {
+        match self.plan.budget {
+            Budget::Runs(runs) => Some(self.slots[job].stream.runs_of(runs)),
+            Budget::Duration(_) => None,
+        }
+    }
+
+    fn time_left(&self) -> Option<Duration> {
+        match self.plan.budget {
+            Budget::Runs(_) => None,
+            Budget::Duration(duration) => Some(duration.saturating_sub(self.started.elapsed())),
+        }
+    }
+
+    /// Whether job `job` has runs left from its next one on.
+    fn has_work(&self, job: usize) -> bool {
+        match (self.end_k(job), self.time_left()) {
+            (Some(end), _) => self.slots[job].next_k < end,
+            (None, Some(left)) => !left.is_zero(),
+            (None, None) => false,
+        }
+    }
+
+    fn command(&self, job: usize, runs_one: bool) -> Command {
+        let slot = &self.slots[job];
+        let stream = slot.stream;
+        let mut command = Command::new(&self.plan.exe);
+        command
+            .arg("fuzz-job")
+            .args(["--seed", &format!("{:#x}", stream.base)])
+            .args(["--shard", &stream.shard.to_string()])
+            .args(["--jobs", &stream.jobs.to_string()])
+            .args(["--job", &stream.job.to_string()])
+            .args(["--start", &slot.next_k.to_string()]);
+        match (runs_one, self.end_k(job), self.time_left()) {
+            (true, _, _) => command.args(["--before", &(slot.next_k + 1).to_string()]),
+            (false, Some(end), _) => command.args(["--before", &end.to_string()]),
+            (false, None, left) => command.args([
+                "--for-ms",
+                &left.unwrap_or_default().as_millis().to_string(),
+            ]),
+        };
+        if let Some(bug) = self.plan.planted_bug {
+            command.args(["--plant", bug.name()]);
+        }
+        command
+    }
+
+    /// Starts job `job` from its next run, if it has work left.
+    fn start(&mut self, job: usize) -> std::io::Result<()> {
+        if !self.has_work(job) {
+            self.slots[job].child = None;
+            return Ok(());
+        }
+        let mut child = self
+            .command(job, false)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let slot = &mut self.slots[job];
+        slot.generation += 1;
+        slot.heard = Instant::now();
+        let (sender, generation) = (self.sender.clone(), slot.generation);
+        if let Some(stdout) = child.stdout.take() {
+            std::thread::spawn(move || {
+                for text in BufReader::new(stdout).lines().map_while(Result::ok) {
+                    let line = Message::Line {
+                        job,
+                        generation,
+                        text,
+                    };
+                    if sender.send(line).is_err() {
+                        return;
+                    }
+                }
+                let _ = sender.send(Message::Closed { job, generation });
+            });
+        }
+        slot.child = Some(child);
+        Ok(())
+    }
+
+    fn heard(&mut self, job: usize, text: &str, observer: &mut dyn Observer) {
+        let Some(line) = JobLine::parse(text) else {
+            return;
+        };
+        let slot = &mut self.slots[job];
+        slot.heard = Instant::now();
+        slot.next_k = line.k() + 1;
+        self.findings.runs += 1;
+        self.findings
+            .coverage
+            .add(Reached::from_bits(line.reached()));
+        if let JobLine::Failed { finding, .. } = line {
+            let seed = crate::swarm::parse_swarm_seed(&finding.seed).unwrap_or_default();
+            let (kind, signature) = match &finding.replayed {
+                Replayed::Diverged { how } => (
+                    Kind::HarnessBug,
+                    Signature::of_harness("HARNESS BUG", &format!("{} {how}", finding.oracle)),
+                ),
+                Replayed::Identical | Replayed::NotRechecked => {
+                    (Kind::Store, Signature::from_text(finding.signature))
+                }
+            };
+            let message = match finding.replayed {
+                Replayed::Diverged { how } => format!("{how} (the run: {})", finding.message),
+                _ => finding.message,
+            };
+            let failure = UniqueFailure {
+                signature,
+                kind,
+                seed,
+                run: finding.run,
+                oracle: finding.oracle,
+                message,
+                runs: 1,
+                last_events: Vec::new(),
+            };
+            if let Some(index) = self.findings.failed(failure) {
+                observer.new_failure(&self.findings.failures[index]);
+            }
+        }
+    }
+
+    /// Job `job`'s stdout ended: it finished, or it died.
+    fn closed(&mut self, job: usize, observer: &mut dyn Observer) -> std::io::Result<()> {
+        let Some(mut child) = self.slots[job].child.take() else {
+            return Ok(());
+        };
+        let status = child.wait()?;
+        if status.success() {
+            return Ok(());
+        }
+        self.crashed(job, &describe_status(status), observer)
+    }
+
+    /// Kills jobs that said nothing for longer than the watchdog allows.
+    fn watch(&mut self, observer: &mut dyn Observer) -> std::io::Result<()> {
+        for job in 0..self.slots.len() {
+            let slot = &mut self.slots[job];
+            if slot.heard.elapsed() <= self.plan.watchdog {
+                continue;
+            }
+            let Some(mut child) = slot.child.take() else {
+                continue;
+            };
+            kill(&mut child)?;
+            let how = format!(
+                "hung: the watchdog killed it after {:?} without a result",
+                self.plan.watchdog
+            );
+            self.crashed(job, &how, observer)?;
+        }
+        Ok(())
+    }
+
+    /// Job `job` died or hung during its next run: runs that run once more
+    /// alone with the flight recorder, reports it, and restarts the job
+    /// after it.
+    fn crashed(
+        &mut self,
+        job: usize,
+        how: &str,
+        observer: &mut dyn Observer,
+    ) -> std::io::Result<()> {
+        let k = self.slots[job].next_k;
+        let seed = self.slots[job].stream.seed(k);
+        let last_events = self.flight_record(job)?;
+        let failure = UniqueFailure {
+            signature: Signature::of_harness("CRASH", how),
+            kind: Kind::Crash,
+            seed,
+            run: SwarmRun::from_seed(seed).run.to_string(),
+            oracle: "crash".to_owned(),
+            message: format!("the run's process {how}"),
+            runs: 1,
+            last_events,
+        };
+        self.findings.runs += 1;
+        if let Some(index) = self.findings.failed(failure) {
+            observer.new_failure(&self.findings.failures[index]);
+        }
+        self.slots[job].next_k = k + 1;
+        self.start(job)
+    }
+
+    /// The last events of job `job`'s next run, run alone with the flight
+    /// recorder on.
+    fn flight_record(&self, job: usize) -> std::io::Result<Vec<String>> {
+        let mut child = self
+            .command(job, true)
+            .arg("--flight-recorder")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let stderr = drain(child.stderr.take());
+        if child.wait_timeout(self.plan.watchdog)?.is_none() {
+            kill(&mut child)?;
+        }
+        let stderr = stderr.join().unwrap_or_default();
+        Ok(flight_log(&stderr).1)
+    }
+}

@@ -1,0 +1,146 @@
+//! One fuzz job, the child process side: runs its stream of swarm seeds
+//! in order and prints one [`JobLine`] per run. Failures are replayed twice
+//! (the determinism check) before they are reported.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use store::PlantedBug;
+
+use super::protocol::{Finding, JobLine, Replayed};
+use super::seeds::SeedStream;
+use super::signature::Signature;
+use crate::drivers::{Execution, on_fresh_thread, run_in_place};
+use crate::replay::{check_same_trace, replay};
+use crate::swarm::SwarmRun;
+
+/// When a job stops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobEnd {
+    /// After its run number `k` reaches this (exclusive).
+    BeforeRun(u64),
+    /// Once this much wall time has passed; the run in progress finishes.
+    After(Duration),
+}
+
+/// What one job runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Job {
+    /// Its seeds.
+    pub stream: SeedStream,
+    /// Its first run's number (a restarted job skips the runs before).
+    pub start: u64,
+    /// When it stops.
+    pub end: JobEnd,
+    /// The bug planted in every run, if any.
+    pub planted_bug: Option<PlantedBug>,
+}
+
+impl Job {
+    /// Runs the job, printing one line per run to `out`.
+    pub fn run(&self, out: &mut (impl Write + Send)) -> std::io::Result<()> {
+        let started = Instant::now();
+        let mut checked: BTreeSet<Signature> = BTreeSet::new();
+        let mut k = self.start;
+        while self.goes_on(k, started) {
+            // Runs in batches on fresh threads: a failing run can leave its
+            // thread unfit for the next (see `on_fresh_thread`).
+            let batch = on_fresh_thread(|| self.run_until_failure(k, started, out));
+            let (next, failure) = batch?;
+            k = next;
+            if let Some((seed, execution)) = failure {
+                let line = self.failed(k, seed, &execution, &mut checked);
+                writeln!(out, "{}", line.to_line())?;
+                out.flush()?;
+                k += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn goes_on(&self, k: u64, started: Instant) -> bool {
+        match self.end {
+            JobEnd::BeforeRun(end) => k < end,
+            JobEnd::After(duration) => started.elapsed() < duration,
+        }
+    }
+
+    /// Runs from `k` on until a run fails or the job ends; returns where it
+    /// stopped and the failing run, if one did.
+    #[allow(clippy::type_complexity)]
+    fn run_until_failure(
+        &self,
+        mut k: u64,
+        started: Instant,
+        out: &mut (impl Write + Send),
+    ) -> std::io::Result<(u64, Option<(u64, Execution)>)> {
+        while self.goes_on(k, started) {
+            let seed = self.stream.seed(k);
+            crate::flight::schedule_begins(seed);
+            let execution = run_in_place(SwarmRun::from_seed(seed).run, self.planted_bug);
+            if execution.violation.is_some() {
+                return Ok((k, Some((seed, execution))));
+            }
+            let line = JobLine::Passed {
+                k,
+                reached: execution.reached.bits(),
+            };
+            writeln!(out, "{}", line.to_line())?;
+            out.flush()?;
+            k += 1;
+        }
+        Ok((k, None))
+    }
+
+    /// The line for run `k`, which failed; replays it twice unless this job
+    /// already checked a failure with its signature.
+    fn failed(
+        &self,
+        k: u64,
+        seed: u64,
+        execution: &Execution,
+        checked: &mut BTreeSet<Signature>,
+    ) -> JobLine {
+        let swarm = SwarmRun::from_seed(seed);
+        let violation = execution
+            .violation
+            .as_ref()
+            .expect("a failed run has a violation");
+        let signature = Signature::of(violation);
+        let replayed = if checked.insert(signature.clone()) {
+            self.replayed(swarm, execution)
+        } else {
+            Replayed::NotRechecked
+        };
+        JobLine::Failed {
+            k,
+            reached: execution.reached.bits(),
+            finding: Finding {
+                seed: swarm.to_string(),
+                run: swarm.run.to_string(),
+                oracle: violation.oracle.name().to_owned(),
+                message: violation.message.clone(),
+                signature: signature.to_string(),
+                replayed,
+            },
+        }
+    }
+
+    /// Replays `swarm` twice: both runs must match each other and `original`.
+    fn replayed(&self, swarm: SwarmRun, original: &Execution) -> Replayed {
+        let replay = replay(swarm.run, self.planted_bug);
+        let twice = replay
+            .determinism
+            .unwrap_or(Ok(()))
+            .map_err(|divergence| divergence.to_string());
+        let with_original = check_same_trace(&original.trace, &replay.execution.trace)
+            .map_err(|divergence| format!("the replay differs from the fuzz run: {divergence}"));
+        match twice.and(with_original) {
+            Ok(()) => Replayed::Identical,
+            Err(how) => Replayed::Diverged {
+                how: crate::corpus::one_line(&how),
+            },
+        }
+    }
+}
