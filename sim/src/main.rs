@@ -132,6 +132,9 @@ enum Command {
         /// Exit 1 if any situation of the coverage table was never reached.
         #[arg(long)]
         require_coverage: bool,
+        /// End at the first failure instead of at the end of the budget.
+        #[arg(long)]
+        stop_on_failure: bool,
         /// Seconds one run may take before its job counts as hung.
         #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
         watchdog: u64,
@@ -308,6 +311,7 @@ fn main() -> ExitCode {
             corpus,
             json,
             require_coverage,
+            stop_on_failure,
             watchdog,
         } => fuzz(&FuzzArgs {
             duration: duration.as_deref(),
@@ -319,6 +323,7 @@ fn main() -> ExitCode {
             save_to: save.then_some(corpus.as_path()),
             json: json.as_deref(),
             require_coverage,
+            stop_on_failure,
             watchdog: Duration::from_secs(watchdog),
         }),
         Command::FuzzJob {
@@ -844,6 +849,7 @@ struct FuzzArgs<'a> {
     save_to: Option<&'a Path>,
     json: Option<&'a Path>,
     require_coverage: bool,
+    stop_on_failure: bool,
     watchdog: Duration,
 }
 
@@ -906,6 +912,7 @@ fn fuzz_plan(args: &FuzzArgs<'_>) -> Result<Plan, UsageError> {
         budget,
         planted_bug: parse_bug(args.plant)?,
         watchdog: args.watchdog,
+        stop_on_failure: args.stop_on_failure,
     })
 }
 

@@ -48,6 +48,8 @@ pub struct Plan {
     pub planted_bug: Option<PlantedBug>,
     /// Wall time one run may take before its job counts as hung.
     pub watchdog: Duration,
+    /// End at the first failure instead of at the end of the budget.
+    pub stop_on_failure: bool,
 }
 
 /// What kind of failure a signature stands for.
@@ -81,6 +83,8 @@ pub struct UniqueFailure {
     pub runs: u64,
     /// For a crash: the last trace events the flight recorder saw.
     pub last_events: Vec<String>,
+    /// When the first run showed it, since the fuzz run began.
+    pub found_after: Duration,
 }
 
 impl UniqueFailure {
@@ -199,6 +203,9 @@ pub fn run(plan: &Plan, observer: &mut dyn Observer) -> std::io::Result<Findings
         }
         fleet.watch(observer)?;
         observer.progress(&fleet.findings, started.elapsed());
+        if plan.stop_on_failure && fleet.findings.failing_runs > 0 {
+            fleet.stop_all()?;
+        }
     }
     Ok(fleet.findings)
 }
@@ -331,11 +338,22 @@ impl Fleet<'_> {
                 message,
                 runs: 1,
                 last_events: Vec::new(),
+                found_after: self.started.elapsed(),
             };
             if let Some(index) = self.findings.failed(failure) {
                 observer.new_failure(&self.findings.failures[index]);
             }
         }
+    }
+
+    /// Ends every job now.
+    fn stop_all(&mut self) -> std::io::Result<()> {
+        for slot in &mut self.slots {
+            if let Some(mut child) = slot.child.take() {
+                kill(&mut child)?;
+            }
+        }
+        Ok(())
     }
 
     /// Job `job`'s stdout ended: it finished, or it died.
@@ -391,6 +409,7 @@ impl Fleet<'_> {
             message: format!("the run's process {how}"),
             runs: 1,
             last_events,
+            found_after: self.started.elapsed(),
         };
         self.findings.runs += 1;
         if let Some(index) = self.findings.failed(failure) {

@@ -183,6 +183,7 @@ impl Observer for Reporter {
             "oracle": failure.oracle,
             "message": failure.message,
             "last_events": failure.last_events,
+            "found_after_s": failure.found_after.as_secs_f64(),
         });
         self.write_json(&record);
     }
@@ -259,7 +260,12 @@ pub fn summary(plan: &Plan, findings: &Findings, elapsed: Duration) -> String {
             "  run:       {} (swarm seed {:#018x})",
             failure.run, failure.seed
         );
-        let _ = writeln!(text, "  oracle:    {}", failure.oracle);
+        let _ = writeln!(
+            text,
+            "  found:     after {:.2} s; oracle {}",
+            failure.found_after.as_secs_f64(),
+            failure.oracle
+        );
         let _ = writeln!(text, "  what:      {}", failure.message);
         for event in &failure.last_events {
             let _ = writeln!(text, "  event:     {event}");

@@ -1,7 +1,8 @@
 //! Which seeds a fuzz job runs. The seed space of one campaign seed is a
 //! sequence of indices `n = 0, 1, 2, …`; run `n` is the swarm seed
-//! `SplitMix64(base + n)` (a bijection, so distinct indices never share a
-//! seed). Shard `i` of `N` takes the indices `n ≡ i - 1 (mod N)`; within a
+//! `SplitMix64(SplitMix64(base) + n)`: a bijection of `n`, so distinct
+//! indices never share a seed, and campaigns of nearby seeds (1, 2, 3)
+//! start far apart instead of one index apart. Shard `i` of `N` takes the indices `n ≡ i - 1 (mod N)`; within a
 //! shard, job `j` of `J` takes every `J`-th of them. Shards never repeat
 //! each other, jobs never repeat each other, and a job can resume after
 //! its `k`-th run without the others.
@@ -79,7 +80,8 @@ impl SeedStream {
     /// The swarm seed of the job's `k`-th run (0-based).
     pub fn seed(&self, k: u64) -> u64 {
         let index = (self.shard.index - 1) + self.shard.count * self.position(k);
-        SplitMix64::new(self.base.wrapping_add(index)).next_u64()
+        let start = SplitMix64::new(self.base).next_u64();
+        SplitMix64::new(start.wrapping_add(index)).next_u64()
     }
 
     /// How many runs the job has when the shard runs `runs` in all.
@@ -114,6 +116,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn nearby_campaign_seeds_do_not_share_runs() {
+        let runs = |base| -> BTreeSet<u64> {
+            let stream = SeedStream {
+                base,
+                ..stream(Shard::WHOLE, 1, 0)
+            };
+            (0..1_000).map(|k| stream.seed(k)).collect()
+        };
+        assert!(runs(1).is_disjoint(&runs(2)));
     }
 
     #[test]
