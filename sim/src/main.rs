@@ -103,16 +103,16 @@ enum Command {
     /// budget ends; failures deduplicated by signature and replayed twice.
     Fuzz {
         /// Wall time to fuzz, e.g. 30s, 10m, 1h (default 1m unless --runs).
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         duration: Option<String>,
         /// Runs to do in this shard, instead of a duration.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         runs: Option<String>,
         /// Child processes (default: the number of cores).
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         jobs: Option<String>,
         /// Run shard I of N (1-based) of the seed space, so that N machines never repeat each other.
-        #[arg(long, default_value = "1/1")]
+        #[arg(long, default_value = "1/1", allow_hyphen_values = true)]
         shard: String,
         /// The campaign's seed (decimal or 0x hex).
         #[arg(long, default_value = "0")]

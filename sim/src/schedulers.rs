@@ -40,9 +40,9 @@ pub fn pct_step_bound(scenario: Scenario) -> usize {
     match scenario {
         Scenario::EarlyClose => 64,
         Scenario::Stress => 147,
-        Scenario::ConcurrentCloses => 160,
         Scenario::PermanentTransportError => 152,
         Scenario::DiskFull => 155,
+        Scenario::ConcurrentCloses => 163,
         Scenario::ReadsDuringStall => 167,
         Scenario::ReadCloseBarrier => 174,
         Scenario::ReadCloseInFlight => 195,

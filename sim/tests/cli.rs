@@ -1,26 +1,9 @@
 //! The `sim` command as a user runs it: exit codes, one-line errors, and a
 //! replay line that gives the same trace, byte for byte, every time.
 
-use std::process::{Command, Output};
+mod support;
 
-fn sim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sim"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .output()
-        .expect("sim runs")
-}
-
-fn assert_one_line_usage_error(args: &[&str], mentions: &str) {
-    let output = sim(args);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
-    assert!(
-        stderr.starts_with("error: ") && stderr.contains(mentions),
-        "{args:?}: {stderr}"
-    );
-}
+use support::{assert_one_line_usage_error, sim};
 
 #[test]
 fn list_names_every_scenario_and_exits_zero() {

@@ -24,6 +24,7 @@ fn budget(driver: Driver) -> usize {
     let base = match driver {
         Driver::Random | Driver::Pct { .. } | Driver::Dfs => 300,
         Driver::Loom { .. } => 4_000,
+        Driver::ShortLoom { .. } => 30,
         Driver::Threads => 20,
     };
     base * scale()

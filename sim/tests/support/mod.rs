@@ -1,0 +1,25 @@
+//! Running the `sim` command as a user does, from the workspace root.
+
+use std::process::{Command, Output};
+
+/// Runs `sim` with `args`; its output once it exits.
+pub fn sim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .expect("sim runs")
+}
+
+/// Checks that `sim args` fails with exit code 2 and a one-line error that
+/// mentions `mentions`.
+pub fn assert_one_line_usage_error(args: &[&str], mentions: &str) {
+    let output = sim(args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains(mentions),
+        "{args:?}: {stderr}"
+    );
+}
