@@ -953,7 +953,19 @@ fn fuzz(args: &FuzzArgs<'_>) -> Result<bool, UsageError> {
 /// Shrinks and stores one corpus entry per store failure, each in a child
 /// process: a shrink replays many runs, and none may take `sim fuzz` down.
 fn save_fuzz_failures(plan: &Plan, findings: &Findings, dir: &Path) -> Result<(), UsageError> {
-    for failure in findings.failures.iter().filter(|f| f.kind == Kind::Store) {
+    println!(
+        "\nSaving one shrunk corpus entry per failure to {}",
+        dir.display()
+    );
+    for (number, failure) in findings.failures.iter().enumerate() {
+        if failure.kind != Kind::Store {
+            println!(
+                "  FAILURE {}: not saved: a {:?} has no corpus form",
+                number + 1,
+                failure.kind
+            );
+            continue;
+        }
         let mut command = std::process::Command::new(&plan.exe);
         command
             .arg("shrink")
@@ -973,10 +985,14 @@ fn save_fuzz_failures(plan: &Plan, findings: &Findings, dir: &Path) -> Result<()
         let stdout = String::from_utf8_lossy(&output.stdout);
         let saved = stdout
             .lines()
-            .find(|line| line.trim_start().starts_with("saved:"));
+            .find_map(|line| line.trim_start().strip_prefix("saved:"));
         match saved {
-            Some(line) => println!("{}: {}", failure.signature, line.trim()),
-            None => println!("{}: not saved ({})", failure.signature, stdout.trim()),
+            Some(path) => println!("  FAILURE {}: {}", number + 1, path.trim()),
+            None => println!(
+                "  FAILURE {}: not saved: {}",
+                number + 1,
+                sim::corpus::one_line(stdout.trim())
+            ),
         }
     }
     Ok(())

@@ -238,3 +238,36 @@ fn a_bare_swarm_seed_replays_the_run_it_names() {
     let without_first_line = by_seed_out.split_once('\n').map(|(_, rest)| rest);
     assert_eq!(without_first_line, Some(by_id_out.as_ref()));
 }
+
+#[test]
+fn save_stores_one_shrunk_entry_per_signature_that_replays_its_failure() {
+    let corpus = tempfile::tempdir().expect("a temp dir");
+    let corpus_arg = corpus.path().to_str().expect("a UTF-8 path");
+    let (code, stdout, lines) = fuzz(&[
+        "--runs",
+        "3000",
+        "--jobs",
+        "2",
+        "--plant",
+        "close-skips-drain",
+        "--save",
+        "--corpus",
+        corpus_arg,
+    ]);
+    assert_eq!(code, Some(1), "{stdout}");
+    let entries: Vec<_> = std::fs::read_dir(corpus.path())
+        .expect("the corpus exists")
+        .map(|entry| entry.expect("an entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    assert_eq!(entries.len(), failures(&lines).len(), "{stdout}");
+    for entry in entries {
+        let replayed = sim(&["replay", entry.to_str().expect("a UTF-8 path")]);
+        let replayed_out = String::from_utf8_lossy(&replayed.stdout);
+        assert_eq!(replayed.status.code(), Some(1), "{replayed_out}");
+        assert!(
+            replayed_out.contains("no-access-after-close"),
+            "{replayed_out}"
+        );
+    }
+}
