@@ -403,8 +403,8 @@ fn list() -> Result<bool, UsageError> {
     Ok(true)
 }
 
-/// Prints `failure` in full and stores it if asked; returns false (failed).
-/// Seeds `--save` searches for a smaller failure before saving one.
+/// Seeds `--save` (of run, explore and fuzz) searches for a smaller
+/// failure before saving one.
 const SAVE_SHRINK_TRIES: usize = 500;
 
 /// Prints `failure` in full and, if asked, shrinks it and stores the
@@ -859,8 +859,6 @@ const DEFAULT_FUZZ_DURATION: &str = "1m";
 const MAX_FUZZ_DURATION: Duration = Duration::from_secs(7 * 24 * 3600);
 /// The most `--jobs`.
 const MAX_FUZZ_JOBS: u64 = 256;
-/// Seeds a `--save` of `sim fuzz` searches for a smaller failure.
-const FUZZ_SAVE_SHRINK_TRIES: usize = SAVE_SHRINK_TRIES;
 
 /// A whole number from 1 to `max`, or a one-line error naming `flag`.
 fn parse_count(flag: &str, text: &str, max: u64) -> Result<u64, UsageError> {
@@ -919,11 +917,10 @@ fn fuzz_plan(args: &FuzzArgs<'_>) -> Result<Plan, UsageError> {
 fn fuzz(args: &FuzzArgs<'_>) -> Result<bool, UsageError> {
     let plan = fuzz_plan(args)?;
     let mut reporter = Reporter::new(&plan, args.json).map_err(|error| {
-        let file = args.json.map(Path::display);
-        UsageError(format!(
-            "cannot create {}: {error}",
-            file.unwrap_or_else(|| Path::new("").display())
-        ))
+        let file = args
+            .json
+            .map_or_else(String::new, |file| file.display().to_string());
+        UsageError(format!("cannot create {file}: {error}"))
     })?;
     let started = Instant::now();
     let findings = fleet::run(&plan, &mut reporter)
@@ -931,14 +928,14 @@ fn fuzz(args: &FuzzArgs<'_>) -> Result<bool, UsageError> {
     let elapsed = started.elapsed();
     let json_written = reporter.finish(&plan, &findings, elapsed);
     print!("{}", fuzz_summary(&plan, &findings, elapsed));
+    if let Some(dir) = args.save_to {
+        save_fuzz_failures(&plan, &findings, dir)?;
+    }
     if let (Err(error), Some(file)) = (json_written, args.json) {
         return Err(UsageError(format!(
             "cannot write {}: {error}",
             file.display()
         )));
-    }
-    if let Some(dir) = args.save_to {
-        save_fuzz_failures(&plan, &findings, dir)?;
     }
     let mut passed = findings.failures.is_empty();
     let unreached = findings.coverage.unreached();
@@ -970,7 +967,7 @@ fn save_fuzz_failures(plan: &Plan, findings: &Findings, dir: &Path) -> Result<()
         command
             .arg("shrink")
             .arg(format!("{:#x}", failure.seed))
-            .args(["--tries", &FUZZ_SAVE_SHRINK_TRIES.to_string()])
+            .args(["--tries", &SAVE_SHRINK_TRIES.to_string()])
             .arg("--save")
             .arg("--corpus")
             .arg(dir)

@@ -67,6 +67,14 @@ fn bad_fuzz_input_gets_a_one_line_error_and_starts_nothing() {
 }
 
 #[test]
+fn a_json_file_that_cannot_be_created_is_a_usage_error() {
+    assert_one_line_usage_error(
+        &["fuzz", "--runs", "5", "--json", "no-such-dir/fuzz.jsonl"],
+        "cannot create no-such-dir/fuzz.jsonl",
+    );
+}
+
+#[test]
 fn a_clean_fuzz_run_exits_zero_and_counts_every_run() {
     let (code, stdout, lines) = fuzz(&["--runs", "300", "--jobs", "2"]);
     assert_eq!(code, Some(0), "{stdout}");

@@ -11,6 +11,7 @@
 use std::collections::BTreeSet;
 
 use sim::drivers::{Campaign, Execution};
+use sim::fuzz::signature::numbers_out;
 use sim::self_test::{fastest_driver, home_of};
 use store::PlantedBug;
 
@@ -23,24 +24,6 @@ fn role(thread: &str) -> &'static str {
         "closer" => "closer",
         _ => "main",
     }
-}
-
-/// An event with its numbers and source positions redacted.
-fn redacted(event: &str) -> String {
-    let mut text = String::new();
-    let mut in_number = false;
-    for character in event.chars() {
-        if character.is_ascii_digit() {
-            if !in_number {
-                text.push('N');
-            }
-            in_number = true;
-        } else {
-            in_number = false;
-            text.push(character);
-        }
-    }
-    text
 }
 
 /// What other threads do that can cause a violation of the store's
@@ -62,7 +45,7 @@ fn meaning(execution: &Execution) -> String {
     let mut story: Vec<String> = Vec::new();
     let mut meanwhile: BTreeSet<String> = BTreeSet::new();
     for event in &execution.trace {
-        let what = redacted(&event.what);
+        let what = numbers_out(&event.what);
         if event.thread == violator {
             if story.last() != Some(&what) {
                 story.push(what);
@@ -120,7 +103,7 @@ fn meaning_of_state_shared_between_stores() {
 #[test]
 fn redaction_keeps_words_and_drops_numbers() {
     assert_eq!(
-        redacted("read_at [13, 19) on store A begins at store.rs:196:36"),
+        numbers_out("read_at [13, 19) on store A begins at store.rs:196:36"),
         "read_at [N, N) on store A begins at store.rs:N:N"
     );
 }

@@ -111,10 +111,11 @@ fn source_location(word: &str) -> Option<String> {
     (!line.is_empty()).then(|| format!("{file}.rs:{line}"))
 }
 
-fn numbers_out(word: &str) -> String {
-    let mut out = String::with_capacity(word.len());
+/// `text` with each run of digits replaced by one `N`.
+pub fn numbers_out(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
     let mut in_number = false;
-    for c in word.chars() {
+    for c in text.chars() {
         if c.is_ascii_digit() {
             if !in_number {
                 out.push('N');

@@ -51,6 +51,12 @@ impl Trace {
         self.lock().clone()
     }
 
+    /// How many handles share this log, this one included.
+    #[cfg(test)]
+    pub(crate) fn holders(&self) -> usize {
+        Arc::strong_count(&self.events)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Event>> {
         self.events.lock().unwrap_or_else(PoisonError::into_inner)
     }

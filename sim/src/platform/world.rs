@@ -4,15 +4,9 @@ use scenarios::{FileFaults, Oracle, TransportFaults, World};
 use store::{Platform, RetryPolicy};
 
 use super::{
-    Call, CheckedFiles, Facts, ModelRuntime, Note, Quiescence, ScriptedTransport, SimRuntime,
-    Trace, TransportContext, VirtualClock,
+    Call, CheckedFiles, Facts, ModelRuntime, Quiescence, ScriptedTransport, SimRuntime, Trace,
+    TransportContext, VirtualClock,
 };
-
-/// A [`Note`] that records through `runtime`, naming the calling thread.
-fn note_through<I: ModelRuntime>(runtime: &SimRuntime<I>) -> Note {
-    let runtime = runtime.clone();
-    Arc::new(move |what| runtime.note(what))
-}
 
 /// The simulated platform for one execution, on the scheduler runtime `I`.
 pub struct SimWorld<I: ModelRuntime> {
@@ -41,7 +35,7 @@ impl<I: ModelRuntime> SimWorld<I> {
     pub fn new() -> SimWorld<I> {
         let (clock, trace, facts) = (VirtualClock::new(), Trace::new(), Facts::default());
         let runtime = SimRuntime::new(clock.clone(), trace.clone());
-        let files = CheckedFiles::new(I::thread_name, note_through(&runtime), facts.clone());
+        let files = CheckedFiles::new(I::thread_name, runtime.note_fn(), facts.clone());
         let judge = (facts.clone(), files.clone());
         runtime.judge_quiescence_with(Arc::new(move |moment| {
             judge_quiescence(&judge.0, &judge.1, moment)
@@ -180,7 +174,7 @@ impl<I: ModelRuntime> World for SimWorld<I> {
             thread_name: I::thread_name,
             clock: self.clock.clone(),
             retry: retry.clone(),
-            note: note_through(&self.runtime),
+            note: self.runtime.note_fn(),
         };
         ScriptedTransport::new(&self.runtime, object, faults, context)
     }
@@ -211,5 +205,24 @@ impl<I: ModelRuntime> World for SimWorld<I> {
 
     fn note(&self, what: &str) {
         self.runtime.note(what);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use store::StdRuntime;
+
+    use super::*;
+
+    #[test]
+    fn a_world_is_freed_with_its_last_handle() {
+        let world = SimWorld::<StdRuntime>::new();
+        let trace = world.trace().clone();
+        drop(world);
+        assert_eq!(
+            trace.holders(),
+            1,
+            "a reference cycle keeps the world alive: every execution would leak it"
+        );
     }
 }
