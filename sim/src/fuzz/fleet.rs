@@ -399,14 +399,21 @@ impl Fleet<'_> {
     ) -> std::io::Result<()> {
         let k = self.slots[job].next_k;
         let seed = self.slots[job].stream.seed(k);
-        let last_events = self.flight_record(job)?;
+        let (last_events, passed_alone) = self.flight_record(job)?;
+        // A crash that a run alone does not repeat came from what the job
+        // ran before it: memory or threads that runs leaked, say.
+        let alone = if passed_alone {
+            "; run again alone, the run passed: what killed the process built up over the runs before it (a leak?)"
+        } else {
+            ""
+        };
         let failure = UniqueFailure {
             signature: Signature::of_harness("CRASH", how),
             kind: Kind::Crash,
             seed,
             run: SwarmRun::from_seed(seed).run.to_string(),
             oracle: "crash".to_owned(),
-            message: format!("the run's process {how}"),
+            message: format!("the run's process {how}{alone}"),
             runs: 1,
             last_events,
             found_after: self.started.elapsed(),
@@ -426,9 +433,9 @@ impl Fleet<'_> {
         self.start(job)
     }
 
-    /// The last events of job `job`'s next run, run alone with the flight
-    /// recorder on.
-    fn flight_record(&self, job: usize) -> std::io::Result<Vec<String>> {
+    /// Job `job`'s next run, run alone with the flight recorder on: its
+    /// last events, and whether it passed alone.
+    fn flight_record(&self, job: usize) -> std::io::Result<(Vec<String>, bool)> {
         let mut child = self
             .command(job, true)
             .arg("--flight-recorder")
@@ -437,10 +444,14 @@ impl Fleet<'_> {
             .stderr(Stdio::piped())
             .spawn()?;
         let stderr = drain(child.stderr.take());
-        if child.wait_timeout(self.plan.watchdog)?.is_none() {
-            kill(&mut child)?;
-        }
+        let passed = match child.wait_timeout(self.plan.watchdog)? {
+            Some(status) => status.success(),
+            None => {
+                kill(&mut child)?;
+                false
+            }
+        };
         let stderr = stderr.join().unwrap_or_default();
-        Ok(flight_log(&stderr).1)
+        Ok((flight_log(&stderr).1, passed))
     }
 }
