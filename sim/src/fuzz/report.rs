@@ -51,7 +51,7 @@ impl Reporter {
             };
             let bar = ProgressBar::new(length);
             let style = ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] [{wide_bar}] {percent:>3}% {msg}",
+                "{spinner} [{elapsed_precise}] [{wide_bar}] {percent:>3}%\n  {wide_msg}",
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
