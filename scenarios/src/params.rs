@@ -348,6 +348,16 @@ impl SplitMix64 {
         splitmix64(&mut self.0)
     }
 
+    /// Seed `index` of the stream of seeds `base` names:
+    /// `SplitMix64(SplitMix64(base) + index)`. A bijection of `index`, so a
+    /// stream never repeats a seed; and since `base` is mixed first, the
+    /// streams of nearby bases (0, 1, 2, ...) start far apart instead of
+    /// one seed apart.
+    pub fn stream_seed(base: u64, index: u64) -> u64 {
+        let start = SplitMix64::new(base).next_u64();
+        SplitMix64::new(start.wrapping_add(index)).next_u64()
+    }
+
     /// A value in `0..bound` (`bound` > 0); the slight bias is irrelevant here.
     pub fn below(&mut self, bound: u64) -> u64 {
         self.next_u64() % bound

@@ -4,7 +4,7 @@
 use scenarios::{Oracle, Scenario};
 use store::PlantedBug;
 
-use crate::drivers::Driver;
+use crate::drivers::{Campaign, Driver};
 
 /// Every bug an oracle finds, with its home scenario and that oracle.
 pub fn found_by_oracles() -> impl Iterator<Item = (PlantedBug, Scenario, Oracle)> {
@@ -66,13 +66,13 @@ pub fn fastest_driver(bug: PlantedBug) -> (Driver, usize) {
     const RANDOM: Driver = Driver::Random;
     const PCT: Driver = Driver::Pct { depth: 3 };
     match bug {
-        PlantedBug::NoRecheckAfterRegistration => (RANDOM, 30),
-        PlantedBug::CloseSkipsDrain => (RANDOM, 6),
-        PlantedBug::EarlyCloseLeavesDownloader => (RANDOM, 379),
-        PlantedBug::PublishBeforeWrite => (RANDOM, 8),
-        PlantedBug::ReleaseWithoutNotify => (RANDOM, 2),
-        PlantedBug::BackoffIgnoresClosing => (PCT, 4),
-        PlantedBug::RetryCountIgnoresProgress => (RANDOM, 6),
+        PlantedBug::NoRecheckAfterRegistration => (PCT, 45),
+        PlantedBug::CloseSkipsDrain => (PCT, 281),
+        PlantedBug::EarlyCloseLeavesDownloader => (RANDOM, 1571),
+        PlantedBug::PublishBeforeWrite => (RANDOM, 16),
+        PlantedBug::ReleaseWithoutNotify | PlantedBug::SilentProgress => (RANDOM, 2),
+        PlantedBug::BackoffIgnoresClosing => (PCT, 26),
+        PlantedBug::RetryCountIgnoresProgress => (RANDOM, 4),
         PlantedBug::StateSharedBetweenStores => (PCT, 1),
         PlantedBug::WaitLoopIgnoresClosing
         | PlantedBug::CloseWaitsHoldingLock
@@ -80,8 +80,21 @@ pub fn fastest_driver(bug: PlantedBug) -> (Driver, usize) {
         | PlantedBug::PartialReadReturnsZero
         | PlantedBug::ReleaseSkipsRemove
         | PlantedBug::DeadlineGivesUpEarly
-        | PlantedBug::SilentProgress
         | PlantedBug::AbortsProcess
         | PlantedBug::SpinsForever => (RANDOM, 1),
     }
+}
+
+/// The smallest budget [`finding_campaign`] gives any bug.
+pub const MIN_FINDING_BUDGET: usize = 100;
+
+/// The campaign tests run to find `bug`: its home scenario under its
+/// fastest driver, with ten times that driver's median budget (at least
+/// [`MIN_FINDING_BUDGET`]), campaign seed 0, the bug planted; `None` for
+/// the bugs no oracle finds.
+pub fn finding_campaign(bug: PlantedBug) -> Option<Campaign> {
+    let (scenario, _) = home_of(bug)?;
+    let (driver, median) = fastest_driver(bug);
+    let budget = (10 * median).max(MIN_FINDING_BUDGET);
+    Some(Campaign::new(scenario, driver, budget, 0).planting(bug))
 }

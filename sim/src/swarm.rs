@@ -15,10 +15,11 @@ use scenarios::{Scenario, SplitMix64};
 use crate::drivers::{Driver, RunId};
 
 /// Out of [`DRIVER_SHARES_TOTAL`] runs: how many use each family of drivers.
-/// Random gets the most: it finds the planted bugs in as few schedules as
-/// PCT or fewer (docs/self-test.md), and the slowest to find, far fewer.
-/// PCT varies its depth, which random cannot; loom gets the fewest (one of
-/// its runs costs about twenty shuttle schedules).
+/// Random gets the most: PCT finds some close races twice as fast, but the
+/// slowest planted bugs to find (early-close-leaves-downloader,
+/// publish-before-write) it finds rarely or a hundred times slower
+/// (docs/self-test.md). Loom gets the fewest: one of its runs costs about
+/// ten shuttle schedules.
 const RANDOM_SHARE: u64 = 6;
 const PCT_SHARE: u64 = 3;
 const SHORT_LOOM_SHARE: u64 = 1;

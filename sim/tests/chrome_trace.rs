@@ -7,8 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 use sim::chrome_trace::chrome_trace;
-use sim::drivers::Campaign;
-use sim::self_test::{fastest_driver, home_of};
+use sim::self_test::finding_campaign;
 use store::PlantedBug;
 
 fn events(trace: &Value) -> &Vec<Value> {
@@ -18,11 +17,8 @@ fn events(trace: &Value) -> &Vec<Value> {
 }
 
 fn picture_of_a_close_that_skips_draining() -> (String, Value, BTreeSet<String>) {
-    let bug = PlantedBug::CloseSkipsDrain;
-    let (scenario, _) = home_of(bug).expect("an oracle finds it");
-    let (driver, median) = fastest_driver(bug);
-    let failure = Campaign::new(scenario, driver, 10 * median, 0)
-        .planting(bug)
+    let failure = finding_campaign(PlantedBug::CloseSkipsDrain)
+        .expect("an oracle finds it")
         .run()
         .failure
         .expect("found");

@@ -165,9 +165,23 @@ fn explore_relays_a_failure_found_in_a_child_with_its_replay_line() {
 
 #[test]
 fn shrink_prints_a_failure_no_bigger_than_the_original_with_its_replay_line() {
+    let found = sim(&[
+        "run",
+        "early-close",
+        "--plant",
+        "release-without-notify",
+        "--schedules",
+        "100",
+    ]);
+    let found = String::from_utf8_lossy(&found.stdout);
+    let run = found
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("replay:  sim replay "))
+        .and_then(|replay| replay.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no failure found:\n{found}"));
     let output = sim(&[
         "shrink",
-        "early-close:pct3:0x01",
+        run,
         "--plant",
         "release-without-notify",
         "--tries",

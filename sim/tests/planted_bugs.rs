@@ -5,34 +5,29 @@
 //! table in `docs/self-test.md`.
 //!
 //! Seeds are fixed, so each test is deterministic. The budget is at least
-//! ten times the driver's measured median (`fastest_driver`): one extra
+//! ten times the driver's measured median (`finding_campaign`): one extra
 //! scheduling point in the store moves every schedule, so a budget near the
 //! median would turn a harmless store change red.
 
 use scenarios::{Oracle, Scenario};
 use sim::drivers::{Campaign, Driver};
-use sim::self_test::{fastest_driver, found_by_oracles, home_of};
+use sim::self_test::{finding_campaign, found_by_oracles, home_of};
 use store::PlantedBug;
-
-/// The smallest budget any bug gets.
-const MIN_BUDGET: usize = 100;
 
 const LOOM: Driver = Driver::Loom {
     preemption_bound: 2,
 };
 
 fn harness_finds(bug: PlantedBug) {
-    let (scenario, oracle) = home_of(bug).expect("an oracle finds this bug");
-    let (driver, median) = fastest_driver(bug);
-    let budget = (10 * median).max(MIN_BUDGET);
-    let report = Campaign::new(scenario, driver, budget, 0)
-        .planting(bug)
-        .run();
+    let (_, oracle) = home_of(bug).expect("an oracle finds this bug");
+    let campaign = finding_campaign(bug).expect("an oracle finds this bug");
+    let driver = campaign.driver;
+    let report = campaign.run();
     let failure = report.failure.unwrap_or_else(|| {
         panic!(
             "{} went unnoticed by {} under {driver} in {} schedules",
             bug.name(),
-            scenario.name(),
+            campaign.scenario.name(),
             report.schedules_run
         )
     });

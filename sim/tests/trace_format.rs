@@ -10,9 +10,9 @@
 
 use std::collections::BTreeSet;
 
-use sim::drivers::{Campaign, Execution};
+use sim::drivers::Execution;
 use sim::fuzz::signature::numbers_out;
-use sim::self_test::{fastest_driver, home_of};
+use sim::self_test::finding_campaign;
 use store::PlantedBug;
 
 /// A thread's role: its name without the store letter, index or `#N`.
@@ -33,6 +33,36 @@ fn role(thread: &str) -> &'static str {
 /// campaign happens to find.
 const CAUSAL: [&str; 3] = ["close", "remove", "cancelled"];
 
+/// `what` with store labels told relative to the violator's store: which
+/// of two stores a seed sets on which side of a bug is not its meaning.
+fn relative_stores(what: &str, own: Option<&str>) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let mut after_store = false;
+    for word in what.split(' ') {
+        if after_store && word.len() == 1 {
+            words.pop();
+            let whose = if Some(word) == own { "its" } else { "another" };
+            words.push(format!("{whose} store"));
+        } else {
+            words.push(word.to_owned());
+        }
+        after_store = word == "store";
+    }
+    words.join(" ")
+}
+
+/// The store the violator worked on: the first it named.
+fn store_of(violator: &str, execution: &Execution) -> Option<String> {
+    execution
+        .trace
+        .iter()
+        .filter(|event| event.thread == violator)
+        .find_map(|event| {
+            let (_, rest) = event.what.split_once(" store ")?;
+            rest.split([' ', ':']).next().map(str::to_owned)
+        })
+}
+
 /// The meaning of a failing execution, as the snapshot pins it.
 fn meaning(execution: &Execution) -> String {
     let violation = execution.violation.as_ref().expect("a failure");
@@ -42,10 +72,11 @@ fn meaning(execution: &Execution) -> String {
         .nth(1)
         .and_then(|rest| rest.split(':').next())
         .unwrap_or("?");
+    let own = store_of(violator, execution);
     let mut story: Vec<String> = Vec::new();
     let mut meanwhile: BTreeSet<String> = BTreeSet::new();
     for event in &execution.trace {
-        let what = numbers_out(&event.what);
+        let what = relative_stores(&numbers_out(&event.what), own.as_deref());
         if event.thread == violator {
             if story.last() != Some(&what) {
                 story.push(what);
@@ -65,11 +96,7 @@ fn meaning(execution: &Execution) -> String {
 }
 
 fn failure_of(bug: PlantedBug) -> Execution {
-    let (scenario, _) = home_of(bug).expect("an oracle finds it");
-    let (driver, median) = fastest_driver(bug);
-    let report = Campaign::new(scenario, driver, (10 * median).max(100), 0)
-        .planting(bug)
-        .run();
+    let report = finding_campaign(bug).expect("an oracle finds it").run();
     report
         .failure
         .expect("the campaign finds the bug")

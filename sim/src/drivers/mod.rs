@@ -12,8 +12,8 @@
 //!
 //! A seed names everything of its schedule: the scenario's parameters and
 //! faults (`Params::from_seed`) and every scheduling choice. Within a
-//! campaign, schedule `k` gets the seed `SplitMix64(campaign_seed + k)`, so
-//! any one schedule replays alone. DFS and loom use the scenario's default
+//! campaign, schedule `k` gets the seed `SplitMix64::stream_seed(campaign_seed, k)`,
+//! so any one schedule replays alone. DFS and loom use the scenario's default
 //! parameters and replay by re-exploring up to the execution's number.
 
 mod loom_driver;
@@ -258,9 +258,10 @@ impl Campaign {
         }
     }
 
-    /// The seed of schedule `index` (0-based).
+    /// The seed of schedule `index` (0-based): campaigns of nearby seeds
+    /// share no schedule (see [`SplitMix64::stream_seed`]).
     pub fn schedule_seed(&self, index: usize) -> u64 {
-        SplitMix64::new(self.seed.wrapping_add(index as u64)).next_u64()
+        SplitMix64::stream_seed(self.seed, index as u64)
     }
 
     /// The parameters of schedule `number`: the campaign's, or the ones it names.

@@ -1,8 +1,7 @@
 //! Which seeds a fuzz job runs. The seed space of one campaign seed is a
 //! sequence of indices `n = 0, 1, 2, …`; run `n` is the swarm seed
-//! `SplitMix64(SplitMix64(base) + n)`: a bijection of `n`, so distinct
-//! indices never share a seed, and campaigns of nearby seeds (1, 2, 3)
-//! start far apart instead of one index apart. Shard `i` of `N` takes the indices `n ≡ i - 1 (mod N)`; within a
+//! `SplitMix64::stream_seed(base, n)`: distinct indices never share a
+//! seed, and campaigns of nearby seeds (1, 2, 3) share none. Shard `i` of `N` takes the indices `n ≡ i - 1 (mod N)`; within a
 //! shard, job `j` of `J` takes every `J`-th of them. Shards never repeat
 //! each other, jobs never repeat each other, and a job can resume after
 //! its `k`-th run without the others.
@@ -80,8 +79,7 @@ impl SeedStream {
     /// The swarm seed of the job's `k`-th run (0-based).
     pub fn seed(&self, k: u64) -> u64 {
         let index = (self.shard.index - 1) + self.shard.count * self.position(k);
-        let start = SplitMix64::new(self.base).next_u64();
-        SplitMix64::new(start.wrapping_add(index)).next_u64()
+        SplitMix64::stream_seed(self.base, index)
     }
 
     /// How many runs the job has when the shard runs `runs` in all.
