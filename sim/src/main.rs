@@ -141,28 +141,7 @@ enum Command {
     },
     /// One job of `sim fuzz` (a child process): prints one JSON line per run.
     #[command(hide = true)]
-    FuzzJob {
-        #[arg(long)]
-        seed: String,
-        #[arg(long)]
-        shard: String,
-        #[arg(long)]
-        jobs: u64,
-        #[arg(long)]
-        job: u64,
-        #[arg(long)]
-        start: u64,
-        /// Stop before this run number.
-        #[arg(long)]
-        before: Option<u64>,
-        /// Stop after this many milliseconds.
-        #[arg(long)]
-        for_ms: Option<u64>,
-        #[arg(long)]
-        plant: Option<String>,
-        #[arg(long)]
-        flight_recorder: bool,
-    },
+    FuzzJob(FuzzJobArgs),
     /// Replay one schedule exactly (twice, checking the harness is deterministic).
     Replay {
         /// A swarm seed (0x…, as `sim fuzz` prints it), a run id
@@ -326,31 +305,7 @@ fn main() -> ExitCode {
             stop_on_failure,
             watchdog: Duration::from_secs(watchdog),
         }),
-        Command::FuzzJob {
-            seed,
-            shard,
-            jobs,
-            job,
-            start,
-            before,
-            for_ms,
-            plant,
-            flight_recorder,
-        } => {
-            if flight_recorder {
-                sim::flight::switch_on();
-            }
-            fuzz_job(
-                &seed,
-                &shard,
-                jobs,
-                job,
-                start,
-                before,
-                for_ms,
-                plant.as_deref(),
-            )
-        }
+        Command::FuzzJob(args) => fuzz_job(&args),
         Command::Corpus { action } => match action {
             CorpusAction::Check { corpus } => corpus_check(&corpus),
             CorpusAction::Refresh { corpus, schedules } => corpus_refresh(&corpus, schedules),
@@ -995,35 +950,61 @@ fn save_fuzz_failures(plan: &Plan, findings: &Findings, dir: &Path) -> Result<()
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn fuzz_job(
-    seed: &str,
-    shard: &str,
+/// What a `sim fuzz` parent tells one job.
+#[derive(clap::Args)]
+struct FuzzJobArgs {
+    /// The campaign's seed.
+    #[arg(long)]
+    seed: String,
+    /// The shard, I/N.
+    #[arg(long)]
+    shard: String,
+    /// Jobs in the shard.
+    #[arg(long)]
     jobs: u64,
+    /// This job, 0 to jobs - 1.
+    #[arg(long)]
     job: u64,
+    /// The job's first run number.
+    #[arg(long)]
     start: u64,
+    /// Stop before this run number.
+    #[arg(long)]
     before: Option<u64>,
+    /// Stop after this many milliseconds.
+    #[arg(long)]
     for_ms: Option<u64>,
-    plant: Option<&str>,
-) -> Result<bool, UsageError> {
+    /// The bug planted in every run.
+    #[arg(long)]
+    plant: Option<String>,
+    /// Stream run seeds and trace events to stderr as they happen.
+    #[arg(long)]
+    flight_recorder: bool,
+}
+
+fn fuzz_job(args: &FuzzJobArgs) -> Result<bool, UsageError> {
+    if args.flight_recorder {
+        sim::flight::switch_on();
+    }
+    let (jobs, job) = (args.jobs, args.job);
     if jobs == 0 || job >= jobs {
         return Err(UsageError(format!("job {job} of {jobs} does not exist")));
     }
-    let end = match (before, for_ms) {
+    let end = match (args.before, args.for_ms) {
         (Some(before), None) => JobEnd::BeforeRun(before),
         (None, Some(ms)) => JobEnd::After(Duration::from_millis(ms)),
         _ => return Err(UsageError("give --before or --for-ms".to_owned())),
     };
     let job = Job {
         stream: SeedStream {
-            base: parse_seed(seed)?,
-            shard: shard.parse().map_err(UsageError)?,
+            base: parse_seed(&args.seed)?,
+            shard: args.shard.parse().map_err(UsageError)?,
             jobs,
             job,
         },
-        start,
+        start: args.start,
         end,
-        planted_bug: parse_bug(plant)?,
+        planted_bug: parse_bug(args.plant.as_deref())?,
     };
     job.run(&mut std::io::stdout())
         .map_err(|error| UsageError(format!("cannot report to sim fuzz: {error}")))?;

@@ -37,6 +37,14 @@ pub struct Job {
     pub planted_bug: Option<PlantedBug>,
 }
 
+/// Where a batch of runs on one thread stopped.
+struct Batch {
+    /// The number of the failing run, or of the run after the last.
+    next: u64,
+    /// The failing run's seed and execution, if one failed.
+    failure: Option<(u64, Execution)>,
+}
+
 impl Job {
     /// Runs the job, printing one line per run to `out`.
     pub fn run(&self, out: &mut (impl Write + Send)) -> std::io::Result<()> {
@@ -46,10 +54,9 @@ impl Job {
         while self.goes_on(k, started) {
             // Runs in batches on fresh threads: a failing run can leave its
             // thread unfit for the next (see `on_fresh_thread`).
-            let batch = on_fresh_thread(|| self.run_until_failure(k, started, out));
-            let (next, failure) = batch?;
-            k = next;
-            if let Some((seed, execution)) = failure {
+            let batch = on_fresh_thread(|| self.run_until_failure(k, started, out))?;
+            k = batch.next;
+            if let Some((seed, execution)) = batch.failure {
                 let line = self.failed(k, seed, &execution, &mut checked);
                 writeln!(out, "{}", line.to_line())?;
                 out.flush()?;
@@ -66,21 +73,22 @@ impl Job {
         }
     }
 
-    /// Runs from `k` on until a run fails or the job ends; returns where it
-    /// stopped and the failing run, if one did.
-    #[allow(clippy::type_complexity)]
+    /// Runs from `k` on until a run fails or the job ends.
     fn run_until_failure(
         &self,
         mut k: u64,
         started: Instant,
         out: &mut (impl Write + Send),
-    ) -> std::io::Result<(u64, Option<(u64, Execution)>)> {
+    ) -> std::io::Result<Batch> {
         while self.goes_on(k, started) {
             let seed = self.stream.seed(k);
             crate::flight::schedule_begins(seed);
             let execution = run_in_place(SwarmRun::from_seed(seed).run, self.planted_bug);
             if execution.violation.is_some() {
-                return Ok((k, Some((seed, execution))));
+                return Ok(Batch {
+                    next: k,
+                    failure: Some((seed, execution)),
+                });
             }
             let line = JobLine::Passed {
                 k,
@@ -90,7 +98,10 @@ impl Job {
             out.flush()?;
             k += 1;
         }
-        Ok((k, None))
+        Ok(Batch {
+            next: k,
+            failure: None,
+        })
     }
 
     /// The line for run `k`, which failed; replays it twice unless this job
