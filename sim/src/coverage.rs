@@ -518,11 +518,25 @@ mod tests {
         ]);
         assert!(during.contains(Situation::CloseDuringBackoff));
         assert!(!during.contains(Situation::CloseBeforeFirstStream));
-        let before = reached(&[(
-            "tempfilestore-downloader",
-            "timed wait at store/src/store.rs:1:1 fires: clock 5ms",
-        )]);
-        assert!(!before.contains(Situation::CloseDuringBackoff));
+        let without_close = reached(&[
+            (
+                "tempfilestore-downloader",
+                "transport: stream #0 from byte 0",
+            ),
+            ("tempfilestore-downloader", "transport: reset (planned)"),
+            (
+                "tempfilestore-downloader",
+                "timed wait at store/src/store.rs:1:1 fires: clock 5ms",
+            ),
+        ]);
+        assert!(!without_close.contains(Situation::CloseDuringBackoff));
+    }
+
+    #[test]
+    fn only_a_store_of_zero_bytes_is_an_empty_object() {
+        assert!(!reached(&[]).contains(Situation::EmptyObject));
+        let empty = Reached::of(&trace(&[("main-thread", "opens store A: 0 bytes")]));
+        assert!(empty.contains(Situation::EmptyObject));
     }
 
     #[test]
@@ -650,6 +664,28 @@ mod tests {
             ("reader-A0", "read_at [0, 8) on store A returns Ok(8)"),
         ]);
         assert!(served.contains(Situation::ReadServedDuringStall));
+        let no_stall = reached(&[
+            (
+                "tempfilestore-downloader",
+                "transport: stream #0 from byte 0",
+            ),
+            ("reader-A0", "read_at [0, 8) on store A begins"),
+            ("reader-A0", "read_at [0, 8) on store A returns Ok(8)"),
+        ]);
+        assert!(!no_stall.contains(Situation::ReadServedDuringStall));
+    }
+
+    #[test]
+    fn a_reader_that_cancels_the_transport_is_no_downloader() {
+        let after_cancel = reached(&[
+            ("reader-A0", "read_at [0, 8) on store A begins"),
+            ("reader-A0", "transport: cancelled"),
+            ("reader-A0", "read_at [0, 8) on store A returns Closed"),
+            ("reader-A0", "waits at scenarios/src/threads.rs:1:1"),
+            ("reader-A1", "read_at [0, 8) on store A begins"),
+            ("reader-A1", "read_at [0, 8) on store A returns Ok(8)"),
+        ]);
+        assert!(!after_cancel.contains(Situation::ReadServedDuringStall));
     }
 
     #[test]
@@ -659,12 +695,51 @@ mod tests {
         }
     }
 
+    fn reaching(situations: &[Situation]) -> Reached {
+        let mut reached = Reached::NONE;
+        for &situation in situations {
+            reached.insert(situation);
+        }
+        reached
+    }
+
+    #[test]
+    fn merged_tallies_add_up_and_say_what_any_run_reached() {
+        let mut first = Coverage::default();
+        first.add(reaching(&[Situation::EmptyObject]));
+        first.add(reaching(&[
+            Situation::EmptyObject,
+            Situation::RetriesExhausted,
+        ]));
+        let mut second = Coverage::default();
+        second.add(reaching(&[Situation::EmptyObject]));
+        first.merge(&second);
+        assert_eq!(first.runs(Situation::EmptyObject), 3);
+        assert_eq!(first.runs(Situation::RetriesExhausted), 1);
+        assert_eq!(
+            first.reached_by_any(),
+            reaching(&[Situation::EmptyObject, Situation::RetriesExhausted])
+        );
+        assert_eq!(Coverage::default().reached_by_any(), Reached::NONE);
+    }
+
+    #[test]
+    fn the_table_gives_every_situation_its_runs_and_share_and_flags_the_unreached() {
+        let mut coverage = Coverage::default();
+        coverage.add(reaching(&[Situation::TwoClosersAtOnce]));
+        let table = coverage.table(4);
+        assert!(
+            table.contains("| two-closers-at-once | 1 | 25.00% |"),
+            "{table}"
+        );
+        assert!(table.contains("| empty-object | 0 | NEVER |"), "{table}");
+        assert_eq!(table.lines().count(), 2 + Situation::ALL.len(), "{table}");
+    }
+
     #[test]
     fn counts_survive_the_child_protocol() {
         let mut coverage = Coverage::default();
-        let mut reached = Reached::NONE;
-        reached.insert(Situation::EmptyObject);
-        reached.insert(Situation::TwoClosersAtOnce);
+        let reached = reaching(&[Situation::EmptyObject, Situation::TwoClosersAtOnce]);
         coverage.add(reached);
         coverage.add(Reached::from_bits(reached.bits()));
         let parsed = Coverage::from_field(&coverage.to_field()).expect("parses");
