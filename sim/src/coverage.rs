@@ -634,6 +634,15 @@ mod tests {
         ]);
         assert!(waiting.contains(Situation::PermanentErrorWithReadersWaiting));
         assert!(!waiting.contains(Situation::RetriesExhausted));
+        let nobody_waiting = reached(&[
+            ("main-thread", "waits at scenarios/src/threads.rs:1:1"),
+            ("reader-A0", "read_at [0, 8) on store A begins"),
+            (
+                "tempfilestore-downloader",
+                "transport: stream #0 refused for good (planned)",
+            ),
+        ]);
+        assert!(!nobody_waiting.contains(Situation::PermanentErrorWithReadersWaiting));
     }
 
     #[test]
