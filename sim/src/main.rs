@@ -56,12 +56,8 @@ enum Command {
         /// Plant a historical bug into the store (see `sim self-test`).
         #[arg(long)]
         plant: Option<String>,
-        /// Store a failure in the corpus.
-        #[arg(long)]
-        save: bool,
-        /// The corpus directory.
-        #[arg(long, default_value = "corpus")]
-        corpus: PathBuf,
+        #[command(flatten)]
+        save: SaveArgs,
         /// Run as a child of `sim explore`: end with a machine-readable result line.
         #[arg(long, hide = true)]
         child: bool,
@@ -91,12 +87,8 @@ enum Command {
         /// Seconds a campaign may take before it counts as hung.
         #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
         watchdog: u64,
-        /// Store failures in the corpus.
-        #[arg(long)]
-        save: bool,
-        /// The corpus directory.
-        #[arg(long, default_value = "corpus")]
-        corpus: PathBuf,
+        #[command(flatten)]
+        save: SaveArgs,
     },
     /// Swarm fuzzing: runs named by one seed each (scenario, driver,
     /// parameters, faults, schedule), in parallel child processes, until the
@@ -120,13 +112,9 @@ enum Command {
         /// Plant a bug into every store (see `sim self-test`).
         #[arg(long)]
         plant: Option<String>,
-        /// Store one shrunk corpus entry per new signature.
-        #[arg(long)]
-        save: bool,
-        /// The corpus directory for --save.
-        #[arg(long, default_value = "corpus")]
-        corpus: PathBuf,
-        /// Write JSON lines here: one per new failure, then a summary.
+        #[command(flatten)]
+        save: SaveArgs,
+        /// Write JSON lines here: one per new failure signature, then a summary.
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
         /// Exit 1 if any situation of the coverage table was never reached.
@@ -168,12 +156,8 @@ enum Command {
         /// Seeds to try.
         #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
         tries: u32,
-        /// Store the shrunk failure in the corpus.
-        #[arg(long)]
-        save: bool,
-        /// The corpus directory for --save.
-        #[arg(long, default_value = "corpus")]
-        corpus: PathBuf,
+        #[command(flatten)]
+        save: SaveArgs,
     },
     /// Work on the corpus.
     Corpus {
@@ -182,12 +166,8 @@ enum Command {
     },
     /// Plant each historical bug and find it in its home scenario.
     SelfTest {
-        /// Store the failures found in the corpus.
-        #[arg(long)]
-        save: bool,
-        /// The corpus directory.
-        #[arg(long, default_value = "corpus")]
-        corpus: PathBuf,
+        #[command(flatten)]
+        save: SaveArgs,
     },
 }
 
@@ -212,6 +192,25 @@ enum CorpusAction {
     },
 }
 
+/// `--save` and `--corpus`, as every command that finds failures takes them.
+#[derive(clap::Args)]
+struct SaveArgs {
+    /// Store the failures found in the corpus (`sim fuzz`: one shrunk
+    /// entry per signature).
+    #[arg(long)]
+    save: bool,
+    /// The corpus directory for --save.
+    #[arg(long, default_value = "corpus")]
+    corpus: PathBuf,
+}
+
+impl SaveArgs {
+    /// Where to save failures, if anywhere.
+    fn dir(&self) -> Option<&Path> {
+        self.save.then_some(self.corpus.as_path())
+    }
+}
+
 /// A failure of the command itself: bad input, unreadable files.
 struct UsageError(String);
 
@@ -225,7 +224,6 @@ fn main() -> ExitCode {
             seed,
             plant,
             save,
-            corpus,
             child,
             flight_recorder,
         } => {
@@ -238,7 +236,7 @@ fn main() -> ExitCode {
                 schedules,
                 &seed,
                 plant.as_deref(),
-                save.then_some(corpus.as_path()),
+                save.dir(),
                 child,
             )
         }
@@ -250,7 +248,6 @@ fn main() -> ExitCode {
             plant,
             watchdog,
             save,
-            corpus,
         } => explore(&ExploreArgs {
             scale: scale as usize,
             seed: &seed,
@@ -258,7 +255,7 @@ fn main() -> ExitCode {
             driver: driver.as_deref(),
             plant: plant.as_deref(),
             watchdog: Duration::from_secs(watchdog),
-            save_to: save.then_some(corpus.as_path()),
+            save_to: save.dir(),
         }),
         Command::Replay {
             run,
@@ -266,19 +263,13 @@ fn main() -> ExitCode {
             trace,
             chrome_trace,
         } => replay_command(&run, plant.as_deref(), trace, chrome_trace.as_deref()),
-        Command::SelfTest { save, corpus } => self_test(save.then_some(corpus.as_path())),
+        Command::SelfTest { save } => self_test(save.dir()),
         Command::Shrink {
             run,
             plant,
             tries,
             save,
-            corpus,
-        } => shrink_command(
-            &run,
-            plant.as_deref(),
-            tries as usize,
-            save.then_some(corpus.as_path()),
-        ),
+        } => shrink_command(&run, plant.as_deref(), tries as usize, save.dir()),
         Command::Fuzz {
             duration,
             runs,
@@ -287,7 +278,6 @@ fn main() -> ExitCode {
             seed,
             plant,
             save,
-            corpus,
             json,
             require_coverage,
             stop_on_failure,
@@ -299,7 +289,7 @@ fn main() -> ExitCode {
             shard: &shard,
             seed: &seed,
             plant: plant.as_deref(),
-            save_to: save.then_some(corpus.as_path()),
+            save_to: save.dir(),
             json: json.as_deref(),
             require_coverage,
             stop_on_failure,
