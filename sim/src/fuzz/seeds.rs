@@ -23,11 +23,6 @@ pub struct Shard {
     pub count: u64,
 }
 
-impl Shard {
-    /// The whole seed space.
-    pub const WHOLE: Shard = Shard { index: 1, count: 1 };
-}
-
 impl fmt::Display for Shard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.index, self.count)
@@ -94,6 +89,8 @@ mod tests {
 
     use super::*;
 
+    const WHOLE: Shard = Shard { index: 1, count: 1 };
+
     fn stream(shard: Shard, jobs: u64, job: u64) -> SeedStream {
         SeedStream {
             base: 7,
@@ -121,7 +118,7 @@ mod tests {
         let runs = |base| -> BTreeSet<u64> {
             let stream = SeedStream {
                 base,
-                ..stream(Shard::WHOLE, 1, 0)
+                ..stream(WHOLE, 1, 0)
             };
             (0..1_000).map(|k| stream.seed(k)).collect()
         };
@@ -133,14 +130,14 @@ mod tests {
         for runs in [0, 1, 5, 9, 100] {
             for jobs in 1..=4 {
                 let total: u64 = (0..jobs)
-                    .map(|job| stream(Shard::WHOLE, jobs, job).runs_of(runs))
+                    .map(|job| stream(WHOLE, jobs, job).runs_of(runs))
                     .sum();
                 assert_eq!(total, runs, "runs {runs}, jobs {jobs}");
             }
         }
         let positions: BTreeSet<u64> = (0..3)
             .flat_map(|job| {
-                let stream = stream(Shard::WHOLE, 3, job);
+                let stream = stream(WHOLE, 3, job);
                 (0..stream.runs_of(10)).map(move |k| stream.position(k))
             })
             .collect();
