@@ -895,6 +895,9 @@ fn fuzz(args: &FuzzArgs<'_>) -> Result<bool, UsageError> {
 /// Shrinks and stores one corpus entry per store failure, each in a child
 /// process: a shrink replays many runs, and none may take `sim fuzz` down.
 fn save_fuzz_failures(plan: &Plan, findings: &Findings, dir: &Path) -> Result<(), UsageError> {
+    if findings.failures.is_empty() {
+        return Ok(());
+    }
     println!(
         "\nSaving one shrunk corpus entry per failure to {}",
         dir.display()
