@@ -905,9 +905,9 @@ fn save_fuzz_failures(plan: &Plan, findings: &Findings, dir: &Path) -> Result<()
     for (number, failure) in findings.failures.iter().enumerate() {
         if failure.kind != Kind::Store {
             println!(
-                "  FAILURE {}: not saved: a {:?} has no corpus form",
+                "  FAILURE {}: not saved: a {} has no corpus form",
                 number + 1,
-                failure.kind
+                failure.kind.name()
             );
             continue;
         }

@@ -53,7 +53,9 @@ impl<I: ModelRuntime> Tally<I> {
             *lock(&tally.last_reached) = Reached::NONE;
             let summary = scenario.run(&world, &params, &options);
             world.main_finishes();
-            let reached = reached_by(&world.trace().events(), summary);
+            let reached = world
+                .trace()
+                .with_events(|events| reached_by(events, summary));
             *lock(&tally.last_reached) = reached;
             lock(&tally.coverage).add(reached);
         }

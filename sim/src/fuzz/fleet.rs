@@ -64,6 +64,17 @@ pub enum Kind {
     Crash,
 }
 
+impl Kind {
+    /// The kind's name in reports and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Store => "failure",
+            Kind::HarnessBug => "harness-bug",
+            Kind::Crash => "crash",
+        }
+    }
+}
+
 /// One signature's failures.
 #[derive(Clone, Debug)]
 pub struct UniqueFailure {

@@ -131,7 +131,7 @@ impl Reporter {
             .map(|failure| {
                 json!({
                     "signature": failure.signature.as_str(),
-                    "kind": kind_name(failure.kind),
+                    "kind": failure.kind.name(),
                     "runs": failure.runs,
                     "replay": failure.replay_command(self.planted_bug),
                 })
@@ -165,7 +165,7 @@ impl Observer for Reporter {
         let line = format!(
             "new failure: {} ({})\n  replay: {}",
             failure.signature,
-            kind_name(failure.kind),
+            failure.kind.name(),
             failure.replay_command(self.planted_bug)
         );
         match &self.progress {
@@ -176,7 +176,7 @@ impl Observer for Reporter {
             "type": "failure",
             "shard": self.shard,
             "signature": failure.signature.as_str(),
-            "kind": kind_name(failure.kind),
+            "kind": failure.kind.name(),
             "seed": format!("{:#018x}", failure.seed),
             "run": failure.run,
             "replay": failure.replay_command(self.planted_bug),
@@ -209,14 +209,6 @@ impl Observer for Reporter {
             }
             Progress::Plain => eprintln!("fuzz: {:.0} s: {status}", elapsed.as_secs_f64()),
         }
-    }
-}
-
-fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Store => "failure",
-        Kind::HarnessBug => "harness-bug",
-        Kind::Crash => "crash",
     }
 }
 

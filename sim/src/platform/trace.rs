@@ -51,6 +51,12 @@ impl Trace {
         self.lock().clone()
     }
 
+    /// `read` applied to the events so far, without copying them. `read`
+    /// must not record: the log is locked while it runs.
+    pub fn with_events<T>(&self, read: impl FnOnce(&[Event]) -> T) -> T {
+        read(&self.lock())
+    }
+
     /// How many handles share this log, this one included.
     #[cfg(test)]
     pub(crate) fn holders(&self) -> usize {
