@@ -28,10 +28,8 @@ fn stage<F: store::FileIo>(object: &Arc<Vec<u8>>, files: F, readers: usize, chun
         clock: SystemClock::new(),
         files,
     };
-    let options = StoreOptions {
-        chunk_size_bytes: NonZeroUsize::new(chunk_bytes).expect("non-zero"),
-        ..StoreOptions::default()
-    };
+    let options =
+        StoreOptions::default().with_chunk_size(NonZeroUsize::new(chunk_bytes).expect("non-zero"));
     let transport = SeekableTransport::new(Cursor::new(object.as_ref().clone()));
     let store = TempFileStore::open(transport, platform, options).expect("open");
     std::thread::scope(|scope| {

@@ -3,8 +3,19 @@
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-/// How a store downloads.
+/// How a store downloads. Start from [`StoreOptions::default`] and change
+/// what you need with the `with_*` methods:
+///
+/// ```
+/// use std::num::NonZeroUsize;
+/// use store::StoreOptions;
+///
+/// let chunk = NonZeroUsize::new(4096).expect("not zero");
+/// let options = StoreOptions::default().with_chunk_size(chunk);
+/// assert_eq!(options.chunk_size_bytes.get(), 4096);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct StoreOptions {
     /// Largest piece read from the transport and written to the temp file at
     /// once; readers are woken after each. Default 64 KiB.
@@ -24,6 +35,27 @@ impl Default for StoreOptions {
             #[cfg(feature = "planted-bugs")]
             planted_bug: None,
         }
+    }
+}
+
+impl StoreOptions {
+    /// These options, reading and writing `chunk_size_bytes` at a time.
+    pub fn with_chunk_size(mut self, chunk_size_bytes: NonZeroUsize) -> StoreOptions {
+        self.chunk_size_bytes = chunk_size_bytes;
+        self
+    }
+
+    /// These options, retrying per `retry`.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> StoreOptions {
+        self.retry = retry;
+        self
+    }
+
+    /// These options, with `bug` planted (the harness's self-test only).
+    #[cfg(feature = "planted-bugs")]
+    pub fn with_planted_bug(mut self, bug: Option<crate::PlantedBug>) -> StoreOptions {
+        self.planted_bug = bug;
+        self
     }
 }
 

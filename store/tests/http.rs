@@ -13,14 +13,11 @@ use support::http_server::{Script, ScriptedServer};
 use support::{entries_in, object_bytes, within};
 
 fn fast_retries() -> StoreOptions {
-    StoreOptions {
-        retry: RetryPolicy {
-            max_consecutive_failures: 3,
-            initial_backoff: Duration::ZERO,
-            max_backoff: Duration::ZERO,
-        },
-        ..StoreOptions::default()
-    }
+    StoreOptions::default().with_retry(RetryPolicy {
+        max_consecutive_failures: 3,
+        initial_backoff: Duration::ZERO,
+        max_backoff: Duration::ZERO,
+    })
 }
 
 /// Stages the server's object through a store and reads it whole.

@@ -25,15 +25,13 @@ use tempfile::TempDir;
 type TestStore<T, R> = Arc<TempFileStore<T, R, SystemClock, ObservedFiles>>;
 
 fn small_chunks() -> StoreOptions {
-    StoreOptions {
-        chunk_size_bytes: NonZeroUsize::new(4096).expect("non-zero"),
-        retry: RetryPolicy {
+    StoreOptions::default()
+        .with_chunk_size(NonZeroUsize::new(4096).expect("non-zero"))
+        .with_retry(RetryPolicy {
             max_consecutive_failures: 3,
             initial_backoff: Duration::ZERO,
             max_backoff: Duration::ZERO,
-        },
-        ..StoreOptions::default()
-    }
+        })
 }
 
 /// A store on real threads over `transport`, with temp files in a fresh

@@ -30,11 +30,8 @@ struct Outcomes<R: Runtime> {
 }
 
 fn read_close_race<R: Runtime>(runtime: R) {
-    let options = StoreOptions {
-        // Several chunks, so readers can wait mid-download.
-        chunk_size_bytes: NonZeroUsize::new(8).expect("non-zero"),
-        ..StoreOptions::default()
-    };
+    // Several chunks, so readers can wait mid-download.
+    let options = StoreOptions::default().with_chunk_size(NonZeroUsize::new(8).expect("non-zero"));
     let platform = Platform {
         runtime: runtime.clone(),
         clock: SystemClock::new(),

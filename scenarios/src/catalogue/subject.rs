@@ -42,12 +42,11 @@ impl<W: World> Subject<W> {
     ) -> Arc<Subject<W>> {
         let object: Arc<[u8]> = params.object().into();
         let retry: RetryPolicy = params.retry.policy();
-        let options = StoreOptions {
-            chunk_size_bytes: std::num::NonZeroUsize::new(params.chunk_size_bytes.max(1))
-                .expect("at least 1"),
-            retry: retry.clone(),
-            ..options.clone()
-        };
+        let chunk = std::num::NonZeroUsize::new(params.chunk_size_bytes.max(1));
+        let options = options
+            .clone()
+            .with_chunk_size(chunk.expect("at least 1"))
+            .with_retry(retry.clone());
         world.note(&format!("opens store {label}: {} bytes", object.len()));
         let transport =
             world.transport(label, Arc::clone(&object), &params.transport_faults, &retry);
