@@ -111,7 +111,7 @@ fn cell(outcomes: &[ChildOutcome], budget: usize) -> String {
                 schedules.push(if *failed { *run } else { usize::MAX });
                 times.push(*elapsed);
             }
-            ChildOutcome::Crashed(_) => crashes += 1,
+            ChildOutcome::Crashed(_) | ChildOutcome::Interrupted => crashes += 1,
         }
     }
     if schedules.is_empty() {

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
+use store::PlantedBug;
 
 use crate::drivers::Execution;
 use crate::platform::Event;
@@ -18,8 +19,8 @@ pub const TICK_MICROS: u64 = 10;
 const CALL_MICROS: u64 = 4;
 
 /// The trace-event JSON of `execution`, named `run` (a run id, or whatever
-/// names it for the reader).
-pub fn chrome_trace(run: &str, execution: &Execution) -> Value {
+/// names it for the reader), run with `bug` planted.
+pub fn chrome_trace(run: &str, bug: Option<PlantedBug>, execution: &Execution) -> Value {
     let events = &execution.trace;
     let lanes = lanes(events);
     let mut trace: Vec<Value> = lanes
@@ -71,7 +72,7 @@ pub fn chrome_trace(run: &str, execution: &Execution) -> Value {
             .map_or(end, |index| index as u64 * TICK_MICROS + CALL_MICROS);
         trace.push(json!({
             "name": format!("VIOLATION {}", violation.oracle),
-            "ph": "i", "s": "g", "pid": 1, "tid": tid, "ts": at,
+            "ph": "i", "s": "t", "pid": 1, "tid": tid, "ts": at,
             "args": {"oracle": violation.oracle.name(), "message": violation.message},
         }));
     }
@@ -80,6 +81,7 @@ pub fn chrome_trace(run: &str, execution: &Execution) -> Value {
         "displayTimeUnit": "ms",
         "otherData": {
             "run": run,
+            "planted_bug": bug.map(PlantedBug::name),
             "oracle": execution.violation.as_ref().map(|violation| violation.oracle.name()),
             "events": events.len(),
         },

@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 
 use scenarios::{Oracle, Params};
 use serde::{Deserialize, Serialize};
-use store::{PlantedBug, StoreOptions};
+use store::PlantedBug;
 
 use crate::drivers::{
     Driver, Execution, Failure, RunId, replay_checkpoint, replay_once, replay_schedule,
+    store_options,
 };
 
 /// The corpus format this harness reads and writes.
@@ -93,6 +94,16 @@ impl Entry {
         self.run.parse()
     }
 
+    /// The run and planted bug this entry names, checked against this
+    /// build: a run id it knows, a bug it knows, and parameters its seed
+    /// still names (an entry recorded by a build whose seeds named other
+    /// parameters names another run here).
+    pub fn identity(&self, path: &Path) -> Result<(RunId, Option<PlantedBug>), CorpusError> {
+        let identity = Identity::of(path, self)?;
+        identity.check_params(self)?;
+        Ok((identity.run, identity.bug))
+    }
+
     /// The planted bug, checked.
     pub fn planted(&self) -> Result<Option<PlantedBug>, String> {
         self.planted_bug
@@ -157,7 +168,7 @@ pub fn save(dir: &Path, mut entry: Entry) -> Result<PathBuf, CorpusError> {
     if let Driver::Loom { preemption_bound } = run.driver {
         let checkpoint_name = entry.file_name().replace(".toml", ".loom.json");
         let checkpoint = dir.join(&checkpoint_name);
-        let options = options(entry.planted().map_err(fail)?);
+        let options = store_options(entry.planted().map_err(fail)?);
         let (scenario, params) = (run.scenario, &entry.params);
         crate::drivers::capture_checkpoint(
             scenario,
@@ -197,13 +208,6 @@ pub fn save(dir: &Path, mut entry: Entry) -> Result<PathBuf, CorpusError> {
     Ok(path)
 }
 
-fn options(bug: Option<PlantedBug>) -> StoreOptions {
-    StoreOptions {
-        planted_bug: bug,
-        ..StoreOptions::default()
-    }
-}
-
 /// Checks `entry` against the current store. An entry's identity is its run
 /// id; its stored shuttle schedule and loom checkpoint only accelerate its
 /// replay, and may go stale when the store changes. Fails (an `Err`) only
@@ -213,26 +217,22 @@ fn options(bug: Option<PlantedBug>) -> StoreOptions {
 /// whose run no longer fails with its bug planted (it lost its power;
 /// `sim corpus refresh` re-finds it from its campaign).
 pub fn verify(path: &Path, entry: &Entry) -> Result<Vec<String>, CorpusError> {
+    verify_regression(path, entry)?;
+    Ok(Identity::of(path, entry)?.notices(entry))
+}
+
+/// The first half of [`verify`]: fails if the entry is broken or the
+/// current store fails its run; says nothing of the entry's bug.
+pub fn verify_regression(path: &Path, entry: &Entry) -> Result<(), CorpusError> {
     let identity = Identity::of(path, entry)?;
-    if entry.params
-        != identity
-            .run
-            .driver
-            .params_for(identity.run.scenario, identity.run.number)
-    {
-        return Err(identity.fail(format!(
-            "the parameters {} names changed since the entry was recorded; \
-             `sim corpus refresh` re-finds it",
-            entry.run
-        )));
-    }
-    if let Some(violation) = replay_once(identity.run, None).violation {
-        return Err(identity.fail(format!(
+    identity.check_params(entry)?;
+    match identity.regression()? {
+        Some(violation) => Err(identity.fail(format!(
             "the current store fails this run: {}",
             one_line(&violation.message)
-        )));
+        ))),
+        None => Ok(()),
     }
-    Ok(identity.notices(entry))
 }
 
 /// What names an entry: its file, run, planted bug and oracle.
@@ -261,6 +261,46 @@ impl<'a> Identity<'a> {
             bug,
             oracle,
         })
+    }
+
+    /// What the current store, with no bug planted, breaks in the entry's
+    /// run. For a seeded run that is its one schedule. An execution number
+    /// of a systematic search names an execution of the search with the
+    /// entry's bug planted, whose tree differs without it: there, every
+    /// execution of the search up to that number must pass.
+    fn regression(&self) -> Result<Option<crate::drivers::Violation>, CorpusError> {
+        if self.run.driver.is_seeded() {
+            let execution = replay_once(self.run, None)
+                .map_err(|error| self.fail(format!("names no run of this build: {error}")))?;
+            return Ok(execution.violation);
+        }
+        let executions = usize::try_from(self.run.number).unwrap_or(usize::MAX);
+        let campaign =
+            crate::drivers::Campaign::new(self.run.scenario, self.run.driver, executions, 0);
+        Ok(campaign
+            .run()
+            .failure
+            .and_then(|failure| failure.execution.violation))
+    }
+
+    /// Whether the run id still names the parameters the entry recorded.
+    fn params_hold(&self, entry: &Entry) -> bool {
+        entry.params
+            == self
+                .run
+                .driver
+                .params_for(self.run.scenario, self.run.number)
+    }
+
+    fn check_params(&self, entry: &Entry) -> Result<(), CorpusError> {
+        if self.params_hold(entry) {
+            return Ok(());
+        }
+        Err(self.fail(format!(
+            "recorded by another build: {} names other parameters in this one; \
+             `sim corpus refresh` re-finds it",
+            entry.run
+        )))
     }
 
     fn fail(&self, problem: String) -> CorpusError {
@@ -294,7 +334,12 @@ impl<'a> Identity<'a> {
             |name| name.to_string_lossy().into_owned(),
         );
         let mut notices = Vec::new();
-        if let Some(why) = self.mismatch(&replay_once(self.run, Some(bug))) {
+        let replayed = replay_once(self.run, Some(bug));
+        let why = match &replayed {
+            Ok(execution) => self.mismatch(execution),
+            Err(error) => Some(error.to_string()),
+        };
+        if let Some(why) = why {
             notices.push(format!(
                 "{name}: lost its power: replayed by its run id with {} planted, {why}; \
                  `sim corpus refresh` re-finds it",
@@ -308,7 +353,7 @@ impl<'a> Identity<'a> {
                 self.run.scenario,
                 schedule,
                 &entry.params,
-                &options(Some(bug)),
+                &store_options(Some(bug)),
             );
             let why = match replayed {
                 Err(error) => Some(one_line(&error)),
@@ -326,7 +371,7 @@ impl<'a> Identity<'a> {
                     preemption_bound,
                     &checkpoint,
                     &entry.params,
-                    &options(Some(bug)),
+                    &store_options(Some(bug)),
                 );
                 self.mismatch(&execution)
             } else {
@@ -376,19 +421,18 @@ pub fn refresh(path: &Path, budget: usize) -> Result<Refreshed, CorpusError> {
         verify(path, &entry)?;
         return Ok(Refreshed::Holds);
     };
-    let params_hold = entry.params
-        == identity
-            .run
-            .driver
-            .params_for(identity.run.scenario, identity.run.number);
+    let params_hold = identity.params_hold(&entry);
     let dir = path.parent().unwrap_or(Path::new("."));
     if params_hold {
         let notices = verify(path, &entry)?;
         if notices.is_empty() {
             return Ok(Refreshed::Holds);
         }
-        let execution = replay_once(identity.run, Some(bug));
-        if identity.mismatch(&execution).is_none() {
+        let replayed = replay_once(identity.run, Some(bug));
+        if let Some(execution) = replayed
+            .ok()
+            .filter(|execution| identity.mismatch(execution).is_none())
+        {
             let failure = Failure {
                 schedule: 1,
                 run: Some(identity.run),

@@ -10,6 +10,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use crate::platform::Event;
 
 /// A situation worth reaching.
@@ -140,8 +142,10 @@ impl Reached {
     }
 }
 
-/// How many runs reached each situation.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// How many runs reached each situation. Serialised as a map from each
+/// situation's name to its runs, the form children report and JSON shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "BTreeMap<String, u64>", try_from = "BTreeMap<String, u64>")]
 pub struct Coverage {
     /// Indexed by `Situation as usize`.
     runs: [u64; Situation::ALL.len()],
@@ -188,35 +192,6 @@ impl Coverage {
             .collect()
     }
 
-    /// The counts as `name=runs` pairs separated by commas, every situation
-    /// in table order: the form a child reports.
-    pub fn to_field(&self) -> String {
-        Situation::ALL
-            .iter()
-            .map(|&situation| format!("{}={}", situation.name(), self.runs(situation)))
-            .collect::<Vec<_>>()
-            .join(",")
-    }
-
-    /// Parses [`Coverage::to_field`]'s form; unknown names are an error.
-    pub fn from_field(field: &str) -> Result<Coverage, String> {
-        let mut coverage = Coverage::default();
-        for pair in field.split(',').filter(|pair| !pair.is_empty()) {
-            let (name, runs) = pair
-                .split_once('=')
-                .ok_or_else(|| format!("malformed coverage pair {pair:?}"))?;
-            let situation = Situation::ALL
-                .into_iter()
-                .find(|situation| situation.name() == name)
-                .ok_or_else(|| format!("unknown situation {name:?}"))?;
-            let runs: u64 = runs
-                .parse()
-                .map_err(|_| format!("malformed run count in {pair:?}"))?;
-            coverage.runs[situation as usize] += runs;
-        }
-        Ok(coverage)
-    }
-
     /// The table `sim fuzz` and `sim explore` print: each situation, the
     /// runs that reached it, and the share of `total_runs`.
     pub fn table(&self, total_runs: u64) -> String {
@@ -231,6 +206,32 @@ impl Coverage {
             text.push_str(&format!("| {situation} | {runs} | {share} |\n"));
         }
         text
+    }
+}
+
+impl From<Coverage> for BTreeMap<String, u64> {
+    fn from(coverage: Coverage) -> BTreeMap<String, u64> {
+        Situation::ALL
+            .iter()
+            .map(|&situation| (situation.name().to_owned(), coverage.runs(situation)))
+            .collect()
+    }
+}
+
+impl TryFrom<BTreeMap<String, u64>> for Coverage {
+    type Error = String;
+
+    /// Unknown names are an error: a child of another build.
+    fn try_from(runs: BTreeMap<String, u64>) -> Result<Coverage, String> {
+        let mut coverage = Coverage::default();
+        for (name, count) in runs {
+            let situation = Situation::ALL
+                .into_iter()
+                .find(|situation| situation.name() == name)
+                .ok_or_else(|| format!("unknown situation {name:?}"))?;
+            coverage.runs[situation as usize] += count;
+        }
+        Ok(coverage)
     }
 }
 
@@ -751,10 +752,12 @@ mod tests {
         let reached = reaching(&[Situation::EmptyObject, Situation::TwoClosersAtOnce]);
         coverage.add(reached);
         coverage.add(Reached::from_bits(reached.bits()));
-        let parsed = Coverage::from_field(&coverage.to_field()).expect("parses");
+        let json = serde_json::to_string(&coverage).expect("serialises");
+        let parsed: Coverage = serde_json::from_str(&json).expect("parses");
         assert_eq!(parsed, coverage);
         assert_eq!(parsed.runs(Situation::EmptyObject), 2);
         assert_eq!(parsed.unreached().len(), Situation::ALL.len() - 2);
-        assert!(Coverage::from_field("no-such-situation=1").is_err());
+        let unknown = serde_json::from_str::<Coverage>("{\"no-such-situation\": 1}");
+        assert!(unknown.is_err());
     }
 }

@@ -1,5 +1,5 @@
 //! The flight recorder. Switched on in a child process, a run streams to
-//! stderr, unbuffered, the number of each schedule as it begins and every
+//! stderr (the real one: see [`crate::console`]), unbuffered, the number of each schedule as it begins and every
 //! trace event as it happens, so that the parent still knows what the child
 //! was doing when it aborted, overflowed its stack or hung: the one moment
 //! the child can no longer report anything itself. Off, it costs one relaxed
@@ -26,13 +26,13 @@ fn on() -> bool {
 /// Schedule `number` (a seed, or an execution number) begins.
 pub fn schedule_begins(number: u64) {
     if on() {
-        eprintln!("{SCHEDULE_MARK}{number}");
+        crate::eprintln_real!("{SCHEDULE_MARK}{number}");
     }
 }
 
 /// `event` (an already formatted trace event) happened.
 pub fn event(event: &dyn std::fmt::Display) {
     if on() {
-        eprintln!("{EVENT_MARK}{event}");
+        crate::eprintln_real!("{EVENT_MARK}{event}");
     }
 }

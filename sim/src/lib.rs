@@ -2,12 +2,16 @@
 //! drivers that run every scenario of the catalogue under shuttle, loom and
 //! real threads ([`drivers`]).
 
+pub mod child;
 pub mod chrome_trace;
+pub mod cli;
+pub mod console;
 pub mod corpus;
 pub mod coverage;
 pub mod drivers;
 pub mod flight;
 pub mod fuzz;
+pub mod interrupt;
 pub mod isolation;
 pub mod platform;
 pub mod replay;

@@ -4,7 +4,7 @@ use std::fmt;
 
 use store::PlantedBug;
 
-use crate::drivers::{Driver, Execution, RunId, replay_once};
+use crate::drivers::{Driver, Execution, NoSuchRun, RunId, replay_once};
 use crate::platform::{Event, first_divergence, trace_hash};
 
 /// A replayed schedule.
@@ -65,24 +65,24 @@ pub fn check_same_trace(first: &[Event], second: &[Event]) -> Result<(), Diverge
 }
 
 /// Runs `run_once` twice and checks both runs left the same trace.
-pub fn replay_twice(mut run_once: impl FnMut() -> Execution) -> Replay {
-    let first = run_once();
-    let second = run_once();
+pub fn replay_twice<E>(mut run_once: impl FnMut() -> Result<Execution, E>) -> Result<Replay, E> {
+    let first = run_once()?;
+    let second = run_once()?;
     let determinism = Some(check_same_trace(&first.trace, &second.trace));
-    Replay {
+    Ok(Replay {
         execution: first,
         determinism,
-    }
+    })
 }
 
 /// Replays the schedule `run` names, with `bug` planted; twice, except on
-/// real threads.
-pub fn replay(run: RunId, bug: Option<PlantedBug>) -> Replay {
+/// real threads. An error if `run` names no execution of this build.
+pub fn replay(run: RunId, bug: Option<PlantedBug>) -> Result<Replay, NoSuchRun> {
     if run.driver == Driver::Threads {
-        return Replay {
-            execution: replay_once(run, bug),
+        return Ok(Replay {
+            execution: replay_once(run, bug)?,
             determinism: None,
-        };
+        });
     }
     replay_twice(|| replay_once(run, bug))
 }

@@ -82,7 +82,9 @@ pub fn shrink(failure: &Failure, tries: usize) -> Shrunk {
                 number: seeds.next_u64(),
                 ..run
             };
-            let execution = replay_once(candidate, failure.planted_bug);
+            let Ok(execution) = replay_once(candidate, failure.planted_bug) else {
+                continue;
+            };
             let same_oracle = execution
                 .violation
                 .as_ref()

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 use sim::chrome_trace::chrome_trace;
-use sim::self_test::finding_campaign;
+use sim::self_test::find;
 use store::PlantedBug;
 
 fn events(trace: &Value) -> &Vec<Value> {
@@ -17,11 +17,8 @@ fn events(trace: &Value) -> &Vec<Value> {
 }
 
 fn picture_of_a_close_that_skips_draining() -> (String, Value, BTreeSet<String>) {
-    let failure = finding_campaign(PlantedBug::CloseSkipsDrain)
-        .expect("an oracle finds it")
-        .run()
-        .failure
-        .expect("found");
+    let search = find(PlantedBug::CloseSkipsDrain).expect("an oracle finds it");
+    let failure = search.found().expect("found").clone();
     let run = failure.run.expect("a run id").to_string();
     let threads = failure
         .execution
@@ -29,7 +26,7 @@ fn picture_of_a_close_that_skips_draining() -> (String, Value, BTreeSet<String>)
         .iter()
         .map(|event| event.thread.clone())
         .collect();
-    let text = chrome_trace(&run, &failure.execution).to_string();
+    let text = chrome_trace(&run, failure.planted_bug, &failure.execution).to_string();
     let parsed: Value = serde_json::from_str(&text).expect("valid JSON");
     (run, parsed, threads)
 }
@@ -53,6 +50,7 @@ fn the_violation_is_an_instant_event_on_the_violating_thread_and_the_run_is_name
         .find(|event| event["ph"] == "i")
         .expect("an instant event");
     assert_eq!(violation["name"], "VIOLATION no-access-after-close");
+    assert_eq!(violation["s"], "t", "the marker belongs to its thread's lane");
     assert_ne!(violation["tid"], 0);
     let reads_on_that_lane = events(&trace).iter().any(|event| {
         event["tid"] == violation["tid"]
@@ -66,6 +64,7 @@ fn the_violation_is_an_instant_event_on_the_violating_thread_and_the_run_is_name
         "the violation should follow the reader's read"
     );
     assert_eq!(trace["otherData"]["run"], run.as_str());
+    assert_eq!(trace["otherData"]["planted_bug"], "close-skips-drain");
 }
 
 #[test]

@@ -1,55 +1,149 @@
-//! The `sim` command as a user runs it: exit codes, one-line errors, and a
+//! The `sim` command as a user runs it, command by command: the exit-code
+//! contract (0 nothing failed, 1 a failure found or reproduced, 2 bad usage
+//! or a run that does not exist), one-line errors, help that matches the
+//! program, nothing on stderr but what the harness means to say, and a
 //! replay line that gives the same trace, byte for byte, every time.
 
 mod support;
 
-use support::{assert_one_line_usage_error, sim};
+use support::{assert_one_line_usage_error, sim, sim_quietly};
+
+/// A run the corpus keeps: close-skips-drain found by random.
+const CLOSE_SKIPS_DRAIN_ENTRY: &str =
+    "corpus/early-close--random--0x63cbe1e459320dd7--close-skips-drain.toml";
 
 #[test]
-fn list_names_every_scenario_and_exits_zero() {
-    let output = sim(&["list"]);
-    assert_eq!(output.status.code(), Some(0));
-    let stdout = String::from_utf8_lossy(&output.stdout);
+fn list_names_every_scenario_bug_and_driver_and_exits_zero() {
+    let scenarios = sim_quietly(&["list"], 0);
     for scenario in scenarios::Scenario::ALL {
-        assert!(stdout.contains(scenario.name()), "{stdout}");
+        assert!(scenarios.contains(scenario.name()), "{scenarios}");
+    }
+    let bugs = sim_quietly(&["list", "--bugs"], 0);
+    for bug in sim::self_test::all_bugs() {
+        assert!(bugs.contains(bug.name()), "{bugs}");
+    }
+    let drivers = sim_quietly(&["list", "--drivers"], 0);
+    for (driver, _) in sim::drivers::Driver::CATALOGUE {
+        assert!(drivers.contains(driver), "{drivers}");
     }
 }
 
 #[test]
-fn bad_input_gets_a_one_line_error_and_exit_code_two() {
-    assert_one_line_usage_error(&["run", "no-such-scenario"], "unknown scenario");
-    assert_one_line_usage_error(&["run", "stress", "--seed", "12ab"], "malformed seed");
-    assert_one_line_usage_error(&["run", "stress", "--driver", "warp"], "unknown driver");
-    assert_one_line_usage_error(&["run", "stress", "--plant", "nope"], "unknown planted bug");
-    assert_one_line_usage_error(&["replay", "stress:random"], "malformed run id");
-    assert_one_line_usage_error(&["replay", "corpus/missing.toml"], "cannot read");
-    assert_one_line_usage_error(&["explore", "--scenario", "nope"], "unknown scenario");
-    assert_one_line_usage_error(&["explore", "--plant", "nope"], "unknown planted bug");
+fn run_help_lists_every_driver() {
+    let help = sim_quietly(&["run", "--help"], 0);
+    for driver in ["random", "pct", "dfs", "loom", "shortloom", "threads"] {
+        assert!(help.contains(driver), "{driver} missing from:\n{help}");
+    }
 }
 
 #[test]
-fn a_clean_run_exits_zero() {
-    let output = sim(&["run", "concurrent-readers", "--schedules", "20"]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stdout)
+fn each_commands_save_help_speaks_of_that_command() {
+    let save_help = |command: &[&str]| -> String {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let help = sim_quietly(&args, 0);
+        help.lines()
+            .find(|line| line.trim_start().starts_with("--save"))
+            .unwrap_or_else(|| panic!("no --save in:\n{help}"))
+            .trim()
+            .to_owned()
+    };
+    let helps: std::collections::BTreeSet<String> = [
+        &["run"][..],
+        &["explore"],
+        &["fuzz"],
+        &["shrink"],
+        &["self-test"],
+    ]
+    .iter()
+    .map(|command| save_help(command))
+    .collect();
+    assert_eq!(helps.len(), 5, "{helps:#?}");
+}
+
+#[test]
+fn bad_input_of_every_kind_gets_a_one_line_error_and_exit_code_two() {
+    for (args, mentions) in [
+        (&["run", "no-such-scenario"][..], "unknown scenario"),
+        (&["run"], "<SCENARIO>"),
+        (&["run", "stress", "--seed", "12ab"], "decimal or 0x-hex"),
+        (&["run", "stress", "--seed", "-1"], "decimal or 0x-hex"),
+        (&["run", "stress", "--schedules", "0"], "from 1 up"),
+        (&["run", "stress", "--schedules", "-5"], "from 1 up"),
+        (&["run", "stress", "--driver", "warp"], "unknown driver"),
+        (&["run", "stress", "--driver", "pct0"], "bad driver setting"),
+        (&["run", "stress", "--plant", "nope"], "unknown planted bug"),
+        (&["run", "stress", "--sneaky"], "unexpected argument"),
+        (
+            &["run", "stress", "--driver", "dfs", "--schedules", "200000"],
+            "at most 100,000",
+        ),
+        (&["replay", "stress:random"], "malformed run id"),
+        (&["replay", "stress:dfs:0"], "start at 1"),
+        (&["replay", "corpus/missing.toml"], "cannot read"),
+        (&["shrink", "nope:random:1"], "unknown scenario"),
+        (&["explore", "--scenario", "nope"], "unknown scenario"),
+        (&["explore", "--plant", "nope"], "unknown planted bug"),
+        (&["explore", "--scale", "0"], "--scale"),
+        (
+            &["corpus", "check", "--corpus", "no-such-dir"],
+            "give --corpus DIR",
+        ),
+        (&["corpus", "refresh", "--schedules", "0"], "from 1 up"),
+        (&["no-such-command"], "unrecognized subcommand"),
+        (&[], "give a command"),
+    ] {
+        assert_one_line_usage_error(args, mentions);
+    }
+}
+
+#[test]
+fn a_run_id_past_the_end_of_its_search_is_bad_usage_that_says_what_exists() {
+    assert_one_line_usage_error(
+        &["replay", "early-close:loom2:999999999"],
+        "executions of early-close; 999,999,999 is past the end",
+    );
+    assert_one_line_usage_error(
+        &["shrink", "early-close:loom2:999999999"],
+        "is past the end",
+    );
+    assert_one_line_usage_error(
+        &["replay", "early-close:dfs:99999999"],
+        "names executions 1 to 100,000",
     );
 }
 
 #[test]
-fn a_found_failure_exits_one_and_prints_its_replay_line() {
-    let output = sim(&[
-        "run",
-        "early-close",
-        "--plant",
-        "close-skips-drain",
-        "--schedules",
-        "3000",
-    ]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(1), "{stdout}");
+fn an_execution_past_where_a_search_fails_and_stops_is_bad_usage() {
+    assert_one_line_usage_error(
+        &[
+            "replay",
+            "early-close:loom2:5000",
+            "--plant",
+            "close-skips-drain",
+        ],
+        "which fails; 5,000 is past it",
+    );
+}
+
+#[test]
+fn a_clean_run_exits_zero_and_prints_nothing_on_stderr() {
+    sim_quietly(&["run", "concurrent-readers", "--schedules", "20"], 0);
+}
+
+#[test]
+fn a_found_failure_exits_one_prints_its_replay_line_and_nothing_on_stderr() {
+    let stdout = sim_quietly(
+        &[
+            "run",
+            "early-close",
+            "--plant",
+            "close-skips-drain",
+            "--schedules",
+            "30000",
+        ],
+        1,
+    );
     assert!(
         stdout.contains("FAILURE: ") && stdout.contains("oracle:  no-access-after-close"),
         "{stdout}"
@@ -61,6 +155,18 @@ fn a_found_failure_exits_one_and_prints_its_replay_line() {
 }
 
 #[test]
+fn a_replay_that_passes_exits_zero_and_prints_only_its_report() {
+    let stdout = sim_quietly(&["replay", "early-close:random:0x01", "--trace"], 0);
+    assert!(stdout.contains("no oracle broke"), "{stdout}");
+}
+
+#[test]
+fn a_replay_that_fails_exits_one_and_prints_only_its_report() {
+    let stdout = sim_quietly(&["replay", CLOSE_SKIPS_DRAIN_ENTRY, "--trace"], 1);
+    assert!(stdout.contains("FAILURE reproduced"), "{stdout}");
+}
+
+#[test]
 fn the_replay_line_gives_the_same_trace_byte_for_byte_every_time() {
     let found = sim(&[
         "run",
@@ -69,6 +175,8 @@ fn the_replay_line_gives_the_same_trace_byte_for_byte_every_time() {
         "pct",
         "--plant",
         "close-skips-drain",
+        "--schedules",
+        "30000",
     ]);
     let stdout = String::from_utf8_lossy(&found.stdout);
     let replay_line = stdout
@@ -77,28 +185,97 @@ fn the_replay_line_gives_the_same_trace_byte_for_byte_every_time() {
         .unwrap_or_else(|| panic!("no replay line in:\n{stdout}"));
     let mut replay: Vec<&str> = replay_line.split(' ').collect();
     replay.push("--trace");
-    let first = sim(&replay);
-    let second = sim(&replay);
-    let first_stdout = String::from_utf8_lossy(&first.stdout);
-    assert_eq!(first.status.code(), Some(1), "{first_stdout}");
-    assert!(
-        first_stdout.contains("oracle:  no-access-after-close"),
-        "{first_stdout}"
-    );
-    assert_eq!(first.stdout, second.stdout);
+    let first = sim_quietly(&replay, 1);
+    let second = sim_quietly(&replay, 1);
+    assert!(first.contains("oracle:  no-access-after-close"), "{first}");
+    assert_eq!(first, second);
 }
 
 #[test]
 fn a_corpus_entry_replays_from_its_file() {
     // A bug every interleaving shows, so the entry keeps its power whatever
     // the store's synchronisation looks like.
-    let output = sim(&[
-        "replay",
-        "corpus/concurrent-readers--loom2--1--partial-read-returns-zero.toml",
-    ]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let stdout = sim_quietly(
+        &[
+            "replay",
+            "corpus/concurrent-readers--loom2--1--partial-read-returns-zero.toml",
+        ],
+        1,
+    );
     assert!(stdout.contains("oracle:  partial-read-count"), "{stdout}");
+}
+
+#[test]
+fn shrink_exits_one_after_shrinking_a_failure_and_prints_only_its_report() {
+    let stdout = sim_quietly(&["shrink", CLOSE_SKIPS_DRAIN_ENTRY, "--tries", "200"], 1);
+    let threads = |label: &str| -> usize {
+        let line = stdout
+            .lines()
+            .find(|line| line.starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} line in:\n{stdout}"));
+        let inside = line.split('(').nth(1).expect("a size");
+        inside
+            .split(' ')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("a thread count")
+    };
+    assert!(threads("after:") <= threads("before:"), "{stdout}");
+    assert!(
+        stdout.contains("replay:  sim replay early-close:"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn shrink_of_a_run_that_passes_exits_zero() {
+    let stdout = sim_quietly(&["shrink", "early-close:random:0x01"], 0);
+    assert!(stdout.contains("nothing to shrink"), "{stdout}");
+}
+
+#[test]
+fn corpus_check_of_the_corpus_exits_zero_and_prints_only_its_report() {
+    let stdout = sim_quietly(&["corpus", "check"], 0);
+    assert!(stdout.contains("entries checked"), "{stdout}");
+}
+
+#[test]
+fn corpus_check_exits_one_on_a_broken_entry() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let entry =
+        std::fs::read_to_string(root.join(CLOSE_SKIPS_DRAIN_ENTRY)).expect("the entry exists");
+    let broken = entry.replace(
+        "oracle = \"no-access-after-close\"",
+        "oracle = \"no-such-oracle\"",
+    );
+    assert_ne!(broken, entry);
+    std::fs::write(dir.path().join("broken.toml"), broken).expect("written");
+    let corpus = dir.path().to_str().expect("a UTF-8 path");
+    let stdout = sim_quietly(&["corpus", "check", "--corpus", corpus], 1);
+    assert!(
+        stdout.contains("FAILED") && stdout.contains("no-such-oracle"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn self_test_exits_zero_when_every_bug_is_found_and_says_why_misses_are_fine() {
+    let stdout = sim_quietly(&["self-test"], 0);
+    assert!(!stdout.contains("MISSED"), "{stdout}");
+    assert!(
+        stdout.contains("Every planted bug was found breaking its oracle")
+            && stdout.contains("is no failure"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn verbose_lets_the_schedulers_own_output_through() {
+    let output = sim(&["--verbose", "replay", CLOSE_SKIPS_DRAIN_ENTRY]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("test panicked in task"), "{stderr}");
 }
 
 #[test]
@@ -153,57 +330,14 @@ fn explore_relays_a_failure_found_in_a_child_with_its_replay_line() {
         "pct",
         "--plant",
         "close-skips-drain",
+        "--scale",
+        "30",
     ]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(
         stdout.contains("oracle:  no-access-after-close")
             && stdout.contains("replay:  sim replay early-close:pct3:0x"),
-        "{stdout}"
-    );
-}
-
-#[test]
-fn shrink_prints_a_failure_no_bigger_than_the_original_with_its_replay_line() {
-    let found = sim(&[
-        "run",
-        "early-close",
-        "--plant",
-        "release-without-notify",
-        "--schedules",
-        "100",
-    ]);
-    let found = String::from_utf8_lossy(&found.stdout);
-    let run = found
-        .lines()
-        .find_map(|line| line.trim().strip_prefix("replay:  sim replay "))
-        .and_then(|replay| replay.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no failure found:\n{found}"));
-    let output = sim(&[
-        "shrink",
-        run,
-        "--plant",
-        "release-without-notify",
-        "--tries",
-        "200",
-    ]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}");
-    let threads = |label: &str| -> usize {
-        let line = stdout
-            .lines()
-            .find(|line| line.starts_with(label))
-            .unwrap_or_else(|| panic!("no {label} line in:\n{stdout}"));
-        let inside = line.split('(').nth(1).expect("a size");
-        inside
-            .split(' ')
-            .next()
-            .and_then(|n| n.parse().ok())
-            .expect("a thread count")
-    };
-    assert!(threads("after:") <= threads("before:"), "{stdout}");
-    assert!(
-        stdout.contains("replay:  sim replay early-close:"),
         "{stdout}"
     );
 }

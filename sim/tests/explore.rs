@@ -58,6 +58,7 @@ fn holds_under_every_driver(scenario: Scenario) {
             } => assert!(schedules > 0, "{campaign:?} ran nothing"),
             ChildOutcome::Finished { stdout, .. } => panic!("{campaign:?} failed:\n{stdout}"),
             ChildOutcome::Crashed(crash) => panic!("{campaign:?}:\n{crash}"),
+            ChildOutcome::Interrupted => panic!("{campaign:?} was interrupted"),
         }
     }
 }

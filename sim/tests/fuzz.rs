@@ -4,8 +4,11 @@
 
 mod support;
 
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
 use serde_json::Value;
-use support::{assert_one_line_usage_error, sim};
+use support::{assert_one_line_usage_error, sim, sim_quietly};
 
 /// Runs `sim fuzz` with `args` plus `--json`; the exit code, stdout and
 /// the JSON lines.
@@ -48,13 +51,15 @@ fn bad_fuzz_input_gets_a_one_line_error_and_starts_nothing() {
         (&["--shard", "0/0"], "shard count"),
         (&["--shard", "two"], "malformed shard"),
         (&["--jobs", "0"], "--jobs"),
-        (&["--duration", "soon"], "malformed --duration"),
+        (&["--duration", "soon"], "such as 30s"),
         (&["--duration", "0s"], "--duration"),
+        (&["--duration", "-1s"], "--duration"),
         (&["--runs", "0"], "--runs"),
         (&["--runs", "-3"], "--runs"),
-        (&["--runs", "10", "--duration", "1s"], "not both"),
+        (&["--runs", "10", "--duration", "1s"], "cannot be used with"),
         (&["--plant", "nope"], "unknown planted bug"),
-        (&["--seed", "0xzz"], "malformed seed"),
+        (&["--seed", "0xzz"], "decimal or 0x-hex"),
+        (&["--watchdog", "0"], "--watchdog"),
     ] {
         let mut all = vec!["fuzz", "--json", json];
         all.extend_from_slice(args);
@@ -232,19 +237,16 @@ fn a_shard_names_itself_in_its_results() {
 
 #[test]
 fn a_bare_swarm_seed_replays_the_run_it_names() {
-    let by_seed = sim(&["replay", "0x2a", "--trace"]);
-    let by_seed_out = String::from_utf8_lossy(&by_seed.stdout);
-    let named = by_seed_out
+    let by_seed = sim_quietly(&["replay", "0x2a", "--trace"], 0);
+    let named = by_seed
         .lines()
         .next()
         .and_then(|line| line.strip_prefix("swarm seed 0x000000000000002a names the run "))
         .expect("the seed names its run")
         .to_owned();
-    let by_id = sim(&["replay", &named, "--trace"]);
-    let by_id_out = String::from_utf8_lossy(&by_id.stdout);
-    assert_eq!(by_seed.status.code(), by_id.status.code());
-    let without_first_line = by_seed_out.split_once('\n').map(|(_, rest)| rest);
-    assert_eq!(without_first_line, Some(by_id_out.as_ref()));
+    let by_id = sim_quietly(&["replay", &named, "--trace"], 0);
+    let without_first_line = by_seed.split_once('\n').map(|(_, rest)| rest);
+    assert_eq!(without_first_line, Some(by_id.as_str()));
 }
 
 #[test]
@@ -278,4 +280,83 @@ fn save_stores_one_shrunk_entry_per_signature_that_replays_its_failure() {
             "{replayed_out}"
         );
     }
+}
+
+/// Starts `sim args` in the background with stderr piped, reads its stderr
+/// until a line contains `cue`, then sends it SIGINT; its exit code and
+/// stdout once it ends.
+fn interrupted_when(args: &[&str], cue: &str) -> (Option<i32>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sim starts");
+    let stderr = BufReader::new(child.stderr.take().expect("piped"));
+    let mut lines = stderr.lines();
+    let heard = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .any(|line| line.contains(cue));
+    assert!(heard, "sim ended before it printed {cue:?}");
+    let signalled = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(signalled.success());
+    lines.for_each(drop);
+    let output = child.wait_with_output().expect("sim ends");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    (output.status.code(), stdout)
+}
+
+#[test]
+fn fuzz_interrupted_mid_run_leaves_its_summary_and_a_json_summary_line() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let json = dir.path().join("fuzz.jsonl");
+    let json_arg = json.to_str().expect("a UTF-8 path");
+    // A bug found in the first runs: its announcement on stderr shows
+    // the fuzzing is under way.
+    let (code, stdout) = interrupted_when(
+        &[
+            "fuzz",
+            "--duration",
+            "10m",
+            "--jobs",
+            "2",
+            "--plant",
+            "partial-read-returns-zero",
+            "--json",
+            json_arg,
+        ],
+        "new failure:",
+    );
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("INTERRUPTED") && stdout.contains("| situation | runs | share |"),
+        "{stdout}"
+    );
+    let text = std::fs::read_to_string(&json).expect("the JSON file");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("every JSON line parses"))
+        .collect();
+    let summary = summary(&lines);
+    assert_eq!(summary["interrupted"], true, "{summary}");
+    assert!(
+        summary["runs"].as_u64().is_some_and(|runs| runs > 0),
+        "{summary}"
+    );
+    assert!(!failures(&lines).is_empty(), "{text}");
+}
+
+#[test]
+fn explore_interrupted_mid_run_prints_the_table_so_far() {
+    let (code, stdout) = interrupted_when(&["explore", "--scenario", "stress"], "[ 2/5]");
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.contains("| stress | random |") && stdout.contains("INTERRUPTED"),
+        "{stdout}"
+    );
 }

@@ -15,7 +15,7 @@ fn a_failing_schedule_replays_to_the_same_violation_and_trace() {
         .planting(PlantedBug::CloseSkipsDrain);
     let failure = campaign.run().failure.expect("the planted bug is found");
     let run = failure.run.expect("a replayable id");
-    let replayed = replay(run, Some(PlantedBug::CloseSkipsDrain));
+    let replayed = replay(run, Some(PlantedBug::CloseSkipsDrain)).expect("the run exists");
     assert_eq!(replayed.determinism, Some(Ok(())));
     assert_eq!(replayed.execution.violation, failure.execution.violation);
     assert_eq!(replayed.execution.trace, failure.execution.trace);
@@ -37,7 +37,7 @@ fn every_seeded_and_systematic_driver_replays_deterministically() {
             driver,
             number,
         };
-        let replayed = replay(run, None);
+        let replayed = replay(run, None).expect("the run exists");
         assert_eq!(replayed.determinism, Some(Ok(())), "{run}");
         assert!(!replayed.execution.trace.is_empty(), "{run} left no trace");
     }
@@ -52,8 +52,8 @@ fn one_campaign_schedule_replays_alone_from_its_id() {
         driver: Driver::Pct { depth: 3 },
         number: seed,
     };
-    let alone = replay_once(run, None);
-    let again = replay_once(run, None);
+    let alone = replay_once(run, None).expect("a seed names a run");
+    let again = replay_once(run, None).expect("a seed names a run");
     assert_eq!(alone.trace, again.trace);
 }
 
@@ -68,14 +68,15 @@ fn the_determinism_check_fires_on_a_nondeterministic_scenario() {
         number: 1,
     };
     let replayed = replay_twice(|| {
-        let mut execution = replay_once(run, None);
+        let mut execution = replay_once(run, None)?;
         let tick = UNCONTROLLED.fetch_add(1, Ordering::SeqCst);
         execution.trace.push(Event {
             thread: "main".to_owned(),
             what: format!("reads the uncontrolled counter: {tick}"),
         });
-        execution
-    });
+        Ok::<_, sim::drivers::NoSuchRun>(execution)
+    })
+    .expect("a seed names a run");
     let divergence = replayed
         .determinism
         .expect("checked")
@@ -100,4 +101,65 @@ fn a_loom_campaign_runs_exactly_its_budget() {
     .run();
     assert!(report.failure.is_none());
     assert_eq!(report.schedules_run, 37);
+}
+
+const LOOM: Driver = Driver::Loom {
+    preemption_bound: 2,
+};
+
+#[test]
+fn an_execution_number_past_the_end_of_a_loom_search_names_no_run() {
+    let past = RunId {
+        scenario: Scenario::EarlyClose,
+        driver: LOOM,
+        number: 999_999_999,
+    };
+    let error = replay_once(past, None).expect_err("no such execution");
+    let executions = Campaign::new(Scenario::EarlyClose, LOOM, 100_000, 0)
+        .run()
+        .schedules_run;
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "loom2 explores {} executions of early-close; 999,999,999 is past the end",
+            sim::drivers::thousands(executions as u64)
+        )
+    );
+    let last = RunId {
+        number: executions as u64,
+        ..past
+    };
+    assert!(replay_once(last, None).is_ok(), "the last execution exists");
+}
+
+#[test]
+fn an_execution_past_the_failure_that_ends_a_search_names_no_run() {
+    let bug = PlantedBug::CloseSkipsDrain;
+    let failing = Campaign::new(Scenario::EarlyClose, LOOM, 100_000, 0)
+        .planting(bug)
+        .run()
+        .failure
+        .expect("loom finds the bug");
+    let past = RunId {
+        scenario: Scenario::EarlyClose,
+        driver: LOOM,
+        number: failing.schedule as u64 + 1,
+    };
+    let error = replay_once(past, Some(bug)).expect_err("the search stops at its failure");
+    assert!(
+        error.to_string().contains(&format!(
+            "stops at execution {}, which fails",
+            failing.schedule
+        )),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_dfs_execution_number_past_the_bound_names_no_run_without_running() {
+    let far = "early-close:dfs:99999999".parse::<RunId>();
+    assert!(
+        far.is_err_and(|error| error.contains("names executions 1 to 100,000")),
+        "a run id past the bound is refused when parsed"
+    );
 }

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 use sim::drivers::Execution;
 use sim::fuzz::signature::numbers_out;
-use sim::self_test::finding_campaign;
+use sim::self_test::find;
 use store::PlantedBug;
 
 /// A thread's role: its name without the store letter, index or `#N`.
@@ -96,11 +96,9 @@ fn meaning(execution: &Execution) -> String {
 }
 
 fn failure_of(bug: PlantedBug) -> Execution {
-    let report = finding_campaign(bug).expect("an oracle finds it").run();
-    report
-        .failure
-        .expect("the campaign finds the bug")
-        .execution
+    let search = find(bug).expect("an oracle finds it");
+    let failure = search.found().expect("the search finds the bug");
+    failure.execution.clone()
 }
 
 #[test]

@@ -84,15 +84,18 @@ pub fn run_short(
 }
 
 /// Execution number `number` of loom's exploration: loom's order is
-/// deterministic, so exploring up to it reaches the same execution.
+/// deterministic, so exploring up to it reaches the same execution. Returns
+/// how many executions the search ran (fewer than `number` if it ended, or
+/// failed, first) and the last one.
 pub fn replay(
     scenario: Scenario,
     preemption_bound: usize,
     number: usize,
     params: &Params,
     options: &StoreOptions,
-) -> Execution {
-    explore(scenario, preemption_bound, number, params, options).1
+) -> (usize, Execution) {
+    let (tally, execution) = explore(scenario, preemption_bound, number, params, options);
+    (tally.executions(), execution)
 }
 
 /// Writes to `checkpoint` loom's serialised path of execution `number`, so

@@ -65,6 +65,30 @@ pub enum Driver {
     },
 }
 
+/// The largest execution number a run id of a systematic driver (`dfs`,
+/// `loom<b>`) may name, and so the largest budget of a systematic
+/// campaign. Replaying execution `n` re-explores the `n - 1` before it, so
+/// the bound is what keeps every replay finite: about 10 to 30 s at most.
+pub const MAX_SYSTEMATIC_EXECUTIONS: u64 = 100_000;
+
+/// Why a run id names no execution of this build. One line, for users.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NoSuchRun(String);
+
+/// `n` with a comma every three digits, as reports print counts.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// Schedules one `shortloom` run explores: enough for loom to vary the
 /// last few choices of a run, few enough that it costs about as much as
 /// twenty seeded shuttle schedules.
@@ -81,6 +105,42 @@ impl Driver {
         },
         Driver::Threads,
     ];
+
+    /// Every driver family with its usual setting, and what it does: what
+    /// `sim list --drivers` and `sim run --help` show.
+    pub const CATALOGUE: [(&'static str, &'static str); 6] = [
+        (
+            "random",
+            "uniformly random schedules; a run is named by its seed",
+        ),
+        (
+            "pct[DEPTH]",
+            "probabilistic concurrency testing of bug depth DEPTH (default 3), seeded",
+        ),
+        (
+            "dfs",
+            "shuttle's depth-first search; a run is named by its execution number",
+        ),
+        (
+            "loom[BOUND]",
+            "loom, every schedule up to BOUND preemptions (default 2); named by execution number",
+        ),
+        (
+            "shortloom[BOUND]",
+            "the first 32 loom schedules of the loom-sized parameters a seed draws (default bound 1)",
+        ),
+        (
+            "threads",
+            "real threads and the OS scheduler; the seed names the parameters only",
+        ),
+    ];
+
+    /// The most schedules a campaign of this driver may run, if bounded: a
+    /// systematic search's executions are named by their number, which
+    /// must replay in bounded time ([`MAX_SYSTEMATIC_EXECUTIONS`]).
+    pub fn most_schedules(self) -> Option<u64> {
+        (!self.is_seeded()).then_some(MAX_SYSTEMATIC_EXECUTIONS)
+    }
 
     /// Whether schedules are named by seeds (rather than execution numbers).
     pub fn is_seeded(self) -> bool {
@@ -208,13 +268,73 @@ impl FromStr for RunId {
         };
         let number =
             parsed.map_err(|_| format!("malformed number {number:?} in run id {text:?}"))?;
-        if !driver.is_seeded() && number == 0 {
-            return Err(format!("execution numbers start at 1, got 0 in {text:?}"));
-        }
-        Ok(RunId {
+        let run = RunId {
             scenario,
             driver,
             number,
+        };
+        run.check_number().map_err(|error| error.to_string())?;
+        Ok(run)
+    }
+}
+
+impl RunId {
+    /// Whether the number can name an execution at all: any seed can; an
+    /// execution number of a systematic search starts at 1, and for DFS,
+    /// whose search never ends in practice, stops at
+    /// [`MAX_SYSTEMATIC_EXECUTIONS`]. Whether a loom search reaches it is
+    /// learnt by running the search ([`run_in_place`]), which ends.
+    pub fn check_number(&self) -> Result<(), NoSuchRun> {
+        if self.driver.is_seeded() {
+            return Ok(());
+        }
+        if self.number == 0 {
+            return Err(NoSuchRun(format!("{}: execution numbers start at 1", self)));
+        }
+        if self.driver == Driver::Dfs && self.number > MAX_SYSTEMATIC_EXECUTIONS {
+            return Err(NoSuchRun(format!(
+                "{} names executions 1 to {} of a search (so that every replay ends in bounded \
+                 time); {} is past that",
+                self.driver,
+                thousands(MAX_SYSTEMATIC_EXECUTIONS),
+                thousands(self.number)
+            )));
+        }
+        Ok(())
+    }
+
+    /// Why execution `self.number` of a systematic search does not exist,
+    /// given that the search ran `executions` and its last one `failed`.
+    fn past_the_search(
+        &self,
+        executions: usize,
+        failed: bool,
+        bug: Option<PlantedBug>,
+    ) -> NoSuchRun {
+        let planted = bug
+            .map(|bug| format!(" with {} planted", bug.name()))
+            .unwrap_or_default();
+        let (scenario, driver) = (self.scenario.name(), self.driver);
+        let asked = thousands(self.number);
+        if executions as u64 == MAX_SYSTEMATIC_EXECUTIONS && !failed {
+            return NoSuchRun(format!(
+                "{driver} names executions 1 to {} of a search (so that every replay ends in \
+                 bounded time); the search of {scenario}{planted} goes on past that, but {asked} \
+                 is past it",
+                thousands(MAX_SYSTEMATIC_EXECUTIONS)
+            ));
+        }
+        NoSuchRun(if failed {
+            format!(
+                "{driver}'s search of {scenario}{planted} stops at execution {}, which fails; \
+                 {asked} is past it (sim replay {scenario}:{driver}:{executions})",
+                thousands(executions as u64)
+            )
+        } else {
+            format!(
+                "{driver} explores {} executions of {scenario}{planted}; {asked} is past the end",
+                thousands(executions as u64)
+            )
         })
     }
 }
@@ -346,11 +466,10 @@ impl Campaign {
     }
 }
 
-fn store_options(planted_bug: Option<PlantedBug>) -> StoreOptions {
-    StoreOptions {
-        planted_bug,
-        ..StoreOptions::default()
-    }
+/// The store's options for a run with `planted_bug` planted; the scenario
+/// sets the chunk size and retry policy its parameters name.
+pub fn store_options(planted_bug: Option<PlantedBug>) -> StoreOptions {
+    StoreOptions::default().with_planted_bug(planted_bug)
 }
 
 /// What a campaign found.
@@ -511,19 +630,36 @@ pub fn on_fresh_thread<T: Send>(body: impl FnOnce() -> T + Send) -> T {
 
 /// Replays the schedule `run` names, with `bug` planted, once, on a thread
 /// of its own (see [`on_fresh_thread`]).
-pub fn replay_once(run: RunId, bug: Option<PlantedBug>) -> Execution {
+pub fn replay_once(run: RunId, bug: Option<PlantedBug>) -> Result<Execution, NoSuchRun> {
     on_fresh_thread(|| run_in_place(run, bug))
 }
 
 /// Runs the schedule `run` names, with `bug` planted, on the calling
-/// thread. After a failing run the thread may be unfit for another (see
+/// thread; an error if no such execution exists (see [`NoSuchRun`]). After
+/// a failing run the thread may be unfit for another (see
 /// [`on_fresh_thread`]): callers running many stop at the first failure.
-pub fn run_in_place(run: RunId, bug: Option<PlantedBug>) -> Execution {
+pub fn run_in_place(run: RunId, bug: Option<PlantedBug>) -> Result<Execution, NoSuchRun> {
+    run.check_number()?;
     let params = run.driver.params_for(run.scenario, run.number);
     let options = store_options(bug);
-    match run.driver {
+    let (executions, execution) = match run.driver {
         Driver::Random | Driver::Pct { .. } => {
-            shuttle_driver::run_one_seeded(run.scenario, run.driver, run.number, &params, &options)
+            return Ok(shuttle_driver::run_one_seeded(
+                run.scenario,
+                run.driver,
+                run.number,
+                &params,
+                &options,
+            ));
+        }
+        Driver::Threads => return Ok(threads_driver::run_one(run.scenario, &params, &options)),
+        Driver::ShortLoom { preemption_bound } => {
+            return Ok(loom_driver::run_short(
+                run.scenario,
+                preemption_bound,
+                &params,
+                &options,
+            ));
         }
         Driver::Dfs => {
             shuttle_driver::replay_dfs(run.scenario, run.number as usize, &params, &options)
@@ -531,15 +667,15 @@ pub fn run_in_place(run: RunId, bug: Option<PlantedBug>) -> Execution {
         Driver::Loom { preemption_bound } => loom_driver::replay(
             run.scenario,
             preemption_bound,
-            run.number as usize,
+            run.number.min(MAX_SYSTEMATIC_EXECUTIONS) as usize,
             &params,
             &options,
         ),
-        Driver::Threads => threads_driver::run_one(run.scenario, &params, &options),
-        Driver::ShortLoom { preemption_bound } => {
-            loom_driver::run_short(run.scenario, preemption_bound, &params, &options)
-        }
+    };
+    if executions as u64 == run.number {
+        return Ok(execution);
     }
+    Err(run.past_the_search(executions, execution.violation.is_some(), bug))
 }
 
 #[cfg(test)]

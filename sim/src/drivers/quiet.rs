@@ -53,7 +53,16 @@ fn install_hook() {
         shuttle::check_random(|| {}, 1);
         drop(panic::take_hook());
         panic::set_hook(Box::new(move |info| {
-            if !SIMULATING.with(Cell::get) {
+            if SIMULATING.with(Cell::get) {
+                return;
+            }
+            // A panic of the harness itself must be seen even while fd 2 is
+            // silenced (see `crate::console`).
+            if crate::console::is_silenced() {
+                let thread = std::thread::current();
+                let name = thread.name().unwrap_or("<unnamed>");
+                crate::eprintln_real!("thread '{name}' {info}");
+            } else {
                 previous(info);
             }
         }));

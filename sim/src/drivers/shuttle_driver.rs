@@ -93,21 +93,18 @@ pub fn run_dfs(campaign: &Campaign) -> Report {
 }
 
 /// Execution number `number` of depth-first search: DFS is deterministic,
-/// so exploring up to it reaches the same execution.
+/// so exploring up to it reaches the same execution. Returns how many
+/// executions the search ran (fewer than `number` if it ended, or failed,
+/// first) and the last one.
 pub fn replay_dfs(
     scenario: Scenario,
     number: usize,
     params: &Params,
     options: &StoreOptions,
-) -> Execution {
-    explore(
-        DfsScheduler::new(Some(number), true),
-        true,
-        scenario,
-        params,
-        options,
-    )
-    .1
+) -> (usize, Execution) {
+    let scheduler = DfsScheduler::new(Some(number), true);
+    let (tally, execution) = explore(scheduler, true, scenario, params, options);
+    (tally.executions(), execution)
 }
 
 /// Runs the execution that shuttle's serialised `schedule` describes: the

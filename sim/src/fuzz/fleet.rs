@@ -3,20 +3,16 @@
 //! after the run that crashed or hung it, which it reports with the flight
 //! recorder's last events.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use store::PlantedBug;
-use wait_timeout::ChildExt;
 
-use super::protocol::{JobLine, Replayed};
 use super::seeds::{SeedStream, Shard};
 use super::signature::Signature;
+use crate::child::{self, Ending, Finding, Line, Message, Replayed, Spec, Worker, describe};
 use crate::coverage::{Coverage, Reached};
-use crate::isolation::{describe_status, drain, flight_log, kill};
 use crate::swarm::SwarmRun;
 
 /// How often the parent looks at its jobs when none of them speaks.
@@ -119,6 +115,8 @@ pub struct Findings {
     pub coverage: Coverage,
     /// One entry per signature, in the order they were first seen.
     pub failures: Vec<UniqueFailure>,
+    /// A signal stopped the fuzzing before its budget ended.
+    pub interrupted: bool,
 }
 
 impl Findings {
@@ -150,21 +148,13 @@ pub trait Observer {
     fn progress(&mut self, findings: &Findings, elapsed: Duration);
 }
 
-enum Message {
-    Line {
-        job: usize,
-        generation: u64,
-        text: String,
-    },
-    Closed {
-        job: usize,
-        generation: u64,
-    },
-}
+/// A job's stdout line, or `None` when it closed; tagged with the job and
+/// the generation of its process (a restarted job's old lines are ignored).
+type Heard = ((usize, u64), Option<Line>);
 
 struct Slot {
     stream: SeedStream,
-    child: Option<Child>,
+    worker: Option<Worker>,
     generation: u64,
     next_k: u64,
     heard: Instant,
@@ -187,7 +177,7 @@ pub fn run(plan: &Plan, observer: &mut dyn Observer) -> std::io::Result<Findings
                     jobs: plan.jobs,
                     job,
                 },
-                child: None,
+                worker: None,
                 generation: 0,
                 next_k: 0,
                 heard: started,
@@ -197,20 +187,26 @@ pub fn run(plan: &Plan, observer: &mut dyn Observer) -> std::io::Result<Findings
     for job in 0..fleet.slots.len() {
         fleet.start(job)?;
     }
-    while fleet.slots.iter().any(|slot| slot.child.is_some()) {
+    while fleet.slots.iter().any(|slot| slot.worker.is_some()) {
         match receiver.recv_timeout(TICK) {
-            Ok(Message::Line {
-                job,
-                generation,
-                text,
-            }) if generation == fleet.slots[job].generation => fleet.heard(job, &text, observer),
-            Ok(Message::Closed { job, generation })
-                if generation == fleet.slots[job].generation =>
-            {
-                fleet.closed(job, observer)?;
+            Ok(((job, generation), line)) if generation == fleet.slots[job].generation => {
+                match line {
+                    Some(Line::Message(Message::Run {
+                        k,
+                        reached,
+                        finding,
+                    })) => fleet.heard(job, k, reached, finding, observer),
+                    Some(_) => {}
+                    None => fleet.closed(job, observer)?,
+                }
             }
             Ok(_) | Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        if crate::interrupt::requested() {
+            fleet.findings.interrupted = true;
+            fleet.stop_all()?;
+            break;
         }
         fleet.watch(observer)?;
         observer.progress(&fleet.findings, started.elapsed());
@@ -224,7 +220,7 @@ pub fn run(plan: &Plan, observer: &mut dyn Observer) -> std::io::Result<Findings
 struct Fleet<'a> {
     plan: &'a Plan,
     started: Instant,
-    sender: mpsc::Sender<Message>,
+    sender: mpsc::Sender<Heard>,
     findings: Findings,
     slots: Vec<Slot>,
 }
@@ -254,78 +250,74 @@ impl Fleet<'_> {
         }
     }
 
-    fn command(&self, job: usize, runs_one: bool) -> Command {
+    /// The child that runs job `job` from its next run: to its end, or
+    /// that one run alone (`runs_one`).
+    fn spec(&self, job: usize, runs_one: bool) -> Spec {
         let slot = &self.slots[job];
         let stream = slot.stream;
-        let mut command = Command::new(&self.plan.exe);
-        command
-            .arg("fuzz-job")
-            .args(["--seed", &format!("{:#x}", stream.base)])
-            .args(["--shard", &stream.shard.to_string()])
-            .args(["--jobs", &stream.jobs.to_string()])
-            .args(["--job", &stream.job.to_string()])
-            .args(["--start", &slot.next_k.to_string()]);
+        let mut args: Vec<String> = [
+            "fuzz-job",
+            "--seed",
+            &format!("{:#x}", stream.base),
+            "--shard",
+            &stream.shard.to_string(),
+            "--jobs",
+            &stream.jobs.to_string(),
+            "--job",
+            &stream.job.to_string(),
+            "--start",
+            &slot.next_k.to_string(),
+        ]
+        .map(str::to_owned)
+        .to_vec();
         match (runs_one, self.end_k(job), self.time_left()) {
-            (true, _, _) => command.args(["--before", &(slot.next_k + 1).to_string()]),
-            (false, Some(end), _) => command.args(["--before", &end.to_string()]),
-            (false, None, left) => command.args([
-                "--for-ms",
-                &left.unwrap_or_default().as_millis().to_string(),
+            (true, _, _) => args.extend(["--before".to_owned(), (slot.next_k + 1).to_string()]),
+            (false, Some(end), _) => args.extend(["--before".to_owned(), end.to_string()]),
+            (false, None, left) => args.extend([
+                "--for-ms".to_owned(),
+                left.unwrap_or_default().as_millis().to_string(),
             ]),
-        };
-        if let Some(bug) = self.plan.planted_bug {
-            command.args(["--plant", bug.name()]);
         }
-        command
+        if let Some(bug) = self.plan.planted_bug {
+            args.extend(["--plant".to_owned(), bug.name().to_owned()]);
+        }
+        Spec::new(&self.plan.exe, args)
     }
 
     /// Starts job `job` from its next run, if it has work left.
     fn start(&mut self, job: usize) -> std::io::Result<()> {
         if !self.has_work(job) {
-            self.slots[job].child = None;
+            self.slots[job].worker = None;
             return Ok(());
         }
-        let mut child = self
-            .command(job, false)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()?;
+        let generation = self.slots[job].generation + 1;
+        let worker = Worker::spawn(
+            &self.spec(job, false),
+            false,
+            (job, generation),
+            self.sender.clone(),
+        )?;
         let slot = &mut self.slots[job];
-        slot.generation += 1;
+        slot.generation = generation;
         slot.heard = Instant::now();
-        let (sender, generation) = (self.sender.clone(), slot.generation);
-        if let Some(stdout) = child.stdout.take() {
-            std::thread::spawn(move || {
-                for text in BufReader::new(stdout).lines().map_while(Result::ok) {
-                    let line = Message::Line {
-                        job,
-                        generation,
-                        text,
-                    };
-                    if sender.send(line).is_err() {
-                        return;
-                    }
-                }
-                let _ = sender.send(Message::Closed { job, generation });
-            });
-        }
-        slot.child = Some(child);
+        slot.worker = Some(worker);
         Ok(())
     }
 
-    fn heard(&mut self, job: usize, text: &str, observer: &mut dyn Observer) {
-        let Some(line) = JobLine::parse(text) else {
-            return;
-        };
+    fn heard(
+        &mut self,
+        job: usize,
+        k: u64,
+        reached: u32,
+        finding: Option<Finding>,
+        observer: &mut dyn Observer,
+    ) {
         let slot = &mut self.slots[job];
         slot.heard = Instant::now();
-        slot.next_k = line.k() + 1;
+        slot.next_k = k + 1;
         self.findings.runs += 1;
-        self.findings
-            .coverage
-            .add(Reached::from_bits(line.reached()));
-        if let JobLine::Failed { finding, .. } = line {
+        self.findings.coverage.add(Reached::from_bits(reached));
+        if let Some(finding) = finding {
             let seed = crate::swarm::parse_swarm_seed(&finding.seed).unwrap_or_default();
             let (kind, signature) = match &finding.replayed {
                 Replayed::Diverged { how } => (
@@ -360,8 +352,8 @@ impl Fleet<'_> {
     /// Ends every job now.
     fn stop_all(&mut self) -> std::io::Result<()> {
         for slot in &mut self.slots {
-            if let Some(mut child) = slot.child.take() {
-                kill(&mut child)?;
+            if let Some(mut worker) = slot.worker.take() {
+                worker.kill()?;
             }
         }
         Ok(())
@@ -369,14 +361,14 @@ impl Fleet<'_> {
 
     /// Job `job`'s stdout ended: it finished, or it died.
     fn closed(&mut self, job: usize, observer: &mut dyn Observer) -> std::io::Result<()> {
-        let Some(mut child) = self.slots[job].child.take() else {
+        let Some(mut worker) = self.slots[job].worker.take() else {
             return Ok(());
         };
-        let status = child.wait()?;
-        if status.success() {
-            return Ok(());
+        match worker.wait(self.plan.watchdog)? {
+            Ending::Exited(status) if status.success() => Ok(()),
+            Ending::Interrupted => Ok(()),
+            ending => self.crashed(job, &describe(ending, self.plan.watchdog), observer),
         }
-        self.crashed(job, &describe_status(status), observer)
     }
 
     /// Kills jobs that said nothing for longer than the watchdog allows.
@@ -386,10 +378,10 @@ impl Fleet<'_> {
             if slot.heard.elapsed() <= self.plan.watchdog {
                 continue;
             }
-            let Some(mut child) = slot.child.take() else {
+            let Some(mut worker) = slot.worker.take() else {
                 continue;
             };
-            kill(&mut child)?;
+            worker.kill()?;
             let how = format!(
                 "hung: the watchdog killed it after {:?} without a result",
                 self.plan.watchdog
@@ -447,22 +439,8 @@ impl Fleet<'_> {
     /// Job `job`'s next run, run alone with the flight recorder on: its
     /// last events, and whether it passed alone.
     fn flight_record(&self, job: usize) -> std::io::Result<(Vec<String>, bool)> {
-        let mut child = self
-            .command(job, true)
-            .arg("--flight-recorder")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()?;
-        let stderr = drain(child.stderr.take());
-        let passed = match child.wait_timeout(self.plan.watchdog)? {
-            Some(status) => status.success(),
-            None => {
-                kill(&mut child)?;
-                false
-            }
-        };
-        let stderr = stderr.join().unwrap_or_default();
-        Ok((flight_log(&stderr).1, passed))
+        let (ending, log) = child::flight_record(&self.spec(job, true), self.plan.watchdog)?;
+        let passed = matches!(ending, Ending::Exited(status) if status.success());
+        Ok((log.last_events, passed))
     }
 }

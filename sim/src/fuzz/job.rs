@@ -1,5 +1,5 @@
 //! One fuzz job, the child process side: runs its stream of swarm seeds
-//! in order and prints one [`JobLine`] per run. Failures are replayed twice
+//! in order and prints one [`Message::Run`] per run. Failures are replayed twice
 //! (the determinism check) before they are reported.
 
 use std::collections::BTreeSet;
@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use store::PlantedBug;
 
-use super::protocol::{Finding, JobLine, Replayed};
+use crate::child::{Finding, Message, Replayed};
 use super::seeds::SeedStream;
 use super::signature::Signature;
 use crate::drivers::{Execution, on_fresh_thread, run_in_place};
@@ -83,16 +83,18 @@ impl Job {
         while self.goes_on(k, started) {
             let seed = self.stream.seed(k);
             crate::flight::schedule_begins(seed);
-            let execution = run_in_place(SwarmRun::from_seed(seed).run, self.planted_bug);
+            let execution = run_in_place(SwarmRun::from_seed(seed).run, self.planted_bug)
+                .expect("a swarm run is seeded, and every seed names a run");
             if execution.violation.is_some() {
                 return Ok(Batch {
                     next: k,
                     failure: Some((seed, execution)),
                 });
             }
-            let line = JobLine::Passed {
+            let line = Message::Run {
                 k,
                 reached: execution.reached.bits(),
+                finding: None,
             };
             writeln!(out, "{}", line.to_line())?;
             out.flush()?;
@@ -112,7 +114,7 @@ impl Job {
         seed: u64,
         execution: &Execution,
         checked: &mut BTreeSet<Signature>,
-    ) -> JobLine {
+    ) -> Message {
         let swarm = SwarmRun::from_seed(seed);
         let violation = execution
             .violation
@@ -124,23 +126,24 @@ impl Job {
         } else {
             Replayed::NotRechecked
         };
-        JobLine::Failed {
+        Message::Run {
             k,
             reached: execution.reached.bits(),
-            finding: Finding {
+            finding: Some(Finding {
                 seed: swarm.to_string(),
                 run: swarm.run.to_string(),
                 oracle: violation.oracle.name().to_owned(),
                 message: violation.message.clone(),
                 signature: signature.to_string(),
                 replayed,
-            },
+            }),
         }
     }
 
     /// Replays `swarm` twice: both runs must match each other and `original`.
     fn replayed(&self, swarm: SwarmRun, original: &Execution) -> Replayed {
-        let replay = replay(swarm.run, self.planted_bug);
+        let replay = replay(swarm.run, self.planted_bug)
+            .expect("a swarm run is seeded, and every seed names a run");
         let twice = replay
             .determinism
             .unwrap_or(Ok(()))

@@ -2,8 +2,9 @@
 //! processes, sharded across machines, deduplicated by signature.
 //!
 //! - [`seeds`]: which seeds a shard and a job run.
-//! - [`job`]: the child side, one stream of seeds, one [`protocol`] line
-//!   per run; failures replayed twice before they are reported.
+//! - [`job`]: the child side, one stream of seeds, one
+//!   [`crate::child::Message::Run`] per run; failures replayed twice before
+//!   they are reported.
 //! - [`fleet`]: the parent side, jobs as processes under a watchdog; a
 //!   crash or hang is re-run alone with the flight recorder, reported, and
 //!   the job restarted after it.
@@ -13,7 +14,6 @@
 
 pub mod fleet;
 pub mod job;
-pub mod protocol;
 pub mod report;
 pub mod seeds;
 pub mod signature;

@@ -148,6 +148,7 @@ impl Reporter {
             "unique_failures": findings.failures.len(),
             "elapsed_s": elapsed.as_secs_f64(),
             "runs_per_s": rate(findings.runs, elapsed),
+            "interrupted": findings.interrupted,
             "coverage": coverage,
             "unreached": unreached,
             "failures": failures,
@@ -233,6 +234,12 @@ pub fn summary(plan: &Plan, findings: &Findings, elapsed: Duration) -> String {
         plan.shard,
         plan.base_seed
     );
+    if findings.interrupted {
+        let _ = writeln!(
+            text,
+            "INTERRUPTED: stopped by a signal before the budget ended; what follows is what was found"
+        );
+    }
     let _ = writeln!(
         text,
         "{} unique failure(s) in {} failing run(s)",

@@ -15,6 +15,7 @@ mod clock;
 mod facts;
 mod files;
 mod model;
+mod perturb;
 mod runtime;
 mod trace;
 mod transport;
@@ -24,9 +25,8 @@ pub use clock::VirtualClock;
 pub use facts::{Call, Facts, StoreFacts};
 pub use files::CheckedFiles;
 pub use model::ModelRuntime;
-pub use runtime::{
-    Blocked, EXTRA_SCHEDULING_POINTS, EndJudge, Quiescence, QuiescenceJudge, SimRuntime,
-};
+pub use perturb::{PERTURB_ENV, Perturbation, Perturbations};
+pub use runtime::{Blocked, EndJudge, Quiescence, QuiescenceJudge, SimRuntime};
 pub use trace::{Event, Note, Trace, first_divergence, format_trace, no_note, trace_hash};
 pub use transport::{ScriptedTransport, TransportContext};
 pub use world::SimWorld;

@@ -16,6 +16,11 @@ pub trait ModelRuntime: Runtime + Default {
     /// Whether a pending timed wait fires now. A choice the scheduler makes,
     /// so a schedule's seed replays it.
     fn fire_timeout_now() -> bool;
+    /// Whether an untimed wait returns now without a notification (a
+    /// spurious wake-up), where the scheduler can draw that choice.
+    fn wake_spuriously() -> bool {
+        false
+    }
 
     /// Whether touching the scheduler from an unwinding thread can abort the
     /// process (loom: its primitives panic again when dropped or used during
@@ -42,6 +47,11 @@ impl ModelRuntime for ShuttleRuntime {
     fn fire_timeout_now() -> bool {
         use shuttle::rand::RngCore;
         shuttle::rand::thread_rng().next_u64() % 2 == 0
+    }
+
+    fn wake_spuriously() -> bool {
+        use shuttle::rand::RngCore;
+        shuttle::rand::thread_rng().next_u64() % 4 == 0
     }
 }
 

@@ -12,6 +12,7 @@ use scenarios::Oracle;
 use store::runtime::ThreadBody;
 use store::{Clock, Runtime};
 
+use super::perturb::{Perturbation, perturbing};
 use super::{ModelRuntime, Note, Trace, VirtualClock};
 
 /// A scheduler's runtime `I`, instrumented for simulation. See the module docs.
@@ -335,29 +336,16 @@ enum Leaving<'a> {
     ForGood,
 }
 
-/// Set in the environment (to anything), the runtime adds a scheduling
-/// point before every lock and after every notify: a behaviour-preserving
-/// change to the store's synchronisation, as a refactor would make, under
-/// which the corpus and the self-test must still hold.
-pub const EXTRA_SCHEDULING_POINTS: &str = "SIM_EXTRA_SCHEDULING_POINTS";
-
-/// Whether [`EXTRA_SCHEDULING_POINTS`] is set (read once per process) and
-/// the calling thread is not unwinding: a switch while unwinding is no
-/// refactor a store would make, and schedulers take it badly.
-fn extra_scheduling_points() -> bool {
-    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ON.get_or_init(|| std::env::var_os(EXTRA_SCHEDULING_POINTS).is_some())
-        && !std::thread::panicking()
-}
-
-/// Whether this thread must leave the scheduler alone: it is unwinding a
-/// failed execution under a scheduler that cannot take it (see [`SimMutex`]).
+/// Records `what`, attributed to the calling thread, unless the thread
+/// must leave the scheduler alone.
 fn record_note<I: ModelRuntime>(trace: &Trace, what: &str) {
     if !hands_off::<I>() {
         trace.record(I::thread_name(), what.to_owned());
     }
 }
 
+/// Whether this thread must leave the scheduler alone: it is unwinding a
+/// failed execution under a scheduler that cannot take it (see [`SimMutex`]).
 fn hands_off<I: ModelRuntime>() -> bool {
     I::FRAGILE_WHILE_UNWINDING && std::thread::panicking()
 }
@@ -466,7 +454,7 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
     #[track_caller]
     fn lock<'a, T: Send + 'static>(&self, mutex: &'a SimMutex<I, T>) -> SimGuard<'a, I, T> {
         let counted = !hands_off::<I>();
-        if counted && extra_scheduling_points() {
+        if counted && perturbing(Perturbation::SchedulingPoints) {
             I::yield_now();
         }
         let turn =
@@ -500,6 +488,15 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
         let at = Location::caller();
         if let Some(violation) = self.lock_held_violation("waits on a condition variable", at) {
             fail_releasing(guard, violation);
+        }
+        if perturbing(Perturbation::SpuriousWakeups) && I::wake_spuriously() {
+            self.note(&format!("wait at {at} wakes spuriously"));
+            drop(guard.data.take());
+            drop(guard.turn.take());
+            I::yield_now();
+            guard.turn = Some(self.acquiring(at, || self.inner.lock(&guard.mutex.turn)));
+            guard.data = Some(lock_data(&guard.mutex.data));
+            return guard;
         }
         let key = I::thread_key();
         {
@@ -610,8 +607,12 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
         }
         if !hands_off::<I>() {
             self.inner.notify_all(condvar);
-            if extra_scheduling_points() {
+            if perturbing(Perturbation::SchedulingPoints) {
                 I::yield_now();
+            }
+            if perturbing(Perturbation::Notifications) {
+                I::yield_now();
+                self.inner.notify_all(condvar);
             }
         }
     }

@@ -1,0 +1,351 @@
+//! Every child process `sim` runs goes through here: one way to spawn, to
+//! watch, to record a crash, and one protocol ([`Message`]).
+//!
+//! A store bug may abort a process (loom aborts on some failures), overflow
+//! a stack or spin forever, and nothing a store bug does may take the
+//! harness down with it. So campaigns (`sim explore`), fuzz jobs, corpus
+//! checks and `--save`'s shrinks run in children. A child:
+//!
+//! - runs in a process group of its own (a Ctrl-C reaches the parent only;
+//!   see [`crate::interrupt`]) and is killed if a second signal ends `sim`;
+//! - streams its stdout to the parent line by line: [`Message`]s, and text;
+//! - is killed by a watchdog, or when a signal asks `sim` to stop;
+//! - when it dies without its last message, is run once more with the
+//!   flight recorder on ([`crate::flight`]): the harness is deterministic,
+//!   so the crash recurs, and this time stderr says which run was running
+//!   and what it did last ([`Crash`]).
+
+mod message;
+
+use std::ffi::OsString;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::Sender;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use wait_timeout::ChildExt;
+
+pub use message::{Finding, Message, Replayed};
+
+use crate::flight::{EVENT_MARK, SCHEDULE_MARK};
+use crate::interrupt;
+
+/// How many of a crashed child's last trace events a report shows.
+pub const LAST_EVENTS: usize = 12;
+
+/// How often a waiting parent looks for an interruption.
+const POLL: Duration = Duration::from_millis(100);
+
+/// The `sim` executable and the arguments of one child.
+#[derive(Clone, Debug)]
+pub struct Spec {
+    /// The `sim` executable.
+    pub exe: std::path::PathBuf,
+    /// Its arguments.
+    pub args: Vec<OsString>,
+}
+
+impl Spec {
+    /// `exe` with `args`.
+    pub fn new<I, S>(exe: &Path, args: I) -> Spec
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        Spec {
+            exe: exe.to_path_buf(),
+            args: args.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    fn command(&self, flight_recorder: bool) -> Command {
+        let mut command = Command::new(&self.exe);
+        command.args(&self.args);
+        if flight_recorder {
+            command.arg("--flight-recorder");
+        }
+        command.stdin(Stdio::null()).stdout(Stdio::piped());
+        interrupt::own_process_group(&mut command);
+        command
+    }
+}
+
+/// A line of a child's stdout.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Line {
+    /// A message of the protocol.
+    Message(Message),
+    /// Text for people.
+    Text(String),
+}
+
+/// A running child.
+pub struct Worker {
+    process: Child,
+    _registered: interrupt::Registered,
+    stderr: Option<JoinHandle<String>>,
+}
+
+/// How a child ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// It exited, with this status.
+    Exited(ExitStatus),
+    /// The watchdog killed it.
+    KilledByWatchdog,
+    /// A signal asked `sim` to stop; it was killed.
+    Interrupted,
+}
+
+impl Worker {
+    /// Starts `spec`; each stdout line goes to `lines` as `(tag, Some(line))`,
+    /// then `(tag, None)` when stdout closes. With the flight recorder on,
+    /// stderr is kept for [`Worker::finish`]; otherwise discarded.
+    pub fn spawn<T: Clone + Send + 'static>(
+        spec: &Spec,
+        flight_recorder: bool,
+        tag: T,
+        lines: Sender<(T, Option<Line>)>,
+    ) -> std::io::Result<Worker> {
+        let mut command = spec.command(flight_recorder);
+        command.stderr(if flight_recorder {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        let mut process = command.spawn()?;
+        let registered = interrupt::register(process.id());
+        if let Some(stdout) = process.stdout.take() {
+            std::thread::spawn(move || {
+                for text in BufReader::new(stdout).lines().map_while(Result::ok) {
+                    let line = match Message::parse(&text) {
+                        Some(message) => Line::Message(message),
+                        None => Line::Text(text),
+                    };
+                    if lines.send((tag.clone(), Some(line))).is_err() {
+                        return;
+                    }
+                }
+                let _ = lines.send((tag, None));
+            });
+        }
+        let stderr = process.stderr.take().map(drain);
+        Ok(Worker {
+            process,
+            _registered: registered,
+            stderr,
+        })
+    }
+
+    /// Waits until it exits, `watchdog` passes (it is killed) or a signal
+    /// asks `sim` to stop (it is killed).
+    pub fn wait(&mut self, watchdog: Duration) -> std::io::Result<Ending> {
+        let started = Instant::now();
+        loop {
+            let left = watchdog.saturating_sub(started.elapsed());
+            if let Some(status) = self.process.wait_timeout(left.min(POLL))? {
+                return Ok(Ending::Exited(status));
+            }
+            if interrupt::requested() {
+                self.kill()?;
+                return Ok(Ending::Interrupted);
+            }
+            if started.elapsed() >= watchdog {
+                self.kill()?;
+                return Ok(Ending::KilledByWatchdog);
+            }
+        }
+    }
+
+    /// Kills it and reaps it.
+    pub fn kill(&mut self) -> std::io::Result<()> {
+        match self.process.kill() {
+            Ok(()) => self.process.wait().map(drop),
+            // It had exited already.
+            Err(error) if error.kind() == std::io::ErrorKind::InvalidInput => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The flight log its stderr held, once it has ended.
+    pub fn finish(mut self) -> FlightLog {
+        let stderr = self
+            .stderr
+            .take()
+            .map(|reader| reader.join().unwrap_or_default())
+            .unwrap_or_default();
+        FlightLog::of(&stderr)
+    }
+}
+
+/// What a flight-recorded child wrote last.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FlightLog {
+    /// The number of the last schedule or run that began.
+    pub last_run: Option<u64>,
+    /// Its last [`LAST_EVENTS`] trace events, oldest first.
+    pub last_events: Vec<String>,
+}
+
+impl FlightLog {
+    /// Reads a flight-recorded child's stderr.
+    pub fn of(stderr: &str) -> FlightLog {
+        let mut log = FlightLog::default();
+        for line in stderr.lines() {
+            if let Some(text) = line.strip_prefix(SCHEDULE_MARK) {
+                log.last_run = text.trim().parse().ok();
+                log.last_events.clear();
+            } else if let Some(event) = line.strip_prefix(EVENT_MARK) {
+                log.last_events.push(event.to_owned());
+            }
+        }
+        let skip = log.last_events.len().saturating_sub(LAST_EVENTS);
+        log.last_events.drain(..skip);
+        log
+    }
+}
+
+/// A child that died or hung without its last message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Crash {
+    /// How it died: a signal, an exit code, or the watchdog.
+    pub how: String,
+    /// What the flight recorder saw when the child ran again.
+    pub log: FlightLog,
+    /// Whether the run again ended normally: what killed the first process
+    /// built up over the runs before (a leak?), not the run alone.
+    pub passed_alone: bool,
+}
+
+/// How a one-shot child ended.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    /// It ran to the end: its messages and its text.
+    Finished {
+        /// Every message, in order.
+        messages: Vec<Message>,
+        /// Every other line, newline-terminated.
+        text: String,
+    },
+    /// It died or hung.
+    Crashed(Crash),
+    /// A signal asked `sim` to stop.
+    Interrupted,
+}
+
+/// Runs `spec` to its end under `watchdog`. A child that exits with a code
+/// other than 0 or 1, or without any message, crashed: it is run once more
+/// with the flight recorder, to say where.
+pub fn run_to_end(spec: &Spec, watchdog: Duration) -> std::io::Result<Outcome> {
+    let (ending, messages, text, _) = run_once(spec, false, watchdog)?;
+    let reported = matches!(ending, Ending::Exited(status) if matches!(status.code(), Some(0 | 1)));
+    if reported && !messages.is_empty() {
+        return Ok(Outcome::Finished { messages, text });
+    }
+    if ending == Ending::Interrupted {
+        return Ok(Outcome::Interrupted);
+    }
+    let (again, log) = flight_record(spec, watchdog)?;
+    if again == Ending::Interrupted {
+        return Ok(Outcome::Interrupted);
+    }
+    Ok(Outcome::Crashed(Crash {
+        how: describe(ending, watchdog),
+        log,
+        passed_alone: matches!(again, Ending::Exited(status) if status.success()),
+    }))
+}
+
+/// Runs `spec` once with the flight recorder on: how it ended, and what it
+/// wrote last.
+pub fn flight_record(spec: &Spec, watchdog: Duration) -> std::io::Result<(Ending, FlightLog)> {
+    let (ending, _, _, log) = run_once(spec, true, watchdog)?;
+    Ok((ending, log))
+}
+
+fn run_once(
+    spec: &Spec,
+    flight_recorder: bool,
+    watchdog: Duration,
+) -> std::io::Result<(Ending, Vec<Message>, String, FlightLog)> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let mut worker = Worker::spawn(spec, flight_recorder, (), sender)?;
+    let ending = worker.wait(watchdog)?;
+    let (mut messages, mut text) = (Vec::new(), String::new());
+    for (_, line) in receiver.iter() {
+        match line {
+            Some(Line::Message(message)) => messages.push(message),
+            Some(Line::Text(line)) => {
+                text.push_str(&line);
+                text.push('\n');
+            }
+            None => break,
+        }
+    }
+    Ok((ending, messages, text, worker.finish()))
+}
+
+/// How a child ended, in words.
+pub fn describe(ending: Ending, watchdog: Duration) -> String {
+    match ending {
+        Ending::KilledByWatchdog => format!("hung: the watchdog killed it after {watchdog:?}"),
+        Ending::Exited(status) => describe_status(status),
+        Ending::Interrupted => "was stopped by a signal to sim".to_owned(),
+    }
+}
+
+/// How a child that exited without reporting ended, in words.
+#[cfg(unix)]
+pub fn describe_status(status: ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.signal(), status.code()) {
+        (Some(signal), _) => format!("died of signal {signal} ({})", signal_name(signal)),
+        (None, Some(code)) => format!("exited with code {code} without reporting"),
+        (None, None) => "ended without an exit status".to_owned(),
+    }
+}
+
+/// How a child that exited without reporting ended, in words.
+#[cfg(not(unix))]
+pub fn describe_status(status: ExitStatus) -> String {
+    format!("exited with {status} without reporting")
+}
+
+#[cfg(unix)]
+fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        6 => "SIGABRT: an abort, e.g. a panic while panicking",
+        9 => "SIGKILL",
+        11 => "SIGSEGV: e.g. a stack overflow",
+        _ => "see signal(7)",
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own, so a chatty child never
+/// blocks on a full pipe while the parent waits for it.
+fn drain<R: Read + Send + 'static>(mut pipe: R) -> JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flight_log_keeps_the_last_run_and_its_last_events() {
+        let mut stderr = format!("{SCHEDULE_MARK}7\n{EVENT_MARK}old\n{SCHEDULE_MARK}9\n");
+        for event in 0..20 {
+            stderr.push_str(&format!("{EVENT_MARK}event {event}\nother noise\n"));
+        }
+        let log = FlightLog::of(&stderr);
+        assert_eq!(log.last_run, Some(9));
+        assert_eq!(log.last_events.len(), LAST_EVENTS);
+        assert_eq!(log.last_events.last().map(String::as_str), Some("event 19"));
+    }
+}

@@ -1,0 +1,66 @@
+//! `sim list`: what there is to run, plant and drive.
+
+use std::fmt;
+
+use scenarios::Scenario;
+
+use super::{Report, Verdict};
+use crate::drivers::Driver;
+use crate::self_test;
+
+/// What `sim list` lists.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// List the bugs `--plant` takes instead, with the scenario and oracle that find each.
+    #[arg(long, conflicts_with = "drivers")]
+    pub bugs: bool,
+    /// List the drivers `--driver` takes instead.
+    #[arg(long)]
+    pub drivers: bool,
+}
+
+/// The lines `sim list` prints.
+pub struct Listing(String);
+
+impl fmt::Display for Listing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Report for Listing {
+    fn verdict(&self) -> Verdict {
+        Verdict::Clean
+    }
+}
+
+pub fn list(args: &ListArgs) -> Listing {
+    let mut text = String::new();
+    if args.bugs {
+        for bug in self_test::all_bugs() {
+            let found_by = match self_test::home_of(bug) {
+                Some((scenario, oracle)) => format!("{} breaks {oracle}", scenario.name()),
+                None => "crashes the process; no oracle sees it".to_owned(),
+            };
+            text.push_str(&format!(
+                "{:<32} {}\n{:<32} ({found_by})\n",
+                bug.name(),
+                self_test::describe(bug),
+                ""
+            ));
+        }
+    } else if args.drivers {
+        for (driver, what) in Driver::CATALOGUE {
+            text.push_str(&format!("{:<14} {what}\n", driver));
+        }
+    } else {
+        for scenario in Scenario::ALL {
+            text.push_str(&format!(
+                "{:<28} {}\n",
+                scenario.name(),
+                scenario.description()
+            ));
+        }
+    }
+    Listing(text)
+}
