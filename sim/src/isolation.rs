@@ -110,7 +110,8 @@ impl ChildCampaign<'_> {
         }
         let mut spec = Spec::new(self.exe, args);
         if let Some(dir) = self.save_to {
-            spec.args.extend(["--save".into(), "--corpus".into(), dir.into()]);
+            spec.args
+                .extend(["--save".into(), "--corpus".into(), dir.into()]);
         }
         spec
     }

@@ -50,7 +50,10 @@ fn the_violation_is_an_instant_event_on_the_violating_thread_and_the_run_is_name
         .find(|event| event["ph"] == "i")
         .expect("an instant event");
     assert_eq!(violation["name"], "VIOLATION no-access-after-close");
-    assert_eq!(violation["s"], "t", "the marker belongs to its thread's lane");
+    assert_eq!(
+        violation["s"], "t",
+        "the marker belongs to its thread's lane"
+    );
     assert_ne!(violation["tid"], 0);
     let reads_on_that_lane = events(&trace).iter().any(|event| {
         event["tid"] == violation["tid"]

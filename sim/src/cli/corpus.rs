@@ -89,7 +89,10 @@ pub fn corpus(action: &CorpusAction) -> Result<CorpusReport, UsageError> {
         CorpusAction::Refresh { corpus, schedules } => {
             each_entry(corpus, "entries refreshed", |path| {
                 let budget = ["--schedules".into(), schedules.to_string().into()];
-                Ok(Spec::new(&exe()?, entry_args("refresh-entry", path, budget)))
+                Ok(Spec::new(
+                    &exe()?,
+                    entry_args("refresh-entry", path, budget),
+                ))
             })
         }
         CorpusAction::CheckEntry {
@@ -108,11 +111,7 @@ fn exe() -> Result<PathBuf, UsageError> {
         .map_err(|error| UsageError(format!("cannot find the sim executable: {error}")))
 }
 
-fn entry_args<const N: usize>(
-    action: &str,
-    path: &Path,
-    extra: [OsString; N],
-) -> Vec<OsString> {
+fn entry_args<const N: usize>(action: &str, path: &Path, extra: [OsString; N]) -> Vec<OsString> {
     let mut args: Vec<OsString> = ["--child", "corpus", action].map(OsString::from).to_vec();
     args.push(path.as_os_str().to_owned());
     args.extend(extra);
@@ -146,7 +145,9 @@ fn each_entry(
             Outcome::Finished { messages, .. } => entry_verdict(&messages),
             Outcome::Crashed(crash) => crashed(path, &crash)?,
             Outcome::Interrupted => {
-                report.lines.push("INTERRUPTED: the other entries were not handled".to_owned());
+                report
+                    .lines
+                    .push("INTERRUPTED: the other entries were not handled".to_owned());
                 break;
             }
         };
@@ -174,7 +175,12 @@ fn entry_verdict(messages: &[Message]) -> (Option<String>, Vec<String>) {
 /// on the entry's run; otherwise the crash came with the entry's bug
 /// planted, which shows the bug (not by its oracle): a notice.
 fn crashed(path: &Path, crash: &child::Crash) -> Result<(Option<String>, Vec<String>), UsageError> {
-    let last = crash.log.last_events.last().map(String::as_str).unwrap_or("none");
+    let last = crash
+        .log
+        .last_events
+        .last()
+        .map(String::as_str)
+        .unwrap_or("none");
     let spec = Spec::new(
         &exe()?,
         entry_args("check-entry", path, ["--regression-only".into()]),

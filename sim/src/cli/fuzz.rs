@@ -176,7 +176,11 @@ fn save_failures(plan: &Plan, findings: &Findings, dir: &Path) -> Result<Vec<Str
         let mut args: Vec<OsString> = ["--child", "shrink"].map(OsString::from).to_vec();
         args.push(format!("{:#x}", failure.seed).into());
         args.extend(["--tries".into(), SAVE_SHRINK_TRIES.to_string().into()]);
-        args.extend(["--save".into(), "--corpus".into(), dir.as_os_str().to_owned()]);
+        args.extend([
+            "--save".into(),
+            "--corpus".into(),
+            dir.as_os_str().to_owned(),
+        ]);
         if let Some(bug) = plan.planted_bug {
             args.extend(["--plant".into(), bug.name().into()]);
         }
@@ -184,12 +188,12 @@ fn save_failures(plan: &Plan, findings: &Findings, dir: &Path) -> Result<Vec<Str
         let outcome = child::run_to_end(&spec, plan.watchdog)
             .map_err(|error| UsageError(format!("cannot run sim shrink: {error}")))?;
         let saved = match outcome {
-            Outcome::Finished { messages, .. } => messages.into_iter().find_map(|message| {
-                match message {
+            Outcome::Finished { messages, .. } => {
+                messages.into_iter().find_map(|message| match message {
                     Message::Saved { outcome } => Some(outcome),
                     _ => None,
-                }
-            }),
+                })
+            }
             Outcome::Crashed(crash) => Some(Err(format!("the shrink {}", crash.how))),
             Outcome::Interrupted => Some(Err("interrupted".to_owned())),
         };

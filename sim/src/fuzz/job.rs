@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use store::PlantedBug;
 
-use crate::child::{Finding, Message, Replayed};
 use super::seeds::SeedStream;
 use super::signature::Signature;
+use crate::child::{Finding, Message, Replayed};
 use crate::drivers::{Execution, on_fresh_thread, run_in_place};
 use crate::replay::{check_same_trace, replay};
 use crate::swarm::SwarmRun;
