@@ -2,7 +2,7 @@
 
 use store::StoreError;
 
-use crate::{Fate, Oracle, Params};
+use crate::{Fate, Oracle, Params, Violation};
 
 /// What a read's outcome is judged against.
 pub struct ReadJudge<'a> {
@@ -24,7 +24,7 @@ pub struct ReadJudge<'a> {
 
 impl ReadJudge<'_> {
     /// Checks `outcome` of reading `requested` bytes at `offset` into `buf`;
-    /// panics with the violated oracle's message.
+    /// raises the violation of the oracle it breaks.
     pub fn judge(
         &self,
         offset: u64,
@@ -36,15 +36,13 @@ impl ReadJudge<'_> {
             "read of {requested} bytes at {offset} from store {}",
             self.store
         );
-        let fail = |oracle: Oracle, what: String| -> ! {
-            panic!(
-                "{}",
-                oracle.violation(self.reader, &format!("{at}: {what}"))
-            )
+        let fail = |oracle: Oracle, kind: &'static str, what: String| -> ! {
+            Violation::new(oracle, self.reader, kind, format!("{at}: {what}")).raise()
         };
         if self.began_after_close && !matches!(outcome, Err(StoreError::Closed)) {
             fail(
                 Oracle::ReadsAfterCloseGetClosed,
+                "read after close not refused",
                 format!("began after close returned, got {outcome:?}"),
             );
         }
@@ -55,6 +53,7 @@ impl ReadJudge<'_> {
                 if *read != expected {
                     fail(
                         Oracle::PartialReadCount,
+                        "wrong byte count",
                         format!(
                             "returned {read}, expected {expected} (object is {} bytes)",
                             self.object.len()
@@ -67,6 +66,7 @@ impl ReadJudge<'_> {
                         .unwrap_or(0);
                     fail(
                         Oracle::DataIntegrity,
+                        "wrong byte",
                         format!(
                             "byte {} is {:#04x}, source has {:#04x}",
                             offset + first as u64,
@@ -80,6 +80,7 @@ impl ReadJudge<'_> {
                 if !self.close_begun {
                     fail(
                         Oracle::StoresIndependent,
+                        "closed by another store",
                         "got Closed, but nobody closed this store".to_owned(),
                     );
                 }
@@ -87,10 +88,12 @@ impl ReadJudge<'_> {
             Err(error) if self.fault_explains(offset, requested, error) => {}
             Err(error) if self.close_begun => fail(
                 Oracle::ReadsAfterCloseGetClosed,
+                "wrong error for a closed read",
                 format!("interrupted by close, failed with {error:?} instead of Closed"),
             ),
             Err(error @ StoreError::Transport(_)) => fail(
                 Oracle::RetryPolicyHonoured,
+                "download given up too soon",
                 format!(
                     "failed with {error:?}, but per the retry policy the download {}",
                     self.fate.describe()
@@ -98,6 +101,7 @@ impl ReadJudge<'_> {
             ),
             Err(error) => fail(
                 Oracle::DataIntegrity,
+                "unexplained error",
                 format!("failed with {error:?} although no fault explains it"),
             ),
         }
@@ -170,8 +174,9 @@ mod tests {
         let verdict =
             panic::catch_unwind(AssertUnwindSafe(|| judge.judge(offset, 4, buf, &outcome)));
         verdict.err().map(|payload| {
-            let message = panic_message(payload.as_ref());
-            Oracle::named_in(&message).unwrap_or_else(|| panic!("not a violation: {message}"))
+            Violation::of_panic(payload.as_ref())
+                .map(|violation| violation.oracle)
+                .unwrap_or_else(|| panic!("not a violation: {}", panic_message(payload.as_ref())))
         })
     }
 

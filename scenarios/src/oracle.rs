@@ -100,23 +100,76 @@ impl Oracle {
             }
         }
     }
+}
 
-    /// The message a violation panics with: `VIOLATION [oracle] thread: what`.
-    /// Drivers recognise violations by this prefix.
-    pub fn violation(self, thread: &str, what: &str) -> String {
-        format!("{VIOLATION_PREFIX}[{}] {thread}: {what}", self.name())
+/// An oracle broken: which, by which thread, what kind of breach, and
+/// what happened. A violation is raised as a panic whose payload is the
+/// `Violation` itself, which drivers take back by type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// The oracle that broke.
+    pub oracle: Oracle,
+    /// The thread that broke it (for a liveness oracle: the thread that
+    /// waits without a reason).
+    pub thread: String,
+    /// The kind of breach, in a few fixed words chosen where it is judged
+    /// ("read of a closed file"): the same for every run of one bug, so
+    /// failures group by it.
+    pub kind: &'static str,
+    /// What happened in this run, in words for people.
+    pub what: String,
+    /// Where in the source it happened, where that is part of the breach
+    /// (the store's wait site of a wait under a lock).
+    pub at: Option<&'static std::panic::Location<'static>>,
+}
+
+impl Violation {
+    /// `oracle` broken by `thread`: a breach of `kind`, as `what` tells it.
+    pub fn new(
+        oracle: Oracle,
+        thread: impl Into<String>,
+        kind: &'static str,
+        what: impl Into<String>,
+    ) -> Violation {
+        Violation {
+            oracle,
+            thread: thread.into(),
+            kind,
+            what: what.into(),
+            at: None,
+        }
     }
 
-    /// The oracle a failure message names, if it is a violation message.
-    pub fn named_in(message: &str) -> Option<Oracle> {
-        let rest = message.split(VIOLATION_PREFIX).nth(1)?.strip_prefix('[')?;
-        let name = rest.split(']').next()?;
-        Oracle::ALL.into_iter().find(|oracle| oracle.name() == name)
+    /// The same violation, which happened at `at` in the source.
+    pub fn at(self, at: &'static std::panic::Location<'static>) -> Violation {
+        Violation {
+            at: Some(at),
+            ..self
+        }
+    }
+
+    /// Ends the calling thread's part in the run with this violation as the
+    /// panic payload.
+    pub fn raise(self) -> ! {
+        std::panic::panic_any(self)
+    }
+
+    /// The violation a panic carries, if it is one.
+    pub fn of_panic(payload: &(dyn std::any::Any + Send)) -> Option<&Violation> {
+        payload.downcast_ref::<Violation>()
     }
 }
 
-/// What every violation message starts with.
-const VIOLATION_PREFIX: &str = "VIOLATION ";
+impl fmt::Display for Violation {
+    /// `VIOLATION [oracle] thread: what`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "VIOLATION [{}] {}: {}",
+            self.oracle, self.thread, self.what
+        )
+    }
+}
 
 impl fmt::Display for Oracle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -129,15 +182,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_violation_message_names_its_oracle() {
-        for oracle in Oracle::ALL {
-            let message = oracle.violation("reader-1", "something broke");
-            assert_eq!(Oracle::named_in(&message), Some(oracle), "{message}");
-        }
+    fn a_raised_violation_comes_back_by_type() {
+        let raised = std::panic::catch_unwind(|| {
+            Violation::new(
+                Oracle::NoLeak,
+                "main",
+                "file left open",
+                "temp file #0 is still open",
+            )
+            .raise()
+        });
+        let payload = raised.expect_err("it panics");
+        let violation = Violation::of_panic(payload.as_ref()).expect("a violation");
+        assert_eq!(violation.oracle, Oracle::NoLeak);
+        assert_eq!(
+            violation.to_string(),
+            "VIOLATION [no-leak] main: temp file #0 is still open"
+        );
     }
 
     #[test]
-    fn other_panics_name_no_oracle() {
-        assert_eq!(Oracle::named_in("index out of bounds"), None);
+    fn other_panics_carry_no_violation() {
+        let payload =
+            std::panic::catch_unwind(|| panic!("index out of bounds")).expect_err("it panics");
+        assert!(Violation::of_panic(payload.as_ref()).is_none());
     }
 }

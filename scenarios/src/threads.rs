@@ -2,10 +2,13 @@
 //! loom see (and schedule) every wait a scenario makes. Loom has no
 //! `Barrier`, and `Runtime::spawn` has no join: these fill both gaps.
 
+use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 
 use store::Runtime;
+
+use crate::Violation;
 
 /// A thread's result, delivered through the runtime.
 pub struct Joiner<R: Runtime, T: Send + 'static> {
@@ -14,14 +17,36 @@ pub struct Joiner<R: Runtime, T: Send + 'static> {
 }
 
 struct Slot<R: Runtime, T: Send + 'static> {
-    /// The thread's value, or its panic message.
-    result: R::Mutex<Option<Result<T, String>>>,
+    /// The thread's value, or how it panicked.
+    result: R::Mutex<Option<Result<T, Panicked>>>,
     filled: R::Condvar,
 }
 
+/// How a thread panicked: with a violation, or otherwise (its message).
+enum Panicked {
+    Violation(Violation),
+    Message(String),
+}
+
+impl Panicked {
+    fn of(payload: &(dyn Any + Send)) -> Panicked {
+        match Violation::of_panic(payload) {
+            Some(violation) => Panicked::Violation(violation.clone()),
+            None => Panicked::Message(panic_message(payload)),
+        }
+    }
+
+    fn resume(self) -> ! {
+        match self {
+            Panicked::Violation(violation) => violation.raise(),
+            Panicked::Message(message) => panic!("{message}"),
+        }
+    }
+}
+
 /// Spawns `name`. A panic is re-raised in the thread (schedulers report it
-/// at once, with its schedule) and its message resurfaces in
-/// [`Joiner::join`], so on real threads the joiner is never left waiting.
+/// at once, with its schedule) and resurfaces in [`Joiner::join`], so on
+/// real threads the joiner is never left waiting.
 pub fn spawn<R: Runtime, T: Send + 'static>(
     runtime: &R,
     name: &str,
@@ -36,7 +61,7 @@ pub fn spawn<R: Runtime, T: Send + 'static>(
         let outcome = panic::catch_unwind(AssertUnwindSafe(body));
         let (result, panic) = match outcome {
             Ok(value) => (Ok(value), None),
-            Err(payload) => (Err(panic_message(payload.as_ref())), Some(payload)),
+            Err(payload) => (Err(Panicked::of(payload.as_ref())), Some(payload)),
         };
         *runtime_in_thread.lock(&slot_in_thread.result) = Some(result);
         runtime_in_thread.notify_all(&slot_in_thread.filled);
@@ -60,15 +85,18 @@ impl<R: Runtime, T: Send + 'static> Joiner<R, T> {
         loop {
             if let Some(outcome) = result.take() {
                 drop(result);
-                return outcome.unwrap_or_else(|message| panic!("{message}"));
+                return outcome.unwrap_or_else(|panicked| panicked.resume());
             }
             result = self.runtime.wait(&self.slot.filled, result);
         }
     }
 }
 
-/// The text of a panic payload.
-pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+/// The text of a panic payload (a violation's, as it displays).
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(violation) = Violation::of_panic(payload) {
+        return violation.to_string();
+    }
     payload
         .downcast_ref::<String>()
         .cloned()

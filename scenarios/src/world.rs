@@ -1,9 +1,14 @@
 //! What a scenario runs on. The simulator implements it; a scenario never
 //! knows which scheduler, clock or file layer is underneath.
+//!
+//! A scenario tells the world each fact once, as it happens: a store opened,
+//! a call begins, a call returns, the last handle is dropped. The world
+//! records it in the run's trace and keeps it for the oracles it judges
+//! itself (which thread is inside which call, for the liveness oracles).
 
 use std::sync::Arc;
 
-use store::{Clock, FileIo, Platform, RetryPolicy, Runtime, Transport};
+use store::{Clock, FileIo, Instant, Platform, RetryPolicy, Runtime, StoreError, Transport};
 
 use crate::{FileFaults, TransportFaults};
 
@@ -27,7 +32,7 @@ pub trait World: Clone + Send + Sync + 'static {
     /// What store `store` runs on, its temp file misbehaving per `faults`.
     fn platform(
         &self,
-        store: &str,
+        store: &'static str,
         faults: &FileFaults,
     ) -> Platform<Self::Runtime, Self::Clock, Self::Files>;
 
@@ -36,28 +41,36 @@ pub trait World: Clone + Send + Sync + 'static {
     /// check (it sees every attempt).
     fn transport(
         &self,
-        store: &str,
+        store: &'static str,
         object: Arc<[u8]>,
         faults: &TransportFaults,
         retry: &RetryPolicy,
     ) -> Self::Transport;
 
-    /// The calling thread enters `read_at` on store `store` for the bytes
-    /// `[offset, end)` (already clipped to the object); the platform may
-    /// judge whether it waits for a reason.
-    fn read_begins(&self, store: &str, offset: u64, end: u64);
+    /// Store `store`, of an object of `object_len` bytes, is being opened.
+    fn store_opened(&self, store: &'static str, object_len: u64);
 
-    /// The calling thread enters `close` on store `store`.
-    fn close_begins(&self, store: &str);
+    /// The calling thread enters `read_at` on store `store` for `len` bytes
+    /// at `offset`.
+    fn read_begins(&self, store: &'static str, offset: u64, len: usize);
 
-    /// The calling thread's `read_at` or `close` has returned.
-    fn call_returns(&self);
+    /// The calling thread's `read_at` returned `outcome`.
+    fn read_returns(&self, outcome: &Result<usize, StoreError>);
 
-    /// The oracle "no leaked file or handle": panics with a violation if a
-    /// temp file created in this world is still open or present.
+    /// The calling thread enters `close` (no deadline) or
+    /// `close_with_deadline` on store `store`.
+    fn close_begins(&self, store: &'static str, deadline: Option<Instant>);
+
+    /// The calling thread's close returned `outcome`.
+    fn close_returns(&self, outcome: &Result<(), StoreError>);
+
+    /// The calling thread drops the last handle of store `store`.
+    fn drop_begins(&self, store: &'static str);
+
+    /// The calling thread's drop of the last handle has returned.
+    fn drop_returns(&self);
+
+    /// The oracle "no leaked file or handle": raises a violation if a temp
+    /// file created in this world is still open or present.
     fn assert_no_leaks(&self);
-
-    /// Records a scenario-level event (a read begins, close returns...) in
-    /// the run's trace, attributed to the calling thread.
-    fn note(&self, what: &str);
 }

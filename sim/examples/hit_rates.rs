@@ -16,7 +16,7 @@
 use std::process::Command;
 
 use scenarios::SplitMix64;
-use sim::drivers::{RunId, replay_once};
+use sim::drivers::{Breach, RunId, replay_once};
 use sim::platform::{PERTURB_ENV, Perturbation};
 use sim::self_test::{SEARCH_DRIVERS, found_by_oracles};
 
@@ -87,7 +87,9 @@ fn measure(hits: u64, most: u64) {
                 };
                 let execution = replay_once(run, Some(bug)).expect("a seed names a run");
                 runs += 1;
-                let broke = execution.violation.is_some_and(|v| v.oracle == oracle);
+                let broke = execution
+                    .violation
+                    .is_some_and(|v| v.breach == Breach::Oracle(oracle));
                 found += u64::from(broke);
             }
             println!("{} | {driver}\t{}", bug.name(), found as f64 / runs as f64);

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use store::PlantedBug;
 
 use crate::drivers::Execution;
-use crate::platform::Event;
+use crate::platform::{Event, What};
 
 /// How far apart two consecutive events are drawn, in microseconds.
 pub const TICK_MICROS: u64 = 10;
@@ -31,20 +31,23 @@ pub fn chrome_trace(run: &str, bug: Option<PlantedBug>, execution: &Execution) -
         .collect();
     let mut open_spans: BTreeMap<(u64, String), u64> = BTreeMap::new();
     for (index, event) in events.iter().enumerate() {
-        let tid = lanes[event.thread.as_str()];
+        let tid = lanes[&*event.thread];
         let at = index as u64 * TICK_MICROS;
-        let what = event.what.as_str();
-        if let Some(call) = span_begins(what) {
-            open_spans.insert((tid, call), at);
-        } else if let Some(call) = span_ends(what) {
-            let began = open_spans.remove(&(tid, call.clone())).unwrap_or(at);
-            trace.push(span(&call, tid, began, at - began + CALL_MICROS, what));
-        } else if let Some(site) = what.strip_prefix("waits at ") {
-            let next = next_event_of(events, index, &event.thread).unwrap_or(events.len());
-            let ends = next as u64 * TICK_MICROS;
-            trace.push(span(&format!("wait at {site}"), tid, at, ends - at, what));
-        } else {
-            trace.push(span(what, tid, at, CALL_MICROS, what));
+        let text = event.what.to_string();
+        match (span_of(&event.what), wait_site(&event.what)) {
+            (Some(Span::Begins(call)), _) => {
+                open_spans.insert((tid, call), at);
+            }
+            (Some(Span::Ends(call)), _) => {
+                let began = open_spans.remove(&(tid, call.clone())).unwrap_or(at);
+                trace.push(span(&call, tid, began, at - began + CALL_MICROS, &text));
+            }
+            (None, Some(wait)) => {
+                let next = next_event_of(events, index, &event.thread).unwrap_or(events.len());
+                let ends = next as u64 * TICK_MICROS;
+                trace.push(span(&wait, tid, at, ends - at, &text));
+            }
+            (None, None) => trace.push(span(&text, tid, at, CALL_MICROS, &text)),
         }
     }
     let end = events.len() as u64 * TICK_MICROS;
@@ -58,22 +61,17 @@ pub fn chrome_trace(run: &str, bug: Option<PlantedBug>, execution: &Execution) -
         ));
     }
     if let Some(violation) = &execution.violation {
-        let violator = violation
-            .message
-            .split("] ")
-            .nth(1)
-            .and_then(|rest| rest.split(':').next())
-            .unwrap_or_default();
+        let violator = violation.thread.as_str();
         let tid = lanes.get(violator).copied().unwrap_or(0);
         // Where the violating thread last did something: where it broke.
         let at = events
             .iter()
-            .rposition(|event| event.thread == violator)
+            .rposition(|event| &*event.thread == violator)
             .map_or(end, |index| index as u64 * TICK_MICROS + CALL_MICROS);
         trace.push(json!({
-            "name": format!("VIOLATION {}", violation.oracle),
+            "name": format!("VIOLATION {}", violation.breach),
             "ph": "i", "s": "t", "pid": 1, "tid": tid, "ts": at,
-            "args": {"oracle": violation.oracle.name(), "message": violation.message},
+            "args": {"oracle": violation.breach.name(), "message": violation.to_string()},
         }));
     }
     json!({
@@ -82,7 +80,7 @@ pub fn chrome_trace(run: &str, bug: Option<PlantedBug>, execution: &Execution) -
         "otherData": {
             "run": run,
             "planted_bug": bug.map(PlantedBug::name),
-            "oracle": execution.violation.as_ref().map(|violation| violation.oracle.name()),
+            "oracle": execution.violation.as_ref().map(|violation| violation.breach.name()),
             "events": events.len(),
         },
     })
@@ -93,29 +91,48 @@ fn lanes(events: &[Event]) -> BTreeMap<&str, u64> {
     let mut lanes = BTreeMap::new();
     for event in events {
         let next = lanes.len() as u64 + 1;
-        lanes.entry(event.thread.as_str()).or_insert(next);
+        lanes.entry(&*event.thread).or_insert(next);
     }
     lanes
 }
 
-/// The call a `... begins` event opens: `read_at [a, b) on store A`, `close of store A`.
-fn span_begins(what: &str) -> Option<String> {
-    let call = what.strip_suffix(" begins")?;
-    Some(
-        call.split(" with deadline")
-            .next()
-            .unwrap_or(call)
-            .to_owned(),
-    )
+/// A call's span: its name, opened or closed by an event.
+enum Span {
+    Begins(String),
+    Ends(String),
 }
 
-/// The call a `... returns ...` event closes.
-fn span_ends(what: &str) -> Option<String> {
-    what.split_once(" returns").map(|(call, _)| call.to_owned())
+/// The span a call event opens or closes: `read_at [a, b) on store A`,
+/// `close of store A`, `drop of store A`.
+fn span_of(what: &What) -> Option<Span> {
+    let read = |store: &str, offset: &u64, end: &u64| {
+        format!("read_at [{offset}, {end}) on store {store}")
+    };
+    Some(match what {
+        What::ReadBegins { store, offset, end } => Span::Begins(read(store, offset, end)),
+        What::ReadReturns {
+            store, offset, end, ..
+        } => Span::Ends(read(store, offset, end)),
+        What::CloseBegins { store, .. } => Span::Begins(format!("close of store {store}")),
+        What::CloseReturns { store, .. } => Span::Ends(format!("close of store {store}")),
+        What::DropBegins { store } => Span::Begins(format!("drop of store {store}")),
+        What::DropReturns { store } => Span::Ends(format!("drop of store {store}")),
+        _ => return None,
+    })
+}
+
+/// A wait's span name, for an event that begins a wait: it lasts until
+/// the thread does something again.
+fn wait_site(what: &What) -> Option<String> {
+    match what {
+        What::Waits { at } => Some(format!("wait at {at}")),
+        What::TimedWaitBegins { at } => Some(format!("timed wait at {at}")),
+        _ => None,
+    }
 }
 
 fn next_event_of(events: &[Event], index: usize, thread: &str) -> Option<usize> {
-    (index + 1..events.len()).find(|&later| events[later].thread == thread)
+    (index + 1..events.len()).find(|&later| &*events[later].thread == thread)
 }
 
 fn span(name: &str, tid: u64, ts: u64, dur: u64, event: &str) -> Value {

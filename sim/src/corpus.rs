@@ -5,12 +5,12 @@ use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use scenarios::{Oracle, Params};
+use scenarios::Params;
 use serde::{Deserialize, Serialize};
 use store::PlantedBug;
 
 use crate::drivers::{
-    Driver, Execution, Failure, RunId, replay_checkpoint, replay_once, replay_schedule,
+    Breach, Driver, Execution, Failure, RunId, replay_checkpoint, replay_once, replay_schedule,
     store_options,
 };
 
@@ -70,8 +70,8 @@ impl Entry {
             format: FORMAT,
             run: run.to_string(),
             planted_bug: failure.planted_bug.map(|bug| bug.name().to_owned()),
-            oracle: violation.oracle.name().to_owned(),
-            found: violation.message.clone(),
+            oracle: violation.breach.name().to_owned(),
+            found: violation.to_string(),
             date: date.to_owned(),
             shuttle_schedule: failure.execution.shuttle_schedule.clone(),
             loom_checkpoint: None,
@@ -190,7 +190,7 @@ pub fn save(dir: &Path, mut entry: Entry) -> Result<PathBuf, CorpusError> {
         );
         let reproduces = replayed
             .violation
-            .is_some_and(|violation| violation.oracle.name() == entry.oracle);
+            .is_some_and(|violation| violation.breach.name() == entry.oracle);
         if reproduces {
             entry.loom_checkpoint = Some(checkpoint_name);
         } else {
@@ -229,7 +229,7 @@ pub fn verify_regression(path: &Path, entry: &Entry) -> Result<(), CorpusError> 
     match identity.regression()? {
         Some(violation) => Err(identity.fail(format!(
             "the current store fails this run: {}",
-            one_line(&violation.message)
+            one_line(&violation.to_string())
         ))),
         None => Ok(()),
     }
@@ -240,7 +240,7 @@ struct Identity<'a> {
     path: &'a Path,
     run: RunId,
     bug: Option<PlantedBug>,
-    oracle: Oracle,
+    oracle: Breach,
 }
 
 impl<'a> Identity<'a> {
@@ -251,9 +251,7 @@ impl<'a> Identity<'a> {
         };
         let run = entry.run_id().map_err(fail)?;
         let bug = entry.planted().map_err(fail)?;
-        let oracle = Oracle::ALL
-            .into_iter()
-            .find(|oracle| oracle.name() == entry.oracle)
+        let oracle = Breach::from_name(&entry.oracle)
             .ok_or_else(|| fail(format!("unknown oracle {:?}", entry.oracle)))?;
         Ok(Identity {
             path,
@@ -314,11 +312,11 @@ impl<'a> Identity<'a> {
     /// failure; `None` if it is.
     fn mismatch(&self, execution: &Execution) -> Option<String> {
         match &execution.violation {
-            Some(violation) if violation.oracle == self.oracle => None,
+            Some(violation) if violation.breach == self.oracle => None,
             Some(violation) => Some(format!(
                 "it broke {} instead: {}",
-                violation.oracle,
-                one_line(&violation.message)
+                violation.breach,
+                one_line(&violation.to_string())
             )),
             None => Some("it no longer fails".to_owned()),
         }
@@ -450,7 +448,7 @@ pub fn refresh(path: &Path, budget: usize) -> Result<Refreshed, CorpusError> {
             .planting(bug)
             .run()
             .failure
-            .filter(|failure| failure.oracle() == identity.oracle)
+            .filter(|failure| failure.breach() == identity.oracle)
     };
     match (0..REFRESH_SEEDS).find_map(campaign) {
         Some(failure) => {

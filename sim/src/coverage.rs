@@ -3,16 +3,18 @@
 //! is classified by which named situations its trace shows, and `sim fuzz`
 //! and `sim explore` print how many runs reached each.
 //!
-//! The classifier reads only the trace: what the platform saw (streams,
-//! faults, file operations, waits) and what scenarios announced (calls
-//! beginning and returning). It never asks the store.
+//! The classifier reads only the trace's typed events: what the platform
+//! saw (streams, faults, file operations, waits) and what scenarios told
+//! it (calls beginning and returning). It never asks the store.
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::io;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::platform::Event;
+use crate::platform::{Event, FileOp, FileResult, Outcome, TransportFault, What};
 
 /// A situation worth reaching.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -235,23 +237,31 @@ impl TryFrom<BTreeMap<String, u64>> for Coverage {
     }
 }
 
+/// The store call a thread is inside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum InCall {
+    Read(&'static str),
+    Close(&'static str),
+    Drop(&'static str),
+}
+
 /// What the classifier knows of one thread so far.
 #[derive(Clone, Debug, Default)]
 struct ThreadSeen {
-    /// The store call it is inside: `(is_close, store)`.
-    call: Option<(bool, String)>,
+    /// The store call it is inside.
+    call: Option<InCall>,
     /// Its last event was an untimed wait.
     waiting: bool,
     /// It waited inside its current call.
     waited_in_call: bool,
     /// The last store it opened.
-    opened: Option<String>,
+    opened: Option<&'static str>,
     /// The store its spawner had opened last: the store it works for.
-    spawned_for: Option<String>,
+    spawned_for: Option<&'static str>,
     /// It made a store call or opened a store: a scenario thread.
     acts_for_scenario: bool,
     /// The store whose transport streams it opened: it is that store's downloader.
-    downloads: Option<String>,
+    downloads: Option<&'static str>,
 }
 
 impl ThreadSeen {
@@ -275,259 +285,333 @@ struct StoreSeen {
 #[derive(Debug, Default)]
 struct Classifier {
     reached: Reached,
-    threads: BTreeMap<String, ThreadSeen>,
-    stores: BTreeMap<String, StoreSeen>,
+    threads: BTreeMap<Arc<str>, ThreadSeen>,
+    stores: BTreeMap<&'static str, StoreSeen>,
     /// Per temp file: whether a write to it succeeded.
-    files_written: BTreeMap<String, bool>,
+    files_written: BTreeMap<usize, bool>,
 }
 
 impl Classifier {
     fn see(&mut self, event: &Event) {
-        let what = event.what.as_str();
-        let thread = event.thread.as_str();
-        let seen = self.threads.entry(thread.to_owned()).or_default();
-        seen.waiting = what.starts_with("waits at ");
+        let thread = &event.thread;
+        let seen = self.thread(thread);
+        seen.waiting = matches!(event.what, What::Waits { .. });
         if seen.waiting && seen.call.is_some() {
             seen.waited_in_call = true;
         }
-        if let Some(rest) = what.strip_prefix("opens store ") {
-            self.store_opened(thread, rest);
-        } else if let Some(child) = what.strip_prefix("spawns ") {
-            let store = self.thread(thread).opened.clone();
-            self.threads
-                .entry(child.to_owned())
-                .or_default()
-                .spawned_for = store;
-        } else if let Some(rest) = what.strip_prefix("read_at ") {
-            self.read_event(thread, rest);
-        } else if let Some(rest) = what.strip_prefix("close of store ") {
-            self.close_event(thread, rest);
-        } else if let Some(rest) = what.strip_prefix("transport: ") {
-            self.transport_event(thread, rest);
-        } else if what.starts_with("timed wait at ") {
-            self.timed_wait_ends(thread);
-        } else if let Some(rest) = what.strip_prefix("file #") {
-            self.file_event(thread, rest);
+        match &event.what {
+            What::StoreOpened { store, len } => {
+                let seen = self.thread(thread);
+                seen.opened = Some(store);
+                seen.acts_for_scenario = true;
+                if *len == 0 {
+                    self.reached.insert(Situation::EmptyObject);
+                }
+            }
+            What::Spawns { thread: child } => {
+                let store = self.thread(thread).opened;
+                self.thread(&Arc::from(child.as_str())).spawned_for = store;
+            }
+            What::ReadBegins { store, .. } => self.call_begins(thread, InCall::Read(store)),
+            What::ReadReturns { store, outcome, .. } => self.read_returns(thread, store, outcome),
+            What::CloseBegins { store, .. } => self.close_begins(thread, store),
+            What::CloseReturns { store, outcome } => {
+                let seen = self.store(store);
+                seen.closes_running = seen.closes_running.saturating_sub(1);
+                self.thread(thread).call = None;
+                if matches!(outcome, Outcome::DeadlineExceeded { .. }) {
+                    self.reached.insert(Situation::CloseDeadlineFires);
+                }
+            }
+            What::DropBegins { store } => self.call_begins(thread, InCall::Drop(store)),
+            What::DropReturns { .. } => self.thread(thread).call = None,
+            What::StreamOpened { from, .. } => self.stream_opened(thread, *from),
+            What::Fault(TransportFault::Reset) => {
+                if let Some(store) = self.thread(thread).downloads {
+                    self.store(store).reset_seen = true;
+                }
+            }
+            What::StreamRefused { .. } => self.refused(thread),
+            What::TimedWaitEnds { .. } => self.timed_wait_ends(thread),
+            What::File { file, op, result } => self.file_event(thread, *file, *op, *result),
+            _ => {}
         }
     }
 
-    fn thread(&mut self, thread: &str) -> &mut ThreadSeen {
-        self.threads.entry(thread.to_owned()).or_default()
+    fn thread(&mut self, thread: &Arc<str>) -> &mut ThreadSeen {
+        self.threads.entry(Arc::clone(thread)).or_default()
     }
 
-    fn store(&mut self, store: &str) -> &mut StoreSeen {
-        self.stores.entry(store.to_owned()).or_default()
+    fn store(&mut self, store: &'static str) -> &mut StoreSeen {
+        self.stores.entry(store).or_default()
     }
 
-    /// `rest`: `L: N bytes`.
-    fn store_opened(&mut self, thread: &str, rest: &str) {
-        let (store, size) = rest.split_once(':').unwrap_or((rest, ""));
+    fn call_begins(&mut self, thread: &Arc<str>, call: InCall) {
         let seen = self.thread(thread);
-        seen.opened = Some(store.to_owned());
+        seen.call = Some(call);
+        seen.waited_in_call = false;
         seen.acts_for_scenario = true;
-        if size.trim() == "0 bytes" {
-            self.reached.insert(Situation::EmptyObject);
-        }
     }
 
-    /// `rest`: `[a, b) on store L begins` or `... returns OUTCOME`.
-    fn read_event(&mut self, thread: &str, rest: &str) {
-        let Some((_, on_store)) = rest.split_once(" on store ") else {
-            return;
-        };
-        let (store, verb) = on_store.split_once(' ').unwrap_or((on_store, ""));
-        if verb == "begins" {
-            let seen = self.thread(thread);
-            seen.call = Some((false, store.to_owned()));
-            seen.waited_in_call = false;
-            seen.acts_for_scenario = true;
-            return;
-        }
-        let Some(outcome) = verb.strip_prefix("returns ") else {
-            return;
-        };
+    fn read_returns(&mut self, thread: &Arc<str>, store: &'static str, outcome: &Outcome) {
         let waited = self.thread(thread).waited_in_call;
-        if outcome == "Closed" && waited {
-            self.reached.insert(Situation::ReaderWokenByClose);
-        }
-        if outcome.starts_with("Ok") && self.downloader_stalled(store) {
-            self.reached.insert(Situation::ReadServedDuringStall);
-        }
-        if outcome.starts_with("Err(download failed") && !self.store(store).refused_for_good {
-            self.reached.insert(Situation::RetriesExhausted);
+        match outcome {
+            Outcome::ClosedError if waited => self.reached.insert(Situation::ReaderWokenByClose),
+            Outcome::Read(_) if self.downloader_stalled(store) => {
+                self.reached.insert(Situation::ReadServedDuringStall);
+            }
+            Outcome::DownloadFailed { .. } if !self.store(store).refused_for_good => {
+                self.reached.insert(Situation::RetriesExhausted);
+            }
+            _ => {}
         }
         let seen = self.thread(thread);
         seen.call = None;
         seen.waited_in_call = false;
     }
 
-    /// `rest`: `L begins`, `L with deadline Nms begins` or `L returns OUTCOME`.
-    fn close_event(&mut self, thread: &str, rest: &str) {
-        let (store, verb) = rest.split_once(' ').unwrap_or((rest, ""));
-        if verb.ends_with("begins") {
-            let seen = self.thread(thread);
-            seen.call = Some((true, store.to_owned()));
-            seen.acts_for_scenario = true;
-            let seen = self.store(store);
-            seen.closes_running += 1;
-            let (two_closers, early) = (seen.closes_running >= 2, seen.streams_opened == 0);
-            if two_closers {
-                self.reached.insert(Situation::TwoClosersAtOnce);
-            }
-            if early {
-                self.reached.insert(Situation::CloseBeforeFirstStream);
-            }
-        } else if let Some(outcome) = verb.strip_prefix("returns ") {
-            let seen = self.store(store);
-            seen.closes_running = seen.closes_running.saturating_sub(1);
-            self.thread(thread).call = None;
-            if outcome.starts_with("CloseDeadlineExceeded") {
-                self.reached.insert(Situation::CloseDeadlineFires);
-            }
+    fn close_begins(&mut self, thread: &Arc<str>, store: &'static str) {
+        self.call_begins(thread, InCall::Close(store));
+        let seen = self.store(store);
+        seen.closes_running += 1;
+        let (two_closers, early) = (seen.closes_running >= 2, seen.streams_opened == 0);
+        if two_closers {
+            self.reached.insert(Situation::TwoClosersAtOnce);
+        }
+        if early {
+            self.reached.insert(Situation::CloseBeforeFirstStream);
         }
     }
 
-    fn transport_event(&mut self, thread: &str, rest: &str) {
+    fn stream_opened(&mut self, thread: &Arc<str>, from: u64) {
         let seen = self.thread(thread);
-        if rest.starts_with("stream #") && !seen.acts_for_scenario {
-            seen.downloads = seen.spawned_for.clone();
+        if !seen.acts_for_scenario {
+            seen.downloads = seen.spawned_for;
         }
-        let Some(store) = seen.downloads.clone() else {
+        let Some(store) = seen.downloads else {
             return;
         };
-        if rest.starts_with("reset") {
-            self.store(&store).reset_seen = true;
-        } else if rest.contains("refused for good") {
-            self.store(&store).refused_for_good = true;
-            if self.reader_waiting(&store) {
-                self.reached
-                    .insert(Situation::PermanentErrorWithReadersWaiting);
-            }
-        } else if let Some((_, from)) = rest.split_once(" from byte ") {
-            let seen = self.store(&store);
-            seen.streams_opened += 1;
-            let resumes = from.trim() != "0" && seen.reset_seen;
-            if resumes {
-                self.reached.insert(Situation::ResumeAfterReset);
-            }
+        let seen = self.store(store);
+        seen.streams_opened += 1;
+        if from != 0 && seen.reset_seen {
+            self.reached.insert(Situation::ResumeAfterReset);
+        }
+    }
+
+    fn refused(&mut self, thread: &Arc<str>) {
+        let Some(store) = self.thread(thread).downloads else {
+            return;
+        };
+        self.store(store).refused_for_good = true;
+        if self.reader_waiting(store) {
+            self.reached
+                .insert(Situation::PermanentErrorWithReadersWaiting);
         }
     }
 
     /// A downloader's timed wait (its backoff) ends.
-    fn timed_wait_ends(&mut self, thread: &str) {
-        let Some(store) = self.thread(thread).downloads.clone() else {
+    fn timed_wait_ends(&mut self, thread: &Arc<str>) {
+        let Some(store) = self.thread(thread).downloads else {
             return;
         };
-        if self.store(&store).closes_running > 0 {
+        if self.store(store).closes_running > 0 {
             self.reached.insert(Situation::CloseDuringBackoff);
         }
     }
 
-    /// `rest`: `N: OPERATION[: fails, ERROR]`.
-    fn file_event(&mut self, thread: &str, rest: &str) {
-        let (file, operation) = rest.split_once(": ").unwrap_or((rest, ""));
-        if operation.starts_with("write_all_at") {
-            let written = self.files_written.entry(file.to_owned()).or_default();
-            if !operation.contains(": fails") {
-                *written = true;
-            } else if operation.contains("no storage space") && *written {
+    fn file_event(&mut self, thread: &Arc<str>, file: usize, op: FileOp, result: FileResult) {
+        match (op, result) {
+            (FileOp::Write { .. }, FileResult::Done) => {
+                self.files_written.insert(file, true);
+            }
+            (FileOp::Write { .. }, FileResult::Failed(io::ErrorKind::StorageFull))
+                if self.files_written.get(&file).copied().unwrap_or(false) =>
+            {
                 self.reached.insert(Situation::DiskFullMidDownload);
             }
-        } else if operation == "remove" {
-            let seen = self.thread(thread);
-            let releaser = match &seen.call {
-                Some((true, _)) => Situation::ReleasedByCloser,
-                Some((false, _)) => Situation::ReleasedByLastReader,
-                None if seen.may_download() => Situation::ReleasedByDownloader,
-                None => Situation::ReleasedByDrop,
-            };
-            self.reached.insert(releaser);
+            (FileOp::Remove, _) => {
+                let seen = self.thread(thread);
+                let releaser = match seen.call {
+                    Some(InCall::Close(_)) => Situation::ReleasedByCloser,
+                    Some(InCall::Read(_)) => Situation::ReleasedByLastReader,
+                    Some(InCall::Drop(_)) => Situation::ReleasedByDrop,
+                    None if seen.may_download() => Situation::ReleasedByDownloader,
+                    None => Situation::ReleasedByDrop,
+                };
+                self.reached.insert(releaser);
+            }
+            _ => {}
         }
     }
 
     fn downloader_stalled(&self, store: &str) -> bool {
         self.threads
             .values()
-            .any(|seen| seen.waiting && seen.downloads.as_deref() == Some(store))
+            .any(|seen| seen.waiting && seen.downloads == Some(store))
     }
 
     fn reader_waiting(&self, store: &str) -> bool {
         self.threads
             .values()
-            .any(|seen| seen.waiting && matches!(&seen.call, Some((false, on)) if on == store))
+            .any(|seen| seen.waiting && matches!(seen.call, Some(InCall::Read(on)) if on == store))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::panic::Location;
 
-    fn trace(lines: &[(&str, &str)]) -> Vec<Event> {
-        lines
-            .iter()
+    use super::*;
+    use crate::platform::TimedEnd;
+
+    const MAIN: &str = "main-thread";
+    const READER: &str = "reader-A0";
+    const DOWNLOADER: &str = "tempfilestore-downloader";
+
+    fn trace(events: Vec<(&str, What)>) -> Vec<Event> {
+        events
+            .into_iter()
             .map(|(thread, what)| Event {
-                thread: (*thread).to_owned(),
-                what: (*what).to_owned(),
+                thread: thread.into(),
+                what,
             })
             .collect()
     }
 
-    fn opening() -> Vec<(&'static str, &'static str)> {
+    fn opening() -> Vec<(&'static str, What)> {
         vec![
-            ("main-thread", "opens store A: 64 bytes"),
-            ("main-thread", "file #0: created"),
-            ("main-thread", "spawns tempfilestore-downloader"),
-            ("main-thread", "spawns reader-A0"),
+            (
+                MAIN,
+                What::StoreOpened {
+                    store: "A",
+                    len: 64,
+                },
+            ),
+            (MAIN, What::FileCreated { file: 0 }),
+            (
+                MAIN,
+                What::Spawns {
+                    thread: DOWNLOADER.to_owned(),
+                },
+            ),
+            (
+                MAIN,
+                What::Spawns {
+                    thread: READER.to_owned(),
+                },
+            ),
         ]
     }
 
-    fn reached(lines: &[(&str, &str)]) -> Reached {
+    fn reached(events: Vec<(&'static str, What)>) -> Reached {
         let mut all = opening();
-        all.extend_from_slice(lines);
-        Reached::of(&trace(&all))
+        all.extend(events);
+        Reached::of(&trace(all))
+    }
+
+    fn read_begins() -> What {
+        What::ReadBegins {
+            store: "A",
+            offset: 0,
+            end: 8,
+        }
+    }
+
+    fn read_returns(outcome: Outcome) -> What {
+        What::ReadReturns {
+            store: "A",
+            offset: 0,
+            end: 8,
+            outcome,
+        }
+    }
+
+    fn close_begins() -> What {
+        What::CloseBegins {
+            store: "A",
+            deadline: None,
+        }
+    }
+
+    fn close_returns() -> What {
+        What::CloseReturns {
+            store: "A",
+            outcome: Outcome::Closed,
+        }
+    }
+
+    fn stream(stream: usize, from: u64) -> What {
+        What::StreamOpened { stream, from }
+    }
+
+    fn reset() -> What {
+        What::Fault(TransportFault::Reset)
+    }
+
+    #[track_caller]
+    fn waits() -> What {
+        What::Waits {
+            at: Location::caller(),
+        }
+    }
+
+    #[track_caller]
+    fn timed_wait_ends(how: TimedEnd) -> What {
+        What::TimedWaitEnds {
+            at: Location::caller(),
+            how,
+        }
+    }
+
+    fn file(op: FileOp, result: FileResult) -> What {
+        What::File {
+            file: 0,
+            op,
+            result,
+        }
+    }
+
+    fn download_failed() -> Outcome {
+        Outcome::DownloadFailed {
+            kind: io::ErrorKind::ConnectionReset,
+            message: "reset (planned)".to_owned(),
+        }
     }
 
     #[test]
     fn a_reader_that_waited_and_got_closed_was_woken_by_close() {
-        let woken = reached(&[
-            ("reader-A0", "read_at [0, 8) on store A begins"),
-            ("reader-A0", "waits at store/src/store.rs:1:1"),
-            ("main-thread", "close of store A begins"),
-            ("reader-A0", "read_at [0, 8) on store A returns Closed"),
+        let woken = reached(vec![
+            (READER, read_begins()),
+            (READER, waits()),
+            (MAIN, close_begins()),
+            (READER, read_returns(Outcome::ClosedError)),
         ]);
         assert!(woken.contains(Situation::ReaderWokenByClose));
-        let turned_away = reached(&[
-            ("reader-A0", "read_at [0, 8) on store A begins"),
-            ("reader-A0", "read_at [0, 8) on store A returns Closed"),
+        let turned_away = reached(vec![
+            (READER, read_begins()),
+            (READER, read_returns(Outcome::ClosedError)),
         ]);
         assert!(!turned_away.contains(Situation::ReaderWokenByClose));
     }
 
     #[test]
     fn a_backoff_ending_during_close_is_close_during_backoff() {
-        let during = reached(&[
-            (
-                "tempfilestore-downloader",
-                "transport: stream #0 from byte 0",
-            ),
-            ("tempfilestore-downloader", "transport: reset (planned)"),
-            ("main-thread", "close of store A begins"),
-            (
-                "tempfilestore-downloader",
-                "timed wait at store/src/store.rs:1:1 is notified",
-            ),
+        let during = reached(vec![
+            (DOWNLOADER, stream(0, 0)),
+            (DOWNLOADER, reset()),
+            (MAIN, close_begins()),
+            (DOWNLOADER, timed_wait_ends(TimedEnd::Notified)),
         ]);
         assert!(during.contains(Situation::CloseDuringBackoff));
         assert!(!during.contains(Situation::CloseBeforeFirstStream));
-        let without_close = reached(&[
+        let without_close = reached(vec![
+            (DOWNLOADER, stream(0, 0)),
+            (DOWNLOADER, reset()),
             (
-                "tempfilestore-downloader",
-                "transport: stream #0 from byte 0",
-            ),
-            ("tempfilestore-downloader", "transport: reset (planned)"),
-            (
-                "tempfilestore-downloader",
-                "timed wait at store/src/store.rs:1:1 fires: clock 5ms",
+                DOWNLOADER,
+                timed_wait_ends(TimedEnd::Fires {
+                    clock: std::time::Duration::from_millis(5),
+                }),
             ),
         ]);
         assert!(!without_close.contains(Situation::CloseDuringBackoff));
@@ -535,165 +619,139 @@ mod tests {
 
     #[test]
     fn only_a_store_of_zero_bytes_is_an_empty_object() {
-        assert!(!reached(&[]).contains(Situation::EmptyObject));
-        let empty = Reached::of(&trace(&[("main-thread", "opens store A: 0 bytes")]));
+        assert!(!reached(vec![]).contains(Situation::EmptyObject));
+        let empty = Reached::of(&trace(vec![(
+            MAIN,
+            What::StoreOpened { store: "A", len: 0 },
+        )]));
         assert!(empty.contains(Situation::EmptyObject));
     }
 
     #[test]
     fn a_stream_past_byte_zero_after_a_reset_is_a_resume() {
-        let resumed = reached(&[
-            (
-                "tempfilestore-downloader",
-                "transport: stream #0 from byte 0",
-            ),
-            ("tempfilestore-downloader", "transport: reset (planned)"),
-            (
-                "tempfilestore-downloader",
-                "transport: stream #1 from byte 16",
-            ),
+        let resumed = reached(vec![
+            (DOWNLOADER, stream(0, 0)),
+            (DOWNLOADER, reset()),
+            (DOWNLOADER, stream(1, 16)),
         ]);
         assert!(resumed.contains(Situation::ResumeAfterReset));
-        let restarted = reached(&[
-            (
-                "tempfilestore-downloader",
-                "transport: stream #0 from byte 0",
-            ),
-            ("tempfilestore-downloader", "transport: reset (planned)"),
-            (
-                "tempfilestore-downloader",
-                "transport: stream #1 from byte 0",
-            ),
+        let restarted = reached(vec![
+            (DOWNLOADER, stream(0, 0)),
+            (DOWNLOADER, reset()),
+            (DOWNLOADER, stream(1, 0)),
         ]);
         assert!(!restarted.contains(Situation::ResumeAfterReset));
     }
 
     #[test]
     fn disk_full_counts_only_after_a_successful_write() {
-        let full = "file #0: write_all_at [8, 16): fails, no storage space";
-        let mid = reached(&[
-            ("tempfilestore-downloader", "file #0: write_all_at [0, 8)"),
-            ("tempfilestore-downloader", full),
+        let full = || {
+            file(
+                FileOp::Write { from: 8, to: 16 },
+                FileResult::Failed(io::ErrorKind::StorageFull),
+            )
+        };
+        let mid = reached(vec![
+            (
+                DOWNLOADER,
+                file(FileOp::Write { from: 0, to: 8 }, FileResult::Done),
+            ),
+            (DOWNLOADER, full()),
         ]);
         assert!(mid.contains(Situation::DiskFullMidDownload));
-        let at_start = reached(&[("tempfilestore-downloader", full)]);
+        let at_start = reached(vec![(DOWNLOADER, full())]);
         assert!(!at_start.contains(Situation::DiskFullMidDownload));
     }
 
     #[test]
     fn the_releaser_is_named_by_the_call_it_is_in() {
-        let by_reader = reached(&[
-            ("reader-A0", "read_at [0, 8) on store A begins"),
-            ("reader-A0", "file #0: close"),
-            ("reader-A0", "file #0: remove"),
-        ]);
+        let remove = || file(FileOp::Remove, FileResult::Done);
+        let by_reader = reached(vec![(READER, read_begins()), (READER, remove())]);
         assert!(by_reader.contains(Situation::ReleasedByLastReader));
-        let by_closer = reached(&[
-            ("main-thread", "close of store A begins"),
-            ("main-thread", "file #0: remove"),
-        ]);
+        let by_closer = reached(vec![(MAIN, close_begins()), (MAIN, remove())]);
         assert!(by_closer.contains(Situation::ReleasedByCloser));
-        let by_downloader = reached(&[("tempfilestore-downloader", "file #0: remove")]);
+        let by_downloader = reached(vec![(DOWNLOADER, remove())]);
         assert!(by_downloader.contains(Situation::ReleasedByDownloader));
-        let by_drop = reached(&[
-            ("reader-A0", "read_at [0, 8) on store A begins"),
-            ("reader-A0", "read_at [0, 8) on store A returns Ok(8)"),
-            ("reader-A0", "file #0: close"),
-            ("reader-A0", "file #0: remove"),
+        let by_drop = reached(vec![
+            (READER, read_begins()),
+            (READER, read_returns(Outcome::Read(8))),
+            (READER, What::DropBegins { store: "A" }),
+            (READER, remove()),
         ]);
         assert!(by_drop.contains(Situation::ReleasedByDrop));
+        assert!(!by_drop.contains(Situation::ReleasedByLastReader));
     }
 
     #[test]
     fn overlapping_closes_are_two_closers() {
-        let two = reached(&[
-            ("main-thread", "close of store A begins"),
-            ("closer", "close of store A begins"),
-        ]);
+        let two = reached(vec![(MAIN, close_begins()), ("closer", close_begins())]);
         assert!(two.contains(Situation::TwoClosersAtOnce));
-        let one_after_another = reached(&[
-            ("main-thread", "close of store A begins"),
-            ("main-thread", "close of store A returns Ok(())"),
-            ("closer", "close of store A begins"),
+        let one_after_another = reached(vec![
+            (MAIN, close_begins()),
+            (MAIN, close_returns()),
+            ("closer", close_begins()),
         ]);
         assert!(!one_after_another.contains(Situation::TwoClosersAtOnce));
     }
 
     #[test]
     fn a_refusal_while_a_reader_waits_is_a_permanent_error_with_readers_waiting() {
-        let waiting = reached(&[
-            ("reader-A0", "read_at [0, 8) on store A begins"),
-            ("reader-A0", "waits at store/src/store.rs:1:1"),
-            (
-                "tempfilestore-downloader",
-                "transport: stream #0 refused for good (planned)",
-            ),
-            (
-                "reader-A0",
-                "read_at [0, 8) on store A returns Err(download failed: refused)",
-            ),
+        let refused = || What::StreamRefused { stream: 0 };
+        let waiting = reached(vec![
+            (READER, read_begins()),
+            (READER, waits()),
+            (DOWNLOADER, stream(0, 0)),
+            (DOWNLOADER, refused()),
+            (READER, read_returns(download_failed())),
         ]);
         assert!(waiting.contains(Situation::PermanentErrorWithReadersWaiting));
         assert!(!waiting.contains(Situation::RetriesExhausted));
-        let nobody_waiting = reached(&[
-            ("main-thread", "waits at scenarios/src/threads.rs:1:1"),
-            ("reader-A0", "read_at [0, 8) on store A begins"),
-            (
-                "tempfilestore-downloader",
-                "transport: stream #0 refused for good (planned)",
-            ),
+        let nobody_waiting = reached(vec![
+            (MAIN, waits()),
+            (READER, read_begins()),
+            (DOWNLOADER, stream(0, 0)),
+            (DOWNLOADER, refused()),
         ]);
         assert!(!nobody_waiting.contains(Situation::PermanentErrorWithReadersWaiting));
     }
 
     #[test]
     fn a_download_failure_without_a_refusal_is_retries_exhausted() {
-        let exhausted = reached(&[
-            ("reader-A0", "read_at [0, 8) on store A begins"),
-            ("tempfilestore-downloader", "transport: reset (planned)"),
-            (
-                "reader-A0",
-                "read_at [0, 8) on store A returns Err(download failed: reset (planned))",
-            ),
+        let exhausted = reached(vec![
+            (READER, read_begins()),
+            (DOWNLOADER, stream(0, 0)),
+            (DOWNLOADER, reset()),
+            (READER, read_returns(download_failed())),
         ]);
         assert!(exhausted.contains(Situation::RetriesExhausted));
     }
 
     #[test]
     fn a_read_returning_bytes_while_the_downloader_waits_is_served_during_a_stall() {
-        let served = reached(&[
-            (
-                "tempfilestore-downloader",
-                "transport: stream #0 from byte 0",
-            ),
-            (
-                "tempfilestore-downloader",
-                "waits at sim/src/platform/transport.rs:1:1",
-            ),
-            ("reader-A0", "read_at [0, 8) on store A begins"),
-            ("reader-A0", "read_at [0, 8) on store A returns Ok(8)"),
+        let served = reached(vec![
+            (DOWNLOADER, stream(0, 0)),
+            (DOWNLOADER, waits()),
+            (READER, read_begins()),
+            (READER, read_returns(Outcome::Read(8))),
         ]);
         assert!(served.contains(Situation::ReadServedDuringStall));
-        let no_stall = reached(&[
-            (
-                "tempfilestore-downloader",
-                "transport: stream #0 from byte 0",
-            ),
-            ("reader-A0", "read_at [0, 8) on store A begins"),
-            ("reader-A0", "read_at [0, 8) on store A returns Ok(8)"),
+        let no_stall = reached(vec![
+            (DOWNLOADER, stream(0, 0)),
+            (READER, read_begins()),
+            (READER, read_returns(Outcome::Read(8))),
         ]);
         assert!(!no_stall.contains(Situation::ReadServedDuringStall));
     }
 
     #[test]
     fn a_reader_that_cancels_the_transport_is_no_downloader() {
-        let after_cancel = reached(&[
-            ("reader-A0", "read_at [0, 8) on store A begins"),
-            ("reader-A0", "transport: cancelled"),
-            ("reader-A0", "read_at [0, 8) on store A returns Closed"),
-            ("reader-A0", "waits at scenarios/src/threads.rs:1:1"),
-            ("reader-A1", "read_at [0, 8) on store A begins"),
-            ("reader-A1", "read_at [0, 8) on store A returns Ok(8)"),
+        let after_cancel = reached(vec![
+            (READER, read_begins()),
+            (READER, What::Cancelled),
+            (READER, read_returns(Outcome::ClosedError)),
+            (READER, waits()),
+            ("reader-A1", read_begins()),
+            ("reader-A1", read_returns(Outcome::Read(8))),
         ]);
         assert!(!after_cancel.contains(Situation::ReadServedDuringStall));
     }

@@ -25,17 +25,17 @@ pub struct Divergence {
     /// 1-based number of the first differing event.
     pub at: usize,
     /// The first run's event there (`None`: its trace had ended).
-    pub first: Option<Event>,
+    pub first: Option<Box<Event>>,
     /// The second run's event there.
-    pub second: Option<Event>,
+    pub second: Option<Box<Event>>,
 }
 
 impl fmt::Display for Divergence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let show = |event: &Option<Event>| {
+        let show = |event: &Option<Box<Event>>| {
             event
                 .as_ref()
-                .map_or("(trace ended)".to_owned(), Event::to_string)
+                .map_or("(trace ended)".to_owned(), ToString::to_string)
         };
         write!(
             f,
@@ -58,8 +58,8 @@ pub fn check_same_trace(first: &[Event], second: &[Event]) -> Result<(), Diverge
         Some((at, first_event, second_event)) => Err(Divergence {
             hashes: (trace_hash(first), trace_hash(second)),
             at,
-            first: first_event,
-            second: second_event,
+            first: first_event.map(Box::new),
+            second: second_event.map(Box::new),
         }),
     }
 }

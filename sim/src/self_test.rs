@@ -6,7 +6,7 @@ use store::PlantedBug;
 
 use std::fmt;
 
-use crate::drivers::{Campaign, Driver, Failure, thousands};
+use crate::drivers::{Breach, Campaign, Driver, Failure, thousands};
 
 /// Every bug an oracle finds, with its home scenario and that oracle.
 pub fn found_by_oracles() -> impl Iterator<Item = (PlantedBug, Scenario, Oracle)> {
@@ -197,7 +197,7 @@ impl Search {
         self.attempts
             .iter()
             .filter_map(|attempt| attempt.failure.as_ref())
-            .find(|failure| failure.oracle() == self.oracle)
+            .find(|failure| failure.breach() == Breach::Oracle(self.oracle))
     }
 }
 
@@ -273,7 +273,7 @@ impl fmt::Display for SelfTest {
                         "found at schedule {:>6} of {}: {}  ({})",
                         thousands(failure.schedule as u64),
                         thousands(attempt.budget as u64),
-                        failure.oracle(),
+                        failure.breach(),
                         failure.replay_command().unwrap_or_default()
                     ),
                     None => format!(

@@ -27,7 +27,7 @@ impl RunSize {
     /// The size of `execution`.
     pub fn of(execution: &Execution) -> RunSize {
         let trace = &execution.trace;
-        let threads: BTreeSet<&str> = trace.iter().map(|event| event.thread.as_str()).collect();
+        let threads: BTreeSet<&str> = trace.iter().map(|event| &*event.thread).collect();
         let switches = trace
             .windows(2)
             .filter(|pair| pair[0].thread != pair[1].thread)
@@ -85,12 +85,12 @@ pub fn shrink(failure: &Failure, tries: usize) -> Shrunk {
             let Ok(execution) = replay_once(candidate, failure.planted_bug) else {
                 continue;
             };
-            let same_oracle = execution
+            let same_breach = execution
                 .violation
                 .as_ref()
-                .is_some_and(|violation| violation.oracle == failure.oracle());
+                .is_some_and(|violation| violation.breach == failure.breach());
             let size = RunSize::of(&execution);
-            if same_oracle && size < best.0 {
+            if same_breach && size < best.0 {
                 best = (
                     size,
                     Failure {

@@ -24,7 +24,7 @@ fn picture_of_a_close_that_skips_draining() -> (String, Value, BTreeSet<String>)
         .execution
         .trace
         .iter()
-        .map(|event| event.thread.clone())
+        .map(|event| event.thread.to_string())
         .collect();
     let text = chrome_trace(&run, failure.planted_bug, &failure.execution).to_string();
     let parsed: Value = serde_json::from_str(&text).expect("valid JSON");

@@ -10,7 +10,7 @@
 //! times rarer than the rarest measured under every perturbation.
 
 use scenarios::{Oracle, Scenario};
-use sim::drivers::{Campaign, Driver};
+use sim::drivers::{Breach, Campaign, Driver};
 use sim::self_test::{find, found_by_oracles};
 use store::PlantedBug;
 
@@ -31,7 +31,7 @@ fn harness_finds(bug: PlantedBug) {
             .map(|attempt| (
                 attempt.driver.to_string(),
                 attempt.schedules_run,
-                attempt.failure.as_ref().map(|failure| failure.oracle())
+                attempt.failure.as_ref().map(|failure| failure.breach())
             ))
             .collect::<Vec<_>>()
     );
@@ -99,8 +99,8 @@ fn every_scenario_fails_on_a_planted_bug() {
             )
         });
         assert_eq!(
-            failure.oracle(),
-            Oracle::NoLeak,
+            failure.breach(),
+            Breach::Oracle(Oracle::NoLeak),
             "{}: {failure}",
             scenario.name()
         );

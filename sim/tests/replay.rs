@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use scenarios::Scenario;
 use sim::drivers::{Campaign, Driver, RunId, replay_once};
-use sim::platform::Event;
+use sim::platform::{Event, What};
 use sim::replay::{replay, replay_twice};
 use store::PlantedBug;
 
@@ -70,9 +70,14 @@ fn the_determinism_check_fires_on_a_nondeterministic_scenario() {
     let replayed = replay_twice(|| {
         let mut execution = replay_once(run, None)?;
         let tick = UNCONTROLLED.fetch_add(1, Ordering::SeqCst);
+        // A delivery whose bytes come from the counter.
         execution.trace.push(Event {
-            thread: "main".to_owned(),
-            what: format!("reads the uncontrolled counter: {tick}"),
+            thread: "main".into(),
+            what: What::Delivers {
+                from: tick as u64,
+                to: tick as u64 + 1,
+                reported: None,
+            },
         });
         Ok::<_, sim::drivers::NoSuchRun>(execution)
     })

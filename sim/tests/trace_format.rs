@@ -1,9 +1,10 @@
 //! Pins what a failure report means, not one interleaving: for a planted
-//! bug found by its campaign, the oracle, the role of the thread that broke
-//! it and what that thread did, and what each other role did, with numbers
-//! and source lines redacted. A store change that keeps behaviour may move
-//! every interleaving and leave these snapshots alone; a change in what
-//! the trace says, or in the causal story of a bug, shows here. (Bugs with
+//! bug found by its search, the oracle, the role of the thread that broke
+//! it, the kind of breach, the calls that thread made and the operation
+//! that broke, and what other threads did that can cause it, read from the
+//! typed events, without numbers. A store change that keeps behaviour may
+//! move every interleaving and leave these snapshots alone; a change in the
+//! causal story of a bug shows here. (Bugs with
 //! two manifestations, such as a wait loop that ignores closing, which a
 //! run shows either as a needless wait or as the wrong error, make no
 //! stable snapshot and are not pinned here.)
@@ -11,85 +12,122 @@
 use std::collections::BTreeSet;
 
 use sim::drivers::Execution;
-use sim::fuzz::signature::numbers_out;
+use sim::fuzz::signature::role;
+use sim::platform::{FileOp, FileResult, Outcome, What};
 use sim::self_test::find;
 use store::PlantedBug;
 
-/// A thread's role: its name without the store letter, index or `#N`.
-fn role(thread: &str) -> &'static str {
-    match thread {
-        name if name.starts_with("reader") => "reader",
-        name if name.starts_with("tempfilestore-downloader") => "downloader",
-        name if name.starts_with("stager") => "stager",
-        "closer" => "closer",
-        _ => "main",
+/// A store named relative to the violator's: which of two stores a seed
+/// sets on which side of a bug is not its meaning.
+fn whose(store: &str, own: Option<&str>) -> &'static str {
+    if Some(store) == own {
+        "its store"
+    } else {
+        "another store"
     }
+}
+
+/// An outcome by kind, without its numbers.
+fn outcome_kind(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Read(_) => "bytes",
+        Outcome::Closed => "Ok",
+        Outcome::ClosedError => "Closed",
+        Outcome::DeadlineExceeded { .. } => "CloseDeadlineExceeded",
+        Outcome::DownloadFailed { .. } => "download failed",
+        Outcome::FileFailed { .. } => "file failed",
+        Outcome::SpawnFailed => "spawn failed",
+    }
+}
+
+/// A call of the violator, or what broke, in words without numbers; `None`
+/// for what the interleaving decides (waits, incidental file operations).
+fn violator_step(what: &What, own: Option<&str>) -> Option<String> {
+    Some(match what {
+        What::ReadBegins { store, .. } => format!("read_at on {} begins", whose(store, own)),
+        What::ReadReturns { store, outcome, .. } => format!(
+            "read_at on {} returns {}",
+            whose(store, own),
+            outcome_kind(outcome)
+        ),
+        What::CloseBegins { store, .. } => format!("close of {} begins", whose(store, own)),
+        What::CloseReturns { store, outcome } => format!(
+            "close of {} returns {}",
+            whose(store, own),
+            outcome_kind(outcome)
+        ),
+        What::File {
+            op,
+            result: FileResult::Violation,
+            ..
+        } => format!("{}: VIOLATION", file_op(op)),
+        _ => return None,
+    })
 }
 
 /// What other threads do that can cause a violation of the store's
-/// contract: closing (and close returning), releasing, cancelling. Which thread does
-/// it (the release falls to whoever leaves last) and the other events (how
-/// the bytes arrived, which faults the seed drew) vary with the run the
-/// campaign happens to find.
-const CAUSAL: [&str; 3] = ["close", "remove", "cancelled"];
-
-/// `what` with store labels told relative to the violator's store: which
-/// of two stores a seed sets on which side of a bug is not its meaning.
-fn relative_stores(what: &str, own: Option<&str>) -> String {
-    let mut words: Vec<String> = Vec::new();
-    let mut after_store = false;
-    for word in what.split(' ') {
-        if after_store && word.len() == 1 {
-            words.pop();
-            let whose = if Some(word) == own { "its" } else { "another" };
-            words.push(format!("{whose} store"));
-        } else {
-            words.push(word.to_owned());
-        }
-        after_store = word == "store";
-    }
-    words.join(" ")
+/// contract: closing (and close returning), releasing, cancelling. Which
+/// thread does it (the release falls to whoever leaves last) and the other
+/// events (how the bytes arrived, which faults the seed drew) vary with the
+/// run the search happens to find.
+fn causal_step(what: &What, own: Option<&str>) -> Option<String> {
+    Some(match what {
+        What::CloseBegins { store, .. } => format!("close of {} begins", whose(store, own)),
+        What::CloseReturns { store, outcome } => format!(
+            "close of {} returns {}",
+            whose(store, own),
+            outcome_kind(outcome)
+        ),
+        What::File {
+            op: op @ (FileOp::Close | FileOp::Remove),
+            ..
+        } => format!("file: {}", file_op(op)),
+        What::Cancelled => "transport: cancelled".to_owned(),
+        _ => return None,
+    })
 }
 
-/// The store the violator worked on: the first it named.
-fn store_of(violator: &str, execution: &Execution) -> Option<String> {
+fn file_op(op: &FileOp) -> &'static str {
+    match op {
+        FileOp::Write { .. } => "write_all_at",
+        FileOp::Read { .. } => "read_exact_at",
+        FileOp::Close => "close",
+        FileOp::Remove => "remove",
+    }
+}
+
+/// The store the violator worked on: the first it called.
+fn store_of(violator: &str, execution: &Execution) -> Option<&'static str> {
     execution
         .trace
         .iter()
-        .filter(|event| event.thread == violator)
-        .find_map(|event| {
-            let (_, rest) = event.what.split_once(" store ")?;
-            rest.split([' ', ':']).next().map(str::to_owned)
+        .filter(|event| &*event.thread == violator)
+        .find_map(|event| match event.what {
+            What::ReadBegins { store, .. } | What::CloseBegins { store, .. } => Some(store),
+            _ => None,
         })
 }
 
 /// The meaning of a failing execution, as the snapshot pins it.
 fn meaning(execution: &Execution) -> String {
     let violation = execution.violation.as_ref().expect("a failure");
-    let violator = violation
-        .message
-        .split("] ")
-        .nth(1)
-        .and_then(|rest| rest.split(':').next())
-        .unwrap_or("?");
+    let violator = violation.thread.as_str();
     let own = store_of(violator, execution);
     let mut story: Vec<String> = Vec::new();
     let mut meanwhile: BTreeSet<String> = BTreeSet::new();
     for event in &execution.trace {
-        let what = relative_stores(&numbers_out(&event.what), own.as_deref());
-        if event.thread == violator {
-            if story.last() != Some(&what) {
-                story.push(what);
-            }
-        } else if CAUSAL.iter().any(|word| what.contains(word)) {
-            meanwhile.insert(what);
+        if &*event.thread == violator {
+            story.extend(violator_step(&event.what, own));
+        } else {
+            meanwhile.extend(causal_step(&event.what, own));
         }
     }
     let meanwhile: Vec<String> = meanwhile.into_iter().collect();
     format!(
-        "oracle: {}\nbroken by: {}\n  {}\nmeanwhile, other threads:\n  {}\n",
-        violation.oracle,
+        "oracle: {}\nbroken by: {} ({})\n  {}\nmeanwhile, other threads:\n  {}\n",
+        violation.breach,
         role(violator),
+        violation.kind,
         story.join("\n  "),
         meanwhile.join("\n  ")
     )
@@ -126,9 +164,7 @@ fn meaning_of_state_shared_between_stores() {
 }
 
 #[test]
-fn redaction_keeps_words_and_drops_numbers() {
-    assert_eq!(
-        numbers_out("read_at [13, 19) on store A begins at store.rs:196:36"),
-        "read_at [N, N) on store A begins at store.rs:N:N"
-    );
+fn stores_are_named_relative_to_the_violators() {
+    assert_eq!(whose("A", Some("A")), "its store");
+    assert_eq!(whose("B", Some("A")), "another store");
 }

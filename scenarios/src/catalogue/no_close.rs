@@ -43,8 +43,8 @@ pub fn reads_during_stall<W: World>(
 }
 
 /// Main drops its handle while readers, holding theirs, are in flight; the
-/// last reader out drops the store without closing it. The platform checks
-/// at the end of the run that nothing leaked.
+/// last one out drops the store without closing it. The platform checks at
+/// the end of the run that nothing leaked.
 pub fn drop_while_reading<W: World>(
     world: &W,
     params: &Params,
@@ -52,7 +52,6 @@ pub fn drop_while_reading<W: World>(
 ) -> RunSummary {
     let subject = Subject::open(world, "A", params, options);
     let readers = subject.spawn_readers(world);
-    world.note("drops its handle of store A");
     drop(subject);
     readers.into_iter().for_each(|reader| reader.join());
     RunSummary::default()

@@ -6,7 +6,7 @@ use store::{RetryPolicy, Runtime, StoreError, StoreOptions, TempFileStore};
 
 use crate::check::ReadJudge;
 use crate::threads::{Joiner, spawn};
-use crate::{Fate, Oracle, Params, World};
+use crate::{Fate, Oracle, Params, Violation, World};
 
 type Store<W> = TempFileStore<
     <W as World>::Transport,
@@ -15,14 +15,16 @@ type Store<W> = TempFileStore<
     <W as World>::Files,
 >;
 
-/// One store, its object, and whether close has begun / returned.
+/// One store, its object, and whether close has begun / returned. Dropping
+/// the subject drops the store's last handle.
 ///
 /// The two flags are the world's own atomics (release on set, acquire on
 /// read): a reader that sees "close returned" then has the happens-before a
 /// real caller would have, so under loom it must see the store closed too.
 pub struct Subject<W: World> {
     pub label: &'static str,
-    pub store: Store<W>,
+    /// `None` only once dropped.
+    store: Option<Store<W>>,
     pub object: Arc<[u8]>,
     pub params: Params,
     fate: Fate,
@@ -47,7 +49,7 @@ impl<W: World> Subject<W> {
             .clone()
             .with_chunk_size(chunk.expect("at least 1"))
             .with_retry(retry.clone());
-        world.note(&format!("opens store {label}: {} bytes", object.len()));
+        world.store_opened(label, object.len() as u64);
         let transport =
             world.transport(label, Arc::clone(&object), &params.transport_faults, &retry);
         let platform = world.platform(label, &params.file_faults);
@@ -60,13 +62,13 @@ impl<W: World> Subject<W> {
                 store.is_empty(),
                 object.len()
             );
-            panic!("{}", Oracle::DataIntegrity.violation("main", &what));
+            Violation::new(Oracle::DataIntegrity, "main", "wrong object length", what).raise();
         }
         let runtime = world.runtime().clone();
         Arc::new(Subject {
             world: world.clone(),
             label,
-            store,
+            store: Some(store),
             object,
             fate: Fate::of(params),
             params: params.clone(),
@@ -82,25 +84,20 @@ impl<W: World> Subject<W> {
         self.read_at_and_judge(reader, offset, len);
     }
 
+    /// The store. Present until the subject drops.
+    pub fn store(&self) -> &Store<W> {
+        self.store
+            .as_ref()
+            .expect("the store lives as long as its subject")
+    }
+
     /// Reads `len` bytes at `offset` and judges the outcome.
     pub fn read_at_and_judge(&self, reader: &str, offset: u64, len: usize) {
         let mut buf = vec![0; len];
         let began_after_close = self.runtime.load(&self.close_returned);
-        let end = offset.saturating_add(len as u64);
-        self.world.note(&format!(
-            "read_at [{offset}, {end}) on store {} begins",
-            self.label
-        ));
-        let object_len = self.object.len() as u64;
-        self.world
-            .read_begins(self.label, offset.min(object_len), end.min(object_len));
-        let outcome = self.store.read_at(&mut buf, offset);
-        self.world.call_returns();
-        self.world.note(&format!(
-            "read_at [{offset}, {end}) on store {} returns {}",
-            self.label,
-            brief(&outcome)
-        ));
+        self.world.read_begins(self.label, offset, len);
+        let outcome = self.store().read_at(&mut buf, offset);
+        self.world.read_returns(&outcome);
         let judge = ReadJudge {
             reader,
             store: self.label,
@@ -132,20 +129,13 @@ impl<W: World> Subject<W> {
     /// Closes without a deadline; a close that fails is a violation.
     pub fn close(&self, closer: &str) {
         self.runtime.store(&self.close_begun, true);
-        self.world
-            .note(&format!("close of store {} begins", self.label));
-        self.world.close_begins(self.label);
-        let outcome = self.store.close();
-        self.world.call_returns();
-        self.world.note(&format!(
-            "close of store {} returns {}",
-            self.label,
-            brief(&outcome)
-        ));
+        self.world.close_begins(self.label, None);
+        let outcome = self.store().close();
+        self.world.close_returns(&outcome);
         self.runtime.store(&self.close_returned, true);
         if let Err(error) = outcome {
             let what = format!("close of store {} failed: {error}", self.label);
-            panic!("{}", Oracle::CloseCompletes.violation(closer, &what));
+            Violation::new(Oracle::CloseCompletes, closer, "close failed", what).raise();
         }
     }
 
@@ -155,47 +145,36 @@ impl<W: World> Subject<W> {
         use store::Clock;
         self.runtime.store(&self.close_begun, true);
         let deadline = world.clock().now() + self.params.close_deadline;
-        self.world.note(&format!(
-            "close of store {} with deadline {:?} begins",
-            self.label,
-            deadline.since_origin()
-        ));
-        self.world.close_begins(self.label);
-        let outcome = self.store.close_with_deadline(deadline);
-        self.world.call_returns();
-        self.world.note(&format!(
-            "close of store {} returns {}",
-            self.label,
-            brief(&outcome)
-        ));
+        self.world.close_begins(self.label, Some(deadline));
+        let outcome = self.store().close_with_deadline(deadline);
+        self.world.close_returns(&outcome);
         self.runtime.store(&self.close_returned, true);
         match outcome {
             Ok(()) => false,
             Err(StoreError::CloseDeadlineExceeded { .. }) => {
                 if world.clock().now() < deadline {
                     let what = format!("close of store {} gave up before its deadline", self.label);
-                    panic!("{}", Oracle::CloseCompletes.violation(closer, &what));
+                    Violation::new(Oracle::CloseCompletes, closer, "close gave up early", what)
+                        .raise();
                 }
                 true
             }
             Err(error) => {
                 let what = format!("close of store {} failed: {error}", self.label);
-                panic!("{}", Oracle::CloseCompletes.violation(closer, &what))
+                Violation::new(Oracle::CloseCompletes, closer, "close failed", what).raise()
             }
         }
     }
 }
 
-/// An outcome in a few words, for the trace.
-fn brief<T: std::fmt::Debug>(outcome: &Result<T, StoreError>) -> String {
-    match outcome {
-        Ok(value) => format!("Ok({value:?})"),
-        Err(StoreError::Closed) => "Closed".to_owned(),
-        Err(StoreError::CloseDeadlineExceeded {
-            readers_in_flight, ..
-        }) => {
-            format!("CloseDeadlineExceeded ({readers_in_flight} reader(s) in flight)")
+impl<W: World> Drop for Subject<W> {
+    /// Drops the store's last handle, as a call of its own: the store then
+    /// starts closing, and whoever leaves last releases the file.
+    fn drop(&mut self) {
+        if let Some(store) = self.store.take() {
+            self.world.drop_begins(self.label);
+            drop(store);
+            self.world.drop_returns();
         }
-        Err(error) => format!("Err({error})"),
     }
 }

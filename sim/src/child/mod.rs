@@ -296,6 +296,31 @@ pub fn describe(ending: Ending, watchdog: Duration) -> String {
     }
 }
 
+/// How a child ended, in a few words that are the same for every child
+/// that ended so: a signal's number, an exit code, or a hang.
+pub fn category(ending: Ending) -> String {
+    match ending {
+        Ending::KilledByWatchdog => "hung".to_owned(),
+        Ending::Interrupted => "interrupted".to_owned(),
+        Ending::Exited(status) => exit_category(status),
+    }
+}
+
+#[cfg(unix)]
+fn exit_category(status: ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.signal(), status.code()) {
+        (Some(signal), _) => format!("signal {signal}"),
+        (None, Some(code)) => format!("exit code {code}"),
+        (None, None) => "no exit status".to_owned(),
+    }
+}
+
+#[cfg(not(unix))]
+fn exit_category(status: ExitStatus) -> String {
+    status.to_string()
+}
+
 /// How a child that exited without reporting ended, in words.
 #[cfg(unix)]
 pub fn describe_status(status: ExitStatus) -> String {

@@ -63,10 +63,10 @@ impl fmt::Display for ReplayReport {
                 writeln!(
                     f,
                     "FAILURE reproduced ({determinism}): {}",
-                    violation.oracle.description()
+                    violation.breach.description()
                 )?;
-                writeln!(f, "  oracle:  {}", violation.oracle)?;
-                writeln!(f, "  what:    {}", violation.message)?;
+                writeln!(f, "  oracle:  {}", violation.breach)?;
+                writeln!(f, "  what:    {violation}")?;
                 for blocked in &violation.blocked {
                     writeln!(f, "  blocked: {blocked}")?;
                 }

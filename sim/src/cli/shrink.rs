@@ -44,7 +44,7 @@ impl fmt::Display for ShrinkReport {
         let Some(shrunk) = &self.shrunk else {
             return writeln!(f, "{run}: no oracle broke; nothing to shrink");
         };
-        writeln!(f, "oracle:  {}", shrunk.failure.oracle())?;
+        writeln!(f, "oracle:  {}", shrunk.failure.breach())?;
         writeln!(f, "before:  {run} ({})", shrunk.before)?;
         let after = shrunk.failure.run.unwrap_or(run);
         writeln!(

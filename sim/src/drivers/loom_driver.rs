@@ -47,7 +47,7 @@ fn check(
     params: &Params,
     options: &StoreOptions,
 ) -> (Arc<Tally<LoomRuntime>>, Execution) {
-    let _quiet = super::simulating();
+    let _quiet = crate::platform::simulating();
     let tally = Tally::<LoomRuntime>::new(numbered);
     let body = tally.execution_body(scenario, params, options);
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| model.check(body)));

@@ -17,11 +17,9 @@
 //! parameters and replay by re-exploring up to the execution's number.
 
 mod loom_driver;
-mod quiet;
 mod shuttle_driver;
 
 pub use loom_driver::{capture_checkpoint, replay_checkpoint};
-pub use quiet::{mark_simulating, simulating};
 pub use shuttle_driver::replay_schedule;
 mod tally;
 mod threads_driver;
@@ -35,7 +33,7 @@ use scenarios::{Oracle, Params, Scenario, Size, SplitMix64};
 use store::{PlantedBug, StoreOptions};
 
 use crate::coverage::{Coverage, Reached};
-use crate::platform::{Event, format_trace};
+use crate::platform::{BlockedThread, Event, SourceSite, format_trace};
 
 /// A scheduler, with its settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -498,45 +496,132 @@ pub struct Execution {
     pub shuttle_schedule: Option<String>,
 }
 
+/// What kind of thing broke a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Breach {
+    /// An oracle broke.
+    Oracle(Oracle),
+    /// The store panicked: an `assert!`, an `unwrap`, an index out of bounds.
+    StorePanicked,
+    /// Something else panicked and stopped the run: the scheduler (a
+    /// deadlock it saw first, its step bound) or the harness itself.
+    RunStopped,
+}
+
+impl Breach {
+    /// Every breach.
+    pub fn all() -> impl Iterator<Item = Breach> {
+        Oracle::ALL
+            .into_iter()
+            .map(Breach::Oracle)
+            .chain([Breach::StorePanicked, Breach::RunStopped])
+    }
+
+    /// The breach's name: an oracle's, `store-panicked` or `run-stopped`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Breach::Oracle(oracle) => oracle.name(),
+            Breach::StorePanicked => "store-panicked",
+            Breach::RunStopped => "run-stopped",
+        }
+    }
+
+    /// The breach called `name`.
+    pub fn from_name(name: &str) -> Option<Breach> {
+        Breach::all().find(|breach| breach.name() == name)
+    }
+
+    /// What it means, in words.
+    pub fn description(self) -> &'static str {
+        match self {
+            Breach::Oracle(oracle) => oracle.description(),
+            Breach::StorePanicked => "the store must not panic",
+            Breach::RunStopped => "the run was stopped by a panic outside the store",
+        }
+    }
+}
+
+impl fmt::Display for Breach {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// What broke in an execution.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
-    /// The oracle that broke.
-    pub oracle: Oracle,
-    /// The failure message, as the scenario or scheduler gave it.
-    pub message: String,
+    /// What kind of thing broke.
+    pub breach: Breach,
+    /// The thread that broke it.
+    pub thread: String,
+    /// The kind of breach in a few fixed words (for a panic: `panic`).
+    pub kind: &'static str,
+    /// What happened, in words.
+    pub what: String,
+    /// Where in the source it happened, where that is part of the breach:
+    /// a panic, or a wait under a lock.
+    pub site: Option<SourceSite>,
     /// Threads blocked at the moment of failure, with where they wait.
-    pub blocked: Vec<String>,
+    pub blocked: Vec<BlockedThread>,
 }
 
 impl Violation {
-    /// Classifies a panic from a run.
-    pub fn from_panic(payload: &(dyn Any + Send), blocked: Vec<String>) -> Violation {
-        Violation::from_message(scenarios::panic_message(payload), blocked)
-    }
-
-    /// A message that names no oracle (a scheduler's own panic, a panic of
-    /// the store) is cut to its first line: shuttle and loom can panic with
-    /// kilobytes of their internal state.
-    fn from_message(message: String, blocked: Vec<String>) -> Violation {
-        let message = match Oracle::named_in(&message) {
-            Some(_) => message,
-            None => crate::corpus::one_line(&message),
-        };
-        let oracle = Oracle::named_in(&message).unwrap_or_else(|| {
-            if message.contains("deadlock") || message.starts_with("DEADLOCK") {
-                Oracle::NoDeadlock
-            } else if message.contains("max_steps") {
-                Oracle::CloseCompletes
-            } else {
-                Oracle::DataIntegrity
-            }
-        });
+    /// The violation an oracle raised.
+    pub fn of_oracle(violation: &scenarios::Violation, blocked: Vec<BlockedThread>) -> Violation {
         Violation {
-            oracle,
-            message,
+            breach: Breach::Oracle(violation.oracle),
+            thread: violation.thread.clone(),
+            kind: violation.kind,
+            what: violation.what.clone(),
+            site: violation.at.map(SourceSite::of),
             blocked,
         }
+    }
+
+    /// Classifies the panic that ended a run: a violation an oracle raised,
+    /// or a panic of the store or of something else, told apart by where it
+    /// happened (`site`, from the panic hook).
+    pub fn from_panic(
+        payload: &(dyn Any + Send),
+        thread: &str,
+        site: Option<SourceSite>,
+        blocked: Vec<BlockedThread>,
+    ) -> Violation {
+        if let Some(violation) = scenarios::Violation::of_panic(payload) {
+            return Violation::of_oracle(violation, blocked);
+        }
+        let in_store = site
+            .as_ref()
+            .is_some_and(|site| site.file.starts_with("store/"));
+        // A message that names no oracle is cut to its first line: shuttle
+        // and loom can panic with kilobytes of their internal state.
+        let message = crate::corpus::one_line(&scenarios::panic_message(payload));
+        Violation {
+            breach: if in_store {
+                Breach::StorePanicked
+            } else {
+                Breach::RunStopped
+            },
+            thread: thread.to_owned(),
+            kind: "panic",
+            what: match &site {
+                Some(site) => format!("panicked at {site}: {message}"),
+                None => format!("panicked: {message}"),
+            },
+            site,
+            blocked,
+        }
+    }
+}
+
+impl fmt::Display for Violation {
+    /// `VIOLATION [breach] thread: what`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "VIOLATION [{}] {}: {}",
+            self.breach, self.thread, self.what
+        )
     }
 }
 
@@ -563,9 +648,9 @@ impl Failure {
             .expect("a failure has a violation")
     }
 
-    /// The oracle that broke.
-    pub fn oracle(&self) -> Oracle {
-        self.violation().oracle
+    /// What broke.
+    pub fn breach(&self) -> Breach {
+        self.violation().breach
     }
 
     /// The command line that replays this failure, if it has one.
@@ -584,9 +669,9 @@ impl fmt::Display for Failure {
     /// the trace, the replay line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let violation = self.violation();
-        writeln!(f, "FAILURE: {}", violation.oracle.description())?;
-        writeln!(f, "  oracle:  {}", violation.oracle)?;
-        writeln!(f, "  what:    {}", violation.message)?;
+        writeln!(f, "FAILURE: {}", violation.breach.description())?;
+        writeln!(f, "  oracle:  {}", violation.breach)?;
+        writeln!(f, "  what:    {violation}")?;
         if let Some(bug) = self.planted_bug {
             writeln!(f, "  planted: {}", bug.name())?;
         }
@@ -682,32 +767,53 @@ pub fn run_in_place(run: RunId, bug: Option<PlantedBug>) -> Result<Execution, No
 mod tests {
     use super::*;
 
-    fn oracle_of(message: &str) -> Oracle {
-        Violation::from_message(message.to_owned(), Vec::new()).oracle
+    fn site(file: &str) -> Option<SourceSite> {
+        Some(SourceSite {
+            file: file.to_owned(),
+            line: 7,
+            column: 9,
+        })
     }
 
     #[test]
-    fn violations_keep_their_oracle() {
-        let message = Oracle::NoLeak.violation("main", "temp file #0 is still open");
-        assert_eq!(oracle_of(&message), Oracle::NoLeak);
+    fn a_raised_violation_keeps_its_oracle() {
+        let raised = scenarios::Violation::new(Oracle::NoLeak, "main", "still open", "file #0");
+        let payload: Box<dyn Any + Send> = Box::new(raised);
+        let violation = Violation::from_panic(payload.as_ref(), "main", None, Vec::new());
+        assert_eq!(violation.breach, Breach::Oracle(Oracle::NoLeak));
+        assert_eq!(violation.kind, "still open");
     }
 
     #[test]
-    fn scheduler_deadlocks_are_no_deadlock_failures() {
-        assert_eq!(
-            oracle_of("deadlock! blocked tasks: [main-thread (task 0)]"),
-            Oracle::NoDeadlock
+    fn a_panic_in_the_store_is_a_store_panic_with_its_location() {
+        let payload: Box<dyn Any + Send> = Box::new("index out of bounds");
+        let violation = Violation::from_panic(
+            payload.as_ref(),
+            "reader-A0",
+            site("store/src/store.rs"),
+            Vec::new(),
         );
-        assert_eq!(
-            oracle_of("DEADLOCK: scenario x did not finish"),
-            Oracle::NoDeadlock
+        assert_eq!(violation.breach, Breach::StorePanicked);
+        assert!(
+            violation.what.contains("store/src/store.rs:7:9"),
+            "{violation}"
         );
     }
 
     #[test]
-    fn exceeding_the_step_bound_is_a_close_that_never_completes() {
-        let message = "exceeded max_steps bound 100000. this might be caused by an unfair schedule";
-        assert_eq!(oracle_of(message), Oracle::CloseCompletes);
+    fn a_panic_elsewhere_stops_the_run() {
+        let payload: Box<dyn Any + Send> =
+            Box::new("deadlock! blocked tasks: [main-thread]".to_owned());
+        let shuttle = site("/registry/shuttle-engine-0.1.8/src/runtime/execution.rs");
+        let violation = Violation::from_panic(payload.as_ref(), "main", shuttle, Vec::new());
+        assert_eq!(violation.breach, Breach::RunStopped);
+    }
+
+    #[test]
+    fn breaches_name_themselves_and_parse_back() {
+        for breach in Breach::all() {
+            assert_eq!(Breach::from_name(breach.name()), Some(breach));
+        }
     }
 
     #[test]

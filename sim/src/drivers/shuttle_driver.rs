@@ -49,7 +49,7 @@ fn explore<S: Scheduler + 'static>(
     params: &Params,
     options: &StoreOptions,
 ) -> (Arc<Tally<ShuttleRuntime>>, Execution) {
-    let _quiet = super::simulating();
+    let _quiet = crate::platform::simulating();
     let (scheduler, recorded) = Recording::new(scheduler);
     let tally = Tally::<ShuttleRuntime>::new(numbered);
     let body = tally.execution_body(scenario, params, options);
@@ -121,7 +121,7 @@ pub fn replay_schedule(
 ) -> Result<Execution, String> {
     // Shuttle panics, rather than failing, on some malformed strings.
     let parsed = {
-        let _quiet = super::simulating();
+        let _quiet = crate::platform::simulating();
         panic::catch_unwind(|| {
             shuttle_engine::scheduler::serialization::deserialize_schedule(schedule)
         })

@@ -7,7 +7,7 @@ use store::StoreOptions;
 
 use super::{Execution, Violation};
 use crate::coverage::{Coverage, Reached, Situation};
-use crate::platform::{Event, ModelRuntime, SimWorld};
+use crate::platform::{Event, ModelRuntime, SimWorld, take_first_panic};
 
 /// Counts the executions of a scheduler run and keeps the last execution's
 /// world: its trace, and its book of who was blocked where.
@@ -48,6 +48,8 @@ impl<I: ModelRuntime> Tally<I> {
             if tally.numbers_executions {
                 crate::flight::schedule_begins(number as u64);
             }
+            // Forget a panic of an earlier execution on this OS thread.
+            drop(take_first_panic());
             let world = SimWorld::<I>::new();
             *lock(&tally.last_world) = Some(world.clone());
             *lock(&tally.last_reached) = Reached::NONE;
@@ -82,7 +84,11 @@ impl<I: ModelRuntime> Tally<I> {
                 .as_ref()
                 .map(|world| world.blocked_threads())
                 .unwrap_or_default();
-            Violation::from_panic(payload.as_ref(), blocked)
+            let thread = world
+                .as_ref()
+                .and_then(SimWorld::first_panicked)
+                .unwrap_or_else(|| "main".to_owned());
+            Violation::from_panic(payload.as_ref(), &thread, take_first_panic(), blocked)
         });
         Execution {
             trace,

@@ -2,12 +2,12 @@ use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
 use crossbeam::channel;
-use scenarios::{Params, Scenario, World};
+use scenarios::{Oracle, Params, Scenario, World};
 use store::{StdRuntime, StoreOptions};
 
 use super::{Execution, Violation};
 use crate::coverage::Reached;
-use crate::platform::SimWorld;
+use crate::platform::{SimWorld, ThreadPanic, mark_simulating};
 
 /// How long one repetition may take on real threads before it counts as a
 /// deadlock. Far above a correct run (milliseconds), even on a loaded CI box.
@@ -24,42 +24,64 @@ pub fn run_one(scenario: Scenario, params: &Params, options: &StoreOptions) -> E
     let spawned = std::thread::Builder::new()
         .name("main".to_owned())
         .spawn(move || {
+            mark_simulating();
             let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
                 scenario.run(&world_in_thread, &params, &options)
             }));
-            let _ =
-                done.send(outcome.map_err(|payload| scenarios::panic_message(payload.as_ref())));
+            let _ = done.send(outcome.map_err(|payload| ThreadPanic::of("main", payload.as_ref())));
         });
     if let Err(error) = spawned {
         panic!("cannot start a real-thread repetition: {error}");
     }
     let mut summary = None;
-    let message = channel::select! {
+    let panicked = channel::select! {
         recv(finished) -> outcome => match outcome {
             Ok(Ok(ran)) => {
                 summary = Some(ran);
                 None
             }
-            Ok(Err(message)) => Some(message),
-            Err(_) => Some("the scenario thread ended without reporting".to_owned()),
+            Ok(Err(panicked)) => Some(panicked),
+            Err(_) => Some(ThreadPanic::Other {
+                thread: "main".to_owned(),
+                message: "the scenario thread ended without reporting".to_owned(),
+                site: None,
+            }),
         },
-        recv(thread_panics) -> message => Some(message.unwrap_or_default()),
-        default(REPETITION_BOUND) => Some(format!(
-            "DEADLOCK: scenario {} did not finish within {REPETITION_BOUND:?} on real threads; blocked: {}",
-            scenario.name(),
-            world.blocked_threads().join("; ")
-        )),
+        recv(thread_panics) -> panicked => panicked.ok(),
+        default(REPETITION_BOUND) => {
+            let blocked: Vec<String> =
+                world.blocked_threads().iter().map(ToString::to_string).collect();
+            let what = format!(
+                "scenario {} did not finish within {REPETITION_BOUND:?} on real threads; blocked: {}",
+                scenario.name(),
+                blocked.join("; ")
+            );
+            Some(ThreadPanic::Violation(scenarios::Violation::new(
+                Oracle::NoDeadlock,
+                "harness",
+                "real threads never finished",
+                format!("DEADLOCK: {what}"),
+            )))
+        }
     };
     let trace = world.trace().events();
     let reached = match summary {
         Some(summary) => super::tally::reached_by(&trace, summary),
         None => Reached::of(&trace),
     };
+    let blocked = world.blocked_threads();
     Execution {
         trace,
-        violation: message.map(|message| {
-            let payload: Box<dyn std::any::Any + Send> = Box::new(message);
-            Violation::from_panic(payload.as_ref(), world.blocked_threads())
+        violation: panicked.map(|panicked| match panicked {
+            ThreadPanic::Violation(violation) => Violation::of_oracle(&violation, blocked),
+            ThreadPanic::Other {
+                thread,
+                message,
+                site,
+            } => {
+                let payload: Box<dyn std::any::Any + Send> = Box::new(message);
+                Violation::from_panic(payload.as_ref(), &thread, site, blocked)
+            }
         }),
         reached,
         shuttle_schedule: None,

@@ -320,9 +320,12 @@ impl Fleet<'_> {
         if let Some(finding) = finding {
             let seed = crate::swarm::parse_swarm_seed(&finding.seed).unwrap_or_default();
             let (kind, signature) = match &finding.replayed {
-                Replayed::Diverged { how } => (
+                Replayed::Diverged { .. } => (
                     Kind::HarnessBug,
-                    Signature::of_harness("HARNESS BUG", &format!("{} {how}", finding.oracle)),
+                    Signature::of_harness(
+                        "HARNESS BUG",
+                        &format!("{} replayed otherwise", finding.oracle),
+                    ),
                 ),
                 Replayed::Identical | Replayed::NotRechecked => {
                     (Kind::Store, Signature::from_text(finding.signature))
@@ -367,7 +370,7 @@ impl Fleet<'_> {
         match worker.wait(self.plan.watchdog)? {
             Ending::Exited(status) if status.success() => Ok(()),
             Ending::Interrupted => Ok(()),
-            ending => self.crashed(job, &describe(ending, self.plan.watchdog), observer),
+            ending => self.crashed(job, ending, observer),
         }
     }
 
@@ -382,11 +385,7 @@ impl Fleet<'_> {
                 continue;
             };
             worker.kill()?;
-            let how = format!(
-                "hung: the watchdog killed it after {:?} without a result",
-                self.plan.watchdog
-            );
-            self.crashed(job, &how, observer)?;
+            self.crashed(job, Ending::KilledByWatchdog, observer)?;
         }
         Ok(())
     }
@@ -397,9 +396,10 @@ impl Fleet<'_> {
     fn crashed(
         &mut self,
         job: usize,
-        how: &str,
+        ending: Ending,
         observer: &mut dyn Observer,
     ) -> std::io::Result<()> {
+        let how = describe(ending, self.plan.watchdog);
         let k = self.slots[job].next_k;
         let seed = self.slots[job].stream.seed(k);
         let (last_events, passed_alone) = self.flight_record(job)?;
@@ -411,7 +411,7 @@ impl Fleet<'_> {
             ""
         };
         let failure = UniqueFailure {
-            signature: Signature::of_harness("CRASH", how),
+            signature: Signature::of_harness("CRASH", &child::category(ending)),
             kind: Kind::Crash,
             seed,
             run: SwarmRun::from_seed(seed).run.to_string(),

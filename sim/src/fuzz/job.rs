@@ -132,8 +132,8 @@ impl Job {
             finding: Some(Finding {
                 seed: swarm.to_string(),
                 run: swarm.run.to_string(),
-                oracle: violation.oracle.name().to_owned(),
-                message: violation.message.clone(),
+                oracle: violation.breach.name().to_owned(),
+                message: violation.to_string(),
                 signature: signature.to_string(),
                 replayed,
             }),

@@ -14,13 +14,15 @@ pub struct Facts {
 
 #[derive(Debug, Default)]
 struct FactsInner {
-    stores: BTreeMap<String, StoreFacts>,
+    stores: BTreeMap<&'static str, StoreFacts>,
     calls: BTreeMap<String, Call>,
 }
 
 /// What the platform saw of one store.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StoreFacts {
+    /// Its object's length, told when the store was opened.
+    pub len: u64,
     /// Its temp file's index in the world's file registry.
     pub file: Option<usize>,
     /// The key of the thread that opens its transport's streams.
@@ -28,29 +30,34 @@ pub struct StoreFacts {
 }
 
 /// A store call a thread is inside.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Call {
-    /// `read_at` of the bytes `[offset, end)` (clipped to the object).
+    /// `read_at` of the bytes `[offset, end)`, as asked (not clipped).
     Read {
         /// The store's label.
-        store: String,
-        /// First byte.
+        store: &'static str,
+        /// First byte asked for.
         offset: u64,
-        /// One past the last byte.
+        /// One past the last byte asked for.
         end: u64,
     },
     /// `close` or `close_with_deadline`.
     Close {
         /// The store's label.
-        store: String,
+        store: &'static str,
+    },
+    /// The drop of the store's last handle.
+    Drop {
+        /// The store's label.
+        store: &'static str,
     },
 }
 
 impl Call {
     /// The store the call is on.
-    pub fn store(&self) -> &str {
+    pub fn store(&self) -> &'static str {
         match self {
-            Call::Read { store, .. } | Call::Close { store } => store,
+            Call::Read { store, .. } | Call::Close { store } | Call::Drop { store } => store,
         }
     }
 }
@@ -60,19 +67,20 @@ impl Facts {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Store `store`, of an object of `len` bytes, is being opened.
+    pub fn store_opened(&self, store: &'static str, len: u64) {
+        self.lock().stores.entry(store).or_default().len = len;
+    }
+
     /// Store `store`'s temp file is file `index`.
-    pub fn file_created(&self, store: &str, index: usize) {
-        self.lock().stores.entry(store.to_owned()).or_default().file = Some(index);
+    pub fn file_created(&self, store: &'static str, index: usize) {
+        self.lock().stores.entry(store).or_default().file = Some(index);
     }
 
     /// Thread `thread` opened a stream of store `store`'s transport: it is
     /// that store's downloader.
-    pub fn stream_opened_by(&self, store: &str, thread: String) {
-        self.lock()
-            .stores
-            .entry(store.to_owned())
-            .or_default()
-            .downloader = Some(thread);
+    pub fn stream_opened_by(&self, store: &'static str, thread: String) {
+        self.lock().stores.entry(store).or_default().downloader = Some(thread);
     }
 
     /// Thread `thread` enters `call`.
@@ -80,14 +88,14 @@ impl Facts {
         self.lock().calls.insert(thread, call);
     }
 
-    /// Thread `thread`'s call returned.
-    pub fn call_returns(&self, thread: &str) {
-        self.lock().calls.remove(thread);
+    /// Thread `thread`'s call returned; the call it was.
+    pub fn call_returns(&self, thread: &str) -> Option<Call> {
+        self.lock().calls.remove(thread)
     }
 
     /// The call thread `thread` is inside, if any.
     pub fn call_of(&self, thread: &str) -> Option<Call> {
-        self.lock().calls.get(thread).cloned()
+        self.lock().calls.get(thread).copied()
     }
 
     /// What the platform saw of store `store`.

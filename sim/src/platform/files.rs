@@ -1,10 +1,10 @@
 use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use scenarios::{FileFaults, Oracle};
+use scenarios::{FileFaults, Oracle, Violation};
 use store::{FileIo, TempFile};
 
-use super::{Facts, Note};
+use super::{Facts, FileOp, FileResult, Recorder, What};
 
 /// In-memory temp files that check how the store uses them: access after
 /// close, reads of never-written bytes and leaks are violations; ENOSPC and
@@ -15,10 +15,10 @@ pub struct CheckedFiles {
     registry: Arc<Mutex<Vec<FileRecord>>>,
     faults: FileFaults,
     /// The store whose files these are, told to `facts` at creation.
-    store: Option<String>,
+    store: Option<&'static str>,
     facts: Facts,
     thread_name: fn() -> String,
-    note: Note,
+    record: Recorder,
 }
 
 #[derive(Debug, Default)]
@@ -33,23 +33,23 @@ struct FileRecord {
 
 impl CheckedFiles {
     /// An empty registry; `thread_name` names the calling thread in
-    /// reports, `note` records what happens to the files.
-    pub fn new(thread_name: fn() -> String, note: Note, facts: Facts) -> CheckedFiles {
+    /// reports, `record` records what happens to the files.
+    pub fn new(thread_name: fn() -> String, record: Recorder, facts: Facts) -> CheckedFiles {
         CheckedFiles {
             registry: Arc::default(),
             faults: FileFaults::default(),
             store: None,
             facts,
             thread_name,
-            note,
+            record,
         }
     }
 
     /// Files of store `store` that share this registry but misbehave per `faults`.
-    pub fn for_store(&self, store: &str, faults: &FileFaults) -> CheckedFiles {
+    pub fn for_store(&self, store: &'static str, faults: &FileFaults) -> CheckedFiles {
         CheckedFiles {
             faults: faults.clone(),
-            store: Some(store.to_owned()),
+            store: Some(store),
             ..self.clone()
         }
     }
@@ -61,13 +61,13 @@ impl CheckedFiles {
     /// The oracle "no leaked file or handle".
     pub fn assert_no_leaks(&self) {
         if let Some(violation) = self.leak_violation("after its store closed") {
-            panic!("{violation}");
+            violation.raise();
         }
     }
 
     /// A no-leak violation if some file is still open or present; `when`
     /// says at which moment, for the report.
-    pub fn leak_violation(&self, when: &str) -> Option<String> {
+    pub fn leak_violation(&self, when: &str) -> Option<Violation> {
         let registry = self.registry();
         let (index, file) = registry
             .iter()
@@ -79,7 +79,12 @@ impl CheckedFiles {
             "still open"
         };
         let what = format!("temp file #{index} is {state} {when}");
-        Some(Oracle::NoLeak.violation(&(self.thread_name)(), &what))
+        Some(Violation::new(
+            Oracle::NoLeak,
+            (self.thread_name)(),
+            state,
+            what,
+        ))
     }
 
     /// Whether some byte of `[offset, end)` of file `index` was never written.
@@ -101,10 +106,10 @@ impl FileIo for CheckedFiles {
             registry.push(FileRecord::default());
             registry.len() - 1
         };
-        if let Some(store) = &self.store {
+        if let Some(store) = self.store {
             self.facts.file_created(store, index);
         }
-        (self.note)(&format!("file #{index}: created"));
+        (self.record)(What::FileCreated { file: index });
         Ok(CheckedFile {
             index,
             files: self.clone(),
@@ -118,13 +123,16 @@ pub struct CheckedFile {
     files: CheckedFiles,
 }
 
+/// A breach an operation found: the oracle, its kind, what happened.
+type Breach = (Oracle, &'static str, String);
+
 impl CheckedFile {
-    /// Runs `operation` on the file's record; any violation it reports
-    /// panics with the thread and the operation named.
+    /// Runs `op` on the file's record; any violation it reports is raised
+    /// with the thread and the operation named.
     fn with_record(
         &self,
-        operation: &str,
-        body: impl FnOnce(&mut FileRecord, &FileFaults) -> Result<io::Result<()>, (Oracle, String)>,
+        op: FileOp,
+        body: impl FnOnce(&mut FileRecord, &FileFaults) -> Result<io::Result<()>, Breach>,
     ) -> io::Result<()> {
         let outcome = {
             let mut registry = self
@@ -134,22 +142,27 @@ impl CheckedFile {
                 .unwrap_or_else(PoisonError::into_inner);
             body(&mut registry[self.index], &self.files.faults)
         };
-        let verdict = match &outcome {
-            Ok(Ok(())) => String::new(),
-            Ok(Err(error)) => format!(": fails, {error}"),
-            Err(_) => ": VIOLATION".to_owned(),
+        let result = match &outcome {
+            Ok(Ok(())) => FileResult::Done,
+            Ok(Err(error)) => FileResult::Failed(error.kind()),
+            Err(_) => FileResult::Violation,
         };
-        (self.files.note)(&format!("file #{}: {operation}{verdict}", self.index));
-        outcome.unwrap_or_else(|(oracle, what)| {
-            let what = format!("{operation} on temp file #{}: {what}", self.index);
-            panic!("{}", oracle.violation(&(self.files.thread_name)(), &what))
+        (self.files.record)(What::File {
+            file: self.index,
+            op,
+            result,
+        });
+        outcome.unwrap_or_else(|(oracle, kind, what)| {
+            let what = format!("{op} on temp file #{}: {what}", self.index);
+            Violation::new(oracle, (self.files.thread_name)(), kind, what).raise()
         })
     }
 }
 
-fn after_close() -> (Oracle, String) {
+fn after_close(op: &'static str) -> Breach {
     (
         Oracle::NoAccessAfterClose,
+        op,
         "the file was already closed".to_owned(),
     )
 }
@@ -158,10 +171,13 @@ impl TempFile for CheckedFile {
     fn write_all_at(&self, bytes: &[u8], offset: u64) -> io::Result<()> {
         let end = offset + bytes.len() as u64;
         self.with_record(
-            &format!("write_all_at [{offset}, {end})"),
+            FileOp::Write {
+                from: offset,
+                to: end,
+            },
             |file, faults| {
                 if file.closed {
-                    return Err(after_close());
+                    return Err(after_close("write of a closed file"));
                 }
                 let full = faults
                     .disk_full_after_bytes
@@ -186,10 +202,13 @@ impl TempFile for CheckedFile {
     fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
         let end = offset + buf.len() as u64;
         self.with_record(
-            &format!("read_exact_at [{offset}, {end})"),
+            FileOp::Read {
+                from: offset,
+                to: end,
+            },
             |file, faults| {
                 if file.closed {
-                    return Err(after_close());
+                    return Err(after_close("read of a closed file"));
                 }
                 let read_number = file.reads;
                 file.reads += 1;
@@ -202,7 +221,7 @@ impl TempFile for CheckedFile {
                     (start..end).find(|&i| !file.written.get(i).copied().unwrap_or(false));
                 if let Some(byte) = unwritten {
                     let what = format!("reads byte {byte}, which was never written");
-                    return Err((Oracle::DataIntegrity, what));
+                    return Err((Oracle::DataIntegrity, "read of unwritten bytes", what));
                 }
                 buf.copy_from_slice(&file.bytes[start..end]);
                 Ok(Ok(()))
@@ -211,9 +230,9 @@ impl TempFile for CheckedFile {
     }
 
     fn close(&self) -> io::Result<()> {
-        self.with_record("close", |file, _| {
+        self.with_record(FileOp::Close, |file, _| {
             if file.closed {
-                return Err(after_close());
+                return Err(after_close("close of a closed file"));
             }
             file.closed = true;
             Ok(Ok(()))
@@ -221,10 +240,10 @@ impl TempFile for CheckedFile {
     }
 
     fn remove(&self) -> io::Result<()> {
-        self.with_record("remove", |file, _| {
+        self.with_record(FileOp::Remove, |file, _| {
             if !file.closed || file.removed {
                 let what = "remove before close, or twice".to_owned();
-                return Err((Oracle::NoAccessAfterClose, what));
+                return Err((Oracle::NoAccessAfterClose, "remove out of order", what));
             }
             file.removed = true;
             Ok(Ok(()))
@@ -241,14 +260,16 @@ mod tests {
     fn files() -> CheckedFiles {
         CheckedFiles::new(
             || "tester".to_owned(),
-            crate::platform::no_note(),
+            crate::platform::no_recorder(),
             Facts::default(),
         )
     }
 
-    fn violation_of(body: impl FnOnce()) -> String {
+    fn violation_of(body: impl FnOnce()) -> Violation {
         let payload = panic::catch_unwind(AssertUnwindSafe(body)).expect_err("a violation");
-        scenarios::panic_message(payload.as_ref())
+        Violation::of_panic(payload.as_ref())
+            .expect("a violation")
+            .clone()
     }
 
     #[test]
@@ -256,41 +277,27 @@ mod tests {
         let file = files().create().expect("create");
         file.write_all_at(b"abc", 0).expect("write");
         file.close().expect("close");
-        let message = violation_of(|| drop(file.read_exact_at(&mut [0; 1], 0)));
-        assert_eq!(
-            Oracle::named_in(&message),
-            Some(Oracle::NoAccessAfterClose),
-            "{message}"
-        );
-        assert!(
-            message.contains("tester") && message.contains("read_exact_at"),
-            "{message}"
-        );
+        let violation = violation_of(|| drop(file.read_exact_at(&mut [0; 1], 0)));
+        assert_eq!(violation.oracle, Oracle::NoAccessAfterClose, "{violation}");
+        assert_eq!(violation.thread, "tester");
+        assert!(violation.what.contains("read_exact_at"), "{violation}");
     }
 
     #[test]
     fn writing_after_close_is_a_violation() {
         let file = files().create().expect("create");
         file.close().expect("close");
-        let message = violation_of(|| drop(file.write_all_at(b"x", 0)));
-        assert_eq!(
-            Oracle::named_in(&message),
-            Some(Oracle::NoAccessAfterClose),
-            "{message}"
-        );
+        let violation = violation_of(|| drop(file.write_all_at(b"x", 0)));
+        assert_eq!(violation.oracle, Oracle::NoAccessAfterClose, "{violation}");
     }
 
     #[test]
     fn reading_bytes_never_written_is_a_violation() {
         let file = files().create().expect("create");
         file.write_all_at(b"ab", 0).expect("write");
-        let message = violation_of(|| drop(file.read_exact_at(&mut [0; 3], 0)));
-        assert_eq!(
-            Oracle::named_in(&message),
-            Some(Oracle::DataIntegrity),
-            "{message}"
-        );
-        assert!(message.contains("byte 2"), "{message}");
+        let violation = violation_of(|| drop(file.read_exact_at(&mut [0; 3], 0)));
+        assert_eq!(violation.oracle, Oracle::DataIntegrity, "{violation}");
+        assert!(violation.what.contains("byte 2"), "{violation}");
     }
 
     #[test]
@@ -298,12 +305,8 @@ mod tests {
         let files = files();
         let file = files.create().expect("create");
         file.close().expect("close");
-        let message = violation_of(|| files.assert_no_leaks());
-        assert_eq!(
-            Oracle::named_in(&message),
-            Some(Oracle::NoLeak),
-            "{message}"
-        );
+        let violation = violation_of(|| files.assert_no_leaks());
+        assert_eq!(violation.oracle, Oracle::NoLeak, "{violation}");
     }
 
     #[test]

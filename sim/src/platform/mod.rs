@@ -12,9 +12,11 @@
 //!   [`Quiescence`] (see `world.rs`).
 
 mod clock;
+mod event;
 mod facts;
 mod files;
 mod model;
+mod panics;
 mod perturb;
 mod runtime;
 mod trace;
@@ -22,11 +24,16 @@ mod transport;
 mod world;
 
 pub use clock::VirtualClock;
+pub use event::{FileOp, FileResult, Outcome, Site, TimedEnd, TransportFault, What};
 pub use facts::{Call, Facts, StoreFacts};
 pub use files::CheckedFiles;
 pub use model::ModelRuntime;
+pub use panics::{SourceSite, mark_simulating, simulating, take_first_panic};
 pub use perturb::{PERTURB_ENV, Perturbation, Perturbations};
-pub use runtime::{Blocked, EndJudge, Quiescence, QuiescenceJudge, SimRuntime};
-pub use trace::{Event, Note, Trace, first_divergence, format_trace, no_note, trace_hash};
+pub use runtime::{
+    Blocked, BlockedThread, Blocking, EndJudge, Quiescence, QuiescenceJudge, SimRuntime,
+    ThreadPanic,
+};
+pub use trace::{Event, Recorder, Trace, first_divergence, format_trace, no_recorder, trace_hash};
 pub use transport::{ScriptedTransport, TransportContext};
 pub use world::SimWorld;

@@ -8,12 +8,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crossbeam::channel::Sender;
-use scenarios::Oracle;
+use scenarios::{Oracle, Violation};
 use store::runtime::ThreadBody;
 use store::{Clock, Runtime};
 
+use super::panics::{SourceSite, mark_simulating, take_first_panic};
 use super::perturb::{Perturbation, perturbing};
-use super::{ModelRuntime, Note, Trace, VirtualClock};
+use super::{ModelRuntime, Recorder, Site, TimedEnd, Trace, VirtualClock, What};
 
 /// A scheduler's runtime `I`, instrumented for simulation. See the module docs.
 #[derive(Debug)]
@@ -53,21 +54,39 @@ struct ThreadBook {
     finished: BTreeSet<String>,
     judges: Judges,
     /// Threads blocked acquiring a lock, by thread key: name and call site.
-    acquiring: BTreeMap<String, String>,
+    acquiring: BTreeMap<String, (String, Site)>,
     spawned_by_name: BTreeMap<String, usize>,
-    panic_sink: Option<Sender<String>>,
+    panic_sink: Option<Sender<ThreadPanic>>,
+    /// The first spawned thread whose body panicked.
+    first_panicked: Option<String>,
 }
 
 #[derive(Debug)]
 struct Waiter {
     /// The thread's name.
     thread: String,
-    /// Thread name and call site, for reports.
-    description: String,
+    /// Where it waits.
+    at: Site,
     /// Identity of the condition variable, to match notifications.
     condvar: usize,
     /// Notified, so runnable as soon as the scheduler picks it.
     notified: bool,
+}
+
+/// How a spawned thread panicked, as a real-thread driver hears it.
+#[derive(Clone, Debug)]
+pub enum ThreadPanic {
+    /// It raised a violation.
+    Violation(Violation),
+    /// It panicked otherwise: the store, or the harness.
+    Other {
+        /// The thread's name.
+        thread: String,
+        /// The panic's message.
+        message: String,
+        /// Where it panicked, if the hook saw it.
+        site: Option<SourceSite>,
+    },
 }
 
 impl Default for ThreadBook {
@@ -82,6 +101,7 @@ impl Default for ThreadBook {
             acquiring: BTreeMap::new(),
             spawned_by_name: BTreeMap::new(),
             panic_sink: None,
+            first_panicked: None,
         }
     }
 }
@@ -117,44 +137,75 @@ pub struct Quiescence {
 pub struct Blocked {
     /// The thread's key.
     pub key: String,
-    /// The thread's name.
-    pub thread: String,
-    /// Name and wait site, for reports.
-    pub description: String,
-    /// Whether it waits with a timeout, so virtual time would free it.
-    pub timed: bool,
+    /// The thread and where it is blocked.
+    pub thread: BlockedThread,
 }
 
-/// Judges a quiescent moment: a violation message, or `None`.
-pub type QuiescenceJudge = Arc<dyn Fn(&Quiescence) -> Option<String> + Send + Sync>;
+impl Blocked {
+    /// Whether it waits with a timeout, so virtual time would free it.
+    pub fn timed(&self) -> bool {
+        self.thread.how == Blocking::TimedWait
+    }
+}
 
-/// Judges the end of a run: a violation message, or `None`.
-pub type EndJudge = Arc<dyn Fn() -> Option<String> + Send + Sync>;
+/// How a thread is blocked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Blocking {
+    /// In an untimed condition-variable wait nobody has notified.
+    Waiting,
+    /// In a timed wait.
+    TimedWait,
+    /// Acquiring a lock.
+    AcquiringLock,
+}
+
+/// A blocked thread, and where it is blocked.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct BlockedThread {
+    /// The thread's name.
+    pub thread: String,
+    /// How it is blocked.
+    pub how: Blocking,
+    /// Where.
+    pub at: SourceSite,
+}
+
+impl std::fmt::Display for BlockedThread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let how = match self.how {
+            Blocking::Waiting => "waiting",
+            Blocking::TimedWait => "timed wait",
+            Blocking::AcquiringLock => "acquiring a lock",
+        };
+        write!(f, "{} ({how} at {})", self.thread, self.at)
+    }
+}
+
+/// Judges a quiescent moment: a violation, or `None`.
+pub type QuiescenceJudge = Arc<dyn Fn(&Quiescence) -> Option<Violation> + Send + Sync>;
+
+/// Judges the end of a run: a violation, or `None`.
+pub type EndJudge = Arc<dyn Fn() -> Option<Violation> + Send + Sync>;
 
 impl ThreadBook {
     /// The verdict on this moment if, with `caller` blocked (or finished,
     /// when `None`), it is quiescent.
-    fn quiescence_violation(&self, caller: Option<Blocked>) -> Option<String> {
+    fn quiescence_violation(&self, caller: Option<Blocked>) -> Option<Violation> {
         let judge = self.judges.quiescence.as_ref()?;
         if !self.acquiring.is_empty() {
             return None;
         }
         let caller_key = caller.as_ref().map(|caller| caller.key.clone());
         let others_live = self.live_threads - usize::from(caller.is_some());
-        let blocked_in = |waiters: &BTreeMap<String, Waiter>, timed: bool| {
+        let blocked_in = |waiters: &BTreeMap<String, Waiter>, how: Blocking| {
             waiters
                 .iter()
                 .filter(|(key, waiter)| !waiter.notified && Some(*key) != caller_key.as_ref())
-                .map(|(key, waiter)| Blocked {
-                    key: key.clone(),
-                    thread: waiter.thread.clone(),
-                    description: waiter.description.clone(),
-                    timed,
-                })
+                .map(|(key, waiter)| waiter.blocked(key, how))
                 .collect::<Vec<_>>()
         };
-        let mut blocked = blocked_in(&self.waiting, false);
-        blocked.extend(blocked_in(&self.timed, true));
+        let mut blocked = blocked_in(&self.waiting, Blocking::Waiting);
+        blocked.extend(blocked_in(&self.timed, Blocking::TimedWait));
         if blocked.len() != others_live {
             return None;
         }
@@ -171,11 +222,18 @@ impl ThreadBook {
     }
 
     /// Every blocked thread with where it waits, sorted by thread key.
-    fn blocked(&self) -> Vec<String> {
-        let waiting = self
-            .stuck_waiters()
-            .map(|waiter| waiter.description.clone());
-        waiting.chain(self.acquiring.values().cloned()).collect()
+    fn blocked(&self) -> Vec<BlockedThread> {
+        let waiting = self.stuck_waiters().map(|waiter| BlockedThread {
+            thread: waiter.thread.clone(),
+            how: Blocking::Waiting,
+            at: SourceSite::of(waiter.at),
+        });
+        let acquiring = self.acquiring.values().map(|(thread, at)| BlockedThread {
+            thread: thread.clone(),
+            how: Blocking::AcquiringLock,
+            at: SourceSite::of(at),
+        });
+        waiting.chain(acquiring).collect()
     }
 }
 
@@ -192,23 +250,28 @@ impl<I: ModelRuntime> SimRuntime<I> {
     }
 
     /// Records `what` in the trace, attributed to the calling thread.
-    pub fn note(&self, what: &str) {
-        record_note::<I>(&self.trace, what);
+    pub fn record(&self, what: What) {
+        record_event::<I>(&self.trace, what);
     }
 
-    /// A [`Note`] that records as [`SimRuntime::note`] does. It holds the
-    /// trace alone, never the book: the book's judges hold the files, whose
-    /// note this is, and a note holding the book would close a cycle that
-    /// leaked every execution's world (about 40 KB a run, until a long fuzz
-    /// job ran out of memory).
-    pub fn note_fn(&self) -> Note {
+    /// A [`Recorder`] that records as [`SimRuntime::record`] does. It holds
+    /// the trace alone, never the book: the book's judges hold the files,
+    /// whose recorder this is, and a recorder holding the book would close a
+    /// cycle that leaked every execution's world (about 40 KB a run, until a
+    /// long fuzz job ran out of memory).
+    pub fn recorder(&self) -> Recorder {
         let trace = self.trace.clone();
-        Arc::new(move |what| record_note::<I>(&trace, what))
+        Arc::new(move |what| record_event::<I>(&trace, what))
     }
 
     /// Every thread blocked right now, with where it waits.
-    pub fn blocked_threads(&self) -> Vec<String> {
+    pub fn blocked_threads(&self) -> Vec<BlockedThread> {
         self.book().blocked()
+    }
+
+    /// The first spawned thread whose body panicked, if any.
+    pub fn first_panicked(&self) -> Option<String> {
+        self.book().first_panicked.clone()
     }
 
     /// Has `judge` look at every quiescent moment of the run.
@@ -230,16 +293,17 @@ impl<I: ModelRuntime> SimRuntime<I> {
     /// it started has finished too. Panics with a violation if this is a
     /// quiescent moment the judges reject, or the end of a run they reject.
     pub fn main_finishes(&self) {
+        self.record(What::Finishes);
         let violation = self.book().thread_finishes(I::thread_key());
         if let Some(violation) = violation {
-            panic!("{violation}");
+            violation.raise();
         }
     }
 
-    /// Sends the panic message of every spawned thread that panics to
-    /// `sink`. On real threads a panic ends only its own thread, so without
-    /// this a violation found off the main thread would surface as a hang.
-    pub fn report_thread_panics_to(&self, sink: Sender<String>) {
+    /// Sends how every spawned thread that panics panicked to `sink`. On
+    /// real threads a panic ends only its own thread, so without this a
+    /// violation found off the main thread would surface as a hang.
+    pub fn report_thread_panics_to(&self, sink: Sender<ThreadPanic>) {
         self.book().panic_sink = Some(sink);
     }
 
@@ -274,7 +338,7 @@ impl<I: ModelRuntime> SimRuntime<I> {
 
     /// The oracle "never block while holding a lock": a condition-variable
     /// wait releases exactly one lock, so the waiter must hold no other.
-    fn lock_held_violation(&self, operation: &str, at: &Location<'_>) -> Option<String> {
+    fn lock_held_violation(&self, operation: &str, at: Site) -> Option<Violation> {
         let held = self
             .book()
             .locks_held
@@ -285,13 +349,21 @@ impl<I: ModelRuntime> SimRuntime<I> {
             "{operation} at {at} while holding {} other lock(s)",
             held.saturating_sub(1)
         );
-        (held > 1).then(|| Oracle::NoBlockingUnderLock.violation(&I::thread_name(), &what))
+        (held > 1).then(|| {
+            Violation::new(
+                Oracle::NoBlockingUnderLock,
+                I::thread_name(),
+                "wait while holding another lock",
+                what,
+            )
+            .at(at)
+        })
     }
 
     /// Runs `acquire` (taking a lock), recorded as blocked meanwhile.
-    fn acquiring<T>(&self, at: &Location<'_>, acquire: impl FnOnce() -> T) -> T {
+    fn acquiring<T>(&self, at: Site, acquire: impl FnOnce() -> T) -> T {
         let key = I::thread_key();
-        let entry = format!("{} (acquiring a lock at {at})", I::thread_name());
+        let entry = (I::thread_name(), at);
         self.book().acquiring.insert(key.clone(), entry);
         let acquired = acquire();
         self.book().acquiring.remove(&key);
@@ -309,7 +381,7 @@ impl<I: ModelRuntime> SimRuntime<I> {
         book: &ThreadBook,
         others_live: usize,
         caller: Leaving,
-    ) -> Option<String> {
+    ) -> Option<Violation> {
         let stuck = book.stuck_waiters().count();
         let someone_waits = matches!(caller, Leaving::ToWait(_)) || others_live > 0;
         let deadlocked = someone_waits && stuck == others_live && book.acquiring.is_empty();
@@ -318,11 +390,17 @@ impl<I: ModelRuntime> SimRuntime<I> {
             Leaving::ForGood => "finishes".to_owned(),
         };
         deadlocked.then(|| {
+            let blocked: Vec<String> = book.blocked().iter().map(ToString::to_string).collect();
             let what = format!(
                 "{caller_does}, and every other thread waits for a notification nobody can send: {}",
-                book.blocked().join("; ")
+                blocked.join("; ")
             );
-            Oracle::NoDeadlock.violation(&I::thread_name(), &what)
+            Violation::new(
+                Oracle::NoDeadlock,
+                I::thread_name(),
+                "every thread waits",
+                what,
+            )
         })
     }
 }
@@ -338,9 +416,9 @@ enum Leaving<'a> {
 
 /// Records `what`, attributed to the calling thread, unless the thread
 /// must leave the scheduler alone.
-fn record_note<I: ModelRuntime>(trace: &Trace, what: &str) {
+fn record_event<I: ModelRuntime>(trace: &Trace, what: What) {
     if !hands_off::<I>() {
-        trace.record(I::thread_name(), what.to_owned());
+        trace.record(I::thread_name().into(), what);
     }
 }
 
@@ -350,12 +428,12 @@ fn hands_off<I: ModelRuntime>() -> bool {
     I::FRAGILE_WHILE_UNWINDING && std::thread::panicking()
 }
 
-/// Panics with `violation` after releasing `guard`. A violation must not
+/// Raises `violation` after releasing `guard`. A violation must not
 /// unwind through a held scheduler lock: loom keeps lock data in a std mutex,
 /// which unwinding would poison, and loom's next lock of it aborts the process.
-fn fail_releasing<G>(guard: G, violation: String) -> ! {
+fn fail_releasing<G>(guard: G, violation: Violation) -> ! {
     drop(guard);
-    panic!("{violation}")
+    violation.raise()
 }
 
 /// A mutex for simulation: the scheduler's mutex decides who holds it (so
@@ -490,7 +568,7 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
             fail_releasing(guard, violation);
         }
         if perturbing(Perturbation::SpuriousWakeups) && I::wake_spuriously() {
-            self.note(&format!("wait at {at} wakes spuriously"));
+            self.record(What::WakesSpuriously { at });
             drop(guard.data.take());
             drop(guard.turn.take());
             I::yield_now();
@@ -504,11 +582,11 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
             let others_live = book.live_threads - 1;
             let waiter = Waiter {
                 thread: I::thread_name(),
-                description: format!("{} (waiting at {at})", I::thread_name()),
+                at,
                 condvar: condvar_identity(condvar),
                 notified: false,
             };
-            let me = waiter.blocked(&key, false);
+            let me = waiter.blocked(&key, Blocking::Waiting);
             let violation = book
                 .quiescence_violation(Some(me))
                 .or_else(|| Self::deadlock_violation(&book, others_live, Leaving::ToWait(at)));
@@ -518,7 +596,7 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
             }
             book.waiting.insert(key.clone(), waiter);
         }
-        self.note(&format!("waits at {at}"));
+        self.record(What::Waits { at });
         drop(guard.data.take());
         let turn = guard
             .turn
@@ -558,16 +636,18 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
             let mut book = self.book();
             let waiter = Waiter {
                 thread: I::thread_name(),
-                description: format!("{} (timed wait at {at})", I::thread_name()),
+                at,
                 condvar: condvar_identity(condvar),
                 notified: false,
             };
-            if let Some(violation) = book.quiescence_violation(Some(waiter.blocked(&key, true))) {
+            let me = waiter.blocked(&key, Blocking::TimedWait);
+            if let Some(violation) = book.quiescence_violation(Some(me)) {
                 drop(book);
                 fail_releasing(guard, violation);
             }
             book.timed.insert(key.clone(), waiter);
         }
+        self.record(What::TimedWaitBegins { at });
         let started = self.clock.now();
         drop(guard.data.take());
         drop(guard.turn.take());
@@ -577,17 +657,17 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
             .timed
             .remove(&key)
             .is_some_and(|waiter| waiter.notified);
-        if notified {
-            self.note(&format!("timed wait at {at} is notified"));
+        let how = if notified {
+            TimedEnd::Notified
         } else if I::fire_timeout_now() {
             self.clock.advance_to(started + timeout);
-            self.note(&format!(
-                "timed wait at {at} fires: clock {:?}",
-                self.clock.now().since_origin()
-            ));
+            TimedEnd::Fires {
+                clock: self.clock.now().since_origin(),
+            }
         } else {
-            self.note(&format!("timed wait at {at} wakes early"));
-        }
+            TimedEnd::WakesEarly
+        };
+        self.record(What::TimedWaitEnds { at, how });
         guard.turn = Some(self.acquiring(at, || self.inner.lock(&guard.mutex.turn)));
         guard.data = Some(lock_data(&guard.mutex.data));
         guard
@@ -656,23 +736,30 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
         } else {
             format!("{name}#{count}")
         };
-        self.note(&format!("spawns {unique}"));
+        self.record(What::Spawns {
+            thread: unique.clone(),
+        });
         self.book().live_threads += 1;
         let exit = ThreadExit::<I> {
             book: Arc::clone(&self.threads),
+            trace: self.trace.clone(),
             counted_out: false,
             scheduler: PhantomData,
         };
         let panic_sink = self.book().panic_sink.clone();
+        let (book, name) = (Arc::clone(&self.threads), unique.clone());
         let counted_body = Box::new(move || {
-            crate::drivers::mark_simulating();
+            mark_simulating();
             let finished = move || {
                 body();
                 exit.returns();
             };
             if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(finished)) {
+                let mut book = book.lock().unwrap_or_else(PoisonError::into_inner);
+                book.first_panicked.get_or_insert_with(|| name.clone());
+                drop(book);
                 if let Some(sink) = panic_sink {
-                    let _ = sink.send(scenarios::panic_message(payload.as_ref()));
+                    let _ = sink.send(ThreadPanic::of(&name, payload.as_ref()));
                 }
                 panic::resume_unwind(payload);
             }
@@ -684,12 +771,29 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
 }
 
 impl Waiter {
-    fn blocked(&self, key: &str, timed: bool) -> Blocked {
+    fn blocked(&self, key: &str, how: Blocking) -> Blocked {
         Blocked {
             key: key.to_owned(),
-            thread: self.thread.clone(),
-            description: self.description.clone(),
-            timed,
+            thread: BlockedThread {
+                thread: self.thread.clone(),
+                how,
+                at: SourceSite::of(self.at),
+            },
+        }
+    }
+}
+
+impl ThreadPanic {
+    /// How thread `thread`, the caller, panicked with `payload`; where, if
+    /// the hook saw it on this thread.
+    pub fn of(thread: &str, payload: &(dyn std::any::Any + Send)) -> ThreadPanic {
+        match Violation::of_panic(payload) {
+            Some(violation) => ThreadPanic::Violation(violation.clone()),
+            None => ThreadPanic::Other {
+                thread: thread.to_owned(),
+                message: scenarios::panic_message(payload),
+                site: take_first_panic(),
+            },
         }
     }
 }
@@ -699,7 +803,7 @@ impl ThreadBook {
     /// the moment it leaves is quiescent and judged bad, or if it was the
     /// last thread of the run and the end is judged bad. (Whether it left
     /// others deadlocked is the caller's check.)
-    fn thread_finishes(&mut self, key: String) -> Option<String> {
+    fn thread_finishes(&mut self, key: String) -> Option<Violation> {
         self.live_threads -= 1;
         self.finished.insert(key);
         if self.live_threads == 0 {
@@ -716,6 +820,7 @@ impl ThreadBook {
 /// thread's violation is reported at once, not after the driver's bound.
 struct ThreadExit<I: ModelRuntime> {
     book: Arc<Mutex<ThreadBook>>,
+    trace: Trace,
     counted_out: bool,
     scheduler: PhantomData<fn() -> I>,
 }
@@ -725,13 +830,14 @@ impl<I: ModelRuntime> ThreadExit<I> {
     /// violation if its leaving reveals one.
     fn returns(mut self) {
         self.counted_out = true;
+        record_event::<I>(&self.trace, What::Finishes);
         let mut book = self.book.lock().unwrap_or_else(PoisonError::into_inner);
         let deadlock =
             SimRuntime::<I>::deadlock_violation(&book, book.live_threads - 1, Leaving::ForGood);
         let violation = book.thread_finishes(I::thread_key()).or(deadlock);
         drop(book);
         if let Some(violation) = violation {
-            panic!("{violation}");
+            violation.raise();
         }
     }
 }

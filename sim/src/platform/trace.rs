@@ -3,6 +3,8 @@ use std::fmt::{self, Write};
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use super::What;
+
 /// The events of one execution, in the order they happened: what each
 /// thread did, as the platform and the scenario saw it. Clones share one log.
 #[derive(Clone, Debug, Default)]
@@ -11,10 +13,10 @@ pub struct Trace {
 }
 
 /// Records an event, attributed to the calling thread, in the run's trace.
-pub type Note = Arc<dyn Fn(&str) + Send + Sync>;
+pub type Recorder = Arc<dyn Fn(What) + Send + Sync>;
 
-/// A [`Note`] that records nothing, for platform pieces used on their own.
-pub fn no_note() -> Note {
+/// A [`Recorder`] that records nothing, for platform pieces used on their own.
+pub fn no_recorder() -> Recorder {
     Arc::new(|_| {})
 }
 
@@ -22,9 +24,9 @@ pub fn no_note() -> Note {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Event {
     /// The thread's name.
-    pub thread: String,
-    /// What it did, in words.
-    pub what: String,
+    pub thread: Arc<str>,
+    /// What it did.
+    pub what: What,
 }
 
 impl fmt::Display for Event {
@@ -40,7 +42,7 @@ impl Trace {
     }
 
     /// Appends an event.
-    pub fn record(&self, thread: String, what: String) {
+    pub fn record(&self, thread: Arc<str>, what: What) {
         let event = Event { thread, what };
         crate::flight::event(&event);
         self.lock().push(event);
@@ -107,35 +109,40 @@ pub fn first_divergence(
 mod tests {
     use super::*;
 
-    fn event(thread: &str, what: &str) -> Event {
+    fn event(thread: &str, what: What) -> Event {
         Event {
-            thread: thread.to_owned(),
-            what: what.to_owned(),
+            thread: thread.into(),
+            what,
         }
     }
 
+    fn opened(len: u64) -> What {
+        What::StoreOpened { store: "A", len }
+    }
+
     #[test]
-    fn identical_traces_have_no_divergence_and_equal_hashes() {
-        let trace = vec![event("main", "open"), event("reader-A0", "read")];
-        assert_eq!(first_divergence(&trace, &trace.clone()), None);
-        assert_eq!(trace_hash(&trace), trace_hash(&trace.clone()));
+    fn traces_built_alike_have_no_divergence_and_equal_hashes() {
+        let build = || vec![event("main", opened(4)), event("reader-A0", What::Finishes)];
+        let (first, second) = (build(), build());
+        assert_eq!(first_divergence(&first, &second), None);
+        assert_eq!(trace_hash(&first), trace_hash(&second));
     }
 
     #[test]
     fn the_first_differing_event_is_reported() {
-        let first = vec![event("main", "open"), event("reader-A0", "read [0,4)")];
-        let second = vec![event("main", "open"), event("reader-A0", "read [4,8)")];
+        let first = vec![event("main", opened(4)), event("main", opened(8))];
+        let second = vec![event("main", opened(4)), event("main", opened(9))];
         let (at, left, right) = first_divergence(&first, &second).expect("they differ");
         assert_eq!(at, 2);
-        assert_eq!(left.expect("event").what, "read [0,4)");
-        assert_eq!(right.expect("event").what, "read [4,8)");
+        assert_eq!(left.expect("event").what, opened(8));
+        assert_eq!(right.expect("event").what, opened(9));
         assert_ne!(trace_hash(&first), trace_hash(&second));
     }
 
     #[test]
     fn a_trace_that_ends_early_diverges_where_it_ends() {
-        let first = vec![event("main", "open")];
-        let second = vec![event("main", "open"), event("main", "close")];
+        let first = vec![event("main", opened(4))];
+        let second = vec![event("main", opened(4)), event("main", What::Finishes)];
         assert_eq!(first_divergence(&first, &second).map(|d| d.0), Some(2));
     }
 }

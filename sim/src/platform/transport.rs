@@ -2,10 +2,10 @@ use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::sync::Arc;
 
-use scenarios::{Oracle, StreamFault, TransportFaults};
+use scenarios::{Oracle, StreamFault, TransportFaults, Violation};
 use store::{Clock, Instant, RetryPolicy, Runtime, Transport, TransportError};
 
-use super::{Facts, Note, VirtualClock};
+use super::{Facts, Recorder, TransportFault, VirtualClock, What};
 
 /// The remote object, served per a fault plan: short reads, resets,
 /// zero-byte and interrupted reads, overlong reads, stalls (no byte until
@@ -25,7 +25,7 @@ pub struct ScriptedTransport<R: Runtime> {
 /// Who the transport serves and what it reports to.
 pub struct TransportContext {
     /// The store's label, for the facts.
-    pub store: String,
+    pub store: &'static str,
     /// Where the downloader's identity is recorded.
     pub facts: Facts,
     /// The calling thread's key.
@@ -37,7 +37,7 @@ pub struct TransportContext {
     /// The policy the store retries with.
     pub retry: RetryPolicy,
     /// Records what the transport does.
-    pub note: Note,
+    pub record: Recorder,
 }
 
 struct Script<R: Runtime> {
@@ -91,23 +91,25 @@ impl Attempts {
     }
 
     /// Why a new stream from `offset` of an object of `len` bytes may not
-    /// be opened at `now`, if so.
+    /// be opened at `now`, if so: the kind of breach, and what happened.
     fn refuse_stream(
         &self,
         offset: u64,
         len: u64,
         now: Instant,
         policy: &RetryPolicy,
-    ) -> Option<String> {
+    ) -> Option<(&'static str, String)> {
         if let Some(given_up) = &self.given_up {
-            return Some(format!("opens a stream after {given_up}"));
+            let what = format!("opens a stream after {given_up}");
+            return Some(("stream after giving up", what));
         }
         if offset != self.delivered || offset >= len {
-            return Some(format!(
+            let what = format!(
                 "opens a stream from byte {offset}, but {} of {len} bytes were delivered: \
                  a stream must resume at the first missing byte",
                 self.delivered
-            ));
+            );
+            return Some(("stream not at the first missing byte", what));
         }
         let last_failure = self
             .last_failure_at
@@ -115,13 +117,14 @@ impl Attempts {
         let backoff = policy.backoff(self.failures_in_a_row);
         let earliest = last_failure + backoff;
         (now < earliest).then(|| {
-            format!(
+            let what = format!(
                 "retries at {:?}, but after {} failure(s) in a row the policy's backoff of {backoff:?} \
                  runs until {:?}",
                 now.since_origin(),
                 self.failures_in_a_row,
                 earliest.since_origin()
-            )
+            );
+            ("retry before the backoff", what)
         })
     }
 }
@@ -154,13 +157,13 @@ impl<R: Runtime> ScriptedTransport<R> {
 }
 
 impl<R: Runtime> Script<R> {
-    fn note(&self, what: &str) {
-        (self.context.note)(what);
+    fn record(&self, what: What) {
+        (self.context.record)(what);
     }
 
-    fn violation(&self, what: &str) -> String {
+    fn violation(&self, oracle: Oracle, kind: &'static str, what: &str) -> Violation {
         let what = format!("store {}: {what}", self.context.store);
-        Oracle::RetryPolicyHonoured.violation(&(self.context.thread_name)(), &what)
+        Violation::new(oracle, (self.context.thread_name)(), kind, what)
     }
 }
 
@@ -176,7 +179,7 @@ impl<R: Runtime> Transport for ScriptedTransport<R> {
         let context = &script.context;
         context
             .facts
-            .stream_opened_by(&context.store, (context.thread_key)());
+            .stream_opened_by(context.store, (context.thread_key)());
         let mut state = script.runtime.lock(&script.state);
         let now = context.clock.now();
         let len = self.object.len() as u64;
@@ -185,7 +188,10 @@ impl<R: Runtime> Transport for ScriptedTransport<R> {
             .refuse_stream(offset, len, now, &context.retry)
         {
             drop(state);
-            panic!("{}", script.violation(&refusal));
+            let (kind, what) = refusal;
+            script
+                .violation(Oracle::RetryPolicyHonoured, kind, &what)
+                .raise();
         }
         let stream = state.streams_opened;
         state.streams_opened += 1;
@@ -193,12 +199,15 @@ impl<R: Runtime> Transport for ScriptedTransport<R> {
         if script.permanent_error_at_stream == Some(stream) {
             state.attempts.given_up = Some(format!("the permanent error of stream #{stream}"));
             drop(state);
+            script.record(What::StreamRefused { stream });
             let message = format!("stream #{stream} refused for good (planned)");
-            script.note(&format!("transport: {message}"));
             return Err(TransportError::permanent(io::ErrorKind::NotFound, message));
         }
         drop(state);
-        script.note(&format!("transport: stream #{stream} from byte {offset}"));
+        script.record(What::StreamOpened {
+            stream,
+            from: offset,
+        });
         Ok(ScriptedStream {
             object: Arc::clone(&self.object),
             script: Arc::clone(&self.script),
@@ -207,7 +216,7 @@ impl<R: Runtime> Transport for ScriptedTransport<R> {
     }
 
     fn cancel(&self) {
-        self.script.note("transport: cancelled");
+        self.script.record(What::Cancelled);
         let mut state = self.script.runtime.lock(&self.script.state);
         state.cancelled = true;
         self.script.runtime.notify_all(&self.script.cancelled);
@@ -232,30 +241,28 @@ impl<R: Runtime> Read for ScriptedStream<R> {
         }
         let remaining = self.object.len().saturating_sub(self.position);
         let misuse = if buf.len() > remaining {
-            Some((Oracle::DataIntegrity, "past the object's end"))
+            Some((Oracle::DataIntegrity, "read past the object's end"))
         } else if buf.is_empty() {
             // `Ok(0)` is all a stream can answer, which reads as a dropped
             // connection: a failure the transport never had.
-            Some((Oracle::RetryPolicyHonoured, "an empty buffer"))
+            Some((Oracle::RetryPolicyHonoured, "read into an empty buffer"))
         } else {
             None
         };
-        if let Some((oracle, why)) = misuse {
+        if let Some((oracle, kind)) = misuse {
             drop(state);
             let what = format!(
-                "store {}: asks for {} bytes at byte {} of {}: {why}",
-                script.context.store,
+                "asks for {} bytes at byte {} of {}",
                 buf.len(),
                 self.position,
                 self.object.len()
             );
-            let thread = (script.context.thread_name)();
-            panic!("{}", oracle.violation(&thread, &what));
+            script.violation(oracle, kind, &what).raise();
         }
         let now = script.context.clock.now();
         let transient = |state: &mut ScriptState, kind: io::ErrorKind, what: &str| {
             state.attempts.transient_failure(now, &script.context.retry);
-            script.note(&format!("transport: {what} (planned)"));
+            script.record(What::Fault(TransportFault::Reset));
             io::Error::new(kind, format!("{what} (planned)"))
         };
         let (limit, overlong) = match state.stream_reads.pop_front() {
@@ -271,14 +278,15 @@ impl<R: Runtime> Read for ScriptedStream<R> {
             }
             Some(StreamFault::ZeroBytes) => {
                 state.attempts.transient_failure(now, &script.context.retry);
-                script.note("transport: delivers 0 bytes (planned)");
+                script.record(What::Fault(TransportFault::ZeroBytes));
                 return Ok(0);
             }
             Some(StreamFault::Interrupted) => {
-                script.note("transport: interrupted (planned)");
+                script.record(What::Fault(TransportFault::Interrupted));
                 return Err(io::Error::from(io::ErrorKind::Interrupted));
             }
             Some(StreamFault::Stall) => {
+                script.record(What::Fault(TransportFault::Stalls));
                 while !state.cancelled {
                     state = runtime.wait(&script.cancelled, state);
                 }
@@ -294,16 +302,11 @@ impl<R: Runtime> Read for ScriptedStream<R> {
         }
         drop(state);
         let reported = count + usize::from(overlong);
-        script.note(&format!(
-            "transport: delivers [{}, {}){}",
-            self.position,
-            self.position + count,
-            if overlong {
-                format!(", reports {reported} bytes (planned)")
-            } else {
-                String::new()
-            }
-        ));
+        script.record(What::Delivers {
+            from: self.position as u64,
+            to: (self.position + count) as u64,
+            reported: overlong.then_some(reported),
+        });
         self.position += count;
         Ok(reported)
     }
@@ -318,11 +321,11 @@ mod tests {
     use store::runtime::shuttle::ShuttleRuntime;
 
     use super::*;
-    use crate::platform::no_note;
+    use crate::platform::no_recorder;
 
     fn context(clock: &VirtualClock, max_consecutive_failures: u32) -> TransportContext {
         TransportContext {
-            store: "A".to_owned(),
+            store: "A",
             facts: Facts::default(),
             thread_key: || "tester".to_owned(),
             thread_name: || "tester".to_owned(),
@@ -332,7 +335,7 @@ mod tests {
                 initial_backoff: Duration::from_millis(10),
                 max_backoff: Duration::from_millis(40),
             },
-            note: no_note(),
+            record: no_recorder(),
         }
     }
 
@@ -354,7 +357,7 @@ mod tests {
         let outcome = panic::catch_unwind(AssertUnwindSafe(body));
         outcome
             .err()
-            .and_then(|payload| Oracle::named_in(&scenarios::panic_message(payload.as_ref())))
+            .and_then(|payload| Violation::of_panic(payload.as_ref()).map(|v| v.oracle))
     }
 
     fn resets(count: usize) -> TransportFaults {

@@ -1,11 +1,11 @@
 use std::sync::Arc;
 
-use scenarios::{FileFaults, Oracle, TransportFaults, World};
-use store::{Platform, RetryPolicy};
+use scenarios::{FileFaults, Oracle, TransportFaults, Violation, World};
+use store::{Instant, Platform, RetryPolicy, StoreError};
 
 use super::{
-    Call, CheckedFiles, Facts, ModelRuntime, Quiescence, ScriptedTransport, SimRuntime, Trace,
-    TransportContext, VirtualClock,
+    Call, CheckedFiles, Facts, ModelRuntime, Outcome, Quiescence, ScriptedTransport, SimRuntime,
+    Trace, TransportContext, VirtualClock, What,
 };
 
 /// The simulated platform for one execution, on the scheduler runtime `I`.
@@ -35,7 +35,7 @@ impl<I: ModelRuntime> SimWorld<I> {
     pub fn new() -> SimWorld<I> {
         let (clock, trace, facts) = (VirtualClock::new(), Trace::new(), Facts::default());
         let runtime = SimRuntime::new(clock.clone(), trace.clone());
-        let files = CheckedFiles::new(I::thread_name, runtime.note_fn(), facts.clone());
+        let files = CheckedFiles::new(I::thread_name, runtime.recorder(), facts.clone());
         let judge = (facts.clone(), files.clone());
         runtime.judge_quiescence_with(Arc::new(move |moment| {
             judge_quiescence(&judge.0, &judge.1, moment)
@@ -59,8 +59,37 @@ impl<I: ModelRuntime> SimWorld<I> {
     }
 
     /// Every thread blocked right now, with where it waits.
-    pub fn blocked_threads(&self) -> Vec<String> {
+    pub fn blocked_threads(&self) -> Vec<super::BlockedThread> {
         self.runtime.blocked_threads()
+    }
+
+    /// The first spawned thread whose body panicked, if any.
+    pub fn first_panicked(&self) -> Option<String> {
+        self.runtime.first_panicked()
+    }
+
+    /// Whether the calling thread must not record: it unwinds a failing
+    /// execution, whose facts are moot, and under loom touching the
+    /// scheduler then aborts the process.
+    fn unwinding() -> bool {
+        std::thread::panicking()
+    }
+
+    /// The calling thread enters `call`: recorded, and kept for the judges.
+    fn begins(&self, call: Call, what: What) {
+        if Self::unwinding() {
+            return;
+        }
+        self.facts.call_begins(self.runtime.thread_key(), call);
+        self.runtime.record(what);
+    }
+
+    /// The calling thread's call returns; the call it was.
+    fn returns(&self) -> Option<Call> {
+        if Self::unwinding() {
+            return None;
+        }
+        self.facts.call_returns(&self.runtime.thread_key())
     }
 
     /// The scenario's main thread is done (see [`SimRuntime::main_finishes`]).
@@ -78,12 +107,12 @@ impl<I: ModelRuntime> Default for SimWorld<I> {
 /// The liveness oracles, judged at a quiescent moment from the platform's
 /// facts: what the files saw written, which downloader threads have
 /// finished, which call each blocked thread is in.
-fn judge_quiescence(facts: &Facts, files: &CheckedFiles, moment: &Quiescence) -> Option<String> {
+fn judge_quiescence(facts: &Facts, files: &CheckedFiles, moment: &Quiescence) -> Option<Violation> {
     let everyone = || {
-        let blocked: Vec<&str> = moment
+        let blocked: Vec<String> = moment
             .blocked
             .iter()
-            .map(|thread| thread.description.as_str())
+            .map(|blocked| blocked.thread.to_string())
             .collect();
         blocked.join("; ")
     };
@@ -91,7 +120,8 @@ fn judge_quiescence(facts: &Facts, files: &CheckedFiles, moment: &Quiescence) ->
         let Some(Call::Read { store, offset, end }) = facts.call_of(&reader.key) else {
             continue;
         };
-        let store_facts = facts.store(&store);
+        let store_facts = facts.store(store);
+        let (offset, end) = (offset.min(store_facts.len), end.min(store_facts.len));
         let missing = store_facts
             .file
             .is_none_or(|file| files.has_unwritten(file, offset, end));
@@ -101,34 +131,50 @@ fn judge_quiescence(facts: &Facts, files: &CheckedFiles, moment: &Quiescence) ->
         if missing && running {
             continue;
         }
-        let why = if missing {
-            "the download has ended"
+        let (kind, why) = if missing {
+            (
+                "reader waits for a download that ended",
+                "the download has ended",
+            )
         } else {
-            "every byte of it was written"
+            (
+                "reader waits for bytes that arrived",
+                "every byte of it was written",
+            )
         };
         let what = format!(
             "waits in read_at [{offset}, {end}) of store {store}, but {why}; every thread is blocked: {}",
             everyone()
         );
-        return Some(Oracle::NoNeedlessWait.violation(&reader.thread, &what));
+        return Some(Violation::new(
+            Oracle::NoNeedlessWait,
+            reader.thread.thread.clone(),
+            kind,
+            what,
+        ));
     }
     for closer in &moment.blocked {
         let Some(Call::Close { store }) = facts.call_of(&closer.key) else {
             continue;
         };
-        let timer = moment.blocked.iter().find(|thread| {
-            thread.timed
-                && !matches!(facts.call_of(&thread.key), Some(Call::Close { .. }))
-                && facts.works_for(&thread.key, &store)
+        let timer = moment.blocked.iter().find(|blocked| {
+            blocked.timed()
+                && !matches!(facts.call_of(&blocked.key), Some(Call::Close { .. }))
+                && facts.works_for(&blocked.key, store)
         });
         if let Some(timer) = timer {
             let what = format!(
                 "close of store {store} cannot finish until a store timer expires: {}; \
                  every thread is blocked: {}",
-                timer.description,
+                timer.thread,
                 everyone()
             );
-            return Some(Oracle::CloseDoesNotWaitOnTimers.violation(&closer.thread, &what));
+            return Some(Violation::new(
+                Oracle::CloseDoesNotWaitOnTimers,
+                closer.thread.thread.clone(),
+                "close waits for a store timer",
+                what,
+            ));
         }
     }
     None
@@ -150,7 +196,7 @@ impl<I: ModelRuntime> World for SimWorld<I> {
 
     fn platform(
         &self,
-        store: &str,
+        store: &'static str,
         faults: &FileFaults,
     ) -> Platform<SimRuntime<I>, VirtualClock, CheckedFiles> {
         Platform {
@@ -162,49 +208,78 @@ impl<I: ModelRuntime> World for SimWorld<I> {
 
     fn transport(
         &self,
-        store: &str,
+        store: &'static str,
         object: Arc<[u8]>,
         faults: &TransportFaults,
         retry: &RetryPolicy,
     ) -> Self::Transport {
         let context = TransportContext {
-            store: store.to_owned(),
+            store,
             facts: self.facts.clone(),
             thread_key: I::thread_key,
             thread_name: I::thread_name,
             clock: self.clock.clone(),
             retry: retry.clone(),
-            note: self.runtime.note_fn(),
+            record: self.runtime.recorder(),
         };
         ScriptedTransport::new(&self.runtime, object, faults, context)
     }
 
-    fn read_begins(&self, store: &str, offset: u64, end: u64) {
-        let call = Call::Read {
-            store: store.to_owned(),
-            offset,
-            end,
-        };
-        self.facts.call_begins(self.runtime.thread_key(), call);
+    fn store_opened(&self, store: &'static str, object_len: u64) {
+        self.facts.store_opened(store, object_len);
+        self.runtime.record(What::StoreOpened {
+            store,
+            len: object_len,
+        });
     }
 
-    fn close_begins(&self, store: &str) {
-        let call = Call::Close {
-            store: store.to_owned(),
-        };
-        self.facts.call_begins(self.runtime.thread_key(), call);
+    fn read_begins(&self, store: &'static str, offset: u64, len: usize) {
+        let end = offset.saturating_add(len as u64);
+        let call = Call::Read { store, offset, end };
+        self.begins(call, What::ReadBegins { store, offset, end });
     }
 
-    fn call_returns(&self) {
-        self.facts.call_returns(&self.runtime.thread_key());
+    fn read_returns(&self, outcome: &Result<usize, StoreError>) {
+        if let Some(Call::Read { store, offset, end }) = self.returns() {
+            let outcome = Outcome::of_read(outcome);
+            self.runtime.record(What::ReadReturns {
+                store,
+                offset,
+                end,
+                outcome,
+            });
+        }
+    }
+
+    fn close_begins(&self, store: &'static str, deadline: Option<Instant>) {
+        let deadline = deadline.map(Instant::since_origin);
+        self.begins(Call::Close { store }, What::CloseBegins { store, deadline });
+    }
+
+    fn close_returns(&self, outcome: &Result<(), StoreError>) {
+        if let Some(call) = self.returns() {
+            let outcome = Outcome::of_close(outcome);
+            self.runtime.record(What::CloseReturns {
+                store: call.store(),
+                outcome,
+            });
+        }
+    }
+
+    fn drop_begins(&self, store: &'static str) {
+        self.begins(Call::Drop { store }, What::DropBegins { store });
+    }
+
+    fn drop_returns(&self) {
+        if let Some(call) = self.returns() {
+            self.runtime.record(What::DropReturns {
+                store: call.store(),
+            });
+        }
     }
 
     fn assert_no_leaks(&self) {
         self.files.assert_no_leaks();
-    }
-
-    fn note(&self, what: &str) {
-        self.runtime.note(what);
     }
 }
 

@@ -3,13 +3,55 @@
 //! (shuttle's hook, then the default hook's message and backtrace) would
 //! bury that report, so panics on threads marked as running a simulation
 //! are silent. Every other panic prints as usual.
+//!
+//! A panic's payload does not say where it happened; the hook does. So the
+//! hook keeps where the first panic on each OS thread happened
+//! ([`take_first_panic`]): a store that panics (`assert!`, `unwrap`, an
+//! index out of bounds) is reported with its location.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::fmt;
 use std::panic;
 use std::sync::Once;
 
 thread_local! {
     static SIMULATING: Cell<bool> = const { Cell::new(false) };
+    static FIRST_PANIC: RefCell<Option<SourceSite>> = const { RefCell::new(None) };
+}
+
+/// A place in the source: where a panic happened, where a thread waits.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SourceSite {
+    /// The source file.
+    pub file: String,
+    /// The line.
+    pub line: u32,
+    /// The column.
+    pub column: u32,
+}
+
+impl SourceSite {
+    /// The site of `location`.
+    pub fn of(location: &std::panic::Location<'_>) -> SourceSite {
+        SourceSite {
+            file: location.file().to_owned(),
+            line: location.line(),
+            column: location.column(),
+        }
+    }
+}
+
+impl fmt::Display for SourceSite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// Where the first panic on this OS thread happened since the last call.
+/// Shuttle and loom run every simulated thread of a run on one OS thread,
+/// so a driver calls it before a run (to forget) and after (to learn).
+pub fn take_first_panic() -> Option<SourceSite> {
+    FIRST_PANIC.with(|first| first.borrow_mut().take())
 }
 
 /// Marks the current thread as running simulations until the guard drops.
@@ -54,6 +96,13 @@ fn install_hook() {
         drop(panic::take_hook());
         panic::set_hook(Box::new(move |info| {
             if SIMULATING.with(Cell::get) {
+                if let Some(location) = info.location() {
+                    FIRST_PANIC.with(|first| {
+                        first
+                            .borrow_mut()
+                            .get_or_insert_with(|| SourceSite::of(location));
+                    });
+                }
                 return;
             }
             // A panic of the harness itself must be seen even while fd 2 is

@@ -1,0 +1,390 @@
+//! What happened in a run, as typed facts: each recorded once, where it
+//! happens, read by type (coverage, failure signatures, the Chrome trace,
+//! the snapshots) and rendered in words for people by `Display`, never
+//! parsed back.
+
+use std::fmt;
+use std::io;
+use std::panic::Location;
+use std::time::Duration;
+
+use store::StoreError;
+
+/// Where in the source a thread waits: its call site.
+pub type Site = &'static Location<'static>;
+
+/// One thing a thread did.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum What {
+    /// A scenario opens store `store` over an object of `len` bytes.
+    StoreOpened {
+        /// The store's label.
+        store: &'static str,
+        /// The object's length.
+        len: u64,
+    },
+    /// `read_at` of `[offset, end)` (as asked, not clipped) begins.
+    ReadBegins {
+        /// The store's label.
+        store: &'static str,
+        /// First byte asked for.
+        offset: u64,
+        /// One past the last byte asked for.
+        end: u64,
+    },
+    /// That `read_at` returns.
+    ReadReturns {
+        /// The store's label.
+        store: &'static str,
+        /// First byte asked for.
+        offset: u64,
+        /// One past the last byte asked for.
+        end: u64,
+        /// What it returned.
+        outcome: Outcome,
+    },
+    /// `close` (no deadline) or `close_with_deadline` begins.
+    CloseBegins {
+        /// The store's label.
+        store: &'static str,
+        /// The deadline, on the virtual clock, if any.
+        deadline: Option<Duration>,
+    },
+    /// That close returns.
+    CloseReturns {
+        /// The store's label.
+        store: &'static str,
+        /// What it returned.
+        outcome: Outcome,
+    },
+    /// The store's last handle is being dropped.
+    DropBegins {
+        /// The store's label.
+        store: &'static str,
+    },
+    /// That drop has returned.
+    DropReturns {
+        /// The store's label.
+        store: &'static str,
+    },
+    /// The thread spawns `thread`.
+    Spawns {
+        /// The new thread's name.
+        thread: String,
+    },
+    /// The thread's body has returned.
+    Finishes,
+    /// An untimed wait on a condition variable begins.
+    Waits {
+        /// Where.
+        at: Site,
+    },
+    /// A timed wait begins.
+    TimedWaitBegins {
+        /// Where.
+        at: Site,
+    },
+    /// A timed wait ends.
+    TimedWaitEnds {
+        /// Where.
+        at: Site,
+        /// How.
+        how: TimedEnd,
+    },
+    /// An untimed wait returns without a notification (a perturbation).
+    WakesSpuriously {
+        /// Where.
+        at: Site,
+    },
+    /// Temp file `file` was created.
+    FileCreated {
+        /// The file's index in the world's registry.
+        file: usize,
+    },
+    /// An operation on temp file `file`.
+    File {
+        /// The file's index in the world's registry.
+        file: usize,
+        /// What was done.
+        op: FileOp,
+        /// How it went.
+        result: FileResult,
+    },
+    /// The transport opens stream number `stream` from byte `from`.
+    StreamOpened {
+        /// The stream's number, from 0.
+        stream: usize,
+        /// Its first byte.
+        from: u64,
+    },
+    /// The transport refuses stream number `stream` for good (planned).
+    StreamRefused {
+        /// The stream's number, from 0.
+        stream: usize,
+    },
+    /// A stream delivers `[from, to)`, reporting `reported` bytes if that
+    /// is not the count delivered (an overlong read, planned).
+    Delivers {
+        /// First byte delivered.
+        from: u64,
+        /// One past the last.
+        to: u64,
+        /// The count the read reported, if not `to - from`.
+        reported: Option<usize>,
+    },
+    /// A planned transport fault.
+    Fault(TransportFault),
+    /// The transport was cancelled (by close).
+    Cancelled,
+}
+
+/// What a store call returned.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// `read_at` returned this many bytes.
+    Read(usize),
+    /// `close` returned `Ok`.
+    Closed,
+    /// `StoreError::Closed`.
+    ClosedError,
+    /// `StoreError::CloseDeadlineExceeded`.
+    DeadlineExceeded {
+        /// Readers that had not left.
+        readers_in_flight: usize,
+        /// Whether the downloader had not stopped.
+        downloader_running: bool,
+    },
+    /// `StoreError::Transport`: the download failed for good.
+    DownloadFailed {
+        /// The transport error's kind.
+        kind: io::ErrorKind,
+        /// What it said.
+        message: String,
+    },
+    /// `StoreError::FileIo`: the temp file failed.
+    FileFailed {
+        /// What the store was doing.
+        operation: &'static str,
+        /// The I/O error's kind.
+        kind: io::ErrorKind,
+    },
+    /// `StoreError::SpawnDownloader`.
+    SpawnFailed,
+}
+
+impl Outcome {
+    /// The outcome of a `read_at`.
+    pub fn of_read(result: &Result<usize, StoreError>) -> Outcome {
+        match result {
+            Ok(read) => Outcome::Read(*read),
+            Err(error) => Outcome::of_error(error),
+        }
+    }
+
+    /// The outcome of a close.
+    pub fn of_close(result: &Result<(), StoreError>) -> Outcome {
+        match result {
+            Ok(()) => Outcome::Closed,
+            Err(error) => Outcome::of_error(error),
+        }
+    }
+
+    fn of_error(error: &StoreError) -> Outcome {
+        match error {
+            StoreError::Closed => Outcome::ClosedError,
+            StoreError::CloseDeadlineExceeded {
+                readers_in_flight,
+                downloader_running,
+            } => Outcome::DeadlineExceeded {
+                readers_in_flight: *readers_in_flight,
+                downloader_running: *downloader_running,
+            },
+            StoreError::Transport(error) => Outcome::DownloadFailed {
+                kind: error.kind(),
+                message: error.to_string(),
+            },
+            StoreError::FileIo { operation, source } => Outcome::FileFailed {
+                operation,
+                kind: source.kind(),
+            },
+            StoreError::SpawnDownloader(_) => Outcome::SpawnFailed,
+        }
+    }
+}
+
+/// How a timed wait ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TimedEnd {
+    /// A notification ended it; time stood still.
+    Notified,
+    /// Its timeout fired; virtual time moved to `clock`.
+    Fires {
+        /// The clock after the jump.
+        clock: Duration,
+    },
+    /// It woke before its timeout, with no notification.
+    WakesEarly,
+}
+
+/// An operation on a temp file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FileOp {
+    /// `write_all_at` of `[from, to)`.
+    Write {
+        /// First byte.
+        from: u64,
+        /// One past the last.
+        to: u64,
+    },
+    /// `read_exact_at` of `[from, to)`.
+    Read {
+        /// First byte.
+        from: u64,
+        /// One past the last.
+        to: u64,
+    },
+    /// `close`.
+    Close,
+    /// `remove`.
+    Remove,
+}
+
+/// How a file operation went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FileResult {
+    /// It did what was asked.
+    Done,
+    /// It failed with an injected error of this kind (ENOSPC, EIO).
+    Failed(io::ErrorKind),
+    /// It broke an oracle (the violation is the run's report).
+    Violation,
+}
+
+/// A fault the transport serves, as planned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TransportFault {
+    /// The connection resets.
+    Reset,
+    /// The read returns `Ok(0)` before the object's end.
+    ZeroBytes,
+    /// The read fails with `Interrupted`.
+    Interrupted,
+    /// No byte comes until the transport is cancelled.
+    Stalls,
+}
+
+impl fmt::Display for What {
+    /// The event in words, as the text trace shows it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            What::StoreOpened { store, len } => write!(f, "opens store {store}: {len} bytes"),
+            What::ReadBegins { store, offset, end } => {
+                write!(f, "read_at [{offset}, {end}) on store {store} begins")
+            }
+            What::ReadReturns {
+                store,
+                offset,
+                end,
+                outcome,
+            } => write!(
+                f,
+                "read_at [{offset}, {end}) on store {store} returns {outcome}"
+            ),
+            What::CloseBegins {
+                store,
+                deadline: None,
+            } => write!(f, "close of store {store} begins"),
+            What::CloseBegins {
+                store,
+                deadline: Some(deadline),
+            } => write!(
+                f,
+                "close of store {store} with deadline {deadline:?} begins"
+            ),
+            What::CloseReturns { store, outcome } => {
+                write!(f, "close of store {store} returns {outcome}")
+            }
+            What::DropBegins { store } => write!(f, "drops the last handle of store {store}"),
+            What::DropReturns { store } => {
+                write!(f, "the drop of the last handle of store {store} returns")
+            }
+            What::Spawns { thread } => write!(f, "spawns {thread}"),
+            What::Finishes => f.write_str("finishes"),
+            What::Waits { at } => write!(f, "waits at {at}"),
+            What::TimedWaitBegins { at } => write!(f, "timed wait at {at} begins"),
+            What::TimedWaitEnds { at, how } => match how {
+                TimedEnd::Notified => write!(f, "timed wait at {at} is notified"),
+                TimedEnd::Fires { clock } => write!(f, "timed wait at {at} fires: clock {clock:?}"),
+                TimedEnd::WakesEarly => write!(f, "timed wait at {at} wakes early"),
+            },
+            What::WakesSpuriously { at } => write!(f, "wait at {at} wakes spuriously"),
+            What::FileCreated { file } => write!(f, "file #{file}: created"),
+            What::File { file, op, result } => {
+                write!(f, "file #{file}: {op}")?;
+                match result {
+                    FileResult::Done => Ok(()),
+                    FileResult::Failed(kind) => write!(f, ": fails, {}", io::Error::from(*kind)),
+                    FileResult::Violation => f.write_str(": VIOLATION"),
+                }
+            }
+            What::StreamOpened { stream, from } => {
+                write!(f, "transport: stream #{stream} from byte {from}")
+            }
+            What::StreamRefused { stream } => {
+                write!(f, "transport: stream #{stream} refused for good (planned)")
+            }
+            What::Delivers { from, to, reported } => {
+                write!(f, "transport: delivers [{from}, {to})")?;
+                match reported {
+                    Some(reported) => write!(f, ", reports {reported} bytes (planned)"),
+                    None => Ok(()),
+                }
+            }
+            What::Fault(fault) => match fault {
+                TransportFault::Reset => f.write_str("transport: reset (planned)"),
+                TransportFault::ZeroBytes => f.write_str("transport: delivers 0 bytes (planned)"),
+                TransportFault::Interrupted => f.write_str("transport: interrupted (planned)"),
+                TransportFault::Stalls => {
+                    f.write_str("transport: stalls until cancelled (planned)")
+                }
+            },
+            What::Cancelled => f.write_str("transport: cancelled"),
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Read(read) => write!(f, "Ok({read})"),
+            Outcome::Closed => f.write_str("Ok(())"),
+            Outcome::ClosedError => f.write_str("Closed"),
+            Outcome::DeadlineExceeded {
+                readers_in_flight, ..
+            } => write!(
+                f,
+                "CloseDeadlineExceeded ({readers_in_flight} reader(s) in flight)"
+            ),
+            Outcome::DownloadFailed { message, .. } => write!(f, "Err(download failed: {message})"),
+            Outcome::FileFailed { operation, kind } => {
+                write!(
+                    f,
+                    "Err(temp file {operation} failed: {})",
+                    io::Error::from(*kind)
+                )
+            }
+            Outcome::SpawnFailed => f.write_str("Err(could not start the downloader)"),
+        }
+    }
+}
+
+impl fmt::Display for FileOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FileOp::Write { from, to } => write!(f, "write_all_at [{from}, {to})"),
+            FileOp::Read { from, to } => write!(f, "read_exact_at [{from}, {to})"),
+            FileOp::Close => f.write_str("close"),
+            FileOp::Remove => f.write_str("remove"),
+        }
+    }
+}
