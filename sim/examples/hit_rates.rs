@@ -16,7 +16,7 @@
 use std::process::Command;
 
 use scenarios::SplitMix64;
-use sim::drivers::{Breach, RunId, replay_once};
+use sim::engine::{Breach, RunId, replay_once};
 use sim::platform::{PERTURB_ENV, Perturbation};
 use sim::self_test::{SEARCH_DRIVERS, found_by_oracles};
 

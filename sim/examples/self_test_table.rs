@@ -14,7 +14,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use sim::drivers::{Campaign, Driver};
+use sim::engine::{Campaign, Driver};
 use sim::isolation::{ChildCampaign, ChildOutcome};
 use sim::self_test::found_by_oracles;
 

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 use store::PlantedBug;
 
-use crate::drivers::Execution;
+use crate::engine::Execution;
 use crate::platform::{Event, What};
 
 /// How far apart two consecutive events are drawn, in microseconds.

@@ -9,9 +9,8 @@ use scenarios::Params;
 use serde::{Deserialize, Serialize};
 use store::PlantedBug;
 
-use crate::drivers::{
-    Breach, Driver, Execution, Failure, RunId, replay_checkpoint, replay_once, replay_schedule,
-    store_options,
+use crate::engine::{
+    Breach, Execution, Failure, RunId, replay_once, replay_schedule, store_options,
 };
 
 /// The corpus format this harness reads and writes.
@@ -165,39 +164,23 @@ pub fn save(dir: &Path, mut entry: Entry) -> Result<PathBuf, CorpusError> {
         problem,
     };
     let run = entry.run_id().map_err(fail)?;
-    if let Driver::Loom { preemption_bound } = run.driver {
-        let checkpoint_name = entry.file_name().replace(".toml", ".loom.json");
-        let checkpoint = dir.join(&checkpoint_name);
-        let options = store_options(entry.planted().map_err(fail)?);
-        let (scenario, params) = (run.scenario, &entry.params);
-        crate::drivers::capture_checkpoint(
-            scenario,
-            preemption_bound,
-            run.number as usize,
-            params,
+    let breach = Breach::from_name(&entry.oracle)
+        .ok_or_else(|| fail(format!("unknown oracle {:?}", entry.oracle)))?;
+    let checkpoint_name = entry.file_name().replace(".toml", ".loom.json");
+    let options = store_options(entry.planted().map_err(fail)?);
+    let captured = run
+        .driver
+        .engine()
+        .capture(
+            &run,
+            breach,
+            &entry.params,
             &options,
-            &checkpoint,
-        );
-        // An accelerator that does not reproduce its failure is worse than
-        // none (loom 0.7.3 cannot replay some captured paths); the entry is
-        // then judged, as always, by its run id.
-        let replayed = crate::drivers::replay_checkpoint(
-            scenario,
-            preemption_bound,
-            &checkpoint,
-            params,
-            &options,
-        );
-        let reproduces = replayed
-            .violation
-            .is_some_and(|violation| violation.breach.name() == entry.oracle);
-        if reproduces {
-            entry.loom_checkpoint = Some(checkpoint_name);
-        } else {
-            fs::remove_file(&checkpoint).map_err(|error| {
-                fail(format!("cannot remove {}: {error}", checkpoint.display()))
-            })?;
-        }
+            &dir.join(&checkpoint_name),
+        )
+        .map_err(|error| fail(format!("cannot capture its checkpoint: {error}")))?;
+    if captured {
+        entry.loom_checkpoint = Some(checkpoint_name);
     }
     let text =
         toml::to_string(&entry).map_err(|error| fail(format!("cannot serialise: {error}")))?;
@@ -266,7 +249,7 @@ impl<'a> Identity<'a> {
     /// of a systematic search names an execution of the search with the
     /// entry's bug planted, whose tree differs without it: there, every
     /// execution of the search up to that number must pass.
-    fn regression(&self) -> Result<Option<crate::drivers::Violation>, CorpusError> {
+    fn regression(&self) -> Result<Option<crate::engine::Violation>, CorpusError> {
         if self.run.driver.is_seeded() {
             let execution = replay_once(self.run, None)
                 .map_err(|error| self.fail(format!("names no run of this build: {error}")))?;
@@ -274,7 +257,7 @@ impl<'a> Identity<'a> {
         }
         let executions = usize::try_from(self.run.number).unwrap_or(usize::MAX);
         let campaign =
-            crate::drivers::Campaign::new(self.run.scenario, self.run.driver, executions, 0);
+            crate::engine::Campaign::new(self.run.scenario, self.run.driver, executions, 0);
         Ok(campaign
             .run()
             .failure
@@ -359,21 +342,20 @@ impl<'a> Identity<'a> {
             };
             notices.extend(why.map(|why| stale("shuttle schedule", why)));
         }
-        if let (Some(checkpoint), Driver::Loom { preemption_bound }) =
-            (&entry.loom_checkpoint, self.run.driver)
-        {
+        if let Some(checkpoint) = &entry.loom_checkpoint {
             let checkpoint = self.path.with_file_name(checkpoint);
-            let why = if checkpoint.exists() {
-                let execution = replay_checkpoint(
+            let replayed = checkpoint.exists().then(|| {
+                self.run.driver.engine().replay_captured(
                     self.run.scenario,
-                    preemption_bound,
                     &checkpoint,
                     &entry.params,
                     &store_options(Some(bug)),
-                );
-                self.mismatch(&execution)
-            } else {
-                Some(format!("{} is missing", checkpoint.display()))
+                )
+            });
+            let why = match replayed {
+                None => Some(format!("{} is missing", checkpoint.display())),
+                Some(None) => Some(format!("{} keeps no checkpoints", self.run.driver)),
+                Some(Some(execution)) => self.mismatch(&execution),
             };
             notices.extend(why.map(|why| stale("loom checkpoint", why)));
         }
@@ -444,7 +426,7 @@ pub fn refresh(path: &Path, budget: usize) -> Result<Refreshed, CorpusError> {
     // A campaign stops at its first failure, which may break another
     // oracle (a bug can show in more than one way): try a few seeds.
     let campaign = |seed| {
-        crate::drivers::Campaign::new(identity.run.scenario, identity.run.driver, budget, seed)
+        crate::engine::Campaign::new(identity.run.scenario, identity.run.driver, budget, seed)
             .planting(bug)
             .run()
             .failure

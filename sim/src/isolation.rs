@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::child::{self, Crash, Message, Outcome, Spec};
 use crate::coverage::Coverage;
-use crate::drivers::{Campaign, RunId};
+use crate::engine::{Campaign, RunId};
 
 /// A campaign to run in a child process.
 #[derive(Clone, Debug)]

@@ -4,7 +4,7 @@ use std::fmt;
 
 use store::PlantedBug;
 
-use crate::drivers::{Driver, Execution, NoSuchRun, RunId, replay_once};
+use crate::engine::{Execution, NoSuchRun, RunId, replay_once};
 use crate::platform::{Event, first_divergence, trace_hash};
 
 /// A replayed schedule.
@@ -78,7 +78,7 @@ pub fn replay_twice<E>(mut run_once: impl FnMut() -> Result<Execution, E>) -> Re
 /// Replays the schedule `run` names, with `bug` planted; twice, except on
 /// real threads. An error if `run` names no execution of this build.
 pub fn replay(run: RunId, bug: Option<PlantedBug>) -> Result<Replay, NoSuchRun> {
-    if run.driver == Driver::Threads {
+    if !run.driver.engine().replays_exactly() {
         return Ok(Replay {
             execution: replay_once(run, bug)?,
             determinism: None,

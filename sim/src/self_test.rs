@@ -6,7 +6,7 @@ use store::PlantedBug;
 
 use std::fmt;
 
-use crate::drivers::{Breach, Campaign, Driver, Failure, thousands};
+use crate::engine::{Breach, Campaign, Driver, Failure, thousands};
 
 /// Every bug an oracle finds, with its home scenario and that oracle.
 pub fn found_by_oracles() -> impl Iterator<Item = (PlantedBug, Scenario, Oracle)> {

@@ -10,7 +10,7 @@ use std::fmt;
 
 use scenarios::SplitMix64;
 
-use crate::drivers::{Driver, Execution, Failure, RunId, replay_once};
+use crate::engine::{Driver, Execution, Failure, Naming, RunId, replay_once};
 
 /// How big a failing run is to read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -71,9 +71,12 @@ pub fn shrink(failure: &Failure, tries: usize) -> Shrunk {
     let before = RunSize::of(&failure.execution);
     let mut best = (before, failure.clone());
     if let Some(run) = failure.run {
-        let driver = match run.driver {
-            Driver::Random | Driver::Pct { .. } | Driver::ShortLoom { .. } => run.driver,
-            Driver::Dfs | Driver::Loom { .. } | Driver::Threads => Driver::Random,
+        // A candidate is named by a seed, and must replay exactly.
+        let engine = run.driver.engine();
+        let driver = if engine.naming() == Naming::Seeded && engine.replays_exactly() {
+            run.driver
+        } else {
+            Driver::Random
         };
         let mut seeds = SplitMix64::new(run.number);
         for _ in 0..tries {

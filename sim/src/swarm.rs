@@ -12,7 +12,7 @@ use std::fmt;
 
 use scenarios::{Scenario, SplitMix64};
 
-use crate::drivers::{Driver, RunId};
+use crate::engine::{Driver, RunId};
 
 /// Out of [`DRIVER_SHARES_TOTAL`] runs: how many use each family of drivers.
 /// Random gets the most: PCT finds some close races twice as fast, but the

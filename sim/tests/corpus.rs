@@ -94,7 +94,7 @@ fn a_malformed_schedule_is_a_one_line_notice_not_a_failure() {
 fn an_entry_whose_run_no_longer_fails_is_reported_as_having_lost_its_power() {
     let (dir, entry) = altered_entry(|entry| {
         entry.run = "early-close:random:0x0000000000000001".to_owned();
-        entry.params = sim::drivers::Driver::Random.params_for(scenarios::Scenario::EarlyClose, 1);
+        entry.params = sim::engine::Driver::Random.params_for(scenarios::Scenario::EarlyClose, 1);
         entry.shuttle_schedule = None;
     });
     let notices = verify(&dir.path().join("entry.toml"), &entry).expect("no failure");

@@ -15,19 +15,16 @@ use std::time::Duration;
 use proptest::prelude::*;
 use scenarios::{Params, Scenario, Size};
 use sim::coverage::Situation;
-use sim::drivers::{Campaign, Driver};
+use sim::engine::{Campaign, Driver};
 use sim::isolation::{ChildCampaign, ChildOutcome};
 
-/// Schedules per campaign before scaling: shuttle runs cost ~0.1-0.3 ms
-/// each, a loom schedule ~0.15 ms, a real-thread repetition ~0.5 ms.
+/// `sim explore`'s budget of each engine is this many times what a test
+/// campaign runs before scaling: shuttle runs cost ~0.1-0.3 ms each, a loom
+/// schedule ~0.15 ms, a real-thread repetition ~0.5 ms.
+const SHARE_OF_EXPLORE: usize = 5;
+
 fn budget(driver: Driver) -> usize {
-    let base = match driver {
-        Driver::Random | Driver::Pct { .. } | Driver::Dfs => 300,
-        Driver::Loom { .. } => 4_000,
-        Driver::ShortLoom { .. } => 30,
-        Driver::Threads => 20,
-    };
-    base * scale()
+    driver.engine().default_budget() / SHARE_OF_EXPLORE * scale()
 }
 
 fn scale() -> usize {

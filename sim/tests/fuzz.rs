@@ -353,7 +353,7 @@ fn fuzz_interrupted_mid_run_leaves_its_summary_and_a_json_summary_line() {
 
 #[test]
 fn explore_interrupted_mid_run_prints_the_table_so_far() {
-    let (code, stdout) = interrupted_when(&["explore", "--scenario", "stress"], "[ 2/5]");
+    let (code, stdout) = interrupted_when(&["explore", "--scenario", "stress"], "[ 2/");
     assert_eq!(code, Some(0), "{stdout}");
     assert!(
         stdout.contains("| stress | random |") && stdout.contains("INTERRUPTED"),

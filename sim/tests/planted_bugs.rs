@@ -10,7 +10,7 @@
 //! times rarer than the rarest measured under every perturbation.
 
 use scenarios::{Oracle, Scenario};
-use sim::drivers::{Breach, Campaign, Driver};
+use sim::engine::{Breach, Campaign, Driver};
 use sim::self_test::{find, found_by_oracles};
 use store::PlantedBug;
 

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use scenarios::Scenario;
-use sim::drivers::{Campaign, Driver, RunId, replay_once};
+use sim::engine::{Campaign, Driver, RunId, replay_once};
 use sim::platform::{Event, What};
 use sim::replay::{replay, replay_twice};
 use store::PlantedBug;
@@ -79,7 +79,7 @@ fn the_determinism_check_fires_on_a_nondeterministic_scenario() {
                 reported: None,
             },
         });
-        Ok::<_, sim::drivers::NoSuchRun>(execution)
+        Ok::<_, sim::engine::NoSuchRun>(execution)
     })
     .expect("a seed names a run");
     let divergence = replayed
@@ -127,7 +127,7 @@ fn an_execution_number_past_the_end_of_a_loom_search_names_no_run() {
         error.to_string(),
         format!(
             "loom2 explores {} executions of early-close; 999,999,999 is past the end",
-            sim::drivers::thousands(executions as u64)
+            sim::engine::thousands(executions as u64)
         )
     );
     let last = RunId {

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use sim::drivers::Execution;
+use sim::engine::Execution;
 use sim::fuzz::signature::role;
 use sim::platform::{FileOp, FileResult, Outcome, What};
 use sim::self_test::find;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use scenarios::Scenario;
 use store::PlantedBug;
 
-use crate::drivers::{Driver, RunId};
+use crate::engine::{Driver, RunId};
 
 /// A seed: a decimal or `0x` hex `u64`.
 pub fn seed(text: &str) -> Result<u64, String> {

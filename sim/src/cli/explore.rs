@@ -11,7 +11,7 @@ use store::PlantedBug;
 use super::args::{self, SaveArgs};
 use super::{Report, UsageError, Verdict};
 use crate::coverage::Coverage;
-use crate::drivers::{Campaign, Driver, thousands};
+use crate::engine::{Campaign, Driver, thousands};
 use crate::isolation::{ChildCampaign, ChildOutcome};
 
 /// What `sim explore` explores.
@@ -29,7 +29,7 @@ pub struct ExploreArgs {
     /// Only this scenario (default: all of `sim list`).
     #[arg(long, value_parser = args::scenario)]
     pub scenario: Option<Scenario>,
-    /// Only this driver (default: random, pct3, dfs, loom2, threads).
+    /// Only this driver (default: random, pct3, urw, dfs, loom2, threads).
     #[arg(long, value_parser = args::driver)]
     pub driver: Option<Driver>,
     /// Plant a bug into every store (see `sim list --bugs`).
@@ -41,16 +41,6 @@ pub struct ExploreArgs {
     /// `--save` and `--corpus`.
     #[command(flatten)]
     pub save: SaveArgs,
-}
-
-/// Default budget of one `sim explore` campaign, before scaling.
-fn budget(driver: Driver) -> u64 {
-    match driver {
-        Driver::Random | Driver::Pct { .. } | Driver::Dfs => 1_000,
-        Driver::Loom { .. } => 20_000,
-        Driver::ShortLoom { .. } => 100,
-        Driver::Threads => 50,
-    }
 }
 
 /// One row of the table.
@@ -211,7 +201,8 @@ fn run_campaign(
     driver: Driver,
     args: &ExploreArgs,
 ) -> Result<Row, UsageError> {
-    let scaled = budget(driver).saturating_mul(u64::from(args.scale));
+    let budget = driver.engine().default_budget() as u64;
+    let scaled = budget.saturating_mul(u64::from(args.scale));
     let schedules = driver
         .most_schedules()
         .map_or(scaled, |most| scaled.min(most));

@@ -5,7 +5,7 @@ use std::fmt;
 use scenarios::Scenario;
 
 use super::{Report, Verdict};
-use crate::drivers::Driver;
+use crate::engine::Driver;
 use crate::self_test;
 
 /// What `sim list` lists.

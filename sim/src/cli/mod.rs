@@ -168,8 +168,8 @@ impl UsageError {
     }
 }
 
-impl From<crate::drivers::NoSuchRun> for UsageError {
-    fn from(error: crate::drivers::NoSuchRun) -> UsageError {
+impl From<crate::engine::NoSuchRun> for UsageError {
+    fn from(error: crate::engine::NoSuchRun) -> UsageError {
         UsageError(error.to_string())
     }
 }

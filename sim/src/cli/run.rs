@@ -9,7 +9,7 @@ use super::args::{self, SaveArgs};
 use super::save::{Saved, shrink_and_save};
 use super::{Report, UsageError, Verdict};
 use crate::child::Message;
-use crate::drivers::{Campaign, Driver, thousands};
+use crate::engine::{Campaign, Driver, thousands};
 
 /// What `sim run` runs.
 #[derive(Debug, clap::Args)]
@@ -38,7 +38,7 @@ pub struct RunArgs {
 /// What a campaign found.
 pub struct RunReport {
     campaign: Campaign,
-    report: crate::drivers::Report,
+    report: crate::engine::Report,
     saved: Option<Saved>,
 }
 

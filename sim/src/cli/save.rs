@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::UsageError;
 use crate::corpus::{self, Entry};
-use crate::drivers::Failure;
+use crate::engine::Failure;
 use crate::shrink::{RunSize, shrink};
 
 /// Seeds `--save` (of run and explore) searches for a smaller failure

@@ -9,7 +9,7 @@ use super::save::{Saved, save};
 use super::target::{Resolved, resolve};
 use super::{Report, UsageError, Verdict};
 use crate::child::Message;
-use crate::drivers::{Failure, replay_once};
+use crate::engine::{Failure, replay_once};
 use crate::shrink::Shrunk;
 
 /// What `sim shrink` shrinks.

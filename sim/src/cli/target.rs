@@ -7,7 +7,7 @@ use store::PlantedBug;
 use super::UsageError;
 use super::args::Target;
 use crate::corpus;
-use crate::drivers::RunId;
+use crate::engine::RunId;
 use crate::swarm::SwarmRun;
 
 /// A run to replay or shrink, with its planted bug.

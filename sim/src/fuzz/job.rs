@@ -11,7 +11,7 @@ use store::PlantedBug;
 use super::seeds::SeedStream;
 use super::signature::Signature;
 use crate::child::{Finding, Message, Replayed};
-use crate::drivers::{Execution, on_fresh_thread, run_in_place};
+use crate::engine::{Execution, on_fresh_thread, run_in_place};
 use crate::replay::{check_same_trace, replay};
 use crate::swarm::SwarmRun;
 

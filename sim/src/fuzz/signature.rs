@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use crate::drivers::Violation;
+use crate::engine::Violation;
 use crate::platform::Blocking;
 
 /// Source directories of the harness: a thread blocked there waits for the
@@ -103,7 +103,7 @@ mod tests {
     use scenarios::Oracle;
 
     use super::*;
-    use crate::drivers::Breach;
+    use crate::engine::Breach;
     use crate::platform::{BlockedThread, SourceSite};
 
     fn violation(oracle: Oracle, thread: &str, kind: &'static str) -> Violation {

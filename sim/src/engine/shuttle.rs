@@ -1,19 +1,23 @@
+//! What every shuttle engine shares: one configuration, running any
+//! scheduler over a scenario with its choices recorded, and replaying a
+//! recorded schedule.
+
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, PoisonError};
 
 use scenarios::{Params, Scenario};
-use shuttle::scheduler::{DfsScheduler, ReplayScheduler, Schedule, Scheduler};
+use shuttle::scheduler::{ReplayScheduler, Schedule, Scheduler};
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 use store::StoreOptions;
 use store::runtime::shuttle::ShuttleRuntime;
 
+use super::Execution;
+use super::schedulers::{Recording, serialize};
 use super::tally::Tally;
-use super::{Campaign, Driver, Execution, Report, store_options};
-use crate::schedulers::{Recording, SeededScheduler, Strategy, pct_step_bound, serialize};
 
 /// Scheduler steps one execution may take: far above any correct run of the
 /// catalogue, so exceeding it means close (or a reader) spins forever.
-const MAX_STEPS: usize = 100_000;
+pub(super) const MAX_STEPS: usize = 100_000;
 
 /// One configuration for every shuttle run in the process: shuttle installs
 /// its panic hook once, with the first configuration it sees. Failures are
@@ -29,20 +33,9 @@ fn config() -> Config {
     config
 }
 
-fn strategy(scenario: Scenario, driver: Driver) -> Strategy {
-    match driver {
-        Driver::Random => Strategy::Random,
-        Driver::Pct { depth } => Strategy::Pct {
-            depth,
-            step_bound: pct_step_bound(scenario),
-        },
-        other => unreachable!("{other} is not a seeded shuttle driver"),
-    }
-}
-
 /// Runs `scheduler` over the scenario; returns the tally and the last
 /// execution. `numbered`: executions are named by their number (DFS).
-fn explore<S: Scheduler + 'static>(
+pub(super) fn explore<S: Scheduler + 'static>(
     scheduler: S,
     numbered: bool,
     scenario: Scenario,
@@ -63,48 +56,6 @@ fn explore<S: Scheduler + 'static>(
         .clone();
     execution.shuttle_schedule = Some(serialize(&schedule));
     (tally, execution)
-}
-
-/// One execution of the seeded schedule `seed`.
-pub fn run_one_seeded(
-    scenario: Scenario,
-    driver: Driver,
-    seed: u64,
-    params: &Params,
-    options: &StoreOptions,
-) -> Execution {
-    explore(
-        SeededScheduler::new(seed, strategy(scenario, driver)),
-        false,
-        scenario,
-        params,
-        options,
-    )
-    .1
-}
-
-/// Depth-first search up to the campaign's budget.
-pub fn run_dfs(campaign: &Campaign) -> Report {
-    let params = campaign.params_for(0);
-    let options = store_options(campaign.planted_bug);
-    let scheduler = DfsScheduler::new(Some(campaign.schedules), true);
-    let (tally, execution) = explore(scheduler, true, campaign.scenario, &params, &options);
-    campaign.systematic_report(tally.executions(), tally.coverage(), execution)
-}
-
-/// Execution number `number` of depth-first search: DFS is deterministic,
-/// so exploring up to it reaches the same execution. Returns how many
-/// executions the search ran (fewer than `number` if it ended, or failed,
-/// first) and the last one.
-pub fn replay_dfs(
-    scenario: Scenario,
-    number: usize,
-    params: &Params,
-    options: &StoreOptions,
-) -> (usize, Execution) {
-    let scheduler = DfsScheduler::new(Some(number), true);
-    let (tally, execution) = explore(scheduler, true, scenario, params, options);
-    (tally.executions(), execution)
 }
 
 /// Runs the execution that shuttle's serialised `schedule` describes: the

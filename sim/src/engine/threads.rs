@@ -1,11 +1,13 @@
+//! `threads`: real threads, each repetition bounded in wall time.
+
 use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
 use crossbeam::channel;
-use scenarios::{Oracle, Params, Scenario, World};
+use scenarios::{Oracle, Params, Scenario, Size, World};
 use store::{StdRuntime, StoreOptions};
 
-use super::{Execution, Violation};
+use super::{Campaign, Engine, Execution, Naming, NoSuchRun, Report, RunId, Violation};
 use crate::coverage::Reached;
 use crate::platform::{SimWorld, ThreadPanic, mark_simulating};
 
@@ -13,9 +15,54 @@ use crate::platform::{SimWorld, ThreadPanic, mark_simulating};
 /// deadlock. Far above a correct run (milliseconds), even on a loaded CI box.
 const REPETITION_BOUND: Duration = Duration::from_secs(20);
 
+/// The `threads` engine: real threads and the OS scheduler. A seed names a
+/// run's parameters only; its interleaving is the OS's, so a run replays
+/// its parameters, not its schedule.
+pub struct Threads;
+
+impl Engine for Threads {
+    fn naming(&self) -> Naming {
+        Naming::Seeded
+    }
+
+    fn default_budget(&self) -> usize {
+        50
+    }
+
+    fn params(&self, number: u64) -> Params {
+        Params::from_seed(number, Size::Shuttle)
+    }
+
+    fn check(&self, _: &RunId) -> Result<(), NoSuchRun> {
+        Ok(())
+    }
+
+    fn run_one(
+        &self,
+        scenario: Scenario,
+        _: u64,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> Result<Execution, NoSuchRun> {
+        Ok(repetition(scenario, params, options))
+    }
+
+    fn campaign(&self, campaign: &Campaign) -> Report {
+        campaign.run_per_seed(|_, params, options| repetition(campaign.scenario, params, options))
+    }
+
+    fn replays_exactly(&self) -> bool {
+        false
+    }
+
+    fn step_bound(&self, _: Scenario) -> Option<usize> {
+        None
+    }
+}
+
 /// One repetition on real threads, bounded: a hang is reported as a
 /// deadlock naming every blocked thread and where it waits.
-pub fn run_one(scenario: Scenario, params: &Params, options: &StoreOptions) -> Execution {
+fn repetition(scenario: Scenario, params: &Params, options: &StoreOptions) -> Execution {
     let world = SimWorld::<StdRuntime>::new();
     let (panic_sink, thread_panics) = channel::unbounded();
     world.runtime().report_thread_panics_to(panic_sink);
