@@ -15,7 +15,7 @@ mod world;
 
 pub use catalogue::{RunSummary, Scenario};
 pub use fate::Fate;
-pub use oracle::{Oracle, Violation};
+pub use oracle::{HitRates, Oracle, PlantedBug, Violation};
 pub use params::{FileFaults, Params, RetryParams, Size, SplitMix64, StreamFault, TransportFaults};
 pub use threads::{Joiner, Latch, panic_message, spawn};
 pub use world::World;

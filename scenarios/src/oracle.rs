@@ -1,6 +1,9 @@
-//! The properties every scenario checks, and how a violation reads.
+//! The properties every scenario checks, how a violation reads, and the
+//! bugs planted back into the store to prove each one fires.
 
 use std::fmt;
+
+use crate::Scenario;
 
 /// One property the store must keep under every interleaving.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -177,6 +180,249 @@ impl fmt::Display for Oracle {
     }
 }
 
+/// A bug the harness plants back into the store to prove its oracles: a
+/// historical bug of the design, or a probe or canary for an oracle no
+/// historical bug covers, or a harness canary no oracle can see. Each is
+/// named after the store's plant site that misbehaves (`store::Plant`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PlantedBug {
+    /// The wait loop ignores the closing flag: readers of a stalled download
+    /// never leave, so close hangs.
+    WaitLoopIgnoresClosing,
+    /// No re-check of closing after reader registration: a read can start
+    /// after close drained the readers.
+    NoRecheckAfterRegistration,
+    /// Close releases the file without draining readers.
+    CloseSkipsDrain,
+    /// Close waits for the downloader and readers while holding the state lock.
+    CloseWaitsHoldingLock,
+    /// A read interrupted by close fails with a non-standard error, not `Closed`.
+    NonStandardClosedError,
+    /// A partial read at the end of the object reports 0 instead of its count.
+    PartialReadReturnsZero,
+    /// The closing flag is shared by every store: closing one disturbs the others.
+    StateSharedBetweenStores,
+    /// Close releases the file without waiting for the downloader, which
+    /// keeps writing into it.
+    EarlyCloseLeavesDownloader,
+    /// Not historical, an oracle probe: the downloader publishes progress
+    /// before writing the chunk, so readers can read bytes not yet written.
+    PublishBeforeWrite,
+    /// Not historical, an oracle probe: the release closes the file but
+    /// never removes it.
+    ReleaseSkipsRemove,
+    /// Not historical, an oracle probe: `close_with_deadline` gives up at
+    /// once instead of waiting until its deadline.
+    DeadlineGivesUpEarly,
+    /// Not historical, an oracle probe: the release of the file wakes
+    /// nobody, so a close waiting for another party's release waits forever.
+    ReleaseWithoutNotify,
+    /// A liveness canary: the downloader publishes progress without waking
+    /// readers, who then wait until the download ends or a close frees them.
+    SilentProgress,
+    /// A liveness canary: the retry backoff ignores closing, so close waits
+    /// for the backoff timer to expire.
+    BackoffIgnoresClosing,
+    /// A retry canary: the failure count never resets after progress, so the
+    /// download gives up before the policy's budget is spent.
+    RetryCountIgnoresProgress,
+    /// A harness canary: close panics, and a destructor panics again while
+    /// that unwinds, which aborts the process. No oracle can see it; the
+    /// harness must survive it.
+    AbortsProcess,
+    /// A harness canary: close spins forever without a scheduling point,
+    /// which hangs a cooperative scheduler. The harness must survive it.
+    SpinsForever,
+}
+
+impl PlantedBug {
+    /// Every bug an oracle finds: the historical ones in the order of the
+    /// design brief, then the oracle probes and canaries.
+    pub const ALL: [PlantedBug; 15] = [
+        PlantedBug::WaitLoopIgnoresClosing,
+        PlantedBug::NoRecheckAfterRegistration,
+        PlantedBug::CloseSkipsDrain,
+        PlantedBug::CloseWaitsHoldingLock,
+        PlantedBug::NonStandardClosedError,
+        PlantedBug::PartialReadReturnsZero,
+        PlantedBug::StateSharedBetweenStores,
+        PlantedBug::EarlyCloseLeavesDownloader,
+        PlantedBug::PublishBeforeWrite,
+        PlantedBug::ReleaseSkipsRemove,
+        PlantedBug::DeadlineGivesUpEarly,
+        PlantedBug::ReleaseWithoutNotify,
+        PlantedBug::SilentProgress,
+        PlantedBug::BackoffIgnoresClosing,
+        PlantedBug::RetryCountIgnoresProgress,
+    ];
+
+    /// Bugs that take down the process running them: the harness proves it
+    /// survives them (isolation in child processes); never run in-process.
+    pub const HARNESS_CRASHERS: [PlantedBug; 2] =
+        [PlantedBug::AbortsProcess, PlantedBug::SpinsForever];
+
+    /// Every bug `--plant` takes.
+    pub fn every() -> impl Iterator<Item = PlantedBug> {
+        PlantedBug::ALL
+            .into_iter()
+            .chain(PlantedBug::HARNESS_CRASHERS)
+    }
+
+    /// Its name: the store's plant site, and what reports and the corpus say.
+    pub fn name(self) -> &'static str {
+        match self {
+            PlantedBug::WaitLoopIgnoresClosing => "wait-loop-ignores-closing",
+            PlantedBug::NoRecheckAfterRegistration => "no-recheck-after-registration",
+            PlantedBug::CloseSkipsDrain => "close-skips-drain",
+            PlantedBug::CloseWaitsHoldingLock => "close-waits-holding-lock",
+            PlantedBug::NonStandardClosedError => "non-standard-closed-error",
+            PlantedBug::PartialReadReturnsZero => "partial-read-returns-zero",
+            PlantedBug::StateSharedBetweenStores => "state-shared-between-stores",
+            PlantedBug::EarlyCloseLeavesDownloader => "early-close-leaves-downloader",
+            PlantedBug::PublishBeforeWrite => "publish-before-write",
+            PlantedBug::ReleaseSkipsRemove => "release-skips-remove",
+            PlantedBug::DeadlineGivesUpEarly => "deadline-gives-up-early",
+            PlantedBug::ReleaseWithoutNotify => "release-without-notify",
+            PlantedBug::SilentProgress => "silent-progress",
+            PlantedBug::BackoffIgnoresClosing => "backoff-ignores-closing",
+            PlantedBug::RetryCountIgnoresProgress => "retry-count-ignores-progress",
+            PlantedBug::AbortsProcess => "aborts-process",
+            PlantedBug::SpinsForever => "spins-forever",
+        }
+    }
+
+    /// The bug called `name`.
+    pub fn from_name(name: &str) -> Option<PlantedBug> {
+        PlantedBug::every().find(|bug| bug.name() == name)
+    }
+
+    /// What it does to the store, in a line.
+    pub fn description(self) -> &'static str {
+        match self {
+            PlantedBug::WaitLoopIgnoresClosing => {
+                "the wait loop ignores closing: readers of a stalled download never leave"
+            }
+            PlantedBug::NoRecheckAfterRegistration => {
+                "no re-check of closing after a reader registers: a read starts after close drained"
+            }
+            PlantedBug::CloseSkipsDrain => "close releases the file without draining readers",
+            PlantedBug::CloseWaitsHoldingLock => {
+                "close waits for the downloader and readers while holding the state lock"
+            }
+            PlantedBug::NonStandardClosedError => {
+                "a read interrupted by close fails with a custom error instead of Closed"
+            }
+            PlantedBug::PartialReadReturnsZero => "a partial read at the end reports 0 bytes",
+            PlantedBug::StateSharedBetweenStores => {
+                "the closing flag is shared by every store: closing one disturbs the others"
+            }
+            PlantedBug::EarlyCloseLeavesDownloader => {
+                "close releases the file without waiting for the downloader"
+            }
+            PlantedBug::PublishBeforeWrite => {
+                "probe: progress is published before the chunk is written"
+            }
+            PlantedBug::ReleaseSkipsRemove => {
+                "probe: the release closes the file but never removes it"
+            }
+            PlantedBug::DeadlineGivesUpEarly => "probe: close_with_deadline gives up at once",
+            PlantedBug::ReleaseWithoutNotify => {
+                "probe: the release wakes nobody, so a close waiting for it waits forever"
+            }
+            PlantedBug::SilentProgress => "canary: progress is published without waking readers",
+            PlantedBug::BackoffIgnoresClosing => {
+                "canary: the retry backoff ignores closing, so close waits for its timer"
+            }
+            PlantedBug::RetryCountIgnoresProgress => {
+                "canary: the failure count never resets after progress"
+            }
+            PlantedBug::AbortsProcess => {
+                "harness canary: close panics while unwinding, which aborts the process"
+            }
+            PlantedBug::SpinsForever => "harness canary: close spins forever without yielding",
+        }
+    }
+
+    /// The scenario built to expose it and the oracle it breaks there;
+    /// `None` for the harness crashers, which no oracle sees.
+    pub fn home(self) -> Option<(Scenario, Oracle)> {
+        Some(match self {
+            PlantedBug::WaitLoopIgnoresClosing => {
+                (Scenario::ReadCloseInFlight, Oracle::NoNeedlessWait)
+            }
+            PlantedBug::NoRecheckAfterRegistration => {
+                (Scenario::EarlyClose, Oracle::NoAccessAfterClose)
+            }
+            PlantedBug::CloseSkipsDrain => (Scenario::EarlyClose, Oracle::NoAccessAfterClose),
+            PlantedBug::CloseWaitsHoldingLock => {
+                (Scenario::ReadCloseInFlight, Oracle::NoBlockingUnderLock)
+            }
+            PlantedBug::NonStandardClosedError => (
+                Scenario::ReadCloseInFlight,
+                Oracle::ReadsAfterCloseGetClosed,
+            ),
+            PlantedBug::PartialReadReturnsZero => {
+                (Scenario::ConcurrentReaders, Oracle::PartialReadCount)
+            }
+            PlantedBug::StateSharedBetweenStores => {
+                (Scenario::MultiFileParallelism, Oracle::StoresIndependent)
+            }
+            PlantedBug::EarlyCloseLeavesDownloader => {
+                (Scenario::EarlyClose, Oracle::NoAccessAfterClose)
+            }
+            PlantedBug::PublishBeforeWrite => (Scenario::ConcurrentReaders, Oracle::DataIntegrity),
+            PlantedBug::ReleaseSkipsRemove => (Scenario::ConcurrentReaders, Oracle::NoLeak),
+            PlantedBug::DeadlineGivesUpEarly => {
+                (Scenario::CloseDeadlineInFlight, Oracle::CloseCompletes)
+            }
+            PlantedBug::ReleaseWithoutNotify => (Scenario::EarlyClose, Oracle::NoDeadlock),
+            PlantedBug::SilentProgress => (Scenario::ReadsDuringStall, Oracle::NoNeedlessWait),
+            PlantedBug::BackoffIgnoresClosing => {
+                (Scenario::EarlyClose, Oracle::CloseDoesNotWaitOnTimers)
+            }
+            PlantedBug::RetryCountIgnoresProgress => {
+                (Scenario::TransportResetResume, Oracle::RetryPolicyHonoured)
+            }
+            PlantedBug::AbortsProcess | PlantedBug::SpinsForever => return None,
+        })
+    }
+
+    /// The share of schedules that break its oracle in its home scenario
+    /// under random and under PCT of depth 3: the lowest over plain runs and
+    /// every perturbation (`SIM_PERTURB`), as measured for
+    /// `docs/self-test.md` with sim's `hit_rates` example. Zero where it was
+    /// never found.
+    pub fn hit_rates(self) -> HitRates {
+        let (random, pct3) = match self {
+            PlantedBug::WaitLoopIgnoresClosing => (0.64, 0.81),
+            PlantedBug::NoRecheckAfterRegistration => (0.0012, 0.0072),
+            PlantedBug::CloseSkipsDrain => (0.00027, 0.0021),
+            PlantedBug::CloseWaitsHoldingLock => (0.59, 0.63),
+            PlantedBug::NonStandardClosedError => (0.64, 0.81),
+            PlantedBug::PartialReadReturnsZero | PlantedBug::ReleaseSkipsRemove => (1.0, 1.0),
+            PlantedBug::StateSharedBetweenStores => (0.20, 0.95),
+            PlantedBug::EarlyCloseLeavesDownloader => (0.00032, 0.00011),
+            PlantedBug::PublishBeforeWrite => (0.064, 0.00085),
+            PlantedBug::DeadlineGivesUpEarly => (0.85, 0.80),
+            PlantedBug::ReleaseWithoutNotify => (0.36, 0.40),
+            PlantedBug::SilentProgress => (0.62, 0.48),
+            PlantedBug::BackoffIgnoresClosing => (0.0016, 0.013),
+            PlantedBug::RetryCountIgnoresProgress => (0.16, 0.16),
+            PlantedBug::AbortsProcess | PlantedBug::SpinsForever => (0.0, 0.0),
+        };
+        HitRates { random, pct3 }
+    }
+}
+
+/// Shares of schedules that find a bug, per seeded driver.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HitRates {
+    /// Under uniformly random schedules.
+    pub random: f64,
+    /// Under PCT of depth 3.
+    pub pct3: f64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,5 +452,40 @@ mod tests {
         let payload =
             std::panic::catch_unwind(|| panic!("index out of bounds")).expect_err("it panics");
         assert!(Violation::of_panic(payload.as_ref()).is_none());
+    }
+}
+
+#[cfg(test)]
+mod catalogue_tests {
+    use super::*;
+
+    #[test]
+    fn every_bug_is_found_by_its_name() {
+        for bug in PlantedBug::every() {
+            assert_eq!(PlantedBug::from_name(bug.name()), Some(bug));
+        }
+        assert_eq!(PlantedBug::from_name("nope"), None);
+    }
+
+    #[test]
+    fn every_oracle_has_a_bug_that_proves_it() {
+        for oracle in Oracle::ALL {
+            let proven = PlantedBug::ALL
+                .iter()
+                .any(|bug| bug.home().is_some_and(|(_, breaks)| breaks == oracle));
+            assert!(proven, "no planted bug exercises {oracle}");
+        }
+    }
+
+    #[test]
+    fn only_the_harness_crashers_have_no_home() {
+        for bug in PlantedBug::every() {
+            assert_eq!(
+                bug.home().is_none(),
+                PlantedBug::HARNESS_CRASHERS.contains(&bug),
+                "{}",
+                bug.name()
+            );
+        }
     }
 }

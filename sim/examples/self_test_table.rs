@@ -7,6 +7,8 @@
 //! cargo run --release -p sim --example self_test_table -- [SEEDS] [SHUTTLE_BUDGET] [LOOM_BUDGET] [THREADS_BUDGET]
 //! ```
 //!
+//! `SELF_TEST_DRIVERS=random,pct3,urw` keeps only those drivers' columns.
+//!
 //! Each campaign runs in a child `sim` process (the one built beside this
 //! example), so no campaign can disturb another: a crash is a cell, not the
 //! end of the table.
@@ -40,11 +42,17 @@ fn main() {
         .map(|arg| arg.parse().unwrap_or_else(|_| panic!("not a count: {arg}")))
         .collect();
     let seeds = args.first().copied().unwrap_or(10);
+    let only: Option<Vec<Driver>> = std::env::var("SELF_TEST_DRIVERS").ok().map(|list| {
+        list.split(',')
+            .map(|name| name.parse().unwrap_or_else(|error| panic!("{error}")))
+            .collect()
+    });
     let exe = sim_exe();
     let budget = |index: usize, default: usize| args.get(index).copied().unwrap_or(default);
     let drivers = [
         (Driver::Random, budget(1, 10_000)),
         (Driver::Pct { depth: 3 }, budget(1, 10_000)),
+        (Driver::Urw, budget(1, 10_000)),
         (Driver::Dfs, budget(1, 10_000)),
         (
             Driver::Loom {
@@ -54,10 +62,15 @@ fn main() {
         ),
         (Driver::Threads, budget(3, 300)),
     ];
-    println!(
-        "| bug | scenario | {} |",
-        drivers.map(|(driver, _)| driver.to_string()).join(" | ")
-    );
+    let drivers: Vec<(Driver, usize)> = drivers
+        .into_iter()
+        .filter(|(driver, _)| only.as_ref().is_none_or(|only| only.contains(driver)))
+        .collect();
+    let names: Vec<String> = drivers
+        .iter()
+        .map(|(driver, _)| driver.to_string())
+        .collect();
+    println!("| bug | scenario | {} |", names.join(" | "));
     println!("|---|---|{}", "---|".repeat(drivers.len()));
     for (bug, scenario, _) in found_by_oracles() {
         let cells: Vec<String> = drivers

@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
+use scenarios::PlantedBug;
 use serde_json::{Value, json};
-use store::PlantedBug;
 
 use crate::engine::Execution;
 use crate::platform::{Event, What};

@@ -6,8 +6,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use scenarios::Params;
+use scenarios::PlantedBug;
 use serde::{Deserialize, Serialize};
-use store::PlantedBug;
 
 use crate::engine::{
     Breach, Execution, Failure, RunId, replay_once, replay_schedule, store_options,

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use store::PlantedBug;
+use scenarios::PlantedBug;
 
 use crate::engine::{Execution, NoSuchRun, RunId, replay_once};
 use crate::platform::{Event, first_divergence, trace_hash};

@@ -1,113 +1,17 @@
 //! How the harness proves itself: each historical bug, planted back into
 //! the store, must be found by the scenario built to expose it.
 
-use scenarios::{Oracle, Scenario};
-use store::PlantedBug;
-
 use std::fmt;
+
+use scenarios::{Oracle, PlantedBug, Scenario};
 
 use crate::engine::{Breach, Campaign, Driver, Failure, thousands};
 
 /// Every bug an oracle finds, with its home scenario and that oracle.
 pub fn found_by_oracles() -> impl Iterator<Item = (PlantedBug, Scenario, Oracle)> {
     PlantedBug::ALL.into_iter().filter_map(|bug| {
-        let (scenario, oracle) = home_of(bug)?;
+        let (scenario, oracle) = bug.home()?;
         Some((bug, scenario, oracle))
-    })
-}
-
-/// Every bug `--plant` takes: those an oracle finds, then the harness crashers.
-pub fn all_bugs() -> impl Iterator<Item = PlantedBug> {
-    PlantedBug::ALL
-        .into_iter()
-        .chain(PlantedBug::HARNESS_CRASHERS)
-}
-
-/// What `bug` does to the store, in a line.
-pub fn describe(bug: PlantedBug) -> &'static str {
-    match bug {
-        PlantedBug::WaitLoopIgnoresClosing => {
-            "the wait loop ignores closing: readers of a stalled download never leave"
-        }
-        PlantedBug::NoRecheckAfterRegistration => {
-            "no re-check of closing after a reader registers: a read starts after close drained"
-        }
-        PlantedBug::CloseSkipsDrain => "close releases the file without draining readers",
-        PlantedBug::CloseWaitsHoldingLock => {
-            "close waits for the downloader and readers while holding the state lock"
-        }
-        PlantedBug::NonStandardClosedError => {
-            "a read interrupted by close fails with a custom error instead of Closed"
-        }
-        PlantedBug::PartialReadReturnsZero => "a partial read at the end reports 0 bytes",
-        PlantedBug::StateSharedBetweenStores => {
-            "the closing flag is shared by every store: closing one disturbs the others"
-        }
-        PlantedBug::EarlyCloseLeavesDownloader => {
-            "close releases the file without waiting for the downloader"
-        }
-        PlantedBug::PublishBeforeWrite => {
-            "probe: progress is published before the chunk is written"
-        }
-        PlantedBug::ReleaseSkipsRemove => "probe: the release closes the file but never removes it",
-        PlantedBug::DeadlineGivesUpEarly => "probe: close_with_deadline gives up at once",
-        PlantedBug::ReleaseWithoutNotify => {
-            "probe: the release wakes nobody, so a close waiting for it waits forever"
-        }
-        PlantedBug::SilentProgress => "canary: progress is published without waking readers",
-        PlantedBug::BackoffIgnoresClosing => {
-            "canary: the retry backoff ignores closing, so close waits for its timer"
-        }
-        PlantedBug::RetryCountIgnoresProgress => {
-            "canary: the failure count never resets after progress"
-        }
-        PlantedBug::AbortsProcess => {
-            "harness canary: close panics while unwinding, which aborts the process"
-        }
-        PlantedBug::SpinsForever => "harness canary: close spins forever without yielding",
-    }
-}
-
-/// The scenario that exposes `bug`, and the oracle that breaks; `None` for
-/// the bugs that crash the process, which no oracle sees
-/// ([`PlantedBug::HARNESS_CRASHERS`]).
-pub fn home_of(bug: PlantedBug) -> Option<(Scenario, Oracle)> {
-    Some(match bug {
-        PlantedBug::WaitLoopIgnoresClosing => (Scenario::ReadCloseInFlight, Oracle::NoNeedlessWait),
-        PlantedBug::NoRecheckAfterRegistration => {
-            (Scenario::EarlyClose, Oracle::NoAccessAfterClose)
-        }
-        PlantedBug::CloseSkipsDrain => (Scenario::EarlyClose, Oracle::NoAccessAfterClose),
-        PlantedBug::CloseWaitsHoldingLock => {
-            (Scenario::ReadCloseInFlight, Oracle::NoBlockingUnderLock)
-        }
-        PlantedBug::NonStandardClosedError => (
-            Scenario::ReadCloseInFlight,
-            Oracle::ReadsAfterCloseGetClosed,
-        ),
-        PlantedBug::PartialReadReturnsZero => {
-            (Scenario::ConcurrentReaders, Oracle::PartialReadCount)
-        }
-        PlantedBug::StateSharedBetweenStores => {
-            (Scenario::MultiFileParallelism, Oracle::StoresIndependent)
-        }
-        PlantedBug::EarlyCloseLeavesDownloader => {
-            (Scenario::EarlyClose, Oracle::NoAccessAfterClose)
-        }
-        PlantedBug::PublishBeforeWrite => (Scenario::ConcurrentReaders, Oracle::DataIntegrity),
-        PlantedBug::ReleaseSkipsRemove => (Scenario::ConcurrentReaders, Oracle::NoLeak),
-        PlantedBug::DeadlineGivesUpEarly => {
-            (Scenario::CloseDeadlineInFlight, Oracle::CloseCompletes)
-        }
-        PlantedBug::ReleaseWithoutNotify => (Scenario::EarlyClose, Oracle::NoDeadlock),
-        PlantedBug::SilentProgress => (Scenario::ReadsDuringStall, Oracle::NoNeedlessWait),
-        PlantedBug::BackoffIgnoresClosing => {
-            (Scenario::EarlyClose, Oracle::CloseDoesNotWaitOnTimers)
-        }
-        PlantedBug::RetryCountIgnoresProgress => {
-            (Scenario::TransportResetResume, Oracle::RetryPolicyHonoured)
-        }
-        PlantedBug::AbortsProcess | PlantedBug::SpinsForever => return None,
     })
 }
 
@@ -124,29 +28,13 @@ pub const RATE_SAFETY_FACTOR: f64 = 4.0;
 pub const SEARCH_DRIVERS: [Driver; 2] = [Driver::Random, Driver::Pct { depth: 3 }];
 
 /// The share of schedules that break `bug`'s oracle in its home scenario
-/// under `driver`: the lowest over plain runs and every perturbation
-/// (`SIM_PERTURB`), as measured for `docs/self-test.md` with the
-/// `hit_rates` example. Zero where the driver never found it.
+/// under `driver`, one of [`SEARCH_DRIVERS`] (see [`PlantedBug::hit_rates`]).
 pub fn hit_rate(bug: PlantedBug, driver: Driver) -> f64 {
-    let pct = matches!(driver, Driver::Pct { .. });
-    let (random, pct3) = match bug {
-        PlantedBug::WaitLoopIgnoresClosing => (0.64, 0.81),
-        PlantedBug::NoRecheckAfterRegistration => (0.0012, 0.0072),
-        PlantedBug::CloseSkipsDrain => (0.00027, 0.0021),
-        PlantedBug::CloseWaitsHoldingLock => (0.59, 0.63),
-        PlantedBug::NonStandardClosedError => (0.64, 0.81),
-        PlantedBug::PartialReadReturnsZero | PlantedBug::ReleaseSkipsRemove => (1.0, 1.0),
-        PlantedBug::StateSharedBetweenStores => (0.20, 0.95),
-        PlantedBug::EarlyCloseLeavesDownloader => (0.00032, 0.00011),
-        PlantedBug::PublishBeforeWrite => (0.064, 0.00085),
-        PlantedBug::DeadlineGivesUpEarly => (0.85, 0.80),
-        PlantedBug::ReleaseWithoutNotify => (0.36, 0.40),
-        PlantedBug::SilentProgress => (0.62, 0.48),
-        PlantedBug::BackoffIgnoresClosing => (0.0016, 0.013),
-        PlantedBug::RetryCountIgnoresProgress => (0.16, 0.16),
-        PlantedBug::AbortsProcess | PlantedBug::SpinsForever => (0.0, 0.0),
-    };
-    if pct { pct3 } else { random }
+    let rates = bug.hit_rates();
+    match driver {
+        Driver::Pct { .. } => rates.pct3,
+        _ => rates.random,
+    }
 }
 
 /// The budget each driver of a search for `bug` gets: the same for all,
@@ -203,7 +91,7 @@ impl Search {
 
 /// Searches for `bug` (see [`Search`]); `None` for the bugs no oracle finds.
 pub fn find(bug: PlantedBug) -> Option<Search> {
-    let (scenario, oracle) = home_of(bug)?;
+    let (scenario, oracle) = bug.home()?;
     let budget = search_budget(bug);
     let mut search = Search {
         bug,

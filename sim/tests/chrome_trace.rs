@@ -5,10 +5,10 @@
 use std::collections::BTreeSet;
 use std::process::Command;
 
+use scenarios::PlantedBug;
 use serde_json::Value;
 use sim::chrome_trace::chrome_trace;
 use sim::self_test::find;
-use store::PlantedBug;
 
 fn events(trace: &Value) -> &Vec<Value> {
     trace["traceEvents"]

@@ -19,7 +19,7 @@ fn list_names_every_scenario_bug_and_driver_and_exits_zero() {
         assert!(scenarios.contains(scenario.name()), "{scenarios}");
     }
     let bugs = sim_quietly(&["list", "--bugs"], 0);
-    for bug in sim::self_test::all_bugs() {
+    for bug in scenarios::PlantedBug::every() {
         assert!(bugs.contains(bug.name()), "{bugs}");
     }
     let drivers = sim_quietly(&["list", "--drivers"], 0);
@@ -291,7 +291,11 @@ fn explore_survives_a_store_bug_that_aborts_and_names_each_crashed_run() {
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     let drivers = sim::engine::Driver::ALL.len();
     assert_eq!(stdout.matches("| crashed |").count(), drivers, "{stdout}");
-    assert_eq!(stdout.matches("died of signal 6").count(), drivers, "{stdout}");
+    assert_eq!(
+        stdout.matches("died of signal 6").count(),
+        drivers,
+        "{stdout}"
+    );
     assert!(
         stdout.contains("run:     concurrent-readers:loom2:1")
             && stdout.contains("main-thread                close of store A begins"),

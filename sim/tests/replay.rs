@@ -3,11 +3,11 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use scenarios::PlantedBug;
 use scenarios::Scenario;
 use sim::engine::{Campaign, Driver, RunId, replay_once};
 use sim::platform::{Event, What};
 use sim::replay::{replay, replay_twice};
-use store::PlantedBug;
 
 #[test]
 fn a_failing_schedule_replays_to_the_same_violation_and_trace() {

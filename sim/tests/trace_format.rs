@@ -11,11 +11,11 @@
 
 use std::collections::BTreeSet;
 
+use scenarios::PlantedBug;
 use sim::engine::Execution;
 use sim::fuzz::signature::role;
 use sim::platform::{FileOp, FileResult, Outcome, What};
 use sim::self_test::find;
-use store::PlantedBug;
 
 /// A store named relative to the violator's: which of two stores a seed
 /// sets on which side of a bug is not its meaning.

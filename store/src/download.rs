@@ -73,7 +73,7 @@ fn download<T: Transport, R: Runtime, C: Clock, File: TempFile>(
             }
             Err(StreamStop::Transport(error)) => error,
         };
-        if offset > resumed_at && !planted!(shared, RetryCountIgnoresProgress) {
+        if offset > resumed_at && !planted!(shared, "retry-count-ignores-progress") {
             failures_in_a_row = 0;
         }
         failures_in_a_row += 1;
@@ -122,7 +122,7 @@ fn copy_stream<T: Transport, R: Runtime, C: Clock, File: TempFile>(
             Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
             Err(error) => return Err(StreamStop::Transport(error.into())),
         };
-        if planted!(shared, PublishBeforeWrite) {
+        if planted!(shared, "publish-before-write") {
             shared.lock().downloaded_bytes = *offset + received as u64;
             shared.notify_all();
         }
@@ -133,11 +133,11 @@ fn copy_stream<T: Transport, R: Runtime, C: Clock, File: TempFile>(
         *offset += received as u64;
         let mut state = shared.lock();
         debug_assert!(
-            (state.downloaded_bytes < *offset || planted!(shared, PublishBeforeWrite))
+            (state.downloaded_bytes < *offset || planted!(shared, "publish-before-write"))
                 && *offset <= shared.object_len
         );
         state.downloaded_bytes = *offset;
-        if !planted!(shared, SilentProgress) {
+        if !planted!(shared, "silent-progress") {
             shared.notify_all();
         }
     }
@@ -155,7 +155,7 @@ fn back_off<T: Transport, R: Runtime, C: Clock, File: TempFile>(
     let deadline = shared.clock.now() + retry.backoff(failures);
     let mut state = shared.lock();
     loop {
-        if shared.is_closing() && !planted!(shared, BackoffIgnoresClosing) {
+        if shared.is_closing() && !planted!(shared, "backoff-ignores-closing") {
             return false;
         }
         match shared.time_left(deadline) {

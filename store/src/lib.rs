@@ -27,12 +27,12 @@ mod error;
 pub mod file_io;
 mod options;
 #[cfg(feature = "planted-bugs")]
-pub mod planted;
+mod planted;
 #[cfg(not(feature = "planted-bugs"))]
 mod planted {
     /// Without the `planted-bugs` feature no bug is ever planted.
     macro_rules! planted {
-        ($shared:expr, $bug:ident) => {
+        ($shared:expr, $site:literal) => {
             false
         };
     }
@@ -47,7 +47,7 @@ pub use error::{Retry, StoreError, TransportError};
 pub use file_io::{FileIo, MemoryFiles, TempDirFiles, TempFile};
 pub use options::{RetryPolicy, StoreOptions};
 #[cfg(feature = "planted-bugs")]
-pub use planted::PlantedBug;
+pub use planted::Plant;
 pub use runtime::{Runtime, StdRuntime};
 pub use store::{Platform, TempFileStore};
 pub use transport::{HttpTransport, SeekableTransport, Transport};

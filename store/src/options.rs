@@ -22,9 +22,9 @@ pub struct StoreOptions {
     pub chunk_size_bytes: NonZeroUsize,
     /// How transient transport failures are retried.
     pub retry: RetryPolicy,
-    /// A historical bug to plant back, for the harness's self-test only.
+    /// A bug to plant, for the simulation harness's self-test only.
     #[cfg(feature = "planted-bugs")]
-    pub planted_bug: Option<crate::PlantedBug>,
+    pub plant: Option<crate::Plant>,
 }
 
 impl Default for StoreOptions {
@@ -33,7 +33,7 @@ impl Default for StoreOptions {
             chunk_size_bytes: NonZeroUsize::new(64 * 1024).expect("64 KiB is not zero"),
             retry: RetryPolicy::default(),
             #[cfg(feature = "planted-bugs")]
-            planted_bug: None,
+            plant: None,
         }
     }
 }
@@ -51,10 +51,10 @@ impl StoreOptions {
         self
     }
 
-    /// These options, with `bug` planted (the harness's self-test only).
+    /// These options, with `plant` planted (the harness's self-test only).
     #[cfg(feature = "planted-bugs")]
-    pub fn with_planted_bug(mut self, bug: Option<crate::PlantedBug>) -> StoreOptions {
-        self.planted_bug = bug;
+    pub fn with_plant(mut self, plant: Option<crate::Plant>) -> StoreOptions {
+        self.plant = plant;
         self
     }
 }

@@ -61,8 +61,8 @@ pub(crate) struct Shared<T, R: Runtime, C, File> {
     /// Notified on download progress, download end, close start and release.
     changed: R::Condvar,
     #[cfg(feature = "planted-bugs")]
-    pub(crate) planted_bug: Option<crate::PlantedBug>,
-    /// A second lock, held by close under `PlantedBug::CloseWaitsHoldingLock`.
+    pub(crate) plant: Option<crate::Plant>,
+    /// A second lock, held by close under the plant `close-waits-holding-lock`.
     #[cfg(feature = "planted-bugs")]
     planted_side_lock: R::Mutex<()>,
 }
@@ -109,12 +109,12 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> TempFileStore<T, R, C, F> {
             .map_err(|error| StoreError::file_io("create", error))?;
         let Platform { runtime, clock, .. } = platform;
         #[cfg(feature = "planted-bugs")]
-        if planted!(options, StateSharedBetweenStores) {
-            crate::planted::SHARED_CLOSING.store(false, std::sync::atomic::Ordering::SeqCst);
+        if let Some(shared) = shared_closing(&options.plant) {
+            shared.store(false, std::sync::atomic::Ordering::SeqCst);
         }
         let shared = Arc::new(Shared {
             #[cfg(feature = "planted-bugs")]
-            planted_bug: options.planted_bug,
+            plant: options.plant.clone(),
             #[cfg(feature = "planted-bugs")]
             planted_side_lock: runtime.mutex(()),
             closing: runtime.atomic_bool(false),
@@ -183,11 +183,11 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> TempFileStore<T, R, C, F> {
         let mut state = shared.lock();
         // A close that began after the entry check may already have drained
         // readers and released the file; registering does not undo that.
-        if shared.is_closing() && !planted!(shared, NoRecheckAfterRegistration) {
+        if shared.is_closing() && !planted!(shared, "no-recheck-after-registration") {
             return Err(StoreError::Closed);
         }
         while state.downloaded_bytes < end {
-            if shared.is_closing() && !planted!(shared, WaitLoopIgnoresClosing) {
+            if shared.is_closing() && !planted!(shared, "wait-loop-ignores-closing") {
                 return Err(shared.closed_error());
             }
             if let Download::Failed(error) = &state.download {
@@ -201,7 +201,7 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> TempFileStore<T, R, C, F> {
             .file
             .read_exact_at(&mut buf[..len], offset)
             .map_err(|error| StoreError::file_io("read", error))?;
-        if planted!(shared, PartialReadReturnsZero) && len < buf.len() {
+        if planted!(shared, "partial-read-returns-zero") && len < buf.len() {
             return Ok(0);
         }
         Ok(len)
@@ -245,15 +245,15 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
 
     pub(crate) fn is_closing(&self) -> bool {
         #[cfg(feature = "planted-bugs")]
-        if planted!(self, StateSharedBetweenStores) {
-            return crate::planted::SHARED_CLOSING.load(std::sync::atomic::Ordering::SeqCst);
+        if let Some(shared) = shared_closing(&self.plant) {
+            return shared.load(std::sync::atomic::Ordering::SeqCst);
         }
         self.runtime.load(&self.closing)
     }
 
     /// The error for a read that close interrupted.
     fn closed_error(&self) -> StoreError {
-        if planted!(self, NonStandardClosedError) {
+        if planted!(self, "non-standard-closed-error") {
             let custom = std::io::Error::other("temp file closed");
             return StoreError::file_io("read", custom);
         }
@@ -297,8 +297,8 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
     /// the file at once if nobody is using it.
     fn begin_close(&self) -> StateGuard<'_, R> {
         #[cfg(feature = "planted-bugs")]
-        if planted!(self, StateSharedBetweenStores) {
-            crate::planted::SHARED_CLOSING.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(shared) = shared_closing(&self.plant) {
+            shared.store(true, std::sync::atomic::Ordering::SeqCst);
         }
         self.runtime.store(&self.closing, true);
         self.transport.cancel();
@@ -311,7 +311,7 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
         #[cfg(feature = "planted-bugs")]
         self.crash_the_harness_if_planted();
         #[cfg(feature = "planted-bugs")]
-        if planted!(self, CloseWaitsHoldingLock) {
+        if planted!(self, "close-waits-holding-lock") {
             drop(self.begin_close());
             self.wait_until_idle_holding_the_state_lock();
         }
@@ -324,7 +324,7 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
                 None => self.runtime.wait(&self.changed, state),
                 Some(deadline) => match self
                     .time_left(deadline)
-                    .filter(|_| !planted!(self, DeadlineGivesUpEarly))
+                    .filter(|_| !planted!(self, "deadline-gives-up-early"))
                 {
                     Some(timeout) => self.wait_timeout(state, timeout),
                     None => {
@@ -342,9 +342,9 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
     /// it, and this caller is the first to notice. The file operations run
     /// with the lock released.
     fn release_if_last<'a>(&'a self, mut state: StateGuard<'a, R>) -> StateGuard<'a, R> {
-        let drained = state.readers_in_flight == 0 || planted!(self, CloseSkipsDrain);
+        let drained = state.readers_in_flight == 0 || planted!(self, "close-skips-drain");
         let downloader_stopped = !matches!(state.download, Download::Running)
-            || planted!(self, EarlyCloseLeavesDownloader);
+            || planted!(self, "early-close-leaves-downloader");
         let idle = drained && downloader_stopped;
         if !(idle && self.is_closing() && matches!(state.file, FileState::Open)) {
             return state;
@@ -355,7 +355,7 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
             .file
             .close()
             .map_err(|error| StoreError::file_io("close", error));
-        let removed = if planted!(self, ReleaseSkipsRemove) {
+        let removed = if planted!(self, "release-skips-remove") {
             Ok(())
         } else {
             self.file
@@ -364,7 +364,7 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
         };
         let mut state = self.lock();
         state.file = FileState::Released(closed.and(removed));
-        if !planted!(self, ReleaseWithoutNotify) {
+        if !planted!(self, "release-without-notify") {
             self.notify_all();
         }
         state
@@ -373,7 +373,7 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
 
 #[cfg(feature = "planted-bugs")]
 impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
-    /// `PlantedBug::CloseWaitsHoldingLock`: keeps the state lock while
+    /// The plant `close-waits-holding-lock`: keeps the state lock while
     /// waiting for readers and the downloader, who need that lock to leave.
     #[expect(
         clippy::while_immutable_condition,
@@ -390,11 +390,11 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
 
 #[cfg(feature = "planted-bugs")]
 impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
-    /// `PlantedBug::AbortsProcess` and `PlantedBug::SpinsForever`: what no
+    /// The plants `aborts-process` and `spins-forever`: what no
     /// oracle can report, only a harness that runs stores in child processes
     /// under a watchdog can survive.
     fn crash_the_harness_if_planted(&self) {
-        if planted!(self, AbortsProcess) {
+        if planted!(self, "aborts-process") {
             struct PanicsWhenDropped;
             impl Drop for PanicsWhenDropped {
                 fn drop(&mut self) {
@@ -404,10 +404,20 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
             let _bomb = PanicsWhenDropped;
             panic!("planted: close panics");
         }
-        while planted!(self, SpinsForever) {
+        while planted!(self, "spins-forever") {
             std::hint::spin_loop();
         }
     }
+}
+
+/// The closing flag the plant `state-shared-between-stores` shares between
+/// stores, in place of each store's own.
+#[cfg(feature = "planted-bugs")]
+fn shared_closing(plant: &Option<crate::Plant>) -> Option<&std::sync::atomic::AtomicBool> {
+    plant
+        .as_ref()
+        .filter(|plant| plant.site() == "state-shared-between-stores")
+        .map(crate::Plant::shared_closing)
 }
 
 /// A reader counted in `readers_in_flight`; leaving (also by panic)

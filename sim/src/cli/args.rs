@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use scenarios::PlantedBug;
 use scenarios::Scenario;
-use store::PlantedBug;
 
 use crate::engine::{Driver, RunId};
 

@@ -5,8 +5,8 @@ use std::fmt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use scenarios::PlantedBug;
 use scenarios::Scenario;
-use store::PlantedBug;
 
 use super::args::{self, SaveArgs};
 use super::{Report, UsageError, Verdict};

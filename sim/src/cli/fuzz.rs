@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use store::PlantedBug;
+use scenarios::PlantedBug;
 
 use super::args::{self, SaveArgs};
 use super::save::SAVE_SHRINK_TRIES;

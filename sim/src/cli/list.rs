@@ -2,11 +2,10 @@
 
 use std::fmt;
 
-use scenarios::Scenario;
+use scenarios::{PlantedBug, Scenario};
 
 use super::{Report, Verdict};
 use crate::engine::Driver;
-use crate::self_test;
 
 /// What `sim list` lists.
 #[derive(Debug, clap::Args)]
@@ -37,15 +36,15 @@ impl Report for Listing {
 pub fn list(args: &ListArgs) -> Listing {
     let mut text = String::new();
     if args.bugs {
-        for bug in self_test::all_bugs() {
-            let found_by = match self_test::home_of(bug) {
+        for bug in PlantedBug::every() {
+            let found_by = match bug.home() {
                 Some((scenario, oracle)) => format!("{} breaks {oracle}", scenario.name()),
                 None => "crashes the process; no oracle sees it".to_owned(),
             };
             text.push_str(&format!(
                 "{:<32} {}\n{:<32} ({found_by})\n",
                 bug.name(),
-                self_test::describe(bug),
+                bug.description(),
                 ""
             ));
         }

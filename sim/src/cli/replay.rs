@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use store::PlantedBug;
+use scenarios::PlantedBug;
 
 use super::args::{self, Target};
 use super::target::{Resolved, resolve};

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
+use scenarios::PlantedBug;
 use scenarios::Scenario;
-use store::PlantedBug;
 
 use super::args::{self, SaveArgs};
 use super::save::{Saved, shrink_and_save};

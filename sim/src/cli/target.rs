@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use store::PlantedBug;
+use scenarios::PlantedBug;
 
 use super::UsageError;
 use super::args::Target;

@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
+use scenarios::PlantedBug;
 use scenarios::{Params, Scenario, SplitMix64};
-use store::{PlantedBug, StoreOptions};
+use store::{Plant, StoreOptions};
 
 use super::{Driver, Execution, Failure, NoSuchRun, RunId};
 use crate::coverage::Coverage;
@@ -133,7 +134,7 @@ impl Campaign {
 /// The store's options for a run with `planted_bug` planted; the scenario
 /// sets the chunk size and retry policy its parameters name.
 pub fn store_options(planted_bug: Option<PlantedBug>) -> StoreOptions {
-    StoreOptions::default().with_planted_bug(planted_bug)
+    StoreOptions::default().with_plant(planted_bug.map(|bug| Plant::at(bug.name())))
 }
 
 /// What a campaign found.

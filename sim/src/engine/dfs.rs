@@ -64,7 +64,7 @@ impl Engine for Dfs {
         Err(run.past_the_search(
             executions,
             execution.violation.is_some(),
-            options.planted_bug,
+            options.plant.as_ref(),
         ))
     }
 

@@ -66,7 +66,7 @@ impl Engine for Loom {
         Err(run.past_the_search(
             executions,
             execution.violation.is_some(),
-            options.planted_bug,
+            options.plant.as_ref(),
         ))
     }
 

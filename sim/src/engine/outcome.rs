@@ -5,7 +5,7 @@ use std::any::Any;
 use std::fmt;
 
 use scenarios::Oracle;
-use store::PlantedBug;
+use scenarios::PlantedBug;
 
 use super::RunId;
 use crate::coverage::Reached;

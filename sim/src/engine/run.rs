@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use scenarios::Scenario;
-use store::PlantedBug;
+use store::Plant;
 
 use super::Driver;
 
@@ -115,10 +115,10 @@ impl RunId {
         &self,
         executions: usize,
         failed: bool,
-        bug: Option<PlantedBug>,
+        plant: Option<&Plant>,
     ) -> NoSuchRun {
-        let planted = bug
-            .map(|bug| format!(" with {} planted", bug.name()))
+        let planted = plant
+            .map(|plant| format!(" with {} planted", plant.site()))
             .unwrap_or_default();
         let (scenario, driver) = (self.scenario.name(), self.driver);
         let asked = thousands(self.number);

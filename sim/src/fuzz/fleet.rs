@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use store::PlantedBug;
+use scenarios::PlantedBug;
 
 use super::seeds::{SeedStream, Shard};
 use super::signature::Signature;

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use store::PlantedBug;
+use scenarios::PlantedBug;
 
 use super::seeds::SeedStream;
 use super::signature::Signature;

@@ -9,8 +9,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use scenarios::PlantedBug;
 use serde_json::json;
-use store::PlantedBug;
 
 use super::fleet::{Budget, Findings, Kind, Observer, Plan, UniqueFailure};
 use crate::coverage::Situation;
