@@ -269,6 +269,26 @@ impl Params {
         }
     }
 
+    /// Whether `failed-download-reads` fails its download with a permanent
+    /// error (rather than by spending the retry budget). This and the
+    /// choices below are bits of `content_seed`, so that seeds keep naming
+    /// the parameters they named: bit 0.
+    pub fn fails_by_permanent_error(&self) -> bool {
+        self.content_seed & 1 == 0
+    }
+
+    /// Whether a scenario that ends its store with one close uses
+    /// `close_with_deadline` rather than `close`: bit 1.
+    pub fn ends_with_deadline(&self) -> bool {
+        (self.content_seed >> 1) & 1 == 1
+    }
+
+    /// Whether `drop-during-download` reads the object's first byte before
+    /// it drops the store (so the drop comes after the first chunk): bit 2.
+    pub fn reads_before_dropping(&self) -> bool {
+        (self.content_seed >> 2) & 1 == 1
+    }
+
     /// Removes every fault that changes outcomes: the plan keeps short and
     /// interrupted reads, and transient failures up to the first that would
     /// exhaust the retry budget, so the download still completes.

@@ -16,7 +16,85 @@ use serde::{Deserialize, Serialize};
 
 use crate::platform::{Event, FileOp, FileResult, Outcome, TransportFault, What};
 
-/// A situation worth reaching.
+/// A public operation of the store, as the coverage matrix's rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Operation {
+    /// `read_at`.
+    ReadAt,
+    /// `close`.
+    Close,
+    /// `close_with_deadline`.
+    CloseWithDeadline,
+    /// Dropping the last handle.
+    DropLastHandle,
+}
+
+impl Operation {
+    /// Every operation, in table order.
+    pub const ALL: [Operation; 4] = [
+        Operation::ReadAt,
+        Operation::Close,
+        Operation::CloseWithDeadline,
+        Operation::DropLastHandle,
+    ];
+
+    /// Its name in tables and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::ReadAt => "read_at",
+            Operation::Close => "close",
+            Operation::CloseWithDeadline => "close_with_deadline",
+            Operation::DropLastHandle => "drop",
+        }
+    }
+}
+
+/// Where a store's download stands when an operation begins: the coverage
+/// matrix's columns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    /// The downloader has not opened a stream yet.
+    #[default]
+    BeforeFirstStream,
+    /// A stream is open, or about to be opened again after a backoff.
+    Streaming,
+    /// The downloader waits out a backoff after a transient failure.
+    InBackoff,
+    /// The transport stalls: no byte comes until it is cancelled.
+    Stalled,
+    /// Every byte is in the file.
+    Complete,
+    /// The download failed for good (a permanent error, the retry budget
+    /// spent, the disk full).
+    Failed,
+}
+
+impl Phase {
+    /// Every phase, in table order.
+    pub const ALL: [Phase; 6] = [
+        Phase::BeforeFirstStream,
+        Phase::Streaming,
+        Phase::InBackoff,
+        Phase::Stalled,
+        Phase::Complete,
+        Phase::Failed,
+    ];
+
+    /// Its name in tables and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::BeforeFirstStream => "before-first-stream",
+            Phase::Streaming => "streaming",
+            Phase::InBackoff => "in-backoff",
+            Phase::Stalled => "stalled",
+            Phase::Complete => "complete",
+            Phase::Failed => "failed",
+        }
+    }
+}
+
+/// A situation worth reaching: one of the named corners, or a cell of the
+/// matrix of operations and download phases.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Situation {
     /// A reader waited inside `read_at`, then returned `Closed`: a close
@@ -37,8 +115,8 @@ pub enum Situation {
     ReleasedByDownloader,
     /// The closer released the temp file.
     ReleasedByCloser,
-    /// Dropping the last handle, outside any call, released the temp file:
-    /// nobody closed the store.
+    /// Dropping the last handle released the temp file: nobody closed the
+    /// store, or nobody was left to.
     ReleasedByDrop,
     /// Two closes of one store ran at once.
     TwoClosersAtOnce,
@@ -52,11 +130,13 @@ pub enum Situation {
     RetriesExhausted,
     /// A store of an empty object.
     EmptyObject,
+    /// An operation began while the download stood in a phase.
+    Cell(Operation, Phase),
 }
 
 impl Situation {
-    /// Every situation, in table order.
-    pub const ALL: [Situation; 15] = [
+    /// The named situations, in table order.
+    pub const NAMED: [Situation; 15] = [
         Situation::ReaderWokenByClose,
         Situation::CloseDuringBackoff,
         Situation::CloseDeadlineFires,
@@ -74,9 +154,36 @@ impl Situation {
         Situation::EmptyObject,
     ];
 
-    /// The situation's name in tables and JSON.
-    pub fn name(self) -> &'static str {
+    /// How many situations there are: the named ones and the matrix's cells.
+    pub const COUNT: usize = Situation::NAMED.len() + Operation::ALL.len() * Phase::ALL.len();
+
+    /// Every situation: the named ones, then the matrix row by row.
+    pub fn all() -> impl Iterator<Item = Situation> {
+        let cells = Operation::ALL.into_iter().flat_map(|operation| {
+            Phase::ALL
+                .into_iter()
+                .map(move |phase| Situation::Cell(operation, phase))
+        });
+        Situation::NAMED.into_iter().chain(cells)
+    }
+
+    /// Its place in [`Situation::all`].
+    fn index(self) -> usize {
         match self {
+            Situation::Cell(operation, phase) => {
+                Situation::NAMED.len() + operation as usize * Phase::ALL.len() + phase as usize
+            }
+            named => Situation::NAMED
+                .iter()
+                .position(|&listed| listed == named)
+                .expect("every named situation is listed"),
+        }
+    }
+
+    /// The situation's name in tables and JSON: `read_at@streaming` for a
+    /// cell of the matrix.
+    pub fn name(self) -> String {
+        let named = match self {
             Situation::ReaderWokenByClose => "reader-woken-by-close",
             Situation::CloseDuringBackoff => "close-during-backoff",
             Situation::CloseDeadlineFires => "close-deadline-fires",
@@ -92,23 +199,32 @@ impl Situation {
             Situation::ReadServedDuringStall => "read-served-during-stall",
             Situation::RetriesExhausted => "retries-exhausted",
             Situation::EmptyObject => "empty-object",
-        }
+            Situation::Cell(operation, phase) => {
+                return format!("{}@{}", operation.name(), phase.name());
+            }
+        };
+        named.to_owned()
     }
 
-    fn bit(self) -> u32 {
-        1 << self as u32
+    /// The situation called `name`.
+    pub fn from_name(name: &str) -> Option<Situation> {
+        Situation::all().find(|situation| situation.name() == name)
+    }
+
+    fn bit(self) -> u64 {
+        1 << self.index()
     }
 }
 
 impl fmt::Display for Situation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        f.write_str(&self.name())
     }
 }
 
 /// The situations one run reached.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Reached(u32);
+pub struct Reached(u64);
 
 impl Reached {
     /// Nothing reached.
@@ -124,13 +240,13 @@ impl Reached {
     }
 
     /// The set as a number, for the child-to-parent protocol.
-    pub fn bits(self) -> u32 {
+    pub fn bits(self) -> u64 {
         self.0
     }
 
     /// The set a number names; bits of no situation are dropped.
-    pub fn from_bits(bits: u32) -> Reached {
-        let known = Situation::ALL.iter().fold(0, |all, s| all | s.bit());
+    pub fn from_bits(bits: u64) -> Reached {
+        let known = Situation::all().fold(0, |all, s| all | s.bit());
         Reached(bits & known)
     }
 
@@ -146,39 +262,47 @@ impl Reached {
 
 /// How many runs reached each situation. Serialised as a map from each
 /// situation's name to its runs, the form children report and JSON shows.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "BTreeMap<String, u64>", try_from = "BTreeMap<String, u64>")]
 pub struct Coverage {
-    /// Indexed by `Situation as usize`.
-    runs: [u64; Situation::ALL.len()],
+    /// Indexed by [`Situation::index`].
+    runs: Box<[u64; Situation::COUNT]>,
+}
+
+impl Default for Coverage {
+    fn default() -> Coverage {
+        Coverage {
+            runs: Box::new([0; Situation::COUNT]),
+        }
+    }
 }
 
 impl Coverage {
     /// Counts one run that reached `reached`.
     pub fn add(&mut self, reached: Reached) {
-        for situation in Situation::ALL {
+        for situation in Situation::all() {
             if reached.contains(situation) {
-                self.runs[situation as usize] += 1;
+                self.runs[situation.index()] += 1;
             }
         }
     }
 
     /// Adds another tally's counts.
     pub fn merge(&mut self, other: &Coverage) {
-        for (mine, theirs) in self.runs.iter_mut().zip(other.runs) {
+        for (mine, theirs) in self.runs.iter_mut().zip(other.runs.iter()) {
             *mine += theirs;
         }
     }
 
     /// Runs that reached `situation`.
     pub fn runs(&self, situation: Situation) -> u64 {
-        self.runs[situation as usize]
+        self.runs[situation.index()]
     }
 
     /// The situations at least one run reached.
     pub fn reached_by_any(&self) -> Reached {
         let mut reached = Reached::NONE;
-        for situation in Situation::ALL {
+        for situation in Situation::all() {
             if self.runs(situation) > 0 {
                 reached.insert(situation);
             }
@@ -188,17 +312,17 @@ impl Coverage {
 
     /// Situations no run reached, in table order.
     pub fn unreached(&self) -> Vec<Situation> {
-        Situation::ALL
-            .into_iter()
+        Situation::all()
             .filter(|&situation| self.runs(situation) == 0)
             .collect()
     }
 
-    /// The table `sim fuzz` and `sim explore` print: each situation, the
-    /// runs that reached it, and the share of `total_runs`.
+    /// The tables `sim fuzz` and `sim explore` print: each named situation,
+    /// the runs that reached it and the share of `total_runs`; then the
+    /// matrix of operations and download phases, runs per cell.
     pub fn table(&self, total_runs: u64) -> String {
         let mut text = String::from("| situation | runs | share |\n|---|---:|---:|\n");
-        for situation in Situation::ALL {
+        for situation in Situation::NAMED {
             let runs = self.runs(situation);
             let share = if runs == 0 {
                 "NEVER".to_owned()
@@ -207,15 +331,36 @@ impl Coverage {
             };
             text.push_str(&format!("| {situation} | {runs} | {share} |\n"));
         }
+        let phases: Vec<&str> = Phase::ALL.iter().map(|phase| phase.name()).collect();
+        text.push_str(&format!(
+            "\n| operation \\ download | {} |\n|---|{}\n",
+            phases.join(" | "),
+            "---:|".repeat(phases.len())
+        ));
+        for operation in Operation::ALL {
+            let cells: Vec<String> = Phase::ALL
+                .iter()
+                .map(
+                    |&phase| match self.runs(Situation::Cell(operation, phase)) {
+                        0 => "NEVER".to_owned(),
+                        runs => runs.to_string(),
+                    },
+                )
+                .collect();
+            text.push_str(&format!(
+                "| {} | {} |\n",
+                operation.name(),
+                cells.join(" | ")
+            ));
+        }
         text
     }
 }
 
 impl From<Coverage> for BTreeMap<String, u64> {
     fn from(coverage: Coverage) -> BTreeMap<String, u64> {
-        Situation::ALL
-            .iter()
-            .map(|&situation| (situation.name().to_owned(), coverage.runs(situation)))
+        Situation::all()
+            .map(|situation| (situation.name(), coverage.runs(situation)))
             .collect()
     }
 }
@@ -227,11 +372,9 @@ impl TryFrom<BTreeMap<String, u64>> for Coverage {
     fn try_from(runs: BTreeMap<String, u64>) -> Result<Coverage, String> {
         let mut coverage = Coverage::default();
         for (name, count) in runs {
-            let situation = Situation::ALL
-                .into_iter()
-                .find(|situation| situation.name() == name)
-                .ok_or_else(|| format!("unknown situation {name:?}"))?;
-            coverage.runs[situation as usize] += count;
+            let situation =
+                Situation::from_name(&name).ok_or_else(|| format!("unknown situation {name:?}"))?;
+            coverage.runs[situation.index()] += count;
         }
         Ok(coverage)
     }
@@ -280,6 +423,24 @@ struct StoreSeen {
     streams_opened: usize,
     reset_seen: bool,
     refused_for_good: bool,
+    /// Where its download stands.
+    phase: Phase,
+    /// Its object's length.
+    len: u64,
+    /// Bytes written to its file.
+    written: u64,
+    /// A close or the last handle's drop began: a download that stops now
+    /// was cancelled, not failed.
+    ending: bool,
+}
+
+impl StoreSeen {
+    /// The download moves to `phase`, unless it has already ended.
+    fn moves_to(&mut self, phase: Phase) {
+        if !matches!(self.phase, Phase::Complete | Phase::Failed) {
+            self.phase = phase;
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -287,6 +448,8 @@ struct Classifier {
     reached: Reached,
     threads: BTreeMap<Arc<str>, ThreadSeen>,
     stores: BTreeMap<&'static str, StoreSeen>,
+    /// Per temp file: the store it belongs to.
+    file_stores: BTreeMap<usize, &'static str>,
     /// Per temp file: whether a write to it succeeded.
     files_written: BTreeMap<usize, bool>,
 }
@@ -304,17 +467,33 @@ impl Classifier {
                 let seen = self.thread(thread);
                 seen.opened = Some(store);
                 seen.acts_for_scenario = true;
+                self.store(store).len = *len;
                 if *len == 0 {
                     self.reached.insert(Situation::EmptyObject);
+                }
+            }
+            What::FileCreated { file } => {
+                if let Some(store) = self.thread(thread).opened {
+                    self.file_stores.insert(*file, store);
                 }
             }
             What::Spawns { thread: child } => {
                 let store = self.thread(thread).opened;
                 self.thread(&Arc::from(child.as_str())).spawned_for = store;
             }
-            What::ReadBegins { store, .. } => self.call_begins(thread, InCall::Read(store)),
+            What::ReadBegins { store, .. } => {
+                self.operation_begins(store, Operation::ReadAt);
+                self.call_begins(thread, InCall::Read(store));
+            }
             What::ReadReturns { store, outcome, .. } => self.read_returns(thread, store, outcome),
-            What::CloseBegins { store, .. } => self.close_begins(thread, store),
+            What::CloseBegins { store, deadline } => {
+                let operation = match deadline {
+                    None => Operation::Close,
+                    Some(_) => Operation::CloseWithDeadline,
+                };
+                self.operation_begins(store, operation);
+                self.close_begins(thread, store);
+            }
             What::CloseReturns { store, outcome } => {
                 let seen = self.store(store);
                 seen.closes_running = seen.closes_running.saturating_sub(1);
@@ -323,7 +502,10 @@ impl Classifier {
                     self.reached.insert(Situation::CloseDeadlineFires);
                 }
             }
-            What::DropBegins { store } => self.call_begins(thread, InCall::Drop(store)),
+            What::DropBegins { store } => {
+                self.operation_begins(store, Operation::DropLastHandle);
+                self.call_begins(thread, InCall::Drop(store));
+            }
             What::DropReturns { .. } => self.thread(thread).call = None,
             What::StreamOpened { from, .. } => self.stream_opened(thread, *from),
             What::Fault(TransportFault::Reset) => {
@@ -332,7 +514,10 @@ impl Classifier {
                 }
             }
             What::StreamRefused { .. } => self.refused(thread),
+            What::TimedWaitBegins { .. } => self.download_moves(thread, Phase::InBackoff),
             What::TimedWaitEnds { .. } => self.timed_wait_ends(thread),
+            What::Fault(TransportFault::Stalls) => self.download_moves(thread, Phase::Stalled),
+            What::Finishes => self.finishes(thread),
             What::File { file, op, result } => self.file_event(thread, *file, *op, *result),
             _ => {}
         }
@@ -344,6 +529,46 @@ impl Classifier {
 
     fn store(&mut self, store: &'static str) -> &mut StoreSeen {
         self.stores.entry(store).or_default()
+    }
+
+    /// `operation` of `store` begins: the cell of its download's phase.
+    fn operation_begins(&mut self, store: &'static str, operation: Operation) {
+        let seen = self.store(store);
+        let phase = seen.phase;
+        if operation != Operation::ReadAt {
+            seen.ending = true;
+        }
+        self.reached.insert(Situation::Cell(operation, phase));
+    }
+
+    /// The store whose downloader `thread` is, if it is one.
+    fn downloader_of(&mut self, thread: &Arc<str>) -> Option<&'static str> {
+        let seen = self.thread(thread);
+        if !seen.may_download() {
+            return None;
+        }
+        seen.downloads.or(seen.spawned_for)
+    }
+
+    /// If `thread` is a downloader, its download moves to `phase`.
+    fn download_moves(&mut self, thread: &Arc<str>, phase: Phase) {
+        if let Some(store) = self.downloader_of(thread) {
+            self.store(store).moves_to(phase);
+        }
+    }
+
+    /// A downloader that stops has every byte, or was cancelled by an
+    /// ending store, or failed.
+    fn finishes(&mut self, thread: &Arc<str>) {
+        let Some(store) = self.downloader_of(thread) else {
+            return;
+        };
+        let seen = self.store(store);
+        if seen.written >= seen.len {
+            seen.moves_to(Phase::Complete);
+        } else if !seen.ending {
+            seen.moves_to(Phase::Failed);
+        }
     }
 
     fn call_begins(&mut self, thread: &Arc<str>, call: InCall) {
@@ -393,6 +618,7 @@ impl Classifier {
         };
         let seen = self.store(store);
         seen.streams_opened += 1;
+        seen.moves_to(Phase::Streaming);
         if from != 0 && seen.reset_seen {
             self.reached.insert(Situation::ResumeAfterReset);
         }
@@ -402,7 +628,9 @@ impl Classifier {
         let Some(store) = self.thread(thread).downloads else {
             return;
         };
-        self.store(store).refused_for_good = true;
+        let seen = self.store(store);
+        seen.refused_for_good = true;
+        seen.moves_to(Phase::Failed);
         if self.reader_waiting(store) {
             self.reached
                 .insert(Situation::PermanentErrorWithReadersWaiting);
@@ -414,20 +642,37 @@ impl Classifier {
         let Some(store) = self.thread(thread).downloads else {
             return;
         };
-        if self.store(store).closes_running > 0 {
+        let seen = self.store(store);
+        if seen.phase == Phase::InBackoff {
+            seen.moves_to(Phase::Streaming);
+        }
+        if seen.closes_running > 0 {
             self.reached.insert(Situation::CloseDuringBackoff);
         }
     }
 
     fn file_event(&mut self, thread: &Arc<str>, file: usize, op: FileOp, result: FileResult) {
+        let store = self.file_stores.get(&file).copied();
         match (op, result) {
-            (FileOp::Write { .. }, FileResult::Done) => {
+            (FileOp::Write { from, to }, FileResult::Done) => {
                 self.files_written.insert(file, true);
+                if let Some(store) = store {
+                    let seen = self.store(store);
+                    seen.written += to - from;
+                    if seen.written >= seen.len {
+                        seen.moves_to(Phase::Complete);
+                    }
+                }
             }
-            (FileOp::Write { .. }, FileResult::Failed(io::ErrorKind::StorageFull))
-                if self.files_written.get(&file).copied().unwrap_or(false) =>
-            {
-                self.reached.insert(Situation::DiskFullMidDownload);
+            (FileOp::Write { .. }, FileResult::Failed(kind)) => {
+                if kind == io::ErrorKind::StorageFull
+                    && self.files_written.get(&file).copied().unwrap_or(false)
+                {
+                    self.reached.insert(Situation::DiskFullMidDownload);
+                }
+                if let Some(store) = store {
+                    self.store(store).moves_to(Phase::Failed);
+                }
             }
             (FileOp::Remove, _) => {
                 let seen = self.thread(thread);
@@ -757,10 +1002,85 @@ mod tests {
     }
 
     #[test]
-    fn situations_are_listed_in_declaration_order() {
-        for (index, situation) in Situation::ALL.into_iter().enumerate() {
-            assert_eq!(situation as usize, index, "{situation}");
+    fn every_situation_has_its_own_index_and_name() {
+        let all: Vec<Situation> = Situation::all().collect();
+        assert_eq!(all.len(), Situation::COUNT);
+        for (index, &situation) in all.iter().enumerate() {
+            assert_eq!(situation.index(), index, "{situation}");
+            assert_eq!(Situation::from_name(&situation.name()), Some(situation));
         }
+    }
+
+    fn cell(operation: Operation, phase: Phase) -> Situation {
+        Situation::Cell(operation, phase)
+    }
+
+    #[test]
+    fn an_operation_is_placed_in_the_phase_its_download_stands_in() {
+        let stages = reached(vec![
+            (READER, read_begins()),
+            (DOWNLOADER, stream(0, 0)),
+            (READER, read_begins()),
+            (DOWNLOADER, reset()),
+            (
+                DOWNLOADER,
+                What::TimedWaitBegins {
+                    at: Location::caller(),
+                },
+            ),
+            (READER, read_begins()),
+            (
+                DOWNLOADER,
+                timed_wait_ends(TimedEnd::Fires {
+                    clock: std::time::Duration::from_millis(5),
+                }),
+            ),
+            (DOWNLOADER, stream(1, 0)),
+            (DOWNLOADER, What::Fault(TransportFault::Stalls)),
+            (MAIN, close_begins()),
+        ]);
+        for phase in [Phase::BeforeFirstStream, Phase::Streaming, Phase::InBackoff] {
+            assert!(stages.contains(cell(Operation::ReadAt, phase)), "{phase:?}");
+        }
+        assert!(stages.contains(cell(Operation::Close, Phase::Stalled)));
+        assert!(!stages.contains(cell(Operation::ReadAt, Phase::Stalled)));
+    }
+
+    #[test]
+    fn a_download_with_every_byte_written_is_complete_and_one_that_stops_short_failed() {
+        let complete = reached(vec![
+            (DOWNLOADER, stream(0, 0)),
+            (
+                DOWNLOADER,
+                file(FileOp::Write { from: 0, to: 64 }, FileResult::Done),
+            ),
+            (
+                MAIN,
+                What::CloseBegins {
+                    store: "A",
+                    deadline: Some(std::time::Duration::from_millis(5)),
+                },
+            ),
+        ]);
+        assert!(complete.contains(cell(Operation::CloseWithDeadline, Phase::Complete)));
+        let failed = reached(vec![
+            (DOWNLOADER, stream(0, 0)),
+            (
+                DOWNLOADER,
+                file(FileOp::Write { from: 0, to: 8 }, FileResult::Done),
+            ),
+            (DOWNLOADER, What::Finishes),
+            (MAIN, What::DropBegins { store: "A" }),
+        ]);
+        assert!(failed.contains(cell(Operation::DropLastHandle, Phase::Failed)));
+        let cancelled = reached(vec![
+            (DOWNLOADER, stream(0, 0)),
+            (MAIN, close_begins()),
+            (DOWNLOADER, What::Finishes),
+            (READER, read_begins()),
+        ]);
+        assert!(cancelled.contains(cell(Operation::ReadAt, Phase::Streaming)));
+        assert!(!cancelled.contains(cell(Operation::ReadAt, Phase::Failed)));
     }
 
     fn reaching(situations: &[Situation]) -> Reached {
@@ -801,7 +1121,12 @@ mod tests {
             "{table}"
         );
         assert!(table.contains("| empty-object | 0 | NEVER |"), "{table}");
-        assert_eq!(table.lines().count(), 2 + Situation::ALL.len(), "{table}");
+        assert!(
+            table.contains("| drop | NEVER | NEVER | NEVER | NEVER | NEVER | NEVER |"),
+            "{table}"
+        );
+        let rows = 2 + Situation::NAMED.len() + 1 + 2 + Operation::ALL.len();
+        assert_eq!(table.lines().count(), rows, "{table}");
     }
 
     #[test]
@@ -814,7 +1139,7 @@ mod tests {
         let parsed: Coverage = serde_json::from_str(&json).expect("parses");
         assert_eq!(parsed, coverage);
         assert_eq!(parsed.runs(Situation::EmptyObject), 2);
-        assert_eq!(parsed.unreached().len(), Situation::ALL.len() - 2);
+        assert_eq!(parsed.unreached().len(), Situation::COUNT - 2);
         let unknown = serde_json::from_str::<Coverage>("{\"no-such-situation\": 1}");
         assert!(unknown.is_err());
     }

@@ -93,6 +93,7 @@ every_driver! {
     failed_download_reads_hold_under_every_driver: FailedDownloadReads,
     drop_while_reading_holds_under_every_driver: DropWhileReading,
     concurrent_closes_hold_under_every_driver: ConcurrentCloses,
+    drop_during_download_holds_under_every_driver: DropDuringDownload,
 }
 
 #[test]

@@ -76,14 +76,17 @@ pub fn read_close_in_flight<W: World>(
     RunSummary::default()
 }
 
-/// Close right after open, with the download under way.
+/// Close right after open, with the download under way (with or without
+/// a deadline, as the seed chooses).
 pub fn early_close<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
     let subject = Subject::open(world, "A", params, options);
     let reader = subject.spawn_reader(world, 0);
-    subject.close("main");
+    let close_deadline_fired = subject.end(world, "main");
     reader.join();
     world.assert_no_leaks();
-    RunSummary::default()
+    RunSummary {
+        close_deadline_fired,
+    }
 }
 
 /// Close with a deadline while readers are stalled in flight. Whether the

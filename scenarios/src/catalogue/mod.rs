@@ -1,5 +1,6 @@
-//! The scenario catalogue: the seed's seven scenarios plus fault, liveness
-//! and concurrent-close scenarios, each a function of a [`World`] and [`Params`].
+//! The scenario catalogue: the seed's seven scenarios plus fault, liveness,
+//! concurrent-close and drop scenarios, each a function of a [`World`] and
+//! [`Params`].
 
 mod close;
 mod multi;
@@ -50,6 +51,9 @@ pub enum Scenario {
     /// Two closers race each other and the readers; both must return once
     /// the file is released, and later reads get `Closed`.
     ConcurrentCloses,
+    /// The owner drops the store while its download runs, having read
+    /// nothing; the downloader stops and nothing leaks.
+    DropDuringDownload,
 }
 
 /// What a run observed beyond "no oracle broke".
@@ -61,7 +65,7 @@ pub struct RunSummary {
 
 impl Scenario {
     /// Every scenario.
-    pub const ALL: [Scenario; 15] = [
+    pub const ALL: [Scenario; 16] = [
         Scenario::ConcurrentReaders,
         Scenario::ReadCloseBarrier,
         Scenario::ReadCloseInFlight,
@@ -77,6 +81,7 @@ impl Scenario {
         Scenario::FailedDownloadReads,
         Scenario::DropWhileReading,
         Scenario::ConcurrentCloses,
+        Scenario::DropDuringDownload,
     ];
 
     /// Kebab-case name.
@@ -97,6 +102,7 @@ impl Scenario {
             Scenario::FailedDownloadReads => "failed-download-reads",
             Scenario::DropWhileReading => "drop-while-reading",
             Scenario::ConcurrentCloses => "concurrent-closes",
+            Scenario::DropDuringDownload => "drop-during-download",
         }
     }
 
@@ -147,6 +153,9 @@ impl Scenario {
             Scenario::ConcurrentCloses => {
                 "two closers race each other and the readers; both return once the file is released"
             }
+            Scenario::DropDuringDownload => {
+                "the owner drops the store mid-download; the downloader stops, nothing leaks"
+            }
         }
     }
 
@@ -154,7 +163,12 @@ impl Scenario {
     /// ones it cannot tolerate taken out.
     pub fn adapt(self, params: Params) -> Params {
         let mut params = match self {
+            // Every fault may come, and none can make a read wrong: stress
+            // judges each read against the plan, and drop-during-download
+            // reads at most the first byte.
             Scenario::Stress => return params,
+            Scenario::DropDuringDownload if !params.reads_before_dropping() => return params,
+            Scenario::DropDuringDownload => params,
             _ => params.without_harmful_faults(),
         };
         params.object_len_bytes = params.object_len_bytes.max(2);
@@ -163,13 +177,21 @@ impl Scenario {
             .min(params.object_len_bytes as usize / 2)
             .max(1);
         let budget = params.retry.max_consecutive_failures;
-        let failing_by_permanent_error = params.content_seed % 2 == 0;
+        let failing_by_permanent_error = params.fails_by_permanent_error();
         let faults = &mut params.transport_faults;
         match self {
             Scenario::ReadCloseInFlight
             | Scenario::CloseDeadlineInFlight
             | Scenario::ReadsDuringStall => {
                 faults.stream_reads = vec![StreamFault::Short(first_chunk), StreamFault::Stall];
+            }
+            Scenario::DropDuringDownload => {
+                // The first byte arrives, then a reset: the drop that
+                // follows the read races the downloader into its backoff.
+                faults
+                    .stream_reads
+                    .splice(0..0, [StreamFault::Short(first_chunk), StreamFault::Reset]);
+                params.retry.max_consecutive_failures = budget.max(1);
             }
             Scenario::TransportResetResume => {
                 faults
@@ -227,6 +249,7 @@ impl Scenario {
             Scenario::ReadsDuringStall => no_close::reads_during_stall(world, params, options),
             Scenario::DropWhileReading => no_close::drop_while_reading(world, params, options),
             Scenario::ConcurrentCloses => stress::readers_and_two_closers(world, params, options),
+            Scenario::DropDuringDownload => no_close::drop_during_download(world, params, options),
         }
     }
 }

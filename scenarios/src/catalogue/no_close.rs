@@ -1,8 +1,8 @@
-//! Reads that must finish with no close racing them, so that a reader left
-//! waiting is not rescued by a close: reads of a stalled download's prefix,
-//! and a store that is dropped rather than closed while reads are in
-//! flight. (Reads of a download that failed for good are the shape of
-//! `readers.rs` with another fault plan.)
+//! Stores nobody closes while reads run, so that a reader left waiting is
+//! not rescued by a close: reads of a stalled download's prefix, a store
+//! dropped rather than closed while reads are in flight, and a store
+//! dropped mid-download. (Reads of a download that failed for good are the
+//! shape of `readers.rs` with another fault plan.)
 
 use std::sync::Arc;
 
@@ -39,6 +39,26 @@ pub fn reads_during_stall<W: World>(
     readers.into_iter().for_each(|reader| reader.join());
     subject.close("main");
     world.assert_no_leaks();
+    RunSummary::default()
+}
+
+/// The owner drops the store right after opening it, or after reading its
+/// first byte, as the seed chooses: its handle is the last, so the drop
+/// starts closing while the download runs, wherever it stands (before its
+/// first stream, streaming, in a backoff, stalled, complete or failed, as
+/// the seed's faults and the schedule have it). The downloader must stop and
+/// the file be released; the platform checks at the end of the run that
+/// nothing leaked.
+pub fn drop_during_download<W: World>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+) -> RunSummary {
+    let subject = Subject::open(world, "A", params, options);
+    if params.reads_before_dropping() {
+        subject.read_at_and_judge("main", 0, 1);
+    }
+    drop(subject);
     RunSummary::default()
 }
 

@@ -1,7 +1,10 @@
-//! Readers on one store, then close: the shape of the concurrent-readers,
-//! transport-reset-resume and failed-download-reads scenarios, which differ
-//! only in their fault plans (see `Scenario::adapt`). No close races the
-//! reads, so a reader left waiting is a liveness failure, not rescued.
+//! Readers on one store, then a last read and the store's end: the shape of
+//! the concurrent-readers, transport-reset-resume and failed-download-reads
+//! scenarios, which differ only in their fault plans (see
+//! `Scenario::adapt`). No close races the reads, so a reader left waiting is
+//! a liveness failure, not rescued. The last read comes once the download
+//! has ended (reader 0 reads to the object's end), so it reads a complete
+//! or failed download.
 
 use store::StoreOptions;
 
@@ -17,7 +20,10 @@ pub fn readers_then_close<W: World>(
     let subject = Subject::open(world, "A", params, options);
     let readers = subject.spawn_readers(world);
     readers.into_iter().for_each(|reader| reader.join());
-    subject.close("main");
+    subject.read_and_judge("main", 0);
+    let close_deadline_fired = subject.end(world, "main");
     world.assert_no_leaks();
-    RunSummary::default()
+    RunSummary {
+        close_deadline_fired,
+    }
 }

@@ -1,7 +1,8 @@
-//! Readers and closer threads the scheduler runs whenever it likes. With
-//! the seed's random faults and one closer this is the stress scenario;
-//! with one forced fault, the permanent-error and disk-full scenarios; with
-//! two closers, concurrent closes.
+//! Readers and closer threads the scheduler runs whenever it likes, each
+//! closer ending the store as the seed chooses (with or without a
+//! deadline). With the seed's random faults and one closer this is the
+//! stress scenario; with one forced fault, the permanent-error and
+//! disk-full scenarios; with two closers, concurrent closes.
 
 use store::StoreOptions;
 
@@ -41,14 +42,17 @@ fn readers_and_closers<W: World>(
         .map(|&name| {
             let subject = std::sync::Arc::clone(&subject);
             spawn(world.runtime(), name, move || {
-                subject.close(name);
+                let close_deadline_fired = subject.end(&subject.world(), name);
                 // A read that begins after close returned must get Closed.
                 subject.read_and_judge(name, 0);
+                close_deadline_fired
             })
         })
         .collect();
     readers.into_iter().for_each(|reader| reader.join());
-    closers.into_iter().for_each(|closer| closer.join());
+    let fired: Vec<bool> = closers.into_iter().map(|closer| closer.join()).collect();
     world.assert_no_leaks();
-    RunSummary::default()
+    RunSummary {
+        close_deadline_fired: fired.contains(&true),
+    }
 }

@@ -84,6 +84,11 @@ impl<W: World> Subject<W> {
         self.read_at_and_judge(reader, offset, len);
     }
 
+    /// The world the subject's store runs in.
+    pub fn world(&self) -> W {
+        self.world.clone()
+    }
+
     /// The store. Present until the subject drops.
     pub fn store(&self) -> &Store<W> {
         self.store
@@ -164,6 +169,20 @@ impl<W: World> Subject<W> {
                 Violation::new(Oracle::CloseCompletes, closer, "close failed", what).raise()
             }
         }
+    }
+}
+
+impl<W: World> Subject<W> {
+    /// Ends the store's life as its seed chooses: `close`, or
+    /// `close_with_deadline` followed, if the deadline fired, by a `close`
+    /// that waits for the release (so that nothing is left for the leak
+    /// check to find). Returns whether a deadline fired.
+    pub fn end(&self, world: &W, closer: &str) -> bool {
+        let fired = self.params.ends_with_deadline() && self.close_with_deadline(world, closer);
+        if fired || !self.params.ends_with_deadline() {
+            self.close(closer);
+        }
+        fired
     }
 }
 

@@ -27,7 +27,7 @@ pub enum Message {
         /// The run's number within the job, 0-based.
         k: u64,
         /// [`crate::coverage::Reached::bits`].
-        reached: u32,
+        reached: u64,
         /// What failed, if it failed.
         finding: Option<Finding>,
     },

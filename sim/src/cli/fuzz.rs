@@ -72,7 +72,7 @@ pub struct FuzzReport {
     /// One line per failure `--save` dealt with.
     saved: Vec<String>,
     /// Coverage was required and these situations were never reached.
-    unreached_but_required: Vec<&'static str>,
+    unreached_but_required: Vec<String>,
 }
 
 impl fmt::Display for FuzzReport {

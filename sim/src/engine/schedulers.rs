@@ -38,6 +38,7 @@ pub enum Strategy {
 /// Part of what a `pct` run id means: changing it changes every PCT schedule.
 pub fn pct_step_bound(scenario: Scenario) -> usize {
     match scenario {
+        Scenario::DropDuringDownload => 24,
         Scenario::EarlyClose => 64,
         Scenario::Stress => 147,
         Scenario::PermanentTransportError => 152,

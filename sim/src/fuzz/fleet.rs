@@ -308,7 +308,7 @@ impl Fleet<'_> {
         &mut self,
         job: usize,
         k: u64,
-        reached: u32,
+        reached: u64,
         finding: Option<Finding>,
         observer: &mut dyn Observer,
     ) {

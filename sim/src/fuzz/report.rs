@@ -71,7 +71,7 @@ impl Reporter {
     }
 
     fn status(&self, findings: &Findings, elapsed: Duration) -> String {
-        let reached = Situation::ALL.len() - findings.coverage.unreached().len();
+        let reached = Situation::COUNT - findings.coverage.unreached().len();
         let left = match self.budget {
             Budget::Runs(runs) => format!("{} runs left", runs.saturating_sub(findings.runs)),
             Budget::Duration(duration) => {
@@ -86,7 +86,7 @@ impl Reporter {
             findings.runs,
             rate(findings.runs, elapsed),
             findings.failures.len(),
-            Situation::ALL.len()
+            Situation::COUNT
         )
     }
 
@@ -110,16 +110,10 @@ impl Reporter {
         if let Progress::Bar(bar) = &self.progress {
             bar.finish_and_clear();
         }
-        let coverage: serde_json::Map<String, serde_json::Value> = Situation::ALL
-            .iter()
-            .map(|&situation| {
-                (
-                    situation.name().to_owned(),
-                    findings.coverage.runs(situation).into(),
-                )
-            })
+        let coverage: serde_json::Map<String, serde_json::Value> = Situation::all()
+            .map(|situation| (situation.name(), findings.coverage.runs(situation).into()))
             .collect();
-        let unreached: Vec<&str> = findings
+        let unreached: Vec<String> = findings
             .coverage
             .unreached()
             .iter()
