@@ -377,9 +377,10 @@ impl PlantedBug {
             }
             PlantedBug::ReleaseWithoutNotify => (Scenario::EarlyClose, Oracle::NoDeadlock),
             PlantedBug::SilentProgress => (Scenario::ReadsDuringStall, Oracle::NoNeedlessWait),
-            PlantedBug::BackoffIgnoresClosing => {
-                (Scenario::EarlyClose, Oracle::CloseDoesNotWaitOnTimers)
-            }
+            PlantedBug::BackoffIgnoresClosing => (
+                Scenario::CloseDuringBackoff,
+                Oracle::CloseDoesNotWaitOnTimers,
+            ),
             PlantedBug::RetryCountIgnoresProgress => {
                 (Scenario::TransportResetResume, Oracle::RetryPolicyHonoured)
             }

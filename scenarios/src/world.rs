@@ -70,6 +70,11 @@ pub trait World: Clone + Send + Sync + 'static {
     /// The calling thread's drop of the last handle has returned.
     fn drop_returns(&self);
 
+    /// Blocks the calling thread until store `store`'s transport has served
+    /// a transient failure (a reset, a short stream): a barrier on what the
+    /// platform saw, for scenarios that must act after it.
+    fn await_transport_failure(&self, store: &'static str);
+
     /// The oracle "no leaked file or handle": raises a violation if a temp
     /// file created in this world is still open or present.
     fn assert_no_leaks(&self);

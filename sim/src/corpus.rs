@@ -10,8 +10,10 @@ use scenarios::PlantedBug;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{
-    Breach, Execution, Failure, RunId, replay_once, replay_schedule, store_options,
+    Breach, Campaign, Execution, Failure, MAX_SYSTEMATIC_EXECUTIONS, RunId, one_line, replay_once,
+    replay_schedule, store_options, thousands,
 };
+use crate::self_test::driver_budget;
 
 /// The corpus format this harness reads and writes.
 pub const FORMAT: u32 = 1;
@@ -28,6 +30,12 @@ pub struct Entry {
     pub planted_bug: Option<String>,
     /// The oracle that broke.
     pub oracle: String,
+    /// Whether the harness must keep finding this failure: a pinned entry
+    /// (a systematic run with a bug planted) whose search no longer breaks
+    /// its oracle fails `cargo test`; an entry that is not pinned only
+    /// gets a notice.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pinned: bool,
     /// The violation message.
     pub found: String,
     /// When it was found, `YYYY-MM-DD`.
@@ -70,6 +78,7 @@ impl Entry {
             run: run.to_string(),
             planted_bug: failure.planted_bug.map(|bug| bug.name().to_owned()),
             oracle: violation.breach.name().to_owned(),
+            pinned: false,
             found: violation.to_string(),
             date: date.to_owned(),
             shuttle_schedule: failure.execution.shuttle_schedule.clone(),
@@ -201,7 +210,7 @@ pub fn save(dir: &Path, mut entry: Entry) -> Result<PathBuf, CorpusError> {
 /// `sim corpus refresh` re-finds it from its campaign).
 pub fn verify(path: &Path, entry: &Entry) -> Result<Vec<String>, CorpusError> {
     verify_regression(path, entry)?;
-    Ok(Identity::of(path, entry)?.notices(entry))
+    Identity::of(path, entry)?.notices(entry)
 }
 
 /// The first half of [`verify`]: fails if the entry is broken or the
@@ -236,12 +245,45 @@ impl<'a> Identity<'a> {
         let bug = entry.planted().map_err(fail)?;
         let oracle = Breach::from_name(&entry.oracle)
             .ok_or_else(|| fail(format!("unknown oracle {:?}", entry.oracle)))?;
-        Ok(Identity {
+        let identity = Identity {
             path,
             run,
             bug,
             oracle,
-        })
+        };
+        if entry.pinned {
+            identity.pinned_search().map_err(fail)?;
+        }
+        Ok(identity)
+    }
+
+    /// The search a pinned entry's failure must stay within: its scenario
+    /// and driver with its bug planted, campaign seed 0, and a budget. A
+    /// systematic driver gets its whole search. A seeded one gets the budget
+    /// that misses the bug with a chance below one in a million at its
+    /// measured hit rate, which exists only for the bug's home scenario and
+    /// oracle under random and pct3 (`sim::self_test`).
+    fn pinned_search(&self) -> Result<(PlantedBug, usize), String> {
+        let Some(bug) = self.bug else {
+            return Err("pinned, but no bug is planted: only a planted bug can be lost".to_owned());
+        };
+        if !self.run.driver.is_seeded() {
+            let whole = usize::try_from(MAX_SYSTEMATIC_EXECUTIONS).unwrap_or(usize::MAX);
+            return Ok((bug, whole));
+        }
+        let at_home = bug.home().is_some_and(|(scenario, oracle)| {
+            scenario == self.run.scenario && Breach::Oracle(oracle) == self.oracle
+        });
+        match driver_budget(bug, self.run.driver) {
+            Some(budget) if at_home => Ok((bug, budget)),
+            _ => Err(format!(
+                "pinned, but a seeded run can be pinned only in its bug's home scenario, \
+                 breaking its home oracle, under random or pct3, whose hit rates size the \
+                 search (see `sim list --bugs`); {} under {} is not",
+                self.run.scenario.name(),
+                self.run.driver
+            )),
+        }
     }
 
     /// What the current store, with no bug planted, breaks in the entry's
@@ -256,8 +298,7 @@ impl<'a> Identity<'a> {
             return Ok(execution.violation);
         }
         let executions = usize::try_from(self.run.number).unwrap_or(usize::MAX);
-        let campaign =
-            crate::engine::Campaign::new(self.run.scenario, self.run.driver, executions, 0);
+        let campaign = Campaign::new(self.run.scenario, self.run.driver, executions, 0);
         Ok(campaign
             .run()
             .failure
@@ -306,9 +347,10 @@ impl<'a> Identity<'a> {
     }
 
     /// The entry's notices: lost power by its run id, stale accelerators.
-    fn notices(&self, entry: &Entry) -> Vec<String> {
+    /// A pinned entry whose search no longer finds its failure is an error.
+    fn notices(&self, entry: &Entry) -> Result<Vec<String>, CorpusError> {
         let Some(bug) = self.bug else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
         let name = self.path.file_name().map_or_else(
             || self.path.display().to_string(),
@@ -320,12 +362,14 @@ impl<'a> Identity<'a> {
             Ok(execution) => self.mismatch(execution),
             Err(error) => Some(error.to_string()),
         };
-        if let Some(why) = why {
-            notices.push(format!(
+        match why {
+            None => {}
+            Some(why) if entry.pinned => notices.push(self.search_again(&name, &why)?),
+            Some(why) => notices.push(format!(
                 "{name}: lost its power: replayed by its run id with {} planted, {why}; \
                  `sim corpus refresh` re-finds it",
                 bug.name()
-            ));
+            )),
         }
         let stale =
             |form: &str, why: String| format!("{name}: stale {form} ({why}); judged by its run id");
@@ -359,18 +403,46 @@ impl<'a> Identity<'a> {
             };
             notices.extend(why.map(|why| stale("loom checkpoint", why)));
         }
-        notices
+        Ok(notices)
     }
-}
 
-/// The first line of `message`, at most 160 characters: schedulers panic
-/// with kilobytes of internal state, which help nobody reading a corpus
-/// report.
-pub fn one_line(message: &str) -> String {
-    let line = message.lines().next().unwrap_or_default();
-    match line.char_indices().nth(160) {
-        Some((cut, _)) => format!("{}...", &line[..cut]),
-        None => line.to_owned(),
+    /// A pinned entry whose run no longer fails as it did: runs its search
+    /// (see [`Identity::pinned_search`]). A notice if the search still breaks
+    /// the oracle, at another run; an error if it does not (the harness lost
+    /// the bug).
+    fn search_again(&self, name: &str, why: &str) -> Result<String, CorpusError> {
+        let (bug, budget) = self.pinned_search().map_err(|problem| self.fail(problem))?;
+        let failure = Campaign::new(self.run.scenario, self.run.driver, budget, 0)
+            .planting(bug)
+            .run()
+            .failure;
+        let search = format!(
+            "{} under {} with {} planted, {} schedules",
+            self.run.scenario.name(),
+            self.run.driver,
+            bug.name(),
+            thousands(budget as u64)
+        );
+        match failure {
+            Some(failure) if failure.breach() == self.oracle => Ok(format!(
+                "{name}: pinned, and its search ({search}) now breaks {} at {} \
+                 (its own run: {why}); `sim corpus refresh` re-records it",
+                self.oracle,
+                failure
+                    .run
+                    .map_or_else(|| "an unnamed run".to_owned(), |run| run.to_string()),
+            )),
+            Some(failure) => Err(self.fail(format!(
+                "pinned, and lost: its search ({search}) now first breaks {} instead of {}: {}",
+                failure.breach(),
+                self.oracle,
+                one_line(&failure.violation().to_string())
+            ))),
+            None => Err(self.fail(format!(
+                "pinned, and lost: its search ({search}) no longer breaks {}",
+                self.oracle
+            ))),
+        }
     }
 }
 
@@ -419,27 +491,42 @@ pub fn refresh(path: &Path, budget: usize) -> Result<Refreshed, CorpusError> {
                 planted_bug: Some(bug),
                 execution,
             };
-            let saved = save_failure(dir, &failure)?;
+            let saved = save_failure(dir, &failure, entry.pinned)?;
             return Ok(Refreshed::Rerecorded(saved));
         }
     }
     // A campaign stops at its first failure, which may break another
-    // oracle (a bug can show in more than one way): try a few seeds.
+    // oracle (a bug can show in more than one way): try a few seeds. A
+    // systematic search ignores seeds; a pinned one may take its whole
+    // search, as its check does.
+    let seeds = if identity.run.driver.is_seeded() {
+        REFRESH_SEEDS
+    } else {
+        1
+    };
+    let budget = match identity.pinned_search() {
+        Ok((_, pinned_budget)) if entry.pinned => budget.max(pinned_budget),
+        _ => budget,
+    };
     let campaign = |seed| {
-        crate::engine::Campaign::new(identity.run.scenario, identity.run.driver, budget, seed)
+        Campaign::new(identity.run.scenario, identity.run.driver, budget, seed)
             .planting(bug)
             .run()
             .failure
             .filter(|failure| failure.breach() == identity.oracle)
     };
-    match (0..REFRESH_SEEDS).find_map(campaign) {
+    match (0..seeds).find_map(campaign) {
         Some(failure) => {
             remove_entry(path, &entry)?;
-            Ok(Refreshed::Refound(save_failure(dir, &failure)?))
+            Ok(Refreshed::Refound(save_failure(
+                dir,
+                &failure,
+                entry.pinned,
+            )?))
         }
         None => Ok(Refreshed::NotRefound(format!(
             "its campaign ({} under {}, {} planted) did not break {} within {budget} \
-             schedules for any of {REFRESH_SEEDS} seeds",
+             schedules for any of {seeds} seed(s)",
             identity.run.scenario.name(),
             identity.run.driver,
             bug.name(),
@@ -451,12 +538,12 @@ pub fn refresh(path: &Path, budget: usize) -> Result<Refreshed, CorpusError> {
 /// Campaign seeds `refresh` tries before it gives up on an entry.
 const REFRESH_SEEDS: u64 = 8;
 
-fn save_failure(dir: &Path, failure: &Failure) -> Result<PathBuf, CorpusError> {
+fn save_failure(dir: &Path, failure: &Failure, pinned: bool) -> Result<PathBuf, CorpusError> {
     let entry = Entry::from_failure(failure, &today()).ok_or_else(|| CorpusError {
         path: dir.to_path_buf(),
         problem: "the failure has no run id".to_owned(),
     })?;
-    save(dir, entry)
+    save(dir, Entry { pinned, ..entry })
 }
 
 /// Removes an entry's file and its loom checkpoint.

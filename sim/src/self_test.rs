@@ -28,23 +28,44 @@ pub const RATE_SAFETY_FACTOR: f64 = 4.0;
 pub const SEARCH_DRIVERS: [Driver; 2] = [Driver::Random, Driver::Pct { depth: 3 }];
 
 /// The share of schedules that break `bug`'s oracle in its home scenario
-/// under `driver`, one of [`SEARCH_DRIVERS`] (see [`PlantedBug::hit_rates`]).
-pub fn hit_rate(bug: PlantedBug, driver: Driver) -> f64 {
+/// under `driver` (see [`PlantedBug::hit_rates`]); `None` for a driver
+/// whose rate was not measured (those outside [`SEARCH_DRIVERS`]).
+pub fn hit_rate(bug: PlantedBug, driver: Driver) -> Option<f64> {
     let rates = bug.hit_rates();
     match driver {
-        Driver::Pct { .. } => rates.pct3,
-        _ => rates.random,
+        Driver::Random => Some(rates.random),
+        Driver::Pct { depth: 3 } => Some(rates.pct3),
+        _ => None,
     }
 }
 
 /// The budget each driver of a search for `bug` gets: the same for all,
 /// enough that all of them miss with a chance below [`MISS_PROBABILITY`]
-/// even at rates [`RATE_SAFETY_FACTOR`] times below the measured ones:
-/// `n` with `prod_d (1 - p_d / f)^n < MISS_PROBABILITY`.
+/// (see [`budget_for`]).
 pub fn search_budget(bug: PlantedBug) -> usize {
-    let log_miss_per_schedule: f64 = SEARCH_DRIVERS
-        .iter()
-        .map(|&driver| (1.0 - hit_rate(bug, driver) / RATE_SAFETY_FACTOR).ln())
+    budget_for(
+        SEARCH_DRIVERS
+            .iter()
+            .filter_map(|&driver| hit_rate(bug, driver)),
+    )
+}
+
+/// The budget `driver` alone needs to find `bug` in its home scenario with
+/// a chance of missing below [`MISS_PROBABILITY`]; `None` if its rate was
+/// not measured.
+pub fn driver_budget(bug: PlantedBug, driver: Driver) -> Option<usize> {
+    hit_rate(bug, driver).map(|rate| budget_for([rate]))
+}
+
+/// The schedules `n` each of some drivers, with hit rates `rates`, must
+/// run for all of them to miss with a chance below [`MISS_PROBABILITY`],
+/// even at rates [`RATE_SAFETY_FACTOR`] times below the measured ones:
+/// `n` with `prod_d (1 - p_d / f)^n < MISS_PROBABILITY`. Zero if no rate
+/// is above zero.
+fn budget_for(rates: impl IntoIterator<Item = f64>) -> usize {
+    let log_miss_per_schedule: f64 = rates
+        .into_iter()
+        .map(|rate| (1.0 - rate / RATE_SAFETY_FACTOR).ln())
         .sum();
     if log_miss_per_schedule >= 0.0 {
         return 0;
@@ -202,27 +223,50 @@ impl fmt::Display for SelfTest {
 mod tests {
     use super::*;
 
+    /// The chance that every search driver misses `bug` in `schedules`
+    /// each, at rates [`RATE_SAFETY_FACTOR`] below the measured ones.
+    fn miss_chance(bug: PlantedBug, drivers: &[Driver], schedules: usize) -> f64 {
+        drivers
+            .iter()
+            .filter_map(|&driver| hit_rate(bug, driver))
+            .map(|rate| (1.0 - rate / RATE_SAFETY_FACTOR).powf(schedules as f64))
+            .product()
+    }
+
     #[test]
-    fn every_search_budget_leaves_a_miss_below_one_in_a_million_at_reduced_rates() {
+    fn every_search_budget_is_the_least_that_misses_below_one_in_a_million() {
         for (bug, _, _) in found_by_oracles() {
-            let budget = search_budget(bug) as f64;
-            let miss: f64 = SEARCH_DRIVERS
-                .iter()
-                .map(|&driver| (1.0 - hit_rate(bug, driver) / RATE_SAFETY_FACTOR).powf(budget))
-                .product();
-            assert!(miss < MISS_PROBABILITY, "{}: {miss}", bug.name());
-            let one_less: f64 = SEARCH_DRIVERS
-                .iter()
-                .map(|&driver| {
-                    (1.0 - hit_rate(bug, driver) / RATE_SAFETY_FACTOR).powf(budget - 1.0)
-                })
-                .product();
+            let budget = search_budget(bug);
             assert!(
-                one_less >= MISS_PROBABILITY,
+                miss_chance(bug, &SEARCH_DRIVERS, budget) < MISS_PROBABILITY,
+                "{}",
+                bug.name()
+            );
+            assert!(
+                miss_chance(bug, &SEARCH_DRIVERS, budget - 1) >= MISS_PROBABILITY,
                 "{}: budget not the least",
                 bug.name()
             );
         }
+    }
+
+    #[test]
+    fn every_driver_budget_is_the_least_that_misses_below_one_in_a_million_alone() {
+        for (bug, _, _) in found_by_oracles() {
+            for driver in SEARCH_DRIVERS {
+                let budget = driver_budget(bug, driver).expect("a measured driver");
+                assert!(miss_chance(bug, &[driver], budget) < MISS_PROBABILITY);
+                assert!(miss_chance(bug, &[driver], budget - 1) >= MISS_PROBABILITY);
+            }
+        }
+    }
+
+    #[test]
+    fn an_unmeasured_driver_has_no_budget() {
+        assert_eq!(
+            driver_budget(PlantedBug::CloseSkipsDrain, Driver::Dfs),
+            None
+        );
     }
 
     #[test]

@@ -3,10 +3,13 @@
 //! a store change that keeps behaviour may move its interleaving: that, and
 //! a stored schedule or checkpoint that no longer fits the program, is a
 //! one-line notice (printed), not a failure. `sim corpus refresh` re-finds.
+//! A pinned entry is the exception: its whole systematic search must still
+//! break its oracle, so losing it fails.
 
 use std::path::Path;
 use std::process::Command;
 
+use scenarios::Oracle;
 use sim::corpus::{Entry, load_dir, verify};
 
 fn corpus_dir() -> std::path::PathBuf {
@@ -110,4 +113,81 @@ fn an_entry_whose_run_no_longer_fails_is_reported_as_having_lost_its_power() {
 fn an_entry_naming_an_unknown_oracle_is_a_failure() {
     let (dir, entry) = altered_entry(|entry| entry.oracle = "no-such-oracle".to_owned());
     assert!(verify(&dir.path().join("entry.toml"), &entry).is_err());
+}
+
+#[test]
+fn every_oracle_has_a_pinned_entry_whose_loss_fails_the_tests() {
+    let entries = load_dir(&corpus_dir()).unwrap_or_else(|error| panic!("{error}"));
+    let unpinned: Vec<&str> = Oracle::ALL
+        .iter()
+        .map(|oracle| oracle.name())
+        .filter(|name| {
+            !entries
+                .iter()
+                .any(|(_, entry)| entry.pinned && entry.oracle == *name)
+        })
+        .collect();
+    assert!(unpinned.is_empty(), "no pinned entry for {unpinned:?}");
+}
+
+/// The pinned loom entry for release-without-notify, altered, with a
+/// directory of its own for its path.
+fn altered_pinned_entry(alter: impl FnOnce(&mut Entry)) -> (tempfile::TempDir, Entry) {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut entry = entry_for("release-without-notify", "loom2");
+    assert!(entry.pinned, "the loom entries are pinned");
+    entry.loom_checkpoint = None;
+    alter(&mut entry);
+    (dir, entry)
+}
+
+#[test]
+fn a_pinned_entry_whose_search_breaks_another_oracle_is_a_failure() {
+    let (dir, entry) = altered_pinned_entry(|entry| entry.oracle = "no-leak".to_owned());
+    let error = verify(&dir.path().join("entry.toml"), &entry).expect_err("a lost pin fails");
+    assert!(
+        error.problem.contains("pinned, and lost") && error.problem.contains("no-deadlock"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_pinned_entry_whose_failure_moved_within_its_search_is_a_notice() {
+    let (dir, entry) = altered_pinned_entry(|entry| {
+        entry.run = "early-close:loom2:60".to_owned();
+    });
+    let notices = verify(&dir.path().join("entry.toml"), &entry).expect("a move is no failure");
+    assert!(
+        notices
+            .iter()
+            .any(|notice| notice.contains("now breaks no-deadlock at early-close:loom2:61")),
+        "{notices:?}"
+    );
+}
+
+#[test]
+fn a_pinned_seeded_entry_outside_its_bugs_home_scenario_is_refused() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut entry = entry_for("backoff-ignores-closing", "random");
+    assert!(entry.run.starts_with("early-close:"), "{}", entry.run);
+    entry.pinned = true;
+    let error = verify(&dir.path().join("entry.toml"), &entry).expect_err("refused");
+    assert!(error.problem.contains("home scenario"), "{error}");
+}
+
+#[test]
+fn a_pinned_seeded_entry_whose_seed_no_longer_fails_is_found_again_by_its_search() {
+    let (dir, entry) = altered_entry(|entry| {
+        entry.pinned = true;
+        entry.run = "early-close:random:0x0000000000000001".to_owned();
+        entry.params = sim::engine::Driver::Random.params_for(scenarios::Scenario::EarlyClose, 1);
+        entry.shuttle_schedule = None;
+    });
+    let notices = verify(&dir.path().join("entry.toml"), &entry).expect("found again");
+    assert!(
+        notices
+            .iter()
+            .any(|notice| notice.contains("pinned, and its search")),
+        "{notices:?}"
+    );
 }

@@ -89,6 +89,7 @@ every_driver! {
     permanent_transport_error_holds_under_every_driver: PermanentTransportError,
     disk_full_holds_under_every_driver: DiskFull,
     close_deadline_in_flight_holds_under_every_driver: CloseDeadlineInFlight,
+    close_during_backoff_holds_under_every_driver: CloseDuringBackoff,
     reads_during_stall_hold_under_every_driver: ReadsDuringStall,
     failed_download_reads_hold_under_every_driver: FailedDownloadReads,
     drop_while_reading_holds_under_every_driver: DropWhileReading,

@@ -1,4 +1,5 @@
-//! Close racing readers: at a barrier, in the wait loop, early, with a deadline.
+//! Close racing readers: at a barrier, in the wait loop, early, during a
+//! backoff, with a deadline.
 
 use std::sync::Arc;
 
@@ -81,6 +82,27 @@ pub fn read_close_in_flight<W: World>(
 pub fn early_close<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
     let subject = Subject::open(world, "A", params, options);
     let reader = subject.spawn_reader(world, 0);
+    let close_deadline_fired = subject.end(world, "main");
+    reader.join();
+    world.assert_no_leaks();
+    RunSummary {
+        close_deadline_fired,
+    }
+}
+
+/// The transport resets right after its first chunk; main waits until the
+/// platform has seen it serve that reset, then ends the store: the
+/// downloader is in its backoff, or about to enter it, and close must not
+/// wait it out. A barrier on what the platform saw makes the race
+/// deterministic: every schedule puts the close against the backoff.
+pub fn close_during_backoff<W: World>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+) -> RunSummary {
+    let subject = Subject::open(world, "A", params, options);
+    let reader = subject.spawn_reader(world, 0);
+    world.await_transport_failure(subject.label);
     let close_deadline_fired = subject.end(world, "main");
     reader.join();
     world.assert_no_leaks();

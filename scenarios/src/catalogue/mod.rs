@@ -9,6 +9,8 @@ mod readers;
 mod stress;
 mod subject;
 
+use std::time::Duration;
+
 use store::StoreOptions;
 
 use crate::{Params, StreamFault, World};
@@ -40,6 +42,9 @@ pub enum Scenario {
     DiskFull,
     /// Close with a deadline while readers are in flight; the timeout may fire.
     CloseDeadlineInFlight,
+    /// Close once the transport has reset: the downloader is in its backoff,
+    /// which close must not wait out.
+    CloseDuringBackoff,
     /// The transport stalls after a prefix; readers inside it get their
     /// bytes before anyone closes.
     ReadsDuringStall,
@@ -65,7 +70,7 @@ pub struct RunSummary {
 
 impl Scenario {
     /// Every scenario.
-    pub const ALL: [Scenario; 16] = [
+    pub const ALL: [Scenario; 17] = [
         Scenario::ConcurrentReaders,
         Scenario::ReadCloseBarrier,
         Scenario::ReadCloseInFlight,
@@ -77,6 +82,7 @@ impl Scenario {
         Scenario::PermanentTransportError,
         Scenario::DiskFull,
         Scenario::CloseDeadlineInFlight,
+        Scenario::CloseDuringBackoff,
         Scenario::ReadsDuringStall,
         Scenario::FailedDownloadReads,
         Scenario::DropWhileReading,
@@ -98,6 +104,7 @@ impl Scenario {
             Scenario::PermanentTransportError => "permanent-transport-error",
             Scenario::DiskFull => "disk-full",
             Scenario::CloseDeadlineInFlight => "close-deadline-in-flight",
+            Scenario::CloseDuringBackoff => "close-during-backoff",
             Scenario::ReadsDuringStall => "reads-during-stall",
             Scenario::FailedDownloadReads => "failed-download-reads",
             Scenario::DropWhileReading => "drop-while-reading",
@@ -141,6 +148,9 @@ impl Scenario {
             }
             Scenario::DiskFull => "the disk fills up; reads past the written part fail with ENOSPC",
             Scenario::CloseDeadlineInFlight => "close with a deadline while readers are in flight",
+            Scenario::CloseDuringBackoff => {
+                "close once the transport has reset, against the downloader's backoff"
+            }
             Scenario::ReadsDuringStall => {
                 "the transport stalls; readers of the delivered prefix get it before any close"
             }
@@ -194,10 +204,26 @@ impl Scenario {
                 params.retry.max_consecutive_failures = budget.max(1);
             }
             Scenario::TransportResetResume => {
+                // One reset more than the budget, each after progress: a
+                // store that counts them all, not in a row, gives up.
+                let budget = budget.max(1);
+                let rounds = (budget as usize + 1).min(params.object_len_bytes as usize - 1);
+                let progress_then_reset = [StreamFault::Short(1), StreamFault::Reset];
+                let resets = progress_then_reset.into_iter().cycle().take(2 * rounds);
+                faults.stream_reads.splice(0..0, resets);
+                params.retry.max_consecutive_failures = budget;
+                return params.without_harmful_faults();
+            }
+            Scenario::CloseDuringBackoff => {
                 faults
                     .stream_reads
                     .splice(0..0, [StreamFault::Short(first_chunk), StreamFault::Reset]);
                 params.retry.max_consecutive_failures = budget.max(1);
+                // A backoff to wait out, however short the seed drew it.
+                params.retry.initial_backoff =
+                    params.retry.initial_backoff.max(Duration::from_millis(1));
+                params.retry.max_backoff =
+                    params.retry.max_backoff.max(params.retry.initial_backoff);
                 return params.without_harmful_faults();
             }
             Scenario::PermanentTransportError => {
@@ -244,6 +270,7 @@ impl Scenario {
             Scenario::CloseDeadlineInFlight => {
                 close::close_deadline_in_flight(world, params, options)
             }
+            Scenario::CloseDuringBackoff => close::close_during_backoff(world, params, options),
             Scenario::MultiFileParallelism => multi::parallelism(world, params, options),
             Scenario::MultiFileStaging => multi::staging(world, params, options),
             Scenario::ReadsDuringStall => no_close::reads_during_stall(world, params, options),

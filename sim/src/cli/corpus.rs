@@ -188,7 +188,16 @@ fn crashed(path: &Path, crash: &child::Crash) -> Result<(Option<String>, Vec<Str
     let regression = child::run_to_end(&spec, ENTRY_WATCHDOG)
         .map_err(|error| UsageError(format!("cannot run a corpus child: {error}")))?;
     let name = path.display();
+    let pinned = corpus::load(path).is_ok_and(|entry| entry.pinned);
     Ok(match regression {
+        Outcome::Finished { messages, .. } if entry_verdict(&messages).0.is_none() && pinned => (
+            Some(format!(
+                "{name}: pinned, and lost: replayed with its bug planted, its process {} \
+                 (last event: {last}) instead of breaking its oracle",
+                crash.how
+            )),
+            Vec::new(),
+        ),
         Outcome::Finished { messages, .. } if entry_verdict(&messages).0.is_none() => (
             None,
             vec![format!(

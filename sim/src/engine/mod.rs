@@ -42,7 +42,7 @@ use scenarios::{Params, Scenario};
 use store::StoreOptions;
 
 pub use campaign::{Campaign, Report, on_fresh_thread, replay_once, run_in_place, store_options};
-pub use outcome::{Breach, Execution, Failure, Violation};
+pub use outcome::{Breach, Execution, Failure, Violation, one_line};
 pub use run::{MAX_SYSTEMATIC_EXECUTIONS, NoSuchRun, RunId, thousands};
 pub use shortloom::SHORT_LOOM_EXECUTIONS;
 pub use shuttle::replay_schedule;

@@ -123,7 +123,7 @@ impl Violation {
             .is_some_and(|site| site.file.starts_with("store/"));
         // A message that names no oracle is cut to its first line: shuttle
         // and loom can panic with kilobytes of their internal state.
-        let message = crate::corpus::one_line(&scenarios::panic_message(payload));
+        let message = one_line(&scenarios::panic_message(payload));
         Violation {
             breach: if in_store {
                 Breach::StorePanicked
@@ -217,5 +217,15 @@ impl fmt::Display for Failure {
                 "  replay:  (parameters were overridden; no run id rebuilds them)"
             ),
         }
+    }
+}
+
+/// The first line of `message`, at most 160 characters: schedulers panic
+/// with kilobytes of internal state, which help nobody reading a report.
+pub fn one_line(message: &str) -> String {
+    let line = message.lines().next().unwrap_or_default();
+    match line.char_indices().nth(160) {
+        Some((cut, _)) => format!("{}...", &line[..cut]),
+        None => line.to_owned(),
     }
 }

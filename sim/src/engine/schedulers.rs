@@ -38,8 +38,9 @@ pub enum Strategy {
 /// Part of what a `pct` run id means: changing it changes every PCT schedule.
 pub fn pct_step_bound(scenario: Scenario) -> usize {
     match scenario {
-        Scenario::DropDuringDownload => 24,
+        Scenario::DropDuringDownload => 57,
         Scenario::EarlyClose => 64,
+        Scenario::CloseDuringBackoff => 95,
         Scenario::Stress => 147,
         Scenario::PermanentTransportError => 152,
         Scenario::DiskFull => 155,
@@ -52,7 +53,7 @@ pub fn pct_step_bound(scenario: Scenario) -> usize {
         Scenario::MultiFileStaging => 2336,
         Scenario::ConcurrentReaders => 3072,
         Scenario::DropWhileReading => 3064,
-        Scenario::TransportResetResume => 3097,
+        Scenario::TransportResetResume => 4095,
         Scenario::MultiFileParallelism => 4520,
     }
 }

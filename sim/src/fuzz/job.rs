@@ -153,7 +153,7 @@ impl Job {
         match twice.and(with_original) {
             Ok(()) => Replayed::Identical,
             Err(how) => Replayed::Diverged {
-                how: crate::corpus::one_line(&how),
+                how: crate::engine::one_line(&how),
             },
         }
     }

@@ -35,5 +35,5 @@ pub use runtime::{
     ThreadPanic,
 };
 pub use trace::{Event, Recorder, Trace, first_divergence, format_trace, no_recorder, trace_hash};
-pub use transport::{ScriptedTransport, TransportContext};
+pub use transport::{FailureWatch, ScriptedTransport, TransportContext};
 pub use world::SimWorld;

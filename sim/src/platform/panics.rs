@@ -31,14 +31,30 @@ pub struct SourceSite {
 }
 
 impl SourceSite {
-    /// The site of `location`.
+    /// The site of `location`. A dependency's file is named from its
+    /// crate's directory (`shuttle-0.8.1/src/...`), not from the machine's
+    /// registry, so reports and failure signatures read the same everywhere.
     pub fn of(location: &std::panic::Location<'_>) -> SourceSite {
         SourceSite {
-            file: location.file().to_owned(),
+            file: without_registry(location.file()).to_owned(),
             line: location.line(),
             column: location.column(),
         }
     }
+}
+
+/// `file` without the registry prefix of a dependency's source, if it has
+/// one: `.../registry/src/INDEX/CRATE-VERSION/src/lib.rs` becomes
+/// `CRATE-VERSION/src/lib.rs`.
+fn without_registry(file: &str) -> &str {
+    const REGISTRY: &str = "/registry/src/";
+    let Some(start) = file.find(REGISTRY) else {
+        return file;
+    };
+    let in_index = &file[start + REGISTRY.len()..];
+    in_index
+        .split_once('/')
+        .map_or(file, |(_, in_crate)| in_crate)
 }
 
 impl fmt::Display for SourceSite {
@@ -116,4 +132,24 @@ fn install_hook() {
             }
         }));
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_registry;
+
+    #[test]
+    fn a_dependency_file_is_named_from_its_crate_directory() {
+        assert_eq!(
+            without_registry(
+                "/home/ci/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/shuttle-0.8.1/src/runtime/execution.rs"
+            ),
+            "shuttle-0.8.1/src/runtime/execution.rs"
+        );
+    }
+
+    #[test]
+    fn a_workspace_file_keeps_its_name() {
+        assert_eq!(without_registry("store/src/store.rs"), "store/src/store.rs");
+    }
 }

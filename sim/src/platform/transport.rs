@@ -44,7 +44,8 @@ struct Script<R: Runtime> {
     runtime: R,
     context: TransportContext,
     state: R::Mutex<ScriptState>,
-    cancelled: R::Condvar,
+    /// Notified when the transport is cancelled or serves a transient failure.
+    changed: R::Condvar,
     permanent_error_at_stream: Option<usize>,
 }
 
@@ -52,6 +53,8 @@ struct ScriptState {
     stream_reads: VecDeque<StreamFault>,
     streams_opened: usize,
     cancelled: bool,
+    /// Transient failures served so far.
+    failures_served: usize,
     attempts: Attempts,
 }
 
@@ -141,6 +144,7 @@ impl<R: Runtime> ScriptedTransport<R> {
             stream_reads: faults.stream_reads.iter().copied().collect(),
             streams_opened: 0,
             cancelled: false,
+            failures_served: 0,
             attempts: Attempts::default(),
         };
         ScriptedTransport {
@@ -149,7 +153,7 @@ impl<R: Runtime> ScriptedTransport<R> {
                 runtime: runtime.clone(),
                 context,
                 state: runtime.mutex(state),
-                cancelled: runtime.condvar(),
+                changed: runtime.condvar(),
                 permanent_error_at_stream: faults.permanent_error_at_stream,
             }),
         }
@@ -164,6 +168,41 @@ impl<R: Runtime> Script<R> {
     fn violation(&self, oracle: Oracle, kind: &'static str, what: &str) -> Violation {
         let what = format!("store {}: {what}", self.context.store);
         Violation::new(oracle, (self.context.thread_name)(), kind, what)
+    }
+}
+
+impl<R: Runtime> ScriptedTransport<R> {
+    /// A handle that waits for this transport's first transient failure.
+    pub fn failure_watch(&self) -> FailureWatch<R> {
+        FailureWatch {
+            script: Arc::clone(&self.script),
+        }
+    }
+}
+
+/// Waits, through the runtime (so schedulers see the wait), until a
+/// transport has served a transient failure: a scenario's barrier on what
+/// the platform saw.
+pub struct FailureWatch<R: Runtime> {
+    script: Arc<Script<R>>,
+}
+
+impl<R: Runtime> Clone for FailureWatch<R> {
+    fn clone(&self) -> Self {
+        FailureWatch {
+            script: Arc::clone(&self.script),
+        }
+    }
+}
+
+impl<R: Runtime> FailureWatch<R> {
+    /// Blocks until the transport has served a transient failure.
+    pub fn wait_for_failure(&self) {
+        let script = &*self.script;
+        let mut state = script.runtime.lock(&script.state);
+        while state.failures_served == 0 {
+            state = script.runtime.wait(&script.changed, state);
+        }
     }
 }
 
@@ -219,7 +258,7 @@ impl<R: Runtime> Transport for ScriptedTransport<R> {
         self.script.record(What::Cancelled);
         let mut state = self.script.runtime.lock(&self.script.state);
         state.cancelled = true;
-        self.script.runtime.notify_all(&self.script.cancelled);
+        self.script.runtime.notify_all(&self.script.changed);
     }
 }
 
@@ -260,25 +299,23 @@ impl<R: Runtime> Read for ScriptedStream<R> {
             script.violation(oracle, kind, &what).raise();
         }
         let now = script.context.clock.now();
-        let transient = |state: &mut ScriptState, kind: io::ErrorKind, what: &str| {
+        let transient = |state: &mut ScriptState, fault: TransportFault| {
             state.attempts.transient_failure(now, &script.context.retry);
-            script.record(What::Fault(TransportFault::Reset));
-            io::Error::new(kind, format!("{what} (planned)"))
+            state.failures_served += 1;
+            runtime.notify_all(&script.changed);
+            script.record(What::Fault(fault));
         };
         let (limit, overlong) = match state.stream_reads.pop_front() {
             None => (buf.len(), false),
             Some(StreamFault::Short(bytes)) => (bytes.clamp(1, buf.len().max(1)), false),
             Some(StreamFault::Overlong) => (buf.len(), true),
             Some(StreamFault::Reset) => {
-                return Err(transient(
-                    &mut state,
-                    io::ErrorKind::ConnectionReset,
-                    "reset",
-                ));
+                transient(&mut state, TransportFault::Reset);
+                let reset = io::ErrorKind::ConnectionReset;
+                return Err(io::Error::new(reset, "reset (planned)"));
             }
             Some(StreamFault::ZeroBytes) => {
-                state.attempts.transient_failure(now, &script.context.retry);
-                script.record(What::Fault(TransportFault::ZeroBytes));
+                transient(&mut state, TransportFault::ZeroBytes);
                 return Ok(0);
             }
             Some(StreamFault::Interrupted) => {
@@ -288,7 +325,7 @@ impl<R: Runtime> Read for ScriptedStream<R> {
             Some(StreamFault::Stall) => {
                 script.record(What::Fault(TransportFault::Stalls));
                 while !state.cancelled {
-                    state = runtime.wait(&script.cancelled, state);
+                    state = runtime.wait(&script.changed, state);
                 }
                 return Err(cancelled());
             }

@@ -1,11 +1,12 @@
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use scenarios::{FileFaults, Oracle, TransportFaults, Violation, World};
 use store::{Instant, Platform, RetryPolicy, StoreError};
 
 use super::{
-    Call, CheckedFiles, Facts, ModelRuntime, Outcome, Quiescence, ScriptedTransport, SimRuntime,
-    Trace, TransportContext, VirtualClock, What,
+    Call, CheckedFiles, Facts, FailureWatch, ModelRuntime, Outcome, Quiescence, ScriptedTransport,
+    SimRuntime, Trace, TransportContext, VirtualClock, What,
 };
 
 /// The simulated platform for one execution, on the scheduler runtime `I`.
@@ -15,7 +16,12 @@ pub struct SimWorld<I: ModelRuntime> {
     files: CheckedFiles,
     facts: Facts,
     trace: Trace,
+    /// Each store's transport, to wait for its failures.
+    transports: Arc<Mutex<FailureWatches<I>>>,
 }
+
+/// The failure watch of each store's transport, by store name.
+type FailureWatches<I> = BTreeMap<&'static str, FailureWatch<SimRuntime<I>>>;
 
 impl<I: ModelRuntime> Clone for SimWorld<I> {
     fn clone(&self) -> Self {
@@ -25,6 +31,7 @@ impl<I: ModelRuntime> Clone for SimWorld<I> {
             files: self.files.clone(),
             facts: self.facts.clone(),
             trace: self.trace.clone(),
+            transports: Arc::clone(&self.transports),
         }
     }
 }
@@ -50,6 +57,7 @@ impl<I: ModelRuntime> SimWorld<I> {
             clock,
             facts,
             trace,
+            transports: Arc::default(),
         }
     }
 
@@ -222,7 +230,9 @@ impl<I: ModelRuntime> World for SimWorld<I> {
             retry: retry.clone(),
             record: self.runtime.recorder(),
         };
-        ScriptedTransport::new(&self.runtime, object, faults, context)
+        let transport = ScriptedTransport::new(&self.runtime, object, faults, context);
+        lock(&self.transports).insert(store, transport.failure_watch());
+        transport
     }
 
     fn store_opened(&self, store: &'static str, object_len: u64) {
@@ -278,9 +288,20 @@ impl<I: ModelRuntime> World for SimWorld<I> {
         }
     }
 
+    fn await_transport_failure(&self, store: &'static str) {
+        let watch = lock(&self.transports).get(store).cloned();
+        watch
+            .unwrap_or_else(|| panic!("store {store} has no transport to wait on"))
+            .wait_for_failure();
+    }
+
     fn assert_no_leaks(&self) {
         self.files.assert_no_leaks();
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]
