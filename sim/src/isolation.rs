@@ -49,34 +49,37 @@ pub enum ChildOutcome {
     Interrupted,
 }
 
-/// A campaign's child that died without reporting.
+/// A child that died without reporting, running a campaign or a command.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CampaignCrash {
     /// How it died and what it did last.
     pub crash: Crash,
     /// The schedule that was running, when the flight recorder saw it.
     pub run: Option<RunId>,
+    /// What the child was running: "the campaign", "`sim replay`", ...
+    pub running: &'static str,
 }
 
 impl std::fmt::Display for CampaignCrash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "CRASH: the campaign's process {}", self.crash.how)?;
+        writeln!(
+            f,
+            "CRASH: the process running {} {}",
+            self.running, self.crash.how
+        )?;
         match self.run {
             Some(run) => writeln!(f, "  run:     {run}")?,
             None => writeln!(
                 f,
-                "  run:     unknown (it crashed before its first schedule)"
+                "  run:     not known (no schedule it ran is named by a run id)"
             )?,
         }
         let events = &self.crash.log.last_events;
-        writeln!(f, "  last events ({}):", events.len())?;
+        write!(f, "  last events ({}):", events.len())?;
         for event in events {
-            writeln!(f, "    {event}")?;
+            write!(f, "\n    {event}")?;
         }
-        write!(
-            f,
-            "  This is a failure of the store under test; the other campaigns went on."
-        )
+        Ok(())
     }
 }
 
@@ -141,6 +144,7 @@ impl ChildCampaign<'_> {
                     passed_alone: false,
                 },
                 run: None,
+                running: "the campaign",
             }),
         }
     }
@@ -151,6 +155,10 @@ impl ChildCampaign<'_> {
             driver: self.campaign.driver,
             number,
         });
-        CampaignCrash { crash, run }
+        CampaignCrash {
+            crash,
+            run,
+            running: "the campaign",
+        }
     }
 }

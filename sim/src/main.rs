@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use clap::error::ErrorKind;
-use sim::cli::{Cli, one_line_clap_error};
+use sim::cli::{Cli, one_line_clap_error, run_guarded};
 
 /// Bad usage, or a run that does not exist.
 const USAGE_ERROR: u8 = 2;
@@ -22,6 +22,9 @@ fn main() -> ExitCode {
         return ExitCode::from(USAGE_ERROR);
     }
     sim::interrupt::install();
+    if cli.command.runs_guarded() && !cli.child && !cli.flight_recorder {
+        return run_guarded(&cli.command);
+    }
     if cli.flight_recorder {
         sim::flight::switch_on();
     }

@@ -31,7 +31,13 @@ fn list_names_every_scenario_bug_and_driver_and_exits_zero() {
 #[test]
 fn run_help_lists_every_driver() {
     let help = sim_quietly(&["run", "--help"], 0);
-    for driver in ["random", "pct", "dfs", "loom", "shortloom", "threads"] {
+    let listed = sim_quietly(&["list", "--drivers"], 0);
+    let drivers: Vec<&str> = listed
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    assert!(drivers.len() >= 7, "{listed}");
+    for driver in drivers {
         assert!(help.contains(driver), "{driver} missing from:\n{help}");
     }
 }
@@ -301,6 +307,44 @@ fn explore_survives_a_store_bug_that_aborts_and_names_each_crashed_run() {
             && stdout.contains("main-thread                close of store A begins"),
         "{stdout}"
     );
+}
+
+#[test]
+fn run_replay_and_shrink_survive_a_store_bug_that_aborts() {
+    let commands: [(&[&str], &str); 3] = [
+        (
+            &["run", "early-close", "--plant", "aborts-process"],
+            "run:     early-close:random:0x",
+        ),
+        (
+            &[
+                "replay",
+                "early-close:random:7",
+                "--plant",
+                "aborts-process",
+            ],
+            "run:     early-close:random:0x0000000000000007",
+        ),
+        (
+            &[
+                "shrink",
+                "early-close:random:7",
+                "--plant",
+                "aborts-process",
+            ],
+            "run:     not known",
+        ),
+    ];
+    for (args, run) in commands {
+        let stdout = sim_quietly(args, 1);
+        assert!(
+            stdout.starts_with("CRASH: the process running `sim ")
+                && stdout.contains("died of signal 6")
+                && stdout.contains(run)
+                && stdout.contains("close of store A begins"),
+            "{args:?}: {stdout}"
+        );
+    }
 }
 
 #[test]

@@ -45,6 +45,9 @@ pub struct Spec {
     pub exe: std::path::PathBuf,
     /// Its arguments.
     pub args: Vec<OsString>,
+    /// Whether its stderr (progress, errors) goes to the parent's stderr;
+    /// otherwise it is discarded, except under the flight recorder.
+    pub shows_stderr: bool,
 }
 
 impl Spec {
@@ -57,6 +60,7 @@ impl Spec {
         Spec {
             exe: exe.to_path_buf(),
             args: args.into_iter().map(Into::into).collect(),
+            shows_stderr: false,
         }
     }
 
@@ -112,6 +116,8 @@ impl Worker {
         let mut command = spec.command(flight_recorder);
         command.stderr(if flight_recorder {
             Stdio::piped()
+        } else if spec.shows_stderr {
+            Stdio::inherit()
         } else {
             Stdio::null()
         });
@@ -252,6 +258,56 @@ pub fn run_to_end(spec: &Spec, watchdog: Duration) -> std::io::Result<Outcome> {
         return Ok(Outcome::Interrupted);
     }
     Ok(Outcome::Crashed(Crash {
+        how: describe(ending, watchdog),
+        log,
+        passed_alone: matches!(again, Ending::Exited(status) if status.success()),
+    }))
+}
+
+/// How a relayed child ended (see [`relay`]).
+#[derive(Clone, Debug)]
+pub enum Relayed {
+    /// It exited with this code (0, 1 or 2: `sim`'s contract).
+    Exited(u8),
+    /// It died or hung.
+    Crashed(Crash),
+    /// A signal asked `sim` to stop; the child was killed.
+    Interrupted,
+}
+
+/// Runs `spec` to its end, writing its text to stdout as it comes (its
+/// messages are dropped: the text is the report) and its stderr to ours. A
+/// child that ends other than by an exit code of `sim`'s contract crashed:
+/// it is run once more with the flight recorder, to say where.
+pub fn relay(spec: &Spec, watchdog: Duration) -> std::io::Result<Relayed> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let mut worker = Worker::spawn(spec, false, (), sender)?;
+    let relaying = std::thread::spawn(move || {
+        use std::io::Write;
+        for (_, line) in receiver.iter() {
+            let Some(Line::Text(text)) = line else {
+                continue;
+            };
+            let mut stdout = std::io::stdout().lock();
+            let _ = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
+        }
+    });
+    let ending = worker.wait(watchdog)?;
+    // The relay ends once the child's stdout closes, after its last line.
+    let _ = relaying.join();
+    let code = match ending {
+        Ending::Exited(status) => status.code().and_then(|code| u8::try_from(code).ok()),
+        Ending::Interrupted => return Ok(Relayed::Interrupted),
+        Ending::KilledByWatchdog => None,
+    };
+    if let Some(code @ 0..=2) = code {
+        return Ok(Relayed::Exited(code));
+    }
+    let (again, log) = flight_record(spec, watchdog)?;
+    if again == Ending::Interrupted {
+        return Ok(Relayed::Interrupted);
+    }
+    Ok(Relayed::Crashed(Crash {
         how: describe(ending, watchdog),
         log,
         passed_alone: matches!(again, Ending::Exited(status) if status.success()),

@@ -23,7 +23,7 @@ pub fn scenario(name: &str) -> Result<Scenario, String> {
     Scenario::from_name(name).ok_or_else(|| "unknown scenario (see `sim list`)".to_owned())
 }
 
-/// A driver: random, pct[DEPTH], dfs, loom[BOUND], shortloom[BOUND], threads.
+/// A driver (see [`Driver::SYNTAX`]).
 pub fn driver(name: &str) -> Result<Driver, String> {
     name.parse()
 }

@@ -148,6 +148,10 @@ impl fmt::Display for ExploreReport {
                 ChildOutcome::Crashed(crash) => {
                     writeln!(f, "{} under {}:", row.scenario.name(), row.driver)?;
                     writeln!(f, "{crash}")?;
+                    writeln!(
+                        f,
+                        "  This is a failure of the store under test; the other campaigns went on."
+                    )?;
                 }
                 ChildOutcome::Interrupted => {}
             }

@@ -18,8 +18,13 @@ pub struct RunArgs {
     /// The scenario (see `sim list`).
     #[arg(value_parser = args::scenario)]
     pub scenario: Scenario,
-    /// random, pct[DEPTH], dfs, loom[BOUND], shortloom[BOUND] or threads (see `sim list --drivers`).
-    #[arg(long, value_parser = args::driver, default_value = "random")]
+    /// The driver: one of [`Driver::SYNTAX`].
+    #[arg(
+        long,
+        value_parser = args::driver,
+        default_value = "random",
+        help = format!("{} (see `sim list --drivers`)", Driver::SYNTAX)
+    )]
     pub driver: Driver,
     /// Most schedules to run (dfs and loom: at most 100,000).
     #[arg(long, value_parser = args::at_least_one, default_value = "1000", allow_hyphen_values = true)]

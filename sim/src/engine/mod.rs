@@ -237,6 +237,12 @@ impl Driver {
     }
 }
 
+impl Driver {
+    /// Every form `--driver` takes, as help and errors show them.
+    pub const SYNTAX: &'static str =
+        "random, pct[DEPTH], urw, dfs, loom[BOUND], shortloom[BOUND] or threads";
+}
+
 impl fmt::Display for Driver {
     /// `random`, `pct3`, `urw`, `dfs`, `loom2`, `shortloom1`, `threads`:
     /// the form run ids use.
@@ -285,8 +291,8 @@ impl FromStr for Driver {
                 preemption_bound: number(&text[9..], 1)?,
             }),
             _ => Err(format!(
-                "unknown driver {text:?}: expected random, pct[DEPTH], urw, dfs, loom[BOUND], \
-                 shortloom[BOUND] or threads"
+                "unknown driver {text:?}: expected {}",
+                Driver::SYNTAX
             )),
         }
     }
