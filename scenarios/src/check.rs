@@ -5,7 +5,7 @@ use store::StoreError;
 use crate::{Fate, Oracle, Params, Violation};
 
 /// What a read's outcome is judged against.
-pub struct ReadJudge<'a> {
+pub(crate) struct ReadJudge<'a> {
     /// The thread that read, for the report.
     pub reader: &'a str,
     /// The store's label, for the report.
@@ -25,7 +25,7 @@ pub struct ReadJudge<'a> {
 impl ReadJudge<'_> {
     /// Checks `outcome` of reading `requested` bytes at `offset` into `buf`;
     /// raises the violation of the oracle it breaks.
-    pub fn judge(
+    pub(crate) fn judge(
         &self,
         offset: u64,
         requested: usize,

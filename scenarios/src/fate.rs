@@ -34,6 +34,32 @@ pub enum Fate {
     },
 }
 
+/// Transient failures in a row without progress, as the retry policy
+/// counts them (`store::RetryPolicy`): a failure after a stream delivered a
+/// byte starts a new run; one failure more than the budget in a row, and
+/// the download fails for good. The one statement of that rule for every
+/// oracle and plan of the harness.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FailuresInARow(u32);
+
+impl FailuresInARow {
+    /// Counts a transient failure of a stream that delivered bytes before
+    /// it (`progressed`) or not; whether a budget of `budget` failures in
+    /// a row still allows another stream.
+    pub fn count(&mut self, progressed: bool, budget: u32) -> bool {
+        if progressed {
+            self.0 = 0;
+        }
+        self.0 += 1;
+        self.0 <= budget
+    }
+
+    /// The failures in the current run.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
 impl Fate {
     /// The fate of `params`' download.
     pub fn of(params: &Params) -> Fate {
@@ -42,7 +68,7 @@ impl Fate {
         let budget = params.retry.max_consecutive_failures;
         let disk_limit = params.file_faults.disk_full_after_bytes;
         let mut faults = params.transport_faults.stream_reads.iter().copied();
-        let (mut offset, mut failures_in_a_row, mut stream) = (0u64, 0u32, 0usize);
+        let (mut offset, mut failures, mut stream) = (0u64, FailuresInARow::default(), 0usize);
         while offset < len {
             if params.transport_faults.permanent_error_at_stream == Some(stream) {
                 let kind = ErrorKind::NotFound;
@@ -79,11 +105,7 @@ impl Fate {
                 offset += received;
             };
             let Some(kind) = failure else { break };
-            if offset > resumed_at {
-                failures_in_a_row = 0;
-            }
-            failures_in_a_row += 1;
-            if failures_in_a_row > budget {
+            if !failures.count(offset > resumed_at, budget) {
                 return Fate::TransportFails {
                     prefix: offset,
                     kind,

@@ -14,7 +14,7 @@ mod threads;
 mod world;
 
 pub use catalogue::{RunSummary, Scenario};
-pub use fate::Fate;
+pub use fate::{FailuresInARow, Fate};
 pub use oracle::{HitRates, Oracle, PlantedBug, Violation};
 pub use params::{FileFaults, Params, RetryParams, Size, SplitMix64, StreamFault, TransportFaults};
 pub use threads::{Joiner, Latch, panic_message, spawn};

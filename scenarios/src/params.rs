@@ -10,6 +10,8 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde::{Deserialize, Serialize};
 use store::RetryPolicy;
 
+use crate::FailuresInARow;
+
 /// What happens at one read of a transport stream, in order across streams.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StreamFault {
@@ -294,15 +296,14 @@ impl Params {
     /// exhaust the retry budget, so the download still completes.
     pub fn without_harmful_faults(mut self) -> Params {
         let budget = self.retry.max_consecutive_failures;
-        let mut failures_in_a_row = 0;
+        let (mut failures, mut progressed) = (FailuresInARow::default(), false);
         let mut kept = Vec::new();
         for fault in self.transport_faults.stream_reads {
             match fault {
-                StreamFault::Short(_) => failures_in_a_row = 0,
+                StreamFault::Short(_) => progressed = true,
                 StreamFault::Interrupted => {}
-                StreamFault::Reset | StreamFault::ZeroBytes if failures_in_a_row < budget => {
-                    failures_in_a_row += 1;
-                }
+                StreamFault::Reset | StreamFault::ZeroBytes
+                    if failures.count(std::mem::take(&mut progressed), budget) => {}
                 _ => break,
             }
             kept.push(fault);

@@ -10,12 +10,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 static ON: AtomicBool = AtomicBool::new(false);
 
 /// What a schedule marker line starts with; the schedule's number follows.
-pub const SCHEDULE_MARK: &str = "flight: schedule ";
+pub(crate) const SCHEDULE_MARK: &str = "flight: schedule ";
 /// What an event line starts with; the formatted event follows.
-pub const EVENT_MARK: &str = "flight: event ";
+pub(crate) const EVENT_MARK: &str = "flight: event ";
 
 /// Switches the recorder on for the rest of the process.
-pub fn switch_on() {
+pub(crate) fn switch_on() {
     ON.store(true, Ordering::Relaxed);
 }
 
@@ -24,14 +24,14 @@ fn on() -> bool {
 }
 
 /// Schedule `number` (a seed, or an execution number) begins.
-pub fn schedule_begins(number: u64) {
+pub(crate) fn schedule_begins(number: u64) {
     if on() {
         crate::eprintln_real!("{SCHEDULE_MARK}{number}");
     }
 }
 
 /// `event` (an already formatted trace event) happened.
-pub fn event(event: &dyn std::fmt::Display) {
+pub(crate) fn event(event: &dyn std::fmt::Display) {
     if on() {
         crate::eprintln_real!("{EVENT_MARK}{event}");
     }

@@ -24,7 +24,7 @@ static CHILDREN: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
 const SECOND_SIGNAL_EXIT_CODE: i32 = 130;
 
 /// Installs the handler, once per process.
-pub fn install() {
+pub(crate) fn install() {
     let installed = ctrlc::set_handler(|| {
         if SIGNALS.fetch_add(1, Ordering::SeqCst) == 0 {
             crate::eprintln_real!(
@@ -41,12 +41,12 @@ pub fn install() {
 }
 
 /// Whether a signal asked the process to stop.
-pub fn requested() -> bool {
+pub(crate) fn requested() -> bool {
     SIGNALS.load(Ordering::SeqCst) > 0
 }
 
 /// Puts the child `command` starts in a process group of its own.
-pub fn own_process_group(command: &mut Command) -> &mut Command {
+pub(crate) fn own_process_group(command: &mut Command) -> &mut Command {
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
@@ -56,10 +56,10 @@ pub fn own_process_group(command: &mut Command) -> &mut Command {
 }
 
 /// A child the second signal kills; forgotten when dropped.
-pub struct Registered(u32);
+pub(crate) struct Registered(u32);
 
 /// Registers child `pid` until the guard drops.
-pub fn register(pid: u32) -> Registered {
+pub(crate) fn register(pid: u32) -> Registered {
     lock().insert(pid);
     Registered(pid)
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use clap::error::ErrorKind;
-use sim::cli::{Cli, one_line_clap_error, run_guarded};
+use sim::cli::{Cli, one_line_clap_error, prepare, print_error, run_guarded};
 
 /// Bad usage, or a run that does not exist.
 const USAGE_ERROR: u8 = 2;
@@ -17,21 +17,12 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return clap_error(&error),
     };
-    if let Err(error) = sim::platform::Perturbations::from_env() {
-        eprintln!("error: {error}");
+    if let Err(error) = prepare(&cli) {
+        print_error(format_args!("error: {error}"));
         return ExitCode::from(USAGE_ERROR);
     }
-    sim::interrupt::install();
     if cli.command.runs_guarded() && !cli.child && !cli.flight_recorder {
         return run_guarded(&cli.command);
-    }
-    if cli.flight_recorder {
-        sim::flight::switch_on();
-    }
-    if cli.command.simulates_here() && !cli.verbose {
-        if let Err(error) = sim::console::silence_schedulers() {
-            eprintln!("warning: the schedulers' own output will show: {error}");
-        }
     }
     let child = cli.child;
     match cli.command.execute() {
@@ -45,7 +36,7 @@ fn main() -> ExitCode {
             ExitCode::from(report.verdict().exit_code())
         }
         Err(error) => {
-            sim::eprintln_real!("error: {error}");
+            print_error(format_args!("error: {error}"));
             ExitCode::from(USAGE_ERROR)
         }
     }

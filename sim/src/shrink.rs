@@ -14,7 +14,7 @@ use crate::engine::{Driver, Execution, Failure, Naming, RunId, replay_once};
 
 /// How big a failing run is to read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct RunSize {
+pub(crate) struct RunSize {
     /// Threads that did anything.
     pub threads: usize,
     /// Trace events.
@@ -25,7 +25,7 @@ pub struct RunSize {
 
 impl RunSize {
     /// The size of `execution`.
-    pub fn of(execution: &Execution) -> RunSize {
+    pub(crate) fn of(execution: &Execution) -> RunSize {
         let trace = &execution.trace;
         let threads: BTreeSet<&str> = trace.iter().map(|event| &*event.thread).collect();
         let switches = trace
@@ -52,7 +52,7 @@ impl fmt::Display for RunSize {
 
 /// A failure and its shrunk counterpart.
 #[derive(Clone, Debug)]
-pub struct Shrunk {
+pub(crate) struct Shrunk {
     /// The failure's size before.
     pub before: RunSize,
     /// The smallest failure found (the original if none was smaller).
@@ -67,7 +67,7 @@ pub struct Shrunk {
 /// with its bug planted, in its scenario, under its driver if seeded
 /// (else under random, which names each run by a seed). Failures without a
 /// run id cannot be shrunk and come back as they are.
-pub fn shrink(failure: &Failure, tries: usize) -> Shrunk {
+pub(crate) fn shrink(failure: &Failure, tries: usize) -> Shrunk {
     let before = RunSize::of(&failure.execution);
     let mut best = (before, failure.clone());
     if let Some(run) = failure.run {

@@ -44,17 +44,24 @@ fn every_seeded_and_systematic_driver_replays_deterministically() {
 }
 
 #[test]
-fn one_campaign_schedule_replays_alone_from_its_id() {
-    let campaign = Campaign::new(Scenario::ConcurrentReaders, Driver::Pct { depth: 3 }, 5, 42);
-    let seed = campaign.schedule_seed(3);
-    let run = RunId {
-        scenario: Scenario::ConcurrentReaders,
-        driver: Driver::Pct { depth: 3 },
-        number: seed,
-    };
-    let alone = replay_once(run, None).expect("a seed names a run");
-    let again = replay_once(run, None).expect("a seed names a run");
-    assert_eq!(alone.trace, again.trace);
+fn a_campaigns_failing_schedule_replays_alone_from_its_id_to_the_same_trace() {
+    let bug = PlantedBug::PublishBeforeWrite;
+    let failure = Campaign::new(Scenario::ConcurrentReaders, Driver::Random, 10_000, 0)
+        .planting(bug)
+        .run()
+        .failure
+        .expect("random finds publish-before-write");
+    assert!(
+        failure.schedule > 1,
+        "schedules ran before the failing one, in the same process"
+    );
+    let run = failure.run.expect("a seeded schedule has a run id");
+    let alone = replay_once(run, Some(bug)).expect("a seed names a run");
+    assert_eq!(alone.trace, failure.execution.trace);
+    assert_eq!(
+        alone.violation.map(|violation| violation.breach),
+        Some(failure.breach())
+    );
 }
 
 #[test]
@@ -157,6 +164,13 @@ fn an_execution_past_the_failure_that_ends_a_search_names_no_run() {
             failing.schedule
         )),
         "{error}"
+    );
+    assert!(
+        error.to_string().contains(&format!(
+            "(sim replay early-close:loom2:{} --plant close-skips-drain)",
+            failing.schedule
+        )),
+        "the error names the failing run with its bug: {error}"
     );
 }
 

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 
 use scenarios::PlantedBug;
 use sim::engine::Execution;
-use sim::fuzz::signature::role;
+use sim::engine::role;
 use sim::platform::{FileOp, FileResult, Outcome, What};
 use sim::self_test::find;
 

@@ -12,7 +12,7 @@ use crate::{Params, World};
 
 /// Readers signal ready and wait at a start latch; close runs to completion;
 /// then the readers go, and every one of them must get `Closed`.
-pub fn read_close_barrier<W: World>(
+pub(super) fn read_close_barrier<W: World>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
@@ -64,7 +64,7 @@ fn stalled_readers<W: World>(
 }
 
 /// Readers wait for bytes a stalled transport never sends; close must free them.
-pub fn read_close_in_flight<W: World>(
+pub(super) fn read_close_in_flight<W: World>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
@@ -79,7 +79,11 @@ pub fn read_close_in_flight<W: World>(
 
 /// Close right after open, with the download under way (with or without
 /// a deadline, as the seed chooses).
-pub fn early_close<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+pub(super) fn early_close<W: World>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+) -> RunSummary {
     let subject = Subject::open(world, "A", params, options);
     let reader = subject.spawn_reader(world, 0);
     let close_deadline_fired = subject.end(world, "main");
@@ -95,7 +99,7 @@ pub fn early_close<W: World>(world: &W, params: &Params, options: &StoreOptions)
 /// downloader is in its backoff, or about to enter it, and close must not
 /// wait it out. A barrier on what the platform saw makes the race
 /// deterministic: every schedule puts the close against the backoff.
-pub fn close_during_backoff<W: World>(
+pub(super) fn close_during_backoff<W: World>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
@@ -114,7 +118,7 @@ pub fn close_during_backoff<W: World>(
 /// Close with a deadline while readers are stalled in flight. Whether the
 /// deadline fires is the scheduler's choice; either way a later close must
 /// see the file released.
-pub fn close_deadline_in_flight<W: World>(
+pub(super) fn close_deadline_in_flight<W: World>(
     world: &W,
     params: &Params,
     options: &StoreOptions,

@@ -13,7 +13,11 @@ const LABELS: [&str; 4] = ["A", "B", "C", "D"];
 
 /// `params.stores` stores, each with its share of the readers, all at once;
 /// each store's last reader closes it, so closes overlap other stores' reads.
-pub fn parallelism<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+pub(super) fn parallelism<W: World>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+) -> RunSummary {
     let stores = params.stores.clamp(2, LABELS.len());
     let readers_per_store = (params.readers / stores).max(1);
     let subjects: Vec<_> = LABELS[..stores]
@@ -36,7 +40,7 @@ pub fn parallelism<W: World>(world: &W, params: &Params, options: &StoreOptions)
 
 /// Store A has a reader; main closes A while a stager thread opens store B
 /// and reads it. B is never closed before its reads, so they must succeed.
-pub fn staging<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+pub(super) fn staging<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
     let store_a = Subject::open(world, "A", params, options);
     let reader_a = store_a.spawn_reader(world, 0);
     let stager = {

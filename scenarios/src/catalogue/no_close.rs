@@ -16,7 +16,7 @@ use crate::{Fate, Params, World};
 /// The transport delivers a prefix, then stalls until closed. Readers of
 /// ranges inside the prefix must all get their bytes while it stalls; only
 /// then does main close.
-pub fn reads_during_stall<W: World>(
+pub(super) fn reads_during_stall<W: World>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
@@ -49,7 +49,7 @@ pub fn reads_during_stall<W: World>(
 /// the seed's faults and the schedule have it). The downloader must stop and
 /// the file be released; the platform checks at the end of the run that
 /// nothing leaked.
-pub fn drop_during_download<W: World>(
+pub(super) fn drop_during_download<W: World>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
@@ -65,7 +65,7 @@ pub fn drop_during_download<W: World>(
 /// Main drops its handle while readers, holding theirs, are in flight; the
 /// last one out drops the store without closing it. The platform checks at
 /// the end of the run that nothing leaked.
-pub fn drop_while_reading<W: World>(
+pub(super) fn drop_while_reading<W: World>(
     world: &W,
     params: &Params,
     options: &StoreOptions,

@@ -12,7 +12,7 @@ use super::RunSummary;
 use super::subject::Subject;
 use crate::{Params, World};
 
-pub fn readers_then_close<W: World>(
+pub(super) fn readers_then_close<W: World>(
     world: &W,
     params: &Params,
     options: &StoreOptions,

@@ -11,7 +11,7 @@ use super::subject::Subject;
 use crate::threads::spawn;
 use crate::{Params, World};
 
-pub fn readers_and_a_closer<W: World>(
+pub(super) fn readers_and_a_closer<W: World>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
@@ -21,7 +21,7 @@ pub fn readers_and_a_closer<W: World>(
 
 /// Readers and two closer threads racing each other: the store promises
 /// that every close waits for the same release and reports its outcome.
-pub fn readers_and_two_closers<W: World>(
+pub(super) fn readers_and_two_closers<W: World>(
     world: &W,
     params: &Params,
     options: &StoreOptions,

@@ -21,7 +21,7 @@ type Store<W> = TempFileStore<
 /// The two flags are the world's own atomics (release on set, acquire on
 /// read): a reader that sees "close returned" then has the happens-before a
 /// real caller would have, so under loom it must see the store closed too.
-pub struct Subject<W: World> {
+pub(super) struct Subject<W: World> {
     pub label: &'static str,
     /// `None` only once dropped.
     store: Option<Store<W>>,
@@ -36,7 +36,7 @@ pub struct Subject<W: World> {
 
 impl<W: World> Subject<W> {
     /// Opens a store named `label` over `params`' object and faults.
-    pub fn open(
+    pub(super) fn open(
         world: &W,
         label: &'static str,
         params: &Params,
@@ -79,25 +79,25 @@ impl<W: World> Subject<W> {
     }
 
     /// Reads the range of reader `index` and judges the outcome.
-    pub fn read_and_judge(&self, reader: &str, index: usize) {
+    pub(super) fn read_and_judge(&self, reader: &str, index: usize) {
         let (offset, len) = self.params.reader_range(index);
         self.read_at_and_judge(reader, offset, len);
     }
 
     /// The world the subject's store runs in.
-    pub fn world(&self) -> W {
+    pub(super) fn world(&self) -> W {
         self.world.clone()
     }
 
     /// The store. Present until the subject drops.
-    pub fn store(&self) -> &Store<W> {
+    pub(super) fn store(&self) -> &Store<W> {
         self.store
             .as_ref()
             .expect("the store lives as long as its subject")
     }
 
     /// Reads `len` bytes at `offset` and judges the outcome.
-    pub fn read_at_and_judge(&self, reader: &str, offset: u64, len: usize) {
+    pub(super) fn read_at_and_judge(&self, reader: &str, offset: u64, len: usize) {
         let mut buf = vec![0; len];
         let began_after_close = self.runtime.load(&self.close_returned);
         self.world.read_begins(self.label, offset, len);
@@ -116,14 +116,18 @@ impl<W: World> Subject<W> {
     }
 
     /// Spawns readers `0..params.readers`, each on its own thread.
-    pub fn spawn_readers(self: &Arc<Self>, world: &W) -> Vec<Joiner<W::Runtime, ()>> {
+    pub(super) fn spawn_readers(self: &Arc<Self>, world: &W) -> Vec<Joiner<W::Runtime, ()>> {
         (0..self.params.readers)
             .map(|index| self.spawn_reader(world, index))
             .collect()
     }
 
     /// Spawns reader `index` on its own thread.
-    pub fn spawn_reader(self: &Arc<Self>, world: &W, index: usize) -> Joiner<W::Runtime, ()> {
+    pub(super) fn spawn_reader(
+        self: &Arc<Self>,
+        world: &W,
+        index: usize,
+    ) -> Joiner<W::Runtime, ()> {
         let name = format!("reader-{}{index}", self.label);
         let subject = Arc::clone(self);
         spawn(world.runtime(), &name.clone(), move || {
@@ -132,7 +136,7 @@ impl<W: World> Subject<W> {
     }
 
     /// Closes without a deadline; a close that fails is a violation.
-    pub fn close(&self, closer: &str) {
+    pub(super) fn close(&self, closer: &str) {
         self.runtime.store(&self.close_begun, true);
         self.world.close_begins(self.label, None);
         let outcome = self.store().close();
@@ -146,7 +150,7 @@ impl<W: World> Subject<W> {
 
     /// Closes with a deadline `params.close_deadline` away on the world's
     /// clock. Returns whether the deadline fired.
-    pub fn close_with_deadline(&self, world: &W, closer: &str) -> bool {
+    pub(super) fn close_with_deadline(&self, world: &W, closer: &str) -> bool {
         use store::Clock;
         self.runtime.store(&self.close_begun, true);
         let deadline = world.clock().now() + self.params.close_deadline;
@@ -177,7 +181,7 @@ impl<W: World> Subject<W> {
     /// `close_with_deadline` followed, if the deadline fired, by a `close`
     /// that waits for the release (so that nothing is left for the leak
     /// check to find). Returns whether a deadline fired.
-    pub fn end(&self, world: &W, closer: &str) -> bool {
+    pub(super) fn end(&self, world: &W, closer: &str) -> bool {
         let fired = self.params.ends_with_deadline() && self.close_with_deadline(world, closer);
         if fired || !self.params.ends_with_deadline() {
             self.close(closer);

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::coverage::Coverage;
+use crate::engine::{Breach, RunId, Signature};
 
 /// One message from a child.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,16 +49,16 @@ pub enum Message {
 /// A failing fuzz run, as the job that found it reports it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
-    /// The swarm seed, `0x…`.
-    pub seed: String,
+    /// The swarm seed.
+    pub seed: u64,
     /// The run id it decodes to.
-    pub run: String,
+    pub run: RunId,
     /// The oracle that broke.
-    pub oracle: String,
+    pub oracle: Breach,
     /// The violation message.
     pub message: String,
-    /// [`crate::fuzz::signature::Signature`], as text.
-    pub signature: String,
+    /// What makes it one bug among many.
+    pub signature: Signature,
     /// What replaying it twice showed.
     pub replayed: Replayed,
 }
@@ -116,11 +117,11 @@ mod tests {
                 k: 4,
                 reached: 0,
                 finding: Some(Finding {
-                    seed: "0x01".to_owned(),
-                    run: "stress:random:0x02".to_owned(),
-                    oracle: "no-leak".to_owned(),
+                    seed: 1,
+                    run: "stress:random:0x02".parse().expect("a run id"),
+                    oracle: Breach::Oracle(scenarios::Oracle::NoLeak),
                     message: "VIOLATION [no-leak] main: \"quoted\"\nsecond line".to_owned(),
-                    signature: "no-leak @ main".to_owned(),
+                    signature: Signature::of_harness("no-leak", "main"),
                     replayed: Replayed::Diverged {
                         how: "at event 3".to_owned(),
                     },

@@ -27,20 +27,20 @@ use std::time::{Duration, Instant};
 
 use wait_timeout::ChildExt;
 
-pub use message::{Finding, Message, Replayed};
+pub(crate) use message::{Finding, Message, Replayed};
 
 use crate::flight::{EVENT_MARK, SCHEDULE_MARK};
 use crate::interrupt;
 
 /// How many of a crashed child's last trace events a report shows.
-pub const LAST_EVENTS: usize = 12;
+pub(crate) const LAST_EVENTS: usize = 12;
 
 /// How often a waiting parent looks for an interruption.
 const POLL: Duration = Duration::from_millis(100);
 
 /// The `sim` executable and the arguments of one child.
 #[derive(Clone, Debug)]
-pub struct Spec {
+pub(crate) struct Spec {
     /// The `sim` executable.
     pub exe: std::path::PathBuf,
     /// Its arguments.
@@ -52,7 +52,7 @@ pub struct Spec {
 
 impl Spec {
     /// `exe` with `args`.
-    pub fn new<I, S>(exe: &Path, args: I) -> Spec
+    pub(crate) fn new<I, S>(exe: &Path, args: I) -> Spec
     where
         I: IntoIterator<Item = S>,
         S: Into<OsString>,
@@ -78,7 +78,7 @@ impl Spec {
 
 /// A line of a child's stdout.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Line {
+pub(crate) enum Line {
     /// A message of the protocol.
     Message(Message),
     /// Text for people.
@@ -86,7 +86,7 @@ pub enum Line {
 }
 
 /// A running child.
-pub struct Worker {
+pub(crate) struct Worker {
     process: Child,
     _registered: interrupt::Registered,
     stderr: Option<JoinHandle<String>>,
@@ -94,7 +94,7 @@ pub struct Worker {
 
 /// How a child ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Ending {
+pub(crate) enum Ending {
     /// It exited, with this status.
     Exited(ExitStatus),
     /// The watchdog killed it.
@@ -107,7 +107,7 @@ impl Worker {
     /// Starts `spec`; each stdout line goes to `lines` as `(tag, Some(line))`,
     /// then `(tag, None)` when stdout closes. With the flight recorder on,
     /// stderr is kept for [`Worker::finish`]; otherwise discarded.
-    pub fn spawn<T: Clone + Send + 'static>(
+    pub(crate) fn spawn<T: Clone + Send + 'static>(
         spec: &Spec,
         flight_recorder: bool,
         tag: T,
@@ -147,7 +147,7 @@ impl Worker {
 
     /// Waits until it exits, `watchdog` passes (it is killed) or a signal
     /// asks `sim` to stop (it is killed).
-    pub fn wait(&mut self, watchdog: Duration) -> std::io::Result<Ending> {
+    pub(crate) fn wait(&mut self, watchdog: Duration) -> std::io::Result<Ending> {
         let started = Instant::now();
         loop {
             let left = watchdog.saturating_sub(started.elapsed());
@@ -166,7 +166,7 @@ impl Worker {
     }
 
     /// Kills it and reaps it.
-    pub fn kill(&mut self) -> std::io::Result<()> {
+    pub(crate) fn kill(&mut self) -> std::io::Result<()> {
         match self.process.kill() {
             Ok(()) => self.process.wait().map(drop),
             // It had exited already.
@@ -176,7 +176,7 @@ impl Worker {
     }
 
     /// The flight log its stderr held, once it has ended.
-    pub fn finish(mut self) -> FlightLog {
+    pub(crate) fn finish(mut self) -> FlightLog {
         let stderr = self
             .stderr
             .take()
@@ -227,7 +227,7 @@ pub struct Crash {
 
 /// How a one-shot child ended.
 #[derive(Clone, Debug)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// It ran to the end: its messages and its text.
     Finished {
         /// Every message, in order.
@@ -244,7 +244,7 @@ pub enum Outcome {
 /// Runs `spec` to its end under `watchdog`. A child that exits with a code
 /// other than 0 or 1, or without any message, crashed: it is run once more
 /// with the flight recorder, to say where.
-pub fn run_to_end(spec: &Spec, watchdog: Duration) -> std::io::Result<Outcome> {
+pub(crate) fn run_to_end(spec: &Spec, watchdog: Duration) -> std::io::Result<Outcome> {
     let (ending, messages, text, _) = run_once(spec, false, watchdog)?;
     let reported = matches!(ending, Ending::Exited(status) if matches!(status.code(), Some(0 | 1)));
     if reported && !messages.is_empty() {
@@ -266,7 +266,7 @@ pub fn run_to_end(spec: &Spec, watchdog: Duration) -> std::io::Result<Outcome> {
 
 /// How a relayed child ended (see [`relay`]).
 #[derive(Clone, Debug)]
-pub enum Relayed {
+pub(crate) enum Relayed {
     /// It exited with this code (0, 1 or 2: `sim`'s contract).
     Exited(u8),
     /// It died or hung.
@@ -279,7 +279,7 @@ pub enum Relayed {
 /// messages are dropped: the text is the report) and its stderr to ours. A
 /// child that ends other than by an exit code of `sim`'s contract crashed:
 /// it is run once more with the flight recorder, to say where.
-pub fn relay(spec: &Spec, watchdog: Duration) -> std::io::Result<Relayed> {
+pub(crate) fn relay(spec: &Spec, watchdog: Duration) -> std::io::Result<Relayed> {
     let (sender, receiver) = std::sync::mpsc::channel();
     let mut worker = Worker::spawn(spec, false, (), sender)?;
     let relaying = std::thread::spawn(move || {
@@ -316,7 +316,10 @@ pub fn relay(spec: &Spec, watchdog: Duration) -> std::io::Result<Relayed> {
 
 /// Runs `spec` once with the flight recorder on: how it ended, and what it
 /// wrote last.
-pub fn flight_record(spec: &Spec, watchdog: Duration) -> std::io::Result<(Ending, FlightLog)> {
+pub(crate) fn flight_record(
+    spec: &Spec,
+    watchdog: Duration,
+) -> std::io::Result<(Ending, FlightLog)> {
     let (ending, _, _, log) = run_once(spec, true, watchdog)?;
     Ok((ending, log))
 }
@@ -344,7 +347,7 @@ fn run_once(
 }
 
 /// How a child ended, in words.
-pub fn describe(ending: Ending, watchdog: Duration) -> String {
+pub(crate) fn describe(ending: Ending, watchdog: Duration) -> String {
     match ending {
         Ending::KilledByWatchdog => format!("hung: the watchdog killed it after {watchdog:?}"),
         Ending::Exited(status) => describe_status(status),
@@ -354,7 +357,7 @@ pub fn describe(ending: Ending, watchdog: Duration) -> String {
 
 /// How a child ended, in a few words that are the same for every child
 /// that ended so: a signal's number, an exit code, or a hang.
-pub fn category(ending: Ending) -> String {
+pub(crate) fn category(ending: Ending) -> String {
     match ending {
         Ending::KilledByWatchdog => "hung".to_owned(),
         Ending::Interrupted => "interrupted".to_owned(),
@@ -379,7 +382,7 @@ fn exit_category(status: ExitStatus) -> String {
 
 /// How a child that exited without reporting ended, in words.
 #[cfg(unix)]
-pub fn describe_status(status: ExitStatus) -> String {
+pub(crate) fn describe_status(status: ExitStatus) -> String {
     use std::os::unix::process::ExitStatusExt;
     match (status.signal(), status.code()) {
         (Some(signal), _) => format!("died of signal {signal} ({})", signal_name(signal)),

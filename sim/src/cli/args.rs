@@ -7,15 +7,11 @@ use std::time::Duration;
 use scenarios::PlantedBug;
 use scenarios::Scenario;
 
-use crate::engine::{Driver, RunId};
+use crate::engine::{Driver, RunId, parse_number};
 
 /// A seed: a decimal or `0x` hex `u64`.
 pub fn seed(text: &str) -> Result<u64, String> {
-    let parsed = match text.strip_prefix("0x") {
-        Some(hex) => u64::from_str_radix(hex, 16),
-        None => text.parse(),
-    };
-    parsed.map_err(|_| "expected a decimal or 0x-hex u64".to_owned())
+    parse_number(text).ok_or_else(|| "expected a decimal or 0x-hex u64".to_owned())
 }
 
 /// A scenario of `sim list`.
@@ -76,7 +72,7 @@ pub enum Target {
 
 /// Parses a [`Target`]; a corpus entry is read later, by the command.
 pub fn target(text: &str) -> Result<Target, String> {
-    if let Some(seed) = crate::swarm::parse_swarm_seed(text) {
+    if let Some(seed) = parse_number(text) {
         return Ok(Target::SwarmSeed(seed));
     }
     if Path::new(text).extension().is_some_and(|ext| ext == "toml") {

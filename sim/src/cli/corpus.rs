@@ -58,7 +58,7 @@ pub enum CorpusAction {
 const ENTRY_WATCHDOG: Duration = Duration::from_secs(600);
 
 /// One line per entry worth a line, and whether any failed.
-pub struct CorpusReport {
+pub(super) struct CorpusReport {
     lines: Vec<String>,
     failed: bool,
     /// What a child handling one entry tells its parent.
@@ -81,7 +81,7 @@ impl Report for CorpusReport {
     }
 }
 
-pub fn corpus(action: &CorpusAction) -> Result<CorpusReport, UsageError> {
+pub(super) fn corpus(action: &CorpusAction) -> Result<CorpusReport, UsageError> {
     match action {
         CorpusAction::Check { corpus } => each_entry(corpus, "entries checked", |path| {
             Ok(Spec::new(&exe()?, entry_args("check-entry", path, [])))

@@ -78,7 +78,7 @@ impl Row {
 }
 
 /// The table, the coverage and every failure in full.
-pub struct ExploreReport {
+pub(super) struct ExploreReport {
     rows: Vec<Row>,
     /// Campaigns planned, of which `rows` ran.
     planned: usize,
@@ -166,7 +166,7 @@ impl Report for ExploreReport {
     }
 }
 
-pub fn explore(args: &ExploreArgs) -> Result<ExploreReport, UsageError> {
+pub(super) fn explore(args: &ExploreArgs) -> Result<ExploreReport, UsageError> {
     let scenarios = args
         .scenario
         .map_or(Scenario::ALL.to_vec(), |one| vec![one]);

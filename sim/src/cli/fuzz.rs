@@ -65,7 +65,7 @@ fn shard(text: &str) -> Result<Shard, String> {
 const DEFAULT_DURATION: Duration = Duration::from_secs(60);
 
 /// What the fuzzing found.
-pub struct FuzzReport {
+pub(super) struct FuzzReport {
     plan: Plan,
     findings: Findings,
     elapsed: Duration,
@@ -121,7 +121,7 @@ fn plan(args: &FuzzArgs) -> Result<Plan, UsageError> {
     })
 }
 
-pub fn fuzz(args: &FuzzArgs) -> Result<FuzzReport, UsageError> {
+pub(super) fn fuzz(args: &FuzzArgs) -> Result<FuzzReport, UsageError> {
     let plan = plan(args)?;
     let mut reporter = Reporter::new(&plan, args.json.as_deref()).map_err(|error| {
         let file = args.json.as_deref().unwrap_or(Path::new(""));
@@ -236,7 +236,7 @@ pub struct FuzzJobArgs {
 }
 
 /// A job's report is its JSON lines, already printed as it ran.
-pub struct JobDone;
+pub(super) struct JobDone;
 
 impl fmt::Display for JobDone {
     fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -250,7 +250,7 @@ impl Report for JobDone {
     }
 }
 
-pub fn fuzz_job(args: &FuzzJobArgs) -> Result<JobDone, UsageError> {
+pub(super) fn fuzz_job(args: &FuzzJobArgs) -> Result<JobDone, UsageError> {
     if args.job >= args.jobs {
         return Err(UsageError(format!(
             "job {} of {} does not exist",

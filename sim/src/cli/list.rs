@@ -19,7 +19,7 @@ pub struct ListArgs {
 }
 
 /// The lines `sim list` prints.
-pub struct Listing(String);
+pub(super) struct Listing(String);
 
 impl fmt::Display for Listing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -33,7 +33,7 @@ impl Report for Listing {
     }
 }
 
-pub fn list(args: &ListArgs) -> Listing {
+pub(super) fn list(args: &ListArgs) -> Listing {
     let mut text = String::new();
     if args.bugs {
         for bug in PlantedBug::every() {

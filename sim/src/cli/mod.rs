@@ -118,6 +118,34 @@ impl Command {
     }
 }
 
+/// Readies the process for `cli`'s command: the perturbations of
+/// `SIM_PERTURB` (bad usage if malformed), the Ctrl-C handler, the flight
+/// recorder, and fd 2 silenced while schedulers run here (see
+/// [`crate::console`]).
+pub fn prepare(cli: &Cli) -> Result<(), UsageError> {
+    crate::platform::Perturbations::from_env().map_err(UsageError)?;
+    crate::interrupt::install();
+    if cli.flight_recorder {
+        crate::flight::switch_on();
+    }
+    // A guarded command simulates in its child, which silences its own fd
+    // 2; the parent keeps its own, which the child's progress goes to.
+    let guarded_here = cli.command.runs_guarded() && !cli.child;
+    if cli.command.simulates_here() && !guarded_here && !cli.verbose {
+        if let Err(error) = crate::console::silence_schedulers() {
+            print_error(format_args!(
+                "warning: the schedulers' own output will show: {error}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Writes `line` to the real stderr, even while fd 2 is silenced.
+pub fn print_error(line: fmt::Arguments<'_>) {
+    crate::console::write_line(line);
+}
+
 /// How a command ended, as its exit code tells it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {

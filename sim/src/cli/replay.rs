@@ -30,7 +30,7 @@ pub struct ReplayArgs {
 }
 
 /// The replayed run and what it showed.
-pub struct ReplayReport {
+pub(super) struct ReplayReport {
     target: Resolved,
     replayed: Replay,
     trace: bool,
@@ -89,7 +89,7 @@ impl Report for ReplayReport {
     }
 }
 
-pub fn replay(args: &ReplayArgs) -> Result<ReplayReport, UsageError> {
+pub(super) fn replay(args: &ReplayArgs) -> Result<ReplayReport, UsageError> {
     let target = resolve(&args.run, args.plant)?;
     let replayed = crate::replay::replay(target.run, target.bug)?;
     if let Some(file) = &args.chrome_trace {

@@ -41,7 +41,7 @@ pub struct RunArgs {
 }
 
 /// What a campaign found.
-pub struct RunReport {
+pub(super) struct RunReport {
     campaign: Campaign,
     report: crate::engine::Report,
     saved: Option<Saved>,
@@ -82,7 +82,7 @@ impl Report for RunReport {
     }
 }
 
-pub fn run(args: &RunArgs) -> Result<RunReport, UsageError> {
+pub(super) fn run(args: &RunArgs) -> Result<RunReport, UsageError> {
     if let Some(most) = args
         .driver
         .most_schedules()

@@ -10,10 +10,10 @@ use crate::shrink::{RunSize, shrink};
 
 /// Seeds `--save` (of run and explore) searches for a smaller failure
 /// before saving one.
-pub const SAVE_SHRINK_TRIES: usize = 500;
+pub(super) const SAVE_SHRINK_TRIES: usize = 500;
 
 /// What `--save` did with a failure.
-pub struct Saved {
+pub(super) struct Saved {
     /// Its size before and after shrinking, if shrinking made it smaller.
     pub shrunk: Option<(RunSize, RunSize)>,
     /// Where it was stored, or why it was not.
@@ -34,7 +34,7 @@ impl fmt::Display for Saved {
 
 impl Saved {
     /// What a child that saved it tells its parent.
-    pub fn message(&self) -> crate::child::Message {
+    pub(super) fn message(&self) -> crate::child::Message {
         crate::child::Message::Saved {
             outcome: self
                 .outcome
@@ -46,7 +46,7 @@ impl Saved {
 }
 
 /// Shrinks `failure` and stores the smallest failure found in `dir`.
-pub fn shrink_and_save(failure: &Failure, dir: &Path) -> Result<Saved, UsageError> {
+pub(super) fn shrink_and_save(failure: &Failure, dir: &Path) -> Result<Saved, UsageError> {
     let shrunk = shrink(failure, SAVE_SHRINK_TRIES);
     let mut saved = save(&shrunk.failure, dir)?;
     saved.shrunk = (shrunk.after < shrunk.before).then_some((shrunk.before, shrunk.after));
@@ -54,7 +54,7 @@ pub fn shrink_and_save(failure: &Failure, dir: &Path) -> Result<Saved, UsageErro
 }
 
 /// Stores `failure` in the corpus at `dir` (created if missing).
-pub fn save(failure: &Failure, dir: &Path) -> Result<Saved, UsageError> {
+pub(super) fn save(failure: &Failure, dir: &Path) -> Result<Saved, UsageError> {
     let Some(entry) = Entry::from_failure(failure, &corpus::today()) else {
         return Ok(Saved {
             shrunk: None,

@@ -17,7 +17,7 @@ pub struct SelfTestArgs {
 }
 
 /// Every bug, the drivers that found it, and whether any missed.
-pub struct SelfTestReport {
+pub(super) struct SelfTestReport {
     test: SelfTest,
     saved: Vec<String>,
 }
@@ -35,7 +35,7 @@ impl Report for SelfTestReport {
     }
 }
 
-pub fn self_test(args: &SelfTestArgs) -> Result<SelfTestReport, UsageError> {
+pub(super) fn self_test(args: &SelfTestArgs) -> Result<SelfTestReport, UsageError> {
     let test = run_self_test();
     let mut saved = Vec::new();
     if let Some(dir) = args.save.dir() {

@@ -31,7 +31,7 @@ pub struct ShrinkArgs {
 }
 
 /// The shrunk failure, or the news that the run passes.
-pub struct ShrinkReport {
+pub(super) struct ShrinkReport {
     target: Resolved,
     shrunk: Option<Shrunk>,
     saved: Option<Saved>,
@@ -72,7 +72,7 @@ impl Report for ShrinkReport {
     }
 }
 
-pub fn shrink(args: &ShrinkArgs) -> Result<ShrinkReport, UsageError> {
+pub(super) fn shrink(args: &ShrinkArgs) -> Result<ShrinkReport, UsageError> {
     let target = resolve(&args.run, args.plant)?;
     let execution = replay_once(target.run, target.bug)?;
     if execution.violation.is_none() {

@@ -11,7 +11,7 @@ use crate::engine::RunId;
 use crate::swarm::SwarmRun;
 
 /// A run to replay or shrink, with its planted bug.
-pub struct Resolved {
+pub(super) struct Resolved {
     /// The run.
     pub run: RunId,
     /// The bug planted in it.
@@ -31,7 +31,7 @@ impl fmt::Display for Resolved {
 }
 
 /// The run `target` names, with `plant` (which a corpus entry brings itself).
-pub fn resolve(target: &Target, plant: Option<PlantedBug>) -> Result<Resolved, UsageError> {
+pub(super) fn resolve(target: &Target, plant: Option<PlantedBug>) -> Result<Resolved, UsageError> {
     match target {
         Target::SwarmSeed(seed) => {
             let swarm = SwarmRun::from_seed(*seed);

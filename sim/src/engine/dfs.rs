@@ -13,7 +13,7 @@ use super::{
 };
 
 /// The `dfs` engine.
-pub struct Dfs;
+pub(super) struct Dfs;
 
 impl Engine for Dfs {
     fn naming(&self) -> Naming {

@@ -18,7 +18,7 @@ use super::{
 const MAX_BRANCHES: usize = 1_000;
 
 /// The `loom<preemption_bound>` engine.
-pub struct Loom {
+pub(super) struct Loom {
     /// Most preemptions in one schedule.
     pub preemption_bound: usize,
 }

@@ -31,6 +31,7 @@ mod run;
 mod schedulers;
 mod shortloom;
 mod shuttle;
+mod signature;
 mod tally;
 mod threads;
 mod urw;
@@ -42,10 +43,11 @@ use scenarios::{Params, Scenario};
 use store::StoreOptions;
 
 pub use campaign::{Campaign, Report, on_fresh_thread, replay_once, run_in_place, store_options};
-pub use outcome::{Breach, Execution, Failure, Violation, one_line};
-pub use run::{MAX_SYSTEMATIC_EXECUTIONS, NoSuchRun, RunId, thousands};
+pub use outcome::{Breach, Execution, Failure, Violation, one_line, replay_command};
+pub use run::{MAX_SYSTEMATIC_EXECUTIONS, NoSuchRun, RunId, parse_number, thousands};
 pub use shortloom::SHORT_LOOM_EXECUTIONS;
 pub use shuttle::replay_schedule;
+pub use signature::{Signature, role};
 
 /// How an engine names its runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -36,6 +36,21 @@ pub enum Breach {
     RunStopped,
 }
 
+/// A breach travels by its name (`sim`'s messages).
+impl serde::Serialize for Breach {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Breach {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Breach, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Breach::from_name(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown oracle {name:?}")))
+    }
+}
+
 impl Breach {
     /// Every breach.
     pub fn all() -> impl Iterator<Item = Breach> {
@@ -183,12 +198,7 @@ impl Failure {
 
     /// The command line that replays this failure, if it has one.
     pub fn replay_command(&self) -> Option<String> {
-        let run = self.run?;
-        let plant = self
-            .planted_bug
-            .map(|bug| format!(" --plant {}", bug.name()))
-            .unwrap_or_default();
-        Some(format!("sim replay {run}{plant}"))
+        Some(replay_command(self.run?, self.planted_bug))
     }
 }
 
@@ -228,4 +238,13 @@ pub fn one_line(message: &str) -> String {
         Some((cut, _)) => format!("{}...", &line[..cut]),
         None => line.to_owned(),
     }
+}
+
+/// The command that replays `target` (a run id, a swarm seed) with `bug`
+/// planted: the one form every report prints.
+pub fn replay_command(target: impl fmt::Display, bug: Option<PlantedBug>) -> String {
+    let plant = bug
+        .map(|bug| format!(" --plant {}", bug.name()))
+        .unwrap_or_default();
+    format!("sim replay {target}{plant}")
 }

@@ -11,7 +11,7 @@ use super::shuttle::{MAX_STEPS, explore};
 use super::{Campaign, Engine, Execution, Naming, NoSuchRun, Report, RunId};
 
 /// The `pct<depth>` engine.
-pub struct Pct {
+pub(super) struct Pct {
     /// Number of priority-change points plus one.
     pub depth: usize,
 }

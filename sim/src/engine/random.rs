@@ -8,7 +8,7 @@ use super::shuttle::{MAX_STEPS, explore};
 use super::{Campaign, Engine, Execution, Naming, NoSuchRun, Report, RunId};
 
 /// The `random` engine.
-pub struct Random;
+pub(super) struct Random;
 
 impl Random {
     fn run(seed: u64, scenario: Scenario, params: &Params, options: &StoreOptions) -> Execution {

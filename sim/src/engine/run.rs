@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use scenarios::Scenario;
+use scenarios::{PlantedBug, Scenario};
 use store::Plant;
 
 use super::Driver;
@@ -79,12 +79,8 @@ impl FromStr for RunId {
         let scenario = Scenario::from_name(scenario)
             .ok_or_else(|| format!("unknown scenario {scenario:?} (see `sim list`)"))?;
         let driver: Driver = driver.parse()?;
-        let parsed = match number.strip_prefix("0x") {
-            Some(hex) => u64::from_str_radix(hex, 16),
-            None => number.parse(),
-        };
-        let number =
-            parsed.map_err(|_| format!("malformed number {number:?} in run id {text:?}"))?;
+        let number = parse_number(number)
+            .ok_or_else(|| format!("malformed number {number:?} in run id {text:?}"))?;
         let run = RunId {
             scenario,
             driver,
@@ -92,6 +88,34 @@ impl FromStr for RunId {
         };
         run.check_number().map_err(|error| error.to_string())?;
         Ok(run)
+    }
+}
+
+/// Parses a seed or an execution number: decimal digits, or `0x` and hex
+/// digits; `None` for anything else (a sign, a run id, a file name). The
+/// one number syntax of every `sim` argument and run id.
+pub fn parse_number(text: &str) -> Option<u64> {
+    let (digits, radix) = match text.strip_prefix("0x") {
+        Some(hex) => (hex, 16),
+        None => (text, 10),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    u64::from_str_radix(digits, radix).ok()
+}
+
+/// A run id travels in its text form (`sim`'s messages, JSON reports).
+impl serde::Serialize for RunId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RunId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<RunId, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -131,10 +155,16 @@ impl RunId {
             ));
         }
         NoSuchRun(if failed {
+            let last = RunId {
+                number: executions as u64,
+                ..*self
+            };
+            let bug = plant.and_then(|plant| PlantedBug::from_name(plant.site()));
             format!(
                 "{driver}'s search of {scenario}{planted} stops at execution {}, which fails; \
-                 {asked} is past it (sim replay {scenario}:{driver}:{executions})",
-                thousands(executions as u64)
+                 {asked} is past it ({})",
+                thousands(executions as u64),
+                super::replay_command(last, bug)
             )
         } else {
             format!(
@@ -142,5 +172,30 @@ impl RunId {
                 thousands(executions as u64)
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_number;
+
+    #[test]
+    fn numbers_are_decimal_or_0x_hex_and_nothing_else() {
+        assert_eq!(parse_number("17"), Some(17));
+        assert_eq!(parse_number("0x10"), Some(16));
+        assert_eq!(parse_number("0xffffffffffffffff"), Some(u64::MAX));
+        for not_a_number in [
+            "",
+            "0x",
+            "+5",
+            "-1",
+            "0xnope",
+            "1e3",
+            "stress:random:0x1",
+            "corpus/x.toml",
+            "18446744073709551616",
+        ] {
+            assert_eq!(parse_number(not_a_number), None, "{not_a_number:?}");
+        }
     }
 }

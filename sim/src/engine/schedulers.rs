@@ -16,7 +16,7 @@ use shuttle::scheduler::{DataSource, RandomDataSource, Schedule, Scheduler, Task
 
 /// How a seeded scheduler picks the next task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Strategy {
+pub(super) enum Strategy {
     /// Uniformly among the runnable tasks.
     Random,
     /// Probabilistic concurrency testing: random task priorities, lowered at
@@ -36,7 +36,7 @@ pub enum Strategy {
 /// where 1-byte chunks are drawn), so that
 /// PCT's change points land inside most runs rather than after their end.
 /// Part of what a `pct` run id means: changing it changes every PCT schedule.
-pub fn pct_step_bound(scenario: Scenario) -> usize {
+pub(super) fn pct_step_bound(scenario: Scenario) -> usize {
     match scenario {
         Scenario::DropDuringDownload => 57,
         Scenario::EarlyClose => 64,
@@ -60,7 +60,7 @@ pub fn pct_step_bound(scenario: Scenario) -> usize {
 
 /// Runs one execution, every choice drawn from `seed`.
 #[derive(Debug)]
-pub struct SeededScheduler {
+pub(super) struct SeededScheduler {
     seed: u64,
     strategy: Strategy,
     rng: SplitMix64,
@@ -73,7 +73,7 @@ pub struct SeededScheduler {
 
 impl SeededScheduler {
     /// A scheduler for the one execution `seed` names.
-    pub fn new(seed: u64, strategy: Strategy) -> SeededScheduler {
+    pub(super) fn new(seed: u64, strategy: Strategy) -> SeededScheduler {
         let mut rng = SplitMix64::new(seed);
         let change_points = match strategy {
             Strategy::Random => Vec::new(),
@@ -161,14 +161,14 @@ impl Scheduler for SeededScheduler {
 /// Any scheduler, with the choices of its current execution recorded as a
 /// shuttle [`Schedule`], so a failure can be stored in shuttle's own form.
 #[derive(Debug)]
-pub struct Recording<S> {
+pub(super) struct Recording<S> {
     inner: S,
     recorded: Arc<Mutex<Schedule>>,
 }
 
 impl<S: Scheduler> Recording<S> {
     /// Wraps `inner`; the handle shows the current execution's schedule.
-    pub fn new(inner: S) -> (Recording<S>, Arc<Mutex<Schedule>>) {
+    pub(super) fn new(inner: S) -> (Recording<S>, Arc<Mutex<Schedule>>) {
         let recorded = Arc::new(Mutex::new(Schedule::new(0)));
         (
             Recording {
@@ -209,6 +209,6 @@ impl<S: Scheduler> Scheduler for Recording<S> {
 }
 
 /// Shuttle's serialised form of a recorded schedule.
-pub fn serialize(schedule: &Schedule) -> String {
+pub(super) fn serialize(schedule: &Schedule) -> String {
     shuttle_engine::scheduler::serialization::serialize_schedule(schedule)
 }

@@ -15,7 +15,7 @@ use super::{Campaign, Engine, Execution, Naming, NoSuchRun, Report, RunId};
 pub const SHORT_LOOM_EXECUTIONS: usize = 32;
 
 /// The `shortloom<preemption_bound>` engine.
-pub struct ShortLoom {
+pub(super) struct ShortLoom {
     /// Most preemptions in one schedule.
     pub preemption_bound: usize,
 }

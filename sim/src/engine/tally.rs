@@ -11,7 +11,7 @@ use crate::platform::{Event, ModelRuntime, SimWorld, take_first_panic};
 
 /// Counts the executions of a scheduler run and keeps the last execution's
 /// world: its trace, and its book of who was blocked where.
-pub struct Tally<I: ModelRuntime> {
+pub(super) struct Tally<I: ModelRuntime> {
     /// Whether executions are named by their number (systematic drivers)
     /// rather than by a seed the caller announces.
     numbers_executions: bool,
@@ -24,7 +24,7 @@ pub struct Tally<I: ModelRuntime> {
 impl<I: ModelRuntime> Tally<I> {
     /// A tally; `numbers_executions` for drivers whose executions are
     /// named by their number (dfs, loom).
-    pub fn new(numbers_executions: bool) -> Arc<Tally<I>> {
+    pub(super) fn new(numbers_executions: bool) -> Arc<Tally<I>> {
         Arc::new(Tally {
             numbers_executions,
             executions: AtomicUsize::new(0),
@@ -35,7 +35,7 @@ impl<I: ModelRuntime> Tally<I> {
     }
 
     /// The body a scheduler runs once per execution: a fresh world, then the scenario.
-    pub fn execution_body(
+    pub(super) fn execution_body(
         self: &Arc<Self>,
         scenario: Scenario,
         params: &Params,
@@ -63,17 +63,17 @@ impl<I: ModelRuntime> Tally<I> {
         }
     }
 
-    pub fn executions(&self) -> usize {
+    pub(super) fn executions(&self) -> usize {
         self.executions.load(Ordering::SeqCst)
     }
 
     /// How many executions reached each situation.
-    pub fn coverage(&self) -> Coverage {
+    pub(super) fn coverage(&self) -> Coverage {
         lock(&self.coverage).clone()
     }
 
     /// The last execution, which ended with `outcome`.
-    pub fn last_execution(&self, outcome: Result<(), Box<dyn Any + Send>>) -> Execution {
+    pub(super) fn last_execution(&self, outcome: Result<(), Box<dyn Any + Send>>) -> Execution {
         let world = lock(&self.last_world).clone();
         let trace = world
             .as_ref()
@@ -102,7 +102,7 @@ impl<I: ModelRuntime> Tally<I> {
 /// The situations a finished execution reached, checked against what the
 /// scenario itself saw: the trace classifier and the scenario must agree on
 /// whether a close deadline fired.
-pub fn reached_by(trace: &[Event], summary: RunSummary) -> Reached {
+pub(super) fn reached_by(trace: &[Event], summary: RunSummary) -> Reached {
     let reached = Reached::of(trace);
     assert_eq!(
         reached.contains(Situation::CloseDeadlineFires),

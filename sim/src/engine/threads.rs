@@ -18,7 +18,7 @@ const REPETITION_BOUND: Duration = Duration::from_secs(20);
 /// The `threads` engine: real threads and the OS scheduler. A seed names a
 /// run's parameters only; its interleaving is the OS's, so a run replays
 /// its parameters, not its schedule.
-pub struct Threads;
+pub(super) struct Threads;
 
 impl Engine for Threads {
     fn naming(&self) -> Naming {

@@ -17,7 +17,7 @@ use super::{Campaign, Engine, Execution, Naming, NoSuchRun, Report, RunId};
 const EXECUTIONS_PER_RUN: usize = 2;
 
 /// The `urw` engine.
-pub struct Urw;
+pub(super) struct Urw;
 
 impl Urw {
     fn run(seed: u64, scenario: Scenario, params: &Params, options: &StoreOptions) -> Execution {

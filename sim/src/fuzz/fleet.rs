@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use scenarios::PlantedBug;
 
 use super::seeds::{SeedStream, Shard};
-use super::signature::Signature;
 use crate::child::{self, Ending, Finding, Line, Message, Replayed, Spec, Worker, describe};
 use crate::coverage::{Coverage, Reached};
+use crate::engine::{RunId, Signature};
 use crate::swarm::SwarmRun;
 
 /// How often the parent looks at its jobs when none of them speaks.
@@ -20,7 +20,7 @@ const TICK: Duration = Duration::from_millis(100);
 
 /// How much fuzzing to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Budget {
+pub(crate) enum Budget {
     /// This many runs in the shard, split over the jobs.
     Runs(u64),
     /// Until this much wall time has passed.
@@ -29,7 +29,7 @@ pub enum Budget {
 
 /// What `sim fuzz` was asked to do.
 #[derive(Clone, Debug)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// The `sim` executable the jobs run.
     pub exe: PathBuf,
     /// The campaign's seed.
@@ -50,7 +50,7 @@ pub struct Plan {
 
 /// What kind of failure a signature stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// An oracle broke, and the failure replayed exactly.
     Store,
     /// A failure whose replay differed from the run: the harness is not
@@ -62,7 +62,7 @@ pub enum Kind {
 
 impl Kind {
     /// The kind's name in reports and JSON.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Kind::Store => "failure",
             Kind::HarnessBug => "harness-bug",
@@ -73,7 +73,7 @@ impl Kind {
 
 /// One signature's failures.
 #[derive(Clone, Debug)]
-pub struct UniqueFailure {
+pub(crate) struct UniqueFailure {
     /// What makes them one bug.
     pub signature: Signature,
     /// What kind of failure.
@@ -81,9 +81,9 @@ pub struct UniqueFailure {
     /// The swarm seed of the first run that showed it.
     pub seed: u64,
     /// The run id that seed names.
-    pub run: String,
+    pub run: RunId,
     /// The oracle that broke (`crash` for a crash).
-    pub oracle: String,
+    pub oracle: &'static str,
     /// The first run's message (for a crash: how the process ended).
     pub message: String,
     /// Runs that failed with this signature.
@@ -96,17 +96,14 @@ pub struct UniqueFailure {
 
 impl UniqueFailure {
     /// The command that replays the first run.
-    pub fn replay_command(&self, bug: Option<PlantedBug>) -> String {
-        let plant = bug
-            .map(|bug| format!(" --plant {}", bug.name()))
-            .unwrap_or_default();
-        format!("sim replay {:#018x}{plant}", self.seed)
+    pub(crate) fn replay_command(&self, bug: Option<PlantedBug>) -> String {
+        crate::engine::replay_command(format_args!("{:#018x}", self.seed), bug)
     }
 }
 
 /// What the fleet found so far.
 #[derive(Clone, Debug, Default)]
-pub struct Findings {
+pub(crate) struct Findings {
     /// Runs finished, failing ones included.
     pub runs: u64,
     /// Runs that failed.
@@ -141,7 +138,7 @@ impl Findings {
 }
 
 /// Hears what the fleet does, as it does it.
-pub trait Observer {
+pub(crate) trait Observer {
     /// A failure with a signature not seen before in this fuzz run.
     fn new_failure(&mut self, failure: &UniqueFailure);
     /// Called every tick and after every line.
@@ -161,7 +158,7 @@ struct Slot {
 }
 
 /// Runs `plan` to its end; reports to `observer` as it goes.
-pub fn run(plan: &Plan, observer: &mut dyn Observer) -> std::io::Result<Findings> {
+pub(crate) fn run(plan: &Plan, observer: &mut dyn Observer) -> std::io::Result<Findings> {
     let started = Instant::now();
     let (sender, receiver) = mpsc::channel();
     let mut fleet = Fleet {
@@ -318,7 +315,6 @@ impl Fleet<'_> {
         self.findings.runs += 1;
         self.findings.coverage.add(Reached::from_bits(reached));
         if let Some(finding) = finding {
-            let seed = crate::swarm::parse_swarm_seed(&finding.seed).unwrap_or_default();
             let (kind, signature) = match &finding.replayed {
                 Replayed::Diverged { .. } => (
                     Kind::HarnessBug,
@@ -327,9 +323,7 @@ impl Fleet<'_> {
                         &format!("{} replayed otherwise", finding.oracle),
                     ),
                 ),
-                Replayed::Identical | Replayed::NotRechecked => {
-                    (Kind::Store, Signature::from_text(finding.signature))
-                }
+                Replayed::Identical | Replayed::NotRechecked => (Kind::Store, finding.signature),
             };
             let message = match finding.replayed {
                 Replayed::Diverged { how } => format!("{how} (the run: {})", finding.message),
@@ -338,9 +332,9 @@ impl Fleet<'_> {
             let failure = UniqueFailure {
                 signature,
                 kind,
-                seed,
+                seed: finding.seed,
                 run: finding.run,
-                oracle: finding.oracle,
+                oracle: finding.oracle.name(),
                 message,
                 runs: 1,
                 last_events: Vec::new(),
@@ -414,8 +408,8 @@ impl Fleet<'_> {
             signature: Signature::of_harness("CRASH", &child::category(ending)),
             kind: Kind::Crash,
             seed,
-            run: SwarmRun::from_seed(seed).run.to_string(),
-            oracle: "crash".to_owned(),
+            run: SwarmRun::from_seed(seed).run,
+            oracle: "crash",
             message: format!("the run's process {how}{alone}"),
             runs: 1,
             last_events,

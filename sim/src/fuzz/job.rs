@@ -9,15 +9,15 @@ use std::time::{Duration, Instant};
 use scenarios::PlantedBug;
 
 use super::seeds::SeedStream;
-use super::signature::Signature;
 use crate::child::{Finding, Message, Replayed};
+use crate::engine::Signature;
 use crate::engine::{Execution, on_fresh_thread, run_in_place};
 use crate::replay::{check_same_trace, replay};
 use crate::swarm::SwarmRun;
 
 /// When a job stops.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum JobEnd {
+pub(crate) enum JobEnd {
     /// After its run number `k` reaches this (exclusive).
     BeforeRun(u64),
     /// Once this much wall time has passed; the run in progress finishes.
@@ -26,7 +26,7 @@ pub enum JobEnd {
 
 /// What one job runs.
 #[derive(Clone, Copy, Debug)]
-pub struct Job {
+pub(crate) struct Job {
     /// Its seeds.
     pub stream: SeedStream,
     /// Its first run's number (a restarted job skips the runs before).
@@ -47,7 +47,7 @@ struct Batch {
 
 impl Job {
     /// Runs the job, printing one line per run to `out`.
-    pub fn run(&self, out: &mut (impl Write + Send)) -> std::io::Result<()> {
+    pub(crate) fn run(&self, out: &mut (impl Write + Send)) -> std::io::Result<()> {
         let started = Instant::now();
         let mut checked: BTreeSet<Signature> = BTreeSet::new();
         let mut k = self.start;
@@ -130,11 +130,11 @@ impl Job {
             k,
             reached: execution.reached.bits(),
             finding: Some(Finding {
-                seed: swarm.to_string(),
-                run: swarm.run.to_string(),
-                oracle: violation.breach.name().to_owned(),
+                seed,
+                run: swarm.run,
+                oracle: violation.breach,
                 message: violation.to_string(),
-                signature: signature.to_string(),
+                signature,
                 replayed,
             }),
         }

@@ -1,5 +1,6 @@
 //! `sim fuzz`: swarm runs, each named by one seed, in parallel child
-//! processes, sharded across machines, deduplicated by signature.
+//! processes, sharded across machines, deduplicated by signature
+//! ([`crate::engine::Signature`]).
 //!
 //! - [`seeds`]: which seeds a shard and a job run.
 //! - [`job`]: the child side, one stream of seeds, one
@@ -8,12 +9,10 @@
 //! - [`fleet`]: the parent side, jobs as processes under a watchdog; a
 //!   crash or hang is re-run alone with the flight recorder, reported, and
 //!   the job restarted after it.
-//! - [`signature`]: what makes two failures one bug.
 //! - [`report`]: progress (a bar on a terminal, a line every few seconds
 //!   otherwise), JSON lines, the summary.
 
-pub mod fleet;
-pub mod job;
-pub mod report;
-pub mod seeds;
-pub mod signature;
+pub(crate) mod fleet;
+pub(crate) mod job;
+pub(crate) mod report;
+pub(crate) mod seeds;

@@ -27,7 +27,7 @@ enum Progress {
 }
 
 /// Shows progress and writes the JSON lines.
-pub struct Reporter {
+pub(crate) struct Reporter {
     progress: Progress,
     last_shown: Instant,
     budget: Budget,
@@ -40,7 +40,7 @@ pub struct Reporter {
 impl Reporter {
     /// A reporter for `plan`, writing JSON lines to `json` if given (the
     /// file is created now, so a bad path fails before anything runs).
-    pub fn new(plan: &Plan, json: Option<&Path>) -> std::io::Result<Reporter> {
+    pub(crate) fn new(plan: &Plan, json: Option<&Path>) -> std::io::Result<Reporter> {
         let json = json
             .map(|path| File::create(path).map(BufWriter::new))
             .transpose()?;
@@ -101,7 +101,7 @@ impl Reporter {
 
     /// Ends the progress display and writes the summary's JSON line; the
     /// first JSON write error, if any, comes back.
-    pub fn finish(
+    pub(crate) fn finish(
         mut self,
         plan: &Plan,
         findings: &Findings,
@@ -212,7 +212,7 @@ fn rate(runs: u64, elapsed: Duration) -> f64 {
 }
 
 /// The summary `sim fuzz` prints when it ends.
-pub fn summary(plan: &Plan, findings: &Findings, elapsed: Duration) -> String {
+pub(crate) fn summary(plan: &Plan, findings: &Findings, elapsed: Duration) -> String {
     let mut text = String::new();
     let plant = plan
         .planted_bug

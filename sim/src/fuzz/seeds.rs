@@ -12,7 +12,7 @@ use std::str::FromStr;
 use scenarios::SplitMix64;
 
 /// The most shards a fuzz campaign may be split into.
-pub const MAX_SHARDS: u64 = 1 << 16;
+pub(crate) const MAX_SHARDS: u64 = 1 << 16;
 
 /// Shard `index` of `count` (1-based, like a CI matrix).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,7 +54,7 @@ impl FromStr for Shard {
 
 /// The runs of one job: the `k`-th is [`SeedStream::seed`]`(k)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SeedStream {
+pub(crate) struct SeedStream {
     /// The campaign's seed.
     pub base: u64,
     /// The shard this machine runs.
@@ -67,18 +67,18 @@ pub struct SeedStream {
 
 impl SeedStream {
     /// The position of the job's `k`-th run (0-based) within its shard.
-    pub fn position(&self, k: u64) -> u64 {
+    pub(crate) fn position(&self, k: u64) -> u64 {
         self.job + self.jobs * k
     }
 
     /// The swarm seed of the job's `k`-th run (0-based).
-    pub fn seed(&self, k: u64) -> u64 {
+    pub(crate) fn seed(&self, k: u64) -> u64 {
         let index = (self.shard.index - 1) + self.shard.count * self.position(k);
         SplitMix64::stream_seed(self.base, index)
     }
 
     /// How many runs the job has when the shard runs `runs` in all.
-    pub fn runs_of(&self, runs: u64) -> u64 {
+    pub(crate) fn runs_of(&self, runs: u64) -> u64 {
         (runs + self.jobs - 1 - self.job) / self.jobs
     }
 }

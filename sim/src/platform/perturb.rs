@@ -107,7 +107,7 @@ impl Perturbations {
 /// (a switch while unwinding is no refactor a store would make, and
 /// schedulers take it badly). A `SIM_PERTURB` that does not parse is
 /// reported by `sim` before anything runs; here it perturbs nothing.
-pub fn perturbing(perturbation: Perturbation) -> bool {
+pub(super) fn perturbing(perturbation: Perturbation) -> bool {
     Perturbations::from_env().is_ok_and(|set| set.contains(perturbation))
         && !std::thread::panicking()
 }

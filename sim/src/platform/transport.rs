@@ -2,7 +2,7 @@ use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::sync::Arc;
 
-use scenarios::{Oracle, StreamFault, TransportFaults, Violation};
+use scenarios::{FailuresInARow, Oracle, StreamFault, TransportFaults, Violation};
 use store::{Clock, Instant, RetryPolicy, Runtime, Transport, TransportError};
 
 use super::{Facts, Recorder, TransportFault, VirtualClock, What};
@@ -62,7 +62,7 @@ struct ScriptState {
 #[derive(Debug, Default)]
 struct Attempts {
     /// Transient failures in a row without a byte delivered in between.
-    failures_in_a_row: u32,
+    failures_in_a_row: FailuresInARow,
     /// Bytes delivered by the current stream.
     delivered_by_stream: u64,
     /// Bytes delivered by every stream so far: where the next one must start.
@@ -80,15 +80,13 @@ impl Attempts {
     }
 
     fn transient_failure(&mut self, now: Instant, policy: &RetryPolicy) {
-        if self.delivered_by_stream > 0 {
-            self.failures_in_a_row = 0;
-        }
-        self.failures_in_a_row += 1;
+        let budget = policy.max_consecutive_failures;
+        let progressed = self.delivered_by_stream > 0;
         self.last_failure_at = Some(now);
-        if self.failures_in_a_row > policy.max_consecutive_failures {
+        if !self.failures_in_a_row.count(progressed, budget) {
             self.given_up = Some(format!(
-                "{} transient failures in a row, past the budget of {}",
-                self.failures_in_a_row, policy.max_consecutive_failures
+                "{} transient failures in a row, past the budget of {budget}",
+                self.failures_in_a_row.get()
             ));
         }
     }
@@ -114,17 +112,16 @@ impl Attempts {
             );
             return Some(("stream not at the first missing byte", what));
         }
-        let last_failure = self
-            .last_failure_at
-            .filter(|_| self.failures_in_a_row > 0)?;
-        let backoff = policy.backoff(self.failures_in_a_row);
+        let failures = self.failures_in_a_row.get();
+        let last_failure = self.last_failure_at.filter(|_| failures > 0)?;
+        let backoff = policy.backoff(failures);
         let earliest = last_failure + backoff;
         (now < earliest).then(|| {
             let what = format!(
                 "retries at {:?}, but after {} failure(s) in a row the policy's backoff of {backoff:?} \
                  runs until {:?}",
                 now.since_origin(),
-                self.failures_in_a_row,
+                failures,
                 earliest.since_origin()
             );
             ("retry before the backoff", what)

@@ -11,7 +11,7 @@ use store::{FileIo, TempDirFiles, TempFile};
 
 /// What happened to a file, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FileEvent {
+pub(crate) enum FileEvent {
     Created,
     Closed,
     Removed,
@@ -20,7 +20,7 @@ pub enum FileEvent {
 }
 
 #[derive(Clone, Default)]
-pub struct Hooks {
+pub(crate) struct Hooks {
     pub fail_writes_with: Option<io::ErrorKind>,
     /// When set, each read waits for one message here before reading.
     pub hold_reads_until: Option<Receiver<()>>,
@@ -28,14 +28,14 @@ pub struct Hooks {
 }
 
 /// [`TempDirFiles`] in a directory of the test's, reporting [`FileEvent`]s.
-pub struct ObservedFiles {
+pub(crate) struct ObservedFiles {
     inner: TempDirFiles,
     hooks: Hooks,
     events: Sender<FileEvent>,
 }
 
 impl ObservedFiles {
-    pub fn new(dir: &Path, hooks: Hooks) -> (ObservedFiles, Receiver<FileEvent>) {
+    pub(crate) fn new(dir: &Path, hooks: Hooks) -> (ObservedFiles, Receiver<FileEvent>) {
         let (events, received) = channel::unbounded();
         let files = ObservedFiles {
             inner: TempDirFiles::in_dir(dir),
@@ -60,7 +60,7 @@ impl FileIo for ObservedFiles {
     }
 }
 
-pub struct ObservedFile {
+pub(crate) struct ObservedFile {
     inner: Arc<TempDirFile>,
     hooks: Hooks,
     events: Sender<FileEvent>,

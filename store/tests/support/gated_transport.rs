@@ -16,7 +16,7 @@ struct Gate {
 
 /// See the module docs. Clones share one gate.
 #[derive(Clone)]
-pub struct GatedTransport {
+pub(crate) struct GatedTransport {
     object: Arc<Vec<u8>>,
     gate: Arc<(Mutex<Gate>, Condvar)>,
     /// A stream breaks (transient error) after handing out this many bytes.
@@ -27,7 +27,7 @@ pub struct GatedTransport {
 
 impl GatedTransport {
     /// Serves `object`; no byte is available until [`release`](Self::release).
-    pub fn new(object: Vec<u8>) -> GatedTransport {
+    pub(crate) fn new(object: Vec<u8>) -> GatedTransport {
         GatedTransport {
             object: Arc::new(object),
             gate: Arc::default(),
@@ -37,26 +37,26 @@ impl GatedTransport {
     }
 
     /// Serves `object` with every byte available at once.
-    pub fn open_tap(object: Vec<u8>) -> GatedTransport {
+    pub(crate) fn open_tap(object: Vec<u8>) -> GatedTransport {
         let transport = GatedTransport::new(object);
         transport.release(u64::MAX);
         transport
     }
 
     /// Each stream breaks after handing out `bytes` bytes.
-    pub fn reset_every(mut self, bytes: u64) -> GatedTransport {
+    pub(crate) fn reset_every(mut self, bytes: u64) -> GatedTransport {
         self.reset_every_bytes = Some(bytes);
         self
     }
 
     /// After `streams` streams were opened, opening another fails for good.
-    pub fn permanent_failure_after(mut self, streams: usize) -> GatedTransport {
+    pub(crate) fn permanent_failure_after(mut self, streams: usize) -> GatedTransport {
         self.permanent_failure_after_streams = Some(streams);
         self
     }
 
     /// Makes `bytes` more bytes available.
-    pub fn release(&self, bytes: u64) {
+    pub(crate) fn release(&self, bytes: u64) {
         let (gate, changed) = &*self.gate;
         let mut gate = gate.lock().expect("gate lock");
         gate.released_bytes = gate.released_bytes.saturating_add(bytes);
@@ -64,7 +64,7 @@ impl GatedTransport {
     }
 
     /// Offsets the downloader opened streams at.
-    pub fn stream_offsets(&self) -> Vec<u64> {
+    pub(crate) fn stream_offsets(&self) -> Vec<u64> {
         self.gate
             .0
             .lock()
@@ -73,7 +73,7 @@ impl GatedTransport {
             .clone()
     }
 
-    pub fn was_cancelled(&self) -> bool {
+    pub(crate) fn was_cancelled(&self) -> bool {
         self.gate.0.lock().expect("gate lock").cancelled
     }
 }
@@ -108,7 +108,7 @@ impl Transport for GatedTransport {
     }
 }
 
-pub struct GatedStream {
+pub(crate) struct GatedStream {
     transport: GatedTransport,
     position: u64,
     handed_out_bytes: u64,

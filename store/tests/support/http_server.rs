@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 
 /// How the server answers.
 #[derive(Clone, Copy, Debug)]
-pub enum Script {
+pub(crate) enum Script {
     /// HEAD and ranged GETs, correctly.
     Serve,
     /// Like `Serve`, but the first GET's connection drops after this many body bytes.
@@ -25,7 +25,7 @@ pub enum Script {
 /// keep the server busy forever.
 const MAX_CONNECTIONS: usize = 64;
 
-pub struct ScriptedServer {
+pub(crate) struct ScriptedServer {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     requests: Arc<Mutex<Vec<String>>>,
@@ -33,7 +33,7 @@ pub struct ScriptedServer {
 }
 
 impl ScriptedServer {
-    pub fn start(object: Vec<u8>, script: Script) -> ScriptedServer {
+    pub(crate) fn start(object: Vec<u8>, script: Script) -> ScriptedServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         let stop = Arc::new(AtomicBool::new(false));
@@ -50,12 +50,12 @@ impl ScriptedServer {
         }
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}/object", self.addr)
     }
 
     /// Request lines with their `Range` header, in arrival order.
-    pub fn requests(&self) -> Vec<String> {
+    pub(crate) fn requests(&self) -> Vec<String> {
         self.requests.lock().expect("requests lock").clone()
     }
 }

@@ -3,10 +3,10 @@
 //! and a bound that turns a hang into a `DEADLOCK:` failure.
 #![allow(dead_code)] // each test binary uses its own subset
 
-pub mod files;
-pub mod gated_transport;
-pub mod http_server;
-pub mod wait_signal;
+pub(crate) mod files;
+pub(crate) mod gated_transport;
+pub(crate) mod http_server;
+pub(crate) mod wait_signal;
 
 use std::time::Duration;
 
@@ -14,11 +14,14 @@ use crossbeam::channel;
 
 /// How long any single step of a real-thread test may take before it counts
 /// as stuck. Generous: a loaded 2-core CI machine must never trip it.
-pub const STEP_BOUND: Duration = Duration::from_secs(20);
+pub(crate) const STEP_BOUND: Duration = Duration::from_secs(20);
 
 /// Runs `body` on its own thread and returns its result, or fails the test
 /// with `DEADLOCK: <what> ...` if it has not finished within [`STEP_BOUND`].
-pub fn within<T: Send + 'static>(what: &str, body: impl FnOnce() -> T + Send + 'static) -> T {
+pub(crate) fn within<T: Send + 'static>(
+    what: &str,
+    body: impl FnOnce() -> T + Send + 'static,
+) -> T {
     let (done, finished) = channel::bounded(1);
     std::thread::Builder::new()
         .name(what.to_owned())
@@ -30,7 +33,7 @@ pub fn within<T: Send + 'static>(what: &str, body: impl FnOnce() -> T + Send + '
 }
 
 /// Receives from `receiver`, or fails with `DEADLOCK: <what> ...`.
-pub fn recv_within<T>(receiver: &channel::Receiver<T>, what: &str) -> T {
+pub(crate) fn recv_within<T>(receiver: &channel::Receiver<T>, what: &str) -> T {
     match receiver.recv_timeout(STEP_BOUND) {
         Ok(value) => value,
         Err(channel::RecvTimeoutError::Timeout) => {
@@ -43,13 +46,13 @@ pub fn recv_within<T>(receiver: &channel::Receiver<T>, what: &str) -> T {
 }
 
 /// `len` bytes of a pattern that no offset mix-up can reproduce by accident.
-pub fn object_bytes(len: usize) -> Vec<u8> {
+pub(crate) fn object_bytes(len: usize) -> Vec<u8> {
     (0..len)
         .map(|i| (i as u64).wrapping_mul(2_654_435_761).rotate_right(13) as u8)
         .collect()
 }
 
 /// Number of entries in `dir`.
-pub fn entries_in(dir: &std::path::Path) -> usize {
+pub(crate) fn entries_in(dir: &std::path::Path) -> usize {
     std::fs::read_dir(dir).expect("list temp dir").count()
 }

@@ -11,13 +11,13 @@ use store::runtime::ThreadBody;
 use store::{Runtime, StdRuntime};
 
 #[derive(Clone)]
-pub struct WaitSignalRuntime {
+pub(crate) struct WaitSignalRuntime {
     waits: Sender<String>,
 }
 
 impl WaitSignalRuntime {
     /// The runtime and the names of threads as they start waiting.
-    pub fn new() -> (WaitSignalRuntime, Receiver<String>) {
+    pub(crate) fn new() -> (WaitSignalRuntime, Receiver<String>) {
         let (waits, received) = channel::unbounded();
         (WaitSignalRuntime { waits }, received)
     }

@@ -8,15 +8,19 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use crate::engine::Violation;
+use super::Violation;
 use crate::platform::Blocking;
 
 /// Source directories of the harness: a thread blocked there waits for the
 /// scenario (a join, a barrier) or inside the simulated runtime itself.
 const HARNESS_SOURCES: [&str; 2] = ["scenarios/", "sim/"];
 
-/// What identifies one bug among many failing runs.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// What identifies one bug among many failing runs: a key, compared
+/// whole, never read apart.
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct Signature(String);
 
 impl Signature {
@@ -67,11 +71,6 @@ impl Signature {
     /// The signature as text.
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-
-    /// Rebuilds a signature from its text (as a child reported it).
-    pub fn from_text(text: String) -> Signature {
-        Signature(text)
     }
 }
 
