@@ -177,17 +177,19 @@ pub fn save(dir: &Path, mut entry: Entry) -> Result<PathBuf, CorpusError> {
         .ok_or_else(|| fail(format!("unknown oracle {:?}", entry.oracle)))?;
     let checkpoint_name = entry.file_name().replace(".toml", ".loom.json");
     let options = store_options(entry.planted().map_err(fail)?);
-    let captured = run
-        .driver
-        .engine()
-        .capture(
-            &run,
-            breach,
-            &entry.params,
-            &options,
-            &dir.join(&checkpoint_name),
-        )
-        .map_err(|error| fail(format!("cannot capture its checkpoint: {error}")))?;
+    let engine = run.driver.engine();
+    let captured = match engine.checkpoints() {
+        Some(checkpoints) => checkpoints
+            .capture(
+                &run,
+                breach,
+                &entry.params,
+                &options,
+                &dir.join(&checkpoint_name),
+            )
+            .map_err(|error| fail(format!("cannot capture its checkpoint: {error}")))?,
+        None => false,
+    };
     if captured {
         entry.loom_checkpoint = Some(checkpoint_name);
     }
@@ -388,13 +390,16 @@ impl<'a> Identity<'a> {
         }
         if let Some(checkpoint) = &entry.loom_checkpoint {
             let checkpoint = self.path.with_file_name(checkpoint);
+            let engine = self.run.driver.engine();
             let replayed = checkpoint.exists().then(|| {
-                self.run.driver.engine().replay_captured(
-                    self.run.scenario,
-                    &checkpoint,
-                    &entry.params,
-                    &store_options(Some(bug)),
-                )
+                engine.checkpoints().map(|checkpoints| {
+                    checkpoints.replay(
+                        self.run.scenario,
+                        &checkpoint,
+                        &entry.params,
+                        &store_options(Some(bug)),
+                    )
+                })
             });
             let why = match replayed {
                 None => Some(format!("{} is missing", checkpoint.display())),

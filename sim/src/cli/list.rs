@@ -5,7 +5,7 @@ use std::fmt;
 use scenarios::{PlantedBug, Scenario};
 
 use super::{Report, Verdict};
-use crate::engine::Driver;
+use crate::engine::{Driver, thousands};
 
 /// What `sim list` lists.
 #[derive(Debug, clap::Args)]
@@ -49,8 +49,14 @@ pub(super) fn list(args: &ListArgs) -> Listing {
             ));
         }
     } else if args.drivers {
-        for (driver, what) in Driver::CATALOGUE {
-            text.push_str(&format!("{:<14} {what}\n", driver));
+        for (driver, syntax, what) in Driver::CATALOGUE {
+            let bound = match driver.engine().step_bound() {
+                Some(steps) => {
+                    format!("an execution stops after {} steps", thousands(steps as u64))
+                }
+                None => "no step bound".to_owned(),
+            };
+            text.push_str(&format!("{syntax:<17} {what}\n{:<17} ({bound})\n", ""));
         }
     } else {
         for scenario in Scenario::ALL {

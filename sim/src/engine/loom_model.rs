@@ -12,6 +12,10 @@ use store::runtime::loom::LoomRuntime;
 use super::Execution;
 use super::tally::Tally;
 
+/// The most branches (scheduling choices) of one loom execution before
+/// loom stops it: loom's own default, stated.
+pub(super) const MAX_BRANCHES: usize = 1_000;
+
 /// Loom's model builder for `executions` executions at most. Loom counts
 /// iterations from 1, stops before the one numbered `max_permutations`, and
 /// looks at that limit only every `checkpoint_interval` iterations (20,000
@@ -19,6 +23,7 @@ use super::tally::Tally;
 /// checkpoint file.
 pub(super) fn model(preemption_bound: usize, executions: usize) -> loom::model::Builder {
     let mut model = loom::model::Builder::new();
+    model.max_branches = MAX_BRANCHES;
     model.preemption_bound = Some(preemption_bound);
     model.max_permutations = Some(executions + 1);
     model.checkpoint_interval = 1;

@@ -19,6 +19,11 @@
 //! so any one schedule replays alone. DFS and loom use the scenario's
 //! default parameters and replay by re-exploring up to the execution's
 //! number.
+//!
+//! An engine of either kind writes only what is its own: a seeded one how
+//! one seed runs ([`seeded::SeededRun`]), a systematic one how it searches
+//! ([`systematic::Search`]); the two adapters, [`seeded`] and
+//! [`systematic`], make each an [`Engine`].
 
 mod campaign;
 mod dfs;
@@ -29,9 +34,11 @@ mod pct;
 mod random;
 mod run;
 mod schedulers;
+mod seeded;
 mod shortloom;
 mod shuttle;
 mod signature;
+mod systematic;
 mod tally;
 mod threads;
 mod urw;
@@ -45,9 +52,11 @@ use store::StoreOptions;
 pub use campaign::{Campaign, Report, on_fresh_thread, replay_once, run_in_place, store_options};
 pub use outcome::{Breach, Execution, Failure, Violation, one_line, replay_command};
 pub use run::{MAX_SYSTEMATIC_EXECUTIONS, NoSuchRun, RunId, parse_number, thousands};
+use seeded::Seeded;
 pub use shortloom::SHORT_LOOM_EXECUTIONS;
 pub use shuttle::replay_schedule;
 pub use signature::{Signature, role};
+use systematic::Systematic;
 
 /// How an engine names its runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,34 +97,10 @@ pub trait Engine {
     /// Runs `campaign` to its first failure or the end of its budget.
     fn campaign(&self, campaign: &Campaign) -> Report;
 
-    /// Writes to `file` what replays failing execution `run` (with
-    /// `params` and `options`, breaking `breach`) without the search: a
-    /// replay accelerator, which may go stale when the store changes.
-    /// Returns whether it kept one that reproduces the failure. Shuttle's
-    /// engines need no file: every shuttle execution records its schedule
+    /// Its replay accelerator, if it keeps one in a file. Shuttle's engines
+    /// need no file: every shuttle execution records its schedule
     /// ([`Execution::shuttle_schedule`]), which [`replay_schedule`] replays.
-    fn capture(
-        &self,
-        run: &RunId,
-        breach: Breach,
-        params: &Params,
-        options: &StoreOptions,
-        file: &std::path::Path,
-    ) -> std::io::Result<bool> {
-        let _ = (run, breach, params, options, file);
-        Ok(false)
-    }
-
-    /// Replays the execution [`Engine::capture`] wrote to `file`, if this
-    /// engine captures.
-    fn replay_captured(
-        &self,
-        scenario: Scenario,
-        file: &std::path::Path,
-        params: &Params,
-        options: &StoreOptions,
-    ) -> Option<Execution> {
-        let _ = (scenario, file, params, options);
+    fn checkpoints(&self) -> Option<&dyn Checkpoints> {
         None
     }
 
@@ -125,9 +110,34 @@ pub trait Engine {
         true
     }
 
-    /// The most scheduling steps one execution of `scenario` may take
+    /// The most scheduling steps (loom: branches) one execution may take
     /// before the scheduler stops it, if bounded.
-    fn step_bound(&self, scenario: Scenario) -> Option<usize>;
+    fn step_bound(&self) -> Option<usize>;
+}
+
+/// A replay accelerator kept in a file: it replays one failing execution
+/// without the search, and may go stale when the store changes.
+pub trait Checkpoints {
+    /// Writes to `file` what replays failing execution `run` (with `params`
+    /// and `options`, breaking `breach`); whether it kept one that
+    /// reproduces the failure.
+    fn capture(
+        &self,
+        run: &RunId,
+        breach: Breach,
+        params: &Params,
+        options: &StoreOptions,
+        file: &std::path::Path,
+    ) -> std::io::Result<bool>;
+
+    /// Replays the execution [`Checkpoints::capture`] wrote to `file`.
+    fn replay(
+        &self,
+        scenario: Scenario,
+        file: &std::path::Path,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> Execution;
 }
 
 /// A driver: an engine with its settings, as run ids and `--driver` name it.
@@ -173,34 +183,45 @@ impl Driver {
         Driver::Threads,
     ];
 
-    /// Every driver family with its usual setting, and what it does: what
-    /// `sim list --drivers` and `sim run --help` show.
-    pub const CATALOGUE: [(&'static str, &'static str); 7] = [
+    /// Every driver family: its usual setting, its syntax, and what it
+    /// does; what `sim list --drivers` shows.
+    pub const CATALOGUE: [(Driver, &'static str, &'static str); 7] = [
         (
+            Driver::Random,
             "random",
             "uniformly random schedules; a run is named by its seed",
         ),
         (
+            Driver::Pct { depth: 3 },
             "pct[DEPTH]",
             "probabilistic concurrency testing of bug depth DEPTH (default 3), seeded",
         ),
         (
+            Driver::Urw,
             "urw",
             "uniform random walk: every interleaving equally likely, from a trial run's counts; seeded",
         ),
         (
+            Driver::Dfs,
             "dfs",
             "shuttle's depth-first search; a run is named by its execution number",
         ),
         (
+            Driver::Loom {
+                preemption_bound: 2,
+            },
             "loom[BOUND]",
             "loom, every schedule up to BOUND preemptions (default 2); named by execution number",
         ),
         (
+            Driver::ShortLoom {
+                preemption_bound: 1,
+            },
             "shortloom[BOUND]",
             "the first 32 loom schedules of the loom-sized parameters a seed draws (default bound 1)",
         ),
         (
+            Driver::Threads,
             "threads",
             "real threads and the OS scheduler; the seed names the parameters only",
         ),
@@ -209,15 +230,17 @@ impl Driver {
     /// This driver's engine.
     pub fn engine(self) -> Box<dyn Engine> {
         match self {
-            Driver::Random => Box::new(random::Random),
-            Driver::Pct { depth } => Box::new(pct::Pct { depth }),
-            Driver::Urw => Box::new(urw::Urw),
-            Driver::Dfs => Box::new(dfs::Dfs),
-            Driver::Loom { preemption_bound } => Box::new(loom::Loom { preemption_bound }),
-            Driver::ShortLoom { preemption_bound } => {
-                Box::new(shortloom::ShortLoom { preemption_bound })
+            Driver::Random => Box::new(Seeded(random::Random)),
+            Driver::Pct { depth } => Box::new(Seeded(pct::Pct { depth })),
+            Driver::Urw => Box::new(Seeded(urw::Urw)),
+            Driver::Dfs => Box::new(Systematic(dfs::Dfs)),
+            Driver::Loom { preemption_bound } => {
+                Box::new(Systematic(loom::Loom { preemption_bound }))
             }
-            Driver::Threads => Box::new(threads::Threads),
+            Driver::ShortLoom { preemption_bound } => {
+                Box::new(Seeded(shortloom::ShortLoom { preemption_bound }))
+            }
+            Driver::Threads => Box::new(Seeded(threads::Threads)),
         }
     }
 
@@ -305,6 +328,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_catalogue_row_names_the_driver_its_syntax_parses_to() {
+        for (driver, syntax, _) in Driver::CATALOGUE {
+            let bare = syntax.split('[').next().unwrap_or(syntax);
+            assert_eq!(bare.parse::<Driver>(), Ok(driver), "{syntax}");
+        }
+    }
+
+    #[test]
     fn driver_names_parse_with_defaults() {
         assert_eq!("pct".parse::<Driver>(), Ok(Driver::Pct { depth: 3 }));
         assert_eq!(
@@ -350,7 +381,7 @@ mod tests {
             assert!(
                 Driver::CATALOGUE
                     .iter()
-                    .any(|(name, _)| name.starts_with(&family)),
+                    .any(|(_, syntax, _)| syntax.starts_with(&family)),
                 "{family}"
             );
         }

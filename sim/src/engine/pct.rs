@@ -3,20 +3,24 @@
 //! calibrates its step count on a first run; here the step bound is an
 //! explicit setting per scenario).
 
-use scenarios::{Params, Scenario, Size};
+use scenarios::{Params, Scenario};
 use store::StoreOptions;
 
+use super::Execution;
 use super::schedulers::{SeededScheduler, Strategy, pct_step_bound};
+use super::seeded::SeededRun;
 use super::shuttle::{MAX_STEPS, explore};
-use super::{Campaign, Engine, Execution, Naming, NoSuchRun, Report, RunId};
 
 /// The `pct<depth>` engine.
 pub(super) struct Pct {
     /// Number of priority-change points plus one.
-    pub depth: usize,
+    pub(super) depth: usize,
 }
 
-impl Pct {
+impl SeededRun for Pct {
+    const STEP_BOUND: Option<usize> = Some(MAX_STEPS);
+    const DEFAULT_BUDGET: usize = 1_000;
+
     fn run(
         &self,
         seed: u64,
@@ -30,43 +34,5 @@ impl Pct {
         };
         let scheduler = SeededScheduler::new(seed, strategy);
         explore(scheduler, false, scenario, params, options).1
-    }
-}
-
-impl Engine for Pct {
-    fn naming(&self) -> Naming {
-        Naming::Seeded
-    }
-
-    fn default_budget(&self) -> usize {
-        1_000
-    }
-
-    fn params(&self, number: u64) -> Params {
-        Params::from_seed(number, Size::Shuttle)
-    }
-
-    fn check(&self, _: &RunId) -> Result<(), NoSuchRun> {
-        Ok(())
-    }
-
-    fn run_one(
-        &self,
-        scenario: Scenario,
-        seed: u64,
-        params: &Params,
-        options: &StoreOptions,
-    ) -> Result<Execution, NoSuchRun> {
-        Ok(self.run(seed, scenario, params, options))
-    }
-
-    fn campaign(&self, campaign: &Campaign) -> Report {
-        campaign.run_per_seed(|seed, params, options| {
-            self.run(seed, campaign.scenario, params, options)
-        })
-    }
-
-    fn step_bound(&self, _: Scenario) -> Option<usize> {
-        Some(MAX_STEPS)
     }
 }

@@ -6,8 +6,9 @@
 use scenarios::{Params, Scenario, Size};
 use store::StoreOptions;
 
-use super::loom_model::{check, model};
-use super::{Campaign, Engine, Execution, Naming, NoSuchRun, Report, RunId};
+use super::Execution;
+use super::loom_model::{MAX_BRANCHES, check, model};
+use super::seeded::SeededRun;
 
 /// Schedules one `shortloom` run explores: enough for loom to vary the
 /// last few choices of a run, few enough that it costs about as much as
@@ -17,52 +18,27 @@ pub const SHORT_LOOM_EXECUTIONS: usize = 32;
 /// The `shortloom<preemption_bound>` engine.
 pub(super) struct ShortLoom {
     /// Most preemptions in one schedule.
-    pub preemption_bound: usize,
+    pub(super) preemption_bound: usize,
 }
 
-impl ShortLoom {
+impl SeededRun for ShortLoom {
+    const STEP_BOUND: Option<usize> = Some(MAX_BRANCHES);
+    const DEFAULT_BUDGET: usize = 100;
+    const SIZE: Size = Size::Loom;
+
     /// One run: its execution is the failing one, or the last, with the
-    /// situations every explored schedule reached.
-    fn run(&self, scenario: Scenario, params: &Params, options: &StoreOptions) -> Execution {
+    /// situations every explored schedule reached. The seed names the
+    /// parameters; loom's order is its own.
+    fn run(
+        &self,
+        _: u64,
+        scenario: Scenario,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> Execution {
         let model = model(self.preemption_bound, SHORT_LOOM_EXECUTIONS);
         let (tally, mut execution) = check(model, false, scenario, params, options);
         execution.reached = tally.coverage().reached_by_any();
         execution
-    }
-}
-
-impl Engine for ShortLoom {
-    fn naming(&self) -> Naming {
-        Naming::Seeded
-    }
-
-    fn default_budget(&self) -> usize {
-        100
-    }
-
-    fn params(&self, number: u64) -> Params {
-        Params::from_seed(number, Size::Loom)
-    }
-
-    fn check(&self, _: &RunId) -> Result<(), NoSuchRun> {
-        Ok(())
-    }
-
-    fn run_one(
-        &self,
-        scenario: Scenario,
-        _: u64,
-        params: &Params,
-        options: &StoreOptions,
-    ) -> Result<Execution, NoSuchRun> {
-        Ok(self.run(scenario, params, options))
-    }
-
-    fn campaign(&self, campaign: &Campaign) -> Report {
-        campaign.run_per_seed(|_, params, options| self.run(campaign.scenario, params, options))
-    }
-
-    fn step_bound(&self, _: Scenario) -> Option<usize> {
-        None
     }
 }

@@ -4,10 +4,11 @@ use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
 use crossbeam::channel;
-use scenarios::{Oracle, Params, Scenario, Size, World};
+use scenarios::{Oracle, Params, Scenario, World};
 use store::{StdRuntime, StoreOptions};
 
-use super::{Campaign, Engine, Execution, Naming, NoSuchRun, Report, RunId, Violation};
+use super::seeded::SeededRun;
+use super::{Execution, Violation};
 use crate::coverage::Reached;
 use crate::platform::{SimWorld, ThreadPanic, mark_simulating};
 
@@ -20,43 +21,19 @@ const REPETITION_BOUND: Duration = Duration::from_secs(20);
 /// its parameters, not its schedule.
 pub(super) struct Threads;
 
-impl Engine for Threads {
-    fn naming(&self) -> Naming {
-        Naming::Seeded
-    }
+impl SeededRun for Threads {
+    const STEP_BOUND: Option<usize> = None;
+    const DEFAULT_BUDGET: usize = 50;
+    const REPLAYS_EXACTLY: bool = false;
 
-    fn default_budget(&self) -> usize {
-        50
-    }
-
-    fn params(&self, number: u64) -> Params {
-        Params::from_seed(number, Size::Shuttle)
-    }
-
-    fn check(&self, _: &RunId) -> Result<(), NoSuchRun> {
-        Ok(())
-    }
-
-    fn run_one(
+    fn run(
         &self,
-        scenario: Scenario,
         _: u64,
+        scenario: Scenario,
         params: &Params,
         options: &StoreOptions,
-    ) -> Result<Execution, NoSuchRun> {
-        Ok(repetition(scenario, params, options))
-    }
-
-    fn campaign(&self, campaign: &Campaign) -> Report {
-        campaign.run_per_seed(|_, params, options| repetition(campaign.scenario, params, options))
-    }
-
-    fn replays_exactly(&self) -> bool {
-        false
-    }
-
-    fn step_bound(&self, _: Scenario) -> Option<usize> {
-        None
+    ) -> Execution {
+        repetition(scenario, params, options)
     }
 }
 
