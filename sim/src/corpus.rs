@@ -404,7 +404,8 @@ impl<'a> Identity<'a> {
             let why = match replayed {
                 None => Some(format!("{} is missing", checkpoint.display())),
                 Some(None) => Some(format!("{} keeps no checkpoints", self.run.driver)),
-                Some(Some(execution)) => self.mismatch(&execution),
+                Some(Some(Err(error))) => Some(format!("cannot replay it: {error}")),
+                Some(Some(Ok(execution))) => self.mismatch(&execution),
             };
             notices.extend(why.map(|why| stale("loom checkpoint", why)));
         }

@@ -16,8 +16,21 @@ fn corpus_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus")
 }
 
+/// Every file of the corpus directory, with its bytes.
+fn corpus_files() -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    std::fs::read_dir(corpus_dir())
+        .expect("the corpus directory")
+        .map(|item| {
+            let path = item.expect("a directory entry").path();
+            let bytes = std::fs::read(&path).expect("a readable corpus file");
+            (path, bytes)
+        })
+        .collect()
+}
+
 #[test]
 fn the_current_store_passes_every_corpus_entry() {
+    let before = corpus_files();
     // Through `sim corpus check`, which checks each entry in a child
     // process: replaying a loom failure can abort its process.
     let output = Command::new(env!("CARGO_BIN_EXE_sim"))
@@ -36,6 +49,10 @@ fn the_current_store_passes_every_corpus_entry() {
     assert!(
         stdout.contains(&format!("{} entries checked", entries.len())),
         "{stdout}"
+    );
+    assert!(
+        corpus_files() == before,
+        "checking the corpus changed a file of it"
     );
 }
 
@@ -168,8 +185,14 @@ fn a_pinned_entry_whose_failure_moved_within_its_search_is_a_notice() {
 #[test]
 fn a_pinned_seeded_entry_outside_its_bugs_home_scenario_is_refused() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let mut entry = entry_for("backoff-ignores-closing", "random");
-    assert!(entry.run.starts_with("early-close:"), "{}", entry.run);
+    let entries = load_dir(&corpus_dir()).unwrap_or_else(|error| panic!("{error}"));
+    let (_, mut entry) = entries
+        .into_iter()
+        .find(|(_, entry)| {
+            entry.planted_bug.as_deref() == Some("backoff-ignores-closing")
+                && entry.run.starts_with("early-close:random:")
+        })
+        .expect("an early-close entry of backoff-ignores-closing, whose home is elsewhere");
     entry.pinned = true;
     let error = verify(&dir.path().join("entry.toml"), &entry).expect_err("refused");
     assert!(error.problem.contains("home scenario"), "{error}");

@@ -71,7 +71,7 @@ impl Checkpoints for Loom {
             file,
         );
         let replayed =
-            replay_checkpoint(run.scenario, self.preemption_bound, file, params, options);
+            replay_checkpoint(run.scenario, self.preemption_bound, file, params, options)?;
         let reproduces = replayed
             .violation
             .is_some_and(|violation| violation.breach == breach);
@@ -87,7 +87,7 @@ impl Checkpoints for Loom {
         file: &Path,
         params: &Params,
         options: &StoreOptions,
-    ) -> Execution {
+    ) -> std::io::Result<Execution> {
         replay_checkpoint(scenario, self.preemption_bound, file, params, options)
     }
 }

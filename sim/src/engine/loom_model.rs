@@ -81,15 +81,21 @@ pub(super) fn capture_checkpoint(
     super::on_fresh_thread(|| drop(check(model, true, scenario, params, options)));
 }
 
-/// Runs the one execution whose path `checkpoint` holds.
+/// Runs the one execution whose path `checkpoint` holds. Loom writes its
+/// checkpoint file as it goes, so it is given a copy: a replay must leave
+/// the corpus as it found it.
 pub(super) fn replay_checkpoint(
     scenario: Scenario,
     preemption_bound: usize,
     checkpoint: &std::path::Path,
     params: &Params,
     options: &StoreOptions,
-) -> Execution {
+) -> std::io::Result<Execution> {
+    let copy = tempfile::NamedTempFile::new()?;
+    std::fs::copy(checkpoint, copy.path())?;
     let mut model = model(preemption_bound, 1);
-    model.checkpoint_file = Some(checkpoint.to_path_buf());
-    super::on_fresh_thread(|| check(model, true, scenario, params, options).1)
+    model.checkpoint_file = Some(copy.path().to_path_buf());
+    Ok(super::on_fresh_thread(|| {
+        check(model, true, scenario, params, options).1
+    }))
 }

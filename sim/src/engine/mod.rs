@@ -130,14 +130,15 @@ pub trait Checkpoints {
         file: &std::path::Path,
     ) -> std::io::Result<bool>;
 
-    /// Replays the execution [`Checkpoints::capture`] wrote to `file`.
+    /// Replays the execution [`Checkpoints::capture`] wrote to `file`,
+    /// leaving the file as it is.
     fn replay(
         &self,
         scenario: Scenario,
         file: &std::path::Path,
         params: &Params,
         options: &StoreOptions,
-    ) -> Execution;
+    ) -> std::io::Result<Execution>;
 }
 
 /// A driver: an engine with its settings, as run ids and `--driver` name it.
