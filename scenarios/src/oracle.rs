@@ -396,19 +396,19 @@ impl PlantedBug {
     pub fn hit_rates(self) -> HitRates {
         let (random, pct3) = match self {
             PlantedBug::WaitLoopIgnoresClosing => (0.64, 0.81),
-            PlantedBug::NoRecheckAfterRegistration => (0.0012, 0.0072),
-            PlantedBug::CloseSkipsDrain => (0.00027, 0.0021),
+            PlantedBug::NoRecheckAfterRegistration => (0.0013, 0.0072),
+            PlantedBug::CloseSkipsDrain => (0.00031, 0.0019),
             PlantedBug::CloseWaitsHoldingLock => (0.59, 0.63),
             PlantedBug::NonStandardClosedError => (0.64, 0.81),
             PlantedBug::PartialReadReturnsZero | PlantedBug::ReleaseSkipsRemove => (1.0, 1.0),
-            PlantedBug::StateSharedBetweenStores => (0.20, 0.95),
-            PlantedBug::EarlyCloseLeavesDownloader => (0.00032, 0.00011),
-            PlantedBug::PublishBeforeWrite => (0.064, 0.00085),
+            PlantedBug::StateSharedBetweenStores => (0.20, 0.97),
+            PlantedBug::EarlyCloseLeavesDownloader => (0.00032, 0.00014),
+            PlantedBug::PublishBeforeWrite => (0.067, 0.00095),
             PlantedBug::DeadlineGivesUpEarly => (0.85, 0.80),
-            PlantedBug::ReleaseWithoutNotify => (0.36, 0.40),
+            PlantedBug::ReleaseWithoutNotify => (0.16, 0.36),
             PlantedBug::SilentProgress => (0.62, 0.48),
-            PlantedBug::BackoffIgnoresClosing => (0.0016, 0.013),
-            PlantedBug::RetryCountIgnoresProgress => (0.16, 0.16),
+            PlantedBug::BackoffIgnoresClosing => (0.052, 0.040),
+            PlantedBug::RetryCountIgnoresProgress => (0.93, 0.93),
             PlantedBug::AbortsProcess | PlantedBug::SpinsForever => (0.0, 0.0),
         };
         HitRates { random, pct3 }

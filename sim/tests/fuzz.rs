@@ -181,8 +181,10 @@ fn fuzz_reports_a_hung_run_after_its_watchdog() {
         "2",
         "--plant",
         "spins-forever",
+        // Every run hangs, so a watchdog this short cannot mistake a slow
+        // run for a hung one.
         "--watchdog",
-        "2",
+        "1",
     ]);
     assert_eq!(code, Some(1), "{stdout}");
     assert_eq!(summary(&lines)["runs"], 2, "{stdout}");
