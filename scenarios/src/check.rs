@@ -2,7 +2,7 @@
 
 use store::StoreError;
 
-use crate::{Fate, Oracle, Params, Violation};
+use crate::{Fate, InjectedEio, Oracle, Params, Violation};
 
 /// What a read's outcome is judged against.
 pub(crate) struct ReadJudge<'a> {
@@ -132,9 +132,7 @@ impl ReadJudge<'_> {
                     source,
                 },
                 _,
-            ) => {
-                self.params.file_faults.eio_at_read.is_some() && source.to_string().contains("EIO")
-            }
+            ) => self.params.file_faults.eio_at_read.is_some() && InjectedEio::is(source),
             _ => false,
         }
     }
@@ -269,6 +267,34 @@ mod tests {
             StoreError::Transport(TransportError::permanent(io::ErrorKind::NotFound, "gone"));
         let verdict = broken(&judge(&params, false, false), 0, b"", Err(error));
         assert_eq!(verdict, Some(Oracle::RetryPolicyHonoured));
+    }
+
+    fn with_eio_at_first_read() -> Params {
+        Params {
+            file_faults: crate::FileFaults {
+                eio_at_read: Some(0),
+                ..crate::FileFaults::default()
+            },
+            ..Params::loom_default()
+        }
+    }
+
+    #[test]
+    fn the_injected_eio_is_explained_by_the_plan() {
+        let params = with_eio_at_first_read();
+        let error = StoreError::file_io("read", io::Error::other(InjectedEio));
+        assert_eq!(
+            broken(&judge(&params, false, false), 0, b"", Err(error)),
+            None
+        );
+    }
+
+    #[test]
+    fn a_read_error_that_only_says_eio_breaks_data_integrity() {
+        let params = with_eio_at_first_read();
+        let error = StoreError::file_io("read", io::Error::other("EIO"));
+        let verdict = broken(&judge(&params, false, false), 0, b"", Err(error));
+        assert_eq!(verdict, Some(Oracle::DataIntegrity));
     }
 
     #[test]

@@ -16,6 +16,8 @@ mod world;
 pub use catalogue::{RunSummary, Scenario};
 pub use fate::{FailuresInARow, Fate};
 pub use oracle::{HitRates, Oracle, PlantedBug, Violation};
-pub use params::{FileFaults, Params, RetryParams, Size, SplitMix64, StreamFault, TransportFaults};
+pub use params::{
+    FileFaults, InjectedEio, Params, RetryParams, Size, SplitMix64, StreamFault, TransportFaults,
+};
 pub use threads::{Joiner, Latch, panic_message, spawn};
 pub use world::World;

@@ -92,6 +92,22 @@ pub struct FileFaults {
     pub eio_at_read: Option<usize>,
 }
 
+/// The error a platform gives for the plan's injected EIO
+/// ([`FileFaults::eio_at_read`]), inside an `io::Error`: the judge of a
+/// read knows it by its type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("EIO (injected)")]
+pub struct InjectedEio;
+
+impl InjectedEio {
+    /// Whether `error` is the injected EIO.
+    pub fn is(error: &std::io::Error) -> bool {
+        error
+            .get_ref()
+            .is_some_and(|inner| inner.is::<InjectedEio>())
+    }
+}
+
 /// Everything a scenario run is shaped by, apart from the schedule.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Params {

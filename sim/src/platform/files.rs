@@ -1,7 +1,7 @@
 use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use scenarios::{FileFaults, Oracle, Violation};
+use scenarios::{FileFaults, InjectedEio, Oracle, Violation};
 use store::{FileIo, TempFile};
 
 use super::{Facts, FileOp, FileResult, Recorder, What};
@@ -213,7 +213,7 @@ impl TempFile for CheckedFile {
                 let read_number = file.reads;
                 file.reads += 1;
                 if faults.eio_at_read == Some(read_number) {
-                    return Ok(Err(io::Error::other("EIO (injected)")));
+                    return Ok(Err(io::Error::other(InjectedEio)));
                 }
                 let start = offset as usize;
                 let end = start + buf.len();
