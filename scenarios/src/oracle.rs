@@ -226,6 +226,26 @@ pub enum PlantedBug {
     /// A retry canary: the failure count never resets after progress, so the
     /// download gives up before the policy's budget is spent.
     RetryCountIgnoresProgress,
+    /// A wake-up canary: a woken reader trusts its wake-up and reads without
+    /// re-checking that its range has arrived (`if` for `while`); only a
+    /// spurious wake-up tells.
+    WaiterTrustsItsWakeup,
+    /// A wake-up canary: progress wakes the readers whose range ends before
+    /// it, not at it, so a reader whose range it completes sleeps on.
+    ProgressWakesWrongWaiters,
+    /// A wake-up canary: close, the download's end and its failure wake
+    /// close and the backoff but leave the waiting readers asleep.
+    EndWakesNoWaiters,
+    /// A fast-path canary: a read of bytes that have arrived skips the
+    /// registration that keeps the file from being released under it.
+    FastPathSkipsRegistration,
+    /// An ordering canary: progress is published with `Relaxed` instead of
+    /// `Release`, so a reader that sees it may not see the bytes. Only loom
+    /// models orderings.
+    ProgressPublishedRelaxed,
+    /// A cancel canary: close never cancels the transport, so it waits for
+    /// a stalled transfer to end by itself.
+    CloseSkipsCancel,
     /// A harness canary: close panics, and a destructor panics again while
     /// that unwinds, which aborts the process. No oracle can see it; the
     /// harness must survive it.
@@ -238,7 +258,7 @@ pub enum PlantedBug {
 impl PlantedBug {
     /// Every bug an oracle finds: the historical ones in the order of the
     /// design brief, then the oracle probes and canaries.
-    pub const ALL: [PlantedBug; 15] = [
+    pub const ALL: [PlantedBug; 21] = [
         PlantedBug::WaitLoopIgnoresClosing,
         PlantedBug::NoRecheckAfterRegistration,
         PlantedBug::CloseSkipsDrain,
@@ -254,6 +274,12 @@ impl PlantedBug {
         PlantedBug::SilentProgress,
         PlantedBug::BackoffIgnoresClosing,
         PlantedBug::RetryCountIgnoresProgress,
+        PlantedBug::WaiterTrustsItsWakeup,
+        PlantedBug::ProgressWakesWrongWaiters,
+        PlantedBug::EndWakesNoWaiters,
+        PlantedBug::FastPathSkipsRegistration,
+        PlantedBug::ProgressPublishedRelaxed,
+        PlantedBug::CloseSkipsCancel,
     ];
 
     /// Bugs that take down the process running them: the harness proves it
@@ -286,6 +312,12 @@ impl PlantedBug {
             PlantedBug::SilentProgress => "silent-progress",
             PlantedBug::BackoffIgnoresClosing => "backoff-ignores-closing",
             PlantedBug::RetryCountIgnoresProgress => "retry-count-ignores-progress",
+            PlantedBug::WaiterTrustsItsWakeup => "waiter-trusts-its-wakeup",
+            PlantedBug::ProgressWakesWrongWaiters => "progress-wakes-wrong-waiters",
+            PlantedBug::EndWakesNoWaiters => "end-wakes-no-waiters",
+            PlantedBug::FastPathSkipsRegistration => "fast-path-skips-registration",
+            PlantedBug::ProgressPublishedRelaxed => "progress-published-relaxed",
+            PlantedBug::CloseSkipsCancel => "close-skips-cancel",
             PlantedBug::AbortsProcess => "aborts-process",
             PlantedBug::SpinsForever => "spins-forever",
         }
@@ -336,6 +368,24 @@ impl PlantedBug {
             PlantedBug::RetryCountIgnoresProgress => {
                 "canary: the failure count never resets after progress"
             }
+            PlantedBug::WaiterTrustsItsWakeup => {
+                "canary: a woken reader reads without re-checking its range (if for while)"
+            }
+            PlantedBug::ProgressWakesWrongWaiters => {
+                "canary: progress wakes the readers whose range ends before it, not at it"
+            }
+            PlantedBug::EndWakesNoWaiters => {
+                "canary: close and the download's end leave waiting readers asleep"
+            }
+            PlantedBug::FastPathSkipsRegistration => {
+                "canary: a read of arrived bytes skips registering, so close may release the file under it"
+            }
+            PlantedBug::ProgressPublishedRelaxed => {
+                "canary: progress is published Relaxed, not Release (loom sees it)"
+            }
+            PlantedBug::CloseSkipsCancel => {
+                "canary: close never cancels the transport, so a stalled transfer holds it up"
+            }
             PlantedBug::AbortsProcess => {
                 "harness canary: close panics while unwinding, which aborts the process"
             }
@@ -384,8 +434,28 @@ impl PlantedBug {
             PlantedBug::RetryCountIgnoresProgress => {
                 (Scenario::TransportResetResume, Oracle::RetryPolicyHonoured)
             }
+            PlantedBug::WaiterTrustsItsWakeup => {
+                (Scenario::ConcurrentReaders, Oracle::DataIntegrity)
+            }
+            PlantedBug::ProgressWakesWrongWaiters => {
+                (Scenario::ReadsDuringStall, Oracle::NoNeedlessWait)
+            }
+            PlantedBug::EndWakesNoWaiters => {
+                (Scenario::FailedDownloadReads, Oracle::NoNeedlessWait)
+            }
+            PlantedBug::FastPathSkipsRegistration => (Scenario::Stress, Oracle::NoAccessAfterClose),
+            PlantedBug::ProgressPublishedRelaxed => {
+                (Scenario::ConcurrentReaders, Oracle::DataIntegrity)
+            }
+            PlantedBug::CloseSkipsCancel => (Scenario::ReadsDuringStall, Oracle::NoDeadlock),
             PlantedBug::AbortsProcess | PlantedBug::SpinsForever => return None,
         })
+    }
+
+    /// Whether only a model of memory orderings (loom) can find it: every
+    /// other driver runs atomics as if sequentially consistent.
+    pub fn needs_memory_model(self) -> bool {
+        self == PlantedBug::ProgressPublishedRelaxed
     }
 
     /// The share of schedules that break its oracle in its home scenario
@@ -395,20 +465,25 @@ impl PlantedBug {
     /// never found.
     pub fn hit_rates(self) -> HitRates {
         let (random, pct3) = match self {
-            PlantedBug::WaitLoopIgnoresClosing => (0.64, 0.81),
-            PlantedBug::NoRecheckAfterRegistration => (0.0013, 0.0072),
-            PlantedBug::CloseSkipsDrain => (0.00031, 0.0019),
-            PlantedBug::CloseWaitsHoldingLock => (0.59, 0.63),
-            PlantedBug::NonStandardClosedError => (0.64, 0.81),
+            PlantedBug::WaitLoopIgnoresClosing | PlantedBug::NonStandardClosedError => (0.81, 0.81),
+            PlantedBug::NoRecheckAfterRegistration => (0.00001, 0.00049),
+            PlantedBug::CloseSkipsDrain => (0.00001, 0.0015),
+            PlantedBug::CloseWaitsHoldingLock => (0.50, 0.47),
             PlantedBug::PartialReadReturnsZero | PlantedBug::ReleaseSkipsRemove => (1.0, 1.0),
-            PlantedBug::StateSharedBetweenStores => (0.20, 0.97),
-            PlantedBug::EarlyCloseLeavesDownloader => (0.00032, 0.00014),
-            PlantedBug::PublishBeforeWrite => (0.067, 0.00095),
-            PlantedBug::DeadlineGivesUpEarly => (0.85, 0.80),
-            PlantedBug::ReleaseWithoutNotify => (0.16, 0.36),
-            PlantedBug::SilentProgress => (0.62, 0.48),
-            PlantedBug::BackoffIgnoresClosing => (0.052, 0.040),
+            PlantedBug::StateSharedBetweenStores => (0.59, 0.97),
+            PlantedBug::EarlyCloseLeavesDownloader => (0.00047, 0.0071),
+            PlantedBug::PublishBeforeWrite => (0.18, 0.54),
+            PlantedBug::DeadlineGivesUpEarly => (0.93, 0.71),
+            PlantedBug::ReleaseWithoutNotify => (0.29, 0.37),
+            PlantedBug::SilentProgress => (0.52, 0.48),
+            PlantedBug::BackoffIgnoresClosing => (0.023, 0.031),
             PlantedBug::RetryCountIgnoresProgress => (0.93, 0.93),
+            PlantedBug::WaiterTrustsItsWakeup => (0.20, 0.16),
+            PlantedBug::ProgressWakesWrongWaiters => (0.52, 0.48),
+            PlantedBug::EndWakesNoWaiters => (0.90, 0.67),
+            PlantedBug::FastPathSkipsRegistration => (0.00016, 0.0065),
+            PlantedBug::CloseSkipsCancel => (1.0, 0.81),
+            PlantedBug::ProgressPublishedRelaxed => (0.0, 0.0),
             PlantedBug::AbortsProcess | PlantedBug::SpinsForever => (0.0, 0.0),
         };
         HitRates { random, pct3 }

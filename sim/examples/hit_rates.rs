@@ -5,17 +5,17 @@
 //! planted-bug tests follow from it.
 //!
 //! ```text
-//! cargo run --release -p sim --example hit_rates -- [HITS] [MOST_SCHEDULES]
+//! cargo run --release -p sim --example hit_rates -- [HITS] [MOST_SCHEDULES] [BUG]
 //! ```
 //!
 //! Each cell runs schedules of campaign seed 1 (the tests use seed 0) until
 //! it has seen `HITS` failing ones (default 40) or run `MOST_SCHEDULES`
-//! (default 200,000). The perturbation is read once per process, so the
+//! (default 200,000); with `BUG`, only that bug's rows. The perturbation is read once per process, so the
 //! example runs itself once per mode.
 
 use std::process::Command;
 
-use scenarios::SplitMix64;
+use scenarios::{PlantedBug, SplitMix64};
 use sim::engine::{Breach, RunId, replay_once};
 use sim::platform::{PERTURB_ENV, Perturbation};
 use sim::self_test::{SEARCH_DRIVERS, found_by_oracles};
@@ -24,14 +24,18 @@ use sim::self_test::{SEARCH_DRIVERS, found_by_oracles};
 const CHILD: &str = "HIT_RATES_CHILD";
 
 fn main() {
-    let args: Vec<u64> = std::env::args()
-        .skip(1)
-        .map(|arg| arg.parse().unwrap_or_else(|_| panic!("not a count: {arg}")))
-        .collect();
-    let hits = args.first().copied().unwrap_or(40);
-    let most = args.get(1).copied().unwrap_or(200_000);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let count = |index: usize, default: u64| {
+        args.get(index).map_or(default, |arg| {
+            arg.parse().unwrap_or_else(|_| panic!("not a count: {arg}"))
+        })
+    };
+    let (hits, most) = (count(0, 40), count(1, 200_000));
+    let only = args
+        .get(2)
+        .map(|name| PlantedBug::from_name(name).unwrap_or_else(|| panic!("no planted bug {name}")));
     if std::env::var_os(CHILD).is_some() {
-        measure(hits, most);
+        measure(hits, most, only);
         return;
     }
     let modes: Vec<&str> = std::iter::once("")
@@ -41,7 +45,7 @@ fn main() {
     for mode in &modes {
         let exe = std::env::current_exe().expect("the example knows its path");
         let output = Command::new(exe)
-            .args(args.iter().map(u64::to_string))
+            .args(&args)
             .env(CHILD, "1")
             .env(PERTURB_ENV, mode)
             .output()
@@ -75,8 +79,11 @@ fn main() {
 }
 
 /// One line per bug and driver: `bug | driver`, a tab, the rate.
-fn measure(hits: u64, most: u64) {
-    for (bug, scenario, oracle) in found_by_oracles() {
+fn measure(hits: u64, most: u64, only: Option<PlantedBug>) {
+    // A bug only a memory model sees has no seeded rate to measure.
+    let seeded = found_by_oracles()
+        .filter(|(bug, _, _)| !bug.needs_memory_model() && only.is_none_or(|only| only == *bug));
+    for (bug, scenario, oracle) in seeded {
         for driver in SEARCH_DRIVERS {
             let (mut runs, mut found) = (0u64, 0u64);
             while found < hits && runs < most {

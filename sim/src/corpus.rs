@@ -364,6 +364,7 @@ impl<'a> Identity<'a> {
             Ok(execution) => self.mismatch(execution),
             Err(error) => Some(error.to_string()),
         };
+        let run_moved = why.is_some();
         match why {
             None => {}
             Some(why) if entry.pinned => notices.push(self.search_again(&name, &why)?),
@@ -389,6 +390,13 @@ impl<'a> Identity<'a> {
             notices.extend(why.map(|why| stale("shuttle schedule", why)));
         }
         if let Some(checkpoint) = &entry.loom_checkpoint {
+            // A checkpoint is the path to its run's execution: once that
+            // moved, so did the path, and replaying a path loom no longer
+            // has can abort the process.
+            if run_moved {
+                notices.push(stale("loom checkpoint", "its run moved".to_owned()));
+                return Ok(notices);
+            }
             let checkpoint = self.path.with_file_name(checkpoint);
             let engine = self.run.driver.engine();
             let replayed = checkpoint.exists().then(|| {

@@ -84,7 +84,8 @@ fn reads_and_waits_are_spans_with_a_duration() {
                 .is_some_and(|name| name.starts_with(prefix))
         })
     };
-    assert!(named("read_at [") && named("wait at ") && named("close of store A"));
+    let waits = named("wait at ") || named("timed wait at ");
+    assert!(named("read_at [") && waits && named("close of store A"));
     assert!(
         spans
             .iter()

@@ -85,7 +85,7 @@ fn every_planted_bug_is_still_found_under_every_perturbation() {
 fn every_perturbation_moves_interleavings() {
     // Without this, the tests above could pass by perturbing nothing. A
     // run whose readers wait, so that a spurious wake-up has a wait to end.
-    let replay = ["replay", "read-close-in-flight:random:0x01", "--trace"];
+    let replay = ["replay", "read-close-in-flight:random:0x03", "--trace"];
     let plain = sim_perturbed("", &replay);
     for perturbation in Perturbation::ALL {
         let perturbed = sim_perturbed(perturbation.name(), &replay);

@@ -45,12 +45,12 @@ fn every_seeded_and_systematic_driver_replays_deterministically() {
 
 #[test]
 fn a_campaigns_failing_schedule_replays_alone_from_its_id_to_the_same_trace() {
-    let bug = PlantedBug::PublishBeforeWrite;
-    let failure = Campaign::new(Scenario::ConcurrentReaders, Driver::Random, 10_000, 0)
+    let bug = PlantedBug::CloseSkipsDrain;
+    let failure = Campaign::new(Scenario::EarlyClose, Driver::Random, 30_000, 0)
         .planting(bug)
         .run()
         .failure
-        .expect("random finds publish-before-write");
+        .expect("random finds close-skips-drain");
     assert!(
         failure.schedule > 1,
         "schedules ran before the failing one, in the same process"

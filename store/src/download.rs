@@ -6,7 +6,7 @@ use std::io::{self, Read};
 use crate::error::Retry;
 use crate::file_io::TempFile;
 use crate::planted::planted;
-use crate::store::{Download, Shared};
+use crate::state::{Download, Shared};
 use crate::{Clock, RetryPolicy, Runtime, StoreError, StoreOptions, Transport, TransportError};
 
 /// The downloader thread's body. Whatever happens, including a panic in the
@@ -123,23 +123,14 @@ fn copy_stream<T: Transport, R: Runtime, C: Clock, File: TempFile>(
             Err(error) => return Err(StreamStop::Transport(error.into())),
         };
         if planted!(shared, "publish-before-write") {
-            shared.lock().downloaded_bytes = *offset + received as u64;
-            shared.notify_all();
+            shared.publish_progress(*offset + received as u64);
         }
         shared
             .file
             .write_all_at(&chunk[..received], *offset)
             .map_err(StreamStop::File)?;
         *offset += received as u64;
-        let mut state = shared.lock();
-        debug_assert!(
-            (state.downloaded_bytes < *offset || planted!(shared, "publish-before-write"))
-                && *offset <= shared.object_len
-        );
-        state.downloaded_bytes = *offset;
-        if !planted!(shared, "silent-progress") {
-            shared.notify_all();
-        }
+        shared.publish_progress(*offset);
     }
     Ok(())
 }

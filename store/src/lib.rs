@@ -39,6 +39,7 @@ mod planted {
     pub(crate) use planted;
 }
 pub mod runtime;
+mod state;
 mod store;
 pub mod transport;
 

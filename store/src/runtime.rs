@@ -16,6 +16,7 @@
 
 use std::io;
 use std::ops::DerefMut;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 #[cfg(feature = "loom")]
@@ -47,6 +48,8 @@ pub trait Runtime: Clone + Send + Sync + 'static {
     type Condvar: Send + Sync;
     /// A boolean readable without taking a lock.
     type AtomicBool: Send + Sync;
+    /// A counter readable without taking a lock.
+    type AtomicU64: Send + Sync;
 
     /// Creates a mutex holding `value`.
     fn mutex<T: Send + 'static>(&self, value: T) -> Self::Mutex<T>;
@@ -76,10 +79,23 @@ pub trait Runtime: Clone + Send + Sync + 'static {
     fn notify_all(&self, condvar: &Self::Condvar);
     /// Creates an atomic flag.
     fn atomic_bool(&self, value: bool) -> Self::AtomicBool;
-    /// Reads the flag with acquire ordering.
-    fn load(&self, flag: &Self::AtomicBool) -> bool;
-    /// Sets the flag with release ordering.
-    fn store(&self, flag: &Self::AtomicBool, value: bool);
+    /// Reads the flag with `order`.
+    fn load(&self, flag: &Self::AtomicBool, order: Ordering) -> bool;
+    /// Sets the flag with `order`.
+    fn store(&self, flag: &Self::AtomicBool, value: bool, order: Ordering);
+    /// Creates an atomic counter.
+    fn atomic_u64(&self, value: u64) -> Self::AtomicU64;
+    /// Reads the counter with `order`.
+    fn load_u64(&self, atomic: &Self::AtomicU64, order: Ordering) -> u64;
+    /// Sets the counter with `order`.
+    fn store_u64(&self, atomic: &Self::AtomicU64, value: u64, order: Ordering);
+    /// Adds `value` to the counter with `order`; returns the previous value.
+    fn fetch_add_u64(&self, atomic: &Self::AtomicU64, value: u64, order: Ordering) -> u64;
+    /// Subtracts `value` from the counter with `order`; returns the previous
+    /// value.
+    fn fetch_sub_u64(&self, atomic: &Self::AtomicU64, value: u64, order: Ordering) -> u64;
+    /// A memory fence with `order`.
+    fn fence(&self, order: Ordering);
     /// Starts a detached, named thread. The name shows in deadlock reports.
     fn spawn(&self, name: String, body: ThreadBody) -> io::Result<()>;
 }

@@ -1,5 +1,6 @@
 //! `HttpTransport` against a real HTTP server on 127.0.0.1: plain staging,
-//! resume after a dropped connection, 404, and a server that cannot resume.
+//! resume after a dropped connection, 404, a server that cannot resume, and
+//! close during a body that stalls.
 
 mod support;
 
@@ -91,4 +92,36 @@ fn server_that_ignores_range_fails_the_read_instead_of_splicing_bytes() {
         error.to_string().contains("does not support resuming"),
         "{error}"
     );
+}
+
+/// How long close may take on a transfer stalled mid-body: the goal
+/// (docs/performance.md). Without a cancel that reaches the socket, close
+/// waits for the agent's 30 s read timeout, and `within` fails first.
+const CLOSE_ON_A_STALL_BOUND: Duration = Duration::from_millis(50);
+
+#[test]
+fn close_cancels_a_transfer_stalled_mid_body_at_once() {
+    let object = object_bytes(1 << 16);
+    let server = ScriptedServer::start(object, Script::StallFirstBodyAfter(4096));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let platform = Platform {
+        files: TempDirFiles::in_dir(dir.path()),
+        ..Platform::real()
+    };
+    let url = server.url();
+    let took = within("close during a stalled body", move || {
+        let store =
+            TempFileStore::open(HttpTransport::new(url), platform, fast_retries()).expect("open");
+        // The first bytes arrived, so the transfer stalls mid-body now.
+        let mut first = [0; 4096];
+        assert_eq!(store.read_at(&mut first, 0).expect("read"), 4096);
+        let started = std::time::Instant::now();
+        store.close().expect("close");
+        started.elapsed()
+    });
+    assert!(
+        took < CLOSE_ON_A_STALL_BOUND,
+        "close took {took:?} on a stalled transfer"
+    );
+    assert_eq!(entries_in(dir.path()), 0, "temp file left behind");
 }

@@ -17,7 +17,7 @@ use store::{
 };
 use support::files::{FileEvent, Hooks, ObservedFiles};
 use support::gated_transport::GatedTransport;
-use support::wait_signal::WaitSignalRuntime;
+use support::observed::WaitSignalRuntime;
 use support::{entries_in, object_bytes, recv_within, within};
 use tempfile::TempDir;
 
@@ -65,7 +65,7 @@ fn wait_signal_store(
 ) {
     let dir = tempfile::tempdir().expect("temp dir");
     let (files, _events) = ObservedFiles::new(dir.path(), Hooks::default());
-    let (runtime, waits) = WaitSignalRuntime::new();
+    let (runtime, waits) = WaitSignalRuntime::signalling();
     let platform = Platform {
         runtime,
         clock: SystemClock::new(),

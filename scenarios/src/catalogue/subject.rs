@@ -1,6 +1,7 @@
 //! A store under test, with what its oracles need to judge it.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering::{Acquire, Release};
 
 use store::{RetryPolicy, Runtime, StoreError, StoreOptions, TempFileStore};
 
@@ -99,7 +100,7 @@ impl<W: World> Subject<W> {
     /// Reads `len` bytes at `offset` and judges the outcome.
     pub(super) fn read_at_and_judge(&self, reader: &str, offset: u64, len: usize) {
         let mut buf = vec![0; len];
-        let began_after_close = self.runtime.load(&self.close_returned);
+        let began_after_close = self.runtime.load(&self.close_returned, Acquire);
         self.world.read_begins(self.label, offset, len);
         let outcome = self.store().read_at(&mut buf, offset);
         self.world.read_returns(&outcome);
@@ -109,7 +110,7 @@ impl<W: World> Subject<W> {
             object: &self.object,
             params: &self.params,
             fate: self.fate,
-            close_begun: self.runtime.load(&self.close_begun),
+            close_begun: self.runtime.load(&self.close_begun, Acquire),
             began_after_close,
         };
         judge.judge(offset, buf.len(), &buf, &outcome);
@@ -137,11 +138,11 @@ impl<W: World> Subject<W> {
 
     /// Closes without a deadline; a close that fails is a violation.
     pub(super) fn close(&self, closer: &str) {
-        self.runtime.store(&self.close_begun, true);
+        self.runtime.store(&self.close_begun, true, Release);
         self.world.close_begins(self.label, None);
         let outcome = self.store().close();
         self.world.close_returns(&outcome);
-        self.runtime.store(&self.close_returned, true);
+        self.runtime.store(&self.close_returned, true, Release);
         if let Err(error) = outcome {
             let what = format!("close of store {} failed: {error}", self.label);
             Violation::new(Oracle::CloseCompletes, closer, "close failed", what).raise();
@@ -152,12 +153,12 @@ impl<W: World> Subject<W> {
     /// clock. Returns whether the deadline fired.
     pub(super) fn close_with_deadline(&self, world: &W, closer: &str) -> bool {
         use store::Clock;
-        self.runtime.store(&self.close_begun, true);
+        self.runtime.store(&self.close_begun, true, Release);
         let deadline = world.clock().now() + self.params.close_deadline;
         self.world.close_begins(self.label, Some(deadline));
         let outcome = self.store().close_with_deadline(deadline);
         self.world.close_returns(&outcome);
-        self.runtime.store(&self.close_returned, true);
+        self.runtime.store(&self.close_returned, true, Release);
         match outcome {
             Ok(()) => false,
             Err(StoreError::CloseDeadlineExceeded { .. }) => {

@@ -99,6 +99,35 @@ impl Campaign {
         report
     }
 
+    /// A seeded campaign of shuttle's seeded schedulers with `strategy`: all
+    /// its schedules in one runner (see `SeedStream`), each still the one
+    /// its seed names alone.
+    pub(super) fn run_seed_stream(&self, strategy: super::schedulers::Strategy) -> Report {
+        let options = store_options(self.planted_bug);
+        let seeds: Vec<u64> = (0..self.schedules)
+            .map(|index| self.schedule_seed(index))
+            .collect();
+        let campaign = self.clone();
+        let (tally, last, seed) = super::shuttle::explore_seeds(
+            seeds,
+            strategy,
+            self.scenario,
+            move |seed| campaign.params_for(seed),
+            &options,
+        );
+        let schedules_run = tally.executions();
+        let failure = last
+            .violation
+            .is_some()
+            .then(|| self.failure(schedules_run, seed, last));
+        Report {
+            schedules_run,
+            coverage: tally.coverage(),
+            failure,
+            ..Report::default()
+        }
+    }
+
     /// The report of a systematic exploration that ran `executions`, the
     /// last of which is `last`.
     pub(super) fn systematic_report(

@@ -9,7 +9,7 @@ use scenarios::PlantedBug;
 
 use super::RunId;
 use crate::coverage::Reached;
-use crate::platform::{BlockedThread, Event, SourceSite, format_trace};
+use crate::platform::{BlockedThread, DataRace, Event, SourceSite, format_trace};
 
 /// One execution of a scenario: its trace, and what went wrong, if anything.
 #[derive(Clone, Debug, Default)]
@@ -117,6 +117,25 @@ impl Violation {
             kind: violation.kind,
             what: violation.what.clone(),
             site: violation.at.map(SourceSite::of),
+            blocked,
+        }
+    }
+
+    /// The violation loom's causality check found in a read: the oracle
+    /// data-integrity, broken by a read that the write of its bytes does
+    /// not happen before.
+    pub fn data_race(
+        race: &DataRace,
+        thread: &str,
+        site: Option<SourceSite>,
+        blocked: Vec<BlockedThread>,
+    ) -> Violation {
+        Violation {
+            breach: Breach::Oracle(Oracle::DataIntegrity),
+            thread: thread.to_owned(),
+            kind: "read not ordered after its write",
+            what: race.to_string(),
+            site,
             blocked,
         }
     }

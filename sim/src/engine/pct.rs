@@ -17,6 +17,15 @@ pub(super) struct Pct {
     pub(super) depth: usize,
 }
 
+impl Pct {
+    fn pct(&self, scenario: Scenario) -> Strategy {
+        Strategy::Pct {
+            depth: self.depth,
+            step_bound: pct_step_bound(scenario),
+        }
+    }
+}
+
 impl SeededRun for Pct {
     const STEP_BOUND: Option<usize> = Some(MAX_STEPS);
     const DEFAULT_BUDGET: usize = 1_000;
@@ -28,11 +37,11 @@ impl SeededRun for Pct {
         params: &Params,
         options: &StoreOptions,
     ) -> Execution {
-        let strategy = Strategy::Pct {
-            depth: self.depth,
-            step_bound: pct_step_bound(scenario),
-        };
-        let scheduler = SeededScheduler::new(seed, strategy);
+        let scheduler = SeededScheduler::new(seed, self.pct(scenario));
         explore(scheduler, false, scenario, params, options).1
+    }
+
+    fn strategy(&self, scenario: Scenario) -> Option<Strategy> {
+        Some(self.pct(scenario))
     }
 }

@@ -25,4 +25,8 @@ impl SeededRun for Random {
         let scheduler = SeededScheduler::new(seed, Strategy::Random);
         explore(scheduler, false, scenario, params, options).1
     }
+
+    fn strategy(&self, _: Scenario) -> Option<Strategy> {
+        Some(Strategy::Random)
+    }
 }

@@ -9,6 +9,7 @@
 //! through shuttle's own `ReplayScheduler`: a second, independent form.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use scenarios::{Scenario, SplitMix64};
@@ -155,6 +156,64 @@ impl Scheduler for SeededScheduler {
 
     fn next_u64(&mut self) -> u64 {
         self.data.next_u64()
+    }
+}
+
+/// One [`SeededScheduler`] execution per seed of a list, in one shuttle
+/// runner. Shuttle keeps its threads' stacks from one execution to the next
+/// only within a runner, and allocating them was most of what a short
+/// schedule cost when every schedule had a runner of its own. Each
+/// execution is the one its seed names alone: shuttle starts every
+/// execution afresh.
+#[derive(Debug)]
+pub(super) struct SeedStream {
+    seeds: std::vec::IntoIter<u64>,
+    strategy: Strategy,
+    current: Option<SeededScheduler>,
+    /// The seed of the execution that runs now, for the execution's body.
+    running: Arc<AtomicU64>,
+}
+
+impl SeedStream {
+    /// One execution per seed of `seeds`, in order; the handle tells which
+    /// seed the current execution runs.
+    pub(super) fn new(seeds: Vec<u64>, strategy: Strategy) -> (SeedStream, Arc<AtomicU64>) {
+        let running = Arc::new(AtomicU64::new(0));
+        let stream = SeedStream {
+            seeds: seeds.into_iter(),
+            strategy,
+            current: None,
+            running: Arc::clone(&running),
+        };
+        (stream, running)
+    }
+}
+
+impl Scheduler for SeedStream {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        let seed = self.seeds.next()?;
+        self.running.store(seed, Ordering::SeqCst);
+        let mut scheduler = SeededScheduler::new(seed, self.strategy);
+        let schedule = scheduler.new_execution();
+        self.current = Some(scheduler);
+        schedule
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        yielding: bool,
+    ) -> Option<TaskId> {
+        self.current
+            .as_mut()
+            .and_then(|scheduler| scheduler.next_task(runnable, current, yielding))
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.current
+            .as_mut()
+            .map_or(0, |scheduler| scheduler.next_u64())
     }
 }
 

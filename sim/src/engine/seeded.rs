@@ -6,6 +6,7 @@
 use scenarios::{Params, Scenario, Size};
 use store::StoreOptions;
 
+use super::schedulers::Strategy;
 use super::{Campaign, Engine, Execution, Naming, NoSuchRun, Report, RunId};
 
 /// One seeded engine's own part.
@@ -18,6 +19,13 @@ pub(super) trait SeededRun {
     const REPLAYS_EXACTLY: bool = true;
     /// See [`Engine::step_bound`].
     const STEP_BOUND: Option<usize>;
+
+    /// The strategy, if the engine is one of shuttle's seeded schedulers:
+    /// its campaigns then run every schedule in one runner.
+    fn strategy(&self, scenario: Scenario) -> Option<Strategy> {
+        let _ = scenario;
+        None
+    }
 
     /// Runs the schedule `seed` names, of `scenario`, with `params` (the
     /// ones the seed names) and `options`.
@@ -62,6 +70,9 @@ impl<E: SeededRun> Engine for Seeded<E> {
     }
 
     fn campaign(&self, campaign: &Campaign) -> Report {
+        if let Some(strategy) = self.0.strategy(campaign.scenario) {
+            return campaign.run_seed_stream(strategy);
+        }
         campaign.run_per_seed(|seed, params, options| {
             self.0.run(seed, campaign.scenario, params, options)
         })

@@ -3,6 +3,7 @@
 //! recorded schedule.
 
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
 
 use scenarios::{Params, Scenario};
@@ -12,7 +13,7 @@ use store::StoreOptions;
 use store::runtime::shuttle::ShuttleRuntime;
 
 use super::Execution;
-use super::schedulers::{Recording, serialize};
+use super::schedulers::{Recording, SeedStream, Strategy, serialize};
 use super::tally::Tally;
 
 /// Scheduler steps one execution may take: far above any correct run of the
@@ -43,9 +44,20 @@ pub(super) fn explore<S: Scheduler + 'static>(
     options: &StoreOptions,
 ) -> (Arc<Tally<ShuttleRuntime>>, Execution) {
     let _quiet = crate::platform::simulating();
-    let (scheduler, recorded) = Recording::new(scheduler);
     let tally = Tally::<ShuttleRuntime>::new(numbered);
     let body = tally.execution_body(scenario, params, options);
+    let execution = run_recorded(scheduler, &tally, body);
+    (tally, execution)
+}
+
+/// Runs `body` under `scheduler` in one runner until it ends or an
+/// execution fails; the last execution, with its schedule recorded.
+fn run_recorded<S: Scheduler + 'static>(
+    scheduler: S,
+    tally: &Tally<ShuttleRuntime>,
+    body: impl Fn() + Send + Sync + 'static,
+) -> Execution {
+    let (scheduler, recorded) = Recording::new(scheduler);
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         Runner::new(scheduler, config()).run(body)
     }));
@@ -55,7 +67,30 @@ pub(super) fn explore<S: Scheduler + 'static>(
         .unwrap_or_else(PoisonError::into_inner)
         .clone();
     execution.shuttle_schedule = Some(serialize(&schedule));
-    (tally, execution)
+    execution
+}
+
+/// Runs one execution per seed of `seeds` in one runner (see
+/// [`SeedStream`]), each with the parameters `params_of` its seed, until one
+/// fails; returns the tally, the last execution (the failing one, if one
+/// failed) and its seed.
+pub(super) fn explore_seeds(
+    seeds: Vec<u64>,
+    strategy: Strategy,
+    scenario: Scenario,
+    params_of: impl Fn(u64) -> Params + Send + Sync + 'static,
+    options: &StoreOptions,
+) -> (Arc<Tally<ShuttleRuntime>>, Execution, u64) {
+    let _quiet = crate::platform::simulating();
+    let (stream, running) = SeedStream::new(seeds, strategy);
+    let tally = Tally::<ShuttleRuntime>::new(false);
+    let seed_now = Arc::clone(&running);
+    let body = tally.execution_body_each(scenario, options, move || {
+        let seed = seed_now.load(Ordering::SeqCst);
+        (Some(seed), params_of(seed))
+    });
+    let execution = run_recorded(stream, &tally, body);
+    (tally, execution, running.load(Ordering::SeqCst))
 }
 
 /// Runs the execution that shuttle's serialised `schedule` describes: the

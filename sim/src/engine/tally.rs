@@ -7,7 +7,7 @@ use store::StoreOptions;
 
 use super::{Execution, Violation};
 use crate::coverage::{Coverage, Reached, Situation};
-use crate::platform::{Event, ModelRuntime, SimWorld, take_first_panic};
+use crate::platform::{Event, ModelRuntime, SimWorld, take_data_race, take_first_panic};
 
 /// Counts the executions of a scheduler run and keeps the last execution's
 /// world: its trace, and its book of who was blocked where.
@@ -41,15 +41,31 @@ impl<I: ModelRuntime> Tally<I> {
         params: &Params,
         options: &StoreOptions,
     ) -> impl Fn() + Send + Sync + 'static {
+        let params = params.clone();
+        self.execution_body_each(scenario, options, move || (None, params.clone()))
+    }
+
+    /// Like [`Tally::execution_body`], but each execution asks `next` for
+    /// its seed (announced to the flight recorder) and its parameters.
+    pub(super) fn execution_body_each(
+        self: &Arc<Self>,
+        scenario: Scenario,
+        options: &StoreOptions,
+        next: impl Fn() -> (Option<u64>, Params) + Send + Sync + 'static,
+    ) -> impl Fn() + Send + Sync + 'static {
         let tally = Arc::clone(self);
-        let (params, options) = (params.clone(), options.clone());
+        let options = options.clone();
         move || {
             let number = tally.executions.fetch_add(1, Ordering::SeqCst) + 1;
-            if tally.numbers_executions {
+            let (seed, params) = next();
+            if let Some(seed) = seed {
+                crate::flight::schedule_begins(seed);
+            } else if tally.numbers_executions {
                 crate::flight::schedule_begins(number as u64);
             }
             // Forget a panic of an earlier execution on this OS thread.
             drop(take_first_panic());
+            let _ = take_data_race();
             let world = SimWorld::<I>::new();
             *lock(&tally.last_world) = Some(world.clone());
             *lock(&tally.last_reached) = Reached::NONE;
@@ -88,7 +104,11 @@ impl<I: ModelRuntime> Tally<I> {
                 .as_ref()
                 .and_then(SimWorld::first_panicked)
                 .unwrap_or_else(|| "main".to_owned());
-            Violation::from_panic(payload.as_ref(), &thread, take_first_panic(), blocked)
+            let site = take_first_panic();
+            match take_data_race() {
+                Some(race) => Violation::data_race(&race, &thread, site, blocked),
+                None => Violation::from_panic(payload.as_ref(), &thread, site, blocked),
+            }
         });
         Execution {
             trace,

@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use scenarios::{FileFaults, InjectedEio, Oracle, Violation};
 use store::{FileIo, TempFile};
 
+use super::happens_before::{WrittenBytes, check_read};
 use super::{Facts, FileOp, FileResult, Recorder, What};
 
 /// In-memory temp files that check how the store uses them: access after
@@ -18,6 +19,11 @@ pub struct CheckedFiles {
     store: Option<&'static str>,
     facts: Facts,
     thread_name: fn() -> String,
+    /// Tells the scheduler a file operation reads (`false`) or writes the
+    /// files' contents (see `SimRuntime::file_access`).
+    access: Arc<dyn Fn(bool) + Send + Sync>,
+    /// A write's bytes as the model tracks them (see `happens_before.rs`).
+    written_bytes: fn() -> Option<Arc<dyn WrittenBytes>>,
     record: Recorder,
 }
 
@@ -29,18 +35,41 @@ struct FileRecord {
     reads: usize,
     closed: bool,
     removed: bool,
+    /// Each write's bytes, where the model checks orderings (loom).
+    writes: Vec<WrittenRange>,
+}
+
+/// The range one write wrote, and its bytes as the model tracks them.
+struct WrittenRange {
+    from: u64,
+    to: u64,
+    bytes: Arc<dyn WrittenBytes>,
+}
+
+impl std::fmt::Debug for WrittenRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "[{}, {})", self.from, self.to)
+    }
 }
 
 impl CheckedFiles {
     /// An empty registry; `thread_name` names the calling thread in
     /// reports, `record` records what happens to the files.
-    pub fn new(thread_name: fn() -> String, record: Recorder, facts: Facts) -> CheckedFiles {
+    pub fn new(
+        thread_name: fn() -> String,
+        access: Arc<dyn Fn(bool) + Send + Sync>,
+        written_bytes: fn() -> Option<Arc<dyn WrittenBytes>>,
+        record: Recorder,
+        facts: Facts,
+    ) -> CheckedFiles {
         CheckedFiles {
             registry: Arc::default(),
             faults: FileFaults::default(),
             store: None,
             facts,
             thread_name,
+            access,
+            written_bytes,
             record,
         }
     }
@@ -134,6 +163,7 @@ impl CheckedFile {
         op: FileOp,
         body: impl FnOnce(&mut FileRecord, &FileFaults) -> Result<io::Result<()>, Breach>,
     ) -> io::Result<()> {
+        (self.files.access)(!matches!(op, FileOp::Read { .. }));
         let outcome = {
             let mut registry = self
                 .files
@@ -194,6 +224,13 @@ impl TempFile for CheckedFile {
                 file.bytes[start..end].copy_from_slice(bytes);
                 file.written[start..end].fill(true);
                 file.bytes_written += bytes.len() as u64;
+                if let Some(written) = (self.files.written_bytes)() {
+                    file.writes.push(WrittenRange {
+                        from: offset,
+                        to: offset + bytes.len() as u64,
+                        bytes: written,
+                    });
+                }
                 Ok(Ok(()))
             },
         )
@@ -201,6 +238,13 @@ impl TempFile for CheckedFile {
 
     fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
         let end = offset + buf.len() as u64;
+        let writes: Vec<Arc<dyn WrittenBytes>> = self.files.registry()[self.index]
+            .writes
+            .iter()
+            .filter(|write| write.from < end && offset < write.to)
+            .map(|write| Arc::clone(&write.bytes))
+            .collect();
+        check_read(self.index, offset, end, &writes);
         self.with_record(
             FileOp::Read {
                 from: offset,
@@ -260,6 +304,8 @@ mod tests {
     fn files() -> CheckedFiles {
         CheckedFiles::new(
             || "tester".to_owned(),
+            Arc::new(|_| ()),
+            || None,
             crate::platform::no_recorder(),
             Facts::default(),
         )

@@ -6,7 +6,9 @@
 //!   waits as a scheduler choice on virtual time, names threads uniquely.
 //! - [`VirtualClock`]: time that moves only when a timed wait fires.
 //! - [`ScriptedTransport`]: the object's bytes, delivered per a fault plan.
-//! - [`CheckedFiles`]: in-memory temp files that report misuse and leaks.
+//! - [`CheckedFiles`]: in-memory temp files that report misuse and leaks,
+//!   and, under loom, reads not ordered after the writes they read
+//!   (`happens_before.rs`).
 //! - [`Facts`]: which file and downloader belong to which store, and which
 //!   call each thread is in, for the liveness oracles judged at every
 //!   [`Quiescence`] (see `world.rs`).
@@ -15,6 +17,7 @@ mod clock;
 mod event;
 mod facts;
 mod files;
+mod happens_before;
 mod model;
 mod panics;
 mod perturb;
@@ -27,6 +30,7 @@ pub use clock::VirtualClock;
 pub use event::{FileOp, FileResult, Outcome, Site, TimedEnd, TransportFault, What};
 pub use facts::{Call, Facts, StoreFacts};
 pub use files::CheckedFiles;
+pub use happens_before::{DataRace, WrittenBytes, take_data_race};
 pub use model::ModelRuntime;
 pub use panics::{SourceSite, mark_simulating, simulating, take_first_panic};
 pub use perturb::{PERTURB_ENV, Perturbation, Perturbations};

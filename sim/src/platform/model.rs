@@ -1,7 +1,11 @@
+use std::sync::Arc;
+
 use store::Runtime;
 use store::StdRuntime;
 use store::runtime::loom::LoomRuntime;
 use store::runtime::shuttle::ShuttleRuntime;
+
+use super::happens_before::WrittenBytes;
 
 /// What the simulated platform needs from a scheduler beyond [`Runtime`]:
 /// who is running, how to step aside, and how to make a choice the scheduler
@@ -13,13 +17,26 @@ pub trait ModelRuntime: Runtime + Default {
     fn thread_name() -> String;
     /// Lets other threads run.
     fn yield_now();
+    /// A step that changes nothing, where a harmless store change might
+    /// add one (the `scheduling-points` perturbation).
+    fn scheduling_point() {
+        Self::yield_now();
+    }
     /// Whether a pending timed wait fires now. A choice the scheduler makes,
     /// so a schedule's seed replays it.
     fn fire_timeout_now() -> bool;
     /// Whether an untimed wait returns now without a notification (a
-    /// spurious wake-up), where the scheduler can draw that choice.
-    fn wake_spuriously() -> bool {
+    /// spurious wake-up), with a chance of one in `one_in`, where the
+    /// scheduler can draw that choice.
+    fn wake_spuriously(one_in: u64) -> bool {
+        let _ = one_in;
         false
+    }
+
+    /// The bytes a file write just wrote, tracked for ordering checks, where
+    /// the model checks orderings (loom); `None` elsewhere.
+    fn written_bytes() -> Option<Arc<dyn WrittenBytes>> {
+        None
     }
 
     /// Whether touching the scheduler from an unwinding thread can abort the
@@ -49,14 +66,23 @@ impl ModelRuntime for ShuttleRuntime {
         shuttle::rand::thread_rng().next_u64() % 2 == 0
     }
 
-    fn wake_spuriously() -> bool {
+    fn wake_spuriously(one_in: u64) -> bool {
         use shuttle::rand::RngCore;
-        shuttle::rand::thread_rng().next_u64() % 4 == 0
+        shuttle::rand::thread_rng().next_u64() % one_in == 0
     }
 }
 
 impl ModelRuntime for LoomRuntime {
     const FRAGILE_WHILE_UNWINDING: bool = true;
+
+    fn written_bytes() -> Option<Arc<dyn WrittenBytes>> {
+        if std::thread::panicking() {
+            return None;
+        }
+        let cell = loom::cell::UnsafeCell::new(());
+        cell.with_mut(|_| ());
+        Some(Arc::new(LoomWrittenBytes(std::sync::Mutex::new(cell))))
+    }
 
     fn thread_key() -> String {
         format!("{:?}", loom::thread::current().id())
@@ -68,6 +94,13 @@ impl ModelRuntime for LoomRuntime {
 
     fn yield_now() {
         loom::thread::yield_now();
+    }
+
+    /// An atomic access of this thread's own, not a yield: loom takes a
+    /// yield for a spin loop's and runs the other threads first, which
+    /// hides interleavings a harmless step would not.
+    fn scheduling_point() {
+        loom::sync::atomic::AtomicBool::new(false).load(std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Loom explores schedules, not data: the timeout always fires, after a
@@ -97,5 +130,23 @@ impl ModelRuntime for StdRuntime {
     /// at once, after a yield.
     fn fire_timeout_now() -> bool {
         true
+    }
+}
+
+/// A write's bytes as loom tracks them: a cell written once, when the bytes
+/// were, and read by every read of them. The std mutex only makes the cell
+/// shareable (loom's cell is not `Sync`: it tracks concurrent use itself);
+/// loom runs one thread at a time, so nobody waits on it.
+struct LoomWrittenBytes(std::sync::Mutex<loom::cell::UnsafeCell<()>>);
+
+impl WrittenBytes for LoomWrittenBytes {
+    fn read(&self) {
+        if !std::thread::panicking() {
+            let cell = self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            cell.with(|_| ());
+        }
     }
 }

@@ -112,6 +112,7 @@ fn install_hook() {
         drop(panic::take_hook());
         panic::set_hook(Box::new(move |info| {
             if SIMULATING.with(Cell::get) {
+                super::happens_before::note_panic();
                 if let Some(location) = info.location() {
                     FIRST_PANIC.with(|first| {
                         first

@@ -10,10 +10,10 @@
 //!   every notification;
 //! - `notifications`: every notification is sent twice, with a scheduling
 //!   point between (a store that wakes waiters more often than it must);
-//! - `spurious-wakeups`: an untimed wait may return without a
-//!   notification, as real condition variables allow; a choice the
-//!   scheduler makes and replays (shuttle drivers; loom and real threads
-//!   cannot draw one);
+//! - `spurious-wakeups`: untimed waits return without a notification one
+//!   time in two instead of one in eight (real condition variables allow
+//!   it, so the shuttle drivers always draw it; loom and real threads
+//!   cannot);
 //! - `all`: every one of them.
 
 use std::sync::OnceLock;
@@ -28,7 +28,7 @@ pub enum Perturbation {
     SchedulingPoints,
     /// Every notification sent twice.
     Notifications,
-    /// Untimed waits that may return without a notification.
+    /// Untimed waits that return without a notification more often.
     SpuriousWakeups,
 }
 

@@ -3,7 +3,7 @@ use std::io;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 use std::panic::{self, AssertUnwindSafe, Location};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -238,6 +238,31 @@ impl ThreadBook {
 }
 
 impl<I: ModelRuntime> SimRuntime<I> {
+    /// What a file operation does to shared memory, as the scheduler sees
+    /// it: a relaxed write (`true`) or read of one atomic that stands for
+    /// the files' contents. Without it, a scheduler that reorders only
+    /// conflicting accesses (loom's partial-order reduction) would never
+    /// run another thread between the store's last synchronisation and its
+    /// file I/O, and a shuttle scheduler would never preempt there. Relaxed:
+    /// it creates no happens-before the store did not create itself.
+    ///
+    /// It holds no handle on this runtime, whose judges hold the files
+    /// that call it: a cycle would leak every execution's world.
+    pub fn file_access(&self) -> impl Fn(bool) + Send + Sync + 'static {
+        let contents = self.inner.atomic_u64(0);
+        move |writes| {
+            if hands_off::<I>() {
+                return;
+            }
+            let runtime = I::default();
+            if writes {
+                runtime.fetch_add_u64(&contents, 1, Ordering::Relaxed);
+            } else {
+                runtime.load_u64(&contents, Ordering::Relaxed);
+            }
+        }
+    }
+
     /// A runtime whose timed waits run on `clock` and whose events go to
     /// `trace`. The calling thread counts as the scenario's main thread.
     pub fn new(clock: VirtualClock, trace: Trace) -> SimRuntime<I> {
@@ -422,6 +447,13 @@ fn record_event<I: ModelRuntime>(trace: &Trace, what: What) {
     }
 }
 
+/// The chance, one in this many, that an untimed wait wakes spuriously,
+/// where the scheduler can draw it (shuttle).
+const SPURIOUS_WAKEUPS_ONE_IN: u64 = 8;
+
+/// The same chance under the `spurious-wakeups` perturbation.
+const SPURIOUS_WAKEUPS_PERTURBED_ONE_IN: u64 = 2;
+
 /// Whether this thread must leave the scheduler alone: it is unwinding a
 /// failed execution under a scheduler that cannot take it (see [`SimMutex`]).
 fn hands_off<I: ModelRuntime>() -> bool {
@@ -458,6 +490,12 @@ pub struct SimMutex<I: ModelRuntime, T: Send + 'static> {
 pub struct SimAtomicBool<I: ModelRuntime> {
     modelled: I::AtomicBool,
     shadow: AtomicBool,
+}
+
+/// An atomic counter for simulation, shadowed like [`SimAtomicBool`].
+pub struct SimAtomicU64<I: ModelRuntime> {
+    modelled: I::AtomicU64,
+    shadow: AtomicU64,
 }
 
 /// Holds a [`SimMutex`]; counted in the holder's locks while alive.
@@ -521,6 +559,7 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
     type Guard<'a, T: Send + 'static> = SimGuard<'a, I, T>;
     type Condvar = I::Condvar;
     type AtomicBool = SimAtomicBool<I>;
+    type AtomicU64 = SimAtomicU64<I>;
 
     fn mutex<T: Send + 'static>(&self, value: T) -> SimMutex<I, T> {
         SimMutex {
@@ -533,10 +572,11 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
     fn lock<'a, T: Send + 'static>(&self, mutex: &'a SimMutex<I, T>) -> SimGuard<'a, I, T> {
         let counted = !hands_off::<I>();
         if counted && perturbing(Perturbation::SchedulingPoints) {
-            I::yield_now();
+            I::scheduling_point();
         }
-        let turn =
-            counted.then(|| self.acquiring(Location::caller(), || self.inner.lock(&mutex.turn)));
+        // Taken here: inside the closure below it would name the closure.
+        let at = Location::caller();
+        let turn = counted.then(|| self.acquiring(at, || self.inner.lock(&mutex.turn)));
         self.note_lock_taken();
         SimGuard {
             runtime: self.clone(),
@@ -567,7 +607,14 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
         if let Some(violation) = self.lock_held_violation("waits on a condition variable", at) {
             fail_releasing(guard, violation);
         }
-        if perturbing(Perturbation::SpuriousWakeups) && I::wake_spuriously() {
+        // Real condition variables may wake a waiter without a
+        // notification, so every untimed wait may, as the scheduler draws it.
+        let one_in = if perturbing(Perturbation::SpuriousWakeups) {
+            SPURIOUS_WAKEUPS_PERTURBED_ONE_IN
+        } else {
+            SPURIOUS_WAKEUPS_ONE_IN
+        };
+        if I::wake_spuriously(one_in) {
             self.record(What::WakesSpuriously { at });
             drop(guard.data.take());
             drop(guard.turn.take());
@@ -688,10 +735,10 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
         if !hands_off::<I>() {
             self.inner.notify_all(condvar);
             if perturbing(Perturbation::SchedulingPoints) {
-                I::yield_now();
+                I::scheduling_point();
             }
             if perturbing(Perturbation::Notifications) {
-                I::yield_now();
+                I::scheduling_point();
                 self.inner.notify_all(condvar);
             }
         }
@@ -704,18 +751,62 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
         }
     }
 
-    fn load(&self, flag: &SimAtomicBool<I>) -> bool {
+    fn load(&self, flag: &SimAtomicBool<I>, order: Ordering) -> bool {
         if hands_off::<I>() {
             return flag.shadow.load(Ordering::SeqCst);
         }
-        self.inner.load(&flag.modelled)
+        self.inner.load(&flag.modelled, order)
     }
 
-    fn store(&self, flag: &SimAtomicBool<I>, value: bool) {
+    fn store(&self, flag: &SimAtomicBool<I>, value: bool, order: Ordering) {
         flag.shadow.store(value, Ordering::SeqCst);
         if !hands_off::<I>() {
-            self.inner.store(&flag.modelled, value);
+            self.inner.store(&flag.modelled, value, order);
         }
+    }
+
+    fn atomic_u64(&self, value: u64) -> SimAtomicU64<I> {
+        SimAtomicU64 {
+            modelled: self.inner.atomic_u64(value),
+            shadow: AtomicU64::new(value),
+        }
+    }
+
+    fn load_u64(&self, atomic: &SimAtomicU64<I>, order: Ordering) -> u64 {
+        if hands_off::<I>() {
+            return atomic.shadow.load(Ordering::SeqCst);
+        }
+        self.inner.load_u64(&atomic.modelled, order)
+    }
+
+    fn store_u64(&self, atomic: &SimAtomicU64<I>, value: u64, order: Ordering) {
+        atomic.shadow.store(value, Ordering::SeqCst);
+        if !hands_off::<I>() {
+            self.inner.store_u64(&atomic.modelled, value, order);
+        }
+    }
+
+    fn fetch_add_u64(&self, atomic: &SimAtomicU64<I>, value: u64, order: Ordering) -> u64 {
+        let shadowed = atomic.shadow.fetch_add(value, Ordering::SeqCst);
+        if hands_off::<I>() {
+            return shadowed;
+        }
+        self.inner.fetch_add_u64(&atomic.modelled, value, order)
+    }
+
+    fn fetch_sub_u64(&self, atomic: &SimAtomicU64<I>, value: u64, order: Ordering) -> u64 {
+        let shadowed = atomic.shadow.fetch_sub(value, Ordering::SeqCst);
+        if hands_off::<I>() {
+            return shadowed;
+        }
+        self.inner.fetch_sub_u64(&atomic.modelled, value, order)
+    }
+
+    fn fence(&self, order: Ordering) {
+        if hands_off::<I>() {
+            return std::sync::atomic::fence(order);
+        }
+        self.inner.fence(order);
     }
 
     /// Spawns `name`, or `name#N` for the N-th thread of that name.

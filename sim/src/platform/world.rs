@@ -42,7 +42,13 @@ impl<I: ModelRuntime> SimWorld<I> {
     pub fn new() -> SimWorld<I> {
         let (clock, trace, facts) = (VirtualClock::new(), Trace::new(), Facts::default());
         let runtime = SimRuntime::new(clock.clone(), trace.clone());
-        let files = CheckedFiles::new(I::thread_name, runtime.recorder(), facts.clone());
+        let files = CheckedFiles::new(
+            I::thread_name,
+            Arc::new(runtime.file_access()),
+            I::written_bytes,
+            runtime.recorder(),
+            facts.clone(),
+        );
         let judge = (facts.clone(), files.clone());
         runtime.judge_quiescence_with(Arc::new(move |moment| {
             judge_quiescence(&judge.0, &judge.1, moment)

@@ -15,6 +15,7 @@ macro_rules! std_shaped_runtime {
             type Guard<'a, T: Send + 'static> = $krate::sync::MutexGuard<'a, T>;
             type Condvar = $krate::sync::Condvar;
             type AtomicBool = $krate::sync::atomic::AtomicBool;
+            type AtomicU64 = $krate::sync::atomic::AtomicU64;
 
             fn mutex<T: Send + 'static>(&self, value: T) -> $krate::sync::Mutex<T> {
                 $krate::sync::Mutex::new(value)
@@ -63,12 +64,36 @@ macro_rules! std_shaped_runtime {
                 $krate::sync::atomic::AtomicBool::new(value)
             }
 
-            fn load(&self, flag: &$krate::sync::atomic::AtomicBool) -> bool {
-                flag.load(std::sync::atomic::Ordering::Acquire)
+            fn load(&self, flag: &$krate::sync::atomic::AtomicBool, order: std::sync::atomic::Ordering) -> bool {
+                flag.load(order)
             }
 
-            fn store(&self, flag: &$krate::sync::atomic::AtomicBool, value: bool) {
-                flag.store(value, std::sync::atomic::Ordering::Release);
+            fn store(&self, flag: &$krate::sync::atomic::AtomicBool, value: bool, order: std::sync::atomic::Ordering) {
+                flag.store(value, order);
+            }
+
+            fn atomic_u64(&self, value: u64) -> $krate::sync::atomic::AtomicU64 {
+                $krate::sync::atomic::AtomicU64::new(value)
+            }
+
+            fn load_u64(&self, atomic: &$krate::sync::atomic::AtomicU64, order: std::sync::atomic::Ordering) -> u64 {
+                atomic.load(order)
+            }
+
+            fn store_u64(&self, atomic: &$krate::sync::atomic::AtomicU64, value: u64, order: std::sync::atomic::Ordering) {
+                atomic.store(value, order);
+            }
+
+            fn fetch_add_u64(&self, atomic: &$krate::sync::atomic::AtomicU64, value: u64, order: std::sync::atomic::Ordering) -> u64 {
+                atomic.fetch_add(value, order)
+            }
+
+            fn fetch_sub_u64(&self, atomic: &$krate::sync::atomic::AtomicU64, value: u64, order: std::sync::atomic::Ordering) -> u64 {
+                atomic.fetch_sub(value, order)
+            }
+
+            fn fence(&self, order: std::sync::atomic::Ordering) {
+                $krate::sync::atomic::fence(order);
             }
 
             fn spawn(&self, name: String, body: $crate::runtime::ThreadBody) -> std::io::Result<()> {

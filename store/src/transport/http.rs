@@ -10,8 +10,9 @@ use crate::TransportError;
 /// An object on an HTTP server, fetched with range requests so a dropped
 /// connection resumes where it stopped. `https` URLs need the `https` feature.
 ///
-/// Cancellation is not wired into in-flight requests; a stalled body is
-/// bounded by the agent's per-read timeout instead (30 s by default).
+/// [`cancel`](Transport::cancel) shuts the transport's agent down: a body
+/// read in flight fails at once (the socket is shut down under it), so a
+/// store's close never waits for a stalled transfer's read timeout.
 #[derive(Debug)]
 pub struct HttpTransport {
     agent: Agent,
@@ -29,15 +30,20 @@ impl HttpTransport {
             .timeout_per_read(Some(Duration::from_secs(30)))
             .build()
             .into();
-        HttpTransport::with_agent(agent, url)
-    }
-
-    /// The object at `url`, fetched through `agent`. The agent must be
-    /// configured with `http_status_as_error(false)`, so that statuses reach
-    /// this transport's classification.
-    pub fn with_agent(agent: Agent, url: impl Into<String>) -> HttpTransport {
         HttpTransport {
             agent,
+            url: url.into(),
+        }
+    }
+
+    /// The object at `url`, fetched through an agent of its own with
+    /// `agent`'s configuration, so that cancelling this transport interrupts
+    /// none of `agent`'s other requests. The configuration must have
+    /// `http_status_as_error(false)`, so that statuses reach this
+    /// transport's classification.
+    pub fn with_agent(agent: &Agent, url: impl Into<String>) -> HttpTransport {
+        HttpTransport {
+            agent: Agent::new_with_config(agent.config().clone()),
             url: url.into(),
         }
     }
@@ -78,6 +84,14 @@ impl Transport for HttpTransport {
             check_range_start(&self.url, &response, offset)?;
         }
         Ok(response.into_body().into_reader())
+    }
+
+    /// Shuts the agent down: every connection it holds, idle or reading a
+    /// body, is shut down at once, and later requests fail with
+    /// `NotConnected`. The store then stops instead of retrying: it is
+    /// closing.
+    fn cancel(&self) {
+        self.agent.clone().shutdown();
     }
 }
 

@@ -7,14 +7,25 @@ use crate::TransportError;
 /// Any local `Read + Seek` source (a file, a `Cursor` over bytes) as a transport.
 #[derive(Debug)]
 pub struct SeekableTransport<S> {
-    source: Arc<Mutex<S>>,
+    source: Arc<Mutex<Positioned<S>>>,
+}
+
+/// The source, and where its cursor is, if known: a stream whose reads
+/// follow each other seeks only when another stream moved the cursor.
+#[derive(Debug)]
+struct Positioned<S> {
+    source: S,
+    cursor: Option<u64>,
 }
 
 impl<S: Read + Seek + Send + 'static> SeekableTransport<S> {
     /// Serves the bytes of `source`.
     pub fn new(source: S) -> SeekableTransport<S> {
         SeekableTransport {
-            source: Arc::new(Mutex::new(source)),
+            source: Arc::new(Mutex::new(Positioned {
+                source,
+                cursor: None,
+            })),
         }
     }
 }
@@ -24,7 +35,9 @@ impl<S: Read + Seek + Send + 'static> Transport for SeekableTransport<S> {
 
     fn object_len(&self) -> Result<u64, TransportError> {
         let mut source = self.source.lock().unwrap_or_else(PoisonError::into_inner);
-        source.seek(SeekFrom::End(0)).map_err(permanent)
+        let len = source.source.seek(SeekFrom::End(0)).map_err(permanent);
+        source.cursor = len.as_ref().ok().copied();
+        len
     }
 
     fn stream_from(&self, offset: u64) -> Result<SeekableStream<S>, TransportError> {
@@ -43,15 +56,20 @@ fn permanent(error: io::Error) -> TransportError {
 /// A read cursor of its own over the shared source.
 #[derive(Debug)]
 pub struct SeekableStream<S> {
-    source: Arc<Mutex<S>>,
+    source: Arc<Mutex<Positioned<S>>>,
     position: u64,
 }
 
 impl<S: Read + Seek> Read for SeekableStream<S> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let mut source = self.source.lock().unwrap_or_else(PoisonError::into_inner);
-        source.seek(SeekFrom::Start(self.position))?;
-        let read = source.read(buf)?;
+        if source.cursor != Some(self.position) {
+            source.cursor = None;
+            source.source.seek(SeekFrom::Start(self.position))?;
+        }
+        let read = source.source.read(buf);
+        source.cursor = read.as_ref().ok().map(|&read| self.position + read as u64);
+        let read = read?;
         self.position += read as u64;
         Ok(read)
     }

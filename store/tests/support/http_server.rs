@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
+use crossbeam::channel::{self, Receiver, Sender};
+
 /// How the server answers.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Script {
@@ -19,6 +21,9 @@ pub(crate) enum Script {
     NotFound,
     /// Like `DropFirstBodyAfter`, then every GET answers 200 with the whole object.
     IgnoreRangeAfterDropAt(usize),
+    /// Like `Serve`, but the first GET stalls after this many body bytes,
+    /// its connection open, until the server is dropped.
+    StallFirstBodyAfter(usize),
 }
 
 /// At most this many connections are served, so a broken client cannot
@@ -28,6 +33,8 @@ const MAX_CONNECTIONS: usize = 64;
 pub(crate) struct ScriptedServer {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
+    /// Dropped with the server: ends a stalled response.
+    unstall: Option<Sender<()>>,
     requests: Arc<Mutex<Vec<String>>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -38,13 +45,17 @@ impl ScriptedServer {
         let addr = listener.local_addr().expect("local addr");
         let stop = Arc::new(AtomicBool::new(false));
         let requests = Arc::new(Mutex::new(Vec::new()));
+        let (unstall, stalled) = channel::bounded(0);
         let thread = {
             let (stop, requests) = (Arc::clone(&stop), Arc::clone(&requests));
-            std::thread::spawn(move || serve(&listener, &object, script, &stop, &requests))
+            std::thread::spawn(move || {
+                serve(&listener, &object, script, &stop, &requests, &stalled);
+            })
         };
         ScriptedServer {
             addr,
             stop,
+            unstall: Some(unstall),
             requests,
             thread: Some(thread),
         }
@@ -63,6 +74,7 @@ impl ScriptedServer {
 impl Drop for ScriptedServer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
+        drop(self.unstall.take());
         // Wake the accept call so the thread sees the flag.
         let _ = TcpStream::connect(self.addr);
         if let Some(thread) = self.thread.take() {
@@ -77,6 +89,7 @@ fn serve(
     script: Script,
     stop: &AtomicBool,
     requests: &Mutex<Vec<String>>,
+    stalled: &Receiver<()>,
 ) {
     let mut gets = 0;
     for stream in listener.incoming().take(MAX_CONNECTIONS) {
@@ -98,6 +111,7 @@ fn serve(
             &method,
             range_start,
             is_get && gets == 1,
+            stalled,
         );
     }
 }
@@ -139,6 +153,7 @@ fn respond(
     method: &str,
     range_start: u64,
     first_get: bool,
+    stalled: &Receiver<()>,
 ) -> std::io::Result<()> {
     if let Script::NotFound = script {
         return stream.write_all(
@@ -178,12 +193,19 @@ fn respond(
         }
         _ => None,
     };
-    match drop_after {
-        Some(bytes) => {
+    match (drop_after, script) {
+        (Some(bytes), _) => {
             // Closing here leaves the body short of its content-length:
             // the client sees a broken connection.
             stream.write_all(&body[..bytes.min(body.len())])
         }
-        None => stream.write_all(body),
+        (None, Script::StallFirstBodyAfter(bytes)) if first_get => {
+            stream.write_all(&body[..bytes.min(body.len())])?;
+            stream.flush()?;
+            // Blocks until the server is dropped; the connection stays open.
+            let _ = stalled.recv();
+            Ok(())
+        }
+        (None, _) => stream.write_all(body),
     }
 }

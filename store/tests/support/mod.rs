@@ -6,7 +6,7 @@
 pub(crate) mod files;
 pub(crate) mod gated_transport;
 pub(crate) mod http_server;
-pub(crate) mod wait_signal;
+pub(crate) mod observed;
 
 use std::time::Duration;
 
