@@ -10,7 +10,7 @@ use support::{assert_one_line_usage_error, sim, sim_quietly};
 
 /// A run the corpus keeps: close-skips-drain found by random.
 const CLOSE_SKIPS_DRAIN_ENTRY: &str =
-    "corpus/early-close--random--0x63cbe1e459320dd7--close-skips-drain.toml";
+    "corpus/early-close--random--0xd2f45dc0f6e6466a--close-skips-drain.toml";
 
 #[test]
 fn list_names_every_scenario_bug_and_driver_and_exits_zero() {

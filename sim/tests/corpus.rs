@@ -171,13 +171,13 @@ fn a_pinned_entry_whose_search_breaks_another_oracle_is_a_failure() {
 #[test]
 fn a_pinned_entry_whose_failure_moved_within_its_search_is_a_notice() {
     let (dir, entry) = altered_pinned_entry(|entry| {
-        entry.run = "early-close:loom2:60".to_owned();
+        entry.run = "early-close:loom2:50".to_owned();
     });
     let notices = verify(&dir.path().join("entry.toml"), &entry).expect("a move is no failure");
     assert!(
         notices
             .iter()
-            .any(|notice| notice.contains("now breaks no-deadlock at early-close:loom2:61")),
+            .any(|notice| notice.contains("now breaks no-deadlock at early-close:loom2:51")),
         "{notices:?}"
     );
 }
