@@ -4,7 +4,8 @@
 //! trace, the oracles, coverage) and (b) on bare `ShuttleRuntime` with
 //! `MemoryFiles` and `SeekableTransport`, side by side in one run. The goal
 //! (docs/performance.md): the harness at 0.5x bare shuttle's schedules per
-//! second or better.
+//! second or better. It prints, once, the scheduling steps a schedule
+//! takes each way, for the microseconds per step.
 //!
 //! ```text
 //! cargo bench -p sim --bench harness_cost
@@ -12,11 +13,13 @@
 
 use std::io::Cursor;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use scenarios::{FileFaults, Params, RetryParams, Scenario, TransportFaults, World};
-use shuttle::scheduler::RandomScheduler;
-use sim::engine::{Campaign, Driver};
+use shuttle::scheduler::{RandomScheduler, Schedule, Scheduler, Task, TaskId};
+use sim::engine::{Campaign, Driver, store_options};
+use sim::platform::SimWorld;
 use store::runtime::shuttle::ShuttleRuntime;
 use store::{
     Instant, MemoryFiles, Platform, RetryPolicy, SeekableTransport, StoreError, StoreOptions,
@@ -112,6 +115,63 @@ fn bare(seed: u64, params: &Params, options: &StoreOptions) {
     });
 }
 
+/// A scheduler that counts the steps `inner` takes.
+#[derive(Debug)]
+struct Counting<S> {
+    inner: S,
+    steps: Arc<AtomicUsize>,
+}
+
+impl<S: Scheduler> Scheduler for Counting<S> {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        self.inner.new_execution()
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        yielding: bool,
+    ) -> Option<TaskId> {
+        self.steps.fetch_add(1, Ordering::Relaxed);
+        self.inner.next_task(runnable, current, yielding)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.inner.next_u64()
+    }
+}
+
+/// The mean scheduling steps of `SCHEDULES` random schedules of `body`.
+fn steps_per_schedule(body: impl Fn() + Send + Sync + 'static) -> f64 {
+    let steps = Arc::new(AtomicUsize::new(0));
+    let scheduler = Counting {
+        inner: RandomScheduler::new_from_seed(1, SCHEDULES),
+        steps: Arc::clone(&steps),
+    };
+    let mut config = shuttle::Config::new();
+    config.stack_size = 256 * 1024;
+    config.silence_warnings = true;
+    shuttle::Runner::new(scheduler, config).run(body);
+    steps.load(Ordering::Relaxed) as f64 / SCHEDULES as f64
+}
+
+/// Prints the steps a schedule takes each way: the harness adds its own
+/// (a scheduling point per file operation, spurious wake-ups).
+fn print_steps(params: &Params, options: &StoreOptions) {
+    let (bare_params, bare_options) = (params.clone(), options.clone());
+    let bare = steps_per_schedule(move || {
+        SCENARIO.run(&BareWorld::default(), &bare_params, &bare_options);
+    });
+    let (params, options) = (params.clone(), store_options(None));
+    let harness = steps_per_schedule(move || {
+        let world = SimWorld::<ShuttleRuntime>::new();
+        SCENARIO.run(&world, &params, &options);
+        world.main_finishes();
+    });
+    println!("scheduling steps per schedule: bare shuttle {bare:.1}, whole harness {harness:.1}");
+}
+
 /// `SCHEDULES` schedules of the scenario through the whole harness.
 fn harness(seed: u64, params: &Params) {
     let mut campaign = Campaign::new(SCENARIO, Driver::Random, SCHEDULES, seed);
@@ -125,6 +185,7 @@ fn harness_cost(c: &mut Criterion) {
     let params = params();
     // The scenario sets the chunk size and retry policy from the parameters.
     let options = StoreOptions::default();
+    print_steps(&params, &options);
     let mut group = c.benchmark_group(format!("{} schedules of {}", SCHEDULES, SCENARIO.name()));
     group.sample_size(20);
     group.throughput(Throughput::Elements(SCHEDULES as u64));

@@ -28,7 +28,8 @@ mod std_shaped;
 std_shaped::std_shaped_runtime!(
     /// The production runtime: `std::sync` and OS threads.
     StdRuntime,
-    std
+    std,
+    stripes: 16
 );
 
 /// The body of a spawned thread.
@@ -96,6 +97,15 @@ pub trait Runtime: Clone + Send + Sync + 'static {
     fn fetch_sub_u64(&self, atomic: &Self::AtomicU64, value: u64, order: Ordering) -> u64;
     /// A memory fence with `order`.
     fn fence(&self, order: Ordering);
+    /// How many stripes a counter that every reader updates is spread over,
+    /// each on a cache line of its own (see [`Runtime::stripe`]).
+    const STRIPES: usize = 1;
+    /// The stripe, below [`Runtime::STRIPES`], the calling thread counts
+    /// itself in. Any stripe is correct; stripes that differ between threads
+    /// running at once spare them contending for one cache line.
+    fn stripe(&self) -> usize {
+        0
+    }
     /// Starts a detached, named thread. The name shows in deadlock reports.
     fn spawn(&self, name: String, body: ThreadBody) -> io::Result<()>;
 }

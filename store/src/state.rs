@@ -19,17 +19,22 @@
 //!   lock) after the bytes are in the file, and loaded by readers (with
 //!   `Acquire`) before they read them: the load that sees the new value
 //!   makes the file's bytes visible;
-//! - `readers_in_flight` with `closing`, a pair like Dekker's: a reader
+//! - the readers in flight with `closing`, a pair like Dekker's: a reader
 //!   counts itself, then looks at `closing`; a closer sets `closing`, then
 //!   looks at the count. A `SeqCst` fence sits between the write and the
 //!   read on both sides, so at least one sees the other: the reader backs
 //!   out, or the closer leaves the release to the last reader out. (`SeqCst`
 //!   accesses alone would do on hardware, but loom models them as
 //!   `AcqRel` and would report the pair broken; it models the fences.)
+//!   The count is spread over stripes on separate cache lines, so that
+//!   readers on different cores do not fight over one line; the argument
+//!   holds stripe by stripe, and the count is their sum.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
+
+use crossbeam_utils::CachePadded;
 
 use crate::file_io::TempFile;
 use crate::planted::planted;
@@ -47,7 +52,7 @@ pub(crate) struct Shared<T, R: Runtime, C, File> {
     /// Bytes `[0, progress)` are in the file.
     progress: R::AtomicU64,
     /// Readers between `read_at`'s registration and its return.
-    readers_in_flight: R::AtomicU64,
+    readers_in_flight: ReadersInFlight<R>,
     state: R::Mutex<State<R>>,
     /// Notified on the download's end, close's start and the release: what
     /// close and the downloader's backoff wait for. Readers wait on their own.
@@ -161,7 +166,7 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
             planted_side_lock: runtime.mutex(()),
             closing: runtime.atomic_bool(false),
             progress: runtime.atomic_u64(0),
-            readers_in_flight: runtime.atomic_u64(0),
+            readers_in_flight: ReadersInFlight::new(&runtime),
             state: runtime.mutex(State {
                 download: Download::Running,
                 file: FileState::Open,
@@ -202,10 +207,12 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
     pub(crate) fn register_reader(
         &self,
     ) -> Result<ReaderRegistration<'_, T, R, C, File>, StoreError> {
-        self.runtime
-            .fetch_add_u64(&self.readers_in_flight, 1, SeqCst);
+        let stripe = self.readers_in_flight.enter(&self.runtime);
         self.runtime.fence(SeqCst);
-        let registration = ReaderRegistration { shared: self };
+        let registration = ReaderRegistration {
+            shared: self,
+            stripe,
+        };
         if self.is_closing() && !planted!(self, "no-recheck-after-registration") {
             return Err(StoreError::Closed);
         }
@@ -362,7 +369,7 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
                 {
                     Some(timeout) => self.wait_timeout(state, timeout),
                     None => {
-                        let readers = self.runtime.load_u64(&self.readers_in_flight, SeqCst);
+                        let readers = self.readers_in_flight.count(&self.runtime);
                         return Err(StoreError::CloseDeadlineExceeded {
                             readers_in_flight: usize::try_from(readers).unwrap_or(usize::MAX),
                             downloader_running: matches!(state.download, Download::Running),
@@ -386,7 +393,7 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
             return state;
         }
         self.runtime.fence(SeqCst);
-        let readers = self.runtime.load_u64(&self.readers_in_flight, SeqCst);
+        let readers = self.readers_in_flight.count(&self.runtime);
         let drained = readers == 0 || planted!(self, "close-skips-drain");
         let downloader_stopped = !matches!(state.download, Download::Running)
             || planted!(self, "early-close-leaves-downloader");
@@ -422,7 +429,7 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
     fn wait_until_idle_holding_the_state_lock(&self) {
         let state = self.lock();
         let mut side = self.runtime.lock(&self.planted_side_lock);
-        while self.runtime.load_u64(&self.readers_in_flight, SeqCst) > 0
+        while self.readers_in_flight.count(&self.runtime) > 0
             || matches!(state.download, Download::Running)
         {
             side = self.runtime.wait(&self.changed, side);
@@ -459,11 +466,52 @@ fn shared_closing(plant: &Option<crate::Plant>) -> Option<&std::sync::atomic::At
         .map(crate::Plant::shared_closing)
 }
 
+/// The readers in flight, one counter per stripe of the runtime, each on
+/// a cache line of its own; the count is their sum. A reader leaves the
+/// stripe it entered, so no stripe goes below zero.
+struct ReadersInFlight<R: Runtime> {
+    stripes: Box<[CachePadded<R::AtomicU64>]>,
+}
+
+impl<R: Runtime> ReadersInFlight<R> {
+    fn new(runtime: &R) -> ReadersInFlight<R> {
+        assert!(
+            R::STRIPES > 0,
+            "a runtime counts readers in one stripe at least"
+        );
+        ReadersInFlight {
+            stripes: (0..R::STRIPES)
+                .map(|_| CachePadded::new(runtime.atomic_u64(0)))
+                .collect(),
+        }
+    }
+
+    /// Counts the caller in; returns the stripe it must leave.
+    fn enter(&self, runtime: &R) -> usize {
+        let stripe = runtime.stripe() % R::STRIPES;
+        runtime.fetch_add_u64(&self.stripes[stripe], 1, SeqCst);
+        stripe
+    }
+
+    fn leave(&self, runtime: &R, stripe: usize) {
+        let before = runtime.fetch_sub_u64(&self.stripes[stripe], 1, SeqCst);
+        assert!(before > 0, "reader deregistered twice");
+    }
+
+    fn count(&self, runtime: &R) -> u64 {
+        self.stripes
+            .iter()
+            .map(|stripe| runtime.load_u64(stripe, SeqCst))
+            .sum()
+    }
+}
+
 /// A reader counted in `readers_in_flight`; leaving (also by panic)
-/// uncounts it and, if it was the last one out of a closing store,
-/// releases the file.
+/// uncounts it and, if the store is closing, releases the file should it
+/// be the last one out.
 pub(crate) struct ReaderRegistration<'a, T: Transport, R: Runtime, C: Clock, File: TempFile> {
     shared: &'a Shared<T, R, C, File>,
+    stripe: usize,
 }
 
 impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Drop
@@ -471,12 +519,12 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Drop
 {
     fn drop(&mut self) {
         let shared = self.shared;
-        let before = shared
-            .runtime
-            .fetch_sub_u64(&shared.readers_in_flight, 1, SeqCst);
+        shared.readers_in_flight.leave(&shared.runtime, self.stripe);
         shared.runtime.fence(SeqCst);
-        assert!(before > 0, "reader deregistered twice");
-        if before == 1 && shared.is_closing() {
+        // Its own stripe cannot tell whether it was the last: the release
+        // sums them, under the lock, so the last of the leavers to take it
+        // sees every other one gone.
+        if shared.is_closing() {
             drop(shared.release_if_last(shared.lock()));
         }
     }

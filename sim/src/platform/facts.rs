@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use super::ThreadKey;
+
 /// The platform's facts of one execution. Clones share them.
 #[derive(Clone, Debug, Default)]
 pub struct Facts {
@@ -15,7 +17,7 @@ pub struct Facts {
 #[derive(Debug, Default)]
 struct FactsInner {
     stores: BTreeMap<&'static str, StoreFacts>,
-    calls: BTreeMap<String, Call>,
+    calls: BTreeMap<ThreadKey, Call>,
 }
 
 /// What the platform saw of one store.
@@ -26,7 +28,7 @@ pub struct StoreFacts {
     /// Its temp file's index in the world's file registry.
     pub file: Option<usize>,
     /// The key of the thread that opens its transport's streams.
-    pub downloader: Option<String>,
+    pub downloader: Option<ThreadKey>,
 }
 
 /// A store call a thread is inside.
@@ -79,23 +81,23 @@ impl Facts {
 
     /// Thread `thread` opened a stream of store `store`'s transport: it is
     /// that store's downloader.
-    pub fn stream_opened_by(&self, store: &'static str, thread: String) {
+    pub fn stream_opened_by(&self, store: &'static str, thread: ThreadKey) {
         self.lock().stores.entry(store).or_default().downloader = Some(thread);
     }
 
     /// Thread `thread` enters `call`.
-    pub fn call_begins(&self, thread: String, call: Call) {
+    pub fn call_begins(&self, thread: ThreadKey, call: Call) {
         self.lock().calls.insert(thread, call);
     }
 
     /// Thread `thread`'s call returned; the call it was.
-    pub fn call_returns(&self, thread: &str) -> Option<Call> {
-        self.lock().calls.remove(thread)
+    pub fn call_returns(&self, thread: ThreadKey) -> Option<Call> {
+        self.lock().calls.remove(&thread)
     }
 
     /// The call thread `thread` is inside, if any.
-    pub fn call_of(&self, thread: &str) -> Option<Call> {
-        self.lock().calls.get(thread).copied()
+    pub fn call_of(&self, thread: ThreadKey) -> Option<Call> {
+        self.lock().calls.get(&thread).copied()
     }
 
     /// What the platform saw of store `store`.
@@ -105,16 +107,16 @@ impl Facts {
 
     /// Whether thread `thread` works for store `store`: its downloader, or a
     /// thread inside one of its calls.
-    pub fn works_for(&self, thread: &str, store: &str) -> bool {
+    pub fn works_for(&self, thread: ThreadKey, store: &str) -> bool {
         let inner = self.lock();
         let downloads = inner
             .stores
             .get(store)
-            .is_some_and(|facts| facts.downloader.as_deref() == Some(thread));
+            .is_some_and(|facts| facts.downloader == Some(thread));
         downloads
             || inner
                 .calls
-                .get(thread)
+                .get(&thread)
                 .is_some_and(|call| call.store() == store)
     }
 }

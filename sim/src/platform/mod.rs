@@ -31,7 +31,7 @@ pub use event::{FileOp, FileResult, Outcome, Site, TimedEnd, TransportFault, Wha
 pub use facts::{Call, Facts, StoreFacts};
 pub use files::CheckedFiles;
 pub use happens_before::{DataRace, WrittenBytes, take_data_race};
-pub use model::ModelRuntime;
+pub use model::{ModelRuntime, ThreadKey};
 pub use panics::{SourceSite, mark_simulating, simulating, take_first_panic};
 pub use perturb::{PERTURB_ENV, Perturbation, Perturbations};
 pub use runtime::{

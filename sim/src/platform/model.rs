@@ -7,12 +7,28 @@ use store::runtime::shuttle::ShuttleRuntime;
 
 use super::happens_before::WrittenBytes;
 
+/// A thread's identity within one execution: cheap to copy and compare,
+/// unlike its name, which the platform looks up once per thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ThreadKey(pub(crate) u64);
+
+impl ThreadKey {
+    /// The key of a thread id that only hashes: the same id, the same key
+    /// (std's `DefaultHasher::new()` has fixed keys).
+    fn hashed(id: impl std::hash::Hash) -> ThreadKey {
+        use std::hash::Hasher;
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        id.hash(&mut hasher);
+        ThreadKey(hasher.finish())
+    }
+}
+
 /// What the simulated platform needs from a scheduler beyond [`Runtime`]:
 /// who is running, how to step aside, and how to make a choice the scheduler
 /// records and replays.
 pub trait ModelRuntime: Runtime + Default {
     /// A key unique to the current thread within one execution.
-    fn thread_key() -> String;
+    fn thread_key() -> ThreadKey;
     /// The current thread's name, `<unnamed>` if it has none.
     fn thread_name() -> String;
     /// Lets other threads run.
@@ -46,8 +62,8 @@ pub trait ModelRuntime: Runtime + Default {
 }
 
 impl ModelRuntime for ShuttleRuntime {
-    fn thread_key() -> String {
-        format!("{:?}", shuttle::current::me())
+    fn thread_key() -> ThreadKey {
+        ThreadKey(usize::from(shuttle::current::me()) as u64)
     }
 
     fn thread_name() -> String {
@@ -84,8 +100,8 @@ impl ModelRuntime for LoomRuntime {
         Some(Arc::new(LoomWrittenBytes(std::sync::Mutex::new(cell))))
     }
 
-    fn thread_key() -> String {
-        format!("{:?}", loom::thread::current().id())
+    fn thread_key() -> ThreadKey {
+        ThreadKey::hashed(loom::thread::current().id())
     }
 
     fn thread_name() -> String {
@@ -111,8 +127,8 @@ impl ModelRuntime for LoomRuntime {
 }
 
 impl ModelRuntime for StdRuntime {
-    fn thread_key() -> String {
-        format!("{:?}", std::thread::current().id())
+    fn thread_key() -> ThreadKey {
+        ThreadKey::hashed(std::thread::current().id())
     }
 
     fn thread_name() -> String {

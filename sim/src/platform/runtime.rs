@@ -14,7 +14,7 @@ use store::{Clock, Runtime};
 
 use super::panics::{SourceSite, mark_simulating, take_first_panic};
 use super::perturb::{Perturbation, perturbing};
-use super::{ModelRuntime, Recorder, Site, TimedEnd, Trace, VirtualClock, What};
+use super::{ModelRuntime, Recorder, Site, ThreadKey, TimedEnd, Trace, VirtualClock, What};
 
 /// A scheduler's runtime `I`, instrumented for simulation. See the module docs.
 #[derive(Debug)]
@@ -44,17 +44,17 @@ struct ThreadBook {
     /// Threads that have started (or been spawned) and not yet finished,
     /// the scenario's main thread included.
     live_threads: usize,
-    locks_held: BTreeMap<String, usize>,
+    locks_held: BTreeMap<ThreadKey, usize>,
     /// Threads in an untimed condition-variable wait, by thread key.
-    waiting: BTreeMap<String, Waiter>,
+    waiting: BTreeMap<ThreadKey, Waiter>,
     /// Threads in a timed wait, by thread key: blocked until notified or
     /// until virtual time reaches their timeout.
-    timed: BTreeMap<String, Waiter>,
+    timed: BTreeMap<ThreadKey, Waiter>,
     /// Threads that have finished, by thread key.
-    finished: BTreeSet<String>,
+    finished: BTreeSet<ThreadKey>,
     judges: Judges,
     /// Threads blocked acquiring a lock, by thread key: name and call site.
-    acquiring: BTreeMap<String, (String, Site)>,
+    acquiring: BTreeMap<ThreadKey, (Arc<str>, Site)>,
     spawned_by_name: BTreeMap<String, usize>,
     panic_sink: Option<Sender<ThreadPanic>>,
     /// The first spawned thread whose body panicked.
@@ -64,7 +64,7 @@ struct ThreadBook {
 #[derive(Debug)]
 struct Waiter {
     /// The thread's name.
-    thread: String,
+    thread: Arc<str>,
     /// Where it waits.
     at: Site,
     /// Identity of the condition variable, to match notifications.
@@ -129,14 +129,14 @@ pub struct Quiescence {
     /// Every live thread, blocked.
     pub blocked: Vec<Blocked>,
     /// Keys of the threads that have finished.
-    pub finished: BTreeSet<String>,
+    pub finished: BTreeSet<ThreadKey>,
 }
 
 /// One blocked thread at a quiescent moment.
 #[derive(Clone, Debug)]
 pub struct Blocked {
     /// The thread's key.
-    pub key: String,
+    pub key: ThreadKey,
     /// The thread and where it is blocked.
     pub thread: BlockedThread,
 }
@@ -195,9 +195,9 @@ impl ThreadBook {
         if !self.acquiring.is_empty() {
             return None;
         }
-        let caller_key = caller.as_ref().map(|caller| caller.key.clone());
+        let caller_key = caller.as_ref().map(|caller| caller.key);
         let others_live = self.live_threads - usize::from(caller.is_some());
-        let blocked_in = |waiters: &BTreeMap<String, Waiter>, how: Blocking| {
+        let blocked_in = |waiters: &BTreeMap<ThreadKey, Waiter>, how: Blocking| {
             waiters
                 .iter()
                 .filter(|(key, waiter)| !waiter.notified && Some(*key) != caller_key.as_ref())
@@ -224,12 +224,12 @@ impl ThreadBook {
     /// Every blocked thread with where it waits, sorted by thread key.
     fn blocked(&self) -> Vec<BlockedThread> {
         let waiting = self.stuck_waiters().map(|waiter| BlockedThread {
-            thread: waiter.thread.clone(),
+            thread: waiter.thread.to_string(),
             how: Blocking::Waiting,
             at: SourceSite::of(waiter.at),
         });
         let acquiring = self.acquiring.values().map(|(thread, at)| BlockedThread {
-            thread: thread.clone(),
+            thread: thread.to_string(),
             how: Blocking::AcquiringLock,
             at: SourceSite::of(at),
         });
@@ -310,8 +310,13 @@ impl<I: ModelRuntime> SimRuntime<I> {
     }
 
     /// The calling thread's key, as the book and the facts know it.
-    pub fn thread_key(&self) -> String {
+    pub fn thread_key(&self) -> ThreadKey {
         I::thread_key()
+    }
+
+    /// The calling thread's name, as the trace knows it.
+    fn thread_name(&self) -> Arc<str> {
+        self.trace.thread_name(I::thread_key(), I::thread_name)
     }
 
     /// The scenario's main thread is done; the run ends when every thread
@@ -388,8 +393,8 @@ impl<I: ModelRuntime> SimRuntime<I> {
     /// Runs `acquire` (taking a lock), recorded as blocked meanwhile.
     fn acquiring<T>(&self, at: Site, acquire: impl FnOnce() -> T) -> T {
         let key = I::thread_key();
-        let entry = (I::thread_name(), at);
-        self.book().acquiring.insert(key.clone(), entry);
+        let entry = (self.thread_name(), at);
+        self.book().acquiring.insert(key, entry);
         let acquired = acquire();
         self.book().acquiring.remove(&key);
         acquired
@@ -443,7 +448,7 @@ enum Leaving<'a> {
 /// must leave the scheduler alone.
 fn record_event<I: ModelRuntime>(trace: &Trace, what: What) {
     if !hands_off::<I>() {
-        trace.record(I::thread_name().into(), what);
+        trace.record_by(I::thread_key(), I::thread_name, what);
     }
 }
 
@@ -624,11 +629,12 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
             return guard;
         }
         let key = I::thread_key();
+        let name = self.thread_name();
         {
             let mut book = self.book();
             let others_live = book.live_threads - 1;
             let waiter = Waiter {
-                thread: I::thread_name(),
+                thread: name,
                 at,
                 condvar: condvar_identity(condvar),
                 notified: false,
@@ -641,7 +647,7 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
                 drop(book);
                 fail_releasing(guard, violation);
             }
-            book.waiting.insert(key.clone(), waiter);
+            book.waiting.insert(key, waiter);
         }
         self.record(What::Waits { at });
         drop(guard.data.take());
@@ -679,10 +685,11 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
             fail_releasing(guard, violation);
         }
         let key = I::thread_key();
+        let name = self.thread_name();
         {
             let mut book = self.book();
             let waiter = Waiter {
-                thread: I::thread_name(),
+                thread: name,
                 at,
                 condvar: condvar_identity(condvar),
                 notified: false,
@@ -692,7 +699,7 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
                 drop(book);
                 fail_releasing(guard, violation);
             }
-            book.timed.insert(key.clone(), waiter);
+            book.timed.insert(key, waiter);
         }
         self.record(What::TimedWaitBegins { at });
         let started = self.clock.now();
@@ -809,6 +816,25 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
         self.inner.fence(order);
     }
 
+    /// Two stripes: enough that a count is summed over threads that count
+    /// in different ones, as on real threads, without a scheduling point
+    /// per stripe of the sixteen production uses.
+    const STRIPES: usize = 2;
+
+    /// A stripe drawn from the thread's name, which a run always gives the
+    /// same thread: the same stripe in every replay.
+    fn stripe(&self) -> usize {
+        if hands_off::<I>() {
+            return 0;
+        }
+        let fnv_1a = I::thread_name()
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+                (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+            });
+        fnv_1a as usize % Self::STRIPES
+    }
+
     /// Spawns `name`, or `name#N` for the N-th thread of that name.
     fn spawn(&self, name: String, body: ThreadBody) -> io::Result<()> {
         if hands_off::<I>() {
@@ -862,11 +888,11 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
 }
 
 impl Waiter {
-    fn blocked(&self, key: &str, how: Blocking) -> Blocked {
+    fn blocked(&self, key: &ThreadKey, how: Blocking) -> Blocked {
         Blocked {
-            key: key.to_owned(),
+            key: *key,
             thread: BlockedThread {
-                thread: self.thread.clone(),
+                thread: self.thread.to_string(),
                 how,
                 at: SourceSite::of(self.at),
             },
@@ -894,7 +920,7 @@ impl ThreadBook {
     /// the moment it leaves is quiescent and judged bad, or if it was the
     /// last thread of the run and the end is judged bad. (Whether it left
     /// others deadlocked is the caller's check.)
-    fn thread_finishes(&mut self, key: String) -> Option<Violation> {
+    fn thread_finishes(&mut self, key: ThreadKey) -> Option<Violation> {
         self.live_threads -= 1;
         self.finished.insert(key);
         if self.live_threads == 0 {

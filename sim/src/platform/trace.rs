@@ -1,15 +1,24 @@
+use std::collections::BTreeMap;
 use std::collections::hash_map::DefaultHasher;
 use std::fmt::{self, Write};
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::What;
+use super::{ThreadKey, What};
 
 /// The events of one execution, in the order they happened: what each
 /// thread did, as the platform and the scenario saw it. Clones share one log.
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
-    events: Arc<Mutex<Vec<Event>>>,
+    log: Arc<Mutex<Log>>,
+}
+
+#[derive(Debug, Default)]
+struct Log {
+    events: Vec<Event>,
+    /// Each thread's name, asked of the scheduler once per execution: every
+    /// event of the thread shares it.
+    names: BTreeMap<ThreadKey, Arc<str>>,
 }
 
 /// Records an event, attributed to the calling thread, in the run's trace.
@@ -45,28 +54,48 @@ impl Trace {
     pub fn record(&self, thread: Arc<str>, what: What) {
         let event = Event { thread, what };
         crate::flight::event(&event);
-        self.lock().push(event);
+        self.lock().events.push(event);
+    }
+
+    /// Appends an event of the thread `key`, named by `name` if this is
+    /// its first.
+    pub fn record_by(&self, key: ThreadKey, name: impl FnOnce() -> String, what: What) {
+        let mut log = self.lock();
+        let thread = Arc::clone(log.names.entry(key).or_insert_with(|| name().into()));
+        let event = Event { thread, what };
+        crate::flight::event(&event);
+        log.events.push(event);
+    }
+
+    /// The name of the thread `key`, asked of `name` if not known yet.
+    pub fn thread_name(&self, key: ThreadKey, name: impl FnOnce() -> String) -> Arc<str> {
+        Arc::clone(
+            self.lock()
+                .names
+                .entry(key)
+                .or_insert_with(|| name().into()),
+        )
     }
 
     /// The events so far.
     pub fn events(&self) -> Vec<Event> {
-        self.lock().clone()
+        self.lock().events.clone()
     }
 
     /// `read` applied to the events so far, without copying them. `read`
     /// must not record: the log is locked while it runs.
     pub fn with_events<T>(&self, read: impl FnOnce(&[Event]) -> T) -> T {
-        read(&self.lock())
+        read(&self.lock().events)
     }
 
     /// How many handles share this log, this one included.
     #[cfg(test)]
     pub(crate) fn holders(&self) -> usize {
-        Arc::strong_count(&self.events)
+        Arc::strong_count(&self.log)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Event>> {
-        self.events.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> std::sync::MutexGuard<'_, Log> {
+        self.log.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 

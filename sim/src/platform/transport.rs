@@ -5,7 +5,7 @@ use std::sync::Arc;
 use scenarios::{FailuresInARow, Oracle, StreamFault, TransportFaults, Violation};
 use store::{Clock, Instant, RetryPolicy, Runtime, Transport, TransportError};
 
-use super::{Facts, Recorder, TransportFault, VirtualClock, What};
+use super::{Facts, Recorder, ThreadKey, TransportFault, VirtualClock, What};
 
 /// The remote object, served per a fault plan: short reads, resets,
 /// zero-byte and interrupted reads, overlong reads, stalls (no byte until
@@ -29,7 +29,7 @@ pub struct TransportContext {
     /// Where the downloader's identity is recorded.
     pub facts: Facts,
     /// The calling thread's key.
-    pub thread_key: fn() -> String,
+    pub thread_key: fn() -> ThreadKey,
     /// The calling thread's name, for violations.
     pub thread_name: fn() -> String,
     /// The clock backoffs are measured on.
@@ -361,7 +361,7 @@ mod tests {
         TransportContext {
             store: "A",
             facts: Facts::default(),
-            thread_key: || "tester".to_owned(),
+            thread_key: || ThreadKey(0),
             thread_name: || "tester".to_owned(),
             clock: clock.clone(),
             retry: RetryPolicy {

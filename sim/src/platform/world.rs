@@ -103,7 +103,7 @@ impl<I: ModelRuntime> SimWorld<I> {
         if Self::unwinding() {
             return None;
         }
-        self.facts.call_returns(&self.runtime.thread_key())
+        self.facts.call_returns(self.runtime.thread_key())
     }
 
     /// The scenario's main thread is done (see [`SimRuntime::main_finishes`]).
@@ -131,7 +131,7 @@ fn judge_quiescence(facts: &Facts, files: &CheckedFiles, moment: &Quiescence) ->
         blocked.join("; ")
     };
     for reader in &moment.blocked {
-        let Some(Call::Read { store, offset, end }) = facts.call_of(&reader.key) else {
+        let Some(Call::Read { store, offset, end }) = facts.call_of(reader.key) else {
             continue;
         };
         let store_facts = facts.store(store);
@@ -168,13 +168,13 @@ fn judge_quiescence(facts: &Facts, files: &CheckedFiles, moment: &Quiescence) ->
         ));
     }
     for closer in &moment.blocked {
-        let Some(Call::Close { store }) = facts.call_of(&closer.key) else {
+        let Some(Call::Close { store }) = facts.call_of(closer.key) else {
             continue;
         };
         let timer = moment.blocked.iter().find(|blocked| {
             blocked.timed()
-                && !matches!(facts.call_of(&blocked.key), Some(Call::Close { .. }))
-                && facts.works_for(&blocked.key, store)
+                && !matches!(facts.call_of(blocked.key), Some(Call::Close { .. }))
+                && facts.works_for(blocked.key, store)
         });
         if let Some(timer) = timer {
             let what = format!(

@@ -5,7 +5,7 @@
 /// Declares `$name`, a [`Runtime`](crate::runtime::Runtime) over
 /// `$krate::sync` and `$krate::thread`.
 macro_rules! std_shaped_runtime {
-    ($(#[$doc:meta])* $name:ident, $krate:ident) => {
+    ($(#[$doc:meta])* $name:ident, $krate:ident $(, stripes: $stripes:expr)?) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, Default)]
         pub struct $name;
@@ -95,6 +95,20 @@ macro_rules! std_shaped_runtime {
             fn fence(&self, order: std::sync::atomic::Ordering) {
                 $krate::sync::atomic::fence(order);
             }
+
+            $(
+            const STRIPES: usize = $stripes;
+
+            /// The OS thread's own stripe, dealt round-robin on its first
+            /// call: threads that start together count in different stripes.
+            fn stripe(&self) -> usize {
+                static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+                std::thread_local! {
+                    static STRIPE: usize = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                STRIPE.with(|stripe| *stripe % Self::STRIPES)
+            }
+            )?
 
             fn spawn(&self, name: String, body: $crate::runtime::ThreadBody) -> std::io::Result<()> {
                 $krate::thread::Builder::new().name(name).spawn(body).map(drop)

@@ -145,6 +145,12 @@ impl<R: Runtime, O: WaitObserver> Runtime for ObservedRuntime<R, O> {
         self.inner.fence(order)
     }
 
+    const STRIPES: usize = R::STRIPES;
+
+    fn stripe(&self) -> usize {
+        self.inner.stripe()
+    }
+
     fn spawn(&self, name: String, body: ThreadBody) -> io::Result<()> {
         self.inner.spawn(name, body)
     }
