@@ -2,7 +2,8 @@
 //! file (`FileExt::read_exact_at`), side by side in one run: 4 KiB and
 //! 64 KiB reads, from 1, 2 and 8 threads. The goal (docs/performance.md):
 //! `read_at` at 0.9x `pread` or better, so no read of arrived bytes takes
-//! the state lock or waits on a condition variable.
+//! the state lock or waits on a condition variable. It prints, first, the
+//! ratio from rounds that time both back to back.
 //!
 //! ```text
 //! cargo bench -p store --bench reads
@@ -88,8 +89,41 @@ fn timed(
     started.elapsed()
 }
 
+/// Rounds of the paired comparison.
+const ROUNDS: usize = 21;
+
+/// The median over [`ROUNDS`] of `pread`'s time over `read_at`'s, each
+/// round timing both back to back: on a noisy 2-core machine the two
+/// criterion groups, minutes apart, can see different machines, while
+/// a round's pair sees the same one.
+fn paired_ratio(staged: &Staged, threads: usize, size: usize) -> f64 {
+    let reads = 20_000 / threads as u64;
+    let mut ratios: Vec<f64> = (0..ROUNDS)
+        .map(|_| {
+            let pread = timed(threads, reads, size, |buf, offset| {
+                staged.temp_file.read_exact_at(buf, offset).expect("pread");
+            });
+            let read_at = timed(threads, reads, size, |buf, offset| {
+                staged.store.read_at(buf, offset).expect("read_at");
+            });
+            pread.as_secs_f64() / read_at.as_secs_f64()
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    ratios[ROUNDS / 2]
+}
+
 fn reads(c: &mut Criterion) {
     let staged = staged();
+    for size in [4 << 10, 64 << 10] {
+        for threads in [1, 2, 8] {
+            println!(
+                "read_at of {} KiB at {threads} thread(s): {:.2}x pread (median of {ROUNDS} paired rounds)",
+                size >> 10,
+                paired_ratio(&staged, threads, size)
+            );
+        }
+    }
     for size in [4 << 10, 64 << 10] {
         let mut group = c.benchmark_group(format!("read {} KiB of arrived bytes", size >> 10));
         group.throughput(Throughput::Bytes(size as u64));

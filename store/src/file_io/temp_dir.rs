@@ -2,8 +2,9 @@ use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError, RwLock};
+use std::sync::{Mutex, PoisonError};
 
+use crossbeam_utils::sync::ShardedLock;
 use tempfile::TempPath;
 
 use super::{FileIo, TempFile};
@@ -40,7 +41,7 @@ impl FileIo for TempDirFiles {
         };
         let (file, path) = named.into_parts();
         Ok(TempDirFile {
-            file: RwLock::new(Some(file)),
+            file: ShardedLock::new(Some(file)),
             path: Mutex::new(Some(path)),
         })
     }
@@ -51,7 +52,9 @@ impl FileIo for TempDirFiles {
 #[derive(Debug)]
 pub struct TempDirFile {
     /// Readers share the read lock; only `close` takes the write lock.
-    file: RwLock<Option<File>>,
+    /// Sharded: each thread read-locks a shard of its own, so readers on
+    /// different cores do not all write one lock word on every read.
+    file: ShardedLock<Option<File>>,
     path: Mutex<Option<TempPath>>,
 }
 
