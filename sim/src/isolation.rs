@@ -1,10 +1,10 @@
-//! Campaigns in child processes ([`crate::child`]), so that no store bug can
+//! Campaigns in child processes (the crate's `child` module), so that no store bug can
 //! take the harness down: an abort, a stack overflow or a hang ends one
 //! child, which is reported as a crash with its run id, how it died and the
 //! last trace events it wrote, while the other campaigns go on.
 //!
 //! A child is `sim --child run ...`: the campaign in-process, its usual
-//! report as text, then one [`Message::Campaign`].
+//! report as text, then one `Message::Campaign`.
 
 use std::path::Path;
 use std::time::Duration;
@@ -44,7 +44,7 @@ pub enum ChildOutcome {
     },
     /// The child died or hung.
     Crashed(CampaignCrash),
-    /// A signal asked `sim` to stop (see [`crate::interrupt`]); the child
+    /// A signal asked `sim` to stop (see the crate's `interrupt` module); the child
     /// was stopped before it reported.
     Interrupted,
 }

@@ -41,7 +41,7 @@ pub fn hit_rate(bug: PlantedBug, driver: Driver) -> Option<f64> {
 
 /// The budget each driver of a search for `bug` gets: the same for all,
 /// enough that all of them miss with a chance below [`MISS_PROBABILITY`]
-/// (see [`budget_for`]).
+/// (see `budget_for`).
 pub fn search_budget(bug: PlantedBug) -> usize {
     budget_for(
         SEARCH_DRIVERS

@@ -5,13 +5,13 @@
 //!
 //! | driver | explores | one run is named by |
 //! |---|---|---|
-//! | `random` | uniformly random schedules ([`random`]) | its seed |
-//! | `pct<d>` | PCT with bug depth `d`, seeded ([`pct`]) | its seed |
-//! | `urw` | uniform random walk over interleavings ([`urw`]) | its seed |
-//! | `dfs` | shuttle's depth-first search ([`dfs`]) | its execution number |
-//! | `loom<b>` | loom, every schedule up to `b` preemptions ([`loom`]) | its execution number |
-//! | `shortloom<b>` | loom over loom-sized parameters its seed draws, the first [`SHORT_LOOM_EXECUTIONS`] schedules ([`shortloom`]) | its seed |
-//! | `threads` | real threads, the OS scheduler ([`threads`]) | its seed (parameters only: the OS does not replay) |
+//! | `random` | uniformly random schedules (`random.rs`) | its seed |
+//! | `pct<d>` | PCT with bug depth `d`, seeded (`pct.rs`) | its seed |
+//! | `urw` | uniform random walk over interleavings (`urw.rs`) | its seed |
+//! | `dfs` | shuttle's depth-first search (`dfs.rs`) | its execution number |
+//! | `loom<b>` | loom, every schedule up to `b` preemptions (`loom.rs`) | its execution number |
+//! | `shortloom<b>` | loom over loom-sized parameters its seed draws, the first [`SHORT_LOOM_EXECUTIONS`] schedules (`shortloom.rs`) | its seed |
+//! | `threads` | real threads, the OS scheduler (`threads.rs`) | its seed (parameters only: the OS does not replay) |
 //!
 //! A seed names everything of its run: the scenario's parameters and faults
 //! (`Params::from_seed`) and every scheduling choice. Within a campaign,
@@ -21,9 +21,9 @@
 //! number.
 //!
 //! An engine of either kind writes only what is its own: a seeded one how
-//! one seed runs ([`seeded::SeededRun`]), a systematic one how it searches
-//! ([`systematic::Search`]); the two adapters, [`seeded`] and
-//! [`systematic`], make each an [`Engine`].
+//! one seed runs (`seeded::SeededRun`), a systematic one how it searches
+//! (`systematic::Search`); the two adapters, `seeded.rs` and
+//! `systematic.rs`, make each an [`Engine`].
 
 mod campaign;
 mod dfs;
