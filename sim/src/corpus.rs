@@ -393,31 +393,41 @@ impl<'a> Identity<'a> {
             // A checkpoint is the path to its run's execution: once that
             // moved, so did the path, and replaying a path loom no longer
             // has can abort the process.
-            if run_moved {
-                notices.push(stale("loom checkpoint", "its run moved".to_owned()));
-                return Ok(notices);
-            }
-            let checkpoint = self.path.with_file_name(checkpoint);
-            let engine = self.run.driver.engine();
-            let replayed = checkpoint.exists().then(|| {
-                engine.checkpoints().map(|checkpoints| {
-                    checkpoints.replay(
-                        self.run.scenario,
-                        &checkpoint,
-                        &entry.params,
-                        &store_options(Some(bug)),
-                    )
-                })
-            });
-            let why = match replayed {
-                None => Some(format!("{} is missing", checkpoint.display())),
-                Some(None) => Some(format!("{} keeps no checkpoints", self.run.driver)),
-                Some(Some(Err(error))) => Some(format!("cannot replay it: {error}")),
-                Some(Some(Ok(execution))) => self.mismatch(&execution),
+            let why = if run_moved {
+                Some("its run moved".to_owned())
+            } else {
+                self.checkpoint_mismatch(&self.path.with_file_name(checkpoint), entry, bug)
             };
             notices.extend(why.map(|why| stale("loom checkpoint", why)));
         }
         Ok(notices)
+    }
+
+    /// Why the loom checkpoint `checkpoint` no longer replays the entry's
+    /// failure, if it does not.
+    fn checkpoint_mismatch(
+        &self,
+        checkpoint: &Path,
+        entry: &Entry,
+        bug: PlantedBug,
+    ) -> Option<String> {
+        let engine = self.run.driver.engine();
+        let replayed = checkpoint.exists().then(|| {
+            engine.checkpoints().map(|checkpoints| {
+                checkpoints.replay(
+                    self.run.scenario,
+                    checkpoint,
+                    &entry.params,
+                    &store_options(Some(bug)),
+                )
+            })
+        });
+        match replayed {
+            None => Some(format!("{} is missing", checkpoint.display())),
+            Some(None) => Some(format!("{} keeps no checkpoints", self.run.driver)),
+            Some(Some(Err(error))) => Some(format!("cannot replay it: {error}")),
+            Some(Some(Ok(execution))) => self.mismatch(&execution),
+        }
     }
 
     /// A pinned entry whose run no longer fails as it did: runs its search

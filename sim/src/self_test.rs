@@ -135,7 +135,7 @@ pub fn find(bug: PlantedBug) -> Option<Search> {
     // A driver never seen finding the bug would spend its budget for nothing.
     let drivers = SEARCH_DRIVERS
         .into_iter()
-        .filter(|&driver| hit_rate(bug, driver).is_some_and(|rate| rate > 0.0))
+        .filter(|&driver| driver_budget(bug, driver).is_some())
         .map(|driver| (driver, seeded_budget))
         .chain([(FALLBACK_DRIVER, whole_search)]);
     for (driver, budget) in drivers {

@@ -50,16 +50,9 @@ impl Trace {
         Trace::default()
     }
 
-    /// Appends an event.
-    pub fn record(&self, thread: Arc<str>, what: What) {
-        let event = Event { thread, what };
-        crate::flight::event(&event);
-        self.lock().events.push(event);
-    }
-
     /// Appends an event of the thread `key`, named by `name` if this is
     /// its first.
-    pub fn record_by(&self, key: ThreadKey, name: impl FnOnce() -> String, what: What) {
+    pub fn record(&self, key: ThreadKey, name: impl FnOnce() -> String, what: What) {
         let mut log = self.lock();
         let thread = Arc::clone(log.names.entry(key).or_insert_with(|| name().into()));
         let event = Event { thread, what };
