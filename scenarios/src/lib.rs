@@ -13,11 +13,11 @@ mod params;
 mod threads;
 mod world;
 
-pub use catalogue::{RunSummary, Scenario};
+pub use catalogue::{Component, RunSummary, Scenario};
 pub use fate::{FailuresInARow, Fate};
 pub use oracle::{HitRates, Oracle, PlantedBug, Violation};
 pub use params::{
     FileFaults, InjectedEio, Params, RetryParams, Size, SplitMix64, StreamFault, TransportFaults,
 };
 pub use threads::{Joiner, Latch, panic_message, spawn};
-pub use world::World;
+pub use world::{CounterSource, World};

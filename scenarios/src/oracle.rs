@@ -35,11 +35,24 @@ pub enum Oracle {
     /// Transient failures are retried per `RetryPolicy`: up to its budget in
     /// a row without progress, after its backoff; permanent errors never.
     RetryPolicyHonoured,
+    /// The temp file is closed once, after every handle's duplicate of it.
+    ReleaseAfterLastHandle,
+    /// The counts a store reports (`in_flight()`, the fields of
+    /// `CloseDeadlineExceeded`) match the calls the platform sees in flight.
+    InFlightCountsTrue,
+    /// A call that promises never to wait (a log line) takes no lock and
+    /// waits on nothing.
+    NeverWaits,
+    /// The logger's count of dropped lines equals the lines it refused.
+    DropsCountedExactly,
+    /// A line is dropped only when the queue is full, and every line
+    /// queued reaches the sink.
+    NoLossWithRoom,
 }
 
 impl Oracle {
     /// Every oracle.
-    pub const ALL: [Oracle; 12] = [
+    pub const ALL: [Oracle; 17] = [
         Oracle::DataIntegrity,
         Oracle::NoDeadlock,
         Oracle::CloseCompletes,
@@ -52,6 +65,11 @@ impl Oracle {
         Oracle::NoNeedlessWait,
         Oracle::CloseDoesNotWaitOnTimers,
         Oracle::RetryPolicyHonoured,
+        Oracle::ReleaseAfterLastHandle,
+        Oracle::InFlightCountsTrue,
+        Oracle::NeverWaits,
+        Oracle::DropsCountedExactly,
+        Oracle::NoLossWithRoom,
     ];
 
     /// Kebab-case name, as it appears in violation messages.
@@ -69,6 +87,11 @@ impl Oracle {
             Oracle::NoNeedlessWait => "no-needless-wait",
             Oracle::CloseDoesNotWaitOnTimers => "close-does-not-wait-on-timers",
             Oracle::RetryPolicyHonoured => "retry-policy-honoured",
+            Oracle::ReleaseAfterLastHandle => "release-after-last-handle",
+            Oracle::InFlightCountsTrue => "in-flight-counts-true",
+            Oracle::NeverWaits => "never-waits",
+            Oracle::DropsCountedExactly => "drops-counted-exactly",
+            Oracle::NoLossWithRoom => "no-loss-with-room",
         }
     }
 
@@ -100,6 +123,21 @@ impl Oracle {
             }
             Oracle::RetryPolicyHonoured => {
                 "transient failures must be retried per the retry policy, permanent ones never"
+            }
+            Oracle::ReleaseAfterLastHandle => {
+                "the temp file must be closed once, after every handle's duplicate of it"
+            }
+            Oracle::InFlightCountsTrue => {
+                "the counts a store reports must match the calls the platform sees in flight"
+            }
+            Oracle::NeverWaits => {
+                "a call that promises never to wait must take no lock and wait on nothing"
+            }
+            Oracle::DropsCountedExactly => {
+                "the count of dropped lines must equal the lines the logger refused"
+            }
+            Oracle::NoLossWithRoom => {
+                "a line may be dropped only when the queue is full; every queued line must arrive"
             }
         }
     }
@@ -246,6 +284,23 @@ pub enum PlantedBug {
     /// A cancel canary: close never cancels the transport, so it waits for
     /// a stalled transfer to end by itself.
     CloseSkipsCancel,
+    /// A handle canary: `release` closes the handle's duplicate but leaves
+    /// the handle holding it, so its drop releases it a second time.
+    HandleReleasedTwice,
+    /// A handle canary: the release of the temp file ignores open handles,
+    /// closing the file under a duplicate still in use.
+    ReleaseIgnoresHandles,
+    /// A counter canary: `in_flight` sums one stripe of the readers' count
+    /// and misses readers counted in the others.
+    InFlightMissesAStripe,
+    /// A logger canary: a producer that finds the queue full waits for
+    /// room, as a blocking channel would.
+    LoggerBlocksWhenFull,
+    /// A logger canary: the dropped-line count is a load and a store, not
+    /// one atomic add, so concurrent drops lose counts.
+    LoggerMiscountsDrops,
+    /// A logger canary: a line is dropped when one place is still free.
+    LoggerDropsWithRoom,
     /// A harness canary: close panics, and a destructor panics again while
     /// that unwinds, which aborts the process. No oracle can see it; the
     /// harness must survive it.
@@ -258,7 +313,7 @@ pub enum PlantedBug {
 impl PlantedBug {
     /// Every bug an oracle finds: the historical ones in the order of the
     /// design brief, then the oracle probes and canaries.
-    pub const ALL: [PlantedBug; 21] = [
+    pub const ALL: [PlantedBug; 27] = [
         PlantedBug::WaitLoopIgnoresClosing,
         PlantedBug::NoRecheckAfterRegistration,
         PlantedBug::CloseSkipsDrain,
@@ -280,6 +335,12 @@ impl PlantedBug {
         PlantedBug::FastPathSkipsRegistration,
         PlantedBug::ProgressPublishedRelaxed,
         PlantedBug::CloseSkipsCancel,
+        PlantedBug::HandleReleasedTwice,
+        PlantedBug::ReleaseIgnoresHandles,
+        PlantedBug::InFlightMissesAStripe,
+        PlantedBug::LoggerBlocksWhenFull,
+        PlantedBug::LoggerMiscountsDrops,
+        PlantedBug::LoggerDropsWithRoom,
     ];
 
     /// Bugs that take down the process running them: the harness proves it
@@ -318,6 +379,12 @@ impl PlantedBug {
             PlantedBug::FastPathSkipsRegistration => "fast-path-skips-registration",
             PlantedBug::ProgressPublishedRelaxed => "progress-published-relaxed",
             PlantedBug::CloseSkipsCancel => "close-skips-cancel",
+            PlantedBug::HandleReleasedTwice => "handle-released-twice",
+            PlantedBug::ReleaseIgnoresHandles => "release-ignores-handles",
+            PlantedBug::InFlightMissesAStripe => "in-flight-misses-a-stripe",
+            PlantedBug::LoggerBlocksWhenFull => "logger-blocks-when-full",
+            PlantedBug::LoggerMiscountsDrops => "logger-miscounts-drops",
+            PlantedBug::LoggerDropsWithRoom => "logger-drops-with-room",
             PlantedBug::AbortsProcess => "aborts-process",
             PlantedBug::SpinsForever => "spins-forever",
         }
@@ -386,6 +453,24 @@ impl PlantedBug {
             PlantedBug::CloseSkipsCancel => {
                 "canary: close never cancels the transport, so a stalled transfer holds it up"
             }
+            PlantedBug::HandleReleasedTwice => {
+                "canary: release leaves the handle holding its duplicate, so its drop releases it again"
+            }
+            PlantedBug::ReleaseIgnoresHandles => {
+                "canary: the file is released while a handle's duplicate is open"
+            }
+            PlantedBug::InFlightMissesAStripe => {
+                "canary: in_flight sums one stripe of the readers' count"
+            }
+            PlantedBug::LoggerBlocksWhenFull => {
+                "logger canary: a producer waits for room when the queue is full"
+            }
+            PlantedBug::LoggerMiscountsDrops => {
+                "logger canary: drops are counted by a load and a store, losing concurrent ones"
+            }
+            PlantedBug::LoggerDropsWithRoom => {
+                "logger canary: a line is dropped while one place is free"
+            }
             PlantedBug::AbortsProcess => {
                 "harness canary: close panics while unwinding, which aborts the process"
             }
@@ -448,6 +533,18 @@ impl PlantedBug {
                 (Scenario::ConcurrentReaders, Oracle::DataIntegrity)
             }
             PlantedBug::CloseSkipsCancel => (Scenario::ReadsDuringStall, Oracle::NoDeadlock),
+            PlantedBug::HandleReleasedTwice => (Scenario::HandleAcrossClose, Oracle::DataIntegrity),
+            PlantedBug::ReleaseIgnoresHandles => {
+                (Scenario::HandleAcrossClose, Oracle::ReleaseAfterLastHandle)
+            }
+            PlantedBug::InFlightMissesAStripe => {
+                (Scenario::ReadCloseInFlight, Oracle::InFlightCountsTrue)
+            }
+            PlantedBug::LoggerBlocksWhenFull => (Scenario::LogSinkStalls, Oracle::NeverWaits),
+            PlantedBug::LoggerMiscountsDrops => {
+                (Scenario::LogManyProducers, Oracle::DropsCountedExactly)
+            }
+            PlantedBug::LoggerDropsWithRoom => (Scenario::LogSinkStalls, Oracle::NoLossWithRoom),
             PlantedBug::AbortsProcess | PlantedBug::SpinsForever => return None,
         })
     }
@@ -483,6 +580,12 @@ impl PlantedBug {
             PlantedBug::EndWakesNoWaiters => (0.9, 0.67),
             PlantedBug::FastPathSkipsRegistration => (0.00008, 0.0054),
             PlantedBug::CloseSkipsCancel => (1.0, 0.8),
+            PlantedBug::HandleReleasedTwice => (0.51, 0.72),
+            PlantedBug::ReleaseIgnoresHandles => (0.78, 0.47),
+            PlantedBug::InFlightMissesAStripe => (0.14, 0.64),
+            PlantedBug::LoggerBlocksWhenFull => (0.66, 0.66),
+            PlantedBug::LoggerMiscountsDrops => (0.41, 0.011),
+            PlantedBug::LoggerDropsWithRoom => (0.88, 0.85),
             PlantedBug::ProgressPublishedRelaxed => (0.0, 0.0),
             PlantedBug::AbortsProcess | PlantedBug::SpinsForever => (0.0, 0.0),
         };

@@ -8,9 +8,14 @@
 
 use std::sync::Arc;
 
-use store::{Clock, FileIo, Instant, Platform, RetryPolicy, Runtime, StoreError, Transport};
+use store::{
+    Clock, FileIo, InFlight, Instant, Platform, RetryPolicy, Runtime, StoreError, Transport,
+};
 
 use crate::{FileFaults, TransportFaults};
+
+/// Reads a store's own counts; `None` once the store is gone.
+pub type CounterSource = Arc<dyn Fn() -> Option<InFlight> + Send + Sync>;
 
 /// A platform for one execution of a scenario. Clones share everything.
 pub trait World: Clone + Send + Sync + 'static {
@@ -69,6 +74,36 @@ pub trait World: Clone + Send + Sync + 'static {
 
     /// The calling thread's drop of the last handle has returned.
     fn drop_returns(&self);
+
+    /// Store `store`'s own counts are read by `source` (`None` once the
+    /// store is gone), for the world to judge and to report.
+    fn counters_of(&self, store: &'static str, source: CounterSource);
+
+    /// The calling thread enters `open_handle` on store `store`.
+    fn handle_open_begins(&self, store: &'static str);
+
+    /// The calling thread's `open_handle` returned a handle (`Ok`) or failed.
+    fn handle_open_returns(&self, outcome: &Result<(), StoreError>);
+
+    /// The calling thread enters the release (or drop) of a handle of store `store`.
+    fn release_begins(&self, store: &'static str);
+
+    /// The calling thread's release returned `outcome`.
+    fn release_returns(&self, outcome: &Result<(), StoreError>);
+
+    /// The calling thread enters `in_flight` on store `store`.
+    fn in_flight_begins(&self, store: &'static str);
+
+    /// The calling thread's `in_flight` returned `counts`, which the world
+    /// judges against the calls it saw in flight meanwhile.
+    fn in_flight_returns(&self, counts: InFlight);
+
+    /// The calling thread enters `call`, which promises never to wait: it
+    /// must take no lock and wait on nothing until it returns.
+    fn never_waits_begins(&self, call: &'static str);
+
+    /// The calling thread's call that promises never to wait has returned.
+    fn never_waits_returns(&self);
 
     /// Blocks the calling thread until store `store`'s transport has served
     /// a transient failure (a reset, a short stream): a barrier on what the

@@ -16,14 +16,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use scenarios::{FileFaults, Params, RetryParams, Scenario, TransportFaults, World};
+use scenarios::{CounterSource, FileFaults, Params, RetryParams, Scenario, TransportFaults, World};
 use shuttle::scheduler::{RandomScheduler, Schedule, Scheduler, Task, TaskId};
 use sim::engine::{Campaign, Driver, store_options};
 use sim::platform::SimWorld;
 use store::runtime::shuttle::ShuttleRuntime;
 use store::{
-    Instant, MemoryFiles, Platform, RetryPolicy, SeekableTransport, StoreError, StoreOptions,
-    SystemClock,
+    InFlight, Instant, MemoryFiles, Platform, RetryPolicy, SeekableTransport, StoreError,
+    StoreOptions, SystemClock,
 };
 
 /// Schedules per measurement.
@@ -99,6 +99,15 @@ impl World for BareWorld {
     fn close_returns(&self, _: &Result<(), StoreError>) {}
     fn drop_begins(&self, _: &'static str) {}
     fn drop_returns(&self) {}
+    fn counters_of(&self, _: &'static str, _: CounterSource) {}
+    fn handle_open_begins(&self, _: &'static str) {}
+    fn handle_open_returns(&self, _: &Result<(), StoreError>) {}
+    fn release_begins(&self, _: &'static str) {}
+    fn release_returns(&self, _: &Result<(), StoreError>) {}
+    fn in_flight_begins(&self, _: &'static str) {}
+    fn in_flight_returns(&self, _: InFlight) {}
+    fn never_waits_begins(&self, _: &'static str) {}
+    fn never_waits_returns(&self) {}
     fn await_transport_failure(&self, _: &'static str) {}
     fn assert_no_leaks(&self) {}
 }

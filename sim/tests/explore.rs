@@ -95,6 +95,11 @@ every_driver! {
     drop_while_reading_holds_under_every_driver: DropWhileReading,
     concurrent_closes_hold_under_every_driver: ConcurrentCloses,
     drop_during_download_holds_under_every_driver: DropDuringDownload,
+    handles_race_close_holds_under_every_driver: HandlesRaceClose,
+    handle_across_close_holds_under_every_driver: HandleAcrossClose,
+    log_sink_stalls_holds_under_every_driver: LogSinkStalls,
+    log_sink_slow_holds_under_every_driver: LogSinkSlow,
+    log_many_producers_hold_under_every_driver: LogManyProducers,
 }
 
 #[test]

@@ -37,6 +37,8 @@ fn outcome_kind(outcome: &Outcome) -> &'static str {
         Outcome::DownloadFailed { .. } => "download failed",
         Outcome::FileFailed { .. } => "file failed",
         Outcome::SpawnFailed => "spawn failed",
+        Outcome::HandleReleased => "HandleReleased",
+        Outcome::HandleOpened => "a handle",
     }
 }
 
@@ -93,6 +95,9 @@ fn file_op(op: &FileOp) -> &'static str {
         FileOp::Read { .. } => "read_exact_at",
         FileOp::Close => "close",
         FileOp::Remove => "remove",
+        FileOp::Duplicate { .. } => "duplicate",
+        FileOp::ReadThrough { .. } => "read_exact_at through a duplicate",
+        FileOp::CloseDuplicate { .. } => "close of a duplicate",
     }
 }
 

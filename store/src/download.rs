@@ -57,6 +57,11 @@ fn download<T: Transport, R: Runtime, C: Clock, File: TempFile>(
     let mut failures_in_a_row = 0;
     while offset < shared.object_len {
         let resumed_at = offset;
+        if failures_in_a_row == 0 && offset == 0 {
+            tracing::debug!(object_len_bytes = shared.object_len, "stream starts");
+        } else {
+            tracing::info!(offset_bytes = offset, failures_in_a_row, "stream resumes");
+        }
         let stopped = shared
             .transport
             .stream_from(offset)
@@ -81,6 +86,13 @@ fn download<T: Transport, R: Runtime, C: Clock, File: TempFile>(
         if error.retry() == Retry::Permanent || failures_in_a_row > retry.max_consecutive_failures {
             return Download::Failed(StoreError::Transport(error));
         }
+        tracing::warn!(
+            %error,
+            offset_bytes = offset,
+            failures_in_a_row,
+            backoff_ms = retry.backoff(failures_in_a_row).as_millis(),
+            "transient transport failure; retrying after a backoff",
+        );
         if !back_off(shared, retry, failures_in_a_row) {
             return Download::Cancelled;
         }

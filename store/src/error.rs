@@ -68,6 +68,7 @@ impl From<io::Error> for TransportError {
 /// |---|---|
 /// | `Closed` | `NotConnected` (the store is no longer attached to its file) |
 /// | `CloseDeadlineExceeded` | `TimedOut` |
+/// | `HandleReleased` | `InvalidInput` (like a read of a closed descriptor, `EBADF`) |
 /// | `Transport` | the transport's own kind (`NotFound` for an HTTP 404, ...) |
 /// | `FileIo` | the temp file's own kind (`StorageFull` for ENOSPC, ...) |
 /// | `SpawnDownloader` | the OS error's own kind |
@@ -83,12 +84,14 @@ pub enum StoreError {
     /// the cleanup when it leaves, so the temp file is not leaked.
     #[error(
         "close did not finish before its deadline: {readers_in_flight} reader(s) still in flight, \
-         downloader {}; the last one out releases the temp file",
+         {handles_open} handle(s) open, downloader {}; the last one out releases the temp file",
         if *.downloader_running { "still running" } else { "stopped" }
     )]
     CloseDeadlineExceeded {
         /// Readers that had not left when the deadline passed.
         readers_in_flight: usize,
+        /// Handles not yet released when the deadline passed.
+        handles_open: usize,
         /// Whether the downloader had not stopped when the deadline passed.
         downloader_running: bool,
     },
@@ -105,6 +108,9 @@ pub enum StoreError {
         #[source]
         source: Arc<io::Error>,
     },
+    /// A read through a handle already released, or a second release.
+    #[error("handle already released")]
+    HandleReleased,
     /// The OS refused to start the downloader thread.
     #[error("could not start the downloader thread: {0}")]
     SpawnDownloader(#[source] Arc<io::Error>),
@@ -123,6 +129,7 @@ impl StoreError {
     pub fn kind(&self) -> io::ErrorKind {
         match self {
             StoreError::Closed => io::ErrorKind::NotConnected,
+            StoreError::HandleReleased => io::ErrorKind::InvalidInput,
             StoreError::CloseDeadlineExceeded { .. } => io::ErrorKind::TimedOut,
             StoreError::Transport(error) => error.kind(),
             StoreError::FileIo { source, .. } => source.kind(),
@@ -160,6 +167,7 @@ mod tests {
     fn close_deadline_converts_to_timed_out() {
         let error = io::Error::from(StoreError::CloseDeadlineExceeded {
             readers_in_flight: 2,
+            handles_open: 0,
             downloader_running: false,
         });
         assert_eq!(error.kind(), io::ErrorKind::TimedOut);

@@ -22,7 +22,8 @@ pub trait FileIo: Send + Sync + 'static {
 /// with each other and with the downloader writing further on.
 ///
 /// The store guarantees: no read of a range before it was written, no access
-/// after `close`, `close` before `remove`, each called once.
+/// after `close`, `close` before `remove`, each called once, and every
+/// duplicate closed before the file itself.
 pub trait TempFile: Send + Sync + 'static {
     /// Writes all of `bytes` at `offset`.
     fn write_all_at(&self, bytes: &[u8], offset: u64) -> io::Result<()>;
@@ -32,4 +33,11 @@ pub trait TempFile: Send + Sync + 'static {
     fn close(&self) -> io::Result<()>;
     /// Deletes the file from its directory.
     fn remove(&self) -> io::Result<()>;
+    /// A second handle on the same file, as `dup(2)` makes one: it reads
+    /// what the file holds and closes on its own, leaving the file open.
+    /// The store only reads through a duplicate, and closes it (once)
+    /// before closing the file; it never removes one.
+    fn duplicate(&self) -> io::Result<Self>
+    where
+        Self: Sized;
 }

@@ -25,6 +25,8 @@ mod clock;
 mod download;
 mod error;
 pub mod file_io;
+mod handle;
+pub mod log;
 mod options;
 #[cfg(feature = "planted-bugs")]
 mod planted;
@@ -32,9 +34,10 @@ mod planted;
 mod planted {
     /// Without the `planted-bugs` feature no bug is ever planted.
     macro_rules! planted {
-        ($shared:expr, $site:literal) => {
+        ($shared:expr, $site:literal) => {{
+            let _ = &$shared;
             false
-        };
+        }};
     }
     pub(crate) use planted;
 }
@@ -46,9 +49,10 @@ pub mod transport;
 pub use clock::{Clock, Instant, SystemClock};
 pub use error::{Retry, StoreError, TransportError};
 pub use file_io::{FileIo, MemoryFiles, TempDirFiles, TempFile};
+pub use handle::Handle;
 pub use options::{RetryPolicy, StoreOptions};
 #[cfg(feature = "planted-bugs")]
 pub use planted::Plant;
 pub use runtime::{Runtime, StdRuntime};
-pub use store::{Platform, TempFileStore};
+pub use store::{InFlight, Platform, TempFileStore};
 pub use transport::{HttpTransport, SeekableTransport, Transport};

@@ -51,6 +51,8 @@ pub trait Runtime: Clone + Send + Sync + 'static {
     type AtomicBool: Send + Sync;
     /// A counter readable without taking a lock.
     type AtomicU64: Send + Sync;
+    /// A handle on a thread, to [`unpark`](Runtime::unpark) it.
+    type Thread: Clone + Send + Sync + 'static;
 
     /// Creates a mutex holding `value`.
     fn mutex<T: Send + 'static>(&self, value: T) -> Self::Mutex<T>;
@@ -108,4 +110,14 @@ pub trait Runtime: Clone + Send + Sync + 'static {
     }
     /// Starts a detached, named thread. The name shows in deadlock reports.
     fn spawn(&self, name: String, body: ThreadBody) -> io::Result<()>;
+    /// The calling thread's handle.
+    fn current_thread(&self) -> Self::Thread;
+    /// Blocks until the calling thread's token is available, and consumes
+    /// it, as `std::thread::park` does; may also return spuriously.
+    #[track_caller]
+    fn park(&self);
+    /// Makes `thread`'s token available, waking it if it is parked. Takes
+    /// no lock: a thread that must never wait can wake one this way, and a
+    /// wake-up before the park is not lost.
+    fn unpark(&self, thread: &Self::Thread);
 }

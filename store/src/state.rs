@@ -32,13 +32,14 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
 
 use crossbeam_utils::CachePadded;
 
 use crate::file_io::TempFile;
 use crate::planted::planted;
-use crate::{Clock, Instant, Runtime, StoreError, Transport};
+use crate::{Clock, InFlight, Instant, Runtime, StoreError, Transport};
 
 /// Everything the store's threads share.
 pub(crate) struct Shared<T, R: Runtime, C, File> {
@@ -53,6 +54,11 @@ pub(crate) struct Shared<T, R: Runtime, C, File> {
     progress: R::AtomicU64,
     /// Readers between `read_at`'s registration and its return.
     readers_in_flight: ReadersInFlight<R>,
+    /// Calls of `close` that have not returned. Plain std atomics, like
+    /// `handles_open`: counts for people, which nothing synchronises on.
+    closes_in_flight: AtomicU64,
+    /// `State::handles_open`, readable without the lock.
+    handles_open: AtomicU64,
     state: R::Mutex<State<R>>,
     /// Notified on the download's end, close's start and the release: what
     /// close and the downloader's backoff wait for. Readers wait on their own.
@@ -68,6 +74,8 @@ pub(crate) struct State<R: Runtime> {
     download: Download,
     file: FileState,
     waiters: Waiters<R>,
+    /// Handles whose duplicate of the file is open (or being opened).
+    handles_open: u64,
 }
 
 /// The downloader's outcome, as readers see it.
@@ -167,10 +175,13 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
             closing: runtime.atomic_bool(false),
             progress: runtime.atomic_u64(0),
             readers_in_flight: ReadersInFlight::new(&runtime),
+            closes_in_flight: AtomicU64::new(0),
+            handles_open: AtomicU64::new(0),
             state: runtime.mutex(State {
                 download: Download::Running,
                 file: FileState::Open,
                 waiters: Waiters::new(),
+                handles_open: 0,
             }),
             changed: runtime.condvar(),
             runtime,
@@ -324,6 +335,11 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
         outcome: Download,
     ) -> StateGuard<'a, R> {
         debug_assert!(matches!(state.download, Download::Running));
+        tracing::info!(
+            ?outcome,
+            object_len_bytes = self.object_len,
+            "download ends"
+        );
         state.download = outcome;
         self.wake_all(&mut state);
         self.release_if_last(state)
@@ -349,6 +365,8 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
     /// Closes the store and waits until the file is released, or until
     /// `deadline`.
     pub(crate) fn close(&self, deadline: Option<Instant>) -> Result<(), StoreError> {
+        self.closes_in_flight.fetch_add(1, Relaxed);
+        let _counted = CloseInFlight(self);
         #[cfg(feature = "planted-bugs")]
         self.crash_the_harness_if_planted();
         #[cfg(feature = "planted-bugs")]
@@ -356,9 +374,11 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
             drop(self.begin_close());
             self.wait_until_idle_holding_the_state_lock();
         }
+        tracing::debug!(?deadline, "close begins");
         let mut state = self.begin_close();
         loop {
             if let FileState::Released(outcome) = &state.file {
+                tracing::debug!(?outcome, "close ends");
                 return outcome.clone();
             }
             state = match deadline {
@@ -370,13 +390,76 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
                     Some(timeout) => self.wait_timeout(state, timeout),
                     None => {
                         let readers = self.readers_in_flight.count(&self.runtime);
+                        tracing::debug!(
+                            readers_in_flight = readers,
+                            "close gives up at its deadline"
+                        );
                         return Err(StoreError::CloseDeadlineExceeded {
                             readers_in_flight: usize::try_from(readers).unwrap_or(usize::MAX),
+                            handles_open: usize::try_from(state.handles_open).unwrap_or(usize::MAX),
                             downloader_running: matches!(state.download, Download::Running),
                         });
                     }
                 },
             };
+        }
+    }
+
+    /// A duplicate of the file for a new handle, counted as open from
+    /// before it exists, so the file cannot be released under the
+    /// duplication. Fails with `Closed` once closing has begun: checked
+    /// under the lock, which a close takes after setting closing, so
+    /// either the close sees the handle counted or this sees it closing.
+    pub(crate) fn open_duplicate(&self) -> Result<File, StoreError> {
+        {
+            let mut state = self.lock();
+            if self.is_closing() {
+                return Err(StoreError::Closed);
+            }
+            self.count_handles(&mut state, 1);
+        }
+        tracing::debug!("handle opens");
+        self.file.duplicate().map_err(|error| {
+            let mut state = self.lock();
+            self.count_handles(&mut state, -1);
+            drop(self.release_if_last(state));
+            StoreError::file_io("duplicate", error)
+        })
+    }
+
+    /// Closes a handle's duplicate, then uncounts the handle; the last
+    /// party out releases the file.
+    pub(crate) fn close_duplicate(&self, duplicate: &File) -> Result<(), StoreError> {
+        let closed = duplicate
+            .close()
+            .map_err(|error| StoreError::file_io("close", error));
+        tracing::debug!(outcome = ?closed, "handle released");
+        let mut state = self.lock();
+        self.count_handles(&mut state, -1);
+        drop(self.release_if_last(state));
+        closed
+    }
+
+    fn count_handles(&self, state: &mut StateGuard<'_, R>, change: i64) {
+        state.handles_open = state
+            .handles_open
+            .checked_add_signed(change)
+            .expect("a handle is released once");
+        self.handles_open.store(state.handles_open, Relaxed);
+    }
+
+    /// The calls in flight now, without a lock: loads of counters only.
+    pub(crate) fn in_flight(&self) -> InFlight {
+        let reads = if planted!(self, "in-flight-misses-a-stripe") {
+            self.runtime
+                .load_u64(&self.readers_in_flight.stripes[0], Relaxed)
+        } else {
+            self.readers_in_flight.count_with(&self.runtime, Relaxed)
+        };
+        InFlight {
+            reads,
+            closes: self.closes_in_flight.load(Relaxed),
+            handles: self.handles_open.load(Relaxed),
         }
     }
 
@@ -395,9 +478,10 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
         self.runtime.fence(SeqCst);
         let readers = self.readers_in_flight.count(&self.runtime);
         let drained = readers == 0 || planted!(self, "close-skips-drain");
+        let handles_released = state.handles_open == 0 || planted!(self, "release-ignores-handles");
         let downloader_stopped = !matches!(state.download, Download::Running)
             || planted!(self, "early-close-leaves-downloader");
-        if !(drained && downloader_stopped) {
+        if !(drained && handles_released && downloader_stopped) {
             return state;
         }
         state.file = FileState::Releasing;
@@ -413,8 +497,10 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
                 .remove()
                 .map_err(|error| StoreError::file_io("remove", error))
         };
+        let released = closed.and(removed);
+        tracing::debug!(outcome = ?released, "temp file released");
         let mut state = self.lock();
-        state.file = FileState::Released(closed.and(removed));
+        state.file = FileState::Released(released);
         if !planted!(self, "release-without-notify") {
             self.runtime.notify_all(&self.changed);
         }
@@ -499,10 +585,25 @@ impl<R: Runtime> ReadersInFlight<R> {
     }
 
     fn count(&self, runtime: &R) -> u64 {
+        self.count_with(runtime, SeqCst)
+    }
+
+    fn count_with(&self, runtime: &R, order: std::sync::atomic::Ordering) -> u64 {
         self.stripes
             .iter()
-            .map(|stripe| runtime.load_u64(stripe, SeqCst))
+            .map(|stripe| runtime.load_u64(stripe, order))
             .sum()
+    }
+}
+
+/// A call of `close` counted in `closes_in_flight` until it returns (or unwinds).
+struct CloseInFlight<'a, T: Transport, R: Runtime, C: Clock, File: TempFile>(
+    &'a Shared<T, R, C, File>,
+);
+
+impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Drop for CloseInFlight<'_, T, R, C, File> {
+    fn drop(&mut self) {
+        self.0.closes_in_flight.fetch_sub(1, Relaxed);
     }
 }
 

@@ -5,12 +5,34 @@ use std::sync::Arc;
 
 use crate::download::run_downloader;
 use crate::file_io::{FileIo, TempFile};
+use crate::handle::Handle;
 use crate::planted::planted;
 use crate::state::{Download, Shared};
 use crate::{
     Clock, Instant, Runtime, StdRuntime, StoreError, StoreOptions, SystemClock, TempDirFiles,
     Transport,
 };
+
+/// The calls in flight on a store, as [`TempFileStore::in_flight`] counts them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InFlight {
+    /// Reads between their registration and their return.
+    pub reads: u64,
+    /// Calls of `close` or `close_with_deadline` that have not returned.
+    pub closes: u64,
+    /// Handles opened and not yet released (or still read through).
+    pub handles: u64,
+}
+
+impl std::fmt::Display for InFlight {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} read(s), {} close(s), {} handle(s) in flight",
+            self.reads, self.closes, self.handles
+        )
+    }
+}
 
 /// What a store runs on: its sync runtime, its clock and where its temp file lives.
 #[derive(Clone, Debug)]
@@ -51,6 +73,7 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> TempFileStore<T, R, C, F> {
         options: StoreOptions,
     ) -> Result<Self, StoreError> {
         let object_len = transport.object_len().map_err(StoreError::Transport)?;
+        tracing::debug!(object_len_bytes = object_len, "store opens");
         let file = platform
             .files
             .create()
@@ -103,24 +126,24 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> TempFileStore<T, R, C, F> {
     /// while this call waits, and with the download's error if the download
     /// failed before the range arrived.
     pub fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize, StoreError> {
-        let shared = &*self.shared;
-        if shared.is_closing() {
-            return Err(StoreError::Closed);
-        }
-        let end = offset
-            .saturating_add(buf.len() as u64)
-            .min(shared.object_len);
-        let Some(len) = end.checked_sub(offset).filter(|&len| len > 0) else {
-            return Ok(0);
-        };
-        let len = usize::try_from(len).expect("len <= buf.len(), a usize");
-        let asked = buf.len();
-        if planted!(shared, "fast-path-skips-registration") && shared.has_arrived(end) {
-            return read_file(shared, &mut buf[..len], offset, asked);
-        }
-        let _registration = shared.register_reader()?;
-        shared.wait_for(end)?;
-        read_file(shared, &mut buf[..len], offset, asked)
+        read_through(&self.shared, &self.shared.file, buf, offset)
+    }
+
+    /// Opens a handle, as a FUSE `open` would: it reads through a duplicate
+    /// of the temp file (a `dup`'d descriptor) until released, and the file
+    /// is not released while any handle is open. Fails with
+    /// [`StoreError::Closed`] once closing has begun.
+    pub fn open_handle(&self) -> Result<Handle<T, R, C, F>, StoreError> {
+        let duplicate = self.shared.open_duplicate()?;
+        Ok(Handle::new(Arc::clone(&self.shared), duplicate))
+    }
+
+    /// The calls in flight on this store now: reads (through the store or
+    /// a handle), closes, and open handles. Only loads of counters: cheap
+    /// enough for a signal handler or a status file. Each count is exact
+    /// when loaded; together they are not one snapshot.
+    pub fn in_flight(&self) -> InFlight {
+        self.shared.in_flight()
     }
 
     /// Closes the store and waits as long as it takes: see
@@ -150,17 +173,43 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> Drop for TempFileStore<T, R,
     }
 }
 
-/// Reads the arrived bytes `buf` at `offset` of a `asked`-byte read: the
-/// bytes themselves, without the state lock.
+/// A read of the store through `file`, the temp file or a handle's
+/// duplicate of it: see [`TempFileStore::read_at`].
+pub(crate) fn read_through<T: Transport, R: Runtime, C: Clock, File: TempFile>(
+    shared: &Shared<T, R, C, File>,
+    file: &File,
+    buf: &mut [u8],
+    offset: u64,
+) -> Result<usize, StoreError> {
+    if shared.is_closing() {
+        return Err(StoreError::Closed);
+    }
+    let end = offset
+        .saturating_add(buf.len() as u64)
+        .min(shared.object_len);
+    let Some(len) = end.checked_sub(offset).filter(|&len| len > 0) else {
+        return Ok(0);
+    };
+    let len = usize::try_from(len).expect("len <= buf.len(), a usize");
+    let asked = buf.len();
+    if planted!(shared, "fast-path-skips-registration") && shared.has_arrived(end) {
+        return read_file(shared, file, &mut buf[..len], offset, asked);
+    }
+    let _registration = shared.register_reader()?;
+    shared.wait_for(end)?;
+    read_file(shared, file, &mut buf[..len], offset, asked)
+}
+
+/// Reads the arrived bytes `buf` at `offset` of a `asked`-byte read through
+/// `file`: the bytes themselves, without the state lock.
 fn read_file<T: Transport, R: Runtime, C: Clock, File: TempFile>(
     shared: &Shared<T, R, C, File>,
+    file: &File,
     buf: &mut [u8],
     offset: u64,
     asked: usize,
 ) -> Result<usize, StoreError> {
-    shared
-        .file
-        .read_exact_at(buf, offset)
+    file.read_exact_at(buf, offset)
         .map_err(|error| StoreError::file_io("read", error))?;
     if planted!(shared, "partial-read-returns-zero") && buf.len() < asked {
         return Ok(0);

@@ -3,6 +3,8 @@
 //! [`Params`].
 
 mod close;
+mod handles;
+mod logger;
 mod multi;
 mod no_close;
 mod readers;
@@ -14,6 +16,7 @@ use std::time::Duration;
 use store::StoreOptions;
 
 use crate::{Params, StreamFault, World};
+use logger::Sink;
 
 /// One scenario of the catalogue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -59,6 +62,26 @@ pub enum Scenario {
     /// The owner drops the store while its download runs, having read
     /// nothing; the downloader stops and nothing leaks.
     DropDuringDownload,
+    /// Handles are opened, read through and released in any order while a
+    /// close races them; the counts are read meanwhile.
+    HandlesRaceClose,
+    /// A handle is held across a close, which waits for its release.
+    HandleAcrossClose,
+    /// The logger's sink stalls: producers must drop, not wait.
+    LogSinkStalls,
+    /// The logger's sink drains slowly.
+    LogSinkSlow,
+    /// Many producers log into a small queue that keeps up.
+    LogManyProducers,
+}
+
+/// The component a scenario puts under test: the platform serves two.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Component {
+    /// `TempFileStore`.
+    Store,
+    /// `store::log::LossyLog`, the logger that never blocks.
+    Logger,
 }
 
 /// What a run observed beyond "no oracle broke".
@@ -70,7 +93,7 @@ pub struct RunSummary {
 
 impl Scenario {
     /// Every scenario.
-    pub const ALL: [Scenario; 17] = [
+    pub const ALL: [Scenario; 22] = [
         Scenario::ConcurrentReaders,
         Scenario::ReadCloseBarrier,
         Scenario::ReadCloseInFlight,
@@ -88,6 +111,11 @@ impl Scenario {
         Scenario::DropWhileReading,
         Scenario::ConcurrentCloses,
         Scenario::DropDuringDownload,
+        Scenario::HandlesRaceClose,
+        Scenario::HandleAcrossClose,
+        Scenario::LogSinkStalls,
+        Scenario::LogSinkSlow,
+        Scenario::LogManyProducers,
     ];
 
     /// Kebab-case name.
@@ -110,6 +138,21 @@ impl Scenario {
             Scenario::DropWhileReading => "drop-while-reading",
             Scenario::ConcurrentCloses => "concurrent-closes",
             Scenario::DropDuringDownload => "drop-during-download",
+            Scenario::HandlesRaceClose => "handles-race-close",
+            Scenario::HandleAcrossClose => "handle-across-close",
+            Scenario::LogSinkStalls => "log-sink-stalls",
+            Scenario::LogSinkSlow => "log-sink-slow",
+            Scenario::LogManyProducers => "log-many-producers",
+        }
+    }
+
+    /// The component it tests.
+    pub fn component(self) -> Component {
+        match self {
+            Scenario::LogSinkStalls | Scenario::LogSinkSlow | Scenario::LogManyProducers => {
+                Component::Logger
+            }
+            _ => Component::Store,
         }
     }
 
@@ -165,6 +208,21 @@ impl Scenario {
             }
             Scenario::DropDuringDownload => {
                 "the owner drops the store mid-download; the downloader stops, nothing leaks"
+            }
+            Scenario::HandlesRaceClose => {
+                "handles opened, read through and released while a close races them"
+            }
+            Scenario::HandleAcrossClose => {
+                "a handle held across close; close waits for its release, the file outlives it"
+            }
+            Scenario::LogSinkStalls => {
+                "logger: the sink stalls; producers drop lines, never wait, drops counted"
+            }
+            Scenario::LogSinkSlow => {
+                "logger: the sink drains slowly; nothing lost while there is room"
+            }
+            Scenario::LogManyProducers => {
+                "logger: many producers, a small queue; every queued line arrives"
             }
         }
     }
@@ -277,6 +335,11 @@ impl Scenario {
             Scenario::DropWhileReading => no_close::drop_while_reading(world, params, options),
             Scenario::ConcurrentCloses => stress::readers_and_two_closers(world, params, options),
             Scenario::DropDuringDownload => no_close::drop_during_download(world, params, options),
+            Scenario::HandlesRaceClose => handles::handles_race_close(world, params, options),
+            Scenario::HandleAcrossClose => handles::handle_across_close(world, params, options),
+            Scenario::LogSinkStalls => logger::producers(world, params, options, Sink::Stalls),
+            Scenario::LogSinkSlow => logger::producers(world, params, options, Sink::Slow),
+            Scenario::LogManyProducers => logger::producers(world, params, options, Sink::Fast),
         }
     }
 }

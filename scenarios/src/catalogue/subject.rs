@@ -3,13 +3,21 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering::{Acquire, Release};
 
-use store::{RetryPolicy, Runtime, StoreError, StoreOptions, TempFileStore};
+use store::{Handle, RetryPolicy, Runtime, StoreError, StoreOptions, TempFileStore};
 
 use crate::check::ReadJudge;
 use crate::threads::{Joiner, spawn};
 use crate::{Fate, Oracle, Params, Violation, World};
 
 type Store<W> = TempFileStore<
+    <W as World>::Transport,
+    <W as World>::Runtime,
+    <W as World>::Clock,
+    <W as World>::Files,
+>;
+
+/// A handle on a subject's store.
+pub(super) type StoreHandle<W> = Handle<
     <W as World>::Transport,
     <W as World>::Runtime,
     <W as World>::Clock,
@@ -66,16 +74,26 @@ impl<W: World> Subject<W> {
             Violation::new(Oracle::DataIntegrity, "main", "wrong object length", what).raise();
         }
         let runtime = world.runtime().clone();
-        Arc::new(Subject {
-            world: world.clone(),
-            label,
-            store: Some(store),
-            object,
-            fate: Fate::of(params),
-            params: params.clone(),
-            close_begun: runtime.atomic_bool(false),
-            close_returned: runtime.atomic_bool(false),
-            runtime,
+        Arc::new_cyclic(|subject: &std::sync::Weak<Subject<W>>| {
+            let subject = subject.clone();
+            world.counters_of(
+                label,
+                Arc::new(move || {
+                    let subject = subject.upgrade()?;
+                    subject.store.as_ref().map(TempFileStore::in_flight)
+                }),
+            );
+            Subject {
+                world: world.clone(),
+                label,
+                store: Some(store),
+                object,
+                fate: Fate::of(params),
+                params: params.clone(),
+                close_begun: runtime.atomic_bool(false),
+                close_returned: runtime.atomic_bool(false),
+                runtime,
+            }
         })
     }
 
@@ -99,10 +117,94 @@ impl<W: World> Subject<W> {
 
     /// Reads `len` bytes at `offset` and judges the outcome.
     pub(super) fn read_at_and_judge(&self, reader: &str, offset: u64, len: usize) {
+        self.read_and_judge_with(reader, offset, len, |buf| self.store().read_at(buf, offset));
+    }
+
+    /// Reads `len` bytes at `offset` through `handle` and judges the outcome.
+    pub(super) fn read_through_and_judge(
+        &self,
+        handle: &StoreHandle<W>,
+        reader: &str,
+        offset: u64,
+        len: usize,
+    ) {
+        self.read_and_judge_with(reader, offset, len, |buf| handle.read_at(buf, offset));
+    }
+
+    /// Opens a handle; `None` if the store refused with `Closed`, which it
+    /// may only once a close has begun.
+    pub(super) fn open_handle(&self, opener: &str) -> Option<StoreHandle<W>> {
+        self.world.handle_open_begins(self.label);
+        let opened = self.store().open_handle();
+        let close_begun = self.runtime.load(&self.close_begun, Acquire);
+        self.world
+            .handle_open_returns(&opened.as_ref().map(|_| ()).map_err(Clone::clone));
+        match opened {
+            Ok(handle) => Some(handle),
+            Err(StoreError::Closed) if close_begun => None,
+            Err(error) => {
+                let what = format!(
+                    "open_handle on store {} failed with no close begun: {error}",
+                    self.label
+                );
+                Violation::new(Oracle::DataIntegrity, opener, "handle refused", what).raise()
+            }
+        }
+    }
+
+    /// Releases `handle`; a release that fails, or a read through the
+    /// released handle that does anything but fail with `HandleReleased`,
+    /// is a violation.
+    pub(super) fn release(&self, handle: &StoreHandle<W>, releaser: &str) {
+        self.world.release_begins(self.label);
+        let outcome = handle.release();
+        self.world.release_returns(&outcome);
+        if let Err(error) = outcome {
+            let what = format!(
+                "release of a handle of store {} failed: {error}",
+                self.label
+            );
+            Violation::new(Oracle::DataIntegrity, releaser, "release failed", what).raise();
+        }
+        let read = handle.read_at(&mut [0; 1], 0);
+        if !matches!(read, Err(StoreError::HandleReleased)) {
+            let what = format!("a read through a released handle returned {read:?}");
+            Violation::new(
+                Oracle::DataIntegrity,
+                releaser,
+                "released handle reads",
+                what,
+            )
+            .raise();
+        }
+    }
+
+    /// Drops `handle` unreleased: the drop releases it.
+    pub(super) fn drop_handle(&self, handle: StoreHandle<W>) {
+        self.world.release_begins(self.label);
+        drop(handle);
+        self.world.release_returns(&Ok(()));
+    }
+
+    /// Reads the store's counts, which the world judges.
+    pub(super) fn observe_in_flight(&self) {
+        self.world.in_flight_begins(self.label);
+        let counts = self.store().in_flight();
+        self.world.in_flight_returns(counts);
+    }
+
+    /// Reads `len` bytes at `offset` with `read` and judges the outcome.
+    fn read_and_judge_with(
+        &self,
+        reader: &str,
+        offset: u64,
+        len: usize,
+        read: impl FnOnce(&mut [u8]) -> Result<usize, StoreError>,
+    ) {
         let mut buf = vec![0; len];
         let began_after_close = self.runtime.load(&self.close_returned, Acquire);
         self.world.read_begins(self.label, offset, len);
-        let outcome = self.store().read_at(&mut buf, offset);
+        let outcome = read(&mut buf);
         self.world.read_returns(&outcome);
         let judge = ReadJudge {
             reader,

@@ -56,6 +56,11 @@ pub(super) fn pct_step_bound(scenario: Scenario) -> usize {
         Scenario::DropWhileReading => 3064,
         Scenario::TransportResetResume => 4095,
         Scenario::MultiFileParallelism => 4520,
+        Scenario::HandlesRaceClose => 200,
+        Scenario::HandleAcrossClose => 200,
+        Scenario::LogSinkStalls => 200,
+        Scenario::LogSinkSlow => 200,
+        Scenario::LogManyProducers => 200,
     }
 }
 

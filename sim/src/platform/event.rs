@@ -67,6 +67,51 @@ pub enum What {
         /// The store's label.
         store: &'static str,
     },
+    /// `open_handle` begins.
+    HandleOpens {
+        /// The store's label.
+        store: &'static str,
+    },
+    /// That `open_handle` returns.
+    HandleOpenReturns {
+        /// The store's label.
+        store: &'static str,
+        /// What it returned.
+        outcome: Outcome,
+    },
+    /// A handle's release (or drop) begins.
+    ReleaseBegins {
+        /// The store's label.
+        store: &'static str,
+    },
+    /// That release returns.
+    ReleaseReturns {
+        /// The store's label.
+        store: &'static str,
+        /// What it returned.
+        outcome: Outcome,
+    },
+    /// `in_flight` returned these counts.
+    InFlightRead {
+        /// The store's label.
+        store: &'static str,
+        /// Reads in flight.
+        reads: u64,
+        /// Closes in flight.
+        closes: u64,
+        /// Handles open.
+        handles: u64,
+    },
+    /// A call that promises never to wait begins.
+    NeverWaitsBegins {
+        /// What the call is.
+        call: &'static str,
+    },
+    /// That call returns.
+    NeverWaitsReturns {
+        /// What the call is.
+        call: &'static str,
+    },
     /// The thread spawns `thread`.
     Spawns {
         /// The new thread's name.
@@ -151,6 +196,8 @@ pub enum Outcome {
     DeadlineExceeded {
         /// Readers that had not left.
         readers_in_flight: usize,
+        /// Handles not yet released.
+        handles_open: usize,
         /// Whether the downloader had not stopped.
         downloader_running: bool,
     },
@@ -170,6 +217,10 @@ pub enum Outcome {
     },
     /// `StoreError::SpawnDownloader`.
     SpawnFailed,
+    /// `StoreError::HandleReleased`.
+    HandleReleased,
+    /// `open_handle` returned a handle.
+    HandleOpened,
 }
 
 impl Outcome {
@@ -194,11 +245,14 @@ impl Outcome {
             StoreError::Closed => Outcome::ClosedError,
             StoreError::CloseDeadlineExceeded {
                 readers_in_flight,
+                handles_open,
                 downloader_running,
             } => Outcome::DeadlineExceeded {
                 readers_in_flight: *readers_in_flight,
+                handles_open: *handles_open,
                 downloader_running: *downloader_running,
             },
+            StoreError::HandleReleased => Outcome::HandleReleased,
             StoreError::Transport(error) => Outcome::DownloadFailed {
                 kind: error.kind(),
                 message: error.to_string(),
@@ -247,6 +301,25 @@ pub enum FileOp {
     Close,
     /// `remove`.
     Remove,
+    /// `duplicate`, which made duplicate number `duplicate` of the file.
+    Duplicate {
+        /// The duplicate's number, from 0 per file.
+        duplicate: usize,
+    },
+    /// `read_exact_at` of `[from, to)` through a duplicate.
+    ReadThrough {
+        /// The duplicate's number.
+        duplicate: usize,
+        /// First byte.
+        from: u64,
+        /// One past the last.
+        to: u64,
+    },
+    /// `close` of a duplicate.
+    CloseDuplicate {
+        /// The duplicate's number.
+        duplicate: usize,
+    },
 }
 
 /// How a file operation went.
@@ -308,6 +381,27 @@ impl fmt::Display for What {
             What::DropReturns { store } => {
                 write!(f, "the drop of the last handle of store {store} returns")
             }
+            What::HandleOpens { store } => write!(f, "open_handle on store {store} begins"),
+            What::HandleOpenReturns { store, outcome } => {
+                write!(f, "open_handle on store {store} returns {outcome}")
+            }
+            What::ReleaseBegins { store } => {
+                write!(f, "release of a handle of store {store} begins")
+            }
+            What::ReleaseReturns { store, outcome } => {
+                write!(f, "release of a handle of store {store} returns {outcome}")
+            }
+            What::InFlightRead {
+                store,
+                reads,
+                closes,
+                handles,
+            } => write!(
+                f,
+                "in_flight of store {store}: {reads} read(s), {closes} close(s), {handles} handle(s)"
+            ),
+            What::NeverWaitsBegins { call } => write!(f, "{call} begins"),
+            What::NeverWaitsReturns { call } => write!(f, "{call} returns"),
             What::Spawns { thread } => write!(f, "spawns {thread}"),
             What::Finishes => f.write_str("finishes"),
             What::Waits { at } => write!(f, "waits at {at}"),
@@ -374,6 +468,8 @@ impl fmt::Display for Outcome {
                 )
             }
             Outcome::SpawnFailed => f.write_str("Err(could not start the downloader)"),
+            Outcome::HandleReleased => f.write_str("HandleReleased"),
+            Outcome::HandleOpened => f.write_str("Ok(handle)"),
         }
     }
 }
@@ -385,6 +481,16 @@ impl fmt::Display for FileOp {
             FileOp::Read { from, to } => write!(f, "read_exact_at [{from}, {to})"),
             FileOp::Close => f.write_str("close"),
             FileOp::Remove => f.write_str("remove"),
+            FileOp::Duplicate { duplicate } => write!(f, "duplicate (as #{duplicate})"),
+            FileOp::ReadThrough {
+                duplicate,
+                from,
+                to,
+            } => write!(
+                f,
+                "read_exact_at [{from}, {to}) through duplicate #{duplicate}"
+            ),
+            FileOp::CloseDuplicate { duplicate } => write!(f, "close of duplicate #{duplicate}"),
         }
     }
 }

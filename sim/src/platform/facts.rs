@@ -6,6 +6,9 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use scenarios::CounterSource;
+use store::InFlight;
+
 use super::ThreadKey;
 
 /// The platform's facts of one execution. Clones share them.
@@ -14,10 +17,43 @@ pub struct Facts {
     inner: Arc<Mutex<FactsInner>>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct FactsInner {
     stores: BTreeMap<&'static str, StoreFacts>,
     calls: BTreeMap<ThreadKey, Call>,
+    /// For each call that reads counts (`in_flight`, a close), the bounds
+    /// of what was in flight on its store while it ran.
+    spans: BTreeMap<ThreadKey, Span>,
+    /// How to read each store's own counts, while it lives.
+    counters: BTreeMap<&'static str, CounterSource>,
+}
+
+impl std::fmt::Debug for FactsInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FactsInner")
+            .field("stores", &self.stores)
+            .field("calls", &self.calls)
+            .field("spans", &self.spans)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What was in flight on a store while one call ran, as the platform
+/// counts it: the most of each at any moment, and the fewest duplicates
+/// open (each is a handle the store must count).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    /// The store.
+    pub store: &'static str,
+    /// The most threads inside `read_at` (of the store or a handle).
+    pub reads: u64,
+    /// The most threads inside a close.
+    pub closes: u64,
+    /// The most handles: duplicates open, plus calls inside which one may
+    /// be counted without its duplicate open.
+    pub handles: u64,
+    /// The fewest duplicates open.
+    pub duplicates_floor: u64,
 }
 
 /// What the platform saw of one store.
@@ -29,6 +65,8 @@ pub struct StoreFacts {
     pub file: Option<usize>,
     /// The key of the thread that opens its transport's streams.
     pub downloader: Option<ThreadKey>,
+    /// Duplicates of its temp file open now.
+    pub duplicates_open: u64,
 }
 
 /// A store call a thread is inside.
@@ -53,13 +91,75 @@ pub enum Call {
         /// The store's label.
         store: &'static str,
     },
+    /// `open_handle`.
+    OpenHandle {
+        /// The store's label.
+        store: &'static str,
+    },
+    /// A handle's `release` (or drop).
+    Release {
+        /// The store's label.
+        store: &'static str,
+    },
+    /// `in_flight`.
+    InFlight {
+        /// The store's label.
+        store: &'static str,
+    },
 }
 
 impl Call {
     /// The store the call is on.
     pub fn store(&self) -> &'static str {
         match self {
-            Call::Read { store, .. } | Call::Close { store } | Call::Drop { store } => store,
+            Call::Read { store, .. }
+            | Call::Close { store }
+            | Call::Drop { store }
+            | Call::OpenHandle { store }
+            | Call::Release { store }
+            | Call::InFlight { store } => store,
+        }
+    }
+}
+
+impl FactsInner {
+    fn in_flight_now(&self, store: &'static str) -> Span {
+        let calls = |matches: fn(&Call) -> bool| {
+            self.calls
+                .values()
+                .filter(|call| call.store() == store && matches(call))
+                .count() as u64
+        };
+        let duplicates = self
+            .stores
+            .get(store)
+            .map_or(0, |facts| facts.duplicates_open);
+        Span {
+            store,
+            reads: calls(|call| matches!(call, Call::Read { .. })),
+            closes: calls(|call| matches!(call, Call::Close { .. })),
+            // A handle counts from before its duplicate opens until after
+            // it closes, which happens inside open_handle, a release, or
+            // the read through it that held the duplicate last.
+            handles: duplicates
+                + calls(|call| {
+                    matches!(
+                        call,
+                        Call::OpenHandle { .. } | Call::Release { .. } | Call::Read { .. }
+                    )
+                }),
+            duplicates_floor: duplicates,
+        }
+    }
+
+    /// Widens the spans open on `store` to what is in flight now.
+    fn widen_spans(&mut self, store: &'static str) {
+        let now = self.in_flight_now(store);
+        for span in self.spans.values_mut().filter(|span| span.store == store) {
+            span.reads = span.reads.max(now.reads);
+            span.closes = span.closes.max(now.closes);
+            span.handles = span.handles.max(now.handles);
+            span.duplicates_floor = span.duplicates_floor.min(now.duplicates_floor);
         }
     }
 }
@@ -85,14 +185,57 @@ impl Facts {
         self.lock().stores.entry(store).or_default().downloader = Some(thread);
     }
 
-    /// Thread `thread` enters `call`.
+    /// Thread `thread` enters `call`. A call that reads counts opens a
+    /// span that bounds them.
     pub fn call_begins(&self, thread: ThreadKey, call: Call) {
-        self.lock().calls.insert(thread, call);
+        let mut inner = self.lock();
+        inner.calls.insert(thread, call);
+        if let Call::InFlight { store } | Call::Close { store } = call {
+            let now = inner.in_flight_now(store);
+            inner.spans.insert(thread, now);
+        }
+        inner.widen_spans(call.store());
     }
 
-    /// Thread `thread`'s call returned; the call it was.
-    pub fn call_returns(&self, thread: ThreadKey) -> Option<Call> {
-        self.lock().calls.remove(&thread)
+    /// Thread `thread`'s call returned; the call it was, and its span.
+    pub fn call_returns(&self, thread: ThreadKey) -> Option<(Call, Option<Span>)> {
+        let mut inner = self.lock();
+        let call = inner.calls.remove(&thread)?;
+        let span = inner.spans.remove(&thread);
+        inner.widen_spans(call.store());
+        Some((call, span))
+    }
+
+    /// A duplicate of store `store`'s file was opened (`+1`) or closed (`-1`).
+    pub fn duplicates_change(&self, store: &'static str, change: i64) {
+        let mut inner = self.lock();
+        let facts = inner.stores.entry(store).or_default();
+        facts.duplicates_open = facts
+            .duplicates_open
+            .checked_add_signed(change)
+            .expect("the files close only the duplicates they opened");
+        inner.widen_spans(store);
+    }
+
+    /// Store `store`'s counts are read by `source`.
+    pub fn counters_of(&self, store: &'static str, source: CounterSource) {
+        self.lock().counters.insert(store, source);
+    }
+
+    /// Store `store`'s own counts now, if it still lives.
+    pub fn counters(&self, store: &str) -> Option<InFlight> {
+        let source = self.lock().counters.get(store).cloned()?;
+        source()
+    }
+
+    /// Every store whose counts can be read, in order.
+    pub fn counted_stores(&self) -> Vec<&'static str> {
+        self.lock().counters.keys().copied().collect()
+    }
+
+    /// What the platform sees in flight on store `store` now.
+    pub fn in_flight_now(&self, store: &'static str) -> Span {
+        self.lock().in_flight_now(store)
     }
 
     /// The call thread `thread` is inside, if any.

@@ -35,6 +35,8 @@ struct FileRecord {
     reads: usize,
     closed: bool,
     removed: bool,
+    /// Whether each duplicate made of the file is still open.
+    duplicates_open: Vec<bool>,
     /// Each write's bytes, where the model checks orderings (loom).
     writes: Vec<WrittenRange>,
 }
@@ -83,6 +85,13 @@ impl CheckedFiles {
         }
     }
 
+    /// Tells the facts a duplicate of this store's file opened or closed.
+    fn duplicates_change(&self, change: i64) {
+        if let Some(store) = self.store {
+            self.facts.duplicates_change(store, change);
+        }
+    }
+
     fn registry(&self) -> std::sync::MutexGuard<'_, Vec<FileRecord>> {
         self.registry.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -98,6 +107,19 @@ impl CheckedFiles {
     /// says at which moment, for the report.
     pub fn leak_violation(&self, when: &str) -> Option<Violation> {
         let registry = self.registry();
+        let open_duplicate = registry.iter().enumerate().find_map(|(index, file)| {
+            let duplicate = file.duplicates_open.iter().position(|&open| open)?;
+            Some((index, duplicate))
+        });
+        if let Some((index, duplicate)) = open_duplicate {
+            let what = format!("duplicate #{duplicate} of temp file #{index} is still open {when}");
+            return Some(Violation::new(
+                Oracle::NoLeak,
+                (self.thread_name)(),
+                "duplicate still open",
+                what,
+            ));
+        }
         let (index, file) = registry
             .iter()
             .enumerate()
@@ -114,6 +136,20 @@ impl CheckedFiles {
             state,
             what,
         ))
+    }
+
+    /// How many duplicates of file `index` are open.
+    pub fn duplicates_open(&self, index: usize) -> usize {
+        self.registry().get(index).map_or(0, |file| {
+            file.duplicates_open.iter().filter(|&&open| open).count()
+        })
+    }
+
+    /// How many bytes from the start of file `index` were written without a gap.
+    pub fn written_prefix(&self, index: usize) -> u64 {
+        self.registry().get(index).map_or(0, |file| {
+            file.written.iter().take_while(|&&written| written).count() as u64
+        })
     }
 
     /// Whether some byte of `[offset, end)` of file `index` was never written.
@@ -141,14 +177,17 @@ impl FileIo for CheckedFiles {
         (self.record)(What::FileCreated { file: index });
         Ok(CheckedFile {
             index,
+            duplicate: None,
             files: self.clone(),
         })
     }
 }
 
-/// One checked temp file.
+/// One checked temp file, or a duplicate of one.
 pub struct CheckedFile {
     index: usize,
+    /// The duplicate's number, if this is one.
+    duplicate: Option<usize>,
     files: CheckedFiles,
 }
 
@@ -183,10 +222,28 @@ impl CheckedFile {
             result,
         });
         outcome.unwrap_or_else(|(oracle, kind, what)| {
+            // A thread unwinding a failed execution (a drop releasing a
+            // handle, say) must not panic again: that aborts the process.
+            if std::thread::panicking() {
+                return Err(io::Error::other(format!("{oracle}: {what}")));
+            }
             let what = format!("{op} on temp file #{}: {what}", self.index);
             Violation::new(oracle, (self.files.thread_name)(), kind, what).raise()
         })
     }
+}
+
+/// The breach of touching duplicate `duplicate` of `file` if it was closed.
+fn closed_duplicate(file: &FileRecord, duplicate: usize, op: &'static str) -> Option<Breach> {
+    let open = file
+        .duplicates_open
+        .get(duplicate)
+        .copied()
+        .unwrap_or(false);
+    (!open).then(|| {
+        let what = format!("duplicate #{duplicate} was already closed");
+        (Oracle::NoAccessAfterClose, op, what)
+    })
 }
 
 fn after_close(op: &'static str) -> Breach {
@@ -245,38 +302,71 @@ impl TempFile for CheckedFile {
             .map(|write| Arc::clone(&write.bytes))
             .collect();
         check_read(self.index, offset, end, &writes);
-        self.with_record(
-            FileOp::Read {
+        let op = match self.duplicate {
+            None => FileOp::Read {
                 from: offset,
                 to: end,
             },
-            |file, faults| {
-                if file.closed {
-                    return Err(after_close("read of a closed file"));
-                }
-                let read_number = file.reads;
-                file.reads += 1;
-                if faults.eio_at_read == Some(read_number) {
-                    return Ok(Err(io::Error::other(InjectedEio)));
-                }
-                let start = offset as usize;
-                let end = start + buf.len();
-                let unwritten =
-                    (start..end).find(|&i| !file.written.get(i).copied().unwrap_or(false));
-                if let Some(byte) = unwritten {
-                    let what = format!("reads byte {byte}, which was never written");
-                    return Err((Oracle::DataIntegrity, "read of unwritten bytes", what));
-                }
-                buf.copy_from_slice(&file.bytes[start..end]);
-                Ok(Ok(()))
+            Some(duplicate) => FileOp::ReadThrough {
+                duplicate,
+                from: offset,
+                to: end,
             },
-        )
+        };
+        self.with_record(op, |file, faults| {
+            match self.duplicate {
+                None if file.closed => return Err(after_close("read of a closed file")),
+                None => {}
+                Some(duplicate) => {
+                    if let Some(breach) =
+                        closed_duplicate(file, duplicate, "read of a closed duplicate")
+                    {
+                        return Err(breach);
+                    }
+                }
+            }
+            let read_number = file.reads;
+            file.reads += 1;
+            if faults.eio_at_read == Some(read_number) {
+                return Ok(Err(io::Error::other(InjectedEio)));
+            }
+            let start = offset as usize;
+            let end = start + buf.len();
+            let unwritten = (start..end).find(|&i| !file.written.get(i).copied().unwrap_or(false));
+            if let Some(byte) = unwritten {
+                let what = format!("reads byte {byte}, which was never written");
+                return Err((Oracle::DataIntegrity, "read of unwritten bytes", what));
+            }
+            buf.copy_from_slice(&file.bytes[start..end]);
+            Ok(Ok(()))
+        })
     }
 
     fn close(&self) -> io::Result<()> {
+        if let Some(duplicate) = self.duplicate {
+            return self
+                .with_record(FileOp::CloseDuplicate { duplicate }, |file, _| {
+                    if let Some(breach) =
+                        closed_duplicate(file, duplicate, "close of a closed duplicate")
+                    {
+                        return Err(breach);
+                    }
+                    file.duplicates_open[duplicate] = false;
+                    Ok(Ok(()))
+                })
+                .inspect(|()| self.files.duplicates_change(-1));
+        }
         self.with_record(FileOp::Close, |file, _| {
             if file.closed {
                 return Err(after_close("close of a closed file"));
+            }
+            if let Some(open) = file.duplicates_open.iter().position(|&open| open) {
+                let what = format!("closed while its duplicate #{open} is still open");
+                return Err((
+                    Oracle::ReleaseAfterLastHandle,
+                    "file closed under an open handle",
+                    what,
+                ));
             }
             file.closed = true;
             Ok(Ok(()))
@@ -285,12 +375,38 @@ impl TempFile for CheckedFile {
 
     fn remove(&self) -> io::Result<()> {
         self.with_record(FileOp::Remove, |file, _| {
+            if self.duplicate.is_some() {
+                let what = "remove through a duplicate".to_owned();
+                return Err((Oracle::NoAccessAfterClose, "remove of a duplicate", what));
+            }
             if !file.closed || file.removed {
                 let what = "remove before close, or twice".to_owned();
                 return Err((Oracle::NoAccessAfterClose, "remove out of order", what));
             }
             file.removed = true;
             Ok(Ok(()))
+        })
+    }
+
+    fn duplicate(&self) -> io::Result<CheckedFile> {
+        let duplicate = {
+            let mut registry = self.files.registry();
+            let numbers = &mut registry[self.index].duplicates_open;
+            numbers.push(false);
+            numbers.len() - 1
+        };
+        self.with_record(FileOp::Duplicate { duplicate }, |file, _| {
+            if file.closed {
+                return Err(after_close("duplicate of a closed file"));
+            }
+            file.duplicates_open[duplicate] = true;
+            Ok(Ok(()))
+        })?;
+        self.files.duplicates_change(1);
+        Ok(CheckedFile {
+            index: self.index,
+            duplicate: Some(duplicate),
+            files: self.files.clone(),
         })
     }
 }

@@ -28,15 +28,15 @@ mod world;
 
 pub use clock::VirtualClock;
 pub use event::{FileOp, FileResult, Outcome, Site, TimedEnd, TransportFault, What};
-pub use facts::{Call, Facts, StoreFacts};
+pub use facts::{Call, Facts, Span, StoreFacts};
 pub use files::CheckedFiles;
 pub use happens_before::{DataRace, WrittenBytes, take_data_race};
 pub use model::{ModelRuntime, ThreadKey};
 pub use panics::{SourceSite, mark_simulating, simulating, take_first_panic};
 pub use perturb::{PERTURB_ENV, Perturbation, Perturbations};
 pub use runtime::{
-    Blocked, BlockedThread, Blocking, EndJudge, Quiescence, QuiescenceJudge, SimRuntime,
-    ThreadPanic,
+    Blocked, BlockedThread, Blocking, EndJudge, Quiescence, QuiescenceJudge, SimRuntime, SimThread,
+    ThreadPanic, WaitFor, WaitJudge, peeking,
 };
 pub use trace::{Event, Recorder, Trace, first_divergence, format_trace, no_recorder, trace_hash};
 pub use transport::{FailureWatch, ScriptedTransport, TransportContext};

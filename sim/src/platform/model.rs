@@ -59,6 +59,13 @@ pub trait ModelRuntime: Runtime + Default {
     /// process (loom: its primitives panic again when dropped or used during
     /// the teardown of a failed execution).
     const FRAGILE_WHILE_UNWINDING: bool = false;
+
+    /// Whether a load may return a value older than one the platform saw
+    /// stored earlier (loom models weak memory; the platform's own facts
+    /// are kept under std locks it does not see, so they order nothing for
+    /// it). Where true, a count read by a scenario is not held to bounds
+    /// drawn from the platform's facts in real time.
+    const MODELS_WEAK_MEMORY: bool = false;
 }
 
 impl ModelRuntime for ShuttleRuntime {
@@ -90,6 +97,7 @@ impl ModelRuntime for ShuttleRuntime {
 
 impl ModelRuntime for LoomRuntime {
     const FRAGILE_WHILE_UNWINDING: bool = true;
+    const MODELS_WEAK_MEMORY: bool = true;
 
     fn written_bytes() -> Option<Arc<dyn WrittenBytes>> {
         if std::thread::panicking() {

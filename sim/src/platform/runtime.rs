@@ -18,11 +18,14 @@ use super::{ModelRuntime, Recorder, Site, ThreadKey, TimedEnd, Trace, VirtualClo
 
 /// A scheduler's runtime `I`, instrumented for simulation. See the module docs.
 #[derive(Debug)]
-pub struct SimRuntime<I> {
+pub struct SimRuntime<I: Runtime> {
     inner: I,
     clock: VirtualClock,
     threads: Arc<Mutex<ThreadBook>>,
     trace: Trace,
+    /// Where each thread parks, by key. Apart from the book: a parker is
+    /// the scheduler's, and the book's lock is never held across one.
+    parkers: Arc<Mutex<BTreeMap<ThreadKey, Arc<Parker<I>>>>>,
 }
 
 impl<I: ModelRuntime> Clone for SimRuntime<I> {
@@ -32,6 +35,7 @@ impl<I: ModelRuntime> Clone for SimRuntime<I> {
             clock: self.clock.clone(),
             threads: Arc::clone(&self.threads),
             trace: self.trace.clone(),
+            parkers: Arc::clone(&self.parkers),
         }
     }
 }
@@ -59,6 +63,25 @@ struct ThreadBook {
     panic_sink: Option<Sender<ThreadPanic>>,
     /// The first spawned thread whose body panicked.
     first_panicked: Option<String>,
+    /// Threads inside a call that promises never to wait, and what it is.
+    never_waits: BTreeMap<ThreadKey, &'static str>,
+    /// Threads unparked and not parked since: their park returns at once.
+    park_tokens: BTreeSet<ThreadKey>,
+}
+
+/// Where a parked thread blocks: the scheduler's own mutex and condition
+/// variable, not its park, which shuttle lets wake spuriously at the
+/// scheduler's choice (a search that always chooses it never ends). The
+/// platform draws spurious wake-ups itself, as for every wait.
+struct Parker<I: Runtime> {
+    woken: I::Mutex<bool>,
+    unparked: I::Condvar,
+}
+
+impl<I: Runtime> std::fmt::Debug for Parker<I> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Parker")
+    }
 }
 
 #[derive(Debug)]
@@ -67,8 +90,9 @@ struct Waiter {
     thread: Arc<str>,
     /// Where it waits.
     at: Site,
-    /// Identity of the condition variable, to match notifications.
-    condvar: usize,
+    /// Identity of the condition variable, to match notifications; `None`
+    /// for a parked thread, which an unpark wakes.
+    condvar: Option<usize>,
     /// Notified, so runnable as soon as the scheduler picks it.
     notified: bool,
 }
@@ -102,6 +126,8 @@ impl Default for ThreadBook {
             spawned_by_name: BTreeMap::new(),
             panic_sink: None,
             first_panicked: None,
+            never_waits: BTreeMap::new(),
+            park_tokens: BTreeSet::new(),
         }
     }
 }
@@ -113,6 +139,10 @@ struct Judges {
     quiescence: Option<QuiescenceJudge>,
     /// Judges the end of the run, once every thread has finished.
     end: Option<EndJudge>,
+    /// What a blocked thread waits for, in words, for deadlock reports.
+    wait_for: Option<WaitFor>,
+    /// Judges every moment a thread begins to wait.
+    at_wait: Option<WaitJudge>,
 }
 
 impl std::fmt::Debug for Judges {
@@ -187,6 +217,35 @@ pub type QuiescenceJudge = Arc<dyn Fn(&Quiescence) -> Option<Violation> + Send +
 /// Judges the end of a run: a violation, or `None`.
 pub type EndJudge = Arc<dyn Fn() -> Option<Violation> + Send + Sync>;
 
+/// Judges a moment a thread begins to wait, given every thread inside a
+/// wait (untimed or timed, notified or not, the caller included).
+pub type WaitJudge = Arc<dyn Fn(&[ThreadKey]) -> Option<Violation> + Send + Sync>;
+
+/// What thread `key` waits for, in words, given how every blocked thread
+/// is blocked; `None` for a thread in no call the facts know.
+pub type WaitFor =
+    Arc<dyn Fn(ThreadKey, &BTreeMap<ThreadKey, BlockedThread>) -> Option<String> + Send + Sync>;
+
+thread_local! {
+    /// Set while a judge reads a subject's counters (see [`peeking`]).
+    static PEEKING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `read`, in which loads of the runtime's atomics read their latest
+/// values without a scheduling point: how a judge, running inside the
+/// scheduler's bookkeeping at a quiescent moment, reads what a store
+/// counts through the store's own API.
+pub fn peeking<T>(read: impl FnOnce() -> T) -> T {
+    PEEKING.with(|peeking| peeking.set(true));
+    let value = read();
+    PEEKING.with(|peeking| peeking.set(false));
+    value
+}
+
+fn is_peeking() -> bool {
+    PEEKING.with(std::cell::Cell::get)
+}
+
 impl ThreadBook {
     /// The verdict on this moment if, with `caller` blocked (or finished,
     /// when `None`), it is quiescent.
@@ -216,6 +275,19 @@ impl ThreadBook {
         })
     }
 
+    /// The verdict of the wait judge on `caller` beginning to wait.
+    fn wait_violation(&self, caller: ThreadKey) -> Option<Violation> {
+        let judge = self.judges.at_wait.as_ref()?;
+        let mut inside: Vec<ThreadKey> = self
+            .waiting
+            .keys()
+            .chain(self.timed.keys())
+            .copied()
+            .collect();
+        inside.push(caller);
+        judge(&inside)
+    }
+
     /// Threads that wait for a notification nobody has sent yet.
     fn stuck_waiters(&self) -> impl Iterator<Item = &Waiter> {
         self.waiting.values().filter(|waiter| !waiter.notified)
@@ -223,17 +295,50 @@ impl ThreadBook {
 
     /// Every blocked thread with where it waits, sorted by thread key.
     fn blocked(&self) -> Vec<BlockedThread> {
-        let waiting = self.stuck_waiters().map(|waiter| BlockedThread {
-            thread: waiter.thread.to_string(),
-            how: Blocking::Waiting,
-            at: SourceSite::of(waiter.at),
-        });
-        let acquiring = self.acquiring.values().map(|(thread, at)| BlockedThread {
-            thread: thread.to_string(),
-            how: Blocking::AcquiringLock,
-            at: SourceSite::of(at),
+        self.blocked_by_key()
+            .into_iter()
+            .map(|(_, thread)| thread)
+            .collect()
+    }
+
+    /// Every blocked thread with its key and where it waits: the waiting
+    /// ones, then those acquiring a lock, each sorted by key.
+    fn blocked_by_key(&self) -> Vec<(ThreadKey, BlockedThread)> {
+        let waiting = self
+            .waiting
+            .iter()
+            .filter(|(_, waiter)| !waiter.notified)
+            .map(|(key, waiter)| (*key, waiter.blocked(key, Blocking::Waiting).thread));
+        let acquiring = self.acquiring.iter().map(|(key, (thread, at))| {
+            let blocked = BlockedThread {
+                thread: thread.to_string(),
+                how: Blocking::AcquiringLock,
+                at: SourceSite::of(at),
+            };
+            (*key, blocked)
         });
         waiting.chain(acquiring).collect()
+    }
+
+    /// One line per blocked thread: where it is blocked and, where the
+    /// facts know its call, what it waits for.
+    fn wait_for_lines(&self) -> Vec<String> {
+        let listed = self.blocked_by_key();
+        let blocked: BTreeMap<ThreadKey, BlockedThread> = listed.iter().cloned().collect();
+        listed
+            .iter()
+            .map(|(key, thread)| {
+                let wait_for = self
+                    .judges
+                    .wait_for
+                    .as_ref()
+                    .and_then(|wait_for| wait_for(*key, &blocked));
+                match wait_for {
+                    Some(wait_for) => format!("{thread}: {wait_for}"),
+                    None => thread.to_string(),
+                }
+            })
+            .collect()
     }
 }
 
@@ -271,6 +376,7 @@ impl<I: ModelRuntime> SimRuntime<I> {
             clock,
             threads: Arc::default(),
             trace,
+            parkers: Arc::default(),
         }
     }
 
@@ -294,6 +400,11 @@ impl<I: ModelRuntime> SimRuntime<I> {
         self.book().blocked()
     }
 
+    /// Whether thread `key` has finished.
+    pub fn has_finished(&self, key: ThreadKey) -> bool {
+        self.book().finished.contains(&key)
+    }
+
     /// The first spawned thread whose body panicked, if any.
     pub fn first_panicked(&self) -> Option<String> {
         self.book().first_panicked.clone()
@@ -307,6 +418,51 @@ impl<I: ModelRuntime> SimRuntime<I> {
     /// Has `judge` look at the end of the run, when its last thread finishes.
     pub fn judge_end_with(&self, judge: EndJudge) {
         self.book().judges.end = Some(judge);
+    }
+
+    /// Has `judge` look at every moment a thread begins to wait.
+    pub fn judge_waits_with(&self, judge: WaitJudge) {
+        self.book().judges.at_wait = Some(judge);
+    }
+
+    /// Has deadlock reports say what each blocked thread waits for, as
+    /// `wait_for` tells it.
+    pub fn describe_waits_with(&self, wait_for: WaitFor) {
+        self.book().judges.wait_for = Some(wait_for);
+    }
+
+    /// The calling thread enters `what`, a call that promises never to
+    /// wait: taking a lock or waiting in it breaks the oracle "never waits".
+    pub fn never_waits_begins(&self, what: &'static str) {
+        if !hands_off::<I>() {
+            self.book().never_waits.insert(I::thread_key(), what);
+        }
+    }
+
+    /// The calling thread's call that promises never to wait has
+    /// returned; what the call was.
+    pub fn never_waits_returns(&self) -> Option<&'static str> {
+        if hands_off::<I>() {
+            return None;
+        }
+        self.book().never_waits.remove(&I::thread_key())
+    }
+
+    /// The oracle "never waits": a violation if the calling thread is
+    /// inside a call that promises never to wait, and is about to `block`.
+    /// The violation ends the call: the thread unwinds out of it.
+    fn never_waits_violation(&self, block: &str, at: Site) -> Option<Violation> {
+        let call = self.book().never_waits.remove(&I::thread_key())?;
+        let what = format!("{block} at {at} inside {call}, which promises never to wait");
+        Some(
+            Violation::new(
+                Oracle::NeverWaits,
+                I::thread_name(),
+                "waits inside a call that never waits",
+                what,
+            )
+            .at(at),
+        )
     }
 
     /// The calling thread's key, as the book and the facts know it.
@@ -367,8 +523,9 @@ impl<I: ModelRuntime> SimRuntime<I> {
     }
 
     /// The oracle "never block while holding a lock": a condition-variable
-    /// wait releases exactly one lock, so the waiter must hold no other.
-    fn lock_held_violation(&self, operation: &str, at: Site) -> Option<Violation> {
+    /// wait releases exactly one lock (`releases`: 1), so the waiter must
+    /// hold no other; a park releases none.
+    fn lock_held_violation(&self, operation: &str, at: Site, releases: usize) -> Option<Violation> {
         let held = self
             .book()
             .locks_held
@@ -377,9 +534,9 @@ impl<I: ModelRuntime> SimRuntime<I> {
             .unwrap_or(0);
         let what = format!(
             "{operation} at {at} while holding {} other lock(s)",
-            held.saturating_sub(1)
+            held.saturating_sub(releases)
         );
-        (held > 1).then(|| {
+        (held > releases).then(|| {
             Violation::new(
                 Oracle::NoBlockingUnderLock,
                 I::thread_name(),
@@ -420,7 +577,7 @@ impl<I: ModelRuntime> SimRuntime<I> {
             Leaving::ForGood => "finishes".to_owned(),
         };
         deadlocked.then(|| {
-            let blocked: Vec<String> = book.blocked().iter().map(ToString::to_string).collect();
+            let blocked = book.wait_for_lines();
             let what = format!(
                 "{caller_does}, and every other thread waits for a notification nobody can send: {}",
                 blocked.join("; ")
@@ -565,6 +722,7 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
     type Condvar = I::Condvar;
     type AtomicBool = SimAtomicBool<I>;
     type AtomicU64 = SimAtomicU64<I>;
+    type Thread = SimThread<I>;
 
     fn mutex<T: Send + 'static>(&self, value: T) -> SimMutex<I, T> {
         SimMutex {
@@ -581,6 +739,11 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
         }
         // Taken here: inside the closure below it would name the closure.
         let at = Location::caller();
+        if counted {
+            if let Some(violation) = self.never_waits_violation("takes a lock", at) {
+                violation.raise();
+            }
+        }
         let turn = counted.then(|| self.acquiring(at, || self.inner.lock(&mutex.turn)));
         self.note_lock_taken();
         SimGuard {
@@ -609,7 +772,10 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
             return guard;
         }
         let at = Location::caller();
-        if let Some(violation) = self.lock_held_violation("waits on a condition variable", at) {
+        let violation = self
+            .never_waits_violation("waits on a condition variable", at)
+            .or_else(|| self.lock_held_violation("waits on a condition variable", at, 1));
+        if let Some(violation) = violation {
             fail_releasing(guard, violation);
         }
         // Real condition variables may wake a waiter without a
@@ -636,13 +802,14 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
             let waiter = Waiter {
                 thread: name,
                 at,
-                condvar: condvar_identity(condvar),
+                condvar: Some(condvar_identity(condvar)),
                 notified: false,
             };
             let me = waiter.blocked(&key, Blocking::Waiting);
             let violation = book
                 .quiescence_violation(Some(me))
-                .or_else(|| Self::deadlock_violation(&book, others_live, Leaving::ToWait(at)));
+                .or_else(|| Self::deadlock_violation(&book, others_live, Leaving::ToWait(at)))
+                .or_else(|| book.wait_violation(key));
             if let Some(violation) = violation {
                 drop(book);
                 fail_releasing(guard, violation);
@@ -681,7 +848,10 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
             return guard;
         }
         let at = Location::caller();
-        if let Some(violation) = self.lock_held_violation("waits with a timeout", at) {
+        let violation = self
+            .never_waits_violation("waits with a timeout", at)
+            .or_else(|| self.lock_held_violation("waits with a timeout", at, 1));
+        if let Some(violation) = violation {
             fail_releasing(guard, violation);
         }
         let key = I::thread_key();
@@ -691,11 +861,14 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
             let waiter = Waiter {
                 thread: name,
                 at,
-                condvar: condvar_identity(condvar),
+                condvar: Some(condvar_identity(condvar)),
                 notified: false,
             };
             let me = waiter.blocked(&key, Blocking::TimedWait);
-            if let Some(violation) = book.quiescence_violation(Some(me)) {
+            let violation = book
+                .quiescence_violation(Some(me))
+                .or_else(|| book.wait_violation(key));
+            if let Some(violation) = violation {
                 drop(book);
                 fail_releasing(guard, violation);
             }
@@ -734,7 +907,7 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
             let mut book = self.book();
             let book = &mut *book;
             for waiter in book.waiting.values_mut().chain(book.timed.values_mut()) {
-                if waiter.condvar == identity {
+                if waiter.condvar == Some(identity) {
                     waiter.notified = true;
                 }
             }
@@ -759,7 +932,7 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
     }
 
     fn load(&self, flag: &SimAtomicBool<I>, order: Ordering) -> bool {
-        if hands_off::<I>() {
+        if hands_off::<I>() || is_peeking() {
             return flag.shadow.load(Ordering::SeqCst);
         }
         self.inner.load(&flag.modelled, order)
@@ -780,7 +953,7 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
     }
 
     fn load_u64(&self, atomic: &SimAtomicU64<I>, order: Ordering) -> u64 {
-        if hands_off::<I>() {
+        if hands_off::<I>() || is_peeking() {
             return atomic.shadow.load(Ordering::SeqCst);
         }
         self.inner.load_u64(&atomic.modelled, order)
@@ -839,6 +1012,54 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
         fnv_1a as usize % Self::STRIPES
     }
 
+    fn current_thread(&self) -> SimThread<I> {
+        let key = I::thread_key();
+        SimThread {
+            key,
+            parker: self.parker(key),
+        }
+    }
+
+    /// Parks the caller until its token is there, as the book sees it: a
+    /// parked thread is blocked for the liveness and deadlock oracles, and
+    /// it may wake spuriously, as the scheduler draws it.
+    #[track_caller]
+    fn park(&self) {
+        if hands_off::<I>() {
+            return;
+        }
+        let at = Location::caller();
+        let violation = self
+            .never_waits_violation("parks", at)
+            .or_else(|| self.lock_held_violation("parks", at, 0));
+        if let Some(violation) = violation {
+            violation.raise();
+        }
+        let key = I::thread_key();
+        if !self.book_park(key, at) {
+            return;
+        }
+        self.record(What::Waits { at });
+        self.take_woken(key);
+        let mut book = self.book();
+        book.waiting.remove(&key);
+        book.park_tokens.remove(&key);
+    }
+
+    fn unpark(&self, thread: &SimThread<I>) {
+        if !hands_off::<I>() {
+            let mut book = self.book();
+            book.park_tokens.insert(thread.key);
+            if let Some(waiter) = book.waiting.get_mut(&thread.key) {
+                if waiter.condvar.is_none() {
+                    waiter.notified = true;
+                }
+            }
+        }
+        *self.inner.lock(&thread.parker.woken) = true;
+        self.inner.notify_all(&thread.parker.unparked);
+    }
+
     /// Spawns `name`, or `name#N` for the N-th thread of that name.
     fn spawn(&self, name: String, body: ThreadBody) -> io::Result<()> {
         if hands_off::<I>() {
@@ -888,6 +1109,94 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
         self.inner.spawn(unique, counted_body).inspect_err(|_| {
             self.book().live_threads -= 1;
         })
+    }
+}
+
+/// A thread's handle: its key in the book, and where it parks.
+pub struct SimThread<I: Runtime> {
+    key: ThreadKey,
+    parker: Arc<Parker<I>>,
+}
+
+impl<I: Runtime> Clone for SimThread<I> {
+    fn clone(&self) -> Self {
+        SimThread {
+            key: self.key,
+            parker: Arc::clone(&self.parker),
+        }
+    }
+}
+
+impl<I: ModelRuntime> SimRuntime<I> {
+    /// The parked thread's half of `park`: books the caller as waiting for
+    /// its token and parks it, unless the token is there already or a
+    /// spurious return is drawn. Returns whether to park.
+    fn book_park(&self, key: ThreadKey, at: Site) -> bool {
+        let mut book = self.book();
+        if book.park_tokens.remove(&key) {
+            drop(book);
+            self.take_woken(key);
+            return false;
+        }
+        let one_in = if perturbing(Perturbation::SpuriousWakeups) {
+            SPURIOUS_WAKEUPS_PERTURBED_ONE_IN
+        } else {
+            SPURIOUS_WAKEUPS_ONE_IN
+        };
+        if I::wake_spuriously(one_in) {
+            drop(book);
+            self.record(What::WakesSpuriously { at });
+            return false;
+        }
+        let others_live = book.live_threads - 1;
+        let waiter = Waiter {
+            thread: self.thread_name(),
+            at,
+            condvar: None,
+            notified: false,
+        };
+        let me = waiter.blocked(&key, Blocking::Waiting);
+        let violation = book
+            .quiescence_violation(Some(me))
+            .or_else(|| Self::deadlock_violation(&book, others_live, Leaving::ToWait(at)))
+            .or_else(|| book.wait_violation(key));
+        if let Some(violation) = violation {
+            drop(book);
+            violation.raise();
+        }
+        book.waiting.insert(key, waiter);
+        true
+    }
+
+    /// Thread `key`'s parker, made on first use.
+    fn parker(&self, key: ThreadKey) -> Arc<Parker<I>> {
+        let existing = self
+            .parkers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .cloned();
+        existing.unwrap_or_else(|| {
+            let parker = Arc::new(Parker {
+                woken: self.inner.mutex(false),
+                unparked: self.inner.condvar(),
+            });
+            self.parkers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(key, Arc::clone(&parker));
+            parker
+        })
+    }
+
+    /// Blocks until thread `key` (the caller) is woken, and consumes that.
+    fn take_woken(&self, key: ThreadKey) {
+        let parker = self.parker(key);
+        let mut woken = self.inner.lock(&parker.woken);
+        while !*woken {
+            woken = self.inner.wait(&parker.unparked, woken);
+        }
+        *woken = false;
     }
 }
 

@@ -1,12 +1,13 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use scenarios::{FileFaults, Oracle, TransportFaults, Violation, World};
-use store::{Instant, Platform, RetryPolicy, StoreError};
+use scenarios::{CounterSource, FileFaults, Oracle, TransportFaults, Violation, World};
+use store::{InFlight, Instant, Platform, RetryPolicy, StoreError};
 
 use super::{
-    Call, CheckedFiles, Facts, FailureWatch, ModelRuntime, Outcome, Quiescence, ScriptedTransport,
-    SimRuntime, Trace, TransportContext, VirtualClock, What,
+    Blocked, BlockedThread, Call, CheckedFiles, Facts, FailureWatch, ModelRuntime, Outcome,
+    Quiescence, ScriptedTransport, SimRuntime, Span, ThreadKey, Trace, TransportContext,
+    VirtualClock, What, peeking,
 };
 
 /// The simulated platform for one execution, on the scheduler runtime `I`.
@@ -18,6 +19,9 @@ pub struct SimWorld<I: ModelRuntime> {
     trace: Trace,
     /// Each store's transport, to wait for its failures.
     transports: Arc<Mutex<FailureWatches<I>>>,
+    /// For each thread inside a close: whether its store's downloader had
+    /// finished when the close began.
+    downloader_finished_at_close: Arc<Mutex<BTreeMap<ThreadKey, bool>>>,
 }
 
 /// The failure watch of each store's transport, by store name.
@@ -32,6 +36,7 @@ impl<I: ModelRuntime> Clone for SimWorld<I> {
             facts: self.facts.clone(),
             trace: self.trace.clone(),
             transports: Arc::clone(&self.transports),
+            downloader_finished_at_close: Arc::clone(&self.downloader_finished_at_close),
         }
     }
 }
@@ -57,6 +62,14 @@ impl<I: ModelRuntime> SimWorld<I> {
         runtime.judge_end_with(Arc::new(move || {
             at_end.leak_violation("when the run ended")
         }));
+        let at_wait = facts.clone();
+        runtime.judge_waits_with(Arc::new(move |inside| {
+            counts_bound_violation(&at_wait, inside, I::thread_name)
+        }));
+        let described = (facts.clone(), files.clone());
+        runtime.describe_waits_with(Arc::new(move |key, blocked| {
+            wait_for(&described.0, &described.1, key, blocked)
+        }));
         SimWorld {
             files,
             runtime,
@@ -64,6 +77,7 @@ impl<I: ModelRuntime> SimWorld<I> {
             facts,
             trace,
             transports: Arc::default(),
+            downloader_finished_at_close: Arc::default(),
         }
     }
 
@@ -100,10 +114,44 @@ impl<I: ModelRuntime> SimWorld<I> {
 
     /// The calling thread's call returns; the call it was.
     fn returns(&self) -> Option<Call> {
+        self.returns_with_span().map(|(call, _)| call)
+    }
+
+    /// The calling thread's call returns; the call it was, and what was
+    /// in flight on its store meanwhile, if it reads counts.
+    fn returns_with_span(&self) -> Option<(Call, Option<Span>)> {
         if Self::unwinding() {
             return None;
         }
         self.facts.call_returns(self.runtime.thread_key())
+    }
+
+    /// The oracle "in-flight counts true" for counts read during `span`:
+    /// none above the most in flight meanwhile, handles not below the
+    /// fewest duplicates open. Judged only where loads cannot be stale
+    /// (see [`ModelRuntime::MODELS_WEAK_MEMORY`]).
+    fn judge_counts(&self, counts: InFlight, span: &Span, what: &str) {
+        if I::MODELS_WEAK_MEMORY {
+            return;
+        }
+        let wrong = counts.reads > span.reads
+            || counts.closes > span.closes
+            || counts.handles > span.handles
+            || counts.handles < span.duplicates_floor;
+        if wrong {
+            let what = format!(
+                "{what} of store {}: {counts}, while the platform saw at most {} read(s), \
+                 {} close(s) and between {} and {} handle(s) in flight",
+                span.store, span.reads, span.closes, span.duplicates_floor, span.handles
+            );
+            Violation::new(
+                Oracle::InFlightCountsTrue,
+                I::thread_name(),
+                "count outside what was in flight",
+                what,
+            )
+            .raise();
+        }
     }
 
     /// The scenario's main thread is done (see [`SimRuntime::main_finishes`]).
@@ -122,14 +170,7 @@ impl<I: ModelRuntime> Default for SimWorld<I> {
 /// facts: what the files saw written, which downloader threads have
 /// finished, which call each blocked thread is in.
 fn judge_quiescence(facts: &Facts, files: &CheckedFiles, moment: &Quiescence) -> Option<Violation> {
-    let everyone = || {
-        let blocked: Vec<String> = moment
-            .blocked
-            .iter()
-            .map(|blocked| blocked.thread.to_string())
-            .collect();
-        blocked.join("; ")
-    };
+    let everyone = || wait_for_lines(facts, files, &moment.blocked).join("; ");
     for reader in &moment.blocked {
         let Some(Call::Read { store, offset, end }) = facts.call_of(reader.key) else {
             continue;
@@ -191,7 +232,146 @@ fn judge_quiescence(facts: &Facts, files: &CheckedFiles, moment: &Quiescence) ->
             ));
         }
     }
-    None
+    counts_violation(facts, moment, &everyone)
+}
+
+/// The oracle "in-flight counts true" at a quiescent moment, when every
+/// call in flight is blocked where the store counts it: each store's
+/// counts must equal what the platform sees in flight, exactly.
+fn counts_violation(
+    facts: &Facts,
+    moment: &Quiescence,
+    everyone: &dyn Fn() -> String,
+) -> Option<Violation> {
+    facts.counted_stores().into_iter().find_map(|store| {
+        let counts = peeking(|| facts.counters(store))?;
+        let seen = facts.in_flight_now(store);
+        // Nobody is between a duplicate's close and its uncounting now.
+        let expected = InFlight {
+            reads: seen.reads,
+            closes: seen.closes,
+            handles: seen.duplicates_floor,
+        };
+        (counts != expected).then(|| {
+            let what = format!(
+                "store {store} reports {counts}, but {expected} are; every thread is blocked: {}",
+                everyone()
+            );
+            let thread = moment
+                .blocked
+                .last()
+                .map_or_else(String::new, |blocked| blocked.thread.thread.clone());
+            Violation::new(
+                Oracle::InFlightCountsTrue,
+                thread,
+                "count differs from the calls in flight",
+                what,
+            )
+        })
+    })
+}
+
+/// The oracle "in-flight counts true" whenever a thread begins to wait,
+/// while other calls run: each store's counts (their latest values) must
+/// lie between what must be counted (each thread waiting inside a read or
+/// a close is; each duplicate open is a handle) and what may be.
+fn counts_bound_violation(
+    facts: &Facts,
+    inside_waits: &[ThreadKey],
+    thread_name: fn() -> String,
+) -> Option<Violation> {
+    facts.counted_stores().into_iter().find_map(|store| {
+        let counts = peeking(|| facts.counters(store))?;
+        let most = facts.in_flight_now(store);
+        let waiting_in = |wanted: fn(&Call) -> bool| {
+            inside_waits
+                .iter()
+                .filter_map(|key| facts.call_of(*key))
+                .filter(|call| call.store() == store && wanted(call))
+                .count() as u64
+        };
+        let least = InFlight {
+            reads: waiting_in(|call| matches!(call, Call::Read { .. })),
+            closes: waiting_in(|call| matches!(call, Call::Close { .. })),
+            handles: most.duplicates_floor,
+        };
+        let within = (least.reads..=most.reads).contains(&counts.reads)
+            && (least.closes..=most.closes).contains(&counts.closes)
+            && (least.handles..=most.handles).contains(&counts.handles);
+        (!within).then(|| {
+            let what = format!(
+                "store {store} reports {counts}, outside what the platform sees: between \
+                 {} and {} read(s), {} and {} close(s), {} and {} handle(s)",
+                least.reads, most.reads, least.closes, most.closes, least.handles, most.handles
+            );
+            Violation::new(
+                Oracle::InFlightCountsTrue,
+                thread_name(),
+                "count outside what is in flight",
+                what,
+            )
+        })
+    })
+}
+
+/// One line per blocked thread: where it is blocked and what it waits for.
+fn wait_for_lines(facts: &Facts, files: &CheckedFiles, blocked: &[Blocked]) -> Vec<String> {
+    let by_key: BTreeMap<ThreadKey, BlockedThread> = blocked
+        .iter()
+        .map(|blocked| (blocked.key, blocked.thread.clone()))
+        .collect();
+    blocked
+        .iter()
+        .map(
+            |blocked| match wait_for(facts, files, blocked.key, &by_key) {
+                Some(wait_for) => format!("{}: {wait_for}", blocked.thread),
+                None => blocked.thread.to_string(),
+            },
+        )
+        .collect()
+}
+
+/// What thread `key` waits for, from the platform's facts: its call and
+/// range, the bytes written against the end it needs, the downloader's
+/// state, the duplicates still open, and its store's own counts. `None`
+/// for a thread in no store call.
+fn wait_for(
+    facts: &Facts,
+    files: &CheckedFiles,
+    key: ThreadKey,
+    blocked: &BTreeMap<ThreadKey, BlockedThread>,
+) -> Option<String> {
+    let call = facts.call_of(key)?;
+    let store = call.store();
+    let store_facts = facts.store(store);
+    let written = store_facts
+        .file
+        .map_or(0, |file| files.written_prefix(file));
+    let downloader = match store_facts.downloader {
+        None => "has opened no stream".to_owned(),
+        Some(downloader) => match blocked.get(&downloader) {
+            Some(thread) => format!("is blocked ({thread})"),
+            None => "has finished".to_owned(),
+        },
+    };
+    let operation = match call {
+        Call::Read { offset, end, .. } => {
+            let needs = end.min(store_facts.len);
+            format!("in read_at [{offset}, {end}) of store {store}, needs bytes up to {needs}")
+        }
+        Call::Close { .. } => format!("in close of store {store}"),
+        Call::Drop { .. } => format!("in the drop of store {store}'s last handle"),
+        Call::OpenHandle { .. } => format!("in open_handle of store {store}"),
+        Call::Release { .. } => format!("in the release of a handle of store {store}"),
+        Call::InFlight { .. } => format!("in in_flight of store {store}"),
+    };
+    let counts = peeking(|| facts.counters(store))
+        .map_or_else(|| "gone".to_owned(), |counts| counts.to_string());
+    Some(format!(
+        "{operation}; {written} of {} bytes written; downloader {downloader}; \
+         {} duplicate(s) open; store counts {counts}",
+        store_facts.len, store_facts.duplicates_open
+    ))
 }
 
 impl<I: ModelRuntime> World for SimWorld<I> {
@@ -269,16 +449,123 @@ impl<I: ModelRuntime> World for SimWorld<I> {
 
     fn close_begins(&self, store: &'static str, deadline: Option<Instant>) {
         let deadline = deadline.map(Instant::since_origin);
+        if !Self::unwinding() {
+            let finished = self
+                .facts
+                .store(store)
+                .downloader
+                .is_some_and(|downloader| self.runtime.has_finished(downloader));
+            lock(&self.downloader_finished_at_close).insert(self.runtime.thread_key(), finished);
+        }
         self.begins(Call::Close { store }, What::CloseBegins { store, deadline });
     }
 
     fn close_returns(&self, outcome: &Result<(), StoreError>) {
+        let Some((call, span)) = self.returns_with_span() else {
+            return;
+        };
+        let recorded = Outcome::of_close(outcome);
+        self.runtime.record(What::CloseReturns {
+            store: call.store(),
+            outcome: recorded,
+        });
+        let downloader_had_finished = lock(&self.downloader_finished_at_close)
+            .remove(&self.runtime.thread_key())
+            .unwrap_or(false);
+        if let (
+            Err(StoreError::CloseDeadlineExceeded {
+                readers_in_flight,
+                handles_open,
+                downloader_running,
+            }),
+            Some(span),
+        ) = (outcome, span)
+        {
+            if *downloader_running && downloader_had_finished {
+                let what = format!(
+                    "close of store {} reports the downloader running at its deadline, \
+                     but the downloader had finished before the close began",
+                    call.store()
+                );
+                Violation::new(
+                    Oracle::InFlightCountsTrue,
+                    I::thread_name(),
+                    "downloader reported running after it finished",
+                    what,
+                )
+                .raise();
+            }
+            let counts = InFlight {
+                reads: *readers_in_flight as u64,
+                closes: span.closes,
+                handles: *handles_open as u64,
+            };
+            self.judge_counts(counts, &span, "CloseDeadlineExceeded");
+        }
+    }
+
+    fn counters_of(&self, store: &'static str, source: CounterSource) {
+        self.facts.counters_of(store, source);
+    }
+
+    fn handle_open_begins(&self, store: &'static str) {
+        self.begins(Call::OpenHandle { store }, What::HandleOpens { store });
+    }
+
+    fn handle_open_returns(&self, outcome: &Result<(), StoreError>) {
         if let Some(call) = self.returns() {
-            let outcome = Outcome::of_close(outcome);
-            self.runtime.record(What::CloseReturns {
+            let outcome = match outcome {
+                Ok(()) => Outcome::HandleOpened,
+                Err(_) => Outcome::of_close(outcome),
+            };
+            self.runtime.record(What::HandleOpenReturns {
                 store: call.store(),
                 outcome,
             });
+        }
+    }
+
+    fn release_begins(&self, store: &'static str) {
+        self.begins(Call::Release { store }, What::ReleaseBegins { store });
+    }
+
+    fn release_returns(&self, outcome: &Result<(), StoreError>) {
+        if let Some(call) = self.returns() {
+            self.runtime.record(What::ReleaseReturns {
+                store: call.store(),
+                outcome: Outcome::of_close(outcome),
+            });
+        }
+    }
+
+    fn in_flight_begins(&self, store: &'static str) {
+        if !Self::unwinding() {
+            self.facts
+                .call_begins(self.runtime.thread_key(), Call::InFlight { store });
+        }
+    }
+
+    fn in_flight_returns(&self, counts: InFlight) {
+        let Some((call, Some(span))) = self.returns_with_span() else {
+            return;
+        };
+        self.runtime.record(What::InFlightRead {
+            store: call.store(),
+            reads: counts.reads,
+            closes: counts.closes,
+            handles: counts.handles,
+        });
+        self.judge_counts(counts, &span, "in_flight");
+    }
+
+    fn never_waits_begins(&self, call: &'static str) {
+        self.runtime.record(What::NeverWaitsBegins { call });
+        self.runtime.never_waits_begins(call);
+    }
+
+    fn never_waits_returns(&self) {
+        if let Some(call) = self.runtime.never_waits_returns() {
+            self.runtime.record(What::NeverWaitsReturns { call });
         }
     }
 

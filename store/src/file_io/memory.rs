@@ -1,5 +1,6 @@
 use std::io;
-use std::sync::{PoisonError, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use super::{FileIo, TempFile};
 
@@ -13,15 +14,32 @@ impl FileIo for MemoryFiles {
 
     fn create(&self) -> io::Result<MemoryFile> {
         Ok(MemoryFile {
-            bytes: RwLock::new(Some(Vec::new())),
+            bytes: Arc::new(RwLock::new(Some(Vec::new()))),
+            open_aliases: Arc::new(AtomicUsize::new(1)),
+            open: AtomicBool::new(true),
         })
     }
 }
 
-/// A growable byte buffer with file semantics; `None` once closed.
+/// A growable byte buffer with file semantics. The file and its
+/// duplicates are aliases of one buffer, counted: closing the last open
+/// alias frees the bytes (`None`), as closing a file's last descriptor does.
 #[derive(Debug)]
 pub struct MemoryFile {
-    bytes: RwLock<Option<Vec<u8>>>,
+    bytes: Arc<RwLock<Option<Vec<u8>>>>,
+    open_aliases: Arc<AtomicUsize>,
+    /// This alias is open.
+    open: AtomicBool,
+}
+
+impl MemoryFile {
+    fn check_open(&self) -> io::Result<()> {
+        if self.open.load(Ordering::Acquire) {
+            Ok(())
+        } else {
+            Err(closed())
+        }
+    }
 }
 
 fn closed() -> io::Error {
@@ -30,6 +48,7 @@ fn closed() -> io::Error {
 
 impl TempFile for MemoryFile {
     fn write_all_at(&self, bytes: &[u8], offset: u64) -> io::Result<()> {
+        self.check_open()?;
         let mut guard = self.bytes.write().unwrap_or_else(PoisonError::into_inner);
         let contents = guard.as_mut().ok_or_else(closed)?;
         let start = usize::try_from(offset).map_err(|_| io::ErrorKind::FileTooLarge)?;
@@ -44,6 +63,7 @@ impl TempFile for MemoryFile {
     }
 
     fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        self.check_open()?;
         let guard = self.bytes.read().unwrap_or_else(PoisonError::into_inner);
         let contents = guard.as_ref().ok_or_else(closed)?;
         let range = usize::try_from(offset)
@@ -56,13 +76,28 @@ impl TempFile for MemoryFile {
     }
 
     fn close(&self) -> io::Result<()> {
-        let mut guard = self.bytes.write().unwrap_or_else(PoisonError::into_inner);
-        drop(guard.take());
+        if !self.open.swap(false, Ordering::AcqRel) {
+            return Err(closed());
+        }
+        if self.open_aliases.fetch_sub(1, Ordering::AcqRel) == 1 {
+            let mut guard = self.bytes.write().unwrap_or_else(PoisonError::into_inner);
+            drop(guard.take());
+        }
         Ok(())
     }
 
     fn remove(&self) -> io::Result<()> {
         Ok(())
+    }
+
+    fn duplicate(&self) -> io::Result<MemoryFile> {
+        self.check_open()?;
+        self.open_aliases.fetch_add(1, Ordering::AcqRel);
+        Ok(MemoryFile {
+            bytes: Arc::clone(&self.bytes),
+            open_aliases: Arc::clone(&self.open_aliases),
+            open: AtomicBool::new(true),
+        })
     }
 }
 
@@ -84,6 +119,21 @@ mod tests {
         file.write_all_at(b"abc", 0).expect("write");
         file.close().expect("close");
         let error = file.read_exact_at(&mut [0; 1], 0).expect_err("closed");
+        assert_eq!(error.kind(), io::ErrorKind::NotConnected);
+    }
+
+    #[test]
+    fn a_duplicate_keeps_the_bytes_until_the_last_alias_closes() {
+        let file = MemoryFiles.create().expect("create");
+        file.write_all_at(b"abc", 0).expect("write");
+        let duplicate = file.duplicate().expect("dup");
+        file.close().expect("close");
+        let mut buf = [0; 3];
+        duplicate.read_exact_at(&mut buf, 0).expect("read");
+        assert_eq!(&buf, b"abc");
+        duplicate.close().expect("close duplicate");
+        assert!(duplicate.bytes.read().expect("not poisoned").is_none());
+        let error = duplicate.read_exact_at(&mut buf, 0).expect_err("closed");
         assert_eq!(error.kind(), io::ErrorKind::NotConnected);
     }
 

@@ -99,6 +99,15 @@ impl TempFile for TempDirFile {
             None => Ok(()),
         }
     }
+
+    /// A `dup`'d descriptor; the duplicate owns no path, so it removes nothing.
+    fn duplicate(&self) -> io::Result<TempDirFile> {
+        let file = self.with_open_file(File::try_clone)?;
+        Ok(TempDirFile {
+            file: ShardedLock::new(Some(file)),
+            path: Mutex::new(None),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -153,6 +162,21 @@ mod tests {
         file.close().expect("close");
         file.remove().expect("remove");
         assert_eq!(files_in_dir(dir.path()), 0);
+    }
+
+    #[test]
+    fn a_duplicate_reads_the_file_and_outlives_its_close() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = TempDirFiles::in_dir(dir.path()).create().expect("create");
+        file.write_all_at(b"abc", 0).expect("write");
+        let duplicate = file.duplicate().expect("dup");
+        file.close().expect("close");
+        let mut buf = [0; 3];
+        duplicate.read_exact_at(&mut buf, 0).expect("read");
+        assert_eq!(&buf, b"abc");
+        duplicate.close().expect("close duplicate");
+        let error = duplicate.read_exact_at(&mut buf, 0).expect_err("closed");
+        assert_eq!(error.kind(), io::ErrorKind::NotConnected);
     }
 
     #[test]

@@ -16,6 +16,7 @@ macro_rules! std_shaped_runtime {
             type Condvar = $krate::sync::Condvar;
             type AtomicBool = $krate::sync::atomic::AtomicBool;
             type AtomicU64 = $krate::sync::atomic::AtomicU64;
+            type Thread = $krate::thread::Thread;
 
             fn mutex<T: Send + 'static>(&self, value: T) -> $krate::sync::Mutex<T> {
                 $krate::sync::Mutex::new(value)
@@ -112,6 +113,18 @@ macro_rules! std_shaped_runtime {
 
             fn spawn(&self, name: String, body: $crate::runtime::ThreadBody) -> std::io::Result<()> {
                 $krate::thread::Builder::new().name(name).spawn(body).map(drop)
+            }
+
+            fn current_thread(&self) -> $krate::thread::Thread {
+                $krate::thread::current()
+            }
+
+            fn park(&self) {
+                $krate::thread::park();
+            }
+
+            fn unpark(&self, thread: &$krate::thread::Thread) {
+                thread.unpark();
             }
         }
     };

@@ -94,4 +94,12 @@ impl TempFile for ObservedFile {
         let _ = self.events.send(FileEvent::Removed);
         Ok(())
     }
+
+    fn duplicate(&self) -> io::Result<ObservedFile> {
+        Ok(ObservedFile {
+            inner: Arc::new(self.inner.duplicate()?),
+            hooks: self.hooks.clone(),
+            events: self.events.clone(),
+        })
+    }
 }

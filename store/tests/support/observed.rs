@@ -67,6 +67,7 @@ impl<R: Runtime, O: WaitObserver> Runtime for ObservedRuntime<R, O> {
     type Condvar = R::Condvar;
     type AtomicBool = R::AtomicBool;
     type AtomicU64 = R::AtomicU64;
+    type Thread = R::Thread;
 
     fn mutex<T: Send + 'static>(&self, value: T) -> Self::Mutex<T> {
         self.inner.mutex(value)
@@ -107,6 +108,20 @@ impl<R: Runtime, O: WaitObserver> Runtime for ObservedRuntime<R, O> {
 
     fn notify_all(&self, condvar: &Self::Condvar) {
         self.inner.notify_all(condvar)
+    }
+
+    fn current_thread(&self) -> Self::Thread {
+        self.inner.current_thread()
+    }
+
+    fn park(&self) {
+        self.observer.wait_begins();
+        self.inner.park();
+        self.observer.wait_ends();
+    }
+
+    fn unpark(&self, thread: &Self::Thread) {
+        self.inner.unpark(thread)
     }
 
     fn atomic_bool(&self, value: bool) -> Self::AtomicBool {

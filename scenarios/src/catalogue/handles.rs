@@ -1,0 +1,102 @@
+//! Handles, as a FUSE file system hands them out: opened, read through and
+//! released while reads run and a close races them, and one held across a
+//! close, which must wait for its release.
+
+use std::sync::Arc;
+
+use store::StoreOptions;
+
+use super::RunSummary;
+use super::subject::Subject;
+use crate::threads::{Latch, spawn};
+use crate::{Params, World};
+
+/// How many threads open, read through and release a handle each. Loom
+/// allows five threads: main, the downloader, these two and a closer.
+const HANDLE_THREADS: usize = 2;
+
+/// Threads each open a handle, read their range through it and release it
+/// (or drop it, as the seed chooses), while a closer closes the store and
+/// main reads the store's counts.
+pub(super) fn handles_race_close<W: World>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+) -> RunSummary {
+    let subject = Subject::open(world, "A", params, options);
+    let handles: Vec<_> = (0..HANDLE_THREADS)
+        .map(|index| {
+            let (subject, name) = (Arc::clone(&subject), format!("handle-A{index}"));
+            let drops = params.content_seed >> index & 1 == 1;
+            spawn(world.runtime(), &name.clone(), move || {
+                let Some(handle) = subject.open_handle(&name) else {
+                    return;
+                };
+                let (offset, len) = subject.params.reader_range(index);
+                subject.read_through_and_judge(&handle, &name, offset, len);
+                if drops {
+                    subject.drop_handle(handle);
+                } else {
+                    subject.release(&handle, &name);
+                }
+            })
+        })
+        .collect();
+    let closer = {
+        let (subject, closer_world) = (Arc::clone(&subject), world.clone());
+        spawn(world.runtime(), "closer", move || {
+            subject.end(&closer_world, "closer")
+        })
+    };
+    subject.observe_in_flight();
+    handles.into_iter().for_each(|handle| handle.join());
+    let fired = closer.join();
+    world.assert_no_leaks();
+    RunSummary {
+        close_deadline_fired: fired,
+    }
+}
+
+/// Main opens a handle; a reader reads through it while a closer closes
+/// the store; main reads through it once the closer is about to close,
+/// and releases it once the reader is done. The close must wait for that release, and the file
+/// must outlive the handle's duplicate.
+pub(super) fn handle_across_close<W: World>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+) -> RunSummary {
+    let subject = Subject::open(world, "A", params, options);
+    let handle = Arc::new(
+        subject
+            .open_handle("main")
+            .expect("no close has begun, so the handle opens"),
+    );
+    let reader = {
+        let (subject, handle) = (Arc::clone(&subject), Arc::clone(&handle));
+        spawn(world.runtime(), "reader-A0", move || {
+            let (offset, len) = subject.params.reader_range(0);
+            subject.read_through_and_judge(&handle, "reader-A0", offset, len);
+        })
+    };
+    let closing = Arc::new(Latch::new(world.runtime(), 1));
+    let closer = {
+        let (subject, closer_world) = (Arc::clone(&subject), world.clone());
+        let closing = Arc::clone(&closing);
+        spawn(world.runtime(), "closer", move || {
+            closing.arrive();
+            subject.end(&closer_world, "closer")
+        })
+    };
+    closing.wait();
+    let (offset, len) = params.reader_range(1);
+    subject.read_through_and_judge(&handle, "main", offset, len);
+    reader.join();
+    subject.release(&handle, "main");
+    let fired = closer.join();
+    drop(handle);
+    world.assert_no_leaks();
+    RunSummary {
+        close_deadline_fired: fired,
+    }
+}

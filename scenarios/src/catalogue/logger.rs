@@ -1,0 +1,267 @@
+//! The platform's second subject: `store::log::LossyLog`, the logger that
+//! never blocks. Producers log while the sink stalls, drains slowly or
+//! keeps up; the oracles are the logger's promise. "Never waits" is the
+//! platform's own (it sees every lock and wait); the counts are judged here
+//! from the calls and the sink's record, both facts of this file's doubles.
+//!
+//! Everything the logger needed beyond what the store's scenarios use is in
+//! this file, plus the platform's generic "never waits" section
+//! (`World::never_waits_begins` / `never_waits_returns`).
+
+use std::io;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use store::log::{Logged, LossyLog};
+use store::{Runtime, StoreOptions};
+
+use super::RunSummary;
+use crate::threads::spawn;
+use crate::{Oracle, Params, Violation, World};
+
+/// How the sink behaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Sink {
+    /// Takes one line, then takes no more until the producers are done.
+    Stalls,
+    /// Waits a moment (a timed wait) for each line.
+    Slow,
+    /// Keeps up.
+    Fast,
+}
+
+/// At most this many producers: loom allows five threads, main and the
+/// logger's writer among them.
+const MAX_PRODUCERS: usize = 3;
+
+/// Producers log lines while the sink behaves as `sink`; then the oracles
+/// judge the drops, and after shutdown, what reached the sink.
+pub(super) fn producers<W: World>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+    sink: Sink,
+) -> RunSummary {
+    let shape = Shape::of(params, sink);
+    let record = Arc::new(SinkRecord::new(world.runtime()));
+    let log = LossyLog::start_planted(
+        world.runtime().clone(),
+        Box::new(RecordingSink {
+            record: Arc::clone(&record),
+            runtime: world.runtime().clone(),
+            sink,
+        }),
+        shape.capacity,
+        options.plant.clone(),
+    )
+    .unwrap_or_else(|error| panic!("the logger's writer did not start: {error}"));
+    let calls = Arc::new(Mutex::new(Calls::default()));
+    let producers: Vec<_> = (0..shape.producers)
+        .map(|producer| {
+            let name = format!("producer-{producer}");
+            let (producer_world, log, record, calls) = (
+                world.clone(),
+                log.clone(),
+                Arc::clone(&record),
+                Arc::clone(&calls),
+            );
+            spawn(world.runtime(), &name.clone(), move || {
+                let world = producer_world;
+                for line in 0..shape.lines_per_producer {
+                    let line = format!("{name} line {line}\n").into_bytes();
+                    let taken_at_begin = record.taken();
+                    lock(&calls).begin();
+                    world.never_waits_begins("try_log");
+                    let logged = log.try_log(line.clone());
+                    world.never_waits_returns();
+                    lock(&calls).end(line, logged, taken_at_begin, shape.capacity, &name);
+                }
+            })
+        })
+        .collect();
+    producers.into_iter().for_each(|producer| producer.join());
+    let calls = lock(&calls);
+    let counted = log.dropped_lines();
+    if counted != calls.dropped {
+        let what = format!(
+            "the logger counts {counted} dropped line(s), but refused {}",
+            calls.dropped
+        );
+        Violation::new(
+            Oracle::DropsCountedExactly,
+            "main",
+            "drops miscounted",
+            what,
+        )
+        .raise();
+    }
+    record.open_gate(world.runtime());
+    log.shutdown();
+    let delivered = record.lines();
+    for producer in 0..shape.producers {
+        let from = |lines: &[Vec<u8>]| -> Vec<String> {
+            let prefix = format!("producer-{producer} ");
+            lossy(lines)
+                .into_iter()
+                .filter(|line| line.starts_with(&prefix))
+                .collect()
+        };
+        let (got, queued) = (from(&delivered), from(&calls.queued));
+        if got != queued {
+            let what = format!(
+                "the sink got {got:?} from producer-{producer}, whose logger queued {queued:?}"
+            );
+            Violation::new(Oracle::NoLossWithRoom, "main", "queued line lost", what).raise();
+        }
+    }
+    RunSummary::default()
+}
+
+/// The run's shape, drawn from its parameters.
+#[derive(Clone, Copy, Debug)]
+struct Shape {
+    producers: usize,
+    lines_per_producer: usize,
+    capacity: NonZeroUsize,
+}
+
+impl Shape {
+    fn of(params: &Params, sink: Sink) -> Shape {
+        let producers = match sink {
+            Sink::Fast => MAX_PRODUCERS,
+            Sink::Stalls | Sink::Slow => params.readers.clamp(1, MAX_PRODUCERS),
+        };
+        let seed = params.content_seed;
+        Shape {
+            producers,
+            lines_per_producer: 1 + (seed % 4) as usize,
+            capacity: NonZeroUsize::new(1 + (seed >> 2) as usize % 3).expect("at least 1"),
+        }
+    }
+}
+
+/// The producers' calls, as they saw them.
+#[derive(Default)]
+struct Calls {
+    begun: u64,
+    dropped: u64,
+    /// The lines queued, in the order their calls returned.
+    queued: Vec<Vec<u8>>,
+}
+
+impl Calls {
+    fn begin(&mut self) {
+        self.begun += 1;
+    }
+
+    /// Records how a call ended and judges a drop: the queue must have
+    /// been full at some moment of the call. It held at most the lines of
+    /// the other calls begun and not refused, less those the sink had
+    /// taken when the call began.
+    fn end(
+        &mut self,
+        line: Vec<u8>,
+        logged: Logged,
+        taken_at_begin: u64,
+        capacity: NonZeroUsize,
+        producer: &str,
+    ) {
+        match logged {
+            Logged::Queued => self.queued.push(line),
+            Logged::Dropped => {
+                let most_queued = (self.begun - 1 - self.dropped).saturating_sub(taken_at_begin);
+                if most_queued < capacity.get() as u64 {
+                    let what = format!(
+                        "dropped {:?} with at most {most_queued} of {capacity} places taken",
+                        String::from_utf8_lossy(&line)
+                    );
+                    Violation::new(Oracle::NoLossWithRoom, producer, "dropped with room", what)
+                        .raise();
+                }
+                self.dropped += 1;
+            }
+        }
+    }
+}
+
+/// What the sink took, and the gate a stalling sink waits at.
+struct SinkRecord<R: Runtime> {
+    lines: Mutex<Vec<Vec<u8>>>,
+    gate_open: R::Mutex<bool>,
+    gate: R::Condvar,
+}
+
+impl<R: Runtime> SinkRecord<R> {
+    fn new(runtime: &R) -> SinkRecord<R> {
+        SinkRecord {
+            lines: Mutex::default(),
+            gate_open: runtime.mutex(false),
+            gate: runtime.condvar(),
+        }
+    }
+
+    /// Lines the sink has begun to take.
+    fn taken(&self) -> u64 {
+        lock(&self.lines).len() as u64
+    }
+
+    fn lines(&self) -> Vec<Vec<u8>> {
+        lock(&self.lines).clone()
+    }
+
+    fn open_gate(&self, runtime: &R) {
+        *runtime.lock(&self.gate_open) = true;
+        runtime.notify_all(&self.gate);
+    }
+
+    /// Waits until the gate opens.
+    fn wait_at_gate(&self, runtime: &R) {
+        let mut open = runtime.lock(&self.gate_open);
+        while !*open {
+            open = runtime.wait(&self.gate, open);
+        }
+    }
+}
+
+/// The sink double: records each line as it begins to take it, then
+/// behaves as its `sink` says.
+struct RecordingSink<R: Runtime> {
+    record: Arc<SinkRecord<R>>,
+    runtime: R,
+    sink: Sink,
+}
+
+impl<R: Runtime> io::Write for RecordingSink<R> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        lock(&self.record.lines).push(buf.to_vec());
+        match self.sink {
+            Sink::Stalls => self.record.wait_at_gate(&self.runtime),
+            Sink::Slow => {
+                let moment = self.runtime.lock(&self.record.gate_open);
+                drop(self.runtime.wait_timeout(
+                    &self.record.gate,
+                    moment,
+                    Duration::from_millis(1),
+                ));
+            }
+            Sink::Fast => {}
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn lossy(lines: &[Vec<u8>]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|line| String::from_utf8_lossy(line).trim_end().to_owned())
+        .collect()
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
