@@ -27,16 +27,31 @@ pub enum Operation {
     CloseWithDeadline,
     /// Dropping the last handle.
     DropLastHandle,
+    /// `open_handle`.
+    OpenHandle,
+    /// A handle's release (or drop).
+    Release,
 }
 
 impl Operation {
     /// Every operation, in table order.
-    pub const ALL: [Operation; 4] = [
+    pub const ALL: [Operation; 6] = [
         Operation::ReadAt,
         Operation::Close,
         Operation::CloseWithDeadline,
         Operation::DropLastHandle,
+        Operation::OpenHandle,
+        Operation::Release,
     ];
+
+    /// Whether it ends the store: a download that stops after it began
+    /// was cancelled, not failed.
+    fn ends_the_store(self) -> bool {
+        matches!(
+            self,
+            Operation::Close | Operation::CloseWithDeadline | Operation::DropLastHandle
+        )
+    }
 
     /// Its name in tables and JSON.
     pub fn name(self) -> &'static str {
@@ -45,6 +60,8 @@ impl Operation {
             Operation::Close => "close",
             Operation::CloseWithDeadline => "close_with_deadline",
             Operation::DropLastHandle => "drop",
+            Operation::OpenHandle => "open_handle",
+            Operation::Release => "release",
         }
     }
 }
@@ -507,6 +524,8 @@ impl Classifier {
                 self.call_begins(thread, InCall::Drop(store));
             }
             What::DropReturns { .. } => self.thread(thread).call = None,
+            What::HandleOpens { store } => self.operation_begins(store, Operation::OpenHandle),
+            What::ReleaseBegins { store } => self.operation_begins(store, Operation::Release),
             What::StreamOpened { from, .. } => self.stream_opened(thread, *from),
             What::Fault(TransportFault::Reset) => {
                 if let Some(store) = self.thread(thread).downloads {
@@ -535,7 +554,7 @@ impl Classifier {
     fn operation_begins(&mut self, store: &'static str, operation: Operation) {
         let seen = self.store(store);
         let phase = seen.phase;
-        if operation != Operation::ReadAt {
+        if operation.ends_the_store() {
             seen.ending = true;
         }
         self.reached.insert(Situation::Cell(operation, phase));

@@ -1,6 +1,7 @@
-//! `read_at` of bytes that have arrived, against `pread` of the same temp
-//! file (`FileExt::read_exact_at`), side by side in one run: 4 KiB and
-//! 64 KiB reads, from 1, 2 and 8 threads. The goal (docs/performance.md):
+//! `read_at` of bytes that have arrived, and reads through a handle,
+//! against `pread` of the same temp file (`FileExt::read_exact_at`), side
+//! by side in one run: 4 KiB and 64 KiB reads, from 1, 2 and 8 threads;
+//! and the cost of `in_flight()`. The goal (docs/performance.md):
 //! `read_at` at 0.9x `pread` or better, so no read of arrived bytes takes
 //! the state lock or waits on a condition variable. It prints, first, the
 //! ratio from rounds that time both back to back.
@@ -92,21 +93,24 @@ fn timed(
 /// Rounds of the paired comparison.
 const ROUNDS: usize = 21;
 
-/// The median over [`ROUNDS`] of `pread`'s time over `read_at`'s, each
+/// The median over [`ROUNDS`] of `pread`'s time over `read`'s, each
 /// round timing both back to back: on a noisy 2-core machine the two
 /// criterion groups, minutes apart, can see different machines, while
 /// a round's pair sees the same one.
-fn paired_ratio(staged: &Staged, threads: usize, size: usize) -> f64 {
+fn paired_ratio(
+    staged: &Staged,
+    threads: usize,
+    size: usize,
+    read: impl Fn(&mut [u8], u64) + Send + Sync,
+) -> f64 {
     let reads = 20_000 / threads as u64;
     let mut ratios: Vec<f64> = (0..ROUNDS)
         .map(|_| {
             let pread = timed(threads, reads, size, |buf, offset| {
                 staged.temp_file.read_exact_at(buf, offset).expect("pread");
             });
-            let read_at = timed(threads, reads, size, |buf, offset| {
-                staged.store.read_at(buf, offset).expect("read_at");
-            });
-            pread.as_secs_f64() / read_at.as_secs_f64()
+            let read = timed(threads, reads, size, &read);
+            pread.as_secs_f64() / read.as_secs_f64()
         })
         .collect();
     ratios.sort_by(f64::total_cmp);
@@ -115,15 +119,33 @@ fn paired_ratio(staged: &Staged, threads: usize, size: usize) -> f64 {
 
 fn reads(c: &mut Criterion) {
     let staged = staged();
+    let handle = staged.store.open_handle().expect("a handle");
     for size in [4 << 10, 64 << 10] {
         for threads in [1, 2, 8] {
+            let read_at = paired_ratio(&staged, threads, size, |buf, offset| {
+                staged.store.read_at(buf, offset).expect("read_at");
+            });
+            let through_handle = paired_ratio(&staged, threads, size, |buf, offset| {
+                handle.read_at(buf, offset).expect("read through a handle");
+            });
             println!(
-                "read_at of {} KiB at {threads} thread(s): {:.2}x pread (median of {ROUNDS} paired rounds)",
+                "{} KiB at {threads} thread(s), x pread (median of {ROUNDS} paired rounds): \
+                 read_at {read_at:.2}, through one shared handle {through_handle:.2}",
                 size >> 10,
-                paired_ratio(&staged, threads, size)
             );
         }
     }
+    let in_flight = {
+        let started = Instant::now();
+        for _ in 0..1_000_000 {
+            black_box(staged.store.in_flight());
+        }
+        started.elapsed()
+    };
+    println!(
+        "in_flight(): {:.1} ns a call",
+        in_flight.as_secs_f64() * 1e9 / 1e6
+    );
     for size in [4 << 10, 64 << 10] {
         let mut group = c.benchmark_group(format!("read {} KiB of arrived bytes", size >> 10));
         group.throughput(Throughput::Bytes(size as u64));

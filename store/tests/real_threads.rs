@@ -18,7 +18,7 @@ use store::{
 use support::files::{FileEvent, Hooks, ObservedFiles};
 use support::gated_transport::GatedTransport;
 use support::observed::WaitSignalRuntime;
-use support::{entries_in, object_bytes, recv_within, within};
+use support::{entries_in, object_bytes, recv_within, within, within_counting};
 use tempfile::TempDir;
 
 /// A store on real temp files in a test's directory, shared between threads.
@@ -141,9 +141,11 @@ fn reader_waiting_on_a_stalled_download_leaves_with_closed_when_close_is_called(
     };
     await_waits_by(&waits, &["stalled-reader".to_owned()]);
     let closer = Arc::clone(&store);
-    within("close with a reader in the wait loop", move || {
-        closer.close()
-    })
+    within_counting(
+        "close with a reader in the wait loop",
+        || Some(store.in_flight()),
+        move || closer.close(),
+    )
     .expect("close succeeds");
     let outcome = within("stalled reader leaving", move || reader.join());
     assert!(
@@ -167,7 +169,12 @@ fn close_with_several_readers_in_flight_returns_and_removes_the_file() {
         .collect();
     await_waits_by(&waits, &names);
     let closer = Arc::clone(&store);
-    within("close with four readers in flight", move || closer.close()).expect("close");
+    within_counting(
+        "close with four readers in flight",
+        || Some(store.in_flight()),
+        move || closer.close(),
+    )
+    .expect("close");
     for reader in readers {
         let outcome = within("in-flight reader leaving", move || reader.join());
         assert!(
@@ -324,9 +331,13 @@ fn close_from_many_threads_at_once_all_return_ok() {
         })
         .collect();
     for closer in closers {
-        within("concurrent close", move || closer.join())
-            .expect("closer thread")
-            .expect("close");
+        within_counting(
+            "concurrent close",
+            || Some(store.in_flight()),
+            move || closer.join(),
+        )
+        .expect("closer thread")
+        .expect("close");
     }
     assert_eq!(entries_in(dir.path()), 0);
 }
@@ -427,7 +438,13 @@ fn a_panic_inside_a_read_deregisters_the_reader_and_close_still_cleans_up() {
         .is_err()
     });
     assert!(panicked, "the planted panic did not fire");
-    within("close after a reader panicked", move || store.close()).expect("close");
+    let closer = Arc::clone(&store);
+    within_counting(
+        "close after a reader panicked",
+        || Some(store.in_flight()),
+        move || closer.close(),
+    )
+    .expect("close");
     assert_eq!(entries_in(dir.path()), 0);
 }
 

@@ -16,8 +16,11 @@ use crate::{Params, World};
 const HANDLE_THREADS: usize = 2;
 
 /// Threads each open a handle, read their range through it and release it
-/// (or drop it, as the seed chooses), while a closer closes the store and
-/// main reads the store's counts.
+/// (or drop it), while a closer closes the store and main reads the
+/// store's counts. The seed chooses whether a thread first reads through
+/// the store, so that handles open in every phase of the download, and
+/// whether it releases or drops its handle. Every fault may come: each
+/// read is judged against the plan.
 pub(super) fn handles_race_close<W: World>(
     world: &W,
     params: &Params,
@@ -28,7 +31,11 @@ pub(super) fn handles_race_close<W: World>(
         .map(|index| {
             let (subject, name) = (Arc::clone(&subject), format!("handle-A{index}"));
             let drops = params.content_seed >> index & 1 == 1;
+            let reads_first = params.content_seed >> (HANDLE_THREADS + index) & 1 == 1;
             spawn(world.runtime(), &name.clone(), move || {
+                if reads_first {
+                    subject.read_and_judge(&name, index);
+                }
                 let Some(handle) = subject.open_handle(&name) else {
                     return;
                 };
@@ -57,16 +64,27 @@ pub(super) fn handles_race_close<W: World>(
     }
 }
 
-/// Main opens a handle; a reader reads through it while a closer closes
-/// the store; main reads through it once the closer is about to close,
-/// and releases it once the reader is done. The close must wait for that release, and the file
-/// must outlive the handle's duplicate.
+/// Whether handle-across-close's seed has the transport stall after its
+/// first chunk, which main waits for before it opens its handle: so that
+/// handles are opened, and released, while a download stalls.
+pub(super) fn opens_during_stall(params: &Params) -> bool {
+    params.content_seed >> 8 & 1 == 1
+}
+
+/// Main opens a handle (once the first byte arrived, if the transport
+/// stalls after it); a reader reads through it while a closer closes the
+/// store; main reads through it once the closer is about to close, and
+/// releases it once the reader is done. The close must wait for that
+/// release, and the file must outlive the handle's duplicate.
 pub(super) fn handle_across_close<W: World>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
 ) -> RunSummary {
     let subject = Subject::open(world, "A", params, options);
+    if opens_during_stall(params) {
+        subject.read_at_and_judge("main", 0, 1);
+    }
     let handle = Arc::new(
         subject
             .open_handle("main")

@@ -232,9 +232,9 @@ impl Scenario {
     pub fn adapt(self, params: Params) -> Params {
         let mut params = match self {
             // Every fault may come, and none can make a read wrong: stress
-            // judges each read against the plan, and drop-during-download
-            // reads at most the first byte.
-            Scenario::Stress => return params,
+            // and handles-race-close judge each read against the plan, and
+            // drop-during-download reads at most the first byte.
+            Scenario::Stress | Scenario::HandlesRaceClose => return params,
             Scenario::DropDuringDownload if !params.reads_before_dropping() => return params,
             Scenario::DropDuringDownload => params,
             _ => params.without_harmful_faults(),
@@ -246,11 +246,15 @@ impl Scenario {
             .max(1);
         let budget = params.retry.max_consecutive_failures;
         let failing_by_permanent_error = params.fails_by_permanent_error();
+        let opens_during_stall = handles::opens_during_stall(&params);
         let faults = &mut params.transport_faults;
         match self {
             Scenario::ReadCloseInFlight
             | Scenario::CloseDeadlineInFlight
             | Scenario::ReadsDuringStall => {
+                faults.stream_reads = vec![StreamFault::Short(first_chunk), StreamFault::Stall];
+            }
+            Scenario::HandleAcrossClose if opens_during_stall => {
                 faults.stream_reads = vec![StreamFault::Short(first_chunk), StreamFault::Stall];
             }
             Scenario::DropDuringDownload => {

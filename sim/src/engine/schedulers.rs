@@ -41,9 +41,14 @@ pub(super) fn pct_step_bound(scenario: Scenario) -> usize {
     match scenario {
         Scenario::DropDuringDownload => 57,
         Scenario::EarlyClose => 64,
+        Scenario::LogSinkStalls => 72,
+        Scenario::LogSinkSlow => 93,
         Scenario::CloseDuringBackoff => 95,
+        Scenario::LogManyProducers => 100,
+        Scenario::HandlesRaceClose => 128,
         Scenario::Stress => 147,
         Scenario::PermanentTransportError => 152,
+        Scenario::HandleAcrossClose => 152,
         Scenario::DiskFull => 155,
         Scenario::ConcurrentCloses => 163,
         Scenario::ReadsDuringStall => 167,
@@ -56,11 +61,6 @@ pub(super) fn pct_step_bound(scenario: Scenario) -> usize {
         Scenario::DropWhileReading => 3064,
         Scenario::TransportResetResume => 4095,
         Scenario::MultiFileParallelism => 4520,
-        Scenario::HandlesRaceClose => 200,
-        Scenario::HandleAcrossClose => 200,
-        Scenario::LogSinkStalls => 200,
-        Scenario::LogSinkSlow => 200,
-        Scenario::LogManyProducers => 200,
     }
 }
 

@@ -11,6 +11,7 @@ pub(crate) mod observed;
 use std::time::Duration;
 
 use crossbeam::channel;
+use store::InFlight;
 
 /// How long any single step of a real-thread test may take before it counts
 /// as stuck. Generous: a loaded 2-core CI machine must never trip it.
@@ -22,6 +23,16 @@ pub(crate) fn within<T: Send + 'static>(
     what: &str,
     body: impl FnOnce() -> T + Send + 'static,
 ) -> T {
+    within_counting(what, || None, body)
+}
+
+/// [`within`], whose `DEADLOCK:` message gives the store's counts of the
+/// calls in flight (`counts`) when the bound passed.
+pub(crate) fn within_counting<T: Send + 'static>(
+    what: &str,
+    counts: impl Fn() -> Option<InFlight>,
+    body: impl FnOnce() -> T + Send + 'static,
+) -> T {
     let (done, finished) = channel::bounded(1);
     std::thread::Builder::new()
         .name(what.to_owned())
@@ -29,16 +40,28 @@ pub(crate) fn within<T: Send + 'static>(
             let _ = done.send(body());
         })
         .expect("spawn test thread");
-    recv_within(&finished, what)
+    recv_counting(&finished, what, counts)
 }
 
 /// Receives from `receiver`, or fails with `DEADLOCK: <what> ...`.
 pub(crate) fn recv_within<T>(receiver: &channel::Receiver<T>, what: &str) -> T {
+    recv_counting(receiver, what, || None)
+}
+
+/// [`recv_within`], whose `DEADLOCK:` message gives the store's counts.
+fn recv_counting<T>(
+    receiver: &channel::Receiver<T>,
+    what: &str,
+    counts: impl Fn() -> Option<InFlight>,
+) -> T {
     match receiver.recv_timeout(STEP_BOUND) {
         Ok(value) => value,
-        Err(channel::RecvTimeoutError::Timeout) => {
-            panic!("DEADLOCK: {what} did not finish within {STEP_BOUND:?}")
-        }
+        Err(channel::RecvTimeoutError::Timeout) => match counts() {
+            Some(counts) => panic!(
+                "DEADLOCK: {what} did not finish within {STEP_BOUND:?}; the store has {counts}"
+            ),
+            None => panic!("DEADLOCK: {what} did not finish within {STEP_BOUND:?}"),
+        },
         Err(channel::RecvTimeoutError::Disconnected) => {
             panic!("{what} panicked or stopped before finishing")
         }
