@@ -301,6 +301,9 @@ pub enum PlantedBug {
     LoggerMiscountsDrops,
     /// A logger canary: a line is dropped when one place is still free.
     LoggerDropsWithRoom,
+    /// A logger canary: a producer never wakes the writer, which sleeps
+    /// with lines queued until something else wakes it.
+    LoggerForgetsToWake,
     /// A harness canary: close panics, and a destructor panics again while
     /// that unwinds, which aborts the process. No oracle can see it; the
     /// harness must survive it.
@@ -313,7 +316,7 @@ pub enum PlantedBug {
 impl PlantedBug {
     /// Every bug an oracle finds: the historical ones in the order of the
     /// design brief, then the oracle probes and canaries.
-    pub const ALL: [PlantedBug; 27] = [
+    pub const ALL: [PlantedBug; 28] = [
         PlantedBug::WaitLoopIgnoresClosing,
         PlantedBug::NoRecheckAfterRegistration,
         PlantedBug::CloseSkipsDrain,
@@ -341,6 +344,7 @@ impl PlantedBug {
         PlantedBug::LoggerBlocksWhenFull,
         PlantedBug::LoggerMiscountsDrops,
         PlantedBug::LoggerDropsWithRoom,
+        PlantedBug::LoggerForgetsToWake,
     ];
 
     /// Bugs that take down the process running them: the harness proves it
@@ -385,6 +389,7 @@ impl PlantedBug {
             PlantedBug::LoggerBlocksWhenFull => "logger-blocks-when-full",
             PlantedBug::LoggerMiscountsDrops => "logger-miscounts-drops",
             PlantedBug::LoggerDropsWithRoom => "logger-drops-with-room",
+            PlantedBug::LoggerForgetsToWake => "logger-forgets-to-wake",
             PlantedBug::AbortsProcess => "aborts-process",
             PlantedBug::SpinsForever => "spins-forever",
         }
@@ -471,6 +476,9 @@ impl PlantedBug {
             PlantedBug::LoggerDropsWithRoom => {
                 "logger canary: a line is dropped while one place is free"
             }
+            PlantedBug::LoggerForgetsToWake => {
+                "logger canary: producers never wake the writer, which sleeps with lines queued"
+            }
             PlantedBug::AbortsProcess => {
                 "harness canary: close panics while unwinding, which aborts the process"
             }
@@ -545,6 +553,7 @@ impl PlantedBug {
                 (Scenario::LogManyProducers, Oracle::DropsCountedExactly)
             }
             PlantedBug::LoggerDropsWithRoom => (Scenario::LogSinkStalls, Oracle::NoLossWithRoom),
+            PlantedBug::LoggerForgetsToWake => (Scenario::LogManyProducers, Oracle::NoDeadlock),
             PlantedBug::AbortsProcess | PlantedBug::SpinsForever => return None,
         })
     }
@@ -586,6 +595,7 @@ impl PlantedBug {
             PlantedBug::LoggerBlocksWhenFull => (0.66, 0.66),
             PlantedBug::LoggerMiscountsDrops => (0.41, 0.028),
             PlantedBug::LoggerDropsWithRoom => (0.88, 0.85),
+            PlantedBug::LoggerForgetsToWake => (0.16, 0.59),
             PlantedBug::ProgressPublishedRelaxed => (0.0, 0.0),
             PlantedBug::AbortsProcess | PlantedBug::SpinsForever => (0.0, 0.0),
         };

@@ -179,7 +179,9 @@ impl<R: Runtime> LogShared<R> {
         match self.queue.push(line) {
             Ok(()) => {
                 self.runtime.fence(SeqCst);
-                if self.runtime.load(&self.writer_idle, SeqCst) {
+                if self.runtime.load(&self.writer_idle, SeqCst)
+                    && !planted!(self, "logger-forgets-to-wake")
+                {
                     self.wake_writer();
                 }
                 Logged::Queued

@@ -72,9 +72,10 @@ pub(super) fn producers<W: World>(
                     let line = format!("{name} line {line}\n").into_bytes();
                     let taken_at_begin = record.taken();
                     lock(&calls).begin();
-                    world.never_waits_begins("try_log");
-                    let logged = log.try_log(line.clone());
-                    world.never_waits_returns();
+                    let logged = {
+                        let _section = NeverWaits::begin(&world, "try_log");
+                        log.try_log(line.clone())
+                    };
                     lock(&calls).end(line, logged, taken_at_begin, shape.capacity, &name);
                 }
             })
@@ -97,6 +98,10 @@ pub(super) fn producers<W: World>(
         .raise();
     }
     record.open_gate(world.runtime());
+    // The writer must drain what was queued before anyone stops it: a
+    // writer asleep with lines waiting leaves main waiting here, which
+    // the platform reports as a deadlock.
+    record.await_written(world.runtime(), calls.queued.len() as u64);
     log.shutdown();
     let delivered = record.lines();
     for producer in 0..shape.producers {
@@ -116,6 +121,24 @@ pub(super) fn producers<W: World>(
         }
     }
     RunSummary::default()
+}
+
+/// A call that promises never to wait, told to the world for as long as
+/// it lives: also while a panic unwinds out of it, so the section never
+/// outlasts its call.
+struct NeverWaits<'a, W: World>(&'a W);
+
+impl<'a, W: World> NeverWaits<'a, W> {
+    fn begin(world: &'a W, call: &'static str) -> NeverWaits<'a, W> {
+        world.never_waits_begins(call);
+        NeverWaits(world)
+    }
+}
+
+impl<W: World> Drop for NeverWaits<'_, W> {
+    fn drop(&mut self) {
+        self.0.never_waits_returns();
+    }
 }
 
 /// The run's shape, drawn from its parameters.
@@ -190,6 +213,9 @@ struct SinkRecord<R: Runtime> {
     lines: Mutex<Vec<Vec<u8>>>,
     gate_open: R::Mutex<bool>,
     gate: R::Condvar,
+    /// Lines the sink has finished writing.
+    written: R::Mutex<u64>,
+    wrote: R::Condvar,
 }
 
 impl<R: Runtime> SinkRecord<R> {
@@ -198,6 +224,8 @@ impl<R: Runtime> SinkRecord<R> {
             lines: Mutex::default(),
             gate_open: runtime.mutex(false),
             gate: runtime.condvar(),
+            written: runtime.mutex(0),
+            wrote: runtime.condvar(),
         }
     }
 
@@ -213,6 +241,14 @@ impl<R: Runtime> SinkRecord<R> {
     fn open_gate(&self, runtime: &R) {
         *runtime.lock(&self.gate_open) = true;
         runtime.notify_all(&self.gate);
+    }
+
+    /// Waits until the sink has written `lines` lines.
+    fn await_written(&self, runtime: &R, lines: u64) {
+        let mut written = runtime.lock(&self.written);
+        while *written < lines {
+            written = runtime.wait(&self.wrote, written);
+        }
     }
 
     /// Waits until the gate opens.
@@ -247,6 +283,8 @@ impl<R: Runtime> io::Write for RecordingSink<R> {
             }
             Sink::Fast => {}
         }
+        *self.runtime.lock(&self.record.written) += 1;
+        self.runtime.notify_all(&self.record.wrote);
         Ok(buf.len())
     }
 

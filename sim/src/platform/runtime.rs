@@ -276,7 +276,12 @@ impl ThreadBook {
     }
 
     /// The verdict of the wait judge on `caller` beginning to wait.
+    /// Nothing to judge in a thread unwinding a failed execution: its
+    /// calls are cut short, and their counts with them.
     fn wait_violation(&self, caller: ThreadKey) -> Option<Violation> {
+        if std::thread::panicking() {
+            return None;
+        }
         let judge = self.judges.at_wait.as_ref()?;
         let mut inside: Vec<ThreadKey> = self
             .waiting
@@ -318,6 +323,14 @@ impl ThreadBook {
             (*key, blocked)
         });
         waiting.chain(acquiring).collect()
+    }
+
+    /// What thread `key` waits for, as the facts tell it.
+    fn wait_for_of(&self, key: ThreadKey) -> Option<String> {
+        let wait_for = self.judges.wait_for.as_ref()?;
+        let blocked: BTreeMap<ThreadKey, BlockedThread> =
+            self.blocked_by_key().into_iter().collect();
+        wait_for(key, &blocked)
     }
 
     /// One line per blocked thread: where it is blocked and, where the
@@ -572,11 +585,14 @@ impl<I: ModelRuntime> SimRuntime<I> {
         let stuck = book.stuck_waiters().count();
         let someone_waits = matches!(caller, Leaving::ToWait(_)) || others_live > 0;
         let deadlocked = someone_waits && stuck == others_live && book.acquiring.is_empty();
-        let caller_does = match caller {
-            Leaving::ToWait(at) => format!("waits at {at}"),
-            Leaving::ForGood => "finishes".to_owned(),
-        };
         deadlocked.then(|| {
+            let caller_does = match caller {
+                Leaving::ToWait(at) => match book.wait_for_of(I::thread_key()) {
+                    Some(wait_for) => format!("waits at {at} ({wait_for})"),
+                    None => format!("waits at {at}"),
+                },
+                Leaving::ForGood => "finishes".to_owned(),
+            };
             let blocked = book.wait_for_lines();
             let what = format!(
                 "{caller_does}, and every other thread waits for a notification nobody can send: {}",
