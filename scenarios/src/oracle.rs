@@ -593,7 +593,7 @@ impl PlantedBug {
             PlantedBug::ReleaseIgnoresHandles => (0.63, 0.53),
             PlantedBug::InFlightMissesAStripe => (0.14, 0.64),
             PlantedBug::LoggerBlocksWhenFull => (0.66, 0.66),
-            PlantedBug::LoggerMiscountsDrops => (0.41, 0.028),
+            PlantedBug::LoggerMiscountsDrops => (0.60, 0.034),
             PlantedBug::LoggerDropsWithRoom => (0.88, 0.85),
             PlantedBug::LoggerForgetsToWake => (0.16, 0.59),
             PlantedBug::ProgressPublishedRelaxed => (0.0, 0.0),

@@ -1,14 +1,15 @@
-//! The store's state machine, which the API (`store.rs`) and the downloader
-//! (`download.rs`) both drive and neither owns: the closing flag, the
-//! download's progress and outcome, the readers in flight, the waiting
-//! readers, and the temp file's release.
+//! The store's state machine, which the API (`store.rs`, `handle.rs`) and
+//! the downloader (`download.rs`) drive and none owns: the closing flag,
+//! the download's progress and outcome, the readers in flight, the waiting
+//! readers, the handles open, and the temp file's release.
 //!
 //! Invariants (asserted where cheap):
 //! - bytes `[0, progress)` of the temp file equal the object's, and no range
 //!   beyond them is ever read;
 //! - the file is released (closed, then removed) exactly once, only after
-//!   closing has been set, every registered reader has left and the
-//!   downloader has stopped; nothing touches it afterwards;
+//!   closing has been set, every registered reader has left, every handle's
+//!   duplicate is closed and the downloader has stopped; nothing touches it
+//!   afterwards;
 //! - no thread waits on anything while holding the state lock except a
 //!   condition variable that releases it;
 //! - a waiting reader is woken by the progress that completes its range, by
