@@ -7,45 +7,29 @@ mod support;
 
 use std::sync::Arc;
 
-use store::{InFlight, Platform, StoreError, StoreOptions, SystemClock, TempFileStore};
-use support::files::{Hooks, ObservedFiles};
+use store::{InFlight, StoreError, StoreOptions};
 use support::gated_transport::GatedTransport;
-use support::observed::WaitSignalRuntime;
-use support::{entries_in, object_bytes, recv_within, within, within_counting};
+use support::{
+    SignallingStore, await_waits_by, entries_in, object_bytes, spawn_named, wait_signal_store,
+    within, within_counting,
+};
 use tempfile::TempDir;
-
-type TestStore = Arc<TempFileStore<GatedTransport, WaitSignalRuntime, SystemClock, ObservedFiles>>;
 
 /// A store whose runtime reports every wait by thread name, over a
 /// transport that delivers only what the test releases.
 fn store_over(
     transport: GatedTransport,
-) -> (TestStore, crossbeam::channel::Receiver<String>, TempDir) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (files, _events) = ObservedFiles::new(dir.path(), Hooks::default());
-    let (runtime, waits) = WaitSignalRuntime::signalling();
-    let platform = Platform {
-        runtime,
-        clock: SystemClock::new(),
-        files,
-    };
-    let store = TempFileStore::open(transport, platform, StoreOptions::default()).expect("open");
-    (Arc::new(store), waits, dir)
+) -> (
+    SignallingStore,
+    crossbeam::channel::Receiver<String>,
+    TempDir,
+) {
+    wait_signal_store(transport, StoreOptions::default())
 }
 
 /// Blocks until thread `name` waits.
 fn await_wait_by(waits: &crossbeam::channel::Receiver<String>, name: &str) {
-    while recv_within(waits, &format!("{name} waiting")) != name {}
-}
-
-fn spawn_named<T: Send + 'static>(
-    name: &str,
-    body: impl FnOnce() -> T + Send + 'static,
-) -> std::thread::JoinHandle<T> {
-    std::thread::Builder::new()
-        .name(name.to_owned())
-        .spawn(body)
-        .expect("spawn")
+    await_waits_by(waits, &[name.to_owned()]);
 }
 
 #[test]

@@ -4,7 +4,6 @@
 
 mod support;
 
-use std::collections::BTreeSet;
 use std::io;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
@@ -17,8 +16,10 @@ use store::{
 };
 use support::files::{FileEvent, Hooks, ObservedFiles};
 use support::gated_transport::GatedTransport;
-use support::observed::WaitSignalRuntime;
-use support::{entries_in, object_bytes, recv_within, within, within_counting};
+use support::{
+    await_waits_by, entries_in, object_bytes, recv_within, spawn_named, wait_signal_store, within,
+    within_counting,
+};
 use tempfile::TempDir;
 
 /// A store on real temp files in a test's directory, shared between threads.
@@ -53,46 +54,6 @@ fn observed_store<T: Transport>(
     };
     let store = TempFileStore::open(transport, platform, small_chunks()).expect("open store");
     (Arc::new(store), dir, events)
-}
-
-/// A store whose runtime reports every condition-variable wait by thread name.
-fn wait_signal_store(
-    transport: GatedTransport,
-) -> (
-    TestStore<GatedTransport, WaitSignalRuntime>,
-    channel::Receiver<String>,
-    TempDir,
-) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (files, _events) = ObservedFiles::new(dir.path(), Hooks::default());
-    let (runtime, waits) = WaitSignalRuntime::signalling();
-    let platform = Platform {
-        runtime,
-        clock: SystemClock::new(),
-        files,
-    };
-    let store = TempFileStore::open(transport, platform, small_chunks()).expect("open store");
-    (Arc::new(store), waits, dir)
-}
-
-/// Blocks until every thread in `names` has parked in a condition-variable wait.
-fn await_waits_by(waits: &channel::Receiver<String>, names: &[String]) {
-    let mut not_yet_waiting: BTreeSet<&String> = names.iter().collect();
-    while !not_yet_waiting.is_empty() {
-        let what = format!("{not_yet_waiting:?} entering the wait loop");
-        let waiter = recv_within(waits, &what);
-        not_yet_waiting.remove(&waiter);
-    }
-}
-
-fn spawn_named<T: Send + 'static>(
-    name: &str,
-    body: impl FnOnce() -> T + Send + 'static,
-) -> std::thread::JoinHandle<T> {
-    std::thread::Builder::new()
-        .name(name.to_owned())
-        .spawn(body)
-        .expect("spawn")
 }
 
 #[test]
@@ -132,7 +93,8 @@ fn concurrent_readers_see_exactly_the_source_bytes() {
 
 #[test]
 fn reader_waiting_on_a_stalled_download_leaves_with_closed_when_close_is_called() {
-    let (store, waits, _dir) = wait_signal_store(GatedTransport::new(object_bytes(10_000)));
+    let (store, waits, _dir) =
+        wait_signal_store(GatedTransport::new(object_bytes(10_000)), small_chunks());
     let reader = {
         let store = Arc::clone(&store);
         spawn_named("stalled-reader", move || {
@@ -158,7 +120,7 @@ fn reader_waiting_on_a_stalled_download_leaves_with_closed_when_close_is_called(
 fn close_with_several_readers_in_flight_returns_and_removes_the_file() {
     let transport = GatedTransport::new(object_bytes(50_000));
     transport.release(8_192);
-    let (store, waits, dir) = wait_signal_store(transport);
+    let (store, waits, dir) = wait_signal_store(transport, small_chunks());
     let names: Vec<String> = (0..4).map(|i| format!("in-flight-{i}")).collect();
     let readers: Vec<_> = names
         .iter()

@@ -10,8 +10,15 @@ pub(crate) mod observed;
 
 use std::time::Duration;
 
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
 use crossbeam::channel;
-use store::InFlight;
+use files::{Hooks, ObservedFiles};
+use gated_transport::GatedTransport;
+use observed::WaitSignalRuntime;
+use store::{InFlight, Platform, StoreOptions, SystemClock, TempFileStore};
+use tempfile::TempDir;
 
 /// How long any single step of a real-thread test may take before it counts
 /// as stuck. Generous: a loaded 2-core CI machine must never trip it.
@@ -78,4 +85,46 @@ pub(crate) fn object_bytes(len: usize) -> Vec<u8> {
 /// Number of entries in `dir`.
 pub(crate) fn entries_in(dir: &std::path::Path) -> usize {
     std::fs::read_dir(dir).expect("list temp dir").count()
+}
+
+/// A store on real threads and temp files whose runtime reports every wait.
+pub(crate) type SignallingStore =
+    Arc<TempFileStore<GatedTransport, WaitSignalRuntime, SystemClock, ObservedFiles>>;
+
+/// A store whose runtime reports every condition-variable wait by thread name.
+pub(crate) fn wait_signal_store(
+    transport: GatedTransport,
+    options: StoreOptions,
+) -> (SignallingStore, channel::Receiver<String>, TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (files, _events) = ObservedFiles::new(dir.path(), Hooks::default());
+    let (runtime, waits) = WaitSignalRuntime::signalling();
+    let platform = Platform {
+        runtime,
+        clock: SystemClock::new(),
+        files,
+    };
+    let store = TempFileStore::open(transport, platform, options).expect("open store");
+    (Arc::new(store), waits, dir)
+}
+
+/// Blocks until every thread in `names` has parked in a condition-variable wait.
+pub(crate) fn await_waits_by(waits: &channel::Receiver<String>, names: &[String]) {
+    let mut not_yet_waiting: BTreeSet<&String> = names.iter().collect();
+    while !not_yet_waiting.is_empty() {
+        let what = format!("{not_yet_waiting:?} entering the wait loop");
+        let waiter = recv_within(waits, &what);
+        not_yet_waiting.remove(&waiter);
+    }
+}
+
+/// A thread named `name`: the name the wait signals report.
+pub(crate) fn spawn_named<T: Send + 'static>(
+    name: &str,
+    body: impl FnOnce() -> T + Send + 'static,
+) -> std::thread::JoinHandle<T> {
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(body)
+        .expect("spawn")
 }
