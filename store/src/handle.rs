@@ -13,8 +13,9 @@ use crate::{Clock, Runtime, StoreError, Transport};
 
 /// An open handle on a store, from [`TempFileStore::open_handle`](crate::TempFileStore::open_handle).
 /// Reads block as [`TempFileStore::read_at`](crate::TempFileStore::read_at)
-/// does. [`release`](Handle::release) it, or drop it, to close its
-/// duplicate; a close of the store waits until every handle is released.
+/// does. [`release`](Handle::release) it, or drop it (dropping its
+/// reference to the duplicate does it), to close its duplicate; a close of
+/// the store waits until every handle is released.
 pub struct Handle<T: Transport, R: Runtime, C: Clock, F: FileIo> {
     shared: Arc<Shared<T, R, C, F::File>>,
     /// `None` once released. Each read holds a reference of its own, so a
@@ -78,14 +79,6 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> Handle<T, R, C, F> {
             Ok(duplicate) => duplicate.close(),
             Err(_read_in_flight) => Ok(()),
         }
-    }
-}
-
-impl<T: Transport, R: Runtime, C: Clock, F: FileIo> Drop for Handle<T, R, C, F> {
-    /// Releases the handle if [`release`](Handle::release) did not.
-    fn drop(&mut self) {
-        let duplicate = self.shared.runtime.lock(&self.duplicate).take();
-        drop(duplicate);
     }
 }
 

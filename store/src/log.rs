@@ -50,6 +50,9 @@ pub enum Logged {
 }
 
 /// A lossy, non-blocking log: clones share one queue and writer thread.
+/// Call [`shutdown`](LossyLog::shutdown) before the process exits: the
+/// writer thread is not stopped by dropping the log, and lines still
+/// queued at exit are lost.
 pub struct LossyLog<R: Runtime> {
     shared: Arc<LogShared<R>>,
 }
@@ -309,6 +312,17 @@ mod tests {
         log.shutdown();
         assert_eq!(&*kept.0.lock().expect("not poisoned"), b"a\nb\nc\n");
         assert_eq!(log.dropped_lines(), 0);
+    }
+
+    #[test]
+    fn a_log_writer_queues_each_write_as_one_line() {
+        let kept = Kept::default();
+        let log = LossyLog::start(StdRuntime, Box::new(kept.clone()), capacity(4)).expect("start");
+        let mut writer = log.writer();
+        assert_eq!(writer.write(b"first\n").expect("write"), 6);
+        writer.write_all(b"second\n").expect("write_all");
+        log.shutdown();
+        assert_eq!(&*kept.0.lock().expect("not poisoned"), b"first\nsecond\n");
     }
 
     /// A sink that blocks each write until its sender goes.
