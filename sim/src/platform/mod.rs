@@ -14,6 +14,7 @@
 //!   [`Quiescence`] (see `world.rs`).
 
 mod clock;
+mod counts;
 mod event;
 mod facts;
 mod files;
@@ -24,6 +25,7 @@ mod perturb;
 mod runtime;
 mod trace;
 mod transport;
+mod wait_for;
 mod world;
 
 pub use clock::VirtualClock;

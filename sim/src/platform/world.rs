@@ -4,10 +4,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use scenarios::{CounterSource, FileFaults, Oracle, TransportFaults, Violation, World};
 use store::{InFlight, Instant, Platform, RetryPolicy, StoreError};
 
+use super::counts::{counts_bound_violation, counts_violation};
+use super::wait_for::{wait_for, wait_for_lines};
 use super::{
-    Blocked, BlockedThread, Call, CheckedFiles, Facts, FailureWatch, ModelRuntime, Outcome,
-    Quiescence, ScriptedTransport, SimRuntime, Span, ThreadKey, Trace, TransportContext,
-    VirtualClock, What, peeking,
+    Call, CheckedFiles, Facts, FailureWatch, ModelRuntime, Outcome, Quiescence, ScriptedTransport,
+    SimRuntime, Span, ThreadKey, Trace, TransportContext, VirtualClock, What,
 };
 
 /// The simulated platform for one execution, on the scheduler runtime `I`.
@@ -233,150 +234,6 @@ fn judge_quiescence(facts: &Facts, files: &CheckedFiles, moment: &Quiescence) ->
         }
     }
     counts_violation(facts, moment, &everyone)
-}
-
-/// The oracle "in-flight counts true" at a quiescent moment, when every
-/// call in flight is blocked where the store counts it: each store's
-/// counts must equal what the platform sees in flight, exactly.
-fn counts_violation(
-    facts: &Facts,
-    moment: &Quiescence,
-    everyone: &dyn Fn() -> String,
-) -> Option<Violation> {
-    // A thread unwinding a failed execution left its calls without
-    // returning: the facts and the counts no longer meet.
-    if std::thread::panicking() {
-        return None;
-    }
-    facts.counted_stores().into_iter().find_map(|store| {
-        let counts = peeking(|| facts.counters(store))?;
-        let seen = facts.in_flight_now(store);
-        // Nobody is between a duplicate's close and its uncounting now.
-        let expected = InFlight {
-            reads: seen.reads,
-            closes: seen.closes,
-            handles: seen.duplicates_floor,
-        };
-        (counts != expected).then(|| {
-            let what = format!(
-                "store {store} reports {counts}, but {expected} are; every thread is blocked: {}",
-                everyone()
-            );
-            let thread = moment
-                .blocked
-                .last()
-                .map_or_else(String::new, |blocked| blocked.thread.thread.clone());
-            Violation::new(
-                Oracle::InFlightCountsTrue,
-                thread,
-                "count differs from the calls in flight",
-                what,
-            )
-        })
-    })
-}
-
-/// The oracle "in-flight counts true" whenever a thread begins to wait,
-/// while other calls run: each store's counts (their latest values) must
-/// lie between what must be counted (each thread waiting inside a read or
-/// a close is; each duplicate open is a handle) and what may be.
-fn counts_bound_violation(
-    facts: &Facts,
-    inside_waits: &[ThreadKey],
-    thread_name: fn() -> String,
-) -> Option<Violation> {
-    facts.counted_stores().into_iter().find_map(|store| {
-        let counts = peeking(|| facts.counters(store))?;
-        let most = facts.in_flight_now(store);
-        let waiting_in = |wanted: fn(&Call) -> bool| {
-            inside_waits
-                .iter()
-                .filter_map(|key| facts.call_of(*key))
-                .filter(|call| call.store() == store && wanted(call))
-                .count() as u64
-        };
-        let least = InFlight {
-            reads: waiting_in(|call| matches!(call, Call::Read { .. })),
-            closes: waiting_in(|call| matches!(call, Call::Close { .. })),
-            handles: most.duplicates_floor,
-        };
-        let within = (least.reads..=most.reads).contains(&counts.reads)
-            && (least.closes..=most.closes).contains(&counts.closes)
-            && (least.handles..=most.handles).contains(&counts.handles);
-        (!within).then(|| {
-            let what = format!(
-                "store {store} reports {counts}, outside what the platform sees: between \
-                 {} and {} read(s), {} and {} close(s), {} and {} handle(s)",
-                least.reads, most.reads, least.closes, most.closes, least.handles, most.handles
-            );
-            Violation::new(
-                Oracle::InFlightCountsTrue,
-                thread_name(),
-                "count outside what is in flight",
-                what,
-            )
-        })
-    })
-}
-
-/// One line per blocked thread: where it is blocked and what it waits for.
-fn wait_for_lines(facts: &Facts, files: &CheckedFiles, blocked: &[Blocked]) -> Vec<String> {
-    let by_key: BTreeMap<ThreadKey, BlockedThread> = blocked
-        .iter()
-        .map(|blocked| (blocked.key, blocked.thread.clone()))
-        .collect();
-    blocked
-        .iter()
-        .map(
-            |blocked| match wait_for(facts, files, blocked.key, &by_key) {
-                Some(wait_for) => format!("{}: {wait_for}", blocked.thread),
-                None => blocked.thread.to_string(),
-            },
-        )
-        .collect()
-}
-
-/// What thread `key` waits for, from the platform's facts: its call and
-/// range, the bytes written against the end it needs, the downloader's
-/// state, the duplicates still open, and its store's own counts. `None`
-/// for a thread in no store call.
-fn wait_for(
-    facts: &Facts,
-    files: &CheckedFiles,
-    key: ThreadKey,
-    blocked: &BTreeMap<ThreadKey, BlockedThread>,
-) -> Option<String> {
-    let call = facts.call_of(key)?;
-    let store = call.store();
-    let store_facts = facts.store(store);
-    let written = store_facts
-        .file
-        .map_or(0, |file| files.written_prefix(file));
-    let downloader = match store_facts.downloader {
-        None => "has opened no stream".to_owned(),
-        Some(downloader) => match blocked.get(&downloader) {
-            Some(thread) => format!("is blocked ({thread})"),
-            None => "has finished".to_owned(),
-        },
-    };
-    let operation = match call {
-        Call::Read { offset, end, .. } => {
-            let needs = end.min(store_facts.len);
-            format!("in read_at [{offset}, {end}) of store {store}, needs bytes up to {needs}")
-        }
-        Call::Close { .. } => format!("in close of store {store}"),
-        Call::Drop { .. } => format!("in the drop of store {store}'s last handle"),
-        Call::OpenHandle { .. } => format!("in open_handle of store {store}"),
-        Call::Release { .. } => format!("in the release of a handle of store {store}"),
-        Call::InFlight { .. } => format!("in in_flight of store {store}"),
-    };
-    let counts = peeking(|| facts.counters(store))
-        .map_or_else(|| "gone".to_owned(), |counts| counts.to_string());
-    Some(format!(
-        "{operation}; {written} of {} bytes written; downloader {downloader}; \
-         {} duplicate(s) open; store counts {counts}",
-        store_facts.len, store_facts.duplicates_open
-    ))
 }
 
 impl<I: ModelRuntime> World for SimWorld<I> {
