@@ -10,6 +10,7 @@ mod check;
 mod fate;
 mod oracle;
 mod params;
+mod peek;
 mod threads;
 mod world;
 

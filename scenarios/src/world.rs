@@ -14,7 +14,11 @@ use store::{
 
 use crate::{FileFaults, TransportFaults};
 
-/// Reads a store's own counts; `None` once the store is gone.
+/// Reads a store's own counts; `None` once the store is gone. The world
+/// calls it from its judges, under its own locks: it must never own the
+/// store (were its reference the last, the store's destructor would run
+/// there, and come back to the platform), only borrow it while its owner
+/// lives.
 pub type CounterSource = Arc<dyn Fn() -> Option<InFlight> + Send + Sync>;
 
 /// A platform for one execution of a scenario. Clones share everything.

@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering::{Acquire, Release};
 use store::{Handle, RetryPolicy, Runtime, StoreError, StoreOptions, TempFileStore};
 
 use crate::check::ReadJudge;
+use crate::peek::{Owned, Peek};
 use crate::threads::{Joiner, spawn};
 use crate::{Fate, Oracle, Params, Violation, World};
 
@@ -32,8 +33,10 @@ pub(super) type StoreHandle<W> = Handle<
 /// real caller would have, so under loom it must see the store closed too.
 pub(super) struct Subject<W: World> {
     pub label: &'static str,
-    /// `None` only once dropped.
-    store: Option<Store<W>>,
+    /// `None` only once dropped. Owned through a gate: the world's judges
+    /// read the store's counts through a [`Peek`], never owning the store,
+    /// so its destructor always runs on the thread that drops the subject.
+    store: Option<Owned<Store<W>>>,
     pub object: Arc<[u8]>,
     pub params: Params,
     fate: Fate,
@@ -74,26 +77,22 @@ impl<W: World> Subject<W> {
             Violation::new(Oracle::DataIntegrity, "main", "wrong object length", what).raise();
         }
         let runtime = world.runtime().clone();
-        Arc::new_cyclic(|subject: &std::sync::Weak<Subject<W>>| {
-            let subject = subject.clone();
-            world.counters_of(
-                label,
-                Arc::new(move || {
-                    let subject = subject.upgrade()?;
-                    subject.store.as_ref().map(TempFileStore::in_flight)
-                }),
-            );
-            Subject {
-                world: world.clone(),
-                label,
-                store: Some(store),
-                object,
-                fate: Fate::of(params),
-                params: params.clone(),
-                close_begun: runtime.atomic_bool(false),
-                close_returned: runtime.atomic_bool(false),
-                runtime,
-            }
+        let store = Owned::new(store);
+        let counts: Peek<Store<W>> = store.peek();
+        world.counters_of(
+            label,
+            Arc::new(move || counts.with(TempFileStore::in_flight)),
+        );
+        Arc::new(Subject {
+            world: world.clone(),
+            label,
+            store: Some(store),
+            object,
+            fate: Fate::of(params),
+            params: params.clone(),
+            close_begun: runtime.atomic_bool(false),
+            close_returned: runtime.atomic_bool(false),
+            runtime,
         })
     }
 
@@ -111,7 +110,7 @@ impl<W: World> Subject<W> {
     /// The store. Present until the subject drops.
     pub(super) fn store(&self) -> &Store<W> {
         self.store
-            .as_ref()
+            .as_deref()
             .expect("the store lives as long as its subject")
     }
 

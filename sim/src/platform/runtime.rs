@@ -21,7 +21,7 @@ use super::{ModelRuntime, Recorder, Site, ThreadKey, TimedEnd, Trace, VirtualClo
 pub struct SimRuntime<I: Runtime> {
     inner: I,
     clock: VirtualClock,
-    threads: Arc<Mutex<ThreadBook>>,
+    threads: Arc<Book>,
     trace: Trace,
     /// Where each thread parks, by key. Apart from the book: a parker is
     /// the scheduler's, and the book's lock is never held across one.
@@ -244,6 +244,57 @@ pub fn peeking<T>(read: impl FnOnce() -> T) -> T {
 
 fn is_peeking() -> bool {
     PEEKING.with(std::cell::Cell::get)
+}
+
+thread_local! {
+    /// Whether this thread holds the book's lock (see [`Book::lock`]).
+    static HOLDS_BOOK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The book behind its lock. A judge runs under this lock, so it must never
+/// run code that comes back to the platform (a subject's destructor, say):
+/// on one thread that would wait for itself forever. The lock turns that
+/// into a loud harness bug instead of a hang the watchdog finds minutes
+/// later.
+#[derive(Debug, Default)]
+struct Book(Mutex<ThreadBook>);
+
+/// The book, locked by the calling thread.
+struct BookGuard<'a>(std::sync::MutexGuard<'a, ThreadBook>);
+
+impl Book {
+    /// Locks the book. Panics, naming the harness bug, if the calling
+    /// thread already holds it.
+    fn lock(&self) -> BookGuard<'_> {
+        assert!(
+            !HOLDS_BOOK.with(std::cell::Cell::get),
+            "HARNESS BUG: the platform's book was locked again by the thread that holds it \
+             (a judge ran code that calls back into the platform)"
+        );
+        let guard = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        HOLDS_BOOK.with(|holds| holds.set(true));
+        BookGuard(guard)
+    }
+}
+
+impl Deref for BookGuard<'_> {
+    type Target = ThreadBook;
+
+    fn deref(&self) -> &ThreadBook {
+        &self.0
+    }
+}
+
+impl DerefMut for BookGuard<'_> {
+    fn deref_mut(&mut self) -> &mut ThreadBook {
+        &mut self.0
+    }
+}
+
+impl Drop for BookGuard<'_> {
+    fn drop(&mut self) {
+        HOLDS_BOOK.with(|holds| holds.set(false));
+    }
 }
 
 impl ThreadBook {
@@ -506,8 +557,8 @@ impl<I: ModelRuntime> SimRuntime<I> {
         self.book().panic_sink = Some(sink);
     }
 
-    fn book(&self) -> std::sync::MutexGuard<'_, ThreadBook> {
-        self.threads.lock().unwrap_or_else(PoisonError::into_inner)
+    fn book(&self) -> BookGuard<'_> {
+        self.threads.lock()
     }
 
     /// Lock bookkeeping is skipped while unwinding: naming the thread would
@@ -1113,7 +1164,7 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
                 exit.returns();
             };
             if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(finished)) {
-                let mut book = book.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut book = book.lock();
                 book.first_panicked.get_or_insert_with(|| name.clone());
                 drop(book);
                 if let Some(sink) = panic_sink {
@@ -1265,7 +1316,7 @@ impl ThreadBook {
 /// the catch that forwards panics to the real-thread driver, so a real
 /// thread's violation is reported at once, not after the driver's bound.
 struct ThreadExit<I: ModelRuntime> {
-    book: Arc<Mutex<ThreadBook>>,
+    book: Arc<Book>,
     trace: Trace,
     counted_out: bool,
     scheduler: PhantomData<fn() -> I>,
@@ -1277,7 +1328,7 @@ impl<I: ModelRuntime> ThreadExit<I> {
     fn returns(mut self) {
         self.counted_out = true;
         record_event::<I>(&self.trace, What::Finishes);
-        let mut book = self.book.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut book = self.book.lock();
         let deadlock =
             SimRuntime::<I>::deadlock_violation(&book, book.live_threads - 1, Leaving::ForGood);
         let violation = book.thread_finishes(I::thread_key()).or(deadlock);
@@ -1294,7 +1345,7 @@ impl<I: ModelRuntime> Drop for ThreadExit<I> {
     /// answer who is running).
     fn drop(&mut self) {
         if !self.counted_out {
-            let mut book = self.book.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut book = self.book.lock();
             book.live_threads -= 1;
         }
     }
@@ -1304,4 +1355,21 @@ impl<I: ModelRuntime> Drop for ThreadExit<I> {
 /// stable because the store and scenarios never move a shared condvar).
 fn condvar_identity<C>(condvar: &C) -> usize {
     std::ptr::from_ref(condvar) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_book_locked_again_by_its_holder_is_a_harness_bug_not_a_hang() {
+        let book = Book::default();
+        let held = book.lock();
+        let again = panic::catch_unwind(AssertUnwindSafe(|| drop(book.lock())));
+        drop(held);
+        let message = again.expect_err("a second lock on one thread panics");
+        let message = scenarios::panic_message(message.as_ref());
+        assert!(message.starts_with("HARNESS BUG"), "{message}");
+        drop(book.lock());
+    }
 }
