@@ -8,19 +8,32 @@ mod support;
 
 use support::{assert_one_line_usage_error, sim, sim_quietly};
 
-/// A run the corpus keeps: close-skips-drain found by random in
-/// early-close. Looked up, not named: `sim corpus refresh` renames an
-/// entry whose run a store change moved.
-fn close_skips_drain_entry() -> String {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let entries = std::fs::read_dir(root.join("corpus")).expect("the corpus");
-    let name = entries
-        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
-        .find(|name| {
-            name.starts_with("early-close--random--") && name.ends_with("--close-skips-drain.toml")
-        })
-        .expect("the corpus keeps close-skips-drain found by random");
-    format!("corpus/{name}")
+#[path = "support/found.rs"]
+mod found;
+
+use std::sync::OnceLock;
+
+use found::{LOOM, found_by, run_and_plant, saved};
+use scenarios::PlantedBug;
+use sim::engine::{Driver, Failure};
+
+/// close-skips-drain, found by random in its home scenario: shuttle runs
+/// it, so its replay prints shuttle's own lines. Searched for once per
+/// test binary, never read from the corpus.
+fn close_skips_drain() -> &'static Failure {
+    static FOUND: OnceLock<Failure> = OnceLock::new();
+    FOUND.get_or_init(|| found_by(PlantedBug::CloseSkipsDrain, Driver::Random))
+}
+
+/// `args`, then close-skips-drain's run id and plant.
+fn with_failing_run(args: &[&str]) -> Vec<String> {
+    let mut all: Vec<String> = args.iter().map(|&arg| arg.to_owned()).collect();
+    all.extend(run_and_plant(close_skips_drain()));
+    all
+}
+
+fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
 }
 
 #[test]
@@ -133,14 +146,15 @@ fn a_run_id_past_the_end_of_its_search_is_bad_usage_that_says_what_exists() {
 
 #[test]
 fn an_execution_past_where_a_search_fails_and_stops_is_bad_usage() {
+    let bug = PlantedBug::CloseSkipsDrain;
+    let failing = found_by(bug, LOOM).run.expect("a run id");
+    let past = format!("{}:{LOOM}:{}", failing.scenario.name(), failing.number + 1);
     assert_one_line_usage_error(
-        &[
-            "replay",
-            "early-close:loom2:5000",
-            "--plant",
-            "close-skips-drain",
-        ],
-        "which fails; 5,000 is past it",
+        &["replay", &past, "--plant", bug.name()],
+        &format!(
+            "which fails; {} is past it",
+            sim::engine::thousands(failing.number + 1)
+        ),
     );
 }
 
@@ -180,7 +194,7 @@ fn a_replay_that_passes_exits_zero_and_prints_only_its_report() {
 
 #[test]
 fn a_replay_that_fails_exits_one_and_prints_only_its_report() {
-    let stdout = sim_quietly(&["replay", &close_skips_drain_entry(), "--trace"], 1);
+    let stdout = sim_quietly(&strs(&with_failing_run(&["replay", "--trace"])), 1);
     assert!(stdout.contains("FAILURE reproduced"), "{stdout}");
 }
 
@@ -211,21 +225,16 @@ fn the_replay_line_gives_the_same_trace_byte_for_byte_every_time() {
 
 #[test]
 fn a_corpus_entry_replays_from_its_file() {
-    // A bug every interleaving shows, so the entry keeps its power whatever
-    // the store's synchronisation looks like.
-    let stdout = sim_quietly(
-        &[
-            "replay",
-            "corpus/concurrent-readers--loom2--1--partial-read-returns-zero.toml",
-        ],
-        1,
-    );
-    assert!(stdout.contains("oracle:  partial-read-count"), "{stdout}");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let entry = saved(dir.path(), close_skips_drain());
+    let stdout = sim_quietly(&["replay", entry.to_str().expect("a UTF-8 path")], 1);
+    assert!(stdout.contains("oracle:  no-access-after-close"), "{stdout}");
 }
 
 #[test]
 fn shrink_exits_one_after_shrinking_a_failure_and_prints_only_its_report() {
-    let stdout = sim_quietly(&["shrink", &close_skips_drain_entry(), "--tries", "200"], 1);
+    let args = with_failing_run(&["shrink", "--tries", "200"]);
+    let stdout = sim_quietly(&strs(&args), 1);
     let threads = |label: &str| -> usize {
         let line = stdout
             .lines()
@@ -260,15 +269,14 @@ fn corpus_check_of_the_corpus_exits_zero_and_prints_only_its_report() {
 #[test]
 fn corpus_check_exits_one_on_a_broken_entry() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let entry =
-        std::fs::read_to_string(root.join(close_skips_drain_entry())).expect("the entry exists");
+    let path = saved(dir.path(), close_skips_drain());
+    let entry = std::fs::read_to_string(&path).expect("the entry was saved");
     let broken = entry.replace(
         "oracle = \"no-access-after-close\"",
         "oracle = \"no-such-oracle\"",
     );
     assert_ne!(broken, entry);
-    std::fs::write(dir.path().join("broken.toml"), broken).expect("written");
+    std::fs::write(&path, broken).expect("written");
     let corpus = dir.path().to_str().expect("a UTF-8 path");
     let stdout = sim_quietly(&["corpus", "check", "--corpus", corpus], 1);
     assert!(
@@ -290,7 +298,7 @@ fn self_test_exits_zero_when_every_bug_is_found_and_says_why_misses_are_fine() {
 
 #[test]
 fn verbose_lets_the_schedulers_own_output_through() {
-    let output = sim(&["--verbose", "replay", &close_skips_drain_entry()]);
+    let output = sim(&strs(&with_failing_run(&["--verbose", "replay"])));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("test panicked in task"), "{stderr}");

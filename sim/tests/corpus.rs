@@ -9,8 +9,15 @@
 use std::path::Path;
 use std::process::Command;
 
-use scenarios::Oracle;
+#[path = "support/found.rs"]
+mod found;
+
+use std::sync::OnceLock;
+
+use found::{LOOM, found_by, passing_seed};
+use scenarios::{Oracle, PlantedBug};
 use sim::corpus::{Entry, load_dir, verify};
+use sim::engine::Driver;
 
 fn corpus_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus")
@@ -56,23 +63,37 @@ fn the_current_store_passes_every_corpus_entry() {
     );
 }
 
-/// The corpus entry for `bug` found by `driver`.
-fn entry_for(bug: &str, driver: &str) -> Entry {
-    let entries = load_dir(&corpus_dir()).unwrap_or_else(|error| panic!("{error}"));
-    entries
-        .into_iter()
-        .map(|(_, entry)| entry)
-        .find(|entry| {
-            entry.planted_bug.as_deref() == Some(bug) && entry.run.split(':').nth(1) == Some(driver)
-        })
-        .unwrap_or_else(|| panic!("no {driver} entry for {bug} in the corpus"))
+/// The entry a fresh search for `bug` by `driver` would keep.
+fn fresh_entry(bug: PlantedBug, driver: Driver) -> Entry {
+    Entry::from_failure(&found_by(bug, driver), "2026-01-01").expect("a failure with a run id")
 }
 
-/// The corpus entry for close-skips-drain found by random, altered, with a
-/// directory of its own for its path.
+/// close-skips-drain found by random, kept as an entry: searched for once
+/// per test binary.
+fn close_skips_drain_entry() -> &'static Entry {
+    static FOUND: OnceLock<Entry> = OnceLock::new();
+    FOUND.get_or_init(|| fresh_entry(PlantedBug::CloseSkipsDrain, Driver::Random))
+}
+
+/// A seed of random whose run of close-skips-drain's home scenario passes
+/// with the bug planted: an entry moved to it has lost its power.
+fn passing_run() -> (String, scenarios::Params) {
+    let bug = PlantedBug::CloseSkipsDrain;
+    let (scenario, _) = bug.home().expect("an oracle finds it");
+    let seed = passing_seed(bug, Driver::Random);
+    let run = sim::engine::RunId {
+        scenario,
+        driver: Driver::Random,
+        number: seed,
+    };
+    (run.to_string(), Driver::Random.params_for(scenario, seed))
+}
+
+/// close-skips-drain's fresh entry, altered, with a directory of its own
+/// for its path.
 fn altered_entry(alter: impl FnOnce(&mut Entry)) -> (tempfile::TempDir, Entry) {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let mut entry = entry_for("close-skips-drain", "random");
+    let mut entry = close_skips_drain_entry().clone();
     alter(&mut entry);
     (dir, entry)
 }
@@ -85,7 +106,7 @@ fn notices_with_schedule(schedule: String) -> Vec<String> {
 
 #[test]
 fn a_schedule_recorded_for_another_program_is_a_one_line_notice_not_a_failure() {
-    let other = entry_for("partial-read-returns-zero", "random");
+    let other = fresh_entry(PlantedBug::PartialReadReturnsZero, Driver::Random);
     let notices = notices_with_schedule(other.shuttle_schedule.expect("a shuttle entry"));
     assert!(
         notices
@@ -112,9 +133,10 @@ fn a_malformed_schedule_is_a_one_line_notice_not_a_failure() {
 
 #[test]
 fn an_entry_whose_run_no_longer_fails_is_reported_as_having_lost_its_power() {
+    let (run, params) = passing_run();
     let (dir, entry) = altered_entry(|entry| {
-        entry.run = "early-close:random:0x0000000000000001".to_owned();
-        entry.params = sim::engine::Driver::Random.params_for(scenarios::Scenario::EarlyClose, 1);
+        entry.run = run;
+        entry.params = params;
         entry.shuttle_schedule = None;
     });
     let notices = verify(&dir.path().join("entry.toml"), &entry).expect("no failure");
@@ -147,63 +169,69 @@ fn every_oracle_has_a_pinned_entry_whose_loss_fails_the_tests() {
     assert!(unpinned.is_empty(), "no pinned entry for {unpinned:?}");
 }
 
-/// The pinned loom entry for release-without-notify, altered, with a
-/// directory of its own for its path.
+/// release-without-notify found by loom's whole search, kept as a pinned
+/// entry: searched for once per test binary.
+fn pinned_loom_entry() -> &'static Entry {
+    static FOUND: OnceLock<Entry> = OnceLock::new();
+    FOUND.get_or_init(|| {
+        let mut entry = fresh_entry(PlantedBug::ReleaseWithoutNotify, LOOM);
+        entry.pinned = true;
+        entry
+    })
+}
+
+/// The pinned loom entry, altered, with a directory of its own for its path.
 fn altered_pinned_entry(alter: impl FnOnce(&mut Entry)) -> (tempfile::TempDir, Entry) {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let mut entry = entry_for("release-without-notify", "loom2");
-    assert!(entry.pinned, "the loom entries are pinned");
-    entry.loom_checkpoint = None;
+    let mut entry = pinned_loom_entry().clone();
     alter(&mut entry);
     (dir, entry)
 }
 
 #[test]
 fn a_pinned_entry_whose_search_breaks_another_oracle_is_a_failure() {
-    let (dir, entry) = altered_pinned_entry(|entry| entry.oracle = "no-leak".to_owned());
+    let broken = pinned_loom_entry().oracle.clone();
+    let other = if broken == "no-leak" { "data-integrity" } else { "no-leak" };
+    let (dir, entry) = altered_pinned_entry(|entry| entry.oracle = other.to_owned());
     let error = verify(&dir.path().join("entry.toml"), &entry).expect_err("a lost pin fails");
     assert!(
-        error.problem.contains("pinned, and lost") && error.problem.contains("no-deadlock"),
+        error.problem.contains("pinned, and lost") && error.problem.contains(&broken),
         "{error}"
     );
 }
 
 #[test]
 fn a_pinned_entry_whose_failure_moved_within_its_search_is_a_notice() {
+    let failing = pinned_loom_entry().run_id().expect("a run id");
     let (dir, entry) = altered_pinned_entry(|entry| {
-        entry.run = "early-close:loom2:50".to_owned();
+        entry.run = format!("{}:{LOOM}:{}", failing.scenario.name(), failing.number + 1);
     });
     let notices = verify(&dir.path().join("entry.toml"), &entry).expect("a move is no failure");
+    let moved = format!("now breaks {} at {failing}", entry.oracle);
     assert!(
-        notices
-            .iter()
-            .any(|notice| notice.contains("now breaks no-deadlock at early-close:loom2:51")),
-        "{notices:?}"
+        notices.iter().any(|notice| notice.contains(&moved)),
+        "{moved}: {notices:?}"
     );
 }
 
 #[test]
 fn a_pinned_seeded_entry_outside_its_bugs_home_scenario_is_refused() {
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let entries = load_dir(&corpus_dir()).unwrap_or_else(|error| panic!("{error}"));
-    let (_, mut entry) = entries
-        .into_iter()
-        .find(|(_, entry)| {
-            entry.planted_bug.as_deref() == Some("backoff-ignores-closing")
-                && entry.run.starts_with("early-close:random:")
-        })
-        .expect("an early-close entry of backoff-ignores-closing, whose home is elsewhere");
-    entry.pinned = true;
+    // close-skips-drain's entry, said to be of a bug whose home is elsewhere.
+    let (dir, entry) = altered_entry(|entry| {
+        entry.planted_bug = Some(PlantedBug::BackoffIgnoresClosing.name().to_owned());
+        entry.pinned = true;
+    });
     let error = verify(&dir.path().join("entry.toml"), &entry).expect_err("refused");
     assert!(error.problem.contains("home scenario"), "{error}");
 }
 
 #[test]
 fn a_pinned_seeded_entry_whose_seed_no_longer_fails_is_found_again_by_its_search() {
+    let (run, params) = passing_run();
     let (dir, entry) = altered_entry(|entry| {
         entry.pinned = true;
-        entry.run = "early-close:random:0x0000000000000001".to_owned();
-        entry.params = sim::engine::Driver::Random.params_for(scenarios::Scenario::EarlyClose, 1);
+        entry.run = run;
+        entry.params = params;
         entry.shuttle_schedule = None;
     });
     let notices = verify(&dir.path().join("entry.toml"), &entry).expect("found again");

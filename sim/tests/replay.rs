@@ -162,7 +162,7 @@ fn an_execution_past_the_failure_that_ends_a_search_names_no_run() {
     assert!(
         error.to_string().contains(&format!(
             "stops at execution {}, which fails",
-            failing.schedule
+            sim::engine::thousands(failing.schedule as u64)
         )),
         "{error}"
     );

@@ -1,8 +1,9 @@
 //! Pins what a failure report means, not one interleaving: for a planted
 //! bug found by its search, the oracle, the role of the thread that broke
 //! it, the kind of breach, the calls that thread made and the operation
-//! that broke, and what other threads did that can cause it, read from the
-//! typed events, without numbers. A store change that keeps behaviour may
+//! that broke, and what other threads did before it broke that the
+//! oracle's story needs (a close begun, the touched file's release), read
+//! from the typed events, without numbers. A store change that keeps behaviour may
 //! move every interleaving and leave these snapshots alone; a change in the
 //! causal story of a bug shows here. (Bugs with
 //! two manifestations, such as a wait loop that ignores closing, which a
@@ -67,24 +68,21 @@ fn violator_step(what: &What, own: Option<&str>) -> Option<String> {
     })
 }
 
-/// What other threads do that can cause a violation of the store's
-/// contract: closing (and close returning), releasing, cancelling. Which
-/// thread does it (the release falls to whoever leaves last) and the other
-/// events (how the bytes arrived, which faults the seed drew) vary with the
-/// run the search happens to find.
-fn causal_step(what: &What, own: Option<&str>) -> Option<String> {
+/// What another thread did before the violation that the oracle's story
+/// needs: a close that began (of the violator's store or another), and the
+/// release of the file the violation touched. Whether a close had returned,
+/// which thread released, whether the file was removed yet and when the
+/// transport was cancelled are accidents of the interleaving the search
+/// happened to find, and so are the other events (how the bytes arrived,
+/// which faults the seed drew).
+fn causal_step(what: &What, own: Option<&str>, touched: Option<usize>) -> Option<String> {
     Some(match what {
         What::CloseBegins { store, .. } => format!("close of {} begins", whose(store, own)),
-        What::CloseReturns { store, outcome } => format!(
-            "close of {} returns {}",
-            whose(store, own),
-            outcome_kind(outcome)
-        ),
         What::File {
-            op: op @ (FileOp::Close | FileOp::Remove),
+            file,
+            op: op @ FileOp::Close,
             ..
-        } => format!("file: {}", file_op(op)),
-        What::Cancelled => "transport: cancelled".to_owned(),
+        } if Some(*file) == touched => format!("the file it touched: {}", file_op(op)),
         _ => return None,
     })
 }
@@ -113,28 +111,48 @@ fn store_of(violator: &str, execution: &Execution) -> Option<&'static str> {
         })
 }
 
-/// The meaning of a failing execution, as the snapshot pins it.
+/// The file the violator's breaking file operation touched, if one did.
+fn file_touched(violator: &str, execution: &Execution) -> Option<usize> {
+    execution.trace.iter().find_map(|event| match event.what {
+        What::File {
+            file,
+            result: FileResult::Violation,
+            ..
+        } if &*event.thread == violator => Some(file),
+        _ => None,
+    })
+}
+
+/// The meaning of a failing execution, as the snapshot pins it: the
+/// violator's own calls, and what other threads did before it broke.
 fn meaning(execution: &Execution) -> String {
     let violation = execution.violation.as_ref().expect("a failure");
     let violator = violation.thread.as_str();
     let own = store_of(violator, execution);
+    let touched = file_touched(violator, execution);
+    // The violator stops at the violation: its last event is where it broke.
+    let broke_at = execution
+        .trace
+        .iter()
+        .rposition(|event| &*event.thread == violator)
+        .expect("the violator did something");
     let mut story: Vec<String> = Vec::new();
-    let mut meanwhile: BTreeSet<String> = BTreeSet::new();
-    for event in &execution.trace {
+    let mut before: BTreeSet<String> = BTreeSet::new();
+    for (at, event) in execution.trace.iter().enumerate() {
         if &*event.thread == violator {
             story.extend(violator_step(&event.what, own));
-        } else {
-            meanwhile.extend(causal_step(&event.what, own));
+        } else if at < broke_at {
+            before.extend(causal_step(&event.what, own, touched));
         }
     }
-    let meanwhile: Vec<String> = meanwhile.into_iter().collect();
+    let before: Vec<String> = before.into_iter().collect();
     format!(
-        "oracle: {}\nbroken by: {} ({})\n  {}\nmeanwhile, other threads:\n  {}\n",
+        "oracle: {}\nbroken by: {} ({})\n  {}\nbefore it broke, other threads:\n  {}\n",
         violation.breach,
         role(violator),
         violation.kind,
         story.join("\n  "),
-        meanwhile.join("\n  ")
+        before.join("\n  ")
     )
 }
 
