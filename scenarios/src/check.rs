@@ -20,6 +20,9 @@ pub(crate) struct ReadJudge<'a> {
     pub close_begun: bool,
     /// Whether the read began after a close of this store had returned.
     pub began_after_close: bool,
+    /// Whether a release of the handle it read through had begun when it
+    /// returned (never, for a read through the store itself).
+    pub handle_released: bool,
 }
 
 impl ReadJudge<'_> {
@@ -39,7 +42,8 @@ impl ReadJudge<'_> {
         let fail = |oracle: Oracle, kind: &'static str, what: String| -> ! {
             Violation::new(oracle, self.reader, kind, format!("{at}: {what}")).raise()
         };
-        if self.began_after_close && !matches!(outcome, Err(StoreError::Closed)) {
+        let released = self.handle_released && matches!(outcome, Err(StoreError::HandleReleased));
+        if self.began_after_close && !released && !matches!(outcome, Err(StoreError::Closed)) {
             fail(
                 Oracle::ReadsAfterCloseGetClosed,
                 "read after close not refused",
@@ -76,6 +80,7 @@ impl ReadJudge<'_> {
                     );
                 }
             }
+            Err(StoreError::HandleReleased) if self.handle_released => {}
             Err(StoreError::Closed) => {
                 if !self.close_begun {
                     fail(
@@ -159,6 +164,7 @@ mod tests {
             fate: Fate::of(params),
             close_begun,
             began_after_close,
+            handle_released: false,
         }
     }
 
@@ -303,5 +309,21 @@ mod tests {
         let error = StoreError::file_io("write", io::Error::from(io::ErrorKind::StorageFull));
         let verdict = broken(&judge(&params, false, false), 0, b"", Err(error));
         assert_eq!(verdict, Some(Oracle::DataIntegrity));
+    }
+
+    #[test]
+    fn handle_released_is_an_answer_only_once_a_release_began() {
+        let params = Params::loom_default();
+        let unreleased = judge(&params, false, false);
+        let verdict = broken(&unreleased, 0, b"", Err(StoreError::HandleReleased));
+        assert_eq!(verdict, Some(Oracle::DataIntegrity));
+        let released = ReadJudge {
+            handle_released: true,
+            ..judge(&params, true, true)
+        };
+        assert_eq!(
+            broken(&released, 0, b"", Err(StoreError::HandleReleased)),
+            None
+        );
     }
 }

@@ -18,7 +18,8 @@ pub use catalogue::{Component, RunSummary, Scenario};
 pub use fate::{FailuresInARow, Fate};
 pub use oracle::{HitRates, Oracle, PlantedBug, Violation};
 pub use params::{
-    FileFaults, InjectedEio, Params, RetryParams, Size, SplitMix64, StreamFault, TransportFaults,
+    FileFaults, InjectedEio, InjectedEmfile, Params, RetryParams, Size, SplitMix64, StreamFault,
+    TransportFaults,
 };
 pub use threads::{Joiner, Latch, panic_message, spawn};
 pub use world::{CounterSource, World};

@@ -293,6 +293,23 @@ pub enum PlantedBug {
     /// A counter canary: `in_flight` sums one stripe of the readers' count
     /// and misses readers counted in the others.
     InFlightMissesAStripe,
+    /// A handle canary: a refused duplicate's handle is counted again
+    /// instead of uncounted, so a close waits for a handle nobody holds.
+    RefusedDuplicateCountsTwice,
+    /// A handle canary: a release closes its duplicate though a read
+    /// through the same handle still uses it.
+    ReleaseClosesUnderARead,
+    /// A bound canary: `close_with_deadline` waits twice the time left,
+    /// past its deadline.
+    DeadlineKeptLate,
+    /// A bound canary: the downloader's backoff lasts twice the policy's.
+    BackoffKeptLate,
+    /// A counter canary: `CloseDeadlineExceeded` reports no readers in
+    /// flight, whoever is.
+    DeadlineErrorCountsNoReaders,
+    /// A logger canary: the writer stops as soon as it sees shutdown,
+    /// leaving queued lines unwritten.
+    ShutdownSkipsDrain,
     /// A logger canary: a producer that finds the queue full waits for
     /// room, as a blocking channel would.
     LoggerBlocksWhenFull,
@@ -316,7 +333,7 @@ pub enum PlantedBug {
 impl PlantedBug {
     /// Every bug an oracle finds: the historical ones in the order of the
     /// design brief, then the oracle probes and canaries.
-    pub const ALL: [PlantedBug; 28] = [
+    pub const ALL: [PlantedBug; 34] = [
         PlantedBug::WaitLoopIgnoresClosing,
         PlantedBug::NoRecheckAfterRegistration,
         PlantedBug::CloseSkipsDrain,
@@ -341,10 +358,16 @@ impl PlantedBug {
         PlantedBug::HandleReleasedTwice,
         PlantedBug::ReleaseIgnoresHandles,
         PlantedBug::InFlightMissesAStripe,
+        PlantedBug::RefusedDuplicateCountsTwice,
+        PlantedBug::ReleaseClosesUnderARead,
+        PlantedBug::DeadlineKeptLate,
+        PlantedBug::BackoffKeptLate,
+        PlantedBug::DeadlineErrorCountsNoReaders,
         PlantedBug::LoggerBlocksWhenFull,
         PlantedBug::LoggerMiscountsDrops,
         PlantedBug::LoggerDropsWithRoom,
         PlantedBug::LoggerForgetsToWake,
+        PlantedBug::ShutdownSkipsDrain,
     ];
 
     /// Bugs that take down the process running them: the harness proves it
@@ -386,10 +409,16 @@ impl PlantedBug {
             PlantedBug::HandleReleasedTwice => "handle-released-twice",
             PlantedBug::ReleaseIgnoresHandles => "release-ignores-handles",
             PlantedBug::InFlightMissesAStripe => "in-flight-misses-a-stripe",
+            PlantedBug::RefusedDuplicateCountsTwice => "refused-duplicate-counts-twice",
+            PlantedBug::ReleaseClosesUnderARead => "release-closes-under-a-read",
+            PlantedBug::DeadlineKeptLate => "deadline-kept-late",
+            PlantedBug::BackoffKeptLate => "backoff-kept-late",
+            PlantedBug::DeadlineErrorCountsNoReaders => "deadline-error-counts-no-readers",
             PlantedBug::LoggerBlocksWhenFull => "logger-blocks-when-full",
             PlantedBug::LoggerMiscountsDrops => "logger-miscounts-drops",
             PlantedBug::LoggerDropsWithRoom => "logger-drops-with-room",
             PlantedBug::LoggerForgetsToWake => "logger-forgets-to-wake",
+            PlantedBug::ShutdownSkipsDrain => "shutdown-skips-drain",
             PlantedBug::AbortsProcess => "aborts-process",
             PlantedBug::SpinsForever => "spins-forever",
         }
@@ -467,6 +496,19 @@ impl PlantedBug {
             PlantedBug::InFlightMissesAStripe => {
                 "canary: in_flight sums one stripe of the readers' count"
             }
+            PlantedBug::RefusedDuplicateCountsTwice => {
+                "canary: a duplicate the file layer refuses leaves its handle counted twice"
+            }
+            PlantedBug::ReleaseClosesUnderARead => {
+                "canary: a release closes the duplicate while a read through the handle uses it"
+            }
+            PlantedBug::DeadlineKeptLate => {
+                "canary: close_with_deadline waits twice the time left, past its deadline"
+            }
+            PlantedBug::BackoffKeptLate => "canary: the retry backoff lasts twice the policy's",
+            PlantedBug::DeadlineErrorCountsNoReaders => {
+                "canary: CloseDeadlineExceeded reports no readers in flight, whoever is"
+            }
             PlantedBug::LoggerBlocksWhenFull => {
                 "logger canary: a producer waits for room when the queue is full"
             }
@@ -478,6 +520,9 @@ impl PlantedBug {
             }
             PlantedBug::LoggerForgetsToWake => {
                 "logger canary: producers never wake the writer, which sleeps with lines queued"
+            }
+            PlantedBug::ShutdownSkipsDrain => {
+                "logger canary: the writer stops as soon as it sees shutdown, lines still queued"
             }
             PlantedBug::AbortsProcess => {
                 "harness canary: close panics while unwinding, which aborts the process"
@@ -548,12 +593,29 @@ impl PlantedBug {
             PlantedBug::InFlightMissesAStripe => {
                 (Scenario::ReadCloseInFlight, Oracle::InFlightCountsTrue)
             }
+            PlantedBug::RefusedDuplicateCountsTwice => {
+                (Scenario::SharedHandle, Oracle::InFlightCountsTrue)
+            }
+            PlantedBug::ReleaseClosesUnderARead => {
+                (Scenario::SharedHandle, Oracle::NoAccessAfterClose)
+            }
+            PlantedBug::DeadlineKeptLate => {
+                (Scenario::CloseDeadlineInFlight, Oracle::CloseCompletes)
+            }
+            PlantedBug::BackoffKeptLate => {
+                (Scenario::TransportResetResume, Oracle::RetryPolicyHonoured)
+            }
+            PlantedBug::DeadlineErrorCountsNoReaders => (
+                Scenario::DeadlineWithReaderInside,
+                Oracle::InFlightCountsTrue,
+            ),
             PlantedBug::LoggerBlocksWhenFull => (Scenario::LogSinkStalls, Oracle::NeverWaits),
             PlantedBug::LoggerMiscountsDrops => {
                 (Scenario::LogManyProducers, Oracle::DropsCountedExactly)
             }
             PlantedBug::LoggerDropsWithRoom => (Scenario::LogSinkStalls, Oracle::NoLossWithRoom),
             PlantedBug::LoggerForgetsToWake => (Scenario::LogManyProducers, Oracle::NoDeadlock),
+            PlantedBug::ShutdownSkipsDrain => (Scenario::LogShutdownRaces, Oracle::NoLossWithRoom),
             PlantedBug::AbortsProcess | PlantedBug::SpinsForever => return None,
         })
     }
@@ -592,10 +654,16 @@ impl PlantedBug {
             PlantedBug::HandleReleasedTwice => (0.51, 0.83),
             PlantedBug::ReleaseIgnoresHandles => (0.63, 0.53),
             PlantedBug::InFlightMissesAStripe => (0.14, 0.64),
+            PlantedBug::RefusedDuplicateCountsTwice => (0.54, 0.54),
+            PlantedBug::ReleaseClosesUnderARead => (0.0078, 0.016),
+            PlantedBug::DeadlineKeptLate => (0.9, 0.74),
+            PlantedBug::BackoffKeptLate => (1.0, 1.0),
+            PlantedBug::DeadlineErrorCountsNoReaders => (0.015, 0.025),
             PlantedBug::LoggerBlocksWhenFull => (0.66, 0.66),
             PlantedBug::LoggerMiscountsDrops => (0.60, 0.034),
             PlantedBug::LoggerDropsWithRoom => (0.88, 0.85),
             PlantedBug::LoggerForgetsToWake => (0.16, 0.59),
+            PlantedBug::ShutdownSkipsDrain => (0.57, 0.4),
             PlantedBug::ProgressPublishedRelaxed => (0.0, 0.0),
             PlantedBug::AbortsProcess | PlantedBug::SpinsForever => (0.0, 0.0),
         };

@@ -90,6 +90,17 @@ pub struct FileFaults {
     pub disk_full_after_bytes: Option<u64>,
     /// Read number N (0-based) fails with EIO.
     pub eio_at_read: Option<usize>,
+    /// Duplicate number N (0-based) is refused with EMFILE, as a process
+    /// out of descriptors would refuse a `dup`. Never drawn from the seed
+    /// (the seeds name the parameters they named): scenarios about handles
+    /// set it from `content_seed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refuse_duplicate: Option<usize>,
+    /// Every read of the file takes this long on the clock: a reader is
+    /// inside the file layer meanwhile. Never drawn from the seed: set by
+    /// the scenario that needs a reader in flight at a close's deadline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slow_reads: Option<std::time::Duration>,
 }
 
 /// The error a platform gives for the plan's injected EIO
@@ -105,6 +116,21 @@ impl InjectedEio {
         error
             .get_ref()
             .is_some_and(|inner| inner.is::<InjectedEio>())
+    }
+}
+
+/// The error a platform gives for the plan's refused duplicate
+/// ([`FileFaults::refuse_duplicate`]), inside an `io::Error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("EMFILE (injected): too many open files")]
+pub struct InjectedEmfile;
+
+impl InjectedEmfile {
+    /// Whether `error` is the injected EMFILE.
+    pub fn is(error: &std::io::Error) -> bool {
+        error
+            .get_ref()
+            .is_some_and(|inner| inner.is::<InjectedEmfile>())
     }
 }
 
@@ -253,6 +279,8 @@ impl Params {
                     file_faults: FileFaults {
                         disk_full_after_bytes,
                         eio_at_read,
+                        refuse_duplicate: None,
+                        slow_reads: None,
                     },
                 },
             )
@@ -305,6 +333,22 @@ impl Params {
     /// it drops the store (so the drop comes after the first chunk): bit 2.
     pub fn reads_before_dropping(&self) -> bool {
         (self.content_seed >> 2) & 1 == 1
+    }
+
+    /// Whether a scenario about handles has the file layer refuse a
+    /// duplicate (`FileFaults::refuse_duplicate`): bit 9.
+    pub fn refuses_a_duplicate(&self) -> bool {
+        (self.content_seed >> 9) & 1 == 1
+    }
+
+    /// These parameters with the file layer refusing duplicate 0 or 1 (bit
+    /// 10) where the seed draws a refusal.
+    pub fn refusing_a_duplicate_if_drawn(mut self) -> Params {
+        let which = (self.content_seed >> 10) & 1;
+        self.file_faults.refuse_duplicate = self
+            .refuses_a_duplicate()
+            .then_some(usize::from(which == 1));
+        self
     }
 
     /// Removes every fault that changes outcomes: the plan keeps short and

@@ -13,16 +13,16 @@ mod found;
 
 use std::sync::OnceLock;
 
-use found::{LOOM, found_by, run_and_plant, saved};
+use found::{LOOM, PCT3, budget, found_by, run_and_plant, saved};
 use scenarios::PlantedBug;
-use sim::engine::{Driver, Failure};
+use sim::engine::Failure;
 
-/// close-skips-drain, found by random in its home scenario: shuttle runs
-/// it, so its replay prints shuttle's own lines. Searched for once per
+/// close-skips-drain, found by PCT in its home scenario: shuttle runs it,
+/// so its replay prints shuttle's own lines. Searched for once per
 /// test binary, never read from the corpus.
 fn close_skips_drain() -> &'static Failure {
     static FOUND: OnceLock<Failure> = OnceLock::new();
-    FOUND.get_or_init(|| found_by(PlantedBug::CloseSkipsDrain, Driver::Random))
+    FOUND.get_or_init(|| found_by(PlantedBug::CloseSkipsDrain, PCT3))
 }
 
 /// `args`, then close-skips-drain's run id and plant.
@@ -165,14 +165,17 @@ fn a_clean_run_exits_zero_and_prints_nothing_on_stderr() {
 
 #[test]
 fn a_found_failure_exits_one_prints_its_replay_line_and_nothing_on_stderr() {
+    let schedules = budget(PlantedBug::CloseSkipsDrain, PCT3).to_string();
     let stdout = sim_quietly(
         &[
             "run",
             "early-close",
+            "--driver",
+            "pct",
             "--plant",
             "close-skips-drain",
             "--schedules",
-            "30000",
+            &schedules,
         ],
         1,
     );
@@ -181,7 +184,7 @@ fn a_found_failure_exits_one_prints_its_replay_line_and_nothing_on_stderr() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("replay:  sim replay early-close:random:0x"),
+        stdout.contains("replay:  sim replay early-close:pct3:0x"),
         "{stdout}"
     );
 }
@@ -200,6 +203,7 @@ fn a_replay_that_fails_exits_one_and_prints_only_its_report() {
 
 #[test]
 fn the_replay_line_gives_the_same_trace_byte_for_byte_every_time() {
+    let schedules = budget(PlantedBug::CloseSkipsDrain, PCT3).to_string();
     let found = sim(&[
         "run",
         "early-close",
@@ -208,7 +212,7 @@ fn the_replay_line_gives_the_same_trace_byte_for_byte_every_time() {
         "--plant",
         "close-skips-drain",
         "--schedules",
-        "30000",
+        &schedules,
     ]);
     let stdout = String::from_utf8_lossy(&found.stdout);
     let replay_line = stdout
@@ -228,7 +232,10 @@ fn a_corpus_entry_replays_from_its_file() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let entry = saved(dir.path(), close_skips_drain());
     let stdout = sim_quietly(&["replay", entry.to_str().expect("a UTF-8 path")], 1);
-    assert!(stdout.contains("oracle:  no-access-after-close"), "{stdout}");
+    assert!(
+        stdout.contains("oracle:  no-access-after-close"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -391,6 +398,10 @@ fn explore_reports_a_hung_campaign_after_its_watchdog() {
 
 #[test]
 fn explore_relays_a_failure_found_in_a_child_with_its_replay_line() {
+    // explore's budget for pct, scaled up to the self-test's.
+    let default = PCT3.engine().default_budget();
+    let scale = budget(PlantedBug::CloseSkipsDrain, PCT3).div_ceil(default);
+    let scale = scale.to_string();
     let output = sim(&[
         "explore",
         "--scenario",
@@ -400,7 +411,7 @@ fn explore_relays_a_failure_found_in_a_child_with_its_replay_line() {
         "--plant",
         "close-skips-drain",
         "--scale",
-        "30",
+        &scale,
     ]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");

@@ -89,6 +89,7 @@ every_driver! {
     permanent_transport_error_holds_under_every_driver: PermanentTransportError,
     disk_full_holds_under_every_driver: DiskFull,
     close_deadline_in_flight_holds_under_every_driver: CloseDeadlineInFlight,
+    deadline_with_reader_inside_holds_under_every_driver: DeadlineWithReaderInside,
     close_during_backoff_holds_under_every_driver: CloseDuringBackoff,
     reads_during_stall_hold_under_every_driver: ReadsDuringStall,
     failed_download_reads_hold_under_every_driver: FailedDownloadReads,
@@ -97,9 +98,11 @@ every_driver! {
     drop_during_download_holds_under_every_driver: DropDuringDownload,
     handles_race_close_holds_under_every_driver: HandlesRaceClose,
     handle_across_close_holds_under_every_driver: HandleAcrossClose,
+    shared_handle_holds_under_every_driver: SharedHandle,
     log_sink_stalls_holds_under_every_driver: LogSinkStalls,
     log_sink_slow_holds_under_every_driver: LogSinkSlow,
     log_many_producers_hold_under_every_driver: LogManyProducers,
+    log_shutdown_races_hold_under_every_driver: LogShutdownRaces,
 }
 
 #[test]

@@ -47,15 +47,17 @@ fn every_seeded_and_systematic_driver_replays_deterministically() {
 #[test]
 fn a_campaigns_failing_schedule_replays_alone_from_its_id_to_the_same_trace() {
     let bug = PlantedBug::CloseSkipsDrain;
-    let failure = Campaign::new(Scenario::EarlyClose, Driver::Random, 30_000, 0)
+    let pct3 = Driver::Pct { depth: 3 };
+    // Other schedules run first in this process, so the replay below shows
+    // that nothing they left behind shaped the failing one.
+    let earlier = Campaign::new(Scenario::EarlyClose, pct3, 20, 1).run();
+    assert!(earlier.failure.is_none() && earlier.schedules_run == 20);
+    let budget = sim::self_test::driver_budget(bug, pct3).expect("a measured hit rate");
+    let failure = Campaign::new(Scenario::EarlyClose, pct3, budget, 0)
         .planting(bug)
         .run()
         .failure
-        .expect("random finds close-skips-drain");
-    assert!(
-        failure.schedule > 1,
-        "schedules ran before the failing one, in the same process"
-    );
+        .expect("pct finds close-skips-drain within its budget");
     let run = failure.run.expect("a seeded schedule has a run id");
     let alone = replay_once(run, Some(bug)).expect("a seed names a run");
     assert_eq!(alone.trace, failure.execution.trace);

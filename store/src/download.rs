@@ -155,7 +155,12 @@ fn back_off<T: Transport, R: Runtime, C: Clock, File: TempFile>(
     retry: &RetryPolicy,
     failures: u32,
 ) -> bool {
-    let deadline = shared.clock.now() + retry.backoff(failures);
+    let backoff = if planted!(shared, "backoff-kept-late") {
+        retry.backoff(failures) * 2
+    } else {
+        retry.backoff(failures)
+    };
+    let deadline = shared.clock.now() + backoff;
     let mut state = shared.lock();
     loop {
         if shared.is_closing() && !planted!(shared, "backoff-ignores-closing") {

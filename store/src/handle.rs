@@ -77,6 +77,9 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> Handle<T, R, C, F> {
         drop(slot);
         match Arc::try_unwrap(duplicate) {
             Ok(duplicate) => duplicate.close(),
+            Err(read_in_flight) if planted!(self.shared, "release-closes-under-a-read") => {
+                read_in_flight.close()
+            }
             Err(_read_in_flight) => Ok(()),
         }
     }

@@ -221,6 +221,11 @@ impl<R: Runtime> LogShared<R> {
         let _ = self.writer_thread.set(self.runtime.current_thread());
         loop {
             while let Some(line) = self.queue.pop() {
+                if planted!(self, "shutdown-skips-drain")
+                    && self.runtime.load(&self.stopping, SeqCst)
+                {
+                    break;
+                }
                 // A sink that fails loses its line; the log carries on.
                 let _ = sink.write_all(&line);
             }

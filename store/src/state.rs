@@ -388,9 +388,16 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
                     .time_left(deadline)
                     .filter(|_| !planted!(self, "deadline-gives-up-early"))
                 {
+                    Some(timeout) if planted!(self, "deadline-kept-late") => {
+                        self.wait_timeout(state, timeout * 2)
+                    }
                     Some(timeout) => self.wait_timeout(state, timeout),
                     None => {
-                        let readers = self.readers_in_flight.count(&self.runtime);
+                        let readers = if planted!(self, "deadline-error-counts-no-readers") {
+                            0
+                        } else {
+                            self.readers_in_flight.count(&self.runtime)
+                        };
                         tracing::debug!(
                             readers_in_flight = readers,
                             "close gives up at its deadline"
@@ -422,7 +429,12 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
         tracing::debug!("handle opens");
         self.file.duplicate().map_err(|error| {
             let mut state = self.lock();
-            self.count_handles(&mut state, -1);
+            let uncount = if planted!(self, "refused-duplicate-counts-twice") {
+                1
+            } else {
+                -1
+            };
+            self.count_handles(&mut state, uncount);
             drop(self.release_if_last(state));
             StoreError::file_io("duplicate", error)
         })

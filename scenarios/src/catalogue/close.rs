@@ -115,6 +115,36 @@ pub(super) fn close_during_backoff<W: World>(
     }
 }
 
+/// Main reads the object's first byte, so it has arrived; a reader reads
+/// it again, and the file layer takes four times the close's deadline to
+/// serve each read; main closes with a deadline once the reader is about
+/// to read. Where the deadline fires while the reader is inside the file
+/// layer, registered, the error must count it; a later close waits for it.
+pub(super) fn deadline_with_reader_inside<W: World>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+) -> RunSummary {
+    let subject = Subject::open(world, "A", params, options);
+    subject.read_at_and_judge("main", 0, 1);
+    let about_to_read = Arc::new(Latch::new(world.runtime(), 1));
+    let reader = {
+        let (subject, about_to_read) = (Arc::clone(&subject), Arc::clone(&about_to_read));
+        spawn(world.runtime(), "reader-A0", move || {
+            about_to_read.arrive();
+            subject.read_at_and_judge("reader-A0", 0, 1);
+        })
+    };
+    about_to_read.wait();
+    let close_deadline_fired = subject.close_with_deadline(world, "main");
+    reader.join();
+    subject.close("main");
+    world.assert_no_leaks();
+    RunSummary {
+        close_deadline_fired,
+    }
+}
+
 /// Close with a deadline while readers are stalled in flight. Whether the
 /// deadline fires is the scheduler's choice; either way a later close must
 /// see the file released.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use store::StoreOptions;
 
 use super::RunSummary;
-use super::subject::Subject;
+use super::subject::{SharedHandle, Subject};
 use crate::threads::{Latch, spawn};
 use crate::{Params, World};
 
@@ -118,3 +118,50 @@ pub(super) fn handle_across_close<W: World>(
         close_deadline_fired: fired,
     }
 }
+
+/// Main opens one handle and shares it: two readers read through it while
+/// a releaser releases it and main ends the store, so a release meets
+/// reads in flight through the very handle it releases, and the last of
+/// them closes the duplicate. Where the plan refuses the first duplicate
+/// (`Params::refuses_a_duplicate`), main's first open fails and it opens
+/// again: the store must have uncounted the refused handle, or the close
+/// that follows waits for it forever.
+pub(super) fn shared_handle<W: World>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+) -> RunSummary {
+    let subject = Subject::open(world, "A", params, options);
+    let handle = subject
+        .open_handle("main")
+        .or_else(|| subject.open_handle("main"))
+        .expect("no close has begun, and the plan refuses one duplicate at most");
+    let shared = Arc::new(SharedHandle::new(world.runtime(), handle));
+    let readers: Vec<_> = (0..SHARED_HANDLE_READERS)
+        .map(|index| {
+            let (subject, shared) = (Arc::clone(&subject), Arc::clone(&shared));
+            let name = format!("reader-A{index}");
+            spawn(world.runtime(), &name.clone(), move || {
+                let (offset, len) = subject.params.reader_range(index);
+                subject.read_through_shared_and_judge(&shared, &name, offset, len);
+            })
+        })
+        .collect();
+    let releaser = {
+        let (subject, shared) = (Arc::clone(&subject), Arc::clone(&shared));
+        spawn(world.runtime(), "releaser", move || {
+            subject.release_shared(&shared, "releaser");
+        })
+    };
+    let fired = subject.end(world, "main");
+    readers.into_iter().for_each(|reader| reader.join());
+    releaser.join();
+    world.assert_no_leaks();
+    RunSummary {
+        close_deadline_fired: fired,
+    }
+}
+
+/// Readers of the shared handle. Loom allows five threads: main, the
+/// downloader, these two and the releaser.
+const SHARED_HANDLE_READERS: usize = 2;

@@ -16,7 +16,7 @@ use std::time::Duration;
 use store::StoreOptions;
 
 use crate::{Params, StreamFault, World};
-use logger::Sink;
+use logger::{Shutdown, Sink};
 
 /// One scenario of the catalogue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -45,6 +45,8 @@ pub enum Scenario {
     DiskFull,
     /// Close with a deadline while readers are in flight; the timeout may fire.
     CloseDeadlineInFlight,
+    /// Close with a deadline while a reader is inside a slow file read.
+    DeadlineWithReaderInside,
     /// Close once the transport has reset: the downloader is in its backoff,
     /// which close must not wait out.
     CloseDuringBackoff,
@@ -67,12 +69,17 @@ pub enum Scenario {
     HandlesRaceClose,
     /// A handle is held across a close, which waits for its release.
     HandleAcrossClose,
+    /// One handle shared by threads: released while others read through
+    /// it; the file layer may refuse a duplicate.
+    SharedHandle,
     /// The logger's sink stalls: producers must drop, not wait.
     LogSinkStalls,
     /// The logger's sink drains slowly.
     LogSinkSlow,
     /// Many producers log into a small queue that keeps up.
     LogManyProducers,
+    /// The logger shuts down while producers log, or with lines queued.
+    LogShutdownRaces,
 }
 
 /// The component a scenario puts under test: the platform serves two.
@@ -93,7 +100,7 @@ pub struct RunSummary {
 
 impl Scenario {
     /// Every scenario.
-    pub const ALL: [Scenario; 22] = [
+    pub const ALL: [Scenario; 25] = [
         Scenario::ConcurrentReaders,
         Scenario::ReadCloseBarrier,
         Scenario::ReadCloseInFlight,
@@ -105,6 +112,7 @@ impl Scenario {
         Scenario::PermanentTransportError,
         Scenario::DiskFull,
         Scenario::CloseDeadlineInFlight,
+        Scenario::DeadlineWithReaderInside,
         Scenario::CloseDuringBackoff,
         Scenario::ReadsDuringStall,
         Scenario::FailedDownloadReads,
@@ -113,9 +121,11 @@ impl Scenario {
         Scenario::DropDuringDownload,
         Scenario::HandlesRaceClose,
         Scenario::HandleAcrossClose,
+        Scenario::SharedHandle,
         Scenario::LogSinkStalls,
         Scenario::LogSinkSlow,
         Scenario::LogManyProducers,
+        Scenario::LogShutdownRaces,
     ];
 
     /// Kebab-case name.
@@ -132,6 +142,7 @@ impl Scenario {
             Scenario::PermanentTransportError => "permanent-transport-error",
             Scenario::DiskFull => "disk-full",
             Scenario::CloseDeadlineInFlight => "close-deadline-in-flight",
+            Scenario::DeadlineWithReaderInside => "deadline-with-reader-inside",
             Scenario::CloseDuringBackoff => "close-during-backoff",
             Scenario::ReadsDuringStall => "reads-during-stall",
             Scenario::FailedDownloadReads => "failed-download-reads",
@@ -140,18 +151,21 @@ impl Scenario {
             Scenario::DropDuringDownload => "drop-during-download",
             Scenario::HandlesRaceClose => "handles-race-close",
             Scenario::HandleAcrossClose => "handle-across-close",
+            Scenario::SharedHandle => "shared-handle",
             Scenario::LogSinkStalls => "log-sink-stalls",
             Scenario::LogSinkSlow => "log-sink-slow",
             Scenario::LogManyProducers => "log-many-producers",
+            Scenario::LogShutdownRaces => "log-shutdown-races",
         }
     }
 
     /// The component it tests.
     pub fn component(self) -> Component {
         match self {
-            Scenario::LogSinkStalls | Scenario::LogSinkSlow | Scenario::LogManyProducers => {
-                Component::Logger
-            }
+            Scenario::LogSinkStalls
+            | Scenario::LogSinkSlow
+            | Scenario::LogManyProducers
+            | Scenario::LogShutdownRaces => Component::Logger,
             _ => Component::Store,
         }
     }
@@ -191,6 +205,9 @@ impl Scenario {
             }
             Scenario::DiskFull => "the disk fills up; reads past the written part fail with ENOSPC",
             Scenario::CloseDeadlineInFlight => "close with a deadline while readers are in flight",
+            Scenario::DeadlineWithReaderInside => {
+                "close with a deadline while a reader is inside a slow file read"
+            }
             Scenario::CloseDuringBackoff => {
                 "close once the transport has reset, against the downloader's backoff"
             }
@@ -215,6 +232,9 @@ impl Scenario {
             Scenario::HandleAcrossClose => {
                 "a handle held across close; close waits for its release, the file outlives it"
             }
+            Scenario::SharedHandle => {
+                "one handle shared by threads, released while others read through it"
+            }
             Scenario::LogSinkStalls => {
                 "logger: the sink stalls; producers drop lines, never wait, drops counted"
             }
@@ -223,6 +243,9 @@ impl Scenario {
             }
             Scenario::LogManyProducers => {
                 "logger: many producers, a small queue; every queued line arrives"
+            }
+            Scenario::LogShutdownRaces => {
+                "logger: shutdown while producers log, or with lines queued; none of them lost"
             }
         }
     }
@@ -234,7 +257,8 @@ impl Scenario {
             // Every fault may come, and none can make a read wrong: stress
             // and handles-race-close judge each read against the plan, and
             // drop-during-download reads at most the first byte.
-            Scenario::Stress | Scenario::HandlesRaceClose => return params,
+            Scenario::Stress => return params,
+            Scenario::HandlesRaceClose => return params.refusing_a_duplicate_if_drawn(),
             Scenario::DropDuringDownload if !params.reads_before_dropping() => return params,
             Scenario::DropDuringDownload => params,
             _ => params.without_harmful_faults(),
@@ -299,6 +323,12 @@ impl Scenario {
                 faults.stream_reads = vec![StreamFault::Short(first_chunk), StreamFault::Reset];
                 faults.permanent_error_at_stream = Some(1);
             }
+            Scenario::DeadlineWithReaderInside => {
+                params.file_faults.slow_reads = Some(params.close_deadline * 4);
+            }
+            Scenario::SharedHandle => {
+                params.file_faults.refuse_duplicate = params.refuses_a_duplicate().then_some(0);
+            }
             Scenario::ConcurrentCloses => {
                 // Loom allows five threads: main, the downloader, two closers, a reader.
                 params.readers = params.readers.saturating_sub(1).max(1);
@@ -333,6 +363,9 @@ impl Scenario {
                 close::close_deadline_in_flight(world, params, options)
             }
             Scenario::CloseDuringBackoff => close::close_during_backoff(world, params, options),
+            Scenario::DeadlineWithReaderInside => {
+                close::deadline_with_reader_inside(world, params, options)
+            }
             Scenario::MultiFileParallelism => multi::parallelism(world, params, options),
             Scenario::MultiFileStaging => multi::staging(world, params, options),
             Scenario::ReadsDuringStall => no_close::reads_during_stall(world, params, options),
@@ -341,9 +374,20 @@ impl Scenario {
             Scenario::DropDuringDownload => no_close::drop_during_download(world, params, options),
             Scenario::HandlesRaceClose => handles::handles_race_close(world, params, options),
             Scenario::HandleAcrossClose => handles::handle_across_close(world, params, options),
-            Scenario::LogSinkStalls => logger::producers(world, params, options, Sink::Stalls),
-            Scenario::LogSinkSlow => logger::producers(world, params, options, Sink::Slow),
-            Scenario::LogManyProducers => logger::producers(world, params, options, Sink::Fast),
+            Scenario::SharedHandle => handles::shared_handle(world, params, options),
+            Scenario::LogSinkStalls => {
+                logger::producers(world, params, options, Sink::Stalls, Shutdown::Drained)
+            }
+            Scenario::LogSinkSlow => {
+                logger::producers(world, params, options, Sink::Slow, Shutdown::Drained)
+            }
+            Scenario::LogManyProducers => {
+                logger::producers(world, params, options, Sink::Fast, Shutdown::Drained)
+            }
+            Scenario::LogShutdownRaces => {
+                let shutdown = Shutdown::racing(params);
+                logger::producers(world, params, options, shutdown.sink(), shutdown)
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ use store::{Handle, RetryPolicy, Runtime, StoreError, StoreOptions, TempFileStor
 use crate::check::ReadJudge;
 use crate::peek::{Owned, Peek};
 use crate::threads::{Joiner, spawn};
-use crate::{Fate, Oracle, Params, Violation, World};
+use crate::{Fate, InjectedEmfile, Oracle, Params, Violation, World};
 
 type Store<W> = TempFileStore<
     <W as World>::Transport,
@@ -24,6 +24,24 @@ pub(super) type StoreHandle<W> = Handle<
     <W as World>::Clock,
     <W as World>::Files,
 >;
+
+/// A handle several threads use, and whether its release has begun (the
+/// world's own atomic, release on set, acquire on read, as the subject's
+/// flags are).
+pub(super) struct SharedHandle<W: World> {
+    handle: StoreHandle<W>,
+    release_begun: <W::Runtime as Runtime>::AtomicBool,
+}
+
+impl<W: World> SharedHandle<W> {
+    /// Shares `handle`, not yet released.
+    pub(super) fn new(runtime: &W::Runtime, handle: StoreHandle<W>) -> SharedHandle<W> {
+        SharedHandle {
+            handle,
+            release_begun: runtime.atomic_bool(false),
+        }
+    }
+}
 
 /// One store, its object, and whether close has begun / returned. Dropping
 /// the subject drops the store's last handle.
@@ -116,7 +134,9 @@ impl<W: World> Subject<W> {
 
     /// Reads `len` bytes at `offset` and judges the outcome.
     pub(super) fn read_at_and_judge(&self, reader: &str, offset: u64, len: usize) {
-        self.read_and_judge_with(reader, offset, len, |buf| self.store().read_at(buf, offset));
+        self.read_and_judge_with(reader, offset, len, None, |buf| {
+            self.store().read_at(buf, offset)
+        });
     }
 
     /// Reads `len` bytes at `offset` through `handle` and judges the outcome.
@@ -127,11 +147,34 @@ impl<W: World> Subject<W> {
         offset: u64,
         len: usize,
     ) {
-        self.read_and_judge_with(reader, offset, len, |buf| handle.read_at(buf, offset));
+        self.read_and_judge_with(reader, offset, len, None, |buf| handle.read_at(buf, offset));
+    }
+
+    /// Reads `len` bytes at `offset` through `shared`, a handle another
+    /// thread may release meanwhile, and judges the outcome: a read that
+    /// returns after that release began may get `HandleReleased`.
+    pub(super) fn read_through_shared_and_judge(
+        &self,
+        shared: &SharedHandle<W>,
+        reader: &str,
+        offset: u64,
+        len: usize,
+    ) {
+        let released = Some(&shared.release_begun);
+        self.read_and_judge_with(reader, offset, len, released, |buf| {
+            shared.handle.read_at(buf, offset)
+        });
+    }
+
+    /// Releases `shared`, which other threads may be reading through.
+    pub(super) fn release_shared(&self, shared: &SharedHandle<W>, releaser: &str) {
+        self.runtime.store(&shared.release_begun, true, Release);
+        self.release(&shared.handle, releaser);
     }
 
     /// Opens a handle; `None` if the store refused with `Closed`, which it
-    /// may only once a close has begun.
+    /// may only once a close has begun, or because the file layer refused
+    /// the duplicate as the plan said it would.
     pub(super) fn open_handle(&self, opener: &str) -> Option<StoreHandle<W>> {
         self.world.handle_open_begins(self.label);
         let opened = self.store().open_handle();
@@ -141,6 +184,14 @@ impl<W: World> Subject<W> {
         match opened {
             Ok(handle) => Some(handle),
             Err(StoreError::Closed) if close_begun => None,
+            Err(StoreError::FileIo {
+                operation: "duplicate",
+                source,
+            }) if self.params.file_faults.refuse_duplicate.is_some()
+                && InjectedEmfile::is(&source) =>
+            {
+                None
+            }
             Err(error) => {
                 let what = format!(
                     "open_handle on store {} failed with no close begun: {error}",
@@ -192,12 +243,14 @@ impl<W: World> Subject<W> {
         self.world.in_flight_returns(counts);
     }
 
-    /// Reads `len` bytes at `offset` with `read` and judges the outcome.
+    /// Reads `len` bytes at `offset` with `read` and judges the outcome;
+    /// `released` is set once a release of the handle read through began.
     fn read_and_judge_with(
         &self,
         reader: &str,
         offset: u64,
         len: usize,
+        released: Option<&<W::Runtime as Runtime>::AtomicBool>,
         read: impl FnOnce(&mut [u8]) -> Result<usize, StoreError>,
     ) {
         let mut buf = vec![0; len];
@@ -213,6 +266,7 @@ impl<W: World> Subject<W> {
             fate: self.fate,
             close_begun: self.runtime.load(&self.close_begun, Acquire),
             began_after_close,
+            handle_released: released.is_some_and(|flag| self.runtime.load(flag, Acquire)),
         };
         judge.judge(offset, buf.len(), &buf, &outcome);
     }

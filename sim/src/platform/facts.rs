@@ -5,9 +5,10 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use scenarios::CounterSource;
-use store::InFlight;
+use store::{InFlight, Instant};
 
 use super::ThreadKey;
 
@@ -26,6 +27,10 @@ struct FactsInner {
     spans: BTreeMap<ThreadKey, Span>,
     /// How to read each store's own counts, while it lives.
     counters: BTreeMap<&'static str, CounterSource>,
+    /// The deadline of each `close_with_deadline` in flight, by thread.
+    deadlines: BTreeMap<ThreadKey, Instant>,
+    /// Threads inside a file operation that takes time.
+    in_file_layer: std::collections::BTreeSet<ThreadKey>,
 }
 
 impl std::fmt::Debug for FactsInner {
@@ -54,6 +59,10 @@ pub struct Span {
     pub handles: u64,
     /// The fewest duplicates open.
     pub duplicates_floor: u64,
+    /// The fewest threads inside a read and, there, inside the file layer:
+    /// registered readers every moment of the span, which the store must
+    /// count.
+    pub reads_floor: u64,
 }
 
 /// What the platform saw of one store.
@@ -67,6 +76,19 @@ pub struct StoreFacts {
     pub downloader: Option<ThreadKey>,
     /// Duplicates of its temp file open now.
     pub duplicates_open: u64,
+    /// The backoff its retry policy owes since the last transient failure,
+    /// until the next stream opens.
+    pub backoff: Option<Backoff>,
+}
+
+/// A backoff the retry policy owes after a transient failure: how long it
+/// lasts, and when the downloader began waiting it out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Backoff {
+    /// The policy's backoff for the failures in a row so far.
+    pub length: Duration,
+    /// When the downloader's first wait of this backoff began.
+    pub began_at: Option<Instant>,
 }
 
 /// A store call a thread is inside.
@@ -149,6 +171,14 @@ impl FactsInner {
                     )
                 }),
             duplicates_floor: duplicates,
+            reads_floor: self
+                .calls
+                .iter()
+                .filter(|(thread, call)| {
+                    matches!(call, Call::Read { store: on, .. } if *on == store)
+                        && self.in_file_layer.contains(thread)
+                })
+                .count() as u64,
         }
     }
 
@@ -160,6 +190,7 @@ impl FactsInner {
             span.closes = span.closes.max(now.closes);
             span.handles = span.handles.max(now.handles);
             span.duplicates_floor = span.duplicates_floor.min(now.duplicates_floor);
+            span.reads_floor = span.reads_floor.min(now.reads_floor);
         }
     }
 }
@@ -182,7 +213,64 @@ impl Facts {
     /// Thread `thread` opened a stream of store `store`'s transport: it is
     /// that store's downloader.
     pub fn stream_opened_by(&self, store: &'static str, thread: ThreadKey) {
-        self.lock().stores.entry(store).or_default().downloader = Some(thread);
+        let mut inner = self.lock();
+        let facts = inner.stores.entry(store).or_default();
+        facts.downloader = Some(thread);
+        facts.backoff = None;
+    }
+
+    /// Store `store`'s transport served a transient failure, after which
+    /// its retry policy owes a backoff of `length`.
+    pub fn backoff_owed(&self, store: &'static str, length: Duration) {
+        self.lock().stores.entry(store).or_default().backoff = Some(Backoff {
+            length,
+            began_at: None,
+        });
+    }
+
+    /// If `thread` is a downloader that owes a backoff, the instant its
+    /// backoff must end by: `length` after the first wait of that backoff,
+    /// which begins `now` if none has yet.
+    pub fn backoff_ends_by(&self, thread: ThreadKey, now: Instant) -> Option<Instant> {
+        let mut inner = self.lock();
+        let backoff = inner
+            .stores
+            .values_mut()
+            .filter(|facts| facts.downloader == Some(thread))
+            .find_map(|facts| facts.backoff.as_mut())?;
+        let began_at = *backoff.began_at.get_or_insert(now);
+        Some(began_at + backoff.length)
+    }
+
+    /// Thread `thread` enters (`true`) or leaves a file operation that
+    /// takes time.
+    pub fn in_file_layer(&self, thread: ThreadKey, inside: bool) {
+        let mut inner = self.lock();
+        if inside {
+            inner.in_file_layer.insert(thread);
+        } else {
+            inner.in_file_layer.remove(&thread);
+        }
+        if let Some(store) = inner.calls.get(&thread).map(Call::store) {
+            inner.widen_spans(store);
+        }
+    }
+
+    /// Whether thread `thread` is inside a file operation that takes time:
+    /// waiting on the platform's file layer, not on the store.
+    pub fn is_in_file_layer(&self, thread: ThreadKey) -> bool {
+        self.lock().in_file_layer.contains(&thread)
+    }
+
+    /// Thread `thread`'s `close_with_deadline` gives up at `deadline`.
+    pub fn close_deadline_is(&self, thread: ThreadKey, deadline: Instant) {
+        self.lock().deadlines.insert(thread, deadline);
+    }
+
+    /// The deadline of thread `thread`'s `close_with_deadline`, if it is
+    /// inside one.
+    pub fn close_deadline_of(&self, thread: ThreadKey) -> Option<Instant> {
+        self.lock().deadlines.get(&thread).copied()
     }
 
     /// Thread `thread` enters `call`. A call that reads counts opens a
@@ -202,6 +290,7 @@ impl Facts {
         let mut inner = self.lock();
         let call = inner.calls.remove(&thread)?;
         let span = inner.spans.remove(&thread);
+        inner.deadlines.remove(&thread);
         inner.widen_spans(call.store());
         Some((call, span))
     }

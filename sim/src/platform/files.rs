@@ -1,11 +1,15 @@
 use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use scenarios::{FileFaults, InjectedEio, Oracle, Violation};
+use scenarios::{FileFaults, InjectedEio, InjectedEmfile, Oracle, Violation};
 use store::{FileIo, TempFile};
 
 use super::happens_before::{WrittenBytes, check_read};
 use super::{Facts, FileOp, FileResult, Recorder, What};
+
+/// Takes a duration of virtual time, the calling thread counted as inside
+/// the file layer meanwhile: how a slow file operation is slow.
+pub type Slow = Arc<dyn Fn(std::time::Duration) + Send + Sync>;
 
 /// In-memory temp files that check how the store uses them: access after
 /// close, reads of never-written bytes and leaks are violations; ENOSPC and
@@ -22,6 +26,9 @@ pub struct CheckedFiles {
     /// Tells the scheduler a file operation reads (`false`) or writes the
     /// files' contents (see `SimRuntime::file_access`).
     access: Arc<dyn Fn(bool) + Send + Sync>,
+    /// Takes the given virtual time, the calling thread counted as inside
+    /// the file layer meanwhile: how a slow read is slow.
+    slow: Slow,
     /// A write's bytes as the model tracks them (see `happens_before.rs`).
     written_bytes: fn() -> Option<Arc<dyn WrittenBytes>>,
     record: Recorder,
@@ -60,6 +67,7 @@ impl CheckedFiles {
     pub fn new(
         thread_name: fn() -> String,
         access: Arc<dyn Fn(bool) + Send + Sync>,
+        slow: Slow,
         written_bytes: fn() -> Option<Arc<dyn WrittenBytes>>,
         record: Recorder,
         facts: Facts,
@@ -71,6 +79,7 @@ impl CheckedFiles {
             facts,
             thread_name,
             access,
+            slow,
             written_bytes,
             record,
         }
@@ -302,6 +311,9 @@ impl TempFile for CheckedFile {
             .map(|write| Arc::clone(&write.bytes))
             .collect();
         check_read(self.index, offset, end, &writes);
+        if let Some(takes) = self.files.faults.slow_reads {
+            (self.files.slow)(takes);
+        }
         let op = match self.duplicate {
             None => FileOp::Read {
                 from: offset,
@@ -395,9 +407,12 @@ impl TempFile for CheckedFile {
             numbers.push(false);
             numbers.len() - 1
         };
-        self.with_record(FileOp::Duplicate { duplicate }, |file, _| {
+        self.with_record(FileOp::Duplicate { duplicate }, |file, faults| {
             if file.closed {
                 return Err(after_close("duplicate of a closed file"));
+            }
+            if faults.refuse_duplicate == Some(duplicate) {
+                return Ok(Err(io::Error::other(InjectedEmfile)));
             }
             file.duplicates_open[duplicate] = true;
             Ok(Ok(()))
@@ -420,6 +435,7 @@ mod tests {
     fn files() -> CheckedFiles {
         CheckedFiles::new(
             || "tester".to_owned(),
+            Arc::new(|_| ()),
             Arc::new(|_| ()),
             || None,
             crate::platform::no_recorder(),
@@ -484,7 +500,7 @@ mod tests {
     fn disk_full_fails_the_write_that_crosses_the_limit() {
         let faults = FileFaults {
             disk_full_after_bytes: Some(4),
-            eio_at_read: None,
+            ..FileFaults::default()
         };
         let file = files().for_store("A", &faults).create().expect("create");
         file.write_all_at(b"abc", 0).expect("under the limit");
@@ -495,13 +511,30 @@ mod tests {
     #[test]
     fn eio_fails_exactly_the_planned_read() {
         let faults = FileFaults {
-            disk_full_after_bytes: None,
             eio_at_read: Some(1),
+            ..FileFaults::default()
         };
         let file = files().for_store("A", &faults).create().expect("create");
         file.write_all_at(b"abc", 0).expect("write");
         assert!(file.read_exact_at(&mut [0; 1], 0).is_ok());
         assert!(file.read_exact_at(&mut [0; 1], 0).is_err());
         assert!(file.read_exact_at(&mut [0; 1], 0).is_ok());
+    }
+
+    #[test]
+    fn the_planned_duplicate_is_refused_with_emfile_and_never_opened() {
+        let faults = FileFaults {
+            refuse_duplicate: Some(0),
+            ..FileFaults::default()
+        };
+        let files = files().for_store("A", &faults);
+        let file = files.create().expect("create");
+        let refused = file.duplicate().err().expect("duplicate 0 is refused");
+        assert!(InjectedEmfile::is(&refused), "{refused}");
+        let duplicate = file.duplicate().expect("duplicate 1 opens");
+        duplicate.close().expect("close the duplicate");
+        file.close().expect("close");
+        file.remove().expect("remove");
+        files.assert_no_leaks();
     }
 }

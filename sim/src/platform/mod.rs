@@ -13,6 +13,7 @@
 //!   call each thread is in, for the liveness oracles judged at every
 //!   [`Quiescence`] (see `world.rs`).
 
+mod bounds;
 mod clock;
 mod counts;
 mod event;
@@ -31,14 +32,14 @@ mod world;
 pub use clock::VirtualClock;
 pub use event::{FileOp, FileResult, Outcome, Site, TimedEnd, TransportFault, What};
 pub use facts::{Call, Facts, Span, StoreFacts};
-pub use files::CheckedFiles;
+pub use files::{CheckedFiles, Slow};
 pub use happens_before::{DataRace, WrittenBytes, take_data_race};
 pub use model::{ModelRuntime, ThreadKey};
 pub use panics::{SourceSite, mark_simulating, simulating, take_first_panic};
 pub use perturb::{PERTURB_ENV, Perturbation, Perturbations};
 pub use runtime::{
     Blocked, BlockedThread, Blocking, EndJudge, Quiescence, QuiescenceJudge, SimRuntime, SimThread,
-    ThreadPanic, WaitFor, WaitJudge, peeking,
+    Sleeper, ThreadPanic, WaitBegins, WaitFor, WaitJudge, peeking,
 };
 pub use trace::{Event, Recorder, Trace, first_divergence, format_trace, no_recorder, trace_hash};
 pub use transport::{FailureWatch, ScriptedTransport, TransportContext};

@@ -40,6 +40,45 @@ impl<I: ModelRuntime> Clone for SimRuntime<I> {
     }
 }
 
+/// Waits on the virtual clock for a runtime it does not keep alive (see
+/// [`SimRuntime::sleeper`]).
+pub struct Sleeper<I: ModelRuntime> {
+    clock: VirtualClock,
+    threads: std::sync::Weak<Book>,
+    trace: Trace,
+    parkers: std::sync::Weak<Mutex<BTreeMap<ThreadKey, Arc<Parker<I>>>>>,
+}
+
+impl<I: ModelRuntime> Sleeper<I> {
+    /// Takes `duration` of virtual time: timed waits that nobody notifies,
+    /// each firing or waking early as the scheduler chooses, until the clock
+    /// has moved on by `duration`. Nothing, once the runtime is gone or the
+    /// thread unwinds a failed execution.
+    pub fn sleep(&self, duration: Duration) {
+        let (Some(threads), Some(parkers)) = (self.threads.upgrade(), self.parkers.upgrade())
+        else {
+            return;
+        };
+        let runtime = SimRuntime {
+            inner: I::default(),
+            clock: self.clock.clone(),
+            threads,
+            trace: self.trace.clone(),
+            parkers,
+        };
+        let (mutex, condvar) = (runtime.mutex(()), runtime.condvar());
+        let until = self.clock.now() + duration;
+        let mut guard = runtime.lock(&mutex);
+        while !std::thread::panicking() {
+            let now = self.clock.now();
+            if now >= until {
+                break;
+            }
+            guard = runtime.wait_timeout(&condvar, guard, now.until(until));
+        }
+    }
+}
+
 /// Per-thread facts the oracles and deadlock reports need. Plain std
 /// mutex: its critical sections never block or yield, so schedulers never
 /// see it.
@@ -217,9 +256,21 @@ pub type QuiescenceJudge = Arc<dyn Fn(&Quiescence) -> Option<Violation> + Send +
 /// Judges the end of a run: a violation, or `None`.
 pub type EndJudge = Arc<dyn Fn() -> Option<Violation> + Send + Sync>;
 
-/// Judges a moment a thread begins to wait, given every thread inside a
-/// wait (untimed or timed, notified or not, the caller included).
-pub type WaitJudge = Arc<dyn Fn(&[ThreadKey]) -> Option<Violation> + Send + Sync>;
+/// Judges a moment a thread begins to wait.
+pub type WaitJudge = Arc<dyn Fn(&WaitBegins<'_>) -> Option<Violation> + Send + Sync>;
+
+/// A thread beginning to wait, as a [`WaitJudge`] sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct WaitBegins<'a> {
+    /// The thread about to wait.
+    pub caller: ThreadKey,
+    /// Every thread inside a wait (untimed or timed, notified or not), the
+    /// caller included.
+    pub inside: &'a [ThreadKey],
+    /// How long the caller waits at most: `None` for an untimed wait or a
+    /// park.
+    pub timeout: Option<Duration>,
+}
 
 /// What thread `key` waits for, in words, given how every blocked thread
 /// is blocked; `None` for a thread in no call the facts know.
@@ -329,7 +380,7 @@ impl ThreadBook {
     /// The verdict of the wait judge on `caller` beginning to wait.
     /// Nothing to judge in a thread unwinding a failed execution: its
     /// calls are cut short, and their counts with them.
-    fn wait_violation(&self, caller: ThreadKey) -> Option<Violation> {
+    fn wait_violation(&self, caller: ThreadKey, timeout: Option<Duration>) -> Option<Violation> {
         if std::thread::panicking() {
             return None;
         }
@@ -341,7 +392,11 @@ impl ThreadBook {
             .copied()
             .collect();
         inside.push(caller);
-        judge(&inside)
+        judge(&WaitBegins {
+            caller,
+            inside: &inside,
+            timeout,
+        })
     }
 
     /// Threads that wait for a notification nobody has sent yet.
@@ -429,6 +484,19 @@ impl<I: ModelRuntime> SimRuntime<I> {
             } else {
                 runtime.load_u64(&contents, Ordering::Relaxed);
             }
+        }
+    }
+
+    /// A [`Sleeper`] for this runtime: waits on the virtual clock that hold
+    /// no handle on the runtime's book, so that the files, which the book's
+    /// judges hold, can take time without closing a cycle (which would leak
+    /// every execution's world).
+    pub fn sleeper(&self) -> Sleeper<I> {
+        Sleeper {
+            clock: self.clock.clone(),
+            threads: Arc::downgrade(&self.threads),
+            trace: self.trace.clone(),
+            parkers: Arc::downgrade(&self.parkers),
         }
     }
 
@@ -876,7 +944,7 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
             let violation = book
                 .quiescence_violation(Some(me))
                 .or_else(|| Self::deadlock_violation(&book, others_live, Leaving::ToWait(at)))
-                .or_else(|| book.wait_violation(key));
+                .or_else(|| book.wait_violation(key, None));
             if let Some(violation) = violation {
                 drop(book);
                 fail_releasing(guard, violation);
@@ -934,7 +1002,7 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
             let me = waiter.blocked(&key, Blocking::TimedWait);
             let violation = book
                 .quiescence_violation(Some(me))
-                .or_else(|| book.wait_violation(key));
+                .or_else(|| book.wait_violation(key, Some(timeout)));
             if let Some(violation) = violation {
                 drop(book);
                 fail_releasing(guard, violation);
@@ -1226,7 +1294,7 @@ impl<I: ModelRuntime> SimRuntime<I> {
         let violation = book
             .quiescence_violation(Some(me))
             .or_else(|| Self::deadlock_violation(&book, others_live, Leaving::ToWait(at)))
-            .or_else(|| book.wait_violation(key));
+            .or_else(|| book.wait_violation(key, None));
         if let Some(violation) = violation {
             drop(book);
             violation.raise();

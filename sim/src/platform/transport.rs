@@ -298,6 +298,11 @@ impl<R: Runtime> Read for ScriptedStream<R> {
         let now = script.context.clock.now();
         let transient = |state: &mut ScriptState, fault: TransportFault| {
             state.attempts.transient_failure(now, &script.context.retry);
+            let failures = state.attempts.failures_in_a_row.get();
+            let context = &script.context;
+            context
+                .facts
+                .backoff_owed(context.store, context.retry.backoff(failures));
             state.failures_served += 1;
             runtime.notify_all(&script.changed);
             script.record(What::Fault(fault));

@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use scenarios::{CounterSource, FileFaults, Oracle, TransportFaults, Violation, World};
 use store::{InFlight, Instant, Platform, RetryPolicy, StoreError};
 
+use super::bounds::bound_kept_late;
 use super::counts::{counts_bound_violation, counts_violation};
 use super::wait_for::{wait_for, wait_for_lines};
 use super::{
@@ -48,9 +49,16 @@ impl<I: ModelRuntime> SimWorld<I> {
     pub fn new() -> SimWorld<I> {
         let (clock, trace, facts) = (VirtualClock::new(), Trace::new(), Facts::default());
         let runtime = SimRuntime::new(clock.clone(), trace.clone());
+        let (sleeper, inside_files) = (runtime.sleeper(), facts.clone());
         let files = CheckedFiles::new(
             I::thread_name,
             Arc::new(runtime.file_access()),
+            Arc::new(move |takes| {
+                let key = I::thread_key();
+                inside_files.in_file_layer(key, true);
+                sleeper.sleep(takes);
+                inside_files.in_file_layer(key, false);
+            }),
             I::written_bytes,
             runtime.recorder(),
             facts.clone(),
@@ -63,9 +71,10 @@ impl<I: ModelRuntime> SimWorld<I> {
         runtime.judge_end_with(Arc::new(move || {
             at_end.leak_violation("when the run ended")
         }));
-        let at_wait = facts.clone();
-        runtime.judge_waits_with(Arc::new(move |inside| {
-            counts_bound_violation(&at_wait, inside, I::thread_name)
+        let (at_wait, wait_clock) = (facts.clone(), clock.clone());
+        runtime.judge_waits_with(Arc::new(move |wait| {
+            counts_bound_violation(&at_wait, wait.inside, I::thread_name)
+                .or_else(|| bound_kept_late(&at_wait, &wait_clock, wait, I::thread_name))
         }));
         let described = (facts.clone(), files.clone());
         runtime.describe_waits_with(Arc::new(move |key, blocked| {
@@ -138,12 +147,18 @@ impl<I: ModelRuntime> SimWorld<I> {
         let wrong = counts.reads > span.reads
             || counts.closes > span.closes
             || counts.handles > span.handles
-            || counts.handles < span.duplicates_floor;
+            || counts.handles < span.duplicates_floor
+            || counts.reads < span.reads_floor;
         if wrong {
             let what = format!(
-                "{what} of store {}: {counts}, while the platform saw at most {} read(s), \
-                 {} close(s) and between {} and {} handle(s) in flight",
-                span.store, span.reads, span.closes, span.duplicates_floor, span.handles
+                "{what} of store {}: {counts}, while the platform saw between {} and {} read(s), \
+                 at most {} close(s) and between {} and {} handle(s) in flight",
+                span.store,
+                span.reads_floor,
+                span.reads,
+                span.closes,
+                span.duplicates_floor,
+                span.handles
             );
             Violation::new(
                 Oracle::InFlightCountsTrue,
@@ -176,6 +191,9 @@ fn judge_quiescence(facts: &Facts, files: &CheckedFiles, moment: &Quiescence) ->
         let Some(Call::Read { store, offset, end }) = facts.call_of(reader.key) else {
             continue;
         };
+        if facts.is_in_file_layer(reader.key) {
+            continue;
+        }
         let store_facts = facts.store(store);
         let (offset, end) = (offset.min(store_facts.len), end.min(store_facts.len));
         let missing = store_facts
@@ -215,6 +233,7 @@ fn judge_quiescence(facts: &Facts, files: &CheckedFiles, moment: &Quiescence) ->
         };
         let timer = moment.blocked.iter().find(|blocked| {
             blocked.timed()
+                && !facts.is_in_file_layer(blocked.key)
                 && !matches!(facts.call_of(blocked.key), Some(Call::Close { .. }))
                 && facts.works_for(blocked.key, store)
         });
@@ -310,6 +329,7 @@ impl<I: ModelRuntime> World for SimWorld<I> {
     }
 
     fn close_begins(&self, store: &'static str, deadline: Option<Instant>) {
+        let given_deadline = deadline;
         let deadline = deadline.map(Instant::since_origin);
         if !Self::unwinding() {
             let finished = self
@@ -320,6 +340,10 @@ impl<I: ModelRuntime> World for SimWorld<I> {
             lock(&self.downloader_finished_at_close).insert(self.runtime.thread_key(), finished);
         }
         self.begins(Call::Close { store }, What::CloseBegins { store, deadline });
+        if let Some(deadline) = given_deadline.filter(|_| !Self::unwinding()) {
+            self.facts
+                .close_deadline_is(self.runtime.thread_key(), deadline);
+        }
     }
 
     fn close_returns(&self, outcome: &Result<(), StoreError>) {

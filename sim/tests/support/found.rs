@@ -13,6 +13,9 @@ use sim::corpus::{Entry, save};
 use sim::engine::{Campaign, Driver, Failure, MAX_SYSTEMATIC_EXECUTIONS, replay_once};
 use sim::self_test::driver_budget;
 
+/// The seeded driver that finds close races soonest (docs/self-test.md).
+pub(crate) const PCT3: Driver = Driver::Pct { depth: 3 };
+
 /// The systematic driver whose search numbers executions: loom, bound 2.
 pub(crate) const LOOM: Driver = Driver::Loom {
     preemption_bound: 2,
@@ -25,7 +28,7 @@ pub(crate) const LOOM: Driver = Driver::Loom {
 pub(crate) fn found_by(bug: PlantedBug, driver: Driver) -> Failure {
     let (scenario, _) = bug.home().expect("an oracle finds the bug");
     let budget = if driver.is_seeded() {
-        driver_budget(bug, driver).expect("the driver's hit rate was measured")
+        budget(bug, driver)
     } else {
         usize::try_from(MAX_SYSTEMATIC_EXECUTIONS).expect("fits")
     };
@@ -41,6 +44,12 @@ pub(crate) fn run_and_plant(failure: &Failure) -> [String; 3] {
     let run = failure.run.expect("a found failure has a run id");
     let bug = failure.planted_bug.expect("found with a bug planted");
     [run.to_string(), "--plant".to_owned(), bug.name().to_owned()]
+}
+
+/// The schedules `driver` needs to find `bug` in its home scenario with a
+/// chance of missing below one in a million: the self-test's budget.
+pub(crate) fn budget(bug: PlantedBug, driver: Driver) -> usize {
+    driver_budget(bug, driver).expect("the driver's hit rate was measured")
 }
 
 /// `failure` kept as a corpus entry in `dir`; the entry's path.
