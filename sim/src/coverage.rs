@@ -110,8 +110,54 @@ impl Phase {
     }
 }
 
-/// A situation worth reaching: one of the named corners, or a cell of the
-/// matrix of operations and download phases.
+/// A call in flight on a store when another thread's operation begins:
+/// the columns of the matrix of operations against operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum InFlight {
+    /// A `read_at`, of the store or through a handle.
+    ReadAt,
+    /// A `close` or `close_with_deadline`.
+    Close,
+    /// An `open_handle`.
+    OpenHandle,
+    /// A handle's release (or drop).
+    Release,
+}
+
+impl InFlight {
+    /// Every call in flight, in table order.
+    pub const ALL: [InFlight; 4] = [
+        InFlight::ReadAt,
+        InFlight::Close,
+        InFlight::OpenHandle,
+        InFlight::Release,
+    ];
+
+    /// Its name in tables and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            InFlight::ReadAt => "read_at",
+            InFlight::Close => "close",
+            InFlight::OpenHandle => "open_handle",
+            InFlight::Release => "release",
+        }
+    }
+}
+
+/// The operations of the matrix of operations against operations in
+/// flight: every operation but the last handle's drop, which no other
+/// thread can meet with a call of its own begun after it.
+pub const PAIRED_OPERATIONS: [Operation; 5] = [
+    Operation::ReadAt,
+    Operation::Close,
+    Operation::CloseWithDeadline,
+    Operation::OpenHandle,
+    Operation::Release,
+];
+
+/// A situation worth reaching: one of the named corners, a cell of the
+/// matrix of operations and download phases, or one of the matrix of
+/// operations against the calls in flight on the same store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Situation {
     /// A reader waited inside `read_at`, then returned `Closed`: a close
@@ -147,13 +193,23 @@ pub enum Situation {
     RetriesExhausted,
     /// A store of an empty object.
     EmptyObject,
+    /// A read through a handle closed the handle's duplicate: the handle
+    /// was released while the read was in flight.
+    ReadClosesReleasedDuplicate,
+    /// The file layer refused a duplicate for a handle.
+    DuplicateRefused,
+    /// `close_with_deadline` gave up while it counted readers in flight.
+    DeadlineFiresWithReadersInside,
     /// An operation began while the download stood in a phase.
     Cell(Operation, Phase),
+    /// An operation began while another thread's call was in flight on the
+    /// same store.
+    Pair(Operation, InFlight),
 }
 
 impl Situation {
     /// The named situations, in table order.
-    pub const NAMED: [Situation; 15] = [
+    pub const NAMED: [Situation; 18] = [
         Situation::ReaderWokenByClose,
         Situation::CloseDuringBackoff,
         Situation::CloseDeadlineFires,
@@ -169,19 +225,32 @@ impl Situation {
         Situation::ReadServedDuringStall,
         Situation::RetriesExhausted,
         Situation::EmptyObject,
+        Situation::ReadClosesReleasedDuplicate,
+        Situation::DuplicateRefused,
+        Situation::DeadlineFiresWithReadersInside,
     ];
 
-    /// How many situations there are: the named ones and the matrix's cells.
-    pub const COUNT: usize = Situation::NAMED.len() + Operation::ALL.len() * Phase::ALL.len();
+    /// How many cells the matrix of operations and phases has.
+    const CELLS: usize = Operation::ALL.len() * Phase::ALL.len();
 
-    /// Every situation: the named ones, then the matrix row by row.
+    /// How many situations there are: the named ones and both matrices'
+    /// cells.
+    pub const COUNT: usize =
+        Situation::NAMED.len() + Situation::CELLS + PAIRED_OPERATIONS.len() * InFlight::ALL.len();
+
+    /// Every situation: the named ones, then each matrix row by row.
     pub fn all() -> impl Iterator<Item = Situation> {
         let cells = Operation::ALL.into_iter().flat_map(|operation| {
             Phase::ALL
                 .into_iter()
                 .map(move |phase| Situation::Cell(operation, phase))
         });
-        Situation::NAMED.into_iter().chain(cells)
+        let pairs = PAIRED_OPERATIONS.into_iter().flat_map(|operation| {
+            InFlight::ALL
+                .into_iter()
+                .map(move |in_flight| Situation::Pair(operation, in_flight))
+        });
+        Situation::NAMED.into_iter().chain(cells).chain(pairs)
     }
 
     /// Its place in [`Situation::all`].
@@ -189,6 +258,16 @@ impl Situation {
         match self {
             Situation::Cell(operation, phase) => {
                 Situation::NAMED.len() + operation as usize * Phase::ALL.len() + phase as usize
+            }
+            Situation::Pair(operation, in_flight) => {
+                let row = PAIRED_OPERATIONS
+                    .iter()
+                    .position(|&paired| paired == operation)
+                    .expect("only paired operations make pairs");
+                Situation::NAMED.len()
+                    + Situation::CELLS
+                    + row * InFlight::ALL.len()
+                    + in_flight as usize
             }
             named => Situation::NAMED
                 .iter()
@@ -216,8 +295,14 @@ impl Situation {
             Situation::ReadServedDuringStall => "read-served-during-stall",
             Situation::RetriesExhausted => "retries-exhausted",
             Situation::EmptyObject => "empty-object",
+            Situation::ReadClosesReleasedDuplicate => "read-closes-released-duplicate",
+            Situation::DuplicateRefused => "duplicate-refused",
+            Situation::DeadlineFiresWithReadersInside => "deadline-fires-with-readers-inside",
             Situation::Cell(operation, phase) => {
                 return format!("{}@{}", operation.name(), phase.name());
+            }
+            Situation::Pair(operation, in_flight) => {
+                return format!("{}|{}", operation.name(), in_flight.name());
             }
         };
         named.to_owned()
@@ -228,7 +313,7 @@ impl Situation {
         Situation::all().find(|situation| situation.name() == name)
     }
 
-    fn bit(self) -> u64 {
+    fn bit(self) -> u128 {
         1 << self.index()
     }
 }
@@ -239,9 +324,29 @@ impl fmt::Display for Situation {
     }
 }
 
-/// The situations one run reached.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Reached(u64);
+/// Every situation has a bit of [`Reached`]'s set: adding one past its
+/// width fails the build.
+const _: () = assert!(Situation::COUNT <= u128::BITS as usize);
+
+/// The situations one run reached. Sent between processes as two 64-bit
+/// words, low first (JSON numbers, and serde's tagged enums, stop at 64).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "[u64; 2]", from = "[u64; 2]")]
+pub struct Reached(u128);
+
+impl From<Reached> for [u64; 2] {
+    fn from(reached: Reached) -> [u64; 2] {
+        let bits = reached.bits();
+        [bits as u64, (bits >> 64) as u64]
+    }
+}
+
+impl From<[u64; 2]> for Reached {
+    /// Bits of no situation (from another build) are dropped.
+    fn from([low, high]: [u64; 2]) -> Reached {
+        Reached::from_bits(u128::from(high) << 64 | u128::from(low))
+    }
+}
 
 impl Reached {
     /// Nothing reached.
@@ -257,12 +362,12 @@ impl Reached {
     }
 
     /// The set as a number, for the child-to-parent protocol.
-    pub fn bits(self) -> u64 {
+    pub fn bits(self) -> u128 {
         self.0
     }
 
     /// The set a number names; bits of no situation are dropped.
-    pub fn from_bits(bits: u64) -> Reached {
+    pub fn from_bits(bits: u128) -> Reached {
         let known = Situation::all().fold(0, |all, s| all | s.bit());
         Reached(bits & known)
     }
@@ -359,6 +464,28 @@ impl Coverage {
                 .iter()
                 .map(
                     |&phase| match self.runs(Situation::Cell(operation, phase)) {
+                        0 => "NEVER".to_owned(),
+                        runs => runs.to_string(),
+                    },
+                )
+                .collect();
+            text.push_str(&format!(
+                "| {} | {} |\n",
+                operation.name(),
+                cells.join(" | ")
+            ));
+        }
+        let columns: Vec<&str> = InFlight::ALL.iter().map(|call| call.name()).collect();
+        text.push_str(&format!(
+            "\n| operation \\ another thread's call in flight | {} |\n|---|{}\n",
+            columns.join(" | "),
+            "---:|".repeat(columns.len())
+        ));
+        for operation in PAIRED_OPERATIONS {
+            let cells: Vec<String> = InFlight::ALL
+                .iter()
+                .map(
+                    |&call| match self.runs(Situation::Pair(operation, call)) {
                         0 => "NEVER".to_owned(),
                         runs => runs.to_string(),
                     },
@@ -469,6 +596,8 @@ struct Classifier {
     file_stores: BTreeMap<usize, &'static str>,
     /// Per temp file: whether a write to it succeeded.
     files_written: BTreeMap<usize, bool>,
+    /// Per thread: the call it is inside, and that call's store.
+    calls_in_flight: BTreeMap<Arc<str>, (&'static str, InFlight)>,
 }
 
 impl Classifier {
@@ -500,23 +629,36 @@ impl Classifier {
             }
             What::ReadBegins { store, .. } => {
                 self.operation_begins(store, Operation::ReadAt);
+                self.paired_call_begins(thread, store, Operation::ReadAt, InFlight::ReadAt);
                 self.call_begins(thread, InCall::Read(store));
             }
-            What::ReadReturns { store, outcome, .. } => self.read_returns(thread, store, outcome),
+            What::ReadReturns { store, outcome, .. } => {
+                self.calls_in_flight.remove(thread);
+                self.read_returns(thread, store, outcome);
+            }
             What::CloseBegins { store, deadline } => {
                 let operation = match deadline {
                     None => Operation::Close,
                     Some(_) => Operation::CloseWithDeadline,
                 };
                 self.operation_begins(store, operation);
+                self.paired_call_begins(thread, store, operation, InFlight::Close);
                 self.close_begins(thread, store);
             }
             What::CloseReturns { store, outcome } => {
+                self.calls_in_flight.remove(thread);
                 let seen = self.store(store);
                 seen.closes_running = seen.closes_running.saturating_sub(1);
                 self.thread(thread).call = None;
-                if matches!(outcome, Outcome::DeadlineExceeded { .. }) {
+                if let Outcome::DeadlineExceeded {
+                    readers_in_flight, ..
+                } = outcome
+                {
                     self.reached.insert(Situation::CloseDeadlineFires);
+                    if *readers_in_flight > 0 {
+                        self.reached
+                            .insert(Situation::DeadlineFiresWithReadersInside);
+                    }
                 }
             }
             What::DropBegins { store } => {
@@ -524,8 +666,17 @@ impl Classifier {
                 self.call_begins(thread, InCall::Drop(store));
             }
             What::DropReturns { .. } => self.thread(thread).call = None,
-            What::HandleOpens { store } => self.operation_begins(store, Operation::OpenHandle),
-            What::ReleaseBegins { store } => self.operation_begins(store, Operation::Release),
+            What::HandleOpens { store } => {
+                self.operation_begins(store, Operation::OpenHandle);
+                self.paired_call_begins(thread, store, Operation::OpenHandle, InFlight::OpenHandle);
+            }
+            What::ReleaseBegins { store } => {
+                self.operation_begins(store, Operation::Release);
+                self.paired_call_begins(thread, store, Operation::Release, InFlight::Release);
+            }
+            What::HandleOpenReturns { .. } | What::ReleaseReturns { .. } => {
+                self.calls_in_flight.remove(thread);
+            }
             What::StreamOpened { from, .. } => self.stream_opened(thread, *from),
             What::Fault(TransportFault::Reset) => {
                 if let Some(store) = self.thread(thread).downloads {
@@ -560,6 +711,29 @@ impl Classifier {
         self.reached.insert(Situation::Cell(operation, phase));
     }
 
+    /// `thread`'s call of `operation` on `store` begins: a cell of the
+    /// matrix of operations against calls in flight for each other
+    /// thread's call on that store; then the call is in flight itself.
+    fn paired_call_begins(
+        &mut self,
+        thread: &Arc<str>,
+        store: &'static str,
+        operation: Operation,
+        call: InFlight,
+    ) {
+        let met: Vec<InFlight> = self
+            .calls_in_flight
+            .iter()
+            .filter(|(other, (on, _))| *other != thread && *on == store)
+            .map(|(_, (_, call))| *call)
+            .collect();
+        for other in met {
+            self.reached.insert(Situation::Pair(operation, other));
+        }
+        self.calls_in_flight
+            .insert(Arc::clone(thread), (store, call));
+    }
+
     /// The store whose downloader `thread` is, if it is one.
     fn downloader_of(&mut self, thread: &Arc<str>) -> Option<&'static str> {
         let seen = self.thread(thread);
@@ -579,6 +753,7 @@ impl Classifier {
     /// A downloader that stops has every byte, or was cancelled by an
     /// ending store, or failed.
     fn finishes(&mut self, thread: &Arc<str>) {
+        self.calls_in_flight.remove(thread);
         let Some(store) = self.downloader_of(thread) else {
             return;
         };
@@ -692,6 +867,14 @@ impl Classifier {
                 if let Some(store) = store {
                     self.store(store).moves_to(Phase::Failed);
                 }
+            }
+            (FileOp::CloseDuplicate { .. }, FileResult::Done)
+                if matches!(self.calls_in_flight.get(thread), Some((_, InFlight::ReadAt))) =>
+            {
+                self.reached.insert(Situation::ReadClosesReleasedDuplicate);
+            }
+            (FileOp::Duplicate { .. }, FileResult::Failed(_)) => {
+                self.reached.insert(Situation::DuplicateRefused);
             }
             (FileOp::Remove, _) => {
                 let seen = self.thread(thread);
@@ -1034,6 +1217,101 @@ mod tests {
         Situation::Cell(operation, phase)
     }
 
+    const RELEASER: &str = "releaser";
+
+    #[test]
+    fn a_read_that_closes_its_handles_duplicate_met_the_handles_release() {
+        let events = vec![
+            (READER, read_begins()),
+            (RELEASER, What::ReleaseBegins { store: "A" }),
+            (
+                READER,
+                file(FileOp::CloseDuplicate { duplicate: 0 }, FileResult::Done),
+            ),
+        ];
+        assert!(reached(events).contains(Situation::ReadClosesReleasedDuplicate));
+        let released_alone = vec![(
+            RELEASER,
+            file(FileOp::CloseDuplicate { duplicate: 0 }, FileResult::Done),
+        )];
+        assert!(!reached(released_alone).contains(Situation::ReadClosesReleasedDuplicate));
+    }
+
+    #[test]
+    fn a_duplicate_the_file_layer_failed_is_a_refused_duplicate() {
+        let refused = file(
+            FileOp::Duplicate { duplicate: 0 },
+            FileResult::Failed(io::ErrorKind::Other),
+        );
+        assert!(reached(vec![(MAIN, refused)]).contains(Situation::DuplicateRefused));
+        let opened = file(FileOp::Duplicate { duplicate: 0 }, FileResult::Done);
+        assert!(!reached(vec![(MAIN, opened)]).contains(Situation::DuplicateRefused));
+    }
+
+    #[test]
+    fn a_deadline_error_that_counts_readers_fired_with_readers_inside() {
+        let gave_up = |readers_in_flight| {
+            vec![
+                (MAIN, close_begins()),
+                (
+                    MAIN,
+                    What::CloseReturns {
+                        store: "A",
+                        outcome: Outcome::DeadlineExceeded {
+                            readers_in_flight,
+                            handles_open: 0,
+                            downloader_running: false,
+                        },
+                    },
+                ),
+            ]
+        };
+        let counted = reached(gave_up(1));
+        assert!(counted.contains(Situation::DeadlineFiresWithReadersInside));
+        assert!(counted.contains(Situation::CloseDeadlineFires));
+        assert!(!reached(gave_up(0)).contains(Situation::DeadlineFiresWithReadersInside));
+    }
+
+    #[test]
+    fn an_operation_meets_only_other_threads_calls_in_flight_on_its_store() {
+        let other_store_read = What::ReadBegins {
+            store: "B",
+            offset: 0,
+            end: 8,
+        };
+        let events = vec![
+            (READER, read_begins()),
+            ("reader-B0", other_store_read),
+            (MAIN, close_begins()),
+            (RELEASER, What::ReleaseBegins { store: "A" }),
+        ];
+        let reached = reached(events);
+        assert!(reached.contains(Situation::Pair(Operation::Close, InFlight::ReadAt)));
+        assert!(reached.contains(Situation::Pair(Operation::Release, InFlight::Close)));
+        assert!(reached.contains(Situation::Pair(Operation::Release, InFlight::ReadAt)));
+        assert!(!reached.contains(Situation::Pair(Operation::ReadAt, InFlight::ReadAt)));
+    }
+
+    #[test]
+    fn a_returned_call_is_in_flight_no_more() {
+        let events = vec![
+            (READER, read_begins()),
+            (READER, read_returns(Outcome::Read(8))),
+            (MAIN, close_begins()),
+        ];
+        assert!(!reached(events).contains(Situation::Pair(Operation::Close, InFlight::ReadAt)));
+    }
+
+    #[test]
+    fn reached_sets_cross_processes_as_two_words_and_back() {
+        let mut sent = Reached::NONE;
+        sent.insert(Situation::EmptyObject);
+        sent.insert(Situation::Pair(Operation::Release, InFlight::Release));
+        let words: [u64; 2] = sent.into();
+        assert_ne!(words[1], 0, "the last situations live in the high word");
+        assert_eq!(Reached::from(words), sent);
+    }
+
     #[test]
     fn an_operation_is_placed_in_the_phase_its_download_stands_in() {
         let stages = reached(vec![
@@ -1144,7 +1422,16 @@ mod tests {
             table.contains("| drop | NEVER | NEVER | NEVER | NEVER | NEVER | NEVER |"),
             "{table}"
         );
-        let rows = 2 + Situation::NAMED.len() + 1 + 2 + Operation::ALL.len();
+        assert!(
+            table
+                .lines()
+                .any(|line| line == "| release | NEVER | NEVER | NEVER | NEVER |"),
+            "{table}"
+        );
+        let rows = 2
+            + Situation::NAMED.len()
+            + (1 + 2 + Operation::ALL.len())
+            + (1 + 2 + PAIRED_OPERATIONS.len());
         assert_eq!(table.lines().count(), rows, "{table}");
     }
 

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::coverage::Coverage;
+use crate::coverage::{Coverage, Reached};
 use crate::engine::{Breach, RunId, Signature};
 
 /// One message from a child.
@@ -27,8 +27,8 @@ pub enum Message {
     Run {
         /// The run's number within the job, 0-based.
         k: u64,
-        /// [`crate::coverage::Reached::bits`].
-        reached: u64,
+        /// The situations it reached.
+        reached: Reached,
         /// What failed, if it failed.
         finding: Option<Finding>,
     },
@@ -110,12 +110,12 @@ mod tests {
         let messages = [
             Message::Run {
                 k: 3,
-                reached: 5,
+                reached: Reached::from_bits(5),
                 finding: None,
             },
             Message::Run {
                 k: 4,
-                reached: 0,
+                reached: Reached::NONE,
                 finding: Some(Finding {
                     seed: 1,
                     run: "stress:random:0x02".parse().expect("a run id"),
