@@ -454,42 +454,43 @@ impl Coverage {
             text.push_str(&format!("| {situation} | {runs} | {share} |\n"));
         }
         let phases: Vec<&str> = Phase::ALL.iter().map(|phase| phase.name()).collect();
-        text.push_str(&format!(
-            "\n| operation \\ download | {} |\n|---|{}\n",
-            phases.join(" | "),
-            "---:|".repeat(phases.len())
+        text.push_str(
+            &self.matrix("download", &phases, &Operation::ALL, |operation, column| {
+                Situation::Cell(operation, Phase::ALL[column])
+            }),
+        );
+        let calls: Vec<&str> = InFlight::ALL.iter().map(|call| call.name()).collect();
+        text.push_str(&self.matrix(
+            "another thread's call in flight",
+            &calls,
+            &PAIRED_OPERATIONS,
+            |operation, column| Situation::Pair(operation, InFlight::ALL[column]),
         ));
-        for operation in Operation::ALL {
-            let cells: Vec<String> = Phase::ALL
-                .iter()
-                .map(
-                    |&phase| match self.runs(Situation::Cell(operation, phase)) {
-                        0 => "NEVER".to_owned(),
-                        runs => runs.to_string(),
-                    },
-                )
-                .collect();
-            text.push_str(&format!(
-                "| {} | {} |\n",
-                operation.name(),
-                cells.join(" | ")
-            ));
-        }
-        let columns: Vec<&str> = InFlight::ALL.iter().map(|call| call.name()).collect();
-        text.push_str(&format!(
-            "\n| operation \\ another thread's call in flight | {} |\n|---|{}\n",
+        text
+    }
+}
+
+impl Coverage {
+    /// One matrix as a table: a row per operation, a column per name in
+    /// `columns`, runs per cell (`cell` names it by row and column index).
+    fn matrix(
+        &self,
+        across: &str,
+        columns: &[&str],
+        rows: &[Operation],
+        cell: impl Fn(Operation, usize) -> Situation,
+    ) -> String {
+        let mut text = format!(
+            "\n| operation \\ {across} | {} |\n|---|{}\n",
             columns.join(" | "),
             "---:|".repeat(columns.len())
-        ));
-        for operation in PAIRED_OPERATIONS {
-            let cells: Vec<String> = InFlight::ALL
-                .iter()
-                .map(
-                    |&call| match self.runs(Situation::Pair(operation, call)) {
-                        0 => "NEVER".to_owned(),
-                        runs => runs.to_string(),
-                    },
-                )
+        );
+        for &operation in rows {
+            let cells: Vec<String> = (0..columns.len())
+                .map(|column| match self.runs(cell(operation, column)) {
+                    0 => "NEVER".to_owned(),
+                    runs => runs.to_string(),
+                })
                 .collect();
             text.push_str(&format!(
                 "| {} | {} |\n",
@@ -869,7 +870,10 @@ impl Classifier {
                 }
             }
             (FileOp::CloseDuplicate { .. }, FileResult::Done)
-                if matches!(self.calls_in_flight.get(thread), Some((_, InFlight::ReadAt))) =>
+                if matches!(
+                    self.calls_in_flight.get(thread),
+                    Some((_, InFlight::ReadAt))
+                ) =>
             {
                 self.reached.insert(Situation::ReadClosesReleasedDuplicate);
             }
