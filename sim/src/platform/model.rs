@@ -66,6 +66,13 @@ pub trait ModelRuntime: Runtime + Default {
     /// it). Where true, a count read by a scenario is not held to bounds
     /// drawn from the platform's facts in real time.
     const MODELS_WEAK_MEMORY: bool = false;
+
+    /// Whether one thread runs at a time, so that nothing happens between
+    /// two steps of a thread that are not split by a scheduling point
+    /// (shuttle, loom). On real threads the virtual clock can move between
+    /// a thread's reading it and its next step, so a wait's latest end is
+    /// not known exactly when it begins.
+    const ONE_THREAD_AT_A_TIME: bool = true;
 }
 
 impl ModelRuntime for ShuttleRuntime {
@@ -135,6 +142,8 @@ impl ModelRuntime for LoomRuntime {
 }
 
 impl ModelRuntime for StdRuntime {
+    const ONE_THREAD_AT_A_TIME: bool = false;
+
     fn thread_key() -> ThreadKey {
         ThreadKey::hashed(std::thread::current().id())
     }

@@ -73,8 +73,10 @@ impl<I: ModelRuntime> SimWorld<I> {
         }));
         let (at_wait, wait_clock) = (facts.clone(), clock.clone());
         runtime.judge_waits_with(Arc::new(move |wait| {
-            counts_bound_violation(&at_wait, wait.inside, I::thread_name)
-                .or_else(|| bound_kept_late(&at_wait, &wait_clock, wait, I::thread_name))
+            counts_bound_violation(&at_wait, wait.inside, I::thread_name).or_else(|| {
+                let exact = I::ONE_THREAD_AT_A_TIME;
+                bound_kept_late(&at_wait, &wait_clock, wait, I::thread_name, exact)
+            })
         }));
         let described = (facts.clone(), files.clone());
         runtime.describe_waits_with(Arc::new(move |key, blocked| {
