@@ -285,7 +285,8 @@ pub enum PlantedBug {
     /// a stalled transfer to end by itself.
     CloseSkipsCancel,
     /// A handle canary: `release` closes the handle's duplicate but leaves
-    /// the handle holding it, so its drop releases it a second time.
+    /// the handle holding it, so a read through the released handle, or a
+    /// second release, still reaches it.
     HandleReleasedTwice,
     /// A handle canary: the release of the temp file ignores open handles,
     /// closing the file under a duplicate still in use.
@@ -488,7 +489,7 @@ impl PlantedBug {
                 "canary: close never cancels the transport, so a stalled transfer holds it up"
             }
             PlantedBug::HandleReleasedTwice => {
-                "canary: release leaves the handle holding its duplicate, so its drop releases it again"
+                "canary: release closes the duplicate but leaves it in the handle, which reads it still"
             }
             PlantedBug::ReleaseIgnoresHandles => {
                 "canary: the file is released while a handle's duplicate is open"
@@ -586,7 +587,9 @@ impl PlantedBug {
                 (Scenario::ConcurrentReaders, Oracle::DataIntegrity)
             }
             PlantedBug::CloseSkipsCancel => (Scenario::ReadsDuringStall, Oracle::NoDeadlock),
-            PlantedBug::HandleReleasedTwice => (Scenario::HandleAcrossClose, Oracle::DataIntegrity),
+            PlantedBug::HandleReleasedTwice => {
+                (Scenario::HandleAcrossClose, Oracle::NoAccessAfterClose)
+            }
             PlantedBug::ReleaseIgnoresHandles => {
                 (Scenario::HandleAcrossClose, Oracle::ReleaseAfterLastHandle)
             }
@@ -651,7 +654,7 @@ impl PlantedBug {
             PlantedBug::EndWakesNoWaiters => (0.9, 0.67),
             PlantedBug::FastPathSkipsRegistration => (0.00008, 0.0054),
             PlantedBug::CloseSkipsCancel => (1.0, 0.8),
-            PlantedBug::HandleReleasedTwice => (0.51, 0.83),
+            PlantedBug::HandleReleasedTwice => (1.0, 1.0),
             PlantedBug::ReleaseIgnoresHandles => (0.63, 0.53),
             PlantedBug::InFlightMissesAStripe => (0.14, 0.64),
             PlantedBug::RefusedDuplicateCountsTwice => (0.54, 0.54),

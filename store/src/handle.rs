@@ -68,10 +68,7 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> Handle<T, R, C, F> {
         if planted!(self.shared, "handle-released-twice") {
             let duplicate = slot.clone().ok_or(StoreError::HandleReleased)?;
             drop(slot);
-            return duplicate
-                .file
-                .close()
-                .map_err(|error| StoreError::file_io("close", error));
+            return duplicate.close();
         }
         let duplicate = slot.take().ok_or(StoreError::HandleReleased)?;
         drop(slot);

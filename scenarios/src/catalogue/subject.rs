@@ -216,11 +216,13 @@ impl<W: World> Subject<W> {
             );
             Violation::new(Oracle::DataIntegrity, releaser, "release failed", what).raise();
         }
+        // A released handle's duplicate is closed: a read through it that
+        // gets anything but `HandleReleased` reached for a closed file.
         let read = handle.read_at(&mut [0; 1], 0);
         if !matches!(read, Err(StoreError::HandleReleased)) {
             let what = format!("a read through a released handle returned {read:?}");
             Violation::new(
-                Oracle::DataIntegrity,
+                Oracle::NoAccessAfterClose,
                 releaser,
                 "released handle reads",
                 what,
