@@ -331,8 +331,7 @@ impl<I: ModelRuntime> World for SimWorld<I> {
     }
 
     fn close_begins(&self, store: &'static str, deadline: Option<Instant>) {
-        let given_deadline = deadline;
-        let deadline = deadline.map(Instant::since_origin);
+        let since_origin = deadline.map(Instant::since_origin);
         if !Self::unwinding() {
             let finished = self
                 .facts
@@ -341,8 +340,12 @@ impl<I: ModelRuntime> World for SimWorld<I> {
                 .is_some_and(|downloader| self.runtime.has_finished(downloader));
             lock(&self.downloader_finished_at_close).insert(self.runtime.thread_key(), finished);
         }
-        self.begins(Call::Close { store }, What::CloseBegins { store, deadline });
-        if let Some(deadline) = given_deadline.filter(|_| !Self::unwinding()) {
+        let what = What::CloseBegins {
+            store,
+            deadline: since_origin,
+        };
+        self.begins(Call::Close { store }, what);
+        if let Some(deadline) = deadline.filter(|_| !Self::unwinding()) {
             self.facts
                 .close_deadline_is(self.runtime.thread_key(), deadline);
         }
