@@ -102,7 +102,9 @@ impl Oracle {
                 "every byte read must equal the source, and no read may fail without a cause"
             }
             Oracle::NoDeadlock => "no schedule may leave threads blocked forever",
-            Oracle::CloseCompletes => "close must finish, and must not give up before its deadline",
+            Oracle::CloseCompletes => {
+                "close must finish, giving up neither before its deadline nor after it"
+            }
             Oracle::ReadsAfterCloseGetClosed => {
                 "reads that begin after close, or that close interrupts, must return Closed"
             }
@@ -122,7 +124,8 @@ impl Oracle {
                 "close must never wait for a store timer (backoff, retry) to expire"
             }
             Oracle::RetryPolicyHonoured => {
-                "transient failures must be retried per the retry policy, permanent ones never"
+                "transient failures must be retried per the retry policy, no sooner and no later than \
+                 its backoff, permanent ones never"
             }
             Oracle::ReleaseAfterLastHandle => {
                 "the temp file must be closed once, after every handle's duplicate of it"
