@@ -7,6 +7,7 @@ use crate::Scenario;
 
 /// One property the store must keep under every interleaving.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(test, derive(strum::EnumIter))]
 pub enum Oracle {
     /// Every byte read equals the source; no read fails without a cause.
     DataIntegrity,
@@ -226,6 +227,7 @@ impl fmt::Display for Oracle {
 /// historical bug covers, or a harness canary no oracle can see. Each is
 /// named after the store's plant site that misbehaves (`store::Plant`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(test, derive(strum::EnumIter))]
 pub enum PlantedBug {
     /// The wait loop ignores the closing flag: readers of a stalled download
     /// never leave, so close hangs.
@@ -311,9 +313,6 @@ pub enum PlantedBug {
     /// A counter canary: `CloseDeadlineExceeded` reports no readers in
     /// flight, whoever is.
     DeadlineErrorCountsNoReaders,
-    /// A logger canary: the writer stops as soon as it sees shutdown,
-    /// leaving queued lines unwritten.
-    ShutdownSkipsDrain,
     /// A logger canary: a producer that finds the queue full waits for
     /// room, as a blocking channel would.
     LoggerBlocksWhenFull,
@@ -325,6 +324,9 @@ pub enum PlantedBug {
     /// A logger canary: a producer never wakes the writer, which sleeps
     /// with lines queued until something else wakes it.
     LoggerForgetsToWake,
+    /// A logger canary: the writer stops as soon as it sees shutdown,
+    /// leaving queued lines unwritten.
+    ShutdownSkipsDrain,
     /// A harness canary: close panics, and a destructor panics again while
     /// that unwinds, which aborts the process. No oracle can see it; the
     /// harness must survive it.
@@ -720,7 +722,19 @@ mod tests {
 
 #[cfg(test)]
 mod catalogue_tests {
+    use strum::IntoEnumIterator;
+
     use super::*;
+
+    /// The hand-kept lists hold every variant once, in declaration order: a
+    /// variant added without its row fails here, not silently.
+    #[test]
+    fn the_catalogues_list_every_variant_once_in_order() {
+        assert_eq!(Oracle::ALL.to_vec(), Oracle::iter().collect::<Vec<_>>());
+        assert_eq!(Scenario::ALL.to_vec(), Scenario::iter().collect::<Vec<_>>());
+        let listed: Vec<PlantedBug> = PlantedBug::every().collect();
+        assert_eq!(listed, PlantedBug::iter().collect::<Vec<_>>());
+    }
 
     #[test]
     fn every_bug_is_found_by_its_name() {

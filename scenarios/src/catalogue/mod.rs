@@ -20,6 +20,7 @@ use logger::{Shutdown, Sink};
 
 /// One scenario of the catalogue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(test, derive(strum::EnumIter))]
 pub enum Scenario {
     /// Many readers on one store; every byte must match the source.
     ConcurrentReaders,
