@@ -116,19 +116,21 @@ pub(super) fn producers<W: World>(
             })
         })
         .collect();
-    let mut queued_before_shutdown = Vec::new();
-    if shutdown == Shutdown::WhileProducing {
-        queued_before_shutdown = lock(&calls).queued.clone();
+    // What was queued when shutdown began: every line of it must arrive.
+    let shut_down = || {
+        let queued = lock(&calls).queued.clone();
         log.shutdown();
-    }
+        queued
+    };
+    let shut_down_early = (shutdown == Shutdown::WhileProducing).then(shut_down);
     producers.into_iter().for_each(|producer| producer.join());
-    let calls = lock(&calls);
+    let (refused, queued_lines) = {
+        let calls = lock(&calls);
+        (calls.dropped, calls.queued.clone())
+    };
     let counted = log.dropped_lines();
-    if counted != calls.dropped {
-        let what = format!(
-            "the logger counts {counted} dropped line(s), but refused {}",
-            calls.dropped
-        );
+    if counted != refused {
+        let what = format!("the logger counts {counted} dropped line(s), but refused {refused}");
         Violation::new(
             Oracle::DropsCountedExactly,
             "main",
@@ -138,21 +140,13 @@ pub(super) fn producers<W: World>(
         .raise();
     }
     record.open_gate(world.runtime());
-    match shutdown {
-        Shutdown::Drained => {
-            // The writer must drain what was queued before anyone stops
-            // it: a writer asleep with lines waiting leaves main waiting
-            // here, which the platform reports as a deadlock.
-            record.await_written(world.runtime(), calls.queued.len() as u64);
-            queued_before_shutdown = calls.queued.clone();
-            log.shutdown();
-        }
-        Shutdown::LinesQueued => {
-            queued_before_shutdown = calls.queued.clone();
-            log.shutdown();
-        }
-        Shutdown::WhileProducing => {}
+    if shutdown == Shutdown::Drained {
+        // The writer must drain what was queued before anyone stops it: a
+        // writer asleep with lines waiting leaves main waiting here, which
+        // the platform reports as a deadlock.
+        record.await_written(world.runtime(), queued_lines.len() as u64);
     }
+    let queued_before_shutdown = shut_down_early.unwrap_or_else(shut_down);
     let delivered = record.lines();
     for producer in 0..shape.producers {
         let from = |lines: &[Vec<u8>]| -> Vec<String> {
@@ -162,7 +156,7 @@ pub(super) fn producers<W: World>(
                 .filter(|line| line.starts_with(&prefix))
                 .collect()
         };
-        let (got, queued) = (from(&delivered), from(&calls.queued));
+        let (got, queued) = (from(&delivered), from(&queued_lines));
         let owed = from(&queued_before_shutdown).len();
         if !queued.starts_with(&got) || got.len() < owed {
             let what = format!(
