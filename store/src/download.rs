@@ -93,6 +93,7 @@ fn download<T: Transport, R: Runtime, C: Clock, File: TempFile>(
             backoff_ms = retry.backoff(failures_in_a_row).as_millis(),
             "transient transport failure; retrying after a backoff",
         );
+        shared.count_retry();
         if !back_off(shared, retry, failures_in_a_row) {
             return Download::Cancelled;
         }

@@ -54,5 +54,5 @@ pub use options::{RetryPolicy, StoreOptions};
 #[cfg(feature = "planted-bugs")]
 pub use planted::Plant;
 pub use runtime::{Runtime, StdRuntime};
-pub use store::{InFlight, Platform, TempFileStore};
+pub use store::{DownloadStatus, InFlight, Platform, Progress, TempFileStore};
 pub use transport::{HttpTransport, SeekableTransport, Transport};

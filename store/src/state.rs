@@ -40,7 +40,7 @@ use crossbeam_utils::CachePadded;
 
 use crate::file_io::TempFile;
 use crate::planted::planted;
-use crate::{Clock, InFlight, Instant, Runtime, StoreError, Transport};
+use crate::{Clock, DownloadStatus, InFlight, Instant, Progress, Runtime, StoreError, Transport};
 
 /// Everything the store's threads share.
 pub(crate) struct Shared<T, R: Runtime, C, File> {
@@ -60,6 +60,8 @@ pub(crate) struct Shared<T, R: Runtime, C, File> {
     closes_in_flight: AtomicU64,
     /// `State::handles_open`, readable without the lock.
     handles_open: AtomicU64,
+    /// Streams the downloader reopened after a transient failure, ever.
+    retries: AtomicU64,
     state: R::Mutex<State<R>>,
     /// Notified on the download's end, close's start and the release: what
     /// close and the downloader's backoff wait for. Readers wait on their own.
@@ -178,6 +180,7 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
             readers_in_flight: ReadersInFlight::new(&runtime),
             closes_in_flight: AtomicU64::new(0),
             handles_open: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
             state: runtime.mutex(State {
                 download: Download::Running,
                 file: FileState::Open,
@@ -473,6 +476,29 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
             reads,
             closes: self.closes_in_flight.load(Relaxed),
             handles: self.handles_open.load(Relaxed),
+        }
+    }
+
+    /// Counts a retry of the download, for [`progress`](Self::progress).
+    pub(crate) fn count_retry(&self) {
+        self.retries.fetch_add(1, Relaxed);
+    }
+
+    /// How far the download has got, for people: the arrived bytes and the
+    /// retries are loads of counters; the download's state takes the lock
+    /// for as long as a clone of it.
+    pub(crate) fn progress(&self) -> Progress {
+        let download = match &self.lock().download {
+            Download::Running => DownloadStatus::Running,
+            Download::Complete => DownloadStatus::Complete,
+            Download::Cancelled => DownloadStatus::Cancelled,
+            Download::Failed(error) => DownloadStatus::Failed(error.clone()),
+        };
+        Progress {
+            arrived_bytes: self.runtime.load_u64(&self.progress, Relaxed),
+            object_len_bytes: self.object_len,
+            retries: self.retries.load(Relaxed),
+            download,
         }
     }
 

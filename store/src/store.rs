@@ -34,6 +34,46 @@ impl std::fmt::Display for InFlight {
     }
 }
 
+/// How far a store's download has got, from [`TempFileStore::progress`]:
+/// what a status file or a progress line shows.
+#[derive(Clone, Debug)]
+pub struct Progress {
+    /// Bytes `[0, arrived_bytes)` are in the temp file.
+    pub arrived_bytes: u64,
+    /// The object's length.
+    pub object_len_bytes: u64,
+    /// Streams reopened after a transient failure, since the store opened.
+    pub retries: u64,
+    /// Whether the download runs, and how it ended.
+    pub download: DownloadStatus,
+}
+
+/// Whether a store's download runs, and how it ended.
+#[derive(Clone, Debug)]
+pub enum DownloadStatus {
+    /// Bytes are still arriving (or the downloader is backing off).
+    Running,
+    /// Every byte arrived.
+    Complete,
+    /// Closing the store stopped the download.
+    Cancelled,
+    /// The download failed for good: reads of bytes that had not arrived
+    /// fail with this error.
+    Failed(StoreError),
+}
+
+impl DownloadStatus {
+    /// One word for the state: `running`, `complete`, `cancelled` or `failed`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            DownloadStatus::Running => "running",
+            DownloadStatus::Complete => "complete",
+            DownloadStatus::Cancelled => "cancelled",
+            DownloadStatus::Failed(_) => "failed",
+        }
+    }
+}
+
 /// What a store runs on: its sync runtime, its clock and where its temp file lives.
 #[derive(Clone, Debug)]
 pub struct Platform<R, C, F> {
@@ -146,6 +186,23 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> TempFileStore<T, R, C, F> {
         self.shared.in_flight()
     }
 
+    /// How far the download has got: bytes arrived, retries, and whether it
+    /// runs or how it ended. For people (a status file, a progress line):
+    /// the fields are read one after another, not as one snapshot.
+    pub fn progress(&self) -> Progress {
+        self.shared.progress()
+    }
+
+    /// Starts closing the store without waiting: new and waiting reads fail
+    /// with `Closed` at once and the download is cancelled; the last party
+    /// out releases the temp file. A FUSE unmount begins closing every
+    /// store this way, then waits for each with
+    /// [`close_with_deadline`](Self::close_with_deadline), so that the waits
+    /// overlap.
+    pub fn begin_close(&self) {
+        drop(self.shared.begin_close());
+    }
+
     /// Closes the store and waits as long as it takes: see
     /// [`close_with_deadline`](Self::close_with_deadline).
     pub fn close(&self) -> Result<(), StoreError> {
@@ -169,7 +226,7 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> TempFileStore<T, R, C, F> {
 impl<T: Transport, R: Runtime, C: Clock, F: FileIo> Drop for TempFileStore<T, R, C, F> {
     /// Starts closing without waiting; the last party out releases the file.
     fn drop(&mut self) {
-        drop(self.shared.begin_close());
+        self.begin_close();
     }
 }
 

@@ -8,7 +8,8 @@ use std::io;
 use std::time::Duration;
 
 use store::{
-    HttpTransport, Platform, RetryPolicy, StoreError, StoreOptions, TempDirFiles, TempFileStore,
+    DownloadStatus, HttpTransport, Platform, RetryPolicy, StoreError, StoreOptions, TempDirFiles,
+    TempFileStore,
 };
 use support::http_server::{Script, ScriptedServer};
 use support::{entries_in, object_bytes, within};
@@ -64,6 +65,31 @@ fn connection_dropped_mid_body_resumes_with_a_range_request() {
         .and_then(|offset| offset.parse().ok())
         .expect("a ranged GET");
     assert!(resumed_from > 0 && resumed_from <= 100_000, "{requests:?}");
+}
+
+#[test]
+fn progress_counts_a_resumed_stream_as_one_retry() {
+    let object = object_bytes(300_000);
+    let server = ScriptedServer::start(object.clone(), Script::DropFirstBodyAfter(100_000));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let platform = Platform {
+        files: TempDirFiles::in_dir(dir.path()),
+        ..Platform::real()
+    };
+    let url = server.url();
+    within("staging over HTTP", move || {
+        let store = TempFileStore::open(HttpTransport::new(url), platform, fast_retries())
+            .expect("the store opens");
+        let before = store.progress();
+        assert_eq!(before.object_len_bytes, 300_000);
+        let mut all = vec![0; 300_000];
+        assert_eq!(store.read_at(&mut all, 0).expect("read"), 300_000);
+        let after = store.progress();
+        assert_eq!(after.arrived_bytes, 300_000);
+        assert_eq!(after.retries, 1);
+        assert!(!matches!(after.download, DownloadStatus::Failed(_)));
+        store.close().expect("close");
+    });
 }
 
 #[test]

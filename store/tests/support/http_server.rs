@@ -1,6 +1,7 @@
 //! A scripted HTTP/1.1 server on 127.0.0.1 that misbehaves on purpose:
-//! drops the connection mid-body, answers 404, or ignores `Range`. It serves
-//! a bounded number of connections and stops itself when dropped.
+//! drops the connection mid-body, answers 404, ignores `Range`, stalls, or
+//! sends a body slowly. It serves a bounded number of connections, one at a
+//! time, and stops itself when dropped.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -24,6 +25,17 @@ pub(crate) enum Script {
     /// Like `Serve`, but the first GET stalls after this many body bytes,
     /// its connection open, until the server is dropped.
     StallFirstBodyAfter(usize),
+    /// Like `Serve`, but every body is sent `chunk_bytes` at a time with a
+    /// pause of `pause_ms` after each: an object that arrives slowly.
+    Throttled {
+        /// Bytes per write.
+        chunk_bytes: usize,
+        /// Pause after each write, in milliseconds.
+        pause_ms: u64,
+    },
+    /// HEAD answers correctly; every GET gets 404: a download that fails
+    /// for good after the object's length is known.
+    GetNotFound,
 }
 
 /// At most this many connections are served, so a broken client cannot
@@ -155,7 +167,9 @@ fn respond(
     first_get: bool,
     stalled: &Receiver<()>,
 ) -> std::io::Result<()> {
-    if let Script::NotFound = script {
+    if matches!(script, Script::NotFound)
+        || (matches!(script, Script::GetNotFound) && method == "GET")
+    {
         return stream.write_all(
             b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
         );
@@ -204,6 +218,20 @@ fn respond(
             stream.flush()?;
             // Blocks until the server is dropped; the connection stays open.
             let _ = stalled.recv();
+            Ok(())
+        }
+        (
+            None,
+            Script::Throttled {
+                chunk_bytes,
+                pause_ms,
+            },
+        ) => {
+            for piece in body.chunks(chunk_bytes.max(1)) {
+                stream.write_all(piece)?;
+                stream.flush()?;
+                std::thread::sleep(std::time::Duration::from_millis(pause_ms));
+            }
             Ok(())
         }
         (None, _) => stream.write_all(body),
