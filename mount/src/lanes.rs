@@ -82,6 +82,14 @@ impl<R: Runtime> Lane<R> {
         Ok(())
     }
 
+    /// Drops every job not yet started, unanswered: the planted bug
+    /// `unmount-discards-queued-reads` (the harness's self-test only).
+    #[cfg(feature = "planted-bugs")]
+    pub fn discard_queued(&self) {
+        let discarded = std::mem::take(&mut self.runtime.lock(&self.shared.queue).jobs);
+        drop(discarded);
+    }
+
     /// Refuses new jobs, lets the workers run every job already queued, and
     /// waits until every worker has exited. Safe to call more than once.
     pub fn stop(&self) {

@@ -66,6 +66,9 @@ pub struct Objects<T: Transport, R: Runtime, C: Clock, F: FileIo> {
     objects: Vec<MountedObject<T, R, C, F>>,
     open_files: R::Mutex<OpenFiles<T, R, C, F>>,
     log_lines_dropped: Box<dyn Fn() -> u64 + Send + Sync>,
+    /// A bug planted back for the harness's self-test: see `planted`.
+    #[cfg(feature = "planted-bugs")]
+    plant: Option<store::Plant>,
 }
 
 struct OpenFiles<T: Transport, R: Runtime, C: Clock, F: FileIo> {
@@ -127,7 +130,30 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> Objects<T, R, C, F> {
             objects,
             open_files,
             log_lines_dropped,
+            #[cfg(feature = "planted-bugs")]
+            plant: None,
         })
+    }
+
+    /// These objects, with `plant` planted (the harness's self-test only).
+    #[cfg(feature = "planted-bugs")]
+    pub fn planting(mut self, plant: Option<store::Plant>) -> Self {
+        self.plant = plant;
+        self
+    }
+
+    /// Whether the plant site `site` misbehaves.
+    #[cfg(feature = "planted-bugs")]
+    fn planted(&self, site: &str) -> bool {
+        self.plant
+            .as_ref()
+            .is_some_and(|plant| plant.site() == site)
+    }
+
+    /// Without the `planted-bugs` feature no bug is ever planted.
+    #[cfg(not(feature = "planted-bugs"))]
+    fn planted(&self, _site: &str) -> bool {
+        false
     }
 
     /// The objects' file names, in order.
@@ -197,7 +223,12 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> Objects<T, R, C, F> {
                 }
             }
         });
-        if let Err(refused) = self.objects[index].lane.submit(job) {
+        let lane = if self.planted("one-lane-for-every-object") {
+            &self.objects[0].lane
+        } else {
+            &self.objects[index].lane
+        };
+        if let Err(refused) = lane.submit(job) {
             // The lane stops only at unmount, once its store is closing and
             // every handle released: the read fails at once, without
             // waiting, so answering it here holds nobody up.
@@ -284,9 +315,27 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> Objects<T, R, C, F> {
             })
             .collect();
         for object in &self.objects {
+            if self.planted("unmount-discards-queued-reads") {
+                object.lane.discard_queued();
+            }
             object.lane.stop();
         }
         closed
+    }
+}
+
+impl<T: Transport, R: Runtime, C: Clock, F: FileIo> Objects<T, R, C, F> {
+    /// Waits, as long as it takes, until every store has released its temp
+    /// file: after an [`unmount`](Self::unmount) whose closes gave up at
+    /// their deadline, the last party out of each store releases it later.
+    pub fn await_released(&self) -> Vec<Closed> {
+        self.objects
+            .iter()
+            .map(|object| Closed {
+                name: object.name.clone(),
+                outcome: object.store.close(),
+            })
+            .collect()
     }
 }
 

@@ -49,11 +49,13 @@ pub enum Oracle {
     /// A line is dropped only when the queue is full, and every line
     /// queued reaches the sink.
     NoLossWithRoom,
+    /// Every request the mount receives gets exactly one reply.
+    OneReplyPerRequest,
 }
 
 impl Oracle {
     /// Every oracle.
-    pub const ALL: [Oracle; 17] = [
+    pub const ALL: [Oracle; 18] = [
         Oracle::DataIntegrity,
         Oracle::NoDeadlock,
         Oracle::CloseCompletes,
@@ -71,6 +73,7 @@ impl Oracle {
         Oracle::NeverWaits,
         Oracle::DropsCountedExactly,
         Oracle::NoLossWithRoom,
+        Oracle::OneReplyPerRequest,
     ];
 
     /// Kebab-case name, as it appears in violation messages.
@@ -93,6 +96,7 @@ impl Oracle {
             Oracle::NeverWaits => "never-waits",
             Oracle::DropsCountedExactly => "drops-counted-exactly",
             Oracle::NoLossWithRoom => "no-loss-with-room",
+            Oracle::OneReplyPerRequest => "one-reply-per-request",
         }
     }
 
@@ -142,6 +146,9 @@ impl Oracle {
             }
             Oracle::NoLossWithRoom => {
                 "a line may be dropped only when the queue is full; every queued line must arrive"
+            }
+            Oracle::OneReplyPerRequest => {
+                "every request the mount receives must get exactly one reply, none dropped unanswered"
             }
         }
     }
@@ -327,6 +334,12 @@ pub enum PlantedBug {
     /// A logger canary: the writer stops as soon as it sees shutdown,
     /// leaving queued lines unwritten.
     ShutdownSkipsDrain,
+    /// A mount canary: every object's reads go to the first object's lane,
+    /// so a read of a complete object waits behind one of a stalled object.
+    OneLaneForEveryObject,
+    /// A mount canary: unmount drops the reads still queued on a lane,
+    /// their replies never sent.
+    UnmountDiscardsQueuedReads,
     /// A harness canary: close panics, and a destructor panics again while
     /// that unwinds, which aborts the process. No oracle can see it; the
     /// harness must survive it.
@@ -339,7 +352,7 @@ pub enum PlantedBug {
 impl PlantedBug {
     /// Every bug an oracle finds: the historical ones in the order of the
     /// design brief, then the oracle probes and canaries.
-    pub const ALL: [PlantedBug; 34] = [
+    pub const ALL: [PlantedBug; 36] = [
         PlantedBug::WaitLoopIgnoresClosing,
         PlantedBug::NoRecheckAfterRegistration,
         PlantedBug::CloseSkipsDrain,
@@ -374,6 +387,8 @@ impl PlantedBug {
         PlantedBug::LoggerDropsWithRoom,
         PlantedBug::LoggerForgetsToWake,
         PlantedBug::ShutdownSkipsDrain,
+        PlantedBug::OneLaneForEveryObject,
+        PlantedBug::UnmountDiscardsQueuedReads,
     ];
 
     /// Bugs that take down the process running them: the harness proves it
@@ -425,6 +440,8 @@ impl PlantedBug {
             PlantedBug::LoggerDropsWithRoom => "logger-drops-with-room",
             PlantedBug::LoggerForgetsToWake => "logger-forgets-to-wake",
             PlantedBug::ShutdownSkipsDrain => "shutdown-skips-drain",
+            PlantedBug::OneLaneForEveryObject => "one-lane-for-every-object",
+            PlantedBug::UnmountDiscardsQueuedReads => "unmount-discards-queued-reads",
             PlantedBug::AbortsProcess => "aborts-process",
             PlantedBug::SpinsForever => "spins-forever",
         }
@@ -530,6 +547,12 @@ impl PlantedBug {
             PlantedBug::ShutdownSkipsDrain => {
                 "logger canary: the writer stops as soon as it sees shutdown, lines still queued"
             }
+            PlantedBug::OneLaneForEveryObject => {
+                "mount canary: every object's reads queue on one lane, behind a stalled object's"
+            }
+            PlantedBug::UnmountDiscardsQueuedReads => {
+                "mount canary: unmount drops queued reads, their replies never sent"
+            }
             PlantedBug::AbortsProcess => {
                 "harness canary: close panics while unwinding, which aborts the process"
             }
@@ -624,6 +647,10 @@ impl PlantedBug {
             PlantedBug::LoggerDropsWithRoom => (Scenario::LogSinkStalls, Oracle::NoLossWithRoom),
             PlantedBug::LoggerForgetsToWake => (Scenario::LogManyProducers, Oracle::NoDeadlock),
             PlantedBug::ShutdownSkipsDrain => (Scenario::LogShutdownRaces, Oracle::NoLossWithRoom),
+            PlantedBug::OneLaneForEveryObject => (Scenario::MountReplies, Oracle::NoDeadlock),
+            PlantedBug::UnmountDiscardsQueuedReads => {
+                (Scenario::MountReplies, Oracle::OneReplyPerRequest)
+            }
             PlantedBug::AbortsProcess | PlantedBug::SpinsForever => return None,
         })
     }
@@ -672,6 +699,8 @@ impl PlantedBug {
             PlantedBug::LoggerDropsWithRoom => (0.88, 0.85),
             PlantedBug::LoggerForgetsToWake => (0.16, 0.59),
             PlantedBug::ShutdownSkipsDrain => (0.57, 0.4),
+            PlantedBug::OneLaneForEveryObject => (1.0, 1.0),
+            PlantedBug::UnmountDiscardsQueuedReads => (0.04, 0.24),
             PlantedBug::ProgressPublishedRelaxed => (0.0, 0.0),
             PlantedBug::AbortsProcess | PlantedBug::SpinsForever => (0.0, 0.0),
         };

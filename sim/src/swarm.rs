@@ -95,14 +95,11 @@ mod tests {
     #[test]
     fn seeds_name_the_runs_they_always_named() {
         let pinned = [
-            (0, "close-deadline-in-flight:random:0xf88bb8a8724c81ec"),
-            (1, "drop-while-reading:shortloom1:0x71c18690ee42c90b"),
-            (2, "close-deadline-in-flight:pct2:0xc3f2827affe7f664"),
-            (4, "multi-file-parallelism:urw:0x7de4eb0c26f3f89e"),
-            (
-                u64::MAX,
-                "deadline-with-reader-inside:shortloom2:0x6d1db36ccba982d2",
-            ),
+            (0, "disk-full:random:0xf88bb8a8724c81ec"),
+            (1, "handle-across-close:shortloom1:0x71c18690ee42c90b"),
+            (2, "permanent-transport-error:pct2:0xc3f2827affe7f664"),
+            (4, "shared-handle:urw:0x7de4eb0c26f3f89e"),
+            (u64::MAX, "multi-file-staging:shortloom2:0x6d1db36ccba982d2"),
             (
                 0x9e37_79b9_7f4a_7c15,
                 "concurrent-readers:shortloom1:0x1b39896a51a8749b",

@@ -99,6 +99,7 @@ every_driver! {
     handles_race_close_holds_under_every_driver: HandlesRaceClose,
     handle_across_close_holds_under_every_driver: HandleAcrossClose,
     shared_handle_holds_under_every_driver: SharedHandle,
+    mount_replies_holds_under_every_driver: MountReplies,
     log_sink_stalls_holds_under_every_driver: LogSinkStalls,
     log_sink_slow_holds_under_every_driver: LogSinkSlow,
     log_many_producers_hold_under_every_driver: LogManyProducers,

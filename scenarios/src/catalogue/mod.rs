@@ -5,6 +5,7 @@
 mod close;
 mod handles;
 mod logger;
+mod mount;
 mod multi;
 mod no_close;
 mod readers;
@@ -73,6 +74,9 @@ pub enum Scenario {
     /// One handle shared by threads: released while others read through
     /// it; the file layer may refuse a duplicate.
     SharedHandle,
+    /// The mount's requests on two objects, one stalled, then an unmount:
+    /// each request gets one reply, none waits on the other object.
+    MountReplies,
     /// The logger's sink stalls: producers must drop, not wait.
     LogSinkStalls,
     /// The logger's sink drains slowly.
@@ -90,6 +94,8 @@ pub enum Component {
     Store,
     /// `store::log::LossyLog`, the logger that never blocks.
     Logger,
+    /// The FUSE mount's request layer (`mount::objects`), over stores.
+    Mount,
 }
 
 /// What a run observed beyond "no oracle broke".
@@ -101,7 +107,7 @@ pub struct RunSummary {
 
 impl Scenario {
     /// Every scenario.
-    pub const ALL: [Scenario; 25] = [
+    pub const ALL: [Scenario; 26] = [
         Scenario::ConcurrentReaders,
         Scenario::ReadCloseBarrier,
         Scenario::ReadCloseInFlight,
@@ -123,6 +129,7 @@ impl Scenario {
         Scenario::HandlesRaceClose,
         Scenario::HandleAcrossClose,
         Scenario::SharedHandle,
+        Scenario::MountReplies,
         Scenario::LogSinkStalls,
         Scenario::LogSinkSlow,
         Scenario::LogManyProducers,
@@ -153,6 +160,7 @@ impl Scenario {
             Scenario::HandlesRaceClose => "handles-race-close",
             Scenario::HandleAcrossClose => "handle-across-close",
             Scenario::SharedHandle => "shared-handle",
+            Scenario::MountReplies => "mount-replies",
             Scenario::LogSinkStalls => "log-sink-stalls",
             Scenario::LogSinkSlow => "log-sink-slow",
             Scenario::LogManyProducers => "log-many-producers",
@@ -167,6 +175,7 @@ impl Scenario {
             | Scenario::LogSinkSlow
             | Scenario::LogManyProducers
             | Scenario::LogShutdownRaces => Component::Logger,
+            Scenario::MountReplies => Component::Mount,
             _ => Component::Store,
         }
     }
@@ -236,6 +245,9 @@ impl Scenario {
             Scenario::SharedHandle => {
                 "one handle shared by threads, released while others read through it"
             }
+            Scenario::MountReplies => {
+                "mount: reads of a stalled and a complete object, then unmount; one reply each"
+            }
             Scenario::LogSinkStalls => {
                 "logger: the sink stalls; producers drop lines, never wait, drops counted"
             }
@@ -276,7 +288,8 @@ impl Scenario {
         match self {
             Scenario::ReadCloseInFlight
             | Scenario::CloseDeadlineInFlight
-            | Scenario::ReadsDuringStall => {
+            | Scenario::ReadsDuringStall
+            | Scenario::MountReplies => {
                 faults.stream_reads = vec![StreamFault::Short(first_chunk), StreamFault::Stall];
             }
             Scenario::HandleAcrossClose if opens_during_stall => {
@@ -376,6 +389,7 @@ impl Scenario {
             Scenario::HandlesRaceClose => handles::handles_race_close(world, params, options),
             Scenario::HandleAcrossClose => handles::handle_across_close(world, params, options),
             Scenario::SharedHandle => handles::shared_handle(world, params, options),
+            Scenario::MountReplies => mount::replies(world, params, options),
             Scenario::LogSinkStalls => {
                 logger::producers(world, params, options, Sink::Stalls, Shutdown::Drained)
             }

@@ -51,6 +51,7 @@ pub(super) fn pct_step_bound(scenario: Scenario) -> usize {
         Scenario::PermanentTransportError => 152,
         Scenario::HandleAcrossClose => 152,
         Scenario::SharedHandle => 152,
+        Scenario::MountReplies => 200,
         Scenario::DiskFull => 155,
         Scenario::ConcurrentCloses => 163,
         Scenario::ReadsDuringStall => 167,
