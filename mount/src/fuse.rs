@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use fuser::{
-    Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo,
+    Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo, InitFlags,
     KernelConfig, LockOwner, OpenAccMode, OpenFlags, ReplyAttr, ReplyData, ReplyDirectory,
     ReplyEmpty, ReplyEntry, ReplyOpen, Request,
 };
@@ -166,8 +166,10 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> FuseFs<T, R, C, F> {
 
 impl<T: Transport, R: Runtime, C: Clock, F: FileIo> Filesystem for FuseFs<T, R, C, F> {
     fn init(&mut self, _req: &Request, config: &mut KernelConfig) -> std::io::Result<()> {
-        // A kernel that allows less keeps its own limit.
+        // A kernel that allows less keeps its own limit. Without
+        // FUSE_MAX_PAGES the kernel sends reads of at most 128 KiB.
         let _ = config.set_max_readahead(MAX_READAHEAD_BYTES);
+        let _ = config.add_capabilities(InitFlags::FUSE_MAX_PAGES);
         Ok(())
     }
 

@@ -337,8 +337,8 @@ pub enum PlantedBug {
     /// A mount canary: every object's reads go to the first object's lane,
     /// so a read of a complete object waits behind one of a stalled object.
     OneLaneForEveryObject,
-    /// A mount canary: unmount drops the reads still queued on a lane,
-    /// their replies never sent.
+    /// A mount canary: unmount begins by dropping the reads still queued
+    /// on the lanes, their replies never sent.
     UnmountDiscardsQueuedReads,
     /// A harness canary: close panics, and a destructor panics again while
     /// that unwinds, which aborts the process. No oracle can see it; the
@@ -551,7 +551,7 @@ impl PlantedBug {
                 "mount canary: every object's reads queue on one lane, behind a stalled object's"
             }
             PlantedBug::UnmountDiscardsQueuedReads => {
-                "mount canary: unmount drops queued reads, their replies never sent"
+                "mount canary: unmount first drops the queued reads, their replies never sent"
             }
             PlantedBug::AbortsProcess => {
                 "harness canary: close panics while unwinding, which aborts the process"
@@ -699,8 +699,8 @@ impl PlantedBug {
             PlantedBug::LoggerDropsWithRoom => (0.88, 0.85),
             PlantedBug::LoggerForgetsToWake => (0.16, 0.59),
             PlantedBug::ShutdownSkipsDrain => (0.57, 0.4),
-            PlantedBug::OneLaneForEveryObject => (1.0, 1.0),
-            PlantedBug::UnmountDiscardsQueuedReads => (0.04, 0.24),
+            PlantedBug::OneLaneForEveryObject => (0.2, 0.47),
+            PlantedBug::UnmountDiscardsQueuedReads => (1.0, 0.97),
             PlantedBug::ProgressPublishedRelaxed => (0.0, 0.0),
             PlantedBug::AbortsProcess | PlantedBug::SpinsForever => (0.0, 0.0),
         };

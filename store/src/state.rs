@@ -479,6 +479,12 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
         }
     }
 
+    /// Bytes `[0, arrived)` are in the file; the `Acquire` load pairs with
+    /// the downloader's publication, as `has_arrived`'s does.
+    pub(crate) fn arrived_bytes(&self) -> u64 {
+        self.runtime.load_u64(&self.progress, Acquire)
+    }
+
     /// Counts a retry of the download, for [`progress`](Self::progress).
     pub(crate) fn count_retry(&self) {
         self.retries.fetch_add(1, Relaxed);
@@ -495,7 +501,7 @@ impl<T: Transport, R: Runtime, C: Clock, File: TempFile> Shared<T, R, C, File> {
             Download::Failed(error) => DownloadStatus::Failed(error.clone()),
         };
         Progress {
-            arrived_bytes: self.runtime.load_u64(&self.progress, Relaxed),
+            arrived_bytes: self.arrived_bytes(),
             object_len_bytes: self.object_len,
             retries: self.retries.load(Relaxed),
             download,

@@ -186,6 +186,13 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> TempFileStore<T, R, C, F> {
         self.shared.in_flight()
     }
 
+    /// Bytes `[0, arrived_bytes)` are in the temp file: a read that ends
+    /// there waits for nothing. One atomic load, for a caller that answers
+    /// reads of arrived bytes at once and queues the others.
+    pub fn arrived_bytes(&self) -> u64 {
+        self.shared.arrived_bytes()
+    }
+
     /// How far the download has got: bytes arrived, retries, and whether it
     /// runs or how it ended. For people (a status file, a progress line):
     /// the fields are read one after another, not as one snapshot.

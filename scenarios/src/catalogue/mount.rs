@@ -159,9 +159,11 @@ fn open_store<W: World>(
 }
 
 /// The session opens both objects, asks for a byte of `A` past its stall,
-/// then for the whole of `B`, and waits for `B`'s answer; then asks for
-/// `A`'s first byte, releases `A` (before or after the unmount, as the seed
-/// says) and unmounts while `A`'s reads are still queued or waiting.
+/// then for the whole of `B`, and waits for `B`'s answer; then asks for the
+/// same byte of `A` again (queued behind the first on `A`'s one worker) and
+/// for `A`'s first byte (answered at once if it has arrived), releases `A`
+/// (before or after the unmount, as the seed says) and unmounts while
+/// `A`'s reads are still queued or waiting.
 pub(super) fn replies<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
     let object: Arc<[u8]> = params.object().into();
     let stalled = open_store(
@@ -208,6 +210,9 @@ pub(super) fn replies<W: World>(world: &W, params: &Params, options: &StoreOptio
             Violation::new(Oracle::StoresIndependent, SESSION, "held up by A", what).raise()
         }
     }
+    // Queued behind the read past the stall, on A's one worker.
+    let (queued_past_the_stall, reply) = replies.request();
+    objects.read(file_a, last_byte, 1, reply);
     let (first_byte, reply) = replies.request();
     objects.read(file_a, 0, 1, reply);
     let releases_first = params.content_seed >> 24 & 1 == 1;
@@ -223,17 +228,17 @@ pub(super) fn replies<W: World>(world: &W, params: &Params, options: &StoreOptio
     release::<W>(&objects, file_b);
 
     replies.the_answer(whole_b, "whole read of B");
-    match replies.the_answer(past_the_stall, "read past A's stall") {
-        Answer::Error(RequestError::Io) => {}
-        answer => {
-            let what = format!("a read of bytes that never came was answered {answer:?}");
-            Violation::new(
-                Oracle::DataIntegrity,
-                SESSION,
-                "answer without a cause",
-                what,
-            )
-            .raise()
+    for (request, what) in [
+        (past_the_stall, "read past A's stall"),
+        (queued_past_the_stall, "read queued behind it"),
+    ] {
+        match replies.the_answer(request, what) {
+            Answer::Error(RequestError::Io) => {}
+            answer => {
+                let what = format!("the {what}, of bytes that never came, was answered {answer:?}");
+                let kind = "answer without a cause";
+                Violation::new(Oracle::DataIntegrity, SESSION, kind, what).raise()
+            }
         }
     }
     match replies.the_answer(first_byte, "read of A's first byte") {
