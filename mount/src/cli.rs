@@ -352,7 +352,10 @@ fn serve(
         rustix::process::getuid().as_raw(),
         rustix::process::getgid().as_raw(),
     );
-    let fs = FuseFs::new(Arc::clone(objects), uid, gid);
+    let stores = Arc::clone(objects);
+    let fs = FuseFs::new(Arc::clone(objects), uid, gid).with_passthrough(Box::new(move |index| {
+        stores.store(index)?.complete_file().ok().flatten()
+    }));
     let mut config = fuser::Config::default();
     config.mount_options = vec![
         fuser::MountOption::RO,
@@ -406,15 +409,16 @@ fn serve(
     let session_outcome = match event {
         Event::SessionEnded(outcome) => outcome,
         Event::Signal => {
+            // Detached: a process that still holds a file open keeps the
+            // session alive, and waiting for it would hold the exit up.
+            // Every read was answered; exiting closes the session, and the
+            // kernel fails what those processes ask next.
             if let Err(error) = unmounter.unmount() {
-                tracing::warn!(%error, "unmount fails");
+                // Busy: a process holds a file open. Detach the mount.
+                tracing::info!(%error, "unmount is busy; detaching");
+                detach(mountpoint);
             }
-            match ended.recv_timeout(args.close_deadline) {
-                Ok(Event::SessionEnded(outcome)) => outcome,
-                // A second signal, or a process that still holds a file
-                // open: exiting closes the session all the same.
-                Ok(Event::Signal) | Err(_) => Ok(()),
-            }
+            Ok(())
         }
     };
     tracing::info!("unmounted");
@@ -432,6 +436,22 @@ fn serve(
         return Err(Failure::Run(failed.join("; ")));
     }
     Ok(())
+}
+
+/// Detaches the mount from the file tree at once (`fusermount3 -u -z`),
+/// however busy: processes that hold a file open keep it until they close
+/// it or this process exits.
+fn detach(mountpoint: &Path) {
+    let detached = Command::new("fusermount3")
+        .args(["-u", "-z", "--"])
+        .arg(mountpoint)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if !detached.as_ref().is_ok_and(|status| status.success()) {
+        tracing::warn!(?detached, "fusermount3 -u -z fails");
+    }
 }
 
 /// Waits for a signal or the session's end, printing progress lines every

@@ -10,14 +10,16 @@
 //! /.tempfilestore/status inode 3 + objects: JSON, rendered at each open
 //! ```
 
+use std::collections::BTreeMap;
 use std::ffi::OsStr;
-use std::sync::Arc;
+use std::fs::File;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use fuser::{
-    Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo, InitFlags,
-    KernelConfig, LockOwner, OpenAccMode, OpenFlags, ReplyAttr, ReplyData, ReplyDirectory,
-    ReplyEmpty, ReplyEntry, ReplyOpen, Request,
+    BackingId, Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo,
+    InitFlags, KernelConfig, LockOwner, OpenAccMode, OpenFlags, ReplyAttr, ReplyData,
+    ReplyDirectory, ReplyEmpty, ReplyEntry, ReplyOpen, Request,
 };
 use store::{Clock, FileIo, Runtime, Transport};
 
@@ -36,6 +38,26 @@ const STATUS_TTL: Duration = Duration::from_secs(1);
 /// enough that a sequential read costs few round trips through the session.
 const MAX_READAHEAD_BYTES: u32 = 1 << 20;
 
+/// The temp file of a complete object, for a passthrough open.
+pub type CompleteFile = Box<dyn Fn(usize) -> Option<File> + Send + Sync>;
+
+/// Objects opened in passthrough: the kernel reads their temp file itself,
+/// and this file system sees no read of them. One backing id per object,
+/// shared by its passthrough opens, as the kernel requires; and an object's
+/// opens are all passthrough or all plain at any one time, since the
+/// kernel fails (`EIO`) an open that would mix the two on one inode.
+#[derive(Default)]
+struct Passthrough {
+    /// Whether the kernel agreed to passthrough at init.
+    enabled: bool,
+    /// Each object in passthrough: its backing id and its open files.
+    backing: BTreeMap<usize, (BackingId, usize)>,
+    /// Each object's plain open files, read through this file system.
+    plain: BTreeMap<usize, usize>,
+    /// Every open file of an object: its object, and whether in passthrough.
+    open: BTreeMap<u64, (usize, bool)>,
+}
+
 /// A node of the tree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Node {
@@ -51,6 +73,8 @@ pub struct FuseFs<T: Transport, R: Runtime, C: Clock, F: FileIo> {
     object_count: u64,
     owner: (u32, u32),
     mounted_at: SystemTime,
+    complete_file: Option<CompleteFile>,
+    passthrough: Mutex<Passthrough>,
 }
 
 impl<T: Transport, R: Runtime, C: Clock, F: FileIo> FuseFs<T, R, C, F> {
@@ -62,6 +86,76 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> FuseFs<T, R, C, F> {
             object_count,
             owner: (uid, gid),
             mounted_at: SystemTime::now(),
+            complete_file: None,
+            passthrough: Mutex::default(),
+        }
+    }
+
+    /// Opens complete objects in passthrough where the kernel allows it:
+    /// `complete_file` gives an object's temp file once every byte has
+    /// arrived, and the kernel then reads it directly, at the speed of a
+    /// local file.
+    pub fn with_passthrough(mut self, complete_file: CompleteFile) -> Self {
+        self.complete_file = Some(complete_file);
+        self
+    }
+
+    fn passthrough(&self) -> std::sync::MutexGuard<'_, Passthrough> {
+        self.passthrough
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Answers an open of object `index` as `id`: in passthrough if the
+    /// kernel agreed, the object is complete and none of its files is open
+    /// plain, or if its files are open in passthrough already; plain
+    /// otherwise.
+    fn reply_opened(&self, index: usize, id: u64, reply: ReplyOpen) {
+        let mut passthrough = self.passthrough();
+        let open_plain = passthrough.plain.contains_key(&index);
+        if passthrough.enabled && !open_plain && !passthrough.backing.contains_key(&index) {
+            let file = self
+                .complete_file
+                .as_ref()
+                .and_then(|complete| complete(index));
+            if let Some(backing) = file.and_then(|file| reply.open_backing(&file).ok()) {
+                passthrough.backing.insert(index, (backing, 0));
+            }
+        }
+        match passthrough.backing.get_mut(&index) {
+            Some((backing, users)) => {
+                *users += 1;
+                // The kernel refuses a passthrough open that asks to keep
+                // the page cache (EIO at open): the backing file's serves.
+                reply.opened_passthrough(FileHandle(id), FopenFlags::empty(), backing);
+                passthrough.open.insert(id, (index, true));
+            }
+            None => {
+                *passthrough.plain.entry(index).or_default() += 1;
+                // The object never changes: what the kernel cached stays true.
+                reply.opened(FileHandle(id), FopenFlags::FOPEN_KEEP_CACHE);
+                passthrough.open.insert(id, (index, false));
+            }
+        }
+    }
+
+    /// Forgets the open file `id`, closing its object's backing id with
+    /// the last passthrough user.
+    fn forget_open(&self, id: u64) {
+        let mut passthrough = self.passthrough();
+        let Some((index, in_passthrough)) = passthrough.open.remove(&id) else {
+            return;
+        };
+        let users = if in_passthrough {
+            passthrough.backing.get_mut(&index).map(|(_, users)| users)
+        } else {
+            passthrough.plain.get_mut(&index)
+        };
+        let Some(users) = users else { return };
+        *users -= 1;
+        if *users == 0 {
+            passthrough.backing.remove(&index);
+            passthrough.plain.remove(&index);
         }
     }
 
@@ -170,6 +264,12 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> Filesystem for FuseFs<T, R, 
         // FUSE_MAX_PAGES the kernel sends reads of at most 128 KiB.
         let _ = config.set_max_readahead(MAX_READAHEAD_BYTES);
         let _ = config.add_capabilities(InitFlags::FUSE_MAX_PAGES);
+        if self.complete_file.is_some()
+            && config.add_capabilities(InitFlags::FUSE_PASSTHROUGH).is_ok()
+            && config.set_max_stack_depth(1).is_ok()
+        {
+            self.passthrough().enabled = true;
+        }
         Ok(())
     }
 
@@ -220,15 +320,18 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> Filesystem for FuseFs<T, R, 
         if flags.acc_mode() != OpenAccMode::O_RDONLY {
             return reply.error(Errno::EROFS);
         }
-        let (file, open_flags) = match self.node(ino) {
-            Some(Node::Object(index)) => (FileId::Object(index), FopenFlags::FOPEN_KEEP_CACHE),
-            Some(Node::StatusFile) => (FileId::Status, FopenFlags::FOPEN_DIRECT_IO),
+        let file = match self.node(ino) {
+            Some(Node::Object(index)) => FileId::Object(index),
+            Some(Node::StatusFile) => FileId::Status,
             Some(Node::Root | Node::StatusDir) => return reply.error(Errno::EISDIR),
             None => return reply.error(Errno::ENOENT),
         };
-        match self.objects.open(file) {
-            Ok(OpenFileId(id)) => reply.opened(FileHandle(id), open_flags),
-            Err(error) => reply.error(errno(error)),
+        match (self.objects.open(file), file) {
+            (Ok(OpenFileId(id)), FileId::Object(index)) => self.reply_opened(index, id, reply),
+            (Ok(OpenFileId(id)), FileId::Status) => {
+                reply.opened(FileHandle(id), FopenFlags::FOPEN_DIRECT_IO);
+            }
+            (Err(error), _) => reply.error(errno(error)),
         }
     }
 
@@ -257,6 +360,7 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> Filesystem for FuseFs<T, R, 
         _flush: bool,
         reply: ReplyEmpty,
     ) {
+        self.forget_open(fh.0);
         match self.objects.release(OpenFileId(fh.0)) {
             Ok(()) => reply.ok(),
             Err(error) => reply.error(errno(error)),

@@ -167,6 +167,11 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> Objects<T, R, C, F> {
         self.objects.get(index).map(|object| object.store.len())
     }
 
+    /// The store of the object at `index`.
+    pub fn store(&self, index: usize) -> Option<&TempFileStore<T, R, C, F>> {
+        self.objects.get(index).map(|object| &object.store)
+    }
+
     /// Opens `file`: a handle on the object's store, or a snapshot of the
     /// status. Fails with `Io` once unmounting has begun.
     pub fn open(&self, file: FileId) -> Result<OpenFileId, RequestError> {

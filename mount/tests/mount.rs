@@ -261,6 +261,29 @@ fn the_status_file_is_one_json_object_with_each_objects_progress() {
     assert!(status.success());
 }
 
+#[test]
+fn a_complete_object_opened_afterwards_reads_right_and_is_cut_off_by_the_unmount() {
+    if !fuse_available() {
+        return;
+    }
+    let expected = object(2 * MIB + 3);
+    let server = ScriptedServer::start(expected.clone(), Script::Serve);
+    let mut mount = Mount::start_foreground(&[server.url()], &[]);
+    mount.await_status(|status| status["objects"][0]["download"] == "complete");
+    // Opened once complete: where the kernel allows it, in passthrough to
+    // the temp file, which the kernel then reads itself.
+    let file = File::open(mount.file("object")).expect("the object opens");
+    let read = read_exact_at(&file, expected.len(), 0).expect("the object reads");
+    assert!(read == expected, "the bytes differ from the source");
+    assert_eq!(mount.status()["objects"][0]["handles_open"], 1);
+
+    let (status, took) = mount.terminate();
+    assert!(status.success(), "{status:?}");
+    assert!(took < Duration::from_secs(1), "the unmount took {took:?}");
+    mount.assert_nothing_left();
+    drop(file);
+}
+
 /// Runs a mount that must not start, and checks what it says and leaves.
 fn assert_refused(sources: &[String], expected: &str) {
     let (mount, output) = Mount::start(sources, &[]);

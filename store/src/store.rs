@@ -237,6 +237,29 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> Drop for TempFileStore<T, R,
     }
 }
 
+impl<T: Transport, R: Runtime, C: Clock> TempFileStore<T, R, C, TempDirFiles> {
+    /// The temp file itself, as a `dup`'d descriptor, once every byte has
+    /// arrived (`None` before): for a caller that hands the file to someone
+    /// who reads it directly, as a FUSE passthrough open does. The store
+    /// neither counts nor waits for it: its close still removes the file's
+    /// name, and the descriptor keeps the bytes readable until dropped.
+    /// Fails with [`StoreError::Closed`] once closing has begun.
+    pub fn complete_file(&self) -> Result<Option<std::fs::File>, StoreError> {
+        if self.shared.is_closing() {
+            return Err(StoreError::Closed);
+        }
+        if !self.shared.has_arrived(self.shared.object_len) {
+            return Ok(None);
+        }
+        match self.shared.file.try_clone_file() {
+            Ok(file) => Ok(Some(file)),
+            // Closing began after the check, and the release closed the file.
+            Err(_) if self.shared.is_closing() => Err(StoreError::Closed),
+            Err(error) => Err(StoreError::file_io("duplicate", error)),
+        }
+    }
+}
+
 /// A read of the store through `file`, the temp file or a handle's
 /// duplicate of it: see [`TempFileStore::read_at`].
 pub(crate) fn read_through<T: Transport, R: Runtime, C: Clock, File: TempFile>(

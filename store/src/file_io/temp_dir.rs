@@ -65,6 +65,13 @@ impl TempDirFile {
         path.as_deref().map(Path::to_path_buf)
     }
 
+    /// A `dup`'d descriptor of the file as a plain [`File`], which the
+    /// store does not count: for a caller that hands the file to someone
+    /// who reads it directly. Fails once the file is closed.
+    pub fn try_clone_file(&self) -> io::Result<File> {
+        self.with_open_file(File::try_clone)
+    }
+
     fn with_open_file<T>(&self, operation: impl FnOnce(&File) -> io::Result<T>) -> io::Result<T> {
         let file = self.file.read().unwrap_or_else(PoisonError::into_inner);
         match file.as_ref() {
