@@ -5,8 +5,8 @@
 //!   the moment the mount is up;
 //! - sequential throughput of a fresh mount (the download included);
 //! - 4 KiB random-read latency, p50 and p99, once the object has arrived,
-//!   through a file opened then (the page cache for the file dropped
-//!   first, so that each read reaches the file system);
+//!   through a file opened then, the page cache dropped first (every
+//!   tool's cache, as root), so that each read reaches storage;
 //! - eight concurrent readers, each reading its eighth of the object;
 //! - and the habit this replaces: `curl` the whole object, then read it.
 //!
@@ -40,6 +40,9 @@ struct Args {
     /// Where the SVG plot goes.
     #[arg(long, default_value = "docs/fuse-peers.svg")]
     svg: PathBuf,
+    /// Runs of each figure; the table gives their median.
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
     /// The tempfilestore binary.
     #[arg(long, default_value = "target/release/tempfilestore")]
     tempfilestore: PathBuf,
@@ -95,6 +98,9 @@ impl Tool {
                 let mut command = Command::new("httpdirfs");
                 command.args(["-f", "--cache", "--single-file-mode", "--cache-location"]);
                 command.arg(scratch).arg(&url).arg(mountpoint);
+                // In single-file mode it caches under $XDG_CACHE_HOME
+                // whatever --cache-location says: a fresh one per mount.
+                command.env("XDG_CACHE_HOME", scratch);
                 command
             }
             Tool::Rclone => {
@@ -194,21 +200,44 @@ struct Figures {
     eight_readers_mib_per_s: f64,
 }
 
+impl Figures {
+    /// Each figure's median over `runs`.
+    fn median(runs: &[Figures]) -> Figures {
+        let duration = |pick: fn(&Figures) -> Duration| {
+            let mut values: Vec<Duration> = runs.iter().map(pick).collect();
+            values.sort();
+            values[values.len() / 2]
+        };
+        let rate = |pick: fn(&Figures) -> f64| median(runs.iter().map(pick).collect());
+        Figures {
+            first_byte_at_0: duration(|f| f.first_byte_at_0),
+            first_byte_at_90: duration(|f| f.first_byte_at_90),
+            sequential_mib_per_s: rate(|f| f.sequential_mib_per_s),
+            random_p50: duration(|f| f.random_p50),
+            random_p99: duration(|f| f.random_p99),
+            eight_readers_mib_per_s: rate(|f| f.eight_readers_mib_per_s),
+        }
+    }
+}
+
 fn main() {
     let args = Args::parse();
     let size = args.size_mib * MIB;
     let served = tempfile::tempdir().expect("a temp dir for the server");
     write_object(&served.path().join(OBJECT), size);
+    SERVED
+        .set(served.path().join(OBJECT))
+        .expect("set once, before any read");
     let (nginx, base_url) = start_nginx(served.path());
     eprintln!("serving {} MiB at {base_url}", args.size_mib);
 
     let mut rows = Vec::new();
     for tool in Tool::ALL {
         eprintln!("{} ...", tool.name());
-        rows.push((
-            tool.name().to_owned(),
-            measure(tool, &args, &base_url, size),
-        ));
+        let runs: Vec<Figures> = (0..args.repeat.max(1))
+            .map(|_| measure(tool, &args, &base_url, size))
+            .collect();
+        rows.push((tool.name().to_owned(), Figures::median(&runs)));
     }
     let (curl, staged_direct, mount_warm) = baselines(&args, &base_url, size);
     rows.push(("curl, then read".to_owned(), curl));
@@ -240,7 +269,9 @@ fn measure(tool: Tool, args: &Args, base_url: &str, size: u64) -> Figures {
         read_sequentially(&file, 0, size);
         figures.sequential_mib_per_s = mib_per_s(size, started.elapsed());
         // Opened again now that every byte has arrived, as a later reader
-        // would: tempfilestore then opens in passthrough.
+        // would: tempfilestore then opens in passthrough, once no file of
+        // the object is open plain.
+        drop(file);
         let file = mounted.file();
         drop_page_cache(&file, size);
         let (p50, p99) = random_latencies(&file, size, args.random_reads);
@@ -316,7 +347,7 @@ fn baselines(args: &Args, base_url: &str, size: u64) -> (Figures, f64, f64) {
         let started = Instant::now();
         read_sequentially(&staged, 0, size);
         direct.push(mib_per_s(size, started.elapsed()));
-        drop_page_cache(&file, size);
+        forget_cached_pages(&file, size);
         let started = Instant::now();
         read_sequentially(&file, 0, size);
         through_mount.push(mib_per_s(size, started.elapsed()));
@@ -342,13 +373,36 @@ fn read_sequentially(file: &File, from: u64, len: u64) {
     }
 }
 
+/// Drops the page cache, so that reads reach storage: every clean page of
+/// the machine where allowed (root), or else `file`'s own. Dropping only
+/// the mounted file's would be unfair in both directions: a passthrough
+/// file's cache is its backing file's, while a peer's own cache file or
+/// the server's copy would stay cached.
+/// The server's copy is then read back into the cache: it stands for a
+/// remote object, whose storage is not the reader's to pay for.
 fn drop_page_cache(file: &File, size: u64) {
-    let _ = rustix::fs::fadvise(
-        file,
+    if std::fs::write("/proc/sys/vm/drop_caches", "1").is_err() {
+        forget_cached_pages(file, size);
+        return;
+    }
+    let served = SERVED
+        .get()
+        .expect("the object is served before it is read");
+    read_sequentially(
+        &File::open(served).expect("the served object opens"),
         0,
-        std::num::NonZeroU64::new(size),
-        rustix::fs::Advice::DontNeed,
+        size,
     );
+}
+
+/// Where the server's copy of the object lives.
+static SERVED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Drops `file`'s own cached pages: a plain FUSE file's, so that its next
+/// read reaches the file system; a passthrough file has none of its own.
+fn forget_cached_pages(file: &File, size: u64) {
+    let len = std::num::NonZeroU64::new(size);
+    let _ = rustix::fs::fadvise(file, 0, len, rustix::fs::Advice::DontNeed);
 }
 
 fn random_latencies(file: &File, size: u64, reads: usize) -> (Duration, Duration) {
@@ -450,7 +504,7 @@ fn start_nginx(root: &Path) -> (Nginx, String) {
 
 fn print_table(rows: &[(String, Figures)], size: u64, staged_direct: f64, mount_warm: f64) {
     println!(
-        "Object: {} MiB; every figure from a fresh mount.\n",
+        "Object: {} MiB; every figure from a fresh mount, the median of its runs.\n",
         size / MIB
     );
     println!(
