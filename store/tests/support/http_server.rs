@@ -227,10 +227,15 @@ fn respond(
                 pause_ms,
             },
         ) => {
+            let pause = std::time::Duration::from_millis(pause_ms);
             for piece in body.chunks(chunk_bytes.max(1)) {
                 stream.write_all(piece)?;
                 stream.flush()?;
-                std::thread::sleep(std::time::Duration::from_millis(pause_ms));
+                // The pause ends early, and the body with it, once the
+                // server is dropped.
+                if let Err(channel::RecvTimeoutError::Disconnected) = stalled.recv_timeout(pause) {
+                    break;
+                }
             }
             Ok(())
         }
