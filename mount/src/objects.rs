@@ -55,7 +55,8 @@ pub trait ReadReply: Send + 'static {
 
 /// One object of the mount: its file name, its store, its readers' lane.
 pub struct MountedObject<T: Transport, R: Runtime, C: Clock, F: FileIo> {
-    name: String,
+    /// Shared, so that a read's job names its object without a copy.
+    name: Arc<str>,
     store: TempFileStore<T, R, C, F>,
     lane: Lane<R>,
 }
@@ -111,7 +112,11 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> Objects<T, R, C, F> {
         let mut stores = stores.into_iter();
         for (name, store) in stores.by_ref() {
             match Lane::start(runtime.clone(), &name, readers) {
-                Ok(lane) => objects.push(MountedObject { name, store, lane }),
+                Ok(lane) => objects.push(MountedObject {
+                    name: name.into(),
+                    store,
+                    lane,
+                }),
                 Err(error) => {
                     for object in &objects {
                         object.lane.stop();
@@ -158,7 +163,7 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> Objects<T, R, C, F> {
 
     /// The objects' file names, in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.objects.iter().map(|object| object.name.as_str())
+        self.objects.iter().map(|object| &*object.name)
     }
 
     /// The length of the object at `index`, known from the moment the mount
@@ -180,7 +185,7 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> Objects<T, R, C, F> {
             FileId::Object(index) => {
                 let object = self.objects.get(index).ok_or(RequestError::NotFound)?;
                 let handle = object.store.open_handle().map_err(|error| {
-                    tracing::debug!(%error, object = object.name, "open fails");
+                    tracing::debug!(%error, object = &*object.name, "open fails");
                     RequestError::Io
                 })?;
                 OpenFile::Object(Arc::new(handle), index)
@@ -222,13 +227,13 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> Objects<T, R, C, F> {
             .saturating_add(u64::from(size))
             .min(object.store.len());
         let arrived = object.store.arrived_bytes() >= end;
-        let name = object.name.clone();
+        let name = Arc::clone(&object.name);
         let job = move || {
             let mut buf = vec![0; usize::try_from(size).unwrap_or(usize::MAX)];
             match handle.read_at(&mut buf, offset) {
                 Ok(len) => reply.data(&buf[..len]),
                 Err(error) => {
-                    tracing::debug!(%error, object = name, offset, size, "read fails");
+                    tracing::debug!(%error, object = &*name, offset, size, "read fails");
                     reply.error(RequestError::Io);
                 }
             }
@@ -271,7 +276,7 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> Objects<T, R, C, F> {
         match file {
             OpenFile::Status(_) => Ok(()),
             OpenFile::Object(handle, index) => handle.release().map_err(|error| {
-                tracing::warn!(%error, object = self.objects[index].name, "release fails");
+                tracing::warn!(%error, object = &*self.objects[index].name, "release fails");
                 RequestError::Io
             }),
         }
@@ -331,7 +336,7 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> Objects<T, R, C, F> {
             .iter()
             .zip(deadlines)
             .map(|(object, deadline)| Closed {
-                name: object.name.clone(),
+                name: object.name.to_string(),
                 outcome: object.store.close_with_deadline(deadline),
             })
             .collect();
@@ -350,7 +355,7 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> Objects<T, R, C, F> {
         self.objects
             .iter()
             .map(|object| Closed {
-                name: object.name.clone(),
+                name: object.name.to_string(),
                 outcome: object.store.close(),
             })
             .collect()

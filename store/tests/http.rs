@@ -8,8 +8,8 @@ use std::io;
 use std::time::Duration;
 
 use store::{
-    DownloadStatus, HttpTransport, Platform, RetryPolicy, StoreError, StoreOptions, TempDirFiles,
-    TempFileStore,
+    DownloadStatus, HttpTransport, Platform, RetryPolicy, StdRuntime, StoreError, StoreOptions,
+    SystemClock, TempDirFiles, TempFileStore,
 };
 use support::http_server::{Script, ScriptedServer};
 use support::{entries_in, object_bytes, within};
@@ -22,13 +22,18 @@ fn fast_retries() -> StoreOptions {
     })
 }
 
+/// Real threads and clock, temp files in `dir`.
+fn real_files_in(dir: &std::path::Path) -> Platform<StdRuntime, SystemClock, TempDirFiles> {
+    Platform {
+        files: TempDirFiles::in_dir(dir),
+        ..Platform::real()
+    }
+}
+
 /// Stages the server's object through a store and reads it whole.
 fn stage(server: &ScriptedServer) -> Result<Vec<u8>, StoreError> {
     let dir = tempfile::tempdir().expect("temp dir");
-    let platform = Platform {
-        files: TempDirFiles::in_dir(dir.path()),
-        ..Platform::real()
-    };
+    let platform = real_files_in(dir.path());
     let url = server.url();
     within("staging over HTTP", move || {
         let store = TempFileStore::open(HttpTransport::new(url), platform, fast_retries())?;
@@ -72,10 +77,7 @@ fn progress_counts_a_resumed_stream_as_one_retry() {
     let object = object_bytes(300_000);
     let server = ScriptedServer::start(object.clone(), Script::DropFirstBodyAfter(100_000));
     let dir = tempfile::tempdir().expect("temp dir");
-    let platform = Platform {
-        files: TempDirFiles::in_dir(dir.path()),
-        ..Platform::real()
-    };
+    let platform = real_files_in(dir.path());
     let url = server.url();
     within("staging over HTTP", move || {
         let store = TempFileStore::open(HttpTransport::new(url), platform, fast_retries())
