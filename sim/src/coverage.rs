@@ -1210,7 +1210,6 @@ mod tests {
     #[test]
     fn every_situation_has_its_own_index_and_name() {
         let all: Vec<Situation> = Situation::all().collect();
-        assert_eq!(all.len(), Situation::COUNT);
         for (index, &situation) in all.iter().enumerate() {
             assert_eq!(situation.index(), index, "{situation}");
             assert_eq!(Situation::from_name(&situation.name()), Some(situation));

@@ -51,6 +51,12 @@ fn the_current_store_passes_every_corpus_entry() {
         .filter(|line| line.starts_with("notice:"))
         .for_each(|notice| eprintln!("{notice}"));
     assert_eq!(output.status.code(), Some(0), "{stdout}");
+    // The command prints its report and nothing else.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.is_empty(),
+        "sim corpus check wrote on stderr:\n{stderr}"
+    );
     let entries = load_dir(&corpus_dir()).unwrap_or_else(|error| panic!("{error}"));
     assert!(!entries.is_empty(), "the corpus is empty");
     assert!(

@@ -78,6 +78,13 @@ fn every_planted_bug_is_still_found_under_every_perturbation() {
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert_eq!(output.status.code(), Some(0), "{perturbation}: {stdout}");
         assert!(!stdout.contains("MISSED"), "{perturbation}: {stdout}");
+        // The command's own verdict, and why a driver's miss is no failure.
+        // (The plain searches are `tests/planted_bugs.rs`: not run twice.)
+        assert!(
+            stdout.contains("Every planted bug was found breaking its oracle")
+                && stdout.contains("is no failure"),
+            "{perturbation}: {stdout}"
+        );
     }
 }
 
