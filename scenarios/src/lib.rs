@@ -11,15 +11,17 @@ mod fate;
 mod oracle;
 mod params;
 mod peek;
+mod planted;
 mod threads;
 mod world;
 
 pub use catalogue::{Component, RunSummary, Scenario};
 pub use fate::{FailuresInARow, Fate};
-pub use oracle::{HitRates, Oracle, PlantedBug, Violation};
+pub use oracle::{Oracle, Violation};
 pub use params::{
     FileFaults, InjectedEio, InjectedEmfile, Params, RetryParams, Size, SplitMix64, StreamFault,
     TransportFaults,
 };
+pub use planted::{HitRates, PlantedBug};
 pub use threads::{Joiner, Latch, panic_message, spawn};
 pub use world::{CounterSource, World};
