@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::file_io::{FileIo, TempFile};
 use crate::planted::planted;
+use crate::read::read_through;
 use crate::state::Shared;
-use crate::store::read_through;
 use crate::{Clock, Runtime, StoreError, Transport};
 
 /// An open handle on a store, from [`TempFileStore::open_handle`](crate::TempFileStore::open_handle).

@@ -41,6 +41,8 @@ mod planted {
     }
     pub(crate) use planted;
 }
+mod read;
+mod report;
 pub mod runtime;
 mod state;
 mod store;
@@ -53,6 +55,7 @@ pub use handle::Handle;
 pub use options::{RetryPolicy, StoreOptions};
 #[cfg(feature = "planted-bugs")]
 pub use planted::Plant;
+pub use report::{DownloadStatus, InFlight, Progress};
 pub use runtime::{Runtime, StdRuntime};
-pub use store::{DownloadStatus, InFlight, Platform, Progress, TempFileStore};
+pub use store::{Platform, TempFileStore};
 pub use transport::{HttpTransport, SeekableTransport, Transport};

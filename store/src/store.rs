@@ -4,75 +4,14 @@
 use std::sync::Arc;
 
 use crate::download::run_downloader;
-use crate::file_io::{FileIo, TempFile};
+use crate::file_io::FileIo;
 use crate::handle::Handle;
-use crate::planted::planted;
+use crate::read::read_through;
 use crate::state::{Download, Shared};
 use crate::{
-    Clock, Instant, Runtime, StdRuntime, StoreError, StoreOptions, SystemClock, TempDirFiles,
-    Transport,
+    Clock, InFlight, Instant, Progress, Runtime, StdRuntime, StoreError, StoreOptions, SystemClock,
+    TempDirFiles, Transport,
 };
-
-/// The calls in flight on a store, as [`TempFileStore::in_flight`] counts them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct InFlight {
-    /// Reads between their registration and their return.
-    pub reads: u64,
-    /// Calls of `close` or `close_with_deadline` that have not returned.
-    pub closes: u64,
-    /// Handles opened and not yet released (or still read through).
-    pub handles: u64,
-}
-
-impl std::fmt::Display for InFlight {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} read(s), {} close(s), {} handle(s) in flight",
-            self.reads, self.closes, self.handles
-        )
-    }
-}
-
-/// How far a store's download has got, from [`TempFileStore::progress`]:
-/// what a status file or a progress line shows.
-#[derive(Clone, Debug)]
-pub struct Progress {
-    /// Bytes `[0, arrived_bytes)` are in the temp file.
-    pub arrived_bytes: u64,
-    /// The object's length.
-    pub object_len_bytes: u64,
-    /// Streams reopened after a transient failure, since the store opened.
-    pub retries: u64,
-    /// Whether the download runs, and how it ended.
-    pub download: DownloadStatus,
-}
-
-/// Whether a store's download runs, and how it ended.
-#[derive(Clone, Debug)]
-pub enum DownloadStatus {
-    /// Bytes are still arriving (or the downloader is backing off).
-    Running,
-    /// Every byte arrived.
-    Complete,
-    /// Closing the store stopped the download.
-    Cancelled,
-    /// The download failed for good: reads of bytes that had not arrived
-    /// fail with this error.
-    Failed(StoreError),
-}
-
-impl DownloadStatus {
-    /// One word for the state: `running`, `complete`, `cancelled` or `failed`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            DownloadStatus::Running => "running",
-            DownloadStatus::Complete => "complete",
-            DownloadStatus::Cancelled => "cancelled",
-            DownloadStatus::Failed(_) => "failed",
-        }
-    }
-}
 
 /// What a store runs on: its sync runtime, its clock and where its temp file lives.
 #[derive(Clone, Debug)]
@@ -258,48 +197,4 @@ impl<T: Transport, R: Runtime, C: Clock> TempFileStore<T, R, C, TempDirFiles> {
             Err(error) => Err(StoreError::file_io("duplicate", error)),
         }
     }
-}
-
-/// A read of the store through `file`, the temp file or a handle's
-/// duplicate of it: see [`TempFileStore::read_at`].
-pub(crate) fn read_through<T: Transport, R: Runtime, C: Clock, File: TempFile>(
-    shared: &Shared<T, R, C, File>,
-    file: &File,
-    buf: &mut [u8],
-    offset: u64,
-) -> Result<usize, StoreError> {
-    if shared.is_closing() {
-        return Err(StoreError::Closed);
-    }
-    let end = offset
-        .saturating_add(buf.len() as u64)
-        .min(shared.object_len);
-    let Some(len) = end.checked_sub(offset).filter(|&len| len > 0) else {
-        return Ok(0);
-    };
-    let len = usize::try_from(len).expect("len <= buf.len(), a usize");
-    let asked = buf.len();
-    if planted!(shared, "fast-path-skips-registration") && shared.has_arrived(end) {
-        return read_file(shared, file, &mut buf[..len], offset, asked);
-    }
-    let _registration = shared.register_reader()?;
-    shared.wait_for(end)?;
-    read_file(shared, file, &mut buf[..len], offset, asked)
-}
-
-/// Reads the arrived bytes `buf` at `offset` of a `asked`-byte read through
-/// `file`: the bytes themselves, without the state lock.
-fn read_file<T: Transport, R: Runtime, C: Clock, File: TempFile>(
-    shared: &Shared<T, R, C, File>,
-    file: &File,
-    buf: &mut [u8],
-    offset: u64,
-    asked: usize,
-) -> Result<usize, StoreError> {
-    file.read_exact_at(buf, offset)
-        .map_err(|error| StoreError::file_io("read", error))?;
-    if planted!(shared, "partial-read-returns-zero") && buf.len() < asked {
-        return Ok(0);
-    }
-    Ok(buf.len())
 }
