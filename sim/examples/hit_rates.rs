@@ -1,7 +1,7 @@
 //! Measures, for each planted bug in its home scenario and each seeded
 //! driver of a self-test search, the share of schedules that break the
 //! bug's oracle, with no perturbation and under each one (`SIM_PERTURB`).
-//! `sim::self_test::hit_rate` takes the lowest of them; the budgets of the
+//! `sim::budget::hit_rate` takes the lowest of them; the budgets of the
 //! planted-bug tests follow from it.
 //!
 //! ```text
@@ -16,9 +16,10 @@
 use std::process::Command;
 
 use scenarios::{PlantedBug, SplitMix64};
+use sim::budget::SEARCH_DRIVERS;
 use sim::engine::{Breach, RunId, replay_once};
 use sim::platform::{PERTURB_ENV, Perturbation};
-use sim::self_test::{SEARCH_DRIVERS, found_by_oracles};
+use sim::self_test::found_by_oracles;
 
 /// Set in a child run: measure under the current `SIM_PERTURB` and print.
 const CHILD: &str = "HIT_RATES_CHILD";

@@ -9,11 +9,11 @@ use scenarios::Params;
 use scenarios::PlantedBug;
 use serde::{Deserialize, Serialize};
 
+use crate::budget::driver_budget;
 use crate::engine::{
     Breach, Campaign, Execution, Failure, MAX_SYSTEMATIC_EXECUTIONS, RunId, one_line, replay_once,
     replay_schedule, store_options, thousands,
 };
-use crate::self_test::driver_budget;
 
 /// The corpus format this harness reads and writes.
 pub const FORMAT: u32 = 1;
@@ -264,7 +264,7 @@ impl<'a> Identity<'a> {
     /// systematic driver gets its whole search. A seeded one gets the budget
     /// that misses the bug with a chance below one in a million at its
     /// measured hit rate, which exists only for the bug's home scenario and
-    /// oracle under random and pct3 (`sim::self_test`).
+    /// oracle under random and pct3 (`sim::budget`).
     fn pinned_search(&self) -> Result<(PlantedBug, usize), String> {
         let Some(bug) = self.bug else {
             return Err("pinned, but no bug is planted: only a planted bug can be lost".to_owned());

@@ -8,6 +8,7 @@
 //! The public modules are the harness's face for tests, examples and other
 //! projects; the rest is `sim`'s own machinery.
 
+pub mod budget;
 pub mod chrome_trace;
 pub mod cli;
 pub mod console;

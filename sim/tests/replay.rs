@@ -52,7 +52,7 @@ fn a_campaigns_failing_schedule_replays_alone_from_its_id_to_the_same_trace() {
     // that nothing they left behind shaped the failing one.
     let earlier = Campaign::new(Scenario::EarlyClose, pct3, 20, 1).run();
     assert!(earlier.failure.is_none() && earlier.schedules_run == 20);
-    let budget = sim::self_test::driver_budget(bug, pct3).expect("a measured hit rate");
+    let budget = sim::budget::driver_budget(bug, pct3).expect("a measured hit rate");
     let failure = Campaign::new(Scenario::EarlyClose, pct3, budget, 0)
         .planting(bug)
         .run()

@@ -9,9 +9,9 @@
 #![allow(dead_code)]
 
 use scenarios::PlantedBug;
+use sim::budget::driver_budget;
 use sim::corpus::{Entry, save};
 use sim::engine::{Campaign, Driver, Failure, MAX_SYSTEMATIC_EXECUTIONS, replay_once};
-use sim::self_test::driver_budget;
 
 /// The seeded driver that finds close races soonest (docs/self-test.md).
 pub(crate) const PCT3: Driver = Driver::Pct { depth: 3 };
