@@ -146,16 +146,18 @@ impl<T: Transport, R: Runtime, C: Clock, F: FileIo> FuseFs<T, R, C, F> {
         let Some((index, in_passthrough)) = passthrough.open.remove(&id) else {
             return;
         };
-        let users = if in_passthrough {
-            passthrough.backing.get_mut(&index).map(|(_, users)| users)
-        } else {
-            passthrough.plain.get_mut(&index)
-        };
-        let Some(users) = users else { return };
-        *users -= 1;
-        if *users == 0 {
-            passthrough.backing.remove(&index);
-            passthrough.plain.remove(&index);
+        if in_passthrough {
+            if let Some((_, users)) = passthrough.backing.get_mut(&index) {
+                *users -= 1;
+                if *users == 0 {
+                    passthrough.backing.remove(&index);
+                }
+            }
+        } else if let Some(users) = passthrough.plain.get_mut(&index) {
+            *users -= 1;
+            if *users == 0 {
+                passthrough.plain.remove(&index);
+            }
         }
     }
 

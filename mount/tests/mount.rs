@@ -284,6 +284,37 @@ fn a_complete_object_opened_afterwards_reads_right_and_is_cut_off_by_the_unmount
     drop(file);
 }
 
+#[test]
+fn an_object_open_since_before_it_completed_opens_again_once_complete() {
+    if !fuse_available() {
+        return;
+    }
+    let expected = object(2 * MIB);
+    let throttled = Script::Throttled {
+        chunk_bytes: 64 * 1024,
+        pause_ms: 2,
+    };
+    let server = ScriptedServer::start(expected.clone(), throttled);
+    let mut mount = Mount::start_foreground(&[server.url()], &[]);
+    // Opened while the object arrives: a plain open, read through the mount.
+    let early = File::open(mount.file("object")).expect("the object opens");
+    mount.await_status(|status| status["objects"][0]["download"] == "complete");
+    // The kernel fails an open that would mix passthrough with the plain
+    // one still open, so this one must be plain too; and once that closes,
+    // a later open may be passthrough.
+    let late = File::open(mount.file("object")).expect("a second open succeeds");
+    assert!(read_exact_at(&late, expected.len(), 0).expect("it reads") == expected);
+    assert!(read_exact_at(&early, 4096, 0).expect("the first reads") == expected[..4096]);
+    drop((early, late));
+    let after = File::open(mount.file("object")).expect("a third open succeeds");
+    assert!(read_exact_at(&after, expected.len(), 0).expect("it reads") == expected);
+    drop(after);
+
+    let (status, _) = mount.terminate();
+    assert!(status.success(), "{status:?}");
+    mount.assert_nothing_left();
+}
+
 /// Runs a mount that must not start, and checks what it says and leaves.
 fn assert_refused(sources: &[String], expected: &str) {
     let (mount, output) = Mount::start(sources, &[]);
