@@ -10,6 +10,8 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde::{Deserialize, Serialize};
 use store::RetryPolicy;
 
+pub use harness::schedule::SplitMix64;
+
 use crate::FailuresInARow;
 
 /// What happens at one read of a transport stream, in order across streams.
@@ -288,9 +290,9 @@ impl Params {
 
     /// The object's bytes: a function of `content_seed` alone.
     pub fn object(&self) -> Vec<u8> {
-        let mut state = self.content_seed;
+        let mut state = SplitMix64::new(self.content_seed);
         (0..self.object_len_bytes)
-            .map(|_| (splitmix64(&mut state) >> 56) as u8)
+            .map(|_| (state.next_u64() >> 56) as u8)
             .collect()
     }
 
@@ -304,12 +306,13 @@ impl Params {
             let half_read = (self.read_len_bytes as u64 / 2).max(1);
             return (len.saturating_sub(half_read), self.read_len_bytes);
         }
-        let mut state = self.content_seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let offset = splitmix64(&mut state) % (len + 1);
-        match splitmix64(&mut state) % 10 {
+        let mut state =
+            SplitMix64::new(self.content_seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let offset = state.next_u64() % (len + 1);
+        match state.next_u64() % 10 {
             0 => (offset, 0),
             1 => (len, self.read_len_bytes),
-            2 => (len + 1 + splitmix64(&mut state) % 8, self.read_len_bytes),
+            2 => (len + 1 + state.next_u64() % 8, self.read_len_bytes),
             3 => self.reader_range(index - 1),
             _ => (offset, self.read_len_bytes),
         }
@@ -410,47 +413,6 @@ fn fault_plan(
             plan
         },
     )
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a small, well-mixed generator,
-/// deterministic on every platform, unlike `HashMap` order or thread-local
-/// generators. The harness draws every seeded choice from it.
-#[derive(Clone, Debug)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    /// A generator whose whole sequence is a function of `seed`.
-    pub fn new(seed: u64) -> SplitMix64 {
-        SplitMix64(seed)
-    }
-
-    /// The next value of the sequence.
-    pub fn next_u64(&mut self) -> u64 {
-        splitmix64(&mut self.0)
-    }
-
-    /// Seed `index` of the stream of seeds `base` names:
-    /// `SplitMix64(SplitMix64(base) + index)`. A bijection of `index`, so a
-    /// stream never repeats a seed; and since `base` is mixed first, the
-    /// streams of nearby bases (0, 1, 2, ...) start far apart instead of
-    /// one seed apart.
-    pub fn stream_seed(base: u64, index: u64) -> u64 {
-        let start = SplitMix64::new(base).next_u64();
-        SplitMix64::new(start.wrapping_add(index)).next_u64()
-    }
-
-    /// A value in `0..bound` (`bound` > 0); the slight bias is irrelevant here.
-    pub fn below(&mut self, bound: u64) -> u64 {
-        self.next_u64() % bound
-    }
-}
-
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 #[cfg(test)]

@@ -19,6 +19,8 @@ use std::ops::DerefMut;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+#[cfg(feature = "harness")]
+pub mod harness;
 #[cfg(feature = "loom")]
 pub mod loom;
 #[cfg(feature = "shuttle")]

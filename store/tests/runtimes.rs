@@ -1,6 +1,7 @@
-//! One read/close race, written once against `Runtime`, run on all three
-//! runtimes of the same compiled store: shuttle (random schedules), loom
-//! (every schedule up to two preemptions) and real threads.
+//! One read/close race, written once against `Runtime`, run on every
+//! runtime of the same compiled store: shuttle (random schedules), loom
+//! (every schedule up to two preemptions), real threads, and the harness
+//! library's std-shaped facade under each of its engines.
 //!
 //! Two readers read the whole object while the main thread closes. Every
 //! read must return the exact bytes or `Closed`; close must succeed; no
@@ -12,6 +13,8 @@ use std::io::Cursor;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 
+use harness::check::Check;
+use store::runtime::harness::HarnessRuntime;
 use store::runtime::loom::LoomRuntime;
 use store::runtime::shuttle::ShuttleRuntime;
 use store::{
@@ -89,4 +92,11 @@ fn read_close_race_holds_on_real_threads() {
             read_close_race(StdRuntime);
         }
     });
+}
+
+#[test]
+fn read_close_race_holds_under_every_engine_of_the_harness_facade() {
+    Check::new()
+        .schedules(300)
+        .assert(|| read_close_race(HarnessRuntime));
 }

@@ -1,0 +1,286 @@
+//! Running a body under the engines (feature `model`).
+//!
+//! ```ignore
+//! #[test]
+//! fn close_wakes_every_consumer() {
+//!     Check::new().assert(|| { /* make, spawn, join, assert */ });
+//! }
+//! ```
+//!
+//! [`Check::assert`] runs the body under each engine in turn and panics
+//! with the first failure: its message, the last facts of the run, and the
+//! line that replays it. Three variables steer a check without a rebuild:
+//!
+//! | variable | what |
+//! |---|---|
+//! | `HARNESS_RUN` | replay this one run (as a failure prints it), and nothing else |
+//! | `HARNESS_SCHEDULES` | schedules per engine (a nightly job sets it high) |
+//! | `HARNESS_SEED` | the seed the seeded engines' schedules derive from |
+
+mod engine;
+mod run;
+
+use std::fmt;
+use std::sync::Arc;
+
+pub use crate::model::facts::{AtomicAccess, FACTS_KEPT, Fact, Op, ThreadKey, TimedEnd};
+pub use crate::model::sync::SPURIOUS_WAKEUPS_ONE_IN;
+pub use engine::{DEFAULT_PCT_STEP_BOUND, Engine, ParseError, RunId};
+pub use run::{MAX_STEPS, THREADS_WATCHDOG, panic_message};
+
+use crate::schedule::SplitMix64;
+use run::{Body, Broke};
+
+/// Schedules per engine a check runs unless told otherwise.
+pub const DEFAULT_SCHEDULES: usize = 1_000;
+
+/// A search of a body's schedules, under one engine after another.
+#[derive(Clone, Debug)]
+pub struct Check {
+    engines: Vec<Engine>,
+    schedules: usize,
+    seed: u64,
+}
+
+/// What a check ran, engine by engine, when nothing failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    /// Each engine with the schedules it ran.
+    pub runs: Vec<(Engine, u64)>,
+}
+
+/// The first failure of a check.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    /// The run that failed: replay it with [`Check::replay`] or `HARNESS_RUN`.
+    pub run: RunId,
+    /// Schedules its engine ran up to and including it.
+    pub schedules: u64,
+    /// What broke: the panic's message.
+    pub message: String,
+    /// The run's last facts, oldest first.
+    pub facts: Vec<Fact>,
+    /// How many facts came before those.
+    pub facts_dropped: u64,
+}
+
+/// Why a check did not pass.
+#[derive(Clone, Debug)]
+pub enum Error {
+    /// A run failed.
+    Found(Box<Failure>),
+    /// A variable that steers checks names nothing.
+    BadVariable {
+        /// The variable.
+        name: &'static str,
+        /// Its value.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl Default for Check {
+    fn default() -> Check {
+        Check::new()
+    }
+}
+
+impl Check {
+    /// Every engine of [`Engine::DEFAULT`], [`DEFAULT_SCHEDULES`] each, seed 0.
+    pub fn new() -> Check {
+        Check {
+            engines: Engine::DEFAULT.to_vec(),
+            schedules: DEFAULT_SCHEDULES,
+            seed: 0,
+        }
+    }
+
+    /// Only these engines, in this order.
+    pub fn engines(self, engines: impl IntoIterator<Item = Engine>) -> Check {
+        Check {
+            engines: engines.into_iter().collect(),
+            ..self
+        }
+    }
+
+    /// At most `schedules` schedules per engine (at least one).
+    pub fn schedules(self, schedules: usize) -> Check {
+        Check {
+            schedules: schedules.max(1),
+            ..self
+        }
+    }
+
+    /// The seed the seeded engines' schedules derive from.
+    pub fn seed(self, seed: u64) -> Check {
+        Check { seed, ..self }
+    }
+
+    /// Runs `body` under each engine until one fails. `HARNESS_RUN`,
+    /// `HARNESS_SCHEDULES` and `HARNESS_SEED` override the check's own
+    /// settings.
+    pub fn run(&self, body: impl Fn() + Send + Sync + 'static) -> Result<Summary, Error> {
+        let body: Body = Arc::new(body);
+        let check = self.steered()?;
+        if let Some(run) = variable::<RunId>("HARNESS_RUN")? {
+            return replay_body(run, &body)
+                .map(|()| Summary {
+                    runs: vec![(run.engine, 1)],
+                })
+                .map_err(|broke| found(run.engine, 1, broke));
+        }
+        let mut runs = Vec::new();
+        for &engine in &check.engines {
+            runs.push((engine, check.search(engine, &body)?));
+        }
+        Ok(Summary { runs })
+    }
+
+    /// Runs `body` as [`Check::run`] does, and panics with the failure
+    /// and the command that replays it (`cargo test` of the calling test).
+    #[track_caller]
+    pub fn assert(&self, body: impl Fn() + Send + Sync + 'static) {
+        match self.run(body) {
+            Ok(_) => {}
+            Err(Error::Found(failure)) => {
+                let test = std::thread::current().name().unwrap_or("TEST").to_owned();
+                panic!(
+                    "{failure}replay it: HARNESS_RUN={} cargo test {test}",
+                    failure.run
+                );
+            }
+            Err(error) => panic!("{error}"),
+        }
+    }
+
+    /// Replays the one run `run` names: `Ok` if it passes now.
+    pub fn replay(run: RunId, body: impl Fn() + Send + Sync + 'static) -> Result<(), Box<Failure>> {
+        let body: Body = Arc::new(body);
+        replay_body(run, &body).map_err(|broke| match found(run.engine, 1, broke) {
+            Error::Found(failure) => failure,
+            Error::BadVariable { .. } => unreachable!("a replay reads no variable"),
+        })
+    }
+
+    /// This check as the environment's variables steer it.
+    fn steered(&self) -> Result<Check, Error> {
+        let mut check = self.clone();
+        if let Some(schedules) = variable::<usize>("HARNESS_SCHEDULES")? {
+            check = check.schedules(schedules);
+        }
+        if let Some(seed) = variable::<Seed>("HARNESS_SEED")? {
+            check = check.seed(seed.0);
+        }
+        Ok(check)
+    }
+
+    /// One engine's search: the schedules it ran, or its first failure.
+    fn search(&self, engine: Engine, body: &Body) -> Result<u64, Error> {
+        if !engine.is_seeded() {
+            return run::systematic(engine, self.schedules, body).map_err(|broke| {
+                let schedules = broke.number;
+                found(engine, schedules, broke)
+            });
+        }
+        let seeds = (0..self.schedules as u64)
+            .map(|index| SplitMix64::stream_seed(self.seed, index))
+            .collect();
+        run::seeded_search(engine, seeds, body)
+            .map_err(|(schedules, broke)| found(engine, schedules, broke))
+    }
+}
+
+fn replay_body(run: RunId, body: &Body) -> Result<(), Broke> {
+    run::replay(run, body)
+}
+
+/// The failure `broke` is, of `engine` after `schedules` schedules.
+fn found(engine: Engine, schedules: u64, broke: Broke) -> Error {
+    let (facts, facts_dropped) = broke.run.map(|run| run.facts()).unwrap_or_default();
+    Error::Found(Box::new(Failure {
+        run: RunId {
+            engine,
+            number: broke.number,
+        },
+        schedules,
+        message: broke.message,
+        facts,
+        facts_dropped,
+    }))
+}
+
+/// A seed given as a number, decimal or `0x` hex.
+struct Seed(u64);
+
+impl std::str::FromStr for Seed {
+    type Err = String;
+
+    fn from_str(given: &str) -> Result<Seed, String> {
+        let parsed = match given.strip_prefix("0x") {
+            Some(hex) => u64::from_str_radix(hex, 16),
+            None => given.parse(),
+        };
+        parsed.map(Seed).map_err(|e| e.to_string())
+    }
+}
+
+/// The variable `name`, parsed, if set.
+fn variable<T: std::str::FromStr>(name: &'static str) -> Result<Option<T>, Error>
+where
+    T::Err: fmt::Display,
+{
+    let Ok(value) = std::env::var(name) else {
+        return Ok(None);
+    };
+    value
+        .parse()
+        .map(Some)
+        .map_err(|e: T::Err| Error::BadVariable {
+            name,
+            reason: e.to_string(),
+            value,
+        })
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} failed, after {} schedule(s) of {}: {}",
+            self.run, self.schedules, self.run.engine, self.message
+        )?;
+        if !self.facts.is_empty() {
+            writeln!(
+                f,
+                "the run's last {} facts, oldest first:",
+                self.facts.len()
+            )?;
+            if self.facts_dropped > 0 {
+                writeln!(f, "  ({} earlier facts not kept)", self.facts_dropped)?;
+            }
+            for fact in &self.facts {
+                writeln!(f, "  {fact}")?;
+            }
+        }
+        if !self.run.engine.replays_exactly() {
+            writeln!(f, "(real threads: a replay may be scheduled otherwise)")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Found(failure) => failure.fmt(f),
+            Error::BadVariable {
+                name,
+                value,
+                reason,
+            } => write!(f, "{name}={value:?} names nothing: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

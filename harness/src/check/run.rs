@@ -1,0 +1,230 @@
+//! How each engine runs a body: one schedule by its id, or a search that
+//! stops at the first failure. A failure is a panic in any thread of the
+//! body (an assertion of the test, or of the code under test), a deadlock
+//! (shuttle and loom find it; on real threads, a run that does not end
+//! within [`THREADS_WATCHDOG`]), or a schedule longer than [`MAX_STEPS`].
+
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use shuttle::scheduler::{DfsScheduler, Scheduler, UrwRandomScheduler};
+use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
+
+use super::{Engine, RunId};
+use crate::model::execution::{self, Execution, Flavour};
+use crate::schedule::{SeedStream, SeededScheduler, Strategy};
+
+/// The body under test.
+pub(crate) type Body = Arc<dyn Fn() + Send + Sync + 'static>;
+
+/// Scheduler steps one shuttle execution may take: far above a test's
+/// needs, so exceeding it means a thread spins forever.
+pub const MAX_STEPS: usize = 100_000;
+
+/// How long one run on real threads may take before it counts as stuck.
+pub const THREADS_WATCHDOG: Duration = Duration::from_secs(10);
+
+/// A run that failed: its message and the run it happened in.
+pub(crate) struct Broke {
+    pub(crate) number: u64,
+    pub(crate) message: String,
+    pub(crate) run: Option<Arc<Execution>>,
+}
+
+/// The run each execution installs, kept so its facts outlive a failure.
+#[derive(Clone, Default)]
+struct LastRun(Arc<Mutex<Option<Arc<Execution>>>>);
+
+impl LastRun {
+    fn begin(&self, flavour: Flavour) -> Arc<Execution> {
+        let run = Execution::new(flavour);
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&run));
+        run
+    }
+
+    fn take(&self) -> Option<Arc<Execution>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+}
+
+/// The message of a panic's payload.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(message) = payload.downcast_ref::<&str>() {
+        (*message).to_owned()
+    } else if let Some(message) = payload.downcast_ref::<String>() {
+        message.clone()
+    } else {
+        "a panic with a payload that is not text".to_owned()
+    }
+}
+
+/// One configuration for every shuttle run of the process: shuttle keeps
+/// the first it sees for its panic hook.
+fn config() -> Config {
+    let mut config = Config::new();
+    config.max_steps = MaxSteps::FailAfter(MAX_STEPS);
+    config.stack_size = 256 * 1024;
+    config.failure_persistence = FailurePersistence::None;
+    // shuttle's atomics are sequentially consistent; loom covers the rest.
+    config.silence_warnings = true;
+    config
+}
+
+/// Runs `body` in a run of `flavour` that `last` keeps, counting executions.
+fn installed(
+    body: &Body,
+    last: &LastRun,
+    flavour: Flavour,
+    executions: &Arc<Mutex<u64>>,
+) -> impl Fn() + Send + Sync + 'static {
+    let body = Arc::clone(body);
+    let last = last.clone();
+    let executions = Arc::clone(executions);
+    move || {
+        *executions.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        let run = last.begin(flavour);
+        execution::within(&run, || body());
+    }
+}
+
+/// Runs `scheduler` over `body` in one shuttle runner: `Err` with the
+/// failing execution's number (counted from 1) and message.
+fn shuttle_search<S: Scheduler + 'static>(scheduler: S, body: &Body) -> Result<u64, Broke> {
+    search(body, Flavour::Shuttle, |f| {
+        Runner::new(scheduler, config()).run(f);
+    })
+}
+
+/// Runs `explore` over `body`, in runs of `flavour`, catching the panic of
+/// a failing execution; the executions run, or the failure.
+fn search(
+    body: &Body,
+    flavour: Flavour,
+    explore: impl FnOnce(Box<dyn Fn() + Send + Sync>),
+) -> Result<u64, Broke> {
+    let last = LastRun::default();
+    let executions = Arc::new(Mutex::new(0));
+    let each = installed(body, &last, flavour, &executions);
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| explore(Box::new(each))));
+    // A failing execution may leave its thread-local behind (a task other
+    // than the body's unwinds alone).
+    execution::clear();
+    let number = *executions.lock().unwrap_or_else(PoisonError::into_inner);
+    outcome.map(|()| number).map_err(|payload| Broke {
+        number,
+        message: panic_message(payload.as_ref()),
+        run: last.take(),
+    })
+}
+
+/// The seeded strategy of a shuttle engine that has one.
+fn strategy(engine: Engine) -> Option<Strategy> {
+    match engine {
+        Engine::Random => Some(Strategy::Random),
+        Engine::Pct { depth, step_bound } => Some(Strategy::Pct { depth, step_bound }),
+        _ => None,
+    }
+}
+
+/// Runs the one execution a seeded engine's `seed` names.
+pub(crate) fn seeded(engine: Engine, seed: u64, body: &Body) -> Result<(), Broke> {
+    let named = |broke: Broke| Broke {
+        number: seed,
+        ..broke
+    };
+    let outcome = match (engine, strategy(engine)) {
+        (_, Some(strategy)) => shuttle_search(SeededScheduler::new(seed, strategy), body),
+        (Engine::Urw, None) => shuttle_search(UrwRandomScheduler::new_from_seed(seed, 1), body),
+        (Engine::Threads, None) => return on_real_threads(body).map_err(named),
+        _ => unreachable!("{engine} is not seeded"),
+    };
+    outcome.map(drop).map_err(named)
+}
+
+/// Runs one execution per seed of `seeds`, in order, until one fails:
+/// `Err` with the failing seed and how many schedules ran up to it. Random
+/// and PCT run every seed in one shuttle runner, which keeps its threads'
+/// stacks from one execution to the next.
+pub(crate) fn seeded_search(
+    engine: Engine,
+    seeds: Vec<u64>,
+    body: &Body,
+) -> Result<u64, (u64, Broke)> {
+    let Some(strategy) = strategy(engine) else {
+        for (index, &seed) in seeds.iter().enumerate() {
+            seeded(engine, seed, body).map_err(|broke| (index as u64 + 1, broke))?;
+        }
+        return Ok(seeds.len() as u64);
+    };
+    let (stream, running) = SeedStream::new(seeds, strategy);
+    shuttle_search(stream, body).map_err(|broke| {
+        let schedules = broke.number;
+        let seed = running.load(std::sync::atomic::Ordering::SeqCst);
+        (
+            schedules,
+            Broke {
+                number: seed,
+                ..broke
+            },
+        )
+    })
+}
+
+/// Runs a systematic engine's search over at most `executions`
+/// executions: how many ran, or the first failure, named by its number.
+pub(crate) fn systematic(engine: Engine, executions: usize, body: &Body) -> Result<u64, Broke> {
+    match engine {
+        Engine::Dfs => shuttle_search(DfsScheduler::new(Some(executions), true), body),
+        Engine::Loom { preemptions } => search(body, Flavour::Loom, |f| {
+            let mut model = loom::model::Builder::new();
+            model.preemption_bound = Some(preemptions);
+            // loom stops before the execution numbered `max_permutations`.
+            model.max_permutations = Some(executions + 1);
+            model.check(f);
+        }),
+        _ => unreachable!("{engine} is seeded"),
+    }
+}
+
+/// One run on real threads, on a thread of its own under a watchdog: a run
+/// that deadlocks is reported, and its threads are left behind.
+fn on_real_threads(body: &Body) -> Result<(), Broke> {
+    let run = Execution::new(Flavour::Std);
+    let (done, outcome) = std::sync::mpsc::channel();
+    let (body, in_run) = (Arc::clone(body), Arc::clone(&run));
+    std::thread::spawn(move || {
+        let result =
+            execution::within(&in_run, || panic::catch_unwind(AssertUnwindSafe(|| body())));
+        while in_run.live_spawned() > 0 {
+            std::thread::yield_now();
+        }
+        let message = match result {
+            Err(payload) => Some(panic_message(payload.as_ref())),
+            Ok(()) => in_run.first_thread_panic(),
+        };
+        // The receiver may have given up on a slow run.
+        let _ = done.send(message);
+    });
+    let message = match outcome.recv_timeout(THREADS_WATCHDOG) {
+        Ok(None) => return Ok(()),
+        Ok(Some(message)) => message,
+        Err(_) => format!(
+            "the run did not end within {THREADS_WATCHDOG:?} on real threads: a deadlock, or a thread that waits forever"
+        ),
+    };
+    Err(Broke {
+        number: 0,
+        message,
+        run: Some(run),
+    })
+}
+
+/// Replays `run`: `Ok` if it passes now.
+pub(crate) fn replay(run: RunId, body: &Body) -> Result<(), Broke> {
+    if run.engine.is_seeded() {
+        return seeded(run.engine, run.number, body);
+    }
+    let executions = usize::try_from(run.number).unwrap_or(usize::MAX);
+    systematic(run.engine, executions, body).map(drop)
+}

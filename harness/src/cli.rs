@@ -1,0 +1,145 @@
+//! The command line a component's own binary gets from one call:
+//! `fn main() -> ExitCode { harness::cli::main(SCENARIOS) }`.
+//!
+//! ```text
+//! NAME list
+//! NAME run SCENARIO [--engine E]... [--schedules N] [--seed S]
+//! NAME replay SCENARIO RUN
+//! ```
+//!
+//! Exit codes: 0 nothing failed (or a replay passes now), 1 a failure was
+//! found or reproduced, 2 bad usage or a name that names nothing.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::Scenario;
+use crate::check::{Check, DEFAULT_SCHEDULES, Engine, Error, RunId};
+
+#[derive(Parser)]
+#[command(about = "Runs a component's scenarios under the harness's engines")]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lists the scenarios.
+    List,
+    /// Searches a scenario's schedules under each engine until one fails.
+    Run {
+        /// The scenario.
+        scenario: String,
+        /// An engine to run (repeatable): random, pct3, urw, dfs, loom2, threads.
+        #[arg(long = "engine")]
+        engines: Vec<Engine>,
+        /// Schedules per engine.
+        #[arg(long, default_value_t = DEFAULT_SCHEDULES)]
+        schedules: usize,
+        /// The seed the seeded engines' schedules derive from.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+    /// Runs the one run a failure printed.
+    Replay {
+        /// The scenario.
+        scenario: String,
+        /// The run, as a failure prints it (`random:0x…`, `dfs:17`).
+        run: RunId,
+    },
+}
+
+/// Parses the process's arguments and runs the command over `scenarios`.
+pub fn main(scenarios: &'static [Scenario]) -> ExitCode {
+    if let Err(broken) = Scenario::check_registry(scenarios) {
+        eprintln!("error: the registry is broken: {broken}");
+        return ExitCode::from(2);
+    }
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let named = |name: &str| {
+        let found = scenarios.iter().find(|scenario| scenario.name == name);
+        if found.is_none() {
+            let names: Vec<&str> = scenarios.iter().map(|scenario| scenario.name).collect();
+            eprintln!(
+                "error: no scenario is named {name:?}; there are: {}",
+                names.join(", ")
+            );
+        }
+        found
+    };
+    match args.command {
+        Command::List => {
+            for scenario in scenarios {
+                println!("{:<32} {}", scenario.name, scenario.description);
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Run {
+            scenario,
+            engines,
+            schedules,
+            seed,
+        } => {
+            let Some(scenario) = named(&scenario) else {
+                return ExitCode::from(2);
+            };
+            let mut check = Check::new().schedules(schedules).seed(seed);
+            if !engines.is_empty() {
+                check = check.engines(engines);
+            }
+            match check.run(scenario.body) {
+                Ok(summary) => {
+                    for (engine, schedules) in summary.runs {
+                        println!(
+                            "{}: {engine}: {schedules} schedules, no failure",
+                            scenario.name
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(Error::Found(failure)) => {
+                    println!("{}: {failure}", scenario.name);
+                    println!(
+                        "replay it: {} replay {} {}",
+                        program(),
+                        scenario.name,
+                        failure.run
+                    );
+                    ExitCode::from(1)
+                }
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Replay { scenario, run } => {
+            let Some(scenario) = named(&scenario) else {
+                return ExitCode::from(2);
+            };
+            match Check::replay(run, scenario.body) {
+                Ok(()) => {
+                    println!("{}: {run} passes now", scenario.name);
+                    ExitCode::SUCCESS
+                }
+                Err(failure) => {
+                    println!("{}: {failure}", scenario.name);
+                    ExitCode::from(1)
+                }
+            }
+        }
+    }
+}
+
+/// The program's name, as the user typed it.
+fn program() -> String {
+    std::env::args().next().unwrap_or_else(|| "sim".to_owned())
+}

@@ -1,0 +1,72 @@
+//! Deterministic simulation testing for concurrent Rust.
+//!
+//! Write the component against [`sync`], [`thread`] and [`time`] as if they
+//! were std's modules. In a build without the `model` feature they *are*
+//! std's (re-exports: the same types, no cost). With `model`, enabled from a
+//! dev-dependency so that only tests see it, every lock, wait, notification,
+//! atomic access, spawn, park, sleep and channel operation is a scheduling
+//! point of the engine that runs the test and a typed [`Fact`](check::Fact),
+//! and every timeout fires on a virtual clock: a `wait_timeout`,
+//! `park_timeout`, `recv_timeout` or `sleep` takes no real time, and the
+//! engine chooses whether a timeout fires before a notification comes.
+//!
+//! ```toml
+//! [dependencies]
+//! harness = { path = "../harness" }
+//! [dev-dependencies]
+//! harness = { path = "../harness", features = ["model"] }
+//! ```
+//!
+//! A test then runs a body under every engine, and a failure names the run
+//! that replays it (see `check::Check`, with the `model` feature):
+//!
+//! ```ignore
+//! harness::check::Check::new().assert(|| {
+//!     let queue = Arc::new(Queue::new(1));
+//!     // spawn producers and consumers, join them, assert what must hold
+//! });
+//! ```
+//!
+//! The library knows nothing of the code it tests: it keeps the generic
+//! oracles (a panic in any thread, a deadlock, a schedule that never ends),
+//! and the body asserts the rest.
+
+#[cfg(feature = "model")]
+pub mod check;
+#[cfg(feature = "model")]
+pub mod cli;
+#[cfg(feature = "model")]
+mod scenario;
+#[cfg(feature = "model")]
+pub use scenario::Scenario;
+#[cfg(feature = "model")]
+mod model;
+#[cfg(feature = "model")]
+pub mod schedule;
+pub mod sync;
+pub mod thread;
+pub mod time;
+
+/// Without `model`, the facade is std at no cost: each of these compiles
+/// only because the facade's type *is* std's (a re-export, not a wrapper).
+#[cfg(not(feature = "model"))]
+mod std_identity {
+    fn _mutex(same: crate::sync::Mutex<u8>) -> std::sync::Mutex<u8> {
+        same
+    }
+    fn _condvar(same: crate::sync::Condvar) -> std::sync::Condvar {
+        same
+    }
+    fn _atomic(same: crate::sync::atomic::AtomicU64) -> std::sync::atomic::AtomicU64 {
+        same
+    }
+    fn _handle(same: crate::thread::JoinHandle<()>) -> std::thread::JoinHandle<()> {
+        same
+    }
+    fn _instant(same: crate::time::Instant) -> std::time::Instant {
+        same
+    }
+    fn _sender(same: crate::sync::mpsc::Sender<u8>) -> std::sync::mpsc::Sender<u8> {
+        same
+    }
+}

@@ -1,0 +1,350 @@
+//! The run the calling thread belongs to: which engine's primitives it
+//! uses, its virtual clock, its facts, and the book of timed waits that lets
+//! a timeout fire without anyone blocking on a real timer.
+//!
+//! shuttle and loom run every thread of an execution as a coroutine on the
+//! OS thread that started it, so one thread-local serves them all; a real
+//! thread spawned by the `threads` engine installs its run's [`Execution`]
+//! as it starts.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::panic::Location;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use super::facts::{Fact, Facts, Op, ThreadKey};
+
+/// Whose primitives a run uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Flavour {
+    /// std's: outside any run, and on the real threads of `threads`.
+    Std,
+    /// shuttle's: the random, PCT, URW and DFS engines.
+    Shuttle,
+    /// loom's: every interleaving up to a preemption bound, weak memory.
+    Loom,
+}
+
+/// One run of a body: shared by every thread of it.
+pub(crate) struct Execution {
+    flavour: Flavour,
+    /// Virtual time since the run began, in nanoseconds.
+    clock_nanos: AtomicU64,
+    facts: Mutex<Facts>,
+    timed_waits: Mutex<TimedWaits>,
+    /// Threads spawned and not yet finished (the `threads` engine waits
+    /// for them; shuttle and loom do it themselves).
+    live_spawned: AtomicUsize,
+    /// The first panic of a spawned real thread nobody joined.
+    first_thread_panic: Mutex<Option<String>>,
+}
+
+/// Untimed waiters per condition variable, and each timed waiter with
+/// whether a notification reached it. Keys are ids handed out in order, so
+/// iteration order is the same in every replay.
+#[derive(Default)]
+struct TimedWaits {
+    untimed: BTreeMap<u64, usize>,
+    timed: BTreeMap<(u64, u64), bool>,
+    next_ticket: u64,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Arc<Execution>>> = const { RefCell::new(None) };
+}
+
+/// The run of the calling thread, if it is in one.
+pub(crate) fn current() -> Option<Arc<Execution>> {
+    CURRENT.with(|current| current.borrow().clone())
+}
+
+/// The flavour a primitive made now must have.
+pub(crate) fn flavour() -> Flavour {
+    CURRENT.with(|current| {
+        current
+            .borrow()
+            .as_ref()
+            .map_or(Flavour::Std, |run| run.flavour)
+    })
+}
+
+/// Runs `f` with the calling thread in `run`; restores what was there.
+pub(crate) fn within<R>(run: &Arc<Execution>, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Arc<Execution>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            CURRENT.with(|current| *current.borrow_mut() = previous);
+        }
+    }
+    let previous = CURRENT.with(|current| current.borrow_mut().replace(Arc::clone(run)));
+    let _restore = Restore(previous);
+    f()
+}
+
+/// Panics with a message a user can act on when a std primitive, made
+/// outside the run, is used inside a shuttle or loom run: it would block
+/// the whole run's OS thread.
+#[track_caller]
+pub(crate) fn assert_std_allowed() {
+    let flavour = flavour();
+    assert!(
+        flavour == Flavour::Std,
+        "a harness primitive made outside the checked body is used inside a {flavour:?} run: \
+         make every lock, condition variable, atomic and channel inside the body"
+    );
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Execution {
+    /// A fresh run of `flavour`, at virtual time zero.
+    pub(crate) fn new(flavour: Flavour) -> Arc<Execution> {
+        Arc::new(Execution {
+            flavour,
+            clock_nanos: AtomicU64::new(0),
+            facts: Mutex::new(Facts::default()),
+            timed_waits: Mutex::new(TimedWaits::default()),
+            live_spawned: AtomicUsize::new(0),
+            first_thread_panic: Mutex::new(None),
+        })
+    }
+
+    pub(crate) fn flavour(&self) -> Flavour {
+        self.flavour
+    }
+
+    /// Virtual time since the run began.
+    pub(crate) fn now(&self) -> Duration {
+        Duration::from_nanos(self.clock_nanos.load(Ordering::SeqCst))
+    }
+
+    /// Moves virtual time to `at`, never back: two threads sleeping at once
+    /// both wake by the later of their ends.
+    pub(crate) fn advance_to(&self, at: Duration) {
+        let nanos = u64::try_from(at.as_nanos()).unwrap_or(u64::MAX);
+        self.clock_nanos.fetch_max(nanos, Ordering::SeqCst);
+    }
+
+    /// Records that the calling thread does `op` at `at`.
+    pub(crate) fn record(&self, op: Op, at: &'static Location<'static>) {
+        let thread = self.thread_key();
+        lock(&self.facts).push(Fact { thread, op, at });
+    }
+
+    /// The facts kept, oldest first, and how many were dropped before them.
+    pub(crate) fn facts(&self) -> (Vec<Fact>, u64) {
+        lock(&self.facts).kept()
+    }
+
+    /// The calling thread's key within this run.
+    fn thread_key(&self) -> ThreadKey {
+        let raw = match self.flavour {
+            Flavour::Shuttle => usize::from(shuttle::current::me()) as u64,
+            Flavour::Loom => hashed(loom::thread::current().id()),
+            Flavour::Std => hashed(std::thread::current().id()),
+        };
+        lock(&self.facts).key_of(raw)
+    }
+
+    /// Lets other threads run: a scheduling point.
+    pub(crate) fn yield_now(&self) {
+        match self.flavour {
+            Flavour::Shuttle => shuttle::thread::yield_now(),
+            // Loom takes a yield for a spin loop's and runs every other
+            // thread first: what a timed wait should let happen.
+            Flavour::Loom => loom::thread::yield_now(),
+            Flavour::Std => std::thread::yield_now(),
+        }
+    }
+
+    /// Whether a pending timeout fires now: the scheduler's choice under
+    /// shuttle, so a seed replays it; always under loom (which explores
+    /// schedules, not data: the yield before it lets every other thread go
+    /// first) and on real threads.
+    pub(crate) fn timeout_fires(&self) -> bool {
+        self.coin(2)
+    }
+
+    /// True with a chance of one in `one_in`, drawn by the scheduler where
+    /// it can draw (shuttle); never elsewhere.
+    pub(crate) fn one_in(&self, one_in: u64) -> bool {
+        self.flavour == Flavour::Shuttle && self.coin(one_in)
+    }
+
+    fn coin(&self, one_in: u64) -> bool {
+        use shuttle::rand::RngCore;
+        match self.flavour {
+            Flavour::Shuttle => shuttle::rand::thread_rng().next_u64() % one_in == 0,
+            Flavour::Loom | Flavour::Std => true,
+        }
+    }
+
+    /// The calling thread begins an untimed wait on condition variable `condvar`.
+    pub(crate) fn untimed_wait_begins(&self, condvar: u64) {
+        *lock(&self.timed_waits).untimed.entry(condvar).or_default() += 1;
+    }
+
+    /// The calling thread's untimed wait on `condvar` has ended.
+    pub(crate) fn untimed_wait_ends(&self, condvar: u64) {
+        let mut waits = lock(&self.timed_waits);
+        if let Some(count) = waits.untimed.get_mut(&condvar) {
+            *count = count.saturating_sub(1);
+        }
+    }
+
+    /// The calling thread begins a timed wait on `condvar`; its ticket.
+    pub(crate) fn timed_wait_begins(&self, condvar: u64) -> (u64, u64) {
+        let mut waits = lock(&self.timed_waits);
+        let ticket = (condvar, waits.next_ticket);
+        waits.next_ticket += 1;
+        waits.timed.insert(ticket, false);
+        ticket
+    }
+
+    /// The timed wait `ticket` ends; whether a notification reached it.
+    pub(crate) fn timed_wait_ends(&self, ticket: (u64, u64)) -> bool {
+        lock(&self.timed_waits)
+            .timed
+            .remove(&ticket)
+            .unwrap_or(false)
+    }
+
+    /// Who a `notify_one` on `condvar` reaches: the condition variable's own
+    /// notify (an untimed waiter, or nobody), or one timed waiter, marked
+    /// here. Where both kinds wait, the scheduler chooses.
+    pub(crate) fn notify_one(&self, condvar: u64) -> NotifyOne {
+        let mut waits = lock(&self.timed_waits);
+        let untimed = waits.untimed.get(&condvar).copied().unwrap_or(0) > 0;
+        let timed = waits
+            .timed
+            .iter_mut()
+            .find(|((on, _), notified)| *on == condvar && !**notified);
+        match timed {
+            Some((_, notified)) if !untimed || self.one_in(2) => {
+                *notified = true;
+                NotifyOne::TimedWaiter
+            }
+            _ => NotifyOne::Condvar,
+        }
+    }
+
+    /// Marks every timed waiter on `condvar` notified.
+    pub(crate) fn notify_all(&self, condvar: u64) {
+        let mut waits = lock(&self.timed_waits);
+        for ((on, _), notified) in waits.timed.iter_mut() {
+            if *on == condvar {
+                *notified = true;
+            }
+        }
+    }
+
+    /// A thread of this run was spawned.
+    pub(crate) fn thread_spawned(&self) {
+        self.live_spawned.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// A spawned thread of this run has finished, with `panic` if it panicked.
+    pub(crate) fn thread_finished(&self, panic: Option<String>) {
+        if let Some(message) = panic {
+            lock(&self.first_thread_panic).get_or_insert(message);
+        }
+        self.live_spawned.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Spawned threads still running.
+    pub(crate) fn live_spawned(&self) -> usize {
+        self.live_spawned.load(Ordering::SeqCst)
+    }
+
+    /// The first panic of a spawned thread.
+    pub(crate) fn first_thread_panic(&self) -> Option<String> {
+        lock(&self.first_thread_panic).clone()
+    }
+}
+
+/// Where a `notify_one` goes.
+pub(crate) enum NotifyOne {
+    /// To the condition variable itself: an untimed waiter, if any.
+    Condvar,
+    /// To a timed waiter, which wakes as notified.
+    TimedWaiter,
+}
+
+/// A thread id that only hashes, as a number: std's `DefaultHasher::new()`
+/// has fixed keys, so the same id gives the same number.
+fn hashed(id: impl std::hash::Hash) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    id.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Records `op` at `at` in the calling thread's run, if it is in one.
+pub(crate) fn record(op: Op, at: &'static Location<'static>) {
+    CURRENT.with(|current| {
+        if let Some(run) = current.borrow().as_ref() {
+            run.record(op, at);
+        }
+    });
+}
+
+/// Leaves the calling thread in no run: after a failed search, whose
+/// failing thread may not have unwound through [`within`].
+pub(crate) fn clear() {
+    CURRENT.with(|current| current.borrow_mut().take());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notify_one_with_only_a_timed_waiter_reaches_it() {
+        let run = Execution::new(Flavour::Std);
+        let ticket = run.timed_wait_begins(7);
+        assert!(matches!(run.notify_one(7), NotifyOne::TimedWaiter));
+        assert!(run.timed_wait_ends(ticket));
+    }
+
+    #[test]
+    fn a_notify_one_reaches_one_timed_waiter_not_two() {
+        let run = Execution::new(Flavour::Std);
+        let first = run.timed_wait_begins(7);
+        let second = run.timed_wait_begins(7);
+        run.notify_one(7);
+        assert!(run.timed_wait_ends(first));
+        assert!(!run.timed_wait_ends(second));
+    }
+
+    #[test]
+    fn a_notification_reaches_only_waiters_of_its_own_condvar() {
+        let run = Execution::new(Flavour::Std);
+        let other = run.timed_wait_begins(8);
+        run.notify_all(7);
+        assert!(matches!(run.notify_one(7), NotifyOne::Condvar));
+        assert!(!run.timed_wait_ends(other));
+    }
+
+    #[test]
+    fn a_notify_one_with_an_untimed_waiter_goes_to_the_condvar() {
+        // Off shuttle nothing is drawn: an untimed waiter takes it.
+        let run = Execution::new(Flavour::Std);
+        let timed = run.timed_wait_begins(7);
+        run.untimed_wait_begins(7);
+        assert!(matches!(run.notify_one(7), NotifyOne::Condvar));
+        assert!(!run.timed_wait_ends(timed));
+    }
+
+    #[test]
+    fn virtual_time_never_moves_back() {
+        let run = Execution::new(Flavour::Std);
+        run.advance_to(Duration::from_secs(5));
+        run.advance_to(Duration::from_secs(2));
+        assert_eq!(run.now(), Duration::from_secs(5));
+    }
+}

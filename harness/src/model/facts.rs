@@ -1,0 +1,179 @@
+//! What a run did, as typed values: each operation of the facade, by which
+//! thread, from which line of the code under test. A failure shows the
+//! last [`FACTS_KEPT`] of them.
+
+use std::collections::BTreeMap;
+use std::collections::VecDeque;
+use std::fmt;
+use std::panic::Location;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// How many facts a run keeps, the most recent: enough to see the
+/// interleaving that broke, bounded so a long run costs no more memory.
+pub const FACTS_KEPT: usize = 256;
+
+/// A thread of one run: 0 is the body's own thread, the others are
+/// numbered as they first act, which is the same in every replay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ThreadKey(pub usize);
+
+/// One operation of one thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fact {
+    /// Who.
+    pub thread: ThreadKey,
+    /// What.
+    pub op: Op,
+    /// The line of the code under test that called the facade.
+    pub at: &'static Location<'static>,
+}
+
+/// An operation of the facade.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Op {
+    /// `Mutex::lock` or `try_lock` is called.
+    Lock,
+    /// `RwLock::read` or `try_read` is called.
+    ReadLock,
+    /// `RwLock::write` or `try_write` is called.
+    WriteLock,
+    /// An untimed `Condvar::wait` begins.
+    Wait,
+    /// An untimed wait returned without a notification, as real ones may.
+    WakesSpuriously,
+    /// A timed wait (`wait_timeout`, `park_timeout`, `recv_timeout`) begins.
+    TimedWait(Duration),
+    /// A timed wait ended: notified, fired (virtual time moved to its end)
+    /// or woke early.
+    TimedWaitEnds(TimedEnd),
+    /// `notify_one`.
+    NotifyOne,
+    /// `notify_all`.
+    NotifyAll,
+    /// An atomic access.
+    Atomic(AtomicAccess, Ordering),
+    /// `fence`.
+    Fence(Ordering),
+    /// `thread::spawn`.
+    Spawn,
+    /// `JoinHandle::join`.
+    Join,
+    /// `thread::park`.
+    Park,
+    /// `Thread::unpark`.
+    Unpark,
+    /// `thread::sleep`: virtual time moves by this much.
+    Sleep(Duration),
+    /// `thread::yield_now`.
+    YieldNow,
+    /// A channel send.
+    Send,
+    /// A channel receive (`recv`, `try_recv`, `recv_timeout`) is called.
+    Recv,
+}
+
+/// How a timed wait ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimedEnd {
+    /// A notification reached it first.
+    Notified,
+    /// The timeout fired; the virtual clock is at its end.
+    Fired,
+    /// It returned early with nothing to show, as real ones may.
+    WokeEarly,
+}
+
+/// The kind of an atomic access.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)] // each is the std method of the same name
+pub enum AtomicAccess {
+    Load,
+    Store,
+    Swap,
+    CompareExchange,
+    CompareExchangeWeak,
+    FetchAdd,
+    FetchSub,
+    FetchAnd,
+    FetchNand,
+    FetchOr,
+    FetchXor,
+    FetchMax,
+    FetchMin,
+}
+
+impl fmt::Display for Fact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "thread {} {:?} at {}:{}",
+            self.thread.0,
+            self.op,
+            self.at.file(),
+            self.at.line()
+        )
+    }
+}
+
+/// A run's facts: the last [`FACTS_KEPT`], and the small key of each thread.
+#[derive(Default)]
+pub(crate) struct Facts {
+    kept: VecDeque<Fact>,
+    dropped: u64,
+    keys: BTreeMap<u64, ThreadKey>,
+}
+
+impl Facts {
+    pub(crate) fn push(&mut self, fact: Fact) {
+        if self.kept.len() == FACTS_KEPT {
+            self.kept.pop_front();
+            self.dropped += 1;
+        }
+        self.kept.push_back(fact);
+    }
+
+    /// The small key of the thread the engine calls `raw`.
+    pub(crate) fn key_of(&mut self, raw: u64) -> ThreadKey {
+        let next = ThreadKey(self.keys.len());
+        *self.keys.entry(raw).or_insert(next)
+    }
+
+    pub(crate) fn kept(&self) -> (Vec<Fact>, u64) {
+        (self.kept.iter().copied().collect(), self.dropped)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fact(thread: usize) -> Fact {
+        Fact {
+            thread: ThreadKey(thread),
+            op: Op::YieldNow,
+            at: Location::caller(),
+        }
+    }
+
+    #[test]
+    fn a_run_keeps_its_most_recent_facts_and_counts_the_rest() {
+        let mut facts = Facts::default();
+        for thread in 0..FACTS_KEPT + 3 {
+            facts.push(fact(thread));
+        }
+        let (kept, dropped) = facts.kept();
+        assert_eq!(dropped, 3);
+        assert_eq!(kept.len(), FACTS_KEPT);
+        assert_eq!(kept[0].thread, ThreadKey(3));
+    }
+
+    #[test]
+    fn threads_are_numbered_in_the_order_they_first_act() {
+        let mut facts = Facts::default();
+        assert_eq!(facts.key_of(977), ThreadKey(0));
+        assert_eq!(facts.key_of(5), ThreadKey(1));
+        assert_eq!(facts.key_of(977), ThreadKey(0));
+    }
+}

@@ -1,0 +1,11 @@
+//! The model behind the facade (feature `model`): each primitive is an enum
+//! over std's, shuttle's and loom's, chosen when it is made by the engine
+//! running the calling thread ([`execution`]), so one compiled test runs
+//! under every engine. Outside any run a primitive is std's and behaves as
+//! std's does, real timeouts included.
+
+pub(crate) mod execution;
+pub(crate) mod facts;
+pub(crate) mod sync;
+pub(crate) mod thread;
+pub(crate) mod time;

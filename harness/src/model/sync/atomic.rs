@@ -1,0 +1,246 @@
+//! `std::sync::atomic` under the model: each atomic is std's, shuttle's
+//! (sequentially consistent, a scheduling point) or loom's (every ordering
+//! modelled), as the engine that made it; each access is a fact.
+//! Not modelled: `AtomicPtr`, `get_mut`.
+
+use std::panic::Location;
+
+pub use std::sync::atomic::Ordering;
+
+use crate::model::execution::{self, Flavour};
+use crate::model::facts::{AtomicAccess, Op};
+
+/// One atomic of any engine.
+enum Flavoured<S, H, L> {
+    Std(S),
+    Shuttle(H),
+    Loom(L),
+}
+
+/// Calls the same method on whichever engine's atomic `$atomic` holds.
+macro_rules! on_flavour {
+    ($atomic:expr, $inner:ident => $call:expr) => {
+        match $atomic {
+            Flavoured::Std($inner) => {
+                execution::assert_std_allowed();
+                $call
+            }
+            Flavoured::Shuttle($inner) => $call,
+            Flavoured::Loom($inner) => $call,
+        }
+    };
+}
+
+#[track_caller]
+fn access(kind: AtomicAccess, order: Ordering) {
+    execution::record(Op::Atomic(kind, order), Location::caller());
+}
+
+/// A fence, as `std::sync::atomic::fence`, of the calling thread's engine.
+#[track_caller]
+pub fn fence(order: Ordering) {
+    execution::record(Op::Fence(order), Location::caller());
+    match execution::flavour() {
+        Flavour::Std => std::sync::atomic::fence(order),
+        Flavour::Shuttle => shuttle::sync::atomic::fence(order),
+        Flavour::Loom => loom::sync::atomic::fence(order),
+    }
+}
+
+/// The methods every atomic has: new, load, store, swap, compare-exchange,
+/// `fetch_update`, the bitwise `fetch_*`, `into_inner`.
+macro_rules! atomic_common {
+    ($name:ident, $value:ty) => {
+        /// As the std atomic of the same name.
+        pub struct $name(
+            Flavoured<
+                std::sync::atomic::$name,
+                shuttle::sync::atomic::$name,
+                loom::sync::atomic::$name,
+            >,
+        );
+
+        impl $name {
+            /// An atomic holding `value`, of the calling thread's engine.
+            pub fn new(value: $value) -> $name {
+                $name(match execution::flavour() {
+                    Flavour::Std => Flavoured::Std(std::sync::atomic::$name::new(value)),
+                    Flavour::Shuttle => {
+                        Flavoured::Shuttle(shuttle::sync::atomic::$name::new(value))
+                    }
+                    Flavour::Loom => Flavoured::Loom(loom::sync::atomic::$name::new(value)),
+                })
+            }
+
+            /// Loads the value.
+            #[track_caller]
+            pub fn load(&self, order: Ordering) -> $value {
+                access(AtomicAccess::Load, order);
+                on_flavour!(&self.0, atomic => atomic.load(order))
+            }
+
+            /// Stores `value`.
+            #[track_caller]
+            pub fn store(&self, value: $value, order: Ordering) {
+                access(AtomicAccess::Store, order);
+                on_flavour!(&self.0, atomic => atomic.store(value, order))
+            }
+
+            /// Stores `value`, returning the previous value.
+            #[track_caller]
+            pub fn swap(&self, value: $value, order: Ordering) -> $value {
+                access(AtomicAccess::Swap, order);
+                on_flavour!(&self.0, atomic => atomic.swap(value, order))
+            }
+
+            /// Stores `new` if the value is `current`; the previous value,
+            /// `Ok` if it was stored.
+            #[track_caller]
+            pub fn compare_exchange(
+                &self,
+                current: $value,
+                new: $value,
+                success: Ordering,
+                failure: Ordering,
+            ) -> Result<$value, $value> {
+                access(AtomicAccess::CompareExchange, success);
+                on_flavour!(&self.0, atomic => atomic.compare_exchange(current, new, success, failure))
+            }
+
+            /// As `compare_exchange`, but may fail spuriously.
+            #[track_caller]
+            pub fn compare_exchange_weak(
+                &self,
+                current: $value,
+                new: $value,
+                success: Ordering,
+                failure: Ordering,
+            ) -> Result<$value, $value> {
+                access(AtomicAccess::CompareExchangeWeak, success);
+                on_flavour!(&self.0, atomic => atomic.compare_exchange_weak(current, new, success, failure))
+            }
+
+            /// Applies `f` until a compare-exchange succeeds or `f` says no,
+            /// as std's: a load, then weak compare-exchanges.
+            #[track_caller]
+            pub fn fetch_update<F>(
+                &self,
+                set_order: Ordering,
+                fetch_order: Ordering,
+                mut f: F,
+            ) -> Result<$value, $value>
+            where
+                F: FnMut($value) -> Option<$value>,
+            {
+                let mut previous = self.load(fetch_order);
+                while let Some(next) = f(previous) {
+                    match self.compare_exchange_weak(previous, next, set_order, fetch_order) {
+                        Ok(value) => return Ok(value),
+                        Err(value) => previous = value,
+                    }
+                }
+                Err(previous)
+            }
+
+            /// Bitwise and; the previous value.
+            #[track_caller]
+            pub fn fetch_and(&self, value: $value, order: Ordering) -> $value {
+                access(AtomicAccess::FetchAnd, order);
+                on_flavour!(&self.0, atomic => atomic.fetch_and(value, order))
+            }
+
+            /// Bitwise nand; the previous value.
+            #[track_caller]
+            pub fn fetch_nand(&self, value: $value, order: Ordering) -> $value {
+                access(AtomicAccess::FetchNand, order);
+                on_flavour!(&self.0, atomic => atomic.fetch_nand(value, order))
+            }
+
+            /// Bitwise or; the previous value.
+            #[track_caller]
+            pub fn fetch_or(&self, value: $value, order: Ordering) -> $value {
+                access(AtomicAccess::FetchOr, order);
+                on_flavour!(&self.0, atomic => atomic.fetch_or(value, order))
+            }
+
+            /// Bitwise xor; the previous value.
+            #[track_caller]
+            pub fn fetch_xor(&self, value: $value, order: Ordering) -> $value {
+                access(AtomicAccess::FetchXor, order);
+                on_flavour!(&self.0, atomic => atomic.fetch_xor(value, order))
+            }
+
+            /// The value, consuming the atomic.
+            pub fn into_inner(self) -> $value {
+                on_flavour!(self.0, atomic => atomic.into_inner())
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> $name {
+                $name::new(<$value>::default())
+            }
+        }
+
+        impl From<$value> for $name {
+            fn from(value: $value) -> $name {
+                $name::new(value)
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name)).finish_non_exhaustive()
+            }
+        }
+    };
+}
+
+/// An integer atomic: the common methods and the arithmetic `fetch_*`.
+macro_rules! atomic_int {
+    ($name:ident, $int:ty) => {
+        atomic_common!($name, $int);
+
+        impl $name {
+            /// Wrapping add; the previous value.
+            #[track_caller]
+            pub fn fetch_add(&self, value: $int, order: Ordering) -> $int {
+                access(AtomicAccess::FetchAdd, order);
+                on_flavour!(&self.0, atomic => atomic.fetch_add(value, order))
+            }
+
+            /// Wrapping subtract; the previous value.
+            #[track_caller]
+            pub fn fetch_sub(&self, value: $int, order: Ordering) -> $int {
+                access(AtomicAccess::FetchSub, order);
+                on_flavour!(&self.0, atomic => atomic.fetch_sub(value, order))
+            }
+
+            /// Maximum; the previous value.
+            #[track_caller]
+            pub fn fetch_max(&self, value: $int, order: Ordering) -> $int {
+                access(AtomicAccess::FetchMax, order);
+                on_flavour!(&self.0, atomic => atomic.fetch_max(value, order))
+            }
+
+            /// Minimum; the previous value.
+            #[track_caller]
+            pub fn fetch_min(&self, value: $int, order: Ordering) -> $int {
+                access(AtomicAccess::FetchMin, order);
+                on_flavour!(&self.0, atomic => atomic.fetch_min(value, order))
+            }
+        }
+    };
+}
+
+atomic_common!(AtomicBool, bool);
+atomic_int!(AtomicU8, u8);
+atomic_int!(AtomicU16, u16);
+atomic_int!(AtomicU32, u32);
+atomic_int!(AtomicU64, u64);
+atomic_int!(AtomicUsize, usize);
+atomic_int!(AtomicI8, i8);
+atomic_int!(AtomicI16, i16);
+atomic_int!(AtomicI32, i32);
+atomic_int!(AtomicI64, i64);
+atomic_int!(AtomicIsize, isize);

@@ -1,0 +1,261 @@
+//! `Condvar`. An untimed wait is the engine's own wait (and, under
+//! shuttle, wakes without a notification one time in
+//! [`SPURIOUS_WAKEUPS_ONE_IN`], as real ones may). A timed wait never
+//! blocks on a timer: it releases the lock, lets the scheduler run others,
+//! and then ends notified, fired (the virtual clock jumps to its end) or
+//! early, as the scheduler chooses; shuttle's and loom's own timed waits
+//! never time out.
+
+use std::panic::Location;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{LockResult, PoisonError};
+use std::time::Duration;
+
+use super::mutex::{MutexGuard, TurnGuard};
+use crate::model::execution::{self, Execution, Flavour, NotifyOne};
+use crate::model::facts::{Op, TimedEnd};
+use crate::model::time::Instant;
+
+/// An untimed wait under shuttle returns without a notification with a
+/// chance of one in this many: code that waits without a loop breaks.
+pub const SPURIOUS_WAKEUPS_ONE_IN: u64 = 8;
+
+/// Hands out condition variable ids in order of making, so the book of
+/// waits iterates the same way in every replay.
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
+/// A condition variable, as `std::sync::Condvar`.
+pub struct Condvar {
+    id: u64,
+    inner: Inner,
+}
+
+enum Inner {
+    Std(std::sync::Condvar),
+    Shuttle(shuttle::sync::Condvar),
+    Loom(loom::sync::Condvar),
+}
+
+/// Whether a timed wait returned because its timeout fired, as
+/// `std::sync::WaitTimeoutResult`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WaitTimeoutResult(bool);
+
+impl WaitTimeoutResult {
+    /// Whether the timeout fired.
+    pub fn timed_out(&self) -> bool {
+        self.0
+    }
+}
+
+impl Condvar {
+    /// A condition variable of the calling thread's engine.
+    pub fn new() -> Condvar {
+        let inner = match execution::flavour() {
+            Flavour::Std => Inner::Std(std::sync::Condvar::new()),
+            Flavour::Shuttle => Inner::Shuttle(shuttle::sync::Condvar::new()),
+            Flavour::Loom => Inner::Loom(loom::sync::Condvar::new()),
+        };
+        Condvar {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            inner,
+        }
+    }
+
+    /// Releases `guard`'s lock, waits for a notification, takes the lock again.
+    #[track_caller]
+    pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
+        let at = Location::caller();
+        execution::record(Op::Wait, at);
+        let run = execution::current();
+        if let Some(run) = &run {
+            if run.one_in(SPURIOUS_WAKEUPS_ONE_IN) {
+                run.record(Op::WakesSpuriously, at);
+                return release_and_retake(run, guard);
+            }
+            run.untimed_wait_begins(self.id);
+        }
+        let MutexGuard { mutex, data, turn } = guard;
+        let woken = match (&self.inner, turn) {
+            (Inner::Std(condvar), Some(TurnGuard::Std)) => {
+                let data = data.expect("a guard holds its data until dropped");
+                mutex.with_data(TurnGuard::Std, condvar.wait(data))
+            }
+            (Inner::Shuttle(condvar), Some(TurnGuard::Shuttle(turn))) => {
+                drop(data);
+                let turn = condvar.wait(turn).unwrap_or_else(PoisonError::into_inner);
+                mutex.with_data(TurnGuard::Shuttle(turn), mutex.data().lock())
+            }
+            (Inner::Loom(condvar), Some(TurnGuard::Loom(turn))) => {
+                drop(data);
+                let turn = condvar.wait(turn).unwrap_or_else(PoisonError::into_inner);
+                mutex.with_data(TurnGuard::Loom(turn), mutex.data().lock())
+            }
+            _ => panic!("a condition variable waits with a mutex of another run"),
+        };
+        if let Some(run) = &run {
+            run.untimed_wait_ends(self.id);
+        }
+        woken
+    }
+
+    /// Waits while `condition` holds.
+    #[track_caller]
+    pub fn wait_while<'a, T, F>(
+        &self,
+        mut guard: MutexGuard<'a, T>,
+        mut condition: F,
+    ) -> LockResult<MutexGuard<'a, T>>
+    where
+        F: FnMut(&mut T) -> bool,
+    {
+        while condition(&mut *guard) {
+            guard = self.wait(guard)?;
+        }
+        Ok(guard)
+    }
+
+    /// Waits for a notification or `timeout`, whichever comes first (in a
+    /// run: as the scheduler chooses, on virtual time).
+    #[track_caller]
+    pub fn wait_timeout<'a, T>(
+        &self,
+        guard: MutexGuard<'a, T>,
+        timeout: Duration,
+    ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
+        let at = Location::caller();
+        let Some(run) = execution::current() else {
+            return self.wait_timeout_for_real(guard, timeout);
+        };
+        let ticket = run.timed_wait_begins(self.id);
+        run.record(Op::TimedWait(timeout), at);
+        let started = run.now();
+        let mutex = guard.mutex;
+        drop(guard);
+        run.yield_now();
+        let end = if run.timed_wait_ends(ticket) {
+            TimedEnd::Notified
+        } else if run.timeout_fires() {
+            run.advance_to(started + timeout);
+            TimedEnd::Fired
+        } else {
+            TimedEnd::WokeEarly
+        };
+        run.record(Op::TimedWaitEnds(end), at);
+        let timed_out = WaitTimeoutResult(end == TimedEnd::Fired);
+        match mutex.with_data(mutex.take_turn(), mutex.data().lock()) {
+            Ok(guard) => Ok((guard, timed_out)),
+            Err(poisoned) => Err(PoisonError::new((poisoned.into_inner(), timed_out))),
+        }
+    }
+
+    /// Waits while `condition` holds, for at most `timeout`.
+    #[track_caller]
+    pub fn wait_timeout_while<'a, T, F>(
+        &self,
+        mut guard: MutexGuard<'a, T>,
+        timeout: Duration,
+        mut condition: F,
+    ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)>
+    where
+        F: FnMut(&mut T) -> bool,
+    {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if !condition(&mut *guard) {
+                return Ok((guard, WaitTimeoutResult(false)));
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok((guard, WaitTimeoutResult(true)));
+            }
+            guard = match self.wait_timeout(guard, deadline - now) {
+                Ok((guard, _)) => guard,
+                Err(poisoned) => {
+                    let (guard, _) = poisoned.into_inner();
+                    return Err(PoisonError::new((guard, WaitTimeoutResult(false))));
+                }
+            };
+        }
+    }
+
+    /// Wakes one waiter, if any.
+    #[track_caller]
+    pub fn notify_one(&self) {
+        execution::record(Op::NotifyOne, Location::caller());
+        let reaches =
+            execution::current().map_or(NotifyOne::Condvar, |run| run.notify_one(self.id));
+        if let NotifyOne::Condvar = reaches {
+            match &self.inner {
+                Inner::Std(condvar) => condvar.notify_one(),
+                Inner::Shuttle(condvar) => condvar.notify_one(),
+                Inner::Loom(condvar) => condvar.notify_one(),
+            }
+        }
+    }
+
+    /// Wakes every waiter.
+    #[track_caller]
+    pub fn notify_all(&self) {
+        execution::record(Op::NotifyAll, Location::caller());
+        if let Some(run) = execution::current() {
+            run.notify_all(self.id);
+        }
+        match &self.inner {
+            Inner::Std(condvar) => condvar.notify_all(),
+            Inner::Shuttle(condvar) => condvar.notify_all(),
+            Inner::Loom(condvar) => condvar.notify_all(),
+        }
+    }
+
+    /// Outside any run: std's own timed wait, on real time.
+    fn wait_timeout_for_real<'a, T>(
+        &self,
+        guard: MutexGuard<'a, T>,
+        timeout: Duration,
+    ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
+        let MutexGuard { mutex, data, turn } = guard;
+        let (Inner::Std(condvar), Some(TurnGuard::Std)) = (&self.inner, turn) else {
+            panic!("a condition variable of a run waits outside it");
+        };
+        let data = data.expect("a guard holds its data until dropped");
+        let (data, timed_out) = match condvar.wait_timeout(data, timeout) {
+            Ok((data, result)) => (Ok(data), result.timed_out()),
+            Err(poisoned) => {
+                let (data, result) = poisoned.into_inner();
+                (Err(PoisonError::new(data)), result.timed_out())
+            }
+        };
+        match mutex.with_data(TurnGuard::Std, data) {
+            Ok(guard) => Ok((guard, WaitTimeoutResult(timed_out))),
+            Err(poisoned) => Err(PoisonError::new((
+                poisoned.into_inner(),
+                WaitTimeoutResult(timed_out),
+            ))),
+        }
+    }
+}
+
+/// Releases the lock, lets others run, takes it again: a wake-up with no
+/// notification.
+fn release_and_retake<'a, T>(
+    run: &Execution,
+    guard: MutexGuard<'a, T>,
+) -> LockResult<MutexGuard<'a, T>> {
+    let mutex = guard.mutex;
+    drop(guard);
+    run.yield_now();
+    mutex.with_data(mutex.take_turn(), mutex.data().lock())
+}
+
+impl Default for Condvar {
+    fn default() -> Condvar {
+        Condvar::new()
+    }
+}
+
+impl std::fmt::Debug for Condvar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Condvar").finish_non_exhaustive()
+    }
+}

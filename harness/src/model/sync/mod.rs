@@ -1,0 +1,11 @@
+//! `std::sync` under the model.
+
+pub mod atomic;
+mod condvar;
+pub mod mpsc;
+mod mutex;
+mod rwlock;
+
+pub use condvar::{Condvar, SPURIOUS_WAKEUPS_ONE_IN, WaitTimeoutResult};
+pub use mutex::{Mutex, MutexGuard};
+pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};

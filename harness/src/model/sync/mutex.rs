@@ -1,0 +1,192 @@
+//! `Mutex`: the engine's lock decides who holds the turn; a std mutex,
+//! never contended while the turn is held, keeps the data and std's
+//! poisoning. Outside any run, and on real threads, the std mutex is the
+//! lock.
+
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::panic::Location;
+use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
+
+use crate::model::execution::{self, Flavour};
+use crate::model::facts::Op;
+
+/// A mutual exclusion lock, as `std::sync::Mutex`.
+pub struct Mutex<T> {
+    turn: Turn,
+    data: std::sync::Mutex<T>,
+}
+
+/// The engine's lock, or none where the data's std mutex is the lock.
+enum Turn {
+    Std,
+    Shuttle(shuttle::sync::Mutex<()>),
+    Loom(loom::sync::Mutex<()>),
+}
+
+pub(crate) enum TurnGuard<'a> {
+    Std,
+    Shuttle(shuttle::sync::MutexGuard<'a, ()>),
+    Loom(loom::sync::MutexGuard<'a, ()>),
+}
+
+/// A held [`Mutex`], as `std::sync::MutexGuard`.
+pub struct MutexGuard<'a, T> {
+    pub(crate) mutex: &'a Mutex<T>,
+    // Declared before `turn`, so it is released first: the next holder of
+    // the turn never finds the data locked.
+    pub(crate) data: Option<std::sync::MutexGuard<'a, T>>,
+    pub(crate) turn: Option<TurnGuard<'a>>,
+}
+
+impl<T> Mutex<T> {
+    /// A lock holding `value`, of the calling thread's engine.
+    pub fn new(value: T) -> Mutex<T> {
+        let turn = match execution::flavour() {
+            Flavour::Std => Turn::Std,
+            Flavour::Shuttle => Turn::Shuttle(shuttle::sync::Mutex::new(())),
+            Flavour::Loom => Turn::Loom(loom::sync::Mutex::new(())),
+        };
+        Mutex {
+            turn,
+            data: std::sync::Mutex::new(value),
+        }
+    }
+
+    /// Takes the lock, waiting for it; `Err` if a holder panicked.
+    #[track_caller]
+    pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
+        execution::record(Op::Lock, Location::caller());
+        let turn = self.take_turn();
+        self.with_data(turn, self.data.lock())
+    }
+
+    /// Takes the lock if it is free.
+    #[track_caller]
+    pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
+        execution::record(Op::Lock, Location::caller());
+        let turn = match &self.turn {
+            Turn::Std => TurnGuard::Std,
+            Turn::Shuttle(turn) => match turn.try_lock() {
+                Ok(guard) => TurnGuard::Shuttle(guard),
+                Err(TryLockError::Poisoned(poisoned)) => TurnGuard::Shuttle(poisoned.into_inner()),
+                Err(TryLockError::WouldBlock) => return Err(TryLockError::WouldBlock),
+            },
+            Turn::Loom(turn) => match turn.try_lock() {
+                Ok(guard) => TurnGuard::Loom(guard),
+                Err(TryLockError::Poisoned(poisoned)) => TurnGuard::Loom(poisoned.into_inner()),
+                Err(TryLockError::WouldBlock) => return Err(TryLockError::WouldBlock),
+            },
+        };
+        match self.data.try_lock() {
+            Ok(data) => Ok(self.guard(turn, data)),
+            Err(TryLockError::Poisoned(poisoned)) => Err(TryLockError::Poisoned(PoisonError::new(
+                self.guard(turn, poisoned.into_inner()),
+            ))),
+            Err(TryLockError::WouldBlock) => Err(TryLockError::WouldBlock),
+        }
+    }
+
+    /// Whether a holder panicked.
+    pub fn is_poisoned(&self) -> bool {
+        self.data.is_poisoned()
+    }
+
+    /// The data, which `&mut self` proves nobody else holds.
+    pub fn get_mut(&mut self) -> LockResult<&mut T> {
+        self.data.get_mut()
+    }
+
+    /// The data, consuming the lock.
+    pub fn into_inner(self) -> LockResult<T> {
+        self.data.into_inner()
+    }
+
+    /// The engine's turn: a scheduling point that may block.
+    pub(crate) fn take_turn(&self) -> TurnGuard<'_> {
+        match &self.turn {
+            Turn::Std => {
+                execution::assert_std_allowed();
+                TurnGuard::Std
+            }
+            Turn::Shuttle(turn) => {
+                TurnGuard::Shuttle(turn.lock().unwrap_or_else(PoisonError::into_inner))
+            }
+            Turn::Loom(turn) => {
+                TurnGuard::Loom(turn.lock().unwrap_or_else(PoisonError::into_inner))
+            }
+        }
+    }
+
+    /// A guard of `turn` and the data, poisoned as the data is.
+    pub(crate) fn with_data<'a>(
+        &'a self,
+        turn: TurnGuard<'a>,
+        data: LockResult<std::sync::MutexGuard<'a, T>>,
+    ) -> LockResult<MutexGuard<'a, T>> {
+        match data {
+            Ok(data) => Ok(self.guard(turn, data)),
+            Err(poisoned) => Err(PoisonError::new(self.guard(turn, poisoned.into_inner()))),
+        }
+    }
+
+    fn guard<'a>(
+        &'a self,
+        turn: TurnGuard<'a>,
+        data: std::sync::MutexGuard<'a, T>,
+    ) -> MutexGuard<'a, T> {
+        MutexGuard {
+            mutex: self,
+            data: Some(data),
+            turn: Some(turn),
+        }
+    }
+
+    /// The data's std mutex, for a condition variable to wait on where it
+    /// is the lock.
+    pub(crate) fn data(&self) -> &std::sync::Mutex<T> {
+        &self.data
+    }
+}
+
+impl<T: Default> Default for Mutex<T> {
+    fn default() -> Mutex<T> {
+        Mutex::new(T::default())
+    }
+}
+
+impl<T> From<T> for Mutex<T> {
+    fn from(value: T) -> Mutex<T> {
+        Mutex::new(value)
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Mutex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Mutex").finish_non_exhaustive()
+    }
+}
+
+impl<T> Deref for MutexGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        self.data
+            .as_deref()
+            .expect("a guard holds its data until dropped")
+    }
+}
+
+impl<T> DerefMut for MutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.data
+            .as_deref_mut()
+            .expect("a guard holds its data until dropped")
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}

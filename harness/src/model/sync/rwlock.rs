@@ -1,0 +1,213 @@
+//! `RwLock`: the engine's reader-writer lock decides who holds the turn; a
+//! std one, never contended while the turn is held, keeps the data and
+//! std's poisoning.
+
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::panic::Location;
+use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
+
+use crate::model::execution::{self, Flavour};
+use crate::model::facts::Op;
+
+/// A reader-writer lock, as `std::sync::RwLock`.
+pub struct RwLock<T> {
+    turn: Turn,
+    data: std::sync::RwLock<T>,
+}
+
+enum Turn {
+    Std,
+    Shuttle(shuttle::sync::RwLock<()>),
+    Loom(loom::sync::RwLock<()>),
+}
+
+enum ReadTurn<'a> {
+    Std,
+    Shuttle(#[allow(dead_code)] shuttle::sync::RwLockReadGuard<'a, ()>),
+    Loom(#[allow(dead_code)] loom::sync::RwLockReadGuard<'a, ()>),
+}
+
+enum WriteTurn<'a> {
+    Std,
+    Shuttle(#[allow(dead_code)] shuttle::sync::RwLockWriteGuard<'a, ()>),
+    Loom(#[allow(dead_code)] loom::sync::RwLockWriteGuard<'a, ()>),
+}
+
+/// A shared hold of a [`RwLock`].
+pub struct RwLockReadGuard<'a, T> {
+    // Released before the turn, so the next holder finds the data free.
+    data: std::sync::RwLockReadGuard<'a, T>,
+    _turn: ReadTurn<'a>,
+}
+
+/// The exclusive hold of a [`RwLock`].
+pub struct RwLockWriteGuard<'a, T> {
+    data: std::sync::RwLockWriteGuard<'a, T>,
+    _turn: WriteTurn<'a>,
+}
+
+/// The result of taking a turn: a guard, poisoned as the data is.
+fn poisoned_as<G, D>(data: LockResult<D>, guard: impl FnOnce(D) -> G) -> LockResult<G> {
+    match data {
+        Ok(data) => Ok(guard(data)),
+        Err(poisoned) => Err(PoisonError::new(guard(poisoned.into_inner()))),
+    }
+}
+
+/// A `try_` result of the engine's lock, as a turn, or `WouldBlock`.
+fn turn_of<G, T>(attempt: TryLockResult<G>, turn: impl FnOnce(G) -> T) -> Result<T, ()> {
+    match attempt {
+        Ok(guard) => Ok(turn(guard)),
+        Err(TryLockError::Poisoned(poisoned)) => Ok(turn(poisoned.into_inner())),
+        Err(TryLockError::WouldBlock) => Err(()),
+    }
+}
+
+fn try_poisoned_as<G, D>(data: TryLockResult<D>, guard: impl FnOnce(D) -> G) -> TryLockResult<G> {
+    match data {
+        Ok(data) => Ok(guard(data)),
+        Err(TryLockError::Poisoned(poisoned)) => Err(TryLockError::Poisoned(PoisonError::new(
+            guard(poisoned.into_inner()),
+        ))),
+        Err(TryLockError::WouldBlock) => Err(TryLockError::WouldBlock),
+    }
+}
+
+impl<T> RwLock<T> {
+    /// A lock holding `value`, of the calling thread's engine.
+    pub fn new(value: T) -> RwLock<T> {
+        let turn = match execution::flavour() {
+            Flavour::Std => Turn::Std,
+            Flavour::Shuttle => Turn::Shuttle(shuttle::sync::RwLock::new(())),
+            Flavour::Loom => Turn::Loom(loom::sync::RwLock::new(())),
+        };
+        RwLock {
+            turn,
+            data: std::sync::RwLock::new(value),
+        }
+    }
+
+    /// Takes a shared hold, waiting for any writer.
+    #[track_caller]
+    pub fn read(&self) -> LockResult<RwLockReadGuard<'_, T>> {
+        execution::record(Op::ReadLock, Location::caller());
+        let turn = match &self.turn {
+            Turn::Std => {
+                execution::assert_std_allowed();
+                ReadTurn::Std
+            }
+            Turn::Shuttle(turn) => {
+                ReadTurn::Shuttle(turn.read().unwrap_or_else(PoisonError::into_inner))
+            }
+            Turn::Loom(turn) => ReadTurn::Loom(turn.read().unwrap_or_else(PoisonError::into_inner)),
+        };
+        poisoned_as(self.data.read(), |data| RwLockReadGuard {
+            data,
+            _turn: turn,
+        })
+    }
+
+    /// Takes the exclusive hold, waiting for every other holder.
+    #[track_caller]
+    pub fn write(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
+        execution::record(Op::WriteLock, Location::caller());
+        let turn = match &self.turn {
+            Turn::Std => {
+                execution::assert_std_allowed();
+                WriteTurn::Std
+            }
+            Turn::Shuttle(turn) => {
+                WriteTurn::Shuttle(turn.write().unwrap_or_else(PoisonError::into_inner))
+            }
+            Turn::Loom(turn) => {
+                WriteTurn::Loom(turn.write().unwrap_or_else(PoisonError::into_inner))
+            }
+        };
+        poisoned_as(self.data.write(), |data| RwLockWriteGuard {
+            data,
+            _turn: turn,
+        })
+    }
+
+    /// Takes a shared hold if no writer holds it.
+    #[track_caller]
+    pub fn try_read(&self) -> TryLockResult<RwLockReadGuard<'_, T>> {
+        execution::record(Op::ReadLock, Location::caller());
+        let turn = match &self.turn {
+            Turn::Std => Ok(ReadTurn::Std),
+            Turn::Shuttle(turn) => turn_of(turn.try_read(), ReadTurn::Shuttle),
+            Turn::Loom(turn) => turn_of(turn.try_read(), ReadTurn::Loom),
+        };
+        let turn = turn.map_err(|()| TryLockError::WouldBlock)?;
+        try_poisoned_as(self.data.try_read(), |data| RwLockReadGuard {
+            data,
+            _turn: turn,
+        })
+    }
+
+    /// Takes the exclusive hold if nobody holds it.
+    #[track_caller]
+    pub fn try_write(&self) -> TryLockResult<RwLockWriteGuard<'_, T>> {
+        execution::record(Op::WriteLock, Location::caller());
+        let turn = match &self.turn {
+            Turn::Std => Ok(WriteTurn::Std),
+            Turn::Shuttle(turn) => turn_of(turn.try_write(), WriteTurn::Shuttle),
+            Turn::Loom(turn) => turn_of(turn.try_write(), WriteTurn::Loom),
+        };
+        let turn = turn.map_err(|()| TryLockError::WouldBlock)?;
+        try_poisoned_as(self.data.try_write(), |data| RwLockWriteGuard {
+            data,
+            _turn: turn,
+        })
+    }
+
+    /// Whether a writer panicked.
+    pub fn is_poisoned(&self) -> bool {
+        self.data.is_poisoned()
+    }
+
+    /// The data, which `&mut self` proves nobody else holds.
+    pub fn get_mut(&mut self) -> LockResult<&mut T> {
+        self.data.get_mut()
+    }
+
+    /// The data, consuming the lock.
+    pub fn into_inner(self) -> LockResult<T> {
+        self.data.into_inner()
+    }
+}
+
+impl<T: Default> Default for RwLock<T> {
+    fn default() -> RwLock<T> {
+        RwLock::new(T::default())
+    }
+}
+
+impl<T> fmt::Debug for RwLock<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RwLock").finish_non_exhaustive()
+    }
+}
+
+impl<T> Deref for RwLockReadGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.data
+    }
+}
+
+impl<T> Deref for RwLockWriteGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.data
+    }
+}
+
+impl<T> DerefMut for RwLockWriteGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.data
+    }
+}

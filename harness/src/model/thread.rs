@@ -1,0 +1,250 @@
+//! `std::thread` under the model: spawn, join, park and unpark are the
+//! engine's; `sleep` and `park_timeout` take virtual time in a run, after
+//! letting the scheduler run others.
+
+use std::panic::{self, AssertUnwindSafe, Location};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::execution::{self, Execution, Flavour};
+use super::facts::{Op, TimedEnd};
+
+/// A thread's handle, as `std::thread::Thread`.
+#[derive(Clone, Debug)]
+pub struct Thread(ThreadOf);
+
+#[derive(Clone, Debug)]
+enum ThreadOf {
+    Std(std::thread::Thread),
+    Shuttle(shuttle::thread::Thread),
+    Loom(loom::thread::Thread),
+}
+
+/// An owned permission to join a thread, as `std::thread::JoinHandle`.
+#[derive(Debug)]
+pub struct JoinHandle<T> {
+    handle: HandleOf<T>,
+    thread: Thread,
+}
+
+#[derive(Debug)]
+enum HandleOf<T> {
+    Std(std::thread::JoinHandle<T>),
+    Shuttle(shuttle::thread::JoinHandle<T>),
+    Loom(loom::thread::JoinHandle<T>),
+}
+
+impl Thread {
+    /// Wakes the thread if it is parked, or makes its next park return.
+    #[track_caller]
+    pub fn unpark(&self) {
+        execution::record(Op::Unpark, Location::caller());
+        match &self.0 {
+            ThreadOf::Std(thread) => thread.unpark(),
+            ThreadOf::Shuttle(thread) => thread.unpark(),
+            ThreadOf::Loom(thread) => thread.unpark(),
+        }
+    }
+
+    /// The thread's name, if it has one.
+    pub fn name(&self) -> Option<&str> {
+        match &self.0 {
+            ThreadOf::Std(thread) => thread.name(),
+            ThreadOf::Shuttle(thread) => thread.name(),
+            ThreadOf::Loom(thread) => thread.name(),
+        }
+    }
+}
+
+impl<T> JoinHandle<T> {
+    /// Waits for the thread to finish; `Err` with its panic if it panicked.
+    #[track_caller]
+    pub fn join(self) -> std::thread::Result<T> {
+        execution::record(Op::Join, Location::caller());
+        match self.handle {
+            HandleOf::Std(handle) => handle.join(),
+            HandleOf::Shuttle(handle) => handle.join(),
+            HandleOf::Loom(handle) => handle.join(),
+        }
+    }
+
+    /// The thread's handle.
+    pub fn thread(&self) -> &Thread {
+        &self.thread
+    }
+}
+
+/// Starts a thread running `f`, of the calling thread's engine.
+#[track_caller]
+pub fn spawn<F, T>(f: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    execution::record(Op::Spawn, Location::caller());
+    let handle = match execution::current() {
+        None => HandleOf::Std(std::thread::spawn(f)),
+        Some(run) => match run.flavour() {
+            Flavour::Std => HandleOf::Std(
+                spawn_real(run, None, f).expect("the OS refused a thread (std's spawn panics too)"),
+            ),
+            Flavour::Shuttle => HandleOf::Shuttle(shuttle::thread::spawn(f)),
+            Flavour::Loom => HandleOf::Loom(loom::thread::spawn(f)),
+        },
+    };
+    JoinHandle::of(handle)
+}
+
+impl<T> JoinHandle<T> {
+    fn of(handle: HandleOf<T>) -> JoinHandle<T> {
+        let thread = Thread(match &handle {
+            HandleOf::Std(handle) => ThreadOf::Std(handle.thread().clone()),
+            HandleOf::Shuttle(handle) => ThreadOf::Shuttle(handle.thread().clone()),
+            HandleOf::Loom(handle) => ThreadOf::Loom(handle.thread().clone()),
+        });
+        JoinHandle { handle, thread }
+    }
+}
+
+/// A real thread of `run`: it runs in the run, which counts it until it
+/// ends and keeps its panic, so a panic nobody joins still fails the run.
+fn spawn_real<F, T>(
+    run: Arc<Execution>,
+    name: Option<String>,
+    f: F,
+) -> std::io::Result<std::thread::JoinHandle<T>>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let mut builder = std::thread::Builder::new();
+    if let Some(name) = name {
+        builder = builder.name(name);
+    }
+    run.thread_spawned();
+    let finished = Arc::clone(&run);
+    builder
+        .spawn(move || {
+            let outcome = execution::within(&run, || panic::catch_unwind(AssertUnwindSafe(f)));
+            match outcome {
+                Ok(value) => {
+                    run.thread_finished(None);
+                    value
+                }
+                Err(payload) => {
+                    run.thread_finished(Some(crate::check::panic_message(payload.as_ref())));
+                    panic::resume_unwind(payload)
+                }
+            }
+        })
+        .inspect_err(|_| finished.thread_finished(None))
+}
+
+/// A thread's settings before it starts, as `std::thread::Builder`: only
+/// its name is modelled.
+#[derive(Debug, Default)]
+pub struct Builder {
+    name: Option<String>,
+}
+
+impl Builder {
+    /// Settings with nothing set.
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Names the thread.
+    pub fn name(self, name: String) -> Builder {
+        Builder { name: Some(name) }
+    }
+
+    /// Starts the thread running `f`, of the calling thread's engine.
+    #[track_caller]
+    pub fn spawn<F, T>(self, f: F) -> std::io::Result<JoinHandle<T>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let Some(name) = self.name else {
+            return Ok(spawn(f));
+        };
+        execution::record(Op::Spawn, Location::caller());
+        let handle = match execution::current() {
+            None => HandleOf::Std(std::thread::Builder::new().name(name).spawn(f)?),
+            Some(run) => match run.flavour() {
+                Flavour::Std => HandleOf::Std(spawn_real(run, Some(name), f)?),
+                Flavour::Shuttle => {
+                    HandleOf::Shuttle(shuttle::thread::Builder::new().name(name).spawn(f)?)
+                }
+                Flavour::Loom => HandleOf::Loom(loom::thread::Builder::new().name(name).spawn(f)?),
+            },
+        };
+        Ok(JoinHandle::of(handle))
+    }
+}
+
+/// The calling thread's handle.
+pub fn current() -> Thread {
+    Thread(match execution::flavour() {
+        Flavour::Std => ThreadOf::Std(std::thread::current()),
+        Flavour::Shuttle => ThreadOf::Shuttle(shuttle::thread::current()),
+        Flavour::Loom => ThreadOf::Loom(loom::thread::current()),
+    })
+}
+
+/// Blocks until the thread is unparked (or, as std's may, spuriously).
+#[track_caller]
+pub fn park() {
+    execution::record(Op::Park, Location::caller());
+    match execution::flavour() {
+        Flavour::Std => std::thread::park(),
+        Flavour::Shuttle => shuttle::thread::park(),
+        Flavour::Loom => loom::thread::park(),
+    }
+}
+
+/// Parks for at most `timeout`. In a run it never blocks: it lets the
+/// scheduler run others, then returns, the timeout having fired (the
+/// virtual clock at its end) or not, as the scheduler chooses; a pending
+/// unpark may then also make the next `park` return at once, which std
+/// allows.
+#[track_caller]
+pub fn park_timeout(timeout: Duration) {
+    let at = Location::caller();
+    let Some(run) = execution::current() else {
+        return std::thread::park_timeout(timeout);
+    };
+    run.record(Op::TimedWait(timeout), at);
+    let started = run.now();
+    run.yield_now();
+    let end = if run.timeout_fires() {
+        run.advance_to(started + timeout);
+        TimedEnd::Fired
+    } else {
+        TimedEnd::WokeEarly
+    };
+    run.record(Op::TimedWaitEnds(end), at);
+}
+
+/// Sleeps for `duration`: in a run, lets the scheduler run others, then
+/// moves the virtual clock to the sleep's end.
+#[track_caller]
+pub fn sleep(duration: Duration) {
+    let Some(run) = execution::current() else {
+        return std::thread::sleep(duration);
+    };
+    run.record(Op::Sleep(duration), Location::caller());
+    let started = run.now();
+    run.yield_now();
+    run.advance_to(started + duration);
+}
+
+/// Lets other threads run.
+#[track_caller]
+pub fn yield_now() {
+    execution::record(Op::YieldNow, Location::caller());
+    match execution::current() {
+        Some(run) => run.yield_now(),
+        None => std::thread::yield_now(),
+    }
+}

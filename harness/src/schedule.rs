@@ -1,0 +1,287 @@
+//! Schedulers whose one execution is a pure function of a seed, and the
+//! generator every seeded choice is drawn from (feature `model`).
+//!
+//! Shuttle's own PCT cannot replay a single execution from its seed: its
+//! first iteration calibrates the step count and later priorities depend on
+//! it. Here every choice comes from a [`SplitMix64`] seeded with the
+//! schedule's seed (PCT's step bound is an explicit setting instead of a
+//! calibration), and every choice is also recorded as a shuttle
+//! [`Schedule`], whose serialised string replays the execution exactly
+//! through shuttle's own `ReplayScheduler`: a second, independent form.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use shuttle::scheduler::{DataSource, RandomDataSource, Schedule, Scheduler, Task, TaskId};
+
+/// How a seeded scheduler picks the next task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Uniformly among the runnable tasks.
+    Random,
+    /// Probabilistic concurrency testing: random task priorities, lowered at
+    /// `depth - 1` random steps below `step_bound`; the highest-priority
+    /// runnable task runs.
+    Pct {
+        /// The bug depth PCT targets.
+        depth: usize,
+        /// Steps over which change points are drawn; an explicit setting so
+        /// that one execution depends on its seed alone.
+        step_bound: usize,
+    },
+}
+
+/// Runs one execution, every choice drawn from `seed`.
+#[derive(Debug)]
+pub struct SeededScheduler {
+    seed: u64,
+    strategy: Strategy,
+    rng: SplitMix64,
+    data: RandomDataSource,
+    started: bool,
+    steps: usize,
+    priorities: BTreeMap<TaskId, u64>,
+    change_points: Vec<usize>,
+}
+
+impl SeededScheduler {
+    /// A scheduler for the one execution `seed` names.
+    pub fn new(seed: u64, strategy: Strategy) -> SeededScheduler {
+        let mut rng = SplitMix64::new(seed);
+        let change_points = match strategy {
+            Strategy::Random => Vec::new(),
+            Strategy::Pct { depth, step_bound } => {
+                let mut points: Vec<usize> = (1..depth)
+                    .map(|_| 1 + rng.below(step_bound.max(2) as u64 - 1) as usize)
+                    .collect();
+                points.sort_unstable();
+                points
+            }
+        };
+        SeededScheduler {
+            seed,
+            strategy,
+            rng,
+            data: RandomDataSource::initialize(seed),
+            started: false,
+            steps: 0,
+            priorities: BTreeMap::new(),
+            change_points,
+        }
+    }
+
+    fn pct_choice(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        yielding: bool,
+        depth: usize,
+    ) -> TaskId {
+        for task in runnable {
+            let high = depth as u64 + self.rng.below(1 << 32);
+            self.priorities.entry(task.id()).or_insert(high);
+        }
+        if let Some(current) = current {
+            let lowered = self
+                .change_points
+                .iter()
+                .position(|&point| point == self.steps);
+            if let Some(index) = lowered {
+                self.priorities.insert(current, (depth - 1 - index) as u64);
+            }
+        }
+        let candidates: Vec<TaskId> = runnable
+            .iter()
+            .map(|task| task.id())
+            .filter(|&id| !(yielding && Some(id) == current && runnable.len() > 1))
+            .collect();
+        *candidates
+            .iter()
+            .max_by_key(|&&id| (self.priorities[&id], std::cmp::Reverse(usize::from(id))))
+            .expect("shuttle passes at least one runnable task")
+    }
+}
+
+impl Scheduler for SeededScheduler {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        if self.started {
+            return None;
+        }
+        self.started = true;
+        Some(Schedule::new(self.seed))
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        yielding: bool,
+    ) -> Option<TaskId> {
+        self.steps += 1;
+        Some(match self.strategy {
+            Strategy::Random => runnable[self.rng.below(runnable.len() as u64) as usize].id(),
+            Strategy::Pct { depth, .. } => {
+                self.pct_choice(runnable, current, yielding, depth.max(1))
+            }
+        })
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.data.next_u64()
+    }
+}
+
+/// One [`SeededScheduler`] execution per seed of a list, in one shuttle
+/// runner. Shuttle keeps its threads' stacks from one execution to the next
+/// only within a runner, and allocating them was most of what a short
+/// schedule cost when every schedule had a runner of its own. Each
+/// execution is the one its seed names alone: shuttle starts every
+/// execution afresh.
+#[derive(Debug)]
+pub struct SeedStream {
+    seeds: std::vec::IntoIter<u64>,
+    strategy: Strategy,
+    current: Option<SeededScheduler>,
+    /// The seed of the execution that runs now, for the execution's body.
+    running: Arc<AtomicU64>,
+}
+
+impl SeedStream {
+    /// One execution per seed of `seeds`, in order; the handle tells which
+    /// seed the current execution runs.
+    pub fn new(seeds: Vec<u64>, strategy: Strategy) -> (SeedStream, Arc<AtomicU64>) {
+        let running = Arc::new(AtomicU64::new(0));
+        let stream = SeedStream {
+            seeds: seeds.into_iter(),
+            strategy,
+            current: None,
+            running: Arc::clone(&running),
+        };
+        (stream, running)
+    }
+}
+
+impl Scheduler for SeedStream {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        let seed = self.seeds.next()?;
+        self.running.store(seed, Ordering::SeqCst);
+        let mut scheduler = SeededScheduler::new(seed, self.strategy);
+        let schedule = scheduler.new_execution();
+        self.current = Some(scheduler);
+        schedule
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        yielding: bool,
+    ) -> Option<TaskId> {
+        self.current
+            .as_mut()
+            .and_then(|scheduler| scheduler.next_task(runnable, current, yielding))
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.current
+            .as_mut()
+            .map_or(0, |scheduler| scheduler.next_u64())
+    }
+}
+
+/// Any scheduler, with the choices of its current execution recorded as a
+/// shuttle [`Schedule`], so a failure can be stored in shuttle's own form.
+#[derive(Debug)]
+pub struct Recording<S> {
+    inner: S,
+    recorded: Arc<Mutex<Schedule>>,
+}
+
+impl<S: Scheduler> Recording<S> {
+    /// Wraps `inner`; the handle shows the current execution's schedule.
+    pub fn new(inner: S) -> (Recording<S>, Arc<Mutex<Schedule>>) {
+        let recorded = Arc::new(Mutex::new(Schedule::new(0)));
+        (
+            Recording {
+                inner,
+                recorded: Arc::clone(&recorded),
+            },
+            recorded,
+        )
+    }
+
+    fn record(&self, step: impl FnOnce(&mut Schedule)) {
+        step(&mut self.recorded.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+}
+
+impl<S: Scheduler> Scheduler for Recording<S> {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        let schedule = self.inner.new_execution()?;
+        self.record(|recorded| *recorded = Schedule::new(schedule.seed));
+        Some(schedule)
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        yielding: bool,
+    ) -> Option<TaskId> {
+        let chosen = self.inner.next_task(runnable, current, yielding)?;
+        self.record(|recorded| recorded.push_task(chosen));
+        Some(chosen)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.record(Schedule::push_random);
+        self.inner.next_u64()
+    }
+}
+
+/// Shuttle's serialised form of a recorded schedule.
+pub fn serialize(schedule: &Schedule) -> String {
+    shuttle_engine::scheduler::serialization::serialize_schedule(schedule)
+}
+
+/// SplitMix64 (Steele, Lea, Flood 2014): a small, well-mixed generator,
+/// deterministic on every platform, unlike `HashMap` order or thread-local
+/// generators. The harness draws every seeded choice from it.
+#[derive(Clone, Debug)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    /// A generator whose whole sequence is a function of `seed`.
+    pub fn new(seed: u64) -> SplitMix64 {
+        SplitMix64(seed)
+    }
+
+    /// The next value of the sequence.
+    pub fn next_u64(&mut self) -> u64 {
+        splitmix64(&mut self.0)
+    }
+
+    /// Seed `index` of the stream of seeds `base` names:
+    /// `SplitMix64(SplitMix64(base) + index)`. A bijection of `index`, so a
+    /// stream never repeats a seed; and since `base` is mixed first, the
+    /// streams of nearby bases (0, 1, 2, ...) start far apart instead of
+    /// one seed apart.
+    pub fn stream_seed(base: u64, index: u64) -> u64 {
+        let start = SplitMix64::new(base).next_u64();
+        SplitMix64::new(start.wrapping_add(index)).next_u64()
+    }
+
+    /// A value in `0..bound` (`bound` > 0); the slight bias is irrelevant here.
+    pub fn below(&mut self, bound: u64) -> u64 {
+        self.next_u64() % bound
+    }
+}
+
+fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}

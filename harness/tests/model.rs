@@ -1,0 +1,313 @@
+//! The model's promises, each under the engines it concerns: what a
+//! correct body does under every engine, and which engines find which bug.
+
+use harness::check::{Check, Engine, Error, Failure, Op, RunId};
+use harness::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use harness::sync::{Arc, Condvar, Mutex, mpsc};
+use harness::thread;
+use harness::time::{Duration, Instant};
+
+const SHUTTLE_ENGINES: [Engine; 4] = [Engine::Random, Engine::pct(3), Engine::Urw, Engine::Dfs];
+const LOOM: Engine = Engine::Loom { preemptions: 2 };
+
+/// The failure a check must find.
+#[track_caller]
+fn found(check: &Check, body: impl Fn() + Send + Sync + 'static) -> Box<Failure> {
+    match check.run(body) {
+        Err(Error::Found(failure)) => failure,
+        Err(other) => panic!("the check could not run: {other}"),
+        Ok(summary) => panic!("nothing found: {summary:?}"),
+    }
+}
+
+/// A flag handed from one thread to another under a lock: with
+/// `loop_on_flag`, a correct handoff; without, a wait that trusts its wake-up.
+fn handoff(loop_on_flag: bool) {
+    let shared = Arc::new((Mutex::new(false), Condvar::new()));
+    let setter = {
+        let shared = Arc::clone(&shared);
+        thread::spawn(move || {
+            *shared.0.lock().expect("not poisoned") = true;
+            shared.1.notify_one();
+        })
+    };
+    let mut ready = shared.0.lock().expect("not poisoned");
+    if loop_on_flag {
+        ready = shared
+            .1
+            .wait_while(ready, |ready| !*ready)
+            .expect("not poisoned");
+    } else if !*ready {
+        ready = shared.1.wait(ready).expect("not poisoned");
+    }
+    assert!(*ready, "woke without the flag set");
+    drop(ready);
+    setter.join().expect("the thread ends without a panic");
+}
+
+#[test]
+fn a_correct_handoff_runs_clean_under_every_engine() {
+    let summary = Check::new()
+        .schedules(200)
+        .run(|| handoff(true))
+        .expect("clean");
+    assert_eq!(summary.runs.len(), Engine::DEFAULT.len());
+}
+
+#[test]
+fn a_wait_that_trusts_its_wakeup_is_found_by_shuttle_through_a_spurious_wakeup() {
+    let failure = found(
+        &Check::new().engines([Engine::Random]).schedules(2_000),
+        || handoff(false),
+    );
+    assert!(
+        failure.message.contains("woke without the flag set"),
+        "{failure}"
+    );
+    assert!(
+        failure
+            .facts
+            .iter()
+            .any(|fact| fact.op == Op::WakesSpuriously),
+        "{failure}"
+    );
+}
+
+#[test]
+fn a_failure_replays_from_its_printed_run_id() {
+    let failure = found(
+        &Check::new().engines([Engine::Random]).schedules(2_000),
+        || handoff(false),
+    );
+    let printed: RunId = failure.run.to_string().parse().expect("a run id");
+    let replayed = Check::replay(printed, || handoff(false)).expect_err("the same failure");
+    assert_eq!(replayed.message, failure.message);
+    assert_eq!(replayed.facts, failure.facts);
+}
+
+#[test]
+fn a_failure_names_its_run() {
+    let failure = found(
+        &Check::new().engines([Engine::Random]).schedules(2_000),
+        || handoff(false),
+    );
+    let text = failure.to_string();
+    assert!(
+        text.starts_with(&format!("{} failed", failure.run)),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_asserted_failure_says_how_to_replay_it_with_cargo_test() {
+    let check = Check::new().engines([Engine::Random]).schedules(2_000);
+    let panic = std::panic::catch_unwind(|| check.assert(|| handoff(false))).expect_err("found");
+    let text = harness::check::panic_message(panic.as_ref());
+    assert!(
+        text.contains("replay it: HARNESS_RUN=random:0x")
+            && text
+                .contains("cargo test an_asserted_failure_says_how_to_replay_it_with_cargo_test"),
+        "{text}"
+    );
+}
+
+/// Two locks taken in opposite orders by two threads.
+fn lock_order_inversion() {
+    let locks = Arc::new((Mutex::new(()), Mutex::new(())));
+    let other = {
+        let locks = Arc::clone(&locks);
+        thread::spawn(move || {
+            let _b = locks.1.lock().expect("not poisoned");
+            let _a = locks.0.lock().expect("not poisoned");
+        })
+    };
+    {
+        let _a = locks.0.lock().expect("not poisoned");
+        let _b = locks.1.lock().expect("not poisoned");
+    }
+    other.join().expect("the thread ends without a panic");
+}
+
+#[test]
+fn a_lock_order_inversion_is_found_by_every_deterministic_engine() {
+    for engine in SHUTTLE_ENGINES.into_iter().chain([LOOM]) {
+        let failure = found(
+            &Check::new().engines([engine]).schedules(1_000),
+            lock_order_inversion,
+        );
+        assert!(
+            failure.message.to_lowercase().contains("deadlock"),
+            "{engine}: {failure}"
+        );
+    }
+}
+
+/// A wait for a notification nobody sends, with a timeout an hour long.
+fn timeout_nobody_ends() -> Duration {
+    let started = Instant::now();
+    let pair = (Mutex::new(false), Condvar::new());
+    let (guard, result) = pair
+        .1
+        .wait_timeout_while(
+            pair.0.lock().expect("not poisoned"),
+            Duration::from_secs(3_600),
+            |set| !*set,
+        )
+        .expect("not poisoned");
+    assert!(result.timed_out() && !*guard);
+    started.elapsed()
+}
+
+#[test]
+fn a_timeout_nobody_ends_fires_on_virtual_time_under_every_engine() {
+    let real = std::time::Instant::now();
+    Check::new()
+        .schedules(50)
+        .assert(|| assert!(timeout_nobody_ends() >= Duration::from_secs(3_600)));
+    assert!(
+        real.elapsed() < Duration::from_secs(60),
+        "took real time: {:?}",
+        real.elapsed()
+    );
+}
+
+#[test]
+fn sleep_moves_the_virtual_clock_and_takes_no_real_time() {
+    let real = std::time::Instant::now();
+    Check::new().schedules(20).assert(|| {
+        let started = Instant::now();
+        thread::sleep(Duration::from_secs(86_400));
+        assert_eq!(started.elapsed(), Duration::from_secs(86_400));
+    });
+    assert!(real.elapsed() < Duration::from_secs(60));
+}
+
+#[test]
+fn a_receiver_sees_every_sender_gone_under_every_engine() {
+    Check::new().schedules(100).assert(|| {
+        let (sender, receiver) = mpsc::channel::<u8>();
+        let sending = thread::spawn(move || sender.send(7).expect("the receiver lives"));
+        assert_eq!(receiver.recv(), Ok(7));
+        assert_eq!(receiver.recv(), Err(mpsc::RecvError));
+        sending.join().expect("the thread ends without a panic");
+    });
+}
+
+#[test]
+fn recv_timeout_with_nothing_sent_times_out_on_virtual_time() {
+    Check::new().schedules(50).assert(|| {
+        let (_sender, receiver) = mpsc::channel::<u8>();
+        assert_eq!(
+            receiver.recv_timeout(Duration::from_secs(30)),
+            Err(mpsc::RecvTimeoutError::Timeout)
+        );
+    });
+}
+
+/// Message passing with a relaxed flag: correct only with release and acquire.
+fn message_passing(flag_order: (Ordering, Ordering)) {
+    let data = Arc::new(AtomicU64::new(0));
+    let ready = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (data, ready) = (Arc::clone(&data), Arc::clone(&ready));
+        thread::spawn(move || {
+            data.store(42, Ordering::Relaxed);
+            ready.store(true, flag_order.0);
+        })
+    };
+    if ready.load(flag_order.1) {
+        assert_eq!(
+            data.load(Ordering::Relaxed),
+            42,
+            "saw the flag before the data"
+        );
+    }
+    writer.join().expect("the thread ends without a panic");
+}
+
+#[test]
+fn a_weak_ordering_bug_is_found_by_loom_and_not_by_shuttle() {
+    let relaxed = || message_passing((Ordering::Relaxed, Ordering::Relaxed));
+    let failure = found(&Check::new().engines([LOOM]), relaxed);
+    assert!(
+        failure.message.contains("saw the flag before the data"),
+        "{failure}"
+    );
+    Check::new()
+        .engines(SHUTTLE_ENGINES)
+        .schedules(500)
+        .assert(relaxed);
+}
+
+#[test]
+fn release_and_acquire_make_message_passing_clean_under_loom() {
+    Check::new()
+        .engines([LOOM])
+        .assert(|| message_passing((Ordering::Release, Ordering::Acquire)));
+}
+
+#[test]
+fn compare_exchange_lets_exactly_one_thread_win() {
+    Check::new().schedules(200).assert(|| {
+        let won = Arc::new(AtomicU64::new(0));
+        let claim = Arc::new(AtomicBool::new(false));
+        let contender = || {
+            let (won, claim) = (Arc::clone(&won), Arc::clone(&claim));
+            thread::spawn(move || {
+                if claim
+                    .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok()
+                {
+                    won.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        };
+        let (a, b) = (contender(), contender());
+        a.join().expect("the thread ends without a panic");
+        b.join().expect("the thread ends without a panic");
+        assert_eq!(won.load(Ordering::Relaxed), 1);
+    });
+}
+
+#[test]
+fn a_panic_in_a_spawned_thread_fails_the_run_under_every_engine() {
+    for engine in Engine::DEFAULT {
+        let failure = found(&Check::new().engines([engine]).schedules(10), || {
+            let _ = thread::spawn(|| panic!("the spawned thread broke"));
+        });
+        assert!(
+            failure.message.contains("the spawned thread broke"),
+            "{engine}: {failure}"
+        );
+    }
+}
+
+#[test]
+fn outside_any_run_a_timed_wait_takes_real_time() {
+    let pair = (Mutex::new(()), Condvar::new());
+    let started = std::time::Instant::now();
+    let (_guard, result) = pair
+        .1
+        .wait_timeout(
+            pair.0.lock().expect("not poisoned"),
+            Duration::from_millis(20),
+        )
+        .expect("not poisoned");
+    assert!(result.timed_out());
+    assert!(started.elapsed() >= Duration::from_millis(20));
+}
+
+#[test]
+fn a_primitive_made_outside_the_body_is_refused_inside_a_shuttle_run() {
+    let outside = Arc::new(Mutex::new(0));
+    let failure = found(
+        &Check::new().engines([Engine::Random]).schedules(1),
+        move || {
+            *outside.lock().expect("not poisoned") += 1;
+        },
+    );
+    assert!(
+        failure.message.contains("made outside the checked body"),
+        "{failure}"
+    );
+}
