@@ -109,6 +109,11 @@ pub enum PlantedBug {
     /// A logger canary: the writer stops as soon as it sees shutdown,
     /// leaving queued lines unwritten.
     ShutdownSkipsDrain,
+    /// A logger canary: a producer checks the queue's length, then pushes,
+    /// and answers `Queued` even when another producer took the last place
+    /// in between, losing the line uncounted. Reachable only because each
+    /// call on the queue is a scheduling point.
+    LoggerTrustsItsRoomCheck,
     /// A mount canary: every object's reads go to the first object's lane,
     /// so a read of a complete object waits behind one of a stalled object.
     OneLaneForEveryObject,
@@ -127,7 +132,7 @@ pub enum PlantedBug {
 impl PlantedBug {
     /// Every bug an oracle finds: the historical ones in the order of the
     /// design brief, then the oracle probes and canaries.
-    pub const ALL: [PlantedBug; 36] = [
+    pub const ALL: [PlantedBug; 37] = [
         PlantedBug::WaitLoopIgnoresClosing,
         PlantedBug::NoRecheckAfterRegistration,
         PlantedBug::CloseSkipsDrain,
@@ -162,6 +167,7 @@ impl PlantedBug {
         PlantedBug::LoggerDropsWithRoom,
         PlantedBug::LoggerForgetsToWake,
         PlantedBug::ShutdownSkipsDrain,
+        PlantedBug::LoggerTrustsItsRoomCheck,
         PlantedBug::OneLaneForEveryObject,
         PlantedBug::UnmountDiscardsQueuedReads,
     ];
@@ -215,6 +221,7 @@ impl PlantedBug {
             PlantedBug::LoggerDropsWithRoom => "logger-drops-with-room",
             PlantedBug::LoggerForgetsToWake => "logger-forgets-to-wake",
             PlantedBug::ShutdownSkipsDrain => "shutdown-skips-drain",
+            PlantedBug::LoggerTrustsItsRoomCheck => "logger-trusts-its-room-check",
             PlantedBug::OneLaneForEveryObject => "one-lane-for-every-object",
             PlantedBug::UnmountDiscardsQueuedReads => "unmount-discards-queued-reads",
             PlantedBug::AbortsProcess => "aborts-process",
@@ -322,6 +329,9 @@ impl PlantedBug {
             PlantedBug::ShutdownSkipsDrain => {
                 "logger canary: the writer stops as soon as it sees shutdown, lines still queued"
             }
+            PlantedBug::LoggerTrustsItsRoomCheck => {
+                "logger canary: a push that lost the last place after a length check answers Queued"
+            }
             PlantedBug::OneLaneForEveryObject => {
                 "mount canary: every object's reads queue on one lane, behind a stalled object's"
             }
@@ -422,6 +432,9 @@ impl PlantedBug {
             PlantedBug::LoggerDropsWithRoom => (Scenario::LogSinkStalls, Oracle::NoLossWithRoom),
             PlantedBug::LoggerForgetsToWake => (Scenario::LogManyProducers, Oracle::NoDeadlock),
             PlantedBug::ShutdownSkipsDrain => (Scenario::LogShutdownRaces, Oracle::NoLossWithRoom),
+            PlantedBug::LoggerTrustsItsRoomCheck => {
+                (Scenario::LogShutdownRaces, Oracle::NoLossWithRoom)
+            }
             PlantedBug::OneLaneForEveryObject => (Scenario::MountReplies, Oracle::NoDeadlock),
             PlantedBug::UnmountDiscardsQueuedReads => {
                 (Scenario::MountReplies, Oracle::OneReplyPerRequest)
@@ -469,11 +482,12 @@ impl PlantedBug {
             PlantedBug::DeadlineKeptLate => (0.9, 0.74),
             PlantedBug::BackoffKeptLate => (1.0, 1.0),
             PlantedBug::DeadlineErrorCountsNoReaders => (0.015, 0.025),
-            PlantedBug::LoggerBlocksWhenFull => (0.66, 0.66),
-            PlantedBug::LoggerMiscountsDrops => (0.60, 0.034),
-            PlantedBug::LoggerDropsWithRoom => (0.88, 0.85),
-            PlantedBug::LoggerForgetsToWake => (0.16, 0.59),
-            PlantedBug::ShutdownSkipsDrain => (0.57, 0.4),
+            PlantedBug::LoggerBlocksWhenFull => (0.67, 0.61),
+            PlantedBug::LoggerMiscountsDrops => (0.5, 0.14),
+            PlantedBug::LoggerDropsWithRoom => (0.71, 0.7),
+            PlantedBug::LoggerForgetsToWake => (0.096, 0.31),
+            PlantedBug::ShutdownSkipsDrain => (0.55, 0.55),
+            PlantedBug::LoggerTrustsItsRoomCheck => (0.15, 0.12),
             PlantedBug::OneLaneForEveryObject => (0.2, 0.47),
             PlantedBug::UnmountDiscardsQueuedReads => (1.0, 0.97),
             PlantedBug::ProgressPublishedRelaxed => (0.0, 0.0),

@@ -7,7 +7,8 @@
 //! cargo run --release -p sim --example self_test_table -- [SEEDS] [SHUTTLE_BUDGET] [LOOM_BUDGET] [THREADS_BUDGET]
 //! ```
 //!
-//! `SELF_TEST_DRIVERS=random,pct3,urw` keeps only those drivers' columns.
+//! `SELF_TEST_DRIVERS=random,pct3,urw` keeps only those drivers' columns;
+//! `SELF_TEST_BUGS=logger-forgets-to-wake,...` only those bugs' rows.
 //!
 //! Each campaign runs in a child `sim` process (the one built beside this
 //! example), so no campaign can disturb another: a crash is a cell, not the
@@ -47,6 +48,9 @@ fn main() {
             .map(|name| name.parse().unwrap_or_else(|error| panic!("{error}")))
             .collect()
     });
+    let only_bugs: Option<Vec<String>> = std::env::var("SELF_TEST_BUGS")
+        .ok()
+        .map(|list| list.split(',').map(str::to_owned).collect());
     let exe = sim_exe();
     let budget = |index: usize, default: usize| args.get(index).copied().unwrap_or(default);
     let drivers = [
@@ -72,7 +76,11 @@ fn main() {
         .collect();
     println!("| bug | scenario | {} |", names.join(" | "));
     println!("|---|---|{}", "---|".repeat(drivers.len()));
-    for (bug, scenario, _) in found_by_oracles() {
+    for (bug, scenario, _) in found_by_oracles().filter(|(bug, _, _)| {
+        only_bugs
+            .as_ref()
+            .is_none_or(|only| only.iter().any(|name| name == bug.name()))
+    }) {
         let cells: Vec<String> = drivers
             .iter()
             .map(|&(driver, schedules)| {

@@ -174,12 +174,13 @@ impl<R: Runtime> LossyLog<R> {
 
 impl<R: Runtime> LogShared<R> {
     fn try_log(&self, line: Vec<u8>) -> Logged {
-        if planted!(self, "logger-drops-with-room") && self.queue.len() + 1 >= self.queue.capacity()
-        {
+        if planted!(self, "logger-drops-with-room") && self.queued() + 1 >= self.queue.capacity() {
             self.count_drop();
             return Logged::Dropped;
         }
-        match self.queue.push(line) {
+        let room_checked =
+            planted!(self, "logger-trusts-its-room-check") && self.queued() < self.queue.capacity();
+        match self.push(line) {
             Ok(()) => {
                 self.runtime.fence(SeqCst);
                 if self.runtime.load(&self.writer_idle, SeqCst)
@@ -189,6 +190,8 @@ impl<R: Runtime> LogShared<R> {
                 }
                 Logged::Queued
             }
+            // The plant: the check found room, so the line is taken as queued.
+            Err(_lost) if room_checked => Logged::Queued,
             #[cfg(feature = "planted-bugs")]
             Err(line) if planted!(self, "logger-blocks-when-full") => self.wait_for_room(line),
             Err(_full) => {
@@ -196,6 +199,34 @@ impl<R: Runtime> LogShared<R> {
                 Logged::Dropped
             }
         }
+    }
+
+    // The queue's calls, each after a scheduling point of the runtime's:
+    // the queue's atomics are crossbeam's own, which no scheduler sees, so
+    // without it two calls (a length check, then a push) never interleave.
+
+    #[track_caller]
+    fn push(&self, line: Vec<u8>) -> Result<(), Vec<u8>> {
+        self.runtime.shared_access();
+        self.queue.push(line)
+    }
+
+    #[track_caller]
+    fn pop(&self) -> Option<Vec<u8>> {
+        self.runtime.shared_access();
+        self.queue.pop()
+    }
+
+    #[track_caller]
+    fn is_empty(&self) -> bool {
+        self.runtime.shared_access();
+        self.queue.is_empty()
+    }
+
+    #[track_caller]
+    fn queued(&self) -> usize {
+        self.runtime.shared_access();
+        self.queue.len()
     }
 
     fn count_drop(&self) {
@@ -220,7 +251,7 @@ impl<R: Runtime> LogShared<R> {
     fn write_until_stopped(&self, mut sink: Box<dyn Write + Send>) {
         let _ = self.writer_thread.set(self.runtime.current_thread());
         loop {
-            while let Some(line) = self.queue.pop() {
+            while let Some(line) = self.pop() {
                 if planted!(self, "shutdown-skips-drain")
                     && self.runtime.load(&self.stopping, SeqCst)
                 {
@@ -233,7 +264,7 @@ impl<R: Runtime> LogShared<R> {
             self.runtime.store(&self.writer_idle, true, SeqCst);
             self.runtime.fence(SeqCst);
             let stopping = self.runtime.load(&self.stopping, SeqCst);
-            if self.queue.is_empty() {
+            if self.is_empty() {
                 if stopping {
                     break;
                 }
@@ -253,7 +284,7 @@ impl<R: Runtime> LogShared<R> {
     fn wait_for_room(&self, mut line: Vec<u8>) -> Logged {
         let mut finished = self.runtime.lock(&self.finished);
         loop {
-            match self.queue.push(line) {
+            match self.push(line) {
                 Ok(()) => return Logged::Queued,
                 Err(full) => line = full,
             }

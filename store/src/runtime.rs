@@ -110,6 +110,13 @@ pub trait Runtime: Clone + Send + Sync + 'static {
     fn stripe(&self) -> usize {
         0
     }
+    /// The calling thread is about to call a structure the runtime does not
+    /// see (another crate's lock-free queue, whose atomics are its own): a
+    /// scheduling point, where the runtime models interleavings, so a race
+    /// between two such calls (a check of the queue's length, then a push)
+    /// can be interleaved. Nothing in production.
+    #[track_caller]
+    fn shared_access(&self) {}
     /// Starts a detached, named thread. The name shows in deadlock reports.
     fn spawn(&self, name: String, body: ThreadBody) -> io::Result<()>;
     /// The calling thread's handle.

@@ -141,6 +141,12 @@ pub enum What {
         /// Where.
         at: Site,
     },
+    /// A call on a structure the runtime does not see (the logger's
+    /// lock-free queue) is about to run: a scheduling point before it.
+    SharedAccess {
+        /// Where.
+        at: Site,
+    },
     /// Temp file `file` was created.
     FileCreated {
         /// The file's index in the world's registry.
@@ -412,6 +418,7 @@ impl fmt::Display for What {
                 TimedEnd::WakesEarly => write!(f, "timed wait at {at} wakes early"),
             },
             What::WakesSpuriously { at } => write!(f, "wait at {at} wakes spuriously"),
+            What::SharedAccess { at } => write!(f, "calls an unmodelled shared structure at {at}"),
             What::FileCreated { file } => write!(f, "file #{file}: created"),
             What::File { file, op, result } => {
                 write!(f, "file #{file}: {op}")?;

@@ -1196,6 +1196,19 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
     }
 
     /// Spawns `name`, or `name#N` for the N-th thread of that name.
+    /// A scheduling point before the call, and a fact of it: another
+    /// crate's structure keeps its own atomics, which no scheduler sees.
+    #[track_caller]
+    fn shared_access(&self) {
+        if hands_off::<I>() {
+            return;
+        }
+        self.record(What::SharedAccess {
+            at: Location::caller(),
+        });
+        I::scheduling_point();
+    }
+
     fn spawn(&self, name: String, body: ThreadBody) -> io::Result<()> {
         if hands_off::<I>() {
             return Err(io::Error::other(

@@ -1,0 +1,96 @@
+//! What the facade's model costs on top of bare shuttle: one body, written
+//! once and compiled twice (against `harness::sync`/`thread`, and against
+//! `shuttle::sync`/`thread`), 500 random schedules each way, side by side
+//! in one run. The body: a producer hands 8 items through a two-slot queue
+//! (a mutex, two condition variables) to a consumer, which counts them in
+//! an atomic.
+//!
+//! ```text
+//! cargo bench -p harness --bench facade_cost
+//! ```
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use harness::check::{Check, Engine};
+
+/// Schedules per measurement.
+const SCHEDULES: usize = 500;
+
+/// The body over whichever `sync` and `thread` are in scope.
+macro_rules! handoff_body {
+    () => {
+        pub(super) fn handoff() {
+            use std::collections::VecDeque;
+            use std::sync::Arc;
+
+            use self::sync::atomic::{AtomicU64, Ordering};
+            use self::sync::{Condvar, Mutex};
+            use self::thread;
+
+            const ITEMS: u64 = 8;
+            const SLOTS: usize = 2;
+            struct Queue {
+                items: Mutex<VecDeque<u64>>,
+                not_empty: Condvar,
+                not_full: Condvar,
+                received: AtomicU64,
+            }
+            let queue = Arc::new(Queue {
+                items: Mutex::new(VecDeque::new()),
+                not_empty: Condvar::new(),
+                not_full: Condvar::new(),
+                received: AtomicU64::new(0),
+            });
+            let producer = {
+                let queue = Arc::clone(&queue);
+                thread::spawn(move || {
+                    for item in 0..ITEMS {
+                        let mut items = queue.items.lock().expect("not poisoned");
+                        while items.len() == SLOTS {
+                            items = queue.not_full.wait(items).expect("not poisoned");
+                        }
+                        items.push_back(item);
+                        queue.not_empty.notify_one();
+                    }
+                })
+            };
+            for _ in 0..ITEMS {
+                let mut items = queue.items.lock().expect("not poisoned");
+                while items.is_empty() {
+                    items = queue.not_empty.wait(items).expect("not poisoned");
+                }
+                items.pop_front();
+                queue.not_full.notify_one();
+                queue.received.fetch_add(1, Ordering::Relaxed);
+            }
+            producer.join().expect("the producer ends");
+            assert_eq!(queue.received.load(Ordering::Relaxed), ITEMS);
+        }
+    };
+}
+
+mod on_harness {
+    use harness::{sync, thread};
+    handoff_body!();
+}
+
+mod on_shuttle {
+    use shuttle::{sync, thread};
+    handoff_body!();
+}
+
+fn facade_cost(c: &mut Criterion) {
+    let mut group = c.benchmark_group("facade_cost");
+    group.throughput(Throughput::Elements(SCHEDULES as u64));
+    group.sample_size(10);
+    group.bench_function("bare shuttle, 500 random schedules", |b| {
+        b.iter(|| shuttle::check_random(on_shuttle::handoff, SCHEDULES));
+    });
+    group.bench_function("harness facade, 500 random schedules", |b| {
+        let check = Check::new().engines([Engine::Random]).schedules(SCHEDULES);
+        b.iter(|| check.run(on_harness::handoff).expect("clean"));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, facade_cost);
+criterion_main!(benches);
