@@ -139,6 +139,8 @@ fn a_lock_order_inversion_is_found_by_every_deterministic_engine() {
             failure.message.to_lowercase().contains("deadlock"),
             "{engine}: {failure}"
         );
+        let locked = failure.facts.iter().any(|fact| fact.op == Op::Lock);
+        assert!(locked, "{engine}: the facts show the locks: {failure}");
     }
 }
 
@@ -168,6 +170,81 @@ fn a_timeout_nobody_ends_fires_on_virtual_time_under_every_engine() {
         real.elapsed() < Duration::from_secs(60),
         "took real time: {:?}",
         real.elapsed()
+    );
+}
+
+/// A timed wait for a flag another thread sets: panics with `message` if
+/// the wait ends as `ended` says it must not.
+fn timed_wait_for_a_flag(ended: fn(flag_set: bool, timed_out: bool) -> bool, message: &str) {
+    let shared = Arc::new((Mutex::new(false), Condvar::new()));
+    let setter = {
+        let shared = Arc::clone(&shared);
+        thread::spawn(move || {
+            *shared.0.lock().expect("not poisoned") = true;
+            shared.1.notify_all();
+        })
+    };
+    let set = shared.0.lock().expect("not poisoned");
+    if !*set {
+        let (set, result) = shared
+            .1
+            .wait_timeout(set, Duration::from_secs(3_600))
+            .expect("not poisoned");
+        assert!(!ended(*set, result.timed_out()), "{message}");
+    }
+    setter.join().expect("the setter ends");
+}
+
+#[test]
+fn a_timed_wait_lets_another_thread_run_and_notify_it() {
+    let failure = found(
+        &Check::new().engines([Engine::Random]).schedules(500),
+        || timed_wait_for_a_flag(|set, timed_out| set && !timed_out, "notified in time"),
+    );
+    assert!(failure.message.contains("notified in time"), "{failure}");
+}
+
+#[test]
+fn a_timed_wait_nobody_has_notified_may_also_end_early_as_real_ones_may() {
+    let failure = found(
+        &Check::new().engines([Engine::Random]).schedules(500),
+        || timed_wait_for_a_flag(|set, timed_out| !set && !timed_out, "woke early"),
+    );
+    assert!(failure.message.contains("woke early"), "{failure}");
+}
+
+#[test]
+fn spurious_wakeups_come_about_one_time_in_eight_under_shuttle() {
+    use std::sync::atomic::AtomicUsize;
+    static SPURIOUS: AtomicUsize = AtomicUsize::new(0);
+    const SCHEDULES: usize = 800;
+    Check::new()
+        .engines([Engine::Random])
+        .schedules(SCHEDULES)
+        .assert(|| {
+            let shared = Arc::new((Mutex::new(false), Condvar::new()));
+            let setter = {
+                let shared = Arc::clone(&shared);
+                thread::spawn(move || {
+                    *shared.0.lock().expect("not poisoned") = true;
+                    shared.1.notify_all();
+                })
+            };
+            let mut set = shared.0.lock().expect("not poisoned");
+            if !*set {
+                set = shared.1.wait(set).expect("not poisoned");
+                if !*set {
+                    SPURIOUS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+            drop(set);
+            setter.join().expect("the setter ends");
+        });
+    // Every schedule whose wait began draws once; about half begin one.
+    let spurious = SPURIOUS.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        (10..=SCHEDULES / 4).contains(&spurious),
+        "{spurious} spurious wake-ups in {SCHEDULES} schedules"
     );
 }
 
@@ -233,6 +310,13 @@ fn a_weak_ordering_bug_is_found_by_loom_and_not_by_shuttle() {
         failure.message.contains("saw the flag before the data"),
         "{failure}"
     );
+    let threads: std::collections::BTreeSet<_> =
+        failure.facts.iter().map(|fact| fact.thread).collect();
+    assert_eq!(
+        threads.len(),
+        2,
+        "the facts tell loom's threads apart: {failure}"
+    );
     Check::new()
         .engines(SHUTTLE_ENGINES)
         .schedules(500)
@@ -280,6 +364,20 @@ fn a_panic_in_a_spawned_thread_fails_the_run_under_every_engine() {
             "{engine}: {failure}"
         );
     }
+}
+
+#[test]
+fn after_a_run_whose_spawned_thread_panicked_the_caller_is_in_no_run() {
+    for engine in [Engine::Random, Engine::Dfs, LOOM] {
+        found(&Check::new().engines([engine]).schedules(1), || {
+            let pair = Arc::new((Mutex::new(()), Condvar::new()));
+            let _ = thread::spawn(|| panic!("the spawned thread broke"));
+            // The body's own thread is mid-wait when the other panics.
+            let guard = pair.0.lock().expect("not poisoned");
+            let _ = pair.1.wait_timeout(guard, Duration::from_secs(1));
+        });
+    }
+    outside_any_run_a_timed_wait_takes_real_time();
 }
 
 #[test]

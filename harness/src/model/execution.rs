@@ -341,6 +341,36 @@ mod tests {
     }
 
     #[test]
+    fn a_notify_all_reaches_every_timed_waiter_of_its_condvar() {
+        let run = Execution::new(Flavour::Std);
+        let (first, second) = (run.timed_wait_begins(7), run.timed_wait_begins(7));
+        run.notify_all(7);
+        assert!(run.timed_wait_ends(first));
+        assert!(run.timed_wait_ends(second));
+    }
+
+    #[test]
+    fn an_untimed_waiter_that_left_no_longer_takes_a_notify_one() {
+        let run = Execution::new(Flavour::Std);
+        run.untimed_wait_begins(7);
+        run.untimed_wait_ends(7);
+        let timed = run.timed_wait_begins(7);
+        assert!(matches!(run.notify_one(7), NotifyOne::TimedWaiter));
+        assert!(run.timed_wait_ends(timed));
+    }
+
+    #[test]
+    fn within_leaves_the_thread_in_the_run_it_was_in_before() {
+        let outer = Execution::new(Flavour::Std);
+        within(&outer, || {
+            within(&Execution::new(Flavour::Std), || {});
+            let current = current().expect("still in the outer run");
+            assert!(Arc::ptr_eq(&current, &outer));
+        });
+        assert!(current().is_none());
+    }
+
+    #[test]
     fn virtual_time_never_moves_back() {
         let run = Execution::new(Flavour::Std);
         run.advance_to(Duration::from_secs(5));
