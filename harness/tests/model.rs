@@ -111,6 +111,38 @@ fn an_asserted_failure_says_how_to_replay_it_with_cargo_test() {
     );
 }
 
+#[test]
+fn a_shrunk_failure_is_the_same_bug_in_no_more_operations() {
+    let failure = found(
+        &Check::new().engines([Engine::Random]).schedules(2_000),
+        || handoff(false),
+    );
+    let shortest = Check::shrink(failure.run, 200, || handoff(false)).expect("it fails");
+    assert_eq!(shortest.signature(), failure.signature());
+    assert!(shortest.operations() <= failure.operations(), "{shortest}");
+    let replayed = Check::replay(shortest.run, || handoff(false)).expect_err("it fails");
+    assert_eq!(replayed.operations(), shortest.operations());
+}
+
+#[test]
+fn a_run_that_passes_now_has_nothing_to_shrink() {
+    let run: RunId = "random:0x1".parse().expect("a run id");
+    let shrunk = Check::shrink(run, 10, || handoff(true));
+    assert!(matches!(shrunk, Err(harness::check::ShrinkError::PassesNow(passes)) if passes == run));
+}
+
+#[test]
+fn one_bug_has_one_signature_whatever_its_numbers() {
+    let deadlock = |engine| {
+        found(
+            &Check::new().engines([engine]).schedules(1_000),
+            lock_order_inversion,
+        )
+    };
+    let (random, pct) = (deadlock(Engine::Random), deadlock(Engine::pct(3)));
+    assert_eq!(random.signature(), pct.signature());
+}
+
 /// Two locks taken in opposite orders by two threads.
 fn lock_order_inversion() {
     let locks = Arc::new((Mutex::new(()), Mutex::new(())));

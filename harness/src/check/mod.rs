@@ -64,6 +64,41 @@ pub struct Failure {
     pub facts_dropped: u64,
 }
 
+impl Failure {
+    /// The run's length in operations of the facade: every fact it
+    /// recorded, kept or not. A shrink looks for the same failure in fewer.
+    pub fn operations(&self) -> u64 {
+        self.facts_dropped + self.facts.len() as u64
+    }
+
+    /// What makes two failures one bug: the first line of the message with
+    /// its numbers taken out (thread and task numbers, counts, addresses
+    /// differ between runs of one bug).
+    pub fn signature(&self) -> String {
+        let first_line = self.message.lines().next().unwrap_or_default();
+        first_line.chars().filter(|c| !c.is_ascii_digit()).collect()
+    }
+}
+
+/// Why a shrink has nothing to show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShrinkError {
+    /// The run passes now: the code changed, or it runs on real threads.
+    PassesNow(RunId),
+}
+
+impl fmt::Display for ShrinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ShrinkError::PassesNow(run) => {
+                write!(f, "{run} passes now: there is nothing to shrink")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ShrinkError {}
+
 /// Why a check did not pass.
 #[derive(Clone, Debug)]
 pub enum Error {
@@ -161,6 +196,45 @@ impl Check {
             Error::Found(failure) => failure,
             Error::BadVariable { .. } => unreachable!("a replay reads no variable"),
         })
+    }
+
+    /// The shortest failure like `run`'s that `attempts` more seeds of its
+    /// engine find: the same [`signature`](Failure::signature), in the
+    /// fewest [`operations`](Failure::operations); `run`'s own if none is
+    /// shorter. A
+    /// run of DFS or loom is already the first of its search.
+    pub fn shrink(
+        run: RunId,
+        attempts: usize,
+        body: impl Fn() + Send + Sync + 'static,
+    ) -> Result<Box<Failure>, ShrinkError> {
+        let body: Body = Arc::new(body);
+        let failing = |run: RunId| {
+            replay_body(run, &body)
+                .err()
+                .map(|broke| match found(run.engine, 1, broke) {
+                    Error::Found(failure) => failure,
+                    Error::BadVariable { .. } => unreachable!("a replay reads no variable"),
+                })
+        };
+        let mut shortest = failing(run).ok_or(ShrinkError::PassesNow(run))?;
+        if !run.engine.is_seeded() {
+            return Ok(shortest);
+        }
+        let signature = shortest.signature();
+        for attempt in 0..attempts as u64 {
+            let candidate = RunId {
+                engine: run.engine,
+                number: SplitMix64::stream_seed(run.number, attempt),
+            };
+            if let Some(failure) = failing(candidate) {
+                if failure.signature() == signature && failure.operations() < shortest.operations()
+                {
+                    shortest = failure;
+                }
+            }
+        }
+        Ok(shortest)
     }
 
     /// This check as the environment's variables steer it.

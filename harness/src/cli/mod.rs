@@ -5,14 +5,19 @@
 //! NAME list
 //! NAME run SCENARIO [--engine E]... [--schedules N] [--seed S]
 //! NAME replay SCENARIO RUN
+//! NAME shrink SCENARIO RUN [--attempts N]
+//! NAME fuzz [--seconds S] [--seed S]
 //! ```
 //!
 //! Exit codes: 0 nothing failed (or a replay passes now), 1 a failure was
 //! found or reproduced, 2 bad usage or a name that names nothing.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+
+mod fuzz;
 
 use crate::Scenario;
 use crate::check::{Check, DEFAULT_SCHEDULES, Engine, Error, RunId};
@@ -48,6 +53,26 @@ enum Command {
         scenario: String,
         /// The run, as a failure prints it (`random:0x…`, `dfs:17`).
         run: RunId,
+    },
+    /// Finds the shortest run of the same failure among more seeds.
+    Shrink {
+        /// The scenario.
+        scenario: String,
+        /// The failing run, as a failure prints it.
+        run: RunId,
+        /// Seeds of the run's engine to try.
+        #[arg(long, default_value_t = 1_000)]
+        attempts: usize,
+    },
+    /// Runs every scenario under the seeded engines, campaign after
+    /// campaign, printing each distinct failure as soon as it is found.
+    Fuzz {
+        /// How long to run, in seconds of wall time.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// The seed every campaign's choice derives from.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
     },
 }
 
@@ -120,6 +145,39 @@ pub fn main(scenarios: &'static [Scenario]) -> ExitCode {
                     ExitCode::from(2)
                 }
             }
+        }
+        Command::Shrink {
+            scenario,
+            run,
+            attempts,
+        } => {
+            let Some(scenario) = named(&scenario) else {
+                return ExitCode::from(2);
+            };
+            match Check::shrink(run, attempts, scenario.body) {
+                Ok(shortest) => {
+                    println!("{}: {shortest}", scenario.name);
+                    println!(
+                        "{} operations (the shortest of {} seeds tried)",
+                        shortest.operations(),
+                        attempts + 1
+                    );
+                    println!(
+                        "replay it: {} replay {} {}",
+                        program(),
+                        scenario.name,
+                        shortest.run
+                    );
+                    ExitCode::from(1)
+                }
+                Err(passes) => {
+                    println!("{}: {passes}", scenario.name);
+                    ExitCode::SUCCESS
+                }
+            }
+        }
+        Command::Fuzz { seconds, seed } => {
+            fuzz::fuzz(scenarios, Duration::from_secs(seconds), seed)
         }
         Command::Replay { scenario, run } => {
             let Some(scenario) = named(&scenario) else {

@@ -1,0 +1,69 @@
+//! `fuzz`: campaign after campaign of every scenario under the seeded
+//! engines, each campaign's scenario, engine and seed drawn from one seed,
+//! until the time is up. Each distinct failure (scenario and signature) is
+//! printed the moment it is found, with the line that replays it, so an
+//! interrupt loses nothing found.
+
+use std::collections::BTreeSet;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use crate::Scenario;
+use crate::check::{Check, Engine, Error};
+use crate::schedule::SplitMix64;
+
+/// Schedules per campaign: short, so the time budget is kept closely and
+/// every scenario comes round often.
+const SCHEDULES_PER_CAMPAIGN: usize = 200;
+
+/// The engines fuzzing draws from: the seeded, deterministic ones.
+const ENGINES: [Engine; 3] = [Engine::Random, Engine::pct(3), Engine::Urw];
+
+pub(super) fn fuzz(scenarios: &'static [Scenario], budget: Duration, seed: u64) -> ExitCode {
+    if scenarios.is_empty() {
+        eprintln!("error: there is no scenario to fuzz");
+        return ExitCode::from(2);
+    }
+    // Wall time bounds the job only; every choice comes from `seed`.
+    let started = Instant::now();
+    let mut seen = BTreeSet::new();
+    let mut campaigns = 0_u64;
+    while started.elapsed() < budget {
+        let mut draws = SplitMix64::new(SplitMix64::stream_seed(seed, campaigns));
+        let scenario = &scenarios[draws.below(scenarios.len() as u64) as usize];
+        let engine = ENGINES[draws.below(ENGINES.len() as u64) as usize];
+        let check = Check::new()
+            .engines([engine])
+            .schedules(SCHEDULES_PER_CAMPAIGN)
+            .seed(draws.next_u64());
+        campaigns += 1;
+        match check.run(scenario.body) {
+            Ok(_) => {}
+            Err(Error::Found(failure)) => {
+                if seen.insert((scenario.name, failure.signature())) {
+                    println!("{}: {failure}", scenario.name);
+                    println!(
+                        "replay it: {} replay {} {}",
+                        super::program(),
+                        scenario.name,
+                        failure.run
+                    );
+                }
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    println!(
+        "fuzz: {campaigns} campaigns of {SCHEDULES_PER_CAMPAIGN} schedules in {:.1} s, {} distinct failures",
+        started.elapsed().as_secs_f64(),
+        seen.len()
+    );
+    if seen.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
