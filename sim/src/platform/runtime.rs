@@ -1195,7 +1195,6 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
         self.inner.notify_all(&thread.parker.unparked);
     }
 
-    /// Spawns `name`, or `name#N` for the N-th thread of that name.
     /// A scheduling point before the call, and a fact of it: another
     /// crate's structure keeps its own atomics, which no scheduler sees.
     #[track_caller]
@@ -1209,6 +1208,7 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
         I::scheduling_point();
     }
 
+    /// Spawns `name`, or `name#N` for the N-th thread of that name.
     fn spawn(&self, name: String, body: ThreadBody) -> io::Result<()> {
         if hands_off::<I>() {
             return Err(io::Error::other(
