@@ -21,6 +21,33 @@ use crate::{FileFaults, TransportFaults};
 /// lives.
 pub type CounterSource = Arc<dyn Fn() -> Option<InFlight> + Send + Sync>;
 
+/// A public call of the logger (`store::log::LossyLog`), as its scenarios
+/// tell the world: the rows of the logger's coverage matrix.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LogCall {
+    /// `try_log`.
+    #[default]
+    TryLog,
+    /// `shutdown`.
+    Shutdown,
+    /// `dropped_lines`.
+    DroppedLines,
+}
+
+impl LogCall {
+    /// Every call, in table order.
+    pub const ALL: [LogCall; 3] = [LogCall::TryLog, LogCall::Shutdown, LogCall::DroppedLines];
+
+    /// Its name in tables and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            LogCall::TryLog => "try_log",
+            LogCall::Shutdown => "shutdown",
+            LogCall::DroppedLines => "dropped_lines",
+        }
+    }
+}
+
 /// A platform for one execution of a scenario. Clones share everything.
 pub trait World: Clone + Send + Sync + 'static {
     /// Locks, condition variables, threads.
@@ -108,6 +135,12 @@ pub trait World: Clone + Send + Sync + 'static {
 
     /// The calling thread's call that promises never to wait has returned.
     fn never_waits_returns(&self);
+
+    /// The calling thread enters `call` on the logger.
+    fn log_call_begins(&self, call: LogCall);
+
+    /// The calling thread's call on the logger has returned.
+    fn log_call_returns(&self);
 
     /// Blocks the calling thread until store `store`'s transport has served
     /// a transient failure (a reset, a short stream): a barrier on what the

@@ -108,6 +108,8 @@ impl World for BareWorld {
     fn in_flight_returns(&self, _: InFlight) {}
     fn never_waits_begins(&self, _: &'static str) {}
     fn never_waits_returns(&self) {}
+    fn log_call_begins(&self, _: scenarios::LogCall) {}
+    fn log_call_returns(&self) {}
     fn await_transport_failure(&self, _: &'static str) {}
     fn assert_no_leaks(&self) {}
 }

@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::platform::{Event, FileOp, FileResult, Outcome, TransportFault, What};
+use scenarios::LogCall;
+
+use crate::platform::{Event, FileOp, FileResult, Outcome, QueueCall, TransportFault, What};
 
 /// A public operation of the store, as the coverage matrix's rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -148,6 +150,51 @@ impl InFlight {
     }
 }
 
+/// Where the logger stands when one of its calls begins: the columns of
+/// its matrix, the queue's state, then the writer's. A call marks one
+/// column of each kind (the writer's once it has been seen to drain).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(test, derive(Default))]
+pub enum LogState {
+    /// Nothing queued.
+    #[cfg_attr(test, default)]
+    QueueEmpty,
+    /// Some places taken, some free.
+    QueuePartlyFull,
+    /// Every place taken: a `try_log` now drops its line.
+    QueueFull,
+    /// The writer is parked, waiting for a producer's unpark.
+    WriterParked,
+    /// The writer is running: popping, writing to the sink, deciding to park.
+    WriterDraining,
+    /// Shutdown has begun and the writer has not finished.
+    WriterStopping,
+}
+
+impl LogState {
+    /// Every state, in table order.
+    pub const ALL: [LogState; 6] = [
+        LogState::QueueEmpty,
+        LogState::QueuePartlyFull,
+        LogState::QueueFull,
+        LogState::WriterParked,
+        LogState::WriterDraining,
+        LogState::WriterStopping,
+    ];
+
+    /// Its name in tables and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            LogState::QueueEmpty => "queue-empty",
+            LogState::QueuePartlyFull => "queue-partly-full",
+            LogState::QueueFull => "queue-full",
+            LogState::WriterParked => "writer-parked",
+            LogState::WriterDraining => "writer-draining",
+            LogState::WriterStopping => "writer-stopping",
+        }
+    }
+}
+
 /// The operations of the matrix of operations against operations in
 /// flight: every operation but the last handle's drop, which no other
 /// thread can meet with a call of its own begun after it.
@@ -210,6 +257,9 @@ pub enum Situation {
     /// An operation began while another thread's call was in flight on the
     /// same store.
     Pair(Operation, InFlight),
+    /// A call on the logger began while its queue or its writer stood in a
+    /// state.
+    Log(LogCall, LogState),
 }
 
 impl Situation {
@@ -238,10 +288,15 @@ impl Situation {
     /// How many cells the matrix of operations and phases has.
     const CELLS: usize = Operation::ALL.len() * Phase::ALL.len();
 
-    /// How many situations there are: the named ones and both matrices'
-    /// cells.
-    pub const COUNT: usize =
-        Situation::NAMED.len() + Situation::CELLS + PAIRED_OPERATIONS.len() * InFlight::ALL.len();
+    /// How many cells the matrix of operations against calls in flight has.
+    const PAIRS: usize = PAIRED_OPERATIONS.len() * InFlight::ALL.len();
+
+    /// How many situations there are: the named ones and the three
+    /// matrices' cells.
+    pub const COUNT: usize = Situation::NAMED.len()
+        + Situation::CELLS
+        + Situation::PAIRS
+        + LogCall::ALL.len() * LogState::ALL.len();
 
     /// Every situation: the named ones, then each matrix row by row.
     pub fn all() -> impl Iterator<Item = Situation> {
@@ -255,7 +310,16 @@ impl Situation {
                 .into_iter()
                 .map(move |in_flight| Situation::Pair(operation, in_flight))
         });
-        Situation::NAMED.into_iter().chain(cells).chain(pairs)
+        let log = LogCall::ALL.into_iter().flat_map(|call| {
+            LogState::ALL
+                .into_iter()
+                .map(move |state| Situation::Log(call, state))
+        });
+        Situation::NAMED
+            .into_iter()
+            .chain(cells)
+            .chain(pairs)
+            .chain(log)
     }
 
     /// Its place in [`Situation::all`].
@@ -273,6 +337,13 @@ impl Situation {
                     + Situation::CELLS
                     + row * InFlight::ALL.len()
                     + in_flight as usize
+            }
+            Situation::Log(call, state) => {
+                Situation::NAMED.len()
+                    + Situation::CELLS
+                    + Situation::PAIRS
+                    + call as usize * LogState::ALL.len()
+                    + state as usize
             }
             named => Situation::NAMED
                 .iter()
@@ -308,6 +379,9 @@ impl Situation {
             }
             Situation::Pair(operation, in_flight) => {
                 return format!("{}|{}", operation.name(), in_flight.name());
+            }
+            Situation::Log(call, state) => {
+                return format!("{}@{}", call.name(), state.name());
             }
         };
         named.to_owned()
@@ -471,6 +545,13 @@ impl Coverage {
             &PAIRED_OPERATIONS,
             |operation, column| Situation::Pair(operation, InFlight::ALL[column]),
         ));
+        let states: Vec<&str> = LogState::ALL.iter().map(|state| state.name()).collect();
+        text.push_str(&self.matrix(
+            "the logger's queue and writer",
+            &states,
+            &LogCall::ALL,
+            |call, column| Situation::Log(call, LogState::ALL[column]),
+        ));
         text
     }
 }
@@ -478,32 +559,45 @@ impl Coverage {
 impl Coverage {
     /// One matrix as a table: a row per operation, a column per name in
     /// `columns`, runs per cell (`cell` names it by row and column index).
-    fn matrix(
+    fn matrix<Row: Copy + RowName>(
         &self,
         across: &str,
         columns: &[&str],
-        rows: &[Operation],
-        cell: impl Fn(Operation, usize) -> Situation,
+        rows: &[Row],
+        cell: impl Fn(Row, usize) -> Situation,
     ) -> String {
         let mut text = format!(
             "\n| operation \\ {across} | {} |\n|---|{}\n",
             columns.join(" | "),
             "---:|".repeat(columns.len())
         );
-        for &operation in rows {
+        for &row in rows {
             let cells: Vec<String> = (0..columns.len())
-                .map(|column| match self.runs(cell(operation, column)) {
+                .map(|column| match self.runs(cell(row, column)) {
                     0 => "NEVER".to_owned(),
                     runs => runs.to_string(),
                 })
                 .collect();
-            text.push_str(&format!(
-                "| {} | {} |\n",
-                operation.name(),
-                cells.join(" | ")
-            ));
+            text.push_str(&format!("| {} | {} |\n", row.row_name(), cells.join(" | ")));
         }
         text
+    }
+}
+
+/// A matrix's row, named in its table.
+trait RowName {
+    fn row_name(self) -> &'static str;
+}
+
+impl RowName for Operation {
+    fn row_name(self) -> &'static str {
+        self.name()
+    }
+}
+
+impl RowName for LogCall {
+    fn row_name(self) -> &'static str {
+        self.name()
     }
 }
 
@@ -604,6 +698,21 @@ struct Classifier {
     files_written: BTreeMap<usize, bool>,
     /// Per thread: the call it is inside, and that call's store.
     calls_in_flight: BTreeMap<Arc<str>, (&'static str, InFlight)>,
+    /// The logger, if the run has one.
+    log: LogSeen,
+}
+
+/// What the classifier knows of the logger so far: the queue's length
+/// after its last call, and its writer.
+#[derive(Debug, Default)]
+struct LogSeen {
+    len: usize,
+    capacity: Option<usize>,
+    /// The thread that pops: the writer.
+    writer: Option<Arc<str>>,
+    writer_finished: bool,
+    /// Shutdown has begun.
+    stopping: bool,
 }
 
 impl Classifier {
@@ -693,9 +802,54 @@ impl Classifier {
             What::TimedWaitBegins { .. } => self.download_moves(thread, Phase::InBackoff),
             What::TimedWaitEnds { .. } => self.timed_wait_ends(thread),
             What::Fault(TransportFault::Stalls) => self.download_moves(thread, Phase::Stalled),
-            What::Finishes => self.finishes(thread),
+            What::Finishes => {
+                if self.log.writer.as_ref() == Some(thread) {
+                    self.log.writer_finished = true;
+                }
+                self.finishes(thread);
+            }
             What::File { file, op, result } => self.file_event(thread, *file, *op, *result),
+            What::Queue {
+                call,
+                len,
+                capacity,
+            } => {
+                self.log.len = *len;
+                self.log.capacity = Some(*capacity);
+                // The writer is the queue's one consumer.
+                if matches!(call, QueueCall::Pop { .. }) && self.log.writer.is_none() {
+                    self.log.writer = Some(Arc::clone(thread));
+                }
+            }
+            What::LogCallBegins { call } => self.log_call_begins(*call),
             _ => {}
+        }
+    }
+
+    /// A call on the logger begins: the cell of the queue's state, and the
+    /// cell of the writer's once the writer is known (it has popped).
+    fn log_call_begins(&mut self, call: LogCall) {
+        let log = &self.log;
+        let queue = match (log.len, log.capacity) {
+            (0, _) => LogState::QueueEmpty,
+            (len, Some(capacity)) if len >= capacity => LogState::QueueFull,
+            _ => LogState::QueuePartlyFull,
+        };
+        self.reached.insert(Situation::Log(call, queue));
+        let writer = match &log.writer {
+            Some(_) if log.writer_finished => None,
+            Some(_) if log.stopping => Some(LogState::WriterStopping),
+            Some(writer) if self.threads.get(writer).is_some_and(|seen| seen.waiting) => {
+                Some(LogState::WriterParked)
+            }
+            Some(_) => Some(LogState::WriterDraining),
+            None => None,
+        };
+        if let Some(writer) = writer {
+            self.reached.insert(Situation::Log(call, writer));
+        }
+        if call == LogCall::Shutdown {
+            self.log.stopping = true;
         }
     }
 
@@ -1138,6 +1292,92 @@ mod tests {
         assert!(!by_drop.contains(Situation::ReleasedByLastReader));
     }
 
+    const WRITER: &str = "log-writer";
+    const PRODUCER: &str = "producer";
+
+    fn queue(call: QueueCall, len: usize) -> What {
+        What::Queue {
+            call,
+            len,
+            capacity: 2,
+        }
+    }
+
+    fn log_call(call: LogCall) -> What {
+        What::LogCallBegins { call }
+    }
+
+    #[test]
+    fn a_logger_call_is_classified_by_how_full_the_queue_stood() {
+        let pushed = QueueCall::Push { accepted: true };
+        let run = reached(vec![
+            (PRODUCER, log_call(LogCall::TryLog)),
+            (PRODUCER, queue(pushed, 1)),
+            (PRODUCER, log_call(LogCall::TryLog)),
+            (PRODUCER, queue(pushed, 2)),
+            (PRODUCER, log_call(LogCall::DroppedLines)),
+        ]);
+        assert!(run.contains(Situation::Log(LogCall::TryLog, LogState::QueueEmpty)));
+        assert!(run.contains(Situation::Log(LogCall::TryLog, LogState::QueuePartlyFull)));
+        assert!(run.contains(Situation::Log(LogCall::DroppedLines, LogState::QueueFull)));
+        assert!(!run.contains(Situation::Log(LogCall::TryLog, LogState::QueueFull)));
+    }
+
+    #[test]
+    fn a_logger_call_gets_a_writer_cell_only_once_the_writer_has_popped() {
+        let before_any_pop = reached(vec![(PRODUCER, log_call(LogCall::TryLog))]);
+        let writer_cells = [
+            LogState::WriterParked,
+            LogState::WriterDraining,
+            LogState::WriterStopping,
+        ];
+        for state in writer_cells {
+            assert!(!before_any_pop.contains(Situation::Log(LogCall::TryLog, state)));
+        }
+        let draining = reached(vec![
+            (WRITER, queue(QueueCall::Pop { took: false }, 0)),
+            (PRODUCER, log_call(LogCall::TryLog)),
+        ]);
+        assert!(draining.contains(Situation::Log(LogCall::TryLog, LogState::WriterDraining)));
+    }
+
+    #[test]
+    fn a_writer_whose_last_event_is_a_wait_is_parked() {
+        let parked = reached(vec![
+            (WRITER, queue(QueueCall::Pop { took: false }, 0)),
+            (WRITER, waits()),
+            (PRODUCER, log_call(LogCall::TryLog)),
+        ]);
+        assert!(parked.contains(Situation::Log(LogCall::TryLog, LogState::WriterParked)));
+        assert!(!parked.contains(Situation::Log(LogCall::TryLog, LogState::WriterDraining)));
+    }
+
+    #[test]
+    fn calls_after_a_shutdown_begins_meet_a_stopping_writer() {
+        let run = reached(vec![
+            (WRITER, queue(QueueCall::Pop { took: false }, 0)),
+            (MAIN, log_call(LogCall::Shutdown)),
+            (PRODUCER, log_call(LogCall::Shutdown)),
+        ]);
+        assert!(run.contains(Situation::Log(LogCall::Shutdown, LogState::WriterDraining)));
+        assert!(run.contains(Situation::Log(LogCall::Shutdown, LogState::WriterStopping)));
+    }
+
+    #[test]
+    fn a_call_after_the_writer_finished_gets_no_writer_cell() {
+        let run = reached(vec![
+            (WRITER, queue(QueueCall::Pop { took: false }, 0)),
+            (MAIN, log_call(LogCall::Shutdown)),
+            (WRITER, What::Finishes),
+            (PRODUCER, log_call(LogCall::DroppedLines)),
+        ]);
+        assert!(!run.contains(Situation::Log(
+            LogCall::DroppedLines,
+            LogState::WriterStopping
+        )));
+        assert!(run.contains(Situation::Log(LogCall::DroppedLines, LogState::QueueEmpty)));
+    }
+
     #[test]
     fn overlapping_closes_are_two_closers() {
         let two = reached(vec![(MAIN, close_begins()), ("closer", close_begins())]);
@@ -1218,7 +1458,12 @@ mod tests {
     fn named_lists_every_named_situation_once_in_order() {
         use strum::IntoEnumIterator;
         let named: Vec<Situation> = Situation::iter()
-            .filter(|situation| !matches!(situation, Situation::Cell(..) | Situation::Pair(..)))
+            .filter(|situation| {
+                !matches!(
+                    situation,
+                    Situation::Cell(..) | Situation::Pair(..) | Situation::Log(..)
+                )
+            })
             .collect();
         assert_eq!(named, Situation::NAMED.to_vec());
     }
@@ -1450,7 +1695,8 @@ mod tests {
         let rows = 2
             + Situation::NAMED.len()
             + (1 + 2 + Operation::ALL.len())
-            + (1 + 2 + PAIRED_OPERATIONS.len());
+            + (1 + 2 + PAIRED_OPERATIONS.len())
+            + (1 + 2 + LogCall::ALL.len());
         assert_eq!(table.lines().count(), rows, "{table}");
     }
 

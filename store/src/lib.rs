@@ -56,6 +56,6 @@ pub use options::{RetryPolicy, StoreOptions};
 #[cfg(feature = "planted-bugs")]
 pub use planted::Plant;
 pub use report::{DownloadStatus, InFlight, Progress};
-pub use runtime::{Runtime, StdRuntime};
+pub use runtime::{BoundedQueue, Runtime, StdRuntime};
 pub use store::{Platform, TempFileStore};
 pub use transport::{HttpTransport, SeekableTransport, Transport};

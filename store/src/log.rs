@@ -35,10 +35,8 @@ use std::num::NonZeroUsize;
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::{Arc, OnceLock};
 
-use crossbeam_queue::ArrayQueue;
-
 use crate::planted::planted;
-use crate::runtime::Runtime;
+use crate::runtime::{BoundedQueue, Runtime};
 
 /// What became of one line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,7 +65,9 @@ impl<R: Runtime> Clone for LossyLog<R> {
 
 struct LogShared<R: Runtime> {
     runtime: R,
-    queue: ArrayQueue<Vec<u8>>,
+    /// The runtime's queue (crossbeam's `ArrayQueue` but where simulated),
+    /// so that a runtime for simulation sees each call on it.
+    queue: R::Queue<Vec<u8>>,
     dropped: R::AtomicU64,
     /// The writer found the queue empty and may be going to park: a
     /// producer that queues a line unparks it. Paired with the queue as
@@ -121,7 +121,7 @@ impl<R: Runtime> LossyLog<R> {
         #[cfg(feature = "planted-bugs")] plant: Option<crate::Plant>,
     ) -> io::Result<LossyLog<R>> {
         let shared = Arc::new(LogShared {
-            queue: ArrayQueue::new(capacity.get()),
+            queue: runtime.bounded_queue(capacity),
             dropped: runtime.atomic_u64(0),
             writer_idle: runtime.atomic_bool(false),
             writer_thread: OnceLock::new(),
@@ -174,13 +174,14 @@ impl<R: Runtime> LossyLog<R> {
 
 impl<R: Runtime> LogShared<R> {
     fn try_log(&self, line: Vec<u8>) -> Logged {
-        if planted!(self, "logger-drops-with-room") && self.queued() + 1 >= self.queue.capacity() {
+        if planted!(self, "logger-drops-with-room") && self.queue.len() + 1 >= self.queue.capacity()
+        {
             self.count_drop();
             return Logged::Dropped;
         }
-        let room_checked =
-            planted!(self, "logger-trusts-its-room-check") && self.queued() < self.queue.capacity();
-        match self.push(line) {
+        let room_checked = planted!(self, "logger-trusts-its-room-check")
+            && self.queue.len() < self.queue.capacity();
+        match self.queue.push(line) {
             Ok(()) => {
                 self.runtime.fence(SeqCst);
                 if self.runtime.load(&self.writer_idle, SeqCst)
@@ -199,34 +200,6 @@ impl<R: Runtime> LogShared<R> {
                 Logged::Dropped
             }
         }
-    }
-
-    // The queue's calls, each after a scheduling point of the runtime's:
-    // the queue's atomics are crossbeam's own, which no scheduler sees, so
-    // without it two calls (a length check, then a push) never interleave.
-
-    #[track_caller]
-    fn push(&self, line: Vec<u8>) -> Result<(), Vec<u8>> {
-        self.runtime.shared_access();
-        self.queue.push(line)
-    }
-
-    #[track_caller]
-    fn pop(&self) -> Option<Vec<u8>> {
-        self.runtime.shared_access();
-        self.queue.pop()
-    }
-
-    #[track_caller]
-    fn is_empty(&self) -> bool {
-        self.runtime.shared_access();
-        self.queue.is_empty()
-    }
-
-    #[track_caller]
-    fn queued(&self) -> usize {
-        self.runtime.shared_access();
-        self.queue.len()
     }
 
     fn count_drop(&self) {
@@ -251,7 +224,7 @@ impl<R: Runtime> LogShared<R> {
     fn write_until_stopped(&self, mut sink: Box<dyn Write + Send>) {
         let _ = self.writer_thread.set(self.runtime.current_thread());
         loop {
-            while let Some(line) = self.pop() {
+            while let Some(line) = self.queue.pop() {
                 if planted!(self, "shutdown-skips-drain")
                     && self.runtime.load(&self.stopping, SeqCst)
                 {
@@ -264,7 +237,7 @@ impl<R: Runtime> LogShared<R> {
             self.runtime.store(&self.writer_idle, true, SeqCst);
             self.runtime.fence(SeqCst);
             let stopping = self.runtime.load(&self.stopping, SeqCst);
-            if self.is_empty() {
+            if self.queue.is_empty() {
                 if stopping {
                     break;
                 }
@@ -284,7 +257,7 @@ impl<R: Runtime> LogShared<R> {
     fn wait_for_room(&self, mut line: Vec<u8>) -> Logged {
         let mut finished = self.runtime.lock(&self.finished);
         loop {
-            match self.push(line) {
+            match self.queue.push(line) {
                 Ok(()) => return Logged::Queued,
                 Err(full) => line = full,
             }

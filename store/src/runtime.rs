@@ -15,6 +15,7 @@
 //! whether the deadline has passed.
 
 use std::io;
+use std::num::NonZeroUsize;
 use std::ops::DerefMut;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -37,6 +38,46 @@ std_shaped::std_shaped_runtime!(
 /// The body of a spawned thread.
 pub type ThreadBody = Box<dyn FnOnce() + Send + 'static>;
 
+/// A bounded multi-producer multi-consumer queue that never blocks: a push
+/// to a full queue hands the value back. Every runtime but the simulated
+/// one uses crossbeam's `ArrayQueue`; the simulated one sees each call (a
+/// scheduling point and a fact of the queue's length), which it could not
+/// through crossbeam's own atomics.
+pub trait BoundedQueue<T>: Send + Sync {
+    /// Appends `value`, or hands it back if the queue is full.
+    fn push(&self, value: T) -> Result<(), T>;
+    /// Takes the oldest value, if any.
+    fn pop(&self) -> Option<T>;
+    /// Values queued now.
+    fn len(&self) -> usize;
+    /// Whether nothing is queued now.
+    fn is_empty(&self) -> bool;
+    /// Places in all.
+    fn capacity(&self) -> usize;
+}
+
+impl<T: Send> BoundedQueue<T> for crossbeam_queue::ArrayQueue<T> {
+    fn push(&self, value: T) -> Result<(), T> {
+        crossbeam_queue::ArrayQueue::push(self, value)
+    }
+
+    fn pop(&self) -> Option<T> {
+        crossbeam_queue::ArrayQueue::pop(self)
+    }
+
+    fn len(&self) -> usize {
+        crossbeam_queue::ArrayQueue::len(self)
+    }
+
+    fn is_empty(&self) -> bool {
+        crossbeam_queue::ArrayQueue::is_empty(self)
+    }
+
+    fn capacity(&self) -> usize {
+        crossbeam_queue::ArrayQueue::capacity(self)
+    }
+}
+
 /// Synchronisation primitives and threads, as one swappable family.
 ///
 /// Implementations must give the usual guarantees: `lock` excludes other
@@ -55,6 +96,9 @@ pub trait Runtime: Clone + Send + Sync + 'static {
     type AtomicU64: Send + Sync;
     /// A handle on a thread, to [`unpark`](Runtime::unpark) it.
     type Thread: Clone + Send + Sync + 'static;
+    /// A bounded lock-free queue: the structure whose calls a runtime for
+    /// simulation must see, since its atomics are another crate's.
+    type Queue<T: Send + 'static>: BoundedQueue<T>;
 
     /// Creates a mutex holding `value`.
     fn mutex<T: Send + 'static>(&self, value: T) -> Self::Mutex<T>;
@@ -110,13 +154,8 @@ pub trait Runtime: Clone + Send + Sync + 'static {
     fn stripe(&self) -> usize {
         0
     }
-    /// The calling thread is about to call a structure the runtime does not
-    /// see (another crate's lock-free queue, whose atomics are its own): a
-    /// scheduling point, where the runtime models interleavings, so a race
-    /// between two such calls (a check of the queue's length, then a push)
-    /// can be interleaved. Nothing in production.
-    #[track_caller]
-    fn shared_access(&self) {}
+    /// Creates a bounded queue of `capacity` places.
+    fn bounded_queue<T: Send + 'static>(&self, capacity: NonZeroUsize) -> Self::Queue<T>;
     /// Starts a detached, named thread. The name shows in deadlock reports.
     fn spawn(&self, name: String, body: ThreadBody) -> io::Result<()>;
     /// The calling thread's handle.

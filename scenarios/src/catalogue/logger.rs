@@ -18,7 +18,7 @@ use store::{Runtime, StoreOptions};
 
 use super::RunSummary;
 use crate::threads::spawn;
-use crate::{Oracle, Params, Violation, World};
+use crate::{LogCall, Oracle, Params, Violation, World};
 
 /// How the sink behaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,34 +101,46 @@ pub(super) fn producers<W: World>(
                 Arc::clone(&record),
                 Arc::clone(&calls),
             );
+            let second_shutdown =
+                shutdown == Shutdown::WhileProducing && producer + 1 == shape.producers;
             spawn(world.runtime(), &name.clone(), move || {
                 let world = producer_world;
                 for line in 0..shape.lines_per_producer {
                     let line = format!("{name} line {line}\n").into_bytes();
                     let taken_at_begin = record.taken();
                     lock(&calls).begin();
-                    let logged = {
+                    let logged = calling(&world, LogCall::TryLog, || {
                         let _section = NeverWaits::begin(&world, "try_log");
                         log.try_log(line.clone())
-                    };
+                    });
                     lock(&calls).end(line, logged, taken_at_begin, shape.capacity, &name);
+                }
+                // A producer reads the count as a FUSE callback reporting
+                // it would, racing the other producers, the writer and
+                // shutdown.
+                calling(&world, LogCall::DroppedLines, || log.dropped_lines());
+                if second_shutdown {
+                    // Another owner of a clone shuts the logger down too,
+                    // racing main's shutdown.
+                    lock(&calls).shutdown_begins();
+                    calling(&world, LogCall::Shutdown, || log.shutdown());
                 }
             })
         })
         .collect();
-    // What was queued when shutdown began: every line of it must arrive.
     let shut_down = || {
-        let queued = lock(&calls).queued.clone();
-        log.shutdown();
-        queued
+        lock(&calls).shutdown_begins();
+        calling(world, LogCall::Shutdown, || log.shutdown());
     };
-    let shut_down_early = (shutdown == Shutdown::WhileProducing).then(shut_down);
+    if shutdown == Shutdown::WhileProducing {
+        shut_down();
+    }
     producers.into_iter().for_each(|producer| producer.join());
     let (refused, queued_lines) = {
         let calls = lock(&calls);
         (calls.dropped, calls.queued.clone())
     };
-    let counted = log.dropped_lines();
+    let counted = calling(world, LogCall::DroppedLines, || log.dropped_lines());
     if counted != refused {
         let what = format!("the logger counts {counted} dropped line(s), but refused {refused}");
         Violation::new(
@@ -146,7 +158,11 @@ pub(super) fn producers<W: World>(
         // the platform reports as a deadlock.
         record.await_written(world.runtime(), queued_lines.len() as u64);
     }
-    let queued_before_shutdown = shut_down_early.unwrap_or_else(shut_down);
+    if shutdown != Shutdown::WhileProducing {
+        shut_down();
+    }
+    // What was queued when the first shutdown began: every line of it must arrive.
+    let queued_before_shutdown = lock(&calls).queued_at_first_shutdown();
     let delivered = record.lines();
     for producer in 0..shape.producers {
         let from = |lines: &[Vec<u8>]| -> Vec<String> {
@@ -167,6 +183,20 @@ pub(super) fn producers<W: World>(
         }
     }
     RunSummary::default()
+}
+
+/// Runs `call` on the logger, telling the world as it begins and returns
+/// (returns also while a panic unwinds out of it).
+fn calling<W: World, T>(world: &W, call: LogCall, body: impl FnOnce() -> T) -> T {
+    struct Returns<'a, W: World>(&'a W);
+    impl<W: World> Drop for Returns<'_, W> {
+        fn drop(&mut self) {
+            self.0.log_call_returns();
+        }
+    }
+    world.log_call_begins(call);
+    let _returns = Returns(world);
+    body()
 }
 
 /// A call that promises never to wait, told to the world for as long as
@@ -217,9 +247,27 @@ struct Calls {
     dropped: u64,
     /// The lines queued, in the order their calls returned.
     queued: Vec<Vec<u8>>,
+    /// The lines queued when the first shutdown was about to begin.
+    queued_at_shutdown: Option<Vec<Vec<u8>>>,
 }
 
 impl Calls {
+    /// A shutdown is about to begin: what is queued now must all arrive.
+    /// A later shutdown owes nothing more (its own lines may have come
+    /// after the first one's stop).
+    fn shutdown_begins(&mut self) {
+        if self.queued_at_shutdown.is_none() {
+            self.queued_at_shutdown = Some(self.queued.clone());
+        }
+    }
+
+    /// The lines queued when the first shutdown began.
+    fn queued_at_first_shutdown(&self) -> Vec<Vec<u8>> {
+        self.queued_at_shutdown
+            .clone()
+            .expect("main shuts the logger down before it judges")
+    }
+
     fn begin(&mut self) {
         self.begun += 1;
     }

@@ -8,6 +8,7 @@ use std::io;
 use std::panic::Location;
 use std::time::Duration;
 
+use scenarios::LogCall;
 use store::StoreError;
 
 /// Where in the source a thread waits: its call site.
@@ -141,11 +142,22 @@ pub enum What {
         /// Where.
         at: Site,
     },
-    /// A call on a structure the runtime does not see (the logger's
-    /// lock-free queue) is about to run: a scheduling point before it.
-    SharedAccess {
-        /// Where.
-        at: Site,
+    /// A call on the logger begins.
+    LogCallBegins {
+        /// Which.
+        call: LogCall,
+    },
+    /// The thread's call on the logger returns.
+    LogCallReturns,
+    /// A call on the runtime's bounded queue (the logger's) returned,
+    /// leaving `len` of `capacity` places taken.
+    Queue {
+        /// Which call, and how it went.
+        call: QueueCall,
+        /// Values queued after it.
+        len: usize,
+        /// Places in all.
+        capacity: usize,
     },
     /// Temp file `file` was created.
     FileCreated {
@@ -286,6 +298,38 @@ pub enum TimedEnd {
     WakesEarly,
 }
 
+/// A call on the runtime's bounded queue, and how it went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum QueueCall {
+    /// `push`: whether it took the value (else the queue was full).
+    Push {
+        /// Whether the value went in.
+        accepted: bool,
+    },
+    /// `pop`: whether it took a value (else the queue was empty).
+    Pop {
+        /// Whether a value came out.
+        took: bool,
+    },
+    /// `len`.
+    Len,
+    /// `is_empty`.
+    IsEmpty,
+}
+
+impl fmt::Display for QueueCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            QueueCall::Push { accepted: true } => f.write_str("push"),
+            QueueCall::Push { accepted: false } => f.write_str("push refused (full)"),
+            QueueCall::Pop { took: true } => f.write_str("pop"),
+            QueueCall::Pop { took: false } => f.write_str("pop found it empty"),
+            QueueCall::Len => f.write_str("len"),
+            QueueCall::IsEmpty => f.write_str("is_empty"),
+        }
+    }
+}
+
 /// An operation on a temp file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FileOp {
@@ -418,7 +462,15 @@ impl fmt::Display for What {
                 TimedEnd::WakesEarly => write!(f, "timed wait at {at} wakes early"),
             },
             What::WakesSpuriously { at } => write!(f, "wait at {at} wakes spuriously"),
-            What::SharedAccess { at } => write!(f, "calls an unmodelled shared structure at {at}"),
+            What::LogCallBegins { call } => write!(f, "{} begins", call.name()),
+            What::LogCallReturns => f.write_str("logger call returns"),
+            What::Queue {
+                call,
+                len,
+                capacity,
+            } => {
+                write!(f, "queue {call}: {len} of {capacity} places taken")
+            }
             What::FileCreated { file } => write!(f, "file #{file}: created"),
             What::File { file, op, result } => {
                 write!(f, "file #{file}: {op}")?;

@@ -23,6 +23,7 @@ mod happens_before;
 mod model;
 mod panics;
 mod perturb;
+mod queue;
 mod runtime;
 mod trace;
 mod transport;
@@ -30,7 +31,7 @@ mod wait_for;
 mod world;
 
 pub use clock::VirtualClock;
-pub use event::{FileOp, FileResult, Outcome, Site, TimedEnd, TransportFault, What};
+pub use event::{FileOp, FileResult, Outcome, QueueCall, Site, TimedEnd, TransportFault, What};
 pub use facts::{Call, Facts, Span, StoreFacts};
 pub use files::{CheckedFiles, Slow};
 pub use happens_before::{DataRace, WrittenBytes, take_data_race};

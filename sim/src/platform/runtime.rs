@@ -1,6 +1,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::marker::PhantomData;
+use std::num::NonZeroUsize;
 use std::ops::{Deref, DerefMut};
 use std::panic::{self, AssertUnwindSafe, Location};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -14,6 +15,7 @@ use store::{Clock, Runtime};
 
 use super::panics::{SourceSite, mark_simulating, take_first_panic};
 use super::perturb::{Perturbation, perturbing};
+use super::queue::SimQueue;
 use super::{ModelRuntime, Recorder, Site, ThreadKey, TimedEnd, Trace, VirtualClock, What};
 
 /// A scheduler's runtime `I`, instrumented for simulation. See the module docs.
@@ -753,7 +755,7 @@ const SPURIOUS_WAKEUPS_PERTURBED_ONE_IN: u64 = 2;
 
 /// Whether this thread must leave the scheduler alone: it is unwinding a
 /// failed execution under a scheduler that cannot take it (see [`SimMutex`]).
-fn hands_off<I: ModelRuntime>() -> bool {
+pub(super) fn hands_off<I: ModelRuntime>() -> bool {
     I::FRAGILE_WHILE_UNWINDING && std::thread::panicking()
 }
 
@@ -858,6 +860,7 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
     type AtomicBool = SimAtomicBool<I>;
     type AtomicU64 = SimAtomicU64<I>;
     type Thread = SimThread<I>;
+    type Queue<T: Send + 'static> = SimQueue<I, T>;
 
     fn mutex<T: Send + 'static>(&self, value: T) -> SimMutex<I, T> {
         SimMutex {
@@ -1195,17 +1198,8 @@ impl<I: ModelRuntime> Runtime for SimRuntime<I> {
         self.inner.notify_all(&thread.parker.unparked);
     }
 
-    /// A scheduling point before the call, and a fact of it: another
-    /// crate's structure keeps its own atomics, which no scheduler sees.
-    #[track_caller]
-    fn shared_access(&self) {
-        if hands_off::<I>() {
-            return;
-        }
-        self.record(What::SharedAccess {
-            at: Location::caller(),
-        });
-        I::scheduling_point();
+    fn bounded_queue<T: Send + 'static>(&self, capacity: NonZeroUsize) -> SimQueue<I, T> {
+        SimQueue::<I, T>::new(self.clone(), capacity)
     }
 
     /// Spawns `name`, or `name#N` for the N-th thread of that name.

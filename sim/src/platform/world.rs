@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use scenarios::{CounterSource, FileFaults, Oracle, TransportFaults, Violation, World};
+use scenarios::{CounterSource, FileFaults, LogCall, Oracle, TransportFaults, Violation, World};
 use store::{InFlight, Instant, Platform, RetryPolicy, StoreError};
 
 use super::bounds::bound_kept_late;
@@ -460,6 +460,14 @@ impl<I: ModelRuntime> World for SimWorld<I> {
         if let Some(call) = self.runtime.never_waits_returns() {
             self.runtime.record(What::NeverWaitsReturns { call });
         }
+    }
+
+    fn log_call_begins(&self, call: LogCall) {
+        self.runtime.record(What::LogCallBegins { call });
+    }
+
+    fn log_call_returns(&self) {
+        self.runtime.record(What::LogCallReturns);
     }
 
     fn drop_begins(&self, store: &'static str) {

@@ -17,6 +17,11 @@ macro_rules! std_shaped_runtime {
             type AtomicBool = $krate::sync::atomic::AtomicBool;
             type AtomicU64 = $krate::sync::atomic::AtomicU64;
             type Thread = $krate::thread::Thread;
+            type Queue<T: Send + 'static> = crossbeam_queue::ArrayQueue<T>;
+
+            fn bounded_queue<T: Send + 'static>(&self, capacity: std::num::NonZeroUsize) -> crossbeam_queue::ArrayQueue<T> {
+                crossbeam_queue::ArrayQueue::new(capacity.get())
+            }
 
             fn mutex<T: Send + 'static>(&self, value: T) -> $krate::sync::Mutex<T> {
                 $krate::sync::Mutex::new(value)

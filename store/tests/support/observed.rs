@@ -68,9 +68,14 @@ impl<R: Runtime, O: WaitObserver> Runtime for ObservedRuntime<R, O> {
     type AtomicBool = R::AtomicBool;
     type AtomicU64 = R::AtomicU64;
     type Thread = R::Thread;
+    type Queue<T: Send + 'static> = R::Queue<T>;
 
     fn mutex<T: Send + 'static>(&self, value: T) -> Self::Mutex<T> {
         self.inner.mutex(value)
+    }
+
+    fn bounded_queue<T: Send + 'static>(&self, capacity: std::num::NonZeroUsize) -> R::Queue<T> {
+        self.inner.bounded_queue(capacity)
     }
 
     fn lock<'a, T: Send + 'static>(&self, mutex: &'a Self::Mutex<T>) -> Self::Guard<'a, T> {
