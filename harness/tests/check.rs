@@ -1,0 +1,270 @@
+//! The check's own promises, apart from the model: what a failure says of
+//! itself, how a shrink chooses, and how a check's settings and the
+//! environment's variables steer it.
+
+use std::panic::Location;
+use std::process::Command;
+
+use harness::check::{Check, Engine, Error, Fact, Failure, Op, RunId, ThreadKey};
+use harness::schedule::SplitMix64;
+use harness::sync::atomic::{AtomicBool, Ordering};
+use harness::sync::{Arc, Condvar, Mutex};
+use harness::thread;
+
+/// The failure a check must find.
+#[track_caller]
+fn found(check: &Check, body: impl Fn() + Send + Sync + 'static) -> Box<Failure> {
+    match check.run(body) {
+        Err(Error::Found(failure)) => failure,
+        Err(other) => panic!("the check could not run: {other}"),
+        Ok(summary) => panic!("nothing found: {summary:?}"),
+    }
+}
+
+/// A waiter that trusts its wake-up: found through a spurious one.
+fn trusting_waiter() {
+    let shared = Arc::new((Mutex::new(false), Condvar::new()));
+    let setter = {
+        let shared = Arc::clone(&shared);
+        thread::spawn(move || {
+            *shared.0.lock().expect("not poisoned") = true;
+            shared.1.notify_one();
+        })
+    };
+    let mut ready = shared.0.lock().expect("not poisoned");
+    if !*ready {
+        ready = shared.1.wait(ready).expect("not poisoned");
+    }
+    assert!(*ready, "woke without the flag set");
+    drop(ready);
+    setter.join().expect("the thread ends without a panic");
+}
+
+/// Two threads that set a flag: nothing to find.
+fn clean_body() {
+    let flag = Arc::new(AtomicBool::new(false));
+    let setter = {
+        let flag = Arc::clone(&flag);
+        thread::spawn(move || flag.store(true, Ordering::SeqCst))
+    };
+    flag.store(true, Ordering::SeqCst);
+    setter.join().expect("the thread ends without a panic");
+}
+
+fn failure_with(message: &str, facts: Vec<Fact>, facts_dropped: u64, engine: Engine) -> Failure {
+    Failure {
+        run: RunId { engine, number: 5 },
+        schedules: 3,
+        message: message.to_owned(),
+        facts,
+        facts_dropped,
+    }
+}
+
+fn fact(op: Op) -> Fact {
+    Fact {
+        thread: ThreadKey(1),
+        op,
+        at: Location::caller(),
+    }
+}
+
+#[test]
+fn a_failure_counts_its_operations_kept_or_not() {
+    let failure = failure_with(
+        "boom",
+        vec![fact(Op::Lock), fact(Op::Wait)],
+        7,
+        Engine::Random,
+    );
+    assert_eq!(failure.operations(), 9);
+}
+
+#[test]
+fn a_signature_is_the_first_line_of_the_message_without_its_digits() {
+    let failure = failure_with(
+        "thread 12 saw 3 of 40\nsecond line 5",
+        Vec::new(),
+        0,
+        Engine::Random,
+    );
+    assert_eq!(failure.signature(), "thread  saw  of ");
+}
+
+#[test]
+fn a_failure_prints_its_facts_and_how_many_were_not_kept() {
+    let text = failure_with("boom", vec![fact(Op::Lock)], 4, Engine::Random).to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "random:0x0000000000000005 failed, after 3 schedule(s) of random: boom"
+    );
+    assert_eq!(lines[1], "the run's last 1 facts, oldest first:");
+    assert_eq!(lines[2], "  (4 earlier facts not kept)");
+    assert_eq!(lines.len(), 4, "{text}");
+}
+
+#[test]
+fn a_failure_on_real_threads_warns_that_its_replay_may_differ() {
+    let text = failure_with("boom", Vec::new(), 0, Engine::Threads).to_string();
+    assert!(
+        text.ends_with("(real threads: a replay may be scheduled otherwise)\n"),
+        "{text}"
+    );
+    let exact = failure_with("boom", Vec::new(), 0, Engine::Random).to_string();
+    assert_eq!(exact.lines().count(), 1, "{exact}");
+}
+
+#[test]
+fn a_shrink_keeps_the_shortest_of_its_candidates_with_the_same_signature() {
+    const ATTEMPTS: usize = 100;
+    let failure = found(
+        &Check::new().engines([Engine::Random]).schedules(2_000),
+        trusting_waiter,
+    );
+    let shortest_candidate = (0..ATTEMPTS as u64)
+        .map(|attempt| RunId {
+            engine: Engine::Random,
+            number: SplitMix64::stream_seed(failure.run.number, attempt),
+        })
+        .filter_map(|run| Check::replay(run, trusting_waiter).err())
+        .filter(|candidate| candidate.signature() == failure.signature())
+        .map(|candidate| candidate.operations())
+        .min()
+        .unwrap_or(u64::MAX);
+    let shrunk = Check::shrink(failure.run, ATTEMPTS, trusting_waiter).expect("it fails");
+    assert_eq!(
+        shrunk.operations(),
+        shortest_candidate.min(failure.operations())
+    );
+}
+
+#[test]
+fn a_check_runs_the_schedules_it_is_given_under_each_engine() {
+    let summary = Check::new()
+        .engines([Engine::Random, Engine::Urw])
+        .schedules(7)
+        .run(clean_body)
+        .expect("clean");
+    assert_eq!(summary.runs, vec![(Engine::Random, 7), (Engine::Urw, 7)]);
+}
+
+#[test]
+fn the_seed_chooses_the_schedules_a_check_searches() {
+    let first_failure = |seed| {
+        found(
+            &Check::new()
+                .engines([Engine::Random])
+                .schedules(2_000)
+                .seed(seed),
+            trusting_waiter,
+        )
+        .run
+    };
+    assert_eq!(first_failure(0), first_failure(0));
+    assert_ne!(first_failure(0), first_failure(1));
+}
+
+/// Runs this file's `steered_check` test in a child process with `variables`
+/// set: what it printed of its check's outcome.
+fn steered_outcome(variables: &[(&str, &str)]) -> String {
+    let output = Command::new(std::env::current_exe().expect("the test binary"))
+        .args(["steered_check", "--exact", "--ignored", "--nocapture"])
+        .env_remove("HARNESS_RUN")
+        .env_remove("HARNESS_SCHEDULES")
+        .env_remove("HARNESS_SEED")
+        .envs(variables.iter().copied())
+        .output()
+        .expect("the test binary runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("outcome: "))
+        .unwrap_or_else(|| panic!("no outcome in {stdout}"))
+        .to_owned()
+}
+
+/// The child of [`steered_outcome`]: one check, steered by what the
+/// environment says, its outcome printed.
+#[test]
+#[ignore = "run by the tests of the variables, in a child process"]
+fn steered_check() {
+    let outcome = match Check::new()
+        .engines([Engine::Random])
+        .schedules(2_000)
+        .run(trusting_waiter)
+    {
+        Ok(summary) => format!("{:?}", summary.runs),
+        Err(Error::Found(failure)) => format!("found {}", failure.run),
+        Err(error) => format!("error {error}"),
+    };
+    println!("outcome: {outcome}");
+}
+
+#[test]
+fn harness_run_replays_the_one_run_it_names() {
+    let failure = found(
+        &Check::new().engines([Engine::Random]).schedules(2_000),
+        trusting_waiter,
+    );
+    let run = failure.run.to_string();
+    assert_eq!(
+        steered_outcome(&[("HARNESS_RUN", &run)]),
+        format!("found {run}")
+    );
+    assert_eq!(
+        steered_outcome(&[("HARNESS_RUN", "urw:0x1")]),
+        "[(Urw, 1)]",
+        "a run that passes is the only run"
+    );
+}
+
+#[test]
+fn harness_schedules_sets_the_schedules_of_each_engine() {
+    let failure = found(
+        &Check::new().engines([Engine::Random]).schedules(2_000),
+        trusting_waiter,
+    );
+    assert!(failure.schedules > 1, "seed 0 fails at once: {failure}");
+    let one_short = (failure.schedules - 1).to_string();
+    assert_eq!(
+        steered_outcome(&[("HARNESS_SCHEDULES", &one_short)]),
+        format!("[(Random, {one_short})]")
+    );
+    assert_eq!(
+        steered_outcome(&[("HARNESS_SCHEDULES", &failure.schedules.to_string())]),
+        format!("found {}", failure.run)
+    );
+}
+
+#[test]
+fn harness_seed_sets_the_seed_in_decimal_or_hex() {
+    let with_seed = |seed| {
+        found(
+            &Check::new()
+                .engines([Engine::Random])
+                .schedules(2_000)
+                .seed(seed),
+            trusting_waiter,
+        )
+        .run
+        .to_string()
+    };
+    assert_eq!(
+        steered_outcome(&[("HARNESS_SEED", "0x10")]),
+        format!("found {}", with_seed(16))
+    );
+    assert_eq!(
+        steered_outcome(&[("HARNESS_SEED", "17")]),
+        format!("found {}", with_seed(17))
+    );
+}
+
+#[test]
+fn a_variable_that_names_nothing_is_an_error_not_a_default() {
+    let outcome = steered_outcome(&[("HARNESS_SEED", "zero")]);
+    assert!(
+        outcome.starts_with("error HARNESS_SEED=\"zero\" names nothing"),
+        "{outcome}"
+    );
+}
