@@ -63,6 +63,11 @@ mod std_identity {
     fn _handle(same: crate::thread::JoinHandle<()>) -> std::thread::JoinHandle<()> {
         same
     }
+    fn _scoped<'scope>(
+        same: crate::thread::ScopedJoinHandle<'scope, ()>,
+    ) -> std::thread::ScopedJoinHandle<'scope, ()> {
+        same
+    }
     fn _instant(same: crate::time::Instant) -> std::time::Instant {
         same
     }

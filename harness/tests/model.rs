@@ -441,3 +441,72 @@ fn a_primitive_made_outside_the_body_is_refused_inside_a_shuttle_run() {
         "{failure}"
     );
 }
+
+/// Two scoped threads that add one each to a counter the caller owns:
+/// atomically, or as a load then a store, which loses an addition when
+/// the two interleave.
+fn scoped_increments(atomically: bool) {
+    let counter = AtomicU64::new(0);
+    thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                if atomically {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                } else {
+                    let seen = counter.load(Ordering::SeqCst);
+                    counter.store(seen + 1, Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    assert_eq!(counter.load(Ordering::SeqCst), 2, "an addition was lost");
+}
+
+#[test]
+fn scoped_threads_borrow_from_their_caller_under_every_engine_but_loom() {
+    let engines = Engine::DEFAULT.into_iter().filter(|engine| *engine != LOOM);
+    let summary = Check::new()
+        .engines(engines)
+        .schedules(200)
+        .run(|| scoped_increments(true))
+        .expect("clean");
+    assert_eq!(summary.runs.len(), Engine::DEFAULT.len() - 1);
+}
+
+#[test]
+fn a_race_between_scoped_threads_is_found_by_every_shuttle_engine() {
+    for engine in SHUTTLE_ENGINES {
+        let failure = found(&Check::new().engines([engine]).schedules(1_000), || {
+            scoped_increments(false)
+        });
+        assert!(
+            failure.message.contains("an addition was lost"),
+            "{engine}: {failure}"
+        );
+    }
+}
+
+#[test]
+fn a_scope_under_loom_fails_the_run_and_says_why() {
+    let failure = found(&Check::new().engines([LOOM]), || scoped_increments(true));
+    assert!(
+        failure.message.contains(harness::check::SCOPE_UNDER_LOOM),
+        "{failure}"
+    );
+}
+
+#[test]
+fn a_scoped_threads_panic_is_the_runs_failure_under_every_engine_but_loom() {
+    let engines = Engine::DEFAULT.into_iter().filter(|engine| *engine != LOOM);
+    for engine in engines {
+        let failure = found(&Check::new().engines([engine]).schedules(10), || {
+            thread::scope(|scope| {
+                scope.spawn(|| panic!("the scoped thread broke"));
+            });
+        });
+        assert!(
+            failure.message.contains("the scoped thread broke"),
+            "{engine}: {failure}"
+        );
+    }
+}

@@ -199,8 +199,14 @@ fn on_real_threads(body: &Body) -> Result<(), Broke> {
         while in_run.live_spawned() > 0 {
             std::thread::yield_now();
         }
+        // A spawned thread's panic is the cause of the body's own, if both
+        // panicked (a join that expects success, a scope's end).
         let message = match result {
-            Err(payload) => Some(panic_message(payload.as_ref())),
+            Err(payload) => Some(
+                in_run
+                    .first_thread_panic()
+                    .unwrap_or_else(|| panic_message(payload.as_ref())),
+            ),
             Ok(()) => in_run.first_thread_panic(),
         };
         // The receiver may have given up on a slow run.

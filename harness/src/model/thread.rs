@@ -35,6 +35,14 @@ enum HandleOf<T> {
 }
 
 impl Thread {
+    pub(super) fn std(thread: std::thread::Thread) -> Thread {
+        Thread(ThreadOf::Std(thread))
+    }
+
+    pub(super) fn shuttle(thread: shuttle::thread::Thread) -> Thread {
+        Thread(ThreadOf::Shuttle(thread))
+    }
+
     /// Wakes the thread if it is parked, or makes its next park return.
     #[track_caller]
     pub fn unpark(&self) {

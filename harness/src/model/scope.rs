@@ -1,0 +1,152 @@
+//! `std::thread::scope` under the model: std's scope on real threads,
+//! shuttle's under the shuttle engines. loom has no scoped threads, so a
+//! scope in a loom run fails the run with a message that says so, rather
+//! than run its threads one after another and pass what it never explored.
+//!
+//! A scoped thread borrows from the caller's stack; joining every scoped
+//! thread before `scope` returns is what makes that sound, and std and
+//! shuttle each do it. The model adds no lifetime of its own: its `Scope`
+//! wraps theirs, placed on the heap for the scope's lifetime (one small
+//! allocation per `scope` call in a test; a build without the model is
+//! std's `scope` itself).
+
+use std::panic::{self, AssertUnwindSafe, Location};
+use std::sync::Arc;
+
+use super::execution::{self, Execution, Flavour};
+use super::facts::Op;
+use super::thread::Thread;
+
+/// What a loom run that reaches a scope fails with.
+pub const SCOPE_UNDER_LOOM: &str = "thread::scope is not modelled under loom, which has no scoped threads: check this body with the other engines (Check::engines)";
+
+/// A scope to spawn scoped threads in, as `std::thread::Scope`.
+pub struct Scope<'scope, 'env: 'scope>(ScopeOf<'scope, 'env>);
+
+impl std::fmt::Debug for Scope<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scope").finish_non_exhaustive()
+    }
+}
+
+enum ScopeOf<'scope, 'env: 'scope> {
+    /// Real threads: outside any run, or in a run of the `threads` engine.
+    Std {
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        run: Option<Arc<Execution>>,
+    },
+    Shuttle(&'scope shuttle::thread::Scope<'scope, 'env>),
+}
+
+/// An owned permission to join a scoped thread, as
+/// `std::thread::ScopedJoinHandle`.
+#[derive(Debug)]
+pub struct ScopedJoinHandle<'scope, T> {
+    handle: ScopedOf<'scope, T>,
+    thread: Thread,
+}
+
+#[derive(Debug)]
+enum ScopedOf<'scope, T> {
+    Std(std::thread::ScopedJoinHandle<'scope, T>),
+    Shuttle(shuttle::thread::ScopedJoinHandle<'scope, T>),
+}
+
+/// Runs `f` with a scope whose threads may borrow what outlives it, and
+/// joins every thread it spawned before returning.
+///
+/// # Panics
+///
+/// If a thread of the scope panicked and nobody joined it, as std's does;
+/// in a loom run, always (see [`SCOPE_UNDER_LOOM`]).
+#[track_caller]
+pub fn scope<'env, F, T>(f: F) -> T
+where
+    F: for<'scope> FnOnce(&'scope Scope<'scope, 'env>) -> T,
+{
+    match execution::flavour() {
+        Flavour::Std => std::thread::scope(|scope| {
+            let run = execution::current();
+            f(Box::leak(Box::new(Scope(ScopeOf::Std { scope, run }))))
+        }),
+        Flavour::Shuttle => {
+            shuttle::thread::scope(|scope| f(Box::leak(Box::new(Scope(ScopeOf::Shuttle(scope))))))
+        }
+        Flavour::Loom => panic!("{SCOPE_UNDER_LOOM}"),
+    }
+}
+
+impl<'scope> Scope<'scope, '_> {
+    /// Starts a thread of the scope running `f`, of the calling thread's
+    /// engine.
+    #[track_caller]
+    pub fn spawn<F, T>(&'scope self, f: F) -> ScopedJoinHandle<'scope, T>
+    where
+        F: FnOnce() -> T + Send + 'scope,
+        T: Send + 'scope,
+    {
+        execution::record(Op::Spawn, Location::caller());
+        match &self.0 {
+            ScopeOf::Std { scope, run: None } => {
+                ScopedJoinHandle::of(ScopedOf::Std(scope.spawn(f)))
+            }
+            ScopeOf::Std {
+                scope,
+                run: Some(run),
+            } => {
+                let run = Arc::clone(run);
+                ScopedJoinHandle::of(ScopedOf::Std(scope.spawn(move || in_run(&run, f))))
+            }
+            ScopeOf::Shuttle(scope) => ScopedJoinHandle::of(ScopedOf::Shuttle(scope.spawn(f))),
+        }
+    }
+}
+
+/// Runs `f` on a real thread of `run`, which keeps its panic, so that the
+/// run's failure names the panic and not only "a scoped thread panicked".
+fn in_run<T>(run: &Arc<Execution>, f: impl FnOnce() -> T) -> T {
+    run.thread_spawned();
+    match execution::within(run, || panic::catch_unwind(AssertUnwindSafe(f))) {
+        Ok(value) => {
+            run.thread_finished(None);
+            value
+        }
+        Err(payload) => {
+            run.thread_finished(Some(crate::check::panic_message(payload.as_ref())));
+            panic::resume_unwind(payload)
+        }
+    }
+}
+
+impl<'scope, T> ScopedJoinHandle<'scope, T> {
+    fn of(handle: ScopedOf<'scope, T>) -> ScopedJoinHandle<'scope, T> {
+        let thread = match &handle {
+            ScopedOf::Std(handle) => Thread::std(handle.thread().clone()),
+            ScopedOf::Shuttle(handle) => Thread::shuttle(handle.thread().clone()),
+        };
+        ScopedJoinHandle { handle, thread }
+    }
+
+    /// Waits for the thread to finish; `Err` with its panic if it panicked.
+    #[track_caller]
+    pub fn join(self) -> std::thread::Result<T> {
+        execution::record(Op::Join, Location::caller());
+        match self.handle {
+            ScopedOf::Std(handle) => handle.join(),
+            ScopedOf::Shuttle(handle) => handle.join(),
+        }
+    }
+
+    /// The thread's handle.
+    pub fn thread(&self) -> &Thread {
+        &self.thread
+    }
+
+    /// Whether the thread has finished running its function.
+    pub fn is_finished(&self) -> bool {
+        match &self.handle {
+            ScopedOf::Std(handle) => handle.is_finished(),
+            ScopedOf::Shuttle(handle) => handle.is_finished(),
+        }
+    }
+}
