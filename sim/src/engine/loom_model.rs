@@ -11,6 +11,7 @@ use store::runtime::loom::LoomRuntime;
 
 use super::Execution;
 use super::tally::Tally;
+use crate::platform::{ModelRuntime, ThreadKey, WrittenBytes};
 
 /// The most branches (scheduling choices) of one loom execution before
 /// loom stops it: loom's own default, stated.
@@ -98,4 +99,64 @@ pub(super) fn replay_checkpoint(
     Ok(super::on_fresh_thread(|| {
         check(model, true, scenario, params, options).1
     }))
+}
+
+/// The platform's view of loom: weak memory, written bytes tracked in
+/// loom's cells, and hands off the scheduler while a failed execution
+/// unwinds.
+impl ModelRuntime for LoomRuntime {
+    const FRAGILE_WHILE_UNWINDING: bool = true;
+    const MODELS_WEAK_MEMORY: bool = true;
+
+    fn written_bytes() -> Option<Arc<dyn WrittenBytes>> {
+        if std::thread::panicking() {
+            return None;
+        }
+        let cell = loom::cell::UnsafeCell::new(());
+        cell.with_mut(|_| ());
+        Some(Arc::new(LoomWrittenBytes(std::sync::Mutex::new(cell))))
+    }
+
+    fn thread_key() -> ThreadKey {
+        ThreadKey::hashed(loom::thread::current().id())
+    }
+
+    fn thread_name() -> String {
+        loom::thread::current().name().unwrap_or("main").to_owned()
+    }
+
+    fn yield_now() {
+        loom::thread::yield_now();
+    }
+
+    /// An atomic access of this thread's own, not a yield: loom takes a
+    /// yield for a spin loop's and runs the other threads first, which
+    /// hides interleavings a harmless step would not.
+    fn scheduling_point() {
+        loom::sync::atomic::AtomicBool::new(false).load(std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Loom explores schedules, not data: the timeout always fires, after a
+    /// yield that lets loom try every other thread first.
+    fn fire_timeout_now() -> bool {
+        true
+    }
+}
+
+/// A write's bytes as loom tracks them: a cell written once, when the bytes
+/// were, and read by every read of them. The std mutex only makes the cell
+/// shareable (loom's cell is not `Sync`: it tracks concurrent use itself);
+/// loom runs one thread at a time, so nobody waits on it.
+struct LoomWrittenBytes(std::sync::Mutex<loom::cell::UnsafeCell<()>>);
+
+impl WrittenBytes for LoomWrittenBytes {
+    fn read(&self) {
+        if !std::thread::panicking() {
+            let cell = self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            cell.with(|_| ());
+        }
+    }
 }

@@ -15,6 +15,7 @@ use store::runtime::shuttle::ShuttleRuntime;
 use super::Execution;
 use super::schedulers::{Recording, SeedStream, Strategy, serialize};
 use super::tally::Tally;
+use crate::platform::{ModelRuntime, ThreadKey};
 
 /// Scheduler steps one execution may take: far above any correct run of the
 /// catalogue, so exceeding it means close (or a reader) spins forever.
@@ -134,4 +135,34 @@ pub fn replay_schedule(
             scenarios::panic_message(payload.as_ref())
         )
     })
+}
+
+/// The platform's view of shuttle: who runs, a yield, and the choices
+/// (a timeout firing, a spurious wake-up) drawn from shuttle's seeded
+/// random source, so a schedule replays them.
+impl ModelRuntime for ShuttleRuntime {
+    fn thread_key() -> ThreadKey {
+        ThreadKey(usize::from(shuttle::current::me()) as u64)
+    }
+
+    fn thread_name() -> String {
+        shuttle::thread::current()
+            .name()
+            .unwrap_or("<unnamed>")
+            .to_owned()
+    }
+
+    fn yield_now() {
+        shuttle::thread::yield_now();
+    }
+
+    fn fire_timeout_now() -> bool {
+        use shuttle::rand::RngCore;
+        shuttle::rand::thread_rng().next_u64() % 2 == 0
+    }
+
+    fn wake_spuriously(one_in: u64) -> bool {
+        use shuttle::rand::RngCore;
+        shuttle::rand::thread_rng().next_u64() % one_in == 0
+    }
 }

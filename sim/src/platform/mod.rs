@@ -23,7 +23,6 @@ mod happens_before;
 mod model;
 mod panics;
 mod perturb;
-mod queue;
 mod runtime;
 mod trace;
 mod transport;

@@ -2,8 +2,6 @@ use std::sync::Arc;
 
 use store::Runtime;
 use store::StdRuntime;
-use store::runtime::loom::LoomRuntime;
-use store::runtime::shuttle::ShuttleRuntime;
 
 use super::happens_before::WrittenBytes;
 
@@ -15,7 +13,7 @@ pub struct ThreadKey(pub(crate) u64);
 impl ThreadKey {
     /// The key of a thread id that only hashes: the same id, the same key
     /// (std's `DefaultHasher::new()` has fixed keys).
-    fn hashed(id: impl std::hash::Hash) -> ThreadKey {
+    pub(crate) fn hashed(id: impl std::hash::Hash) -> ThreadKey {
         use std::hash::Hasher;
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         id.hash(&mut hasher);
@@ -75,72 +73,6 @@ pub trait ModelRuntime: Runtime + Default {
     const ONE_THREAD_AT_A_TIME: bool = true;
 }
 
-impl ModelRuntime for ShuttleRuntime {
-    fn thread_key() -> ThreadKey {
-        ThreadKey(usize::from(shuttle::current::me()) as u64)
-    }
-
-    fn thread_name() -> String {
-        shuttle::thread::current()
-            .name()
-            .unwrap_or("<unnamed>")
-            .to_owned()
-    }
-
-    fn yield_now() {
-        shuttle::thread::yield_now();
-    }
-
-    fn fire_timeout_now() -> bool {
-        use shuttle::rand::RngCore;
-        shuttle::rand::thread_rng().next_u64() % 2 == 0
-    }
-
-    fn wake_spuriously(one_in: u64) -> bool {
-        use shuttle::rand::RngCore;
-        shuttle::rand::thread_rng().next_u64() % one_in == 0
-    }
-}
-
-impl ModelRuntime for LoomRuntime {
-    const FRAGILE_WHILE_UNWINDING: bool = true;
-    const MODELS_WEAK_MEMORY: bool = true;
-
-    fn written_bytes() -> Option<Arc<dyn WrittenBytes>> {
-        if std::thread::panicking() {
-            return None;
-        }
-        let cell = loom::cell::UnsafeCell::new(());
-        cell.with_mut(|_| ());
-        Some(Arc::new(LoomWrittenBytes(std::sync::Mutex::new(cell))))
-    }
-
-    fn thread_key() -> ThreadKey {
-        ThreadKey::hashed(loom::thread::current().id())
-    }
-
-    fn thread_name() -> String {
-        loom::thread::current().name().unwrap_or("main").to_owned()
-    }
-
-    fn yield_now() {
-        loom::thread::yield_now();
-    }
-
-    /// An atomic access of this thread's own, not a yield: loom takes a
-    /// yield for a spin loop's and runs the other threads first, which
-    /// hides interleavings a harmless step would not.
-    fn scheduling_point() {
-        loom::sync::atomic::AtomicBool::new(false).load(std::sync::atomic::Ordering::Relaxed);
-    }
-
-    /// Loom explores schedules, not data: the timeout always fires, after a
-    /// yield that lets loom try every other thread first.
-    fn fire_timeout_now() -> bool {
-        true
-    }
-}
-
 impl ModelRuntime for StdRuntime {
     const ONE_THREAD_AT_A_TIME: bool = false;
 
@@ -163,23 +95,5 @@ impl ModelRuntime for StdRuntime {
     /// at once, after a yield.
     fn fire_timeout_now() -> bool {
         true
-    }
-}
-
-/// A write's bytes as loom tracks them: a cell written once, when the bytes
-/// were, and read by every read of them. The std mutex only makes the cell
-/// shareable (loom's cell is not `Sync`: it tracks concurrent use itself);
-/// loom runs one thread at a time, so nobody waits on it.
-struct LoomWrittenBytes(std::sync::Mutex<loom::cell::UnsafeCell<()>>);
-
-impl WrittenBytes for LoomWrittenBytes {
-    fn read(&self) {
-        if !std::thread::panicking() {
-            let cell = self
-                .0
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            cell.with(|_| ());
-        }
     }
 }

@@ -9,8 +9,9 @@ use std::num::NonZeroUsize;
 use crossbeam::queue::ArrayQueue;
 use store::runtime::BoundedQueue;
 
-use super::runtime::hands_off;
-use super::{ModelRuntime, QueueCall, SimRuntime, What};
+use super::SimRuntime;
+use super::execution::hands_off;
+use crate::platform::{ModelRuntime, QueueCall, What};
 
 /// A bounded queue the simulated runtime sees.
 pub struct SimQueue<I: ModelRuntime, T> {
