@@ -5,39 +5,18 @@
 use std::panic::Location;
 use std::process::Command;
 
+mod support;
+
 use harness::check::{Check, Engine, Error, Fact, Failure, Op, RunId, ThreadKey};
 use harness::schedule::SplitMix64;
+use harness::sync::Arc;
 use harness::sync::atomic::{AtomicBool, Ordering};
-use harness::sync::{Arc, Condvar, Mutex};
 use harness::thread;
-
-/// The failure a check must find.
-#[track_caller]
-fn found(check: &Check, body: impl Fn() + Send + Sync + 'static) -> Box<Failure> {
-    match check.run(body) {
-        Err(Error::Found(failure)) => failure,
-        Err(other) => panic!("the check could not run: {other}"),
-        Ok(summary) => panic!("nothing found: {summary:?}"),
-    }
-}
+use support::{first_trusting_failure, found, handoff};
 
 /// A waiter that trusts its wake-up: found through a spurious one.
 fn trusting_waiter() {
-    let shared = Arc::new((Mutex::new(false), Condvar::new()));
-    let setter = {
-        let shared = Arc::clone(&shared);
-        thread::spawn(move || {
-            *shared.0.lock().expect("not poisoned") = true;
-            shared.1.notify_one();
-        })
-    };
-    let mut ready = shared.0.lock().expect("not poisoned");
-    if !*ready {
-        ready = shared.1.wait(ready).expect("not poisoned");
-    }
-    assert!(*ready, "woke without the flag set");
-    drop(ready);
-    setter.join().expect("the thread ends without a panic");
+    handoff(false);
 }
 
 /// Two threads that set a flag: nothing to find.
@@ -151,18 +130,8 @@ fn a_check_runs_the_schedules_it_is_given_under_each_engine() {
 
 #[test]
 fn the_seed_chooses_the_schedules_a_check_searches() {
-    let first_failure = |seed| {
-        found(
-            &Check::new()
-                .engines([Engine::Random])
-                .schedules(2_000)
-                .seed(seed),
-            trusting_waiter,
-        )
-        .run
-    };
-    assert_eq!(first_failure(0), first_failure(0));
-    assert_ne!(first_failure(0), first_failure(1));
+    assert_eq!(first_trusting_failure(0), first_trusting_failure(0));
+    assert_ne!(first_trusting_failure(0), first_trusting_failure(1));
 }
 
 /// Runs this file's `steered_check` test in a child process with `variables`
@@ -239,24 +208,13 @@ fn harness_schedules_sets_the_schedules_of_each_engine() {
 
 #[test]
 fn harness_seed_sets_the_seed_in_decimal_or_hex() {
-    let with_seed = |seed| {
-        found(
-            &Check::new()
-                .engines([Engine::Random])
-                .schedules(2_000)
-                .seed(seed),
-            trusting_waiter,
-        )
-        .run
-        .to_string()
-    };
     assert_eq!(
         steered_outcome(&[("HARNESS_SEED", "0x10")]),
-        format!("found {}", with_seed(16))
+        format!("found {}", first_trusting_failure(16))
     );
     assert_eq!(
         steered_outcome(&[("HARNESS_SEED", "17")]),
-        format!("found {}", with_seed(17))
+        format!("found {}", first_trusting_failure(17))
     );
 }
 

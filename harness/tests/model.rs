@@ -1,49 +1,17 @@
 //! The model's promises, each under the engines it concerns: what a
 //! correct body does under every engine, and which engines find which bug.
 
-use harness::check::{Check, Engine, Error, Failure, Op, RunId};
+mod support;
+
+use harness::check::{Check, Engine, Op, RunId};
 use harness::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use harness::sync::{Arc, Condvar, Mutex, mpsc};
 use harness::thread;
 use harness::time::{Duration, Instant};
+use support::{found, handoff};
 
 const SHUTTLE_ENGINES: [Engine; 4] = [Engine::Random, Engine::pct(3), Engine::Urw, Engine::Dfs];
 const LOOM: Engine = Engine::Loom { preemptions: 2 };
-
-/// The failure a check must find.
-#[track_caller]
-fn found(check: &Check, body: impl Fn() + Send + Sync + 'static) -> Box<Failure> {
-    match check.run(body) {
-        Err(Error::Found(failure)) => failure,
-        Err(other) => panic!("the check could not run: {other}"),
-        Ok(summary) => panic!("nothing found: {summary:?}"),
-    }
-}
-
-/// A flag handed from one thread to another under a lock: with
-/// `loop_on_flag`, a correct handoff; without, a wait that trusts its wake-up.
-fn handoff(loop_on_flag: bool) {
-    let shared = Arc::new((Mutex::new(false), Condvar::new()));
-    let setter = {
-        let shared = Arc::clone(&shared);
-        thread::spawn(move || {
-            *shared.0.lock().expect("not poisoned") = true;
-            shared.1.notify_one();
-        })
-    };
-    let mut ready = shared.0.lock().expect("not poisoned");
-    if loop_on_flag {
-        ready = shared
-            .1
-            .wait_while(ready, |ready| !*ready)
-            .expect("not poisoned");
-    } else if !*ready {
-        ready = shared.1.wait(ready).expect("not poisoned");
-    }
-    assert!(*ready, "woke without the flag set");
-    drop(ready);
-    setter.join().expect("the thread ends without a panic");
-}
 
 #[test]
 fn a_correct_handoff_runs_clean_under_every_engine() {

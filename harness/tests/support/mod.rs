@@ -1,0 +1,55 @@
+//! What the harness's test files share: the failure a check must find, and
+//! the handoff whose wait trusts its wake-up, found through a spurious one.
+
+use harness::check::{Check, Engine, Error, Failure, RunId};
+use harness::sync::{Arc, Condvar, Mutex};
+use harness::thread;
+
+/// The failure a check must find.
+#[track_caller]
+pub(crate) fn found(check: &Check, body: impl Fn() + Send + Sync + 'static) -> Box<Failure> {
+    match check.run(body) {
+        Err(Error::Found(failure)) => failure,
+        Err(other) => panic!("the check could not run: {other}"),
+        Ok(summary) => panic!("nothing found: {summary:?}"),
+    }
+}
+
+/// A flag handed from one thread to another under a lock: with
+/// `loop_on_flag`, a correct handoff; without, a wait that trusts its wake-up.
+pub(crate) fn handoff(loop_on_flag: bool) {
+    let shared = Arc::new((Mutex::new(false), Condvar::new()));
+    let setter = {
+        let shared = Arc::clone(&shared);
+        thread::spawn(move || {
+            *shared.0.lock().expect("not poisoned") = true;
+            shared.1.notify_one();
+        })
+    };
+    let mut ready = shared.0.lock().expect("not poisoned");
+    if loop_on_flag {
+        ready = shared
+            .1
+            .wait_while(ready, |ready| !*ready)
+            .expect("not poisoned");
+    } else if !*ready {
+        ready = shared.1.wait(ready).expect("not poisoned");
+    }
+    assert!(*ready, "woke without the flag set");
+    drop(ready);
+    setter.join().expect("the thread ends without a panic");
+}
+
+/// The first run of the trusting handoff that random search fails on, from
+/// `seed`.
+#[allow(dead_code, reason = "not every test file uses it")]
+pub(crate) fn first_trusting_failure(seed: u64) -> RunId {
+    found(
+        &Check::new()
+            .engines([Engine::Random])
+            .schedules(2_000)
+            .seed(seed),
+        || handoff(false),
+    )
+    .run
+}
