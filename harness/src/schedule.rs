@@ -192,34 +192,46 @@ impl Scheduler for SeedStream {
 
 /// Any scheduler, with the choices of its current execution recorded as a
 /// shuttle [`Schedule`], so a failure can be stored in shuttle's own form.
+///
+/// The choices are kept in the scheduler itself, a push per step, and
+/// handed to the shared handle when the scheduler is dropped: when its
+/// runner ends, a failing execution's unwinding included. (A lock per step
+/// showed in profiles of the store's harness; the change is within the
+/// bench's noise.)
 #[derive(Debug)]
 pub struct Recording<S> {
     inner: S,
+    current: Schedule,
     recorded: Arc<Mutex<Schedule>>,
 }
 
 impl<S: Scheduler> Recording<S> {
-    /// Wraps `inner`; the handle shows the current execution's schedule.
+    /// Wraps `inner`; the handle shows the last execution's schedule once
+    /// the runner that owns the scheduler has ended.
     pub fn new(inner: S) -> (Recording<S>, Arc<Mutex<Schedule>>) {
         let recorded = Arc::new(Mutex::new(Schedule::new(0)));
         (
             Recording {
                 inner,
+                current: Schedule::new(0),
                 recorded: Arc::clone(&recorded),
             },
             recorded,
         )
     }
+}
 
-    fn record(&self, step: impl FnOnce(&mut Schedule)) {
-        step(&mut self.recorded.lock().unwrap_or_else(PoisonError::into_inner));
+impl<S> Drop for Recording<S> {
+    fn drop(&mut self) {
+        let last = std::mem::replace(&mut self.current, Schedule::new(0));
+        *self.recorded.lock().unwrap_or_else(PoisonError::into_inner) = last;
     }
 }
 
 impl<S: Scheduler> Scheduler for Recording<S> {
     fn new_execution(&mut self) -> Option<Schedule> {
         let schedule = self.inner.new_execution()?;
-        self.record(|recorded| *recorded = Schedule::new(schedule.seed));
+        self.current = Schedule::new(schedule.seed);
         Some(schedule)
     }
 
@@ -230,12 +242,12 @@ impl<S: Scheduler> Scheduler for Recording<S> {
         yielding: bool,
     ) -> Option<TaskId> {
         let chosen = self.inner.next_task(runnable, current, yielding)?;
-        self.record(|recorded| recorded.push_task(chosen));
+        self.current.push_task(chosen);
         Some(chosen)
     }
 
     fn next_u64(&mut self) -> u64 {
-        self.record(Schedule::push_random);
+        self.current.push_random();
         self.inner.next_u64()
     }
 }
@@ -284,4 +296,52 @@ fn splitmix64(state: &mut u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::panic::{self, AssertUnwindSafe};
+    use std::sync::atomic::Ordering::SeqCst;
+
+    use shuttle::scheduler::{RandomScheduler, ReplayScheduler};
+    use shuttle::{Config, FailurePersistence, Runner};
+
+    use super::*;
+
+    /// Fails in the schedules where the spawned thread runs before the
+    /// check.
+    fn racy() {
+        let flag = Arc::new(shuttle::sync::atomic::AtomicBool::new(false));
+        let setter = {
+            let flag = Arc::clone(&flag);
+            shuttle::thread::spawn(move || flag.store(true, SeqCst))
+        };
+        assert!(!flag.load(SeqCst), "the setter ran first");
+        setter.join().expect("the setter ends");
+    }
+
+    fn config() -> Config {
+        let mut config = Config::new();
+        config.failure_persistence = FailurePersistence::None;
+        config
+    }
+
+    fn failure_of(run: impl FnOnce()) -> String {
+        let payload = panic::catch_unwind(AssertUnwindSafe(run)).expect_err("it fails");
+        crate::check::panic_message(payload.as_ref())
+    }
+
+    #[test]
+    fn a_failing_executions_schedule_is_recorded_and_replays_the_failure() {
+        let (scheduler, recorded) = Recording::new(RandomScheduler::new_from_seed(7, 1_000));
+        let found = failure_of(|| {
+            Runner::new(scheduler, config()).run(racy);
+        });
+        assert!(found.contains("the setter ran first"), "{found}");
+        let schedule = recorded.lock().expect("not poisoned").clone();
+        let replayed = failure_of(|| {
+            Runner::new(ReplayScheduler::new_from_schedule(schedule), config()).run(racy);
+        });
+        assert!(replayed.contains("the setter ran first"), "{replayed}");
+    }
 }
