@@ -174,11 +174,11 @@ impl<I: ModelRuntime> SimRuntime<I> {
             .get(&I::thread_key())
             .copied()
             .unwrap_or(0);
-        let what = format!(
-            "{operation} at {at} while holding {} other lock(s)",
-            held.saturating_sub(releases)
-        );
         (held > releases).then(|| {
+            let what = format!(
+                "{operation} at {at} while holding {} other lock(s)",
+                held - releases
+            );
             Violation::new(
                 Oracle::NoBlockingUnderLock,
                 I::thread_name(),
