@@ -12,8 +12,6 @@ use std::fmt;
 use std::io;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-
 use scenarios::LogCall;
 
 use crate::platform::{Event, FileOp, FileResult, Outcome, QueueCall, TransportFault, What};
@@ -391,10 +389,6 @@ impl Situation {
     pub fn from_name(name: &str) -> Option<Situation> {
         Situation::all().find(|situation| situation.name() == name)
     }
-
-    fn bit(self) -> u128 {
-        1 << self.index()
-    }
 }
 
 impl fmt::Display for Situation {
@@ -403,188 +397,109 @@ impl fmt::Display for Situation {
     }
 }
 
-/// Every situation has a bit of [`Reached`]'s set: adding one past its
-/// width fails the build.
-const _: () = assert!(Situation::COUNT <= u128::BITS as usize);
+impl harness::coverage::Situation for Situation {
+    const COUNT: usize = Situation::COUNT;
 
-/// The situations one run reached. Sent between processes as two 64-bit
-/// words, low first (JSON numbers, and serde's tagged enums, stop at 64).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(into = "[u64; 2]", from = "[u64; 2]")]
-pub struct Reached(u128);
-
-impl From<Reached> for [u64; 2] {
-    fn from(reached: Reached) -> [u64; 2] {
-        let bits = reached.bits();
-        [bits as u64, (bits >> 64) as u64]
-    }
-}
-
-impl From<[u64; 2]> for Reached {
-    /// Bits of no situation (from another build) are dropped.
-    fn from([low, high]: [u64; 2]) -> Reached {
-        Reached::from_bits(u128::from(high) << 64 | u128::from(low))
-    }
-}
-
-impl Reached {
-    /// Nothing reached.
-    pub const NONE: Reached = Reached(0);
-
-    /// Whether `situation` was reached.
-    pub fn contains(self, situation: Situation) -> bool {
-        self.0 & situation.bit() != 0
+    fn index(self) -> usize {
+        Situation::index(self)
     }
 
-    fn insert(&mut self, situation: Situation) {
-        self.0 |= situation.bit();
-    }
-
-    /// The set as a number, for the child-to-parent protocol.
-    pub fn bits(self) -> u128 {
-        self.0
-    }
-
-    /// The set a number names; bits of no situation are dropped.
-    pub fn from_bits(bits: u128) -> Reached {
-        let known = Situation::all().fold(0, |all, s| all | s.bit());
-        Reached(bits & known)
-    }
-
-    /// The situations `trace` shows.
-    pub fn of(trace: &[Event]) -> Reached {
-        let mut classifier = Classifier::default();
-        for event in trace {
-            classifier.see(event);
-        }
-        classifier.reached
-    }
-}
-
-/// How many runs reached each situation. Serialised as a map from each
-/// situation's name to its runs, the form children report and JSON shows.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(into = "BTreeMap<String, u64>", try_from = "BTreeMap<String, u64>")]
-pub struct Coverage {
-    /// Indexed by [`Situation::index`].
-    runs: Box<[u64; Situation::COUNT]>,
-}
-
-impl Default for Coverage {
-    fn default() -> Coverage {
-        Coverage {
-            runs: Box::new([0; Situation::COUNT]),
-        }
-    }
-}
-
-impl Coverage {
-    /// Counts one run that reached `reached`.
-    pub fn add(&mut self, reached: Reached) {
-        // A situation's bit is its index: count the set bits only, as a
-        // campaign adds every run.
-        let mut bits = reached.0;
-        while bits != 0 {
-            let index = bits.trailing_zeros() as usize;
-            self.runs[index] += 1;
-            bits &= bits - 1;
-        }
-    }
-
-    /// Adds another tally's counts.
-    pub fn merge(&mut self, other: &Coverage) {
-        for (mine, theirs) in self.runs.iter_mut().zip(other.runs.iter()) {
-            *mine += theirs;
-        }
-    }
-
-    /// Runs that reached `situation`.
-    pub fn runs(&self, situation: Situation) -> u64 {
-        self.runs[situation.index()]
-    }
-
-    /// The situations at least one run reached.
-    pub fn reached_by_any(&self) -> Reached {
-        let mut reached = Reached::NONE;
-        for situation in Situation::all() {
-            if self.runs(situation) > 0 {
-                reached.insert(situation);
-            }
-        }
-        reached
-    }
-
-    /// Situations no run reached, in table order.
-    pub fn unreached(&self) -> Vec<Situation> {
+    fn all() -> impl Iterator<Item = Situation> {
         Situation::all()
-            .filter(|&situation| self.runs(situation) == 0)
-            .collect()
     }
 
-    /// The tables `sim fuzz` and `sim explore` print: each named situation,
-    /// the runs that reached it and the share of `total_runs`; then the
-    /// matrix of operations and download phases, runs per cell.
-    pub fn table(&self, total_runs: u64) -> String {
-        let mut text = String::from("| situation | runs | share |\n|---|---:|---:|\n");
-        for situation in Situation::NAMED {
-            let runs = self.runs(situation);
-            let share = if runs == 0 {
-                "NEVER".to_owned()
-            } else {
-                format!("{:.2}%", 100.0 * runs as f64 / total_runs.max(1) as f64)
-            };
-            text.push_str(&format!("| {situation} | {runs} | {share} |\n"));
-        }
-        let phases: Vec<&str> = Phase::ALL.iter().map(|phase| phase.name()).collect();
-        text.push_str(
-            &self.matrix("download", &phases, &Operation::ALL, |operation, column| {
-                Situation::Cell(operation, Phase::ALL[column])
-            }),
-        );
-        let calls: Vec<&str> = InFlight::ALL.iter().map(|call| call.name()).collect();
-        text.push_str(&self.matrix(
-            "another thread's call in flight",
-            &calls,
-            &PAIRED_OPERATIONS,
-            |operation, column| Situation::Pair(operation, InFlight::ALL[column]),
-        ));
-        let states: Vec<&str> = LogState::ALL.iter().map(|state| state.name()).collect();
-        text.push_str(&self.matrix(
-            "the logger's queue and writer",
-            &states,
-            &LogCall::ALL,
-            |call, column| Situation::Log(call, LogState::ALL[column]),
-        ));
-        text
+    fn name(self) -> String {
+        Situation::name(self)
+    }
+
+    fn from_name(name: &str) -> Option<Situation> {
+        Situation::from_name(name)
     }
 }
 
-impl Coverage {
-    /// One matrix as a table: a row per operation, a column per name in
-    /// `columns`, runs per cell (`cell` names it by row and column index).
-    fn matrix<Row: Copy + RowName>(
-        &self,
-        across: &str,
-        columns: &[&str],
-        rows: &[Row],
-        cell: impl Fn(Row, usize) -> Situation,
-    ) -> String {
-        let mut text = format!(
-            "\n| operation \\ {across} | {} |\n|---|{}\n",
-            columns.join(" | "),
-            "---:|".repeat(columns.len())
-        );
-        for &row in rows {
-            let cells: Vec<String> = (0..columns.len())
-                .map(|column| match self.runs(cell(row, column)) {
-                    0 => "NEVER".to_owned(),
-                    runs => runs.to_string(),
-                })
-                .collect();
-            text.push_str(&format!("| {} | {} |\n", row.row_name(), cells.join(" | ")));
-        }
-        text
+/// The situations one run reached: the library's set, of the store's and
+/// the logger's situations.
+pub type Reached = harness::coverage::Reached<Situation>;
+
+/// How many runs reached each situation: the library's tally. Serialised as
+/// a map from each situation's name to its runs, the form children report
+/// and JSON shows.
+pub type Coverage = harness::coverage::Tally<Situation>;
+
+/// The situations `trace` shows.
+pub fn reached_in(trace: &[Event]) -> Reached {
+    let mut classifier = Classifier::default();
+    for event in trace {
+        classifier.see(event);
     }
+    classifier.reached
+}
+
+/// The tables `sim fuzz` and `sim explore` print: each named situation,
+/// the runs that reached it and the share of `total_runs`; then each
+/// matrix, runs per cell.
+pub fn table(coverage: &Coverage, total_runs: u64) -> String {
+    let mut text = String::from("| situation | runs | share |\n|---|---:|---:|\n");
+    for situation in Situation::NAMED {
+        let runs = coverage.runs(situation);
+        let share = if runs == 0 {
+            "NEVER".to_owned()
+        } else {
+            format!("{:.2}%", 100.0 * runs as f64 / total_runs.max(1) as f64)
+        };
+        text.push_str(&format!("| {situation} | {runs} | {share} |\n"));
+    }
+    let phases: Vec<&str> = Phase::ALL.iter().map(|phase| phase.name()).collect();
+    text.push_str(&matrix(
+        coverage,
+        "download",
+        &phases,
+        &Operation::ALL,
+        |operation, column| Situation::Cell(operation, Phase::ALL[column]),
+    ));
+    let calls: Vec<&str> = InFlight::ALL.iter().map(|call| call.name()).collect();
+    text.push_str(&matrix(
+        coverage,
+        "another thread's call in flight",
+        &calls,
+        &PAIRED_OPERATIONS,
+        |operation, column| Situation::Pair(operation, InFlight::ALL[column]),
+    ));
+    let states: Vec<&str> = LogState::ALL.iter().map(|state| state.name()).collect();
+    text.push_str(&matrix(
+        coverage,
+        "the logger's queue and writer",
+        &states,
+        &LogCall::ALL,
+        |call, column| Situation::Log(call, LogState::ALL[column]),
+    ));
+    text
+}
+
+/// One matrix as a table: a row per operation, a column per name in
+/// `columns`, runs per cell (`cell` names it by row and column index).
+fn matrix<Row: Copy + RowName>(
+    coverage: &Coverage,
+    across: &str,
+    columns: &[&str],
+    rows: &[Row],
+    cell: impl Fn(Row, usize) -> Situation,
+) -> String {
+    let mut text = format!(
+        "\n| operation \\ {across} | {} |\n|---|{}\n",
+        columns.join(" | "),
+        "---:|".repeat(columns.len())
+    );
+    for &row in rows {
+        let cells: Vec<String> = (0..columns.len())
+            .map(|column| match coverage.runs(cell(row, column)) {
+                0 => "NEVER".to_owned(),
+                runs => runs.to_string(),
+            })
+            .collect();
+        text.push_str(&format!("| {} | {} |\n", row.row_name(), cells.join(" | ")));
+    }
+    text
 }
 
 /// A matrix's row, named in its table.
@@ -601,29 +516,6 @@ impl RowName for Operation {
 impl RowName for LogCall {
     fn row_name(self) -> &'static str {
         self.name()
-    }
-}
-
-impl From<Coverage> for BTreeMap<String, u64> {
-    fn from(coverage: Coverage) -> BTreeMap<String, u64> {
-        Situation::all()
-            .map(|situation| (situation.name(), coverage.runs(situation)))
-            .collect()
-    }
-}
-
-impl TryFrom<BTreeMap<String, u64>> for Coverage {
-    type Error = String;
-
-    /// Unknown names are an error: a child of another build.
-    fn try_from(runs: BTreeMap<String, u64>) -> Result<Coverage, String> {
-        let mut coverage = Coverage::default();
-        for (name, count) in runs {
-            let situation =
-                Situation::from_name(&name).ok_or_else(|| format!("unknown situation {name:?}"))?;
-            coverage.runs[situation.index()] += count;
-        }
-        Ok(coverage)
     }
 }
 
@@ -1119,7 +1011,7 @@ mod tests {
     fn reached(events: Vec<(&'static str, What)>) -> Reached {
         let mut all = opening();
         all.extend(events);
-        Reached::of(&trace(all))
+        reached_in(&trace(all))
     }
 
     fn read_begins() -> What {
@@ -1233,7 +1125,7 @@ mod tests {
     #[test]
     fn only_a_store_of_zero_bytes_is_an_empty_object() {
         assert!(!reached(vec![]).contains(Situation::EmptyObject));
-        let empty = Reached::of(&trace(vec![(
+        let empty = reached_in(&trace(vec![(
             MAIN,
             What::StoreOpened { store: "A", len: 0 },
         )]));
@@ -1570,13 +1462,16 @@ mod tests {
     }
 
     #[test]
-    fn reached_sets_cross_processes_as_two_words_and_back() {
-        let mut sent = Reached::NONE;
+    fn reached_sets_cross_processes_as_words_and_back() {
+        let mut sent = Reached::none();
         sent.insert(Situation::EmptyObject);
-        sent.insert(Situation::Pair(Operation::Release, InFlight::Release));
-        let words: [u64; 2] = sent.into();
-        assert_ne!(words[1], 0, "the last situations live in the high word");
-        assert_eq!(Reached::from(words), sent);
+        sent.insert(Situation::Log(
+            LogCall::DroppedLines,
+            LogState::WriterStopping,
+        ));
+        let json = serde_json::to_string(&sent).expect("serialises");
+        let received: Reached = serde_json::from_str(&json).expect("parses");
+        assert_eq!(received, sent);
     }
 
     #[test]
@@ -1648,7 +1543,7 @@ mod tests {
     }
 
     fn reaching(situations: &[Situation]) -> Reached {
-        let mut reached = Reached::NONE;
+        let mut reached = Reached::none();
         for &situation in situations {
             reached.insert(situation);
         }
@@ -1658,13 +1553,13 @@ mod tests {
     #[test]
     fn merged_tallies_add_up_and_say_what_any_run_reached() {
         let mut first = Coverage::default();
-        first.add(reaching(&[Situation::EmptyObject]));
-        first.add(reaching(&[
+        first.add(&reaching(&[Situation::EmptyObject]));
+        first.add(&reaching(&[
             Situation::EmptyObject,
             Situation::RetriesExhausted,
         ]));
         let mut second = Coverage::default();
-        second.add(reaching(&[Situation::EmptyObject]));
+        second.add(&reaching(&[Situation::EmptyObject]));
         first.merge(&second);
         assert_eq!(first.runs(Situation::EmptyObject), 3);
         assert_eq!(first.runs(Situation::RetriesExhausted), 1);
@@ -1672,14 +1567,14 @@ mod tests {
             first.reached_by_any(),
             reaching(&[Situation::EmptyObject, Situation::RetriesExhausted])
         );
-        assert_eq!(Coverage::default().reached_by_any(), Reached::NONE);
+        assert_eq!(Coverage::default().reached_by_any(), Reached::none());
     }
 
     #[test]
     fn the_table_gives_every_situation_its_runs_and_share_and_flags_the_unreached() {
         let mut coverage = Coverage::default();
-        coverage.add(reaching(&[Situation::TwoClosersAtOnce]));
-        let table = coverage.table(4);
+        coverage.add(&reaching(&[Situation::TwoClosersAtOnce]));
+        let table = table(&coverage, 4);
         assert!(
             table.contains("| two-closers-at-once | 1 | 25.00% |"),
             "{table}"
@@ -1707,8 +1602,8 @@ mod tests {
     fn counts_survive_the_child_protocol() {
         let mut coverage = Coverage::default();
         let reached = reaching(&[Situation::EmptyObject, Situation::TwoClosersAtOnce]);
-        coverage.add(reached);
-        coverage.add(Reached::from_bits(reached.bits()));
+        coverage.add(&reached);
+        coverage.add(&Reached::from_words(reached.words()));
         let json = serde_json::to_string(&coverage).expect("serialises");
         let parsed: Coverage = serde_json::from_str(&json).expect("parses");
         assert_eq!(parsed, coverage);

@@ -110,12 +110,12 @@ mod tests {
         let messages = [
             Message::Run {
                 k: 3,
-                reached: Reached::from_bits(5),
+                reached: Reached::from_words(&[5]),
                 finding: None,
             },
             Message::Run {
                 k: 4,
-                reached: Reached::NONE,
+                reached: Reached::none(),
                 finding: Some(Finding {
                     seed: 1,
                     run: "stress:random:0x02".parse().expect("a run id"),

@@ -120,7 +120,7 @@ impl fmt::Display for ExploreReport {
             )?;
         }
         writeln!(f, "\nCoverage: schedules that reached each situation\n")?;
-        write!(f, "{}", coverage.table(schedules_run))?;
+        write!(f, "{}", crate::coverage::table(&coverage, schedules_run))?;
         let failed: Vec<&Row> = self.rows.iter().filter(|row| row.failed()).collect();
         let finished = self
             .rows

@@ -90,7 +90,7 @@ impl Campaign {
             crate::flight::schedule_begins(seed);
             let execution = run_one(seed, &self.params_for(seed), &options);
             report.schedules_run += 1;
-            report.coverage.add(execution.reached);
+            report.coverage.add(&execution.reached);
             if execution.violation.is_some() {
                 report.failure = Some(self.failure(index + 1, seed, execution));
                 break;

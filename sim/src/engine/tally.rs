@@ -29,7 +29,7 @@ impl<I: ModelRuntime> Tally<I> {
             numbers_executions,
             executions: AtomicUsize::new(0),
             coverage: Mutex::new(Coverage::default()),
-            last_reached: Mutex::new(Reached::NONE),
+            last_reached: Mutex::new(Reached::none()),
             last_world: Mutex::new(None),
         })
     }
@@ -68,14 +68,14 @@ impl<I: ModelRuntime> Tally<I> {
             let _ = take_data_race();
             let world = SimWorld::<I>::new();
             *lock(&tally.last_world) = Some(world.clone());
-            *lock(&tally.last_reached) = Reached::NONE;
+            *lock(&tally.last_reached) = Reached::none();
             let summary = scenario.run(&world, &params, &options);
             world.main_finishes();
             let reached = world
                 .trace()
                 .with_events(|events| reached_by(events, summary));
+            lock(&tally.coverage).add(&reached);
             *lock(&tally.last_reached) = reached;
-            lock(&tally.coverage).add(reached);
         }
     }
 
@@ -113,7 +113,7 @@ impl<I: ModelRuntime> Tally<I> {
         Execution {
             trace,
             violation,
-            reached: *lock(&self.last_reached),
+            reached: lock(&self.last_reached).clone(),
             shuttle_schedule: None,
         }
     }
@@ -123,7 +123,7 @@ impl<I: ModelRuntime> Tally<I> {
 /// scenario itself saw: the trace classifier and the scenario must agree on
 /// whether a close deadline fired.
 pub(super) fn reached_by(trace: &[Event], summary: RunSummary) -> Reached {
-    let reached = Reached::of(trace);
+    let reached = crate::coverage::reached_in(trace);
     assert_eq!(
         reached.contains(Situation::CloseDeadlineFires),
         summary.close_deadline_fired,

@@ -9,7 +9,6 @@ use store::{StdRuntime, StoreOptions};
 
 use super::seeded::SeededRun;
 use super::{Execution, Violation};
-use crate::coverage::Reached;
 use crate::platform::{SimWorld, ThreadPanic, mark_simulating};
 
 /// How long one repetition may take on real threads before it counts as a
@@ -91,7 +90,7 @@ fn repetition(scenario: Scenario, params: &Params, options: &StoreOptions) -> Ex
     let trace = world.trace().events();
     let reached = match summary {
         Some(summary) => super::tally::reached_by(&trace, summary),
-        None => Reached::of(&trace),
+        None => crate::coverage::reached_in(&trace),
     };
     let blocked = world.blocked_threads();
     Execution {

@@ -313,7 +313,7 @@ impl Fleet<'_> {
         slot.heard = Instant::now();
         slot.next_k = k + 1;
         self.findings.runs += 1;
-        self.findings.coverage.add(reached);
+        self.findings.coverage.add(&reached);
         if let Some(finding) = finding {
             let (kind, signature) = match &finding.replayed {
                 Replayed::Diverged { .. } => (

@@ -93,7 +93,7 @@ impl Job {
             }
             let line = Message::Run {
                 k,
-                reached: execution.reached,
+                reached: execution.reached.clone(),
                 finding: None,
             };
             writeln!(out, "{}", line.to_line())?;
@@ -128,7 +128,7 @@ impl Job {
         };
         Message::Run {
             k,
-            reached: execution.reached,
+            reached: execution.reached.clone(),
             finding: Some(Finding {
                 seed,
                 run: swarm.run,

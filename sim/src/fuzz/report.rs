@@ -270,6 +270,6 @@ pub(crate) fn summary(plan: &Plan, findings: &Findings, elapsed: Duration) -> St
         );
     }
     let _ = writeln!(text, "\nCoverage: runs that reached each situation\n");
-    text.push_str(&findings.coverage.table(findings.runs));
+    text.push_str(&crate::coverage::table(&findings.coverage, findings.runs));
     text
 }
