@@ -36,6 +36,8 @@ pub mod check;
 #[cfg(feature = "model")]
 pub mod cli;
 #[cfg(feature = "model")]
+pub mod corpus;
+#[cfg(feature = "model")]
 pub mod coverage;
 #[cfg(feature = "model")]
 mod scenario;

@@ -78,3 +78,18 @@ fn a_timed_out_pop_that_leaks_its_count_is_found_by_every_engine() {
         );
     }
 }
+
+#[test]
+fn every_saved_run_does_what_its_corpus_entry_expects() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let checked = harness::corpus::check(&dir, scenarios::SCENARIOS).expect("a readable corpus");
+    assert!(!checked.is_empty(), "no entry in {}", dir.display());
+    for entry in checked {
+        assert_eq!(
+            entry.verdict,
+            harness::corpus::Verdict::AsExpected,
+            "{}",
+            entry.path.display()
+        );
+    }
+}

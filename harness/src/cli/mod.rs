@@ -7,16 +7,20 @@
 //! NAME replay SCENARIO RUN
 //! NAME shrink SCENARIO RUN [--attempts N]
 //! NAME fuzz [--seconds S] [--seed S]
+//! NAME run SCENARIO ... --save DIR
+//! NAME corpus check DIR
 //! ```
 //!
 //! Exit codes: 0 nothing failed (or a replay passes now), 1 a failure was
 //! found or reproduced, 2 bad usage or a name that names nothing.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+mod corpus;
 mod fuzz;
 
 use crate::Scenario;
@@ -46,6 +50,15 @@ enum Command {
         /// The seed the seeded engines' schedules derive from.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Saves a failure found to this corpus directory, as an entry
+        /// that must keep failing.
+        #[arg(long, value_name = "DIR")]
+        save: Option<PathBuf>,
+    },
+    /// Works on a corpus of saved runs.
+    Corpus {
+        #[command(subcommand)]
+        action: CorpusAction,
     },
     /// Runs the one run a failure printed.
     Replay {
@@ -73,6 +86,16 @@ enum Command {
         /// The seed every campaign's choice derives from.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum CorpusAction {
+    /// Replays every entry: each must do what it expects (fail as saved,
+    /// or pass).
+    Check {
+        /// The corpus directory.
+        dir: PathBuf,
     },
 }
 
@@ -112,6 +135,7 @@ pub fn main(scenarios: &'static [Scenario]) -> ExitCode {
             engines,
             schedules,
             seed,
+            save,
         } => {
             let Some(scenario) = named(&scenario) else {
                 return ExitCode::from(2);
@@ -138,6 +162,11 @@ pub fn main(scenarios: &'static [Scenario]) -> ExitCode {
                         scenario.name,
                         failure.run
                     );
+                    if let Some(dir) = save {
+                        if let Err(code) = corpus::save(&dir, scenario.name, &failure) {
+                            return code;
+                        }
+                    }
                     ExitCode::from(1)
                 }
                 Err(error) => {
@@ -176,6 +205,9 @@ pub fn main(scenarios: &'static [Scenario]) -> ExitCode {
                 }
             }
         }
+        Command::Corpus {
+            action: CorpusAction::Check { dir },
+        } => corpus::check(&dir, scenarios),
         Command::Fuzz { seconds, seed } => {
             fuzz::fuzz(scenarios, Duration::from_secs(seconds), seed)
         }
