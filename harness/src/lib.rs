@@ -78,4 +78,7 @@ mod std_identity {
     fn _sender(same: crate::sync::mpsc::Sender<u8>) -> std::sync::mpsc::Sender<u8> {
         same
     }
+    fn _sync_sender(same: crate::sync::mpsc::SyncSender<u8>) -> std::sync::mpsc::SyncSender<u8> {
+        same
+    }
 }

@@ -1,16 +1,19 @@
-//! `std::sync::mpsc::channel` under the model, built on the model's own
-//! [`Mutex`] and [`Condvar`], so it behaves the same under every engine:
-//! its locks are scheduling points, a receiver learns that every sender is
-//! gone (loom's channel never does), and `recv_timeout` fires on the virtual
-//! clock (shuttle's never fires; loom's is not implemented). Not modelled:
-//! `sync_channel`.
+//! `std::sync::mpsc` under the model, built on the model's own [`Mutex`]
+//! and [`Condvar`], so it behaves the same under every engine: its locks
+//! are scheduling points, a receiver learns that every sender is gone
+//! (loom's channel never does), and `recv_timeout` fires on the virtual
+//! clock (shuttle's never fires; loom's is not implemented).
+//!
+//! `channel` is unbounded; `sync_channel(bound)` holds at most `bound`
+//! values, a send to a full one waits for room, and `sync_channel(0)` is a
+//! rendezvous: each send waits until its value is received.
 
 use std::collections::VecDeque;
 use std::panic::Location;
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
-pub use std::sync::mpsc::{RecvError, RecvTimeoutError, SendError, TryRecvError};
+pub use std::sync::mpsc::{RecvError, RecvTimeoutError, SendError, TryRecvError, TrySendError};
 
 use super::{Condvar, Mutex, MutexGuard};
 use crate::model::execution;
@@ -20,12 +23,39 @@ use crate::model::time::Instant;
 struct Shared<T> {
     state: Mutex<State<T>>,
     arrived: Condvar,
+    /// A value was received, or the receiver is gone: what a bounded
+    /// channel's senders wait for.
+    taken: Condvar,
 }
 
 struct State<T> {
     queue: VecDeque<T>,
     senders: usize,
     receiver_alive: bool,
+    /// `None` unbounded; `Some(0)` a rendezvous.
+    bound: Option<usize>,
+    /// Values queued and values received since the channel was made: a
+    /// rendezvous sender waits until its value's number is received.
+    queued_total: u64,
+    received_total: u64,
+    /// The receiver waits in `recv` or `recv_timeout`: a rendezvous
+    /// `try_send` hands it a value.
+    receiver_waiting: bool,
+}
+
+impl<T> State<T> {
+    /// Whether a bounded channel has room for one more value (a rendezvous
+    /// holds the one value being handed over).
+    fn has_room(&self) -> bool {
+        self.bound
+            .is_none_or(|bound| self.queue.len() < bound.max(1))
+    }
+
+    fn take(&mut self) -> Option<T> {
+        let value = self.queue.pop_front()?;
+        self.received_total += 1;
+        Some(value)
+    }
 }
 
 /// The sending half, as `std::sync::mpsc::Sender`.
@@ -38,16 +68,14 @@ pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
 }
 
+/// The sending half of a bounded channel, as `std::sync::mpsc::SyncSender`.
+pub struct SyncSender<T> {
+    shared: Arc<Shared<T>>,
+}
+
 /// An unbounded channel, as `std::sync::mpsc::channel`.
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
-    let shared = Arc::new(Shared {
-        state: Mutex::new(State {
-            queue: VecDeque::new(),
-            senders: 1,
-            receiver_alive: true,
-        }),
-        arrived: Condvar::new(),
-    });
+    let shared = Shared::new(None);
     (
         Sender {
             shared: Arc::clone(&shared),
@@ -56,7 +84,66 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     )
 }
 
+/// A channel of at most `bound` values, as `std::sync::mpsc::sync_channel`:
+/// `0` makes each send wait until its value is received.
+pub fn sync_channel<T>(bound: usize) -> (SyncSender<T>, Receiver<T>) {
+    let shared = Shared::new(Some(bound));
+    (
+        SyncSender {
+            shared: Arc::clone(&shared),
+        },
+        Receiver { shared },
+    )
+}
+
 impl<T> Shared<T> {
+    /// Waits until a value is received or the receiver is gone.
+    fn wait_taken<'a>(&self, state: MutexGuard<'a, State<T>>) -> MutexGuard<'a, State<T>> {
+        self.taken
+            .wait(state)
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn new(bound: Option<usize>) -> Arc<Shared<T>> {
+        Arc::new(Shared {
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                senders: 1,
+                receiver_alive: true,
+                bound,
+                queued_total: 0,
+                received_total: 0,
+                receiver_waiting: false,
+            }),
+            arrived: Condvar::new(),
+            taken: Condvar::new(),
+        })
+    }
+
+    /// Queues `value` and wakes the receiver; the value's number.
+    fn queue<'a>(
+        &self,
+        mut state: MutexGuard<'a, State<T>>,
+        value: T,
+    ) -> (MutexGuard<'a, State<T>>, u64) {
+        state.queue.push_back(value);
+        state.queued_total += 1;
+        let number = state.queued_total;
+        self.arrived.notify_one();
+        (state, number)
+    }
+
+    /// One sender fewer; the last wakes the receiver.
+    fn sender_gone(&self) {
+        let mut state = self.lock();
+        state.senders -= 1;
+        let last = state.senders == 0;
+        drop(state);
+        if last {
+            self.arrived.notify_all();
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State<T>> {
         // The channel's own code never panics under its lock.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
@@ -68,14 +155,76 @@ impl<T> Sender<T> {
     #[track_caller]
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
         execution::record(Op::Send, Location::caller());
-        let mut state = self.shared.lock();
+        let state = self.shared.lock();
         if !state.receiver_alive {
             return Err(SendError(value));
         }
-        state.queue.push_back(value);
-        drop(state);
-        self.shared.arrived.notify_one();
+        drop(self.shared.queue(state, value));
         Ok(())
+    }
+}
+
+impl<T> SyncSender<T> {
+    /// Queues `value`, waiting for room; on a rendezvous channel, waits
+    /// until it is received. `Err` with it if the receiver is gone first.
+    #[track_caller]
+    pub fn send(&self, value: T) -> Result<(), SendError<T>> {
+        execution::record(Op::Send, Location::caller());
+        let mut state = self.shared.lock();
+        while state.receiver_alive && !state.has_room() {
+            state = self.shared.wait_taken(state);
+        }
+        if !state.receiver_alive {
+            return Err(SendError(value));
+        }
+        let (mut state, number) = self.shared.queue(state, value);
+        if state.bound != Some(0) {
+            return Ok(());
+        }
+        while state.receiver_alive && state.received_total < number {
+            state = self.shared.wait_taken(state);
+        }
+        if state.received_total >= number {
+            return Ok(());
+        }
+        // The receiver left before taking it: the one value a rendezvous
+        // holds is this one, and it comes back.
+        match state.queue.pop_back() {
+            Some(value) => Err(SendError(value)),
+            None => Ok(()),
+        }
+    }
+
+    /// Queues `value` if there is room now; on a rendezvous channel, only
+    /// if the receiver is waiting in `recv` with nothing handed over yet.
+    #[track_caller]
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        execution::record(Op::Send, Location::caller());
+        let state = self.shared.lock();
+        if !state.receiver_alive {
+            return Err(TrySendError::Disconnected(value));
+        }
+        let receiver_ready = state.receiver_waiting && state.queue.is_empty();
+        if !state.has_room() || (state.bound == Some(0) && !receiver_ready) {
+            return Err(TrySendError::Full(value));
+        }
+        drop(self.shared.queue(state, value));
+        Ok(())
+    }
+}
+
+impl<T> Clone for SyncSender<T> {
+    fn clone(&self) -> SyncSender<T> {
+        self.shared.lock().senders += 1;
+        SyncSender {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<T> Drop for SyncSender<T> {
+    fn drop(&mut self) {
+        self.shared.sender_gone();
     }
 }
 
@@ -90,13 +239,7 @@ impl<T> Clone for Sender<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
-        let mut state = self.shared.lock();
-        state.senders -= 1;
-        let last = state.senders == 0;
-        drop(state);
-        if last {
-            self.shared.arrived.notify_all();
-        }
+        self.shared.sender_gone();
     }
 }
 
@@ -108,17 +251,20 @@ impl<T> Receiver<T> {
         execution::record(Op::Recv, Location::caller());
         let mut state = self.shared.lock();
         loop {
-            if let Some(value) = state.queue.pop_front() {
+            if let Some(value) = state.take() {
+                self.shared.taken.notify_all();
                 return Ok(value);
             }
             if state.senders == 0 {
                 return Err(RecvError);
             }
+            state.receiver_waiting = true;
             state = self
                 .shared
                 .arrived
                 .wait(state)
                 .unwrap_or_else(PoisonError::into_inner);
+            state.receiver_waiting = false;
         }
     }
 
@@ -127,8 +273,11 @@ impl<T> Receiver<T> {
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
         execution::record(Op::Recv, Location::caller());
         let mut state = self.shared.lock();
-        match state.queue.pop_front() {
-            Some(value) => Ok(value),
+        match state.take() {
+            Some(value) => {
+                self.shared.taken.notify_all();
+                Ok(value)
+            }
             None if state.senders == 0 => Err(TryRecvError::Disconnected),
             None => Err(TryRecvError::Empty),
         }
@@ -142,7 +291,8 @@ impl<T> Receiver<T> {
         let deadline = Instant::now() + timeout;
         let mut state = self.shared.lock();
         loop {
-            if let Some(value) = state.queue.pop_front() {
+            if let Some(value) = state.take() {
+                self.shared.taken.notify_all();
                 return Ok(value);
             }
             if state.senders == 0 {
@@ -152,10 +302,12 @@ impl<T> Receiver<T> {
             if now >= deadline {
                 return Err(RecvTimeoutError::Timeout);
             }
+            state.receiver_waiting = true;
             state = match self.shared.arrived.wait_timeout(state, deadline - now) {
                 Ok((state, _)) => state,
                 Err(poisoned) => poisoned.into_inner().0,
             };
+            state.receiver_waiting = false;
         }
     }
 
@@ -174,9 +326,15 @@ impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         let mut state = self.shared.lock();
         state.receiver_alive = false;
-        // Values nobody will receive are dropped here, not by the last sender.
-        let unreceived = std::mem::take(&mut state.queue);
+        // Values nobody will receive are dropped here, not by the last
+        // sender; but a rendezvous sender takes its value back.
+        let unreceived = if state.bound == Some(0) {
+            VecDeque::new()
+        } else {
+            std::mem::take(&mut state.queue)
+        };
         drop(state);
+        self.shared.taken.notify_all();
         drop(unreceived);
     }
 }
@@ -184,6 +342,12 @@ impl<T> Drop for Receiver<T> {
 impl<T> std::fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sender").finish_non_exhaustive()
+    }
+}
+
+impl<T> std::fmt::Debug for SyncSender<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncSender").finish_non_exhaustive()
     }
 }
 

@@ -1,0 +1,98 @@
+//! The model's bounded channels (`sync_channel`) under every engine: a
+//! bound holds, a rendezvous hands each value over before its send returns,
+//! and a sender whose receiver leaves gets its value back.
+
+#[allow(dead_code, reason = "the helpers other test files use")]
+mod support;
+
+use harness::check::Check;
+use harness::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use harness::sync::{Arc, mpsc};
+use harness::thread;
+
+#[test]
+fn a_bounded_channel_never_holds_more_than_its_bound_under_every_engine() {
+    Check::new().schedules(300).assert(|| {
+        let (sender, receiver) = mpsc::sync_channel::<u64>(1);
+        let sent = Arc::new(AtomicU64::new(0));
+        let sending = {
+            let sent = Arc::clone(&sent);
+            thread::spawn(move || {
+                for value in 1..=3 {
+                    sender.send(value).expect("the receiver lives");
+                    sent.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        };
+        for received in 0..3 {
+            let ahead = sent.load(Ordering::SeqCst).saturating_sub(received);
+            assert!(ahead <= 1, "{ahead} values sent ahead of a bound of 1");
+            assert_eq!(receiver.recv(), Ok(received + 1));
+        }
+        sending.join().expect("the thread ends without a panic");
+    });
+}
+
+#[test]
+fn a_rendezvous_send_returns_only_once_its_value_is_received_under_every_engine() {
+    Check::new().schedules(300).assert(|| {
+        let (sender, receiver) = mpsc::sync_channel::<u8>(0);
+        let returned = Arc::new(AtomicBool::new(false));
+        let sending = {
+            let returned = Arc::clone(&returned);
+            thread::spawn(move || {
+                sender.send(5).expect("the receiver lives");
+                returned.store(true, Ordering::SeqCst);
+            })
+        };
+        assert!(
+            !returned.load(Ordering::SeqCst),
+            "the send returned before its value was received"
+        );
+        assert_eq!(receiver.recv(), Ok(5));
+        sending.join().expect("the thread ends without a panic");
+    });
+}
+
+#[test]
+fn a_rendezvous_sender_whose_receiver_leaves_gets_its_value_back_under_every_engine() {
+    Check::new().schedules(300).assert(|| {
+        let (sender, receiver) = mpsc::sync_channel::<u8>(0);
+        let sending = thread::spawn(move || sender.send(9));
+        drop(receiver);
+        let sent = sending.join().expect("the thread ends without a panic");
+        assert_eq!(sent, Err(mpsc::SendError(9)));
+    });
+}
+
+#[test]
+fn try_send_says_full_then_disconnected() {
+    Check::new().schedules(10).assert(|| {
+        let (sender, receiver) = mpsc::sync_channel::<u8>(1);
+        assert_eq!(sender.try_send(1), Ok(()));
+        assert_eq!(sender.try_send(2), Err(mpsc::TrySendError::Full(2)));
+        drop(receiver);
+        assert_eq!(sender.try_send(3), Err(mpsc::TrySendError::Disconnected(3)));
+    });
+}
+
+#[test]
+fn a_rendezvous_try_send_with_nobody_receiving_is_full() {
+    Check::new().schedules(10).assert(|| {
+        let (sender, _receiver) = mpsc::sync_channel::<u8>(0);
+        assert_eq!(sender.try_send(1), Err(mpsc::TrySendError::Full(1)));
+    });
+}
+
+#[test]
+fn a_sync_channels_receiver_sees_every_sender_gone() {
+    Check::new().schedules(100).assert(|| {
+        let (sender, receiver) = mpsc::sync_channel::<u8>(2);
+        let second = sender.clone();
+        let sending = thread::spawn(move || second.send(4).expect("the receiver lives"));
+        drop(sender);
+        assert_eq!(receiver.recv(), Ok(4));
+        assert_eq!(receiver.recv(), Err(mpsc::RecvError));
+        sending.join().expect("the thread ends without a panic");
+    });
+}
