@@ -61,6 +61,9 @@ mod std_identity {
     fn _condvar(same: crate::sync::Condvar) -> std::sync::Condvar {
         same
     }
+    fn _barrier(same: crate::sync::Barrier) -> std::sync::Barrier {
+        same
+    }
     fn _atomic(same: crate::sync::atomic::AtomicU64) -> std::sync::atomic::AtomicU64 {
         same
     }
