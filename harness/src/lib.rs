@@ -46,6 +46,8 @@ pub use scenario::Scenario;
 #[cfg(feature = "model")]
 mod model;
 #[cfg(feature = "model")]
+mod panics;
+#[cfg(feature = "model")]
 pub mod schedule;
 pub mod sync;
 pub mod thread;

@@ -328,7 +328,7 @@ mod tests {
 
     fn failure_of(run: impl FnOnce()) -> String {
         let payload = panic::catch_unwind(AssertUnwindSafe(run)).expect_err("it fails");
-        crate::check::panic_message(payload.as_ref())
+        crate::panics::panic_message(payload.as_ref())
     }
 
     #[test]

@@ -26,8 +26,9 @@ use std::sync::Arc;
 pub use crate::model::facts::{AtomicAccess, FACTS_KEPT, Fact, Op, ThreadKey, TimedEnd};
 pub use crate::model::scope::SCOPE_UNDER_LOOM;
 pub use crate::model::sync::SPURIOUS_WAKEUPS_ONE_IN;
+pub use crate::panics::panic_message;
 pub use engine::{DEFAULT_PCT_STEP_BOUND, Engine, ParseError, RunId};
-pub use run::{MAX_STEPS, THREADS_WATCHDOG, panic_message};
+pub use run::{MAX_STEPS, THREADS_WATCHDOG};
 
 use crate::schedule::SplitMix64;
 use run::{Body, Broke};

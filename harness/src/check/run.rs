@@ -13,6 +13,7 @@ use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 
 use super::{Engine, RunId};
 use crate::model::execution::{self, Execution, Flavour};
+use crate::panics::panic_message;
 use crate::schedule::{SeedStream, SeededScheduler, Strategy};
 
 /// The body under test.
@@ -45,17 +46,6 @@ impl LastRun {
 
     fn take(&self) -> Option<Arc<Execution>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
-    }
-}
-
-/// The message of a panic's payload.
-pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(message) = payload.downcast_ref::<&str>() {
-        (*message).to_owned()
-    } else if let Some(message) = payload.downcast_ref::<String>() {
-        message.clone()
-    } else {
-        "a panic with a payload that is not text".to_owned()
     }
 }
 

@@ -140,7 +140,7 @@ where
                     value
                 }
                 Err(payload) => {
-                    run.thread_finished(Some(crate::check::panic_message(payload.as_ref())));
+                    run.thread_finished(Some(crate::panics::panic_message(payload.as_ref())));
                     panic::resume_unwind(payload)
                 }
             }
