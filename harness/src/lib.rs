@@ -69,6 +69,9 @@ mod std_identity {
     fn _atomic(same: crate::sync::atomic::AtomicU64) -> std::sync::atomic::AtomicU64 {
         same
     }
+    fn _atomic_ptr(same: crate::sync::atomic::AtomicPtr<u8>) -> std::sync::atomic::AtomicPtr<u8> {
+        same
+    }
     fn _handle(same: crate::thread::JoinHandle<()>) -> std::thread::JoinHandle<()> {
         same
     }

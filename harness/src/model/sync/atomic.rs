@@ -1,7 +1,7 @@
 //! `std::sync::atomic` under the model: each atomic is std's, shuttle's
 //! (sequentially consistent, a scheduling point) or loom's (every ordering
 //! modelled), as the engine that made it; each access is a fact.
-//! Not modelled: `AtomicPtr`, `get_mut`.
+//! Not modelled: `get_mut`.
 
 use std::panic::Location;
 
@@ -244,3 +244,118 @@ atomic_int!(AtomicI16, i16);
 atomic_int!(AtomicI32, i32);
 atomic_int!(AtomicI64, i64);
 atomic_int!(AtomicIsize, isize);
+
+/// A raw pointer shared between threads, as `std::sync::atomic::AtomicPtr`.
+/// The pointer is a value like any other here: what it points to is the
+/// code under test's to keep alive, and no engine checks a dereference.
+pub struct AtomicPtr<T>(
+    Flavoured<
+        std::sync::atomic::AtomicPtr<T>,
+        shuttle::sync::atomic::AtomicPtr<T>,
+        loom::sync::atomic::AtomicPtr<T>,
+    >,
+);
+
+impl<T> AtomicPtr<T> {
+    /// An atomic holding `pointer`, of the calling thread's engine.
+    pub fn new(pointer: *mut T) -> AtomicPtr<T> {
+        AtomicPtr(match execution::flavour() {
+            Flavour::Std => Flavoured::Std(std::sync::atomic::AtomicPtr::new(pointer)),
+            Flavour::Shuttle => Flavoured::Shuttle(shuttle::sync::atomic::AtomicPtr::new(pointer)),
+            Flavour::Loom => Flavoured::Loom(loom::sync::atomic::AtomicPtr::new(pointer)),
+        })
+    }
+
+    /// Loads the pointer.
+    #[track_caller]
+    pub fn load(&self, order: Ordering) -> *mut T {
+        access(AtomicAccess::Load, order);
+        on_flavour!(&self.0, atomic => atomic.load(order))
+    }
+
+    /// Stores `pointer`.
+    #[track_caller]
+    pub fn store(&self, pointer: *mut T, order: Ordering) {
+        access(AtomicAccess::Store, order);
+        on_flavour!(&self.0, atomic => atomic.store(pointer, order))
+    }
+
+    /// Stores `pointer`, returning the previous one.
+    #[track_caller]
+    pub fn swap(&self, pointer: *mut T, order: Ordering) -> *mut T {
+        access(AtomicAccess::Swap, order);
+        on_flavour!(&self.0, atomic => atomic.swap(pointer, order))
+    }
+
+    /// Stores `new` if the pointer is `current`; the previous pointer, `Ok`
+    /// if it was stored.
+    #[track_caller]
+    pub fn compare_exchange(
+        &self,
+        current: *mut T,
+        new: *mut T,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<*mut T, *mut T> {
+        access(AtomicAccess::CompareExchange, success);
+        on_flavour!(&self.0, atomic => atomic.compare_exchange(current, new, success, failure))
+    }
+
+    /// As `compare_exchange`, but may fail spuriously.
+    #[track_caller]
+    pub fn compare_exchange_weak(
+        &self,
+        current: *mut T,
+        new: *mut T,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<*mut T, *mut T> {
+        access(AtomicAccess::CompareExchangeWeak, success);
+        on_flavour!(&self.0, atomic => atomic.compare_exchange_weak(current, new, success, failure))
+    }
+
+    /// Applies `f` until a compare-exchange succeeds or `f` says no, as
+    /// std's: a load, then weak compare-exchanges.
+    #[track_caller]
+    pub fn fetch_update<F>(
+        &self,
+        set_order: Ordering,
+        fetch_order: Ordering,
+        mut f: F,
+    ) -> Result<*mut T, *mut T>
+    where
+        F: FnMut(*mut T) -> Option<*mut T>,
+    {
+        let mut previous = self.load(fetch_order);
+        while let Some(next) = f(previous) {
+            match self.compare_exchange_weak(previous, next, set_order, fetch_order) {
+                Ok(pointer) => return Ok(pointer),
+                Err(pointer) => previous = pointer,
+            }
+        }
+        Err(previous)
+    }
+
+    /// The pointer, consuming the atomic.
+    pub fn into_inner(self) -> *mut T {
+        on_flavour!(self.0, atomic => atomic.into_inner())
+    }
+}
+
+impl<T> Default for AtomicPtr<T> {
+    fn default() -> AtomicPtr<T> {
+        AtomicPtr::new(std::ptr::null_mut())
+    }
+}
+
+impl<T> From<*mut T> for AtomicPtr<T> {
+    fn from(pointer: *mut T) -> AtomicPtr<T> {
+        AtomicPtr::new(pointer)
+    }
+}
+
+impl<T> std::fmt::Debug for AtomicPtr<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AtomicPtr").finish_non_exhaustive()
+    }
+}
