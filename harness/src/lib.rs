@@ -66,6 +66,9 @@ mod std_identity {
     fn _barrier(same: crate::sync::Barrier) -> std::sync::Barrier {
         same
     }
+    fn _once_lock(same: crate::sync::OnceLock<u8>) -> std::sync::OnceLock<u8> {
+        same
+    }
     fn _atomic(same: crate::sync::atomic::AtomicU64) -> std::sync::atomic::AtomicU64 {
         same
     }

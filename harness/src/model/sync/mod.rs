@@ -5,9 +5,11 @@ mod barrier;
 mod condvar;
 pub mod mpsc;
 mod mutex;
+mod once_lock;
 mod rwlock;
 
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use condvar::{Condvar, SPURIOUS_WAKEUPS_ONE_IN, WaitTimeoutResult};
 pub use mutex::{Mutex, MutexGuard};
+pub use once_lock::OnceLock;
 pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};

@@ -1,0 +1,102 @@
+//! `OnceLock` under the model: a std `OnceLock` keeps the value, and the
+//! model's mutex serialises initialisers, so two threads racing to
+//! initialise interleave as the engine chooses and exactly one runs its
+//! closure. Checking for the value is a scheduling point, as the acquire
+//! load it stands for would be.
+//!
+//! Its initialisers' mutex is made by the first caller, of that caller's
+//! run: a `OnceLock` lives inside the checked body (a static one would
+//! keep its value from one run to the next anyway).
+
+use std::fmt;
+use std::sync::PoisonError;
+
+use super::Mutex;
+use crate::model::thread::yield_now;
+
+/// A cell written once, as `std::sync::OnceLock`.
+pub struct OnceLock<T> {
+    value: std::sync::OnceLock<T>,
+    initialising: std::sync::OnceLock<Mutex<()>>,
+}
+
+impl<T> OnceLock<T> {
+    /// An empty cell.
+    pub const fn new() -> OnceLock<T> {
+        OnceLock {
+            value: std::sync::OnceLock::new(),
+            initialising: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The value, if it has been set.
+    #[track_caller]
+    pub fn get(&self) -> Option<&T> {
+        yield_now();
+        self.value.get()
+    }
+
+    /// The value, initialising it with `f` if nobody has: of threads that
+    /// race here, exactly one runs its `f`, and the others wait for it.
+    #[track_caller]
+    pub fn get_or_init(&self, f: impl FnOnce() -> T) -> &T {
+        if let Some(value) = self.get() {
+            return value;
+        }
+        // Making the mutex never yields, so std's once cannot block here
+        // on a thread the engine has switched away from.
+        let initialising = self.initialising.get_or_init(|| Mutex::new(()));
+        let _turn = initialising.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(value) = self.value.get() {
+            return value;
+        }
+        self.value.get_or_init(f)
+    }
+
+    /// Sets the value if it is not set; `Err` with `value` if it was.
+    #[track_caller]
+    pub fn set(&self, value: T) -> Result<(), T> {
+        let mut offered = Some(value);
+        self.get_or_init(|| offered.take().expect("the closure runs at most once"));
+        match offered {
+            Some(refused) => Err(refused),
+            None => Ok(()),
+        }
+    }
+
+    /// The value, consuming the cell.
+    pub fn into_inner(self) -> Option<T> {
+        self.value.into_inner()
+    }
+
+    /// The value, taken out of the cell, which is then empty.
+    pub fn take(&mut self) -> Option<T> {
+        self.value.take()
+    }
+
+    /// The value, mutably.
+    pub fn get_mut(&mut self) -> Option<&mut T> {
+        self.value.get_mut()
+    }
+}
+
+impl<T> Default for OnceLock<T> {
+    fn default() -> OnceLock<T> {
+        OnceLock::new()
+    }
+}
+
+impl<T> From<T> for OnceLock<T> {
+    fn from(value: T) -> OnceLock<T> {
+        OnceLock {
+            value: std::sync::OnceLock::from(value),
+            initialising: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for OnceLock<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("OnceLock").field(&self.value.get()).finish()
+    }
+}
