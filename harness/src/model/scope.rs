@@ -6,9 +6,10 @@
 //! A scoped thread borrows from the caller's stack; joining every scoped
 //! thread before `scope` returns is what makes that sound, and std and
 //! shuttle each do it. The model adds no lifetime of its own: its `Scope`
-//! wraps theirs, placed on the heap for the scope's lifetime (one small
-//! allocation per `scope` call in a test; a build without the model is
-//! std's `scope` itself).
+//! wraps a reference to theirs, and a `&'scope` to the wrapper can only be
+//! had without unsafe code by leaking it: 16 bytes per `scope` call in a
+//! test, and nothing else (the wrapper holds no run, so no run's facts
+//! leak with it). A build without the model is std's `scope` itself.
 
 use std::panic::{self, AssertUnwindSafe, Location};
 use std::sync::Arc;
@@ -31,10 +32,7 @@ impl std::fmt::Debug for Scope<'_, '_> {
 
 enum ScopeOf<'scope, 'env: 'scope> {
     /// Real threads: outside any run, or in a run of the `threads` engine.
-    Std {
-        scope: &'scope std::thread::Scope<'scope, 'env>,
-        run: Option<Arc<Execution>>,
-    },
+    Std(&'scope std::thread::Scope<'scope, 'env>),
     Shuttle(&'scope shuttle::thread::Scope<'scope, 'env>),
 }
 
@@ -65,10 +63,9 @@ where
     F: for<'scope> FnOnce(&'scope Scope<'scope, 'env>) -> T,
 {
     match execution::flavour() {
-        Flavour::Std => std::thread::scope(|scope| {
-            let run = execution::current();
-            f(Box::leak(Box::new(Scope(ScopeOf::Std { scope, run }))))
-        }),
+        Flavour::Std => {
+            std::thread::scope(|scope| f(Box::leak(Box::new(Scope(ScopeOf::Std(scope))))))
+        }
         Flavour::Shuttle => {
             shuttle::thread::scope(|scope| f(Box::leak(Box::new(Scope(ScopeOf::Shuttle(scope))))))
         }
@@ -86,18 +83,13 @@ impl<'scope> Scope<'scope, '_> {
         T: Send + 'scope,
     {
         execution::record(Op::Spawn, Location::caller());
-        match &self.0 {
-            ScopeOf::Std { scope, run: None } => {
-                ScopedJoinHandle::of(ScopedOf::Std(scope.spawn(f)))
-            }
-            ScopeOf::Std {
-                scope,
-                run: Some(run),
-            } => {
-                let run = Arc::clone(run);
+        // The spawning thread is in the run its scoped threads join.
+        match (&self.0, execution::current()) {
+            (ScopeOf::Std(scope), None) => ScopedJoinHandle::of(ScopedOf::Std(scope.spawn(f))),
+            (ScopeOf::Std(scope), Some(run)) => {
                 ScopedJoinHandle::of(ScopedOf::Std(scope.spawn(move || in_run(&run, f))))
             }
-            ScopeOf::Shuttle(scope) => ScopedJoinHandle::of(ScopedOf::Shuttle(scope.spawn(f))),
+            (ScopeOf::Shuttle(scope), _) => ScopedJoinHandle::of(ScopedOf::Shuttle(scope.spawn(f))),
         }
     }
 }
