@@ -14,7 +14,11 @@ use std::sync::Arc;
 
 use scenarios::LogCall;
 
-use crate::platform::{Event, FileOp, FileResult, Outcome, QueueCall, TransportFault, What};
+mod logger;
+
+pub use logger::LogState;
+
+use crate::platform::{Event, FileOp, FileResult, Outcome, TransportFault, What};
 
 /// A public operation of the store, as the coverage matrix's rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -144,51 +148,6 @@ impl InFlight {
             InFlight::Close => "close",
             InFlight::OpenHandle => "open_handle",
             InFlight::Release => "release",
-        }
-    }
-}
-
-/// Where the logger stands when one of its calls begins: the columns of
-/// its matrix, the queue's state, then the writer's. A call marks one
-/// column of each kind (the writer's once it has been seen to drain).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(test, derive(Default))]
-pub enum LogState {
-    /// Nothing queued.
-    #[cfg_attr(test, default)]
-    QueueEmpty,
-    /// Some places taken, some free.
-    QueuePartlyFull,
-    /// Every place taken: a `try_log` now drops its line.
-    QueueFull,
-    /// The writer is parked, waiting for a producer's unpark.
-    WriterParked,
-    /// The writer is running: popping, writing to the sink, deciding to park.
-    WriterDraining,
-    /// Shutdown has begun and the writer has not finished.
-    WriterStopping,
-}
-
-impl LogState {
-    /// Every state, in table order.
-    pub const ALL: [LogState; 6] = [
-        LogState::QueueEmpty,
-        LogState::QueuePartlyFull,
-        LogState::QueueFull,
-        LogState::WriterParked,
-        LogState::WriterDraining,
-        LogState::WriterStopping,
-    ];
-
-    /// Its name in tables and JSON.
-    pub fn name(self) -> &'static str {
-        match self {
-            LogState::QueueEmpty => "queue-empty",
-            LogState::QueuePartlyFull => "queue-partly-full",
-            LogState::QueueFull => "queue-full",
-            LogState::WriterParked => "writer-parked",
-            LogState::WriterDraining => "writer-draining",
-            LogState::WriterStopping => "writer-stopping",
         }
     }
 }
@@ -428,11 +387,13 @@ pub type Coverage = harness::coverage::Tally<Situation>;
 
 /// The situations `trace` shows.
 pub fn reached_in(trace: &[Event]) -> Reached {
-    let mut classifier = Classifier::default();
+    let mut store = Classifier::default();
+    let mut logger = logger::Classifier::default();
     for event in trace {
-        classifier.see(event);
+        store.see(event);
+        logger.see(event, &mut store.reached);
     }
-    classifier.reached
+    store.reached
 }
 
 /// The tables `sim fuzz` and `sim explore` print: each named situation,
@@ -593,21 +554,6 @@ struct Classifier {
     files_written: BTreeMap<usize, bool>,
     /// Per thread: the call it is inside, and that call's store.
     calls_in_flight: BTreeMap<Arc<str>, (&'static str, InFlight)>,
-    /// The logger, if the run has one.
-    log: LogSeen,
-}
-
-/// What the classifier knows of the logger so far: the queue's length
-/// after its last call, and its writer.
-#[derive(Debug, Default)]
-struct LogSeen {
-    len: usize,
-    capacity: Option<usize>,
-    /// The thread that pops: the writer.
-    writer: Option<Arc<str>>,
-    writer_finished: bool,
-    /// Shutdown has begun.
-    stopping: bool,
 }
 
 impl Classifier {
@@ -697,54 +643,9 @@ impl Classifier {
             What::TimedWaitBegins { .. } => self.download_moves(thread, Phase::InBackoff),
             What::TimedWaitEnds { .. } => self.timed_wait_ends(thread),
             What::Fault(TransportFault::Stalls) => self.download_moves(thread, Phase::Stalled),
-            What::Finishes => {
-                if self.log.writer.as_ref() == Some(thread) {
-                    self.log.writer_finished = true;
-                }
-                self.finishes(thread);
-            }
+            What::Finishes => self.finishes(thread),
             What::File { file, op, result } => self.file_event(thread, *file, *op, *result),
-            What::Queue {
-                call,
-                len,
-                capacity,
-            } => {
-                self.log.len = *len;
-                self.log.capacity = Some(*capacity);
-                // The writer is the queue's one consumer.
-                if matches!(call, QueueCall::Pop { .. }) && self.log.writer.is_none() {
-                    self.log.writer = Some(Arc::clone(thread));
-                }
-            }
-            What::LogCallBegins { call } => self.log_call_begins(*call),
             _ => {}
-        }
-    }
-
-    /// A call on the logger begins: the cell of the queue's state, and the
-    /// cell of the writer's once the writer is known (it has popped).
-    fn log_call_begins(&mut self, call: LogCall) {
-        let log = &self.log;
-        let queue = match (log.len, log.capacity) {
-            (0, _) => LogState::QueueEmpty,
-            (len, Some(capacity)) if len >= capacity => LogState::QueueFull,
-            _ => LogState::QueuePartlyFull,
-        };
-        self.reached.insert(Situation::Log(call, queue));
-        let writer = match &log.writer {
-            Some(_) if log.writer_finished => None,
-            Some(_) if log.stopping => Some(LogState::WriterStopping),
-            Some(writer) if self.threads.get(writer).is_some_and(|seen| seen.waiting) => {
-                Some(LogState::WriterParked)
-            }
-            Some(_) => Some(LogState::WriterDraining),
-            None => None,
-        };
-        if let Some(writer) = writer {
-            self.reached.insert(Situation::Log(call, writer));
-        }
-        if call == LogCall::Shutdown {
-            self.log.stopping = true;
         }
     }
 
@@ -1185,92 +1086,6 @@ mod tests {
         ]);
         assert!(by_drop.contains(Situation::ReleasedByDrop));
         assert!(!by_drop.contains(Situation::ReleasedByLastReader));
-    }
-
-    const WRITER: &str = "log-writer";
-    const PRODUCER: &str = "producer";
-
-    fn queue(call: QueueCall, len: usize) -> What {
-        What::Queue {
-            call,
-            len,
-            capacity: 2,
-        }
-    }
-
-    fn log_call(call: LogCall) -> What {
-        What::LogCallBegins { call }
-    }
-
-    #[test]
-    fn a_logger_call_is_classified_by_how_full_the_queue_stood() {
-        let pushed = QueueCall::Push { accepted: true };
-        let run = reached(vec![
-            (PRODUCER, log_call(LogCall::TryLog)),
-            (PRODUCER, queue(pushed, 1)),
-            (PRODUCER, log_call(LogCall::TryLog)),
-            (PRODUCER, queue(pushed, 2)),
-            (PRODUCER, log_call(LogCall::DroppedLines)),
-        ]);
-        assert!(run.contains(Situation::Log(LogCall::TryLog, LogState::QueueEmpty)));
-        assert!(run.contains(Situation::Log(LogCall::TryLog, LogState::QueuePartlyFull)));
-        assert!(run.contains(Situation::Log(LogCall::DroppedLines, LogState::QueueFull)));
-        assert!(!run.contains(Situation::Log(LogCall::TryLog, LogState::QueueFull)));
-    }
-
-    #[test]
-    fn a_logger_call_gets_a_writer_cell_only_once_the_writer_has_popped() {
-        let before_any_pop = reached(vec![(PRODUCER, log_call(LogCall::TryLog))]);
-        let writer_cells = [
-            LogState::WriterParked,
-            LogState::WriterDraining,
-            LogState::WriterStopping,
-        ];
-        for state in writer_cells {
-            assert!(!before_any_pop.contains(Situation::Log(LogCall::TryLog, state)));
-        }
-        let draining = reached(vec![
-            (WRITER, queue(QueueCall::Pop { took: false }, 0)),
-            (PRODUCER, log_call(LogCall::TryLog)),
-        ]);
-        assert!(draining.contains(Situation::Log(LogCall::TryLog, LogState::WriterDraining)));
-    }
-
-    #[test]
-    fn a_writer_whose_last_event_is_a_wait_is_parked() {
-        let parked = reached(vec![
-            (WRITER, queue(QueueCall::Pop { took: false }, 0)),
-            (WRITER, waits()),
-            (PRODUCER, log_call(LogCall::TryLog)),
-        ]);
-        assert!(parked.contains(Situation::Log(LogCall::TryLog, LogState::WriterParked)));
-        assert!(!parked.contains(Situation::Log(LogCall::TryLog, LogState::WriterDraining)));
-    }
-
-    #[test]
-    fn calls_after_a_shutdown_begins_meet_a_stopping_writer() {
-        let run = reached(vec![
-            (WRITER, queue(QueueCall::Pop { took: false }, 0)),
-            (MAIN, log_call(LogCall::Shutdown)),
-            (PRODUCER, log_call(LogCall::Shutdown)),
-        ]);
-        assert!(run.contains(Situation::Log(LogCall::Shutdown, LogState::WriterDraining)));
-        assert!(run.contains(Situation::Log(LogCall::Shutdown, LogState::WriterStopping)));
-    }
-
-    #[test]
-    fn a_call_after_the_writer_finished_gets_no_writer_cell() {
-        let run = reached(vec![
-            (WRITER, queue(QueueCall::Pop { took: false }, 0)),
-            (MAIN, log_call(LogCall::Shutdown)),
-            (WRITER, What::Finishes),
-            (PRODUCER, log_call(LogCall::DroppedLines)),
-        ]);
-        assert!(!run.contains(Situation::Log(
-            LogCall::DroppedLines,
-            LogState::WriterStopping
-        )));
-        assert!(run.contains(Situation::Log(LogCall::DroppedLines, LogState::QueueEmpty)));
     }
 
     #[test]
