@@ -133,6 +133,12 @@ impl<T> Shared<T> {
         (state, number)
     }
 
+    /// One sender more: the shared half a clone holds.
+    fn sender_joins(self: &Arc<Self>) -> Arc<Self> {
+        self.lock().senders += 1;
+        Arc::clone(self)
+    }
+
     /// One sender fewer; the last wakes the receiver.
     fn sender_gone(&self) {
         let mut state = self.lock();
@@ -215,9 +221,8 @@ impl<T> SyncSender<T> {
 
 impl<T> Clone for SyncSender<T> {
     fn clone(&self) -> SyncSender<T> {
-        self.shared.lock().senders += 1;
         SyncSender {
-            shared: Arc::clone(&self.shared),
+            shared: self.shared.sender_joins(),
         }
     }
 }
@@ -230,9 +235,8 @@ impl<T> Drop for SyncSender<T> {
 
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Sender<T> {
-        self.shared.lock().senders += 1;
         Sender {
-            shared: Arc::clone(&self.shared),
+            shared: self.shared.sender_joins(),
         }
     }
 }
