@@ -69,6 +69,12 @@ mod std_identity {
     fn _once_lock(same: crate::sync::OnceLock<u8>) -> std::sync::OnceLock<u8> {
         same
     }
+    fn _once(same: crate::sync::Once) -> std::sync::Once {
+        same
+    }
+    fn _lazy_lock(same: crate::sync::LazyLock<u8>) -> std::sync::LazyLock<u8> {
+        same
+    }
     fn _atomic(same: crate::sync::atomic::AtomicU64) -> std::sync::atomic::AtomicU64 {
         same
     }

@@ -9,12 +9,12 @@ pub use std::sync::{Arc, LockResult, PoisonError, TryLockError, TryLockResult};
 
 #[cfg(not(feature = "model"))]
 pub use std::sync::{
-    Barrier, BarrierWaitResult, Condvar, Mutex, MutexGuard, OnceLock, RwLock, RwLockReadGuard,
-    RwLockWriteGuard, WaitTimeoutResult, atomic, mpsc,
+    Barrier, BarrierWaitResult, Condvar, LazyLock, Mutex, MutexGuard, Once, OnceLock, RwLock,
+    RwLockReadGuard, RwLockWriteGuard, WaitTimeoutResult, atomic, mpsc,
 };
 
 #[cfg(feature = "model")]
 pub use crate::model::sync::{
-    Barrier, BarrierWaitResult, Condvar, Mutex, MutexGuard, OnceLock, RwLock, RwLockReadGuard,
-    RwLockWriteGuard, WaitTimeoutResult, atomic, mpsc,
+    Barrier, BarrierWaitResult, Condvar, LazyLock, Mutex, MutexGuard, Once, OnceLock, RwLock,
+    RwLockReadGuard, RwLockWriteGuard, WaitTimeoutResult, atomic, mpsc,
 };

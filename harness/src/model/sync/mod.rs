@@ -5,11 +5,13 @@ mod barrier;
 mod condvar;
 pub mod mpsc;
 mod mutex;
+mod once;
 mod once_lock;
 mod rwlock;
 
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use condvar::{Condvar, SPURIOUS_WAKEUPS_ONE_IN, WaitTimeoutResult};
 pub use mutex::{Mutex, MutexGuard};
+pub use once::{LazyLock, Once};
 pub use once_lock::OnceLock;
 pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
