@@ -49,9 +49,10 @@ impl LastRun {
     }
 }
 
-/// One configuration for every shuttle run of the process: shuttle keeps
-/// the first it sees for its panic hook.
-fn config() -> Config {
+/// One configuration for every shuttle run of the process, the library's
+/// and any harness built on it: shuttle keeps the first it sees for its
+/// panic hook. Failures are reported by the harness, not by shuttle.
+pub fn shuttle_config() -> Config {
     let mut config = Config::new();
     config.max_steps = MaxSteps::FailAfter(MAX_STEPS);
     config.stack_size = 256 * 1024;
@@ -82,7 +83,7 @@ fn installed(
 /// failing execution's number (counted from 1) and message.
 fn shuttle_search<S: Scheduler + 'static>(scheduler: S, body: &Body) -> Result<u64, Broke> {
     search(body, Flavour::Shuttle, |f| {
-        Runner::new(scheduler, config()).run(f);
+        Runner::new(scheduler, shuttle_config()).run(f);
     })
 }
 

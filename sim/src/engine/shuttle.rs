@@ -6,9 +6,10 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
 
+use harness::check::shuttle_config;
 use scenarios::{Params, Scenario};
+use shuttle::Runner;
 use shuttle::scheduler::{ReplayScheduler, Schedule, Scheduler};
-use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 use store::StoreOptions;
 use store::runtime::shuttle::ShuttleRuntime;
 
@@ -18,22 +19,9 @@ use super::tally::Tally;
 use crate::platform::{ModelRuntime, ThreadKey};
 
 /// Scheduler steps one execution may take: far above any correct run of the
-/// catalogue, so exceeding it means close (or a reader) spins forever.
-pub(super) const MAX_STEPS: usize = 100_000;
-
-/// One configuration for every shuttle run in the process: shuttle installs
-/// its panic hook once, with the first configuration it sees. Failures are
-/// reported by the harness itself (with trace and replay line), not shuttle.
-fn config() -> Config {
-    let mut config = Config::new();
-    config.max_steps = MaxSteps::FailAfter(MAX_STEPS);
-    config.stack_size = 256 * 1024;
-    config.failure_persistence = FailurePersistence::None;
-    // The harness documents that shuttle treats every atomic as SeqCst;
-    // loom covers the weaker orderings.
-    config.silence_warnings = true;
-    config
-}
+/// catalogue, so exceeding it means close (or a reader) spins forever. The
+/// library's bound, as every shuttle run shares the library's configuration.
+pub(super) use harness::check::MAX_STEPS;
 
 /// Runs `scheduler` over the scenario; returns the tally and the last
 /// execution. `numbered`: executions are named by their number (DFS).
@@ -60,7 +48,7 @@ fn run_recorded<S: Scheduler + 'static>(
 ) -> Execution {
     let (scheduler, recorded) = Recording::new(scheduler);
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-        Runner::new(scheduler, config()).run(body)
+        Runner::new(scheduler, shuttle_config()).run(body)
     }));
     let mut execution = tally.last_execution(outcome.map(drop));
     let schedule: Schedule = recorded

@@ -6,14 +6,15 @@
 use std::panic::Location;
 use std::time::Duration;
 
+use scenarios::Violation;
 use store::Clock;
 
 use super::SimRuntime;
-use super::book::{Blocking, Waiter};
+use super::book::{Blocking, ThreadBook, Waiter};
 use super::execution::{Leaving, hands_off};
 use super::mutex::{SimGuard, fail_releasing, lock_data};
 use crate::platform::perturb::{Perturbation, perturbing};
-use crate::platform::{ModelRuntime, TimedEnd, What};
+use crate::platform::{ModelRuntime, ThreadKey, TimedEnd, What};
 
 /// The chance, one in this many, that an untimed wait wakes spuriously,
 /// where the scheduler can draw it (shuttle).
@@ -39,6 +40,21 @@ pub(super) fn condvar_identity<C>(condvar: &C) -> usize {
 }
 
 impl<I: ModelRuntime> SimRuntime<I> {
+    /// The verdict on thread `key` beginning `waiter`'s untimed wait (a
+    /// condition variable's, or a park): a quiescent moment the judges
+    /// reject, a deadlock, or a wait the wait judge rejects.
+    pub(super) fn untimed_wait_violation(
+        book: &ThreadBook,
+        key: ThreadKey,
+        waiter: &Waiter,
+    ) -> Option<Violation> {
+        let others_live = book.live_threads - 1;
+        let me = waiter.blocked(&key, Blocking::Waiting);
+        book.quiescence_violation(Some(me))
+            .or_else(|| Self::deadlock_violation(book, others_live, Leaving::ToWait(waiter.at)))
+            .or_else(|| book.wait_violation(key, None))
+    }
+
     #[track_caller]
     pub(super) fn wait_on<'a, T>(
         &self,
@@ -74,19 +90,13 @@ impl<I: ModelRuntime> SimRuntime<I> {
         let name = self.thread_name();
         {
             let mut book = self.book();
-            let others_live = book.live_threads - 1;
             let waiter = Waiter {
                 thread: name,
                 at,
                 condvar: Some(condvar_identity(condvar)),
                 notified: false,
             };
-            let me = waiter.blocked(&key, Blocking::Waiting);
-            let violation = book
-                .quiescence_violation(Some(me))
-                .or_else(|| Self::deadlock_violation(&book, others_live, Leaving::ToWait(at)))
-                .or_else(|| book.wait_violation(key, None));
-            if let Some(violation) = violation {
+            if let Some(violation) = Self::untimed_wait_violation(&book, key, &waiter) {
                 drop(book);
                 fail_releasing(guard, violation);
             }

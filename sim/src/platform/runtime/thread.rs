@@ -12,7 +12,7 @@ use store::Runtime;
 use store::runtime::ThreadBody;
 
 use super::SimRuntime;
-use super::book::{Blocking, Book, ThreadPanic, Waiter};
+use super::book::{Book, ThreadPanic, Waiter};
 use super::condvar::spurious_wakeups_one_in;
 use super::execution::{Leaving, hands_off, record_event};
 use crate::platform::panics::mark_simulating;
@@ -65,19 +65,13 @@ impl<I: ModelRuntime> SimRuntime<I> {
             self.record(What::WakesSpuriously { at });
             return false;
         }
-        let others_live = book.live_threads - 1;
         let waiter = Waiter {
             thread: self.thread_name(),
             at,
             condvar: None,
             notified: false,
         };
-        let me = waiter.blocked(&key, Blocking::Waiting);
-        let violation = book
-            .quiescence_violation(Some(me))
-            .or_else(|| Self::deadlock_violation(&book, others_live, Leaving::ToWait(at)))
-            .or_else(|| book.wait_violation(key, None));
-        if let Some(violation) = violation {
+        if let Some(violation) = Self::untimed_wait_violation(&book, key, &waiter) {
             drop(book);
             violation.raise();
         }
