@@ -546,7 +546,10 @@ impl StoreSeen {
 #[derive(Debug, Default)]
 struct Classifier {
     reached: Reached,
-    threads: BTreeMap<Arc<str>, ThreadSeen>,
+    /// Per thread, in the order of their first events: a run has a handful,
+    /// and a trace's events share their thread's name, so a scan comparing
+    /// pointers first beats a map keyed by the text.
+    threads: Vec<(Arc<str>, ThreadSeen)>,
     stores: BTreeMap<&'static str, StoreSeen>,
     /// Per temp file: the store it belongs to.
     file_stores: BTreeMap<usize, &'static str>,
@@ -581,7 +584,7 @@ impl Classifier {
             }
             What::Spawns { thread: child } => {
                 let store = self.thread(thread).opened;
-                self.thread(&Arc::from(child.as_str())).spawned_for = store;
+                self.thread(child).spawned_for = store;
             }
             What::ReadBegins { store, .. } => {
                 self.operation_begins(store, Operation::ReadAt);
@@ -649,8 +652,17 @@ impl Classifier {
         }
     }
 
-    fn thread(&mut self, thread: &Arc<str>) -> &mut ThreadSeen {
-        self.threads.entry(Arc::clone(thread)).or_default()
+    fn thread(&mut self, thread: &str) -> &mut ThreadSeen {
+        let known = self
+            .threads
+            .iter()
+            .position(|(name, _)| std::ptr::eq(&**name, thread) || &**name == thread);
+        let index = known.unwrap_or_else(|| {
+            self.threads
+                .push((Arc::from(thread), ThreadSeen::default()));
+            self.threads.len() - 1
+        });
+        &mut self.threads[index].1
     }
 
     fn store(&mut self, store: &'static str) -> &mut StoreSeen {
@@ -677,14 +689,10 @@ impl Classifier {
         operation: Operation,
         call: InFlight,
     ) {
-        let met: Vec<InFlight> = self
-            .calls_in_flight
-            .iter()
-            .filter(|(other, (on, _))| *other != thread && *on == store)
-            .map(|(_, (_, call))| *call)
-            .collect();
-        for other in met {
-            self.reached.insert(Situation::Pair(operation, other));
+        for (other, (on, met)) in &self.calls_in_flight {
+            if other != thread && *on == store {
+                self.reached.insert(Situation::Pair(operation, *met));
+            }
         }
         self.calls_in_flight
             .insert(Arc::clone(thread), (store, call));
@@ -852,14 +860,14 @@ impl Classifier {
 
     fn downloader_stalled(&self, store: &str) -> bool {
         self.threads
-            .values()
-            .any(|seen| seen.waiting && seen.downloads == Some(store))
+            .iter()
+            .any(|(_, seen)| seen.waiting && seen.downloads == Some(store))
     }
 
     fn reader_waiting(&self, store: &str) -> bool {
-        self.threads
-            .values()
-            .any(|seen| seen.waiting && matches!(seen.call, Some(InCall::Read(on)) if on == store))
+        self.threads.iter().any(|(_, seen)| {
+            seen.waiting && matches!(seen.call, Some(InCall::Read(on)) if on == store)
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 //! a store (learnt from the file layer and the transport, never from the
 //! store), and which store a thread is reading or closing.
 
-use std::collections::BTreeMap;
+use litemap::LiteMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -19,16 +19,20 @@ pub struct Facts {
 }
 
 #[derive(Default)]
+///
+/// Its maps are sorted vectors (`LiteMap`), not B-trees: a run has a
+/// handful of threads and stores, and a B-tree allocates a node each time a
+/// map goes from empty to one entry, which `calls` does on every call.
 struct FactsInner {
-    stores: BTreeMap<&'static str, StoreFacts>,
-    calls: BTreeMap<ThreadKey, Call>,
+    stores: LiteMap<&'static str, StoreFacts>,
+    calls: LiteMap<ThreadKey, Call>,
     /// For each call that reads counts (`in_flight`, a close), the bounds
     /// of what was in flight on its store while it ran.
-    spans: BTreeMap<ThreadKey, Span>,
+    spans: LiteMap<ThreadKey, Span>,
     /// How to read each store's own counts, while it lives.
-    counters: BTreeMap<&'static str, CounterSource>,
+    counters: LiteMap<&'static str, CounterSource>,
     /// The deadline of each `close_with_deadline` in flight, by thread.
-    deadlines: BTreeMap<ThreadKey, Instant>,
+    deadlines: LiteMap<ThreadKey, Instant>,
     /// Threads inside a file operation that takes time.
     in_file_layer: std::collections::BTreeSet<ThreadKey>,
 }
@@ -185,7 +189,11 @@ impl FactsInner {
     /// Widens the spans open on `store` to what is in flight now.
     fn widen_spans(&mut self, store: &'static str) {
         let now = self.in_flight_now(store);
-        for span in self.spans.values_mut().filter(|span| span.store == store) {
+        for (_, span) in self
+            .spans
+            .iter_mut()
+            .filter(|(_, span)| span.store == store)
+        {
             span.reads = span.reads.max(now.reads);
             span.closes = span.closes.max(now.closes);
             span.handles = span.handles.max(now.handles);
@@ -235,9 +243,9 @@ impl Facts {
         let mut inner = self.lock();
         let backoff = inner
             .stores
-            .values_mut()
-            .filter(|facts| facts.downloader == Some(thread))
-            .find_map(|facts| facts.backoff.as_mut())?;
+            .iter_mut()
+            .filter(|(_, facts)| facts.downloader == Some(thread))
+            .find_map(|(_, facts)| facts.backoff.as_mut())?;
         let began_at = *backoff.began_at.get_or_insert(now);
         Some(began_at + backoff.length)
     }

@@ -5,6 +5,8 @@
 //! so no scheduler sees it; unit-tested without one.
 
 use std::collections::{BTreeMap, BTreeSet};
+
+use litemap::LiteMap;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -19,27 +21,31 @@ use crate::platform::{Site, ThreadKey};
 /// mutex: its critical sections never block or yield, so schedulers never
 /// see it.
 #[derive(Debug)]
+///
+/// The per-thread maps are sorted vectors (`LiteMap`), not B-trees: a run
+/// has a handful of threads, and a B-tree allocates a node each time a map
+/// goes from empty to one entry, which these do on every lock and wait.
 pub(super) struct ThreadBook {
     /// Threads that have started (or been spawned) and not yet finished,
     /// the scenario's main thread included.
     pub(super) live_threads: usize,
-    pub(super) locks_held: BTreeMap<ThreadKey, usize>,
+    pub(super) locks_held: LiteMap<ThreadKey, usize>,
     /// Threads in an untimed condition-variable wait, by thread key.
-    pub(super) waiting: BTreeMap<ThreadKey, Waiter>,
+    pub(super) waiting: LiteMap<ThreadKey, Waiter>,
     /// Threads in a timed wait, by thread key: blocked until notified or
     /// until virtual time reaches their timeout.
-    pub(super) timed: BTreeMap<ThreadKey, Waiter>,
+    pub(super) timed: LiteMap<ThreadKey, Waiter>,
     /// Threads that have finished, by thread key.
     pub(super) finished: BTreeSet<ThreadKey>,
     pub(super) judges: Judges,
     /// Threads blocked acquiring a lock, by thread key: name and call site.
-    pub(super) acquiring: BTreeMap<ThreadKey, (Arc<str>, Site)>,
+    pub(super) acquiring: LiteMap<ThreadKey, (Arc<str>, Site)>,
     pub(super) spawned_by_name: BTreeMap<String, usize>,
     pub(super) panic_sink: Option<Sender<ThreadPanic>>,
     /// The first spawned thread whose body panicked.
     pub(super) first_panicked: Option<String>,
     /// Threads inside a call that promises never to wait, and what it is.
-    pub(super) never_waits: BTreeMap<ThreadKey, &'static str>,
+    pub(super) never_waits: LiteMap<ThreadKey, &'static str>,
     /// Threads unparked and not parked since: their park returns at once.
     pub(super) park_tokens: BTreeSet<ThreadKey>,
 }
@@ -77,16 +83,16 @@ impl Default for ThreadBook {
     fn default() -> ThreadBook {
         ThreadBook {
             live_threads: 1,
-            locks_held: BTreeMap::new(),
-            waiting: BTreeMap::new(),
-            timed: BTreeMap::new(),
+            locks_held: LiteMap::new(),
+            waiting: LiteMap::new(),
+            timed: LiteMap::new(),
             finished: BTreeSet::new(),
             judges: Judges::default(),
-            acquiring: BTreeMap::new(),
+            acquiring: LiteMap::new(),
             spawned_by_name: BTreeMap::new(),
             panic_sink: None,
             first_panicked: None,
-            never_waits: BTreeMap::new(),
+            never_waits: LiteMap::new(),
             park_tokens: BTreeSet::new(),
         }
     }
@@ -259,7 +265,7 @@ impl ThreadBook {
         }
         let caller_key = caller.as_ref().map(|caller| caller.key);
         let others_live = self.live_threads - usize::from(caller.is_some());
-        let blocked_in = |waiters: &BTreeMap<ThreadKey, Waiter>, how: Blocking| {
+        let blocked_in = |waiters: &LiteMap<ThreadKey, Waiter>, how: Blocking| {
             waiters
                 .iter()
                 .filter(|(key, waiter)| !waiter.notified && Some(*key) != caller_key.as_ref())

@@ -192,7 +192,8 @@ impl<I: ModelRuntime> SimRuntime<I> {
             // Released before the scheduler's notify, which may switch threads.
             let mut book = self.book();
             let book = &mut *book;
-            for waiter in book.waiting.values_mut().chain(book.timed.values_mut()) {
+            let (waiting, timed) = (book.waiting.iter_mut(), book.timed.iter_mut());
+            for (_, waiter) in waiting.chain(timed) {
                 if waiter.condvar == Some(identity) {
                     waiter.notified = true;
                 }

@@ -158,16 +158,20 @@ impl<I: ModelRuntime> SimRuntime<I> {
     /// The violation ends the call: the thread unwinds out of it.
     pub(super) fn never_waits_violation(&self, block: &str, at: Site) -> Option<Violation> {
         let call = self.book().never_waits.remove(&I::thread_key())?;
+        Some(self.never_waits_broken(call, block, at))
+    }
+
+    /// The violation of the calling thread, inside `call`, which promises
+    /// never to wait, about to `block` at `at`.
+    pub(super) fn never_waits_broken(&self, call: &str, block: &str, at: Site) -> Violation {
         let what = format!("{block} at {at} inside {call}, which promises never to wait");
-        Some(
-            Violation::new(
-                Oracle::NeverWaits,
-                I::thread_name(),
-                "waits inside a call that never waits",
-                what,
-            )
-            .at(at),
+        Violation::new(
+            Oracle::NeverWaits,
+            I::thread_name(),
+            "waits inside a call that never waits",
+            what,
         )
+        .at(at)
     }
 
     /// The calling thread's key, as the book and the facts know it.

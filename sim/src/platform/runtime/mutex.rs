@@ -35,13 +35,15 @@ pub(super) fn fail_releasing<G>(guard: G, violation: Violation) -> ! {
 /// notifications and spawns are skipped, atomics use their shadow. The
 /// execution is failing anyway. Shuttle unwinds cleanly and needs none of it.
 pub struct SimMutex<I: ModelRuntime, T: Send + 'static> {
+    /// The runtime that made it, whose book counts its holders: a guard
+    /// reaches it through the mutex rather than holding a clone per lock.
+    runtime: SimRuntime<I>,
     pub(super) turn: I::Mutex<()>,
     pub(super) data: Mutex<T>,
 }
 
 /// Holds a [`SimMutex`]; counted in the holder's locks while alive.
 pub struct SimGuard<'a, I: ModelRuntime, T: Send + 'static> {
-    pub(super) runtime: SimRuntime<I>,
     pub(super) mutex: &'a SimMutex<I, T>,
     /// `None` while released inside a wait, or when taken while unwinding.
     pub(super) turn: Option<I::Guard<'a, ()>>,
@@ -73,7 +75,7 @@ impl<I: ModelRuntime, T: Send + 'static> Drop for SimGuard<'_, I, T> {
         } else {
             drop(turn);
         }
-        self.runtime.note_lock_released(self.counted);
+        self.mutex.runtime.note_lock_released(self.counted);
     }
 }
 
@@ -98,6 +100,7 @@ pub(super) fn lock_data_unwinding<T>(data: &Mutex<T>) -> std::sync::MutexGuard<'
 impl<I: ModelRuntime> SimRuntime<I> {
     pub(super) fn make_mutex<T: Send + 'static>(&self, value: T) -> SimMutex<I, T> {
         SimMutex {
+            runtime: self.clone(),
             turn: self.inner.mutex(()),
             data: Mutex::new(value),
         }
@@ -112,17 +115,8 @@ impl<I: ModelRuntime> SimRuntime<I> {
         if counted && perturbing(Perturbation::SchedulingPoints) {
             I::scheduling_point();
         }
-        // Taken here: inside the closure below it would name the closure.
-        let at = Location::caller();
-        if counted {
-            if let Some(violation) = self.never_waits_violation("takes a lock", at) {
-                violation.raise();
-            }
-        }
-        let turn = counted.then(|| self.acquiring(at, || self.inner.lock(&mutex.turn)));
-        self.note_lock_taken();
+        let turn = counted.then(|| self.take_turn(&mutex.turn, Location::caller()));
         SimGuard {
-            runtime: self.clone(),
             mutex,
             turn,
             data: Some(if counted {
@@ -134,13 +128,31 @@ impl<I: ModelRuntime> SimRuntime<I> {
         }
     }
 
-    /// Lock bookkeeping is skipped while unwinding: naming the thread would
-    /// ask the scheduler, and the oracles are moot in a failing execution.
-    pub(super) fn note_lock_taken(&self) {
-        if hands_off::<I>() {
-            return;
+    /// Takes `turn` for the calling thread, which locks at `at`: first the
+    /// oracle "never waits", then the lock taken, recorded as acquiring
+    /// meanwhile, then counted in the thread's locks. One look at the book
+    /// before and one after: a lock is the platform's most frequent call.
+    /// (Lock bookkeeping is skipped while unwinding: naming the thread
+    /// would ask the scheduler, and the oracles are moot in a failing
+    /// execution; the caller does not come here then.)
+    fn take_turn<'a>(&self, turn: &'a I::Mutex<()>, at: Site) -> I::Guard<'a, ()> {
+        let (key, thread) = (I::thread_key(), self.thread_name());
+        let promised_never_to_wait = {
+            let mut book = self.book();
+            let call = book.never_waits.remove(&key);
+            if call.is_none() {
+                book.acquiring.insert(key, (thread, at));
+            }
+            call
+        };
+        if let Some(call) = promised_never_to_wait {
+            self.never_waits_broken(call, "takes a lock", at).raise();
         }
-        *self.book().locks_held.entry(I::thread_key()).or_default() += 1;
+        let taken = self.inner.lock(turn);
+        let mut book = self.book();
+        book.acquiring.remove(&key);
+        *book.locks_held.entry(key).or_default() += 1;
+        taken
     }
 
     pub(super) fn note_lock_released(&self, counted: bool) {
