@@ -48,6 +48,8 @@ pub enum Class {
     AtomicityViolation,
     /// Correct under sequential consistency, wrong under weaker orderings.
     WeakMemory,
+    /// Wrong only on a path a timed wait takes when it times out.
+    TimeoutFires,
 }
 
 impl Class {
@@ -56,6 +58,7 @@ impl Class {
         match self {
             Class::AtomicityViolation => "atomicity violation",
             Class::WeakMemory => "weak memory",
+            Class::TimeoutFires => "a timeout that fires",
         }
     }
 }

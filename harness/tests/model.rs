@@ -323,6 +323,41 @@ fn a_weak_ordering_bug_is_found_by_loom_and_not_by_shuttle() {
         .assert(relaxed);
 }
 
+/// Message passing whose writer first loads the flag it then sets, as a
+/// lazy initialiser does; the reader's load of the flag is relaxed.
+fn message_passing_after_a_check() {
+    let data = Arc::new(AtomicU64::new(0));
+    let ready = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (data, ready) = (Arc::clone(&data), Arc::clone(&ready));
+        thread::spawn(move || {
+            if !ready.load(Ordering::Acquire) {
+                data.store(42, Ordering::Relaxed);
+                ready.store(true, Ordering::Release);
+            }
+        })
+    };
+    if ready.load(Ordering::Relaxed) {
+        assert_eq!(
+            data.load(Ordering::Relaxed),
+            42,
+            "saw the flag before the data"
+        );
+    }
+    writer.join().expect("the thread ends without a panic");
+}
+
+#[test]
+fn loom_reads_a_store_made_after_another_threads_load_of_the_same_atomic() {
+    // Bare loom never runs the writer's store before the reader's load here
+    // (tokio-rs/loom #392): the facade marks each load so that it does.
+    let failure = found(&Check::new().engines([LOOM]), message_passing_after_a_check);
+    assert!(
+        failure.message.contains("saw the flag before the data"),
+        "{failure}"
+    );
+}
+
 #[test]
 fn release_and_acquire_make_message_passing_clean_under_loom() {
     Check::new()

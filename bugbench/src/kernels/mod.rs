@@ -1,8 +1,10 @@
 //! The kernels, one module each, and the registry: one row per kernel.
 
+mod mpsc_recv_timeout;
 mod parking_lot_hashtable;
 mod spmc_sleepers;
 mod spmc_try_recv;
+mod thread_local_iter;
 
 use crate::{Class, Kernel, kernel};
 
@@ -27,6 +29,15 @@ pub const KERNELS: &[Kernel] = &[
          orderings found via loom\", v0.2.3); versions up to 0.2.2 affected"
     ),
     kernel!(
+        mpsc_recv_timeout,
+        "mpsc-recv-timeout",
+        Class::TimeoutFires,
+        "the receiver gets the one message, then Disconnected; recv never wakes with nothing",
+        "recv woke with nothing to receive",
+        "rust-lang/rust #94518 (case 1); the channel replaced by crossbeam's in PR #93563 \
+         (Rust 1.67); Rust 1.12 to 1.66 affected"
+    ),
+    kernel!(
         parking_lot_hashtable,
         "parking-lot-hashtable",
         Class::WeakMemory,
@@ -34,5 +45,14 @@ pub const KERNELS: &[Kernel] = &[
         "read a hash table that is not filled in",
         "Amanieu/parking_lot PR #210 (\"Synchronize on compare_exchange failure in \
          create_hashtable\", commit a02c309); parking_lot_core up to 0.7.0 affected, fixed in 0.7.1"
+    ),
+    kernel!(
+        thread_local_iter,
+        "thread-local-iter",
+        Class::WeakMemory,
+        "the iterator reads only buckets whose initialisation it sees",
+        "iterated a bucket whose initialisation it cannot see",
+        "Amanieu/thread_local-rs #33, fixed by PR #34 (commit 3d69afa), RUSTSEC-2022-0006; \
+         up to 1.1.3 affected, fixed in 1.1.4"
     ),
 ];

@@ -10,11 +10,44 @@ pub use std::sync::atomic::Ordering;
 use crate::model::execution::{self, Flavour};
 use crate::model::facts::{AtomicAccess, Op};
 
-/// One atomic of any engine.
+/// One atomic of any engine; loom's with the mark of its loads.
 enum Flavoured<S, H, L> {
     Std(S),
     Shuttle(H),
-    Loom(L),
+    Loom(L, LoomLoads),
+}
+
+/// What makes loom explore the orders of two threads' loads of one atomic.
+///
+/// loom's partial-order reduction remembers only the last access of an
+/// atomic, and counts a load as dependent on stores alone. When thread A
+/// loads, then thread B loads and stores, B's store is checked against B's
+/// own load, never A's, so loom never runs B's store before A's load: it
+/// misses every execution where A reads B's store (tokio-rs/loom #392 and
+/// #166, open). thread_local's RUSTSEC-2022-0006 has that shape, and loom
+/// alone never finds it. A relaxed read-modify-write of a second atomic
+/// just before each load makes any two threads' loads of this atomic
+/// dependent, which loom does explore; being relaxed and on another atomic,
+/// it orders nothing, so what each load may read is unchanged. The price is
+/// more executions: only where loads of one atomic race.
+struct LoomLoads(loom::sync::atomic::AtomicUsize);
+
+impl LoomLoads {
+    fn new() -> LoomLoads {
+        LoomLoads(loom::sync::atomic::AtomicUsize::new(0))
+    }
+
+    /// The calling thread is about to load.
+    fn mark(&self) {
+        self.0.fetch_add(0, Ordering::Relaxed);
+    }
+}
+
+/// Marks a load of `atomic` for loom (see [`LoomLoads`]).
+fn before_load<S, H, L>(atomic: &Flavoured<S, H, L>) {
+    if let Flavoured::Loom(_, loads) = atomic {
+        loads.mark();
+    }
 }
 
 /// Calls the same method on whichever engine's atomic `$atomic` holds.
@@ -26,7 +59,7 @@ macro_rules! on_flavour {
                 $call
             }
             Flavoured::Shuttle($inner) => $call,
-            Flavoured::Loom($inner) => $call,
+            Flavoured::Loom($inner, _) => $call,
         }
     };
 }
@@ -68,7 +101,9 @@ macro_rules! atomic_common {
                     Flavour::Shuttle => {
                         Flavoured::Shuttle(shuttle::sync::atomic::$name::new(value))
                     }
-                    Flavour::Loom => Flavoured::Loom(loom::sync::atomic::$name::new(value)),
+                    Flavour::Loom => {
+                        Flavoured::Loom(loom::sync::atomic::$name::new(value), LoomLoads::new())
+                    }
                 })
             }
 
@@ -76,6 +111,7 @@ macro_rules! atomic_common {
             #[track_caller]
             pub fn load(&self, order: Ordering) -> $value {
                 access(AtomicAccess::Load, order);
+                before_load(&self.0);
                 on_flavour!(&self.0, atomic => atomic.load(order))
             }
 
@@ -262,7 +298,10 @@ impl<T> AtomicPtr<T> {
         AtomicPtr(match execution::flavour() {
             Flavour::Std => Flavoured::Std(std::sync::atomic::AtomicPtr::new(pointer)),
             Flavour::Shuttle => Flavoured::Shuttle(shuttle::sync::atomic::AtomicPtr::new(pointer)),
-            Flavour::Loom => Flavoured::Loom(loom::sync::atomic::AtomicPtr::new(pointer)),
+            Flavour::Loom => Flavoured::Loom(
+                loom::sync::atomic::AtomicPtr::new(pointer),
+                LoomLoads::new(),
+            ),
         })
     }
 
@@ -270,6 +309,7 @@ impl<T> AtomicPtr<T> {
     #[track_caller]
     pub fn load(&self, order: Ordering) -> *mut T {
         access(AtomicAccess::Load, order);
+        before_load(&self.0);
         on_flavour!(&self.0, atomic => atomic.load(order))
     }
 
