@@ -50,6 +50,8 @@ pub enum Class {
     WeakMemory,
     /// Wrong only on a path a timed wait takes when it times out.
     TimeoutFires,
+    /// Memory used after it is freed, freed twice, or reached through null.
+    MemorySafety,
 }
 
 impl Class {
@@ -59,6 +61,7 @@ impl Class {
             Class::AtomicityViolation => "atomicity violation",
             Class::WeakMemory => "weak memory",
             Class::TimeoutFires => "a timeout that fires",
+            Class::MemorySafety => "null dereference / double free",
         }
     }
 }
@@ -117,19 +120,19 @@ macro_rules! on_every_tool {
     };
 }
 
-/// A registry row for kernel module `$module`, its three bodies being each
-/// tool's `run`.
+/// A registry row for the body `$body` of kernel module `$module`, as
+/// each tool's module of it has it.
 macro_rules! kernel {
-    ($module:ident, $name:literal, $class:expr, $oracle:literal, $breaks_with:literal, $source:literal) => {
+    ($module:ident :: $body:ident, $name:literal, $class:expr, $oracle:literal, $breaks_with:literal, $source:literal) => {
         $crate::Kernel {
             name: $name,
             source: $source,
             class: $class,
             oracle: $oracle,
             breaks_with: $breaks_with,
-            on_harness: $module::on_harness::run,
-            on_shuttle: $module::on_shuttle::run,
-            on_loom: $module::on_loom::run,
+            on_harness: $module::on_harness::$body,
+            on_shuttle: $module::on_shuttle::$body,
+            on_loom: $module::on_loom::$body,
         }
     };
 }

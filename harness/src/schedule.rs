@@ -252,6 +252,47 @@ impl<S: Scheduler> Scheduler for Recording<S> {
     }
 }
 
+/// A scheduler that takes a yield of the code under test as loom does: a
+/// thread that has just called `thread::yield_now` runs next only if no
+/// other thread can. shuttle's DFS ignores yields, so a spin-wait loop
+/// (`while !ready { yield_now() }`) is explored down the branch where the
+/// spinner alone runs, until the step bound fails a correct body; wrapped,
+/// DFS explores every interleaving in which such a yield lets another
+/// thread in, and leaves the ones where the yielder runs on to the seeded
+/// engines. The model's own yields (a spurious wake-up, a timed wait) are
+/// left as they were: there, running on is a choice worth exploring.
+#[derive(Debug)]
+pub struct YieldsToOthers<S>(pub S);
+
+impl<S: Scheduler> Scheduler for YieldsToOthers<S> {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        self.0.new_execution()
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        yielding: bool,
+    ) -> Option<TaskId> {
+        if yielding && crate::model::thread::asked_to_yield() {
+            let others: Vec<&Task> = runnable
+                .iter()
+                .copied()
+                .filter(|task| Some(task.id()) != current)
+                .collect();
+            if !others.is_empty() {
+                return self.0.next_task(&others, current, yielding);
+            }
+        }
+        self.0.next_task(runnable, current, yielding)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.0.next_u64()
+    }
+}
+
 /// Shuttle's serialised form of a recorded schedule.
 pub fn serialize(schedule: &Schedule) -> String {
     shuttle_engine::scheduler::serialization::serialize_schedule(schedule)

@@ -226,3 +226,25 @@ fn a_variable_that_names_nothing_is_an_error_not_a_default() {
         "{outcome}"
     );
 }
+
+#[test]
+fn a_pct_failure_names_the_step_bound_measured_on_its_body_and_replays() {
+    let failure = found(
+        &Check::new().engines([Engine::pct(3)]).schedules(2_000),
+        || handoff(false),
+    );
+    let Engine::Pct { step_bound, .. } = failure.run.engine else {
+        panic!("a PCT failure is named by PCT: {}", failure.run);
+    };
+    // The handoff takes a few dozen steps: a bound measured on it, not the
+    // fixed bound a run id without one names.
+    assert!((2..100).contains(&step_bound), "{}", failure.run);
+    assert!(
+        failure
+            .run
+            .to_string()
+            .starts_with(&format!("pct3/{step_bound}:"))
+    );
+    let replayed = Check::replay(failure.run, || handoff(false)).expect_err("it fails again");
+    assert_eq!(replayed.signature(), failure.signature());
+}

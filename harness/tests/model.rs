@@ -323,6 +323,24 @@ fn a_weak_ordering_bug_is_found_by_loom_and_not_by_shuttle() {
         .assert(relaxed);
 }
 
+#[test]
+fn dfs_lets_another_thread_in_when_a_spinning_thread_yields() {
+    Check::new()
+        .engines([Engine::Dfs])
+        .schedules(1_000)
+        .assert(|| {
+            let ready = Arc::new(AtomicBool::new(false));
+            let setter = {
+                let ready = Arc::clone(&ready);
+                thread::spawn(move || ready.store(true, Ordering::Release))
+            };
+            while !ready.load(Ordering::Acquire) {
+                thread::yield_now();
+            }
+            setter.join().expect("the thread ends without a panic");
+        });
+}
+
 /// Message passing whose writer first loads the flag it then sets, as a
 /// lazy initialiser does; the reader's load of the flag is relaxed.
 fn message_passing_after_a_check() {

@@ -3,10 +3,18 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// PCT's step bound unless told otherwise: change points land inside a
-/// body of up to about this many scheduling steps. Part of what a PCT run
-/// id means, so a bound of its own is printed in the id (`pct3/400`).
+/// The step bound a run id without one names (`pct3:0x…`): change points
+/// land inside a body of up to about this many scheduling steps. Part of
+/// what a PCT run id means, so any other bound is printed in the id
+/// (`pct3/34:0x…`).
 pub const DEFAULT_PCT_STEP_BOUND: usize = 100;
+
+/// The step bound of [`Engine::pct`]: measured from the body before the
+/// search, as shuttle's own PCT learns it, and written into each run id
+/// the search prints. PCT draws its change points over the steps a run
+/// takes; with a fixed bound far above a short body's length, most of them
+/// would fall after its end.
+pub const MEASURED_PCT_STEP_BOUND: usize = 0;
 
 /// How the schedules of a run are chosen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,11 +55,12 @@ impl Engine {
         Engine::Threads,
     ];
 
-    /// PCT of bug depth `depth`, over [`DEFAULT_PCT_STEP_BOUND`] steps.
+    /// PCT of bug depth `depth`, over as many steps as the body takes
+    /// (see [`MEASURED_PCT_STEP_BOUND`]).
     pub const fn pct(depth: usize) -> Engine {
         Engine::Pct {
             depth,
-            step_bound: DEFAULT_PCT_STEP_BOUND,
+            step_bound: MEASURED_PCT_STEP_BOUND,
         }
     }
 
@@ -78,7 +87,9 @@ impl fmt::Display for Engine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Engine::Random => f.write_str("random"),
-            Engine::Pct { depth, step_bound } if *step_bound == DEFAULT_PCT_STEP_BOUND => {
+            Engine::Pct { depth, step_bound }
+                if [DEFAULT_PCT_STEP_BOUND, MEASURED_PCT_STEP_BOUND].contains(step_bound) =>
+            {
                 write!(f, "pct{depth}")
             }
             Engine::Pct { depth, step_bound } => write!(f, "pct{depth}/{step_bound}"),
@@ -116,11 +127,11 @@ fn parameter(given: &str, prefix: &str) -> Option<usize> {
     digits.parse().ok().filter(|&n| (1..=16).contains(&n))
 }
 
-/// `pct<depth>` or `pct<depth>/<step bound>`.
+/// `pct<depth>` (the bound measured) or `pct<depth>/<step bound>`.
 fn pct(given: &str) -> Option<Engine> {
     let (depth, step_bound) = match given.split_once('/') {
         Some((depth, bound)) => (depth, bound.parse().ok().filter(|&b: &usize| b >= 2)?),
-        None => (given, DEFAULT_PCT_STEP_BOUND),
+        None => (given, MEASURED_PCT_STEP_BOUND),
     };
     let depth = parameter(depth, "pct")?;
     Some(Engine::Pct { depth, step_bound })
@@ -177,7 +188,16 @@ impl FromStr for RunId {
         let (engine, number) = given
             .split_once(':')
             .ok_or_else(|| error("is no run id: ENGINE:NUMBER, as a failure prints it"))?;
-        let engine: Engine = engine.parse().map_err(|e: ParseError| error(e.reason))?;
+        let engine = match engine.parse().map_err(|e: ParseError| error(e.reason))? {
+            // A run id names its bound; `pct3:` has always meant this one.
+            Engine::Pct { depth, step_bound } if step_bound == MEASURED_PCT_STEP_BOUND => {
+                Engine::Pct {
+                    depth,
+                    step_bound: DEFAULT_PCT_STEP_BOUND,
+                }
+            }
+            engine => engine,
+        };
         let number = if engine.is_seeded() {
             let hex = number
                 .strip_prefix("0x")
@@ -210,13 +230,16 @@ mod tests {
     fn a_run_id_parses_back_from_what_it_prints() {
         for run in [
             RunId {
-                engine: Engine::pct(3),
+                engine: Engine::Pct {
+                    depth: 3,
+                    step_bound: DEFAULT_PCT_STEP_BOUND,
+                },
                 number: 0xdead_beef,
             },
             RunId {
                 engine: Engine::Pct {
                     depth: 2,
-                    step_bound: 400,
+                    step_bound: 34,
                 },
                 number: 7,
             },
@@ -227,6 +250,19 @@ mod tests {
         ] {
             assert_eq!(run.to_string().parse::<RunId>(), Ok(run));
         }
+    }
+
+    #[test]
+    fn a_pct_engine_measures_its_bound_and_a_run_id_names_one() {
+        assert_eq!("pct3".parse::<Engine>(), Ok(Engine::pct(3)));
+        let run: RunId = "pct3:0x1".parse().expect("a run id");
+        assert_eq!(
+            run.engine,
+            Engine::Pct {
+                depth: 3,
+                step_bound: DEFAULT_PCT_STEP_BOUND
+            }
+        );
     }
 
     #[test]

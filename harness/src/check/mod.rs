@@ -27,7 +27,7 @@ pub use crate::model::facts::{AtomicAccess, FACTS_KEPT, Fact, Op, ThreadKey, Tim
 pub use crate::model::scope::SCOPE_UNDER_LOOM;
 pub use crate::model::sync::SPURIOUS_WAKEUPS_ONE_IN;
 pub use crate::panics::panic_message;
-pub use engine::{DEFAULT_PCT_STEP_BOUND, Engine, ParseError, RunId};
+pub use engine::{DEFAULT_PCT_STEP_BOUND, Engine, MEASURED_PCT_STEP_BOUND, ParseError, RunId};
 pub use run::{MAX_STEPS, THREADS_WATCHDOG, shuttle_config};
 
 use crate::schedule::SplitMix64;
@@ -259,6 +259,7 @@ impl Check {
                 found(engine, schedules, broke)
             });
         }
+        let engine = run::with_measured_bound(engine, body);
         let seeds = (0..self.schedules as u64)
             .map(|index| SplitMix64::stream_seed(self.seed, index))
             .collect();

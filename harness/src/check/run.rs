@@ -5,16 +5,17 @@
 //! within [`THREADS_WATCHDOG`]), or a schedule longer than [`MAX_STEPS`].
 
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use shuttle::scheduler::{DfsScheduler, Scheduler, UrwRandomScheduler};
+use shuttle::scheduler::{DfsScheduler, Schedule, Scheduler, Task, TaskId, UrwRandomScheduler};
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 
-use super::{Engine, RunId};
+use super::{Engine, MEASURED_PCT_STEP_BOUND, RunId};
 use crate::model::execution::{self, Execution, Flavour};
 use crate::panics::panic_message;
-use crate::schedule::{SeedStream, SeededScheduler, Strategy};
+use crate::schedule::{SeedStream, SeededScheduler, Strategy, YieldsToOthers};
 
 /// The body under test.
 pub(crate) type Body = Arc<dyn Fn() + Send + Sync + 'static>;
@@ -109,6 +110,65 @@ fn search(
     })
 }
 
+/// Runs measuring a PCT step bound: a few random executions, whose
+/// longest sets it, as shuttle's PCT takes the longest run it has seen.
+const MEASURING_RUNS: u64 = 4;
+
+/// `engine`, its PCT step bound measured on `body` if it asks for that
+/// ([`MEASURED_PCT_STEP_BOUND`]); any other engine as it is. The bound is a
+/// function of the body alone (fixed seeds), and each run id carries it.
+pub(crate) fn with_measured_bound(engine: Engine, body: &Body) -> Engine {
+    match engine {
+        Engine::Pct { depth, step_bound } if step_bound == MEASURED_PCT_STEP_BOUND => {
+            let longest = Arc::new(AtomicUsize::new(0));
+            for seed in 0..MEASURING_RUNS {
+                let counting = CountingSteps {
+                    inner: SeededScheduler::new(seed, Strategy::Random),
+                    steps: 0,
+                    longest: Arc::clone(&longest),
+                };
+                // A failure here is the random engine's to report, not this.
+                let _ = shuttle_search(counting, body);
+            }
+            Engine::Pct {
+                depth,
+                step_bound: longest.load(Ordering::Relaxed).max(2),
+            }
+        }
+        engine => engine,
+    }
+}
+
+/// A scheduler that notes the longest execution `inner` runs, in steps.
+#[derive(Debug)]
+struct CountingSteps<S> {
+    inner: S,
+    steps: usize,
+    longest: Arc<AtomicUsize>,
+}
+
+impl<S: Scheduler> Scheduler for CountingSteps<S> {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        self.steps = 0;
+        self.inner.new_execution()
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        yielding: bool,
+    ) -> Option<TaskId> {
+        self.steps += 1;
+        self.longest.fetch_max(self.steps, Ordering::Relaxed);
+        self.inner.next_task(runnable, current, yielding)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.inner.next_u64()
+    }
+}
+
 /// The seeded strategy of a shuttle engine that has one.
 fn strategy(engine: Engine) -> Option<Strategy> {
     match engine {
@@ -166,7 +226,10 @@ pub(crate) fn seeded_search(
 /// executions: how many ran, or the first failure, named by its number.
 pub(crate) fn systematic(engine: Engine, executions: usize, body: &Body) -> Result<u64, Broke> {
     match engine {
-        Engine::Dfs => shuttle_search(DfsScheduler::new(Some(executions), true), body),
+        Engine::Dfs => {
+            let dfs = DfsScheduler::new(Some(executions), true);
+            shuttle_search(YieldsToOthers(dfs), body)
+        }
         Engine::Loom { preemptions } => search(body, Flavour::Loom, |f| {
             let mut model = loom::model::Builder::new();
             model.preemption_bound = Some(preemptions);
@@ -220,7 +283,7 @@ fn on_real_threads(body: &Body) -> Result<(), Broke> {
 /// Replays `run`: `Ok` if it passes now.
 pub(crate) fn replay(run: RunId, body: &Body) -> Result<(), Broke> {
     if run.engine.is_seeded() {
-        return seeded(run.engine, run.number, body);
+        return seeded(with_measured_bound(run.engine, body), run.number, body);
     }
     let executions = usize::try_from(run.number).unwrap_or(usize::MAX);
     systematic(run.engine, executions, body).map(drop)

@@ -252,7 +252,25 @@ pub fn sleep(duration: Duration) {
 pub fn yield_now() {
     execution::record(Op::YieldNow, Location::caller());
     match execution::current() {
-        Some(run) => run.yield_now(),
+        Some(run) => {
+            ASKED_TO_YIELD.set(true);
+            run.yield_now();
+            ASKED_TO_YIELD.set(false);
+        }
         None => std::thread::yield_now(),
     }
+}
+
+std::thread_local! {
+    /// Set while a thread yields because the code under test called
+    /// [`yield_now`], and not for the model's own yields (a spurious
+    /// wake-up, a timed wait): a systematic search takes only the first as
+    /// "let another thread in" (`schedule::YieldsToOthers`). A run's threads
+    /// share one OS thread under shuttle, so its scheduler reads this one.
+    static ASKED_TO_YIELD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the thread now yielding was asked to by the code under test.
+pub(crate) fn asked_to_yield() -> bool {
+    ASKED_TO_YIELD.get()
 }
