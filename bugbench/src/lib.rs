@@ -82,6 +82,8 @@ pub struct Kernel {
     pub class: Class,
     /// The oracle that catches it.
     pub oracle: &'static str,
+    /// Threads it spawns: loom runs at most four besides the main one.
+    pub threads: usize,
     /// Text in the panic of every run the oracle fails (for a lost
     /// wake-up, the tools' deadlock report).
     pub breaks_with: &'static str,
@@ -123,11 +125,12 @@ macro_rules! on_every_tool {
 /// A registry row for the body `$body` of kernel module `$module`, as
 /// each tool's module of it has it.
 macro_rules! kernel {
-    ($module:ident :: $body:ident, $name:literal, $class:expr, $oracle:literal, $breaks_with:literal, $source:literal) => {
+    ($module:ident :: $body:ident, $name:literal, $class:expr, $threads:literal, $oracle:literal, $breaks_with:literal, $source:literal) => {
         $crate::Kernel {
             name: $name,
             source: $source,
             class: $class,
+            threads: $threads,
             oracle: $oracle,
             breaks_with: $breaks_with,
             on_harness: $module::on_harness::$body,

@@ -28,7 +28,8 @@ impl Settings {
 pub struct Cell {
     /// The tool.
     pub tool: Tool,
-    /// One search per seed, or one for a systematic tool.
+    /// One search per seed, or one for a systematic tool; none if the
+    /// tool cannot run the kernel.
     pub searches: Vec<Search>,
 }
 
@@ -86,7 +87,11 @@ pub fn measure(
             let mut cells = Vec::new();
             for tool in Tool::ALL {
                 progress(kernel, variant, tool);
-                let runs = if tool.is_seeded() { settings.seeds } else { 1 };
+                let runs = match (tool.can_run(kernel), tool.is_seeded()) {
+                    (false, _) => 0,
+                    (true, true) => settings.seeds,
+                    (true, false) => 1,
+                };
                 let searches = (0..runs)
                     .map(|seed| tool.search(kernel, variant, settings.budget, seed))
                     .collect::<Result<_, _>>()?;
@@ -116,8 +121,10 @@ pub fn render(rows: &[Row], settings: Settings) -> String {
     };
     let mut text = format!(
         "Budget: {} schedules per search; {} seeds for each seeded tool, one search for each \
-         systematic one (DFS, loom).\n\n",
-        settings.budget, settings.seeds
+         systematic one (DFS, loom). n/a: loom runs at most {} threads besides the main one.\n\n",
+        settings.budget,
+        settings.seeds,
+        crate::tools::LOOM_SPAWNED_THREADS
     );
     text.push_str("Buggy variants: searches that found the bug, then the median schedules and wall time to the first failure (— where half the searches or more missed).\n\n");
     text.push_str(&header("kernel (buggy)"));
@@ -153,7 +160,13 @@ pub fn render(rows: &[Row], settings: Settings) -> String {
     text
 }
 
+/// What a cell of a tool that cannot run the kernel says.
+const CANNOT_RUN: &str = "n/a";
+
 fn found_cell(cell: &Cell) -> String {
+    if cell.searches.is_empty() {
+        return CANNOT_RUN.to_owned();
+    }
     let found = format!("{}/{}", cell.found(), cell.searches.len());
     match (cell.median_schedules(), cell.median_wall()) {
         (Some(schedules), Some(wall)) => {
@@ -164,6 +177,9 @@ fn found_cell(cell: &Cell) -> String {
 }
 
 fn alarm_cell(cell: &Cell) -> String {
+    if cell.searches.is_empty() {
+        return CANNOT_RUN.to_owned();
+    }
     match cell.found() {
         0 => "clean".to_owned(),
         alarms => format!("**{alarms}/{} false alarms**", cell.searches.len()),

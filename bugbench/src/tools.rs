@@ -18,6 +18,9 @@ pub const LOOM_PREEMPTIONS: usize = 2;
 /// The bug depth of every PCT column.
 pub const PCT_DEPTH: usize = 3;
 
+/// Threads loom runs besides the main one (its `MAX_THREADS` is five).
+pub const LOOM_SPAWNED_THREADS: usize = 4;
+
 /// One column of the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tool {
@@ -56,6 +59,17 @@ impl Tool {
             Tool::Harness(engine) => engine.is_seeded(),
             Tool::ShuttleRandom | Tool::ShuttlePct | Tool::ShuttleUrw => true,
             Tool::Loom => false,
+        }
+    }
+
+    /// Whether the tool can run `kernel` at all: loom cannot run more
+    /// threads than its fixed limit, and panics if asked to.
+    pub fn can_run(self, kernel: &Kernel) -> bool {
+        match self {
+            Tool::Loom | Tool::Harness(Engine::Loom { .. }) => {
+                kernel.threads <= LOOM_SPAWNED_THREADS
+            }
+            _ => true,
         }
     }
 

@@ -341,6 +341,35 @@ fn dfs_lets_another_thread_in_when_a_spinning_thread_yields() {
         });
 }
 
+#[test]
+fn urw_walks_uniformly_after_its_trial_and_finds_a_reordering_among_many_threads() {
+    // SCTBench's reorder with nine setters: a random walk almost never
+    // stops a setter between its two writes while the checker runs; URW,
+    // weighting threads by the steps they have left, does within dozens.
+    let reorder = || {
+        let (a, b) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        let setters: Vec<_> = (0..9)
+            .map(|_| {
+                let (a, b) = (Arc::clone(&a), Arc::clone(&b));
+                thread::spawn(move || {
+                    a.store(1, Ordering::SeqCst);
+                    b.store(1, Ordering::SeqCst);
+                })
+            })
+            .collect();
+        let seen = (a.load(Ordering::SeqCst), b.load(Ordering::SeqCst));
+        assert!(
+            seen.0 == seen.1,
+            "saw one write of a setter without the other"
+        );
+        for setter in setters {
+            setter.join().expect("the thread ends without a panic");
+        }
+    };
+    let failure = found(&Check::new().engines([Engine::Urw]).schedules(500), reorder);
+    assert!(failure.message.contains("without the other"), "{failure}");
+}
+
 /// Message passing whose writer first loads the flag it then sets, as a
 /// lazy initialiser does; the reader's load of the flag is relaxed.
 fn message_passing_after_a_check() {

@@ -178,6 +178,13 @@ fn strategy(engine: Engine) -> Option<Strategy> {
     }
 }
 
+/// Executions one URW run takes, both drawn from its seed: shuttle's
+/// `UrwRandomScheduler` counts each thread's steps in a trial execution (a
+/// plain random walk), then walks uniformly with those counts; the run is
+/// the walk (or the trial, if that already fails). With one execution a run
+/// would be the trial alone: a random walk, not URW.
+pub const URW_EXECUTIONS_PER_RUN: usize = 2;
+
 /// Runs the one execution a seeded engine's `seed` names.
 pub(crate) fn seeded(engine: Engine, seed: u64, body: &Body) -> Result<(), Broke> {
     let named = |broke: Broke| Broke {
@@ -186,7 +193,10 @@ pub(crate) fn seeded(engine: Engine, seed: u64, body: &Body) -> Result<(), Broke
     };
     let outcome = match (engine, strategy(engine)) {
         (_, Some(strategy)) => shuttle_search(SeededScheduler::new(seed, strategy), body),
-        (Engine::Urw, None) => shuttle_search(UrwRandomScheduler::new_from_seed(seed, 1), body),
+        (Engine::Urw, None) => {
+            let urw = UrwRandomScheduler::new_from_seed(seed, URW_EXECUTIONS_PER_RUN);
+            shuttle_search(urw, body)
+        }
         (Engine::Threads, None) => return on_real_threads(body).map_err(named),
         _ => unreachable!("{engine} is not seeded"),
     };

@@ -14,8 +14,9 @@ use super::Execution;
 use super::seeded::SeededRun;
 use super::shuttle::{MAX_STEPS, explore};
 
-/// Executions one run takes: the trial that counts steps, and the walk.
-const EXECUTIONS_PER_RUN: usize = 2;
+/// Executions one run takes: the trial that counts steps, and the walk
+/// (the library's, as every engine shares its meaning).
+use harness::check::URW_EXECUTIONS_PER_RUN as EXECUTIONS_PER_RUN;
 
 /// The `urw` engine.
 pub(super) struct Urw;
