@@ -14,6 +14,7 @@
 //! harness platform stands between bare shuttle or bare loom and the kernel.
 
 mod kernels;
+pub mod plot;
 pub mod table;
 pub mod tools;
 

@@ -10,6 +10,9 @@ use std::process::ExitCode;
 use bugbench::KERNELS;
 use bugbench::table::{Settings, measure, render};
 
+/// The plot's file name, beside the report.
+const PLOT: &str = "benchmark.svg";
+
 /// The report's prose; the tables go where the marker is.
 const REPORT: &str = include_str!("report.md");
 const TABLES_MARKER: &str = "<!-- tables -->";
@@ -60,10 +63,20 @@ fn run(args: Vec<String>) -> Result<(), String> {
         None => print!("{tables}"),
         Some(path) => {
             let report = REPORT.replace(TABLES_MARKER, tables.trim_end());
-            std::fs::write(&path, report)
-                .map_err(|error| format!("cannot write {path}: {error}"))?;
-            eprintln!("wrote {path}");
+            write_file(&path, &report)?;
+            // The plot beside the report, which links it by this name.
+            let plot = std::path::Path::new(&path).with_file_name(PLOT);
+            write_file(
+                &plot.to_string_lossy(),
+                &bugbench::plot::svg(&rows, settings),
+            )?;
         }
     }
+    Ok(())
+}
+
+fn write_file(path: &str, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|error| format!("cannot write {path}: {error}"))?;
+    eprintln!("wrote {path}");
     Ok(())
 }

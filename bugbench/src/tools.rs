@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use harness::check::{Check, Engine, Error};
+use harness::check::{Check, Engine, Error, Swarm};
 use shuttle::scheduler::{PctScheduler, RandomScheduler, Scheduler, UrwRandomScheduler};
 
 use crate::{Kernel, Variant};
@@ -26,6 +26,9 @@ pub const LOOM_SPAWNED_THREADS: usize = 4;
 pub enum Tool {
     /// An engine of this harness, through `harness::check` and the facade.
     Harness(Engine),
+    /// The harness's fuzzer: campaigns of 200 schedules, each under an
+    /// engine and seed drawn from the search's seed (`Swarm`).
+    HarnessFuzz,
     /// shuttle's `RandomScheduler` (what `check_random` runs), bare.
     ShuttleRandom,
     /// shuttle's `PctScheduler` (what `check_pct` runs), bare.
@@ -38,7 +41,7 @@ pub enum Tool {
 
 impl Tool {
     /// Every column, the harness's engines first.
-    pub const ALL: [Tool; 9] = [
+    pub const ALL: [Tool; 10] = [
         Tool::Harness(Engine::Random),
         Tool::Harness(Engine::pct(PCT_DEPTH)),
         Tool::Harness(Engine::Urw),
@@ -46,6 +49,7 @@ impl Tool {
         Tool::Harness(Engine::Loom {
             preemptions: LOOM_PREEMPTIONS,
         }),
+        Tool::HarnessFuzz,
         Tool::ShuttleRandom,
         Tool::ShuttlePct,
         Tool::ShuttleUrw,
@@ -57,6 +61,7 @@ impl Tool {
     pub fn is_seeded(self) -> bool {
         match self {
             Tool::Harness(engine) => engine.is_seeded(),
+            Tool::HarnessFuzz => true,
             Tool::ShuttleRandom | Tool::ShuttlePct | Tool::ShuttleUrw => true,
             Tool::Loom => false,
         }
@@ -86,6 +91,7 @@ impl Tool {
         let started = Instant::now();
         let (schedules, found) = match self {
             Tool::Harness(engine) => on_harness(engine, kernel, variant, budget, seed)?,
+            Tool::HarnessFuzz => on_swarm(kernel, variant, budget, seed)?,
             Tool::ShuttleRandom => on_shuttle(
                 RandomScheduler::new_from_seed(seed, budget),
                 kernel,
@@ -115,6 +121,7 @@ impl fmt::Display for Tool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Tool::Harness(engine) => write!(f, "harness {engine}"),
+            Tool::HarnessFuzz => f.write_str("harness fuzz"),
             Tool::ShuttleRandom => f.write_str("shuttle random"),
             Tool::ShuttlePct => write!(f, "shuttle pct{PCT_DEPTH}"),
             Tool::ShuttleUrw => f.write_str("shuttle urw"),
@@ -148,6 +155,38 @@ fn on_harness(
         Err(Error::Found(failure)) => Ok((failure.schedules, Some(first_line(&failure.message)))),
         Err(error @ Error::BadVariable { .. }) => Err(error.to_string()),
     }
+}
+
+/// Runs the harness's fuzzer on the kernel: campaign after campaign of
+/// the swarm of `seed`, until one fails or `budget` schedules have run.
+fn on_swarm(
+    kernel: &Kernel,
+    variant: Variant,
+    budget: usize,
+    seed: u64,
+) -> Result<(u64, Option<String>), String> {
+    let (swarm, body) = (Swarm::new(seed), kernel.on_harness);
+    let mut ran = 0_u64;
+    for index in 0.. {
+        let left = (budget as u64).saturating_sub(ran);
+        if left == 0 {
+            break;
+        }
+        let campaign = swarm.campaign(index, 1);
+        let schedules = left.min(Swarm::SCHEDULES_PER_CAMPAIGN as u64) as usize;
+        match campaign
+            .check
+            .schedules(schedules)
+            .run(move || body(variant))
+        {
+            Ok(summary) => ran += summary.runs.iter().map(|(_, runs)| runs).sum::<u64>(),
+            Err(Error::Found(failure)) => {
+                return Ok((ran + failure.schedules, Some(first_line(&failure.message))));
+            }
+            Err(error @ Error::BadVariable { .. }) => return Err(error.to_string()),
+        }
+    }
+    Ok((ran, None))
 }
 
 /// Runs the kernel's shuttle body under `scheduler` in shuttle's own runner,

@@ -46,7 +46,7 @@ fn can_see(tool: Tool, kernel: &Kernel) -> bool {
     match kernel.class {
         Class::AtomicityViolation | Class::MemorySafety => true,
         Class::WeakMemory => matches!(tool, Tool::Loom | Tool::Harness(Engine::Loom { .. })),
-        Class::TimeoutFires => matches!(tool, Tool::Harness(_)),
+        Class::TimeoutFires => matches!(tool, Tool::Harness(_) | Tool::HarnessFuzz),
     }
 }
 

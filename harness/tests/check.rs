@@ -248,3 +248,23 @@ fn a_pct_failure_names_the_step_bound_measured_on_its_body_and_replays() {
     let replayed = Check::replay(failure.run, || handoff(false)).expect_err("it fails again");
     assert_eq!(replayed.signature(), failure.signature());
 }
+
+#[test]
+fn a_swarm_draws_the_same_campaigns_from_the_same_seed() {
+    use harness::check::Swarm;
+    let campaigns = |seed: u64| {
+        let swarm = Swarm::new(seed);
+        (0..20)
+            .map(|index| {
+                let campaign = swarm.campaign(index, 3);
+                format!("{} {} {:?}", campaign.body, campaign.engine, campaign.check)
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(campaigns(7), campaigns(7));
+    assert_ne!(campaigns(7), campaigns(8));
+    let bodies: std::collections::BTreeSet<_> = (0..50)
+        .map(|index| Swarm::new(7).campaign(index, 3).body)
+        .collect();
+    assert_eq!(bodies.into_iter().collect::<Vec<_>>(), [0, 1, 2]);
+}

@@ -9,15 +9,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::Scenario;
-use crate::check::{Check, Engine, Error};
-use crate::schedule::SplitMix64;
-
-/// Schedules per campaign: short, so the time budget is kept closely and
-/// every scenario comes round often.
-const SCHEDULES_PER_CAMPAIGN: usize = 200;
-
-/// The engines fuzzing draws from: the seeded, deterministic ones.
-const ENGINES: [Engine; 3] = [Engine::Random, Engine::pct(3), Engine::Urw];
+use crate::check::{Error, Swarm};
 
 pub(super) fn fuzz(scenarios: &'static [Scenario], budget: Duration, seed: u64) -> ExitCode {
     if scenarios.is_empty() {
@@ -27,17 +19,13 @@ pub(super) fn fuzz(scenarios: &'static [Scenario], budget: Duration, seed: u64) 
     // Wall time bounds the job only; every choice comes from `seed`.
     let started = Instant::now();
     let mut seen = BTreeSet::new();
+    let swarm = Swarm::new(seed);
     let mut campaigns = 0_u64;
     while started.elapsed() < budget {
-        let mut draws = SplitMix64::new(SplitMix64::stream_seed(seed, campaigns));
-        let scenario = &scenarios[draws.below(scenarios.len() as u64) as usize];
-        let engine = ENGINES[draws.below(ENGINES.len() as u64) as usize];
-        let check = Check::new()
-            .engines([engine])
-            .schedules(SCHEDULES_PER_CAMPAIGN)
-            .seed(draws.next_u64());
+        let campaign = swarm.campaign(campaigns, scenarios.len());
+        let scenario = &scenarios[campaign.body];
         campaigns += 1;
-        match check.run(scenario.body) {
+        match campaign.check.run(scenario.body) {
             Ok(_) => {}
             Err(Error::Found(failure)) => {
                 if seen.insert((scenario.name, failure.signature())) {
@@ -57,7 +45,8 @@ pub(super) fn fuzz(scenarios: &'static [Scenario], budget: Duration, seed: u64) 
         }
     }
     println!(
-        "fuzz: {campaigns} campaigns of {SCHEDULES_PER_CAMPAIGN} schedules in {:.1} s, {} distinct failures",
+        "fuzz: {campaigns} campaigns of {} schedules in {:.1} s, {} distinct failures",
+        Swarm::SCHEDULES_PER_CAMPAIGN,
         started.elapsed().as_secs_f64(),
         seen.len()
     );
