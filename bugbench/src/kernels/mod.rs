@@ -1,5 +1,6 @@
 //! The kernels, one module each, and the registry: one row per kernel.
 
+mod crossbeam_deque;
 mod crossbeam_list;
 mod mpsc_recv_timeout;
 mod parking_lot_hashtable;
@@ -61,6 +62,16 @@ pub const KERNELS: &[Kernel] = &[
         "iterated a bucket whose initialisation it cannot see",
         "Amanieu/thread_local-rs #33, fixed by PR #34 (commit 3d69afa), RUSTSEC-2022-0006; \
          up to 1.1.3 affected, fixed in 1.1.4"
+    ),
+    kernel!(
+        crossbeam_deque::run,
+        "crossbeam-deque-steal-batch",
+        Class::AtomicityViolation,
+        1,
+        "every task pushed is taken exactly once",
+        "a task was taken twice, or never",
+        "crossbeam-rs/crossbeam PR #726 (commit 38c07fcf), RUSTSEC-2021-0093; \
+         crossbeam-deque before 0.7.4 and 0.8.1 affected"
     ),
     kernel!(
         crossbeam_list::null_head,
