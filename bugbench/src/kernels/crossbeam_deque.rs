@@ -110,18 +110,17 @@ crate::on_every_tool! {
 
     /// Steals half the tasks, one at a time, as from a LIFO worker.
     fn steal_batch(deque: &Deque, variant: Variant) -> Vec<usize> {
-        let mut f = deque.front.load(Acquire);
+        let first = deque.front.load(Acquire);
         fence(SeqCst);
-        let b = deque.back.load(Acquire);
-        let len = b - f;
+        let len = deque.back.load(Acquire) - first;
         if len <= 0 {
             return Vec::new();
         }
         let batch = (len + 1) / 2;
         let buffer = deque.buffer.load(Acquire);
         let mut stolen = Vec::new();
-        for i in 0..batch {
-            if i > 0 {
+        for f in first..first + batch {
+            if f > first {
                 fence(SeqCst);
                 if deque.back.load(Acquire) - f <= 0 {
                     break;
@@ -135,7 +134,6 @@ crate::on_every_tool! {
                 break;
             }
             stolen.push(task);
-            f += 1;
         }
         stolen
     }
