@@ -145,7 +145,8 @@ pub fn save(dir: &Path, scenario: &str, failure: &Failure) -> Result<PathBuf, Co
         move |error| CorpusError::Io { path, error }
     };
     fs::create_dir_all(dir).map_err(io_error(dir))?;
-    let run = failure.run.to_string().replace(':', "--");
+    // A run id may name a PCT step bound (`pct3/16:0x…`): no `/` in a name.
+    let run = failure.run.to_string().replace(':', "--").replace('/', "-");
     let path = dir.join(format!("{scenario}--{run}.{ENTRY_EXTENSION}"));
     let text = toml::to_string(&entry).map_err(|error| CorpusError::Malformed {
         path: path.clone(),
@@ -291,6 +292,17 @@ mod tests {
         );
         let loaded = load(dir.path()).expect("loads");
         assert_eq!(loaded, vec![(saved, entry(Expect::Fails))]);
+    }
+
+    #[test]
+    fn a_run_id_with_a_step_bound_is_saved_in_the_corpus_itself() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let saved =
+            save(dir.path(), "queue", &failure("pct3/16:0x7", "lost 3 items")).expect("saved");
+        assert_eq!(saved.parent(), Some(dir.path()));
+        let loaded = load(dir.path()).expect("loads");
+        assert_eq!(loaded.len(), 1);
+        assert_eq!(loaded[0].1.run.to_string(), "pct3/16:0x0000000000000007");
     }
 
     #[test]
