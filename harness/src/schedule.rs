@@ -10,7 +10,7 @@
 //! through shuttle's own `ReplayScheduler`: a second, independent form.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use shuttle::scheduler::{DataSource, RandomDataSource, Schedule, Scheduler, Task, TaskId};
@@ -290,6 +290,72 @@ impl<S: Scheduler> Scheduler for YieldsToOthers<S> {
 
     fn next_u64(&mut self) -> u64 {
         self.0.next_u64()
+    }
+}
+
+/// The steps the executions of a [`CountingSteps`] took: in all, and in
+/// the longest one. Clones share the counts.
+#[derive(Clone, Debug, Default)]
+pub struct Steps {
+    total: Arc<AtomicUsize>,
+    longest: Arc<AtomicUsize>,
+}
+
+impl Steps {
+    /// Scheduling steps of every execution so far.
+    pub fn total(&self) -> usize {
+        self.total.load(Ordering::Relaxed)
+    }
+
+    /// Scheduling steps of the longest execution so far.
+    pub fn longest(&self) -> usize {
+        self.longest.load(Ordering::Relaxed)
+    }
+}
+
+/// A scheduler that counts the steps `inner` takes (see [`Steps`]).
+#[derive(Debug)]
+pub struct CountingSteps<S> {
+    inner: S,
+    this_execution: usize,
+    steps: Steps,
+}
+
+impl<S: Scheduler> CountingSteps<S> {
+    /// Wraps `inner`; the handle shows the counts.
+    pub fn new(inner: S) -> (CountingSteps<S>, Steps) {
+        let steps = Steps::default();
+        let counting = CountingSteps {
+            inner,
+            this_execution: 0,
+            steps: steps.clone(),
+        };
+        (counting, steps)
+    }
+}
+
+impl<S: Scheduler> Scheduler for CountingSteps<S> {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        self.this_execution = 0;
+        self.inner.new_execution()
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        yielding: bool,
+    ) -> Option<TaskId> {
+        self.this_execution += 1;
+        self.steps.total.fetch_add(1, Ordering::Relaxed);
+        self.steps
+            .longest
+            .fetch_max(self.this_execution, Ordering::Relaxed);
+        self.inner.next_task(runnable, current, yielding)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.inner.next_u64()
     }
 }
 

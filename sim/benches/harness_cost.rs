@@ -13,11 +13,11 @@
 
 use std::io::Cursor;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use harness::schedule::CountingSteps;
 use scenarios::{CounterSource, FileFaults, Params, RetryParams, Scenario, TransportFaults, World};
-use shuttle::scheduler::{RandomScheduler, Schedule, Scheduler, Task, TaskId};
+use shuttle::scheduler::RandomScheduler;
 use sim::engine::{Campaign, Driver, store_options};
 use sim::platform::SimWorld;
 use store::runtime::shuttle::ShuttleRuntime;
@@ -126,45 +126,14 @@ fn bare(seed: u64, params: &Params, options: &StoreOptions) {
     });
 }
 
-/// A scheduler that counts the steps `inner` takes.
-#[derive(Debug)]
-struct Counting<S> {
-    inner: S,
-    steps: Arc<AtomicUsize>,
-}
-
-impl<S: Scheduler> Scheduler for Counting<S> {
-    fn new_execution(&mut self) -> Option<Schedule> {
-        self.inner.new_execution()
-    }
-
-    fn next_task(
-        &mut self,
-        runnable: &[&Task],
-        current: Option<TaskId>,
-        yielding: bool,
-    ) -> Option<TaskId> {
-        self.steps.fetch_add(1, Ordering::Relaxed);
-        self.inner.next_task(runnable, current, yielding)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.inner.next_u64()
-    }
-}
-
 /// The mean scheduling steps of `SCHEDULES` random schedules of `body`.
 fn steps_per_schedule(body: impl Fn() + Send + Sync + 'static) -> f64 {
-    let steps = Arc::new(AtomicUsize::new(0));
-    let scheduler = Counting {
-        inner: RandomScheduler::new_from_seed(1, SCHEDULES),
-        steps: Arc::clone(&steps),
-    };
+    let (scheduler, steps) = CountingSteps::new(RandomScheduler::new_from_seed(1, SCHEDULES));
     let mut config = shuttle::Config::new();
     config.stack_size = 256 * 1024;
     config.silence_warnings = true;
     shuttle::Runner::new(scheduler, config).run(body);
-    steps.load(Ordering::Relaxed) as f64 / SCHEDULES as f64
+    steps.total() as f64 / SCHEDULES as f64
 }
 
 /// Prints the steps a schedule takes each way: the harness adds its own

@@ -5,17 +5,16 @@
 //! within [`THREADS_WATCHDOG`]), or a schedule longer than [`MAX_STEPS`].
 
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use shuttle::scheduler::{DfsScheduler, Schedule, Scheduler, Task, TaskId, UrwRandomScheduler};
+use shuttle::scheduler::{DfsScheduler, Scheduler, UrwRandomScheduler};
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 
 use super::{Engine, MEASURED_PCT_STEP_BOUND, RunId};
 use crate::model::execution::{self, Execution, Flavour};
 use crate::panics::panic_message;
-use crate::schedule::{SeedStream, SeededScheduler, Strategy, YieldsToOthers};
+use crate::schedule::{CountingSteps, SeedStream, SeededScheduler, Strategy, YieldsToOthers};
 
 /// The body under test.
 pub(crate) type Body = Arc<dyn Fn() + Send + Sync + 'static>;
@@ -120,52 +119,20 @@ const MEASURING_RUNS: u64 = 4;
 pub(crate) fn with_measured_bound(engine: Engine, body: &Body) -> Engine {
     match engine {
         Engine::Pct { depth, step_bound } if step_bound == MEASURED_PCT_STEP_BOUND => {
-            let longest = Arc::new(AtomicUsize::new(0));
+            let mut longest = 0;
             for seed in 0..MEASURING_RUNS {
-                let counting = CountingSteps {
-                    inner: SeededScheduler::new(seed, Strategy::Random),
-                    steps: 0,
-                    longest: Arc::clone(&longest),
-                };
+                let (counting, steps) =
+                    CountingSteps::new(SeededScheduler::new(seed, Strategy::Random));
                 // A failure here is the random engine's to report, not this.
                 let _ = shuttle_search(counting, body);
+                longest = longest.max(steps.longest());
             }
             Engine::Pct {
                 depth,
-                step_bound: longest.load(Ordering::Relaxed).max(2),
+                step_bound: longest.max(2),
             }
         }
         engine => engine,
-    }
-}
-
-/// A scheduler that notes the longest execution `inner` runs, in steps.
-#[derive(Debug)]
-struct CountingSteps<S> {
-    inner: S,
-    steps: usize,
-    longest: Arc<AtomicUsize>,
-}
-
-impl<S: Scheduler> Scheduler for CountingSteps<S> {
-    fn new_execution(&mut self) -> Option<Schedule> {
-        self.steps = 0;
-        self.inner.new_execution()
-    }
-
-    fn next_task(
-        &mut self,
-        runnable: &[&Task],
-        current: Option<TaskId>,
-        yielding: bool,
-    ) -> Option<TaskId> {
-        self.steps += 1;
-        self.longest.fetch_max(self.steps, Ordering::Relaxed);
-        self.inner.next_task(runnable, current, yielding)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.inner.next_u64()
     }
 }
 
