@@ -128,24 +128,10 @@ pub fn render(rows: &[Row], settings: Settings) -> String {
     );
     text.push_str("Buggy variants: searches that found the bug, then the median schedules and wall time to the first failure (— where half the searches or more missed).\n\n");
     text.push_str(&header("kernel (buggy)"));
-    for row in rows.iter().filter(|row| row.variant == Variant::Buggy) {
-        let cells: Vec<String> = row.cells.iter().map(found_cell).collect();
-        text.push_str(&format!(
-            "| {} | {} |\n",
-            row.kernel.name,
-            cells.join(" | ")
-        ));
-    }
+    text.push_str(&variant_rows(rows, Variant::Buggy, found_cell));
     text.push_str("\nFixed variants: false alarms (searches that failed on the fixed code), which must be none.\n\n");
     text.push_str(&header("kernel (fixed)"));
-    for row in rows.iter().filter(|row| row.variant == Variant::Fixed) {
-        let cells: Vec<String> = row.cells.iter().map(alarm_cell).collect();
-        text.push_str(&format!(
-            "| {} | {} |\n",
-            row.kernel.name,
-            cells.join(" | ")
-        ));
-    }
+    text.push_str(&variant_rows(rows, Variant::Fixed, alarm_cell));
     text.push_str("\n| kernel | class | oracle | source |\n|---|---|---|---|\n");
     for row in rows.iter().filter(|row| row.variant == Variant::Buggy) {
         let kernel = &row.kernel;
@@ -158,6 +144,17 @@ pub fn render(rows: &[Row], settings: Settings) -> String {
         ));
     }
     text
+}
+
+/// The table lines of `rows`' `variant`, each cell as `cell` renders it.
+fn variant_rows(rows: &[Row], variant: Variant, cell: fn(&Cell) -> String) -> String {
+    rows.iter()
+        .filter(|row| row.variant == variant)
+        .map(|row| {
+            let cells: Vec<String> = row.cells.iter().map(cell).collect();
+            format!("| {} | {} |\n", row.kernel.name, cells.join(" | "))
+        })
+        .collect()
 }
 
 /// What a cell of a tool that cannot run the kernel says.

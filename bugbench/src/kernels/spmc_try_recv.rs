@@ -67,9 +67,10 @@ crate::on_every_tool! {
         }
     }
 
-    /// Polls before the receiver stops spinning and joins the sender: a
-    /// search that schedules only a spinning receiver would otherwise never
-    /// end (DFS would take it for a livelock).
+    /// Polls before the receiver stops spinning and joins the sender, so
+    /// that every tool's search of it ends: an unbounded spin can run a
+    /// scheduler that ignores yields (bare shuttle's DFS) into its step
+    /// bound, which it reports as a failure.
     const POLLS_BEFORE_JOINING: u32 = 3;
 
     /// A sender sends two messages and leaves; the receiver polls until
