@@ -21,13 +21,14 @@ pub enum Strategy {
     /// Uniformly among the runnable tasks.
     Random,
     /// Probabilistic concurrency testing: random task priorities, lowered at
-    /// `depth - 1` random steps below `step_bound`; the highest-priority
+    /// `depth - 1` distinct random steps below `step_bound`, counting only
+    /// steps at which more than one task can run; the highest-priority
     /// runnable task runs.
     Pct {
         /// The bug depth PCT targets.
         depth: usize,
-        /// Steps over which change points are drawn; an explicit setting so
-        /// that one execution depends on its seed alone.
+        /// Steps with a choice over which change points are drawn; an
+        /// explicit setting so that one execution depends on its seed alone.
         step_bound: usize,
     },
 }
@@ -40,8 +41,11 @@ pub struct SeededScheduler {
     rng: SplitMix64,
     data: RandomDataSource,
     started: bool,
-    steps: usize,
+    /// Steps so far at which more than one task could run.
+    choices: usize,
     priorities: BTreeMap<TaskId, u64>,
+    /// Tasks lowered so far, counting repeats.
+    lowered: u64,
     change_points: Vec<usize>,
 }
 
@@ -51,13 +55,7 @@ impl SeededScheduler {
         let mut rng = SplitMix64::new(seed);
         let change_points = match strategy {
             Strategy::Random => Vec::new(),
-            Strategy::Pct { depth, step_bound } => {
-                let mut points: Vec<usize> = (1..depth)
-                    .map(|_| 1 + rng.below(step_bound.max(2) as u64 - 1) as usize)
-                    .collect();
-                points.sort_unstable();
-                points
-            }
+            Strategy::Pct { depth, step_bound } => change_points(&mut rng, depth, step_bound),
         };
         SeededScheduler {
             seed,
@@ -65,42 +63,70 @@ impl SeededScheduler {
             rng,
             data: RandomDataSource::initialize(seed),
             started: false,
-            steps: 0,
+            choices: 0,
             priorities: BTreeMap::new(),
+            lowered: 0,
             change_points,
         }
     }
 
+    /// PCT: the highest-priority runnable task runs; a task's priority is
+    /// random when it is first seen, and at a change point the task that
+    /// just ran drops below every priority given so far. As in shuttle's
+    /// `PctScheduler`, only steps with a choice count (the paper's section
+    /// 4.1: a change point while one thread alone can run changes nothing),
+    /// so change points fall where they can matter. A task that yields
+    /// lets the others run for that one step, as under the random strategy;
+    /// shuttle's lowers it for good, and on the benchmark's kernels the two
+    /// found their bugs equally fast.
     fn pct_choice(
         &mut self,
         runnable: &[&Task],
         current: Option<TaskId>,
         yielding: bool,
-        depth: usize,
     ) -> TaskId {
         for task in runnable {
-            let high = depth as u64 + self.rng.below(1 << 32);
-            self.priorities.entry(task.id()).or_insert(high);
+            let initial = LOWERED_BAND + self.rng.below(1 << 32);
+            self.priorities.entry(task.id()).or_insert(initial);
         }
-        if let Some(current) = current {
-            let lowered = self
-                .change_points
-                .iter()
-                .position(|&point| point == self.steps);
-            if let Some(index) = lowered {
-                self.priorities.insert(current, (depth - 1 - index) as u64);
+        let has_choice = runnable.len() > 1;
+        if has_choice {
+            if let Some(current) = current {
+                if self.change_points.binary_search(&self.choices).is_ok() {
+                    self.lowered += 1;
+                    self.priorities.insert(current, LOWERED_BAND - self.lowered);
+                }
             }
+            self.choices += 1;
         }
-        let candidates: Vec<TaskId> = runnable
+        runnable
             .iter()
             .map(|task| task.id())
-            .filter(|&id| !(yielding && Some(id) == current && runnable.len() > 1))
-            .collect();
-        *candidates
-            .iter()
-            .max_by_key(|&&id| (self.priorities[&id], std::cmp::Reverse(usize::from(id))))
+            .filter(|&id| !(yielding && has_choice && Some(id) == current))
+            .max_by_key(|&id| (self.priorities[&id], std::cmp::Reverse(usize::from(id))))
             .expect("shuttle passes at least one runnable task")
     }
+}
+
+/// Priorities of tasks PCT has lowered sit below this, each lower than the
+/// last; a task's first priority sits above it.
+const LOWERED_BAND: u64 = 1 << 32;
+
+/// `depth - 1` distinct change points among the choices `1..step_bound`
+/// (fewer if the bound has fewer), sorted. The first choice is never one:
+/// the random first priorities already decide it.
+fn change_points(rng: &mut SplitMix64, depth: usize, step_bound: usize) -> Vec<usize> {
+    let candidates = step_bound.saturating_sub(1);
+    let wanted = depth.saturating_sub(1).min(candidates);
+    let mut points: Vec<usize> = Vec::with_capacity(wanted);
+    while points.len() < wanted {
+        let point = 1 + rng.below(candidates as u64) as usize;
+        if !points.contains(&point) {
+            points.push(point);
+        }
+    }
+    points.sort_unstable();
+    points
 }
 
 impl Scheduler for SeededScheduler {
@@ -118,12 +144,9 @@ impl Scheduler for SeededScheduler {
         current: Option<TaskId>,
         yielding: bool,
     ) -> Option<TaskId> {
-        self.steps += 1;
         Some(match self.strategy {
             Strategy::Random => runnable[self.rng.below(runnable.len() as u64) as usize].id(),
-            Strategy::Pct { depth, .. } => {
-                self.pct_choice(runnable, current, yielding, depth.max(1))
-            }
+            Strategy::Pct { .. } => self.pct_choice(runnable, current, yielding),
         })
     }
 
@@ -293,12 +316,13 @@ impl<S: Scheduler> Scheduler for YieldsToOthers<S> {
     }
 }
 
-/// The steps the executions of a [`CountingSteps`] took: in all, and in
-/// the longest one. Clones share the counts.
+/// The steps the executions of a [`CountingSteps`] took: in all, and
+/// the most steps with a choice (more than one runnable task) any one
+/// execution took. Clones share the counts.
 #[derive(Clone, Debug, Default)]
 pub struct Steps {
     total: Arc<AtomicUsize>,
-    longest: Arc<AtomicUsize>,
+    most_choices: Arc<AtomicUsize>,
 }
 
 impl Steps {
@@ -307,9 +331,10 @@ impl Steps {
         self.total.load(Ordering::Relaxed)
     }
 
-    /// Scheduling steps of the longest execution so far.
-    pub fn longest(&self) -> usize {
-        self.longest.load(Ordering::Relaxed)
+    /// Steps with a choice of the execution that had the most of them:
+    /// the bound PCT draws its change points below.
+    pub fn most_choices(&self) -> usize {
+        self.most_choices.load(Ordering::Relaxed)
     }
 }
 
@@ -317,7 +342,7 @@ impl Steps {
 #[derive(Debug)]
 pub struct CountingSteps<S> {
     inner: S,
-    this_execution: usize,
+    choices_this_execution: usize,
     steps: Steps,
 }
 
@@ -327,7 +352,7 @@ impl<S: Scheduler> CountingSteps<S> {
         let steps = Steps::default();
         let counting = CountingSteps {
             inner,
-            this_execution: 0,
+            choices_this_execution: 0,
             steps: steps.clone(),
         };
         (counting, steps)
@@ -336,7 +361,7 @@ impl<S: Scheduler> CountingSteps<S> {
 
 impl<S: Scheduler> Scheduler for CountingSteps<S> {
     fn new_execution(&mut self) -> Option<Schedule> {
-        self.this_execution = 0;
+        self.choices_this_execution = 0;
         self.inner.new_execution()
     }
 
@@ -346,11 +371,13 @@ impl<S: Scheduler> Scheduler for CountingSteps<S> {
         current: Option<TaskId>,
         yielding: bool,
     ) -> Option<TaskId> {
-        self.this_execution += 1;
         self.steps.total.fetch_add(1, Ordering::Relaxed);
-        self.steps
-            .longest
-            .fetch_max(self.this_execution, Ordering::Relaxed);
+        if runnable.len() > 1 {
+            self.choices_this_execution += 1;
+            self.steps
+                .most_choices
+                .fetch_max(self.choices_this_execution, Ordering::Relaxed);
+        }
         self.inner.next_task(runnable, current, yielding)
     }
 
@@ -436,6 +463,24 @@ mod tests {
     fn failure_of(run: impl FnOnce()) -> String {
         let payload = panic::catch_unwind(AssertUnwindSafe(run)).expect_err("it fails");
         crate::panics::panic_message(payload.as_ref())
+    }
+
+    #[test]
+    fn pct_change_points_are_distinct_choices_after_the_first() {
+        for seed in 0..200 {
+            let points = change_points(&mut SplitMix64::new(seed), 3, 3);
+            assert_eq!(points, [1, 2], "seed {seed}: both choices past the first");
+            let points = change_points(&mut SplitMix64::new(seed), 5, 40);
+            assert!(
+                points.windows(2).all(|pair| pair[0] < pair[1]),
+                "{points:?}"
+            );
+            assert!(
+                points.iter().all(|point| (1..40).contains(point)),
+                "{points:?}"
+            );
+        }
+        assert!(change_points(&mut SplitMix64::new(0), 3, 1).is_empty());
     }
 
     #[test]

@@ -12,6 +12,10 @@ use support::{found, handoff};
 
 const SHUTTLE_ENGINES: [Engine; 4] = [Engine::Random, Engine::pct(3), Engine::Urw, Engine::Dfs];
 const LOOM: Engine = Engine::Loom { preemptions: 2 };
+/// PCT's budget in its tests: the rarer of their failures shows once in 40
+/// schedules, and at a quarter of that rate 3,000 schedules still miss it
+/// with a chance below one in a million.
+const PCT_BUDGET: usize = 3_000;
 
 #[test]
 fn a_correct_handoff_runs_clean_under_every_engine() {
@@ -377,6 +381,82 @@ fn urw_walks_uniformly_after_its_trial_and_finds_a_reordering_among_many_threads
     };
     let failure = found(&Check::new().engines([Engine::Urw]).schedules(500), reorder);
     assert!(failure.message.contains("without the other"), "{failure}");
+}
+
+/// A setter whose two writes the checker must see apart, after the
+/// checker has run `alone` steps while the main thread waits to join it:
+/// only a change point between the setter's writes, or between the
+/// checker's reads, shows the bug.
+fn torn_pair_after_a_solo_stretch(alone: u64) {
+    let checker = thread::spawn(move || {
+        let warm_up = AtomicU64::new(0);
+        for _ in 0..alone {
+            warm_up.fetch_add(1, Ordering::SeqCst);
+        }
+        let (a, b) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        let setter = {
+            let (a, b) = (Arc::clone(&a), Arc::clone(&b));
+            thread::spawn(move || {
+                a.store(1, Ordering::SeqCst);
+                b.store(1, Ordering::SeqCst);
+            })
+        };
+        let seen = (b.load(Ordering::SeqCst), a.load(Ordering::SeqCst));
+        assert!(
+            seen.0 == seen.1,
+            "saw one write of the setter without the other"
+        );
+        setter.join().expect("the thread ends without a panic");
+    });
+    checker.join().expect("the checker sees no torn pair");
+}
+
+#[test]
+fn pct_draws_its_change_points_only_among_steps_where_threads_race() {
+    // Lowering the one thread that can run changes nothing, so PCT's bound,
+    // written in the run id, counts only steps with a choice: a solo
+    // stretch of two thousand steps is not in it, and the race, a handful
+    // of steps, gets the change points.
+    let bound_after = |alone| {
+        let check = Check::new().engines([Engine::pct(3)]).schedules(PCT_BUDGET);
+        let failure = found(&check, move || torn_pair_after_a_solo_stretch(alone));
+        assert!(failure.message.contains("without the other"), "{failure}");
+        match failure.run.engine {
+            Engine::Pct { step_bound, .. } => step_bound,
+            other => panic!("a pct check failed under {other}"),
+        }
+    };
+    let bound = bound_after(2_000);
+    assert!(bound < 20, "the bound counts the solo stretch: {bound}");
+}
+
+#[test]
+fn pct_reaches_the_end_of_a_long_run_while_another_thread_waits_to_run() {
+    // The watcher sees the window only if it runs after the owner's long
+    // stretch and inside its two steps: a change point must land that late.
+    // Random runs rarely keep the watcher waiting that long, so a bound
+    // measured on them alone ends before the window; one execution that
+    // runs the oldest thread first measures it.
+    // One change point, so that none lands before the window.
+    let failure = found(
+        &Check::new().engines([Engine::pct(2)]).schedules(PCT_BUDGET),
+        || {
+            let open = Arc::new(AtomicBool::new(false));
+            let watcher = {
+                let open = Arc::clone(&open);
+                thread::spawn(move || assert!(!open.load(Ordering::SeqCst), "saw the window open"))
+            };
+            let work = AtomicU64::new(0);
+            for _ in 0..30 {
+                work.fetch_add(1, Ordering::SeqCst);
+            }
+            open.store(true, Ordering::SeqCst);
+            work.fetch_add(1, Ordering::SeqCst);
+            open.store(false, Ordering::SeqCst);
+            watcher.join().expect("the thread ends without a panic");
+        },
+    );
+    assert!(failure.message.contains("window open"), "{failure}");
 }
 
 #[test]

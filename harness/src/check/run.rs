@@ -109,27 +109,38 @@ fn search(
     })
 }
 
-/// Runs measuring a PCT step bound: a few random executions, whose
-/// longest sets it, as shuttle's PCT takes the longest run it has seen.
+/// Random executions measuring a PCT step bound, besides the one that
+/// runs the oldest thread first.
 const MEASURING_RUNS: u64 = 4;
 
 /// `engine`, its PCT step bound measured on `body` if it asks for that
-/// ([`MEASURED_PCT_STEP_BOUND`]); any other engine as it is. The bound is a
-/// function of the body alone (fixed seeds), and each run id carries it.
+/// ([`MEASURED_PCT_STEP_BOUND`]); any other engine as it is. The bound is
+/// the most steps with a choice of a few random executions and of one
+/// that runs the oldest runnable thread first, as shuttle's PCT calibrates
+/// on its first execution: a thread that runs on while others wait makes
+/// the long runs a change point must reach into, and random runs rarely
+/// make them. The bound is a function of the body alone (fixed seeds), and
+/// each run id carries it.
 pub(crate) fn with_measured_bound(engine: Engine, body: &Body) -> Engine {
     match engine {
         Engine::Pct { depth, step_bound } if step_bound == MEASURED_PCT_STEP_BOUND => {
-            let mut longest = 0;
-            for seed in 0..MEASURING_RUNS {
-                let (counting, steps) =
-                    CountingSteps::new(SeededScheduler::new(seed, Strategy::Random));
-                // A failure here is the random engine's to report, not this.
+            let measure = |scheduler: Box<dyn Scheduler + Send>| {
+                let (counting, steps) = CountingSteps::new(scheduler);
+                // A failure here is another engine's to report, not this.
                 let _ = shuttle_search(counting, body);
-                longest = longest.max(steps.longest());
+                steps.most_choices()
+            };
+            let oldest_first = YieldsToOthers(DfsScheduler::new(Some(1), true));
+            let mut most = measure(Box::new(oldest_first));
+            for seed in 0..MEASURING_RUNS {
+                most = most.max(measure(Box::new(SeededScheduler::new(
+                    seed,
+                    Strategy::Random,
+                ))));
             }
             Engine::Pct {
                 depth,
-                step_bound: longest.max(2),
+                step_bound: most.max(2),
             }
         }
         engine => engine,
