@@ -529,6 +529,35 @@ fn after_a_run_whose_spawned_thread_panicked_the_caller_is_in_no_run() {
     outside_any_run_a_timed_wait_takes_real_time();
 }
 
+/// A thread panics holding a lock, and another panics too: the engine may
+/// end the run while the first is still unwinding.
+fn two_panics_one_holding_a_lock() {
+    let lock = Arc::new(Mutex::new(()));
+    let holder = {
+        let lock = Arc::clone(&lock);
+        thread::spawn(move || {
+            let _held = lock.lock().expect("not poisoned");
+            panic!("the holder broke");
+        })
+    };
+    let other = thread::spawn(|| panic!("the other broke"));
+    let _ = holder.join();
+    let _ = other.join();
+}
+
+#[test]
+fn a_run_abandoned_in_the_middle_of_an_unwinding_leaves_the_next_check_clean() {
+    // Releasing the lock is a scheduling point, so the holder can switch
+    // out half unwound while the other thread fails the run; run on the
+    // caller's own thread, that left a panic counted in flight there, and
+    // every later check failed at once.
+    for seed in 0..20 {
+        let check = Check::new().engines([Engine::Random]).schedules(10);
+        found(&check.clone().seed(seed), two_panics_one_holding_a_lock);
+        check.assert(|| drop(Mutex::new(()).lock().expect("not poisoned")));
+    }
+}
+
 #[test]
 fn outside_any_run_a_timed_wait_takes_real_time() {
     let pair = (Mutex::new(()), Condvar::new());

@@ -11,9 +11,9 @@ pub const DEFAULT_PCT_STEP_BOUND: usize = 100;
 
 /// The step bound of [`Engine::pct`]: measured from the body before the
 /// search, as shuttle's own PCT learns it, and written into each run id
-/// the search prints. PCT draws its change points over the steps a run
-/// takes; with a fixed bound far above a short body's length, most of them
-/// would fall after its end.
+/// the search prints. PCT draws its change points over the steps of a run
+/// at which more than one thread can run; with a fixed bound far above a
+/// short body's count, most of them would fall after its end.
 pub const MEASURED_PCT_STEP_BOUND: usize = 0;
 
 /// How the schedules of a run are chosen.

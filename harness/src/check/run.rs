@@ -81,26 +81,25 @@ fn installed(
 
 /// Runs `scheduler` over `body` in one shuttle runner: `Err` with the
 /// failing execution's number (counted from 1) and message.
-fn shuttle_search<S: Scheduler + 'static>(scheduler: S, body: &Body) -> Result<u64, Broke> {
+fn shuttle_search<S: Scheduler + Send + 'static>(scheduler: S, body: &Body) -> Result<u64, Broke> {
     search(body, Flavour::Shuttle, |f| {
         Runner::new(scheduler, shuttle_config()).run(f);
     })
 }
 
 /// Runs `explore` over `body`, in runs of `flavour`, catching the panic of
-/// a failing execution; the executions run, or the failure.
+/// a failing execution, on a thread of its own ([`on_fresh_thread`]); the
+/// executions run, or the failure.
 fn search(
     body: &Body,
     flavour: Flavour,
-    explore: impl FnOnce(Box<dyn Fn() + Send + Sync>),
+    explore: impl FnOnce(Box<dyn Fn() + Send + Sync>) + Send,
 ) -> Result<u64, Broke> {
     let last = LastRun::default();
     let executions = Arc::new(Mutex::new(0));
     let each = installed(body, &last, flavour, &executions);
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| explore(Box::new(each))));
-    // A failing execution may leave its thread-local behind (a task other
-    // than the body's unwinds alone).
-    execution::clear();
+    let outcome =
+        on_fresh_thread(|| panic::catch_unwind(AssertUnwindSafe(|| explore(Box::new(each)))));
     let number = *executions.lock().unwrap_or_else(PoisonError::into_inner);
     outcome.map(|()| number).map_err(|payload| Broke {
         number,
@@ -109,38 +108,53 @@ fn search(
     })
 }
 
-/// Random executions measuring a PCT step bound, besides the one that
-/// runs the oldest thread first.
-const MEASURING_RUNS: u64 = 4;
+/// Runs `body` on a new OS thread and returns what it returns (or goes on
+/// with its panic): a search of the engines starts on a clean thread.
+///
+/// A thread that panics while holding a lock switches out in the middle
+/// of unwinding (releasing the lock is a scheduling point). If another
+/// thread then fails the execution, shuttle abandons that stack half
+/// unwound, and the OS thread under it counts a panic in flight forever
+/// after: every later execution on it fails as soon as it starts
+/// (SCTBench's wronglock did this to every search after it). A search
+/// stops at its first failure, so no thread sees more than one.
+pub fn on_fresh_thread<T: Send>(body: impl FnOnce() -> T + Send) -> T {
+    /// The usual main thread's stack: loom runs the body's first thread on
+    /// the calling one.
+    const STACK_BYTES: usize = 8 << 20;
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("harness-search".to_owned())
+            .stack_size(STACK_BYTES)
+            .spawn_scoped(scope, body)
+            .unwrap_or_else(|error| panic!("cannot start a thread for the search: {error}"));
+        worker
+            .join()
+            .unwrap_or_else(|payload| panic::resume_unwind(payload))
+    })
+}
 
 /// `engine`, its PCT step bound measured on `body` if it asks for that
 /// ([`MEASURED_PCT_STEP_BOUND`]); any other engine as it is. The bound is
-/// the most steps with a choice of a few random executions and of one
-/// that runs the oldest runnable thread first, as shuttle's PCT calibrates
-/// on its first execution: a thread that runs on while others wait makes
-/// the long runs a change point must reach into, and random runs rarely
-/// make them. The bound is a function of the body alone (fixed seeds), and
-/// each run id carries it.
+/// the steps with a choice of one execution that runs the oldest runnable
+/// thread first, as shuttle's PCT calibrates on its first execution: a
+/// thread that runs on while others wait makes the long runs a late change
+/// point must reach into (crossbeam's deque race needs one), while a
+/// thread that others wait for to end adds none, so change points fall
+/// where threads still race. Taking the longest of some random runs as
+/// well, as this did first, put most change points inside one long
+/// thread's run on SURW's uneven example (5 schedules to shuttle's 2). The
+/// bound is a function of the body alone, and each run id carries it.
 pub(crate) fn with_measured_bound(engine: Engine, body: &Body) -> Engine {
     match engine {
         Engine::Pct { depth, step_bound } if step_bound == MEASURED_PCT_STEP_BOUND => {
-            let measure = |scheduler: Box<dyn Scheduler + Send>| {
-                let (counting, steps) = CountingSteps::new(scheduler);
-                // A failure here is another engine's to report, not this.
-                let _ = shuttle_search(counting, body);
-                steps.most_choices()
-            };
             let oldest_first = YieldsToOthers(DfsScheduler::new(Some(1), true));
-            let mut most = measure(Box::new(oldest_first));
-            for seed in 0..MEASURING_RUNS {
-                most = most.max(measure(Box::new(SeededScheduler::new(
-                    seed,
-                    Strategy::Random,
-                ))));
-            }
+            let (counting, steps) = CountingSteps::new(oldest_first);
+            // A failure here is another engine's to report, not this.
+            let _ = shuttle_search(counting, body);
             Engine::Pct {
                 depth,
-                step_bound: most.max(2),
+                step_bound: steps.most_choices().max(2),
             }
         }
         engine => engine,

@@ -293,12 +293,6 @@ pub(crate) fn record(op: Op, at: &'static Location<'static>) {
     });
 }
 
-/// Leaves the calling thread in no run: after a failed search, whose
-/// failing thread may not have unwound through [`within`].
-pub(crate) fn clear() {
-    CURRENT.with(|current| current.borrow_mut().take());
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

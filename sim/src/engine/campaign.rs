@@ -7,7 +7,7 @@ use scenarios::PlantedBug;
 use scenarios::{Params, Scenario, SplitMix64};
 use store::{Plant, StoreOptions};
 
-use super::{Driver, Execution, Failure, NoSuchRun, RunId};
+use super::{Driver, Execution, Failure, NoSuchRun, RunId, on_fresh_thread};
 use crate::coverage::Coverage;
 
 /// One scenario under one driver, with a budget of schedules.
@@ -177,27 +177,6 @@ pub struct Report {
     pub failure: Option<Failure>,
     /// Wall time of the campaign.
     pub elapsed: Duration,
-}
-
-/// Runs `body` on a new OS thread and returns what it returns (or goes on
-/// with its panic). Each campaign and replay starts on a clean thread: after
-/// a failing execution is torn down, shuttle can leave its OS thread
-/// counting as panicking (a task switched out while unwinding), which
-/// would break every later run on that thread. A campaign stops at its
-/// first failure, so no thread sees more than one.
-pub fn on_fresh_thread<T: Send>(body: impl FnOnce() -> T + Send) -> T {
-    /// The main thread's usual stack: loom runs the scenario's main thread on it.
-    const STACK_BYTES: usize = 8 << 20;
-    std::thread::scope(|scope| {
-        let worker = std::thread::Builder::new()
-            .name("campaign".to_owned())
-            .stack_size(STACK_BYTES)
-            .spawn_scoped(scope, body)
-            .unwrap_or_else(|error| panic!("cannot start a campaign thread: {error}"));
-        worker
-            .join()
-            .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
-    })
 }
 
 /// Replays the schedule `run` names, with `bug` planted, once, on a thread

@@ -49,7 +49,8 @@ use std::str::FromStr;
 use scenarios::{Params, Scenario};
 use store::StoreOptions;
 
-pub use campaign::{Campaign, Report, on_fresh_thread, replay_once, run_in_place, store_options};
+pub use campaign::{Campaign, Report, replay_once, run_in_place, store_options};
+pub use harness::check::on_fresh_thread;
 pub use outcome::{Breach, Execution, Failure, Violation, one_line, replay_command};
 pub use run::{MAX_SYSTEMATIC_EXECUTIONS, NoSuchRun, RunId, parse_number, thousands};
 use seeded::Seeded;
