@@ -53,6 +53,8 @@ pub enum Class {
     TimeoutFires,
     /// Memory used after it is freed, freed twice, or reached through null.
     MemorySafety,
+    /// One thread's step lands after steps it was meant to precede.
+    OrderViolation,
 }
 
 impl Class {
@@ -63,6 +65,7 @@ impl Class {
             Class::WeakMemory => "weak memory",
             Class::TimeoutFires => "a timeout that fires",
             Class::MemorySafety => "null dereference / double free",
+            Class::OrderViolation => "order violation",
         }
     }
 }

@@ -18,7 +18,7 @@ pub struct Settings {
 impl Settings {
     /// What the published table uses.
     pub const PUBLISHED: Settings = Settings {
-        seeds: 20,
+        seeds: 50,
         budget: 1_000,
     };
 }

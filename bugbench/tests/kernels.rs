@@ -46,7 +46,7 @@ fn budget(tool: Tool) -> usize {
 /// bug behind a timeout to a tool whose timed waits never time out.
 fn can_see(tool: Tool, kernel: &Kernel) -> bool {
     match kernel.class {
-        Class::AtomicityViolation | Class::MemorySafety => true,
+        Class::AtomicityViolation | Class::MemorySafety | Class::OrderViolation => true,
         Class::WeakMemory => matches!(tool, Tool::Loom | Tool::Harness(Engine::Loom { .. })),
         Class::TimeoutFires => matches!(tool, Tool::Harness(_) | Tool::HarnessFuzz),
     }

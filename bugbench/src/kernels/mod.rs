@@ -7,6 +7,7 @@ mod parking_lot_hashtable;
 mod sctbench;
 mod spmc_sleepers;
 mod spmc_try_recv;
+mod surw;
 mod thread_local_iter;
 
 use crate::{Class, Kernel, kernel};
@@ -164,5 +165,25 @@ pub const KERNELS: &[Kernel] = &[
         "a counter goes up by one under its lock",
         "another thread changed the counter under the lock",
         "SCTBench CS.wronglock_bad (mc-imperial/sctbench)"
+    ),
+    kernel!(
+        surw::uneven_lengths,
+        "surw-uneven-lengths",
+        Class::OrderViolation,
+        2,
+        "a thread's lone write does not come after the 25 of another thread",
+        "the lone write came last",
+        "SURW's motivating example (ASPLOS 2025), as shuttle states it in \
+         awslabs/shuttle shuttle/tests/demo/surw.rs (uneven_thread_lengths)"
+    ),
+    kernel!(
+        surw::uneven_creation,
+        "surw-uneven-creation",
+        Class::OrderViolation,
+        26,
+        "a thread's lone write does not come after those of 25 other threads",
+        "the lone write came last",
+        "SURW's motivating example (ASPLOS 2025), as shuttle states it in \
+         awslabs/shuttle shuttle/tests/demo/surw.rs (uneven_task_creation_uniformity)"
     ),
 ];
