@@ -66,12 +66,18 @@ fn a_close_that_wakes_one_consumer_is_found_by_every_deterministic_engine() {
 }
 
 #[test]
-fn a_timed_out_pop_that_leaks_its_count_is_found_by_every_engine() {
+fn a_timed_out_pop_that_leaks_its_count_is_found_by_every_replaying_engine() {
     // Found only where a timeout can fire: under this harness, time is
     // virtual and every engine lets it fire. shuttle's and loom's own
     // `wait_timeout` never time out, so neither finds it alone.
+    // Real threads are left out: whether the OS lets the pop's 10 ms pass
+    // before the push depends on the machine's load (a parallel test run
+    // made them miss it in 1,000 runs, one time in three).
     let leaks = || timed_pop(Some(Planted::TimeoutLeaksCount));
-    for engine in EVERY_ENGINE {
+    for engine in EVERY_ENGINE
+        .into_iter()
+        .filter(|engine| engine.replays_exactly())
+    {
         assert!(
             finds(Check::new().engines([engine]).schedules(1_000), leaks),
             "{engine} missed it"
