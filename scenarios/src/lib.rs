@@ -15,7 +15,7 @@ mod planted;
 mod threads;
 mod world;
 
-pub use catalogue::{Component, RunSummary, Scenario};
+pub use catalogue::{About, Component, RunSummary, Scenario, ScenarioSpec};
 pub use fate::{FailuresInARow, Fate};
 pub use oracle::{Oracle, Violation};
 pub use params::{

@@ -513,11 +513,11 @@ mod catalogue_tests {
     use super::*;
 
     /// The hand-kept lists hold every variant once, in declaration order: a
-    /// variant added without its row fails here, not silently.
+    /// variant added without its row fails here, not silently. (The
+    /// scenarios' `ALL` is written by the registry's macro from its rows.)
     #[test]
     fn the_catalogues_list_every_variant_once_in_order() {
         assert_eq!(Oracle::ALL.to_vec(), Oracle::iter().collect::<Vec<_>>());
-        assert_eq!(Scenario::ALL.to_vec(), Scenario::iter().collect::<Vec<_>>());
         let listed: Vec<PlantedBug> = PlantedBug::every().collect();
         assert_eq!(listed, PlantedBug::iter().collect::<Vec<_>>());
     }

@@ -35,7 +35,7 @@ const SCENARIO: Scenario = Scenario::EarlyClose;
 /// A 256-byte object in 64-byte chunks, two readers, no faults (bare
 /// shuttle's transport has none).
 fn params() -> Params {
-    SCENARIO.adapt(Params {
+    SCENARIO.spec().adapt(Params {
         object_len_bytes: 256,
         chunk_size_bytes: 64,
         readers: 2,

@@ -133,7 +133,7 @@ proptest! {
         scenario in proptest::sample::select(Scenario::ALL.to_vec()),
     ) {
         let campaign = Campaign {
-            params: Some(scenario.adapt(params)),
+            params: Some(scenario.spec().adapt(params)),
             ..Campaign::new(scenario, Driver::Loom { preemption_bound: 1 }, 300, 0)
         };
         let report = campaign.run();

@@ -73,7 +73,7 @@ fn every_scenario_fails_on_a_release_that_never_removes_the_file() -> Result<(),
     };
     let of_the_store = Scenario::ALL
         .into_iter()
-        .filter(|scenario| scenario.component() == Component::Store);
+        .filter(|scenario| scenario.spec().about().component == Component::Store);
     for scenario in of_the_store {
         let report = Campaign::new(scenario, loom, 10_000, 0)
             .planting(PlantedBug::ReleaseSkipsRemove)

@@ -2,21 +2,21 @@
 //! backoff, with a deadline.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use store::StoreOptions;
 
-use super::RunSummary;
 use super::subject::Subject;
+use super::{
+    About, Component, RunSummary, ScenarioSpec, reset_after_first_chunk, stalled_after_first_chunk,
+    tolerable,
+};
 use crate::threads::{Latch, spawn};
 use crate::{Params, World};
 
 /// Readers signal ready and wait at a start latch; close runs to completion;
 /// then the readers go, and every one of them must get `Closed`.
-pub(super) fn read_close_barrier<W: World>(
-    world: &W,
-    params: &Params,
-    options: &StoreOptions,
-) -> RunSummary {
+fn read_close_barrier<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
     let subject = Subject::open(world, "A", params, options);
     let ready = Arc::new(Latch::new(world.runtime(), 1));
     let start = Arc::new(Latch::new(world.runtime(), 1));
@@ -64,7 +64,7 @@ fn stalled_readers<W: World>(
 }
 
 /// Readers wait for bytes a stalled transport never sends; close must free them.
-pub(super) fn read_close_in_flight<W: World>(
+fn read_close_in_flight<W: World>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
@@ -79,11 +79,7 @@ pub(super) fn read_close_in_flight<W: World>(
 
 /// Close right after open, with the download under way (with or without
 /// a deadline, as the seed chooses).
-pub(super) fn early_close<W: World>(
-    world: &W,
-    params: &Params,
-    options: &StoreOptions,
-) -> RunSummary {
+fn early_close<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
     let subject = Subject::open(world, "A", params, options);
     let reader = subject.spawn_reader(world, 0);
     let close_deadline_fired = subject.end(world, "main");
@@ -99,7 +95,7 @@ pub(super) fn early_close<W: World>(
 /// downloader is in its backoff, or about to enter it, and close must not
 /// wait it out. A barrier on what the platform saw makes the race
 /// deterministic: every schedule puts the close against the backoff.
-pub(super) fn close_during_backoff<W: World>(
+fn close_during_backoff<W: World>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
@@ -120,7 +116,7 @@ pub(super) fn close_during_backoff<W: World>(
 /// serve each read; main closes with a deadline once the reader is about
 /// to read. Where the deadline fires while the reader is inside the file
 /// layer, registered, the error must count it; a later close waits for it.
-pub(super) fn deadline_with_reader_inside<W: World>(
+fn deadline_with_reader_inside<W: World>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
@@ -148,7 +144,7 @@ pub(super) fn deadline_with_reader_inside<W: World>(
 /// Close with a deadline while readers are stalled in flight. Whether the
 /// deadline fires is the scheduler's choice; either way a later close must
 /// see the file released.
-pub(super) fn close_deadline_in_flight<W: World>(
+fn close_deadline_in_flight<W: World>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
@@ -161,5 +157,136 @@ pub(super) fn close_deadline_in_flight<W: World>(
     world.assert_no_leaks();
     RunSummary {
         close_deadline_fired,
+    }
+}
+
+/// `read-close-barrier`: readers wait at a barrier while close runs, then read: all get Closed.
+pub(super) struct ReadCloseBarrier;
+
+impl ScenarioSpec for ReadCloseBarrier {
+    fn about(&self) -> About {
+        About {
+            name: "read-close-barrier",
+            description: "readers wait at a barrier while close runs, then read: all get Closed",
+            component: Component::Store,
+            pct_step_bound: 129,
+        }
+    }
+
+    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        read_close_barrier(world, params, options)
+    }
+}
+
+/// `read-close-in-flight`: readers blocked in the wait loop on a stalled transport; close frees them.
+pub(super) struct ReadCloseInFlight;
+
+impl ScenarioSpec for ReadCloseInFlight {
+    fn about(&self) -> About {
+        About {
+            name: "read-close-in-flight",
+            description: "readers blocked in the wait loop on a stalled transport; close frees them",
+            component: Component::Store,
+            pct_step_bound: 172,
+        }
+    }
+
+    fn adapt(&self, params: Params) -> Params {
+        stalled_after_first_chunk(tolerable(params))
+    }
+
+    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        read_close_in_flight(world, params, options)
+    }
+}
+
+/// `early-close`: close before the download completes; nothing left running or behind.
+pub(super) struct EarlyClose;
+
+impl ScenarioSpec for EarlyClose {
+    fn about(&self) -> About {
+        About {
+            name: "early-close",
+            description: "close before the download completes; nothing left running or behind",
+            component: Component::Store,
+            pct_step_bound: 48,
+        }
+    }
+
+    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        early_close(world, params, options)
+    }
+}
+
+/// `close-deadline-in-flight`: close with a deadline while readers are in flight.
+pub(super) struct CloseDeadlineInFlight;
+
+impl ScenarioSpec for CloseDeadlineInFlight {
+    fn about(&self) -> About {
+        About {
+            name: "close-deadline-in-flight",
+            description: "close with a deadline while readers are in flight",
+            component: Component::Store,
+            pct_step_bound: 175,
+        }
+    }
+
+    fn adapt(&self, params: Params) -> Params {
+        stalled_after_first_chunk(tolerable(params))
+    }
+
+    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        close_deadline_in_flight(world, params, options)
+    }
+}
+
+/// `deadline-with-reader-inside`: close with a deadline while a reader is inside a slow file read.
+pub(super) struct DeadlineWithReaderInside;
+
+impl ScenarioSpec for DeadlineWithReaderInside {
+    fn about(&self) -> About {
+        About {
+            name: "deadline-with-reader-inside",
+            description: "close with a deadline while a reader is inside a slow file read",
+            component: Component::Store,
+            pct_step_bound: 93,
+        }
+    }
+
+    fn adapt(&self, params: Params) -> Params {
+        let mut params = tolerable(params);
+        params.file_faults.slow_reads = Some(params.close_deadline * 4);
+        params
+    }
+
+    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        deadline_with_reader_inside(world, params, options)
+    }
+}
+
+/// `close-during-backoff`: close once the transport has reset, against the downloader's backoff.
+pub(super) struct CloseDuringBackoff;
+
+impl ScenarioSpec for CloseDuringBackoff {
+    fn about(&self) -> About {
+        About {
+            name: "close-during-backoff",
+            description: "close once the transport has reset, against the downloader's backoff",
+            component: Component::Store,
+            pct_step_bound: 67,
+        }
+    }
+
+    fn adapt(&self, params: Params) -> Params {
+        let mut params = reset_after_first_chunk(tolerable(params));
+        // A backoff to wait out, however short the seed drew it.
+        let retry = &mut params.retry;
+        retry.initial_backoff = retry.initial_backoff.max(Duration::from_millis(1));
+        retry.max_backoff = retry.max_backoff.max(retry.initial_backoff);
+        params.without_harmful_faults()
+    }
+
+    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        close_during_backoff(world, params, options)
     }
 }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use store::StoreOptions;
 
-use super::RunSummary;
-use super::subject::{SharedHandle, Subject};
+use super::subject::{self, Subject};
+use super::{About, Component, RunSummary, ScenarioSpec, stalled_after_first_chunk, tolerable};
 use crate::threads::{Latch, spawn};
 use crate::{Params, World};
 
@@ -21,11 +21,7 @@ const HANDLE_THREADS: usize = 2;
 /// the store, so that handles open in every phase of the download, and
 /// whether it releases or drops its handle. Every fault may come: each
 /// read is judged against the plan.
-pub(super) fn handles_race_close<W: World>(
-    world: &W,
-    params: &Params,
-    options: &StoreOptions,
-) -> RunSummary {
+fn handles_race_close<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
     let subject = Subject::open(world, "A", params, options);
     let handles: Vec<_> = (0..HANDLE_THREADS)
         .map(|index| {
@@ -67,7 +63,7 @@ pub(super) fn handles_race_close<W: World>(
 /// Whether handle-across-close's seed has the transport stall after its
 /// first chunk, which main waits for before it opens its handle: so that
 /// handles are opened, and released, while a download stalls.
-pub(super) fn opens_during_stall(params: &Params) -> bool {
+fn opens_during_stall(params: &Params) -> bool {
     params.content_seed >> 8 & 1 == 1
 }
 
@@ -76,11 +72,7 @@ pub(super) fn opens_during_stall(params: &Params) -> bool {
 /// store; main reads through it once the closer is about to close, and
 /// releases it once the reader is done. The close must wait for that
 /// release, and the file must outlive the handle's duplicate.
-pub(super) fn handle_across_close<W: World>(
-    world: &W,
-    params: &Params,
-    options: &StoreOptions,
-) -> RunSummary {
+fn handle_across_close<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
     let subject = Subject::open(world, "A", params, options);
     if opens_during_stall(params) {
         subject.read_at_and_judge("main", 0, 1);
@@ -126,17 +118,13 @@ pub(super) fn handle_across_close<W: World>(
 /// (`Params::refuses_a_duplicate`), main's first open fails and it opens
 /// again: the store must have uncounted the refused handle, or the close
 /// that follows waits for it forever.
-pub(super) fn shared_handle<W: World>(
-    world: &W,
-    params: &Params,
-    options: &StoreOptions,
-) -> RunSummary {
+fn shared_handle<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
     let subject = Subject::open(world, "A", params, options);
     let handle = subject
         .open_handle("main")
         .or_else(|| subject.open_handle("main"))
         .expect("no close has begun, and the plan refuses one duplicate at most");
-    let shared = Arc::new(SharedHandle::new(world.runtime(), handle));
+    let shared = Arc::new(subject::SharedHandle::new(world.runtime(), handle));
     let readers: Vec<_> = (0..SHARED_HANDLE_READERS)
         .map(|index| {
             let (subject, shared) = (Arc::clone(&subject), Arc::clone(&shared));
@@ -165,3 +153,77 @@ pub(super) fn shared_handle<W: World>(
 /// Readers of the shared handle. Loom allows five threads: main, the
 /// downloader, these two and the releaser.
 const SHARED_HANDLE_READERS: usize = 2;
+
+/// `handles-race-close`: handles opened, read through and released while a close races them.
+pub(super) struct HandlesRaceClose;
+
+impl ScenarioSpec for HandlesRaceClose {
+    fn about(&self) -> About {
+        About {
+            name: "handles-race-close",
+            description: "handles opened, read through and released while a close races them",
+            component: Component::Store,
+            pct_step_bound: 105,
+        }
+    }
+
+    fn adapt(&self, params: Params) -> Params {
+        // Every fault may come, and none can make a read wrong: each read
+        // is judged against the plan.
+        params.refusing_a_duplicate_if_drawn()
+    }
+
+    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        handles_race_close(world, params, options)
+    }
+}
+
+/// `handle-across-close`: a handle held across close; close waits for its release, the file outlives it.
+pub(super) struct HandleAcrossClose;
+
+impl ScenarioSpec for HandleAcrossClose {
+    fn about(&self) -> About {
+        About {
+            name: "handle-across-close",
+            description: "a handle held across close; close waits for its release, the file outlives it",
+            component: Component::Store,
+            pct_step_bound: 123,
+        }
+    }
+
+    fn adapt(&self, params: Params) -> Params {
+        let params = tolerable(params);
+        if opens_during_stall(&params) {
+            return stalled_after_first_chunk(params);
+        }
+        params
+    }
+
+    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        handle_across_close(world, params, options)
+    }
+}
+
+/// `shared-handle`: one handle shared by threads, released while others read through it.
+pub(super) struct SharedHandle;
+
+impl ScenarioSpec for SharedHandle {
+    fn about(&self) -> About {
+        About {
+            name: "shared-handle",
+            description: "one handle shared by threads, released while others read through it",
+            component: Component::Store,
+            pct_step_bound: 97,
+        }
+    }
+
+    fn adapt(&self, params: Params) -> Params {
+        let mut params = tolerable(params);
+        params.file_faults.refuse_duplicate = params.refuses_a_duplicate().then_some(0);
+        params
+    }
+
+    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        shared_handle(world, params, options)
+    }
+}

@@ -16,13 +16,13 @@ use std::time::Duration;
 use store::log::{Logged, LossyLog};
 use store::{Runtime, StoreOptions};
 
-use super::RunSummary;
+use super::{About, Component, RunSummary, ScenarioSpec};
 use crate::threads::spawn;
 use crate::{LogCall, Oracle, Params, Violation, World};
 
 /// How the sink behaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Sink {
+enum Sink {
     /// Takes one line, then takes no more until the producers are done.
     Stalls,
     /// Waits a moment (a timed wait) for each line.
@@ -33,7 +33,7 @@ pub(super) enum Sink {
 
 /// When main shuts the logger down.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Shutdown {
+enum Shutdown {
     /// Once the sink has written every queued line.
     Drained,
     /// While the producers still log (the sink keeps up).
@@ -46,7 +46,7 @@ pub(super) enum Shutdown {
 
 impl Shutdown {
     /// The shutdown a `log-shutdown-races` seed draws: bit 20.
-    pub(super) fn racing(params: &Params) -> Shutdown {
+    fn racing(params: &Params) -> Shutdown {
         if (params.content_seed >> 20) & 1 == 1 {
             Shutdown::WhileProducing
         } else {
@@ -55,7 +55,7 @@ impl Shutdown {
     }
 
     /// The sink that shutdown meets.
-    pub(super) fn sink(self) -> Sink {
+    fn sink(self) -> Sink {
         match self {
             Shutdown::WhileProducing => Sink::Fast,
             Shutdown::Drained | Shutdown::LinesQueued => Sink::Stalls,
@@ -71,7 +71,7 @@ const MAX_PRODUCERS: usize = 3;
 /// the logger down as `shutdown` says; the oracles judge the drops and what
 /// reached the sink: every line queued before shutdown began, and no line
 /// out of its producer's order.
-pub(super) fn producers<W: World>(
+fn producers<W: World>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
@@ -396,4 +396,77 @@ fn lossy(lines: &[Vec<u8>]) -> Vec<String> {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// `log-sink-stalls`: logger: the sink stalls; producers drop lines, never wait, drops counted.
+pub(super) struct LogSinkStalls;
+
+impl ScenarioSpec for LogSinkStalls {
+    fn about(&self) -> About {
+        About {
+            name: "log-sink-stalls",
+            description: "logger: the sink stalls; producers drop lines, never wait, drops counted",
+            component: Component::Logger,
+            pct_step_bound: 91,
+        }
+    }
+
+    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        producers(world, params, options, Sink::Stalls, Shutdown::Drained)
+    }
+}
+
+/// `log-sink-slow`: logger: the sink drains slowly; nothing lost while there is room.
+pub(super) struct LogSinkSlow;
+
+impl ScenarioSpec for LogSinkSlow {
+    fn about(&self) -> About {
+        About {
+            name: "log-sink-slow",
+            description: "logger: the sink drains slowly; nothing lost while there is room",
+            component: Component::Logger,
+            pct_step_bound: 111,
+        }
+    }
+
+    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        producers(world, params, options, Sink::Slow, Shutdown::Drained)
+    }
+}
+
+/// `log-many-producers`: logger: many producers, a small queue; every queued line arrives.
+pub(super) struct LogManyProducers;
+
+impl ScenarioSpec for LogManyProducers {
+    fn about(&self) -> About {
+        About {
+            name: "log-many-producers",
+            description: "logger: many producers, a small queue; every queued line arrives",
+            component: Component::Logger,
+            pct_step_bound: 102,
+        }
+    }
+
+    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        producers(world, params, options, Sink::Fast, Shutdown::Drained)
+    }
+}
+
+/// `log-shutdown-races`: logger: shutdown while producers log, or with lines queued; none of them lost.
+pub(super) struct LogShutdownRaces;
+
+impl ScenarioSpec for LogShutdownRaces {
+    fn about(&self) -> About {
+        About {
+            name: "log-shutdown-races",
+            description: "logger: shutdown while producers log, or with lines queued; none of them lost",
+            component: Component::Logger,
+            pct_step_bound: 84,
+        }
+    }
+
+    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        let shutdown = Shutdown::racing(params);
+        producers(world, params, options, shutdown.sink(), shutdown)
+    }
 }

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use mount::objects::{FileId, Objects, OpenFileId, ReadReply, RequestError};
 use store::{Runtime, StoreOptions, TempFileStore};
 
-use super::RunSummary;
+use super::{About, Component, RunSummary, ScenarioSpec, stalled_after_first_chunk, tolerable};
 use crate::{Oracle, Params, TransportFaults, Violation, World};
 
 type MountedObjects<W> = Objects<
@@ -164,7 +164,7 @@ fn open_store<W: World>(
 /// for `A`'s first byte (answered at once if it has arrived), releases `A`
 /// (before or after the unmount, as the seed says) and unmounts while
 /// `A`'s reads are still queued or waiting.
-pub(super) fn replies<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+fn replies<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
     let object: Arc<[u8]> = params.object().into();
     let stalled = open_store(
         world,
@@ -273,4 +273,26 @@ fn release<W: World>(objects: &MountedObjects<W>, file: OpenFileId) {
 /// The object's length as a read's size: the scenario's objects are small.
 fn object_len_u32(object: &[u8]) -> u32 {
     u32::try_from(object.len()).expect("a scenario's object is far below 4 GiB")
+}
+
+/// `mount-replies`: mount: reads of a stalled and a complete object, then unmount; one reply each.
+pub(super) struct MountReplies;
+
+impl ScenarioSpec for MountReplies {
+    fn about(&self) -> About {
+        About {
+            name: "mount-replies",
+            description: "mount: reads of a stalled and a complete object, then unmount; one reply each",
+            component: Component::Mount,
+            pct_step_bound: 283,
+        }
+    }
+
+    fn adapt(&self, params: Params) -> Params {
+        stalled_after_first_chunk(tolerable(params))
+    }
+
+    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        replies(world, params, options)
+    }
 }

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use store::StoreOptions;
 
-use super::RunSummary;
 use super::subject::Subject;
+use super::{About, Component, RunSummary, ScenarioSpec};
 use crate::threads::spawn;
 use crate::{Params, World};
 
@@ -13,11 +13,7 @@ const LABELS: [&str; 4] = ["A", "B", "C", "D"];
 
 /// `params.stores` stores, each with its share of the readers, all at once;
 /// each store's last reader closes it, so closes overlap other stores' reads.
-pub(super) fn parallelism<W: World>(
-    world: &W,
-    params: &Params,
-    options: &StoreOptions,
-) -> RunSummary {
+fn parallelism<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
     let stores = params.stores.clamp(2, LABELS.len());
     let readers_per_store = (params.readers / stores).max(1);
     let subjects: Vec<_> = LABELS[..stores]
@@ -40,7 +36,7 @@ pub(super) fn parallelism<W: World>(
 
 /// Store A has a reader; main closes A while a stager thread opens store B
 /// and reads it. B is never closed before its reads, so they must succeed.
-pub(super) fn staging<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+fn staging<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
     let store_a = Subject::open(world, "A", params, options);
     let reader_a = store_a.spawn_reader(world, 0);
     let stager = {
@@ -58,4 +54,40 @@ pub(super) fn staging<W: World>(world: &W, params: &Params, options: &StoreOptio
     stager.join();
     world.assert_no_leaks();
     RunSummary::default()
+}
+
+/// `multi-file-parallelism`: several stores read in parallel; none disturbs another.
+pub(super) struct MultiFileParallelism;
+
+impl ScenarioSpec for MultiFileParallelism {
+    fn about(&self) -> About {
+        About {
+            name: "multi-file-parallelism",
+            description: "several stores read in parallel; none disturbs another",
+            component: Component::Store,
+            pct_step_bound: 246,
+        }
+    }
+
+    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        parallelism(world, params, options)
+    }
+}
+
+/// `multi-file-staging`: close store A while creating and reading store B.
+pub(super) struct MultiFileStaging;
+
+impl ScenarioSpec for MultiFileStaging {
+    fn about(&self) -> About {
+        About {
+            name: "multi-file-staging",
+            description: "close store A while creating and reading store B",
+            component: Component::Store,
+            pct_step_bound: 112,
+        }
+    }
+
+    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        staging(world, params, options)
+    }
 }

@@ -8,19 +8,18 @@ use std::sync::Arc;
 
 use store::StoreOptions;
 
-use super::RunSummary;
 use super::subject::Subject;
+use super::{
+    About, Component, RunSummary, ScenarioSpec, at_least_two_bytes, reset_after_first_chunk,
+    stalled_after_first_chunk, tolerable,
+};
 use crate::threads::spawn;
 use crate::{Fate, Params, World};
 
 /// The transport delivers a prefix, then stalls until closed. Readers of
 /// ranges inside the prefix must all get their bytes while it stalls; only
 /// then does main close.
-pub(super) fn reads_during_stall<W: World>(
-    world: &W,
-    params: &Params,
-    options: &StoreOptions,
-) -> RunSummary {
+fn reads_during_stall<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
     let subject = Subject::open(world, "A", params, options);
     let Fate::Stalls { prefix } = Fate::of(params) else {
         panic!("reads-during-stall needs a plan that stalls, got {params:?}");
@@ -49,7 +48,7 @@ pub(super) fn reads_during_stall<W: World>(
 /// the seed's faults and the schedule have it). The downloader must stop and
 /// the file be released; the platform checks at the end of the run that
 /// nothing leaked.
-pub(super) fn drop_during_download<W: World>(
+fn drop_during_download<W: World>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
@@ -65,14 +64,78 @@ pub(super) fn drop_during_download<W: World>(
 /// Main drops its handle while readers, holding theirs, are in flight; the
 /// last one out drops the store without closing it. The platform checks at
 /// the end of the run that nothing leaked.
-pub(super) fn drop_while_reading<W: World>(
-    world: &W,
-    params: &Params,
-    options: &StoreOptions,
-) -> RunSummary {
+fn drop_while_reading<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
     let subject = Subject::open(world, "A", params, options);
     let readers = subject.spawn_readers(world);
     drop(subject);
     readers.into_iter().for_each(|reader| reader.join());
     RunSummary::default()
+}
+
+/// `reads-during-stall`: the transport stalls; readers of the delivered prefix get it before any close.
+pub(super) struct ReadsDuringStall;
+
+impl ScenarioSpec for ReadsDuringStall {
+    fn about(&self) -> About {
+        About {
+            name: "reads-during-stall",
+            description: "the transport stalls; readers of the delivered prefix get it before any close",
+            component: Component::Store,
+            pct_step_bound: 19,
+        }
+    }
+
+    fn adapt(&self, params: Params) -> Params {
+        stalled_after_first_chunk(tolerable(params))
+    }
+
+    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        reads_during_stall(world, params, options)
+    }
+}
+
+/// `drop-while-reading`: the owner drops the store while reads are in flight; nothing leaks.
+pub(super) struct DropWhileReading;
+
+impl ScenarioSpec for DropWhileReading {
+    fn about(&self) -> About {
+        About {
+            name: "drop-while-reading",
+            description: "the owner drops the store while reads are in flight; nothing leaks",
+            component: Component::Store,
+            pct_step_bound: 127,
+        }
+    }
+
+    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        drop_while_reading(world, params, options)
+    }
+}
+
+/// `drop-during-download`: the owner drops the store mid-download; the downloader stops, nothing leaks.
+pub(super) struct DropDuringDownload;
+
+impl ScenarioSpec for DropDuringDownload {
+    fn about(&self) -> About {
+        About {
+            name: "drop-during-download",
+            description: "the owner drops the store mid-download; the downloader stops, nothing leaks",
+            component: Component::Store,
+            pct_step_bound: 42,
+        }
+    }
+
+    fn adapt(&self, params: Params) -> Params {
+        // Every fault may come where no read is made; where one is, it
+        // reads at most the first byte, which arrives, then a reset: the
+        // drop that follows the read races the downloader into its backoff.
+        if !params.reads_before_dropping() {
+            return params;
+        }
+        reset_after_first_chunk(at_least_two_bytes(params))
+    }
+
+    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        drop_during_download(world, params, options)
+    }
 }

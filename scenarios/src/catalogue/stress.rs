@@ -6,12 +6,14 @@
 
 use store::StoreOptions;
 
-use super::RunSummary;
 use super::subject::Subject;
+use super::{
+    About, Component, RunSummary, ScenarioSpec, failing_for_good_after_first_chunk, tolerable,
+};
 use crate::threads::spawn;
 use crate::{Params, World};
 
-pub(super) fn readers_and_a_closer<W: World>(
+fn readers_and_a_closer<W: World>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
@@ -21,7 +23,7 @@ pub(super) fn readers_and_a_closer<W: World>(
 
 /// Readers and two closer threads racing each other: the store promises
 /// that every close waits for the same release and reports its outcome.
-pub(super) fn readers_and_two_closers<W: World>(
+fn readers_and_two_closers<W: World>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
@@ -54,5 +56,100 @@ fn readers_and_closers<W: World>(
     world.assert_no_leaks();
     RunSummary {
         close_deadline_fired: fired.contains(&true),
+    }
+}
+
+/// `stress`: random readers, offsets, faults, and a close at a random point.
+pub(super) struct Stress;
+
+impl ScenarioSpec for Stress {
+    fn about(&self) -> About {
+        About {
+            name: "stress",
+            description: "random readers, offsets, faults, and a close at a random point",
+            component: Component::Store,
+            pct_step_bound: 142,
+        }
+    }
+
+    fn adapt(&self, params: Params) -> Params {
+        // Every fault may come, and none can make a read wrong: each read
+        // is judged against the plan.
+        params
+    }
+
+    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        readers_and_a_closer(world, params, options)
+    }
+}
+
+/// `permanent-transport-error`: the transport fails for good; reads fail, none hang.
+pub(super) struct PermanentTransportError;
+
+impl ScenarioSpec for PermanentTransportError {
+    fn about(&self) -> About {
+        About {
+            name: "permanent-transport-error",
+            description: "the transport fails for good; reads fail, none hang",
+            component: Component::Store,
+            pct_step_bound: 142,
+        }
+    }
+
+    fn adapt(&self, params: Params) -> Params {
+        failing_for_good_after_first_chunk(tolerable(params))
+    }
+
+    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        readers_and_a_closer(world, params, options)
+    }
+}
+
+/// `disk-full`: the disk fills up; reads past the written part fail with ENOSPC.
+pub(super) struct DiskFull;
+
+impl ScenarioSpec for DiskFull {
+    fn about(&self) -> About {
+        About {
+            name: "disk-full",
+            description: "the disk fills up; reads past the written part fail with ENOSPC",
+            component: Component::Store,
+            pct_step_bound: 142,
+        }
+    }
+
+    fn adapt(&self, params: Params) -> Params {
+        let mut params = tolerable(params);
+        params.file_faults.disk_full_after_bytes = Some(params.object_len_bytes / 2);
+        params
+    }
+
+    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        readers_and_a_closer(world, params, options)
+    }
+}
+
+/// `concurrent-closes`: two closers race each other and the readers; both return once the file is released.
+pub(super) struct ConcurrentCloses;
+
+impl ScenarioSpec for ConcurrentCloses {
+    fn about(&self) -> About {
+        About {
+            name: "concurrent-closes",
+            description: "two closers race each other and the readers; both return once the file is released",
+            component: Component::Store,
+            pct_step_bound: 168,
+        }
+    }
+
+    fn adapt(&self, params: Params) -> Params {
+        let mut params = tolerable(params);
+        // Loom allows five threads: main, the downloader, two closers, a reader.
+        params.readers = params.readers.saturating_sub(1).max(1);
+        params
+    }
+
+    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+        readers_and_two_closers(world, params, options)
     }
 }

@@ -63,7 +63,7 @@ pub(super) fn list(args: &ListArgs) -> Listing {
             text.push_str(&format!(
                 "{:<28} {}\n",
                 scenario.name(),
-                scenario.description()
+                scenario.spec().about().description
             ));
         }
     }

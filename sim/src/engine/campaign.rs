@@ -102,7 +102,7 @@ impl Campaign {
     /// A seeded campaign of shuttle's seeded schedulers with `strategy`: all
     /// its schedules in one runner (see `SeedStream`), each still the one
     /// its seed names alone.
-    pub(super) fn run_seed_stream(&self, strategy: super::schedulers::Strategy) -> Report {
+    pub(super) fn run_seed_stream(&self, strategy: harness::schedule::Strategy) -> Report {
         let options = store_options(self.planted_bug);
         let seeds: Vec<u64> = (0..self.schedules)
             .map(|index| self.schedule_seed(index))

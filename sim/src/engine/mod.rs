@@ -33,7 +33,6 @@ mod outcome;
 mod pct;
 mod random;
 mod run;
-mod schedulers;
 mod seeded;
 mod shortloom;
 mod shuttle;
@@ -253,7 +252,7 @@ impl Driver {
 
     /// The parameters of the run `number` names, as `scenario` adapts them.
     pub fn params_for(self, scenario: Scenario, number: u64) -> Params {
-        scenario.adapt(self.engine().params(number))
+        scenario.spec().adapt(self.engine().params(number))
     }
 
     /// The most schedules a campaign of this driver may run, if bounded: a

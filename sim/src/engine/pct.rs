@@ -1,15 +1,15 @@
 //! `pct<d>`: probabilistic concurrency testing of bug depth `d`, seeded, so
 //! that one execution is a pure function of its seed (shuttle's own PCT
-//! calibrates its step count on a first run; here the step bound is an
-//! explicit setting per scenario).
+//! calibrates its step count on a first run; here the step bound is part
+//! of the scenario, `About::pct_step_bound`).
 
 use scenarios::{Params, Scenario};
 use store::StoreOptions;
 
 use super::Execution;
-use super::schedulers::{SeededScheduler, Strategy, pct_step_bound};
 use super::seeded::SeededRun;
 use super::shuttle::{MAX_STEPS, explore};
+use harness::schedule::{SeededScheduler, Strategy};
 
 /// The `pct<depth>` engine.
 pub(super) struct Pct {
@@ -21,7 +21,7 @@ impl Pct {
     fn pct(&self, scenario: Scenario) -> Strategy {
         Strategy::Pct {
             depth: self.depth,
-            step_bound: pct_step_bound(scenario),
+            step_bound: scenario.spec().about().pct_step_bound,
         }
     }
 }
@@ -52,18 +52,19 @@ mod tests {
     use scenarios::{Params, Scenario, Size};
     use store::StoreOptions;
 
-    use super::super::schedulers::{SeededScheduler, Strategy, pct_step_bound};
     use super::super::shuttle::explore;
+    use harness::schedule::{SeededScheduler, Strategy};
 
     /// Seeded random schedules per scenario, and the percentile of their
-    /// steps with a choice that [`pct_step_bound`] keeps.
+    /// steps with a choice that `About::pct_step_bound` keeps.
     const SCHEDULES: u64 = 40;
     const PERCENTILE: u64 = 90;
 
     /// Not a check (a store change moves these numbers, harmlessly): the
-    /// measurement behind [`pct_step_bound`]'s table, printed beside it.
+    /// measurement behind each scenario's `About::pct_step_bound`, printed
+    /// beside it.
     #[test]
-    #[ignore = "a measurement: prints the table pct_step_bound keeps"]
+    #[ignore = "a measurement: prints the step bounds the scenarios keep"]
     fn pct_step_bounds() {
         for scenario in Scenario::ALL {
             let mut choices: Vec<usize> = (0..SCHEDULES)
@@ -77,7 +78,7 @@ mod tests {
                 .collect();
             choices.sort_unstable();
             let measured = choices[(SCHEDULES * PERCENTILE / 100) as usize - 1];
-            let kept = pct_step_bound(scenario);
+            let kept = scenario.spec().about().pct_step_bound;
             println!("{scenario:?}: measured {measured}, kept {kept}");
         }
     }

@@ -4,9 +4,9 @@ use scenarios::{Params, Scenario};
 use store::StoreOptions;
 
 use super::Execution;
-use super::schedulers::{SeededScheduler, Strategy};
 use super::seeded::SeededRun;
 use super::shuttle::{MAX_STEPS, explore};
+use harness::schedule::{SeededScheduler, Strategy};
 
 /// The `random` engine.
 pub(super) struct Random;

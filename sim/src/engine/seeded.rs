@@ -6,8 +6,8 @@
 use scenarios::{Params, Scenario, Size};
 use store::StoreOptions;
 
-use super::schedulers::Strategy;
 use super::{Campaign, Engine, Execution, Naming, NoSuchRun, Report, RunId};
+use harness::schedule::Strategy;
 
 /// One seeded engine's own part.
 pub(super) trait SeededRun {

@@ -14,9 +14,9 @@ use store::StoreOptions;
 use store::runtime::shuttle::ShuttleRuntime;
 
 use super::Execution;
-use super::schedulers::{Recording, SeedStream, Strategy, serialize};
 use super::tally::Tally;
 use crate::platform::{ModelRuntime, ThreadKey};
+use harness::schedule::{Recording, SeedStream, Strategy, serialize};
 
 /// Scheduler steps one execution may take: far above any correct run of the
 /// catalogue, so exceeding it means close (or a reader) spins forever. The
