@@ -24,4 +24,4 @@ pub use params::{
 };
 pub use planted::{HitRates, PlantedBug};
 pub use threads::{Joiner, Latch, panic_message, spawn};
-pub use world::{CounterSource, LogCall, World};
+pub use world::{CatalogueWorld, CounterSource, LogCall, LogWorld, StoreWorld, World};

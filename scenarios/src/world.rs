@@ -1,6 +1,13 @@
 //! What a scenario runs on. The simulator implements it; a scenario never
 //! knows which scheduler, clock or file layer is underneath.
 //!
+//! [`World`] is what any subject needs: threads, time, and the platform's
+//! generic section of calls that promise never to wait. Each subject adds
+//! the calls it tells the platform: [`StoreWorld`] the store's (its files,
+//! its transport, its calls), [`LogWorld`] the logger's. A scenario's body
+//! asks for the worlds of the subjects it drives, and the catalogue runs on
+//! a [`CatalogueWorld`], which serves them all.
+//!
 //! A scenario tells the world each fact once, as it happens: a store opened,
 //! a call begins, a call returns, the last handle is dropped. The world
 //! records it in the run's trace and keeps it for the oracles it judges
@@ -48,22 +55,35 @@ impl LogCall {
     }
 }
 
-/// A platform for one execution of a scenario. Clones share everything.
+/// A platform for one execution of a scenario, as any subject sees it.
+/// Clones share everything.
 pub trait World: Clone + Send + Sync + 'static {
     /// Locks, condition variables, threads.
     type Runtime: Runtime;
     /// Time.
     type Clock: Clock + Clone;
-    /// Temp files; all stores of one world share one checker.
-    type Files: FileIo;
-    /// The remote object.
-    type Transport: Transport;
 
     /// The runtime, also for the scenario's own threads and latches.
     fn runtime(&self) -> &Self::Runtime;
 
     /// The clock deadlines are measured on.
     fn clock(&self) -> &Self::Clock;
+
+    /// The calling thread enters `call`, which promises never to wait: it
+    /// must take no lock and wait on nothing until it returns.
+    fn never_waits_begins(&self, call: &'static str);
+
+    /// The calling thread's call that promises never to wait has returned.
+    fn never_waits_returns(&self);
+}
+
+/// The world as the store's scenarios see it: the store's files and
+/// transport, and each of its calls told as it begins and returns.
+pub trait StoreWorld: World {
+    /// Temp files; all stores of one world share one checker.
+    type Files: FileIo;
+    /// The remote object.
+    type Transport: Transport;
 
     /// What store `store` runs on, its temp file misbehaving per `faults`.
     fn platform(
@@ -129,19 +149,6 @@ pub trait World: Clone + Send + Sync + 'static {
     /// judges against the calls it saw in flight meanwhile.
     fn in_flight_returns(&self, counts: InFlight);
 
-    /// The calling thread enters `call`, which promises never to wait: it
-    /// must take no lock and wait on nothing until it returns.
-    fn never_waits_begins(&self, call: &'static str);
-
-    /// The calling thread's call that promises never to wait has returned.
-    fn never_waits_returns(&self);
-
-    /// The calling thread enters `call` on the logger.
-    fn log_call_begins(&self, call: LogCall);
-
-    /// The calling thread's call on the logger has returned.
-    fn log_call_returns(&self);
-
     /// Blocks the calling thread until store `store`'s transport has served
     /// a transient failure (a reset, a short stream): a barrier on what the
     /// platform saw, for scenarios that must act after it.
@@ -151,3 +158,19 @@ pub trait World: Clone + Send + Sync + 'static {
     /// file created in this world is still open or present.
     fn assert_no_leaks(&self);
 }
+
+/// The world as the logger's scenarios see it: each of its calls told as
+/// it begins and returns.
+pub trait LogWorld: World {
+    /// The calling thread enters `call` on the logger.
+    fn log_call_begins(&self, call: LogCall);
+
+    /// The calling thread's call on the logger has returned.
+    fn log_call_returns(&self);
+}
+
+/// A world serving every subject of the catalogue: what a scenario of the
+/// registry runs on.
+pub trait CatalogueWorld: StoreWorld + LogWorld {}
+
+impl<W: StoreWorld + LogWorld> CatalogueWorld for W {}

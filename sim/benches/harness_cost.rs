@@ -16,7 +16,10 @@ use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use harness::schedule::CountingSteps;
-use scenarios::{CounterSource, FileFaults, Params, RetryParams, Scenario, TransportFaults, World};
+use scenarios::{
+    CounterSource, FileFaults, LogWorld, Params, RetryParams, Scenario, StoreWorld,
+    TransportFaults, World,
+};
 use shuttle::scheduler::RandomScheduler;
 use sim::engine::{Campaign, Driver, store_options};
 use sim::platform::SimWorld;
@@ -59,8 +62,6 @@ struct BareWorld {
 impl World for BareWorld {
     type Runtime = ShuttleRuntime;
     type Clock = SystemClock;
-    type Files = MemoryFiles;
-    type Transport = SeekableTransport<Cursor<Arc<[u8]>>>;
 
     fn runtime(&self) -> &ShuttleRuntime {
         &self.runtime
@@ -69,6 +70,15 @@ impl World for BareWorld {
     fn clock(&self) -> &SystemClock {
         &self.clock
     }
+
+    fn never_waits_begins(&self, _: &'static str) {}
+
+    fn never_waits_returns(&self) {}
+}
+
+impl StoreWorld for BareWorld {
+    type Files = MemoryFiles;
+    type Transport = SeekableTransport<Cursor<Arc<[u8]>>>;
 
     fn platform(
         &self,
@@ -93,25 +103,42 @@ impl World for BareWorld {
     }
 
     fn store_opened(&self, _: &'static str, _: u64) {}
+
     fn read_begins(&self, _: &'static str, _: u64, _: usize) {}
+
     fn read_returns(&self, _: &Result<usize, StoreError>) {}
+
     fn close_begins(&self, _: &'static str, _: Option<Instant>) {}
+
     fn close_returns(&self, _: &Result<(), StoreError>) {}
+
     fn drop_begins(&self, _: &'static str) {}
+
     fn drop_returns(&self) {}
+
     fn counters_of(&self, _: &'static str, _: CounterSource) {}
+
     fn handle_open_begins(&self, _: &'static str) {}
+
     fn handle_open_returns(&self, _: &Result<(), StoreError>) {}
+
     fn release_begins(&self, _: &'static str) {}
+
     fn release_returns(&self, _: &Result<(), StoreError>) {}
+
     fn in_flight_begins(&self, _: &'static str) {}
+
     fn in_flight_returns(&self, _: InFlight) {}
-    fn never_waits_begins(&self, _: &'static str) {}
-    fn never_waits_returns(&self) {}
-    fn log_call_begins(&self, _: scenarios::LogCall) {}
-    fn log_call_returns(&self) {}
+
     fn await_transport_failure(&self, _: &'static str) {}
+
     fn assert_no_leaks(&self) {}
+}
+
+impl LogWorld for BareWorld {
+    fn log_call_begins(&self, _: scenarios::LogCall) {}
+
+    fn log_call_returns(&self) {}
 }
 
 /// `SCHEDULES` schedules of the scenario on bare shuttle.

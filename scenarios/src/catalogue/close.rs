@@ -12,11 +12,15 @@ use super::{
     tolerable,
 };
 use crate::threads::{Latch, spawn};
-use crate::{Params, World};
+use crate::{CatalogueWorld, Params, StoreWorld};
 
 /// Readers signal ready and wait at a start latch; close runs to completion;
 /// then the readers go, and every one of them must get `Closed`.
-fn read_close_barrier<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+fn read_close_barrier<W: StoreWorld>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+) -> RunSummary {
     let subject = Subject::open(world, "A", params, options);
     let ready = Arc::new(Latch::new(world.runtime(), 1));
     let start = Arc::new(Latch::new(world.runtime(), 1));
@@ -42,7 +46,7 @@ fn read_close_barrier<W: World>(world: &W, params: &Params, options: &StoreOptio
 
 /// Spawns readers of the object's last byte, which a stalled transport never
 /// delivers, and waits until every one is about to read.
-fn stalled_readers<W: World>(
+fn stalled_readers<W: StoreWorld>(
     world: &W,
     subject: &Arc<Subject<W>>,
 ) -> Vec<crate::threads::Joiner<W::Runtime, ()>> {
@@ -64,7 +68,7 @@ fn stalled_readers<W: World>(
 }
 
 /// Readers wait for bytes a stalled transport never sends; close must free them.
-fn read_close_in_flight<W: World>(
+fn read_close_in_flight<W: StoreWorld>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
@@ -79,7 +83,7 @@ fn read_close_in_flight<W: World>(
 
 /// Close right after open, with the download under way (with or without
 /// a deadline, as the seed chooses).
-fn early_close<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+fn early_close<W: StoreWorld>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
     let subject = Subject::open(world, "A", params, options);
     let reader = subject.spawn_reader(world, 0);
     let close_deadline_fired = subject.end(world, "main");
@@ -95,7 +99,7 @@ fn early_close<W: World>(world: &W, params: &Params, options: &StoreOptions) -> 
 /// downloader is in its backoff, or about to enter it, and close must not
 /// wait it out. A barrier on what the platform saw makes the race
 /// deterministic: every schedule puts the close against the backoff.
-fn close_during_backoff<W: World>(
+fn close_during_backoff<W: StoreWorld>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
@@ -116,7 +120,7 @@ fn close_during_backoff<W: World>(
 /// serve each read; main closes with a deadline once the reader is about
 /// to read. Where the deadline fires while the reader is inside the file
 /// layer, registered, the error must count it; a later close waits for it.
-fn deadline_with_reader_inside<W: World>(
+fn deadline_with_reader_inside<W: StoreWorld>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
@@ -144,7 +148,7 @@ fn deadline_with_reader_inside<W: World>(
 /// Close with a deadline while readers are stalled in flight. Whether the
 /// deadline fires is the scheduler's choice; either way a later close must
 /// see the file released.
-fn close_deadline_in_flight<W: World>(
+fn close_deadline_in_flight<W: StoreWorld>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
@@ -173,7 +177,12 @@ impl ScenarioSpec for ReadCloseBarrier {
         }
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         read_close_barrier(world, params, options)
     }
 }
@@ -195,7 +204,12 @@ impl ScenarioSpec for ReadCloseInFlight {
         stalled_after_first_chunk(tolerable(params))
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         read_close_in_flight(world, params, options)
     }
 }
@@ -213,7 +227,12 @@ impl ScenarioSpec for EarlyClose {
         }
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         early_close(world, params, options)
     }
 }
@@ -235,7 +254,12 @@ impl ScenarioSpec for CloseDeadlineInFlight {
         stalled_after_first_chunk(tolerable(params))
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         close_deadline_in_flight(world, params, options)
     }
 }
@@ -259,7 +283,12 @@ impl ScenarioSpec for DeadlineWithReaderInside {
         params
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         deadline_with_reader_inside(world, params, options)
     }
 }
@@ -286,7 +315,12 @@ impl ScenarioSpec for CloseDuringBackoff {
         params.without_harmful_faults()
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         close_during_backoff(world, params, options)
     }
 }

@@ -9,7 +9,7 @@ use store::StoreOptions;
 use super::subject::{self, Subject};
 use super::{About, Component, RunSummary, ScenarioSpec, stalled_after_first_chunk, tolerable};
 use crate::threads::{Latch, spawn};
-use crate::{Params, World};
+use crate::{CatalogueWorld, Params, StoreWorld};
 
 /// How many threads open, read through and release a handle each. Loom
 /// allows five threads: main, the downloader, these two and a closer.
@@ -21,7 +21,11 @@ const HANDLE_THREADS: usize = 2;
 /// the store, so that handles open in every phase of the download, and
 /// whether it releases or drops its handle. Every fault may come: each
 /// read is judged against the plan.
-fn handles_race_close<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+fn handles_race_close<W: StoreWorld>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+) -> RunSummary {
     let subject = Subject::open(world, "A", params, options);
     let handles: Vec<_> = (0..HANDLE_THREADS)
         .map(|index| {
@@ -72,7 +76,11 @@ fn opens_during_stall(params: &Params) -> bool {
 /// store; main reads through it once the closer is about to close, and
 /// releases it once the reader is done. The close must wait for that
 /// release, and the file must outlive the handle's duplicate.
-fn handle_across_close<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+fn handle_across_close<W: StoreWorld>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+) -> RunSummary {
     let subject = Subject::open(world, "A", params, options);
     if opens_during_stall(params) {
         subject.read_at_and_judge("main", 0, 1);
@@ -118,7 +126,7 @@ fn handle_across_close<W: World>(world: &W, params: &Params, options: &StoreOpti
 /// (`Params::refuses_a_duplicate`), main's first open fails and it opens
 /// again: the store must have uncounted the refused handle, or the close
 /// that follows waits for it forever.
-fn shared_handle<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+fn shared_handle<W: StoreWorld>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
     let subject = Subject::open(world, "A", params, options);
     let handle = subject
         .open_handle("main")
@@ -173,7 +181,12 @@ impl ScenarioSpec for HandlesRaceClose {
         params.refusing_a_duplicate_if_drawn()
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         handles_race_close(world, params, options)
     }
 }
@@ -199,7 +212,12 @@ impl ScenarioSpec for HandleAcrossClose {
         params
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         handle_across_close(world, params, options)
     }
 }
@@ -223,7 +241,12 @@ impl ScenarioSpec for SharedHandle {
         params
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         shared_handle(world, params, options)
     }
 }

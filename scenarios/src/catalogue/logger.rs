@@ -18,7 +18,7 @@ use store::{Runtime, StoreOptions};
 
 use super::{About, Component, RunSummary, ScenarioSpec};
 use crate::threads::spawn;
-use crate::{LogCall, Oracle, Params, Violation, World};
+use crate::{CatalogueWorld, LogCall, LogWorld, Oracle, Params, Violation, World};
 
 /// How the sink behaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,7 +71,7 @@ const MAX_PRODUCERS: usize = 3;
 /// the logger down as `shutdown` says; the oracles judge the drops and what
 /// reached the sink: every line queued before shutdown began, and no line
 /// out of its producer's order.
-fn producers<W: World>(
+fn producers<W: LogWorld>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
@@ -187,9 +187,9 @@ fn producers<W: World>(
 
 /// Runs `call` on the logger, telling the world as it begins and returns
 /// (returns also while a panic unwinds out of it).
-fn calling<W: World, T>(world: &W, call: LogCall, body: impl FnOnce() -> T) -> T {
-    struct Returns<'a, W: World>(&'a W);
-    impl<W: World> Drop for Returns<'_, W> {
+fn calling<W: LogWorld, T>(world: &W, call: LogCall, body: impl FnOnce() -> T) -> T {
+    struct Returns<'a, W: LogWorld>(&'a W);
+    impl<W: LogWorld> Drop for Returns<'_, W> {
         fn drop(&mut self) {
             self.0.log_call_returns();
         }
@@ -411,7 +411,12 @@ impl ScenarioSpec for LogSinkStalls {
         }
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         producers(world, params, options, Sink::Stalls, Shutdown::Drained)
     }
 }
@@ -429,7 +434,12 @@ impl ScenarioSpec for LogSinkSlow {
         }
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         producers(world, params, options, Sink::Slow, Shutdown::Drained)
     }
 }
@@ -447,7 +457,12 @@ impl ScenarioSpec for LogManyProducers {
         }
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         producers(world, params, options, Sink::Fast, Shutdown::Drained)
     }
 }
@@ -465,7 +480,12 @@ impl ScenarioSpec for LogShutdownRaces {
         }
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         let shutdown = Shutdown::racing(params);
         producers(world, params, options, shutdown.sink(), shutdown)
     }

@@ -5,7 +5,7 @@
 //! carries everything about itself, next to its body in the module of its
 //! shape: its name and description, the component it tests, its fault plan
 //! ([`ScenarioSpec::adapt`]), the step bound PCT schedules it with, and the
-//! body, generic over the [`World`] it runs on. The registry below is one
+//! body, generic over the world it runs on ([`CatalogueWorld`]). The registry below is one
 //! row per scenario; [`Scenario`] is the key a row defines, which tests,
 //! the command line and the corpus name scenarios by.
 
@@ -21,7 +21,7 @@ mod subject;
 
 use store::StoreOptions;
 
-use crate::{Params, StreamFault, World};
+use crate::{CatalogueWorld, Params, StreamFault};
 
 /// The component a scenario puts under test: the platform serves three.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -77,7 +77,12 @@ pub trait ScenarioSpec: Sync {
     /// when an oracle breaks. `options` carries the harness's store
     /// settings (a planted bug, for instance); the chunk size comes from
     /// `params`.
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary
     where
         Self: Sized;
 }
@@ -153,7 +158,7 @@ macro_rules! catalogue {
             }
 
             /// Runs the scenario once in `world` (see [`ScenarioSpec::run`]).
-            pub fn run<W: World>(
+            pub fn run<W: CatalogueWorld>(
                 self,
                 world: &W,
                 params: &Params,

@@ -20,13 +20,13 @@ use mount::objects::{FileId, Objects, OpenFileId, ReadReply, RequestError};
 use store::{Runtime, StoreOptions, TempFileStore};
 
 use super::{About, Component, RunSummary, ScenarioSpec, stalled_after_first_chunk, tolerable};
-use crate::{Oracle, Params, TransportFaults, Violation, World};
+use crate::{CatalogueWorld, Oracle, Params, StoreWorld, TransportFaults, Violation, World};
 
 type MountedObjects<W> = Objects<
-    <W as World>::Transport,
+    <W as StoreWorld>::Transport,
     <W as World>::Runtime,
     <W as World>::Clock,
-    <W as World>::Files,
+    <W as StoreWorld>::Files,
 >;
 
 /// The session's thread: in a real mount, the one that reads `/dev/fuse`.
@@ -137,7 +137,7 @@ impl<R: Runtime> Drop for Reply<R> {
 }
 
 /// Opens store `label` over `params`' object, with `faults`.
-fn open_store<W: World>(
+fn open_store<W: StoreWorld>(
     world: &W,
     label: &'static str,
     params: &Params,
@@ -164,7 +164,7 @@ fn open_store<W: World>(
 /// for `A`'s first byte (answered at once if it has arrived), releases `A`
 /// (before or after the unmount, as the seed says) and unmounts while
 /// `A`'s reads are still queued or waiting.
-fn replies<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+fn replies<W: StoreWorld>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
     let object: Arc<[u8]> = params.object().into();
     let stalled = open_store(
         world,
@@ -263,7 +263,7 @@ fn replies<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunS
 }
 
 /// Releases `file`, which unmount may have released already.
-fn release<W: World>(objects: &MountedObjects<W>, file: OpenFileId) {
+fn release<W: StoreWorld>(objects: &MountedObjects<W>, file: OpenFileId) {
     if let Err(error) = objects.release(file) {
         let what = format!("release of {file:?} failed: {error}");
         Violation::new(Oracle::DataIntegrity, SESSION, "release refused", what).raise();
@@ -292,7 +292,12 @@ impl ScenarioSpec for MountReplies {
         stalled_after_first_chunk(tolerable(params))
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         replies(world, params, options)
     }
 }

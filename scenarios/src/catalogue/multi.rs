@@ -7,13 +7,13 @@ use store::StoreOptions;
 use super::subject::Subject;
 use super::{About, Component, RunSummary, ScenarioSpec};
 use crate::threads::spawn;
-use crate::{Params, World};
+use crate::{CatalogueWorld, Params, StoreWorld};
 
 const LABELS: [&str; 4] = ["A", "B", "C", "D"];
 
 /// `params.stores` stores, each with its share of the readers, all at once;
 /// each store's last reader closes it, so closes overlap other stores' reads.
-fn parallelism<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+fn parallelism<W: StoreWorld>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
     let stores = params.stores.clamp(2, LABELS.len());
     let readers_per_store = (params.readers / stores).max(1);
     let subjects: Vec<_> = LABELS[..stores]
@@ -36,7 +36,7 @@ fn parallelism<W: World>(world: &W, params: &Params, options: &StoreOptions) -> 
 
 /// Store A has a reader; main closes A while a stager thread opens store B
 /// and reads it. B is never closed before its reads, so they must succeed.
-fn staging<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+fn staging<W: StoreWorld>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
     let store_a = Subject::open(world, "A", params, options);
     let reader_a = store_a.spawn_reader(world, 0);
     let stager = {
@@ -69,7 +69,12 @@ impl ScenarioSpec for MultiFileParallelism {
         }
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         parallelism(world, params, options)
     }
 }
@@ -87,7 +92,12 @@ impl ScenarioSpec for MultiFileStaging {
         }
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         staging(world, params, options)
     }
 }

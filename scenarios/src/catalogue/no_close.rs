@@ -14,12 +14,16 @@ use super::{
     stalled_after_first_chunk, tolerable,
 };
 use crate::threads::spawn;
-use crate::{Fate, Params, World};
+use crate::{CatalogueWorld, Fate, Params, StoreWorld};
 
 /// The transport delivers a prefix, then stalls until closed. Readers of
 /// ranges inside the prefix must all get their bytes while it stalls; only
 /// then does main close.
-fn reads_during_stall<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+fn reads_during_stall<W: StoreWorld>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+) -> RunSummary {
     let subject = Subject::open(world, "A", params, options);
     let Fate::Stalls { prefix } = Fate::of(params) else {
         panic!("reads-during-stall needs a plan that stalls, got {params:?}");
@@ -48,7 +52,7 @@ fn reads_during_stall<W: World>(world: &W, params: &Params, options: &StoreOptio
 /// the seed's faults and the schedule have it). The downloader must stop and
 /// the file be released; the platform checks at the end of the run that
 /// nothing leaked.
-fn drop_during_download<W: World>(
+fn drop_during_download<W: StoreWorld>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
@@ -64,7 +68,11 @@ fn drop_during_download<W: World>(
 /// Main drops its handle while readers, holding theirs, are in flight; the
 /// last one out drops the store without closing it. The platform checks at
 /// the end of the run that nothing leaked.
-fn drop_while_reading<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+fn drop_while_reading<W: StoreWorld>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+) -> RunSummary {
     let subject = Subject::open(world, "A", params, options);
     let readers = subject.spawn_readers(world);
     drop(subject);
@@ -89,7 +97,12 @@ impl ScenarioSpec for ReadsDuringStall {
         stalled_after_first_chunk(tolerable(params))
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         reads_during_stall(world, params, options)
     }
 }
@@ -107,7 +120,12 @@ impl ScenarioSpec for DropWhileReading {
         }
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         drop_while_reading(world, params, options)
     }
 }
@@ -135,7 +153,12 @@ impl ScenarioSpec for DropDuringDownload {
         reset_after_first_chunk(at_least_two_bytes(params))
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         drop_during_download(world, params, options)
     }
 }

@@ -13,9 +13,13 @@ use super::{
     About, Component, RunSummary, ScenarioSpec, failing_for_good_after_first_chunk, first_chunk,
     tolerable,
 };
-use crate::{Params, StreamFault, World};
+use crate::{CatalogueWorld, Params, StoreWorld, StreamFault};
 
-fn readers_then_close<W: World>(world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+fn readers_then_close<W: StoreWorld>(
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+) -> RunSummary {
     let subject = Subject::open(world, "A", params, options);
     let readers = subject.spawn_readers(world);
     readers.into_iter().for_each(|reader| reader.join());
@@ -40,7 +44,12 @@ impl ScenarioSpec for ConcurrentReaders {
         }
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         readers_then_close(world, params, options)
     }
 }
@@ -71,7 +80,12 @@ impl ScenarioSpec for TransportResetResume {
         params.without_harmful_faults()
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         readers_then_close(world, params, options)
     }
 }
@@ -103,7 +117,12 @@ impl ScenarioSpec for FailedDownloadReads {
         params
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         readers_then_close(world, params, options)
     }
 }

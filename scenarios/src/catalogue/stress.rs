@@ -11,9 +11,9 @@ use super::{
     About, Component, RunSummary, ScenarioSpec, failing_for_good_after_first_chunk, tolerable,
 };
 use crate::threads::spawn;
-use crate::{Params, World};
+use crate::{CatalogueWorld, Params, StoreWorld};
 
-fn readers_and_a_closer<W: World>(
+fn readers_and_a_closer<W: StoreWorld>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
@@ -23,7 +23,7 @@ fn readers_and_a_closer<W: World>(
 
 /// Readers and two closer threads racing each other: the store promises
 /// that every close waits for the same release and reports its outcome.
-fn readers_and_two_closers<W: World>(
+fn readers_and_two_closers<W: StoreWorld>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
@@ -31,7 +31,7 @@ fn readers_and_two_closers<W: World>(
     readers_and_closers(world, params, options, &["closer-1", "closer-2"])
 }
 
-fn readers_and_closers<W: World>(
+fn readers_and_closers<W: StoreWorld>(
     world: &W,
     params: &Params,
     options: &StoreOptions,
@@ -78,7 +78,12 @@ impl ScenarioSpec for Stress {
         params
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         readers_and_a_closer(world, params, options)
     }
 }
@@ -100,7 +105,12 @@ impl ScenarioSpec for PermanentTransportError {
         failing_for_good_after_first_chunk(tolerable(params))
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         readers_and_a_closer(world, params, options)
     }
 }
@@ -124,7 +134,12 @@ impl ScenarioSpec for DiskFull {
         params
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         readers_and_a_closer(world, params, options)
     }
 }
@@ -149,7 +164,12 @@ impl ScenarioSpec for ConcurrentCloses {
         params
     }
 
-    fn run<W: World>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary {
+    fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         readers_and_two_closers(world, params, options)
     }
 }

@@ -8,32 +8,32 @@ use store::{Handle, RetryPolicy, Runtime, StoreError, StoreOptions, TempFileStor
 use crate::check::ReadJudge;
 use crate::peek::{Owned, Peek};
 use crate::threads::{Joiner, spawn};
-use crate::{Fate, InjectedEmfile, Oracle, Params, Violation, World};
+use crate::{Fate, InjectedEmfile, Oracle, Params, StoreWorld, Violation, World};
 
 type Store<W> = TempFileStore<
-    <W as World>::Transport,
+    <W as StoreWorld>::Transport,
     <W as World>::Runtime,
     <W as World>::Clock,
-    <W as World>::Files,
+    <W as StoreWorld>::Files,
 >;
 
 /// A handle on a subject's store.
 pub(super) type StoreHandle<W> = Handle<
-    <W as World>::Transport,
+    <W as StoreWorld>::Transport,
     <W as World>::Runtime,
     <W as World>::Clock,
-    <W as World>::Files,
+    <W as StoreWorld>::Files,
 >;
 
 /// A handle several threads use, and whether its release has begun (the
 /// world's own atomic, release on set, acquire on read, as the subject's
 /// flags are).
-pub(super) struct SharedHandle<W: World> {
+pub(super) struct SharedHandle<W: StoreWorld> {
     handle: StoreHandle<W>,
     release_begun: <W::Runtime as Runtime>::AtomicBool,
 }
 
-impl<W: World> SharedHandle<W> {
+impl<W: StoreWorld> SharedHandle<W> {
     /// Shares `handle`, not yet released.
     pub(super) fn new(runtime: &W::Runtime, handle: StoreHandle<W>) -> SharedHandle<W> {
         SharedHandle {
@@ -49,7 +49,7 @@ impl<W: World> SharedHandle<W> {
 /// The two flags are the world's own atomics (release on set, acquire on
 /// read): a reader that sees "close returned" then has the happens-before a
 /// real caller would have, so under loom it must see the store closed too.
-pub(super) struct Subject<W: World> {
+pub(super) struct Subject<W: StoreWorld> {
     pub label: &'static str,
     /// `None` only once dropped. Owned through a gate: the world's judges
     /// read the store's counts through a [`Peek`], never owning the store,
@@ -64,7 +64,7 @@ pub(super) struct Subject<W: World> {
     close_returned: <W::Runtime as Runtime>::AtomicBool,
 }
 
-impl<W: World> Subject<W> {
+impl<W: StoreWorld> Subject<W> {
     /// Opens a store named `label` over `params`' object and faults.
     pub(super) fn open(
         world: &W,
@@ -334,7 +334,7 @@ impl<W: World> Subject<W> {
     }
 }
 
-impl<W: World> Subject<W> {
+impl<W: StoreWorld> Subject<W> {
     /// Ends the store's life as its seed chooses: `close`, or
     /// `close_with_deadline` followed, if the deadline fired, by a `close`
     /// that waits for the release (so that nothing is left for the leak
@@ -348,7 +348,7 @@ impl<W: World> Subject<W> {
     }
 }
 
-impl<W: World> Drop for Subject<W> {
+impl<W: StoreWorld> Drop for Subject<W> {
     /// Drops the store's last handle, as a call of its own: the store then
     /// starts closing, and whoever leaves last releases the file.
     fn drop(&mut self) {

@@ -1,7 +1,10 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use scenarios::{CounterSource, FileFaults, LogCall, Oracle, TransportFaults, Violation, World};
+use scenarios::{
+    CounterSource, FileFaults, LogCall, LogWorld, Oracle, StoreWorld, TransportFaults, Violation,
+    World,
+};
 use store::{InFlight, Instant, Platform, RetryPolicy, StoreError};
 
 use super::bounds::bound_kept_late;
@@ -260,8 +263,6 @@ fn judge_quiescence(facts: &Facts, files: &CheckedFiles, moment: &Quiescence) ->
 impl<I: ModelRuntime> World for SimWorld<I> {
     type Runtime = SimRuntime<I>;
     type Clock = VirtualClock;
-    type Files = CheckedFiles;
-    type Transport = ScriptedTransport<SimRuntime<I>>;
 
     fn runtime(&self) -> &SimRuntime<I> {
         &self.runtime
@@ -270,6 +271,22 @@ impl<I: ModelRuntime> World for SimWorld<I> {
     fn clock(&self) -> &VirtualClock {
         &self.clock
     }
+
+    fn never_waits_begins(&self, call: &'static str) {
+        self.runtime.record(What::NeverWaitsBegins { call });
+        self.runtime.never_waits_begins(call);
+    }
+
+    fn never_waits_returns(&self) {
+        if let Some(call) = self.runtime.never_waits_returns() {
+            self.runtime.record(What::NeverWaitsReturns { call });
+        }
+    }
+}
+
+impl<I: ModelRuntime> StoreWorld for SimWorld<I> {
+    type Files = CheckedFiles;
+    type Transport = ScriptedTransport<SimRuntime<I>>;
 
     fn platform(
         &self,
@@ -451,25 +468,6 @@ impl<I: ModelRuntime> World for SimWorld<I> {
         self.judge_counts(counts, &span, "in_flight");
     }
 
-    fn never_waits_begins(&self, call: &'static str) {
-        self.runtime.record(What::NeverWaitsBegins { call });
-        self.runtime.never_waits_begins(call);
-    }
-
-    fn never_waits_returns(&self) {
-        if let Some(call) = self.runtime.never_waits_returns() {
-            self.runtime.record(What::NeverWaitsReturns { call });
-        }
-    }
-
-    fn log_call_begins(&self, call: LogCall) {
-        self.runtime.record(What::LogCallBegins { call });
-    }
-
-    fn log_call_returns(&self) {
-        self.runtime.record(What::LogCallReturns);
-    }
-
     fn drop_begins(&self, store: &'static str) {
         self.begins(Call::Drop { store }, What::DropBegins { store });
     }
@@ -491,6 +489,16 @@ impl<I: ModelRuntime> World for SimWorld<I> {
 
     fn assert_no_leaks(&self) {
         self.files.assert_no_leaks();
+    }
+}
+
+impl<I: ModelRuntime> LogWorld for SimWorld<I> {
+    fn log_call_begins(&self, call: LogCall) {
+        self.runtime.record(What::LogCallBegins { call });
+    }
+
+    fn log_call_returns(&self) {
+        self.runtime.record(What::LogCallReturns);
     }
 }
 
