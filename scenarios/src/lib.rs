@@ -17,7 +17,7 @@ mod world;
 
 pub use catalogue::{About, Component, RunSummary, Scenario, ScenarioSpec};
 pub use fate::{FailuresInARow, Fate};
-pub use oracle::{Oracle, Violation};
+pub use oracle::{Oracle, Owner, Violation};
 pub use params::{
     FileFaults, InjectedEio, InjectedEmfile, Params, RetryParams, Size, SplitMix64, StreamFault,
     TransportFaults,

@@ -3,153 +3,119 @@
 
 use std::fmt;
 
-/// One property the store must keep under every interleaving.
+use crate::Component;
+
+/// Whose promise an oracle states.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(test, derive(strum::EnumIter))]
-pub enum Oracle {
-    /// Every byte read equals the source; no read fails without a cause.
-    DataIntegrity,
-    /// No schedule leaves threads blocked forever.
-    NoDeadlock,
-    /// Close finishes within a bound (scheduler steps; its deadline).
-    CloseCompletes,
-    /// Reads that begin after close, or that close interrupts, return `Closed`.
-    ReadsAfterCloseGetClosed,
-    /// `read_at` returns the byte count on a partial read at the end.
-    PartialReadCount,
-    /// No thread blocks (waits) while holding a lock other than the one it waits with.
-    NoBlockingUnderLock,
-    /// Nothing reads, writes or closes the temp file after it was closed.
-    NoAccessAfterClose,
-    /// Every temp file is closed and removed once its store has closed.
-    NoLeak,
-    /// Closing one store never disturbs another.
-    StoresIndependent,
-    /// Whenever every thread is blocked, each reader inside `read_at` has a
-    /// reason to wait: a byte of its range is unwritten and the download runs.
-    NoNeedlessWait,
-    /// Once close has begun, only in-flight calls returning may stand
-    /// between it and its end, never a store timer (backoff) expiring.
-    CloseDoesNotWaitOnTimers,
-    /// Transient failures are retried per `RetryPolicy`: up to its budget in
-    /// a row without progress, after its backoff; permanent errors never.
-    RetryPolicyHonoured,
-    /// The temp file is closed once, after every handle's duplicate of it.
-    ReleaseAfterLastHandle,
-    /// The counts a store reports (`in_flight()`, the fields of
-    /// `CloseDeadlineExceeded`) match the calls the platform sees in flight.
-    InFlightCountsTrue,
-    /// A call that promises never to wait (a log line) takes no lock and
-    /// waits on nothing.
-    NeverWaits,
-    /// The logger's count of dropped lines equals the lines it refused.
-    DropsCountedExactly,
-    /// A line is dropped only when the queue is full, and every line
-    /// queued reaches the sink.
-    NoLossWithRoom,
-    /// Every request the mount receives gets exactly one reply.
-    OneReplyPerRequest,
+pub enum Owner {
+    /// The platform's own, generic to every subject: judged from the
+    /// threads, locks and waits it sees, or from what it hands out.
+    Platform,
+    /// One subject's promise, judged from what its scenarios tell.
+    Subject(Component),
 }
 
-impl Oracle {
-    /// Every oracle.
-    pub const ALL: [Oracle; 18] = [
-        Oracle::DataIntegrity,
-        Oracle::NoDeadlock,
-        Oracle::CloseCompletes,
-        Oracle::ReadsAfterCloseGetClosed,
-        Oracle::PartialReadCount,
-        Oracle::NoBlockingUnderLock,
-        Oracle::NoAccessAfterClose,
-        Oracle::NoLeak,
-        Oracle::StoresIndependent,
-        Oracle::NoNeedlessWait,
-        Oracle::CloseDoesNotWaitOnTimers,
-        Oracle::RetryPolicyHonoured,
-        Oracle::ReleaseAfterLastHandle,
-        Oracle::InFlightCountsTrue,
-        Oracle::NeverWaits,
-        Oracle::DropsCountedExactly,
-        Oracle::NoLossWithRoom,
-        Oracle::OneReplyPerRequest,
-    ];
-
-    /// Kebab-case name, as it appears in violation messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            Oracle::DataIntegrity => "data-integrity",
-            Oracle::NoDeadlock => "no-deadlock",
-            Oracle::CloseCompletes => "close-completes",
-            Oracle::ReadsAfterCloseGetClosed => "reads-after-close-get-closed",
-            Oracle::PartialReadCount => "partial-read-count",
-            Oracle::NoBlockingUnderLock => "no-blocking-under-lock",
-            Oracle::NoAccessAfterClose => "no-access-after-close",
-            Oracle::NoLeak => "no-leak",
-            Oracle::StoresIndependent => "stores-independent",
-            Oracle::NoNeedlessWait => "no-needless-wait",
-            Oracle::CloseDoesNotWaitOnTimers => "close-does-not-wait-on-timers",
-            Oracle::RetryPolicyHonoured => "retry-policy-honoured",
-            Oracle::ReleaseAfterLastHandle => "release-after-last-handle",
-            Oracle::InFlightCountsTrue => "in-flight-counts-true",
-            Oracle::NeverWaits => "never-waits",
-            Oracle::DropsCountedExactly => "drops-counted-exactly",
-            Oracle::NoLossWithRoom => "no-loss-with-room",
-            Oracle::OneReplyPerRequest => "one-reply-per-request",
+/// The registry: one row per oracle, `Key => name, owner, description`
+/// with the key's doc. It defines [`Oracle`], its `ALL`, and the
+/// accessors.
+macro_rules! oracles {
+    ($($(#[$doc:meta])* $key:ident => $name:literal, $owner:expr, $description:literal,)*) => {
+        /// One property that must hold under every interleaving.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Oracle {
+            $($(#[$doc])* $key,)*
         }
-    }
 
-    /// What the oracle demands, in words.
-    pub fn description(self) -> &'static str {
-        match self {
-            Oracle::DataIntegrity => {
-                "every byte read must equal the source, and no read may fail without a cause"
+        impl Oracle {
+            /// Every oracle, in registry order.
+            pub const ALL: [Oracle; [$($name),*].len()] = [$(Oracle::$key),*];
+
+            /// Kebab-case name, as it appears in violation messages.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Oracle::$key => $name,)*
+                }
             }
-            Oracle::NoDeadlock => "no schedule may leave threads blocked forever",
-            Oracle::CloseCompletes => {
-                "close must finish, giving up neither before its deadline nor after it"
+
+            /// Whose promise it states.
+            pub fn owner(self) -> Owner {
+                match self {
+                    $(Oracle::$key => $owner,)*
+                }
             }
-            Oracle::ReadsAfterCloseGetClosed => {
-                "reads that begin after close, or that close interrupts, must return Closed"
-            }
-            Oracle::PartialReadCount => "a read that reaches the end must return the bytes it read",
-            Oracle::NoBlockingUnderLock => {
-                "no thread may wait while holding a lock other than the one it waits with"
-            }
-            Oracle::NoAccessAfterClose => "nothing may touch the temp file after it was closed",
-            Oracle::NoLeak => {
-                "every temp file must be closed and removed once its store has closed"
-            }
-            Oracle::StoresIndependent => "closing one store must never disturb another",
-            Oracle::NoNeedlessWait => {
-                "a reader may wait only while a byte of its range is missing and the download runs"
-            }
-            Oracle::CloseDoesNotWaitOnTimers => {
-                "close must never wait for a store timer (backoff, retry) to expire"
-            }
-            Oracle::RetryPolicyHonoured => {
-                "transient failures must be retried per the retry policy, no sooner and no later than \
-                 its backoff, permanent ones never"
-            }
-            Oracle::ReleaseAfterLastHandle => {
-                "the temp file must be closed once, after every handle's duplicate of it"
-            }
-            Oracle::InFlightCountsTrue => {
-                "the counts a store reports must match the calls the platform sees in flight"
-            }
-            Oracle::NeverWaits => {
-                "a call that promises never to wait must take no lock and wait on nothing"
-            }
-            Oracle::DropsCountedExactly => {
-                "the count of dropped lines must equal the lines the logger refused"
-            }
-            Oracle::NoLossWithRoom => {
-                "a line may be dropped only when the queue is full; every queued line must arrive"
-            }
-            Oracle::OneReplyPerRequest => {
-                "every request the mount receives must get exactly one reply, none dropped unanswered"
+
+            /// What the oracle demands, in words.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(Oracle::$key => $description,)*
+                }
             }
         }
-    }
+    };
+}
+
+oracles! {
+    /// Every byte read equals the source; no read fails without a cause.
+    DataIntegrity => "data-integrity", Owner::Subject(Component::Store),
+        "every byte read must equal the source, and no read may fail without a cause",
+    /// No schedule leaves threads blocked forever.
+    NoDeadlock => "no-deadlock", Owner::Platform,
+        "no schedule may leave threads blocked forever",
+    /// Close finishes within a bound (scheduler steps; its deadline).
+    CloseCompletes => "close-completes", Owner::Subject(Component::Store),
+        "close must finish, giving up neither before its deadline nor after it",
+    /// Reads that begin after close, or that close interrupts, return `Closed`.
+    ReadsAfterCloseGetClosed => "reads-after-close-get-closed", Owner::Subject(Component::Store),
+        "reads that begin after close, or that close interrupts, must return Closed",
+    /// `read_at` returns the byte count on a partial read at the end.
+    PartialReadCount => "partial-read-count", Owner::Subject(Component::Store),
+        "a read that reaches the end must return the bytes it read",
+    /// No thread blocks (waits) while holding a lock other than the one it waits with.
+    NoBlockingUnderLock => "no-blocking-under-lock", Owner::Platform,
+        "no thread may wait while holding a lock other than the one it waits with",
+    /// Nothing reads, writes or closes the temp file after it was closed.
+    NoAccessAfterClose => "no-access-after-close", Owner::Subject(Component::Store),
+        "nothing may touch the temp file after it was closed",
+    /// Every temp file is closed and removed once its store has closed.
+    NoLeak => "no-leak", Owner::Platform,
+        "every temp file must be closed and removed once its store has closed",
+    /// Closing one store never disturbs another.
+    StoresIndependent => "stores-independent", Owner::Subject(Component::Store),
+        "closing one store must never disturb another",
+    /// Whenever every thread is blocked, each reader inside `read_at` has a
+    /// reason to wait: a byte of its range is unwritten and the download runs.
+    NoNeedlessWait => "no-needless-wait", Owner::Subject(Component::Store),
+        "a reader may wait only while a byte of its range is missing and the download runs",
+    /// Once close has begun, only in-flight calls returning may stand
+    /// between it and its end, never a store timer (backoff) expiring.
+    CloseDoesNotWaitOnTimers => "close-does-not-wait-on-timers", Owner::Subject(Component::Store),
+        "close must never wait for a store timer (backoff, retry) to expire",
+    /// Transient failures are retried per `RetryPolicy`: up to its budget in
+    /// a row without progress, after its backoff; permanent errors never.
+    RetryPolicyHonoured => "retry-policy-honoured", Owner::Subject(Component::Store),
+        "transient failures must be retried per the retry policy, no sooner and no later than \
+         its backoff, permanent ones never",
+    /// The temp file is closed once, after every handle's duplicate of it.
+    ReleaseAfterLastHandle => "release-after-last-handle", Owner::Subject(Component::Store),
+        "the temp file must be closed once, after every handle's duplicate of it",
+    /// The counts a store reports (`in_flight()`, the fields of
+    /// `CloseDeadlineExceeded`) match the calls the platform sees in flight.
+    InFlightCountsTrue => "in-flight-counts-true", Owner::Subject(Component::Store),
+        "the counts a store reports must match the calls the platform sees in flight",
+    /// A call that promises never to wait (a log line) takes no lock and
+    /// waits on nothing.
+    NeverWaits => "never-waits", Owner::Platform,
+        "a call that promises never to wait must take no lock and wait on nothing",
+    /// The logger's count of dropped lines equals the lines it refused.
+    DropsCountedExactly => "drops-counted-exactly", Owner::Subject(Component::Logger),
+        "the count of dropped lines must equal the lines the logger refused",
+    /// A line is dropped only when the queue is full, and every line
+    /// queued reaches the sink.
+    NoLossWithRoom => "no-loss-with-room", Owner::Subject(Component::Logger),
+        "a line may be dropped only when the queue is full; every queued line must arrive",
+    /// Every request the mount receives gets exactly one reply.
+    OneReplyPerRequest => "one-reply-per-request", Owner::Subject(Component::Mount),
+        "every request the mount receives must get exactly one reply, none dropped unanswered",
 }
 
 /// An oracle broken: which, by which thread, what kind of breach, and

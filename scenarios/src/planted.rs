@@ -514,10 +514,10 @@ mod catalogue_tests {
 
     /// The hand-kept lists hold every variant once, in declaration order: a
     /// variant added without its row fails here, not silently. (The
-    /// scenarios' `ALL` is written by the registry's macro from its rows.)
+    /// scenarios' and the oracles' `ALL` are written by their registries'
+    /// macros from their rows.)
     #[test]
     fn the_catalogues_list_every_variant_once_in_order() {
-        assert_eq!(Oracle::ALL.to_vec(), Oracle::iter().collect::<Vec<_>>());
         let listed: Vec<PlantedBug> = PlantedBug::every().collect();
         assert_eq!(listed, PlantedBug::iter().collect::<Vec<_>>());
     }

@@ -37,7 +37,7 @@ fn strs(args: &[String]) -> Vec<&str> {
 }
 
 #[test]
-fn list_names_every_scenario_bug_and_driver_and_exits_zero() {
+fn list_names_every_scenario_bug_driver_and_oracle_and_exits_zero() {
     let scenarios = sim_quietly(&["list"], 0);
     for scenario in scenarios::Scenario::ALL {
         assert!(scenarios.contains(scenario.name()), "{scenarios}");
@@ -49,6 +49,30 @@ fn list_names_every_scenario_bug_and_driver_and_exits_zero() {
     let drivers = sim_quietly(&["list", "--drivers"], 0);
     for (_, syntax, _) in sim::engine::Driver::CATALOGUE {
         assert!(drivers.contains(syntax), "{drivers}");
+    }
+    let oracles = sim_quietly(&["list", "--oracles"], 0);
+    for oracle in scenarios::Oracle::ALL {
+        assert!(oracles.contains(oracle.name()), "{oracles}");
+    }
+}
+
+#[test]
+fn list_oracles_groups_them_by_owner_the_platforms_first() {
+    let listed = sim_quietly(&["list", "--oracles"], 0);
+    let owners: Vec<&str> = listed
+        .lines()
+        .filter_map(|line| line.split_whitespace().nth(1))
+        .collect();
+    assert_eq!(owners.first(), Some(&"platform"), "{listed}");
+    let mut groups: Vec<&str> = Vec::new();
+    for owner in owners {
+        if groups.last() != Some(&owner) {
+            assert!(
+                !groups.contains(&owner),
+                "{owner}'s oracles listed apart:\n{listed}"
+            );
+            groups.push(owner);
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use scenarios::{PlantedBug, Scenario};
+use scenarios::{Oracle, Owner, PlantedBug, Scenario};
 
 use super::{Report, Verdict};
 use crate::engine::{Driver, thousands};
@@ -11,11 +11,15 @@ use crate::engine::{Driver, thousands};
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
     /// List the bugs `--plant` takes instead, with the scenario and oracle that find each.
-    #[arg(long, conflicts_with = "drivers")]
+    #[arg(long, conflicts_with_all = ["drivers", "oracles"])]
     pub bugs: bool,
     /// List the drivers `--driver` takes instead.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "oracles")]
     pub drivers: bool,
+    /// List the oracles instead: the platform's generic ones, then each
+    /// subject's.
+    #[arg(long)]
+    pub oracles: bool,
 }
 
 /// The lines `sim list` prints.
@@ -57,6 +61,20 @@ pub(super) fn list(args: &ListArgs) -> Listing {
                 None => "no step bound".to_owned(),
             };
             text.push_str(&format!("{syntax:<17} {what}\n{:<17} ({bound})\n", ""));
+        }
+    } else if args.oracles {
+        let mut oracles = Oracle::ALL;
+        oracles.sort_by_key(|oracle| oracle.owner());
+        for oracle in oracles {
+            let owner = match oracle.owner() {
+                Owner::Platform => "platform".to_owned(),
+                Owner::Subject(component) => format!("{component:?}").to_lowercase(),
+            };
+            text.push_str(&format!(
+                "{:<30} {owner:<9} {}\n",
+                oracle.name(),
+                oracle.description()
+            ));
         }
     } else {
         for scenario in Scenario::ALL {
