@@ -48,6 +48,8 @@ mod model;
 #[cfg(feature = "model")]
 mod panics;
 #[cfg(feature = "model")]
+pub mod process;
+#[cfg(feature = "model")]
 pub mod schedule;
 pub mod sync;
 pub mod thread;

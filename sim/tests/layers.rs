@@ -52,7 +52,7 @@ fn harness() -> Layered {
             &["schedule", "coverage", "scenario"],
             &["sync", "thread", "time"],
             &["model"],
-            &["panics"],
+            &["panics", "process"],
         ],
         root_items: &[("Scenario", "scenario")],
     }

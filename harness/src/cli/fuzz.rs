@@ -3,45 +3,135 @@
 //! until the time is up. Each distinct failure (scenario and signature) is
 //! printed the moment it is found, with the line that replays it, so an
 //! interrupt loses nothing found.
+//!
+//! Each campaign runs in a child process of its own (`campaign`, the same
+//! binary), watched by a watchdog: a component that aborts the process,
+//! overflows a stack or spins without a scheduling point costs that one
+//! campaign, which is reported as a finding with the line that reruns it,
+//! and the job goes on.
 
 use std::collections::BTreeSet;
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
 
 use crate::Scenario;
 use crate::check::{Error, Swarm};
+use crate::process::{self, Ended};
 
-pub(super) fn fuzz(scenarios: &'static [Scenario], budget: Duration, seed: u64) -> ExitCode {
+/// What a campaign's child found, as it tells its parent on stdout.
+#[derive(Debug, Serialize, Deserialize)]
+struct Found {
+    /// The scenario that failed.
+    scenario: String,
+    /// The failure's signature: what makes two failures one bug.
+    signature: String,
+    /// The failure and the line that replays it, for people.
+    report: String,
+}
+
+/// The line after which a campaign's child writes what it found: whatever
+/// the code under test printed comes before it.
+const FINDING_FOLLOWS: &str = "-- the campaign found --";
+
+/// Exit code of a campaign that found a failure.
+const FOUND: u8 = 1;
+
+/// Exit code of a campaign that could not run.
+const UNUSABLE: u8 = 2;
+
+/// `fuzz --seconds` of wall time: every campaign in a child, killed if it
+/// outlives `watchdog`.
+pub(super) fn fuzz(
+    scenarios: &'static [Scenario],
+    budget: Duration,
+    seed: u64,
+    watchdog: Duration,
+) -> ExitCode {
     if scenarios.is_empty() {
         eprintln!("error: there is no scenario to fuzz");
-        return ExitCode::from(2);
+        return ExitCode::from(UNUSABLE);
     }
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(error) => {
+            eprintln!("error: cannot find this program to run its campaigns: {error}");
+            return ExitCode::from(UNUSABLE);
+        }
+    };
     // Wall time bounds the job only; every choice comes from `seed`.
     let started = Instant::now();
     let mut seen = BTreeSet::new();
     let swarm = Swarm::new(seed);
     let mut campaigns = 0_u64;
     while started.elapsed() < budget {
-        let campaign = swarm.campaign(campaigns, scenarios.len());
-        let scenario = &scenarios[campaign.body];
+        let index = campaigns;
         campaigns += 1;
-        match campaign.check.run(scenario.body) {
-            Ok(_) => {}
-            Err(Error::Found(failure)) => {
-                if seen.insert((scenario.name, failure.signature())) {
-                    println!("{}: {failure}", scenario.name);
-                    println!(
-                        "replay it: {} replay {} {}",
-                        super::program(),
-                        scenario.name,
-                        failure.run
-                    );
+        let campaign = swarm.campaign(index, scenarios.len());
+        let scenario = scenarios[campaign.body].name;
+        let mut command = Command::new(&exe);
+        command.args([
+            "campaign",
+            "--seed",
+            &seed.to_string(),
+            "--index",
+            &index.to_string(),
+        ]);
+        name_as_typed(&mut command);
+        let ended = match process::run(command, watchdog) {
+            Ok(ended) => ended,
+            Err(error) => {
+                eprintln!("error: cannot run campaign {index} in a child process: {error}");
+                return ExitCode::from(UNUSABLE);
+            }
+        };
+        // How the process ended, and its last words on stderr.
+        let (how, last_words) = match ended {
+            Ended::Exited { code: 0, .. } => continue,
+            Ended::Exited { code, stdout } if code == i32::from(FOUND) => {
+                let finding = stdout
+                    .rsplit_once(&format!("{FINDING_FOLLOWS}\n"))
+                    .map_or("", |(_, finding)| finding);
+                match toml::from_str::<Found>(finding) {
+                    Ok(found) => {
+                        if seen.insert((found.scenario, found.signature)) {
+                            println!("{}", found.report);
+                        }
+                        continue;
+                    }
+                    // The code under test ended the process with the
+                    // code itself.
+                    Err(_) => (
+                        format!("exited with code {code}, no failure reported"),
+                        String::new(),
+                    ),
                 }
             }
-            Err(error) => {
-                eprintln!("error: {error}");
-                return ExitCode::from(2);
+            Ended::Exited { code, .. } if code == i32::from(UNUSABLE) => {
+                eprintln!("error: campaign {index} could not run (its error is above)");
+                return ExitCode::from(UNUSABLE);
             }
+            Ended::Exited { code, .. } => (format!("exited with code {code}"), String::new()),
+            Ended::Died { how, stderr_tail } => (how, stderr_tail),
+            Ended::Hung => (
+                format!("ran past the watchdog of {} s", watchdog.as_secs_f64()),
+                String::new(),
+            ),
+        };
+        if seen.insert((scenario.to_owned(), how.clone())) {
+            println!(
+                "{scenario}: the process {how} in campaign {index} ({} schedules of {})",
+                Swarm::SCHEDULES_PER_CAMPAIGN,
+                campaign.engine
+            );
+            for line in last_words.lines() {
+                println!("  | {line}");
+            }
+            println!(
+                "rerun it: {} campaign --seed {seed} --index {index}",
+                super::program()
+            );
         }
     }
     println!(
@@ -53,6 +143,60 @@ pub(super) fn fuzz(scenarios: &'static [Scenario], budget: Duration, seed: u64) 
     if seen.is_empty() {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(1)
+        ExitCode::from(FOUND)
     }
 }
+
+/// Campaign `index` of `fuzz --seed seed`, in this process: what each of
+/// fuzz's children runs. Exit code 0 if it found nothing; 1, with what it
+/// found on stdout, if it found a failure; 2 if it could not run.
+pub(super) fn campaign(scenarios: &'static [Scenario], seed: u64, index: u64) -> ExitCode {
+    if scenarios.is_empty() {
+        eprintln!("error: there is no scenario to fuzz");
+        return ExitCode::from(UNUSABLE);
+    }
+    let campaign = Swarm::new(seed).campaign(index, scenarios.len());
+    let scenario = &scenarios[campaign.body];
+    match campaign.check.run(scenario.body) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(Error::Found(failure)) => {
+            let report = format!(
+                "{}: {failure}\nreplay it: {} replay {} {}",
+                scenario.name,
+                super::program(),
+                scenario.name,
+                failure.run
+            );
+            let found = Found {
+                scenario: scenario.name.to_owned(),
+                signature: failure.signature(),
+                report,
+            };
+            match toml::to_string(&found) {
+                Ok(text) => {
+                    print!("\n{FINDING_FOLLOWS}\n{text}");
+                    ExitCode::from(FOUND)
+                }
+                Err(error) => {
+                    eprintln!("error: cannot write what campaign {index} found: {error}");
+                    ExitCode::from(UNUSABLE)
+                }
+            }
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(UNUSABLE)
+        }
+    }
+}
+
+/// Gives the child the program name the user typed, so that the lines it
+/// prints for replaying read as the user would type them.
+#[cfg(unix)]
+fn name_as_typed(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    command.arg0(super::program());
+}
+
+#[cfg(not(unix))]
+fn name_as_typed(_: &mut Command) {}

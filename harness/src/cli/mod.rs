@@ -6,7 +6,8 @@
 //! NAME run SCENARIO [--engine E]... [--schedules N] [--seed S]
 //! NAME replay SCENARIO RUN
 //! NAME shrink SCENARIO RUN [--attempts N]
-//! NAME fuzz [--seconds S] [--seed S]
+//! NAME fuzz [--seconds S] [--seed S] [--watchdog S]
+//! NAME campaign --seed S --index I
 //! NAME run SCENARIO ... --save DIR
 //! NAME corpus check DIR
 //! ```
@@ -86,6 +87,20 @@ enum Command {
         /// The seed every campaign's choice derives from.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Seconds a campaign may run before it counts as hung and is
+        /// killed (each campaign runs in a child process).
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+        watchdog: u64,
+    },
+    /// Runs one campaign of `fuzz --seed SEED` in this process: what fuzz
+    /// runs in each child, and what it names when one crashes.
+    Campaign {
+        /// The fuzz job's seed.
+        #[arg(long)]
+        seed: u64,
+        /// The campaign's index in the job, from 0.
+        #[arg(long)]
+        index: u64,
     },
 }
 
@@ -208,9 +223,17 @@ pub fn main(scenarios: &'static [Scenario]) -> ExitCode {
         Command::Corpus {
             action: CorpusAction::Check { dir },
         } => corpus::check(&dir, scenarios),
-        Command::Fuzz { seconds, seed } => {
-            fuzz::fuzz(scenarios, Duration::from_secs(seconds), seed)
-        }
+        Command::Fuzz {
+            seconds,
+            seed,
+            watchdog,
+        } => fuzz::fuzz(
+            scenarios,
+            Duration::from_secs(seconds),
+            seed,
+            Duration::from_secs(watchdog),
+        ),
+        Command::Campaign { seed, index } => fuzz::campaign(scenarios, seed, index),
         Command::Replay { scenario, run } => {
             let Some(scenario) = named(&scenario) else {
                 return ExitCode::from(2);

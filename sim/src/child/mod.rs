@@ -18,13 +18,14 @@
 mod message;
 
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::Sender;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use harness::process::{describe_status, drain};
 use wait_timeout::ChildExt;
 
 pub(crate) use message::{Finding, Message, Replayed};
@@ -378,43 +379,6 @@ fn exit_category(status: ExitStatus) -> String {
 #[cfg(not(unix))]
 fn exit_category(status: ExitStatus) -> String {
     status.to_string()
-}
-
-/// How a child that exited without reporting ended, in words.
-#[cfg(unix)]
-pub(crate) fn describe_status(status: ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.signal(), status.code()) {
-        (Some(signal), _) => format!("died of signal {signal} ({})", signal_name(signal)),
-        (None, Some(code)) => format!("exited with code {code} without reporting"),
-        (None, None) => "ended without an exit status".to_owned(),
-    }
-}
-
-/// How a child that exited without reporting ended, in words.
-#[cfg(not(unix))]
-pub fn describe_status(status: ExitStatus) -> String {
-    format!("exited with {status} without reporting")
-}
-
-#[cfg(unix)]
-fn signal_name(signal: i32) -> &'static str {
-    match signal {
-        6 => "SIGABRT: an abort, e.g. a panic while panicking",
-        9 => "SIGKILL",
-        11 => "SIGSEGV: e.g. a stack overflow",
-        _ => "see signal(7)",
-    }
-}
-
-/// Reads a pipe to its end on a thread of its own, so a chatty child never
-/// blocks on a full pipe while the parent waits for it.
-fn drain<R: Read + Send + 'static>(mut pipe: R) -> JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = pipe.read_to_end(&mut bytes);
-        String::from_utf8_lossy(&bytes).into_owned()
-    })
 }
 
 #[cfg(test)]
