@@ -275,19 +275,30 @@ impl<S: Scheduler> Scheduler for Recording<S> {
     }
 }
 
-/// A scheduler that takes a yield of the code under test as loom does: a
-/// thread that has just called `thread::yield_now` runs next only if no
-/// other thread can. shuttle's DFS ignores yields, so a spin-wait loop
-/// (`while !ready { yield_now() }`) is explored down the branch where the
-/// spinner alone runs, until the step bound fails a correct body; wrapped,
-/// DFS explores every interleaving in which such a yield lets another
-/// thread in, and leaves the ones where the yielder runs on to the seeded
-/// engines. The model's own yields (a spurious wake-up, a timed wait) are
-/// left as they were: there, running on is a choice worth exploring.
+/// The order a systematic search (DFS, and the oldest-first run PCT
+/// calibrates on) offers threads in, so that its first branches are runs a
+/// correct body finishes:
+///
+/// - A yield of the code under test is taken as loom takes it: a thread
+///   that has just called `thread::yield_now` runs next only if no other
+///   thread can. shuttle's DFS ignores yields, so a spin-wait loop (`while
+///   !ready { yield_now() }`) was explored down the branch where the
+///   spinner alone runs, until the step bound failed a correct body. The
+///   interleavings where the yielder runs on are left to the seeded
+///   engines. The model's own yields (a spurious wake-up of a condition
+///   variable, a timed wait) are left as they were: there, running on is a
+///   choice worth exploring.
+/// - A parked thread's spurious wake-up comes after every thread that can
+///   genuinely run. shuttle lists a parked thread among the runnable ones
+///   (std lets `park` return for no reason), in task order, so the first
+///   branch woke the oldest parked thread again and again, and a correct
+///   loop that parks while it has nothing to do (a writer waiting for
+///   lines) failed at the step bound. The wake-ups stay among the choices;
+///   DFS reaches them on later branches.
 #[derive(Debug)]
-pub struct YieldsToOthers<S>(pub S);
+pub struct GenuineStepsFirst<S>(pub S);
 
-impl<S: Scheduler> Scheduler for YieldsToOthers<S> {
+impl<S: Scheduler> Scheduler for GenuineStepsFirst<S> {
     fn new_execution(&mut self) -> Option<Schedule> {
         self.0.new_execution()
     }
@@ -298,17 +309,23 @@ impl<S: Scheduler> Scheduler for YieldsToOthers<S> {
         current: Option<TaskId>,
         yielding: bool,
     ) -> Option<TaskId> {
-        if yielding && crate::model::thread::asked_to_yield() {
-            let others: Vec<&Task> = runnable
-                .iter()
-                .copied()
-                .filter(|task| Some(task.id()) != current)
-                .collect();
-            if !others.is_empty() {
-                return self.0.next_task(&others, current, yielding);
-            }
+        let yielder_waits = yielding && crate::model::thread::asked_to_yield();
+        let parked_wake = runnable.iter().any(|task| task.blocked());
+        if !yielder_waits && !parked_wake {
+            return self.0.next_task(runnable, current, yielding);
         }
-        self.0.next_task(runnable, current, yielding)
+        let is_yielder = |task: &Task| yielder_waits && Some(task.id()) == current;
+        let mut others: Vec<&Task> = runnable
+            .iter()
+            .copied()
+            .filter(|task| !is_yielder(task))
+            .collect();
+        if others.is_empty() {
+            others = runnable.to_vec();
+        }
+        // A stable sort: genuine steps first, each group in task order.
+        others.sort_by_key(|task| task.blocked());
+        self.0.next_task(&others, current, yielding)
     }
 
     fn next_u64(&mut self) -> u64 {

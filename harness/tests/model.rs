@@ -354,6 +354,37 @@ fn dfs_lets_another_thread_in_when_a_spinning_thread_yields() {
         });
 }
 
+/// A thread parks until another gives it work, while the body's thread
+/// waits to join them: shuttle offers the parked thread a spurious wake-up
+/// at every step, first among the threads, and DFS's first branch used to
+/// take it every time until the step bound.
+#[test]
+fn dfs_lets_another_thread_in_before_waking_a_parked_thread_spuriously() {
+    Check::new()
+        .engines([Engine::Dfs, Engine::pct(3)])
+        .schedules(1_000)
+        .assert(|| {
+            let work = Arc::new(AtomicBool::new(false));
+            let parker = {
+                let work = Arc::clone(&work);
+                thread::spawn(move || {
+                    while !work.load(Ordering::Acquire) {
+                        thread::park();
+                    }
+                })
+            };
+            let giver = {
+                let (work, parked) = (Arc::clone(&work), parker.thread().clone());
+                thread::spawn(move || {
+                    work.store(true, Ordering::Release);
+                    parked.unpark();
+                })
+            };
+            giver.join().expect("the thread ends without a panic");
+            parker.join().expect("the thread ends without a panic");
+        });
+}
+
 #[test]
 fn urw_walks_uniformly_after_its_trial_and_finds_a_reordering_among_many_threads() {
     // SCTBench's reorder with nine setters: a random walk almost never

@@ -14,7 +14,7 @@ use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 use super::{Engine, MEASURED_PCT_STEP_BOUND, RunId};
 use crate::model::execution::{self, Execution, Flavour};
 use crate::panics::panic_message;
-use crate::schedule::{CountingSteps, SeedStream, SeededScheduler, Strategy, YieldsToOthers};
+use crate::schedule::{CountingSteps, GenuineStepsFirst, SeedStream, SeededScheduler, Strategy};
 
 /// The body under test.
 pub(crate) type Body = Arc<dyn Fn() + Send + Sync + 'static>;
@@ -148,7 +148,7 @@ pub fn on_fresh_thread<T: Send>(body: impl FnOnce() -> T + Send) -> T {
 pub(crate) fn with_measured_bound(engine: Engine, body: &Body) -> Engine {
     match engine {
         Engine::Pct { depth, step_bound } if step_bound == MEASURED_PCT_STEP_BOUND => {
-            let oldest_first = YieldsToOthers(DfsScheduler::new(Some(1), true));
+            let oldest_first = GenuineStepsFirst(DfsScheduler::new(Some(1), true));
             let (counting, steps) = CountingSteps::new(oldest_first);
             // A failure here is another engine's to report, not this.
             let _ = shuttle_search(counting, body);
@@ -230,7 +230,7 @@ pub(crate) fn systematic(engine: Engine, executions: usize, body: &Body) -> Resu
     match engine {
         Engine::Dfs => {
             let dfs = DfsScheduler::new(Some(executions), true);
-            shuttle_search(YieldsToOthers(dfs), body)
+            shuttle_search(GenuineStepsFirst(dfs), body)
         }
         Engine::Loom { preemptions } => search(body, Flavour::Loom, |f| {
             let mut model = loom::model::Builder::new();

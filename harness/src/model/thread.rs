@@ -265,7 +265,7 @@ std::thread_local! {
     /// Set while a thread yields because the code under test called
     /// [`yield_now`], and not for the model's own yields (a spurious
     /// wake-up, a timed wait): a systematic search takes only the first as
-    /// "let another thread in" (`schedule::YieldsToOthers`). A run's threads
+    /// "let another thread in" (`schedule::GenuineStepsFirst`). A run's threads
     /// share one OS thread under shuttle, so its scheduler reads this one.
     static ASKED_TO_YIELD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
