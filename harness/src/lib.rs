@@ -5,7 +5,7 @@
 //! std's (re-exports: the same types, no cost). With `model`, enabled from a
 //! dev-dependency so that only tests see it, every lock, wait, notification,
 //! atomic access, spawn, park, sleep and channel operation is a scheduling
-//! point of the engine that runs the test and a typed [`Fact`](check::Fact),
+//! point of the engine that runs the test and a typed fact (`check::Fact`),
 //! and every timeout fires on a virtual clock: a `wait_timeout`,
 //! `park_timeout`, `recv_timeout` or `sleep` takes no real time, and the
 //! engine chooses whether a timeout fires before a notification comes.
@@ -51,6 +51,7 @@ mod panics;
 pub mod process;
 #[cfg(feature = "model")]
 pub mod schedule;
+pub mod shared;
 pub mod sync;
 pub mod thread;
 pub mod time;
@@ -98,6 +99,9 @@ mod std_identity {
         same
     }
     fn _sync_sender(same: crate::sync::mpsc::SyncSender<u8>) -> std::sync::mpsc::SyncSender<u8> {
+        same
+    }
+    fn _array_queue(same: crate::shared::ArrayQueue<u8>) -> crossbeam_queue::ArrayQueue<u8> {
         same
     }
 }

@@ -50,7 +50,7 @@ fn harness() -> Layered {
             &["corpus"],
             &["check"],
             &["schedule", "coverage", "scenario"],
-            &["sync", "thread", "time"],
+            &["sync", "thread", "time", "shared"],
             &["model"],
             &["panics", "process"],
         ],

@@ -20,6 +20,8 @@ use std::ops::DerefMut;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use crossbeam_queue::ArrayQueue;
+
 #[cfg(feature = "harness")]
 pub mod harness;
 #[cfg(feature = "loom")]
@@ -32,6 +34,7 @@ std_shaped::std_shaped_runtime!(
     /// The production runtime: `std::sync` and OS threads.
     StdRuntime,
     std,
+    queue: ArrayQueue,
     stripes: 16
 );
 

@@ -72,6 +72,9 @@ pub enum Op {
     Send,
     /// A channel receive (`recv`, `try_recv`, `recv_timeout`) is called.
     Recv,
+    /// A call on a structure of another crate (`Shared::call`),
+    /// by name: `"ArrayQueue::push"`.
+    Call(&'static str),
 }
 
 /// How a timed wait ended.

@@ -2,8 +2,47 @@
 //! without its `model` feature, and under it, every engine's (shuttle,
 //! loom, real threads) with timeouts that fire on a virtual clock.
 
+use super::BoundedQueue;
+
 super::std_shaped::std_shaped_runtime!(
     /// Runs the store on the harness library's `sync` and `thread`.
     HarnessRuntime,
-    harness
+    harness,
+    queue: SharedQueue
 );
+
+/// The runtime's bounded queue: the facade's mirror of crossbeam's
+/// `ArrayQueue` (crossbeam's own without the model), so that under the
+/// harness's engines each call on it is a scheduling point and a fact, and
+/// the logger's check for room and its push can interleave with another
+/// producer's.
+#[derive(Debug)]
+pub struct SharedQueue<T>(harness::shared::ArrayQueue<T>);
+
+impl<T> SharedQueue<T> {
+    fn new(capacity: usize) -> SharedQueue<T> {
+        SharedQueue(harness::shared::ArrayQueue::new(capacity))
+    }
+}
+
+impl<T: Send> BoundedQueue<T> for SharedQueue<T> {
+    fn push(&self, value: T) -> Result<(), T> {
+        self.0.push(value)
+    }
+
+    fn pop(&self) -> Option<T> {
+        self.0.pop()
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn capacity(&self) -> usize {
+        self.0.capacity()
+    }
+}

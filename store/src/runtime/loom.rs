@@ -4,8 +4,11 @@
 //! does not model time, so `wait_timeout` here returns on a notification only.
 //! Loom models at most 5 threads, main included.
 
+use crossbeam_queue::ArrayQueue;
+
 super::std_shaped::std_shaped_runtime!(
     /// Runs the store on loom's modelled primitives.
     LoomRuntime,
-    loom
+    loom,
+    queue: ArrayQueue
 );

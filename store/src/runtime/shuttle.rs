@@ -4,8 +4,11 @@
 //! shuttle's primitives panic outside one. Shuttle does not model time, so
 //! `wait_timeout` here returns on a notification only.
 
+use crossbeam_queue::ArrayQueue;
+
 super::std_shaped::std_shaped_runtime!(
     /// Runs the store on shuttle's modelled primitives.
     ShuttleRuntime,
-    shuttle
+    shuttle,
+    queue: ArrayQueue
 );

@@ -3,9 +3,10 @@
 //! the three runtimes cannot drift apart.
 
 /// Declares `$name`, a [`Runtime`](crate::runtime::Runtime) over
-/// `$krate::sync` and `$krate::thread`.
+/// `$krate::sync` and `$krate::thread`, whose bounded queue is `$queue`
+/// (a type in scope with `new(capacity)`).
 macro_rules! std_shaped_runtime {
-    ($(#[$doc:meta])* $name:ident, $krate:ident $(, stripes: $stripes:expr)?) => {
+    ($(#[$doc:meta])* $name:ident, $krate:ident, queue: $queue:ident $(, stripes: $stripes:expr)?) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, Default)]
         pub struct $name;
@@ -17,10 +18,10 @@ macro_rules! std_shaped_runtime {
             type AtomicBool = $krate::sync::atomic::AtomicBool;
             type AtomicU64 = $krate::sync::atomic::AtomicU64;
             type Thread = $krate::thread::Thread;
-            type Queue<T: Send + 'static> = crossbeam_queue::ArrayQueue<T>;
+            type Queue<T: Send + 'static> = $queue<T>;
 
-            fn bounded_queue<T: Send + 'static>(&self, capacity: std::num::NonZeroUsize) -> crossbeam_queue::ArrayQueue<T> {
-                crossbeam_queue::ArrayQueue::new(capacity.get())
+            fn bounded_queue<T: Send + 'static>(&self, capacity: std::num::NonZeroUsize) -> $queue<T> {
+                $queue::new(capacity.get())
             }
 
             fn mutex<T: Send + 'static>(&self, value: T) -> $krate::sync::Mutex<T> {
