@@ -142,3 +142,26 @@ fn calls_on_any_shared_structure_interleave_and_lose_an_update() {
         "{failure}"
     );
 }
+
+#[test]
+fn the_mirror_answers_each_call_as_crossbeams_queue_does() {
+    Check::new()
+        .engines([Engine::Random, LOOM])
+        .schedules(10)
+        .assert(|| {
+            let queue = ArrayQueue::new(2);
+            assert_eq!((queue.capacity(), queue.len()), (2, 0));
+            assert!(queue.is_empty() && !queue.is_full());
+            assert_eq!(
+                (queue.push(1), queue.push(2), queue.push(3)),
+                (Ok(()), Ok(()), Err(3))
+            );
+            assert!(queue.is_full() && !queue.is_empty());
+            assert_eq!(queue.force_push(4), Some(1));
+            assert_eq!(
+                (queue.pop(), queue.pop(), queue.pop()),
+                (Some(2), Some(4), None)
+            );
+            assert_eq!(queue.len(), 0);
+        });
+}
