@@ -5,7 +5,7 @@
 #[allow(dead_code, reason = "the helpers other test files use")]
 mod support;
 
-use harness::check::Check;
+use harness::check::{Check, Engine};
 use harness::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use harness::sync::{Arc, mpsc};
 use harness::thread;
@@ -95,4 +95,24 @@ fn a_sync_channels_receiver_sees_every_sender_gone() {
         assert_eq!(receiver.recv(), Err(mpsc::RecvError));
         sending.join().expect("the thread ends without a panic");
     });
+}
+
+#[test]
+fn a_failed_run_drops_a_channel_end_of_a_thread_that_never_started() {
+    // loom queues a spawned thread until the next scheduling point; a body
+    // that fails first leaves loom to drop the thread's closure, and the
+    // sender in it, after the run: its drop must not ask the engine.
+    for engine in Engine::DEFAULT {
+        let check = Check::new().engines([engine]).schedules(1);
+        let failure = support::found(&check, || {
+            let (sender, receiver) = mpsc::channel::<u8>();
+            let _never_joined = thread::spawn(move || drop(sender));
+            drop(receiver);
+            panic!("the body fails before its thread starts");
+        });
+        assert!(
+            failure.message.contains("before its thread starts"),
+            "{engine}: {failure}"
+        );
+    }
 }

@@ -25,6 +25,7 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use crate::model::facts::{AtomicAccess, FACTS_KEPT, Fact, Op, ThreadKey, TimedEnd};
+pub use crate::model::liveness::never_waits;
 pub use crate::model::scope::SCOPE_UNDER_LOOM;
 pub use crate::model::sync::SPURIOUS_WAKEUPS_ONE_IN;
 pub use crate::panics::panic_message;

@@ -101,10 +101,17 @@ fn search(
     let outcome =
         on_fresh_thread(|| panic::catch_unwind(AssertUnwindSafe(|| explore(Box::new(each)))));
     let number = *executions.lock().unwrap_or_else(PoisonError::into_inner);
-    outcome.map(|()| number).map_err(|payload| Broke {
-        number,
-        message: panic_message(payload.as_ref()),
-        run: last.take(),
+    outcome.map(|()| number).map_err(|payload| {
+        let run = last.take();
+        let panic = panic_message(payload.as_ref());
+        Broke {
+            number,
+            message: match &run {
+                Some(run) => run.cause(panic),
+                None => panic,
+            },
+            run,
+        }
     })
 }
 
@@ -270,7 +277,7 @@ fn on_real_threads(body: &Body) -> Result<(), Broke> {
     });
     let message = match outcome.recv_timeout(THREADS_WATCHDOG) {
         Ok(None) => return Ok(()),
-        Ok(Some(message)) => message,
+        Ok(Some(message)) => run.cause(message),
         Err(_) => format!(
             "the run did not end within {THREADS_WATCHDOG:?} on real threads: a deadlock, or a thread that waits forever"
         ),

@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use super::facts::{Fact, Facts, Op, ThreadKey};
+use super::liveness::{Blocking, Book, Site};
 
 /// Whose primitives a run uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +40,10 @@ pub(crate) struct Execution {
     live_spawned: AtomicUsize,
     /// The first panic of a spawned real thread nobody joined.
     first_thread_panic: Mutex<Option<String>>,
+    /// The locks each thread holds and the never-waits sections it is in.
+    book: Mutex<Book>,
+    /// The first oracle the model itself found broken, in words.
+    first_violation: Mutex<Option<String>>,
 }
 
 /// Untimed waiters per condition variable, and each timed waiter with
@@ -111,6 +116,8 @@ impl Execution {
             timed_waits: Mutex::new(TimedWaits::default()),
             live_spawned: AtomicUsize::new(0),
             first_thread_panic: Mutex::new(None),
+            book: Mutex::new(Book::default()),
+            first_violation: Mutex::new(None),
         })
     }
 
@@ -149,6 +156,57 @@ impl Execution {
             Flavour::Std => hashed(std::thread::current().id()),
         };
         lock(&self.facts).key_of(raw)
+    }
+
+    /// The calling thread took the lock at `address` at `at`; its key, for
+    /// the release.
+    pub(crate) fn lock_taken(&self, address: usize, at: Site) -> ThreadKey {
+        let thread = self.thread_key();
+        lock(&self.book).taken(thread, address, at);
+        thread
+    }
+
+    /// `thread` let go of the lock at `address`. It asks the engine
+    /// nothing: a guard may be dropped while a failed run is torn down,
+    /// when shuttle and loom can no longer name the thread.
+    pub(crate) fn lock_released(&self, thread: ThreadKey, address: usize) {
+        lock(&self.book).released(thread, address);
+    }
+
+    /// Whether the calling thread may do `blocking` at `at`; if not (it
+    /// holds a lock and is about to wait, or it is inside a never-waits
+    /// section), the oracle it breaks, in words, kept as the run's cause.
+    pub(crate) fn judge(&self, blocking: Blocking, at: Site) -> Result<(), String> {
+        let thread = self.thread_key();
+        let verdict = lock(&self.book).may(thread, blocking, at);
+        verdict.map_err(|violation| {
+            let message = violation.to_string();
+            lock(&self.first_violation).get_or_insert_with(|| message.clone());
+            message
+        })
+    }
+
+    /// What made the run fail: the first oracle the model found broken,
+    /// or else `panic`, the message of the panic that ended it. The
+    /// violation's own panic unwinds through the waiter's locks, and
+    /// another thread may fail on one of them (poisoned, say) before the
+    /// engine reports the first.
+    pub(crate) fn cause(&self, panic: String) -> String {
+        lock(&self.first_violation).clone().unwrap_or(panic)
+    }
+
+    /// The calling thread enters a never-waits section marked at `at`; its
+    /// key, for the end.
+    pub(crate) fn never_waits_begins(&self, at: Site) -> ThreadKey {
+        let thread = self.thread_key();
+        lock(&self.book).section_begins(thread, at);
+        thread
+    }
+
+    /// `thread` leaves its innermost never-waits section (asking the
+    /// engine nothing, as [`Execution::lock_released`]).
+    pub(crate) fn never_waits_ends(&self, thread: ThreadKey) {
+        lock(&self.book).section_ends(thread);
     }
 
     /// Lets other threads run: a scheduling point.
@@ -282,6 +340,21 @@ fn hashed(id: impl std::hash::Hash) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     id.hash(&mut hasher);
     hasher.finish()
+}
+
+/// Whether the calling thread's run lets it do `blocking` at `at` (see
+/// [`Execution::judge`]); outside a run, always.
+pub(crate) fn judge(blocking: Blocking, at: Site) -> Result<(), String> {
+    current().map_or(Ok(()), |run| run.judge(blocking, at))
+}
+
+/// Panics with the oracle it breaks if the calling thread's run forbids it
+/// `blocking` at `at`.
+#[track_caller]
+pub(crate) fn may(blocking: Blocking, at: Site) {
+    if let Err(violation) = judge(blocking, at) {
+        panic!("{violation}");
+    }
 }
 
 /// Records `op` at `at` in the calling thread's run, if it is in one.

@@ -6,6 +6,7 @@
 
 pub(crate) mod execution;
 pub(crate) mod facts;
+pub(crate) mod liveness;
 pub(crate) mod scope;
 pub(crate) mod shared;
 pub(crate) mod sync;

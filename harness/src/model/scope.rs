@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use super::execution::{self, Execution, Flavour};
 use super::facts::Op;
+use super::liveness::Blocking;
 use super::thread::Thread;
 
 /// What a loom run that reaches a scope fails with.
@@ -122,7 +123,9 @@ impl<'scope, T> ScopedJoinHandle<'scope, T> {
     /// Waits for the thread to finish; `Err` with its panic if it panicked.
     #[track_caller]
     pub fn join(self) -> std::thread::Result<T> {
-        execution::record(Op::Join, Location::caller());
+        let at = Location::caller();
+        execution::record(Op::Join, at);
+        execution::may(Blocking::Wait, at);
         match self.handle {
             ScopedOf::Std(handle) => handle.join(),
             ScopedOf::Shuttle(handle) => handle.join(),

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::execution::{self, Execution, Flavour};
 use super::facts::{Op, TimedEnd};
+use super::liveness::Blocking;
 
 /// A thread's handle, as `std::thread::Thread`.
 #[derive(Clone, Debug)]
@@ -68,7 +69,9 @@ impl<T> JoinHandle<T> {
     /// Waits for the thread to finish; `Err` with its panic if it panicked.
     #[track_caller]
     pub fn join(self) -> std::thread::Result<T> {
-        execution::record(Op::Join, Location::caller());
+        let at = Location::caller();
+        execution::record(Op::Join, at);
+        execution::may(Blocking::Wait, at);
         match self.handle {
             HandleOf::Std(handle) => handle.join(),
             HandleOf::Shuttle(handle) => handle.join(),
@@ -203,7 +206,9 @@ pub fn current() -> Thread {
 /// Blocks until the thread is unparked (or, as std's may, spuriously).
 #[track_caller]
 pub fn park() {
-    execution::record(Op::Park, Location::caller());
+    let at = Location::caller();
+    execution::record(Op::Park, at);
+    execution::may(Blocking::Wait, at);
     match execution::flavour() {
         Flavour::Std => std::thread::park(),
         Flavour::Shuttle => shuttle::thread::park(),
@@ -223,6 +228,7 @@ pub fn park_timeout(timeout: Duration) {
         return std::thread::park_timeout(timeout);
     };
     run.record(Op::TimedWait(timeout), at);
+    execution::may(Blocking::Wait, at);
     let started = run.now();
     run.yield_now();
     let end = if run.timeout_fires() {
@@ -241,7 +247,9 @@ pub fn sleep(duration: Duration) {
     let Some(run) = execution::current() else {
         return std::thread::sleep(duration);
     };
-    run.record(Op::Sleep(duration), Location::caller());
+    let at = Location::caller();
+    run.record(Op::Sleep(duration), at);
+    execution::may(Blocking::Wait, at);
     let started = run.now();
     run.yield_now();
     run.advance_to(started + duration);

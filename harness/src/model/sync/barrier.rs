@@ -41,7 +41,7 @@ impl Barrier {
     /// barrier of 0 lets every thread through, as std's does).
     pub fn new(parties: usize) -> Barrier {
         Barrier {
-            state: Mutex::new(Round {
+            state: Mutex::unbooked(Round {
                 arrived: 0,
                 generation: 0,
             }),

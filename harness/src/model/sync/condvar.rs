@@ -11,9 +11,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LockResult, PoisonError};
 use std::time::Duration;
 
-use super::mutex::{MutexGuard, TurnGuard};
-use crate::model::execution::{self, Execution, Flavour, NotifyOne};
+use super::mutex::{Mutex, MutexGuard, TurnGuard};
+use crate::model::execution::{self, Flavour, NotifyOne};
 use crate::model::facts::{Op, TimedEnd};
+use crate::model::liveness::{Blocking, Site};
 use crate::model::time::Instant;
 
 /// An untimed wait under shuttle returns without a notification with a
@@ -64,32 +65,46 @@ impl Condvar {
 
     /// Releases `guard`'s lock, waits for a notification, takes the lock again.
     #[track_caller]
-    pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
+    pub fn wait<'a, T>(&self, mut guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
         let at = Location::caller();
         execution::record(Op::Wait, at);
+        // The wait releases this lock, so it does not count as held. On a
+        // violation the lock is released before the panic, so no destructor
+        // (a channel's, whose own lock this may be) finds it poisoned.
+        drop(guard.hold.take());
+        if let Err(violation) = execution::judge(Blocking::Wait, at) {
+            drop(guard);
+            panic!("{violation}");
+        }
+        let MutexGuard {
+            mutex, data, turn, ..
+        } = guard;
         let run = execution::current();
         if let Some(run) = &run {
             if run.one_in(SPURIOUS_WAKEUPS_ONE_IN) {
                 run.record(Op::WakesSpuriously, at);
-                return release_and_retake(run, guard);
+                // The data first, so the next holder of the turn finds it free.
+                drop(data);
+                drop(turn);
+                run.yield_now();
+                return retake(mutex, at);
             }
             run.untimed_wait_begins(self.id);
         }
-        let MutexGuard { mutex, data, turn } = guard;
         let woken = match (&self.inner, turn) {
             (Inner::Std(condvar), Some(TurnGuard::Std)) => {
                 let data = data.expect("a guard holds its data until dropped");
-                mutex.with_data(TurnGuard::Std, condvar.wait(data))
+                mutex.with_data(TurnGuard::Std, condvar.wait(data), at)
             }
             (Inner::Shuttle(condvar), Some(TurnGuard::Shuttle(turn))) => {
                 drop(data);
                 let turn = condvar.wait(turn).unwrap_or_else(PoisonError::into_inner);
-                mutex.with_data(TurnGuard::Shuttle(turn), mutex.data().lock())
+                mutex.with_data(TurnGuard::Shuttle(turn), mutex.data().lock(), at)
             }
             (Inner::Loom(condvar), Some(TurnGuard::Loom(turn))) => {
                 drop(data);
                 let turn = condvar.wait(turn).unwrap_or_else(PoisonError::into_inner);
-                mutex.with_data(TurnGuard::Loom(turn), mutex.data().lock())
+                mutex.with_data(TurnGuard::Loom(turn), mutex.data().lock(), at)
             }
             _ => panic!("a condition variable waits with a mutex of another run"),
         };
@@ -125,13 +140,16 @@ impl Condvar {
     ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
         let at = Location::caller();
         let Some(run) = execution::current() else {
-            return self.wait_timeout_for_real(guard, timeout);
+            return self.wait_timeout_for_real(guard, timeout, at);
         };
         let ticket = run.timed_wait_begins(self.id);
         run.record(Op::TimedWait(timeout), at);
         let started = run.now();
         let mutex = guard.mutex;
         drop(guard);
+        if let Err(violation) = run.judge(Blocking::Wait, at) {
+            panic!("{violation}");
+        }
         run.yield_now();
         let end = if run.timed_wait_ends(ticket) {
             TimedEnd::Notified
@@ -143,7 +161,7 @@ impl Condvar {
         };
         run.record(Op::TimedWaitEnds(end), at);
         let timed_out = WaitTimeoutResult(end == TimedEnd::Fired);
-        match mutex.with_data(mutex.take_turn(), mutex.data().lock()) {
+        match retake(mutex, at) {
             Ok(guard) => Ok((guard, timed_out)),
             Err(poisoned) => Err(PoisonError::new((poisoned.into_inner(), timed_out))),
         }
@@ -188,6 +206,7 @@ impl Condvar {
         if let NotifyOne::Condvar = reaches {
             match &self.inner {
                 Inner::Std(condvar) => condvar.notify_one(),
+                _ if self.outlived_its_run() => {}
                 Inner::Shuttle(condvar) => condvar.notify_one(),
                 Inner::Loom(condvar) => condvar.notify_one(),
             }
@@ -203,9 +222,17 @@ impl Condvar {
         }
         match &self.inner {
             Inner::Std(condvar) => condvar.notify_all(),
+            _ if self.outlived_its_run() => {}
             Inner::Shuttle(condvar) => condvar.notify_all(),
             Inner::Loom(condvar) => condvar.notify_all(),
         }
+    }
+
+    /// Whether it is an engine's, used after its run ended (a failed run's
+    /// leftovers being dropped, as a mutex's turn): nobody can wait on it
+    /// any more, and the engine can no longer be asked.
+    fn outlived_its_run(&self) -> bool {
+        !matches!(self.inner, Inner::Std(_)) && execution::flavour() == Flavour::Std
     }
 
     /// Outside any run: std's own timed wait, on real time.
@@ -213,8 +240,11 @@ impl Condvar {
         &self,
         guard: MutexGuard<'a, T>,
         timeout: Duration,
+        at: Site,
     ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
-        let MutexGuard { mutex, data, turn } = guard;
+        let MutexGuard {
+            mutex, data, turn, ..
+        } = guard;
         let (Inner::Std(condvar), Some(TurnGuard::Std)) = (&self.inner, turn) else {
             panic!("a condition variable of a run waits outside it");
         };
@@ -226,7 +256,7 @@ impl Condvar {
                 (Err(PoisonError::new(data)), result.timed_out())
             }
         };
-        match mutex.with_data(TurnGuard::Std, data) {
+        match mutex.with_data(TurnGuard::Std, data, at) {
             Ok(guard) => Ok((guard, WaitTimeoutResult(timed_out))),
             Err(poisoned) => Err(PoisonError::new((
                 poisoned.into_inner(),
@@ -236,16 +266,9 @@ impl Condvar {
     }
 }
 
-/// Releases the lock, lets others run, takes it again: a wake-up with no
-/// notification.
-fn release_and_retake<'a, T>(
-    run: &Execution,
-    guard: MutexGuard<'a, T>,
-) -> LockResult<MutexGuard<'a, T>> {
-    let mutex = guard.mutex;
-    drop(guard);
-    run.yield_now();
-    mutex.with_data(mutex.take_turn(), mutex.data().lock())
+/// Takes `mutex` again after a wait at `at`.
+fn retake<T>(mutex: &Mutex<T>, at: Site) -> LockResult<MutexGuard<'_, T>> {
+    mutex.with_data(mutex.take_turn(), mutex.data().lock(), at)
 }
 
 impl Default for Condvar {

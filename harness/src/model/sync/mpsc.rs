@@ -106,7 +106,7 @@ impl<T> Shared<T> {
 
     fn new(bound: Option<usize>) -> Arc<Shared<T>> {
         Arc::new(Shared {
-            state: Mutex::new(State {
+            state: Mutex::unbooked(State {
                 queue: VecDeque::new(),
                 senders: 1,
                 receiver_alive: true,

@@ -10,11 +10,16 @@ use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
 use crate::model::execution::{self, Flavour};
 use crate::model::facts::Op;
+use crate::model::liveness::{Blocking, Hold, Site};
 
 /// A mutual exclusion lock, as `std::sync::Mutex`.
 pub struct Mutex<T> {
     turn: Turn,
     data: std::sync::Mutex<T>,
+    /// Whether its holds count for the liveness oracles: the code under
+    /// test's locks do, the model's own (inside a channel or a once-cell)
+    /// do not.
+    booked: bool,
 }
 
 /// The engine's lock, or none where the data's std mutex is the lock.
@@ -37,11 +42,21 @@ pub struct MutexGuard<'a, T> {
     // the turn never finds the data locked.
     pub(crate) data: Option<std::sync::MutexGuard<'a, T>>,
     pub(crate) turn: Option<TurnGuard<'a>>,
+    /// In the run's book while the guard holds the lock.
+    pub(crate) hold: Option<Hold>,
 }
 
 impl<T> Mutex<T> {
     /// A lock holding `value`, of the calling thread's engine.
     pub fn new(value: T) -> Mutex<T> {
+        Mutex {
+            booked: true,
+            ..Mutex::unbooked(value)
+        }
+    }
+
+    /// A lock of the model's own, whose holds the liveness oracles ignore.
+    pub(crate) fn unbooked(value: T) -> Mutex<T> {
         let turn = match execution::flavour() {
             Flavour::Std => Turn::Std,
             Flavour::Shuttle => Turn::Shuttle(shuttle::sync::Mutex::new(())),
@@ -50,21 +65,27 @@ impl<T> Mutex<T> {
         Mutex {
             turn,
             data: std::sync::Mutex::new(value),
+            booked: false,
         }
     }
 
     /// Takes the lock, waiting for it; `Err` if a holder panicked.
     #[track_caller]
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
-        execution::record(Op::Lock, Location::caller());
+        let at = Location::caller();
+        execution::record(Op::Lock, at);
+        if self.booked {
+            execution::may(Blocking::Lock, at);
+        }
         let turn = self.take_turn();
-        self.with_data(turn, self.data.lock())
+        self.with_data(turn, self.data.lock(), at)
     }
 
     /// Takes the lock if it is free.
     #[track_caller]
     pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
-        execution::record(Op::Lock, Location::caller());
+        let at = Location::caller();
+        execution::record(Op::Lock, at);
         let turn = match &self.turn {
             Turn::Std => TurnGuard::Std,
             Turn::Shuttle(turn) => match turn.try_lock() {
@@ -79,9 +100,9 @@ impl<T> Mutex<T> {
             },
         };
         match self.data.try_lock() {
-            Ok(data) => Ok(self.guard(turn, data)),
+            Ok(data) => Ok(self.guard(turn, data, at)),
             Err(TryLockError::Poisoned(poisoned)) => Err(TryLockError::Poisoned(PoisonError::new(
-                self.guard(turn, poisoned.into_inner()),
+                self.guard(turn, poisoned.into_inner(), at),
             ))),
             Err(TryLockError::WouldBlock) => Err(TryLockError::WouldBlock),
         }
@@ -109,6 +130,14 @@ impl<T> Mutex<T> {
                 execution::assert_std_allowed();
                 TurnGuard::Std
             }
+            // An engine's lock outside its run: a failed run's leftovers
+            // being dropped (loom drops a thread that never started, and
+            // a channel end it owned, after the run has ended). The engine
+            // can no longer be asked, and nobody contends: the data's own
+            // lock is enough.
+            Turn::Shuttle(_) | Turn::Loom(_) if execution::flavour() == Flavour::Std => {
+                TurnGuard::Std
+            }
             Turn::Shuttle(turn) => {
                 TurnGuard::Shuttle(turn.lock().unwrap_or_else(PoisonError::into_inner))
             }
@@ -118,15 +147,20 @@ impl<T> Mutex<T> {
         }
     }
 
-    /// A guard of `turn` and the data, poisoned as the data is.
+    /// A guard of `turn` and the data, poisoned as the data is, taken at `at`.
     pub(crate) fn with_data<'a>(
         &'a self,
         turn: TurnGuard<'a>,
         data: LockResult<std::sync::MutexGuard<'a, T>>,
+        at: Site,
     ) -> LockResult<MutexGuard<'a, T>> {
         match data {
-            Ok(data) => Ok(self.guard(turn, data)),
-            Err(poisoned) => Err(PoisonError::new(self.guard(turn, poisoned.into_inner()))),
+            Ok(data) => Ok(self.guard(turn, data, at)),
+            Err(poisoned) => Err(PoisonError::new(self.guard(
+                turn,
+                poisoned.into_inner(),
+                at,
+            ))),
         }
     }
 
@@ -134,11 +168,13 @@ impl<T> Mutex<T> {
         &'a self,
         turn: TurnGuard<'a>,
         data: std::sync::MutexGuard<'a, T>,
+        at: Site,
     ) -> MutexGuard<'a, T> {
         MutexGuard {
             mutex: self,
             data: Some(data),
             turn: Some(turn),
+            hold: self.booked.then(|| Hold::taken(self, at)),
         }
     }
 

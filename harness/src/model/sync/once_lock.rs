@@ -45,7 +45,7 @@ impl<T> OnceLock<T> {
         }
         // Making the mutex never yields, so std's once cannot block here
         // on a thread the engine has switched away from.
-        let initialising = self.initialising.get_or_init(|| Mutex::new(()));
+        let initialising = self.initialising.get_or_init(|| Mutex::unbooked(()));
         let _turn = initialising.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(value) = self.value.get() {
             return value;

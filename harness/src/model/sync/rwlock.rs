@@ -9,6 +9,7 @@ use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
 use crate::model::execution::{self, Flavour};
 use crate::model::facts::Op;
+use crate::model::liveness::{Blocking, Hold};
 
 /// A reader-writer lock, as `std::sync::RwLock`.
 pub struct RwLock<T> {
@@ -39,12 +40,16 @@ pub struct RwLockReadGuard<'a, T> {
     // Released before the turn, so the next holder finds the data free.
     data: std::sync::RwLockReadGuard<'a, T>,
     _turn: ReadTurn<'a>,
+    /// In the run's book while the guard holds the lock.
+    _hold: Hold,
 }
 
 /// The exclusive hold of a [`RwLock`].
 pub struct RwLockWriteGuard<'a, T> {
     data: std::sync::RwLockWriteGuard<'a, T>,
     _turn: WriteTurn<'a>,
+    /// In the run's book while the guard holds the lock.
+    _hold: Hold,
 }
 
 /// The result of taking a turn: a guard, poisoned as the data is.
@@ -91,7 +96,9 @@ impl<T> RwLock<T> {
     /// Takes a shared hold, waiting for any writer.
     #[track_caller]
     pub fn read(&self) -> LockResult<RwLockReadGuard<'_, T>> {
-        execution::record(Op::ReadLock, Location::caller());
+        let at = Location::caller();
+        execution::record(Op::ReadLock, at);
+        execution::may(Blocking::Lock, at);
         let turn = match &self.turn {
             Turn::Std => {
                 execution::assert_std_allowed();
@@ -105,13 +112,16 @@ impl<T> RwLock<T> {
         poisoned_as(self.data.read(), |data| RwLockReadGuard {
             data,
             _turn: turn,
+            _hold: Hold::taken(self, at),
         })
     }
 
     /// Takes the exclusive hold, waiting for every other holder.
     #[track_caller]
     pub fn write(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
-        execution::record(Op::WriteLock, Location::caller());
+        let at = Location::caller();
+        execution::record(Op::WriteLock, at);
+        execution::may(Blocking::Lock, at);
         let turn = match &self.turn {
             Turn::Std => {
                 execution::assert_std_allowed();
@@ -127,13 +137,15 @@ impl<T> RwLock<T> {
         poisoned_as(self.data.write(), |data| RwLockWriteGuard {
             data,
             _turn: turn,
+            _hold: Hold::taken(self, at),
         })
     }
 
     /// Takes a shared hold if no writer holds it.
     #[track_caller]
     pub fn try_read(&self) -> TryLockResult<RwLockReadGuard<'_, T>> {
-        execution::record(Op::ReadLock, Location::caller());
+        let at = Location::caller();
+        execution::record(Op::ReadLock, at);
         let turn = match &self.turn {
             Turn::Std => Ok(ReadTurn::Std),
             Turn::Shuttle(turn) => turn_of(turn.try_read(), ReadTurn::Shuttle),
@@ -143,13 +155,15 @@ impl<T> RwLock<T> {
         try_poisoned_as(self.data.try_read(), |data| RwLockReadGuard {
             data,
             _turn: turn,
+            _hold: Hold::taken(self, at),
         })
     }
 
     /// Takes the exclusive hold if nobody holds it.
     #[track_caller]
     pub fn try_write(&self) -> TryLockResult<RwLockWriteGuard<'_, T>> {
-        execution::record(Op::WriteLock, Location::caller());
+        let at = Location::caller();
+        execution::record(Op::WriteLock, at);
         let turn = match &self.turn {
             Turn::Std => Ok(WriteTurn::Std),
             Turn::Shuttle(turn) => turn_of(turn.try_write(), WriteTurn::Shuttle),
@@ -159,6 +173,7 @@ impl<T> RwLock<T> {
         try_poisoned_as(self.data.try_write(), |data| RwLockWriteGuard {
             data,
             _turn: turn,
+            _hold: Hold::taken(self, at),
         })
     }
 

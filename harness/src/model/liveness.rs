@@ -1,0 +1,346 @@
+//! Two of the platform's oracles, judged at the moment a thread is about
+//! to wait, from what the model itself hands out:
+//!
+//! - `no-blocking-under-lock`: no thread waits while it holds a lock,
+//!   other than the one its wait releases. Whoever needs that lock waits
+//!   for the waiter's wake-up too, and if the wake-up needs the lock, the
+//!   run hangs only on the schedules where the two meet.
+//! - `never-waits`: code a test marks with [`never_waits`] (a logger's
+//!   `try_log`, a lock-free push) takes no lock and waits on nothing
+//!   until it returns.
+//!
+//! A wait is a condition variable's (timed or not; a channel's receive, a
+//! bounded send's wait for room and a barrier's are one), a park, a sleep
+//! or a join. A lock is a [`Mutex`](crate::model::sync::Mutex) or an
+//! [`RwLock`](crate::model::sync::RwLock) of the facade; the model's own
+//! locks inside its channels, barriers and once-cells are not booked, so
+//! only what the code under test holds counts.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::panic::Location;
+use std::sync::Arc;
+
+use super::execution::{self, Execution};
+use super::facts::ThreadKey;
+
+/// A line of the code under test.
+pub(crate) type Site = &'static Location<'static>;
+
+/// What a thread is about to do that the book may refuse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Blocking {
+    /// Wait: on a condition variable, a park, a sleep, a join.
+    Wait,
+    /// Take a lock, waiting for it if another thread holds it.
+    Lock,
+}
+
+/// An oracle broken at the moment a thread was about to block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Violation {
+    /// A thread waits while it holds a lock.
+    WaitsUnderLock {
+        thread: ThreadKey,
+        /// Where it waits.
+        waits_at: Site,
+        /// Where it took the lock it holds (the latest, if several).
+        lock_taken_at: Site,
+    },
+    /// A thread inside a section marked never to wait takes a lock or waits.
+    BlocksWhereItMustNot {
+        thread: ThreadKey,
+        blocking: Blocking,
+        at: Site,
+        /// Where the section began.
+        section_at: Site,
+    },
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Violation::WaitsUnderLock {
+                thread,
+                waits_at,
+                lock_taken_at,
+            } => write!(
+                f,
+                "no-blocking-under-lock: thread {} waits at {} while it holds the lock it took \
+                 at {}",
+                thread.0,
+                line(waits_at),
+                line(lock_taken_at)
+            ),
+            Violation::BlocksWhereItMustNot {
+                thread,
+                blocking,
+                at,
+                section_at,
+            } => {
+                let does = match blocking {
+                    Blocking::Wait => "waits",
+                    Blocking::Lock => "takes a lock",
+                };
+                write!(
+                    f,
+                    "never-waits: thread {} {does} at {}, inside the section that must never \
+                     wait begun at {}",
+                    thread.0,
+                    line(at),
+                    line(section_at)
+                )
+            }
+        }
+    }
+}
+
+fn line(site: Site) -> String {
+    format!("{}:{}", site.file(), site.line())
+}
+
+/// Per thread of a run: the locks it holds and the never-waits section it
+/// is in.
+#[derive(Default)]
+pub(crate) struct Book {
+    held: BTreeMap<ThreadKey, Vec<Held>>,
+    sections: BTreeMap<ThreadKey, Section>,
+}
+
+/// One lock a thread holds: the lock's address (stable while it is held)
+/// and where it was taken.
+struct Held {
+    lock: usize,
+    at: Site,
+}
+
+/// A never-waits section: where its outermost mark began, and how deep
+/// the marks are nested.
+struct Section {
+    at: Site,
+    depth: usize,
+}
+
+impl Book {
+    /// `thread` now holds `lock`, taken at `at`.
+    pub(crate) fn taken(&mut self, thread: ThreadKey, lock: usize, at: Site) {
+        self.held.entry(thread).or_default().push(Held { lock, at });
+    }
+
+    /// `thread` let go of one hold of `lock` (a read lock may be held twice).
+    pub(crate) fn released(&mut self, thread: ThreadKey, lock: usize) {
+        if let Some(held) = self.held.get_mut(&thread) {
+            if let Some(index) = held.iter().rposition(|hold| hold.lock == lock) {
+                held.remove(index);
+            }
+        }
+    }
+
+    /// Whether `thread` may do `blocking` at `at`.
+    pub(crate) fn may(
+        &self,
+        thread: ThreadKey,
+        blocking: Blocking,
+        at: Site,
+    ) -> Result<(), Violation> {
+        if let Some(section) = self.sections.get(&thread) {
+            return Err(Violation::BlocksWhereItMustNot {
+                thread,
+                blocking,
+                at,
+                section_at: section.at,
+            });
+        }
+        let latest_hold = self.held.get(&thread).and_then(|held| held.last());
+        match (blocking, latest_hold) {
+            (Blocking::Wait, Some(hold)) => Err(Violation::WaitsUnderLock {
+                thread,
+                waits_at: at,
+                lock_taken_at: hold.at,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// `thread` enters a never-waits section marked at `at`.
+    pub(crate) fn section_begins(&mut self, thread: ThreadKey, at: Site) {
+        self.sections
+            .entry(thread)
+            .or_insert(Section { at, depth: 0 })
+            .depth += 1;
+    }
+
+    /// `thread` leaves the innermost never-waits section it is in.
+    pub(crate) fn section_ends(&mut self, thread: ThreadKey) {
+        if let Some(section) = self.sections.get_mut(&thread) {
+            section.depth -= 1;
+            if section.depth == 0 {
+                self.sections.remove(&thread);
+            }
+        }
+    }
+}
+
+/// A lock the calling thread holds, in its run's book until dropped: a
+/// guard of the facade carries one.
+pub(crate) struct Hold {
+    /// The run, and the thread holding the lock in it.
+    holder: Option<(Arc<Execution>, ThreadKey)>,
+    /// The lock's address, stable while it is held.
+    address: usize,
+}
+
+impl Hold {
+    /// The calling thread took `lock` at `at`.
+    pub(crate) fn taken<L>(lock: &L, at: Site) -> Hold {
+        let address = std::ptr::from_ref(lock) as usize;
+        let holder = execution::current().map(|run| {
+            let thread = run.lock_taken(address, at);
+            (run, thread)
+        });
+        Hold { holder, address }
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        if let Some((run, thread)) = &self.holder {
+            run.lock_released(*thread, self.address);
+        }
+    }
+}
+
+/// Runs `f`, which promises never to wait: under the harness, a lock it
+/// takes (`lock`, `read`, `write`; a `try_` is no wait) or a wait of any
+/// kind fails the run at that line, naming this section. Outside a run it
+/// is `f()`.
+///
+/// ```ignore
+/// let logged = never_waits(|| log.try_log(line));
+/// ```
+#[track_caller]
+pub fn never_waits<R>(f: impl FnOnce() -> R) -> R {
+    struct Ends(Option<(Arc<Execution>, ThreadKey)>);
+    impl Drop for Ends {
+        fn drop(&mut self) {
+            if let Some((run, thread)) = &self.0 {
+                run.never_waits_ends(*thread);
+            }
+        }
+    }
+    let at = Location::caller();
+    let _ends = Ends(execution::current().map(|run| {
+        let thread = run.never_waits_begins(at);
+        (run, thread)
+    }));
+    f()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ONE: ThreadKey = ThreadKey(1);
+    const TWO: ThreadKey = ThreadKey(2);
+
+    #[track_caller]
+    fn here() -> Site {
+        Location::caller()
+    }
+
+    #[test]
+    fn a_thread_holding_no_lock_may_wait() {
+        let book = Book::default();
+        assert_eq!(book.may(ONE, Blocking::Wait, here()), Ok(()));
+    }
+
+    #[test]
+    fn a_thread_holding_a_lock_may_not_wait() {
+        let mut book = Book::default();
+        let taken_at = here();
+        book.taken(ONE, 10, taken_at);
+        let waits_at = here();
+        assert_eq!(
+            book.may(ONE, Blocking::Wait, waits_at),
+            Err(Violation::WaitsUnderLock {
+                thread: ONE,
+                waits_at,
+                lock_taken_at: taken_at
+            })
+        );
+    }
+
+    #[test]
+    fn a_thread_holding_a_lock_may_take_another() {
+        let mut book = Book::default();
+        book.taken(ONE, 10, here());
+        assert_eq!(book.may(ONE, Blocking::Lock, here()), Ok(()));
+    }
+
+    #[test]
+    fn another_threads_lock_does_not_count() {
+        let mut book = Book::default();
+        book.taken(TWO, 10, here());
+        assert_eq!(book.may(ONE, Blocking::Wait, here()), Ok(()));
+    }
+
+    #[test]
+    fn a_released_lock_no_longer_counts() {
+        let mut book = Book::default();
+        book.taken(ONE, 10, here());
+        book.released(ONE, 10);
+        assert_eq!(book.may(ONE, Blocking::Wait, here()), Ok(()));
+    }
+
+    #[test]
+    fn a_lock_held_twice_counts_until_both_are_released() {
+        let mut book = Book::default();
+        book.taken(ONE, 10, here());
+        book.taken(ONE, 10, here());
+        book.released(ONE, 10);
+        assert!(book.may(ONE, Blocking::Wait, here()).is_err());
+        book.released(ONE, 10);
+        assert_eq!(book.may(ONE, Blocking::Wait, here()), Ok(()));
+    }
+
+    #[test]
+    fn inside_a_section_neither_a_lock_nor_a_wait_is_allowed() {
+        let mut book = Book::default();
+        let section_at = here();
+        book.section_begins(ONE, section_at);
+        for blocking in [Blocking::Lock, Blocking::Wait] {
+            let at = here();
+            assert_eq!(
+                book.may(ONE, blocking, at),
+                Err(Violation::BlocksWhereItMustNot {
+                    thread: ONE,
+                    blocking,
+                    at,
+                    section_at
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn a_nested_section_ends_with_its_outermost_mark() {
+        let mut book = Book::default();
+        let outer = here();
+        book.section_begins(ONE, outer);
+        book.section_begins(ONE, here());
+        book.section_ends(ONE);
+        assert!(matches!(
+            book.may(ONE, Blocking::Lock, here()),
+            Err(Violation::BlocksWhereItMustNot { section_at, .. }) if section_at == outer
+        ));
+        book.section_ends(ONE);
+        assert_eq!(book.may(ONE, Blocking::Lock, here()), Ok(()));
+    }
+
+    #[test]
+    fn a_section_binds_only_its_own_thread() {
+        let mut book = Book::default();
+        book.section_begins(TWO, here());
+        assert_eq!(book.may(ONE, Blocking::Lock, here()), Ok(()));
+    }
+}

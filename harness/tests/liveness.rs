@@ -1,0 +1,229 @@
+//! The platform's liveness oracles in the library, judged from what the
+//! facade hands out: `no-blocking-under-lock` (no thread waits while it
+//! holds a lock other than the one its wait releases) and `never-waits`
+//! (a section marked with `never_waits` takes no lock and waits on
+//! nothing). Each is judged at the moment a thread is about to wait, so a
+//! body that always breaks one breaks it on its first schedule, under
+//! every engine, real threads included.
+
+mod support;
+
+use std::time::Duration;
+
+use harness::check::{Check, Engine, never_waits};
+use harness::sync::atomic::{AtomicBool, Ordering};
+use harness::sync::{Arc, Condvar, Mutex, RwLock, mpsc};
+use harness::thread;
+use support::{found, handoff};
+
+/// Schedules per engine for a body that breaks an oracle on every run, or
+/// must break none.
+const SCHEDULES: usize = 50;
+
+/// A check of every default engine.
+fn every_engine() -> Check {
+    Check::new().engines(Engine::DEFAULT).schedules(SCHEDULES)
+}
+
+/// Each default engine, alone, finds `body` breaking `oracle`.
+#[track_caller]
+fn breaks(oracle: &str, body: fn()) {
+    for engine in Engine::DEFAULT {
+        let check = Check::new().engines([engine]).schedules(SCHEDULES);
+        let failure = found(&check, body);
+        assert!(
+            failure.message.starts_with(&format!("{oracle}: ")),
+            "{engine}: {failure}"
+        );
+    }
+}
+
+#[test]
+fn a_condvar_wait_while_holding_another_lock_breaks_no_blocking_under_lock() {
+    breaks("no-blocking-under-lock", || {
+        let other = Mutex::new(());
+        let ready = Arc::new((Mutex::new(false), Condvar::new()));
+        let setter = {
+            let ready = Arc::clone(&ready);
+            thread::spawn(move || {
+                *ready.0.lock().expect("not poisoned") = true;
+                ready.1.notify_one();
+            })
+        };
+        let _other = other.lock().expect("not poisoned");
+        let flag = ready.0.lock().expect("not poisoned");
+        let _flag = ready.1.wait_while(flag, |set| !*set);
+        drop(setter);
+    });
+}
+
+#[test]
+fn a_condvar_wait_that_releases_the_only_lock_held_is_clean() {
+    every_engine().assert(|| handoff(true));
+}
+
+#[test]
+fn sleeping_while_holding_a_lock_breaks_no_blocking_under_lock() {
+    breaks("no-blocking-under-lock", || {
+        let lock = Mutex::new(0_u8);
+        let _held = lock.lock().expect("not poisoned");
+        thread::sleep(Duration::from_millis(10));
+    });
+}
+
+#[test]
+fn parking_while_holding_a_read_lock_breaks_no_blocking_under_lock() {
+    breaks("no-blocking-under-lock", || {
+        let lock = RwLock::new(0_u8);
+        let _read = lock.read().expect("not poisoned");
+        thread::park_timeout(Duration::from_millis(10));
+    });
+}
+
+#[test]
+fn joining_while_holding_a_lock_breaks_no_blocking_under_lock() {
+    breaks("no-blocking-under-lock", || {
+        let lock = Mutex::new(0_u8);
+        let worker = thread::spawn(|| {});
+        let _held = lock.lock().expect("not poisoned");
+        let _ = worker.join();
+    });
+}
+
+#[test]
+fn receiving_while_holding_a_lock_breaks_no_blocking_under_lock() {
+    breaks("no-blocking-under-lock", || {
+        let lock = Mutex::new(0_u8);
+        let (sender, receiver) = mpsc::channel();
+        let sender = thread::spawn(move || sender.send(1_u8));
+        let _held = lock.lock().expect("not poisoned");
+        let _ = receiver.recv();
+        drop(sender);
+    });
+}
+
+#[test]
+fn a_lock_released_before_the_wait_is_clean() {
+    every_engine().assert(|| {
+        let lock = Mutex::new(0_u8);
+        let (sender, receiver) = mpsc::sync_channel(0);
+        let sender = thread::spawn(move || sender.send(1_u8));
+        *lock.lock().expect("not poisoned") += 1;
+        let write = RwLock::new(0_u8);
+        *write.write().expect("not poisoned") += 1;
+        thread::sleep(Duration::from_millis(10));
+        assert_eq!(receiver.recv(), Ok(1));
+        let sent = sender.join().expect("the sender ends without a panic");
+        assert_eq!(sent, Ok(()));
+    });
+}
+
+#[test]
+fn the_broken_oracle_is_the_cause_even_when_its_lock_then_fails_another_thread() {
+    // The violation's panic unwinds through the lock it held, poisoning
+    // it, and lets the other thread run: that thread's own panic must not
+    // be reported as the cause.
+    breaks("no-blocking-under-lock", || {
+        let lock = Arc::new(Mutex::new(0_u8));
+        let other = {
+            let lock = Arc::clone(&lock);
+            thread::spawn(move || *lock.lock().expect("the lock is not poisoned") += 1)
+        };
+        let held = lock.lock().expect("not poisoned");
+        thread::sleep(Duration::from_millis(10));
+        drop(held);
+        drop(other);
+    });
+}
+
+#[test]
+fn a_wait_under_a_lock_that_only_some_schedules_reach_is_found() {
+    // The waiter parks under its lock only if it looks before the flag is
+    // set: a race every engine that searches schedules must find.
+    for engine in Engine::DEFAULT.into_iter().filter(|e| e.replays_exactly()) {
+        let check = Check::new().engines([engine]).schedules(1_000);
+        let failure = found(&check, || {
+            let ready = Arc::new(AtomicBool::new(false));
+            let setter = {
+                let ready = Arc::clone(&ready);
+                thread::spawn(move || ready.store(true, Ordering::SeqCst))
+            };
+            let lock = Mutex::new(());
+            let _held = lock.lock().expect("not poisoned");
+            if !ready.load(Ordering::SeqCst) {
+                thread::park_timeout(Duration::from_millis(10));
+            }
+            drop(setter);
+        });
+        assert!(
+            failure.message.starts_with("no-blocking-under-lock: "),
+            "{engine}: {failure}"
+        );
+    }
+}
+
+#[test]
+fn the_report_names_the_line_that_waits_and_the_line_that_locked() {
+    let check = Check::new().engines([Engine::Random]).schedules(1);
+    let failure = found(&check, || {
+        let lock = Mutex::new(0_u8);
+        let _held = lock.lock().expect("not poisoned");
+        thread::sleep(Duration::from_millis(10));
+    });
+    let (locked, waits) = (line!() - 3, line!() - 2);
+    let file = file!();
+    assert!(
+        failure.message.contains(&format!(
+            "waits at {file}:{waits} while it holds the lock it took at {file}:{locked}"
+        )),
+        "{failure}"
+    );
+}
+
+#[test]
+fn taking_a_lock_inside_never_waits_breaks_never_waits() {
+    breaks("never-waits", || {
+        let lock = Mutex::new(0_u8);
+        never_waits(|| *lock.lock().expect("not poisoned") += 1);
+    });
+}
+
+#[test]
+fn sleeping_inside_never_waits_breaks_never_waits() {
+    breaks("never-waits", || {
+        never_waits(|| thread::sleep(Duration::from_millis(1)));
+    });
+}
+
+#[test]
+fn a_try_lock_and_a_send_inside_never_waits_are_clean() {
+    every_engine().assert(|| {
+        let lock = Mutex::new(0_u8);
+        let (sender, receiver) = mpsc::channel();
+        never_waits(|| {
+            if let Ok(mut value) = lock.try_lock() {
+                *value += 1;
+            }
+            sender.send(1_u8).expect("the receiver is alive");
+        });
+        assert_eq!(receiver.recv(), Ok(1));
+    });
+}
+
+#[test]
+fn never_waits_binds_only_its_closure() {
+    every_engine().assert(|| {
+        let answer = never_waits(|| 42);
+        assert_eq!(answer, 42);
+        let lock = Mutex::new(0_u8);
+        *lock.lock().expect("not poisoned") += 1;
+        thread::sleep(Duration::from_millis(1));
+    });
+}
+
+#[test]
+fn never_waits_outside_a_run_is_the_call() {
+    let lock = Mutex::new(0_u8);
+    let value = never_waits(|| *lock.lock().expect("not poisoned") + 1);
+    assert_eq!(value, 1);
+}
