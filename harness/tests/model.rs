@@ -5,7 +5,7 @@ mod support;
 
 use harness::check::{Check, Engine, Op, RunId};
 use harness::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use harness::sync::{Arc, Condvar, Mutex, mpsc};
+use harness::sync::{Arc, Condvar, Mutex, RwLock, mpsc};
 use harness::thread;
 use harness::time::{Duration, Instant};
 use support::{found, handoff};
@@ -145,6 +145,40 @@ fn a_lock_order_inversion_is_found_by_every_deterministic_engine() {
         );
         let locked = failure.facts.iter().any(|fact| fact.op == Op::Lock);
         assert!(locked, "{engine}: the facts show the locks: {failure}");
+    }
+}
+
+/// Two reader-writer locks written in opposite orders by two threads.
+fn write_order_inversion() {
+    let locks = Arc::new((RwLock::new(()), RwLock::new(())));
+    let other = {
+        let locks = Arc::clone(&locks);
+        thread::spawn(move || {
+            let _b = locks.1.write().expect("not poisoned");
+            let _a = locks.0.write().expect("not poisoned");
+        })
+    };
+    {
+        let _a = locks.0.write().expect("not poisoned");
+        let _b = locks.1.write().expect("not poisoned");
+    }
+    other.join().expect("the thread ends without a panic");
+}
+
+#[test]
+fn a_deadlock_over_reader_writer_locks_is_reported_not_an_abort() {
+    // loom unwinds each blocked thread as it tears a deadlocked run down,
+    // and its reader-writer lock's release then panicked inside that
+    // panic: the whole test process aborted.
+    for engine in SHUTTLE_ENGINES.into_iter().chain([LOOM]) {
+        let failure = found(
+            &Check::new().engines([engine]).schedules(1_000),
+            write_order_inversion,
+        );
+        assert!(
+            failure.message.to_lowercase().contains("deadlock"),
+            "{engine}: {failure}"
+        );
     }
 }
 

@@ -26,13 +26,35 @@ enum Turn {
 enum ReadTurn<'a> {
     Std,
     Shuttle(#[allow(dead_code)] shuttle::sync::RwLockReadGuard<'a, ()>),
-    Loom(#[allow(dead_code)] loom::sync::RwLockReadGuard<'a, ()>),
+    Loom(#[allow(dead_code)] LoomTurn<loom::sync::RwLockReadGuard<'a, ()>>),
 }
 
 enum WriteTurn<'a> {
     Std,
     Shuttle(#[allow(dead_code)] shuttle::sync::RwLockWriteGuard<'a, ()>),
-    Loom(#[allow(dead_code)] loom::sync::RwLockWriteGuard<'a, ()>),
+    Loom(#[allow(dead_code)] LoomTurn<loom::sync::RwLockWriteGuard<'a, ()>>),
+}
+
+/// loom's hold of its lock, let go without asking loom while the thread
+/// unwinds. On a deadlock loom tears the run down by unwinding every
+/// blocked thread, and its reader-writer lock's release then asks for a
+/// thread that is gone: a panic inside a panic, which aborts the process
+/// (tokio-rs/loom #291, open; #236 spared loom's mutex only). A run that
+/// unwinds has failed, so nobody needs the release.
+struct LoomTurn<G>(Option<G>);
+
+impl<G> LoomTurn<G> {
+    fn new(guard: G) -> LoomTurn<G> {
+        LoomTurn(Some(guard))
+    }
+}
+
+impl<G> Drop for LoomTurn<G> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            std::mem::forget(self.0.take());
+        }
+    }
 }
 
 /// A shared hold of a [`RwLock`].
@@ -107,7 +129,9 @@ impl<T> RwLock<T> {
             Turn::Shuttle(turn) => {
                 ReadTurn::Shuttle(turn.read().unwrap_or_else(PoisonError::into_inner))
             }
-            Turn::Loom(turn) => ReadTurn::Loom(turn.read().unwrap_or_else(PoisonError::into_inner)),
+            Turn::Loom(turn) => ReadTurn::Loom(LoomTurn::new(
+                turn.read().unwrap_or_else(PoisonError::into_inner),
+            )),
         };
         poisoned_as(self.data.read(), |data| RwLockReadGuard {
             data,
@@ -130,9 +154,9 @@ impl<T> RwLock<T> {
             Turn::Shuttle(turn) => {
                 WriteTurn::Shuttle(turn.write().unwrap_or_else(PoisonError::into_inner))
             }
-            Turn::Loom(turn) => {
-                WriteTurn::Loom(turn.write().unwrap_or_else(PoisonError::into_inner))
-            }
+            Turn::Loom(turn) => WriteTurn::Loom(LoomTurn::new(
+                turn.write().unwrap_or_else(PoisonError::into_inner),
+            )),
         };
         poisoned_as(self.data.write(), |data| RwLockWriteGuard {
             data,
@@ -149,7 +173,9 @@ impl<T> RwLock<T> {
         let turn = match &self.turn {
             Turn::Std => Ok(ReadTurn::Std),
             Turn::Shuttle(turn) => turn_of(turn.try_read(), ReadTurn::Shuttle),
-            Turn::Loom(turn) => turn_of(turn.try_read(), ReadTurn::Loom),
+            Turn::Loom(turn) => turn_of(turn.try_read(), |guard| {
+                ReadTurn::Loom(LoomTurn::new(guard))
+            }),
         };
         let turn = turn.map_err(|()| TryLockError::WouldBlock)?;
         try_poisoned_as(self.data.try_read(), |data| RwLockReadGuard {
@@ -167,7 +193,9 @@ impl<T> RwLock<T> {
         let turn = match &self.turn {
             Turn::Std => Ok(WriteTurn::Std),
             Turn::Shuttle(turn) => turn_of(turn.try_write(), WriteTurn::Shuttle),
-            Turn::Loom(turn) => turn_of(turn.try_write(), WriteTurn::Loom),
+            Turn::Loom(turn) => turn_of(turn.try_write(), |guard| {
+                WriteTurn::Loom(LoomTurn::new(guard))
+            }),
         };
         let turn = turn.map_err(|()| TryLockError::WouldBlock)?;
         try_poisoned_as(self.data.try_write(), |data| RwLockWriteGuard {
