@@ -168,6 +168,9 @@ pub struct SeedStream {
     current: Option<SeededScheduler>,
     /// The seed of the execution that runs now, for the execution's body.
     running: Arc<AtomicU64>,
+    /// Where PCT's bound grows: the bound the execution that runs now
+    /// draws its change points below.
+    growing_bound: Option<Arc<AtomicUsize>>,
 }
 
 impl SeedStream {
@@ -180,8 +183,26 @@ impl SeedStream {
             strategy,
             current: None,
             running: Arc::clone(&running),
+            growing_bound: None,
         };
         (stream, running)
+    }
+
+    /// PCT's step bound grows, as shuttle's PCT does, to the most steps with
+    /// a choice that any execution of the stream has taken so far: a bound
+    /// measured on one execution can be far shorter than the runs where
+    /// threads race (one thread running on while another waits to go), and
+    /// change points drawn below it never let a thread run that far. Each
+    /// execution is still the one its seed and its bound name; the handle
+    /// tells the bound of the execution that runs now, for its run id.
+    pub fn growing_step_bound(&mut self) -> Arc<AtomicUsize> {
+        let bound = match self.strategy {
+            Strategy::Pct { step_bound, .. } => step_bound,
+            Strategy::Random => 0,
+        };
+        let handle = Arc::new(AtomicUsize::new(bound));
+        self.growing_bound = Some(Arc::clone(&handle));
+        handle
     }
 }
 
@@ -189,6 +210,14 @@ impl Scheduler for SeedStream {
     fn new_execution(&mut self) -> Option<Schedule> {
         let seed = self.seeds.next()?;
         self.running.store(seed, Ordering::SeqCst);
+        if let (Some(bound), Strategy::Pct { depth, step_bound }) =
+            (&self.growing_bound, self.strategy)
+        {
+            let taken = self.current.as_ref().map_or(0, |last| last.choices);
+            let step_bound = step_bound.max(taken);
+            self.strategy = Strategy::Pct { depth, step_bound };
+            bound.store(step_bound, Ordering::SeqCst);
+        }
         let mut scheduler = SeededScheduler::new(seed, self.strategy);
         let schedule = scheduler.new_execution();
         self.current = Some(scheduler);

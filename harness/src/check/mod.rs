@@ -264,12 +264,18 @@ impl Check {
                 found(engine, schedules, broke)
             });
         }
+        // A measured PCT bound is where the search starts; one the engine
+        // names stays as named.
+        let measured = matches!(
+            engine,
+            Engine::Pct { step_bound, .. } if step_bound == MEASURED_PCT_STEP_BOUND
+        );
         let engine = run::with_measured_bound(engine, body);
         let seeds = (0..self.schedules as u64)
             .map(|index| SplitMix64::stream_seed(self.seed, index))
             .collect();
-        run::seeded_search(engine, seeds, body)
-            .map_err(|(schedules, broke)| found(engine, schedules, broke))
+        run::seeded_search(engine, measured, seeds, body)
+            .map_err(|(schedules, engine, broke)| found(engine, schedules, broke))
     }
 }
 

@@ -5,6 +5,7 @@
 //! within [`THREADS_WATCHDOG`]), or a schedule longer than [`MAX_STEPS`].
 
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -203,31 +204,41 @@ pub(crate) fn seeded(engine: Engine, seed: u64, body: &Body) -> Result<(), Broke
 }
 
 /// Runs one execution per seed of `seeds`, in order, until one fails:
-/// `Err` with the failing seed and how many schedules ran up to it. Random
-/// and PCT run every seed in one shuttle runner, which keeps its threads'
-/// stacks from one execution to the next.
+/// `Err` with how many schedules ran up to it, the engine of the failing
+/// run and the failure, named by its seed. Random and PCT run every seed
+/// in one shuttle runner, which keeps its threads' stacks from one
+/// execution to the next. With `grows`, PCT's step bound grows to the most
+/// steps with a choice any execution took ([`SeedStream::growing_step_bound`]),
+/// and the failing run's engine names the bound it ran with.
 pub(crate) fn seeded_search(
     engine: Engine,
+    grows: bool,
     seeds: Vec<u64>,
     body: &Body,
-) -> Result<u64, (u64, Broke)> {
+) -> Result<u64, (u64, Engine, Broke)> {
     let Some(strategy) = strategy(engine) else {
         for (index, &seed) in seeds.iter().enumerate() {
-            seeded(engine, seed, body).map_err(|broke| (index as u64 + 1, broke))?;
+            seeded(engine, seed, body).map_err(|broke| (index as u64 + 1, engine, broke))?;
         }
         return Ok(seeds.len() as u64);
     };
-    let (stream, running) = SeedStream::new(seeds, strategy);
+    let (mut stream, running) = SeedStream::new(seeds, strategy);
+    let bound = grows.then(|| stream.growing_step_bound());
     shuttle_search(stream, body).map_err(|broke| {
         let schedules = broke.number;
-        let seed = running.load(std::sync::atomic::Ordering::SeqCst);
-        (
-            schedules,
-            Broke {
-                number: seed,
-                ..broke
+        let seed = running.load(Ordering::SeqCst);
+        let engine = match (engine, &bound) {
+            (Engine::Pct { depth, .. }, Some(bound)) => Engine::Pct {
+                depth,
+                step_bound: bound.load(Ordering::SeqCst),
             },
-        )
+            (engine, _) => engine,
+        };
+        let broke = Broke {
+            number: seed,
+            ..broke
+        };
+        (schedules, engine, broke)
     })
 }
 
