@@ -55,6 +55,9 @@ pub enum Class {
     MemorySafety,
     /// One thread's step lands after steps it was meant to precede.
     OrderViolation,
+    /// A thread waits while it holds a lock the thread it waits for needs:
+    /// a deadlock on the schedules where the two meet.
+    WaitUnderLock,
 }
 
 impl Class {
@@ -66,6 +69,7 @@ impl Class {
             Class::TimeoutFires => "a timeout that fires",
             Class::MemorySafety => "null dereference / double free",
             Class::OrderViolation => "order violation",
+            Class::WaitUnderLock => "a wait under a lock",
         }
     }
 }

@@ -5,6 +5,7 @@ mod crossbeam_list;
 mod mpsc_recv_timeout;
 mod parking_lot_hashtable;
 mod sctbench;
+mod sled_subscriber_drop;
 mod spmc_sleepers;
 mod spmc_try_recv;
 mod surw;
@@ -93,6 +94,16 @@ pub const KERNELS: &[Kernel] = &[
         "freed a block twice",
         "crossbeam-rs/crossbeam PR #1187 (commit 596df785), RUSTSEC-2025-0024; \
          crossbeam-channel 0.5.12 to 0.5.14 affected, fixed in 0.5.15"
+    ),
+    kernel!(
+        sled_subscriber_drop::run,
+        "sled-subscriber-drop",
+        Class::WaitUnderLock,
+        1,
+        "a writer's events and a subscriber's drop both complete (a deadlock otherwise)",
+        "no-blocking-under-lock",
+        "spacejam/sled #1152 and #1380, fixed on main by PR #1381 (commit a78fb964, \
+         \"use try_send insted of send\"); every release with subscriptions affected, 0.34.7 included"
     ),
     kernel!(
         sctbench::account,
