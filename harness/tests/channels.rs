@@ -7,7 +7,7 @@ mod support;
 
 use harness::check::{Check, Engine};
 use harness::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use harness::sync::{Arc, mpsc};
+use harness::sync::{Arc, Condvar, mpsc};
 use harness::thread;
 
 #[test]
@@ -95,6 +95,32 @@ fn a_sync_channels_receiver_sees_every_sender_gone() {
         assert_eq!(receiver.recv(), Err(mpsc::RecvError));
         sending.join().expect("the thread ends without a panic");
     });
+}
+
+/// Notifies one waiter when dropped, as a guard of a component might.
+struct NotifiesWhenDropped(Arc<Condvar>);
+
+impl Drop for NotifiesWhenDropped {
+    fn drop(&mut self) {
+        self.0.notify_one();
+    }
+}
+
+#[test]
+fn a_failed_run_drops_a_notifier_of_a_thread_that_never_started() {
+    // As below, with the condition variable's notify_one in the drop.
+    for engine in Engine::DEFAULT {
+        let check = Check::new().engines([engine]).schedules(1);
+        let failure = support::found(&check, || {
+            let notifier = NotifiesWhenDropped(Arc::new(Condvar::new()));
+            let _never_joined = thread::spawn(move || drop(notifier));
+            panic!("the body fails before its thread starts");
+        });
+        assert!(
+            failure.message.contains("before its thread starts"),
+            "{engine}: {failure}"
+        );
+    }
 }
 
 #[test]
