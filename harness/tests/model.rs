@@ -115,21 +115,27 @@ fn one_bug_has_one_signature_whatever_its_numbers() {
     assert_eq!(random.signature(), pct.signature());
 }
 
-/// Two locks taken in opposite orders by two threads.
-fn lock_order_inversion() {
-    let locks = Arc::new((Mutex::new(()), Mutex::new(())));
+/// Two locks made by `new`, held in opposite orders by two threads:
+/// `hold_both(first, second)` holds `first`, then `second` too.
+fn order_inversion<L: Send + Sync + 'static>(new: fn() -> L, hold_both: fn(&L, &L)) {
+    let locks = Arc::new((new(), new()));
     let other = {
         let locks = Arc::clone(&locks);
-        thread::spawn(move || {
-            let _b = locks.1.lock().expect("not poisoned");
-            let _a = locks.0.lock().expect("not poisoned");
-        })
+        thread::spawn(move || hold_both(&locks.1, &locks.0))
     };
-    {
-        let _a = locks.0.lock().expect("not poisoned");
-        let _b = locks.1.lock().expect("not poisoned");
-    }
+    hold_both(&locks.0, &locks.1);
     other.join().expect("the thread ends without a panic");
+}
+
+/// Two mutexes taken in opposite orders by two threads.
+fn lock_order_inversion() {
+    order_inversion(
+        || Mutex::new(()),
+        |first, second| {
+            let _first = first.lock().expect("not poisoned");
+            let _second = second.lock().expect("not poisoned");
+        },
+    );
 }
 
 #[test]
@@ -150,19 +156,13 @@ fn a_lock_order_inversion_is_found_by_every_deterministic_engine() {
 
 /// Two reader-writer locks written in opposite orders by two threads.
 fn write_order_inversion() {
-    let locks = Arc::new((RwLock::new(()), RwLock::new(())));
-    let other = {
-        let locks = Arc::clone(&locks);
-        thread::spawn(move || {
-            let _b = locks.1.write().expect("not poisoned");
-            let _a = locks.0.write().expect("not poisoned");
-        })
-    };
-    {
-        let _a = locks.0.write().expect("not poisoned");
-        let _b = locks.1.write().expect("not poisoned");
-    }
-    other.join().expect("the thread ends without a panic");
+    order_inversion(
+        || RwLock::new(()),
+        |first, second| {
+            let _first = first.write().expect("not poisoned");
+            let _second = second.write().expect("not poisoned");
+        },
+    );
 }
 
 #[test]

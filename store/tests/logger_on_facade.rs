@@ -94,32 +94,28 @@ fn engines_but_dfs() -> impl Iterator<Item = Engine> {
     engines().filter(|&engine| engine != Engine::Dfs)
 }
 
-#[test]
-fn a_producer_that_trusts_its_room_check_is_found_by_every_engine_but_dfs() {
+/// Each engine but DFS finds the canary planted at `site`, with a message
+/// that says `says`.
+fn found_by_every_engine_but_dfs(site: &'static str, says: &str) {
     for engine in engines_but_dfs() {
         let check = Check::new().engines([engine]).schedules(SCHEDULES);
-        match check.run(|| two_producers(Some("logger-trusts-its-room-check"))) {
-            Err(Error::Found(failure)) => assert!(
-                failure.message.contains("never reached the sink"),
-                "{engine}: {failure}"
-            ),
-            other => panic!("{engine}: the lost line went unnoticed: {other:?}"),
+        match check.run(move || two_producers(Some(site))) {
+            Err(Error::Found(failure)) => {
+                assert!(failure.message.contains(says), "{engine}: {failure}");
+            }
+            other => panic!("{engine}: {site} went unnoticed: {other:?}"),
         }
     }
 }
 
 #[test]
+fn a_producer_that_trusts_its_room_check_is_found_by_every_engine_but_dfs() {
+    found_by_every_engine_but_dfs("logger-trusts-its-room-check", "never reached the sink");
+}
+
+#[test]
 fn a_producer_that_waits_for_room_breaks_never_waits_under_every_engine_but_dfs() {
-    for engine in engines_but_dfs() {
-        let check = Check::new().engines([engine]).schedules(SCHEDULES);
-        match check.run(|| two_producers(Some("logger-blocks-when-full"))) {
-            Err(Error::Found(failure)) => assert!(
-                failure.message.starts_with("never-waits: "),
-                "{engine}: {failure}"
-            ),
-            other => panic!("{engine}: the producer's wait went unnoticed: {other:?}"),
-        }
-    }
+    found_by_every_engine_but_dfs("logger-blocks-when-full", "never-waits: ");
 }
 
 #[test]
