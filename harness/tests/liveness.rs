@@ -58,6 +58,17 @@ fn a_condvar_wait_while_holding_another_lock_breaks_no_blocking_under_lock() {
 }
 
 #[test]
+fn a_timed_condvar_wait_while_holding_another_lock_breaks_no_blocking_under_lock() {
+    breaks("no-blocking-under-lock", || {
+        let other = Mutex::new(());
+        let (lock, condvar) = (Mutex::new(()), Condvar::new());
+        let _other = other.lock().expect("not poisoned");
+        let guard = lock.lock().expect("not poisoned");
+        let _ = condvar.wait_timeout(guard, Duration::from_millis(10));
+    });
+}
+
+#[test]
 fn a_condvar_wait_that_releases_the_only_lock_held_is_clean() {
     every_engine().assert(|| handoff(true));
 }

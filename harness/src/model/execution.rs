@@ -350,7 +350,6 @@ pub(crate) fn judge(blocking: Blocking, at: Site) -> Result<(), String> {
 
 /// Panics with the oracle it breaks if the calling thread's run forbids it
 /// `blocking` at `at`.
-#[track_caller]
 pub(crate) fn may(blocking: Blocking, at: Site) {
     if let Err(violation) = judge(blocking, at) {
         panic!("{violation}");

@@ -147,9 +147,7 @@ impl Condvar {
         let started = run.now();
         let mutex = guard.mutex;
         drop(guard);
-        if let Err(violation) = run.judge(Blocking::Wait, at) {
-            panic!("{violation}");
-        }
+        execution::may(Blocking::Wait, at);
         run.yield_now();
         let end = if run.timed_wait_ends(ticket) {
             TimedEnd::Notified
