@@ -25,10 +25,23 @@ fn every_engine() -> Check {
     Check::new().engines(Engine::DEFAULT).schedules(SCHEDULES)
 }
 
+/// Every default engine but loom, which has no scoped threads.
+fn every_engine_with_scopes() -> impl Iterator<Item = Engine> {
+    Engine::DEFAULT
+        .into_iter()
+        .filter(|engine| !matches!(engine, Engine::Loom { .. }))
+}
+
 /// Each default engine, alone, finds `body` breaking `oracle`.
 #[track_caller]
 fn breaks(oracle: &str, body: fn()) {
-    for engine in Engine::DEFAULT {
+    breaks_under(Engine::DEFAULT, oracle, body);
+}
+
+/// Each of `engines`, alone, finds `body` breaking `oracle`.
+#[track_caller]
+fn breaks_under(engines: impl IntoIterator<Item = Engine>, oracle: &str, body: fn()) {
+    for engine in engines {
         let check = Check::new().engines([engine]).schedules(SCHEDULES);
         let failure = found(&check, body);
         assert!(
@@ -98,6 +111,38 @@ fn joining_while_holding_a_lock_breaks_no_blocking_under_lock() {
         let worker = thread::spawn(|| {});
         let _held = lock.lock().expect("not poisoned");
         let _ = worker.join();
+    });
+}
+
+#[test]
+fn a_scope_ending_under_a_lock_with_a_thread_unjoined_breaks_no_blocking_under_lock() {
+    // The scoped thread has finished on some schedules when the scope
+    // ends, and not on others: the wait is in the code either way.
+    breaks_under(every_engine_with_scopes(), "no-blocking-under-lock", || {
+        let lock = Mutex::new(0_u8);
+        let _held = lock.lock().expect("not poisoned");
+        thread::scope(|scope| {
+            scope.spawn(|| {});
+        });
+    });
+}
+
+#[test]
+fn a_scope_whose_threads_were_joined_ends_under_a_lock_cleanly() {
+    let check = Check::new()
+        .engines(every_engine_with_scopes())
+        .schedules(SCHEDULES);
+    check.assert(|| {
+        let lock = Mutex::new(0_u8);
+        // The guard outlives the scope's body: it is what the body returns.
+        let mut held = thread::scope(|scope| {
+            let worker = scope.spawn(|| 1_u8);
+            let one = worker.join().expect("the worker ends without a panic");
+            let mut held = lock.lock().expect("not poisoned");
+            *held += one;
+            held
+        });
+        *held += 1;
     });
 }
 

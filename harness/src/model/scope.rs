@@ -7,23 +7,36 @@
 //! thread before `scope` returns is what makes that sound, and std and
 //! shuttle each do it. The model adds no lifetime of its own: its `Scope`
 //! wraps a reference to theirs, and a `&'scope` to the wrapper can only be
-//! had without unsafe code by leaking it: 16 bytes per `scope` call in a
+//! had without unsafe code by leaking it: 24 bytes per `scope` call in a
 //! test, and nothing else (the wrapper holds no run, so no run's facts
 //! leak with it). A build without the model is std's `scope` itself.
+//!
+//! The join at a scope's end is a wait like an explicit `join`, and is
+//! judged as one (`no-blocking-under-lock`, `never-waits`) when a thread
+//! of the scope was not joined before it: whatever the schedule, for the
+//! oracle judges what the code does, not whether that thread happened to
+//! have finished already.
 
 use std::panic::{self, AssertUnwindSafe, Location};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::execution::{self, Execution, Flavour};
 use super::facts::Op;
-use super::liveness::Blocking;
+use super::liveness::{Blocking, Site};
 use super::thread::Thread;
 
 /// What a loom run that reaches a scope fails with.
 pub const SCOPE_UNDER_LOOM: &str = "thread::scope is not modelled under loom, which has no scoped threads: check this body with the other engines (Check::engines)";
 
 /// A scope to spawn scoped threads in, as `std::thread::Scope`.
-pub struct Scope<'scope, 'env: 'scope>(ScopeOf<'scope, 'env>);
+pub struct Scope<'scope, 'env: 'scope> {
+    of: ScopeOf<'scope, 'env>,
+    /// Threads spawned in it and not joined by their handle: what its end
+    /// waits for. The harness's own count, no fact of the run (its
+    /// changes sit next to a spawn and a join, which are).
+    unjoined: AtomicUsize,
+}
 
 impl std::fmt::Debug for Scope<'_, '_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -43,6 +56,8 @@ enum ScopeOf<'scope, 'env: 'scope> {
 pub struct ScopedJoinHandle<'scope, T> {
     handle: ScopedOf<'scope, T>,
     thread: Thread,
+    /// Its scope's count of threads not joined by their handle.
+    unjoined: &'scope AtomicUsize,
 }
 
 #[derive(Debug)]
@@ -63,14 +78,38 @@ pub fn scope<'env, F, T>(f: F) -> T
 where
     F: for<'scope> FnOnce(&'scope Scope<'scope, 'env>) -> T,
 {
+    let at = Location::caller();
     match execution::flavour() {
-        Flavour::Std => {
-            std::thread::scope(|scope| f(Box::leak(Box::new(Scope(ScopeOf::Std(scope))))))
-        }
+        Flavour::Std => std::thread::scope(|scope| Scope::of(ScopeOf::Std(scope)).run(f, at)),
         Flavour::Shuttle => {
-            shuttle::thread::scope(|scope| f(Box::leak(Box::new(Scope(ScopeOf::Shuttle(scope))))))
+            shuttle::thread::scope(|scope| Scope::of(ScopeOf::Shuttle(scope)).run(f, at))
         }
         Flavour::Loom => panic!("{SCOPE_UNDER_LOOM}"),
+    }
+}
+
+impl<'scope, 'env> Scope<'scope, 'env> {
+    /// The wrapper of `of`, leaked to live as long as it (see the module's
+    /// comment).
+    fn of(of: ScopeOf<'scope, 'env>) -> &'scope Scope<'scope, 'env> {
+        Box::leak(Box::new(Scope {
+            of,
+            unjoined: AtomicUsize::new(0),
+        }))
+    }
+
+    /// Runs `f` in the scope, then judges the join of its end, at `at`,
+    /// before std's or shuttle's scope makes it.
+    fn run<F, T>(&'scope self, f: F, at: Site) -> T
+    where
+        F: FnOnce(&'scope Scope<'scope, 'env>) -> T,
+    {
+        let value = f(self);
+        if self.unjoined.load(Ordering::Relaxed) > 0 {
+            execution::record(Op::Join, at);
+            execution::may(Blocking::Wait, at);
+        }
+        value
     }
 }
 
@@ -84,14 +123,14 @@ impl<'scope> Scope<'scope, '_> {
         T: Send + 'scope,
     {
         execution::record(Op::Spawn, Location::caller());
+        self.unjoined.fetch_add(1, Ordering::Relaxed);
         // The spawning thread is in the run its scoped threads join.
-        match (&self.0, execution::current()) {
-            (ScopeOf::Std(scope), None) => ScopedJoinHandle::of(ScopedOf::Std(scope.spawn(f))),
-            (ScopeOf::Std(scope), Some(run)) => {
-                ScopedJoinHandle::of(ScopedOf::Std(scope.spawn(move || in_run(&run, f))))
-            }
-            (ScopeOf::Shuttle(scope), _) => ScopedJoinHandle::of(ScopedOf::Shuttle(scope.spawn(f))),
-        }
+        let handle = match (&self.of, execution::current()) {
+            (ScopeOf::Std(scope), None) => ScopedOf::Std(scope.spawn(f)),
+            (ScopeOf::Std(scope), Some(run)) => ScopedOf::Std(scope.spawn(move || in_run(&run, f))),
+            (ScopeOf::Shuttle(scope), _) => ScopedOf::Shuttle(scope.spawn(f)),
+        };
+        ScopedJoinHandle::of(handle, &self.unjoined)
     }
 }
 
@@ -112,12 +151,19 @@ fn in_run<T>(run: &Arc<Execution>, f: impl FnOnce() -> T) -> T {
 }
 
 impl<'scope, T> ScopedJoinHandle<'scope, T> {
-    fn of(handle: ScopedOf<'scope, T>) -> ScopedJoinHandle<'scope, T> {
+    fn of(
+        handle: ScopedOf<'scope, T>,
+        unjoined: &'scope AtomicUsize,
+    ) -> ScopedJoinHandle<'scope, T> {
         let thread = match &handle {
             ScopedOf::Std(handle) => Thread::std(handle.thread().clone()),
             ScopedOf::Shuttle(handle) => Thread::shuttle(handle.thread().clone()),
         };
-        ScopedJoinHandle { handle, thread }
+        ScopedJoinHandle {
+            handle,
+            thread,
+            unjoined,
+        }
     }
 
     /// Waits for the thread to finish; `Err` with its panic if it panicked.
@@ -126,6 +172,7 @@ impl<'scope, T> ScopedJoinHandle<'scope, T> {
         let at = Location::caller();
         execution::record(Op::Join, at);
         execution::may(Blocking::Wait, at);
+        self.unjoined.fetch_sub(1, Ordering::Relaxed);
         match self.handle {
             ScopedOf::Std(handle) => handle.join(),
             ScopedOf::Shuttle(handle) => handle.join(),
