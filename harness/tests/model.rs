@@ -239,6 +239,22 @@ fn timeout_nobody_ends() -> Duration {
 }
 
 #[test]
+fn a_timed_wait_says_it_timed_out_exactly_when_its_timeout_has_passed() {
+    // Unnotified, shuttle's wait ends fired or woken early as it draws
+    // (one in two each, so 100 schedules see both); elsewhere it fires.
+    Check::new().schedules(100).assert(|| {
+        let started = Instant::now();
+        let pair = (Mutex::new(()), Condvar::new());
+        let (_guard, result) = pair
+            .1
+            .wait_timeout(pair.0.lock().expect("not poisoned"), Duration::from_secs(1))
+            .expect("not poisoned");
+        let passed = started.elapsed() >= Duration::from_secs(1);
+        assert_eq!(result.timed_out(), passed, "after {:?}", started.elapsed());
+    });
+}
+
+#[test]
 fn a_timeout_nobody_ends_fires_on_virtual_time_under_every_engine() {
     let real = std::time::Instant::now();
     Check::new()
@@ -693,6 +709,21 @@ fn a_primitive_made_outside_the_body_is_refused_inside_a_shuttle_run() {
     );
 }
 
+#[test]
+fn a_writer_that_panics_poisons_its_reader_writer_lock() {
+    // Outside a run: shuttle fails a run at any panic of its threads,
+    // caught or not, and the poison is std's under every engine.
+    let lock = RwLock::new(0_u8);
+    assert!(!lock.is_poisoned());
+    let caught = std::panic::catch_unwind(|| {
+        let _held = lock.write().expect("not poisoned");
+        panic!("the writer breaks while it holds the lock");
+    });
+    assert!(caught.is_err());
+    assert!(lock.is_poisoned());
+    assert!(lock.read().is_err());
+}
+
 /// Two scoped threads that add one each to a counter the caller owns:
 /// atomically, or as a load then a store, which loses an addition when
 /// the two interleave.
@@ -759,5 +790,51 @@ fn a_scoped_threads_panic_is_the_runs_failure_under_every_engine_but_loom() {
             failure.message.contains("the scoped thread broke"),
             "{engine}: {failure}"
         );
+    }
+}
+
+#[test]
+fn every_type_of_the_facade_debug_prints_under_its_std_name() {
+    let (sender, receiver) = mpsc::channel::<u8>();
+    let (sync_sender, _) = mpsc::sync_channel::<u8>(1);
+    let mut value = 0_u8;
+    let printed = [
+        format!("{:?}", Mutex::new(0_u8)),
+        format!("{:?}", RwLock::new(0_u8)),
+        format!("{:?}", Condvar::new()),
+        format!("{:?}", harness::sync::Barrier::new(1)),
+        format!("{:?}", harness::sync::Barrier::new(1).wait()),
+        format!("{:?}", harness::sync::OnceLock::<u8>::new()),
+        format!("{:?}", harness::sync::LazyLock::new(|| 0_u8)),
+        format!("{:?}", AtomicU64::new(0)),
+        format!(
+            "{:?}",
+            harness::sync::atomic::AtomicPtr::new(&raw mut value)
+        ),
+        format!("{sender:?}"),
+        format!("{sync_sender:?}"),
+        format!("{receiver:?}"),
+    ];
+    let names = [
+        "Mutex",
+        "RwLock",
+        "Condvar",
+        "Barrier",
+        "BarrierWaitResult",
+        "OnceLock",
+        "LazyLock",
+        "AtomicU64",
+        "AtomicPtr",
+        "Sender",
+        "SyncSender",
+        "Receiver",
+    ];
+    // A guard prints its value, as std's does.
+    assert_eq!(
+        format!("{:?}", Mutex::new(7_u8).lock().expect("not poisoned")),
+        "7"
+    );
+    for (printed, name) in printed.iter().zip(names) {
+        assert!(printed.starts_with(name), "{name} printed as {printed:?}");
     }
 }
