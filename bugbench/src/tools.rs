@@ -236,7 +236,7 @@ fn counted(search: impl FnOnce(Arc<AtomicU64>) + Send) -> (u64, Option<String>) 
     });
     let found = outcome
         .err()
-        .map(|payload| first_line(&harness::check::panic_message(payload.as_ref())));
+        .map(|payload| first_line(&harness::panics::panic_message(payload.as_ref())));
     (executions.load(Ordering::Relaxed), found)
 }
 

@@ -45,8 +45,7 @@ mod scenario;
 pub use scenario::Scenario;
 #[cfg(feature = "model")]
 mod model;
-#[cfg(feature = "model")]
-mod panics;
+pub mod panics;
 #[cfg(feature = "model")]
 pub mod process;
 #[cfg(feature = "model")]

@@ -1,12 +1,114 @@
-//! What a panic says: the text of its payload, for failures and facts.
+//! What a panic says, and typed failures.
+//!
+//! A check reports a failing run by its panic's text. A component whose
+//! oracles are values (an enum of the promises it keeps, say) raises them
+//! with [`raise`]: the run fails with the value's `Display`, and code that
+//! catches the panic (a thread wrapper re-raising in its joiner, a report
+//! that counts failures by kind) gets the value back with [`raised`],
+//! typed, never parsed back from the text. Available with or without the
+//! `model` feature: raising is the component's test code's business, and
+//! needs no engine.
+//!
+//! ```
+//! #[derive(Debug, PartialEq)]
+//! struct Lost(u32);
+//!
+//! impl std::fmt::Display for Lost {
+//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+//!         write!(f, "item {} was lost", self.0)
+//!     }
+//! }
+//!
+//! let payload = std::panic::catch_unwind(|| harness::panics::raise(Lost(7))).unwrap_err();
+//! assert_eq!(harness::panics::raised::<Lost>(payload.as_ref()), Some(&Lost(7)));
+//! assert_eq!(harness::panics::panic_message(payload.as_ref()), "item 7 was lost");
+//! ```
 
-/// The message of a panic's payload.
-pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+use std::any::Any;
+use std::fmt;
+
+/// Ends the calling thread's part in the run with `failure` as its panic:
+/// a check reports it by its `Display`, and [`raised`] gives it back.
+pub fn raise<F: Any + fmt::Display + Send>(failure: F) -> ! {
+    std::panic::panic_any(Raised(Box::new(failure)))
+}
+
+/// The value a panic carries, if it was [`raise`]d with a `F`.
+pub fn raised<F: Any>(payload: &(dyn Any + Send)) -> Option<&F> {
+    payload
+        .downcast_ref::<Raised>()
+        // Through the box to the value: the box is a `Failure` too.
+        .and_then(|raised| (*raised.0).as_any().downcast_ref())
+}
+
+/// The message of a panic's payload: its text, or a raised value's
+/// `Display`.
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(message) = payload.downcast_ref::<&str>() {
         (*message).to_owned()
     } else if let Some(message) = payload.downcast_ref::<String>() {
         message.clone()
+    } else if let Some(raised) = payload.downcast_ref::<Raised>() {
+        raised.0.to_string()
     } else {
-        "a panic with a payload that is not text".to_owned()
+        "a panic with a payload that is neither text nor raised".to_owned()
+    }
+}
+
+/// The payload of [`raise`]: the value, printable without knowing its type.
+struct Raised(Box<dyn Failure>);
+
+/// A raised value: printable, and downcast back to its type.
+trait Failure: fmt::Display + Send {
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<F: Any + fmt::Display + Send> Failure for F {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A failure of a component under test.
+    #[derive(Debug, PartialEq)]
+    struct Lost(u32);
+
+    impl fmt::Display for Lost {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "item {} was lost", self.0)
+        }
+    }
+
+    fn payload_of(body: impl FnOnce() + std::panic::UnwindSafe) -> Box<dyn Any + Send> {
+        std::panic::catch_unwind(body).expect_err("the body panics")
+    }
+
+    #[test]
+    fn a_raised_value_comes_back_typed() {
+        let payload = payload_of(|| raise(Lost(7)));
+        assert_eq!(raised::<Lost>(payload.as_ref()), Some(&Lost(7)));
+    }
+
+    #[test]
+    fn a_raised_value_is_not_one_of_another_type() {
+        let payload = payload_of(|| raise(Lost(7)));
+        assert_eq!(raised::<u32>(payload.as_ref()), None);
+    }
+
+    #[test]
+    fn a_raised_value_reads_as_its_display() {
+        let payload = payload_of(|| raise(Lost(7)));
+        assert_eq!(panic_message(payload.as_ref()), "item 7 was lost");
+    }
+
+    #[test]
+    fn a_text_panic_reads_as_its_text_and_raised_nothing() {
+        let payload = payload_of(|| panic!("plain {}", "words"));
+        assert_eq!(panic_message(payload.as_ref()), "plain words");
+        assert_eq!(raised::<Lost>(payload.as_ref()), None);
     }
 }

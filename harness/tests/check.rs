@@ -268,3 +268,27 @@ fn a_swarm_draws_the_same_campaigns_from_the_same_seed() {
         .collect();
     assert_eq!(bodies.into_iter().collect::<Vec<_>>(), [0, 1, 2]);
 }
+
+/// A typed failure of a component under test.
+#[derive(Debug)]
+struct ItemLost(u32);
+
+impl std::fmt::Display for ItemLost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "item {} was lost", self.0)
+    }
+}
+
+#[test]
+fn a_value_a_thread_raises_is_reported_by_its_display_under_every_engine() {
+    for engine in Engine::DEFAULT {
+        let failure = found(&Check::new().engines([engine]).schedules(10), || {
+            let raiser = thread::spawn(|| harness::panics::raise(ItemLost(7)));
+            let _ = raiser.join();
+        });
+        assert!(
+            failure.message.contains("item 7 was lost"),
+            "{engine}: {failure}"
+        );
+    }
+}

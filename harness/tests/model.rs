@@ -74,7 +74,7 @@ fn a_failure_names_its_run() {
 fn an_asserted_failure_says_how_to_replay_it_with_cargo_test() {
     let check = Check::new().engines([Engine::Random]).schedules(2_000);
     let panic = std::panic::catch_unwind(|| check.assert(|| handoff(false))).expect_err("found");
-    let text = harness::check::panic_message(panic.as_ref());
+    let text = harness::panics::panic_message(panic.as_ref());
     assert!(
         text.contains("replay it: HARNESS_RUN=random:0x")
             && text

@@ -151,7 +151,8 @@ mod tests {
     use store::TransportError;
 
     use super::*;
-    use crate::{StreamFault, TransportFaults, panic_message};
+    use crate::{StreamFault, TransportFaults};
+    use harness::panics::panic_message;
 
     const OBJECT: &[u8] = b"0123456789";
 

@@ -23,5 +23,5 @@ pub use params::{
     TransportFaults,
 };
 pub use planted::{HitRates, PlantedBug};
-pub use threads::{Joiner, Latch, panic_message, spawn};
+pub use threads::{Joiner, Latch, spawn};
 pub use world::{CatalogueWorld, CounterSource, LogCall, LogWorld, StoreWorld, World};

@@ -167,12 +167,12 @@ impl Violation {
     /// Ends the calling thread's part in the run with this violation as the
     /// panic payload.
     pub fn raise(self) -> ! {
-        std::panic::panic_any(self)
+        harness::panics::raise(self)
     }
 
     /// The violation a panic carries, if it is one.
     pub fn of_panic(payload: &(dyn std::any::Any + Send)) -> Option<&Violation> {
-        payload.downcast_ref::<Violation>()
+        harness::panics::raised(payload)
     }
 }
 

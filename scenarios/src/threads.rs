@@ -32,7 +32,7 @@ impl Panicked {
     fn of(payload: &(dyn Any + Send)) -> Panicked {
         match Violation::of_panic(payload) {
             Some(violation) => Panicked::Violation(violation.clone()),
-            None => Panicked::Message(panic_message(payload)),
+            None => Panicked::Message(harness::panics::panic_message(payload)),
         }
     }
 
@@ -90,22 +90,6 @@ impl<R: Runtime, T: Send + 'static> Joiner<R, T> {
             result = self.runtime.wait(&self.slot.filled, result);
         }
     }
-}
-
-/// The text of a panic payload (a violation's, as it displays).
-pub fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(violation) = Violation::of_panic(payload) {
-        return violation.to_string();
-    }
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| {
-            payload
-                .downcast_ref::<&str>()
-                .map(|text| (*text).to_owned())
-        })
-        .unwrap_or_else(|| "a panic without a message".to_owned())
 }
 
 /// Opens once `count` threads have arrived; waiting on an open latch returns at once.

@@ -28,7 +28,6 @@ pub use crate::model::facts::{AtomicAccess, FACTS_KEPT, Fact, Op, ThreadKey, Tim
 pub use crate::model::liveness::never_waits;
 pub use crate::model::scope::SCOPE_UNDER_LOOM;
 pub use crate::model::sync::SPURIOUS_WAKEUPS_ONE_IN;
-pub use crate::panics::panic_message;
 pub use engine::{DEFAULT_PCT_STEP_BOUND, Engine, MEASURED_PCT_STEP_BOUND, ParseError, RunId};
 pub use run::{
     MAX_STEPS, THREADS_WATCHDOG, URW_EXECUTIONS_PER_RUN, on_fresh_thread, shuttle_config,

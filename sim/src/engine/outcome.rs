@@ -157,7 +157,7 @@ impl Violation {
             .is_some_and(|site| site.file.starts_with("store/"));
         // A message that names no oracle is cut to its first line: shuttle
         // and loom can panic with kilobytes of their internal state.
-        let message = one_line(&scenarios::panic_message(payload));
+        let message = one_line(&harness::panics::panic_message(payload));
         Violation {
             breach: if in_store {
                 Breach::StorePanicked

@@ -120,7 +120,7 @@ pub fn replay_schedule(
     replayed.map_err(|payload| {
         format!(
             "replaying the shuttle schedule crashed: {}",
-            scenarios::panic_message(payload.as_ref())
+            harness::panics::panic_message(payload.as_ref())
         )
     })
 }

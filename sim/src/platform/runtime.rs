@@ -204,6 +204,6 @@ mod testing {
         let payload = panic::catch_unwind(AssertUnwindSafe(call)).expect_err("a violation");
         Violation::of_panic(payload.as_ref())
             .map(|violation| violation.oracle)
-            .unwrap_or_else(|| panic!("{}", scenarios::panic_message(payload.as_ref())))
+            .unwrap_or_else(|| panic!("{}", harness::panics::panic_message(payload.as_ref())))
     }
 }

@@ -393,7 +393,7 @@ impl ThreadPanic {
             Some(violation) => ThreadPanic::Violation(violation.clone()),
             None => ThreadPanic::Other {
                 thread: thread.to_owned(),
-                message: scenarios::panic_message(payload),
+                message: harness::panics::panic_message(payload),
                 site: take_first_panic(),
             },
         }
@@ -466,7 +466,7 @@ mod tests {
         let again = panic::catch_unwind(AssertUnwindSafe(|| drop(book.lock())));
         drop(held);
         let message = again.expect_err("a second lock on one thread panics");
-        let message = scenarios::panic_message(message.as_ref());
+        let message = harness::panics::panic_message(message.as_ref());
         assert!(message.starts_with("HARNESS BUG"), "{message}");
         drop(book.lock());
     }
