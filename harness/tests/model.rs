@@ -710,6 +710,20 @@ fn a_primitive_made_outside_the_body_is_refused_inside_a_shuttle_run() {
 }
 
 #[test]
+fn a_holder_that_panics_poisons_its_mutex() {
+    // Outside a run, as the reader-writer lock's below.
+    let lock = Mutex::new(0_u8);
+    assert!(!lock.is_poisoned());
+    let caught = std::panic::catch_unwind(|| {
+        let _held = lock.lock().expect("not poisoned");
+        panic!("the holder breaks while it holds the lock");
+    });
+    assert!(caught.is_err());
+    assert!(lock.is_poisoned());
+    assert!(lock.lock().is_err());
+}
+
+#[test]
 fn a_writer_that_panics_poisons_its_reader_writer_lock() {
     // Outside a run: shuttle fails a run at any panic of its threads,
     // caught or not, and the poison is std's under every engine.
@@ -769,6 +783,24 @@ fn a_race_between_scoped_threads_is_found_by_every_shuttle_engine() {
 }
 
 #[test]
+fn a_scoped_thread_is_finished_only_once_its_function_has_returned() {
+    // Outside a run: real threads, each waiting on what the other sends.
+    thread::scope(|scope| {
+        let (go, gate) = mpsc::channel::<()>();
+        let worker = scope.spawn(move || gate.recv());
+        assert!(!worker.is_finished(), "finished before its gate opened");
+        go.send(()).expect("the worker waits at its gate");
+        while !worker.is_finished() {
+            thread::yield_now();
+        }
+        assert_eq!(
+            worker.join().expect("the worker ends without a panic"),
+            Ok(())
+        );
+    });
+}
+
+#[test]
 fn a_scope_under_loom_fails_the_run_and_says_why() {
     let failure = found(&Check::new().engines([LOOM]), || scoped_increments(true));
     assert!(
@@ -814,6 +846,7 @@ fn every_type_of_the_facade_debug_prints_under_its_std_name() {
         format!("{sender:?}"),
         format!("{sync_sender:?}"),
         format!("{receiver:?}"),
+        thread::scope(|scope| format!("{scope:?}")),
     ];
     let names = [
         "Mutex",
@@ -828,6 +861,7 @@ fn every_type_of_the_facade_debug_prints_under_its_std_name() {
         "Sender",
         "SyncSender",
         "Receiver",
+        "Scope",
     ];
     // A guard prints its value, as std's does.
     assert_eq!(
