@@ -10,7 +10,7 @@ mod support;
 
 use std::time::Duration;
 
-use harness::check::{Check, Engine, never_waits};
+use harness::check::{Check, Engine, never_waits, never_waits_begins, never_waits_ends};
 use harness::sync::atomic::{AtomicBool, Ordering};
 use harness::sync::{Arc, Condvar, Mutex, RwLock, mpsc};
 use harness::thread;
@@ -273,6 +273,24 @@ fn never_waits_binds_only_its_closure() {
         assert_eq!(answer, 42);
         let lock = Mutex::new(0_u8);
         *lock.lock().expect("not poisoned") += 1;
+        thread::sleep(Duration::from_millis(1));
+    });
+}
+
+#[test]
+fn a_wait_between_never_waits_begins_and_its_end_breaks_never_waits() {
+    breaks("never-waits", || {
+        never_waits_begins();
+        thread::sleep(Duration::from_millis(1));
+        never_waits_ends();
+    });
+}
+
+#[test]
+fn never_waits_ends_closes_the_section_its_begin_opened() {
+    every_engine().assert(|| {
+        never_waits_begins();
+        never_waits_ends();
         thread::sleep(Duration::from_millis(1));
     });
 }

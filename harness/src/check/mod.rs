@@ -25,7 +25,7 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use crate::model::facts::{AtomicAccess, FACTS_KEPT, Fact, Op, ThreadKey, TimedEnd};
-pub use crate::model::liveness::never_waits;
+pub use crate::model::liveness::{never_waits, never_waits_begins, never_waits_ends};
 pub use crate::model::scope::SCOPE_UNDER_LOOM;
 pub use crate::model::sync::SPURIOUS_WAKEUPS_ONE_IN;
 pub use engine::{DEFAULT_PCT_STEP_BOUND, Engine, MEASURED_PCT_STEP_BOUND, ParseError, RunId};

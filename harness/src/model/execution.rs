@@ -209,6 +209,14 @@ impl Execution {
         lock(&self.book).section_ends(thread);
     }
 
+    /// The calling thread leaves its innermost never-waits section: for a
+    /// section whose end is told apart from its beginning, on the thread
+    /// that began it, while the run runs.
+    pub(crate) fn never_waits_ends_here(&self) {
+        let thread = self.thread_key();
+        self.never_waits_ends(thread);
+    }
+
     /// Lets other threads run: a scheduling point.
     pub(crate) fn yield_now(&self) {
         match self.flavour {

@@ -236,6 +236,27 @@ pub fn never_waits<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// The calling thread enters a never-waits section marked here, until its
+/// [`never_waits_ends`]: [`never_waits`] as a pair, for code that is told
+/// a call's beginning and its end apart (a platform trait a scenario
+/// reports its calls to). Each begin needs its end on the same thread,
+/// while a panic unwinds too: call it from a guard's `drop`. Outside a run
+/// it does nothing.
+#[track_caller]
+pub fn never_waits_begins() {
+    if let Some(run) = execution::current() {
+        run.never_waits_begins(Location::caller());
+    }
+}
+
+/// The calling thread leaves the innermost section its
+/// [`never_waits_begins`] entered.
+pub fn never_waits_ends() {
+    if let Some(run) = execution::current() {
+        run.never_waits_ends_here();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
