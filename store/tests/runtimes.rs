@@ -14,11 +14,11 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 use harness::check::Check;
-use store::runtime::harness::HarnessRuntime;
+use store::runtime::harness::{HarnessClock, HarnessRuntime};
 use store::runtime::loom::LoomRuntime;
 use store::runtime::shuttle::ShuttleRuntime;
 use store::{
-    MemoryFiles, Platform, Runtime, SeekableTransport, StdRuntime, StoreError, StoreOptions,
+    Clock, MemoryFiles, Platform, Runtime, SeekableTransport, StdRuntime, StoreError, StoreOptions,
     SystemClock, TempFileStore,
 };
 
@@ -99,4 +99,20 @@ fn read_close_race_holds_under_every_engine_of_the_harness_facade() {
     Check::new()
         .schedules(300)
         .assert(|| read_close_race(HarnessRuntime));
+}
+
+#[test]
+fn the_harness_clock_reads_the_runs_virtual_time_under_every_engine() {
+    let hour = std::time::Duration::from_secs(3_600);
+    let real = std::time::Instant::now();
+    Check::new().schedules(20).assert(move || {
+        let clock = HarnessClock::new();
+        harness::thread::sleep(hour);
+        assert!(clock.now().since_origin() >= hour, "{:?}", clock.now());
+    });
+    assert!(
+        real.elapsed() < hour / 60,
+        "took real time: {:?}",
+        real.elapsed()
+    );
 }

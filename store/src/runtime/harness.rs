@@ -46,3 +46,34 @@ impl<T: Send> BoundedQueue<T> for SharedQueue<T> {
         self.0.capacity()
     }
 }
+
+/// The store's clock on the harness library's time: under its engines the
+/// run's virtual clock, whose timeouts fire without real time passing;
+/// without its `model` feature, std's monotonic clock, as
+/// [`SystemClock`](crate::SystemClock). Its origin is the moment it was
+/// made: make it inside the checked body.
+#[derive(Clone, Copy, Debug)]
+pub struct HarnessClock {
+    origin: harness::time::Instant,
+}
+
+impl HarnessClock {
+    /// A clock whose origin is now.
+    pub fn new() -> HarnessClock {
+        HarnessClock {
+            origin: harness::time::Instant::now(),
+        }
+    }
+}
+
+impl Default for HarnessClock {
+    fn default() -> HarnessClock {
+        HarnessClock::new()
+    }
+}
+
+impl crate::Clock for HarnessClock {
+    fn now(&self) -> crate::Instant {
+        crate::Instant::from_origin(self.origin.elapsed())
+    }
+}
