@@ -8,6 +8,7 @@
 mod catalogue;
 mod check;
 mod fate;
+pub mod library;
 mod oracle;
 mod params;
 mod peek;

@@ -67,6 +67,16 @@ impl Shutdown {
 /// logger's writer among them.
 const MAX_PRODUCERS: usize = 3;
 
+/// A scenario of the logger, run on any world that serves the logger:
+/// the catalogue's (`ScenarioSpec::run` is this), or one of its own on
+/// the harness library's facade (`crate::library`).
+pub(crate) trait LogSpec: ScenarioSpec {
+    /// Runs the scenario once in `world`, as [`ScenarioSpec::run`] does.
+    fn run_on<W: LogWorld>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary
+    where
+        Self: Sized;
+}
+
 /// Producers log lines while the sink behaves as `sink`, and main shuts
 /// the logger down as `shutdown` says; the oracles judge the drops and what
 /// reached the sink: every line queued before shutdown began, and no line
@@ -399,7 +409,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// `log-sink-stalls`: logger: the sink stalls; producers drop lines, never wait, drops counted.
-pub(super) struct LogSinkStalls;
+pub(crate) struct LogSinkStalls;
 
 impl ScenarioSpec for LogSinkStalls {
     fn about(&self) -> About {
@@ -417,12 +427,23 @@ impl ScenarioSpec for LogSinkStalls {
         params: &Params,
         options: &StoreOptions,
     ) -> RunSummary {
+        self.run_on(world, params, options)
+    }
+}
+
+impl LogSpec for LogSinkStalls {
+    fn run_on<W: LogWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         producers(world, params, options, Sink::Stalls, Shutdown::Drained)
     }
 }
 
 /// `log-sink-slow`: logger: the sink drains slowly; nothing lost while there is room.
-pub(super) struct LogSinkSlow;
+pub(crate) struct LogSinkSlow;
 
 impl ScenarioSpec for LogSinkSlow {
     fn about(&self) -> About {
@@ -440,12 +461,23 @@ impl ScenarioSpec for LogSinkSlow {
         params: &Params,
         options: &StoreOptions,
     ) -> RunSummary {
+        self.run_on(world, params, options)
+    }
+}
+
+impl LogSpec for LogSinkSlow {
+    fn run_on<W: LogWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         producers(world, params, options, Sink::Slow, Shutdown::Drained)
     }
 }
 
 /// `log-many-producers`: logger: many producers, a small queue; every queued line arrives.
-pub(super) struct LogManyProducers;
+pub(crate) struct LogManyProducers;
 
 impl ScenarioSpec for LogManyProducers {
     fn about(&self) -> About {
@@ -463,12 +495,23 @@ impl ScenarioSpec for LogManyProducers {
         params: &Params,
         options: &StoreOptions,
     ) -> RunSummary {
+        self.run_on(world, params, options)
+    }
+}
+
+impl LogSpec for LogManyProducers {
+    fn run_on<W: LogWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
         producers(world, params, options, Sink::Fast, Shutdown::Drained)
     }
 }
 
 /// `log-shutdown-races`: logger: shutdown while producers log, or with lines queued; none of them lost.
-pub(super) struct LogShutdownRaces;
+pub(crate) struct LogShutdownRaces;
 
 impl ScenarioSpec for LogShutdownRaces {
     fn about(&self) -> About {
@@ -481,6 +524,17 @@ impl ScenarioSpec for LogShutdownRaces {
     }
 
     fn run<W: CatalogueWorld>(
+        &self,
+        world: &W,
+        params: &Params,
+        options: &StoreOptions,
+    ) -> RunSummary {
+        self.run_on(world, params, options)
+    }
+}
+
+impl LogSpec for LogShutdownRaces {
+    fn run_on<W: LogWorld>(
         &self,
         world: &W,
         params: &Params,

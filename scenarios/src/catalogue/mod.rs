@@ -11,7 +11,7 @@
 
 mod close;
 mod handles;
-mod logger;
+pub(crate) mod logger;
 mod mount;
 mod multi;
 mod no_close;

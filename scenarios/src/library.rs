@@ -1,0 +1,125 @@
+//! The logger's scenarios registered with the harness library, exactly as
+//! a crate outside this workspace registers its own: `harness::Scenario`
+//! rows whose bodies run the catalogue's own logger scenarios on the
+//! library's facade (`HarnessRuntime`, `HarnessClock`). Every engine of the
+//! library, and its `run`, `replay`, `shrink`, `fuzz` and `corpus`, then
+//! serve the logger (`src/bin/logger-sim.rs` is the command line).
+//!
+//! A row runs one shape: the catalogue's default parameters for shuttle
+//! (three producers, two lines each, a queue of one place), where the
+//! simulator draws a shape per seed. The world tells the library each
+//! never-waits section; the logger's calls are no facts of the library's,
+//! so these rows reach no coverage cells (the simulator's do).
+
+use harness::Scenario;
+use store::runtime::harness::{HarnessClock, HarnessRuntime};
+use store::{Plant, StoreOptions};
+
+use crate::catalogue::logger::{
+    LogManyProducers, LogShutdownRaces, LogSinkSlow, LogSinkStalls, LogSpec,
+};
+use crate::{LogCall, LogWorld, Params, PlantedBug, World};
+
+/// Every logger scenario of the catalogue, and each logger canary in its
+/// home scenario (`HOME--CANARY`).
+pub const LOGGER_SCENARIOS: &[Scenario] = &[
+    Scenario::new(
+        "log-sink-stalls",
+        "logger: the sink stalls; producers drop lines, never wait, drops counted",
+        || on_the_library(&LogSinkStalls, None),
+    ),
+    Scenario::new(
+        "log-sink-slow",
+        "logger: the sink drains slowly; nothing lost while there is room",
+        || on_the_library(&LogSinkSlow, None),
+    ),
+    Scenario::new(
+        "log-many-producers",
+        "logger: many producers, a small queue; every queued line arrives",
+        || on_the_library(&LogManyProducers, None),
+    ),
+    Scenario::new(
+        "log-shutdown-races",
+        "logger: shutdown while producers log, or with lines queued; none of them lost",
+        || on_the_library(&LogShutdownRaces, None),
+    ),
+    Scenario::new(
+        "log-sink-stalls--logger-blocks-when-full",
+        "the same, a producer waiting for room when the queue is full",
+        || on_the_library(&LogSinkStalls, Some(PlantedBug::LoggerBlocksWhenFull)),
+    ),
+    Scenario::new(
+        "log-sink-stalls--logger-drops-with-room",
+        "the same, a line dropped while one place is free",
+        || on_the_library(&LogSinkStalls, Some(PlantedBug::LoggerDropsWithRoom)),
+    ),
+    Scenario::new(
+        "log-many-producers--logger-miscounts-drops",
+        "the same, drops counted by a load and a store",
+        || on_the_library(&LogManyProducers, Some(PlantedBug::LoggerMiscountsDrops)),
+    ),
+    Scenario::new(
+        "log-many-producers--logger-forgets-to-wake",
+        "the same, producers never waking the writer",
+        || on_the_library(&LogManyProducers, Some(PlantedBug::LoggerForgetsToWake)),
+    ),
+    Scenario::new(
+        "log-shutdown-races--shutdown-skips-drain",
+        "the same, the writer stopping with lines still queued",
+        || on_the_library(&LogShutdownRaces, Some(PlantedBug::ShutdownSkipsDrain)),
+    ),
+    Scenario::new(
+        "log-shutdown-races--logger-trusts-its-room-check",
+        "the same, a push that lost the last place answering Queued",
+        || {
+            on_the_library(
+                &LogShutdownRaces,
+                Some(PlantedBug::LoggerTrustsItsRoomCheck),
+            )
+        },
+    ),
+];
+
+/// Runs `spec` once on the facade, `planted` planted.
+fn on_the_library(spec: &impl LogSpec, planted: Option<PlantedBug>) {
+    let params = spec.adapt(Params::shuttle_default());
+    let options = StoreOptions::default().with_plant(planted.map(|bug| Plant::at(bug.name())));
+    spec.run_on(&FacadeWorld::default(), &params, &options);
+}
+
+/// The logger's world on the library's facade: its threads, locks and
+/// waits are the facade's, its time the run's virtual clock, and its
+/// never-waits sections the library's own oracle.
+#[derive(Clone, Default)]
+struct FacadeWorld {
+    runtime: HarnessRuntime,
+    clock: HarnessClock,
+}
+
+impl World for FacadeWorld {
+    type Runtime = HarnessRuntime;
+    type Clock = HarnessClock;
+
+    fn runtime(&self) -> &HarnessRuntime {
+        &self.runtime
+    }
+
+    fn clock(&self) -> &HarnessClock {
+        &self.clock
+    }
+
+    #[track_caller]
+    fn never_waits_begins(&self, _call: &'static str) {
+        harness::check::never_waits_begins();
+    }
+
+    fn never_waits_returns(&self) {
+        harness::check::never_waits_ends();
+    }
+}
+
+impl LogWorld for FacadeWorld {
+    fn log_call_begins(&self, _call: LogCall) {}
+
+    fn log_call_returns(&self) {}
+}
