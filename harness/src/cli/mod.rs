@@ -140,9 +140,7 @@ pub fn main(scenarios: &'static [Scenario]) -> ExitCode {
     };
     match args.command {
         Command::List => {
-            for scenario in scenarios {
-                println!("{:<32} {}", scenario.name, scenario.description);
-            }
+            print!("{}", listing(scenarios));
             ExitCode::SUCCESS
         }
         Command::Run {
@@ -255,4 +253,33 @@ pub fn main(scenarios: &'static [Scenario]) -> ExitCode {
 /// The program's name, as the user typed it.
 fn program() -> String {
     std::env::args().next().unwrap_or_else(|| "sim".to_owned())
+}
+
+/// `list`: a line per scenario, its description in one column after the
+/// longest name.
+fn listing(scenarios: &[Scenario]) -> String {
+    let width = scenarios.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    scenarios
+        .iter()
+        .map(|s| format!("{:<width$}  {}\n", s.name, s.description))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listing_lines_up_every_description_after_the_longest_name() {
+        let scenarios = [
+            Scenario::new("short", "first", || {}),
+            Scenario::new("a-name-longer-than-thirty-two-bytes", "second", || {}),
+        ];
+        let listing = listing(&scenarios);
+        let columns: Vec<usize> = listing
+            .lines()
+            .map(|line| line.rfind(' ').expect("a description") + 1)
+            .collect();
+        assert_eq!(columns, [37, 37], "{listing}");
+    }
 }
