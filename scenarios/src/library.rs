@@ -16,7 +16,7 @@ use store::runtime::harness::{HarnessClock, HarnessRuntime};
 use store::{Plant, StoreOptions};
 
 use crate::catalogue::logger::{
-    LogManyProducers, LogShutdownRaces, LogSinkSlow, LogSinkStalls, LogSpec,
+    LogManyProducers, LogShutdownRaces, LogSinkSlow, LogSinkStalls, LogSpec, run_on,
 };
 use crate::{LogCall, LogWorld, Params, PlantedBug, World};
 
@@ -84,7 +84,7 @@ pub const LOGGER_SCENARIOS: &[Scenario] = &[
 fn on_the_library(spec: &impl LogSpec, planted: Option<PlantedBug>) {
     let params = spec.adapt(Params::shuttle_default());
     let options = StoreOptions::default().with_plant(planted.map(|bug| Plant::at(bug.name())));
-    spec.run_on(&FacadeWorld::default(), &params, &options);
+    run_on(spec, &FacadeWorld::default(), &params, &options);
 }
 
 /// The logger's world on the library's facade: its threads, locks and

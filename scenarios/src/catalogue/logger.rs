@@ -22,7 +22,7 @@ use crate::{CatalogueWorld, LogCall, LogWorld, Oracle, Params, Violation, World}
 
 /// How the sink behaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Sink {
+pub(crate) enum Sink {
     /// Takes one line, then takes no more until the producers are done.
     Stalls,
     /// Waits a moment (a timed wait) for each line.
@@ -33,7 +33,7 @@ enum Sink {
 
 /// When main shuts the logger down.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Shutdown {
+pub(crate) enum Shutdown {
     /// Once the sink has written every queued line.
     Drained,
     /// While the producers still log (the sink keeps up).
@@ -67,14 +67,25 @@ impl Shutdown {
 /// logger's writer among them.
 const MAX_PRODUCERS: usize = 3;
 
-/// A scenario of the logger, run on any world that serves the logger:
-/// the catalogue's (`ScenarioSpec::run` is this), or one of its own on
-/// the harness library's facade (`crate::library`).
+/// A scenario of the logger: what its producers meet. It runs on any
+/// world that serves the logger ([`run_on`]): the catalogue's
+/// (`ScenarioSpec::run` is that), or one on the harness library's facade
+/// (`crate::library`).
 pub(crate) trait LogSpec: ScenarioSpec {
-    /// Runs the scenario once in `world`, as [`ScenarioSpec::run`] does.
-    fn run_on<W: LogWorld>(&self, world: &W, params: &Params, options: &StoreOptions) -> RunSummary
-    where
-        Self: Sized;
+    /// The sink the producers meet and how main shuts the logger down,
+    /// for the parameters drawn.
+    fn meets(&self, params: &Params) -> (Sink, Shutdown);
+}
+
+/// Runs `spec` once in `world`, as [`ScenarioSpec::run`] does.
+pub(crate) fn run_on<W: LogWorld>(
+    spec: &impl LogSpec,
+    world: &W,
+    params: &Params,
+    options: &StoreOptions,
+) -> RunSummary {
+    let (sink, shutdown) = spec.meets(params);
+    producers(world, params, options, sink, shutdown)
 }
 
 /// Producers log lines while the sink behaves as `sink`, and main shuts
@@ -427,18 +438,13 @@ impl ScenarioSpec for LogSinkStalls {
         params: &Params,
         options: &StoreOptions,
     ) -> RunSummary {
-        self.run_on(world, params, options)
+        run_on(self, world, params, options)
     }
 }
 
 impl LogSpec for LogSinkStalls {
-    fn run_on<W: LogWorld>(
-        &self,
-        world: &W,
-        params: &Params,
-        options: &StoreOptions,
-    ) -> RunSummary {
-        producers(world, params, options, Sink::Stalls, Shutdown::Drained)
+    fn meets(&self, _: &Params) -> (Sink, Shutdown) {
+        (Sink::Stalls, Shutdown::Drained)
     }
 }
 
@@ -461,18 +467,13 @@ impl ScenarioSpec for LogSinkSlow {
         params: &Params,
         options: &StoreOptions,
     ) -> RunSummary {
-        self.run_on(world, params, options)
+        run_on(self, world, params, options)
     }
 }
 
 impl LogSpec for LogSinkSlow {
-    fn run_on<W: LogWorld>(
-        &self,
-        world: &W,
-        params: &Params,
-        options: &StoreOptions,
-    ) -> RunSummary {
-        producers(world, params, options, Sink::Slow, Shutdown::Drained)
+    fn meets(&self, _: &Params) -> (Sink, Shutdown) {
+        (Sink::Slow, Shutdown::Drained)
     }
 }
 
@@ -495,18 +496,13 @@ impl ScenarioSpec for LogManyProducers {
         params: &Params,
         options: &StoreOptions,
     ) -> RunSummary {
-        self.run_on(world, params, options)
+        run_on(self, world, params, options)
     }
 }
 
 impl LogSpec for LogManyProducers {
-    fn run_on<W: LogWorld>(
-        &self,
-        world: &W,
-        params: &Params,
-        options: &StoreOptions,
-    ) -> RunSummary {
-        producers(world, params, options, Sink::Fast, Shutdown::Drained)
+    fn meets(&self, _: &Params) -> (Sink, Shutdown) {
+        (Sink::Fast, Shutdown::Drained)
     }
 }
 
@@ -529,18 +525,13 @@ impl ScenarioSpec for LogShutdownRaces {
         params: &Params,
         options: &StoreOptions,
     ) -> RunSummary {
-        self.run_on(world, params, options)
+        run_on(self, world, params, options)
     }
 }
 
 impl LogSpec for LogShutdownRaces {
-    fn run_on<W: LogWorld>(
-        &self,
-        world: &W,
-        params: &Params,
-        options: &StoreOptions,
-    ) -> RunSummary {
+    fn meets(&self, params: &Params) -> (Sink, Shutdown) {
         let shutdown = Shutdown::racing(params);
-        producers(world, params, options, shutdown.sink(), shutdown)
+        (shutdown.sink(), shutdown)
     }
 }
