@@ -21,6 +21,11 @@ struct Log {
     names: BTreeMap<ThreadKey, Arc<str>>,
 }
 
+/// Events a trace has room for before it grows: a scenario's run records
+/// a few dozen to a few hundred, and growing from empty reallocates the
+/// log six times or more on every run.
+const EVENTS_EXPECTED: usize = 256;
+
 /// Records an event, attributed to the calling thread, in the run's trace.
 pub type Recorder = Arc<dyn Fn(What) + Send + Sync>;
 
@@ -45,9 +50,14 @@ impl fmt::Display for Event {
 }
 
 impl Trace {
-    /// An empty trace.
+    /// An empty trace, with room for a typical run's events.
     pub fn new() -> Trace {
-        Trace::default()
+        Trace {
+            log: Arc::new(Mutex::new(Log {
+                events: Vec::with_capacity(EVENTS_EXPECTED),
+                names: BTreeMap::new(),
+            })),
+        }
     }
 
     /// Appends an event of the thread `key`, named by `name` if this is
