@@ -292,3 +292,16 @@ fn a_value_a_thread_raises_is_reported_by_its_display_under_every_engine() {
         );
     }
 }
+
+#[test]
+fn a_step_the_body_notes_is_among_its_failures_facts() {
+    let failure = found(&Check::new().engines([Engine::Random]), || {
+        harness::check::note("the component's call begins");
+        panic!("the call broke");
+    });
+    let noted = Op::Note("the component's call begins");
+    assert!(
+        failure.facts.iter().any(|fact| fact.op == noted),
+        "{failure}"
+    );
+}

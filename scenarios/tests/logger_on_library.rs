@@ -2,15 +2,16 @@
 //! crate would register its own (`scenarios::library`): the registry has a
 //! row for every logger scenario and canary of the catalogue, the logger
 //! as shipped runs clean under every engine of the library, and each
-//! canary is found, breaking the oracle the catalogue names for it.
+//! canary is found, breaking the oracle the catalogue names for it, with
+//! the logger's calls among the failure's facts.
 
 use std::path::Path;
 
 use harness::Scenario;
-use harness::check::{Check, Error, Failure};
+use harness::check::{Check, Error, Failure, Op};
 use harness::corpus::Verdict;
 use scenarios::library::LOGGER_SCENARIOS;
-use scenarios::{Component, Oracle, PlantedBug, Scenario as Key};
+use scenarios::{Component, LogCall, Oracle, PlantedBug, Scenario as Key};
 
 /// Schedules per engine for a clean row: each row's runs are many
 /// interleavings of five threads, and the simulator explores the same
@@ -98,6 +99,12 @@ fn every_logger_canary_is_found_by_the_library_breaking_its_oracle() {
             oracle => oracle.name(),
         };
         assert!(failure.message.contains(words), "{bug:?}: {failure}");
+        let notes_a_call = |fact: &harness::check::Fact| {
+            LogCall::ALL
+                .into_iter()
+                .any(|call| fact.op == Op::Note(call.name()))
+        };
+        assert!(failure.facts.iter().any(notes_a_call), "{bug:?}: {failure}");
     }
 }
 

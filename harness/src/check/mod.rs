@@ -37,6 +37,15 @@ pub use swarm::{Campaign, Swarm};
 use crate::schedule::SplitMix64;
 use run::{Body, Broke};
 
+/// Notes a step of the body's own among the run's facts (`Op::Note`), so
+/// that a failure's last facts show it beside the facade's: a call of the
+/// component beginning, a phase reached. It is no scheduling point.
+/// Outside a run it does nothing.
+#[track_caller]
+pub fn note(what: &'static str) {
+    crate::model::execution::record(Op::Note(what), std::panic::Location::caller());
+}
+
 /// Schedules per engine a check runs unless told otherwise.
 pub const DEFAULT_SCHEDULES: usize = 1_000;
 

@@ -75,6 +75,9 @@ pub enum Op {
     /// A call on a structure of another crate (`Shared::call`),
     /// by name: `"ArrayQueue::push"`.
     Call(&'static str),
+    /// A step the body noted itself (`check::note`): a call of the
+    /// component beginning, a phase reached.
+    Note(&'static str),
 }
 
 /// How a timed wait ended.
