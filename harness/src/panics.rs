@@ -37,7 +37,7 @@ pub fn raise<F: Any + fmt::Display + Send>(failure: F) -> ! {
 pub fn raised<F: Any>(payload: &(dyn Any + Send)) -> Option<&F> {
     payload
         .downcast_ref::<Raised>()
-        // Through the box to the value: the box is a `Failure` too.
+        // Through the box to the value: the box is a `RaisedValue` too.
         .and_then(|raised| (*raised.0).as_any().downcast_ref())
 }
 
@@ -56,14 +56,14 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
 }
 
 /// The payload of [`raise`]: the value, printable without knowing its type.
-struct Raised(Box<dyn Failure>);
+struct Raised(Box<dyn RaisedValue>);
 
 /// A raised value: printable, and downcast back to its type.
-trait Failure: fmt::Display + Send {
+trait RaisedValue: fmt::Display + Send {
     fn as_any(&self) -> &dyn Any;
 }
 
-impl<F: Any + fmt::Display + Send> Failure for F {
+impl<F: Any + fmt::Display + Send> RaisedValue for F {
     fn as_any(&self) -> &dyn Any {
         self
     }
