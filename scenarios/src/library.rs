@@ -23,7 +23,8 @@ use crate::catalogue::logger::{
 use crate::{LogCall, LogWorld, Params, PlantedBug, World};
 
 /// Every logger scenario of the catalogue, and each logger canary in its
-/// home scenario (`HOME--CANARY`).
+/// home scenario (`HOME--CANARY`), each described as the catalogue
+/// describes it.
 pub const LOGGER_SCENARIOS: &[Scenario] = &[
     Scenario::new(
         "log-sink-stalls",
@@ -47,32 +48,32 @@ pub const LOGGER_SCENARIOS: &[Scenario] = &[
     ),
     Scenario::new(
         "log-sink-stalls--logger-blocks-when-full",
-        "the same, a producer waiting for room when the queue is full",
+        "logger canary: a producer waits for room when the queue is full",
         || on_the_library(&LogSinkStalls, Some(PlantedBug::LoggerBlocksWhenFull)),
     ),
     Scenario::new(
         "log-sink-stalls--logger-drops-with-room",
-        "the same, a line dropped while one place is free",
+        "logger canary: a line is dropped while one place is free",
         || on_the_library(&LogSinkStalls, Some(PlantedBug::LoggerDropsWithRoom)),
     ),
     Scenario::new(
         "log-many-producers--logger-miscounts-drops",
-        "the same, drops counted by a load and a store",
+        "logger canary: drops are counted by a load and a store, losing concurrent ones",
         || on_the_library(&LogManyProducers, Some(PlantedBug::LoggerMiscountsDrops)),
     ),
     Scenario::new(
         "log-many-producers--logger-forgets-to-wake",
-        "the same, producers never waking the writer",
+        "logger canary: producers never wake the writer, which sleeps with lines queued",
         || on_the_library(&LogManyProducers, Some(PlantedBug::LoggerForgetsToWake)),
     ),
     Scenario::new(
         "log-shutdown-races--shutdown-skips-drain",
-        "the same, the writer stopping with lines still queued",
+        "logger canary: the writer stops as soon as it sees shutdown, lines still queued",
         || on_the_library(&LogShutdownRaces, Some(PlantedBug::ShutdownSkipsDrain)),
     ),
     Scenario::new(
         "log-shutdown-races--logger-trusts-its-room-check",
-        "the same, a push that lost the last place answering Queued",
+        "logger canary: a push that lost the last place after a length check answers Queued",
         || {
             on_the_library(
                 &LogShutdownRaces,

@@ -57,8 +57,8 @@ fn every_logger_scenario_and_canary_of_the_catalogue_has_its_row_and_no_other() 
         assert_eq!(row(about.name).description, about.description);
         expected += 1;
     }
-    for (_, name, _) in logger_canaries() {
-        row(&name);
+    for (bug, name, _) in logger_canaries() {
+        assert_eq!(row(&name).description, bug.description());
         expected += 1;
     }
     assert_eq!(LOGGER_SCENARIOS.len(), expected);
