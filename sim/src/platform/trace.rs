@@ -13,7 +13,7 @@ pub struct Trace {
     log: Arc<Mutex<Log>>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Log {
     events: Vec<Event>,
     /// Each thread's name, asked of the scheduler once per execution: every
@@ -21,9 +21,19 @@ struct Log {
     names: BTreeMap<ThreadKey, Arc<str>>,
 }
 
+impl Default for Log {
+    fn default() -> Log {
+        Log {
+            events: Vec::with_capacity(EVENTS_EXPECTED),
+            names: BTreeMap::new(),
+        }
+    }
+}
+
 /// Events a trace has room for before it grows: a scenario's run records
-/// a few dozen to a few hundred, and growing from empty reallocates the
-/// log six times or more on every run.
+/// dozens or more, and growing the log from empty reallocated and moved it
+/// several times on every run (a tenth of the harness's time in the
+/// `harness_cost` bench).
 const EVENTS_EXPECTED: usize = 256;
 
 /// Records an event, attributed to the calling thread, in the run's trace.
@@ -52,12 +62,7 @@ impl fmt::Display for Event {
 impl Trace {
     /// An empty trace, with room for a typical run's events.
     pub fn new() -> Trace {
-        Trace {
-            log: Arc::new(Mutex::new(Log {
-                events: Vec::with_capacity(EVENTS_EXPECTED),
-                names: BTreeMap::new(),
-            })),
-        }
+        Trace::default()
     }
 
     /// Appends an event of the thread `key`, named by `name` if this is
