@@ -830,45 +830,37 @@ fn every_type_of_the_facade_debug_prints_under_its_std_name() {
     let (sender, receiver) = mpsc::channel::<u8>();
     let (sync_sender, _) = mpsc::sync_channel::<u8>(1);
     let mut value = 0_u8;
+    let pointer = harness::sync::atomic::AtomicPtr::new(&raw mut value);
     let printed = [
-        format!("{:?}", Mutex::new(0_u8)),
-        format!("{:?}", RwLock::new(0_u8)),
-        format!("{:?}", Condvar::new()),
-        format!("{:?}", harness::sync::Barrier::new(1)),
-        format!("{:?}", harness::sync::Barrier::new(1).wait()),
-        format!("{:?}", harness::sync::OnceLock::<u8>::new()),
-        format!("{:?}", harness::sync::LazyLock::new(|| 0_u8)),
-        format!("{:?}", AtomicU64::new(0)),
-        format!(
-            "{:?}",
-            harness::sync::atomic::AtomicPtr::new(&raw mut value)
+        ("Mutex", format!("{:?}", Mutex::new(0_u8))),
+        ("RwLock", format!("{:?}", RwLock::new(0_u8))),
+        ("Condvar", format!("{:?}", Condvar::new())),
+        ("Barrier", format!("{:?}", harness::sync::Barrier::new(1))),
+        (
+            "BarrierWaitResult",
+            format!("{:?}", harness::sync::Barrier::new(1).wait()),
         ),
-        format!("{sender:?}"),
-        format!("{sync_sender:?}"),
-        format!("{receiver:?}"),
-        thread::scope(|scope| format!("{scope:?}")),
+        (
+            "OnceLock",
+            format!("{:?}", harness::sync::OnceLock::<u8>::new()),
+        ),
+        (
+            "LazyLock",
+            format!("{:?}", harness::sync::LazyLock::new(|| 0_u8)),
+        ),
+        ("AtomicU64", format!("{:?}", AtomicU64::new(0))),
+        ("AtomicPtr", format!("{pointer:?}")),
+        ("Sender", format!("{sender:?}")),
+        ("SyncSender", format!("{sync_sender:?}")),
+        ("Receiver", format!("{receiver:?}")),
+        ("Scope", thread::scope(|scope| format!("{scope:?}"))),
     ];
-    let names = [
-        "Mutex",
-        "RwLock",
-        "Condvar",
-        "Barrier",
-        "BarrierWaitResult",
-        "OnceLock",
-        "LazyLock",
-        "AtomicU64",
-        "AtomicPtr",
-        "Sender",
-        "SyncSender",
-        "Receiver",
-        "Scope",
-    ];
+    for (name, printed) in printed {
+        assert!(printed.starts_with(name), "{name} printed as {printed:?}");
+    }
     // A guard prints its value, as std's does.
     assert_eq!(
         format!("{:?}", Mutex::new(7_u8).lock().expect("not poisoned")),
         "7"
     );
-    for (printed, name) in printed.iter().zip(names) {
-        assert!(printed.starts_with(name), "{name} printed as {printed:?}");
-    }
 }
