@@ -305,3 +305,31 @@ fn a_step_the_body_notes_is_among_its_failures_facts() {
         "{failure}"
     );
 }
+
+#[test]
+fn a_spawned_thread_that_returns_ends_with_a_fact_under_every_engine() {
+    for engine in Engine::DEFAULT {
+        // loom has no scoped threads.
+        let scoped = !matches!(engine, Engine::Loom { .. });
+        let failure = found(&Check::new().engines([engine]).schedules(1), move || {
+            thread::spawn(|| {})
+                .join()
+                .expect("the thread ends without a panic");
+            if scoped {
+                thread::scope(|scope| {
+                    scope.spawn(|| {});
+                });
+            }
+            panic!("every thread ended");
+        });
+        let ends: Vec<ThreadKey> = failure
+            .facts
+            .iter()
+            .filter(|fact| fact.op == Op::ThreadEnds)
+            .map(|fact| fact.thread)
+            .collect();
+        let expected = if scoped { &[1, 2][..] } else { &[1] };
+        let expected: Vec<ThreadKey> = expected.iter().copied().map(ThreadKey).collect();
+        assert_eq!(ends, expected, "{engine}: {failure}");
+    }
+}

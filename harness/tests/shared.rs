@@ -4,7 +4,7 @@
 
 mod support;
 
-use harness::check::{Check, Engine, Op};
+use harness::check::{Check, Engine, Op, QueueCall};
 use harness::shared::{ArrayQueue, Shared};
 use harness::sync::Arc;
 use harness::sync::atomic::Ordering;
@@ -70,12 +70,23 @@ fn producers_that_take_the_pushs_answer_run_clean_under_every_engine() {
 }
 
 #[test]
-fn a_failure_shows_each_call_on_the_shared_queue_as_a_fact() {
+fn a_failure_shows_each_queue_call_with_its_answer_and_the_length_it_left() {
     let check = Check::new().engines([Engine::Random]).schedules(SCHEDULES);
     let failure = found(&check, || two_producers(true));
-    for call in ["ArrayQueue::is_full", "ArrayQueue::push"] {
-        let shown = failure.facts.iter().any(|fact| fact.op == Op::Call(call));
-        assert!(shown, "{call} is among the facts: {failure}");
+    // Both producers found room; one push went in, the other was refused.
+    let expected = [
+        (QueueCall::IsFull, 0),
+        (QueueCall::Push { accepted: true }, 1),
+        (QueueCall::Push { accepted: false }, 1),
+    ];
+    for (call, len) in expected {
+        let op = Op::Queue {
+            call,
+            len,
+            capacity: 1,
+        };
+        let shown = failure.facts.iter().any(|fact| fact.op == op);
+        assert!(shown, "{op:?} is among the facts: {failure}");
     }
 }
 
@@ -107,6 +118,51 @@ fn calls_on_any_shared_structure_interleave_and_lose_an_update() {
         failure.message.contains("an increment was lost"),
         "{failure}"
     );
+    for call in ["load", "store"] {
+        let shown = failure.facts.iter().any(|fact| fact.op == Op::Call(call));
+        assert!(shown, "{call} is among the facts: {failure}");
+    }
+}
+
+#[test]
+fn each_queue_call_is_a_fact_of_what_it_answered() {
+    let check = Check::new().engines([Engine::Random]).schedules(1);
+    let failure = found(&check, || {
+        let queue = ArrayQueue::new(2);
+        let _ = (queue.push(1), queue.push(2), queue.push(3));
+        let _ = queue.force_push(4);
+        let _ = (queue.pop(), queue.pop(), queue.pop());
+        let _ = (queue.len(), queue.is_empty(), queue.is_full());
+        panic!("every call is made");
+    });
+    let calls: Vec<(QueueCall, usize)> = failure
+        .facts
+        .iter()
+        .filter_map(|fact| match fact.op {
+            Op::Queue {
+                call,
+                len,
+                capacity,
+            } => {
+                assert_eq!(capacity, 2);
+                Some((call, len))
+            }
+            _ => None,
+        })
+        .collect();
+    let expected = [
+        (QueueCall::Push { accepted: true }, 1),
+        (QueueCall::Push { accepted: true }, 2),
+        (QueueCall::Push { accepted: false }, 2),
+        (QueueCall::ForcePush { displaced: true }, 2),
+        (QueueCall::Pop { took: true }, 1),
+        (QueueCall::Pop { took: true }, 0),
+        (QueueCall::Pop { took: false }, 0),
+        (QueueCall::Len, 0),
+        (QueueCall::IsEmpty, 0),
+        (QueueCall::IsFull, 0),
+    ];
+    assert_eq!(calls, expected);
 }
 
 #[test]

@@ -24,7 +24,7 @@ mod swarm;
 use std::fmt;
 use std::sync::Arc;
 
-pub use crate::model::facts::{AtomicAccess, FACTS_KEPT, Fact, Op, ThreadKey, TimedEnd};
+pub use crate::model::facts::{AtomicAccess, FACTS_KEPT, Fact, Op, QueueCall, ThreadKey, TimedEnd};
 pub use crate::model::liveness::{never_waits, never_waits_begins, never_waits_ends};
 pub use crate::model::scope::SCOPE_UNDER_LOOM;
 pub use crate::model::sync::SPURIOUS_WAKEUPS_ONE_IN;

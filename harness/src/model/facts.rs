@@ -73,11 +73,50 @@ pub enum Op {
     /// A channel receive (`recv`, `try_recv`, `recv_timeout`) is called.
     Recv,
     /// A call on a structure of another crate (`Shared::call`),
-    /// by name: `"ArrayQueue::push"`.
+    /// by name: `"DashMap::insert"`.
     Call(&'static str),
+    /// A call on the facade's `ArrayQueue`, with the values it held just
+    /// after the call and its places in all: what a subject's coverage
+    /// classifies a call of its own by (the queue empty, partly full, full).
+    Queue {
+        /// Which call, and what it answered.
+        call: QueueCall,
+        /// Values queued just after it.
+        len: usize,
+        /// Places in all.
+        capacity: usize,
+    },
+    /// A spawned thread's closure returned: the thread ends.
+    ThreadEnds,
     /// A step the body noted itself (`check::note`): a call of the
     /// component beginning, a phase reached.
     Note(&'static str),
+}
+
+/// A call on the facade's `ArrayQueue`, and what it answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueueCall {
+    /// `push`: whether the value went in.
+    Push {
+        /// It found a place.
+        accepted: bool,
+    },
+    /// `force_push`: whether it pushed out the oldest value.
+    ForcePush {
+        /// The queue was full.
+        displaced: bool,
+    },
+    /// `pop`: whether it took a value.
+    Pop {
+        /// The queue held one.
+        took: bool,
+    },
+    /// `len`.
+    Len,
+    /// `is_empty`.
+    IsEmpty,
+    /// `is_full`.
+    IsFull,
 }
 
 /// How a timed wait ended.

@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::execution::{self, Execution, Flavour};
 use super::facts::Op;
 use super::liveness::{Blocking, Site};
-use super::thread::Thread;
+use super::thread::{Thread, ending_with_a_fact};
 
 /// What a loom run that reaches a scope fails with.
 pub const SCOPE_UNDER_LOOM: &str = "thread::scope is not modelled under loom, which has no scoped threads: check this body with the other engines (Check::engines)";
@@ -122,7 +122,9 @@ impl<'scope> Scope<'scope, '_> {
         F: FnOnce() -> T + Send + 'scope,
         T: Send + 'scope,
     {
-        execution::record(Op::Spawn, Location::caller());
+        let at = Location::caller();
+        execution::record(Op::Spawn, at);
+        let f = ending_with_a_fact(f, at);
         self.unjoined.fetch_add(1, Ordering::Relaxed);
         // The spawning thread is in the run its scoped threads join.
         let handle = match (&self.of, execution::current()) {

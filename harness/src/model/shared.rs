@@ -8,7 +8,7 @@ use std::panic::Location;
 use std::sync::atomic::Ordering;
 
 use crate::model::execution::{self, Flavour};
-use crate::model::facts::Op;
+use crate::model::facts::{Op, QueueCall};
 
 /// What makes a call a scheduling point: an atomic of the engine that made
 /// the structure. Every call updates it, so shuttle switches threads before
@@ -92,8 +92,9 @@ impl<T: fmt::Debug> fmt::Debug for Shared<T> {
     }
 }
 
-/// crossbeam's `ArrayQueue`, each call a scheduling point and a fact;
-/// the same methods (`into_iter` aside).
+/// crossbeam's `ArrayQueue`, each call a scheduling point and a fact
+/// (`Op::Queue`: the call, what it answered, and the values queued just
+/// after it); the same methods (`into_iter` aside).
 pub struct ArrayQueue<T>(Shared<crossbeam_queue::ArrayQueue<T>>);
 
 impl<T> ArrayQueue<T> {
@@ -106,47 +107,77 @@ impl<T> ArrayQueue<T> {
         ArrayQueue(Shared::new(crossbeam_queue::ArrayQueue::new(capacity)))
     }
 
+    /// Lets the engine run another thread, makes the call, then records it
+    /// with its answer (`fact` of the result) and the length it left. No
+    /// other thread runs between the call and its fact: neither is a
+    /// scheduling point.
+    #[track_caller]
+    fn called<R>(
+        &self,
+        call: impl FnOnce(&crossbeam_queue::ArrayQueue<T>) -> R,
+        fact: impl FnOnce(&R) -> QueueCall,
+    ) -> R {
+        let at = Location::caller();
+        self.0.point.reach();
+        let queue = &self.0.structure;
+        let result = call(queue);
+        let op = Op::Queue {
+            call: fact(&result),
+            len: queue.len(),
+            capacity: queue.capacity(),
+        };
+        execution::record(op, at);
+        result
+    }
+
     /// Appends `value`, or hands it back if the queue is full.
     #[track_caller]
     pub fn push(&self, value: T) -> Result<(), T> {
-        self.0.call("ArrayQueue::push", |queue| queue.push(value))
+        self.called(
+            |queue| queue.push(value),
+            |pushed| QueueCall::Push {
+                accepted: pushed.is_ok(),
+            },
+        )
     }
 
     /// Appends `value`, pushing out the oldest value if the queue is full.
     #[track_caller]
     pub fn force_push(&self, value: T) -> Option<T> {
-        self.0
-            .call("ArrayQueue::force_push", |queue| queue.force_push(value))
+        self.called(
+            |queue| queue.force_push(value),
+            |displaced| QueueCall::ForcePush {
+                displaced: displaced.is_some(),
+            },
+        )
     }
 
     /// Takes the oldest value, if any.
     #[track_caller]
     pub fn pop(&self) -> Option<T> {
-        self.0
-            .call("ArrayQueue::pop", crossbeam_queue::ArrayQueue::pop)
+        self.called(crossbeam_queue::ArrayQueue::pop, |taken| QueueCall::Pop {
+            took: taken.is_some(),
+        })
     }
 
     /// Values queued now.
     #[track_caller]
     pub fn len(&self) -> usize {
-        self.0
-            .call("ArrayQueue::len", crossbeam_queue::ArrayQueue::len)
+        self.called(crossbeam_queue::ArrayQueue::len, |_| QueueCall::Len)
     }
 
     /// Whether nothing is queued now.
     #[track_caller]
     pub fn is_empty(&self) -> bool {
-        self.0.call(
-            "ArrayQueue::is_empty",
-            crossbeam_queue::ArrayQueue::is_empty,
-        )
+        self.called(crossbeam_queue::ArrayQueue::is_empty, |_| {
+            QueueCall::IsEmpty
+        })
     }
 
     /// Whether every place is taken now.
     #[track_caller]
     pub fn is_full(&self) -> bool {
-        self.0
-            .call("ArrayQueue::is_full", crossbeam_queue::ArrayQueue::is_full)
+        self.called(crossbeam_queue::ArrayQueue::is_full, |_| QueueCall::IsFull)
     }
 
     /// Places in all: fixed when the queue was made, so not a scheduling

@@ -92,7 +92,9 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    execution::record(Op::Spawn, Location::caller());
+    let at = Location::caller();
+    execution::record(Op::Spawn, at);
+    let f = ending_with_a_fact(f, at);
     let handle = match execution::current() {
         None => HandleOf::Std(std::thread::spawn(f)),
         Some(run) => match run.flavour() {
@@ -104,6 +106,18 @@ where
         },
     };
     JoinHandle::of(handle)
+}
+
+/// `f`, recording `Op::ThreadEnds` (at the spawn, `at`) once it returns.
+pub(super) fn ending_with_a_fact<F, T>(f: F, at: &'static Location<'static>) -> impl FnOnce() -> T
+where
+    F: FnOnce() -> T,
+{
+    move || {
+        let value = f();
+        execution::record(Op::ThreadEnds, at);
+        value
+    }
 }
 
 impl<T> JoinHandle<T> {
@@ -179,7 +193,9 @@ impl Builder {
         let Some(name) = self.name else {
             return Ok(spawn(f));
         };
-        execution::record(Op::Spawn, Location::caller());
+        let at = Location::caller();
+        execution::record(Op::Spawn, at);
+        let f = ending_with_a_fact(f, at);
         let handle = match execution::current() {
             None => HandleOf::Std(std::thread::Builder::new().name(name).spawn(f)?),
             Some(run) => match run.flavour() {
