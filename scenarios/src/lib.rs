@@ -9,6 +9,7 @@ mod catalogue;
 mod check;
 mod fate;
 pub mod library;
+mod log_coverage;
 mod oracle;
 mod params;
 mod peek;
@@ -18,6 +19,7 @@ mod world;
 
 pub use catalogue::{About, Component, RunSummary, Scenario, ScenarioSpec};
 pub use fate::{FailuresInARow, Fate};
+pub use log_coverage::{LogClassifier, LogState, LogStep};
 pub use oracle::{Oracle, Owner, Violation};
 pub use params::{
     FileFaults, InjectedEio, InjectedEmfile, Params, RetryParams, Size, SplitMix64, StreamFault,

@@ -16,7 +16,7 @@ use scenarios::LogCall;
 
 mod logger;
 
-pub use logger::LogState;
+pub use scenarios::LogState;
 
 use crate::platform::{Event, FileOp, FileResult, Outcome, TransportFault, What};
 
