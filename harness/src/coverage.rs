@@ -8,11 +8,20 @@
 //! to a [`Tally`]. Neither has a fixed width: a subject may declare as many
 //! situations as it needs.
 //!
+//! A [`Classifier`] is a subject's coverage: it sees every fact of a run
+//! as it is recorded (`check::Fact`: the facade's operations, the queue's
+//! calls with the lengths they left, the body's own notes) and says which
+//! situations the run reached. `Check::coverage` tallies them over a
+//! search, and `cli::main_with_coverage` gives a subject's binary the
+//! `coverage` command.
+//!
 //! With the `serde` feature, a `Reached` is sent as its 64-bit words (low
 //! first), and a `Tally` as a map from each situation's name to its runs.
 
 use std::fmt;
 use std::marker::PhantomData;
+
+use crate::check::Fact;
 
 /// A situation a subject's runs can reach, one of a finite set.
 pub trait Situation: Copy + Eq + fmt::Debug + 'static {
@@ -31,6 +40,17 @@ pub trait Situation: Copy + Eq + fmt::Debug + 'static {
 
     /// The situation `name` names, if any.
     fn from_name(name: &str) -> Option<Self>;
+}
+
+/// A subject's coverage: classifies one run, fact by fact, as the run
+/// records them. A fresh one (`Default`) sees each run.
+pub trait Classifier: Default + Send + 'static {
+    /// The situations it tells apart.
+    type Situation: Situation;
+
+    /// Sees the run's next fact; each situation it reaches goes into
+    /// `reached`.
+    fn see(&mut self, fact: &Fact, reached: &mut Reached<Self::Situation>);
 }
 
 /// The words a set of `S` takes.

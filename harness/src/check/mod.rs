@@ -22,7 +22,7 @@ mod run;
 mod swarm;
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 pub use crate::model::facts::{AtomicAccess, FACTS_KEPT, Fact, Op, QueueCall, ThreadKey, TimedEnd};
 pub use crate::model::liveness::{never_waits, never_waits_begins, never_waits_ends};
@@ -34,6 +34,8 @@ pub use run::{
 };
 pub use swarm::{Campaign, Swarm};
 
+use crate::coverage::{Classifier, Reached, Situation, Tally};
+use crate::model::execution;
 use crate::schedule::SplitMix64;
 use run::{Body, Broke};
 
@@ -62,6 +64,19 @@ pub struct Check {
 pub struct Summary {
     /// Each engine with the schedules it ran.
     pub runs: Vec<(Engine, u64)>,
+}
+
+/// What a check with coverage found: the situations its runs reached.
+#[derive(Debug)]
+pub struct Covered<S: Situation> {
+    /// How many of the executions that passed reached each situation.
+    pub tally: Tally<S>,
+    /// The executions that passed, every engine's: a URW run is
+    /// [`URW_EXECUTIONS_PER_RUN`] of them, and measuring a PCT step bound
+    /// takes one more.
+    pub executions: u64,
+    /// What the check found.
+    pub outcome: Result<Summary, Error>,
 }
 
 /// The first failure of a check.
@@ -187,6 +202,40 @@ impl Check {
         Ok(Summary { runs })
     }
 
+    /// Runs `body` as [`Check::run`] does, and classifies each run by a
+    /// fresh `C`: how many executions reached each of its situations, and
+    /// what the search found. An execution is counted when the body
+    /// returns, so one that fails is not, and a fact recorded by a thread
+    /// the body did not join is seen only if it came first.
+    pub fn coverage<C: Classifier>(
+        &self,
+        body: impl Fn() + Send + Sync + 'static,
+    ) -> Covered<C::Situation> {
+        let counted = Arc::new(Mutex::new((Tally::new(), 0)));
+        let counting = Arc::clone(&counted);
+        let outcome = self.run(move || {
+            let classified = Arc::new(Mutex::new((C::default(), Reached::none())));
+            if let Some(run) = execution::current() {
+                let seeing = Arc::clone(&classified);
+                run.observe(Box::new(move |fact| {
+                    let (classifier, reached) = &mut *locked(&seeing);
+                    classifier.see(fact, reached);
+                }));
+            }
+            body();
+            let reached = locked(&classified).1.clone();
+            let (tally, executions) = &mut *locked(&counting);
+            tally.add(&reached);
+            *executions += 1;
+        });
+        let (tally, executions) = locked(&counted).clone();
+        Covered {
+            tally,
+            executions,
+            outcome,
+        }
+    }
+
     /// Runs `body` as [`Check::run`] does, and panics with the failure
     /// and the command that replays it (`cargo test` of the calling test).
     #[track_caller]
@@ -285,6 +334,12 @@ impl Check {
         run::seeded_search(engine, measured, seeds, body)
             .map_err(|(schedules, engine, broke)| found(engine, schedules, broke))
     }
+}
+
+/// `mutex`'s value: a classifier's state stays whole even if a run
+/// panicked while it was held (the lock is never held across the body).
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn replay_body(run: RunId, body: &Body) -> Result<(), Broke> {

@@ -143,6 +143,11 @@ impl Execution {
         lock(&self.facts).push(Fact { thread, op, at });
     }
 
+    /// From now on `observer` sees each fact of the run as it is recorded.
+    pub(crate) fn observe(&self, observer: super::facts::Observer) {
+        lock(&self.facts).observe(observer);
+    }
+
     /// The facts kept, oldest first, and how many were dropped before them.
     pub(crate) fn facts(&self) -> (Vec<Fact>, u64) {
         lock(&self.facts).kept()

@@ -162,16 +162,24 @@ impl fmt::Display for Fact {
     }
 }
 
-/// A run's facts: the last [`FACTS_KEPT`], and the small key of each thread.
+/// Sees every fact of a run as it is recorded: a subject's coverage.
+pub(crate) type Observer = Box<dyn FnMut(&Fact) + Send>;
+
+/// A run's facts: the last [`FACTS_KEPT`], and the small key of each
+/// thread; and who else sees each one.
 #[derive(Default)]
 pub(crate) struct Facts {
     kept: VecDeque<Fact>,
     dropped: u64,
     keys: BTreeMap<u64, ThreadKey>,
+    observer: Option<Observer>,
 }
 
 impl Facts {
     pub(crate) fn push(&mut self, fact: Fact) {
+        if let Some(observer) = &mut self.observer {
+            observer(&fact);
+        }
         if self.kept.len() == FACTS_KEPT {
             self.kept.pop_front();
             self.dropped += 1;
@@ -183,6 +191,11 @@ impl Facts {
     pub(crate) fn key_of(&mut self, raw: u64) -> ThreadKey {
         let next = ThreadKey(self.keys.len());
         *self.keys.entry(raw).or_insert(next)
+    }
+
+    /// From now on `observer` sees each fact pushed, in order.
+    pub(crate) fn observe(&mut self, observer: Observer) {
+        self.observer = Some(observer);
     }
 
     pub(crate) fn kept(&self) -> (Vec<Fact>, u64) {
@@ -212,6 +225,20 @@ mod tests {
         assert_eq!(dropped, 3);
         assert_eq!(kept.len(), FACTS_KEPT);
         assert_eq!(kept[0].thread, ThreadKey(3));
+    }
+
+    #[test]
+    fn an_observer_sees_every_fact_even_past_those_kept() {
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(0_usize));
+        let counter = std::sync::Arc::clone(&seen);
+        let mut facts = Facts::default();
+        facts.observe(Box::new(move |_| {
+            *counter.lock().expect("unpoisoned") += 1;
+        }));
+        for thread in 0..FACTS_KEPT + 3 {
+            facts.push(fact(thread));
+        }
+        assert_eq!(*seen.lock().expect("unpoisoned"), FACTS_KEPT + 3);
     }
 
     #[test]
