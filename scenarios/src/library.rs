@@ -9,18 +9,20 @@
 //! (three producers, two lines each, a queue of one place), where the
 //! simulator draws a shape per seed. The world tells the library each
 //! never-waits section, and notes each call of the logger among the run's
-//! facts (`harness::check::note`), where a failure shows them; no
-//! classifier reads those notes, so these rows reach no coverage cells
-//! (the simulator's do).
+//! facts (`harness::check::note`), where a failure shows them and where
+//! [`LoggerCoverage`] classifies them into the logger's matrix
+//! ([`LogCell`]), with the queue's calls and the writer's parks.
 
 use harness::Scenario;
+use harness::check::{Fact, Op, QueueCall, ThreadKey};
+use harness::coverage::{Classifier, Reached, Situation};
 use store::runtime::harness::{HarnessClock, HarnessRuntime};
 use store::{Plant, StoreOptions};
 
 use crate::catalogue::logger::{
     LogManyProducers, LogShutdownRaces, LogSinkSlow, LogSinkStalls, LogSpec, run_on,
 };
-use crate::{LogCall, LogWorld, Params, PlantedBug, World};
+use crate::{LogCall, LogClassifier, LogState, LogStep, LogWorld, Params, PlantedBug, World};
 
 /// Every logger scenario of the catalogue, and each logger canary in its
 /// home scenario (`HOME--CANARY`), each described as the catalogue
@@ -130,5 +132,69 @@ impl LogWorld for FacadeWorld {
     #[track_caller]
     fn log_call_returns(&self) {
         harness::check::note("returns");
+    }
+}
+
+/// A cell of the logger's matrix: a call of the logger, and the state of
+/// its queue or of its writer as the call began.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogCell(pub LogCall, pub LogState);
+
+impl Situation for LogCell {
+    const COUNT: usize = LogCall::ALL.len() * LogState::ALL.len();
+
+    fn index(self) -> usize {
+        let LogCell(call, state) = self;
+        call as usize * LogState::ALL.len() + state as usize
+    }
+
+    fn all() -> impl Iterator<Item = LogCell> {
+        LogCall::ALL
+            .into_iter()
+            .flat_map(|call| LogState::ALL.map(|state| LogCell(call, state)))
+    }
+
+    /// `call@state`, as the simulator's tables name the cell.
+    fn name(self) -> String {
+        format!("{}@{}", self.0.name(), self.1.name())
+    }
+
+    fn from_name(name: &str) -> Option<LogCell> {
+        LogCell::all().find(|cell| cell.name() == name)
+    }
+}
+
+/// The logger's coverage on the library: its classifier
+/// ([`LogClassifier`]) over the run's facts. A call begins at the note of
+/// its name (a name the world notes, looked up as an identity); the
+/// writer waits in a park, as the logger's runtime parks it.
+#[derive(Debug, Default)]
+pub struct LoggerCoverage(LogClassifier<ThreadKey>);
+
+impl Classifier for LoggerCoverage {
+    type Situation = LogCell;
+
+    fn see(&mut self, fact: &Fact, reached: &mut Reached<LogCell>) {
+        let step = match fact.op {
+            Op::Queue {
+                call,
+                len,
+                capacity,
+            } => LogStep::Queue {
+                popped: matches!(call, QueueCall::Pop { .. }),
+                len,
+                capacity,
+            },
+            Op::Note(noted) => match LogCall::ALL.into_iter().find(|call| call.name() == noted) {
+                Some(call) => LogStep::CallBegins(call),
+                None => LogStep::Other,
+            },
+            Op::Park | Op::Wait | Op::TimedWait(_) => LogStep::Waits,
+            Op::ThreadEnds => LogStep::Finishes,
+            _ => LogStep::Other,
+        };
+        self.0.see(&fact.thread, step, |call, state| {
+            reached.insert(LogCell(call, state));
+        });
     }
 }

@@ -10,7 +10,10 @@
 //! NAME campaign --seed S --index I
 //! NAME run SCENARIO ... --save DIR
 //! NAME corpus check DIR
+//! NAME coverage [SCENARIO]... [--schedules N] [--seed S]
 //! ```
+//!
+//! `coverage` needs the subject's classifier: `main_with_coverage::<C>`.
 //!
 //! Exit codes: 0 nothing failed (or a replay passes now), 1 a failure was
 //! found or reproduced, 2 bad usage or a name that names nothing.
@@ -22,10 +25,12 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 mod corpus;
+mod coverage;
 mod fuzz;
 
 use crate::Scenario;
-use crate::check::{Check, DEFAULT_SCHEDULES, Engine, Error, RunId};
+use crate::check::{Check, DEFAULT_SCHEDULES, Engine, Error, RunId, Swarm};
+use crate::coverage::Classifier;
 
 #[derive(Parser)]
 #[command(about = "Runs a component's scenarios under the harness's engines")]
@@ -92,6 +97,19 @@ enum Command {
         #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
         watchdog: u64,
     },
+    /// Tallies the situations each scenario's executions reach, under
+    /// the seeded engines (random, pct3, urw), and names those never
+    /// reached.
+    Coverage {
+        /// The scenarios to run; every one if none is named.
+        scenarios: Vec<String>,
+        /// Schedules per engine and scenario.
+        #[arg(long, default_value_t = Swarm::SCHEDULES_PER_CAMPAIGN)]
+        schedules: usize,
+        /// The seed the engines' schedules derive from.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
     /// Runs one campaign of `fuzz --seed SEED` in this process: what fuzz
     /// runs in each child, and what it names when one crashes.
     Campaign {
@@ -116,6 +134,16 @@ enum CorpusAction {
 
 /// Parses the process's arguments and runs the command over `scenarios`.
 pub fn main(scenarios: &'static [Scenario]) -> ExitCode {
+    main_of(scenarios, None)
+}
+
+/// [`main`], with the `coverage` command classifying every execution by
+/// the subject's classifier `C`.
+pub fn main_with_coverage<C: Classifier>(scenarios: &'static [Scenario]) -> ExitCode {
+    main_of(scenarios, Some(coverage::coverage::<C>))
+}
+
+fn main_of(scenarios: &'static [Scenario], coverage: Option<coverage::Command>) -> ExitCode {
     if let Err(broken) = Scenario::check_registry(scenarios) {
         eprintln!("error: the registry is broken: {broken}");
         return ExitCode::from(2);
@@ -231,6 +259,28 @@ pub fn main(scenarios: &'static [Scenario]) -> ExitCode {
             seed,
             Duration::from_secs(watchdog),
         ),
+        Command::Coverage {
+            scenarios: names,
+            schedules,
+            seed,
+        } => {
+            let Some(coverage) = coverage else {
+                eprintln!(
+                    "error: this program's subject declares no coverage \
+                     (its main calls harness::cli::main, not main_with_coverage)"
+                );
+                return ExitCode::from(2);
+            };
+            let chosen: Option<Vec<&Scenario>> = if names.is_empty() {
+                Some(scenarios.iter().collect())
+            } else {
+                names.iter().map(|name| named(name)).collect()
+            };
+            match chosen {
+                Some(chosen) => coverage(&chosen, schedules, seed),
+                None => ExitCode::from(2),
+            }
+        }
         Command::Campaign { seed, index } => fuzz::campaign(scenarios, seed, index),
         Command::Replay { scenario, run } => {
             let Some(scenario) = named(&scenario) else {
