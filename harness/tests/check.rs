@@ -333,3 +333,36 @@ fn a_spawned_thread_that_returns_ends_with_a_fact_under_every_engine() {
         assert_eq!(ends, expected, "{engine}: {failure}");
     }
 }
+
+#[test]
+fn a_seeded_run_draws_its_data_from_its_own_seed_in_every_replay() {
+    let seeded = [Engine::Random, Engine::pct(3), Engine::Urw, Engine::Threads];
+    for engine in seeded {
+        // One seed in four fails, and says which data seed it drew.
+        let body = || {
+            let seed = harness::check::data_seed();
+            assert!(seed % 4 != 3, "data seed {seed}");
+        };
+        let failure = found(&Check::new().engines([engine]).schedules(100), body);
+        let drawn = format!("data seed {}", failure.run.number);
+        assert!(failure.message.contains(&drawn), "{engine}: {failure}");
+        let replayed = Check::replay(failure.run, body).expect_err("the replay fails too");
+        assert_eq!(replayed.message, failure.message, "{engine}");
+    }
+}
+
+#[test]
+fn dfs_and_loom_search_the_schedules_of_one_data_seed() {
+    Check::new()
+        .engines([Engine::Dfs, Engine::Loom { preemptions: 2 }])
+        .schedules(20)
+        .assert(|| {
+            assert_eq!(
+                harness::check::data_seed(),
+                harness::check::SYSTEMATIC_DATA_SEED
+            );
+            thread::spawn(|| assert_eq!(harness::check::data_seed(), 0))
+                .join()
+                .expect("the thread sees the run's data seed too");
+        });
+}

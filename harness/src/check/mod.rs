@@ -30,7 +30,8 @@ pub use crate::model::scope::SCOPE_UNDER_LOOM;
 pub use crate::model::sync::SPURIOUS_WAKEUPS_ONE_IN;
 pub use engine::{DEFAULT_PCT_STEP_BOUND, Engine, MEASURED_PCT_STEP_BOUND, ParseError, RunId};
 pub use run::{
-    MAX_STEPS, THREADS_WATCHDOG, URW_EXECUTIONS_PER_RUN, on_fresh_thread, shuttle_config,
+    MAX_STEPS, SYSTEMATIC_DATA_SEED, THREADS_WATCHDOG, URW_EXECUTIONS_PER_RUN, on_fresh_thread,
+    shuttle_config,
 };
 pub use swarm::{Campaign, Swarm};
 
@@ -46,6 +47,21 @@ use run::{Body, Broke};
 #[track_caller]
 pub fn note(what: &'static str) {
     crate::model::execution::record(Op::Note(what), std::panic::Location::caller());
+}
+
+/// The seed the calling run's data derives from, the same in every replay
+/// of the run: the run's own seed under the seeded engines (random, PCT,
+/// URW, real threads), so that a search varies the body's shape (how many
+/// threads, how large a queue) with its schedule;
+/// [`SYSTEMATIC_DATA_SEED`] under DFS and loom, which search the schedules
+/// of one shape, and outside a run.
+///
+/// ```ignore
+/// let mut draws = SplitMix64::new(harness::check::data_seed());
+/// let producers = 1 + draws.below(4);
+/// ```
+pub fn data_seed() -> u64 {
+    crate::model::execution::current().map_or(SYSTEMATIC_DATA_SEED, |run| run.data_seed())
 }
 
 /// Schedules per engine a check runs unless told otherwise.

@@ -5,7 +5,7 @@
 //! within [`THREADS_WATCHDOG`]), or a schedule longer than [`MAX_STEPS`].
 
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -19,6 +19,11 @@ use crate::schedule::{CountingSteps, GenuineStepsFirst, SeedStream, SeededSchedu
 
 /// The body under test.
 pub(crate) type Body = Arc<dyn Fn() + Send + Sync + 'static>;
+
+/// The data seed of every run of DFS and loom, which search the schedules
+/// of one body with one data set (a run id of theirs names an execution,
+/// not a seed), and of the run that measures PCT's step bound.
+pub const SYSTEMATIC_DATA_SEED: u64 = 0;
 
 /// Scheduler steps one shuttle execution may take: far above a test's
 /// needs, so exceeding it means a thread spins forever.
@@ -39,8 +44,8 @@ pub(crate) struct Broke {
 struct LastRun(Arc<Mutex<Option<Arc<Execution>>>>);
 
 impl LastRun {
-    fn begin(&self, flavour: Flavour) -> Arc<Execution> {
-        let run = Execution::new(flavour);
+    fn begin(&self, flavour: Flavour, data_seed: u64) -> Arc<Execution> {
+        let run = Execution::new(flavour, data_seed);
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&run));
         run
     }
@@ -63,27 +68,43 @@ pub fn shuttle_config() -> Config {
     config
 }
 
-/// Runs `body` in a run of `flavour` that `last` keeps, counting executions.
+/// The data seed of the execution that runs now: a seeded search's
+/// scheduler sets it to each execution's seed as the execution begins.
+type DataSeed = Arc<AtomicU64>;
+
+/// The data seed of one run of `seed`, or of a systematic search.
+fn data_seed(seed: u64) -> DataSeed {
+    Arc::new(AtomicU64::new(seed))
+}
+
+/// Runs `body` in a run of `flavour` that `last` keeps, counting
+/// executions; each run's data drawn from `data`'s seed as it begins.
 fn installed(
     body: &Body,
     last: &LastRun,
     flavour: Flavour,
+    data: &DataSeed,
     executions: &Arc<Mutex<u64>>,
 ) -> impl Fn() + Send + Sync + 'static {
     let body = Arc::clone(body);
     let last = last.clone();
+    let data = Arc::clone(data);
     let executions = Arc::clone(executions);
     move || {
         *executions.lock().unwrap_or_else(PoisonError::into_inner) += 1;
-        let run = last.begin(flavour);
+        let run = last.begin(flavour, data.load(Ordering::SeqCst));
         execution::within(&run, || body());
     }
 }
 
 /// Runs `scheduler` over `body` in one shuttle runner: `Err` with the
 /// failing execution's number (counted from 1) and message.
-fn shuttle_search<S: Scheduler + Send + 'static>(scheduler: S, body: &Body) -> Result<u64, Broke> {
-    search(body, Flavour::Shuttle, |f| {
+fn shuttle_search<S: Scheduler + Send + 'static>(
+    scheduler: S,
+    data: DataSeed,
+    body: &Body,
+) -> Result<u64, Broke> {
+    search(body, Flavour::Shuttle, data, |f| {
         Runner::new(scheduler, shuttle_config()).run(f);
     })
 }
@@ -94,11 +115,12 @@ fn shuttle_search<S: Scheduler + Send + 'static>(scheduler: S, body: &Body) -> R
 fn search(
     body: &Body,
     flavour: Flavour,
+    data: DataSeed,
     explore: impl FnOnce(Box<dyn Fn() + Send + Sync>) + Send,
 ) -> Result<u64, Broke> {
     let last = LastRun::default();
     let executions = Arc::new(Mutex::new(0));
-    let each = installed(body, &last, flavour, &executions);
+    let each = installed(body, &last, flavour, &data, &executions);
     let outcome =
         on_fresh_thread(|| panic::catch_unwind(AssertUnwindSafe(|| explore(Box::new(each)))));
     let number = *executions.lock().unwrap_or_else(PoisonError::into_inner);
@@ -159,7 +181,7 @@ pub(crate) fn with_measured_bound(engine: Engine, body: &Body) -> Engine {
             let oldest_first = GenuineStepsFirst(DfsScheduler::new(Some(1), true));
             let (counting, steps) = CountingSteps::new(oldest_first);
             // A failure here is another engine's to report, not this.
-            let _ = shuttle_search(counting, body);
+            let _ = shuttle_search(counting, data_seed(SYSTEMATIC_DATA_SEED), body);
             Engine::Pct {
                 depth,
                 step_bound: steps.most_choices().max(2),
@@ -192,12 +214,15 @@ pub(crate) fn seeded(engine: Engine, seed: u64, body: &Body) -> Result<(), Broke
         ..broke
     };
     let outcome = match (engine, strategy(engine)) {
-        (_, Some(strategy)) => shuttle_search(SeededScheduler::new(seed, strategy), body),
+        (_, Some(strategy)) => {
+            let scheduler = SeededScheduler::new(seed, strategy);
+            shuttle_search(scheduler, data_seed(seed), body)
+        }
         (Engine::Urw, None) => {
             let urw = UrwRandomScheduler::new_from_seed(seed, URW_EXECUTIONS_PER_RUN);
-            shuttle_search(urw, body)
+            shuttle_search(urw, data_seed(seed), body)
         }
-        (Engine::Threads, None) => return on_real_threads(body).map_err(named),
+        (Engine::Threads, None) => return on_real_threads(seed, body).map_err(named),
         _ => unreachable!("{engine} is not seeded"),
     };
     outcome.map(drop).map_err(named)
@@ -224,7 +249,8 @@ pub(crate) fn seeded_search(
     };
     let (mut stream, running) = SeedStream::new(seeds, strategy);
     let bound = grows.then(|| stream.growing_step_bound());
-    shuttle_search(stream, body).map_err(|broke| {
+    // The stream sets `running` to each execution's seed: its data's too.
+    shuttle_search(stream, Arc::clone(&running), body).map_err(|broke| {
         let schedules = broke.number;
         let seed = running.load(Ordering::SeqCst);
         let engine = match (engine, &bound) {
@@ -248,23 +274,30 @@ pub(crate) fn systematic(engine: Engine, executions: usize, body: &Body) -> Resu
     match engine {
         Engine::Dfs => {
             let dfs = DfsScheduler::new(Some(executions), true);
-            shuttle_search(GenuineStepsFirst(dfs), body)
+            shuttle_search(
+                GenuineStepsFirst(dfs),
+                data_seed(SYSTEMATIC_DATA_SEED),
+                body,
+            )
         }
-        Engine::Loom { preemptions } => search(body, Flavour::Loom, |f| {
-            let mut model = loom::model::Builder::new();
-            model.preemption_bound = Some(preemptions);
-            // loom stops before the execution numbered `max_permutations`.
-            model.max_permutations = Some(executions + 1);
-            model.check(f);
-        }),
+        Engine::Loom { preemptions } => {
+            search(body, Flavour::Loom, data_seed(SYSTEMATIC_DATA_SEED), |f| {
+                let mut model = loom::model::Builder::new();
+                model.preemption_bound = Some(preemptions);
+                // loom stops before the execution numbered `max_permutations`.
+                model.max_permutations = Some(executions + 1);
+                model.check(f);
+            })
+        }
         _ => unreachable!("{engine} is seeded"),
     }
 }
 
-/// One run on real threads, on a thread of its own under a watchdog: a run
-/// that deadlocks is reported, and its threads are left behind.
-fn on_real_threads(body: &Body) -> Result<(), Broke> {
-    let run = Execution::new(Flavour::Std);
+/// One run on real threads, its data drawn from `seed`, on a thread of its
+/// own under a watchdog: a run that deadlocks is reported, and its threads
+/// are left behind.
+fn on_real_threads(seed: u64, body: &Body) -> Result<(), Broke> {
+    let run = Execution::new(Flavour::Std, seed);
     let (done, outcome) = std::sync::mpsc::channel();
     let (body, in_run) = (Arc::clone(body), Arc::clone(&run));
     std::thread::spawn(move || {

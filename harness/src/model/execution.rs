@@ -31,6 +31,8 @@ pub(crate) enum Flavour {
 /// One run of a body: shared by every thread of it.
 pub(crate) struct Execution {
     flavour: Flavour,
+    /// What the body's data derives from (`check::data_seed`).
+    data_seed: u64,
     /// Virtual time since the run began, in nanoseconds.
     clock_nanos: AtomicU64,
     facts: Mutex<Facts>,
@@ -107,10 +109,12 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Execution {
-    /// A fresh run of `flavour`, at virtual time zero.
-    pub(crate) fn new(flavour: Flavour) -> Arc<Execution> {
+    /// A fresh run of `flavour`, at virtual time zero, its data drawn
+    /// from `data_seed`.
+    pub(crate) fn new(flavour: Flavour, data_seed: u64) -> Arc<Execution> {
         Arc::new(Execution {
             flavour,
+            data_seed,
             clock_nanos: AtomicU64::new(0),
             facts: Mutex::new(Facts::default()),
             timed_waits: Mutex::new(TimedWaits::default()),
@@ -123,6 +127,10 @@ impl Execution {
 
     pub(crate) fn flavour(&self) -> Flavour {
         self.flavour
+    }
+
+    pub(crate) fn data_seed(&self) -> u64 {
+        self.data_seed
     }
 
     /// Virtual time since the run began.
@@ -384,7 +392,7 @@ mod tests {
 
     #[test]
     fn a_notify_one_with_only_a_timed_waiter_reaches_it() {
-        let run = Execution::new(Flavour::Std);
+        let run = Execution::new(Flavour::Std, 0);
         let ticket = run.timed_wait_begins(7);
         assert!(matches!(run.notify_one(7), NotifyOne::TimedWaiter));
         assert!(run.timed_wait_ends(ticket));
@@ -392,7 +400,7 @@ mod tests {
 
     #[test]
     fn a_notify_one_reaches_one_timed_waiter_not_two() {
-        let run = Execution::new(Flavour::Std);
+        let run = Execution::new(Flavour::Std, 0);
         let first = run.timed_wait_begins(7);
         let second = run.timed_wait_begins(7);
         run.notify_one(7);
@@ -402,7 +410,7 @@ mod tests {
 
     #[test]
     fn a_notification_reaches_only_waiters_of_its_own_condvar() {
-        let run = Execution::new(Flavour::Std);
+        let run = Execution::new(Flavour::Std, 0);
         let other = run.timed_wait_begins(8);
         run.notify_all(7);
         assert!(matches!(run.notify_one(7), NotifyOne::Condvar));
@@ -412,7 +420,7 @@ mod tests {
     #[test]
     fn a_notify_one_with_an_untimed_waiter_goes_to_the_condvar() {
         // Off shuttle nothing is drawn: an untimed waiter takes it.
-        let run = Execution::new(Flavour::Std);
+        let run = Execution::new(Flavour::Std, 0);
         let timed = run.timed_wait_begins(7);
         run.untimed_wait_begins(7);
         assert!(matches!(run.notify_one(7), NotifyOne::Condvar));
@@ -421,7 +429,7 @@ mod tests {
 
     #[test]
     fn a_notify_all_reaches_every_timed_waiter_of_its_condvar() {
-        let run = Execution::new(Flavour::Std);
+        let run = Execution::new(Flavour::Std, 0);
         let (first, second) = (run.timed_wait_begins(7), run.timed_wait_begins(7));
         run.notify_all(7);
         assert!(run.timed_wait_ends(first));
@@ -430,7 +438,7 @@ mod tests {
 
     #[test]
     fn an_untimed_waiter_that_left_no_longer_takes_a_notify_one() {
-        let run = Execution::new(Flavour::Std);
+        let run = Execution::new(Flavour::Std, 0);
         run.untimed_wait_begins(7);
         run.untimed_wait_ends(7);
         let timed = run.timed_wait_begins(7);
@@ -440,9 +448,9 @@ mod tests {
 
     #[test]
     fn within_leaves_the_thread_in_the_run_it_was_in_before() {
-        let outer = Execution::new(Flavour::Std);
+        let outer = Execution::new(Flavour::Std, 0);
         within(&outer, || {
-            within(&Execution::new(Flavour::Std), || {});
+            within(&Execution::new(Flavour::Std, 0), || {});
             let current = current().expect("still in the outer run");
             assert!(Arc::ptr_eq(&current, &outer));
         });
@@ -451,7 +459,7 @@ mod tests {
 
     #[test]
     fn virtual_time_never_moves_back() {
-        let run = Execution::new(Flavour::Std);
+        let run = Execution::new(Flavour::Std, 0);
         run.advance_to(Duration::from_secs(5));
         run.advance_to(Duration::from_secs(2));
         assert_eq!(run.now(), Duration::from_secs(5));
