@@ -870,3 +870,55 @@ fn every_type_of_the_facade_debug_prints_under_its_std_name() {
         "7"
     );
 }
+
+/// Schedules per engine for the unpark tests below: each body has a few
+/// dozen schedules under loom's bound, all searched.
+const UNPARK_SCHEDULES: usize = 1_000;
+
+#[test]
+fn an_unpark_leaves_a_thread_blocked_on_a_lock_blocked_under_every_engine() {
+    // loom's own unpark wakes a thread whatever it is blocked on, and the
+    // thread then fails inside loom's lock (tokio-rs/loom#249).
+    Check::new().schedules(UNPARK_SCHEDULES).assert(|| {
+        let lock = Arc::new(Mutex::new(0));
+        let locking = Arc::new(AtomicBool::new(false));
+        let held = lock.lock().expect("not poisoned");
+        let waiter = {
+            let (lock, locking) = (Arc::clone(&lock), Arc::clone(&locking));
+            thread::spawn(move || {
+                locking.store(true, Ordering::SeqCst);
+                *lock.lock().expect("not poisoned") += 1;
+            })
+        };
+        while !locking.load(Ordering::SeqCst) {
+            thread::yield_now();
+        }
+        // The waiter is about to block on the lock, or blocked.
+        thread::yield_now();
+        waiter.thread().unpark();
+        // A scheduling point with the lock still held.
+        thread::yield_now();
+        drop(held);
+        waiter.join().expect("the waiter takes the lock in the end");
+        assert_eq!(*lock.lock().expect("not poisoned"), 1);
+    });
+}
+
+#[test]
+fn an_unpark_leaves_a_thread_blocked_in_a_join_blocked_under_every_engine() {
+    // loom's own unpark fails a joining thread's wait inside loom
+    // (tokio-rs/loom#249: "assertion failed: state.notified").
+    Check::new().schedules(UNPARK_SCHEDULES).assert(|| {
+        let joiner = thread::current();
+        let unparker = thread::spawn(move || joiner.unpark());
+        unparker.join().expect("the unparker ends without a panic");
+    });
+}
+
+#[test]
+fn an_unpark_before_a_park_makes_the_park_return_under_every_engine() {
+    Check::new().schedules(UNPARK_SCHEDULES).assert(|| {
+        thread::current().unpark();
+        thread::park();
+    });
+}

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use super::facts::{Fact, Facts, Op, ThreadKey};
 use super::liveness::{Blocking, Book, Site};
+use super::loom_park::Parkers;
 
 /// Whose primitives a run uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +47,8 @@ pub(crate) struct Execution {
     book: Mutex<Book>,
     /// The first oracle the model itself found broken, in words.
     first_violation: Mutex<Option<String>>,
+    /// Each thread's park token, under loom.
+    loom_parkers: Parkers,
 }
 
 /// Untimed waiters per condition variable, and each timed waiter with
@@ -122,6 +125,7 @@ impl Execution {
             first_thread_panic: Mutex::new(None),
             book: Mutex::new(Book::default()),
             first_violation: Mutex::new(None),
+            loom_parkers: Parkers::default(),
         })
     }
 
@@ -239,6 +243,16 @@ impl Execution {
             Flavour::Loom => loom::thread::yield_now(),
             Flavour::Std => std::thread::yield_now(),
         }
+    }
+
+    /// Parks the calling loom thread until its token is there.
+    pub(crate) fn loom_park(&self) {
+        self.loom_parkers.park(hashed(loom::thread::current().id()));
+    }
+
+    /// Makes loom thread `thread`'s park token available.
+    pub(crate) fn loom_unpark(&self, thread: loom::thread::ThreadId) {
+        self.loom_parkers.unpark(hashed(thread));
     }
 
     /// Whether a pending timeout fires now: the scheduler's choice under

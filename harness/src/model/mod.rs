@@ -7,6 +7,7 @@
 pub(crate) mod execution;
 pub(crate) mod facts;
 pub(crate) mod liveness;
+mod loom_park;
 pub(crate) mod scope;
 pub(crate) mod shared;
 pub(crate) mod sync;

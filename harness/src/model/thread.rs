@@ -51,7 +51,12 @@ impl Thread {
         match &self.0 {
             ThreadOf::Std(thread) => thread.unpark(),
             ThreadOf::Shuttle(thread) => thread.unpark(),
-            ThreadOf::Loom(thread) => thread.unpark(),
+            ThreadOf::Loom(thread) => {
+                // Outside a run the thread's run has ended: nothing waits.
+                if let Some(run) = execution::current() {
+                    run.loom_unpark(thread.id());
+                }
+            }
         }
     }
 
@@ -225,10 +230,13 @@ pub fn park() {
     let at = Location::caller();
     execution::record(Op::Park, at);
     execution::may(Blocking::Wait, at);
-    match execution::flavour() {
+    let Some(run) = execution::current() else {
+        return std::thread::park();
+    };
+    match run.flavour() {
         Flavour::Std => std::thread::park(),
         Flavour::Shuttle => shuttle::thread::park(),
-        Flavour::Loom => loom::thread::park(),
+        Flavour::Loom => run.loom_park(),
     }
 }
 
