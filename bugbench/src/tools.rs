@@ -208,11 +208,11 @@ fn on_shuttle<S: Scheduler + Send + 'static>(
 }
 
 /// Runs the kernel's loom body under `loom::model`, as a loom test would,
-/// with at most `budget` executions.
+/// with at most `budget` executions: loom's own model, configured as the
+/// harness configures it, since loom alone honours a budget only every
+/// 20,000 executions.
 fn on_loom(kernel: &Kernel, variant: Variant, budget: usize) -> (u64, Option<String>) {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(LOOM_PREEMPTIONS);
-    builder.max_permutations = Some(budget);
+    let builder = harness::check::loom_model(LOOM_PREEMPTIONS, budget);
     let body = kernel.on_loom;
     counted(move |executions| {
         builder.check(move || {

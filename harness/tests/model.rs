@@ -922,3 +922,32 @@ fn an_unpark_before_a_park_makes_the_park_return_under_every_engine() {
         thread::park();
     });
 }
+
+#[test]
+fn a_loom_search_stops_at_its_budget_of_schedules() {
+    // Three threads of three atomic steps each: far more interleavings
+    // than the budget under a bound of two preemptions.
+    let body = || {
+        let counter = Arc::new(AtomicU64::new(0));
+        let threads: Vec<_> = (0..3)
+            .map(|_| {
+                let counter = Arc::clone(&counter);
+                thread::spawn(move || {
+                    for _ in 0..3 {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().expect("the thread ends without a panic");
+        }
+    };
+    let engine = Engine::Loom { preemptions: 2 };
+    let summary = Check::new()
+        .engines([engine])
+        .schedules(10)
+        .run(body)
+        .expect("the body is correct");
+    assert_eq!(summary.runs, [(engine, 10)]);
+}

@@ -30,8 +30,8 @@ pub use crate::model::scope::SCOPE_UNDER_LOOM;
 pub use crate::model::sync::SPURIOUS_WAKEUPS_ONE_IN;
 pub use engine::{DEFAULT_PCT_STEP_BOUND, Engine, MEASURED_PCT_STEP_BOUND, ParseError, RunId};
 pub use run::{
-    MAX_STEPS, SYSTEMATIC_DATA_SEED, THREADS_WATCHDOG, URW_EXECUTIONS_PER_RUN, on_fresh_thread,
-    shuttle_config,
+    LOOM_MAX_BRANCHES, MAX_STEPS, SYSTEMATIC_DATA_SEED, THREADS_WATCHDOG, URW_EXECUTIONS_PER_RUN,
+    loom_model, on_fresh_thread, shuttle_config,
 };
 pub use swarm::{Campaign, Swarm};
 

@@ -77,6 +77,26 @@ fn data_seed(seed: u64) -> DataSeed {
     Arc::new(AtomicU64::new(seed))
 }
 
+/// The most branches (scheduling choices) of one loom execution before
+/// loom stops it: loom's own default, stated.
+pub const LOOM_MAX_BRANCHES: usize = 1_000;
+
+/// loom's model for a search of at most `executions` executions, each with
+/// at most `preemptions` preemptions: one configuration for the library's
+/// loom engine and any harness built on it. loom counts iterations from 1,
+/// stops before the one numbered `max_permutations`, and looks at that
+/// limit only every `checkpoint_interval` iterations (20,000 by default,
+/// so a budget of 1,000 ran up to 19,999): hence an interval of 1, which
+/// writes nothing without a checkpoint file.
+pub fn loom_model(preemptions: usize, executions: usize) -> loom::model::Builder {
+    let mut model = loom::model::Builder::new();
+    model.max_branches = LOOM_MAX_BRANCHES;
+    model.preemption_bound = Some(preemptions);
+    model.max_permutations = Some(executions.saturating_add(1));
+    model.checkpoint_interval = 1;
+    model
+}
+
 /// Runs `body` in a run of `flavour` that `last` keeps, counting
 /// executions; each run's data drawn from `data`'s seed as it begins.
 fn installed(
@@ -282,11 +302,7 @@ pub(crate) fn systematic(engine: Engine, executions: usize, body: &Body) -> Resu
         }
         Engine::Loom { preemptions } => {
             search(body, Flavour::Loom, data_seed(SYSTEMATIC_DATA_SEED), |f| {
-                let mut model = loom::model::Builder::new();
-                model.preemption_bound = Some(preemptions);
-                // loom stops before the execution numbered `max_permutations`.
-                model.max_permutations = Some(executions + 1);
-                model.check(f);
+                loom_model(preemptions, executions).check(f);
             })
         }
         _ => unreachable!("{engine} is seeded"),

@@ -5,10 +5,11 @@
 
 use std::path::Path;
 
+use harness::check::LOOM_MAX_BRANCHES;
 use scenarios::{Params, Scenario};
 use store::StoreOptions;
 
-use super::loom_model::{MAX_BRANCHES, capture_checkpoint, explore, replay_checkpoint};
+use super::loom_model::{capture_checkpoint, explore, replay_checkpoint};
 use super::systematic::{Explored, Search};
 use super::{Breach, Checkpoints, Driver, Execution, RunId};
 
@@ -19,7 +20,7 @@ pub(super) struct Loom {
 }
 
 impl Search for Loom {
-    const STEP_BOUND: Option<usize> = Some(MAX_BRANCHES);
+    const STEP_BOUND: Option<usize> = Some(LOOM_MAX_BRANCHES);
     const DEFAULT_BUDGET: usize = 20_000;
     const ENDS: bool = true;
 

@@ -5,6 +5,7 @@
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 
+use harness::check::loom_model;
 use scenarios::{Params, Scenario};
 use store::StoreOptions;
 use store::runtime::loom::LoomRuntime;
@@ -12,24 +13,6 @@ use store::runtime::loom::LoomRuntime;
 use super::Execution;
 use super::tally::Tally;
 use crate::platform::{ModelRuntime, ThreadKey, WrittenBytes};
-
-/// The most branches (scheduling choices) of one loom execution before
-/// loom stops it: loom's own default, stated.
-pub(super) const MAX_BRANCHES: usize = 1_000;
-
-/// Loom's model builder for `executions` executions at most. Loom counts
-/// iterations from 1, stops before the one numbered `max_permutations`, and
-/// looks at that limit only every `checkpoint_interval` iterations (20,000
-/// by default): hence the interval of 1, which writes nothing without a
-/// checkpoint file.
-pub(super) fn model(preemption_bound: usize, executions: usize) -> loom::model::Builder {
-    let mut model = loom::model::Builder::new();
-    model.max_branches = MAX_BRANCHES;
-    model.preemption_bound = Some(preemption_bound);
-    model.max_permutations = Some(executions + 1);
-    model.checkpoint_interval = 1;
-    model
-}
 
 /// Explores up to `executions` schedules; returns the tally and the last execution.
 pub(super) fn explore(
@@ -40,7 +23,7 @@ pub(super) fn explore(
     options: &StoreOptions,
 ) -> (Arc<Tally<LoomRuntime>>, Execution) {
     check(
-        model(preemption_bound, executions),
+        loom_model(preemption_bound, executions),
         true,
         scenario,
         params,
@@ -77,7 +60,7 @@ pub(super) fn capture_checkpoint(
     options: &StoreOptions,
     checkpoint: &std::path::Path,
 ) {
-    let mut model = model(preemption_bound, number - 1);
+    let mut model = loom_model(preemption_bound, number - 1);
     model.checkpoint_file = Some(checkpoint.to_path_buf());
     super::on_fresh_thread(|| drop(check(model, true, scenario, params, options)));
 }
@@ -94,7 +77,7 @@ pub(super) fn replay_checkpoint(
 ) -> std::io::Result<Execution> {
     let copy = tempfile::NamedTempFile::new()?;
     std::fs::copy(checkpoint, copy.path())?;
-    let mut model = model(preemption_bound, 1);
+    let mut model = loom_model(preemption_bound, 1);
     model.checkpoint_file = Some(copy.path().to_path_buf());
     Ok(super::on_fresh_thread(|| {
         check(model, true, scenario, params, options).1

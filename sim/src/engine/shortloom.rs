@@ -3,11 +3,12 @@
 //! preemptions. Seeded, so a run id replays alone; unlike `loom<b>`, it
 //! sees faults, backoffs and every seeded parameter.
 
+use harness::check::{LOOM_MAX_BRANCHES, loom_model};
 use scenarios::{Params, Scenario, Size};
 use store::StoreOptions;
 
 use super::Execution;
-use super::loom_model::{MAX_BRANCHES, check, model};
+use super::loom_model::check;
 use super::seeded::SeededRun;
 
 /// Schedules one `shortloom` run explores: enough for loom to vary the
@@ -22,7 +23,7 @@ pub(super) struct ShortLoom {
 }
 
 impl SeededRun for ShortLoom {
-    const STEP_BOUND: Option<usize> = Some(MAX_BRANCHES);
+    const STEP_BOUND: Option<usize> = Some(LOOM_MAX_BRANCHES);
     const DEFAULT_BUDGET: usize = 100;
     const SIZE: Size = Size::Loom;
 
@@ -36,7 +37,7 @@ impl SeededRun for ShortLoom {
         params: &Params,
         options: &StoreOptions,
     ) -> Execution {
-        let model = model(self.preemption_bound, SHORT_LOOM_EXECUTIONS);
+        let model = loom_model(self.preemption_bound, SHORT_LOOM_EXECUTIONS);
         let (tally, mut execution) = check(model, false, scenario, params, options);
         execution.reached = tally.coverage().reached_by_any();
         execution
