@@ -21,7 +21,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::check::Fact;
+use crate::model::facts::Fact;
 
 /// A situation a subject's runs can reach, one of a finite set.
 pub trait Situation: Copy + Eq + fmt::Debug + 'static {

@@ -5,9 +5,10 @@
 //! library, and its `run`, `replay`, `shrink`, `fuzz` and `corpus`, then
 //! serve the logger (`src/bin/logger-sim.rs` is the command line).
 //!
-//! A row runs one shape: the catalogue's default parameters for shuttle
-//! (three producers, two lines each, a queue of one place), where the
-//! simulator draws a shape per seed. The world tells the library each
+//! Each run draws its shape (producers, lines, the queue's places, how
+//! main shuts down) from the run's data seed (`harness::check::data_seed`),
+//! as the simulator draws one per seed: a seeded engine varies the shape
+//! with the schedule, and DFS and loom search the schedules of one. The world tells the library each
 //! never-waits section, and notes each call of the logger among the run's
 //! facts (`harness::check::note`), where a failure shows them and where
 //! [`LoggerCoverage`] classifies them into the logger's matrix
@@ -20,9 +21,9 @@ use store::runtime::harness::{HarnessClock, HarnessRuntime};
 use store::{Plant, StoreOptions};
 
 use crate::catalogue::logger::{
-    LogManyProducers, LogShutdownRaces, LogSinkSlow, LogSinkStalls, LogSpec, run_on,
+    LogManyProducers, LogShutdownRaces, LogSinkSlow, LogSinkStalls, LogSpec, drawn_params, run_on,
 };
-use crate::{LogCall, LogClassifier, LogState, LogStep, LogWorld, Params, PlantedBug, World};
+use crate::{LogCall, LogClassifier, LogState, LogStep, LogWorld, PlantedBug, World};
 
 /// Every logger scenario of the catalogue, and each logger canary in its
 /// home scenario (`HOME--CANARY`), each described as the catalogue
@@ -85,9 +86,10 @@ pub const LOGGER_SCENARIOS: &[Scenario] = &[
     ),
 ];
 
-/// Runs `spec` once on the facade, `planted` planted.
+/// Runs `spec` once on the facade, in the shape the run's data seed
+/// draws, `planted` planted.
 fn on_the_library(spec: &impl LogSpec, planted: Option<PlantedBug>) {
-    let params = spec.adapt(Params::shuttle_default());
+    let params = spec.adapt(drawn_params(harness::check::data_seed()));
     let options = StoreOptions::default().with_plant(planted.map(|bug| Plant::at(bug.name())));
     run_on(spec, &FacadeWorld::default(), &params, &options);
 }

@@ -18,7 +18,7 @@ use store::{Runtime, StoreOptions};
 
 use super::{About, Component, RunSummary, ScenarioSpec};
 use crate::threads::spawn;
-use crate::{CatalogueWorld, LogCall, LogWorld, Oracle, Params, Violation, World};
+use crate::{CatalogueWorld, LogCall, LogWorld, Oracle, Params, SplitMix64, Violation, World};
 
 /// How the sink behaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +66,20 @@ impl Shutdown {
 /// At most this many producers: loom allows five threads, main and the
 /// logger's writer among them.
 const MAX_PRODUCERS: usize = 3;
+
+/// The parameters a logger scenario reads, drawn from `seed`: its
+/// producers (`readers`) and the seed of its lines, its queue's places and
+/// its shutdown (`content_seed`); the rest as `Params::shuttle_default`.
+/// A plain draw: `Params::from_seed` builds a proptest tree, which needs
+/// more stack than loom gives the first thread of a model.
+pub(crate) fn drawn_params(seed: u64) -> Params {
+    let mut draws = SplitMix64::new(seed);
+    Params {
+        readers: 1 + draws.below(MAX_PRODUCERS as u64) as usize,
+        content_seed: draws.next_u64(),
+        ..Params::shuttle_default()
+    }
+}
 
 /// A scenario of the logger: what its producers meet. It runs on any
 /// world that serves the logger ([`run_on`]): the catalogue's
@@ -533,5 +547,36 @@ impl LogSpec for LogShutdownRaces {
     fn meets(&self, params: &Params) -> (Sink, Shutdown) {
         let shutdown = Shutdown::racing(params);
         (shutdown.sink(), shutdown)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn drawn_parameters_reach_every_shape_and_shutdown_a_logger_scenario_has() {
+        let drawn: Vec<Params> = (0..200).map(drawn_params).collect();
+        let shapes: BTreeSet<(usize, usize, usize)> = drawn
+            .iter()
+            .map(|params| {
+                let shape = Shape::of(params, Sink::Stalls);
+                (
+                    shape.producers,
+                    shape.lines_per_producer,
+                    shape.capacity.get(),
+                )
+            })
+            .collect();
+        // Producers 1 to 3, lines 1 to 4, places 1 to 3.
+        assert_eq!(shapes.len(), MAX_PRODUCERS * 4 * 3, "{shapes:?}");
+        let shutdowns: BTreeSet<bool> = drawn
+            .iter()
+            .map(|params| Shutdown::racing(params) == Shutdown::WhileProducing)
+            .collect();
+        assert_eq!(shutdowns.len(), 2);
+        assert_eq!(drawn_params(7), drawn_params(7));
     }
 }
