@@ -1,24 +1,31 @@
 //! `fuzz` survives what the code under test does to its process: a
-//! component that aborts, and one that spins without a scheduling point,
-//! each cost one campaign, are reported with the line that reruns them, and
-//! the job goes on to its end.
+//! component that aborts, one that spins without a scheduling point, and
+//! one that exits before its campaign reports each cost one campaign, are
+//! reported with the line that reruns them, and the job goes on to its
+//! end, with the table of the situations its campaigns reached.
 //!
 //! This test is its own component's binary (`harness = false`): run with
 //! `HARNESS_CLI_UNDER_TEST` set, its `main` is the command line a
-//! component gets (`harness::cli::main`), whose fuzz campaigns run this
-//! same binary in child processes; run plainly, it is the test, which runs
-//! that command line and reads what it printed.
+//! component gets (`harness::cli::main_with_coverage`), whose fuzz
+//! campaigns run this same binary in child processes; run plainly, it is
+//! the test, which runs that command line and reads what it printed.
 
 use std::process::{Command, ExitCode};
 
 use harness::Scenario;
-use harness::check::Swarm;
+use harness::check::{Fact, Op, Swarm};
+use harness::coverage::{Classifier, Reached, Situation};
 
 /// Set in the command line's environment (and so in its children's).
 const UNDER_TEST: &str = "HARNESS_CLI_UNDER_TEST";
 
 const SCENARIOS: &[Scenario] = &[
-    Scenario::new("clean", "nothing goes wrong", || {}),
+    Scenario::new("clean", "nothing goes wrong", || {
+        harness::check::note("clean");
+    }),
+    Scenario::new("exits", "the process exits as if all went well", || {
+        std::process::exit(0)
+    }),
     Scenario::new("aborts", "the process aborts", || std::process::abort()),
     Scenario::new("spins", "spins without a scheduling point", || {
         loop {
@@ -27,26 +34,70 @@ const SCENARIOS: &[Scenario] = &[
     }),
 ];
 
+/// What the clean scenario reaches, and what nothing does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reaches {
+    CleanRan,
+    Never,
+}
+
+impl Situation for Reaches {
+    const COUNT: usize = 2;
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    fn all() -> impl Iterator<Item = Reaches> {
+        [Reaches::CleanRan, Reaches::Never].into_iter()
+    }
+
+    fn name(self) -> String {
+        match self {
+            Reaches::CleanRan => "clean-ran".to_owned(),
+            Reaches::Never => "never".to_owned(),
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Reaches> {
+        Reaches::all().find(|reaches| reaches.name() == name)
+    }
+}
+
+#[derive(Default)]
+struct Notes;
+
+impl Classifier for Notes {
+    type Situation = Reaches;
+
+    fn see(&mut self, fact: &Fact, reached: &mut Reached<Reaches>) {
+        if fact.op == Op::Note("clean") {
+            reached.insert(Reaches::CleanRan);
+        }
+    }
+}
+
 /// Seconds a campaign may run: the spinning one runs past it each time.
 const WATCHDOG_SECONDS: u64 = 1;
 
 /// A fuzz seed whose first campaigns draw every scenario, so that a short
-/// job meets both crashes whatever the machine's speed.
+/// job meets every crash whatever the machine's speed.
 fn seed_meeting_every_scenario() -> u64 {
+    let scenarios = SCENARIOS.len();
     (0..)
         .find(|&seed| {
             let swarm = Swarm::new(seed);
-            let bodies: Vec<usize> = (0..3)
-                .map(|index| swarm.campaign(index, SCENARIOS.len()).body)
+            let bodies: Vec<usize> = (0..scenarios as u64)
+                .map(|index| swarm.campaign(index, scenarios).body)
                 .collect();
-            (0..SCENARIOS.len()).all(|body| bodies.contains(&body))
+            (0..scenarios).all(|body| bodies.contains(&body))
         })
-        .expect("some seed draws all three in three campaigns")
+        .expect("some seed draws every scenario in as many campaigns")
 }
 
 fn main() -> ExitCode {
     if std::env::var_os(UNDER_TEST).is_some() {
-        return harness::cli::main(SCENARIOS);
+        return harness::cli::main_with_coverage::<Notes>(SCENARIOS);
     }
     let seed = seed_meeting_every_scenario();
     let exe = std::env::current_exe().expect("the test knows its binary");
@@ -71,6 +122,18 @@ fn main() -> ExitCode {
             stdout.contains("spins: the process ran past the watchdog"),
         ),
         (
+            "reports an exit before the campaign's report",
+            stdout.contains("exits: the process exited with code 0 before its campaign reported"),
+        ),
+        (
+            "tallies the situations the clean campaigns reached",
+            stdout.contains("| clean-ran |") && !stdout.contains("| clean-ran | 0 |"),
+        ),
+        (
+            "names the situations never reached",
+            stdout.contains("never reached: never"),
+        ),
+        (
             "names the campaign that reruns it",
             stdout.contains(&format!("campaign --seed {seed} --index")),
         ),
@@ -82,7 +145,7 @@ fn main() -> ExitCode {
         .map(|(what, _)| *what)
         .collect();
     if failed.is_empty() {
-        println!("fuzz survives an abort and a spin: ok");
+        println!("fuzz survives an abort, a spin and an early exit, and tallies its coverage: ok");
         ExitCode::SUCCESS
     } else {
         eprintln!(

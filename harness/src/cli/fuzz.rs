@@ -6,9 +6,11 @@
 //!
 //! Each campaign runs in a child process of its own (`campaign`, the same
 //! binary), watched by a watchdog: a component that aborts the process,
-//! overflows a stack or spins without a scheduling point costs that one
-//! campaign, which is reported as a finding with the line that reruns it,
-//! and the job goes on.
+//! overflows a stack, spins without a scheduling point or exits before its
+//! campaign reports costs that one campaign, which is reported as a
+//! finding with the line that reruns it, and the job goes on. With the
+//! subject's coverage, each child also reports the situations its
+//! executions reached, and the job ends with their table.
 
 use std::collections::BTreeSet;
 use std::process::{Command, ExitCode};
@@ -16,11 +18,25 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use super::coverage::{self, Covering};
 use crate::Scenario;
 use crate::check::{Error, Swarm};
 use crate::process::{self, Ended};
 
-/// What a campaign's child found, as it tells its parent on stdout.
+/// What a campaign's child tells its parent on stdout, after whatever the
+/// code under test printed.
+#[derive(Debug, Serialize, Deserialize)]
+struct Report {
+    /// The failure it found, if any.
+    found: Option<Found>,
+    /// The executions that passed.
+    executions: u64,
+    /// Executions that reached each of the subject's situations, in
+    /// table order; empty without the subject's coverage.
+    coverage: Vec<u64>,
+}
+
+/// A failure a campaign's child found.
 #[derive(Debug, Serialize, Deserialize)]
 struct Found {
     /// The scenario that failed.
@@ -31,9 +47,9 @@ struct Found {
     report: String,
 }
 
-/// The line after which a campaign's child writes what it found: whatever
+/// The line after which a campaign's child writes its report: whatever
 /// the code under test printed comes before it.
-const FINDING_FOLLOWS: &str = "-- the campaign found --";
+const REPORT_FOLLOWS: &str = "-- the campaign's report --";
 
 /// Exit code of a campaign that found a failure.
 const FOUND: u8 = 1;
@@ -45,6 +61,7 @@ const UNUSABLE: u8 = 2;
 /// outlives `watchdog`.
 pub(super) fn fuzz(
     scenarios: &'static [Scenario],
+    covering: Option<Covering>,
     budget: Duration,
     seed: u64,
     watchdog: Duration,
@@ -65,6 +82,8 @@ pub(super) fn fuzz(
     let mut seen = BTreeSet::new();
     let swarm = Swarm::new(seed);
     let mut campaigns = 0_u64;
+    // The coverage the children reported: runs per situation.
+    let (mut covered, mut executions) = (Vec::new(), 0_u64);
     while started.elapsed() < budget {
         let index = campaigns;
         campaigns += 1;
@@ -88,22 +107,22 @@ pub(super) fn fuzz(
         };
         // How the process ended, and its last words on stderr.
         let (how, last_words) = match ended {
-            Ended::Exited { code: 0, .. } => continue,
-            Ended::Exited { code, stdout } if code == i32::from(FOUND) => {
-                let finding = stdout
-                    .rsplit_once(&format!("{FINDING_FOLLOWS}\n"))
-                    .map_or("", |(_, finding)| finding);
-                match toml::from_str::<Found>(finding) {
-                    Ok(found) => {
-                        if seen.insert((found.scenario, found.signature)) {
-                            println!("{}", found.report);
+            Ended::Exited { code, stdout } if code == 0 || code == i32::from(FOUND) => {
+                match report_in(&stdout) {
+                    Some(report) if report.found.is_some() == (code != 0) => {
+                        coverage::add_runs(&mut covered, &report.coverage);
+                        executions += report.executions;
+                        if let Some(found) = report.found {
+                            if seen.insert((found.scenario, found.signature)) {
+                                println!("{}", found.report);
+                            }
                         }
                         continue;
                     }
-                    // The code under test ended the process with the
-                    // code itself.
-                    Err(_) => (
-                        format!("exited with code {code}, no failure reported"),
+                    // The code under test ended the process itself, with
+                    // a code the campaign uses.
+                    _ => (
+                        format!("exited with code {code} before its campaign reported"),
                         String::new(),
                     ),
                 }
@@ -134,6 +153,13 @@ pub(super) fn fuzz(
             );
         }
     }
+    if let Some(covering) = covering {
+        match covering.table(&covered, executions) {
+            Ok(table) => print!("{table}"),
+            // Children of another build: the job's findings still stand.
+            Err(error) => eprintln!("error: the campaigns' coverage: {error}"),
+        }
+    }
     println!(
         "fuzz: {campaigns} campaigns of {} schedules in {:.1} s, {} distinct failures",
         Swarm::SCHEDULES_PER_CAMPAIGN,
@@ -147,44 +173,67 @@ pub(super) fn fuzz(
     }
 }
 
+/// The report a child wrote after everything else on `stdout`, if any.
+fn report_in(stdout: &str) -> Option<Report> {
+    let (_, report) = stdout.rsplit_once(&format!("{REPORT_FOLLOWS}\n"))?;
+    toml::from_str(report).ok()
+}
+
 /// Campaign `index` of `fuzz --seed seed`, in this process: what each of
-/// fuzz's children runs. Exit code 0 if it found nothing; 1, with what it
-/// found on stdout, if it found a failure; 2 if it could not run.
-pub(super) fn campaign(scenarios: &'static [Scenario], seed: u64, index: u64) -> ExitCode {
+/// fuzz's children runs. It ends with its report on stdout, exit code 0
+/// if it found nothing and 1 if it found a failure; exit code 2 if it
+/// could not run.
+pub(super) fn campaign(
+    scenarios: &'static [Scenario],
+    covering: Option<Covering>,
+    seed: u64,
+    index: u64,
+) -> ExitCode {
     if scenarios.is_empty() {
         eprintln!("error: there is no scenario to fuzz");
         return ExitCode::from(UNUSABLE);
     }
     let campaign = Swarm::new(seed).campaign(index, scenarios.len());
     let scenario = &scenarios[campaign.body];
-    match campaign.check.run(scenario.body) {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(Error::Found(failure)) => {
-            let report = format!(
+    let (outcome, executions, coverage) = match covering {
+        Some(covering) => {
+            let counted = covering.search(&campaign.check, scenario.body);
+            (counted.outcome, counted.executions, counted.runs)
+        }
+        // Nothing counts executions without a classifier.
+        None => (campaign.check.run(scenario.body), 0, Vec::new()),
+    };
+    let found = match outcome {
+        Ok(_) => None,
+        Err(Error::Found(failure)) => Some(Found {
+            scenario: scenario.name.to_owned(),
+            signature: failure.signature(),
+            report: format!(
                 "{}: {failure}\nreplay it: {} replay {} {}",
                 scenario.name,
                 super::program(),
                 scenario.name,
                 failure.run
-            );
-            let found = Found {
-                scenario: scenario.name.to_owned(),
-                signature: failure.signature(),
-                report,
-            };
-            match toml::to_string(&found) {
-                Ok(text) => {
-                    print!("\n{FINDING_FOLLOWS}\n{text}");
-                    ExitCode::from(FOUND)
-                }
-                Err(error) => {
-                    eprintln!("error: cannot write what campaign {index} found: {error}");
-                    ExitCode::from(UNUSABLE)
-                }
-            }
-        }
+            ),
+        }),
         Err(error) => {
             eprintln!("error: {error}");
+            return ExitCode::from(UNUSABLE);
+        }
+    };
+    let code = if found.is_some() { FOUND } else { 0 };
+    let report = Report {
+        found,
+        executions,
+        coverage,
+    };
+    match toml::to_string(&report) {
+        Ok(text) => {
+            print!("\n{REPORT_FOLLOWS}\n{text}");
+            ExitCode::from(code)
+        }
+        Err(error) => {
+            eprintln!("error: cannot write campaign {index}'s report: {error}");
             ExitCode::from(UNUSABLE)
         }
     }

@@ -13,7 +13,9 @@
 //! NAME coverage [SCENARIO]... [--schedules N] [--seed S]
 //! ```
 //!
-//! `coverage` needs the subject's classifier: `main_with_coverage::<C>`.
+//! `coverage` needs the subject's classifier (`main_with_coverage::<C>`),
+//! with which `fuzz` also ends with the table of the situations its
+//! campaigns reached.
 //!
 //! Exit codes: 0 nothing failed (or a replay passes now), 1 a failure was
 //! found or reproduced, 2 bad usage or a name that names nothing.
@@ -31,6 +33,7 @@ mod fuzz;
 use crate::Scenario;
 use crate::check::{Check, DEFAULT_SCHEDULES, Engine, Error, RunId, Swarm};
 use crate::coverage::Classifier;
+use coverage::Covering;
 
 #[derive(Parser)]
 #[command(about = "Runs a component's scenarios under the harness's engines")]
@@ -137,13 +140,13 @@ pub fn main(scenarios: &'static [Scenario]) -> ExitCode {
     main_of(scenarios, None)
 }
 
-/// [`main`], with the `coverage` command classifying every execution by
-/// the subject's classifier `C`.
+/// [`main`], with every execution of `coverage` and `fuzz` classified by
+/// the subject's classifier `C`, and the tally printed.
 pub fn main_with_coverage<C: Classifier>(scenarios: &'static [Scenario]) -> ExitCode {
-    main_of(scenarios, Some(coverage::coverage::<C>))
+    main_of(scenarios, Some(Covering::of::<C>()))
 }
 
-fn main_of(scenarios: &'static [Scenario], coverage: Option<coverage::Command>) -> ExitCode {
+fn main_of(scenarios: &'static [Scenario], covering: Option<Covering>) -> ExitCode {
     if let Err(broken) = Scenario::check_registry(scenarios) {
         eprintln!("error: the registry is broken: {broken}");
         return ExitCode::from(2);
@@ -255,6 +258,7 @@ fn main_of(scenarios: &'static [Scenario], coverage: Option<coverage::Command>) 
             watchdog,
         } => fuzz::fuzz(
             scenarios,
+            covering,
             Duration::from_secs(seconds),
             seed,
             Duration::from_secs(watchdog),
@@ -264,7 +268,7 @@ fn main_of(scenarios: &'static [Scenario], coverage: Option<coverage::Command>) 
             schedules,
             seed,
         } => {
-            let Some(coverage) = coverage else {
+            let Some(covering) = covering else {
                 eprintln!(
                     "error: this program's subject declares no coverage \
                      (its main calls harness::cli::main, not main_with_coverage)"
@@ -277,11 +281,11 @@ fn main_of(scenarios: &'static [Scenario], coverage: Option<coverage::Command>) 
                 names.iter().map(|name| named(name)).collect()
             };
             match chosen {
-                Some(chosen) => coverage(&chosen, schedules, seed),
+                Some(chosen) => coverage::coverage(covering, &chosen, schedules, seed),
                 None => ExitCode::from(2),
             }
         }
-        Command::Campaign { seed, index } => fuzz::campaign(scenarios, seed, index),
+        Command::Campaign { seed, index } => fuzz::campaign(scenarios, covering, seed, index),
         Command::Replay { scenario, run } => {
             let Some(scenario) = named(&scenario) else {
                 return ExitCode::from(2);
