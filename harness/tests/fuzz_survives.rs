@@ -2,7 +2,9 @@
 //! component that aborts, one that spins without a scheduling point, and
 //! one that exits before its campaign reports each cost one campaign, are
 //! reported with the line that reruns them, and the job goes on to its
-//! end, with the table of the situations its campaigns reached.
+//! end, with the table of the situations its campaigns reached; and
+//! `coverage` counts a scenario's executions into its table, and exits 1
+//! when a scenario fails.
 //!
 //! This test is its own component's binary (`harness = false`): run with
 //! `HARNESS_CLI_UNDER_TEST` set, its `main` is the command line a
@@ -25,6 +27,9 @@ const SCENARIOS: &[Scenario] = &[
     }),
     Scenario::new("exits", "the process exits as if all went well", || {
         std::process::exit(0)
+    }),
+    Scenario::new("fails", "an assertion fails", || {
+        panic!("the assertion fails")
     }),
     Scenario::new("aborts", "the process aborts", || std::process::abort()),
     Scenario::new("spins", "spins without a scheduling point", || {
@@ -95,24 +100,74 @@ fn seed_meeting_every_scenario() -> u64 {
         .expect("some seed draws every scenario in as many campaigns")
 }
 
+/// Runs the command line under test with `args`: its exit code, stdout
+/// and stderr.
+fn command_line(args: &[&str]) -> (Option<i32>, String, String) {
+    let exe = std::env::current_exe().expect("the test knows its binary");
+    let output = Command::new(exe)
+        .env(UNDER_TEST, "1")
+        .args(args)
+        .output()
+        .expect("the command line runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// What `coverage clean` and `coverage fails` print, checked: the
+/// executions each scenario counted are the table's.
+fn coverage_checks() -> Vec<(&'static str, bool)> {
+    let (code, stdout, _) = command_line(&["coverage", "clean"]);
+    let counted: Option<u64> = stdout.lines().find_map(|line| {
+        line.strip_prefix("clean: ")?
+            .strip_suffix(" executions")?
+            .parse()
+            .ok()
+    });
+    let executions = counted.unwrap_or(0);
+    let (failing_code, failing, _) = command_line(&["coverage", "fails"]);
+    vec![
+        ("coverage of a clean scenario exits 0", code == Some(0)),
+        ("coverage counts the scenario's executions", executions > 0),
+        (
+            "coverage tallies a situation every execution reached",
+            stdout.contains(&format!("| clean-ran | {executions} |")),
+        ),
+        (
+            "coverage says over how many executions",
+            stdout.contains(&format!(
+                "1 of 2 situations reached, over {executions} executions"
+            )),
+        ),
+        (
+            "coverage of a failing scenario exits 1",
+            failing_code == Some(1),
+        ),
+        (
+            "coverage names the failing scenario",
+            failing.contains("fails: random:") && failing.contains("1 scenario(s) failed"),
+        ),
+    ]
+}
+
 fn main() -> ExitCode {
     if std::env::var_os(UNDER_TEST).is_some() {
         return harness::cli::main_with_coverage::<Notes>(SCENARIOS);
     }
     let seed = seed_meeting_every_scenario();
-    let exe = std::env::current_exe().expect("the test knows its binary");
-    let output = Command::new(exe)
-        .env(UNDER_TEST, "1")
-        .args(["fuzz", "--seconds", "3", "--seed", &seed.to_string()])
-        .args(["--watchdog", &WATCHDOG_SECONDS.to_string()])
-        .output()
-        .expect("the command line runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let checks = [
-        (
-            "exits 1, having found something",
-            output.status.code() == Some(1),
-        ),
+    let (code, stdout, stderr) = command_line(&[
+        "fuzz",
+        "--seconds",
+        "3",
+        "--seed",
+        &seed.to_string(),
+        "--watchdog",
+        &WATCHDOG_SECONDS.to_string(),
+    ]);
+    let mut checks = [
+        ("exits 1, having found something", code == Some(1)),
         (
             "reports the abort",
             stdout.contains("aborts: the process died of signal 6 (SIGABRT"),
@@ -138,20 +193,21 @@ fn main() -> ExitCode {
             stdout.contains(&format!("campaign --seed {seed} --index")),
         ),
         ("runs to its end", stdout.contains("distinct failures")),
-    ];
+    ]
+    .to_vec();
+    checks.extend(coverage_checks());
     let failed: Vec<&str> = checks
         .iter()
         .filter(|(_, held)| !held)
         .map(|(what, _)| *what)
         .collect();
     if failed.is_empty() {
-        println!("fuzz survives an abort, a spin and an early exit, and tallies its coverage: ok");
+        println!("fuzz survives an abort, a spin and an early exit; fuzz and coverage tally: ok");
         ExitCode::SUCCESS
     } else {
         eprintln!(
-            "fuzz did not: {}\n--- its stdout ---\n{stdout}\n--- its stderr ---\n{}",
+            "the command line did not: {}\n--- fuzz's stdout ---\n{stdout}\n--- fuzz's stderr ---\n{stderr}",
             failed.join("; "),
-            String::from_utf8_lossy(&output.stderr)
         );
         ExitCode::FAILURE
     }

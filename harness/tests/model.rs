@@ -951,3 +951,27 @@ fn a_loom_search_stops_at_its_budget_of_schedules() {
         .expect("the body is correct");
     assert_eq!(summary.runs, [(engine, 10)]);
 }
+
+#[test]
+fn under_loom_a_park_returns_only_once_unparked() {
+    // Code must tolerate a park that returns early, as std's may; loom
+    // never wakes one early, so a park there is exactly a wait for its
+    // unpark.
+    Check::new()
+        .engines([Engine::Loom { preemptions: 2 }])
+        .schedules(UNPARK_SCHEDULES)
+        .assert(|| {
+            let ready = Arc::new(AtomicBool::new(false));
+            let parked = thread::current();
+            let unparker = {
+                let ready = Arc::clone(&ready);
+                thread::spawn(move || {
+                    ready.store(true, Ordering::SeqCst);
+                    parked.unpark();
+                })
+            };
+            thread::park();
+            assert!(ready.load(Ordering::SeqCst), "the park returned unparked");
+            unparker.join().expect("the unparker ends without a panic");
+        });
+}
