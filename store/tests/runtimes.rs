@@ -12,6 +12,7 @@ mod support;
 use std::io::Cursor;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::SeqCst;
 
 use harness::check::Check;
 use store::runtime::harness::{HarnessClock, HarnessRuntime};
@@ -115,4 +116,43 @@ fn the_harness_clock_reads_the_runs_virtual_time_under_every_engine() {
         "took real time: {:?}",
         real.elapsed()
     );
+}
+
+/// The lock's holder unparks the main thread once main is about to block
+/// on that lock, then lets others run, still holding it: main must stay
+/// blocked until the lock is free, as with std.
+fn unparked_while_blocked_on_a_lock() {
+    let runtime = LoomRuntime;
+    let lock = Arc::new(runtime.mutex(0_u32));
+    let locking = Arc::new(runtime.atomic_bool(false));
+    let main = runtime.current_thread();
+    let holder = {
+        let (lock, locking) = (Arc::clone(&lock), Arc::clone(&locking));
+        Box::new(move || {
+            let mut held = runtime.lock(&lock);
+            while !runtime.load(&locking, SeqCst) {
+                loom::thread::yield_now();
+            }
+            // Main is about to block on the lock, or blocked.
+            loom::thread::yield_now();
+            runtime.unpark(&main);
+            loom::thread::yield_now();
+            *held += 1;
+        })
+    };
+    runtime
+        .spawn("holder".to_owned(), holder)
+        .expect("the runtime starts a thread");
+    runtime.store(&locking, true, SeqCst);
+    let seen = *runtime.lock(&lock);
+    assert!(seen <= 1, "main takes the lock before or after the holder");
+}
+
+#[test]
+fn an_unpark_leaves_a_thread_blocked_on_a_lock_blocked_under_loom() {
+    // loom's own unpark wakes a thread whatever it is blocked on, which
+    // then fails inside loom's lock (tokio-rs/loom#249).
+    let mut model = loom::model::Builder::new();
+    model.preemption_bound = Some(2);
+    model.check(unparked_while_blocked_on_a_lock);
 }

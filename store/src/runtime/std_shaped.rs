@@ -4,9 +4,16 @@
 
 /// Declares `$name`, a [`Runtime`](crate::runtime::Runtime) over
 /// `$krate::sync` and `$krate::thread`, whose bounded queue is `$queue`
-/// (a type in scope with `new(capacity)`).
+/// (a type in scope with `new(capacity)`). Its threads park and unpark
+/// through `$krate::thread`, or through `parking`, a module in scope with
+/// `Thread` (`Clone`, with `unpark(&self)`), `current()` and `park()`.
 macro_rules! std_shaped_runtime {
     ($(#[$doc:meta])* $name:ident, $krate:ident, queue: $queue:ident $(, stripes: $stripes:expr)?) => {
+        $crate::runtime::std_shaped::std_shaped_runtime!(
+            $(#[$doc])* $name, $krate, queue: $queue, parking: $krate::thread $(, stripes: $stripes)?
+        );
+    };
+    ($(#[$doc:meta])* $name:ident, $krate:ident, queue: $queue:ident, parking: $($parking:ident)::+ $(, stripes: $stripes:expr)?) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, Default)]
         pub struct $name;
@@ -17,7 +24,7 @@ macro_rules! std_shaped_runtime {
             type Condvar = $krate::sync::Condvar;
             type AtomicBool = $krate::sync::atomic::AtomicBool;
             type AtomicU64 = $krate::sync::atomic::AtomicU64;
-            type Thread = $krate::thread::Thread;
+            type Thread = $($parking)::+::Thread;
             type Queue<T: Send + 'static> = $queue<T>;
 
             fn bounded_queue<T: Send + 'static>(&self, capacity: std::num::NonZeroUsize) -> $queue<T> {
@@ -121,15 +128,15 @@ macro_rules! std_shaped_runtime {
                 $krate::thread::Builder::new().name(name).spawn(body).map(drop)
             }
 
-            fn current_thread(&self) -> $krate::thread::Thread {
-                $krate::thread::current()
+            fn current_thread(&self) -> $($parking)::+::Thread {
+                $($parking)::+::current()
             }
 
             fn park(&self) {
-                $krate::thread::park();
+                $($parking)::+::park();
             }
 
-            fn unpark(&self, thread: &$krate::thread::Thread) {
+            fn unpark(&self, thread: &$($parking)::+::Thread) {
                 thread.unpark();
             }
         }
