@@ -4,6 +4,8 @@
 
 use bounded_queue::{BoundedQueue, Planted};
 use harness::Scenario;
+use harness::check::{Fact, Op, TimedEnd};
+use harness::coverage::{Classifier, Reached, Situation};
 use harness::sync::Arc;
 use harness::thread;
 use harness::time::Duration;
@@ -87,4 +89,63 @@ pub fn timed_pop(planted: Option<Planted>) {
     };
     assert_eq!(item, Some(7));
     producer.join().expect("producer");
+}
+
+/// How the queue's waits ended in a run: the situations its scenarios
+/// must reach for its timeouts and wake-ups to be tested at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    /// An untimed wait began (a full push, an empty pop).
+    Untimed,
+    /// A timed pop was notified before its timeout.
+    NotifiedInTime,
+    /// A timed pop's timeout fired.
+    TimedOut,
+    /// A wait returned with no notification, as real ones may.
+    WokeSpuriously,
+}
+
+impl Situation for Wait {
+    const COUNT: usize = 4;
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    fn all() -> impl Iterator<Item = Wait> {
+        [
+            Wait::Untimed,
+            Wait::NotifiedInTime,
+            Wait::TimedOut,
+            Wait::WokeSpuriously,
+        ]
+        .into_iter()
+    }
+
+    fn name(self) -> String {
+        format!("{self:?}")
+    }
+
+    fn from_name(name: &str) -> Option<Wait> {
+        Wait::all().find(|wait| wait.name() == name)
+    }
+}
+
+/// The queue's coverage: each wait's fact, as it is recorded.
+#[derive(Default)]
+pub struct Waits;
+
+impl Classifier for Waits {
+    type Situation = Wait;
+
+    fn see(&mut self, fact: &Fact, reached: &mut Reached<Wait>) {
+        let wait = match fact.op {
+            Op::Wait => Wait::Untimed,
+            Op::TimedWaitEnds(TimedEnd::Notified) => Wait::NotifiedInTime,
+            Op::TimedWaitEnds(TimedEnd::Fired) => Wait::TimedOut,
+            Op::WakesSpuriously | Op::TimedWaitEnds(TimedEnd::WokeEarly) => Wait::WokeSpuriously,
+            _ => return,
+        };
+        reached.insert(wait);
+    }
 }

@@ -6,8 +6,9 @@ mod scenarios;
 
 use bounded_queue::Planted;
 use harness::Scenario;
-use harness::check::{Check, Engine, Error};
-use scenarios::{close_wakes_consumers, exchange, timed_pop};
+use harness::check::{Check, Engine, Error, Swarm};
+use harness::coverage::Tally;
+use scenarios::{Wait, Waits, close_wakes_consumers, exchange, timed_pop};
 
 /// The engines that run a body on the harness's virtual time: all of them.
 const EVERY_ENGINE: [Engine; 6] = Engine::DEFAULT;
@@ -83,6 +84,23 @@ fn a_timed_out_pop_that_leaks_its_count_is_found_by_every_replaying_engine() {
             "{engine} missed it"
         );
     }
+}
+
+#[test]
+fn the_correct_scenarios_reach_every_way_a_wait_ends() {
+    // 200 schedules of each seeded engine per scenario (2,403 executions
+    // in all); the rarest way, a timed pop notified in time, was reached
+    // by 133 of them (`queue-sim coverage exchange close-wakes-consumers
+    // timed-pop`): at a quarter of that rate, a miss has a chance far
+    // below one in a million.
+    let check = Check::new().engines(Swarm::ENGINES).schedules(200);
+    let mut tally = Tally::new();
+    for body in [exchange as fn(_), close_wakes_consumers, timed_pop] {
+        let covered = check.coverage::<Waits>(move || body(None));
+        assert!(covered.outcome.is_ok(), "{:?}", covered.outcome);
+        tally.merge(&covered.tally);
+    }
+    assert_eq!(tally.unreached(), Vec::<Wait>::new(), "{tally:?}");
 }
 
 #[test]
