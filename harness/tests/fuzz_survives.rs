@@ -3,8 +3,8 @@
 //! one that exits before its campaign reports each cost one campaign, are
 //! reported with the line that reruns them, and the job goes on to its
 //! end, with the table of the situations its campaigns reached; and
-//! `coverage` counts a scenario's executions into its table, and exits 1
-//! when a scenario fails.
+//! `coverage` counts a scenario's executions into its table, exits 1
+//! when a scenario fails, and ends quietly when its reader goes away.
 //!
 //! This test is its own component's binary (`harness = false`): run with
 //! `HARNESS_CLI_UNDER_TEST` set, its `main` is the command line a
@@ -12,7 +12,7 @@
 //! campaigns run this same binary in child processes; run plainly, it is
 //! the test, which runs that command line and reads what it printed.
 
-use std::process::{Command, ExitCode};
+use std::process::{Command, ExitCode, Stdio};
 
 use harness::Scenario;
 use harness::check::{Fact, Op, Swarm};
@@ -116,6 +116,24 @@ fn command_line(args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
+/// Whether the command line, its reader gone before it writes (`| head`),
+/// ends quietly with 141 rather than panicking: `coverage clean` searches
+/// for a while before its first line, and the pipe is closed at once.
+fn ends_quietly_when_its_reader_goes() -> bool {
+    let exe = std::env::current_exe().expect("the test knows its binary");
+    let mut child = Command::new(exe)
+        .env(UNDER_TEST, "1")
+        .args(["coverage", "clean"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the command line starts");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("the command line ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    output.status.code() == Some(141) && !stderr.contains("panicked")
+}
+
 /// What `coverage clean` and `coverage fails` print, checked: the
 /// executions each scenario counted are the table's.
 fn coverage_checks() -> Vec<(&'static str, bool)> {
@@ -144,6 +162,10 @@ fn coverage_checks() -> Vec<(&'static str, bool)> {
         (
             "coverage of a failing scenario exits 1",
             failing_code == Some(1),
+        ),
+        (
+            "a command whose reader goes ends quietly",
+            ends_quietly_when_its_reader_goes(),
         ),
         (
             "coverage names the failing scenario",

@@ -23,9 +23,9 @@ pub(super) fn check(dir: &Path, scenarios: &[Scenario]) -> ExitCode {
         if entry.verdict != Verdict::AsExpected {
             unexpected += 1;
         }
-        println!("{}: {}", entry.path.display(), entry.verdict);
+        outln!("{}: {}", entry.path.display(), entry.verdict);
     }
-    println!("{} entries, {unexpected} not as expected", checked.len());
+    outln!("{} entries, {unexpected} not as expected", checked.len());
     if unexpected == 0 {
         ExitCode::SUCCESS
     } else {
@@ -38,7 +38,7 @@ pub(super) fn check(dir: &Path, scenarios: &[Scenario]) -> ExitCode {
 pub(super) fn save(dir: &Path, scenario: &str, failure: &Failure) -> Result<(), ExitCode> {
     match corpus::save(dir, scenario, failure) {
         Ok(path) => {
-            println!("saved: {}", path.display());
+            outln!("saved: {}", path.display());
             Ok(())
         }
         Err(error) => {

@@ -110,12 +110,14 @@ pub(super) fn coverage(
         add_runs(&mut runs, &counted.runs);
         executions += counted.executions;
         match counted.outcome {
-            Ok(_) => println!("{}: {} executions", scenario.name, counted.executions),
+            Ok(_) => outln!("{}: {} executions", scenario.name, counted.executions),
             Err(Error::Found(failure)) => {
                 failed += 1;
-                println!(
+                outln!(
                     "{}: {} failed (counted: the {} executions that passed before it)",
-                    scenario.name, failure.run, counted.executions
+                    scenario.name,
+                    failure.run,
+                    counted.executions
                 );
             }
             Err(error) => {
@@ -125,7 +127,7 @@ pub(super) fn coverage(
         }
     }
     match covering.table(&runs, executions) {
-        Ok(table) => print!("{table}"),
+        Ok(table) => out!("{table}"),
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::from(2);
@@ -134,7 +136,7 @@ pub(super) fn coverage(
     if failed == 0 {
         ExitCode::SUCCESS
     } else {
-        println!("{failed} scenario(s) failed: `run` one to see why");
+        outln!("{failed} scenario(s) failed: `run` one to see why");
         ExitCode::from(1)
     }
 }

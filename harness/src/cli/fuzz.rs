@@ -114,7 +114,7 @@ pub(super) fn fuzz(
                         executions += report.executions;
                         if let Some(found) = report.found {
                             if seen.insert((found.scenario, found.signature)) {
-                                println!("{}", found.report);
+                                outln!("{}", found.report);
                             }
                         }
                         continue;
@@ -139,15 +139,15 @@ pub(super) fn fuzz(
             ),
         };
         if seen.insert((scenario.to_owned(), how.clone())) {
-            println!(
+            outln!(
                 "{scenario}: the process {how} in campaign {index} ({} schedules of {})",
                 Swarm::SCHEDULES_PER_CAMPAIGN,
                 campaign.engine
             );
             for line in last_words.lines() {
-                println!("  | {line}");
+                outln!("  | {line}");
             }
-            println!(
+            outln!(
                 "rerun it: {} campaign --seed {seed} --index {index}",
                 super::program()
             );
@@ -155,12 +155,12 @@ pub(super) fn fuzz(
     }
     if let Some(covering) = covering {
         match covering.table(&covered, executions) {
-            Ok(table) => print!("{table}"),
+            Ok(table) => out!("{table}"),
             // Children of another build: the job's findings still stand.
             Err(error) => eprintln!("error: the campaigns' coverage: {error}"),
         }
     }
-    println!(
+    outln!(
         "fuzz: {campaigns} campaigns of {} schedules in {:.1} s, {} distinct failures",
         Swarm::SCHEDULES_PER_CAMPAIGN,
         started.elapsed().as_secs_f64(),
@@ -229,7 +229,7 @@ pub(super) fn campaign(
     };
     match toml::to_string(&report) {
         Ok(text) => {
-            print!("\n{REPORT_FOLLOWS}\n{text}");
+            out!("\n{REPORT_FOLLOWS}\n{text}");
             ExitCode::from(code)
         }
         Err(error) => {

@@ -26,6 +26,20 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+/// Writes to stdout, as `print!` does, through [`write_stdout`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*))
+    };
+}
+
+/// Writes a line to stdout, as `println!` does, through [`write_stdout`].
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod corpus;
 mod coverage;
 mod fuzz;
@@ -171,7 +185,7 @@ fn main_of(scenarios: &'static [Scenario], covering: Option<Covering>) -> ExitCo
     };
     match args.command {
         Command::List => {
-            print!("{}", listing(scenarios));
+            out!("{}", listing(scenarios));
             ExitCode::SUCCESS
         }
         Command::Run {
@@ -191,7 +205,7 @@ fn main_of(scenarios: &'static [Scenario], covering: Option<Covering>) -> ExitCo
             match check.run(scenario.body) {
                 Ok(summary) => {
                     for (engine, schedules) in summary.runs {
-                        println!(
+                        outln!(
                             "{}: {engine}: {schedules} schedules, no failure",
                             scenario.name
                         );
@@ -199,8 +213,8 @@ fn main_of(scenarios: &'static [Scenario], covering: Option<Covering>) -> ExitCo
                     ExitCode::SUCCESS
                 }
                 Err(Error::Found(failure)) => {
-                    println!("{}: {failure}", scenario.name);
-                    println!(
+                    outln!("{}: {failure}", scenario.name);
+                    outln!(
                         "replay it: {} replay {} {}",
                         program(),
                         scenario.name,
@@ -229,13 +243,13 @@ fn main_of(scenarios: &'static [Scenario], covering: Option<Covering>) -> ExitCo
             };
             match Check::shrink(run, attempts, scenario.body) {
                 Ok(shortest) => {
-                    println!("{}: {shortest}", scenario.name);
-                    println!(
+                    outln!("{}: {shortest}", scenario.name);
+                    outln!(
                         "{} operations (the shortest of {} seeds tried)",
                         shortest.operations(),
                         attempts + 1
                     );
-                    println!(
+                    outln!(
                         "replay it: {} replay {} {}",
                         program(),
                         scenario.name,
@@ -244,7 +258,7 @@ fn main_of(scenarios: &'static [Scenario], covering: Option<Covering>) -> ExitCo
                     ExitCode::from(1)
                 }
                 Err(passes) => {
-                    println!("{}: {passes}", scenario.name);
+                    outln!("{}: {passes}", scenario.name);
                     ExitCode::SUCCESS
                 }
             }
@@ -292,16 +306,35 @@ fn main_of(scenarios: &'static [Scenario], covering: Option<Covering>) -> ExitCo
             };
             match Check::replay(run, scenario.body) {
                 Ok(()) => {
-                    println!("{}: {run} passes now", scenario.name);
+                    outln!("{}: {run} passes now", scenario.name);
                     ExitCode::SUCCESS
                 }
                 Err(failure) => {
-                    println!("{}: {failure}", scenario.name);
+                    outln!("{}: {failure}", scenario.name);
                     ExitCode::from(1)
                 }
             }
         }
     }
+}
+
+/// Exit code of a program whose reader went away, as a shell reports a
+/// writer killed by `SIGPIPE` (128 + 13).
+const READER_GONE: i32 = 141;
+
+/// Writes `text` to stdout. A reader that went away (`| head`) ends the
+/// program quietly with [`READER_GONE`], where `print!` would panic; any
+/// other failure to write ends it with 2, saying why.
+fn write_stdout(text: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let Err(error) = std::io::stdout().lock().write_fmt(text) else {
+        return;
+    };
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(READER_GONE);
+    }
+    eprintln!("error: cannot write to stdout: {error}");
+    std::process::exit(2);
 }
 
 /// The program's name, as the user typed it.
