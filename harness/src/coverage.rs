@@ -38,8 +38,11 @@ pub trait Situation: Copy + Eq + fmt::Debug + 'static {
     /// Its name in tables and reports.
     fn name(self) -> String;
 
-    /// The situation `name` names, if any.
-    fn from_name(name: &str) -> Option<Self>;
+    /// The situation `name` names, if any: the one whose
+    /// [`name`](Situation::name) it is. Override it for a faster lookup.
+    fn from_name(name: &str) -> Option<Self> {
+        Self::all().find(|situation| situation.name() == name)
+    }
 }
 
 /// A subject's coverage: classifies one run, fact by fact, as the run

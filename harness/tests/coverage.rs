@@ -30,10 +30,6 @@ impl Situation for Met {
     fn name(self) -> String {
         format!("{self:?}")
     }
-
-    fn from_name(name: &str) -> Option<Met> {
-        Met::all().find(|met| met.name() == name)
-    }
 }
 
 #[derive(Default)]

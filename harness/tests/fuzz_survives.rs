@@ -63,10 +63,6 @@ impl Situation for Reaches {
             Reaches::Never => "never".to_owned(),
         }
     }
-
-    fn from_name(name: &str) -> Option<Reaches> {
-        Reaches::all().find(|reaches| reaches.name() == name)
-    }
 }
 
 #[derive(Default)]

@@ -160,10 +160,6 @@ impl Situation for LogCell {
     fn name(self) -> String {
         format!("{}@{}", self.0.name(), self.1.name())
     }
-
-    fn from_name(name: &str) -> Option<LogCell> {
-        LogCell::all().find(|cell| cell.name() == name)
-    }
 }
 
 /// The logger's coverage on the library: its classifier

@@ -125,10 +125,6 @@ impl Situation for Wait {
     fn name(self) -> String {
         format!("{self:?}")
     }
-
-    fn from_name(name: &str) -> Option<Wait> {
-        Wait::all().find(|wait| wait.name() == name)
-    }
 }
 
 /// The queue's coverage: each wait's fact, as it is recorded.

@@ -186,10 +186,12 @@ mod tests {
         fn name(self) -> String {
             format!("{self:?}").to_lowercase()
         }
+    }
 
-        fn from_name(name: &str) -> Option<Light> {
-            Light::all().find(|light| light.name() == name)
-        }
+    #[test]
+    fn a_situation_is_found_by_its_name_unless_the_subject_says_otherwise() {
+        assert_eq!(Light::from_name("green"), Some(Light::Green));
+        assert_eq!(Light::from_name("blue"), None);
     }
 
     #[test]
