@@ -10,6 +10,13 @@ use std::time::Duration;
 
 use wait_timeout::ChildExt;
 
+/// Exit code of a program whose reader went away, as a shell reports a
+/// writer killed by `SIGPIPE` (128 + 13).
+pub const READER_GONE_EXIT_CODE: i32 = 141;
+
+/// Exit code of a program that could not write its report for another reason.
+const CANNOT_WRITE_EXIT_CODE: i32 = 2;
+
 /// How many of a dead child's last stderr lines its report keeps.
 const STDERR_LINES_KEPT: usize = 8;
 
@@ -161,4 +168,27 @@ mod tests {
         };
         assert_eq!((code, stdout.len()), (0, 1_048_576));
     }
+}
+
+/// Writes `text` to stdout, as `print!` does. A reader that went away (`|
+/// head`) ends the program quietly with [`READER_GONE_EXIT_CODE`], where
+/// `print!` would panic; any other failure to write ends it with 2, saying
+/// why on stderr.
+pub fn write_stdout(text: std::fmt::Arguments<'_>) {
+    write_stdout_or_end(text, || {});
+}
+
+/// [`write_stdout`], running `before_exit` first if the write ends the
+/// program: a program with children of its own stops them there.
+pub fn write_stdout_or_end(text: std::fmt::Arguments<'_>, before_exit: impl FnOnce()) {
+    use std::io::Write as _;
+    let Err(error) = std::io::stdout().lock().write_fmt(text) else {
+        return;
+    };
+    before_exit();
+    if error.kind() == io::ErrorKind::BrokenPipe {
+        std::process::exit(READER_GONE_EXIT_CODE);
+    }
+    eprintln!("error: cannot write to stdout: {error}");
+    std::process::exit(CANNOT_WRITE_EXIT_CODE);
 }

@@ -55,6 +55,14 @@ pub fn write_line(line: fmt::Arguments<'_>) {
     }
 }
 
+/// Writes `text` to stdout. A reader that went away (`sim list | head`)
+/// ends the process quietly with exit code 141, its children killed first:
+/// a guarded command's child would otherwise run its campaign to the end
+/// for nobody.
+pub fn write_stdout(text: fmt::Arguments<'_>) {
+    harness::process::write_stdout_or_end(text, crate::interrupt::kill_children);
+}
+
 /// `eprintln!` to the real stderr, whatever fd 2 points at.
 #[macro_export]
 macro_rules! eprintln_real {

@@ -74,8 +74,9 @@ fn lock() -> std::sync::MutexGuard<'static, BTreeSet<u32>> {
     CHILDREN.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Kills every registered child at once.
 #[cfg(unix)]
-fn kill_children() {
+pub(crate) fn kill_children() {
     for &pid in lock().iter() {
         let pid = i32::try_from(pid)
             .ok()
@@ -87,4 +88,4 @@ fn kill_children() {
 }
 
 #[cfg(not(unix))]
-fn kill_children() {}
+pub(crate) fn kill_children() {}

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use clap::error::ErrorKind;
 use sim::cli::{Cli, one_line_clap_error, prepare, print_error, run_guarded};
+use sim::console::write_stdout;
 
 /// Bad usage, or a run that does not exist.
 const USAGE_ERROR: u8 = 2;
@@ -27,10 +28,10 @@ fn main() -> ExitCode {
     let child = cli.child;
     match cli.command.execute() {
         Ok(report) => {
-            print!("{report}");
+            write_stdout(format_args!("{report}"));
             if child {
                 for message in report.messages() {
-                    println!("{}", message.to_line());
+                    write_stdout(format_args!("{}\n", message.to_line()));
                 }
             }
             ExitCode::from(report.verdict().exit_code())

@@ -11,6 +11,7 @@ use support::{assert_one_line_usage_error, sim, sim_quietly};
 #[path = "support/found.rs"]
 mod found;
 
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use found::{LOOM, PCT3, budget, found_by, run_and_plant, saved};
@@ -180,6 +181,35 @@ fn an_execution_past_where_a_search_fails_and_stops_is_bad_usage() {
             sim::engine::thousands(failing.number + 1)
         ),
     );
+}
+
+/// Runs `sim` with `args`, its stdout a pipe whose reader is gone before
+/// `sim` starts (as with `| head`, at its worst); its output once it exits.
+pub(crate) fn sim_to_a_closed_pipe(args: &[&str]) -> Output {
+    let (reader, writer) = rustix::pipe::pipe().expect("a pipe");
+    drop(reader);
+    Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .stdout(Stdio::from(writer))
+        .output()
+        .expect("sim runs")
+}
+
+/// `sim list | head` and the like: a reader that goes away ends `sim`
+/// quietly with 141 (as `SIGPIPE` would), whether `sim` writes its report
+/// itself (`list`) or relays a guarded child's (`run`).
+#[test]
+fn a_reader_gone_ends_sim_quietly_with_exit_code_141() {
+    for args in [
+        &["list"][..],
+        &["run", "concurrent-readers", "--schedules", "20"][..],
+    ] {
+        let output = sim_to_a_closed_pipe(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(141), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?} wrote on stderr:\n{stderr}");
+    }
 }
 
 #[test]

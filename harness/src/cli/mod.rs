@@ -26,17 +26,19 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-/// Writes to stdout, as `print!` does, through [`write_stdout`].
+/// Writes to stdout, as `print!` does, through
+/// [`write_stdout`](crate::process::write_stdout).
 macro_rules! out {
     ($($arg:tt)*) => {
-        $crate::cli::write_stdout(format_args!($($arg)*))
+        $crate::process::write_stdout(format_args!($($arg)*))
     };
 }
 
-/// Writes a line to stdout, as `println!` does, through [`write_stdout`].
+/// Writes a line to stdout, as `println!` does, through
+/// [`write_stdout`](crate::process::write_stdout).
 macro_rules! outln {
     ($($arg:tt)*) => {
-        $crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+        $crate::process::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
     };
 }
 
@@ -316,25 +318,6 @@ fn main_of(scenarios: &'static [Scenario], covering: Option<Covering>) -> ExitCo
             }
         }
     }
-}
-
-/// Exit code of a program whose reader went away, as a shell reports a
-/// writer killed by `SIGPIPE` (128 + 13).
-const READER_GONE: i32 = 141;
-
-/// Writes `text` to stdout. A reader that went away (`| head`) ends the
-/// program quietly with [`READER_GONE`], where `print!` would panic; any
-/// other failure to write ends it with 2, saying why.
-fn write_stdout(text: std::fmt::Arguments<'_>) {
-    use std::io::Write as _;
-    let Err(error) = std::io::stdout().lock().write_fmt(text) else {
-        return;
-    };
-    if error.kind() == std::io::ErrorKind::BrokenPipe {
-        std::process::exit(READER_GONE);
-    }
-    eprintln!("error: cannot write to stdout: {error}");
-    std::process::exit(2);
 }
 
 /// The program's name, as the user typed it.

@@ -284,13 +284,11 @@ pub(crate) fn relay(spec: &Spec, watchdog: Duration) -> std::io::Result<Relayed>
     let (sender, receiver) = std::sync::mpsc::channel();
     let mut worker = Worker::spawn(spec, false, (), sender)?;
     let relaying = std::thread::spawn(move || {
-        use std::io::Write;
         for (_, line) in receiver.iter() {
             let Some(Line::Text(text)) = line else {
                 continue;
             };
-            let mut stdout = std::io::stdout().lock();
-            let _ = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
+            crate::console::write_stdout(format_args!("{text}\n"));
         }
     });
     let ending = worker.wait(watchdog)?;

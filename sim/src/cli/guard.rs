@@ -79,18 +79,15 @@ pub fn run_guarded(command: &Command) -> ExitCode {
         Ok(Relayed::Crashed(crash)) => {
             let run = command.crashed_run(crash.log.last_run);
             let running = command.name();
-            println!(
-                "{}",
-                CampaignCrash {
-                    crash,
-                    run,
-                    running
-                }
-            );
-            println!(
-                "  This is a failure of the store under test: it took its process down. \
-                 `--verbose` shows what it printed."
-            );
+            let crash = CampaignCrash {
+                crash,
+                run,
+                running,
+            };
+            crate::console::write_stdout(format_args!(
+                "{crash}\n  This is a failure of the store under test: it took its process down. \
+                 `--verbose` shows what it printed.\n"
+            ));
             ExitCode::from(Verdict::Failed.exit_code())
         }
         Err(error) => {
