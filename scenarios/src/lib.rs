@@ -7,6 +7,7 @@
 
 mod catalogue;
 mod check;
+pub mod doubles;
 mod fate;
 pub mod library;
 mod log_coverage;

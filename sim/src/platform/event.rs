@@ -9,6 +9,7 @@ use std::panic::Location;
 use std::time::Duration;
 
 use scenarios::LogCall;
+use scenarios::doubles::{FileOp, FileResult, TransportFault};
 use store::StoreError;
 
 /// Where in the source a thread waits: its call site.
@@ -330,72 +331,6 @@ impl fmt::Display for QueueCall {
     }
 }
 
-/// An operation on a temp file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum FileOp {
-    /// `write_all_at` of `[from, to)`.
-    Write {
-        /// First byte.
-        from: u64,
-        /// One past the last.
-        to: u64,
-    },
-    /// `read_exact_at` of `[from, to)`.
-    Read {
-        /// First byte.
-        from: u64,
-        /// One past the last.
-        to: u64,
-    },
-    /// `close`.
-    Close,
-    /// `remove`.
-    Remove,
-    /// `duplicate`, which made duplicate number `duplicate` of the file.
-    Duplicate {
-        /// The duplicate's number, from 0 per file.
-        duplicate: usize,
-    },
-    /// `read_exact_at` of `[from, to)` through a duplicate.
-    ReadThrough {
-        /// The duplicate's number.
-        duplicate: usize,
-        /// First byte.
-        from: u64,
-        /// One past the last.
-        to: u64,
-    },
-    /// `close` of a duplicate.
-    CloseDuplicate {
-        /// The duplicate's number.
-        duplicate: usize,
-    },
-}
-
-/// How a file operation went.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum FileResult {
-    /// It did what was asked.
-    Done,
-    /// It failed with an injected error of this kind (ENOSPC, EIO).
-    Failed(io::ErrorKind),
-    /// It broke an oracle (the violation is the run's report).
-    Violation,
-}
-
-/// A fault the transport serves, as planned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum TransportFault {
-    /// The connection resets.
-    Reset,
-    /// The read returns `Ok(0)` before the object's end.
-    ZeroBytes,
-    /// The read fails with `Interrupted`.
-    Interrupted,
-    /// No byte comes until the transport is cancelled.
-    Stalls,
-}
-
 impl fmt::Display for What {
     /// The event in words, as the text trace shows it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -529,27 +464,6 @@ impl fmt::Display for Outcome {
             Outcome::SpawnFailed => f.write_str("Err(could not start the downloader)"),
             Outcome::HandleReleased => f.write_str("HandleReleased"),
             Outcome::HandleOpened => f.write_str("Ok(handle)"),
-        }
-    }
-}
-
-impl fmt::Display for FileOp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FileOp::Write { from, to } => write!(f, "write_all_at [{from}, {to})"),
-            FileOp::Read { from, to } => write!(f, "read_exact_at [{from}, {to})"),
-            FileOp::Close => f.write_str("close"),
-            FileOp::Remove => f.write_str("remove"),
-            FileOp::Duplicate { duplicate } => write!(f, "duplicate (as #{duplicate})"),
-            FileOp::ReadThrough {
-                duplicate,
-                from,
-                to,
-            } => write!(
-                f,
-                "read_exact_at [{from}, {to}) through duplicate #{duplicate}"
-            ),
-            FileOp::CloseDuplicate { duplicate } => write!(f, "close of duplicate #{duplicate}"),
         }
     }
 }

@@ -12,13 +12,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 
-/// The bytes one write put in a file, as a model that checks orderings
-/// tracks them.
-pub trait WrittenBytes: Send + Sync {
-    /// Asserts that the calling thread's read of the bytes happens after
-    /// their write; the model panics if not.
-    fn read(&self);
-}
+use scenarios::doubles::WrittenBytes;
 
 /// A read of bytes whose write does not happen before it.
 #[derive(Clone, Debug, PartialEq, Eq)]

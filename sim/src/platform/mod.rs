@@ -5,10 +5,12 @@
 //!   (a blocking wait while holding another lock is a violation), fires timed
 //!   waits as a scheduler choice on virtual time, names threads uniquely.
 //! - [`VirtualClock`]: time that moves only when a timed wait fires.
-//! - [`ScriptedTransport`]: the object's bytes, delivered per a fault plan.
-//! - [`CheckedFiles`]: in-memory temp files that report misuse and leaks,
-//!   and, under loom, reads not ordered after the writes they read
-//!   (`happens_before.rs`).
+//! - [`ScriptedTransport`]: the object's bytes, delivered per a fault plan,
+//!   and [`CheckedFiles`]: in-memory temp files that report misuse and
+//!   leaks. Both are the store's own doubles (`scenarios::doubles`); the
+//!   simulator hosts them (`host.rs`): their steps go into the trace and
+//!   the facts, and under loom reads not ordered after the writes they
+//!   read are caught (`happens_before.rs`).
 //! - [`Facts`]: which file and downloader belong to which store, and which
 //!   call each thread is in, for the liveness oracles judged at every
 //!   [`Quiescence`] (see `world.rs`).
@@ -18,22 +20,20 @@ mod clock;
 mod counts;
 mod event;
 mod facts;
-mod files;
 mod happens_before;
+mod host;
 mod model;
 mod panics;
 mod perturb;
 mod runtime;
 mod trace;
-mod transport;
 mod wait_for;
 mod world;
 
 pub use clock::VirtualClock;
-pub use event::{FileOp, FileResult, Outcome, QueueCall, Site, TimedEnd, TransportFault, What};
+pub use event::{Outcome, QueueCall, Site, TimedEnd, What};
 pub use facts::{Call, Facts, Span, StoreFacts};
-pub use files::{CheckedFiles, Slow};
-pub use happens_before::{DataRace, WrittenBytes, take_data_race};
+pub use happens_before::{DataRace, take_data_race};
 pub use model::{ModelRuntime, ThreadKey};
 pub use panics::{SourceSite, mark_simulating, simulating, take_first_panic};
 pub use perturb::{PERTURB_ENV, Perturbation, Perturbations};
@@ -41,6 +41,8 @@ pub use runtime::{
     Blocked, BlockedThread, Blocking, EndJudge, Quiescence, QuiescenceJudge, SimRuntime, SimThread,
     Sleeper, ThreadPanic, WaitBegins, WaitFor, WaitJudge, peeking,
 };
+pub use scenarios::doubles::{
+    CheckedFiles, FailureWatch, FileOp, FileResult, ScriptedTransport, TransportFault, WrittenBytes,
+};
 pub use trace::{Event, Recorder, Trace, first_divergence, format_trace, no_recorder, trace_hash};
-pub use transport::{FailureWatch, ScriptedTransport, TransportContext};
 pub use world::SimWorld;

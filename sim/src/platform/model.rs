@@ -3,7 +3,7 @@ use std::sync::Arc;
 use store::Runtime;
 use store::StdRuntime;
 
-use super::happens_before::WrittenBytes;
+use scenarios::doubles::WrittenBytes;
 
 /// A thread's identity within one execution: cheap to copy and compare,
 /// unlike its name, which the platform looks up once per thread.

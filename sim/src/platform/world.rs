@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use scenarios::doubles::Host;
 use scenarios::{
     CounterSource, FileFaults, LogCall, LogWorld, Oracle, StoreWorld, TransportFaults, Violation,
     World,
@@ -9,10 +10,11 @@ use store::{InFlight, Instant, Platform, RetryPolicy, StoreError};
 
 use super::bounds::bound_kept_late;
 use super::counts::{counts_bound_violation, counts_violation};
+use super::host::SimHost;
 use super::wait_for::{wait_for, wait_for_lines};
 use super::{
     Call, CheckedFiles, Facts, FailureWatch, ModelRuntime, Outcome, Quiescence, ScriptedTransport,
-    SimRuntime, Span, ThreadKey, Trace, TransportContext, VirtualClock, What,
+    SimRuntime, Span, ThreadKey, Trace, VirtualClock, What,
 };
 
 /// The simulated platform for one execution, on the scheduler runtime `I`.
@@ -20,6 +22,8 @@ pub struct SimWorld<I: ModelRuntime> {
     runtime: SimRuntime<I>,
     clock: VirtualClock,
     files: CheckedFiles,
+    /// The store's doubles' host: the files' and every transport's.
+    host: Arc<dyn Host>,
     facts: Facts,
     trace: Trace,
     /// Each store's transport, to wait for its failures.
@@ -38,6 +42,7 @@ impl<I: ModelRuntime> Clone for SimWorld<I> {
             runtime: self.runtime.clone(),
             clock: self.clock.clone(),
             files: self.files.clone(),
+            host: Arc::clone(&self.host),
             facts: self.facts.clone(),
             trace: self.trace.clone(),
             transports: Arc::clone(&self.transports),
@@ -52,20 +57,8 @@ impl<I: ModelRuntime> SimWorld<I> {
     pub fn new() -> SimWorld<I> {
         let (clock, trace, facts) = (VirtualClock::new(), Trace::new(), Facts::default());
         let runtime = SimRuntime::new(clock.clone(), trace.clone());
-        let (sleeper, inside_files) = (runtime.sleeper(), facts.clone());
-        let files = CheckedFiles::new(
-            I::thread_name,
-            Arc::new(runtime.file_access()),
-            Arc::new(move |takes| {
-                let key = I::thread_key();
-                inside_files.in_file_layer(key, true);
-                sleeper.sleep(takes);
-                inside_files.in_file_layer(key, false);
-            }),
-            I::written_bytes,
-            runtime.recorder(),
-            facts.clone(),
-        );
+        let host: Arc<dyn Host> = Arc::new(SimHost::new(&runtime, &clock, &facts));
+        let files = CheckedFiles::new(Arc::clone(&host));
         let judge = (facts.clone(), files.clone());
         runtime.judge_quiescence_with(Arc::new(move |moment| {
             judge_quiescence(&judge.0, &judge.1, moment)
@@ -87,6 +80,7 @@ impl<I: ModelRuntime> SimWorld<I> {
         }));
         SimWorld {
             files,
+            host,
             runtime,
             clock,
             facts,
@@ -307,16 +301,8 @@ impl<I: ModelRuntime> StoreWorld for SimWorld<I> {
         faults: &TransportFaults,
         retry: &RetryPolicy,
     ) -> Self::Transport {
-        let context = TransportContext {
-            store,
-            facts: self.facts.clone(),
-            thread_key: I::thread_key,
-            thread_name: I::thread_name,
-            clock: self.clock.clone(),
-            retry: retry.clone(),
-            record: self.runtime.recorder(),
-        };
-        let transport = ScriptedTransport::new(&self.runtime, object, faults, context);
+        let host = Arc::clone(&self.host);
+        let transport = ScriptedTransport::new(&self.runtime, store, object, faults, retry, host);
         lock(&self.transports).insert(store, transport.failure_watch());
         transport
     }

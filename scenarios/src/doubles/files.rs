@@ -1,15 +1,10 @@
 use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use scenarios::{FileFaults, InjectedEio, InjectedEmfile, Oracle, Violation};
 use store::{FileIo, TempFile};
 
-use super::happens_before::{WrittenBytes, check_read};
-use super::{Facts, FileOp, FileResult, Recorder, What};
-
-/// Takes a duration of virtual time, the calling thread counted as inside
-/// the file layer meanwhile: how a slow file operation is slow.
-pub type Slow = Arc<dyn Fn(std::time::Duration) + Send + Sync>;
+use super::{FileOp, FileResult, Host, Step, WrittenBytes};
+use crate::{FileFaults, InjectedEio, InjectedEmfile, Oracle, Violation};
 
 /// In-memory temp files that check how the store uses them: access after
 /// close, reads of never-written bytes and leaks are violations; ENOSPC and
@@ -19,19 +14,9 @@ pub type Slow = Arc<dyn Fn(std::time::Duration) + Send + Sync>;
 pub struct CheckedFiles {
     registry: Arc<Mutex<Vec<FileRecord>>>,
     faults: FileFaults,
-    /// The store whose files these are, told to `facts` at creation.
+    /// The store whose files these are, told to the host with each step.
     store: Option<&'static str>,
-    facts: Facts,
-    thread_name: fn() -> String,
-    /// Tells the scheduler a file operation reads (`false`) or writes the
-    /// files' contents (see `SimRuntime::file_access`).
-    access: Arc<dyn Fn(bool) + Send + Sync>,
-    /// Takes the given virtual time, the calling thread counted as inside
-    /// the file layer meanwhile: how a slow read is slow.
-    slow: Slow,
-    /// A write's bytes as the model tracks them (see `happens_before.rs`).
-    written_bytes: fn() -> Option<Arc<dyn WrittenBytes>>,
-    record: Recorder,
+    host: Arc<dyn Host>,
 }
 
 #[derive(Debug, Default)]
@@ -44,7 +29,7 @@ struct FileRecord {
     removed: bool,
     /// Whether each duplicate made of the file is still open.
     duplicates_open: Vec<bool>,
-    /// Each write's bytes, where the model checks orderings (loom).
+    /// Each write's bytes, where the host's model checks orderings.
     writes: Vec<WrittenRange>,
 }
 
@@ -62,26 +47,14 @@ impl std::fmt::Debug for WrittenRange {
 }
 
 impl CheckedFiles {
-    /// An empty registry; `thread_name` names the calling thread in
-    /// reports, `record` records what happens to the files.
-    pub fn new(
-        thread_name: fn() -> String,
-        access: Arc<dyn Fn(bool) + Send + Sync>,
-        slow: Slow,
-        written_bytes: fn() -> Option<Arc<dyn WrittenBytes>>,
-        record: Recorder,
-        facts: Facts,
-    ) -> CheckedFiles {
+    /// An empty registry on `host`, which is told everything that happens
+    /// to the files.
+    pub fn new(host: Arc<dyn Host>) -> CheckedFiles {
         CheckedFiles {
             registry: Arc::default(),
             faults: FileFaults::default(),
             store: None,
-            facts,
-            thread_name,
-            access,
-            slow,
-            written_bytes,
-            record,
+            host,
         }
     }
 
@@ -94,11 +67,9 @@ impl CheckedFiles {
         }
     }
 
-    /// Tells the facts a duplicate of this store's file opened or closed.
+    /// Tells the host a duplicate of this store's file opened or closed.
     fn duplicates_change(&self, change: i64) {
-        if let Some(store) = self.store {
-            self.facts.duplicates_change(store, change);
-        }
+        self.host.saw(self.store, Step::DuplicatesChange(change));
     }
 
     fn registry(&self) -> std::sync::MutexGuard<'_, Vec<FileRecord>> {
@@ -124,7 +95,7 @@ impl CheckedFiles {
             let what = format!("duplicate #{duplicate} of temp file #{index} is still open {when}");
             return Some(Violation::new(
                 Oracle::NoLeak,
-                (self.thread_name)(),
+                self.host.thread_name(),
                 "duplicate still open",
                 what,
             ));
@@ -141,7 +112,7 @@ impl CheckedFiles {
         let what = format!("temp file #{index} is {state} {when}");
         Some(Violation::new(
             Oracle::NoLeak,
-            (self.thread_name)(),
+            self.host.thread_name(),
             state,
             what,
         ))
@@ -180,10 +151,7 @@ impl FileIo for CheckedFiles {
             registry.push(FileRecord::default());
             registry.len() - 1
         };
-        if let Some(store) = self.store {
-            self.facts.file_created(store, index);
-        }
-        (self.record)(What::FileCreated { file: index });
+        self.host.saw(self.store, Step::FileCreated { file: index });
         Ok(CheckedFile {
             index,
             duplicate: None,
@@ -211,7 +179,8 @@ impl CheckedFile {
         op: FileOp,
         body: impl FnOnce(&mut FileRecord, &FileFaults) -> Result<io::Result<()>, Breach>,
     ) -> io::Result<()> {
-        (self.files.access)(!matches!(op, FileOp::Read { .. }));
+        let files = &self.files;
+        files.host.file_access(!matches!(op, FileOp::Read { .. }));
         let outcome = {
             let mut registry = self
                 .files
@@ -225,11 +194,12 @@ impl CheckedFile {
             Ok(Err(error)) => FileResult::Failed(error.kind()),
             Err(_) => FileResult::Violation,
         };
-        (self.files.record)(What::File {
+        let step = Step::File {
             file: self.index,
             op,
             result,
-        });
+        };
+        files.host.saw(files.store, step);
         outcome.unwrap_or_else(|(oracle, kind, what)| {
             // A thread unwinding a failed execution (a drop releasing a
             // handle, say) must not panic again: that aborts the process.
@@ -237,7 +207,7 @@ impl CheckedFile {
                 return Err(io::Error::other(format!("{oracle}: {what}")));
             }
             let what = format!("{op} on temp file #{}: {what}", self.index);
-            Violation::new(oracle, (self.files.thread_name)(), kind, what).raise()
+            Violation::new(oracle, files.host.thread_name(), kind, what).raise()
         })
     }
 }
@@ -290,7 +260,7 @@ impl TempFile for CheckedFile {
                 file.bytes[start..end].copy_from_slice(bytes);
                 file.written[start..end].fill(true);
                 file.bytes_written += bytes.len() as u64;
-                if let Some(written) = (self.files.written_bytes)() {
+                if let Some(written) = self.files.host.written_bytes() {
                     file.writes.push(WrittenRange {
                         from: offset,
                         to: offset + bytes.len() as u64,
@@ -310,9 +280,9 @@ impl TempFile for CheckedFile {
             .filter(|write| write.from < end && offset < write.to)
             .map(|write| Arc::clone(&write.bytes))
             .collect();
-        check_read(self.index, offset, end, &writes);
+        self.files.host.check_read(self.index, offset, end, &writes);
         if let Some(takes) = self.files.faults.slow_reads {
-            (self.files.slow)(takes);
+            self.files.host.slow_file_operation(takes);
         }
         let op = match self.duplicate {
             None => FileOp::Read {
@@ -431,16 +401,10 @@ mod tests {
     use std::panic::{self, AssertUnwindSafe};
 
     use super::*;
+    use crate::doubles::TestHost;
 
     fn files() -> CheckedFiles {
-        CheckedFiles::new(
-            || "tester".to_owned(),
-            Arc::new(|_| ()),
-            Arc::new(|_| ()),
-            || None,
-            crate::platform::no_recorder(),
-            Facts::default(),
-        )
+        CheckedFiles::new(Arc::new(TestHost::default()))
     }
 
     fn violation_of(body: impl FnOnce()) -> Violation {

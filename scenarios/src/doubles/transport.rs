@@ -2,10 +2,10 @@ use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::sync::Arc;
 
-use scenarios::{FailuresInARow, Oracle, StreamFault, TransportFaults, Violation};
-use store::{Clock, Instant, RetryPolicy, Runtime, Transport, TransportError};
+use store::{Instant, RetryPolicy, Runtime, Transport, TransportError};
 
-use super::{Facts, Recorder, ThreadKey, TransportFault, VirtualClock, What};
+use super::{Host, Step, TransportFault};
+use crate::{FailuresInARow, Oracle, StreamFault, TransportFaults, Violation};
 
 /// The remote object, served per a fault plan: short reads, resets,
 /// zero-byte and interrupted reads, overlong reads, stalls (no byte until
@@ -22,27 +22,13 @@ pub struct ScriptedTransport<R: Runtime> {
     script: Arc<Script<R>>,
 }
 
-/// Who the transport serves and what it reports to.
-pub struct TransportContext {
-    /// The store's label, for the facts.
-    pub store: &'static str,
-    /// Where the downloader's identity is recorded.
-    pub facts: Facts,
-    /// The calling thread's key.
-    pub thread_key: fn() -> ThreadKey,
-    /// The calling thread's name, for violations.
-    pub thread_name: fn() -> String,
-    /// The clock backoffs are measured on.
-    pub clock: VirtualClock,
-    /// The policy the store retries with.
-    pub retry: RetryPolicy,
-    /// Records what the transport does.
-    pub record: Recorder,
-}
-
 struct Script<R: Runtime> {
     runtime: R,
-    context: TransportContext,
+    /// The store served, for the host and for violations.
+    store: &'static str,
+    /// The policy the store retries with.
+    retry: RetryPolicy,
+    host: Arc<dyn Host>,
     state: R::Mutex<ScriptState>,
     /// Notified when the transport is cancelled or serves a transient failure.
     changed: R::Condvar,
@@ -130,12 +116,15 @@ impl Attempts {
 }
 
 impl<R: Runtime> ScriptedTransport<R> {
-    /// Serves `object` per `faults`.
+    /// Serves `object` to store `store` per `faults`, checking that the
+    /// store retries per `retry`; tells `host` what it does.
     pub fn new(
         runtime: &R,
+        store: &'static str,
         object: Arc<[u8]>,
         faults: &TransportFaults,
-        context: TransportContext,
+        retry: &RetryPolicy,
+        host: Arc<dyn Host>,
     ) -> ScriptedTransport<R> {
         let state = ScriptState {
             stream_reads: faults.stream_reads.iter().copied().collect(),
@@ -148,7 +137,9 @@ impl<R: Runtime> ScriptedTransport<R> {
             object,
             script: Arc::new(Script {
                 runtime: runtime.clone(),
-                context,
+                store,
+                retry: retry.clone(),
+                host,
                 state: runtime.mutex(state),
                 changed: runtime.condvar(),
                 permanent_error_at_stream: faults.permanent_error_at_stream,
@@ -158,13 +149,13 @@ impl<R: Runtime> ScriptedTransport<R> {
 }
 
 impl<R: Runtime> Script<R> {
-    fn record(&self, what: What) {
-        (self.context.record)(what);
+    fn saw(&self, step: Step) {
+        self.host.saw(Some(self.store), step);
     }
 
     fn violation(&self, oracle: Oracle, kind: &'static str, what: &str) -> Violation {
-        let what = format!("store {}: {what}", self.context.store);
-        Violation::new(oracle, (self.context.thread_name)(), kind, what)
+        let what = format!("store {}: {what}", self.store);
+        Violation::new(oracle, self.host.thread_name(), kind, what)
     }
 }
 
@@ -212,16 +203,13 @@ impl<R: Runtime> Transport for ScriptedTransport<R> {
 
     fn stream_from(&self, offset: u64) -> Result<ScriptedStream<R>, TransportError> {
         let script = &*self.script;
-        let context = &script.context;
-        context
-            .facts
-            .stream_opened_by(context.store, (context.thread_key)());
+        script.saw(Step::StreamAsked);
         let mut state = script.runtime.lock(&script.state);
-        let now = context.clock.now();
+        let now = script.host.now();
         let len = self.object.len() as u64;
         if let Some(refusal) = state
             .attempts
-            .refuse_stream(offset, len, now, &context.retry)
+            .refuse_stream(offset, len, now, &script.retry)
         {
             drop(state);
             let (kind, what) = refusal;
@@ -235,12 +223,12 @@ impl<R: Runtime> Transport for ScriptedTransport<R> {
         if script.permanent_error_at_stream == Some(stream) {
             state.attempts.given_up = Some(format!("the permanent error of stream #{stream}"));
             drop(state);
-            script.record(What::StreamRefused { stream });
+            script.saw(Step::StreamRefused { stream });
             let message = format!("stream #{stream} refused for good (planned)");
             return Err(TransportError::permanent(io::ErrorKind::NotFound, message));
         }
         drop(state);
-        script.record(What::StreamOpened {
+        script.saw(Step::StreamOpened {
             stream,
             from: offset,
         });
@@ -252,7 +240,7 @@ impl<R: Runtime> Transport for ScriptedTransport<R> {
     }
 
     fn cancel(&self) {
-        self.script.record(What::Cancelled);
+        self.script.saw(Step::Cancelled);
         let mut state = self.script.runtime.lock(&self.script.state);
         state.cancelled = true;
         self.script.runtime.notify_all(&self.script.changed);
@@ -295,17 +283,14 @@ impl<R: Runtime> Read for ScriptedStream<R> {
             );
             script.violation(oracle, kind, &what).raise();
         }
-        let now = script.context.clock.now();
+        let now = script.host.now();
         let transient = |state: &mut ScriptState, fault: TransportFault| {
-            state.attempts.transient_failure(now, &script.context.retry);
+            state.attempts.transient_failure(now, &script.retry);
             let failures = state.attempts.failures_in_a_row.get();
-            let context = &script.context;
-            context
-                .facts
-                .backoff_owed(context.store, context.retry.backoff(failures));
+            script.saw(Step::BackoffOwed(script.retry.backoff(failures)));
             state.failures_served += 1;
             runtime.notify_all(&script.changed);
-            script.record(What::Fault(fault));
+            script.saw(Step::Fault(fault));
         };
         let (limit, overlong) = match state.stream_reads.pop_front() {
             None => (buf.len(), false),
@@ -321,11 +306,11 @@ impl<R: Runtime> Read for ScriptedStream<R> {
                 return Ok(0);
             }
             Some(StreamFault::Interrupted) => {
-                script.record(What::Fault(TransportFault::Interrupted));
+                script.saw(Step::Fault(TransportFault::Interrupted));
                 return Err(io::Error::from(io::ErrorKind::Interrupted));
             }
             Some(StreamFault::Stall) => {
-                script.record(What::Fault(TransportFault::Stalls));
+                script.saw(Step::Fault(TransportFault::Stalls));
                 while !state.cancelled {
                     state = runtime.wait(&script.changed, state);
                 }
@@ -341,7 +326,7 @@ impl<R: Runtime> Read for ScriptedStream<R> {
         }
         drop(state);
         let reported = count + usize::from(overlong);
-        script.record(What::Delivers {
+        script.saw(Step::Delivers {
             from: self.position as u64,
             to: (self.position + count) as u64,
             reported: overlong.then_some(reported),
@@ -356,40 +341,35 @@ mod tests {
     use std::panic::{self, AssertUnwindSafe};
     use std::time::Duration;
 
+    use harness::check::{Check, Error};
     use store::StdRuntime;
-    use store::runtime::shuttle::ShuttleRuntime;
+    use store::runtime::harness::HarnessRuntime;
 
     use super::*;
-    use crate::platform::no_recorder;
+    use crate::doubles::TestHost;
 
-    fn context(clock: &VirtualClock, max_consecutive_failures: u32) -> TransportContext {
-        TransportContext {
-            store: "A",
-            facts: Facts::default(),
-            thread_key: || ThreadKey(0),
-            thread_name: || "tester".to_owned(),
-            clock: clock.clone(),
-            retry: RetryPolicy {
-                max_consecutive_failures,
-                initial_backoff: Duration::from_millis(10),
-                max_backoff: Duration::from_millis(40),
-            },
-            record: no_recorder(),
+    fn retry(max_consecutive_failures: u32) -> RetryPolicy {
+        RetryPolicy {
+            max_consecutive_failures,
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(40),
         }
     }
 
     /// A transport whose retries need no backoff.
     fn transport(faults: TransportFaults) -> ScriptedTransport<StdRuntime> {
-        let mut context = context(&VirtualClock::new(), 3);
-        context.retry.initial_backoff = Duration::ZERO;
-        transport_with(faults, context)
+        let mut retry = retry(3);
+        retry.initial_backoff = Duration::ZERO;
+        transport_with(faults, &retry, &Arc::default())
     }
 
     fn transport_with(
         faults: TransportFaults,
-        context: TransportContext,
+        retry: &RetryPolicy,
+        host: &Arc<TestHost>,
     ) -> ScriptedTransport<StdRuntime> {
-        ScriptedTransport::new(&StdRuntime, b"0123456789".to_vec().into(), &faults, context)
+        let object = b"0123456789".to_vec().into();
+        ScriptedTransport::new(&StdRuntime, "A", object, &faults, retry, host.clone())
     }
 
     fn violation_of(body: impl FnOnce()) -> Option<Oracle> {
@@ -408,8 +388,7 @@ mod tests {
 
     #[test]
     fn a_retry_before_the_backoff_has_passed_breaks_the_retry_policy() {
-        let clock = VirtualClock::new();
-        let transport = transport_with(resets(1), context(&clock, 3));
+        let transport = transport_with(resets(1), &retry(3), &Arc::default());
         let mut stream = transport.stream_from(0).expect("stream");
         assert!(stream.read(&mut [0; 4]).is_err());
         let early = violation_of(|| drop(transport.stream_from(0)));
@@ -418,11 +397,11 @@ mod tests {
 
     #[test]
     fn a_retry_after_the_backoff_is_fine() {
-        let clock = VirtualClock::new();
-        let transport = transport_with(resets(1), context(&clock, 3));
+        let host = Arc::default();
+        let transport = transport_with(resets(1), &retry(3), &host);
         let mut stream = transport.stream_from(0).expect("stream");
         assert!(stream.read(&mut [0; 4]).is_err());
-        clock.advance_to(Instant::from_origin(Duration::from_millis(10)));
+        host.set_now(Duration::from_millis(10));
         assert!(transport.stream_from(0).is_ok());
     }
 
@@ -466,12 +445,12 @@ mod tests {
 
     #[test]
     fn a_retry_past_the_budget_breaks_the_retry_policy() {
-        let clock = VirtualClock::new();
-        let transport = transport_with(resets(2), context(&clock, 1));
-        for _ in 0..2 {
+        let host = Arc::default();
+        let transport = transport_with(resets(2), &retry(1), &host);
+        for seconds in 1..=2 {
             let mut stream = transport.stream_from(0).expect("stream");
             assert!(stream.read(&mut [0; 4]).is_err());
-            clock.advance_to(clock.now() + Duration::from_secs(1));
+            host.set_now(Duration::from_secs(seconds));
         }
         let retried = violation_of(|| drop(transport.stream_from(0)));
         assert_eq!(retried, Some(Oracle::RetryPolicyHonoured));
@@ -525,46 +504,45 @@ mod tests {
         assert_eq!(error.retry(), store::Retry::Permanent);
     }
 
-    fn stalling_transport() -> Arc<ScriptedTransport<ShuttleRuntime>> {
+    fn stalling_transport() -> Arc<ScriptedTransport<HarnessRuntime>> {
         let faults = TransportFaults {
             stream_reads: vec![StreamFault::Stall],
             permanent_error_at_stream: None,
         };
         Arc::new(ScriptedTransport::new(
-            &ShuttleRuntime,
+            &HarnessRuntime,
+            "A",
             b"0123".to_vec().into(),
             &faults,
-            context(&VirtualClock::new(), 3),
+            &retry(3),
+            Arc::new(TestHost::default()),
         ))
     }
 
     #[test]
-    #[should_panic(expected = "deadlock")]
     fn a_stall_without_cancel_never_ends() {
-        shuttle::check_random(
-            || {
-                let mut stream = stalling_transport().stream_from(0).expect("stream");
-                let _ = stream.read(&mut [0; 4]);
-            },
-            10,
-        );
+        let outcome = Check::new().schedules(10).run(|| {
+            let mut stream = stalling_transport().stream_from(0).expect("stream");
+            let _ = stream.read(&mut [0; 4]);
+        });
+        let Err(Error::Found(failure)) = outcome else {
+            panic!("a stall that nobody cancels must deadlock: {outcome:?}");
+        };
+        assert!(failure.message.contains("deadlock"), "{}", failure.message);
     }
 
     #[test]
     fn a_stall_ends_with_an_error_when_cancelled_in_any_schedule() {
-        shuttle::check_random(
-            || {
-                let transport = stalling_transport();
-                let mut stream = transport.stream_from(0).expect("stream");
-                let reader = shuttle::thread::spawn(move || stream.read(&mut [0; 4]));
-                transport.cancel();
-                let outcome = reader.join().expect("reader thread");
-                assert_eq!(
-                    outcome.expect_err("cancelled").kind(),
-                    io::ErrorKind::ConnectionAborted
-                );
-            },
-            200,
-        );
+        Check::new().schedules(200).assert(|| {
+            let transport = stalling_transport();
+            let mut stream = transport.stream_from(0).expect("stream");
+            let reader = harness::thread::spawn(move || stream.read(&mut [0; 4]));
+            transport.cancel();
+            let outcome = reader.join().expect("reader thread");
+            assert_eq!(
+                outcome.expect_err("cancelled").kind(),
+                io::ErrorKind::ConnectionAborted
+            );
+        });
     }
 }
