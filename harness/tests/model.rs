@@ -342,6 +342,25 @@ fn spurious_wakeups_come_about_one_time_in_eight_under_shuttle() {
     );
 }
 
+/// A thread the body spawns and never joins may run on after the body has
+/// returned; it is still a thread of the run (its name, its time, its
+/// facts), not of the OS thread the search runs on.
+#[test]
+fn a_thread_the_body_leaves_running_stays_in_the_run() {
+    Check::new().schedules(200).assert(|| {
+        let started = Instant::now();
+        thread::Builder::new()
+            .name("left-running".to_owned())
+            .spawn(move || {
+                thread::yield_now();
+                assert_eq!(thread::current().name(), Some("left-running"));
+                thread::sleep(Duration::from_secs(60));
+                assert_eq!(started.elapsed(), Duration::from_secs(60));
+            })
+            .expect("the thread starts");
+    });
+}
+
 #[test]
 fn sleep_moves_the_virtual_clock_and_takes_no_real_time() {
     let real = std::time::Instant::now();

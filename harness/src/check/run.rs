@@ -113,7 +113,9 @@ fn installed(
     move || {
         *executions.lock().unwrap_or_else(PoisonError::into_inner) += 1;
         let run = last.begin(flavour, data.load(Ordering::SeqCst));
-        execution::within(&run, || body());
+        // Not `within`: the threads the body leaves running stay in the run.
+        execution::enter(&run);
+        body();
     }
 }
 

@@ -80,6 +80,18 @@ pub(crate) fn flavour() -> Flavour {
     })
 }
 
+/// Makes `run` the calling OS thread's run until another is entered.
+///
+/// shuttle and loom run every thread of a run as a coroutine on the one
+/// OS thread of the search, so this thread-local is all of theirs: a run
+/// entered for the body alone (with [`within`]) would end, for the
+/// threads the body left running, the moment the body returned, and their
+/// time would turn real. A search's OS thread serves one search and then
+/// ends (`check::run::on_fresh_thread`), so nothing outlives it.
+pub(crate) fn enter(run: &Arc<Execution>) {
+    CURRENT.with(|current| *current.borrow_mut() = Some(Arc::clone(run)));
+}
+
 /// Runs `f` with the calling thread in `run`; restores what was there.
 pub(crate) fn within<R>(run: &Arc<Execution>, f: impl FnOnce() -> R) -> R {
     struct Restore(Option<Arc<Execution>>);
