@@ -182,6 +182,54 @@ fn a_deadlock_over_reader_writer_locks_is_reported_not_an_abort() {
     }
 }
 
+/// A guard whose drop touches an atomic, a fence and a lock, as a store's
+/// reader leaving its read does.
+struct TouchesTheModelOnDrop(Arc<(AtomicU64, Mutex<()>)>);
+
+impl Drop for TouchesTheModelOnDrop {
+    fn drop(&mut self) {
+        self.0.0.fetch_sub(1, Ordering::SeqCst);
+        harness::sync::atomic::fence(Ordering::SeqCst);
+        drop(self.0.1.lock());
+    }
+}
+
+/// Two threads that wait for a notification nobody sends; the spawned one
+/// holds a [`TouchesTheModelOnDrop`] as it waits.
+fn deadlock_with_a_guard_on_a_blocked_stack() {
+    let shared = Arc::new((AtomicU64::new(1), Mutex::new(())));
+    let never = Arc::new((Mutex::new(()), Condvar::new()));
+    let (theirs, their_never) = (Arc::clone(&shared), Arc::clone(&never));
+    thread::spawn(move || {
+        let _guard = TouchesTheModelOnDrop(theirs);
+        let (lock, condvar) = &*their_never;
+        let mut held = lock.lock().expect("not poisoned");
+        loop {
+            held = condvar.wait(held).expect("not poisoned");
+        }
+    });
+    let (lock, condvar) = &*never;
+    let mut held = lock.lock().expect("not poisoned");
+    loop {
+        held = condvar.wait(held).expect("not poisoned");
+    }
+}
+
+#[test]
+fn a_deadlock_with_guards_on_blocked_stacks_is_reported_not_an_abort() {
+    // loom drops the stacks of a deadlocked run's blocked threads after
+    // the run has gone, and their destructors' atomics, fences and locks
+    // asked loom again: a panic inside a panic, and the process aborted.
+    let failure = found(
+        &Check::new().engines([LOOM]).schedules(100),
+        deadlock_with_a_guard_on_a_blocked_stack,
+    );
+    assert!(
+        failure.message.to_lowercase().contains("deadlock"),
+        "{failure}"
+    );
+}
+
 /// A thread that must run six steps before the body's own thread looks,
 /// while that thread could run at each; the body's thread then takes three
 /// more steps. The run PCT calibrates its bound on (the oldest thread

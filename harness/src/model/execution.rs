@@ -65,19 +65,14 @@ thread_local! {
     static CURRENT: RefCell<Option<Arc<Execution>>> = const { RefCell::new(None) };
 }
 
-/// The run of the calling thread, if it is in one.
+/// The run of the calling thread, if it is in one it can still ask.
 pub(crate) fn current() -> Option<Arc<Execution>> {
-    CURRENT.with(|current| current.borrow().clone())
+    CURRENT.with(|current| current.borrow().clone().filter(|run| run.answers()))
 }
 
 /// The flavour a primitive made now must have.
 pub(crate) fn flavour() -> Flavour {
-    CURRENT.with(|current| {
-        current
-            .borrow()
-            .as_ref()
-            .map_or(Flavour::Std, |run| run.flavour)
-    })
+    current().map_or(Flavour::Std, |run| run.flavour)
 }
 
 /// Makes `run` the calling OS thread's run until another is entered.
@@ -143,6 +138,18 @@ impl Execution {
 
     pub(crate) fn flavour(&self) -> Flavour {
         self.flavour
+    }
+
+    /// Whether the calling thread may still ask the run's engine anything.
+    /// Not a loom thread that unwinds: when a loom execution fails, loom
+    /// drops the stacks of its other threads, whose destructors run after
+    /// the execution is gone, and asking loom anything there panics inside
+    /// a panic, which aborts the process (a store's reader leaving after a
+    /// deadlock, say). Such a thread is treated as outside any run, as the
+    /// failed run's leftovers are: its facts are moot, and nobody contends
+    /// with it.
+    fn answers(&self) -> bool {
+        !(self.flavour == Flavour::Loom && std::thread::panicking())
     }
 
     pub(crate) fn data_seed(&self) -> u64 {
@@ -406,7 +413,7 @@ pub(crate) fn may(blocking: Blocking, at: Site) {
 /// Records `op` at `at` in the calling thread's run, if it is in one.
 pub(crate) fn record(op: Op, at: &'static Location<'static>) {
     CURRENT.with(|current| {
-        if let Some(run) = current.borrow().as_ref() {
+        if let Some(run) = current.borrow().as_ref().filter(|run| run.answers()) {
             run.record(op, at);
         }
     });

@@ -10,12 +10,27 @@ pub use std::sync::atomic::Ordering;
 use crate::model::execution::{self, Flavour};
 use crate::model::facts::{AtomicAccess, Op};
 
-/// One atomic of any engine; loom's with the mark of its loads.
+/// One atomic of any engine; loom's with the mark of its loads and a
+/// shadow.
 enum Flavoured<S, H, L> {
     Std(S),
     Shuttle(H),
-    Loom(L, LoomLoads),
+    Loom(L, LoomLoads, Shadow<S>),
 }
+
+/// A std atomic that follows a loom atomic's latest value, for a thread
+/// that unwinds a failed execution.
+///
+/// When a loom execution fails, loom drops the stacks of its other threads,
+/// and their destructors run after the execution is gone: a loom atomic
+/// touched there panics inside a panic, which aborts the process (a
+/// store's reader leaving, say, after a deadlock). An unwinding thread
+/// uses the shadow instead. Every write to the loom atomic is repeated on
+/// it; read-modify-writes and stores act on the latest value in the
+/// atomic's modification order, so the shadow is that value (but for a
+/// weak compare-exchange that fails spuriously on the shadow alone, which
+/// x86 never does).
+struct Shadow<S>(S);
 
 /// What makes loom explore the orders of two threads' loads of one atomic.
 ///
@@ -45,8 +60,10 @@ impl LoomLoads {
 
 /// Marks a load of `atomic` for loom (see [`LoomLoads`]).
 fn before_load<S, H, L>(atomic: &Flavoured<S, H, L>) {
-    if let Flavoured::Loom(_, loads) = atomic {
-        loads.mark();
+    if let Flavoured::Loom(_, loads, _) = atomic {
+        if !std::thread::panicking() {
+            loads.mark();
+        }
     }
 }
 
@@ -59,7 +76,17 @@ macro_rules! on_flavour {
                 $call
             }
             Flavoured::Shuttle($inner) => $call,
-            Flavoured::Loom($inner, _) => $call,
+            Flavoured::Loom($inner, _, Shadow(shadow)) => {
+                if std::thread::panicking() {
+                    let $inner = shadow;
+                    $call
+                } else {
+                    let modelled = $call;
+                    let $inner = shadow;
+                    let _ = $call;
+                    modelled
+                }
+            }
         }
     };
 }
@@ -101,9 +128,11 @@ macro_rules! atomic_common {
                     Flavour::Shuttle => {
                         Flavoured::Shuttle(shuttle::sync::atomic::$name::new(value))
                     }
-                    Flavour::Loom => {
-                        Flavoured::Loom(loom::sync::atomic::$name::new(value), LoomLoads::new())
-                    }
+                    Flavour::Loom => Flavoured::Loom(
+                        loom::sync::atomic::$name::new(value),
+                        LoomLoads::new(),
+                        Shadow(std::sync::atomic::$name::new(value)),
+                    ),
                 })
             }
 
@@ -301,6 +330,7 @@ impl<T> AtomicPtr<T> {
             Flavour::Loom => Flavoured::Loom(
                 loom::sync::atomic::AtomicPtr::new(pointer),
                 LoomLoads::new(),
+                Shadow(std::sync::atomic::AtomicPtr::new(pointer)),
             ),
         })
     }

@@ -17,13 +17,13 @@
 use harness::Scenario;
 use harness::check::{Fact, Op, QueueCall, ThreadKey};
 use harness::coverage::{Classifier, Reached, Situation};
-use store::runtime::harness::{HarnessClock, HarnessRuntime};
 use store::{Plant, StoreOptions};
 
+use super::FacadeWorld;
 use crate::catalogue::logger::{
     LogManyProducers, LogShutdownRaces, LogSinkSlow, LogSinkStalls, LogSpec, drawn_params, run_on,
 };
-use crate::{LogCall, LogClassifier, LogState, LogStep, LogWorld, PlantedBug, World};
+use crate::{LogCall, LogClassifier, LogState, LogStep, LogWorld, PlantedBug};
 
 /// Every logger scenario of the catalogue, and each logger canary in its
 /// home scenario (`HOME--CANARY`), each described as the catalogue
@@ -92,37 +92,6 @@ fn on_the_library(spec: &impl LogSpec, planted: Option<PlantedBug>) {
     let params = spec.adapt(drawn_params(harness::check::data_seed()));
     let options = StoreOptions::default().with_plant(planted.map(|bug| Plant::at(bug.name())));
     run_on(spec, &FacadeWorld::default(), &params, &options);
-}
-
-/// The logger's world on the library's facade: its threads, locks and
-/// waits are the facade's, its time the run's virtual clock, and its
-/// never-waits sections the library's own oracle.
-#[derive(Clone, Default)]
-struct FacadeWorld {
-    runtime: HarnessRuntime,
-    clock: HarnessClock,
-}
-
-impl World for FacadeWorld {
-    type Runtime = HarnessRuntime;
-    type Clock = HarnessClock;
-
-    fn runtime(&self) -> &HarnessRuntime {
-        &self.runtime
-    }
-
-    fn clock(&self) -> &HarnessClock {
-        &self.clock
-    }
-
-    #[track_caller]
-    fn never_waits_begins(&self, _call: &'static str) {
-        harness::check::never_waits_begins();
-    }
-
-    fn never_waits_returns(&self) {
-        harness::check::never_waits_ends();
-    }
 }
 
 impl LogWorld for FacadeWorld {

@@ -1,0 +1,79 @@
+//! The catalogue registered with the harness library, exactly as a crate
+//! outside this workspace registers its own component: `harness::Scenario`
+//! rows whose bodies run the catalogue's own scenarios on the library's
+//! facade. Every engine of the library, and its `run`, `replay`, `shrink`,
+//! `fuzz`, `corpus` and `coverage`, then serve them.
+//!
+//! - [`logger`]: the logger's scenarios and canaries, and its coverage
+//!   matrix (`src/bin/logger-sim.rs` is their command line).
+//! - [`store`]: the store's and the mount's scenarios, on the store's own
+//!   doubles (`src/bin/store-sim.rs`).
+//!
+//! Both run in a [`FacadeWorld`]: threads, locks and waits of the facade
+//! (`HarnessRuntime`), the run's virtual clock (`HarnessClock`), and the
+//! library's own never-waits oracle.
+
+mod logger;
+mod store;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use ::store::runtime::harness::{HarnessClock, HarnessRuntime};
+
+pub use logger::{LOGGER_SCENARIOS, LogCell, LoggerCoverage};
+pub use store::store_scenarios;
+
+use crate::World;
+use crate::doubles::{CheckedFiles, FailureWatch, Host};
+
+/// The world every subject of the catalogue runs in on the library. Made
+/// inside the run it serves (the facade's primitives belong to one
+/// execution); clones share everything.
+#[derive(Clone)]
+struct FacadeWorld {
+    runtime: HarnessRuntime,
+    clock: HarnessClock,
+    /// The store's doubles' host.
+    host: Arc<dyn Host>,
+    /// Every store's temp files, in one registry (leaks are checked
+    /// across stores).
+    files: CheckedFiles,
+    /// Each store's transport, to wait for its failures.
+    transports: Arc<Mutex<BTreeMap<&'static str, FailureWatch<HarnessRuntime>>>>,
+}
+
+impl Default for FacadeWorld {
+    fn default() -> FacadeWorld {
+        let host: Arc<dyn Host> = Arc::new(store::FacadeHost::default());
+        FacadeWorld {
+            runtime: HarnessRuntime,
+            clock: HarnessClock::default(),
+            files: CheckedFiles::new(Arc::clone(&host)),
+            host,
+            transports: Arc::default(),
+        }
+    }
+}
+
+impl World for FacadeWorld {
+    type Runtime = HarnessRuntime;
+    type Clock = HarnessClock;
+
+    fn runtime(&self) -> &HarnessRuntime {
+        &self.runtime
+    }
+
+    fn clock(&self) -> &HarnessClock {
+        &self.clock
+    }
+
+    #[track_caller]
+    fn never_waits_begins(&self, _call: &'static str) {
+        harness::check::never_waits_begins();
+    }
+
+    fn never_waits_returns(&self) {
+        harness::check::never_waits_ends();
+    }
+}

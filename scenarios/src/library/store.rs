@@ -1,0 +1,271 @@
+//! The store's and the mount's scenarios registered with the harness
+//! library, as an outside crate registers its component: one row per
+//! scenario of the catalogue ([`ROWS`]), each body the catalogue's own on a
+//! [`FacadeWorld`] whose files and transport are the store's own doubles
+//! (`crate::doubles`), hosted by the facade ([`FacadeHost`]).
+//!
+//! Each run draws its parameters from the run's data seed
+//! (`harness::check::data_seed`), as the simulator draws them per seed:
+//! the smallest run under DFS and loom, which search the schedules of one
+//! shape, and a shape per seed under the seeded engines.
+//!
+//! What judges a run here: the oracles the doubles judge (data integrity,
+//! access after close, leaks, the retry policy), the scenarios' own checks
+//! of every read and close, and the library's generic oracles (a deadlock,
+//! a wait under a lock, a wait inside a never-waits call). The simulator
+//! judges more of the store from its own facts (the liveness of each
+//! blocked reader, the store's counts, the time bounds of a close); those
+//! judges are not on the library yet.
+
+use std::sync::{Arc, OnceLock, PoisonError};
+use std::time::Duration;
+
+use harness::Scenario;
+use harness::check::SYSTEMATIC_DATA_SEED;
+use harness::sync::atomic::{AtomicU64, Ordering};
+use ::store::runtime::harness::{HarnessClock, HarnessRuntime};
+use ::store::{
+    Clock, InFlight, Instant, Plant, Platform, RetryPolicy, StoreError, StoreOptions,
+};
+
+use super::FacadeWorld;
+use crate::doubles::{CheckedFiles, Host, ScriptedTransport, Step, WrittenBytes};
+use crate::{
+    CounterSource, FileFaults, Params, PlantedBug, Scenario as Key, Size, StoreWorld,
+    TransportFaults,
+};
+
+/// The registry: one row per scenario of the store and of the mount, by
+/// its catalogue key. A test holds it to the catalogue.
+macro_rules! rows {
+    ($($key:ident,)*) => {
+        /// Each scenario of the store and of the mount, with its body on
+        /// the library.
+        const ROWS: &[(Key, fn())] = &[$((Key::$key, || on_the_library(Key::$key, None)),)*];
+    };
+}
+
+rows! {
+    ConcurrentReaders,
+    ReadCloseBarrier,
+    ReadCloseInFlight,
+    MultiFileParallelism,
+    MultiFileStaging,
+    EarlyClose,
+    Stress,
+    TransportResetResume,
+    PermanentTransportError,
+    DiskFull,
+    CloseDeadlineInFlight,
+    DeadlineWithReaderInside,
+    CloseDuringBackoff,
+    ReadsDuringStall,
+    FailedDownloadReads,
+    DropWhileReading,
+    ConcurrentCloses,
+    DropDuringDownload,
+    HandlesRaceClose,
+    HandleAcrossClose,
+    SharedHandle,
+    MountReplies,
+}
+
+/// The store's and the mount's scenarios as the library's rows, named and
+/// described as the catalogue names and describes them.
+pub fn store_scenarios() -> &'static [Scenario] {
+    static SCENARIOS: OnceLock<Vec<Scenario>> = OnceLock::new();
+    SCENARIOS.get_or_init(|| {
+        ROWS.iter()
+            .map(|&(key, body)| {
+                let about = key.spec().about();
+                Scenario::new(about.name, about.description, body)
+            })
+            .collect()
+    })
+}
+
+/// Runs scenario `key` once on the facade, in the shape the run's data
+/// seed draws, `planted` planted.
+fn on_the_library(key: Key, planted: Option<PlantedBug>) {
+    let seed = harness::check::data_seed();
+    let params = if seed == SYSTEMATIC_DATA_SEED {
+        Params::loom_default()
+    } else {
+        Params::from_seed(seed, Size::Shuttle)
+    };
+    let params = key.spec().adapt(params);
+    let options = StoreOptions::default().with_plant(planted.map(|bug| Plant::at(bug.name())));
+    key.run(&FacadeWorld::default(), &params, &options);
+}
+
+/// The facade as the host of the store's doubles: their steps are noted
+/// among the run's facts, the files' contents are a facade atomic (so a
+/// file access is a scheduling point), and a slow read sleeps on the
+/// run's virtual clock.
+pub(super) struct FacadeHost {
+    clock: HarnessClock,
+    /// Stands for the files' contents: a read loads it, a write stores it.
+    contents: AtomicU64,
+}
+
+impl Default for FacadeHost {
+    fn default() -> FacadeHost {
+        FacadeHost {
+            clock: HarnessClock::default(),
+            contents: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Host for FacadeHost {
+    fn thread_name(&self) -> String {
+        let thread = harness::thread::current();
+        thread.name().unwrap_or("unnamed").to_owned()
+    }
+
+    fn now(&self) -> Instant {
+        self.clock.now()
+    }
+
+    fn saw(&self, _store: Option<&'static str>, step: Step) {
+        harness::check::note(step.name());
+    }
+
+    fn file_access(&self, writes: bool) {
+        // A thread unwinding a failed run touches no scheduler.
+        if std::thread::panicking() {
+            return;
+        }
+        if writes {
+            self.contents.store(1, Ordering::Relaxed);
+        } else {
+            self.contents.load(Ordering::Relaxed);
+        }
+    }
+
+    fn slow_file_operation(&self, takes: Duration) {
+        if !std::thread::panicking() {
+            harness::thread::sleep(takes);
+        }
+    }
+
+    fn written_bytes(&self) -> Option<Arc<dyn WrittenBytes>> {
+        None
+    }
+
+    fn check_read(&self, _: usize, _: u64, _: u64, _: &[Arc<dyn WrittenBytes>]) {}
+}
+
+impl StoreWorld for FacadeWorld {
+    type Files = CheckedFiles;
+    type Transport = ScriptedTransport<HarnessRuntime>;
+
+    fn platform(
+        &self,
+        store: &'static str,
+        faults: &FileFaults,
+    ) -> Platform<HarnessRuntime, HarnessClock, CheckedFiles> {
+        Platform {
+            runtime: HarnessRuntime,
+            clock: self.clock,
+            files: self.files.for_store(store, faults),
+        }
+    }
+
+    fn transport(
+        &self,
+        store: &'static str,
+        object: Arc<[u8]>,
+        faults: &TransportFaults,
+        retry: &RetryPolicy,
+    ) -> Self::Transport {
+        let host = Arc::clone(&self.host);
+        let transport = ScriptedTransport::new(&HarnessRuntime, store, object, faults, retry, host);
+        let mut transports = self.transports.lock().unwrap_or_else(PoisonError::into_inner);
+        transports.insert(store, transport.failure_watch());
+        transport
+    }
+
+    #[track_caller]
+    fn store_opened(&self, _store: &'static str, _object_len: u64) {
+        harness::check::note("store opened");
+    }
+
+    #[track_caller]
+    fn read_begins(&self, _store: &'static str, _offset: u64, _len: usize) {
+        harness::check::note("read_at");
+    }
+
+    #[track_caller]
+    fn read_returns(&self, _outcome: &Result<usize, StoreError>) {
+        harness::check::note("returns");
+    }
+
+    #[track_caller]
+    fn close_begins(&self, _store: &'static str, deadline: Option<Instant>) {
+        harness::check::note(match deadline {
+            None => "close",
+            Some(_) => "close_with_deadline",
+        });
+    }
+
+    #[track_caller]
+    fn close_returns(&self, _outcome: &Result<(), StoreError>) {
+        harness::check::note("returns");
+    }
+
+    #[track_caller]
+    fn drop_begins(&self, _store: &'static str) {
+        harness::check::note("drop");
+    }
+
+    #[track_caller]
+    fn drop_returns(&self) {
+        harness::check::note("returns");
+    }
+
+    fn counters_of(&self, _store: &'static str, _source: CounterSource) {}
+
+    #[track_caller]
+    fn handle_open_begins(&self, _store: &'static str) {
+        harness::check::note("open_handle");
+    }
+
+    #[track_caller]
+    fn handle_open_returns(&self, _outcome: &Result<(), StoreError>) {
+        harness::check::note("returns");
+    }
+
+    #[track_caller]
+    fn release_begins(&self, _store: &'static str) {
+        harness::check::note("release");
+    }
+
+    #[track_caller]
+    fn release_returns(&self, _outcome: &Result<(), StoreError>) {
+        harness::check::note("returns");
+    }
+
+    #[track_caller]
+    fn in_flight_begins(&self, _store: &'static str) {
+        harness::check::note("in_flight");
+    }
+
+    #[track_caller]
+    fn in_flight_returns(&self, _counts: InFlight) {
+        harness::check::note("returns");
+    }
+
+    fn await_transport_failure(&self, store: &'static str) {
+        let transports = self.transports.lock().unwrap_or_else(PoisonError::into_inner);
+        let watch = transports.get(store).cloned();
+        drop(transports);
+        watch
+            .unwrap_or_else(|| panic!("store {store} has no transport to wait on"))
+            .wait_for_failure();
+    }
+
+    fn assert_no_leaks(&self) {
+        self.files.assert_no_leaks();
+    }
+}
