@@ -20,13 +20,11 @@
 use std::sync::{Arc, OnceLock, PoisonError};
 use std::time::Duration;
 
+use ::store::runtime::harness::{HarnessClock, HarnessRuntime};
+use ::store::{Clock, InFlight, Instant, Plant, Platform, RetryPolicy, StoreError, StoreOptions};
 use harness::Scenario;
 use harness::check::SYSTEMATIC_DATA_SEED;
 use harness::sync::atomic::{AtomicU64, Ordering};
-use ::store::runtime::harness::{HarnessClock, HarnessRuntime};
-use ::store::{
-    Clock, InFlight, Instant, Plant, Platform, RetryPolicy, StoreError, StoreOptions,
-};
 
 use super::FacadeWorld;
 use crate::doubles::{CheckedFiles, Host, ScriptedTransport, Step, WrittenBytes};
@@ -35,17 +33,30 @@ use crate::{
     TransportFaults,
 };
 
-/// The registry: one row per scenario of the store and of the mount, by
-/// its catalogue key. A test holds it to the catalogue.
-macro_rules! rows {
+/// The registry of scenarios: one row per scenario of the store and of
+/// the mount, by its catalogue key. A test holds it to the catalogue.
+macro_rules! scenario_rows {
     ($($key:ident,)*) => {
         /// Each scenario of the store and of the mount, with its body on
         /// the library.
-        const ROWS: &[(Key, fn())] = &[$((Key::$key, || on_the_library(Key::$key, None)),)*];
+        const SCENARIO_ROWS: &[(Key, fn())] =
+            &[$((Key::$key, || on_the_library(Key::$key, None)),)*];
     };
 }
 
-rows! {
+/// The registry of canaries: one row per planted bug of the store and of
+/// the mount that the library's oracles can see, `Bug => "HOME--BUG"`, its
+/// body the bug planted in its home scenario. A test holds it to the
+/// catalogue, with [`JUDGED_BY_THE_SIMULATOR_ONLY`].
+macro_rules! canary_rows {
+    ($($bug:ident => $name:literal,)*) => {
+        /// Each canary the library can find, named `HOME--BUG`.
+        const CANARY_ROWS: &[(PlantedBug, &str, fn())] =
+            &[$((PlantedBug::$bug, $name, || canary(PlantedBug::$bug)),)*];
+    };
+}
+
+scenario_rows! {
     ConcurrentReaders,
     ReadCloseBarrier,
     ReadCloseInFlight,
@@ -70,18 +81,71 @@ rows! {
     MountReplies,
 }
 
+canary_rows! {
+    WaitLoopIgnoresClosing => "read-close-in-flight--wait-loop-ignores-closing",
+    NoRecheckAfterRegistration => "early-close--no-recheck-after-registration",
+    CloseSkipsDrain => "early-close--close-skips-drain",
+    CloseWaitsHoldingLock => "read-close-in-flight--close-waits-holding-lock",
+    NonStandardClosedError => "read-close-in-flight--non-standard-closed-error",
+    PartialReadReturnsZero => "concurrent-readers--partial-read-returns-zero",
+    StateSharedBetweenStores => "multi-file-parallelism--state-shared-between-stores",
+    EarlyCloseLeavesDownloader => "early-close--early-close-leaves-downloader",
+    PublishBeforeWrite => "concurrent-readers--publish-before-write",
+    ReleaseSkipsRemove => "concurrent-readers--release-skips-remove",
+    DeadlineGivesUpEarly => "close-deadline-in-flight--deadline-gives-up-early",
+    ReleaseWithoutNotify => "early-close--release-without-notify",
+    SilentProgress => "reads-during-stall--silent-progress",
+    RetryCountIgnoresProgress => "transport-reset-resume--retry-count-ignores-progress",
+    WaiterTrustsItsWakeup => "concurrent-readers--waiter-trusts-its-wakeup",
+    ProgressWakesWrongWaiters => "reads-during-stall--progress-wakes-wrong-waiters",
+    EndWakesNoWaiters => "failed-download-reads--end-wakes-no-waiters",
+    FastPathSkipsRegistration => "stress--fast-path-skips-registration",
+    CloseSkipsCancel => "reads-during-stall--close-skips-cancel",
+    HandleReleasedTwice => "handle-across-close--handle-released-twice",
+    ReleaseIgnoresHandles => "handle-across-close--release-ignores-handles",
+    RefusedDuplicateCountsTwice => "shared-handle--refused-duplicate-counts-twice",
+    ReleaseClosesUnderARead => "shared-handle--release-closes-under-a-read",
+    OneLaneForEveryObject => "mount-replies--one-lane-for-every-object",
+    UnmountDiscardsQueuedReads => "mount-replies--unmount-discards-queued-reads",
+}
+
+/// The store's canaries that only the simulator's own judges see, so the
+/// library has no row for them: a close that waits out a backoff, and a
+/// deadline or a backoff kept late (the upper bound of each wait, judged
+/// as it begins); counts that miss a reader (the counts' exact check at
+/// quiescence); and progress published with a relaxed store (loom's
+/// causality check of each read against its write).
+pub const JUDGED_BY_THE_SIMULATOR_ONLY: [PlantedBug; 6] = [
+    PlantedBug::BackoffIgnoresClosing,
+    PlantedBug::BackoffKeptLate,
+    PlantedBug::DeadlineKeptLate,
+    PlantedBug::InFlightMissesAStripe,
+    PlantedBug::DeadlineErrorCountsNoReaders,
+    PlantedBug::ProgressPublishedRelaxed,
+];
+
 /// The store's and the mount's scenarios as the library's rows, named and
-/// described as the catalogue names and describes them.
+/// described as the catalogue names and describes them, then each canary
+/// the library can find in its home scenario (`HOME--BUG`), described as
+/// the catalogue describes the bug.
 pub fn store_scenarios() -> &'static [Scenario] {
     static SCENARIOS: OnceLock<Vec<Scenario>> = OnceLock::new();
     SCENARIOS.get_or_init(|| {
-        ROWS.iter()
-            .map(|&(key, body)| {
-                let about = key.spec().about();
-                Scenario::new(about.name, about.description, body)
-            })
-            .collect()
+        let scenarios = SCENARIO_ROWS.iter().map(|&(key, body)| {
+            let about = key.spec().about();
+            Scenario::new(about.name, about.description, body)
+        });
+        let canaries = CANARY_ROWS
+            .iter()
+            .map(|&(bug, name, body)| Scenario::new(name, bug.description(), body));
+        scenarios.chain(canaries).collect()
     })
+}
+
+/// Runs `bug` planted in its home scenario.
+fn canary(bug: PlantedBug) {
+    let (home, _) = bug.home().expect("a canary row names a bug with a home");
+    on_the_library(home, Some(bug));
 }
 
 /// Runs scenario `key` once on the facade, in the shape the run's data
@@ -181,7 +245,10 @@ impl StoreWorld for FacadeWorld {
     ) -> Self::Transport {
         let host = Arc::clone(&self.host);
         let transport = ScriptedTransport::new(&HarnessRuntime, store, object, faults, retry, host);
-        let mut transports = self.transports.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut transports = self
+            .transports
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         transports.insert(store, transport.failure_watch());
         transport
     }
@@ -257,7 +324,10 @@ impl StoreWorld for FacadeWorld {
     }
 
     fn await_transport_failure(&self, store: &'static str) {
-        let transports = self.transports.lock().unwrap_or_else(PoisonError::into_inner);
+        let transports = self
+            .transports
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let watch = transports.get(store).cloned();
         drop(transports);
         watch
