@@ -28,7 +28,9 @@ use std::any::Any;
 use std::fmt;
 
 /// Ends the calling thread's part in the run with `failure` as its panic:
-/// a check reports it by its `Display`, and [`raised`] gives it back.
+/// a check reports it by its `Display`, and [`raised`] gives it back. The
+/// panic is the caller's: its location is where `raise` was called.
+#[track_caller]
 pub fn raise<F: Any + fmt::Display + Send>(failure: F) -> ! {
     std::panic::panic_any(Raised(Box::new(failure)))
 }
@@ -53,6 +55,29 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
     } else {
         "a panic with a payload that is neither text nor raised".to_owned()
     }
+}
+
+/// Makes the process's panic hook print a raised value's `Display`, where
+/// std's own prints `Box<dyn Any>`; any other panic goes to the hook that
+/// was there. For a program that owns its process's stderr (the library's
+/// command line); a hook installed later (shuttle's) wraps this one.
+pub(crate) fn speak_for_raised_values() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let Some(raised) = info.payload().downcast_ref::<Raised>() else {
+                return previous(info);
+            };
+            let thread = std::thread::current();
+            let name = thread.name().unwrap_or("<unnamed>");
+            let at = info
+                .location()
+                .map(|at| format!(" at {at}"))
+                .unwrap_or_default();
+            eprintln!("thread '{name}' raised{at}:\n{}", raised.0);
+        }));
+    });
 }
 
 /// The payload of [`raise`]: the value, printable without knowing its type.

@@ -28,8 +28,8 @@ const SCENARIOS: &[Scenario] = &[
     Scenario::new("exits", "the process exits as if all went well", || {
         std::process::exit(0)
     }),
-    Scenario::new("fails", "an assertion fails", || {
-        panic!("the assertion fails")
+    Scenario::new("fails", "an oracle of the component fails", || {
+        harness::panics::raise(OracleBreaks)
     }),
     Scenario::new("aborts", "the process aborts", || std::process::abort()),
     Scenario::new("spins", "spins without a scheduling point", || {
@@ -38,6 +38,15 @@ const SCENARIOS: &[Scenario] = &[
         }
     }),
 ];
+
+/// A typed failure of the component, raised rather than panicked with.
+struct OracleBreaks;
+
+impl std::fmt::Display for OracleBreaks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the component's oracle breaks")
+    }
+}
 
 /// What the clean scenario reaches, and what nothing does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,7 +150,7 @@ fn coverage_checks() -> Vec<(&'static str, bool)> {
             .ok()
     });
     let executions = counted.unwrap_or(0);
-    let (failing_code, failing, _) = command_line(&["coverage", "fails"]);
+    let (failing_code, failing, failing_stderr) = command_line(&["coverage", "fails"]);
     vec![
         ("coverage of a clean scenario exits 0", code == Some(0)),
         ("coverage counts the scenario's executions", executions > 0),
@@ -166,6 +175,12 @@ fn coverage_checks() -> Vec<(&'static str, bool)> {
         (
             "coverage names the failing scenario",
             failing.contains("fails: random:") && failing.contains("1 scenario(s) failed"),
+        ),
+        (
+            "a raised failure reads as itself on stderr, not as `Box<dyn Any>`",
+            failing_stderr.contains("raised at")
+                && failing_stderr.contains("the component's oracle breaks")
+                && !failing_stderr.contains("Box<dyn Any>"),
         ),
     ]
 }

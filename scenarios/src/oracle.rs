@@ -166,6 +166,7 @@ impl Violation {
 
     /// Ends the calling thread's part in the run with this violation as the
     /// panic payload.
+    #[track_caller]
     pub fn raise(self) -> ! {
         harness::panics::raise(self)
     }
