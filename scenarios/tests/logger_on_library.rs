@@ -134,7 +134,7 @@ fn the_loggers_rows_reach_every_cell_of_its_matrix() {
 
 #[test]
 fn the_logger_corpus_replays_as_saved() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/logger");
     let checked = harness::corpus::check(&corpus, LOGGER_SCENARIOS).expect("a corpus that loads");
     assert!(!checked.is_empty(), "an empty corpus checks nothing");
     for entry in checked {

@@ -3,11 +3,14 @@
 //! (`scenarios::library::store_scenarios`): the registry has a row for
 //! every scenario of the store and of the mount, and for every canary of
 //! theirs that the library's oracles can see, and no other; the store as
-//! shipped runs clean under every engine of the library; and each canary
-//! is found.
+//! shipped runs clean under every engine of the library; each canary is
+//! found; and the runs `store-sim` saved replay as saved.
+
+use std::path::Path;
 
 use harness::Scenario;
 use harness::check::{Check, Error, Failure};
+use harness::corpus::Verdict;
 use scenarios::library::{JUDGED_BY_THE_SIMULATOR_ONLY, store_scenarios};
 use scenarios::{Component, Oracle, PlantedBug, Scenario as Key};
 
@@ -113,5 +116,20 @@ fn every_canary_the_library_judges_is_found() {
         let message = failure.message.to_lowercase();
         let named = message.contains(oracle.name()) || message.contains("deadlock");
         assert!(named, "{bug:?}: {failure}");
+    }
+}
+
+#[test]
+fn the_store_corpus_replays_as_saved() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/store");
+    let checked = harness::corpus::check(&corpus, store_scenarios()).expect("a corpus that loads");
+    assert!(!checked.is_empty(), "an empty corpus checks nothing");
+    for entry in checked {
+        assert!(
+            matches!(entry.verdict, Verdict::AsExpected),
+            "{}: {:?}",
+            entry.path.display(),
+            entry.verdict
+        );
     }
 }
