@@ -111,3 +111,46 @@ fn a_failing_run_is_not_counted_and_the_failure_is_kept() {
     assert_eq!(covered.tally.runs(Met::PopFoundEmpty), 0);
     assert_eq!(covered.tally.runs(Met::PopTook), covered.executions);
 }
+
+/// A step of a component, as its test records it.
+#[derive(Debug, PartialEq)]
+enum Step {
+    Began(u32),
+}
+
+/// Another type, with the same shape.
+#[derive(Debug, PartialEq)]
+struct Other(u32);
+
+#[test]
+fn a_recorded_value_reads_back_by_its_type_alone() {
+    let check = Check::new().engines([Engine::Random]).schedules(1);
+    let outcome = check.run(|| {
+        harness::check::record(Step::Began(7));
+        harness::check::record(Other(7));
+        harness::check::record(Step::Began(7));
+        harness::check::record(Step::Began(8));
+        panic!("the run stops here");
+    });
+    let Err(Error::Found(failure)) = outcome else {
+        panic!("the run fails: {outcome:?}");
+    };
+    let recorded: Vec<_> = failure
+        .facts
+        .iter()
+        .filter_map(|fact| match &fact.op {
+            Op::Recorded(value) => Some(value.clone()),
+            _ => None,
+        })
+        .collect();
+    let [first, other, again, later] = &recorded[..] else {
+        panic!("four recorded values: {recorded:?}");
+    };
+    assert_eq!(first.get::<Step>(), Some(&Step::Began(7)));
+    assert_eq!(first.get::<Other>(), None);
+    assert_eq!(other.get::<Other>(), Some(&Other(7)));
+    assert_eq!(first, again);
+    assert_ne!(first, other, "equal shapes of two types are two values");
+    assert_ne!(first, later);
+    assert_eq!(format!("{first:?}"), "Began(7)");
+}

@@ -24,7 +24,9 @@ mod swarm;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-pub use crate::model::facts::{AtomicAccess, FACTS_KEPT, Fact, Op, QueueCall, ThreadKey, TimedEnd};
+pub use crate::model::facts::{
+    AtomicAccess, FACTS_KEPT, Fact, Op, QueueCall, Recorded, ThreadKey, TimedEnd,
+};
 pub use crate::model::liveness::{never_waits, never_waits_begins, never_waits_ends};
 pub use crate::model::scope::SCOPE_UNDER_LOOM;
 pub use crate::model::sync::SPURIOUS_WAKEUPS_ONE_IN;
@@ -47,6 +49,30 @@ use run::{Body, Broke};
 #[track_caller]
 pub fn note(what: &'static str) {
     crate::model::execution::record(Op::Note(what), std::panic::Location::caller());
+}
+
+/// Records `value`, a step of the code under test's own, among the run's
+/// facts (`Op::Recorded`): a failure shows it by its `Debug`, and a
+/// subject's classifier reads it back by its type
+/// ([`Recorded::get`](crate::check::Recorded::get)), never by its text.
+/// It is no scheduling point. Outside a run it does nothing.
+///
+/// ```
+/// # use harness::check::{Check, Op};
+/// #[derive(Debug, PartialEq)]
+/// enum Call { Push(u32), Pop }
+///
+/// Check::new().schedules(1).assert(|| {
+///     harness::check::record(Call::Push(7));
+///     harness::check::record(Call::Pop);
+/// });
+/// ```
+#[track_caller]
+pub fn record<T: std::any::Any + std::fmt::Debug + PartialEq + Send + Sync>(value: T) {
+    let at = std::panic::Location::caller();
+    if execution::current().is_some() {
+        execution::record(Op::Recorded(Recorded::new(value)), at);
+    }
 }
 
 /// The seed the calling run's data derives from, the same in every replay

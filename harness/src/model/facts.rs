@@ -2,10 +2,12 @@
 //! thread, from which line of the code under test. A failure shows the
 //! last [`FACTS_KEPT`] of them.
 
+use std::any::Any;
 use std::collections::BTreeMap;
 use std::collections::VecDeque;
 use std::fmt;
 use std::panic::Location;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -19,7 +21,7 @@ pub const FACTS_KEPT: usize = 256;
 pub struct ThreadKey(pub usize);
 
 /// One operation of one thread.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fact {
     /// Who.
     pub thread: ThreadKey,
@@ -30,7 +32,7 @@ pub struct Fact {
 }
 
 /// An operation of the facade.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Op {
     /// `Mutex::lock` or `try_lock` is called.
@@ -91,6 +93,61 @@ pub enum Op {
     /// A step the body noted itself (`check::note`): a call of the
     /// component beginning, a phase reached.
     Note(&'static str),
+    /// A value of the code under test's own, recorded by the body
+    /// (`check::record`): a typed step that a subject's classifier reads
+    /// back by its type.
+    Recorded(Recorded),
+}
+
+/// A value the code under test recorded among the run's facts
+/// ([`check::record`](crate::check::record)), kept whole and read back by
+/// its type: facts are values, and a classifier never parses text.
+#[derive(Clone)]
+pub struct Recorded(Arc<dyn RecordedValue>);
+
+impl Recorded {
+    /// `value`, as a fact.
+    pub(crate) fn new<T: Any + fmt::Debug + PartialEq + Send + Sync>(value: T) -> Recorded {
+        Recorded(Arc::new(value))
+    }
+
+    /// The value, if it is a `T`.
+    pub fn get<T: Any>(&self) -> Option<&T> {
+        self.0.as_any().downcast_ref()
+    }
+}
+
+impl fmt::Debug for Recorded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl PartialEq for Recorded {
+    /// Values of one type that are equal; never values of two types.
+    fn eq(&self, other: &Recorded) -> bool {
+        self.0.equals(other.0.as_any())
+    }
+}
+
+impl Eq for Recorded {}
+
+/// A recorded value: printable, comparable, and downcast back to its type.
+trait RecordedValue: fmt::Debug + Send + Sync {
+    fn as_any(&self) -> &dyn Any;
+
+    /// Whether `other` is a value of this type, equal to this one.
+    fn equals(&self, other: &dyn Any) -> bool;
+}
+
+impl<T: Any + fmt::Debug + PartialEq + Send + Sync> RecordedValue for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn equals(&self, other: &dyn Any) -> bool {
+        other.downcast_ref::<T>() == Some(self)
+    }
 }
 
 /// A call on the facade's `ArrayQueue`, and what it answered.
@@ -199,7 +256,7 @@ impl Facts {
     }
 
     pub(crate) fn kept(&self) -> (Vec<Fact>, u64) {
-        (self.kept.iter().copied().collect(), self.dropped)
+        (self.kept.iter().cloned().collect(), self.dropped)
     }
 }
 

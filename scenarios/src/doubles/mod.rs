@@ -117,33 +117,6 @@ pub enum Step {
     Cancelled,
 }
 
-impl Step {
-    /// The step in a few words, for a platform that notes it by name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Step::FileCreated { .. } => "temp file created",
-            Step::File { op, .. } => match op {
-                FileOp::Write { .. } => "temp file write",
-                FileOp::Read { .. } | FileOp::ReadThrough { .. } => "temp file read",
-                FileOp::Close | FileOp::CloseDuplicate { .. } => "temp file close",
-                FileOp::Remove => "temp file remove",
-                FileOp::Duplicate { .. } => "temp file duplicate",
-            },
-            Step::DuplicatesChange(_) => "duplicates change",
-            Step::StreamAsked => "stream asked",
-            Step::StreamOpened { .. } => "stream opened",
-            Step::StreamRefused { .. } => "stream refused for good",
-            Step::Delivers { .. } => "stream delivers",
-            Step::BackoffOwed(_) => "backoff owed",
-            Step::Fault(TransportFault::Reset) => "transport resets",
-            Step::Fault(TransportFault::ZeroBytes) => "transport delivers 0 bytes",
-            Step::Fault(TransportFault::Interrupted) => "transport interrupted",
-            Step::Fault(TransportFault::Stalls) => "transport stalls",
-            Step::Cancelled => "transport cancelled",
-        }
-    }
-}
-
 /// An operation on a temp file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FileOp {

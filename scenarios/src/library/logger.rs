@@ -9,8 +9,8 @@
 //! main shuts down) from the run's data seed (`harness::check::data_seed`),
 //! as the simulator draws one per seed: a seeded engine varies the shape
 //! with the schedule, and DFS and loom search the schedules of one. The world tells the library each
-//! never-waits section, and notes each call of the logger among the run's
-//! facts (`harness::check::note`), where a failure shows them and where
+//! never-waits section, and records each call of the logger among the run's
+//! facts (`harness::check::record`, a typed `LogCall`), where a failure shows them and where
 //! [`LoggerCoverage`] classifies them into the logger's matrix
 //! ([`LogCell`]), with the queue's calls and the writer's parks.
 
@@ -97,7 +97,7 @@ fn on_the_library(spec: &impl LogSpec, planted: Option<PlantedBug>) {
 impl LogWorld for FacadeWorld {
     #[track_caller]
     fn log_call_begins(&self, call: LogCall) {
-        harness::check::note(call.name());
+        harness::check::record(call);
     }
 
     #[track_caller]
@@ -132,8 +132,8 @@ impl Situation for LogCell {
 }
 
 /// The logger's coverage on the library: its classifier
-/// ([`LogClassifier`]) over the run's facts. A call begins at the note of
-/// its name (a name the world notes, looked up as an identity); the
+/// ([`LogClassifier`]) over the run's facts. A call begins where the world
+/// recorded it (a `LogCall`, read back by its type); the
 /// writer waits in a park, as the logger's runtime parks it.
 #[derive(Debug, Default)]
 pub struct LoggerCoverage(LogClassifier<ThreadKey>);
@@ -152,8 +152,8 @@ impl Classifier for LoggerCoverage {
                 len,
                 capacity,
             },
-            Op::Note(noted) => match LogCall::ALL.into_iter().find(|call| call.name() == noted) {
-                Some(call) => LogStep::CallBegins(call),
+            Op::Recorded(ref value) => match value.get::<LogCall>() {
+                Some(&call) => LogStep::CallBegins(call),
                 None => LogStep::Other,
             },
             Op::Park | Op::Wait | Op::TimedWait(_) => LogStep::Waits,

@@ -162,8 +162,8 @@ fn on_the_library(key: Key, planted: Option<PlantedBug>) {
     key.run(&FacadeWorld::default(), &params, &options);
 }
 
-/// The facade as the host of the store's doubles: their steps are noted
-/// among the run's facts, the files' contents are a facade atomic (so a
+/// The facade as the host of the store's doubles: their steps are
+/// recorded among the run's facts, typed, the files' contents are a facade atomic (so a
 /// file access is a scheduling point), and a slow read sleeps on the
 /// run's virtual clock.
 pub(super) struct FacadeHost {
@@ -192,7 +192,7 @@ impl Host for FacadeHost {
     }
 
     fn saw(&self, _store: Option<&'static str>, step: Step) {
-        harness::check::note(step.name());
+        harness::check::record(step);
     }
 
     fn file_access(&self, writes: bool) {
