@@ -1,6 +1,7 @@
 //! The store's and the mount's scenarios registered with the harness
 //! library, as an outside crate registers its component: one row per
-//! scenario of the catalogue ([`ROWS`]), each body the catalogue's own on a
+//! scenario of the catalogue and per canary the library can see
+//! (`scenario_rows!`, `canary_rows!`), each body the catalogue's own on a
 //! [`FacadeWorld`] whose files and transport are the store's own doubles
 //! (`crate::doubles`), hosted by the facade ([`FacadeHost`]).
 //!
@@ -163,9 +164,9 @@ fn on_the_library(key: Key, planted: Option<PlantedBug>) {
 }
 
 /// The facade as the host of the store's doubles: their steps are
-/// recorded among the run's facts, typed, the files' contents are a facade atomic (so a
-/// file access is a scheduling point), and a slow read sleeps on the
-/// run's virtual clock.
+/// recorded among the run's facts, typed; the files' contents are a facade
+/// atomic (so a file access is a scheduling point); and a slow read sleeps
+/// on the run's virtual clock.
 pub(super) struct FacadeHost {
     clock: HarnessClock,
     /// Stands for the files' contents: a read loads it, a write stores it.
