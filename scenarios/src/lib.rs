@@ -15,6 +15,7 @@ mod oracle;
 mod params;
 mod peek;
 mod planted;
+mod store_coverage;
 mod threads;
 mod world;
 
@@ -27,5 +28,9 @@ pub use params::{
     TransportFaults,
 };
 pub use planted::{HitRates, PlantedBug};
+pub use store_coverage::{
+    InFlight, Operation, PAIRED_OPERATIONS, Phase, ReadEnd, StoreClassifier, StoreCorner,
+    StoreSituation, StoreStep,
+};
 pub use threads::{Joiner, Latch, spawn};
 pub use world::{CatalogueWorld, CounterSource, LogCall, LogWorld, StoreWorld, World};

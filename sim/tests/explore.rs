@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use scenarios::{Params, Scenario, Size};
-use sim::coverage::Situation;
+use sim::coverage::{Situation, StoreCorner};
 use sim::engine::{Campaign, Driver};
 use sim::isolation::{ChildCampaign, ChildOutcome};
 
@@ -117,7 +117,9 @@ fn close_deadline_fires_in_some_shuttle_schedules_and_not_in_others() {
     )
     .run();
     assert!(report.failure.is_none(), "{:?}", report.failure);
-    let fired = report.coverage.runs(Situation::CloseDeadlineFires);
+    let fired = report
+        .coverage
+        .runs(Situation::Corner(StoreCorner::CloseDeadlineFires));
     assert!(
         fired > 0 && fired < schedules as u64,
         "the deadline fired in {fired} of {schedules} schedules"

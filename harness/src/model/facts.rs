@@ -100,7 +100,7 @@ pub enum Op {
 }
 
 /// A value the code under test recorded among the run's facts
-/// ([`check::record`](crate::check::record)), kept whole and read back by
+/// (`check::record`), kept whole and read back by
 /// its type: facts are values, and a classifier never parses text.
 #[derive(Clone)]
 pub struct Recorded(Arc<dyn RecordedValue>);

@@ -7,243 +7,59 @@
 //! saw (streams, faults, file operations, waits) and what scenarios told
 //! it (calls beginning and returning). It never asks the store.
 
-use std::collections::BTreeMap;
 use std::fmt;
-use std::io;
-use std::sync::Arc;
 
-use scenarios::LogCall;
+use scenarios::{LogCall, StoreSituation};
 
 mod logger;
+mod store;
 
-pub use scenarios::LogState;
+pub use scenarios::{InFlight, LogState, Operation, PAIRED_OPERATIONS, Phase, StoreCorner};
 
-use crate::platform::{Event, FileOp, FileResult, Outcome, TransportFault, What};
+use crate::platform::Event;
 
-/// A public operation of the store, as the coverage matrix's rows.
+/// A situation worth reaching: one of the store's named corners, a cell
+/// of the matrix of operations and download phases, or one of the matrix
+/// of operations against the calls in flight on the same store, or of the
+/// logger's calls against its states. The store's are classified by the
+/// store's own classifier (`scenarios::StoreClassifier`), the logger's by
+/// the logger's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(test, derive(Default))]
-pub enum Operation {
-    /// `read_at`.
-    #[cfg_attr(test, default)]
-    ReadAt,
-    /// `close`.
-    Close,
-    /// `close_with_deadline`.
-    CloseWithDeadline,
-    /// Dropping the last handle.
-    DropLastHandle,
-    /// `open_handle`.
-    OpenHandle,
-    /// A handle's release (or drop).
-    Release,
+pub enum Situation {
+    /// A named corner of the store.
+    Corner(StoreCorner),
+    /// An operation began while the download stood in a phase.
+    Cell(Operation, Phase),
+    /// An operation began while another thread's call was in flight on the
+    /// same store.
+    Pair(Operation, InFlight),
+    /// A call on the logger began while its queue or its writer stood in a
+    /// state.
+    Log(LogCall, LogState),
 }
 
-impl Operation {
-    /// Every operation, in table order.
-    pub const ALL: [Operation; 6] = [
-        Operation::ReadAt,
-        Operation::Close,
-        Operation::CloseWithDeadline,
-        Operation::DropLastHandle,
-        Operation::OpenHandle,
-        Operation::Release,
-    ];
-
-    /// Whether it ends the store: a download that stops after it began
-    /// was cancelled, not failed.
-    fn ends_the_store(self) -> bool {
-        matches!(
-            self,
-            Operation::Close | Operation::CloseWithDeadline | Operation::DropLastHandle
-        )
-    }
-
-    /// Its name in tables and JSON.
-    pub fn name(self) -> &'static str {
-        match self {
-            Operation::ReadAt => "read_at",
-            Operation::Close => "close",
-            Operation::CloseWithDeadline => "close_with_deadline",
-            Operation::DropLastHandle => "drop",
-            Operation::OpenHandle => "open_handle",
-            Operation::Release => "release",
+impl From<StoreSituation> for Situation {
+    fn from(situation: StoreSituation) -> Situation {
+        match situation {
+            StoreSituation::Corner(corner) => Situation::Corner(corner),
+            StoreSituation::Cell(operation, phase) => Situation::Cell(operation, phase),
+            StoreSituation::Pair(operation, in_flight) => Situation::Pair(operation, in_flight),
         }
     }
-}
-
-/// Where a store's download stands when an operation begins: the coverage
-/// matrix's columns.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Phase {
-    /// The downloader has not opened a stream yet.
-    #[default]
-    BeforeFirstStream,
-    /// A stream is open, or about to be opened again after a backoff.
-    Streaming,
-    /// The downloader waits out a backoff after a transient failure.
-    InBackoff,
-    /// The transport stalls: no byte comes until it is cancelled.
-    Stalled,
-    /// Every byte is in the file.
-    Complete,
-    /// The download failed for good (a permanent error, the retry budget
-    /// spent, the disk full).
-    Failed,
-}
-
-impl Phase {
-    /// Every phase, in table order.
-    pub const ALL: [Phase; 6] = [
-        Phase::BeforeFirstStream,
-        Phase::Streaming,
-        Phase::InBackoff,
-        Phase::Stalled,
-        Phase::Complete,
-        Phase::Failed,
-    ];
-
-    /// Its name in tables and JSON.
-    pub fn name(self) -> &'static str {
-        match self {
-            Phase::BeforeFirstStream => "before-first-stream",
-            Phase::Streaming => "streaming",
-            Phase::InBackoff => "in-backoff",
-            Phase::Stalled => "stalled",
-            Phase::Complete => "complete",
-            Phase::Failed => "failed",
-        }
-    }
-}
-
-/// A call in flight on a store when another thread's operation begins:
-/// the columns of the matrix of operations against operations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(test, derive(Default))]
-pub enum InFlight {
-    /// A `read_at`, of the store or through a handle.
-    #[cfg_attr(test, default)]
-    ReadAt,
-    /// A `close` or `close_with_deadline`.
-    Close,
-    /// An `open_handle`.
-    OpenHandle,
-    /// A handle's release (or drop).
-    Release,
-}
-
-impl InFlight {
-    /// Every call in flight, in table order.
-    pub const ALL: [InFlight; 4] = [
-        InFlight::ReadAt,
-        InFlight::Close,
-        InFlight::OpenHandle,
-        InFlight::Release,
-    ];
-
-    /// Its name in tables and JSON.
-    pub fn name(self) -> &'static str {
-        match self {
-            InFlight::ReadAt => "read_at",
-            InFlight::Close => "close",
-            InFlight::OpenHandle => "open_handle",
-            InFlight::Release => "release",
-        }
-    }
-}
-
-/// The operations of the matrix of operations against operations in
-/// flight: every operation but the last handle's drop, which no other
-/// thread can meet with a call of its own begun after it.
-pub const PAIRED_OPERATIONS: [Operation; 5] = [
-    Operation::ReadAt,
-    Operation::Close,
-    Operation::CloseWithDeadline,
-    Operation::OpenHandle,
-    Operation::Release,
-];
-
-/// The registry of named situations: one row per situation, `Key =>
-/// name` with the key's doc. It defines [`Situation`] (the named ones,
-/// then one variant per matrix), `NAMED` and the named ones' names.
-macro_rules! named_situations {
-    ($($(#[$doc:meta])* $key:ident => $name:literal,)*) => {
-        /// A situation worth reaching: one of the named corners, a cell of
-        /// the matrix of operations and download phases, or one of the
-        /// matrix of operations against the calls in flight on the same
-        /// store, or of the logger's calls against its states.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Situation {
-            $($(#[$doc])* $key,)*
-            /// An operation began while the download stood in a phase.
-            Cell(Operation, Phase),
-            /// An operation began while another thread's call was in flight on the
-            /// same store.
-            Pair(Operation, InFlight),
-            /// A call on the logger began while its queue or its writer stood in a
-            /// state.
-            Log(LogCall, LogState),
-        }
-
-        impl Situation {
-            /// The named situations, in table order.
-            pub const NAMED: [Situation; [$($name),*].len()] = [$(Situation::$key),*];
-
-            /// A named situation's name; `None` for a matrix's cell.
-            fn named_name(self) -> Option<&'static str> {
-                match self {
-                    $(Situation::$key => Some($name),)*
-                    Situation::Cell(..) | Situation::Pair(..) | Situation::Log(..) => None,
-                }
-            }
-        }
-    };
-}
-
-named_situations! {
-    /// A reader waited inside `read_at`, then returned `Closed`: a close
-    /// interrupted its wait loop.
-    ReaderWokenByClose => "reader-woken-by-close",
-    /// A downloader's backoff ended while a close of its store was running.
-    CloseDuringBackoff => "close-during-backoff",
-    /// `close_with_deadline` gave up at its deadline.
-    CloseDeadlineFires => "close-deadline-fires",
-    /// After a reset, a stream resumed past byte 0.
-    ResumeAfterReset => "resume-after-reset",
-    /// A write failed for lack of space after an earlier write to the same
-    /// file succeeded.
-    DiskFullMidDownload => "disk-full-mid-download",
-    /// The last reader out released the temp file.
-    ReleasedByLastReader => "released-by-last-reader",
-    /// The exiting downloader released the temp file.
-    ReleasedByDownloader => "released-by-downloader",
-    /// The closer released the temp file.
-    ReleasedByCloser => "released-by-closer",
-    /// Dropping the last handle released the temp file: nobody closed the
-    /// store, or nobody was left to.
-    ReleasedByDrop => "released-by-drop",
-    /// Two closes of one store ran at once.
-    TwoClosersAtOnce => "two-closers-at-once",
-    /// The transport refused for good while a reader of the store waited.
-    PermanentErrorWithReadersWaiting => "permanent-error-with-readers-waiting",
-    /// A close began before the downloader opened its first stream.
-    CloseBeforeFirstStream => "close-before-first-stream",
-    /// A read returned bytes while the downloader was stalled on the transport.
-    ReadServedDuringStall => "read-served-during-stall",
-    /// A read failed because transient failures used up the retry budget.
-    RetriesExhausted => "retries-exhausted",
-    /// A store of an empty object.
-    EmptyObject => "empty-object",
-    /// A read through a handle closed the handle's duplicate: the handle
-    /// was released while the read was in flight.
-    ReadClosesReleasedDuplicate => "read-closes-released-duplicate",
-    /// The file layer refused a duplicate for a handle.
-    DuplicateRefused => "duplicate-refused",
-    /// `close_with_deadline` gave up while it counted readers in flight.
-    DeadlineFiresWithReadersInside => "deadline-fires-with-readers-inside",
 }
 
 impl Situation {
+    /// The named situations, in table order: the store's corners.
+    pub const NAMED: [Situation; StoreCorner::ALL.len()] = {
+        let mut named = [Situation::Corner(StoreCorner::ALL[0]); StoreCorner::ALL.len()];
+        let mut index = 0;
+        while index < named.len() {
+            named[index] = Situation::Corner(StoreCorner::ALL[index]);
+            index += 1;
+        }
+        named
+    };
+
     /// How many cells the matrix of operations and phases has.
     const CELLS: usize = Operation::ALL.len() * Phase::ALL.len();
 
@@ -304,10 +120,7 @@ impl Situation {
                     + call as usize * LogState::ALL.len()
                     + state as usize
             }
-            named => Situation::NAMED
-                .iter()
-                .position(|&listed| listed == named)
-                .expect("every named situation is listed"),
+            Situation::Corner(corner) => corner as usize,
         }
     }
 
@@ -320,10 +133,7 @@ impl Situation {
                 format!("{}|{}", operation.name(), in_flight.name())
             }
             Situation::Log(call, state) => format!("{}@{}", call.name(), state.name()),
-            named => named
-                .named_name()
-                .expect("every situation but a cell is named")
-                .to_owned(),
+            Situation::Corner(corner) => corner.name().to_owned(),
         }
     }
 
@@ -370,13 +180,14 @@ pub type Coverage = harness::coverage::Tally<Situation>;
 
 /// The situations `trace` shows.
 pub fn reached_in(trace: &[Event]) -> Reached {
-    let mut store = Classifier::default();
+    let mut reached = Reached::none();
+    let mut store = store::Classifier::default();
     let mut logger = logger::Classifier::default();
     for event in trace {
-        store.see(event);
-        logger.see(event, &mut store.reached);
+        store.see(event, &mut reached);
+        logger.see(event, &mut reached);
     }
-    store.reached
+    reached
 }
 
 /// The tables `sim fuzz` and `sim explore` print: each named situation,
@@ -463,403 +274,13 @@ impl RowName for LogCall {
     }
 }
 
-/// The store call a thread is inside.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum InCall {
-    Read(&'static str),
-    Close(&'static str),
-    Drop(&'static str),
-}
-
-/// What the classifier knows of one thread so far.
-#[derive(Clone, Debug, Default)]
-struct ThreadSeen {
-    /// The store call it is inside.
-    call: Option<InCall>,
-    /// Its last event was an untimed wait.
-    waiting: bool,
-    /// It waited inside its current call.
-    waited_in_call: bool,
-    /// The last store it opened.
-    opened: Option<&'static str>,
-    /// The store its spawner had opened last: the store it works for.
-    spawned_for: Option<&'static str>,
-    /// It made a store call or opened a store: a scenario thread.
-    acts_for_scenario: bool,
-    /// The store whose transport streams it opened: it is that store's downloader.
-    downloads: Option<&'static str>,
-}
-
-impl ThreadSeen {
-    /// Whether it may be a downloader: it opened streams, or it was spawned
-    /// for a store and never acted for the scenario (a downloader that a
-    /// close stopped before its first stream).
-    fn may_download(&self) -> bool {
-        self.downloads.is_some() || (self.spawned_for.is_some() && !self.acts_for_scenario)
-    }
-}
-
-/// What the classifier knows of one store so far.
-#[derive(Clone, Debug, Default)]
-struct StoreSeen {
-    closes_running: usize,
-    streams_opened: usize,
-    reset_seen: bool,
-    refused_for_good: bool,
-    /// Where its download stands.
-    phase: Phase,
-    /// Its object's length.
-    len: u64,
-    /// Bytes written to its file.
-    written: u64,
-    /// A close or the last handle's drop began: a download that stops now
-    /// was cancelled, not failed.
-    ending: bool,
-}
-
-impl StoreSeen {
-    /// The download moves to `phase`, unless it has already ended.
-    fn moves_to(&mut self, phase: Phase) {
-        if !matches!(self.phase, Phase::Complete | Phase::Failed) {
-            self.phase = phase;
-        }
-    }
-}
-
-#[derive(Debug, Default)]
-struct Classifier {
-    reached: Reached,
-    /// Per thread, in the order of their first events: a run has a handful,
-    /// and a trace's events share their thread's name, so a scan comparing
-    /// pointers first beats a map keyed by the text.
-    threads: Vec<(Arc<str>, ThreadSeen)>,
-    stores: BTreeMap<&'static str, StoreSeen>,
-    /// Per temp file: the store it belongs to.
-    file_stores: BTreeMap<usize, &'static str>,
-    /// Per temp file: whether a write to it succeeded.
-    files_written: BTreeMap<usize, bool>,
-    /// Per thread: the call it is inside, and that call's store.
-    calls_in_flight: BTreeMap<Arc<str>, (&'static str, InFlight)>,
-}
-
-impl Classifier {
-    fn see(&mut self, event: &Event) {
-        let thread = &event.thread;
-        let seen = self.thread(thread);
-        seen.waiting = matches!(event.what, What::Waits { .. });
-        if seen.waiting && seen.call.is_some() {
-            seen.waited_in_call = true;
-        }
-        match &event.what {
-            What::StoreOpened { store, len } => {
-                let seen = self.thread(thread);
-                seen.opened = Some(store);
-                seen.acts_for_scenario = true;
-                self.store(store).len = *len;
-                if *len == 0 {
-                    self.reached.insert(Situation::EmptyObject);
-                }
-            }
-            What::FileCreated { file } => {
-                if let Some(store) = self.thread(thread).opened {
-                    self.file_stores.insert(*file, store);
-                }
-            }
-            What::Spawns { thread: child } => {
-                let store = self.thread(thread).opened;
-                self.thread(child).spawned_for = store;
-            }
-            What::ReadBegins { store, .. } => {
-                self.operation_begins(store, Operation::ReadAt);
-                self.paired_call_begins(thread, store, Operation::ReadAt, InFlight::ReadAt);
-                self.call_begins(thread, InCall::Read(store));
-            }
-            What::ReadReturns { store, outcome, .. } => {
-                self.calls_in_flight.remove(thread);
-                self.read_returns(thread, store, outcome);
-            }
-            What::CloseBegins { store, deadline } => {
-                let operation = match deadline {
-                    None => Operation::Close,
-                    Some(_) => Operation::CloseWithDeadline,
-                };
-                self.operation_begins(store, operation);
-                self.paired_call_begins(thread, store, operation, InFlight::Close);
-                self.close_begins(thread, store);
-            }
-            What::CloseReturns { store, outcome } => {
-                self.calls_in_flight.remove(thread);
-                let seen = self.store(store);
-                seen.closes_running = seen.closes_running.saturating_sub(1);
-                self.thread(thread).call = None;
-                if let Outcome::DeadlineExceeded {
-                    readers_in_flight, ..
-                } = outcome
-                {
-                    self.reached.insert(Situation::CloseDeadlineFires);
-                    if *readers_in_flight > 0 {
-                        self.reached
-                            .insert(Situation::DeadlineFiresWithReadersInside);
-                    }
-                }
-            }
-            What::DropBegins { store } => {
-                self.operation_begins(store, Operation::DropLastHandle);
-                self.call_begins(thread, InCall::Drop(store));
-            }
-            What::DropReturns { .. } => self.thread(thread).call = None,
-            What::HandleOpens { store } => {
-                self.operation_begins(store, Operation::OpenHandle);
-                self.paired_call_begins(thread, store, Operation::OpenHandle, InFlight::OpenHandle);
-            }
-            What::ReleaseBegins { store } => {
-                self.operation_begins(store, Operation::Release);
-                self.paired_call_begins(thread, store, Operation::Release, InFlight::Release);
-            }
-            What::HandleOpenReturns { .. } | What::ReleaseReturns { .. } => {
-                self.calls_in_flight.remove(thread);
-            }
-            What::StreamOpened { from, .. } => self.stream_opened(thread, *from),
-            What::Fault(TransportFault::Reset) => {
-                if let Some(store) = self.thread(thread).downloads {
-                    self.store(store).reset_seen = true;
-                }
-            }
-            What::StreamRefused { .. } => self.refused(thread),
-            What::TimedWaitBegins { .. } => self.download_moves(thread, Phase::InBackoff),
-            What::TimedWaitEnds { .. } => self.timed_wait_ends(thread),
-            What::Fault(TransportFault::Stalls) => self.download_moves(thread, Phase::Stalled),
-            What::Finishes => self.finishes(thread),
-            What::File { file, op, result } => self.file_event(thread, *file, *op, *result),
-            _ => {}
-        }
-    }
-
-    fn thread(&mut self, thread: &str) -> &mut ThreadSeen {
-        let known = self
-            .threads
-            .iter()
-            .position(|(name, _)| std::ptr::eq(&**name, thread) || &**name == thread);
-        let index = known.unwrap_or_else(|| {
-            self.threads
-                .push((Arc::from(thread), ThreadSeen::default()));
-            self.threads.len() - 1
-        });
-        &mut self.threads[index].1
-    }
-
-    fn store(&mut self, store: &'static str) -> &mut StoreSeen {
-        self.stores.entry(store).or_default()
-    }
-
-    /// `operation` of `store` begins: the cell of its download's phase.
-    fn operation_begins(&mut self, store: &'static str, operation: Operation) {
-        let seen = self.store(store);
-        let phase = seen.phase;
-        if operation.ends_the_store() {
-            seen.ending = true;
-        }
-        self.reached.insert(Situation::Cell(operation, phase));
-    }
-
-    /// `thread`'s call of `operation` on `store` begins: a cell of the
-    /// matrix of operations against calls in flight for each other
-    /// thread's call on that store; then the call is in flight itself.
-    fn paired_call_begins(
-        &mut self,
-        thread: &Arc<str>,
-        store: &'static str,
-        operation: Operation,
-        call: InFlight,
-    ) {
-        for (other, (on, met)) in &self.calls_in_flight {
-            if other != thread && *on == store {
-                self.reached.insert(Situation::Pair(operation, *met));
-            }
-        }
-        self.calls_in_flight
-            .insert(Arc::clone(thread), (store, call));
-    }
-
-    /// The store whose downloader `thread` is, if it is one.
-    fn downloader_of(&mut self, thread: &Arc<str>) -> Option<&'static str> {
-        let seen = self.thread(thread);
-        if !seen.may_download() {
-            return None;
-        }
-        seen.downloads.or(seen.spawned_for)
-    }
-
-    /// If `thread` is a downloader, its download moves to `phase`.
-    fn download_moves(&mut self, thread: &Arc<str>, phase: Phase) {
-        if let Some(store) = self.downloader_of(thread) {
-            self.store(store).moves_to(phase);
-        }
-    }
-
-    /// A downloader that stops has every byte, or was cancelled by an
-    /// ending store, or failed.
-    fn finishes(&mut self, thread: &Arc<str>) {
-        self.calls_in_flight.remove(thread);
-        let Some(store) = self.downloader_of(thread) else {
-            return;
-        };
-        let seen = self.store(store);
-        if seen.written >= seen.len {
-            seen.moves_to(Phase::Complete);
-        } else if !seen.ending {
-            seen.moves_to(Phase::Failed);
-        }
-    }
-
-    fn call_begins(&mut self, thread: &Arc<str>, call: InCall) {
-        let seen = self.thread(thread);
-        seen.call = Some(call);
-        seen.waited_in_call = false;
-        seen.acts_for_scenario = true;
-    }
-
-    fn read_returns(&mut self, thread: &Arc<str>, store: &'static str, outcome: &Outcome) {
-        let waited = self.thread(thread).waited_in_call;
-        match outcome {
-            Outcome::ClosedError if waited => self.reached.insert(Situation::ReaderWokenByClose),
-            Outcome::Read(_) if self.downloader_stalled(store) => {
-                self.reached.insert(Situation::ReadServedDuringStall);
-            }
-            Outcome::DownloadFailed { .. } if !self.store(store).refused_for_good => {
-                self.reached.insert(Situation::RetriesExhausted);
-            }
-            _ => {}
-        }
-        let seen = self.thread(thread);
-        seen.call = None;
-        seen.waited_in_call = false;
-    }
-
-    fn close_begins(&mut self, thread: &Arc<str>, store: &'static str) {
-        self.call_begins(thread, InCall::Close(store));
-        let seen = self.store(store);
-        seen.closes_running += 1;
-        let (two_closers, early) = (seen.closes_running >= 2, seen.streams_opened == 0);
-        if two_closers {
-            self.reached.insert(Situation::TwoClosersAtOnce);
-        }
-        if early {
-            self.reached.insert(Situation::CloseBeforeFirstStream);
-        }
-    }
-
-    fn stream_opened(&mut self, thread: &Arc<str>, from: u64) {
-        let seen = self.thread(thread);
-        if !seen.acts_for_scenario {
-            seen.downloads = seen.spawned_for;
-        }
-        let Some(store) = seen.downloads else {
-            return;
-        };
-        let seen = self.store(store);
-        seen.streams_opened += 1;
-        seen.moves_to(Phase::Streaming);
-        if from != 0 && seen.reset_seen {
-            self.reached.insert(Situation::ResumeAfterReset);
-        }
-    }
-
-    fn refused(&mut self, thread: &Arc<str>) {
-        let Some(store) = self.thread(thread).downloads else {
-            return;
-        };
-        let seen = self.store(store);
-        seen.refused_for_good = true;
-        seen.moves_to(Phase::Failed);
-        if self.reader_waiting(store) {
-            self.reached
-                .insert(Situation::PermanentErrorWithReadersWaiting);
-        }
-    }
-
-    /// A downloader's timed wait (its backoff) ends.
-    fn timed_wait_ends(&mut self, thread: &Arc<str>) {
-        let Some(store) = self.thread(thread).downloads else {
-            return;
-        };
-        let seen = self.store(store);
-        if seen.phase == Phase::InBackoff {
-            seen.moves_to(Phase::Streaming);
-        }
-        if seen.closes_running > 0 {
-            self.reached.insert(Situation::CloseDuringBackoff);
-        }
-    }
-
-    fn file_event(&mut self, thread: &Arc<str>, file: usize, op: FileOp, result: FileResult) {
-        let store = self.file_stores.get(&file).copied();
-        match (op, result) {
-            (FileOp::Write { from, to }, FileResult::Done) => {
-                self.files_written.insert(file, true);
-                if let Some(store) = store {
-                    let seen = self.store(store);
-                    seen.written += to - from;
-                    if seen.written >= seen.len {
-                        seen.moves_to(Phase::Complete);
-                    }
-                }
-            }
-            (FileOp::Write { .. }, FileResult::Failed(kind)) => {
-                if kind == io::ErrorKind::StorageFull
-                    && self.files_written.get(&file).copied().unwrap_or(false)
-                {
-                    self.reached.insert(Situation::DiskFullMidDownload);
-                }
-                if let Some(store) = store {
-                    self.store(store).moves_to(Phase::Failed);
-                }
-            }
-            (FileOp::CloseDuplicate { .. }, FileResult::Done)
-                if matches!(
-                    self.calls_in_flight.get(thread),
-                    Some((_, InFlight::ReadAt))
-                ) =>
-            {
-                self.reached.insert(Situation::ReadClosesReleasedDuplicate);
-            }
-            (FileOp::Duplicate { .. }, FileResult::Failed(_)) => {
-                self.reached.insert(Situation::DuplicateRefused);
-            }
-            (FileOp::Remove, _) => {
-                let seen = self.thread(thread);
-                let releaser = match seen.call {
-                    Some(InCall::Close(_)) => Situation::ReleasedByCloser,
-                    Some(InCall::Read(_)) => Situation::ReleasedByLastReader,
-                    Some(InCall::Drop(_)) => Situation::ReleasedByDrop,
-                    None if seen.may_download() => Situation::ReleasedByDownloader,
-                    None => Situation::ReleasedByDrop,
-                };
-                self.reached.insert(releaser);
-            }
-            _ => {}
-        }
-    }
-
-    fn downloader_stalled(&self, store: &str) -> bool {
-        self.threads
-            .iter()
-            .any(|(_, seen)| seen.waiting && seen.downloads == Some(store))
-    }
-
-    fn reader_waiting(&self, store: &str) -> bool {
-        self.threads.iter().any(|(_, seen)| {
-            seen.waiting && matches!(seen.call, Some(InCall::Read(on)) if on == store)
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::io;
     use std::panic::Location;
 
     use super::*;
-    use crate::platform::TimedEnd;
+    use crate::platform::{FileOp, FileResult, Outcome, TimedEnd, TransportFault, What};
 
     const MAIN: &str = "main-thread";
     const READER: &str = "reader-A0";
@@ -983,12 +404,12 @@ mod tests {
             (MAIN, close_begins()),
             (READER, read_returns(Outcome::ClosedError)),
         ]);
-        assert!(woken.contains(Situation::ReaderWokenByClose));
+        assert!(woken.contains(Situation::Corner(StoreCorner::ReaderWokenByClose)));
         let turned_away = reached(vec![
             (READER, read_begins()),
             (READER, read_returns(Outcome::ClosedError)),
         ]);
-        assert!(!turned_away.contains(Situation::ReaderWokenByClose));
+        assert!(!turned_away.contains(Situation::Corner(StoreCorner::ReaderWokenByClose)));
     }
 
     #[test]
@@ -999,8 +420,8 @@ mod tests {
             (MAIN, close_begins()),
             (DOWNLOADER, timed_wait_ends(TimedEnd::Notified)),
         ]);
-        assert!(during.contains(Situation::CloseDuringBackoff));
-        assert!(!during.contains(Situation::CloseBeforeFirstStream));
+        assert!(during.contains(Situation::Corner(StoreCorner::CloseDuringBackoff)));
+        assert!(!during.contains(Situation::Corner(StoreCorner::CloseBeforeFirstStream)));
         let without_close = reached(vec![
             (DOWNLOADER, stream(0, 0)),
             (DOWNLOADER, reset()),
@@ -1011,17 +432,17 @@ mod tests {
                 }),
             ),
         ]);
-        assert!(!without_close.contains(Situation::CloseDuringBackoff));
+        assert!(!without_close.contains(Situation::Corner(StoreCorner::CloseDuringBackoff)));
     }
 
     #[test]
     fn only_a_store_of_zero_bytes_is_an_empty_object() {
-        assert!(!reached(vec![]).contains(Situation::EmptyObject));
+        assert!(!reached(vec![]).contains(Situation::Corner(StoreCorner::EmptyObject)));
         let empty = reached_in(&trace(vec![(
             MAIN,
             What::StoreOpened { store: "A", len: 0 },
         )]));
-        assert!(empty.contains(Situation::EmptyObject));
+        assert!(empty.contains(Situation::Corner(StoreCorner::EmptyObject)));
     }
 
     #[test]
@@ -1031,13 +452,13 @@ mod tests {
             (DOWNLOADER, reset()),
             (DOWNLOADER, stream(1, 16)),
         ]);
-        assert!(resumed.contains(Situation::ResumeAfterReset));
+        assert!(resumed.contains(Situation::Corner(StoreCorner::ResumeAfterReset)));
         let restarted = reached(vec![
             (DOWNLOADER, stream(0, 0)),
             (DOWNLOADER, reset()),
             (DOWNLOADER, stream(1, 0)),
         ]);
-        assert!(!restarted.contains(Situation::ResumeAfterReset));
+        assert!(!restarted.contains(Situation::Corner(StoreCorner::ResumeAfterReset)));
     }
 
     #[test]
@@ -1055,40 +476,40 @@ mod tests {
             ),
             (DOWNLOADER, full()),
         ]);
-        assert!(mid.contains(Situation::DiskFullMidDownload));
+        assert!(mid.contains(Situation::Corner(StoreCorner::DiskFullMidDownload)));
         let at_start = reached(vec![(DOWNLOADER, full())]);
-        assert!(!at_start.contains(Situation::DiskFullMidDownload));
+        assert!(!at_start.contains(Situation::Corner(StoreCorner::DiskFullMidDownload)));
     }
 
     #[test]
     fn the_releaser_is_named_by_the_call_it_is_in() {
         let remove = || file(FileOp::Remove, FileResult::Done);
         let by_reader = reached(vec![(READER, read_begins()), (READER, remove())]);
-        assert!(by_reader.contains(Situation::ReleasedByLastReader));
+        assert!(by_reader.contains(Situation::Corner(StoreCorner::ReleasedByLastReader)));
         let by_closer = reached(vec![(MAIN, close_begins()), (MAIN, remove())]);
-        assert!(by_closer.contains(Situation::ReleasedByCloser));
+        assert!(by_closer.contains(Situation::Corner(StoreCorner::ReleasedByCloser)));
         let by_downloader = reached(vec![(DOWNLOADER, remove())]);
-        assert!(by_downloader.contains(Situation::ReleasedByDownloader));
+        assert!(by_downloader.contains(Situation::Corner(StoreCorner::ReleasedByDownloader)));
         let by_drop = reached(vec![
             (READER, read_begins()),
             (READER, read_returns(Outcome::Read(8))),
             (READER, What::DropBegins { store: "A" }),
             (READER, remove()),
         ]);
-        assert!(by_drop.contains(Situation::ReleasedByDrop));
-        assert!(!by_drop.contains(Situation::ReleasedByLastReader));
+        assert!(by_drop.contains(Situation::Corner(StoreCorner::ReleasedByDrop)));
+        assert!(!by_drop.contains(Situation::Corner(StoreCorner::ReleasedByLastReader)));
     }
 
     #[test]
     fn overlapping_closes_are_two_closers() {
         let two = reached(vec![(MAIN, close_begins()), ("closer", close_begins())]);
-        assert!(two.contains(Situation::TwoClosersAtOnce));
+        assert!(two.contains(Situation::Corner(StoreCorner::TwoClosersAtOnce)));
         let one_after_another = reached(vec![
             (MAIN, close_begins()),
             (MAIN, close_returns()),
             ("closer", close_begins()),
         ]);
-        assert!(!one_after_another.contains(Situation::TwoClosersAtOnce));
+        assert!(!one_after_another.contains(Situation::Corner(StoreCorner::TwoClosersAtOnce)));
     }
 
     #[test]
@@ -1101,15 +522,19 @@ mod tests {
             (DOWNLOADER, refused()),
             (READER, read_returns(download_failed())),
         ]);
-        assert!(waiting.contains(Situation::PermanentErrorWithReadersWaiting));
-        assert!(!waiting.contains(Situation::RetriesExhausted));
+        assert!(waiting.contains(Situation::Corner(
+            StoreCorner::PermanentErrorWithReadersWaiting
+        )));
+        assert!(!waiting.contains(Situation::Corner(StoreCorner::RetriesExhausted)));
         let nobody_waiting = reached(vec![
             (MAIN, waits()),
             (READER, read_begins()),
             (DOWNLOADER, stream(0, 0)),
             (DOWNLOADER, refused()),
         ]);
-        assert!(!nobody_waiting.contains(Situation::PermanentErrorWithReadersWaiting));
+        assert!(!nobody_waiting.contains(Situation::Corner(
+            StoreCorner::PermanentErrorWithReadersWaiting
+        )));
     }
 
     #[test]
@@ -1120,7 +545,7 @@ mod tests {
             (DOWNLOADER, reset()),
             (READER, read_returns(download_failed())),
         ]);
-        assert!(exhausted.contains(Situation::RetriesExhausted));
+        assert!(exhausted.contains(Situation::Corner(StoreCorner::RetriesExhausted)));
     }
 
     #[test]
@@ -1131,13 +556,13 @@ mod tests {
             (READER, read_begins()),
             (READER, read_returns(Outcome::Read(8))),
         ]);
-        assert!(served.contains(Situation::ReadServedDuringStall));
+        assert!(served.contains(Situation::Corner(StoreCorner::ReadServedDuringStall)));
         let no_stall = reached(vec![
             (DOWNLOADER, stream(0, 0)),
             (READER, read_begins()),
             (READER, read_returns(Outcome::Read(8))),
         ]);
-        assert!(!no_stall.contains(Situation::ReadServedDuringStall));
+        assert!(!no_stall.contains(Situation::Corner(StoreCorner::ReadServedDuringStall)));
     }
 
     #[test]
@@ -1150,7 +575,7 @@ mod tests {
             ("reader-A1", read_begins()),
             ("reader-A1", read_returns(Outcome::Read(8))),
         ]);
-        assert!(!after_cancel.contains(Situation::ReadServedDuringStall));
+        assert!(!after_cancel.contains(Situation::Corner(StoreCorner::ReadServedDuringStall)));
     }
 
     #[test]
@@ -1178,12 +603,17 @@ mod tests {
                 file(FileOp::CloseDuplicate { duplicate: 0 }, FileResult::Done),
             ),
         ];
-        assert!(reached(events).contains(Situation::ReadClosesReleasedDuplicate));
+        assert!(
+            reached(events).contains(Situation::Corner(StoreCorner::ReadClosesReleasedDuplicate))
+        );
         let released_alone = vec![(
             RELEASER,
             file(FileOp::CloseDuplicate { duplicate: 0 }, FileResult::Done),
         )];
-        assert!(!reached(released_alone).contains(Situation::ReadClosesReleasedDuplicate));
+        assert!(
+            !reached(released_alone)
+                .contains(Situation::Corner(StoreCorner::ReadClosesReleasedDuplicate))
+        );
     }
 
     #[test]
@@ -1192,9 +622,15 @@ mod tests {
             FileOp::Duplicate { duplicate: 0 },
             FileResult::Failed(io::ErrorKind::Other),
         );
-        assert!(reached(vec![(MAIN, refused)]).contains(Situation::DuplicateRefused));
+        assert!(
+            reached(vec![(MAIN, refused)])
+                .contains(Situation::Corner(StoreCorner::DuplicateRefused))
+        );
         let opened = file(FileOp::Duplicate { duplicate: 0 }, FileResult::Done);
-        assert!(!reached(vec![(MAIN, opened)]).contains(Situation::DuplicateRefused));
+        assert!(
+            !reached(vec![(MAIN, opened)])
+                .contains(Situation::Corner(StoreCorner::DuplicateRefused))
+        );
     }
 
     #[test]
@@ -1216,9 +652,13 @@ mod tests {
             ]
         };
         let counted = reached(gave_up(1));
-        assert!(counted.contains(Situation::DeadlineFiresWithReadersInside));
-        assert!(counted.contains(Situation::CloseDeadlineFires));
-        assert!(!reached(gave_up(0)).contains(Situation::DeadlineFiresWithReadersInside));
+        assert!(counted.contains(Situation::Corner(
+            StoreCorner::DeadlineFiresWithReadersInside
+        )));
+        assert!(counted.contains(Situation::Corner(StoreCorner::CloseDeadlineFires)));
+        assert!(!reached(gave_up(0)).contains(Situation::Corner(
+            StoreCorner::DeadlineFiresWithReadersInside
+        )));
     }
 
     #[test]
@@ -1254,7 +694,7 @@ mod tests {
     #[test]
     fn reached_sets_cross_processes_as_words_and_back() {
         let mut sent = Reached::none();
-        sent.insert(Situation::EmptyObject);
+        sent.insert(Situation::Corner(StoreCorner::EmptyObject));
         sent.insert(Situation::Log(
             LogCall::DroppedLines,
             LogState::WriterStopping,
@@ -1343,19 +783,25 @@ mod tests {
     #[test]
     fn merged_tallies_add_up_and_say_what_any_run_reached() {
         let mut first = Coverage::default();
-        first.add(&reaching(&[Situation::EmptyObject]));
+        first.add(&reaching(&[Situation::Corner(StoreCorner::EmptyObject)]));
         first.add(&reaching(&[
-            Situation::EmptyObject,
-            Situation::RetriesExhausted,
+            Situation::Corner(StoreCorner::EmptyObject),
+            Situation::Corner(StoreCorner::RetriesExhausted),
         ]));
         let mut second = Coverage::default();
-        second.add(&reaching(&[Situation::EmptyObject]));
+        second.add(&reaching(&[Situation::Corner(StoreCorner::EmptyObject)]));
         first.merge(&second);
-        assert_eq!(first.runs(Situation::EmptyObject), 3);
-        assert_eq!(first.runs(Situation::RetriesExhausted), 1);
+        assert_eq!(first.runs(Situation::Corner(StoreCorner::EmptyObject)), 3);
+        assert_eq!(
+            first.runs(Situation::Corner(StoreCorner::RetriesExhausted)),
+            1
+        );
         assert_eq!(
             first.reached_by_any(),
-            reaching(&[Situation::EmptyObject, Situation::RetriesExhausted])
+            reaching(&[
+                Situation::Corner(StoreCorner::EmptyObject),
+                Situation::Corner(StoreCorner::RetriesExhausted)
+            ])
         );
         assert_eq!(Coverage::default().reached_by_any(), Reached::none());
     }
@@ -1363,7 +809,9 @@ mod tests {
     #[test]
     fn the_table_gives_every_situation_its_runs_and_share_and_flags_the_unreached() {
         let mut coverage = Coverage::default();
-        coverage.add(&reaching(&[Situation::TwoClosersAtOnce]));
+        coverage.add(&reaching(&[Situation::Corner(
+            StoreCorner::TwoClosersAtOnce,
+        )]));
         let table = table(&coverage, 4);
         assert!(
             table.contains("| two-closers-at-once | 1 | 25.00% |"),
@@ -1391,13 +839,16 @@ mod tests {
     #[test]
     fn counts_survive_the_child_protocol() {
         let mut coverage = Coverage::default();
-        let reached = reaching(&[Situation::EmptyObject, Situation::TwoClosersAtOnce]);
+        let reached = reaching(&[
+            Situation::Corner(StoreCorner::EmptyObject),
+            Situation::Corner(StoreCorner::TwoClosersAtOnce),
+        ]);
         coverage.add(&reached);
         coverage.add(&Reached::from_words(reached.words()));
         let json = serde_json::to_string(&coverage).expect("serialises");
         let parsed: Coverage = serde_json::from_str(&json).expect("parses");
         assert_eq!(parsed, coverage);
-        assert_eq!(parsed.runs(Situation::EmptyObject), 2);
+        assert_eq!(parsed.runs(Situation::Corner(StoreCorner::EmptyObject)), 2);
         assert_eq!(parsed.unreached().len(), Situation::COUNT - 2);
         let unknown = serde_json::from_str::<Coverage>("{\"no-such-situation\": 1}");
         assert!(unknown.is_err());

@@ -6,7 +6,7 @@ use scenarios::{Params, RunSummary, Scenario};
 use store::StoreOptions;
 
 use super::{Execution, Violation};
-use crate::coverage::{Coverage, Reached, Situation};
+use crate::coverage::{Coverage, Reached, Situation, StoreCorner};
 use crate::platform::{Event, ModelRuntime, SimWorld, take_data_race, take_first_panic};
 
 /// Counts the executions of a scheduler run and keeps the last execution's
@@ -125,7 +125,7 @@ impl<I: ModelRuntime> Tally<I> {
 pub(super) fn reached_by(trace: &[Event], summary: RunSummary) -> Reached {
     let reached = crate::coverage::reached_in(trace);
     assert_eq!(
-        reached.contains(Situation::CloseDeadlineFires),
+        reached.contains(Situation::Corner(StoreCorner::CloseDeadlineFires)),
         summary.close_deadline_fired,
         "the coverage classifier and the scenario disagree on whether a close deadline fired"
     );

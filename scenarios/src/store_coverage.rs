@@ -1,0 +1,767 @@
+//! The store's coverage, whichever platform ran it: the situations worth
+//! reaching ("sometimes" assertions) and the classifier that says which a
+//! run reached. A platform turns each of its typed facts into a
+//! [`StoreStep`] (the simulator's events, the library's facts) and
+//! [`StoreClassifier::see`] says which situations it reaches: the named
+//! corners ([`StoreCorner`]), the cells of the matrix of operations and
+//! download phases, and those of operations against another thread's call
+//! in flight on the same store. It never asks the store.
+
+use std::collections::BTreeMap;
+use std::io;
+
+use crate::doubles::{FileOp, FileResult};
+
+/// A public operation of the store, as the coverage matrix's rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(test, derive(Default))]
+pub enum Operation {
+    /// `read_at`.
+    #[cfg_attr(test, default)]
+    ReadAt,
+    /// `close`.
+    Close,
+    /// `close_with_deadline`.
+    CloseWithDeadline,
+    /// Dropping the last handle.
+    DropLastHandle,
+    /// `open_handle`.
+    OpenHandle,
+    /// A handle's release (or drop).
+    Release,
+}
+
+impl Operation {
+    /// Every operation, in table order.
+    pub const ALL: [Operation; 6] = [
+        Operation::ReadAt,
+        Operation::Close,
+        Operation::CloseWithDeadline,
+        Operation::DropLastHandle,
+        Operation::OpenHandle,
+        Operation::Release,
+    ];
+
+    /// Whether it ends the store: a download that stops after it began
+    /// was cancelled, not failed.
+    fn ends_the_store(self) -> bool {
+        matches!(
+            self,
+            Operation::Close | Operation::CloseWithDeadline | Operation::DropLastHandle
+        )
+    }
+
+    /// Its name in tables and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::ReadAt => "read_at",
+            Operation::Close => "close",
+            Operation::CloseWithDeadline => "close_with_deadline",
+            Operation::DropLastHandle => "drop",
+            Operation::OpenHandle => "open_handle",
+            Operation::Release => "release",
+        }
+    }
+}
+
+/// Where a store's download stands when an operation begins: the coverage
+/// matrix's columns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    /// The downloader has not opened a stream yet.
+    #[default]
+    BeforeFirstStream,
+    /// A stream is open, or about to be opened again after a backoff.
+    Streaming,
+    /// The downloader waits out a backoff after a transient failure.
+    InBackoff,
+    /// The transport stalls: no byte comes until it is cancelled.
+    Stalled,
+    /// Every byte is in the file.
+    Complete,
+    /// The download failed for good (a permanent error, the retry budget
+    /// spent, the disk full).
+    Failed,
+}
+
+impl Phase {
+    /// Every phase, in table order.
+    pub const ALL: [Phase; 6] = [
+        Phase::BeforeFirstStream,
+        Phase::Streaming,
+        Phase::InBackoff,
+        Phase::Stalled,
+        Phase::Complete,
+        Phase::Failed,
+    ];
+
+    /// Its name in tables and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::BeforeFirstStream => "before-first-stream",
+            Phase::Streaming => "streaming",
+            Phase::InBackoff => "in-backoff",
+            Phase::Stalled => "stalled",
+            Phase::Complete => "complete",
+            Phase::Failed => "failed",
+        }
+    }
+}
+
+/// A call in flight on a store when another thread's operation begins:
+/// the columns of the matrix of operations against operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(test, derive(Default))]
+pub enum InFlight {
+    /// A `read_at`, of the store or through a handle.
+    #[cfg_attr(test, default)]
+    ReadAt,
+    /// A `close` or `close_with_deadline`.
+    Close,
+    /// An `open_handle`.
+    OpenHandle,
+    /// A handle's release (or drop).
+    Release,
+}
+
+impl InFlight {
+    /// Every call in flight, in table order.
+    pub const ALL: [InFlight; 4] = [
+        InFlight::ReadAt,
+        InFlight::Close,
+        InFlight::OpenHandle,
+        InFlight::Release,
+    ];
+
+    /// Its name in tables and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            InFlight::ReadAt => "read_at",
+            InFlight::Close => "close",
+            InFlight::OpenHandle => "open_handle",
+            InFlight::Release => "release",
+        }
+    }
+}
+
+/// The operations of the matrix of operations against operations in
+/// flight: every operation but the last handle's drop, which no other
+/// thread can meet with a call of its own begun after it.
+pub const PAIRED_OPERATIONS: [Operation; 5] = [
+    Operation::ReadAt,
+    Operation::Close,
+    Operation::CloseWithDeadline,
+    Operation::OpenHandle,
+    Operation::Release,
+];
+
+/// The registry of the store's named corners: one row per corner, `Key =>
+/// name` with the key's doc. It defines [`StoreCorner`], its `ALL` and its
+/// names.
+macro_rules! store_corners {
+    ($($(#[$doc:meta])* $key:ident => $name:literal,)*) => {
+        /// A corner of the store worth reaching, by name.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum StoreCorner {
+            $($(#[$doc])* $key,)*
+        }
+
+        impl StoreCorner {
+            /// Every corner, in table order.
+            pub const ALL: [StoreCorner; [$($name),*].len()] = [$(StoreCorner::$key),*];
+
+            /// Its name in tables and JSON.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(StoreCorner::$key => $name,)*
+                }
+            }
+        }
+    };
+}
+
+store_corners! {
+    /// A reader waited inside `read_at`, then returned `Closed`: a close
+    /// interrupted its wait loop.
+    ReaderWokenByClose => "reader-woken-by-close",
+    /// A downloader's backoff ended while a close of its store was running.
+    CloseDuringBackoff => "close-during-backoff",
+    /// `close_with_deadline` gave up at its deadline.
+    CloseDeadlineFires => "close-deadline-fires",
+    /// After a reset, a stream resumed past byte 0.
+    ResumeAfterReset => "resume-after-reset",
+    /// A write failed for lack of space after an earlier write to the same
+    /// file succeeded.
+    DiskFullMidDownload => "disk-full-mid-download",
+    /// The last reader out released the temp file.
+    ReleasedByLastReader => "released-by-last-reader",
+    /// The exiting downloader released the temp file.
+    ReleasedByDownloader => "released-by-downloader",
+    /// The closer released the temp file.
+    ReleasedByCloser => "released-by-closer",
+    /// Dropping the last handle released the temp file: nobody closed the
+    /// store, or nobody was left to.
+    ReleasedByDrop => "released-by-drop",
+    /// Two closes of one store ran at once.
+    TwoClosersAtOnce => "two-closers-at-once",
+    /// The transport refused for good while a reader of the store waited.
+    PermanentErrorWithReadersWaiting => "permanent-error-with-readers-waiting",
+    /// A close began before the downloader opened its first stream.
+    CloseBeforeFirstStream => "close-before-first-stream",
+    /// A read returned bytes while the downloader was stalled on the transport.
+    ReadServedDuringStall => "read-served-during-stall",
+    /// A read failed because transient failures used up the retry budget.
+    RetriesExhausted => "retries-exhausted",
+    /// A store of an empty object.
+    EmptyObject => "empty-object",
+    /// A read through a handle closed the handle's duplicate: the handle
+    /// was released while the read was in flight.
+    ReadClosesReleasedDuplicate => "read-closes-released-duplicate",
+    /// The file layer refused a duplicate for a handle.
+    DuplicateRefused => "duplicate-refused",
+    /// `close_with_deadline` gave up while it counted readers in flight.
+    DeadlineFiresWithReadersInside => "deadline-fires-with-readers-inside",
+}
+
+/// A situation of the store a run reached: a named corner, a cell of the
+/// matrix of operations and download phases, or one of the matrix of
+/// operations against another thread's call in flight on the same store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StoreSituation {
+    /// A named corner.
+    Corner(StoreCorner),
+    /// An operation began while the download stood in a phase.
+    Cell(Operation, Phase),
+    /// An operation began while another thread's call was in flight on the
+    /// same store.
+    Pair(Operation, InFlight),
+}
+
+/// How a read returned, as the classifier tells returns apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadEnd {
+    /// It returned bytes (or 0 at the end).
+    Bytes,
+    /// `StoreError::Closed`.
+    Closed,
+    /// `StoreError::Transport`: the download failed for good.
+    DownloadFailed,
+    /// Any other error.
+    Other,
+}
+
+/// One step of one thread, as the store's coverage sees it. `Thread` is
+/// the platform's name for a thread.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreStep<Thread> {
+    /// Store `store`, of an object of `len` bytes, is being opened.
+    StoreOpened {
+        /// The store.
+        store: &'static str,
+        /// Its object's length.
+        len: u64,
+    },
+    /// Temp file `file` was created (by the thread that opened a store).
+    FileCreated {
+        /// The file's number.
+        file: usize,
+    },
+    /// The thread spawned `child`.
+    Spawns {
+        /// The new thread.
+        child: Thread,
+    },
+    /// `read_at` on `store` begins.
+    ReadBegins {
+        /// The store.
+        store: &'static str,
+    },
+    /// The thread's `read_at` on `store` returned.
+    ReadReturns {
+        /// The store.
+        store: &'static str,
+        /// How.
+        end: ReadEnd,
+    },
+    /// A close of `store` begins, with or without a deadline.
+    CloseBegins {
+        /// The store.
+        store: &'static str,
+        /// It is a `close_with_deadline`.
+        deadline: bool,
+    },
+    /// The thread's close of `store` returned; if its deadline fired, with
+    /// how many readers it counted in flight.
+    CloseReturns {
+        /// The store.
+        store: &'static str,
+        /// `CloseDeadlineExceeded`'s readers in flight, if it gave up.
+        deadline_fired_with_readers: Option<usize>,
+    },
+    /// The thread drops the last handle of `store`.
+    DropBegins {
+        /// The store.
+        store: &'static str,
+    },
+    /// That drop returned.
+    DropReturns,
+    /// `open_handle` on `store` begins.
+    HandleOpenBegins {
+        /// The store.
+        store: &'static str,
+    },
+    /// A handle's release (or drop) on `store` begins.
+    ReleaseBegins {
+        /// The store.
+        store: &'static str,
+    },
+    /// The thread's `open_handle` or release returned.
+    HandleCallReturns,
+    /// The transport opened a stream from byte `from` (for the thread).
+    StreamOpened {
+        /// Its first byte.
+        from: u64,
+    },
+    /// The transport reset the thread's stream.
+    Reset,
+    /// The transport stalls the thread's stream.
+    Stalls,
+    /// The transport refused the thread's stream for good.
+    StreamRefused,
+    /// A timed wait of the thread begins.
+    TimedWaitBegins,
+    /// A timed wait of the thread ends.
+    TimedWaitEnds,
+    /// The thread begins an untimed wait.
+    Waits,
+    /// The thread ends.
+    Finishes,
+    /// An operation on temp file `file`.
+    File {
+        /// The file's number.
+        file: usize,
+        /// What was done.
+        op: FileOp,
+        /// How it went.
+        result: FileResult,
+    },
+    /// Anything else the thread does.
+    Other,
+}
+
+/// The store call a thread is inside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum InCall {
+    Read(&'static str),
+    Close(&'static str),
+    Drop(&'static str),
+}
+
+/// What the classifier knows of one thread so far.
+#[derive(Clone, Debug, Default)]
+struct ThreadSeen {
+    /// The store call it is inside.
+    call: Option<InCall>,
+    /// Its last event was an untimed wait.
+    waiting: bool,
+    /// It waited inside its current call.
+    waited_in_call: bool,
+    /// The last store it opened.
+    opened: Option<&'static str>,
+    /// The store its spawner had opened last: the store it works for.
+    spawned_for: Option<&'static str>,
+    /// It made a store call or opened a store: a scenario thread.
+    acts_for_scenario: bool,
+    /// The store whose transport streams it opened: it is that store's downloader.
+    downloads: Option<&'static str>,
+}
+
+impl ThreadSeen {
+    /// Whether it may be a downloader: it opened streams, or it was spawned
+    /// for a store and never acted for the scenario (a downloader that a
+    /// close stopped before its first stream).
+    fn may_download(&self) -> bool {
+        self.downloads.is_some() || (self.spawned_for.is_some() && !self.acts_for_scenario)
+    }
+}
+
+/// What the classifier knows of one store so far.
+#[derive(Clone, Debug, Default)]
+struct StoreSeen {
+    closes_running: usize,
+    streams_opened: usize,
+    reset_seen: bool,
+    refused_for_good: bool,
+    /// Where its download stands.
+    phase: Phase,
+    /// Its object's length.
+    len: u64,
+    /// Bytes written to its file.
+    written: u64,
+    /// A close or the last handle's drop began: a download that stops now
+    /// was cancelled, not failed.
+    ending: bool,
+}
+
+impl StoreSeen {
+    /// The download moves to `phase`, unless it has already ended.
+    fn moves_to(&mut self, phase: Phase) {
+        if !matches!(self.phase, Phase::Complete | Phase::Failed) {
+            self.phase = phase;
+        }
+    }
+}
+
+/// What the classifier knows of a run so far, of threads the platform
+/// names `Thread`.
+#[derive(Debug)]
+pub struct StoreClassifier<Thread> {
+    /// What the step being seen reached.
+    found: Vec<StoreSituation>,
+    /// Per thread, in the order of their first steps: a run has a handful,
+    /// so a scan beats a map (and a platform whose names are shared
+    /// pointers, `Arc<str>`, compares pointers first).
+    threads: Vec<(Thread, ThreadSeen)>,
+    stores: BTreeMap<&'static str, StoreSeen>,
+    /// Per temp file: the store it belongs to.
+    file_stores: BTreeMap<usize, &'static str>,
+    /// Per temp file: whether a write to it succeeded.
+    files_written: BTreeMap<usize, bool>,
+    /// Per thread: the call it is inside, and that call's store.
+    calls_in_flight: BTreeMap<Thread, (&'static str, InFlight)>,
+}
+
+impl<Thread> Default for StoreClassifier<Thread> {
+    fn default() -> Self {
+        StoreClassifier {
+            found: Vec::new(),
+            threads: Vec::new(),
+            stores: BTreeMap::new(),
+            file_stores: BTreeMap::new(),
+            files_written: BTreeMap::new(),
+            calls_in_flight: BTreeMap::new(),
+        }
+    }
+}
+
+impl<Thread: Clone + Ord> StoreClassifier<Thread> {
+    /// Sees one step of `thread`; each situation it reaches goes to
+    /// `reached`.
+    pub fn see(
+        &mut self,
+        thread: &Thread,
+        step: StoreStep<Thread>,
+        mut reached: impl FnMut(StoreSituation),
+    ) {
+        self.step(thread, step);
+        self.found.drain(..).for_each(&mut reached);
+    }
+
+    fn step(&mut self, thread: &Thread, step: StoreStep<Thread>) {
+        let seen = self.thread(thread);
+        seen.waiting = matches!(step, StoreStep::Waits);
+        if seen.waiting && seen.call.is_some() {
+            seen.waited_in_call = true;
+        }
+        match step {
+            StoreStep::StoreOpened { store, len } => {
+                let seen = self.thread(thread);
+                seen.opened = Some(store);
+                seen.acts_for_scenario = true;
+                self.store(store).len = len;
+                if len == 0 {
+                    self.corner(StoreCorner::EmptyObject);
+                }
+            }
+            StoreStep::FileCreated { file } => {
+                if let Some(store) = self.thread(thread).opened {
+                    self.file_stores.insert(file, store);
+                }
+            }
+            StoreStep::Spawns { child } => {
+                let store = self.thread(thread).opened;
+                self.thread(&child).spawned_for = store;
+            }
+            StoreStep::ReadBegins { store } => {
+                self.operation_begins(store, Operation::ReadAt);
+                self.paired_call_begins(thread, store, Operation::ReadAt, InFlight::ReadAt);
+                self.call_begins(thread, InCall::Read(store));
+            }
+            StoreStep::ReadReturns { store, end } => {
+                self.calls_in_flight.remove(thread);
+                self.read_returns(thread, store, end);
+            }
+            StoreStep::CloseBegins { store, deadline } => {
+                let operation = if deadline {
+                    Operation::CloseWithDeadline
+                } else {
+                    Operation::Close
+                };
+                self.operation_begins(store, operation);
+                self.paired_call_begins(thread, store, operation, InFlight::Close);
+                self.close_begins(thread, store);
+            }
+            StoreStep::CloseReturns {
+                store,
+                deadline_fired_with_readers,
+            } => {
+                self.calls_in_flight.remove(thread);
+                let seen = self.store(store);
+                seen.closes_running = seen.closes_running.saturating_sub(1);
+                self.thread(thread).call = None;
+                if let Some(readers_in_flight) = deadline_fired_with_readers {
+                    self.corner(StoreCorner::CloseDeadlineFires);
+                    if readers_in_flight > 0 {
+                        self.corner(StoreCorner::DeadlineFiresWithReadersInside);
+                    }
+                }
+            }
+            StoreStep::DropBegins { store } => {
+                self.operation_begins(store, Operation::DropLastHandle);
+                self.call_begins(thread, InCall::Drop(store));
+            }
+            StoreStep::DropReturns => self.thread(thread).call = None,
+            StoreStep::HandleOpenBegins { store } => {
+                self.operation_begins(store, Operation::OpenHandle);
+                self.paired_call_begins(thread, store, Operation::OpenHandle, InFlight::OpenHandle);
+            }
+            StoreStep::ReleaseBegins { store } => {
+                self.operation_begins(store, Operation::Release);
+                self.paired_call_begins(thread, store, Operation::Release, InFlight::Release);
+            }
+            StoreStep::HandleCallReturns => {
+                self.calls_in_flight.remove(thread);
+            }
+            StoreStep::StreamOpened { from } => self.stream_opened(thread, from),
+            StoreStep::Reset => {
+                if let Some(store) = self.thread(thread).downloads {
+                    self.store(store).reset_seen = true;
+                }
+            }
+            StoreStep::StreamRefused => self.refused(thread),
+            StoreStep::TimedWaitBegins => self.download_moves(thread, Phase::InBackoff),
+            StoreStep::TimedWaitEnds => self.timed_wait_ends(thread),
+            StoreStep::Stalls => self.download_moves(thread, Phase::Stalled),
+            StoreStep::Finishes => self.finishes(thread),
+            StoreStep::File { file, op, result } => self.file_event(thread, file, op, result),
+            StoreStep::Waits | StoreStep::Other => {}
+        }
+    }
+
+    /// The run reached `corner`.
+    fn corner(&mut self, corner: StoreCorner) {
+        self.found.push(StoreSituation::Corner(corner));
+    }
+
+    fn thread(&mut self, thread: &Thread) -> &mut ThreadSeen {
+        let known = self.threads.iter().position(|(name, _)| name == thread);
+        let index = known.unwrap_or_else(|| {
+            self.threads.push((thread.clone(), ThreadSeen::default()));
+            self.threads.len() - 1
+        });
+        &mut self.threads[index].1
+    }
+
+    fn store(&mut self, store: &'static str) -> &mut StoreSeen {
+        self.stores.entry(store).or_default()
+    }
+
+    /// `operation` of `store` begins: the cell of its download's phase.
+    fn operation_begins(&mut self, store: &'static str, operation: Operation) {
+        let seen = self.store(store);
+        let phase = seen.phase;
+        if operation.ends_the_store() {
+            seen.ending = true;
+        }
+        self.found.push(StoreSituation::Cell(operation, phase));
+    }
+
+    /// `thread`'s call of `operation` on `store` begins: a cell of the
+    /// matrix of operations against calls in flight for each other
+    /// thread's call on that store; then the call is in flight itself.
+    fn paired_call_begins(
+        &mut self,
+        thread: &Thread,
+        store: &'static str,
+        operation: Operation,
+        call: InFlight,
+    ) {
+        for (other, (on, met)) in &self.calls_in_flight {
+            if other != thread && *on == store {
+                self.found.push(StoreSituation::Pair(operation, *met));
+            }
+        }
+        self.calls_in_flight.insert(thread.clone(), (store, call));
+    }
+
+    /// The store whose downloader `thread` is, if it is one.
+    fn downloader_of(&mut self, thread: &Thread) -> Option<&'static str> {
+        let seen = self.thread(thread);
+        if !seen.may_download() {
+            return None;
+        }
+        seen.downloads.or(seen.spawned_for)
+    }
+
+    /// If `thread` is a downloader, its download moves to `phase`.
+    fn download_moves(&mut self, thread: &Thread, phase: Phase) {
+        if let Some(store) = self.downloader_of(thread) {
+            self.store(store).moves_to(phase);
+        }
+    }
+
+    /// A downloader that stops has every byte, or was cancelled by an
+    /// ending store, or failed.
+    fn finishes(&mut self, thread: &Thread) {
+        self.calls_in_flight.remove(thread);
+        let Some(store) = self.downloader_of(thread) else {
+            return;
+        };
+        let seen = self.store(store);
+        if seen.written >= seen.len {
+            seen.moves_to(Phase::Complete);
+        } else if !seen.ending {
+            seen.moves_to(Phase::Failed);
+        }
+    }
+
+    fn call_begins(&mut self, thread: &Thread, call: InCall) {
+        let seen = self.thread(thread);
+        seen.call = Some(call);
+        seen.waited_in_call = false;
+        seen.acts_for_scenario = true;
+    }
+
+    fn read_returns(&mut self, thread: &Thread, store: &'static str, end: ReadEnd) {
+        let waited = self.thread(thread).waited_in_call;
+        match end {
+            ReadEnd::Closed if waited => self.corner(StoreCorner::ReaderWokenByClose),
+            ReadEnd::Bytes if self.downloader_stalled(store) => {
+                self.corner(StoreCorner::ReadServedDuringStall);
+            }
+            ReadEnd::DownloadFailed if !self.store(store).refused_for_good => {
+                self.corner(StoreCorner::RetriesExhausted);
+            }
+            _ => {}
+        }
+        let seen = self.thread(thread);
+        seen.call = None;
+        seen.waited_in_call = false;
+    }
+
+    fn close_begins(&mut self, thread: &Thread, store: &'static str) {
+        self.call_begins(thread, InCall::Close(store));
+        let seen = self.store(store);
+        seen.closes_running += 1;
+        let (two_closers, early) = (seen.closes_running >= 2, seen.streams_opened == 0);
+        if two_closers {
+            self.corner(StoreCorner::TwoClosersAtOnce);
+        }
+        if early {
+            self.corner(StoreCorner::CloseBeforeFirstStream);
+        }
+    }
+
+    fn stream_opened(&mut self, thread: &Thread, from: u64) {
+        let seen = self.thread(thread);
+        if !seen.acts_for_scenario {
+            seen.downloads = seen.spawned_for;
+        }
+        let Some(store) = seen.downloads else {
+            return;
+        };
+        let seen = self.store(store);
+        seen.streams_opened += 1;
+        seen.moves_to(Phase::Streaming);
+        if from != 0 && seen.reset_seen {
+            self.corner(StoreCorner::ResumeAfterReset);
+        }
+    }
+
+    fn refused(&mut self, thread: &Thread) {
+        let Some(store) = self.thread(thread).downloads else {
+            return;
+        };
+        let seen = self.store(store);
+        seen.refused_for_good = true;
+        seen.moves_to(Phase::Failed);
+        if self.reader_waiting(store) {
+            self.corner(StoreCorner::PermanentErrorWithReadersWaiting);
+        }
+    }
+
+    /// A downloader's timed wait (its backoff) ends.
+    fn timed_wait_ends(&mut self, thread: &Thread) {
+        let Some(store) = self.thread(thread).downloads else {
+            return;
+        };
+        let seen = self.store(store);
+        if seen.phase == Phase::InBackoff {
+            seen.moves_to(Phase::Streaming);
+        }
+        if seen.closes_running > 0 {
+            self.corner(StoreCorner::CloseDuringBackoff);
+        }
+    }
+
+    fn file_event(&mut self, thread: &Thread, file: usize, op: FileOp, result: FileResult) {
+        let store = self.file_stores.get(&file).copied();
+        match (op, result) {
+            (FileOp::Write { from, to }, FileResult::Done) => {
+                self.files_written.insert(file, true);
+                if let Some(store) = store {
+                    let seen = self.store(store);
+                    seen.written += to - from;
+                    if seen.written >= seen.len {
+                        seen.moves_to(Phase::Complete);
+                    }
+                }
+            }
+            (FileOp::Write { .. }, FileResult::Failed(kind)) => {
+                if kind == io::ErrorKind::StorageFull
+                    && self.files_written.get(&file).copied().unwrap_or(false)
+                {
+                    self.corner(StoreCorner::DiskFullMidDownload);
+                }
+                if let Some(store) = store {
+                    self.store(store).moves_to(Phase::Failed);
+                }
+            }
+            (FileOp::CloseDuplicate { .. }, FileResult::Done)
+                if matches!(
+                    self.calls_in_flight.get(thread),
+                    Some((_, InFlight::ReadAt))
+                ) =>
+            {
+                self.corner(StoreCorner::ReadClosesReleasedDuplicate);
+            }
+            (FileOp::Duplicate { .. }, FileResult::Failed(_)) => {
+                self.corner(StoreCorner::DuplicateRefused);
+            }
+            (FileOp::Remove, _) => {
+                let seen = self.thread(thread);
+                let releaser = match seen.call {
+                    Some(InCall::Close(_)) => StoreCorner::ReleasedByCloser,
+                    Some(InCall::Read(_)) => StoreCorner::ReleasedByLastReader,
+                    Some(InCall::Drop(_)) => StoreCorner::ReleasedByDrop,
+                    None if seen.may_download() => StoreCorner::ReleasedByDownloader,
+                    None => StoreCorner::ReleasedByDrop,
+                };
+                self.corner(releaser);
+            }
+            _ => {}
+        }
+    }
+
+    fn downloader_stalled(&self, store: &str) -> bool {
+        self.threads
+            .iter()
+            .any(|(_, seen)| seen.waiting && seen.downloads == Some(store))
+    }
+
+    fn reader_waiting(&self, store: &str) -> bool {
+        self.threads.iter().any(|(_, seen)| {
+            seen.waiting && matches!(seen.call, Some(InCall::Read(on)) if on == store)
+        })
+    }
+}
