@@ -335,6 +335,36 @@ fn a_spawned_thread_that_returns_ends_with_a_fact_under_every_engine() {
 }
 
 #[test]
+fn a_spawns_fact_names_the_thread_it_spawned_under_every_engine() {
+    for engine in Engine::DEFAULT {
+        let failure = found(&Check::new().engines([engine]).schedules(1), || {
+            let first = thread::spawn(|| harness::check::note("first"));
+            let second = thread::spawn(|| harness::check::note("second"));
+            second.join().expect("the thread ends without a panic");
+            first.join().expect("the thread ends without a panic");
+            panic!("both ran");
+        });
+        let spawned: Vec<ThreadKey> = failure
+            .facts
+            .iter()
+            .filter_map(|fact| match fact.op {
+                Op::Spawn { child } => Some(child),
+                _ => None,
+            })
+            .collect();
+        let noted_by = |what: &'static str| {
+            let noted = failure.facts.iter().find(|fact| fact.op == Op::Note(what));
+            noted.map(|fact| fact.thread)
+        };
+        let expected: Vec<ThreadKey> = [noted_by("first"), noted_by("second")]
+            .into_iter()
+            .flatten()
+            .collect();
+        assert_eq!(spawned, expected, "{engine}: {failure}");
+    }
+}
+
+#[test]
 fn a_seeded_run_draws_its_data_from_its_own_seed_in_every_replay() {
     let seeded = [Engine::Random, Engine::pct(3), Engine::Urw, Engine::Threads];
     for engine in seeded {

@@ -186,12 +186,33 @@ impl Execution {
 
     /// The calling thread's key within this run.
     fn thread_key(&self) -> ThreadKey {
-        let raw = match self.flavour {
+        let raw = self.raw_thread_id();
+        lock(&self.facts).key_of(raw)
+    }
+
+    /// The engine's own name for the calling thread.
+    fn raw_thread_id(&self) -> u64 {
+        match self.flavour {
             Flavour::Shuttle => usize::from(shuttle::current::me()) as u64,
             Flavour::Loom => hashed(loom::thread::current().id()),
             Flavour::Std => hashed(std::thread::current().id()),
-        };
-        lock(&self.facts).key_of(raw)
+        }
+    }
+
+    /// The key of a thread the calling one is about to spawn: threads are
+    /// numbered as they are spawned (after their spawner), so a spawn's
+    /// fact names its child.
+    pub(crate) fn reserve_thread_key(&self) -> ThreadKey {
+        let spawner = self.raw_thread_id();
+        let mut facts = lock(&self.facts);
+        facts.key_of(spawner);
+        facts.reserve_key()
+    }
+
+    /// The calling thread, just started, is the one spawned as `key`.
+    pub(crate) fn bind_thread_key(&self, key: ThreadKey) {
+        let raw = self.raw_thread_id();
+        lock(&self.facts).bind_key(raw, key);
     }
 
     /// The calling thread took the lock at `address` at `at`; its key, for

@@ -58,8 +58,12 @@ pub enum Op {
     Atomic(AtomicAccess, Ordering),
     /// `fence`.
     Fence(Ordering),
-    /// `thread::spawn`.
-    Spawn,
+    /// `thread::spawn` (or a `Builder`'s, or a scope's): `child` is the
+    /// new thread.
+    Spawn {
+        /// The thread it spawned.
+        child: ThreadKey,
+    },
     /// `JoinHandle::join`.
     Join,
     /// `thread::park`.
@@ -229,6 +233,8 @@ pub(crate) struct Facts {
     kept: VecDeque<Fact>,
     dropped: u64,
     keys: BTreeMap<u64, ThreadKey>,
+    /// The key the next new thread gets.
+    next_key: usize,
     observer: Option<Observer>,
 }
 
@@ -244,10 +250,28 @@ impl Facts {
         self.kept.push_back(fact);
     }
 
-    /// The small key of the thread the engine calls `raw`.
+    /// The small key of the thread the engine calls `raw`: the key it was
+    /// spawned with, or the next one if it is new (the body's own thread).
     pub(crate) fn key_of(&mut self, raw: u64) -> ThreadKey {
-        let next = ThreadKey(self.keys.len());
-        *self.keys.entry(raw).or_insert(next)
+        if let Some(&key) = self.keys.get(&raw) {
+            return key;
+        }
+        let key = self.reserve_key();
+        self.keys.insert(raw, key);
+        key
+    }
+
+    /// The next key, for a thread about to be spawned: threads are
+    /// numbered as they are spawned, which is the same in every replay.
+    pub(crate) fn reserve_key(&mut self) -> ThreadKey {
+        let key = ThreadKey(self.next_key);
+        self.next_key += 1;
+        key
+    }
+
+    /// The thread the engine calls `raw` is the one spawned as `key`.
+    pub(crate) fn bind_key(&mut self, raw: u64, key: ThreadKey) {
+        self.keys.insert(raw, key);
     }
 
     /// From now on `observer` sees each fact pushed, in order.

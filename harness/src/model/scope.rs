@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::execution::{self, Execution, Flavour};
 use super::facts::Op;
 use super::liveness::{Blocking, Site};
-use super::thread::{Thread, ending_with_a_fact};
+use super::thread::{Thread, a_thread_of_the_run};
 
 /// What a loom run that reaches a scope fails with.
 pub const SCOPE_UNDER_LOOM: &str = "thread::scope is not modelled under loom, which has no scoped threads: check this body with the other engines (Check::engines)";
@@ -123,8 +123,7 @@ impl<'scope> Scope<'scope, '_> {
         T: Send + 'scope,
     {
         let at = Location::caller();
-        execution::record(Op::Spawn, at);
-        let f = ending_with_a_fact(f, at);
+        let f = a_thread_of_the_run(f, at);
         self.unjoined.fetch_add(1, Ordering::Relaxed);
         // The spawning thread is in the run its scoped threads join.
         let handle = match (&self.of, execution::current()) {

@@ -98,8 +98,7 @@ where
     T: Send + 'static,
 {
     let at = Location::caller();
-    execution::record(Op::Spawn, at);
-    let f = ending_with_a_fact(f, at);
+    let f = a_thread_of_the_run(f, at);
     let handle = match execution::current() {
         None => HandleOf::Std(std::thread::spawn(f)),
         Some(run) => match run.flavour() {
@@ -113,12 +112,23 @@ where
     JoinHandle::of(handle)
 }
 
-/// `f`, recording `Op::ThreadEnds` (at the spawn, `at`) once it returns.
-pub(super) fn ending_with_a_fact<F, T>(f: F, at: &'static Location<'static>) -> impl FnOnce() -> T
+/// `f` as the body of a thread the calling one is about to spawn at `at`:
+/// in a run, the child's key is reserved and the spawn recorded with it
+/// (`Op::Spawn`), the child takes the key as it starts, and its return is
+/// recorded (`Op::ThreadEnds`, at the spawn).
+pub(super) fn a_thread_of_the_run<F, T>(f: F, at: &'static Location<'static>) -> impl FnOnce() -> T
 where
     F: FnOnce() -> T,
 {
+    let child = execution::current().map(|run| {
+        let child = run.reserve_thread_key();
+        run.record(Op::Spawn { child }, at);
+        child
+    });
     move || {
+        if let (Some(child), Some(run)) = (child, execution::current()) {
+            run.bind_thread_key(child);
+        }
         let value = f();
         execution::record(Op::ThreadEnds, at);
         value
@@ -199,8 +209,7 @@ impl Builder {
             return Ok(spawn(f));
         };
         let at = Location::caller();
-        execution::record(Op::Spawn, at);
-        let f = ending_with_a_fact(f, at);
+        let f = a_thread_of_the_run(f, at);
         let handle = match execution::current() {
             None => HandleOf::Std(std::thread::Builder::new().name(name).spawn(f)?),
             Some(run) => match run.flavour() {
