@@ -237,6 +237,85 @@ pub enum StoreSituation {
     Pair(Operation, InFlight),
 }
 
+impl StoreSituation {
+    /// How many cells the matrix of operations and phases has.
+    const CELLS: usize = Operation::ALL.len() * Phase::ALL.len();
+
+    /// How many cells the matrix of operations against calls in flight has.
+    const PAIRS: usize = PAIRED_OPERATIONS.len() * InFlight::ALL.len();
+
+    /// How many situations the store has: its corners and its two
+    /// matrices' cells.
+    pub const COUNT: usize = StoreCorner::ALL.len() + Self::CELLS + Self::PAIRS;
+
+    /// Every situation: the corners, then each matrix row by row.
+    pub fn all() -> impl Iterator<Item = StoreSituation> {
+        let cells = Operation::ALL.into_iter().flat_map(|operation| {
+            Phase::ALL
+                .into_iter()
+                .map(move |phase| StoreSituation::Cell(operation, phase))
+        });
+        let pairs = PAIRED_OPERATIONS.into_iter().flat_map(|operation| {
+            InFlight::ALL
+                .into_iter()
+                .map(move |in_flight| StoreSituation::Pair(operation, in_flight))
+        });
+        StoreCorner::ALL
+            .into_iter()
+            .map(StoreSituation::Corner)
+            .chain(cells)
+            .chain(pairs)
+    }
+
+    /// Its place in [`StoreSituation::all`].
+    pub fn index(self) -> usize {
+        let corners = StoreCorner::ALL.len();
+        match self {
+            StoreSituation::Corner(corner) => corner as usize,
+            StoreSituation::Cell(operation, phase) => {
+                corners + operation as usize * Phase::ALL.len() + phase as usize
+            }
+            StoreSituation::Pair(operation, in_flight) => {
+                let row = PAIRED_OPERATIONS
+                    .iter()
+                    .position(|&paired| paired == operation)
+                    .expect("only paired operations make pairs");
+                corners + Self::CELLS + row * InFlight::ALL.len() + in_flight as usize
+            }
+        }
+    }
+
+    /// Its name in tables and JSON: the corner's, `read_at@streaming` for a
+    /// cell, `read_at|release` for a pair.
+    pub fn name(self) -> String {
+        match self {
+            StoreSituation::Corner(corner) => corner.name().to_owned(),
+            StoreSituation::Cell(operation, phase) => {
+                format!("{}@{}", operation.name(), phase.name())
+            }
+            StoreSituation::Pair(operation, in_flight) => {
+                format!("{}|{}", operation.name(), in_flight.name())
+            }
+        }
+    }
+}
+
+impl harness::coverage::Situation for StoreSituation {
+    const COUNT: usize = StoreSituation::COUNT;
+
+    fn index(self) -> usize {
+        StoreSituation::index(self)
+    }
+
+    fn all() -> impl Iterator<Item = StoreSituation> {
+        StoreSituation::all()
+    }
+
+    fn name(self) -> String {
+        StoreSituation::name(self)
+    }
+}
+
 /// How a read returned, as the classifier tells returns apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReadEnd {
@@ -276,10 +355,8 @@ pub enum StoreStep<Thread> {
         /// The store.
         store: &'static str,
     },
-    /// The thread's `read_at` on `store` returned.
+    /// The thread's `read_at` returned.
     ReadReturns {
-        /// The store.
-        store: &'static str,
         /// How.
         end: ReadEnd,
     },
@@ -290,11 +367,9 @@ pub enum StoreStep<Thread> {
         /// It is a `close_with_deadline`.
         deadline: bool,
     },
-    /// The thread's close of `store` returned; if its deadline fired, with
-    /// how many readers it counted in flight.
+    /// The thread's close returned; if its deadline fired, with how many
+    /// readers it counted in flight.
     CloseReturns {
-        /// The store.
-        store: &'static str,
         /// `CloseDeadlineExceeded`'s readers in flight, if it gave up.
         deadline_fired_with_readers: Option<usize>,
     },
@@ -487,9 +562,13 @@ impl<Thread: Clone + Ord> StoreClassifier<Thread> {
                 self.paired_call_begins(thread, store, Operation::ReadAt, InFlight::ReadAt);
                 self.call_begins(thread, InCall::Read(store));
             }
-            StoreStep::ReadReturns { store, end } => {
+            StoreStep::ReadReturns { end } => {
                 self.calls_in_flight.remove(thread);
-                self.read_returns(thread, store, end);
+                // The store is the one its read began on.
+                match self.thread(thread).call {
+                    Some(InCall::Read(store)) => self.read_returns(thread, store, end),
+                    _ => self.thread(thread).call = None,
+                }
             }
             StoreStep::CloseBegins { store, deadline } => {
                 let operation = if deadline {
@@ -502,12 +581,13 @@ impl<Thread: Clone + Ord> StoreClassifier<Thread> {
                 self.close_begins(thread, store);
             }
             StoreStep::CloseReturns {
-                store,
                 deadline_fired_with_readers,
             } => {
                 self.calls_in_flight.remove(thread);
-                let seen = self.store(store);
-                seen.closes_running = seen.closes_running.saturating_sub(1);
+                if let Some(InCall::Close(store)) = self.thread(thread).call {
+                    let seen = self.store(store);
+                    seen.closes_running = seen.closes_running.saturating_sub(1);
+                }
                 self.thread(thread).call = None;
                 if let Some(readers_in_flight) = deadline_fired_with_readers {
                     self.corner(StoreCorner::CloseDeadlineFires);

@@ -60,67 +60,32 @@ impl Situation {
         named
     };
 
-    /// How many cells the matrix of operations and phases has.
-    const CELLS: usize = Operation::ALL.len() * Phase::ALL.len();
+    /// How many situations there are: the store's, then the logger's
+    /// matrix's cells.
+    pub const COUNT: usize = StoreSituation::COUNT + LogCall::ALL.len() * LogState::ALL.len();
 
-    /// How many cells the matrix of operations against calls in flight has.
-    const PAIRS: usize = PAIRED_OPERATIONS.len() * InFlight::ALL.len();
-
-    /// How many situations there are: the named ones and the three
-    /// matrices' cells.
-    pub const COUNT: usize = Situation::NAMED.len()
-        + Situation::CELLS
-        + Situation::PAIRS
-        + LogCall::ALL.len() * LogState::ALL.len();
-
-    /// Every situation: the named ones, then each matrix row by row.
+    /// Every situation: the store's (its corners, then each matrix row by
+    /// row), then the logger's matrix row by row.
     pub fn all() -> impl Iterator<Item = Situation> {
-        let cells = Operation::ALL.into_iter().flat_map(|operation| {
-            Phase::ALL
-                .into_iter()
-                .map(move |phase| Situation::Cell(operation, phase))
-        });
-        let pairs = PAIRED_OPERATIONS.into_iter().flat_map(|operation| {
-            InFlight::ALL
-                .into_iter()
-                .map(move |in_flight| Situation::Pair(operation, in_flight))
-        });
         let log = LogCall::ALL.into_iter().flat_map(|call| {
             LogState::ALL
                 .into_iter()
                 .map(move |state| Situation::Log(call, state))
         });
-        Situation::NAMED
-            .into_iter()
-            .chain(cells)
-            .chain(pairs)
-            .chain(log)
+        StoreSituation::all().map(Situation::from).chain(log)
     }
 
     /// Its place in [`Situation::all`].
     fn index(self) -> usize {
         match self {
-            Situation::Cell(operation, phase) => {
-                Situation::NAMED.len() + operation as usize * Phase::ALL.len() + phase as usize
-            }
+            Situation::Corner(corner) => StoreSituation::Corner(corner).index(),
+            Situation::Cell(operation, phase) => StoreSituation::Cell(operation, phase).index(),
             Situation::Pair(operation, in_flight) => {
-                let row = PAIRED_OPERATIONS
-                    .iter()
-                    .position(|&paired| paired == operation)
-                    .expect("only paired operations make pairs");
-                Situation::NAMED.len()
-                    + Situation::CELLS
-                    + row * InFlight::ALL.len()
-                    + in_flight as usize
+                StoreSituation::Pair(operation, in_flight).index()
             }
             Situation::Log(call, state) => {
-                Situation::NAMED.len()
-                    + Situation::CELLS
-                    + Situation::PAIRS
-                    + call as usize * LogState::ALL.len()
-                    + state as usize
+                StoreSituation::COUNT + call as usize * LogState::ALL.len() + state as usize
             }
-            Situation::Corner(corner) => corner as usize,
         }
     }
 
@@ -128,12 +93,12 @@ impl Situation {
     /// cell of the matrix.
     pub fn name(self) -> String {
         match self {
-            Situation::Cell(operation, phase) => format!("{}@{}", operation.name(), phase.name()),
+            Situation::Corner(corner) => StoreSituation::Corner(corner).name(),
+            Situation::Cell(operation, phase) => StoreSituation::Cell(operation, phase).name(),
             Situation::Pair(operation, in_flight) => {
-                format!("{}|{}", operation.name(), in_flight.name())
+                StoreSituation::Pair(operation, in_flight).name()
             }
             Situation::Log(call, state) => format!("{}@{}", call.name(), state.name()),
-            Situation::Corner(corner) => corner.name().to_owned(),
         }
     }
 

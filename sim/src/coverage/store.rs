@@ -34,8 +34,7 @@ fn step_of(what: &What) -> StoreStep<Arc<str>> {
             child: Arc::from(thread.as_str()),
         },
         What::ReadBegins { store, .. } => StoreStep::ReadBegins { store },
-        What::ReadReturns { store, outcome, .. } => StoreStep::ReadReturns {
-            store,
+        What::ReadReturns { outcome, .. } => StoreStep::ReadReturns {
             end: match outcome {
                 Outcome::Read(_) => ReadEnd::Bytes,
                 Outcome::ClosedError => ReadEnd::Closed,
@@ -47,8 +46,7 @@ fn step_of(what: &What) -> StoreStep<Arc<str>> {
             store,
             deadline: deadline.is_some(),
         },
-        What::CloseReturns { store, outcome } => StoreStep::CloseReturns {
-            store,
+        What::CloseReturns { outcome, .. } => StoreStep::CloseReturns {
             deadline_fired_with_readers: match outcome {
                 Outcome::DeadlineExceeded {
                     readers_in_flight, ..
