@@ -4,12 +4,12 @@
 //! facade. Every engine of the library, and its `run`, `replay`, `shrink`,
 //! `fuzz`, `corpus` and `coverage`, then serve them.
 //!
-//! - [`logger`]: the logger's scenarios and canaries, and its coverage
+//! - `logger.rs`: the logger's scenarios and canaries, and its coverage
 //!   matrix (`src/bin/logger-sim.rs` is their command line).
-//! - [`store`]: the store's and the mount's scenarios, on the store's own
+//! - `store.rs`: the store's and the mount's scenarios, on the store's own
 //!   doubles (`src/bin/store-sim.rs`).
 //!
-//! Both run in a [`FacadeWorld`]: threads, locks and waits of the facade
+//! Both run in a `FacadeWorld`: threads, locks and waits of the facade
 //! (`HarnessRuntime`), the run's virtual clock (`HarnessClock`), and the
 //! library's own never-waits oracle.
 
