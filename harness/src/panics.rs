@@ -61,6 +61,7 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
 /// std's own prints `Box<dyn Any>`; any other panic goes to the hook that
 /// was there. For a program that owns its process's stderr (the library's
 /// command line); a hook installed later (shuttle's) wraps this one.
+#[cfg(feature = "model")]
 pub(crate) fn speak_for_raised_values() {
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
