@@ -35,7 +35,8 @@ pub trait Host: Send + Sync + 'static {
     fn now(&self) -> Instant;
 
     /// A double of store `store` (`None`: the world's registry of files,
-    /// no store's) did `step`.
+    /// no store's) did `step`; the double's line is the step's place.
+    #[track_caller]
     fn saw(&self, store: Option<&'static str>, step: Step);
 
     /// The calling thread is about to read (`writes == false`) or write

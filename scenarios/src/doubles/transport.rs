@@ -149,6 +149,7 @@ impl<R: Runtime> ScriptedTransport<R> {
 }
 
 impl<R: Runtime> Script<R> {
+    #[track_caller]
     fn saw(&self, step: Step) {
         self.host.saw(Some(self.store), step);
     }

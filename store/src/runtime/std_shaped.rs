@@ -70,6 +70,7 @@ macro_rules! std_shaped_runtime {
                     .0
             }
 
+            #[track_caller]
             fn notify_all(&self, condvar: &$krate::sync::Condvar) {
                 condvar.notify_all();
             }
@@ -78,10 +79,12 @@ macro_rules! std_shaped_runtime {
                 $krate::sync::atomic::AtomicBool::new(value)
             }
 
+            #[track_caller]
             fn load(&self, flag: &$krate::sync::atomic::AtomicBool, order: std::sync::atomic::Ordering) -> bool {
                 flag.load(order)
             }
 
+            #[track_caller]
             fn store(&self, flag: &$krate::sync::atomic::AtomicBool, value: bool, order: std::sync::atomic::Ordering) {
                 flag.store(value, order);
             }
@@ -90,22 +93,27 @@ macro_rules! std_shaped_runtime {
                 $krate::sync::atomic::AtomicU64::new(value)
             }
 
+            #[track_caller]
             fn load_u64(&self, atomic: &$krate::sync::atomic::AtomicU64, order: std::sync::atomic::Ordering) -> u64 {
                 atomic.load(order)
             }
 
+            #[track_caller]
             fn store_u64(&self, atomic: &$krate::sync::atomic::AtomicU64, value: u64, order: std::sync::atomic::Ordering) {
                 atomic.store(value, order);
             }
 
+            #[track_caller]
             fn fetch_add_u64(&self, atomic: &$krate::sync::atomic::AtomicU64, value: u64, order: std::sync::atomic::Ordering) -> u64 {
                 atomic.fetch_add(value, order)
             }
 
+            #[track_caller]
             fn fetch_sub_u64(&self, atomic: &$krate::sync::atomic::AtomicU64, value: u64, order: std::sync::atomic::Ordering) -> u64 {
                 atomic.fetch_sub(value, order)
             }
 
+            #[track_caller]
             fn fence(&self, order: std::sync::atomic::Ordering) {
                 $krate::sync::atomic::fence(order);
             }
@@ -124,6 +132,7 @@ macro_rules! std_shaped_runtime {
             }
             )?
 
+            #[track_caller]
             fn spawn(&self, name: String, body: $crate::runtime::ThreadBody) -> std::io::Result<()> {
                 $krate::thread::Builder::new().name(name).spawn(body).map(drop)
             }
@@ -132,10 +141,12 @@ macro_rules! std_shaped_runtime {
                 $($parking)::+::current()
             }
 
+            #[track_caller]
             fn park(&self) {
                 $($parking)::+::park();
             }
 
+            #[track_caller]
             fn unpark(&self, thread: &$($parking)::+::Thread) {
                 thread.unpark();
             }
