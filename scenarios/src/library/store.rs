@@ -24,14 +24,15 @@ use std::time::Duration;
 use ::store::runtime::harness::{HarnessClock, HarnessRuntime};
 use ::store::{Clock, InFlight, Instant, Plant, Platform, RetryPolicy, StoreError, StoreOptions};
 use harness::Scenario;
-use harness::check::SYSTEMATIC_DATA_SEED;
+use harness::check::{Fact, Op, SYSTEMATIC_DATA_SEED, ThreadKey};
+use harness::coverage::{Classifier, Reached};
 use harness::sync::atomic::{AtomicU64, Ordering};
 
 use super::FacadeWorld;
-use crate::doubles::{CheckedFiles, Host, ScriptedTransport, Step, WrittenBytes};
+use crate::doubles::{CheckedFiles, Host, ScriptedTransport, Step, TransportFault, WrittenBytes};
 use crate::{
-    CounterSource, FileFaults, Params, PlantedBug, Scenario as Key, Size, StoreWorld,
-    TransportFaults,
+    CounterSource, FileFaults, Params, PlantedBug, ReadEnd, Scenario as Key, Size, StoreClassifier,
+    StoreSituation, StoreStep, StoreWorld, TransportFaults,
 };
 
 /// The registry of scenarios: one row per scenario of the store and of
@@ -108,6 +109,13 @@ canary_rows! {
     ReleaseClosesUnderARead => "shared-handle--release-closes-under-a-read",
     OneLaneForEveryObject => "mount-replies--one-lane-for-every-object",
     UnmountDiscardsQueuedReads => "mount-replies--unmount-discards-queued-reads",
+}
+
+/// Records one call step of the store among the run's facts, typed, as
+/// the store's classifier ([`StoreCoverage`]) reads it back.
+#[track_caller]
+fn record(step: StoreStep<ThreadKey>) {
+    harness::check::record(step);
 }
 
 /// The store's canaries that only the simulator's own judges see, so the
@@ -192,6 +200,7 @@ impl Host for FacadeHost {
         self.clock.now()
     }
 
+    #[track_caller]
     fn saw(&self, _store: Option<&'static str>, step: Step) {
         harness::check::record(step);
     }
@@ -255,65 +264,83 @@ impl StoreWorld for FacadeWorld {
     }
 
     #[track_caller]
-    fn store_opened(&self, _store: &'static str, _object_len: u64) {
-        harness::check::note("store opened");
-    }
-
-    #[track_caller]
-    fn read_begins(&self, _store: &'static str, _offset: u64, _len: usize) {
-        harness::check::note("read_at");
-    }
-
-    #[track_caller]
-    fn read_returns(&self, _outcome: &Result<usize, StoreError>) {
-        harness::check::note("returns");
-    }
-
-    #[track_caller]
-    fn close_begins(&self, _store: &'static str, deadline: Option<Instant>) {
-        harness::check::note(match deadline {
-            None => "close",
-            Some(_) => "close_with_deadline",
+    fn store_opened(&self, store: &'static str, object_len: u64) {
+        record(StoreStep::StoreOpened {
+            store,
+            len: object_len,
         });
     }
 
     #[track_caller]
-    fn close_returns(&self, _outcome: &Result<(), StoreError>) {
-        harness::check::note("returns");
+    fn read_begins(&self, store: &'static str, _offset: u64, _len: usize) {
+        record(StoreStep::ReadBegins { store });
     }
 
     #[track_caller]
-    fn drop_begins(&self, _store: &'static str) {
-        harness::check::note("drop");
+    fn read_returns(&self, outcome: &Result<usize, StoreError>) {
+        let end = match outcome {
+            Ok(_) => ReadEnd::Bytes,
+            Err(StoreError::Closed) => ReadEnd::Closed,
+            Err(StoreError::Transport(_)) => ReadEnd::DownloadFailed,
+            Err(_) => ReadEnd::Other,
+        };
+        record(StoreStep::ReadReturns { end });
+    }
+
+    #[track_caller]
+    fn close_begins(&self, store: &'static str, deadline: Option<Instant>) {
+        record(StoreStep::CloseBegins {
+            store,
+            deadline: deadline.is_some(),
+        });
+    }
+
+    #[track_caller]
+    fn close_returns(&self, outcome: &Result<(), StoreError>) {
+        let deadline_fired_with_readers = match outcome {
+            Err(StoreError::CloseDeadlineExceeded {
+                readers_in_flight, ..
+            }) => Some(*readers_in_flight),
+            _ => None,
+        };
+        record(StoreStep::CloseReturns {
+            deadline_fired_with_readers,
+        });
+    }
+
+    #[track_caller]
+    fn drop_begins(&self, store: &'static str) {
+        record(StoreStep::DropBegins { store });
     }
 
     #[track_caller]
     fn drop_returns(&self) {
-        harness::check::note("returns");
+        record(StoreStep::DropReturns);
     }
 
     fn counters_of(&self, _store: &'static str, _source: CounterSource) {}
 
     #[track_caller]
-    fn handle_open_begins(&self, _store: &'static str) {
-        harness::check::note("open_handle");
+    fn handle_open_begins(&self, store: &'static str) {
+        record(StoreStep::HandleOpenBegins { store });
     }
 
     #[track_caller]
     fn handle_open_returns(&self, _outcome: &Result<(), StoreError>) {
-        harness::check::note("returns");
+        record(StoreStep::HandleCallReturns);
     }
 
     #[track_caller]
-    fn release_begins(&self, _store: &'static str) {
-        harness::check::note("release");
+    fn release_begins(&self, store: &'static str) {
+        record(StoreStep::ReleaseBegins { store });
     }
 
     #[track_caller]
     fn release_returns(&self, _outcome: &Result<(), StoreError>) {
-        harness::check::note("returns");
+        record(StoreStep::HandleCallReturns);
     }
 
+    /// A query of the counts, outside the coverage matrix: a note.
     #[track_caller]
     fn in_flight_begins(&self, _store: &'static str) {
         harness::check::note("in_flight");
@@ -338,5 +365,50 @@ impl StoreWorld for FacadeWorld {
 
     fn assert_no_leaks(&self) {
         self.files.assert_no_leaks();
+    }
+}
+
+/// The store's coverage on the library: its classifier
+/// ([`StoreClassifier`]) over the run's facts. The world records each
+/// call's begin and return (a `StoreStep`, read back by its type); the
+/// doubles record their files' and their transport's steps (a `Step`);
+/// and the facade's own facts give the spawns, the waits and the ends of
+/// threads.
+#[derive(Debug, Default)]
+pub struct StoreCoverage(StoreClassifier<ThreadKey>);
+
+impl Classifier for StoreCoverage {
+    type Situation = StoreSituation;
+
+    fn see(&mut self, fact: &Fact, reached: &mut Reached<StoreSituation>) {
+        let step = match fact.op {
+            Op::Recorded(ref value) => match (value.get::<StoreStep<ThreadKey>>(), value.get()) {
+                (Some(step), _) => step.clone(),
+                (None, Some(step)) => double_step(step),
+                (None, None) => StoreStep::Other,
+            },
+            Op::Spawn { child } => StoreStep::Spawns { child },
+            Op::Wait | Op::Park => StoreStep::Waits,
+            Op::TimedWait(_) => StoreStep::TimedWaitBegins,
+            Op::TimedWaitEnds(_) => StoreStep::TimedWaitEnds,
+            Op::ThreadEnds => StoreStep::Finishes,
+            _ => StoreStep::Other,
+        };
+        self.0.see(&fact.thread, step, |situation| {
+            reached.insert(situation);
+        });
+    }
+}
+
+/// What the store's classifier sees of a double's step.
+fn double_step(step: &Step) -> StoreStep<ThreadKey> {
+    match *step {
+        Step::FileCreated { file } => StoreStep::FileCreated { file },
+        Step::File { file, op, result } => StoreStep::File { file, op, result },
+        Step::StreamOpened { from, .. } => StoreStep::StreamOpened { from },
+        Step::StreamRefused { .. } => StoreStep::StreamRefused,
+        Step::Fault(TransportFault::Reset) => StoreStep::Reset,
+        Step::Fault(TransportFault::Stalls) => StoreStep::Stalls,
+        _ => StoreStep::Other,
     }
 }
