@@ -1,7 +1,8 @@
 //! Child processes under a watchdog: a fuzzing job runs each campaign in a
 //! child of its own, so that nothing the code under test does (abort the
 //! process, overflow a stack, spin forever without a scheduling point)
-//! takes the job down with it.
+//! takes the job down with it. And the program's own stdout, whose reader
+//! may go away before it is done.
 
 use std::io::{self, Read};
 use std::process::{Command, ExitStatus, Stdio};
@@ -116,6 +117,29 @@ fn signal_name(signal: i32) -> &'static str {
     }
 }
 
+/// Writes `text` to stdout, as `print!` does. A reader that went away
+/// (`| head`) ends the program quietly with [`READER_GONE_EXIT_CODE`], where
+/// `print!` would panic; any other failure to write ends it with 2, saying
+/// why on stderr.
+pub fn write_stdout(text: std::fmt::Arguments<'_>) {
+    write_stdout_or_end(text, || {});
+}
+
+/// [`write_stdout`], running `before_exit` first if the write ends the
+/// program: a program with children of its own stops them there.
+pub fn write_stdout_or_end(text: std::fmt::Arguments<'_>, before_exit: impl FnOnce()) {
+    use std::io::Write as _;
+    let Err(error) = std::io::stdout().lock().write_fmt(text) else {
+        return;
+    };
+    before_exit();
+    if error.kind() == io::ErrorKind::BrokenPipe {
+        std::process::exit(READER_GONE_EXIT_CODE);
+    }
+    eprintln!("error: cannot write to stdout: {error}");
+    std::process::exit(CANNOT_WRITE_EXIT_CODE);
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use std::time::Instant;
@@ -168,27 +192,4 @@ mod tests {
         };
         assert_eq!((code, stdout.len()), (0, 1_048_576));
     }
-}
-
-/// Writes `text` to stdout, as `print!` does. A reader that went away (`|
-/// head`) ends the program quietly with [`READER_GONE_EXIT_CODE`], where
-/// `print!` would panic; any other failure to write ends it with 2, saying
-/// why on stderr.
-pub fn write_stdout(text: std::fmt::Arguments<'_>) {
-    write_stdout_or_end(text, || {});
-}
-
-/// [`write_stdout`], running `before_exit` first if the write ends the
-/// program: a program with children of its own stops them there.
-pub fn write_stdout_or_end(text: std::fmt::Arguments<'_>, before_exit: impl FnOnce()) {
-    use std::io::Write as _;
-    let Err(error) = std::io::stdout().lock().write_fmt(text) else {
-        return;
-    };
-    before_exit();
-    if error.kind() == io::ErrorKind::BrokenPipe {
-        std::process::exit(READER_GONE_EXIT_CODE);
-    }
-    eprintln!("error: cannot write to stdout: {error}");
-    std::process::exit(CANNOT_WRITE_EXIT_CODE);
 }
