@@ -185,7 +185,7 @@ fn an_execution_past_where_a_search_fails_and_stops_is_bad_usage() {
 
 /// Runs `sim` with `args`, its stdout a pipe whose reader is gone before
 /// `sim` starts (as with `| head`, at its worst); its output once it exits.
-pub(crate) fn sim_to_a_closed_pipe(args: &[&str]) -> Output {
+fn sim_to_a_closed_pipe(args: &[&str]) -> Output {
     let (reader, writer) = rustix::pipe::pipe().expect("a pipe");
     drop(reader);
     Command::new(env!("CARGO_BIN_EXE_sim"))
