@@ -28,6 +28,7 @@ pub use crate::model::facts::{
     AtomicAccess, FACTS_KEPT, Fact, Op, QueueCall, Recorded, ThreadKey, TimedEnd,
 };
 pub use crate::model::liveness::{never_waits, never_waits_begins, never_waits_ends};
+pub use crate::model::quiescence::Quiescence;
 pub use crate::model::scope::SCOPE_UNDER_LOOM;
 pub use crate::model::sync::SPURIOUS_WAKEUPS_ONE_IN;
 pub use engine::{DEFAULT_PCT_STEP_BOUND, Engine, MEASURED_PCT_STEP_BOUND, ParseError, RunId};
@@ -73,6 +74,43 @@ pub fn record<T: std::any::Any + std::fmt::Debug + PartialEq + Send + Sync>(valu
     if execution::current().is_some() {
         execution::record(Op::Recorded(Recorded::new(value)), at);
     }
+}
+
+/// From now on in the calling thread's run, `judge` judges each quiescent
+/// moment: every live thread waits, at least one on time alone (a timed
+/// wait, a sleep), so nothing but time can move the run. Such a moment is
+/// where a component's liveness is judged: a thread that waits there must
+/// have a reason to, even if a timeout or a close would free it later. The
+/// judge fails the run as any oracle does (a panic, or
+/// [`raise`](crate::panics::raise)), and must take no lock of the facade
+/// and wait on nothing. Call it inside the body, once per run; outside a
+/// run it does nothing.
+///
+/// Moments are found under shuttle's and loom's engines, which run one
+/// thread at a time; on real threads (`Engine::Threads`) none is judged.
+/// The book of waits errs towards running (a `notify_one` frees every
+/// waiter of its condition variable, a thread waiting for a lock runs), so
+/// a moment judged is quiescent, and some go unjudged.
+///
+/// ```
+/// # use harness::check::{Check, Quiescence};
+/// Check::new().schedules(10).assert(|| {
+///     harness::check::at_quiescence(|moment: &Quiescence| {
+///         assert!(!moment.timed().is_empty());
+///     });
+///     harness::thread::sleep(std::time::Duration::from_secs(1));
+/// });
+/// ```
+pub fn at_quiescence(judge: impl Fn(&Quiescence) + Send + Sync + 'static) {
+    if let Some(run) = execution::current() {
+        run.judge_quiescence_with(Arc::new(judge));
+    }
+}
+
+/// The calling thread's key in its run (as facts and quiescent moments
+/// name it), or `None` outside a run.
+pub fn thread_key() -> Option<ThreadKey> {
+    execution::current().map(|run| run.thread_key())
 }
 
 /// The seed the calling run's data derives from, the same in every replay

@@ -116,6 +116,7 @@ fn installed(
         // Not `within`: the threads the body leaves running stay in the run.
         execution::enter(&run);
         body();
+        run.thread_ends();
     }
 }
 

@@ -17,6 +17,10 @@ use std::time::Duration;
 use super::facts::{Fact, Facts, Op, ThreadKey};
 use super::liveness::{Blocking, Book, Site};
 use super::loom_park::Parkers;
+use super::quiescence::{Quiescence, Wait, Waiting};
+
+/// A judge of a run's quiescent moments (`check::at_quiescence`).
+pub(crate) type QuiescenceJudge = Arc<dyn Fn(&Quiescence) + Send + Sync>;
 
 /// Whose primitives a run uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +53,10 @@ pub(crate) struct Execution {
     first_violation: Mutex<Option<String>>,
     /// Each thread's park token, under loom.
     loom_parkers: Parkers,
+    /// Which thread waits on what, for the quiescent moments.
+    waiting: Mutex<Waiting>,
+    /// Who judges the quiescent moments.
+    quiescence_judges: Mutex<Vec<QuiescenceJudge>>,
 }
 
 /// Untimed waiters per condition variable, and each timed waiter with
@@ -133,6 +141,8 @@ impl Execution {
             book: Mutex::new(Book::default()),
             first_violation: Mutex::new(None),
             loom_parkers: Parkers::default(),
+            waiting: Mutex::new(Waiting::default()),
+            quiescence_judges: Mutex::new(Vec::new()),
         })
     }
 
@@ -185,7 +195,7 @@ impl Execution {
     }
 
     /// The calling thread's key within this run.
-    fn thread_key(&self) -> ThreadKey {
+    pub(crate) fn thread_key(&self) -> ThreadKey {
         let raw = self.raw_thread_id();
         lock(&self.facts).key_of(raw)
     }
@@ -373,6 +383,75 @@ impl Execution {
             if *on == condvar {
                 *notified = true;
             }
+        }
+    }
+
+    /// The calling thread begins `wait`.
+    pub(crate) fn wait_begins(&self, wait: Wait) {
+        let thread = self.thread_key();
+        lock(&self.waiting).begins(thread, wait);
+    }
+
+    /// The calling thread's wait has ended.
+    pub(crate) fn wait_ends(&self) {
+        let thread = self.thread_key();
+        lock(&self.waiting).ends(thread);
+    }
+
+    /// Condition variable `condvar` was notified.
+    pub(crate) fn notified(&self, condvar: u64) {
+        lock(&self.waiting).notified(condvar);
+    }
+
+    /// A thread of the run was unparked.
+    pub(crate) fn unparked(&self) {
+        lock(&self.waiting).unparked();
+    }
+
+    /// The calling thread returns: it waits on nothing more, and its
+    /// joiners run.
+    pub(crate) fn thread_ends(&self) {
+        let thread = self.thread_key();
+        lock(&self.waiting).thread_ended(thread);
+    }
+
+    /// `judge` judges each quiescent moment of the run from now on.
+    pub(crate) fn judge_quiescence_with(&self, judge: QuiescenceJudge) {
+        lock(&self.quiescence_judges).push(judge);
+    }
+
+    /// The calling thread waits on time alone: it lets the others run,
+    /// then, unless `woken` says another thread freed it meanwhile, judges
+    /// the moment if it is quiescent, before time moves. Whether it was
+    /// woken.
+    pub(crate) fn wait_on_time(&self, woken: impl FnOnce() -> bool) -> bool {
+        self.wait_begins(Wait::Timed);
+        self.yield_now();
+        let woken = woken();
+        if !woken {
+            self.judge_if_quiescent();
+        }
+        self.wait_ends();
+        woken
+    }
+
+    /// Judges the moment if it is quiescent. Only where the engine runs one
+    /// thread at a time (shuttle, loom): on real threads a moment seen
+    /// quiescent may already have passed.
+    fn judge_if_quiescent(&self) {
+        if self.flavour == Flavour::Std {
+            return;
+        }
+        let judges = lock(&self.quiescence_judges).clone();
+        if judges.is_empty() {
+            return;
+        }
+        let threads = lock(&self.facts).threads();
+        let Some(moment) = lock(&self.waiting).quiescent(threads) else {
+            return;
+        };
+        for judge in judges {
+            judge(&moment);
         }
     }
 

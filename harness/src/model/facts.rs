@@ -269,6 +269,11 @@ impl Facts {
         key
     }
 
+    /// How many threads the run has had: keys below this one are taken.
+    pub(crate) fn threads(&self) -> usize {
+        self.next_key
+    }
+
     /// The thread the engine calls `raw` is the one spawned as `key`.
     pub(crate) fn bind_key(&mut self, raw: u64, key: ThreadKey) {
         self.keys.insert(raw, key);

@@ -123,7 +123,8 @@ impl<'scope> Scope<'scope, '_> {
         T: Send + 'scope,
     {
         let at = Location::caller();
-        let f = a_thread_of_the_run(f, at);
+        // A scoped join is not booked: the thread joining counts as running.
+        let (_, f) = a_thread_of_the_run(f, at);
         self.unjoined.fetch_add(1, Ordering::Relaxed);
         // The spawning thread is in the run its scoped threads join.
         let handle = match (&self.of, execution::current()) {

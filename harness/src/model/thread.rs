@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::execution::{self, Execution, Flavour};
-use super::facts::{Op, TimedEnd};
+use super::facts::{Op, ThreadKey, TimedEnd};
 use super::liveness::Blocking;
+use super::quiescence::Wait;
 
 /// A thread's handle, as `std::thread::Thread`.
 #[derive(Clone, Debug)]
@@ -26,6 +27,8 @@ enum ThreadOf {
 pub struct JoinHandle<T> {
     handle: HandleOf<T>,
     thread: Thread,
+    /// The thread's key in its run, if spawned in one.
+    key: Option<ThreadKey>,
 }
 
 #[derive(Debug)]
@@ -48,6 +51,9 @@ impl Thread {
     #[track_caller]
     pub fn unpark(&self) {
         execution::record(Op::Unpark, Location::caller());
+        if let Some(run) = execution::current() {
+            run.unparked();
+        }
         match &self.0 {
             ThreadOf::Std(thread) => thread.unpark(),
             ThreadOf::Shuttle(thread) => thread.unpark(),
@@ -77,11 +83,19 @@ impl<T> JoinHandle<T> {
         let at = Location::caller();
         execution::record(Op::Join, at);
         execution::may(Blocking::Wait, at);
-        match self.handle {
+        let run = execution::current();
+        if let (Some(run), Some(key)) = (&run, self.key) {
+            run.wait_begins(Wait::Join(key));
+        }
+        let joined = match self.handle {
             HandleOf::Std(handle) => handle.join(),
             HandleOf::Shuttle(handle) => handle.join(),
             HandleOf::Loom(handle) => handle.join(),
+        };
+        if let Some(run) = &run {
+            run.wait_ends();
         }
+        joined
     }
 
     /// The thread's handle.
@@ -98,7 +112,7 @@ where
     T: Send + 'static,
 {
     let at = Location::caller();
-    let f = a_thread_of_the_run(f, at);
+    let (key, f) = a_thread_of_the_run(f, at);
     let handle = match execution::current() {
         None => HandleOf::Std(std::thread::spawn(f)),
         Some(run) => match run.flavour() {
@@ -109,14 +123,18 @@ where
             Flavour::Loom => HandleOf::Loom(loom::thread::spawn(f)),
         },
     };
-    JoinHandle::of(handle)
+    JoinHandle::of(handle, key)
 }
 
 /// `f` as the body of a thread the calling one is about to spawn at `at`:
 /// in a run, the child's key is reserved and the spawn recorded with it
 /// (`Op::Spawn`), the child takes the key as it starts, and its return is
-/// recorded (`Op::ThreadEnds`, at the spawn).
-pub(super) fn a_thread_of_the_run<F, T>(f: F, at: &'static Location<'static>) -> impl FnOnce() -> T
+/// recorded (`Op::ThreadEnds`, at the spawn) and booked (its joiners
+/// run). The child's key, if in a run.
+pub(super) fn a_thread_of_the_run<F, T>(
+    f: F,
+    at: &'static Location<'static>,
+) -> (Option<ThreadKey>, impl FnOnce() -> T)
 where
     F: FnOnce() -> T,
 {
@@ -125,24 +143,32 @@ where
         run.record(Op::Spawn { child }, at);
         child
     });
-    move || {
+    let body = move || {
         if let (Some(child), Some(run)) = (child, execution::current()) {
             run.bind_thread_key(child);
         }
         let value = f();
         execution::record(Op::ThreadEnds, at);
+        if let Some(run) = execution::current() {
+            run.thread_ends();
+        }
         value
-    }
+    };
+    (child, body)
 }
 
 impl<T> JoinHandle<T> {
-    fn of(handle: HandleOf<T>) -> JoinHandle<T> {
+    fn of(handle: HandleOf<T>, key: Option<ThreadKey>) -> JoinHandle<T> {
         let thread = Thread(match &handle {
             HandleOf::Std(handle) => ThreadOf::Std(handle.thread().clone()),
             HandleOf::Shuttle(handle) => ThreadOf::Shuttle(handle.thread().clone()),
             HandleOf::Loom(handle) => ThreadOf::Loom(handle.thread().clone()),
         });
-        JoinHandle { handle, thread }
+        JoinHandle {
+            handle,
+            thread,
+            key,
+        }
     }
 }
 
@@ -209,7 +235,7 @@ impl Builder {
             return Ok(spawn(f));
         };
         let at = Location::caller();
-        let f = a_thread_of_the_run(f, at);
+        let (key, f) = a_thread_of_the_run(f, at);
         let handle = match execution::current() {
             None => HandleOf::Std(std::thread::Builder::new().name(name).spawn(f)?),
             Some(run) => match run.flavour() {
@@ -220,7 +246,7 @@ impl Builder {
                 Flavour::Loom => HandleOf::Loom(loom::thread::Builder::new().name(name).spawn(f)?),
             },
         };
-        Ok(JoinHandle::of(handle))
+        Ok(JoinHandle::of(handle, key))
     }
 }
 
@@ -242,11 +268,13 @@ pub fn park() {
     let Some(run) = execution::current() else {
         return std::thread::park();
     };
+    run.wait_begins(Wait::Park);
     match run.flavour() {
         Flavour::Std => std::thread::park(),
         Flavour::Shuttle => shuttle::thread::park(),
         Flavour::Loom => run.loom_park(),
     }
+    run.wait_ends();
 }
 
 /// Parks for at most `timeout`. In a run it never blocks: it lets the
@@ -263,7 +291,9 @@ pub fn park_timeout(timeout: Duration) {
     run.record(Op::TimedWait(timeout), at);
     execution::may(Blocking::Wait, at);
     let started = run.now();
-    run.yield_now();
+    // An unpark meanwhile may have freed it, which the book cannot tell:
+    // the moment is not judged.
+    run.wait_on_time(|| true);
     let end = if run.timeout_fires() {
         run.advance_to(started + timeout);
         TimedEnd::Fired
@@ -284,7 +314,7 @@ pub fn sleep(duration: Duration) {
     run.record(Op::Sleep(duration), at);
     execution::may(Blocking::Wait, at);
     let started = run.now();
-    run.yield_now();
+    run.wait_on_time(|| false);
     run.advance_to(started + duration);
 }
 

@@ -15,6 +15,7 @@ use super::mutex::{Mutex, MutexGuard, TurnGuard};
 use crate::model::execution::{self, Flavour, NotifyOne};
 use crate::model::facts::{Op, TimedEnd};
 use crate::model::liveness::{Blocking, Site};
+use crate::model::quiescence::Wait;
 use crate::model::time::Instant;
 
 /// An untimed wait under shuttle returns without a notification with a
@@ -90,6 +91,7 @@ impl Condvar {
                 return retake(mutex, at);
             }
             run.untimed_wait_begins(self.id);
+            run.wait_begins(Wait::Condvar(self.id));
         }
         let woken = match (&self.inner, turn) {
             (Inner::Std(condvar), Some(TurnGuard::Std)) => {
@@ -110,6 +112,7 @@ impl Condvar {
         };
         if let Some(run) = &run {
             run.untimed_wait_ends(self.id);
+            run.wait_ends();
         }
         woken
     }
@@ -148,8 +151,7 @@ impl Condvar {
         let mutex = guard.mutex;
         drop(guard);
         execution::may(Blocking::Wait, at);
-        run.yield_now();
-        let end = if run.timed_wait_ends(ticket) {
+        let end = if run.wait_on_time(|| run.timed_wait_ends(ticket)) {
             TimedEnd::Notified
         } else if run.timeout_fires() {
             run.advance_to(started + timeout);
@@ -199,8 +201,10 @@ impl Condvar {
     #[track_caller]
     pub fn notify_one(&self) {
         execution::record(Op::NotifyOne, Location::caller());
-        let reaches =
-            execution::current().map_or(NotifyOne::Condvar, |run| run.notify_one(self.id));
+        let reaches = execution::current().map_or(NotifyOne::Condvar, |run| {
+            run.notified(self.id);
+            run.notify_one(self.id)
+        });
         if let NotifyOne::Condvar = reaches {
             match &self.inner {
                 Inner::Std(condvar) => condvar.notify_one(),
@@ -216,6 +220,7 @@ impl Condvar {
     pub fn notify_all(&self) {
         execution::record(Op::NotifyAll, Location::caller());
         if let Some(run) = execution::current() {
+            run.notified(self.id);
             run.notify_all(self.id);
         }
         match &self.inner {

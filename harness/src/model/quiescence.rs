@@ -1,0 +1,175 @@
+//! Quiescence: a moment of a run when every live thread waits, so that
+//! nothing but time can move it. A component's liveness oracles are judged
+//! there ([`crate::check::at_quiescence`]): a thread that waits at such a
+//! moment must have a reason to, even if a timeout or a close would free
+//! it later.
+//!
+//! The book below knows which thread waits on what. It errs towards
+//! running: a thread is booked as blocked only while nothing has been done
+//! that may have woken it (a notification of its condition variable, an
+//! unpark, the end of the thread it joins), and a thread waiting for a
+//! lock counts as running. So a moment found quiescent is one, and some
+//! quiescent moments go unseen: a `notify_one` unbooks every waiter of its
+//! condition variable, since the engine chooses which one wakes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::facts::ThreadKey;
+
+/// What a thread waits on, as the book keeps it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Wait {
+    /// An untimed wait on the condition variable with this id.
+    Condvar(u64),
+    /// A park.
+    Park,
+    /// A join of this thread.
+    Join(ThreadKey),
+    /// A timed wait, a timed park or a sleep: time alone ends it.
+    Timed,
+}
+
+/// Which thread waits on what, and which have ended.
+#[derive(Debug, Default)]
+pub(crate) struct Waiting {
+    waits: BTreeMap<ThreadKey, Wait>,
+    ended: BTreeSet<ThreadKey>,
+}
+
+impl Waiting {
+    /// `thread` begins `wait`; a join of a thread that has ended does not
+    /// block.
+    pub(crate) fn begins(&mut self, thread: ThreadKey, wait: Wait) {
+        if let Wait::Join(joined) = wait
+            && self.ended.contains(&joined)
+        {
+            return;
+        }
+        self.waits.insert(thread, wait);
+    }
+
+    /// `thread` runs again.
+    pub(crate) fn ends(&mut self, thread: ThreadKey) {
+        self.waits.remove(&thread);
+    }
+
+    /// The condition variable `condvar` was notified: any of its waiters
+    /// may run.
+    pub(crate) fn notified(&mut self, condvar: u64) {
+        self.waits.retain(|_, wait| *wait != Wait::Condvar(condvar));
+    }
+
+    /// A thread was unparked: any parked thread may be the one.
+    pub(crate) fn unparked(&mut self) {
+        self.waits.retain(|_, wait| *wait != Wait::Park);
+    }
+
+    /// `thread` has returned: its joiners run.
+    pub(crate) fn thread_ended(&mut self, thread: ThreadKey) {
+        self.waits.remove(&thread);
+        self.waits.retain(|_, wait| *wait != Wait::Join(thread));
+        self.ended.insert(thread);
+    }
+
+    /// The moment, if every one of the run's `threads` (keys below it) has
+    /// ended or waits, and at least one waits on time alone: the run is
+    /// quiescent.
+    pub(crate) fn quiescent(&self, threads: usize) -> Option<Quiescence> {
+        let mut moment = Quiescence::default();
+        for thread in (0..threads).map(ThreadKey) {
+            match self.waits.get(&thread) {
+                Some(Wait::Timed) => moment.timed.push(thread),
+                Some(_) => moment.blocked.push(thread),
+                None if self.ended.contains(&thread) => {}
+                None => return None,
+            }
+        }
+        (!moment.timed.is_empty()).then_some(moment)
+    }
+}
+
+/// A quiescent moment of a run: every live thread waits, and nothing but
+/// time can move the run on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Quiescence {
+    blocked: Vec<ThreadKey>,
+    timed: Vec<ThreadKey>,
+}
+
+impl Quiescence {
+    /// The threads that wait for another thread (a notification, an
+    /// unpark, a thread's end), in key order.
+    pub fn blocked(&self) -> &[ThreadKey] {
+        &self.blocked
+    }
+
+    /// The threads that wait for time alone (a timed wait, a timed park,
+    /// a sleep), in key order; at least one.
+    pub fn timed(&self) -> &[ThreadKey] {
+        &self.timed
+    }
+
+    /// Whether `thread` waits: it has neither ended nor not yet begun.
+    pub fn waits(&self, thread: ThreadKey) -> bool {
+        self.blocked.contains(&thread) || self.timed.contains(&thread)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MAIN: ThreadKey = ThreadKey(0);
+    const CHILD: ThreadKey = ThreadKey(1);
+
+    #[test]
+    fn every_thread_waiting_and_one_on_time_is_quiescent() {
+        let mut waiting = Waiting::default();
+        waiting.begins(MAIN, Wait::Timed);
+        waiting.begins(CHILD, Wait::Condvar(3));
+        let moment = waiting.quiescent(2).expect("quiescent");
+        assert_eq!(
+            (moment.blocked(), moment.timed()),
+            (&[CHILD][..], &[MAIN][..])
+        );
+    }
+
+    #[test]
+    fn a_running_thread_or_no_timed_wait_is_no_quiescence() {
+        let mut waiting = Waiting::default();
+        waiting.begins(MAIN, Wait::Timed);
+        assert_eq!(waiting.quiescent(2), None, "the child runs");
+        waiting.begins(CHILD, Wait::Park);
+        waiting.ends(MAIN);
+        waiting.begins(MAIN, Wait::Condvar(1));
+        assert_eq!(waiting.quiescent(2), None, "a deadlock, not quiescence");
+    }
+
+    #[test]
+    fn a_notification_an_unpark_or_an_end_frees_its_waiters() {
+        let mut waiting = Waiting::default();
+        waiting.begins(MAIN, Wait::Timed);
+        waiting.begins(CHILD, Wait::Condvar(3));
+        waiting.notified(4);
+        assert!(waiting.quiescent(2).is_some(), "another condvar's notify");
+        waiting.notified(3);
+        assert_eq!(waiting.quiescent(2), None);
+        waiting.begins(CHILD, Wait::Park);
+        waiting.unparked();
+        assert_eq!(waiting.quiescent(2), None);
+        waiting.begins(CHILD, Wait::Join(ThreadKey(2)));
+        waiting.thread_ended(ThreadKey(2));
+        assert_eq!(waiting.quiescent(3), None, "the joiner runs");
+    }
+
+    #[test]
+    fn an_ended_thread_is_not_waited_for_and_does_not_block_a_join() {
+        let mut waiting = Waiting::default();
+        waiting.thread_ended(CHILD);
+        waiting.begins(MAIN, Wait::Join(CHILD));
+        assert_eq!(waiting.quiescent(2), None, "the join returns at once");
+        waiting.begins(MAIN, Wait::Timed);
+        let moment = waiting.quiescent(2).expect("quiescent");
+        assert!(moment.waits(MAIN) && !moment.waits(CHILD));
+    }
+}
