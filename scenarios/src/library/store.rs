@@ -412,3 +412,49 @@ fn double_step(step: &Step) -> StoreStep<ThreadKey> {
         _ => StoreStep::Other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use harness::check::{Check, Engine};
+    use harness::coverage::Situation;
+
+    use super::*;
+
+    /// The situations that `body`, on a world of its own, reaches in DFS's
+    /// first schedule.
+    fn reached(body: fn(&FacadeWorld)) -> Vec<String> {
+        let covered = Check::new()
+            .engines([Engine::Dfs])
+            .schedules(1)
+            .coverage::<StoreCoverage>(move || body(&FacadeWorld::default()));
+        assert!(covered.outcome.is_ok(), "{:?}", covered.outcome);
+        StoreSituation::all()
+            .filter(|&situation| covered.tally.runs(situation) > 0)
+            .map(StoreSituation::name)
+            .collect()
+    }
+
+    #[test]
+    fn a_handle_call_that_returned_is_no_longer_in_flight() {
+        let reached = reached(|world| {
+            world.handle_open_begins("A");
+            world.handle_open_returns(&Ok(()));
+            let other = world.clone();
+            harness::thread::spawn(move || {
+                other.release_begins("A");
+                other.release_returns(&Ok(()));
+            })
+            .join()
+            .expect("the thread ends without a panic");
+            world.release_begins("A");
+            world.release_returns(&Ok(()));
+        });
+        assert_eq!(
+            reached,
+            [
+                "open_handle@before-first-stream",
+                "release@before-first-stream"
+            ]
+        );
+    }
+}
