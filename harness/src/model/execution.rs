@@ -420,12 +420,12 @@ impl Execution {
         lock(&self.quiescence_judges).push(judge);
     }
 
-    /// The calling thread waits on time alone: it lets the others run,
-    /// then, unless `woken` says another thread freed it meanwhile, judges
-    /// the moment if it is quiescent, before time moves. Whether it was
-    /// woken.
-    pub(crate) fn wait_on_time(&self, woken: impl FnOnce() -> bool) -> bool {
-        self.wait_begins(Wait::Timed);
+    /// The calling thread waits on time alone, in `wait` (a timed one): it
+    /// lets the others run, then, unless `woken` says another thread freed
+    /// it meanwhile, judges the moment if it is quiescent, before time
+    /// moves. Whether it was woken.
+    pub(crate) fn wait_on_time(&self, wait: Wait, woken: impl FnOnce() -> bool) -> bool {
+        self.wait_begins(wait);
         self.yield_now();
         let woken = woken();
         if !woken {

@@ -19,14 +19,33 @@ use super::facts::ThreadKey;
 /// What a thread waits on, as the book keeps it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Wait {
-    /// An untimed wait on the condition variable with this id.
-    Condvar(u64),
-    /// A park.
-    Park,
+    /// A wait on the condition variable `id`, with a timeout or without.
+    Condvar {
+        /// The condition variable's id.
+        id: u64,
+        /// Whether a timeout may end it.
+        timed: bool,
+    },
+    /// A park, with a timeout or without.
+    Park {
+        /// Whether a timeout may end it.
+        timed: bool,
+    },
     /// A join of this thread.
     Join(ThreadKey),
-    /// A timed wait, a timed park or a sleep: time alone ends it.
-    Timed,
+    /// A sleep.
+    Sleep,
+}
+
+impl Wait {
+    /// Whether time alone may end it.
+    fn timed(self) -> bool {
+        match self {
+            Wait::Condvar { timed, .. } | Wait::Park { timed } => timed,
+            Wait::Join(_) => false,
+            Wait::Sleep => true,
+        }
+    }
 }
 
 /// Which thread waits on what, and which have ended.
@@ -54,14 +73,16 @@ impl Waiting {
     }
 
     /// The condition variable `condvar` was notified: any of its waiters
-    /// may run.
+    /// may run, timed or not.
     pub(crate) fn notified(&mut self, condvar: u64) {
-        self.waits.retain(|_, wait| *wait != Wait::Condvar(condvar));
+        self.waits
+            .retain(|_, wait| !matches!(wait, Wait::Condvar { id, .. } if *id == condvar));
     }
 
     /// A thread was unparked: any parked thread may be the one.
     pub(crate) fn unparked(&mut self) {
-        self.waits.retain(|_, wait| *wait != Wait::Park);
+        self.waits
+            .retain(|_, wait| !matches!(wait, Wait::Park { .. }));
     }
 
     /// `thread` has returned: its joiners run.
@@ -78,7 +99,7 @@ impl Waiting {
         let mut moment = Quiescence::default();
         for thread in (0..threads).map(ThreadKey) {
             match self.waits.get(&thread) {
-                Some(Wait::Timed) => moment.timed.push(thread),
+                Some(wait) if wait.timed() => moment.timed.push(thread),
                 Some(_) => moment.blocked.push(thread),
                 None if self.ended.contains(&thread) => {}
                 None => return None,
@@ -122,11 +143,16 @@ mod tests {
     const MAIN: ThreadKey = ThreadKey(0);
     const CHILD: ThreadKey = ThreadKey(1);
 
+    /// An untimed wait on condition variable `id`.
+    const fn on(id: u64) -> Wait {
+        Wait::Condvar { id, timed: false }
+    }
+
     #[test]
     fn every_thread_waiting_and_one_on_time_is_quiescent() {
         let mut waiting = Waiting::default();
-        waiting.begins(MAIN, Wait::Timed);
-        waiting.begins(CHILD, Wait::Condvar(3));
+        waiting.begins(MAIN, Wait::Sleep);
+        waiting.begins(CHILD, on(3));
         let moment = waiting.quiescent(2).expect("quiescent");
         assert_eq!(
             (moment.blocked(), moment.timed()),
@@ -137,24 +163,24 @@ mod tests {
     #[test]
     fn a_running_thread_or_no_timed_wait_is_no_quiescence() {
         let mut waiting = Waiting::default();
-        waiting.begins(MAIN, Wait::Timed);
+        waiting.begins(MAIN, Wait::Sleep);
         assert_eq!(waiting.quiescent(2), None, "the child runs");
-        waiting.begins(CHILD, Wait::Park);
+        waiting.begins(CHILD, Wait::Park { timed: false });
         waiting.ends(MAIN);
-        waiting.begins(MAIN, Wait::Condvar(1));
+        waiting.begins(MAIN, on(1));
         assert_eq!(waiting.quiescent(2), None, "a deadlock, not quiescence");
     }
 
     #[test]
     fn a_notification_an_unpark_or_an_end_frees_its_waiters() {
         let mut waiting = Waiting::default();
-        waiting.begins(MAIN, Wait::Timed);
-        waiting.begins(CHILD, Wait::Condvar(3));
+        waiting.begins(MAIN, Wait::Sleep);
+        waiting.begins(CHILD, on(3));
         waiting.notified(4);
         assert!(waiting.quiescent(2).is_some(), "another condvar's notify");
         waiting.notified(3);
         assert_eq!(waiting.quiescent(2), None);
-        waiting.begins(CHILD, Wait::Park);
+        waiting.begins(CHILD, Wait::Park { timed: false });
         waiting.unparked();
         assert_eq!(waiting.quiescent(2), None);
         waiting.begins(CHILD, Wait::Join(ThreadKey(2)));
@@ -168,8 +194,21 @@ mod tests {
         waiting.thread_ended(CHILD);
         waiting.begins(MAIN, Wait::Join(CHILD));
         assert_eq!(waiting.quiescent(2), None, "the join returns at once");
-        waiting.begins(MAIN, Wait::Timed);
+        waiting.begins(MAIN, Wait::Sleep);
         let moment = waiting.quiescent(2).expect("quiescent");
         assert!(moment.waits(MAIN) && !moment.waits(CHILD));
+    }
+
+    #[test]
+    fn a_timed_waiter_notified_or_unparked_runs() {
+        let mut waiting = Waiting::default();
+        waiting.begins(MAIN, Wait::Sleep);
+        waiting.begins(CHILD, Wait::Condvar { id: 3, timed: true });
+        assert!(waiting.quiescent(2).is_some());
+        waiting.notified(3);
+        assert_eq!(waiting.quiescent(2), None, "the notified child runs");
+        waiting.begins(CHILD, Wait::Park { timed: true });
+        waiting.unparked();
+        assert_eq!(waiting.quiescent(2), None, "the unparked child runs");
     }
 }

@@ -268,7 +268,7 @@ pub fn park() {
     let Some(run) = execution::current() else {
         return std::thread::park();
     };
-    run.wait_begins(Wait::Park);
+    run.wait_begins(Wait::Park { timed: false });
     match run.flavour() {
         Flavour::Std => std::thread::park(),
         Flavour::Shuttle => shuttle::thread::park(),
@@ -291,9 +291,8 @@ pub fn park_timeout(timeout: Duration) {
     run.record(Op::TimedWait(timeout), at);
     execution::may(Blocking::Wait, at);
     let started = run.now();
-    // An unpark meanwhile may have freed it, which the book cannot tell:
-    // the moment is not judged.
-    run.wait_on_time(|| true);
+    // An unpark meanwhile frees it in the book: nothing more to ask.
+    run.wait_on_time(Wait::Park { timed: true }, || false);
     let end = if run.timeout_fires() {
         run.advance_to(started + timeout);
         TimedEnd::Fired
@@ -314,7 +313,7 @@ pub fn sleep(duration: Duration) {
     run.record(Op::Sleep(duration), at);
     execution::may(Blocking::Wait, at);
     let started = run.now();
-    run.wait_on_time(|| false);
+    run.wait_on_time(Wait::Sleep, || false);
     run.advance_to(started + duration);
 }
 

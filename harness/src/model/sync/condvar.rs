@@ -91,7 +91,10 @@ impl Condvar {
                 return retake(mutex, at);
             }
             run.untimed_wait_begins(self.id);
-            run.wait_begins(Wait::Condvar(self.id));
+            run.wait_begins(Wait::Condvar {
+                id: self.id,
+                timed: false,
+            });
         }
         let woken = match (&self.inner, turn) {
             (Inner::Std(condvar), Some(TurnGuard::Std)) => {
@@ -151,7 +154,11 @@ impl Condvar {
         let mutex = guard.mutex;
         drop(guard);
         execution::may(Blocking::Wait, at);
-        let end = if run.wait_on_time(|| run.timed_wait_ends(ticket)) {
+        let wait = Wait::Condvar {
+            id: self.id,
+            timed: true,
+        };
+        let end = if run.wait_on_time(wait, || run.timed_wait_ends(ticket)) {
             TimedEnd::Notified
         } else if run.timeout_fires() {
             run.advance_to(started + timeout);
