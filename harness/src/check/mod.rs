@@ -77,8 +77,9 @@ pub fn record<T: std::any::Any + std::fmt::Debug + PartialEq + Send + Sync>(valu
 }
 
 /// From now on in the calling thread's run, `judge` judges each quiescent
-/// moment: every live thread waits, at least one on time alone (a timed
-/// wait, a sleep), so nothing but time can move the run. Such a moment is
+/// moment: every live thread waits, so nothing but time can move the run
+/// (the threads in a timed wait, a timed park or a sleep), or nothing at
+/// all (none is: a deadlock, which the judge may explain). Such a moment is
 /// where a component's liveness is judged: a thread that waits there must
 /// have a reason to, even if a timeout or a close would free it later. The
 /// judge fails the run as any oracle does (a panic, or
@@ -96,7 +97,7 @@ pub fn record<T: std::any::Any + std::fmt::Debug + PartialEq + Send + Sync>(valu
 /// # use harness::check::{Check, Quiescence};
 /// Check::new().schedules(10).assert(|| {
 ///     harness::check::at_quiescence(|moment: &Quiescence| {
-///         assert!(!moment.timed().is_empty());
+///         assert!(moment.blocked().is_empty(), "nothing but the sleep waits");
 ///     });
 ///     harness::thread::sleep(std::time::Duration::from_secs(1));
 /// });

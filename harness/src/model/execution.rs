@@ -435,10 +435,14 @@ impl Execution {
         woken
     }
 
-    /// Judges the moment if it is quiescent. Only where the engine runs one
+    /// Judges the moment if it is quiescent: by a thread that waits on time
+    /// as it is about to let time move, or by one about to block on a
+    /// condition variable or a join (if every other thread is blocked too,
+    /// before the engine calls the run a deadlock). Not at a park: a token
+    /// the book does not see may end it at once. Only where the engine runs one
     /// thread at a time (shuttle, loom): on real threads a moment seen
     /// quiescent may already have passed.
-    fn judge_if_quiescent(&self) {
+    pub(crate) fn judge_if_quiescent(&self) {
         if self.flavour == Flavour::Std {
             return;
         }

@@ -1,8 +1,9 @@
 //! Quiescence: a moment of a run when every live thread waits, so that
-//! nothing but time can move it. A component's liveness oracles are judged
-//! there ([`crate::check::at_quiescence`]): a thread that waits at such a
-//! moment must have a reason to, even if a timeout or a close would free
-//! it later.
+//! nothing but time can move it (or, if none waits on time, nothing at
+//! all: a deadlock). A component's liveness oracles are judged there
+//! ([`crate::check::at_quiescence`]): a thread that waits at such a moment
+//! must have a reason to, even if a timeout or a close would free it
+//! later.
 //!
 //! The book below knows which thread waits on what. It errs towards
 //! running: a thread is booked as blocked only while nothing has been done
@@ -93,8 +94,7 @@ impl Waiting {
     }
 
     /// The moment, if every one of the run's `threads` (keys below it) has
-    /// ended or waits, and at least one waits on time alone: the run is
-    /// quiescent.
+    /// ended or waits: the run is quiescent.
     pub(crate) fn quiescent(&self, threads: usize) -> Option<Quiescence> {
         let mut moment = Quiescence::default();
         for thread in (0..threads).map(ThreadKey) {
@@ -105,12 +105,13 @@ impl Waiting {
                 None => return None,
             }
         }
-        (!moment.timed.is_empty()).then_some(moment)
+        Some(moment)
     }
 }
 
 /// A quiescent moment of a run: every live thread waits, and nothing but
-/// time can move the run on.
+/// time can move the run on; if no thread waits on time, nothing can (the
+/// run is deadlocked, and a judge may say which wait had no reason).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Quiescence {
     blocked: Vec<ThreadKey>,
@@ -125,7 +126,7 @@ impl Quiescence {
     }
 
     /// The threads that wait for time alone (a timed wait, a timed park,
-    /// a sleep), in key order; at least one.
+    /// a sleep), in key order.
     pub fn timed(&self) -> &[ThreadKey] {
         &self.timed
     }
@@ -161,14 +162,22 @@ mod tests {
     }
 
     #[test]
-    fn a_running_thread_or_no_timed_wait_is_no_quiescence() {
+    fn a_running_thread_is_no_quiescence() {
         let mut waiting = Waiting::default();
         waiting.begins(MAIN, Wait::Sleep);
         assert_eq!(waiting.quiescent(2), None, "the child runs");
+    }
+
+    #[test]
+    fn every_thread_blocked_is_the_quiescence_of_a_deadlock() {
+        let mut waiting = Waiting::default();
         waiting.begins(CHILD, Wait::Park { timed: false });
-        waiting.ends(MAIN);
         waiting.begins(MAIN, on(1));
-        assert_eq!(waiting.quiescent(2), None, "a deadlock, not quiescence");
+        let moment = waiting.quiescent(2).expect("quiescent");
+        assert_eq!(
+            (moment.blocked(), moment.timed()),
+            (&[MAIN, CHILD][..], &[][..])
+        );
     }
 
     #[test]

@@ -86,6 +86,9 @@ impl<T> JoinHandle<T> {
         let run = execution::current();
         if let (Some(run), Some(key)) = (&run, self.key) {
             run.wait_begins(Wait::Join(key));
+            // A join is booked only while its thread lives: a moment the
+            // caller completes is judged.
+            run.judge_if_quiescent();
         }
         let joined = match self.handle {
             HandleOf::Std(handle) => handle.join(),

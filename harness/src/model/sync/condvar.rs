@@ -95,6 +95,9 @@ impl Condvar {
                 id: self.id,
                 timed: false,
             });
+            // No notification is pending for a condition variable, so the
+            // caller is as good as blocked: a moment it completes is judged.
+            run.judge_if_quiescent();
         }
         let woken = match (&self.inner, turn) {
             (Inner::Std(condvar), Some(TurnGuard::Std)) => {
