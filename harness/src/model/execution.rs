@@ -409,10 +409,12 @@ impl Execution {
     }
 
     /// The calling thread returns: it waits on nothing more, and its
-    /// joiners run.
+    /// joiners run. If it leaves every other thread waiting, the moment is
+    /// judged.
     pub(crate) fn thread_ends(&self) {
         let thread = self.thread_key();
         lock(&self.waiting).thread_ended(thread);
+        self.judge_if_quiescent();
     }
 
     /// `judge` judges each quiescent moment of the run from now on.
@@ -436,9 +438,9 @@ impl Execution {
     }
 
     /// Judges the moment if it is quiescent: by a thread that waits on time
-    /// as it is about to let time move, or by one about to block on a
-    /// condition variable or a join (if every other thread is blocked too,
-    /// before the engine calls the run a deadlock). Not at a park: a token
+    /// as it is about to let time move, by one about to block on a
+    /// condition variable or a join, or by one that ends (if every other
+    /// thread is blocked, before the engine calls the run a deadlock). Not at a park: a token
     /// the book does not see may end it at once. Only where the engine runs one
     /// thread at a time (shuttle, loom): on real threads a moment seen
     /// quiescent may already have passed.

@@ -94,7 +94,7 @@ impl Waiting {
     }
 
     /// The moment, if every one of the run's `threads` (keys below it) has
-    /// ended or waits: the run is quiescent.
+    /// ended or waits, and one waits: the run is quiescent.
     pub(crate) fn quiescent(&self, threads: usize) -> Option<Quiescence> {
         let mut moment = Quiescence::default();
         for thread in (0..threads).map(ThreadKey) {
@@ -105,7 +105,8 @@ impl Waiting {
                 None => return None,
             }
         }
-        Some(moment)
+        let someone_waits = !(moment.blocked.is_empty() && moment.timed.is_empty());
+        someone_waits.then_some(moment)
     }
 }
 
@@ -166,6 +167,14 @@ mod tests {
         let mut waiting = Waiting::default();
         waiting.begins(MAIN, Wait::Sleep);
         assert_eq!(waiting.quiescent(2), None, "the child runs");
+    }
+
+    #[test]
+    fn a_run_whose_threads_all_ended_has_no_moment_to_judge() {
+        let mut waiting = Waiting::default();
+        waiting.thread_ended(MAIN);
+        waiting.thread_ended(CHILD);
+        assert_eq!(waiting.quiescent(2), None);
     }
 
     #[test]
