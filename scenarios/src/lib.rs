@@ -10,6 +10,7 @@ mod check;
 pub mod doubles;
 mod fate;
 pub mod library;
+mod liveness;
 mod log_coverage;
 mod oracle;
 mod params;
@@ -21,6 +22,7 @@ mod world;
 
 pub use catalogue::{About, Component, RunSummary, Scenario, ScenarioSpec};
 pub use fate::{FailuresInARow, Fate};
+pub use liveness::{WaitingReader, close_waits_on_a_timer, needless_read_wait};
 pub use log_coverage::{LogClassifier, LogState, LogStep};
 pub use oracle::{Oracle, Owner, Violation};
 pub use params::{

@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use scenarios::doubles::Host;
 use scenarios::{
     CounterSource, FileFaults, LogCall, LogWorld, Oracle, StoreWorld, TransportFaults, Violation,
-    World,
+    WaitingReader, World, close_waits_on_a_timer, needless_read_wait,
 };
 use store::{InFlight, Instant, Platform, RetryPolicy, StoreError};
 
@@ -201,30 +201,17 @@ fn judge_quiescence(facts: &Facts, files: &CheckedFiles, moment: &Quiescence) ->
         let running = store_facts
             .downloader
             .is_none_or(|downloader| !moment.finished.contains(&downloader));
-        if missing && running {
-            continue;
-        }
-        let (kind, why) = if missing {
-            (
-                "reader waits for a download that ended",
-                "the download has ended",
-            )
-        } else {
-            (
-                "reader waits for bytes that arrived",
-                "every byte of it was written",
-            )
+        let reader = WaitingReader {
+            thread: reader.thread.thread.clone(),
+            store,
+            offset,
+            end,
+            missing,
+            running,
         };
-        let what = format!(
-            "waits in read_at [{offset}, {end}) of store {store}, but {why}; every thread is blocked: {}",
-            everyone()
-        );
-        return Some(Violation::new(
-            Oracle::NoNeedlessWait,
-            reader.thread.thread.clone(),
-            kind,
-            what,
-        ));
+        if let Some(violation) = needless_read_wait(reader, everyone) {
+            return Some(violation);
+        }
     }
     for closer in &moment.blocked {
         let Some(Call::Close { store }) = facts.call_of(closer.key) else {
@@ -237,18 +224,9 @@ fn judge_quiescence(facts: &Facts, files: &CheckedFiles, moment: &Quiescence) ->
                 && facts.works_for(blocked.key, store)
         });
         if let Some(timer) = timer {
-            let what = format!(
-                "close of store {store} cannot finish until a store timer expires: {}; \
-                 every thread is blocked: {}",
-                timer.thread,
-                everyone()
-            );
-            return Some(Violation::new(
-                Oracle::CloseDoesNotWaitOnTimers,
-                closer.thread.thread.clone(),
-                "close waits for a store timer",
-                what,
-            ));
+            let timer = timer.thread.to_string();
+            let closer = closer.thread.thread.clone();
+            return Some(close_waits_on_a_timer(closer, store, &timer, everyone));
         }
     }
     counts_violation(facts, moment, &everyone)

@@ -1,0 +1,120 @@
+//! The store's liveness verdicts at a quiescent moment (every live thread
+//! waits, and nothing but time can move the run), whichever platform found
+//! the moment and gathered what it knows: the simulator's judges, or the
+//! library's `at_quiescence` (`library/liveness.rs`).
+//!
+//! - `no-needless-wait`: a reader inside `read_at` may wait only while a
+//!   byte of its range is missing and the download runs.
+//! - `close-does-not-wait-on-timers`: a close waits for calls in flight to
+//!   return, never for a store timer (a backoff) to expire.
+
+use crate::{Oracle, Violation};
+
+/// A reader waiting inside `read_at` at a quiescent moment, as the
+/// platform saw it.
+#[derive(Clone, Debug)]
+pub struct WaitingReader<'a> {
+    /// The reader's name.
+    pub thread: String,
+    /// The store it reads.
+    pub store: &'a str,
+    /// The first byte of its range, within the object.
+    pub offset: u64,
+    /// One past the last, within the object.
+    pub end: u64,
+    /// Whether a byte of the range is not written yet.
+    pub missing: bool,
+    /// Whether the store's download has not ended.
+    pub running: bool,
+}
+
+/// The verdict on `reader`: a violation of `no-needless-wait` unless a
+/// byte of its range is missing while the download runs. `everyone` tells
+/// what every thread waits on, for the report.
+pub fn needless_read_wait(
+    reader: WaitingReader<'_>,
+    everyone: impl FnOnce() -> String,
+) -> Option<Violation> {
+    if reader.missing && reader.running {
+        return None;
+    }
+    let (kind, why) = if reader.missing {
+        (
+            "reader waits for a download that ended",
+            "the download has ended",
+        )
+    } else {
+        (
+            "reader waits for bytes that arrived",
+            "every byte of it was written",
+        )
+    };
+    let WaitingReader {
+        thread,
+        store,
+        offset,
+        end,
+        ..
+    } = reader;
+    let what = format!(
+        "waits in read_at [{offset}, {end}) of store {store}, but {why}; every thread is blocked: {}",
+        everyone()
+    );
+    Some(Violation::new(Oracle::NoNeedlessWait, thread, kind, what))
+}
+
+/// The violation of `close-does-not-wait-on-timers` by `closer`, whose
+/// close of `store` cannot finish until `timer`, a thread of the store in
+/// a timed wait, sees its timer expire.
+pub fn close_waits_on_a_timer(
+    closer: String,
+    store: &str,
+    timer: &str,
+    everyone: impl FnOnce() -> String,
+) -> Violation {
+    let what = format!(
+        "close of store {store} cannot finish until a store timer expires: {timer}; \
+         every thread is blocked: {}",
+        everyone()
+    );
+    Violation::new(
+        Oracle::CloseDoesNotWaitOnTimers,
+        closer,
+        "close waits for a store timer",
+        what,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reader(missing: bool, running: bool) -> WaitingReader<'static> {
+        WaitingReader {
+            thread: "reader-A0".to_owned(),
+            store: "A",
+            offset: 3,
+            end: 9,
+            missing,
+            running,
+        }
+    }
+
+    #[test]
+    fn a_reader_may_wait_only_for_missing_bytes_of_a_running_download() {
+        assert!(needless_read_wait(reader(true, true), String::new).is_none());
+        for (missing, running, kind) in [
+            (true, false, "reader waits for a download that ended"),
+            (false, true, "reader waits for bytes that arrived"),
+            (false, false, "reader waits for bytes that arrived"),
+        ] {
+            let violation = needless_read_wait(reader(missing, running), || "all".to_owned())
+                .expect("a needless wait");
+            assert_eq!(
+                (violation.oracle, violation.kind),
+                (Oracle::NoNeedlessWait, kind)
+            );
+            assert!(violation.what.contains("[3, 9) of store A"), "{violation}");
+        }
+    }
+}
