@@ -140,9 +140,11 @@ fn found(check: &Check, body: fn()) -> Failure {
 fn every_canary_the_library_judges_is_found() {
     for (bug, name, oracle) in store_canaries() {
         let failure = found(&Check::new().schedules(CANARY_SCHEDULES), row(&name).body);
-        // A wait the simulator judges needless, or counts it judges wrong
-        // (a close that waits for a reader who left), stays a wait here
-        // until nobody is left to free it: a deadlock.
+        // A needless wait is judged at the quiescent moments the library
+        // sees; one that only a moment it cannot see would show (a thread
+        // parked, or waiting for a lock), or counts the simulator judges
+        // wrong (a close that waits for a reader who left), stays a wait
+        // here until nobody is left to free it: a deadlock.
         let message = failure.message.to_lowercase();
         let named = message.contains(oracle.name()) || message.contains("deadlock");
         assert!(named, "{bug:?}: {failure}");

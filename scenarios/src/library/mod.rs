@@ -13,6 +13,7 @@
 //! (`HarnessRuntime`), the run's virtual clock (`HarnessClock`), and the
 //! library's own never-waits oracle.
 
+mod liveness;
 mod logger;
 mod store;
 
@@ -26,6 +27,7 @@ pub use store::{JUDGED_BY_THE_SIMULATOR_ONLY, StoreCoverage, store_scenarios};
 
 use crate::World;
 use crate::doubles::{CheckedFiles, FailureWatch, Host};
+use liveness::Ledger;
 
 /// The world every subject of the catalogue runs in on the library. Made
 /// inside the run it serves (the facade's primitives belong to one
@@ -41,17 +43,26 @@ struct FacadeWorld {
     files: CheckedFiles,
     /// Each store's transport, to wait for its failures.
     transports: Arc<Mutex<BTreeMap<&'static str, FailureWatch<HarnessRuntime>>>>,
+    /// What the store's liveness is judged from.
+    ledger: Ledger,
 }
 
 impl Default for FacadeWorld {
+    /// A world whose store's liveness is judged at each quiescent moment
+    /// of the run.
     fn default() -> FacadeWorld {
-        let host: Arc<dyn Host> = Arc::new(store::FacadeHost::default());
+        let ledger = Ledger::default();
+        let host: Arc<dyn Host> = Arc::new(store::FacadeHost::new(ledger.clone()));
+        let files = CheckedFiles::new(Arc::clone(&host));
+        let judged = (ledger.clone(), files.clone());
+        harness::check::at_quiescence(move |moment| judged.0.judge(&judged.1, moment));
         FacadeWorld {
             runtime: HarnessRuntime,
             clock: HarnessClock::default(),
-            files: CheckedFiles::new(Arc::clone(&host)),
+            files,
             host,
             transports: Arc::default(),
+            ledger,
         }
     }
 }

@@ -12,10 +12,12 @@
 //!
 //! What judges a run here: the oracles the doubles judge (data integrity,
 //! access after close, leaks, the retry policy), the scenarios' own checks
-//! of every read and close, and the library's generic oracles (a deadlock,
-//! a wait under a lock, a wait inside a never-waits call). The simulator
-//! judges more of the store from its own facts (the liveness of each
-//! blocked reader, the store's counts, the time bounds of a close); those
+//! of every read and close, the library's generic oracles (a deadlock, a
+//! wait under a lock, a wait inside a never-waits call), and the store's
+//! liveness at each quiescent moment (`liveness.rs`: no needless wait, no
+//! close waiting on a timer). The simulator judges more of the store from
+//! its own facts (the store's counts against the calls in flight, the
+//! time bounds of each wait, loom's causality check of reads); those
 //! judges are not on the library yet.
 
 use std::sync::{Arc, OnceLock, PoisonError};
@@ -29,6 +31,7 @@ use harness::coverage::{Classifier, Reached};
 use harness::sync::atomic::{AtomicU64, Ordering};
 
 use super::FacadeWorld;
+use super::liveness::{Call, Ledger};
 use crate::doubles::{CheckedFiles, Host, ScriptedTransport, Step, TransportFault, WrittenBytes};
 use crate::{
     CounterSource, FileFaults, Params, PlantedBug, ReadEnd, Scenario as Key, Size, StoreClassifier,
@@ -109,6 +112,7 @@ canary_rows! {
     ReleaseClosesUnderARead => "shared-handle--release-closes-under-a-read",
     OneLaneForEveryObject => "mount-replies--one-lane-for-every-object",
     UnmountDiscardsQueuedReads => "mount-replies--unmount-discards-queued-reads",
+    BackoffIgnoresClosing => "close-during-backoff--backoff-ignores-closing",
 }
 
 /// Records one call step of the store among the run's facts, typed, as
@@ -119,13 +123,12 @@ fn record(step: StoreStep<ThreadKey>) {
 }
 
 /// The store's canaries that only the simulator's own judges see, so the
-/// library has no row for them: a close that waits out a backoff, and a
-/// deadline or a backoff kept late (the upper bound of each wait, judged
-/// as it begins); counts that miss a reader (the counts' exact check at
-/// quiescence); and progress published with a relaxed store (loom's
+/// library has no row for them: a deadline or a backoff kept late (the
+/// upper bound of each wait, judged as it begins); counts that miss a
+/// reader or that an error reports wrong (the counts' checks against the
+/// calls in flight); and progress published with a relaxed store (loom's
 /// causality check of each read against its write).
-pub const JUDGED_BY_THE_SIMULATOR_ONLY: [PlantedBug; 6] = [
-    PlantedBug::BackoffIgnoresClosing,
+pub const JUDGED_BY_THE_SIMULATOR_ONLY: [PlantedBug; 5] = [
     PlantedBug::BackoffKeptLate,
     PlantedBug::DeadlineKeptLate,
     PlantedBug::InFlightMissesAStripe,
@@ -179,13 +182,17 @@ pub(super) struct FacadeHost {
     clock: HarnessClock,
     /// Stands for the files' contents: a read loads it, a write stores it.
     contents: AtomicU64,
+    /// Told each store's file and downloader, and each slow file operation.
+    ledger: Ledger,
 }
 
-impl Default for FacadeHost {
-    fn default() -> FacadeHost {
+impl FacadeHost {
+    /// The host of a world whose liveness is judged from `ledger`.
+    pub(super) fn new(ledger: Ledger) -> FacadeHost {
         FacadeHost {
             clock: HarnessClock::default(),
             contents: AtomicU64::new(0),
+            ledger,
         }
     }
 }
@@ -201,7 +208,10 @@ impl Host for FacadeHost {
     }
 
     #[track_caller]
-    fn saw(&self, _store: Option<&'static str>, step: Step) {
+    fn saw(&self, store: Option<&'static str>, step: Step) {
+        if let Some(store) = store {
+            self.ledger.saw(store, step);
+        }
         harness::check::record(step);
     }
 
@@ -219,7 +229,9 @@ impl Host for FacadeHost {
 
     fn slow_file_operation(&self, takes: Duration) {
         if !std::thread::panicking() {
+            self.ledger.in_file_layer(true);
             harness::thread::sleep(takes);
+            self.ledger.in_file_layer(false);
         }
     }
 
@@ -265,6 +277,7 @@ impl StoreWorld for FacadeWorld {
 
     #[track_caller]
     fn store_opened(&self, store: &'static str, object_len: u64) {
+        self.ledger.store_opened(store, object_len);
         record(StoreStep::StoreOpened {
             store,
             len: object_len,
@@ -272,7 +285,9 @@ impl StoreWorld for FacadeWorld {
     }
 
     #[track_caller]
-    fn read_begins(&self, store: &'static str, _offset: u64, _len: usize) {
+    fn read_begins(&self, store: &'static str, offset: u64, len: usize) {
+        let end = offset.saturating_add(len as u64);
+        self.ledger.call_begins(Call::Read { store, offset, end });
         record(StoreStep::ReadBegins { store });
     }
 
@@ -284,11 +299,13 @@ impl StoreWorld for FacadeWorld {
             Err(StoreError::Transport(_)) => ReadEnd::DownloadFailed,
             Err(_) => ReadEnd::Other,
         };
+        self.ledger.call_returns();
         record(StoreStep::ReadReturns { end });
     }
 
     #[track_caller]
     fn close_begins(&self, store: &'static str, deadline: Option<Instant>) {
+        self.ledger.call_begins(Call::Close { store });
         record(StoreStep::CloseBegins {
             store,
             deadline: deadline.is_some(),
@@ -303,6 +320,7 @@ impl StoreWorld for FacadeWorld {
             }) => Some(*readers_in_flight),
             _ => None,
         };
+        self.ledger.call_returns();
         record(StoreStep::CloseReturns {
             deadline_fired_with_readers,
         });
@@ -310,11 +328,13 @@ impl StoreWorld for FacadeWorld {
 
     #[track_caller]
     fn drop_begins(&self, store: &'static str) {
+        self.ledger.call_begins(Call::Other { store });
         record(StoreStep::DropBegins { store });
     }
 
     #[track_caller]
     fn drop_returns(&self) {
+        self.ledger.call_returns();
         record(StoreStep::DropReturns);
     }
 
@@ -322,32 +342,38 @@ impl StoreWorld for FacadeWorld {
 
     #[track_caller]
     fn handle_open_begins(&self, store: &'static str) {
+        self.ledger.call_begins(Call::Other { store });
         record(StoreStep::HandleOpenBegins { store });
     }
 
     #[track_caller]
     fn handle_open_returns(&self, _outcome: &Result<(), StoreError>) {
+        self.ledger.call_returns();
         record(StoreStep::HandleCallReturns);
     }
 
     #[track_caller]
     fn release_begins(&self, store: &'static str) {
+        self.ledger.call_begins(Call::Other { store });
         record(StoreStep::ReleaseBegins { store });
     }
 
     #[track_caller]
     fn release_returns(&self, _outcome: &Result<(), StoreError>) {
+        self.ledger.call_returns();
         record(StoreStep::HandleCallReturns);
     }
 
     /// A query of the counts, outside the coverage matrix: a note.
     #[track_caller]
-    fn in_flight_begins(&self, _store: &'static str) {
+    fn in_flight_begins(&self, store: &'static str) {
+        self.ledger.call_begins(Call::Other { store });
         harness::check::note("in_flight");
     }
 
     #[track_caller]
     fn in_flight_returns(&self, _counts: InFlight) {
+        self.ledger.call_returns();
         harness::check::note("returns");
     }
 

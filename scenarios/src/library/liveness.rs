@@ -1,0 +1,219 @@
+//! The store's liveness on the library: `no-needless-wait` and
+//! `close-does-not-wait-on-timers`, judged at each quiescent moment of a
+//! run (`harness::check::at_quiescence`) with the verdicts the simulator
+//! gives (`crate::liveness`), from what the world saw: the store call each
+//! thread is inside, each store's object length, temp file and
+//! downloader, which threads are inside a slow file operation, and the
+//! files' own record of the bytes written.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use harness::check::{Quiescence, ThreadKey};
+
+use crate::doubles::{CheckedFiles, Step};
+use crate::{Violation, WaitingReader, close_waits_on_a_timer, needless_read_wait};
+
+/// A store call a thread is inside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Call {
+    /// `read_at [offset, end)` of `store`.
+    Read {
+        store: &'static str,
+        offset: u64,
+        end: u64,
+    },
+    /// A close of `store`, with a deadline or without.
+    Close { store: &'static str },
+    /// Any other call on `store`.
+    Other { store: &'static str },
+}
+
+impl Call {
+    fn store(self) -> &'static str {
+        match self {
+            Call::Read { store, .. } | Call::Close { store } | Call::Other { store } => store,
+        }
+    }
+}
+
+/// What the world saw of one store.
+#[derive(Clone, Copy, Debug, Default)]
+struct StoreSeen {
+    object_len: u64,
+    file: Option<usize>,
+    downloader: Option<ThreadKey>,
+}
+
+#[derive(Debug, Default)]
+struct Book {
+    calls: BTreeMap<ThreadKey, Call>,
+    stores: BTreeMap<&'static str, StoreSeen>,
+    in_file_layer: BTreeSet<ThreadKey>,
+    names: BTreeMap<ThreadKey, String>,
+}
+
+/// What the world saw, for the judges; clones share it. Kept under a std
+/// lock, which a judge may take (it takes none of the facade's).
+#[derive(Clone, Debug, Default)]
+pub(super) struct Ledger(Arc<Mutex<Book>>);
+
+impl Ledger {
+    fn book(&self) -> MutexGuard<'_, Book> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The calling thread's key, its name kept for reports; `None`
+    /// outside a run.
+    fn caller(&self, book: &mut Book) -> Option<ThreadKey> {
+        let key = harness::check::thread_key()?;
+        book.names.entry(key).or_insert_with(|| {
+            let thread = harness::thread::current();
+            let name = thread.name().map(str::to_owned);
+            name.unwrap_or_else(|| format!("thread {}", key.0))
+        });
+        Some(key)
+    }
+
+    /// The calling thread's `call` begins.
+    pub(super) fn call_begins(&self, call: Call) {
+        let mut book = self.book();
+        if let Some(key) = self.caller(&mut book) {
+            book.calls.insert(key, call);
+        }
+    }
+
+    /// The calling thread's call returned.
+    pub(super) fn call_returns(&self) {
+        let mut book = self.book();
+        if let Some(key) = self.caller(&mut book) {
+            book.calls.remove(&key);
+        }
+    }
+
+    /// Store `store` of an object of `object_len` bytes is being opened.
+    pub(super) fn store_opened(&self, store: &'static str, object_len: u64) {
+        self.book().stores.entry(store).or_default().object_len = object_len;
+    }
+
+    /// A double of `store` did `step`: its file is made, or the calling
+    /// thread asks for a stream (it is the store's downloader).
+    pub(super) fn saw(&self, store: &'static str, step: Step) {
+        let mut book = self.book();
+        match step {
+            Step::FileCreated { file } => book.stores.entry(store).or_default().file = Some(file),
+            Step::StreamAsked => {
+                let downloader = self.caller(&mut book);
+                book.stores.entry(store).or_default().downloader = downloader;
+            }
+            _ => {}
+        }
+    }
+
+    /// The calling thread enters (`inside`) or leaves a slow file
+    /// operation: a wait there is the file layer's, not the store's.
+    pub(super) fn in_file_layer(&self, inside: bool) {
+        let mut book = self.book();
+        if let Some(key) = self.caller(&mut book) {
+            if inside {
+                book.in_file_layer.insert(key);
+            } else {
+                book.in_file_layer.remove(&key);
+            }
+        }
+    }
+
+    /// Judges `moment`, raising the first liveness oracle it breaks.
+    pub(super) fn judge(&self, files: &CheckedFiles, moment: &Quiescence) {
+        let verdict = self.verdict(files, moment);
+        if let Some(violation) = verdict {
+            violation.raise();
+        }
+    }
+
+    fn verdict(&self, files: &CheckedFiles, moment: &Quiescence) -> Option<Violation> {
+        let book = self.book();
+        let waiting = || moment.blocked().iter().chain(moment.timed()).copied();
+        let in_store = |key: &ThreadKey| !book.in_file_layer.contains(key);
+        let everyone = || book.everyone(moment);
+        for key in waiting().filter(in_store) {
+            let Some(&Call::Read { store, offset, end }) = book.calls.get(&key) else {
+                continue;
+            };
+            let seen = book.stores.get(store).copied().unwrap_or_default();
+            let (offset, end) = (offset.min(seen.object_len), end.min(seen.object_len));
+            let reader = WaitingReader {
+                thread: book.name(key),
+                store,
+                offset,
+                end,
+                missing: seen
+                    .file
+                    .is_none_or(|file| files.has_unwritten(file, offset, end)),
+                running: seen
+                    .downloader
+                    .is_none_or(|downloader| moment.waits(downloader)),
+            };
+            if let Some(violation) = needless_read_wait(reader, everyone) {
+                return Some(violation);
+            }
+        }
+        for closer in waiting() {
+            let Some(&Call::Close { store }) = book.calls.get(&closer) else {
+                continue;
+            };
+            let closes = |key: &ThreadKey| matches!(book.calls.get(key), Some(Call::Close { .. }));
+            let timer = moment
+                .timed()
+                .iter()
+                .filter(|key| in_store(key) && !closes(key))
+                .find(|&&key| book.works_for(key, store));
+            if let Some(&timer) = timer {
+                let closer = book.name(closer);
+                return Some(close_waits_on_a_timer(
+                    closer,
+                    store,
+                    &book.name(timer),
+                    everyone,
+                ));
+            }
+        }
+        None
+    }
+}
+
+impl Book {
+    fn name(&self, key: ThreadKey) -> String {
+        self.names
+            .get(&key)
+            .cloned()
+            .unwrap_or_else(|| format!("thread {}", key.0))
+    }
+
+    /// Whether `key` is `store`'s downloader or inside a call on it.
+    fn works_for(&self, key: ThreadKey, store: &str) -> bool {
+        let downloads = self
+            .stores
+            .get(store)
+            .is_some_and(|seen| seen.downloader == Some(key));
+        downloads
+            || self
+                .calls
+                .get(&key)
+                .is_some_and(|call| call.store() == store)
+    }
+
+    /// Each waiting thread, with its call and whether it waits on time.
+    fn everyone(&self, moment: &Quiescence) -> String {
+        let blocked = moment.blocked().iter().map(|&key| (key, ""));
+        let timed = moment.timed().iter().map(|&key| (key, ", on a timer"));
+        let lines: Vec<String> = blocked
+            .chain(timed)
+            .map(|(key, on_a_timer)| match self.calls.get(&key) {
+                Some(call) => format!("{} (in {call:?}{on_a_timer})", self.name(key)),
+                None => format!("{} (in no store call{on_a_timer})", self.name(key)),
+            })
+            .collect();
+        lines.join("; ")
+    }
+}
