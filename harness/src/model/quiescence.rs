@@ -1,7 +1,7 @@
 //! Quiescence: a moment of a run when every live thread waits, so that
 //! nothing but time can move it (or, if none waits on time, nothing at
 //! all: a deadlock). A component's liveness oracles are judged there
-//! ([`crate::check::at_quiescence`]): a thread that waits at such a moment
+//! (`check::at_quiescence`): a thread that waits at such a moment
 //! must have a reason to, even if a timeout or a close would free it
 //! later.
 //!
