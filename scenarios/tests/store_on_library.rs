@@ -12,7 +12,7 @@ use std::path::Path;
 use harness::Scenario;
 use harness::check::{Check, Error, Failure, Swarm};
 use harness::corpus::Verdict;
-use harness::coverage::{Situation, Tally};
+use harness::coverage::Tally;
 use scenarios::library::{JUDGED_BY_THE_SIMULATOR_ONLY, StoreCoverage, store_scenarios};
 use scenarios::{Component, Oracle, PlantedBug, Scenario as Key, StoreSituation};
 

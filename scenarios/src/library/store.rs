@@ -442,7 +442,6 @@ fn double_step(step: &Step) -> StoreStep<ThreadKey> {
 #[cfg(test)]
 mod tests {
     use harness::check::{Check, Engine};
-    use harness::coverage::Situation;
 
     use super::*;
 
