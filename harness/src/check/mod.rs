@@ -84,8 +84,10 @@ pub fn record<T: std::any::Any + std::fmt::Debug + PartialEq + Send + Sync>(valu
 /// have a reason to, even if a timeout or a close would free it later. The
 /// judge fails the run as any oracle does (a panic, or
 /// [`raise`](crate::panics::raise)), and must take no lock of the facade
-/// and wait on nothing. Call it inside the body, once per run; outside a
-/// run it does nothing.
+/// and wait on nothing. Call it first in the body, once per run: waits
+/// are booked from then on (until then the book costs nothing), and a
+/// thread that waited or ended before counts as running, so fewer moments
+/// are seen. Outside a run it does nothing.
 ///
 /// Moments are found under shuttle's and loom's engines, which run one
 /// thread at a time; on real threads (`Engine::Threads`) none is judged.

@@ -10,7 +10,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::panic::Location;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -53,10 +53,14 @@ pub(crate) struct Execution {
     first_violation: Mutex<Option<String>>,
     /// Each thread's park token, under loom.
     loom_parkers: Parkers,
-    /// Which thread waits on what, for the quiescent moments.
+    /// Which thread waits on what, for the quiescent moments: kept only
+    /// once a judge is registered (a wait not booked counts as running, so
+    /// a book begun late errs the safe way).
     waiting: Mutex<Waiting>,
     /// Who judges the quiescent moments.
     quiescence_judges: Mutex<Vec<QuiescenceJudge>>,
+    /// Whether a judge is registered: until then nothing is booked.
+    judged: AtomicBool,
 }
 
 /// Untimed waiters per condition variable, and each timed waiter with
@@ -143,6 +147,7 @@ impl Execution {
             loom_parkers: Parkers::default(),
             waiting: Mutex::new(Waiting::default()),
             quiescence_judges: Mutex::new(Vec::new()),
+            judged: AtomicBool::new(false),
         })
     }
 
@@ -386,40 +391,58 @@ impl Execution {
         }
     }
 
+    /// The book of waits, if a judge reads it.
+    fn waiting(&self) -> Option<std::sync::MutexGuard<'_, Waiting>> {
+        self.judged
+            .load(Ordering::SeqCst)
+            .then(|| lock(&self.waiting))
+    }
+
     /// The calling thread begins `wait`.
     pub(crate) fn wait_begins(&self, wait: Wait) {
-        let thread = self.thread_key();
-        lock(&self.waiting).begins(thread, wait);
+        if self.judged.load(Ordering::SeqCst) {
+            let thread = self.thread_key();
+            lock(&self.waiting).begins(thread, wait);
+        }
     }
 
     /// The calling thread's wait has ended.
     pub(crate) fn wait_ends(&self) {
-        let thread = self.thread_key();
-        lock(&self.waiting).ends(thread);
+        if self.judged.load(Ordering::SeqCst) {
+            let thread = self.thread_key();
+            lock(&self.waiting).ends(thread);
+        }
     }
 
     /// Condition variable `condvar` was notified.
     pub(crate) fn notified(&self, condvar: u64) {
-        lock(&self.waiting).notified(condvar);
+        if let Some(mut waiting) = self.waiting() {
+            waiting.notified(condvar);
+        }
     }
 
     /// A thread of the run was unparked.
     pub(crate) fn unparked(&self) {
-        lock(&self.waiting).unparked();
+        if let Some(mut waiting) = self.waiting() {
+            waiting.unparked();
+        }
     }
 
     /// The calling thread returns: it waits on nothing more, and its
     /// joiners run. If it leaves every other thread waiting, the moment is
     /// judged.
     pub(crate) fn thread_ends(&self) {
-        let thread = self.thread_key();
-        lock(&self.waiting).thread_ended(thread);
-        self.judge_if_quiescent();
+        if self.judged.load(Ordering::SeqCst) {
+            let thread = self.thread_key();
+            lock(&self.waiting).thread_ended(thread);
+            self.judge_if_quiescent();
+        }
     }
 
     /// `judge` judges each quiescent moment of the run from now on.
     pub(crate) fn judge_quiescence_with(&self, judge: QuiescenceJudge) {
         lock(&self.quiescence_judges).push(judge);
+        self.judged.store(true, Ordering::SeqCst);
     }
 
     /// The calling thread waits on time alone, in `wait` (a timed one): it
@@ -445,13 +468,10 @@ impl Execution {
     /// thread at a time (shuttle, loom): on real threads a moment seen
     /// quiescent may already have passed.
     pub(crate) fn judge_if_quiescent(&self) {
-        if self.flavour == Flavour::Std {
+        if self.flavour == Flavour::Std || !self.judged.load(Ordering::SeqCst) {
             return;
         }
         let judges = lock(&self.quiescence_judges).clone();
-        if judges.is_empty() {
-            return;
-        }
         let threads = lock(&self.facts).threads();
         let Some(moment) = lock(&self.waiting).quiescent(threads) else {
             return;
