@@ -110,6 +110,24 @@ pub fn at_quiescence(judge: impl Fn(&Quiescence) + Send + Sync + 'static) {
     }
 }
 
+/// Runs `read` unseen, for a judge that holds the component's own view
+/// against what the run saw: inside, an atomic's load reads the latest
+/// value in its modification order, with no scheduling point and no fact,
+/// and any other call of the facade panics (it would let another thread
+/// run). A judge of a quiescent moment reads a count kept in atomics so.
+///
+/// ```
+/// # use harness::check::Check;
+/// # use harness::sync::atomic::{AtomicU64, Ordering};
+/// Check::new().schedules(10).assert(|| {
+///     let count = AtomicU64::new(3);
+///     assert_eq!(harness::check::peek(|| count.load(Ordering::Relaxed)), 3);
+/// });
+/// ```
+pub fn peek<T>(read: impl FnOnce() -> T) -> T {
+    crate::model::peek::peek(read)
+}
+
 /// The calling thread's key in its run (as facts and quiescent moments
 /// name it), or `None` outside a run.
 pub fn thread_key() -> Option<ThreadKey> {

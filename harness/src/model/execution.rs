@@ -538,6 +538,7 @@ pub(crate) fn may(blocking: Blocking, at: Site) {
 
 /// Records `op` at `at` in the calling thread's run, if it is in one.
 pub(crate) fn record(op: Op, at: &'static Location<'static>) {
+    super::peek::refuse_inside(&op, at);
     CURRENT.with(|current| {
         if let Some(run) = current.borrow().as_ref().filter(|run| run.answers()) {
             run.record(op, at);

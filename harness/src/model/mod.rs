@@ -8,6 +8,7 @@ pub(crate) mod execution;
 pub(crate) mod facts;
 pub(crate) mod liveness;
 mod loom_park;
+pub(crate) mod peek;
 pub(crate) mod quiescence;
 pub(crate) mod scope;
 pub(crate) mod shared;

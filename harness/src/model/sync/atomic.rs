@@ -9,17 +9,19 @@ pub use std::sync::atomic::Ordering;
 
 use crate::model::execution::{self, Flavour};
 use crate::model::facts::{AtomicAccess, Op};
+use crate::model::peek;
 
-/// One atomic of any engine; loom's with the mark of its loads and a
-/// shadow.
+/// One atomic of any engine; shuttle's and loom's with a shadow, loom's
+/// with the mark of its loads too.
 enum Flavoured<S, H, L> {
     Std(S),
-    Shuttle(H),
+    Shuttle(H, Shadow<S>),
     Loom(L, LoomLoads, Shadow<S>),
 }
 
-/// A std atomic that follows a loom atomic's latest value, for a thread
-/// that unwinds a failed execution.
+/// A std atomic that follows a shuttle or loom atomic's latest value, for
+/// a peek (`check::peek`), which may not ask the engine, and for a loom
+/// thread that unwinds a failed execution.
 ///
 /// When a loom execution fails, loom drops the stacks of its other threads,
 /// and their destructors run after the execution is gone: a loom atomic
@@ -58,6 +60,16 @@ impl LoomLoads {
     }
 }
 
+/// The std atomic that holds `atomic`'s latest value: itself, or its
+/// shadow.
+fn latest<S, H, L>(atomic: &Flavoured<S, H, L>) -> &S {
+    match atomic {
+        Flavoured::Std(latest)
+        | Flavoured::Shuttle(_, Shadow(latest))
+        | Flavoured::Loom(_, _, Shadow(latest)) => latest,
+    }
+}
+
 /// Marks a load of `atomic` for loom (see [`LoomLoads`]).
 fn before_load<S, H, L>(atomic: &Flavoured<S, H, L>) {
     if let Flavoured::Loom(_, loads, _) = atomic {
@@ -75,7 +87,12 @@ macro_rules! on_flavour {
                 execution::assert_std_allowed();
                 $call
             }
-            Flavoured::Shuttle($inner) => $call,
+            Flavoured::Shuttle($inner, Shadow(shadow)) => {
+                let modelled = $call;
+                let $inner = shadow;
+                let _ = $call;
+                modelled
+            }
             Flavoured::Loom($inner, _, Shadow(shadow)) => {
                 if std::thread::panicking() {
                     let $inner = shadow;
@@ -125,9 +142,10 @@ macro_rules! atomic_common {
             pub fn new(value: $value) -> $name {
                 $name(match execution::flavour() {
                     Flavour::Std => Flavoured::Std(std::sync::atomic::$name::new(value)),
-                    Flavour::Shuttle => {
-                        Flavoured::Shuttle(shuttle::sync::atomic::$name::new(value))
-                    }
+                    Flavour::Shuttle => Flavoured::Shuttle(
+                        shuttle::sync::atomic::$name::new(value),
+                        Shadow(std::sync::atomic::$name::new(value)),
+                    ),
                     Flavour::Loom => Flavoured::Loom(
                         loom::sync::atomic::$name::new(value),
                         LoomLoads::new(),
@@ -139,6 +157,9 @@ macro_rules! atomic_common {
             /// Loads the value.
             #[track_caller]
             pub fn load(&self, order: Ordering) -> $value {
+                if peek::peeking() {
+                    return latest(&self.0).load(Ordering::SeqCst);
+                }
                 access(AtomicAccess::Load, order);
                 before_load(&self.0);
                 on_flavour!(&self.0, atomic => atomic.load(order))
@@ -326,7 +347,10 @@ impl<T> AtomicPtr<T> {
     pub fn new(pointer: *mut T) -> AtomicPtr<T> {
         AtomicPtr(match execution::flavour() {
             Flavour::Std => Flavoured::Std(std::sync::atomic::AtomicPtr::new(pointer)),
-            Flavour::Shuttle => Flavoured::Shuttle(shuttle::sync::atomic::AtomicPtr::new(pointer)),
+            Flavour::Shuttle => Flavoured::Shuttle(
+                shuttle::sync::atomic::AtomicPtr::new(pointer),
+                Shadow(std::sync::atomic::AtomicPtr::new(pointer)),
+            ),
             Flavour::Loom => Flavoured::Loom(
                 loom::sync::atomic::AtomicPtr::new(pointer),
                 LoomLoads::new(),
@@ -338,6 +362,9 @@ impl<T> AtomicPtr<T> {
     /// Loads the pointer.
     #[track_caller]
     pub fn load(&self, order: Ordering) -> *mut T {
+        if peek::peeking() {
+            return latest(&self.0).load(Ordering::SeqCst);
+        }
         access(AtomicAccess::Load, order);
         before_load(&self.0);
         on_flavour!(&self.0, atomic => atomic.load(order))
