@@ -7,6 +7,10 @@
 //!   byte of its range is missing and the download runs.
 //! - `close-does-not-wait-on-timers`: a close waits for calls in flight to
 //!   return, never for a store timer (a backoff) to expire.
+//! - `in-flight-counts-true`: every call in flight is blocked where the
+//!   store counts it, so each store's counts equal what the platform sees.
+
+use store::InFlight;
 
 use crate::{Oracle, Violation};
 
@@ -85,6 +89,32 @@ pub fn close_waits_on_a_timer(
     )
 }
 
+/// The verdict on store `store`'s own `counts` at a quiescent moment,
+/// where the platform sees `seen` in flight (reads and closes its threads
+/// are inside, handles its duplicates open): a violation of
+/// `in-flight-counts-true` unless they are equal. `thread` is the last
+/// thread blocked; `everyone` tells what every thread waits on.
+pub fn counts_differ(
+    store: &str,
+    counts: InFlight,
+    seen: InFlight,
+    thread: String,
+    everyone: impl FnOnce() -> String,
+) -> Option<Violation> {
+    (counts != seen).then(|| {
+        let what = format!(
+            "store {store} reports {counts}, but the platform sees {seen}; every thread is blocked: {}",
+            everyone()
+        );
+        Violation::new(
+            Oracle::InFlightCountsTrue,
+            thread,
+            "count differs from the calls in flight",
+            what,
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +128,27 @@ mod tests {
             missing,
             running,
         }
+    }
+
+    #[test]
+    fn counts_must_equal_what_is_in_flight_at_a_quiescent_moment() {
+        let seen = InFlight {
+            reads: 2,
+            closes: 1,
+            handles: 0,
+        };
+        assert!(counts_differ("A", seen, seen, String::new(), String::new).is_none());
+        let missed = InFlight { reads: 1, ..seen };
+        let violation = counts_differ("A", missed, seen, "closer-A".to_owned(), || "all".into())
+            .expect("a read missed");
+        assert_eq!(
+            (violation.oracle, violation.kind),
+            (
+                Oracle::InFlightCountsTrue,
+                "count differs from the calls in flight"
+            )
+        );
+        assert!(violation.what.contains("store A reports"), "{violation}");
     }
 
     #[test]

@@ -1,18 +1,24 @@
-//! The store's liveness on the library: `no-needless-wait` and
-//! `close-does-not-wait-on-timers`, judged at each quiescent moment of a
-//! run (`harness::check::at_quiescence`) with the verdicts the simulator
-//! gives (`crate::liveness`), from what the world saw: the store call each
-//! thread is inside, each store's object length, temp file and
-//! downloader, which threads are inside a slow file operation, and the
-//! files' own record of the bytes written.
+//! The store's liveness on the library: `no-needless-wait`,
+//! `close-does-not-wait-on-timers` and `in-flight-counts-true`, judged at
+//! each quiescent moment of a run (`harness::check::at_quiescence`) with
+//! the verdicts the simulator gives (`crate::liveness`), from what the
+//! world saw: the store call each thread is inside, each store's object
+//! length, temp file, downloader and duplicates open, which threads are
+//! inside a slow file operation, and the files' own record of the bytes
+//! written. A store's own counts are read with `harness::check::peek`,
+//! which neither schedules nor records.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use harness::check::{Quiescence, ThreadKey};
+use store::InFlight;
 
 use crate::doubles::{CheckedFiles, Step};
-use crate::{Violation, WaitingReader, close_waits_on_a_timer, needless_read_wait};
+use crate::{
+    CounterSource, Violation, WaitingReader, close_waits_on_a_timer, counts_differ,
+    needless_read_wait,
+};
 
 /// A store call a thread is inside.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,14 +49,27 @@ struct StoreSeen {
     object_len: u64,
     file: Option<usize>,
     downloader: Option<ThreadKey>,
+    /// Duplicates of its temp file open now: each is a handle it counts.
+    duplicates_open: u64,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Book {
     calls: BTreeMap<ThreadKey, Call>,
     stores: BTreeMap<&'static str, StoreSeen>,
     in_file_layer: BTreeSet<ThreadKey>,
     names: BTreeMap<ThreadKey, String>,
+    /// How to read each store's own counts, while it lives.
+    counters: BTreeMap<&'static str, CounterSource>,
+}
+
+impl std::fmt::Debug for Book {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Book")
+            .field("calls", &self.calls)
+            .field("stores", &self.stores)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the world saw, for the judges; clones share it. Kept under a std
@@ -106,8 +125,20 @@ impl Ledger {
                 let downloader = self.caller(&mut book);
                 book.stores.entry(store).or_default().downloader = downloader;
             }
+            Step::DuplicatesChange(change) => {
+                let seen = book.stores.entry(store).or_default();
+                seen.duplicates_open = seen
+                    .duplicates_open
+                    .checked_add_signed(change)
+                    .expect("the files close only the duplicates they opened");
+            }
             _ => {}
         }
+    }
+
+    /// Store `store`'s own counts are read by `source`.
+    pub(super) fn counters_of(&self, store: &'static str, source: CounterSource) {
+        self.book().counters.insert(store, source);
     }
 
     /// The calling thread enters (`inside`) or leaves a slow file
@@ -178,7 +209,7 @@ impl Ledger {
                 ));
             }
         }
-        None
+        book.counts_verdict(moment)
     }
 }
 
@@ -201,6 +232,38 @@ impl Book {
                 .calls
                 .get(&key)
                 .is_some_and(|call| call.store() == store)
+    }
+
+    /// `in-flight-counts-true` at `moment`: every call in flight is blocked
+    /// where the store counts it, so each store's counts equal the reads
+    /// and closes its threads are inside and the duplicates open. Not
+    /// while a thread unwinds a failed run, whose calls never returned.
+    fn counts_verdict(&self, moment: &Quiescence) -> Option<Violation> {
+        if std::thread::panicking() {
+            return None;
+        }
+        self.counters.iter().find_map(|(&store, source)| {
+            let counts = harness::check::peek(|| source())?;
+            let inside = |wanted: fn(&Call) -> bool| {
+                let calls = self.calls.values();
+                calls
+                    .filter(|call| call.store() == store && wanted(call))
+                    .count() as u64
+            };
+            let seen = InFlight {
+                reads: inside(|call| matches!(call, Call::Read { .. })),
+                closes: inside(|call| matches!(call, Call::Close { .. })),
+                handles: self
+                    .stores
+                    .get(store)
+                    .map_or(0, |seen| seen.duplicates_open),
+            };
+            let thread = moment
+                .blocked()
+                .last()
+                .map_or_else(String::new, |&key| self.name(key));
+            counts_differ(store, counts, seen, thread, || self.everyone(moment))
+        })
     }
 
     /// Each waiting thread, with its call and whether it waits on time.

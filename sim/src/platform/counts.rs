@@ -4,7 +4,7 @@
 //! checks of counts read by a scenario, and of `CloseDeadlineExceeded`'s
 //! fields, are `SimWorld`'s, where those calls return.
 
-use scenarios::{Oracle, Violation};
+use scenarios::{Oracle, Violation, counts_differ};
 use store::InFlight;
 
 use super::{Call, Facts, Quiescence, ThreadKey, peeking};
@@ -31,22 +31,11 @@ pub(super) fn counts_violation(
             closes: seen.closes,
             handles: seen.duplicates_floor,
         };
-        (counts != expected).then(|| {
-            let what = format!(
-                "store {store} reports {counts}, but the platform sees {expected}; every thread is blocked: {}",
-                everyone()
-            );
-            let thread = moment
-                .blocked
-                .last()
-                .map_or_else(String::new, |blocked| blocked.thread.thread.clone());
-            Violation::new(
-                Oracle::InFlightCountsTrue,
-                thread,
-                "count differs from the calls in flight",
-                what,
-            )
-        })
+        let thread = moment
+            .blocked
+            .last()
+            .map_or_else(String::new, |blocked| blocked.thread.thread.clone());
+        counts_differ(store, counts, expected, thread, everyone)
     })
 }
 
