@@ -12,16 +12,7 @@ use harness::sync::atomic::{AtomicUsize, Ordering};
 use harness::sync::{Arc, Condvar, Mutex};
 use harness::thread;
 use harness::time::Duration;
-use support::found;
-
-/// Every engine that judges quiescent moments.
-const JUDGING_ENGINES: [Engine; 5] = [
-    Engine::Random,
-    Engine::pct(3),
-    Engine::Urw,
-    Engine::Dfs,
-    Engine::Loom { preemptions: 2 },
-];
+use support::{JUDGING_ENGINES, found, found_by_each};
 
 /// A gate whose waiters are counted in an atomic, as a component would
 /// count them for a status line; with `miscounts`, a waiter forgets to.
@@ -122,16 +113,12 @@ const MISCOUNT_SCHEDULES: usize = 1_000;
 
 #[test]
 fn a_count_that_misses_its_waiters_is_found_by_a_peeking_judge() {
-    for engine in JUDGING_ENGINES {
-        let failure = found(
-            &Check::new().engines([engine]).schedules(MISCOUNT_SCHEDULES),
-            || one_passes_a_gate(true),
-        );
-        assert!(
-            failure.message.contains("the gate counts 0 waiter(s)"),
-            "{engine}: {failure}"
-        );
-    }
+    found_by_each(
+        JUDGING_ENGINES,
+        MISCOUNT_SCHEDULES,
+        || one_passes_a_gate(true),
+        "the gate counts 0 waiter(s)",
+    );
 }
 
 #[test]

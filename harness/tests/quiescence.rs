@@ -12,16 +12,7 @@ use harness::check::{Check, Engine, Quiescence, ThreadKey};
 use harness::sync::{Arc, Condvar, Mutex};
 use harness::thread;
 use harness::time::Duration;
-use support::found;
-
-/// Every engine that judges quiescent moments.
-const JUDGING_ENGINES: [Engine; 5] = [
-    Engine::Random,
-    Engine::pct(3),
-    Engine::Urw,
-    Engine::Dfs,
-    Engine::Loom { preemptions: 2 },
-];
+use support::{JUDGING_ENGINES, found_by_each};
 
 /// What the test knows of its consumer, kept outside the facade (a judge
 /// takes none of its locks): the item is queued, and the consumer's key
@@ -102,18 +93,12 @@ const LOST_WAKEUP_SCHEDULES: usize = 1_000;
 
 #[test]
 fn a_lost_wakeup_a_later_close_would_mend_is_judged_at_the_quiescent_moment_before() {
-    for engine in JUDGING_ENGINES {
-        let failure = found(
-            &Check::new()
-                .engines([engine])
-                .schedules(LOST_WAKEUP_SCHEDULES),
-            || handoff_then_close(true),
-        );
-        assert!(
-            failure.message.contains("waits needlessly"),
-            "{engine}: {failure}"
-        );
-    }
+    found_by_each(
+        JUDGING_ENGINES,
+        LOST_WAKEUP_SCHEDULES,
+        || handoff_then_close(true),
+        "waits needlessly",
+    );
 }
 
 #[test]
@@ -123,18 +108,12 @@ fn a_deadlock_is_explained_by_the_judge_before_the_engine_calls_it_one() {
     let engines = JUDGING_ENGINES
         .into_iter()
         .filter(|engine| !matches!(engine, Engine::Pct { .. }));
-    for engine in engines {
-        let failure = found(
-            &Check::new()
-                .engines([engine])
-                .schedules(LOST_WAKEUP_SCHEDULES),
-            || handoff(true, false),
-        );
-        assert!(
-            failure.message.contains("waits needlessly"),
-            "{engine}: {failure}"
-        );
-    }
+    found_by_each(
+        engines,
+        LOST_WAKEUP_SCHEDULES,
+        || handoff(true, false),
+        "waits needlessly",
+    );
 }
 
 #[test]

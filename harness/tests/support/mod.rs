@@ -15,6 +15,32 @@ pub(crate) fn found(check: &Check, body: impl Fn() + Send + Sync + 'static) -> B
     }
 }
 
+/// Every engine that judges quiescent moments (`check::at_quiescence`).
+#[allow(dead_code, reason = "not every test file uses it")]
+pub(crate) const JUDGING_ENGINES: [Engine; 5] = [
+    Engine::Random,
+    Engine::pct(3),
+    Engine::Urw,
+    Engine::Dfs,
+    Engine::Loom { preemptions: 2 },
+];
+
+/// Each of `engines`, alone, finds a failure of `body` within `schedules`
+/// whose message says `expected`.
+#[allow(dead_code, reason = "not every test file uses it")]
+#[track_caller]
+pub(crate) fn found_by_each(
+    engines: impl IntoIterator<Item = Engine>,
+    schedules: usize,
+    body: fn(),
+    expected: &str,
+) {
+    for engine in engines {
+        let failure = found(&Check::new().engines([engine]).schedules(schedules), body);
+        assert!(failure.message.contains(expected), "{engine}: {failure}");
+    }
+}
+
 /// A flag handed from one thread to another under a lock: with
 /// `loop_on_flag`, a correct handoff; without, a wait that trusts its wake-up.
 pub(crate) fn handoff(loop_on_flag: bool) {
