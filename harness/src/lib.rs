@@ -91,6 +91,9 @@ mod std_identity {
     ) -> std::thread::ScopedJoinHandle<'scope, ()> {
         same
     }
+    fn _thread_id(same: crate::thread::ThreadId) -> std::thread::ThreadId {
+        same
+    }
     fn _instant(same: crate::time::Instant) -> std::time::Instant {
         same
     }

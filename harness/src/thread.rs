@@ -5,13 +5,13 @@
 
 #[cfg(not(feature = "model"))]
 pub use std::thread::{
-    Builder, JoinHandle, Scope, ScopedJoinHandle, Thread, current, park, park_timeout, scope,
-    sleep, spawn, yield_now,
+    Builder, JoinHandle, Scope, ScopedJoinHandle, Thread, ThreadId, current, park, park_timeout,
+    scope, sleep, spawn, yield_now,
 };
 
 #[cfg(feature = "model")]
 pub use crate::model::scope::{Scope, ScopedJoinHandle, scope};
 #[cfg(feature = "model")]
 pub use crate::model::thread::{
-    Builder, JoinHandle, Thread, current, park, park_timeout, sleep, spawn, yield_now,
+    Builder, JoinHandle, Thread, ThreadId, current, park, park_timeout, sleep, spawn, yield_now,
 };

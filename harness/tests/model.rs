@@ -927,6 +927,8 @@ fn every_type_of_the_facade_debug_prints_under_its_std_name() {
         ("SyncSender", format!("{sync_sender:?}")),
         ("Receiver", format!("{receiver:?}")),
         ("Scope", thread::scope(|scope| format!("{scope:?}"))),
+        ("Thread", format!("{:?}", thread::current())),
+        ("ThreadId(", format!("{:?}", thread::current().id())),
     ];
     for (name, printed) in printed {
         assert!(printed.starts_with(name), "{name} printed as {printed:?}");
@@ -936,6 +938,32 @@ fn every_type_of_the_facade_debug_prints_under_its_std_name() {
         format!("{:?}", Mutex::new(7_u8).lock().expect("not poisoned")),
         "7"
     );
+}
+
+#[test]
+fn a_threads_id_is_its_own_and_the_same_in_every_schedule_under_every_engine() {
+    // (the body's id, the child's id as it sees it, the child's id as its
+    // handle gives it), once per schedule of every engine.
+    static SEEN: std::sync::Mutex<Vec<[thread::ThreadId; 3]>> = std::sync::Mutex::new(Vec::new());
+    Check::new()
+        .schedules(20)
+        .run(|| {
+            let child = thread::spawn(|| thread::current().id());
+            let from_handle = child.thread().id();
+            let seen_by_child = child.join().expect("the child returns");
+            let ids = [thread::current().id(), seen_by_child, from_handle];
+            SEEN.lock().expect("not poisoned").push(ids);
+        })
+        .expect("clean");
+    let seen = SEEN.lock().expect("not poisoned");
+    let [body, child, from_handle] = seen[0];
+    assert_ne!(body, child, "two threads, one id");
+    assert_eq!(child, from_handle, "a handle names another thread");
+    assert!(
+        seen.iter().all(|ids| *ids == seen[0]),
+        "ids differ between schedules or engines: {seen:?}"
+    );
+    assert_eq!(format!("{body:?} {child:?}"), "ThreadId(0) ThreadId(1)");
 }
 
 /// Schedules per engine for the unpark tests below: each body has a few

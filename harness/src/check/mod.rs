@@ -28,7 +28,7 @@ pub use crate::model::facts::{
     AtomicAccess, FACTS_KEPT, Fact, Op, QueueCall, Recorded, ThreadKey, TimedEnd,
 };
 pub use crate::model::liveness::{never_waits, never_waits_begins, never_waits_ends};
-pub use crate::model::quiescence::Quiescence;
+pub use crate::model::quiescence::{Quiescence, WaitBegins};
 pub use crate::model::scope::SCOPE_UNDER_LOOM;
 pub use crate::model::sync::SPURIOUS_WAKEUPS_ONE_IN;
 pub use engine::{DEFAULT_PCT_STEP_BOUND, Engine, MEASURED_PCT_STEP_BOUND, ParseError, RunId};
@@ -107,6 +107,32 @@ pub fn record<T: std::any::Any + std::fmt::Debug + PartialEq + Send + Sync>(valu
 pub fn at_quiescence(judge: impl Fn(&Quiescence) + Send + Sync + 'static) {
     if let Some(run) = execution::current() {
         run.judge_quiescence_with(Arc::new(judge));
+    }
+}
+
+/// Registers `judge` to judge each wait of the run as it begins (a
+/// condition variable's wait, timed or not, a park, a join, a sleep), by
+/// the thread about to wait, while other threads may still be running: the
+/// place for a bound that must hold whenever a thread waits (a count of
+/// the callers inside, each timeout within its limit). As with
+/// [`at_quiescence`], the judge fails the run as any oracle does, takes no
+/// lock of the facade and waits on nothing, reads the component's atomics
+/// with [`peek`], and is registered first in the body, once per run. Judged
+/// under shuttle's and loom's engines only; outside a run it does nothing.
+///
+/// ```
+/// # use harness::check::{Check, WaitBegins};
+/// # use std::time::Duration;
+/// Check::new().schedules(10).assert(|| {
+///     harness::check::at_each_wait(|wait: &WaitBegins| {
+///         assert!(wait.timeout() <= Some(Duration::from_secs(1)), "a wait longer than a second");
+///     });
+///     harness::thread::sleep(Duration::from_millis(10));
+/// });
+/// ```
+pub fn at_each_wait(judge: impl Fn(&WaitBegins) + Send + Sync + 'static) {
+    if let Some(run) = execution::current() {
+        run.judge_waits_with(Arc::new(judge));
     }
 }
 

@@ -17,10 +17,13 @@ use std::time::Duration;
 use super::facts::{Fact, Facts, Op, ThreadKey};
 use super::liveness::{Blocking, Book, Site};
 use super::loom_park::Parkers;
-use super::quiescence::{Quiescence, Wait, Waiting};
+use super::quiescence::{Quiescence, Wait, WaitBegins, Waiting};
 
 /// A judge of a run's quiescent moments (`check::at_quiescence`).
 pub(crate) type QuiescenceJudge = Arc<dyn Fn(&Quiescence) + Send + Sync>;
+
+/// A judge of each wait as it begins (`check::at_each_wait`).
+pub(crate) type WaitJudge = Arc<dyn Fn(&WaitBegins) + Send + Sync>;
 
 /// Whose primitives a run uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +62,8 @@ pub(crate) struct Execution {
     waiting: Mutex<Waiting>,
     /// Who judges the quiescent moments.
     quiescence_judges: Mutex<Vec<QuiescenceJudge>>,
+    /// Who judges each wait as it begins.
+    wait_judges: Mutex<Vec<WaitJudge>>,
     /// Whether a judge is registered: until then nothing is booked.
     judged: AtomicBool,
 }
@@ -147,6 +152,7 @@ impl Execution {
             loom_parkers: Parkers::default(),
             waiting: Mutex::new(Waiting::default()),
             quiescence_judges: Mutex::new(Vec::new()),
+            wait_judges: Mutex::new(Vec::new()),
             judged: AtomicBool::new(false),
         })
     }
@@ -398,11 +404,24 @@ impl Execution {
             .then(|| lock(&self.waiting))
     }
 
-    /// The calling thread begins `wait`.
-    pub(crate) fn wait_begins(&self, wait: Wait) {
-        if self.judged.load(Ordering::SeqCst) {
-            let thread = self.thread_key();
-            lock(&self.waiting).begins(thread, wait);
+    /// The calling thread begins `wait`, of at most `timeout`; the wait
+    /// judges judge the moment (where one thread runs at a time, as for
+    /// quiescent moments).
+    pub(crate) fn wait_begins(&self, wait: Wait, timeout: Option<Duration>) {
+        if !self.judged.load(Ordering::SeqCst) {
+            return;
+        }
+        let thread = self.thread_key();
+        let mut waiting = lock(&self.waiting);
+        waiting.begins(thread, wait);
+        let judges = lock(&self.wait_judges).clone();
+        if self.flavour == Flavour::Std || judges.is_empty() {
+            return;
+        }
+        let moment = waiting.wait_begins(thread, timeout);
+        drop(waiting);
+        for judge in judges {
+            judge(&moment);
         }
     }
 
@@ -445,12 +464,23 @@ impl Execution {
         self.judged.store(true, Ordering::SeqCst);
     }
 
+    /// `judge` judges each wait of the run as it begins, from now on.
+    pub(crate) fn judge_waits_with(&self, judge: WaitJudge) {
+        lock(&self.wait_judges).push(judge);
+        self.judged.store(true, Ordering::SeqCst);
+    }
+
     /// The calling thread waits on time alone, in `wait` (a timed one): it
     /// lets the others run, then, unless `woken` says another thread freed
     /// it meanwhile, judges the moment if it is quiescent, before time
     /// moves. Whether it was woken.
-    pub(crate) fn wait_on_time(&self, wait: Wait, woken: impl FnOnce() -> bool) -> bool {
-        self.wait_begins(wait);
+    pub(crate) fn wait_on_time(
+        &self,
+        wait: Wait,
+        timeout: Duration,
+        woken: impl FnOnce() -> bool,
+    ) -> bool {
+        self.wait_begins(wait, Some(timeout));
         self.yield_now();
         let woken = woken();
         if !woken {

@@ -14,6 +14,7 @@
 //! condition variable, since the engine chooses which one wakes.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use super::facts::ThreadKey;
 
@@ -93,6 +94,16 @@ impl Waiting {
         self.ended.insert(thread);
     }
 
+    /// `caller`, just booked as waiting at most `timeout`, begins its
+    /// wait: the moment, with every thread the book has waiting.
+    pub(crate) fn wait_begins(&self, caller: ThreadKey, timeout: Option<Duration>) -> WaitBegins {
+        WaitBegins {
+            caller,
+            waiting: self.waits.keys().copied().collect(),
+            timeout,
+        }
+    }
+
     /// The moment, if every one of the run's `threads` (keys below it) has
     /// ended or waits, and one waits: the run is quiescent.
     pub(crate) fn quiescent(&self, threads: usize) -> Option<Quiescence> {
@@ -135,6 +146,35 @@ impl Quiescence {
     /// Whether `thread` waits: it has neither ended nor not yet begun.
     pub fn waits(&self, thread: ThreadKey) -> bool {
         self.blocked.contains(&thread) || self.timed.contains(&thread)
+    }
+}
+
+/// A moment a thread begins to wait, while others may run: what a judge
+/// given to `check::at_each_wait` sees. The book errs towards running, so
+/// each thread it names waits (and is where it waits), and some that wait
+/// may go unnamed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WaitBegins {
+    caller: ThreadKey,
+    waiting: Vec<ThreadKey>,
+    timeout: Option<Duration>,
+}
+
+impl WaitBegins {
+    /// The thread about to wait.
+    pub fn caller(&self) -> ThreadKey {
+        self.caller
+    }
+
+    /// The threads that wait, the caller included, in key order.
+    pub fn waiting(&self) -> &[ThreadKey] {
+        &self.waiting
+    }
+
+    /// How long the caller waits at most: `None` for a wait only another
+    /// thread ends (an untimed wait, a park, a join).
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
     }
 }
 

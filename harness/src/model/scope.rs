@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::execution::{self, Execution, Flavour};
-use super::facts::Op;
+use super::facts::{Op, ThreadKey};
 use super::liveness::{Blocking, Site};
 use super::thread::{Thread, a_thread_of_the_run};
 
@@ -124,7 +124,7 @@ impl<'scope> Scope<'scope, '_> {
     {
         let at = Location::caller();
         // A scoped join is not booked: the thread joining counts as running.
-        let (_, f) = a_thread_of_the_run(f, at);
+        let (key, f) = a_thread_of_the_run(f, at);
         self.unjoined.fetch_add(1, Ordering::Relaxed);
         // The spawning thread is in the run its scoped threads join.
         let handle = match (&self.of, execution::current()) {
@@ -132,7 +132,7 @@ impl<'scope> Scope<'scope, '_> {
             (ScopeOf::Std(scope), Some(run)) => ScopedOf::Std(scope.spawn(move || in_run(&run, f))),
             (ScopeOf::Shuttle(scope), _) => ScopedOf::Shuttle(scope.spawn(f)),
         };
-        ScopedJoinHandle::of(handle, &self.unjoined)
+        ScopedJoinHandle::of(handle, key, &self.unjoined)
     }
 }
 
@@ -155,11 +155,12 @@ fn in_run<T>(run: &Arc<Execution>, f: impl FnOnce() -> T) -> T {
 impl<'scope, T> ScopedJoinHandle<'scope, T> {
     fn of(
         handle: ScopedOf<'scope, T>,
+        key: Option<ThreadKey>,
         unjoined: &'scope AtomicUsize,
     ) -> ScopedJoinHandle<'scope, T> {
         let thread = match &handle {
-            ScopedOf::Std(handle) => Thread::std(handle.thread().clone()),
-            ScopedOf::Shuttle(handle) => Thread::shuttle(handle.thread().clone()),
+            ScopedOf::Std(handle) => Thread::std(handle.thread().clone(), key),
+            ScopedOf::Shuttle(handle) => Thread::shuttle(handle.thread().clone(), key),
         };
         ScopedJoinHandle {
             handle,

@@ -13,7 +13,24 @@ use super::quiescence::Wait;
 
 /// A thread's handle, as `std::thread::Thread`.
 #[derive(Clone, Debug)]
-pub struct Thread(ThreadOf);
+pub struct Thread {
+    of: ThreadOf,
+    id: ThreadId,
+}
+
+/// A thread's identity, as `std::thread::ThreadId`: equal for one thread,
+/// different for two. In a run it is the thread's key, so it is the same
+/// in every replay and under every engine, and a thread can be told by it
+/// (hashed into a stripe, say) deterministically; outside a run it is
+/// std's.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ThreadId(IdOf);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum IdOf {
+    Std(std::thread::ThreadId),
+    Run(ThreadKey),
+}
 
 #[derive(Clone, Debug)]
 enum ThreadOf {
@@ -38,13 +55,58 @@ enum HandleOf<T> {
     Loom(loom::thread::JoinHandle<T>),
 }
 
-impl Thread {
-    pub(super) fn std(thread: std::thread::Thread) -> Thread {
-        Thread(ThreadOf::Std(thread))
+impl ThreadId {
+    /// The identity of a thread of `key` in a run, or outside one, of the
+    /// std thread `outside`.
+    fn of(key: Option<ThreadKey>, outside: impl FnOnce() -> std::thread::ThreadId) -> ThreadId {
+        ThreadId(key.map_or_else(|| IdOf::Std(outside()), IdOf::Run))
     }
 
-    pub(super) fn shuttle(thread: shuttle::thread::Thread) -> Thread {
-        Thread(ThreadOf::Shuttle(thread))
+    /// The identity of a shuttle or loom thread: those live only in a run,
+    /// which keys each as it is spawned or first acts.
+    fn modelled(key: Option<ThreadKey>) -> ThreadId {
+        ThreadId(IdOf::Run(key.expect(
+            "a shuttle or loom thread lives in a run, which keys it",
+        )))
+    }
+}
+
+/// As std's: `ThreadId(N)`, N being the thread's key in a run.
+impl std::fmt::Debug for ThreadId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            IdOf::Std(id) => id.fmt(f),
+            IdOf::Run(ThreadKey(key)) => f.debug_tuple("ThreadId").field(&key).finish(),
+        }
+    }
+}
+
+impl Thread {
+    pub(super) fn std(thread: std::thread::Thread, key: Option<ThreadKey>) -> Thread {
+        let id = ThreadId::of(key, || thread.id());
+        Thread {
+            of: ThreadOf::Std(thread),
+            id,
+        }
+    }
+
+    pub(super) fn shuttle(thread: shuttle::thread::Thread, key: Option<ThreadKey>) -> Thread {
+        Thread {
+            of: ThreadOf::Shuttle(thread),
+            id: ThreadId::modelled(key),
+        }
+    }
+
+    fn loom(thread: loom::thread::Thread, key: Option<ThreadKey>) -> Thread {
+        Thread {
+            of: ThreadOf::Loom(thread),
+            id: ThreadId::modelled(key),
+        }
+    }
+
+    /// The thread's identity.
+    pub fn id(&self) -> ThreadId {
+        self.id
     }
 
     /// Wakes the thread if it is parked, or makes its next park return.
@@ -54,7 +116,7 @@ impl Thread {
         if let Some(run) = execution::current() {
             run.unparked();
         }
-        match &self.0 {
+        match &self.of {
             ThreadOf::Std(thread) => thread.unpark(),
             ThreadOf::Shuttle(thread) => thread.unpark(),
             ThreadOf::Loom(thread) => {
@@ -68,7 +130,7 @@ impl Thread {
 
     /// The thread's name, if it has one.
     pub fn name(&self) -> Option<&str> {
-        match &self.0 {
+        match &self.of {
             ThreadOf::Std(thread) => thread.name(),
             ThreadOf::Shuttle(thread) => thread.name(),
             ThreadOf::Loom(thread) => thread.name(),
@@ -85,7 +147,7 @@ impl<T> JoinHandle<T> {
         execution::may(Blocking::Wait, at);
         let run = execution::current();
         if let (Some(run), Some(key)) = (&run, self.key) {
-            run.wait_begins(Wait::Join(key));
+            run.wait_begins(Wait::Join(key), None);
             // A join is booked only while its thread lives: a moment the
             // caller completes is judged.
             run.judge_if_quiescent();
@@ -162,11 +224,11 @@ where
 
 impl<T> JoinHandle<T> {
     fn of(handle: HandleOf<T>, key: Option<ThreadKey>) -> JoinHandle<T> {
-        let thread = Thread(match &handle {
-            HandleOf::Std(handle) => ThreadOf::Std(handle.thread().clone()),
-            HandleOf::Shuttle(handle) => ThreadOf::Shuttle(handle.thread().clone()),
-            HandleOf::Loom(handle) => ThreadOf::Loom(handle.thread().clone()),
-        });
+        let thread = match &handle {
+            HandleOf::Std(handle) => Thread::std(handle.thread().clone(), key),
+            HandleOf::Shuttle(handle) => Thread::shuttle(handle.thread().clone(), key),
+            HandleOf::Loom(handle) => Thread::loom(handle.thread().clone(), key),
+        };
         JoinHandle {
             handle,
             thread,
@@ -255,11 +317,15 @@ impl Builder {
 
 /// The calling thread's handle.
 pub fn current() -> Thread {
-    Thread(match execution::flavour() {
-        Flavour::Std => ThreadOf::Std(std::thread::current()),
-        Flavour::Shuttle => ThreadOf::Shuttle(shuttle::thread::current()),
-        Flavour::Loom => ThreadOf::Loom(loom::thread::current()),
-    })
+    let Some(run) = execution::current() else {
+        return Thread::std(std::thread::current(), None);
+    };
+    let key = run.thread_key();
+    match run.flavour() {
+        Flavour::Std => Thread::std(std::thread::current(), Some(key)),
+        Flavour::Shuttle => Thread::shuttle(shuttle::thread::current(), Some(key)),
+        Flavour::Loom => Thread::loom(loom::thread::current(), Some(key)),
+    }
 }
 
 /// Blocks until the thread is unparked (or, as std's may, spuriously).
@@ -271,7 +337,7 @@ pub fn park() {
     let Some(run) = execution::current() else {
         return std::thread::park();
     };
-    run.wait_begins(Wait::Park { timed: false });
+    run.wait_begins(Wait::Park { timed: false }, None);
     match run.flavour() {
         Flavour::Std => std::thread::park(),
         Flavour::Shuttle => shuttle::thread::park(),
@@ -295,7 +361,7 @@ pub fn park_timeout(timeout: Duration) {
     execution::may(Blocking::Wait, at);
     let started = run.now();
     // An unpark meanwhile frees it in the book: nothing more to ask.
-    run.wait_on_time(Wait::Park { timed: true }, || false);
+    run.wait_on_time(Wait::Park { timed: true }, timeout, || false);
     let end = if run.timeout_fires() {
         run.advance_to(started + timeout);
         TimedEnd::Fired
@@ -316,7 +382,7 @@ pub fn sleep(duration: Duration) {
     run.record(Op::Sleep(duration), at);
     execution::may(Blocking::Wait, at);
     let started = run.now();
-    run.wait_on_time(Wait::Sleep, || false);
+    run.wait_on_time(Wait::Sleep, duration, || false);
     run.advance_to(started + duration);
 }
 

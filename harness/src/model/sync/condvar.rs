@@ -91,10 +91,13 @@ impl Condvar {
                 return retake(mutex, at);
             }
             run.untimed_wait_begins(self.id);
-            run.wait_begins(Wait::Condvar {
-                id: self.id,
-                timed: false,
-            });
+            run.wait_begins(
+                Wait::Condvar {
+                    id: self.id,
+                    timed: false,
+                },
+                None,
+            );
             // No notification is pending for a condition variable, so the
             // caller is as good as blocked: a moment it completes is judged.
             run.judge_if_quiescent();
@@ -161,7 +164,7 @@ impl Condvar {
             id: self.id,
             timed: true,
         };
-        let end = if run.wait_on_time(wait, || run.timed_wait_ends(ticket)) {
+        let end = if run.wait_on_time(wait, timeout, || run.timed_wait_ends(ticket)) {
             TimedEnd::Notified
         } else if run.timeout_fires() {
             run.advance_to(started + timeout);
