@@ -35,8 +35,30 @@ std_shaped::std_shaped_runtime!(
     StdRuntime,
     std,
     queue: ArrayQueue,
-    stripes: 16
+    stripes: 16,
+    picked_by: dealt_per_os_thread
 );
+
+/// A number drawn from a thread's name (its FNV-1a hash), for a runtime
+/// whose threads share one OS thread to pick each a stripe: the same name
+/// gives the same number in every run and on every platform.
+pub fn drawn_from_name(name: &str) -> usize {
+    let fnv_1a = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    // Truncation is harmless: any number picks a stripe.
+    fnv_1a as usize
+}
+
+/// A number of the calling OS thread's own, dealt round-robin on its first
+/// call: threads that start together count in different stripes.
+fn dealt_per_os_thread() -> usize {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    std::thread_local! {
+        static DEALT: usize = NEXT.fetch_add(1, Ordering::Relaxed);
+    }
+    DEALT.with(|dealt| *dealt)
+}
 
 /// The body of a spawned thread.
 pub type ThreadBody = Box<dyn FnOnce() + Send + 'static>;

@@ -8,8 +8,20 @@ super::std_shaped::std_shaped_runtime!(
     /// Runs the store on the harness library's `sync` and `thread`.
     HarnessRuntime,
     harness,
-    queue: SharedQueue
+    queue: SharedQueue,
+    stripes: 2,
+    picked_by: drawn_from_thread_name
 );
+
+/// A number drawn from the calling thread's name, which every engine
+/// gives the same thread in every replay (a std thread-local would be one
+/// for all the threads shuttle and loom run on one OS thread). Two stripes
+/// are enough for a search to see readers counted apart.
+fn drawn_from_thread_name() -> usize {
+    harness::thread::current()
+        .name()
+        .map_or(0, super::drawn_from_name)
+}
 
 /// The runtime's bounded queue: the facade's mirror of crossbeam's
 /// `ArrayQueue` (crossbeam's own without the model), so that under the

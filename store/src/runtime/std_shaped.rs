@@ -6,14 +6,17 @@
 /// `$krate::sync` and `$krate::thread`, whose bounded queue is `$queue`
 /// (a type in scope with `new(capacity)`). Its threads park and unpark
 /// through `$krate::thread`, or through `parking`, a module in scope with
-/// `Thread` (`Clone`, with `unpark(&self)`), `current()` and `park()`.
+/// `Thread` (`Clone`, with `unpark(&self)`), `current()` and `park()`. With
+/// `stripes`, a counter every reader updates is spread over that many, and
+/// a thread counts in the stripe `picked_by` (a function in scope giving a
+/// number of the calling thread's own) names, modulo their number.
 macro_rules! std_shaped_runtime {
-    ($(#[$doc:meta])* $name:ident, $krate:ident, queue: $queue:ident $(, stripes: $stripes:expr)?) => {
+    ($(#[$doc:meta])* $name:ident, $krate:ident, queue: $queue:ident $(, stripes: $stripes:expr, picked_by: $pick:ident)?) => {
         $crate::runtime::std_shaped::std_shaped_runtime!(
-            $(#[$doc])* $name, $krate, queue: $queue, parking: $krate::thread $(, stripes: $stripes)?
+            $(#[$doc])* $name, $krate, queue: $queue, parking: $krate::thread $(, stripes: $stripes, picked_by: $pick)?
         );
     };
-    ($(#[$doc:meta])* $name:ident, $krate:ident, queue: $queue:ident, parking: $($parking:ident)::+ $(, stripes: $stripes:expr)?) => {
+    ($(#[$doc:meta])* $name:ident, $krate:ident, queue: $queue:ident, parking: $($parking:ident)::+ $(, stripes: $stripes:expr, picked_by: $pick:ident)?) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, Default)]
         pub struct $name;
@@ -121,14 +124,8 @@ macro_rules! std_shaped_runtime {
             $(
             const STRIPES: usize = $stripes;
 
-            /// The OS thread's own stripe, dealt round-robin on its first
-            /// call: threads that start together count in different stripes.
             fn stripe(&self) -> usize {
-                static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-                std::thread_local! {
-                    static STRIPE: usize = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                }
-                STRIPE.with(|stripe| *stripe % Self::STRIPES)
+                $pick() % Self::STRIPES
             }
             )?
 

@@ -121,13 +121,7 @@ impl<I: ModelRuntime> SimRuntime<I> {
         if hands_off::<I>() {
             return 0;
         }
-        let fnv_1a = self
-            .thread_name()
-            .bytes()
-            .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-                (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-            });
-        fnv_1a as usize % <Self as Runtime>::STRIPES
+        store::runtime::drawn_from_name(&self.thread_name()) % <Self as Runtime>::STRIPES
     }
 
     pub(super) fn current_sim_thread(&self) -> SimThread<I> {
