@@ -22,7 +22,9 @@ mod world;
 
 pub use catalogue::{About, Component, RunSummary, Scenario, ScenarioSpec};
 pub use fate::{FailuresInARow, Fate};
-pub use liveness::{WaitingReader, close_waits_on_a_timer, counts_differ, needless_read_wait};
+pub use liveness::{
+    WaitingReader, close_waits_on_a_timer, counts_differ, counts_outside, needless_read_wait,
+};
 pub use log_coverage::{LogClassifier, LogState, LogStep};
 pub use oracle::{Oracle, Owner, Violation};
 pub use params::{

@@ -8,7 +8,11 @@
 //! - `close-does-not-wait-on-timers`: a close waits for calls in flight to
 //!   return, never for a store timer (a backoff) to expire.
 //! - `in-flight-counts-true`: every call in flight is blocked where the
-//!   store counts it, so each store's counts equal what the platform sees.
+//!   store counts it, so each store's counts equal what the platform sees;
+//!   and, whenever a thread begins to wait while others run, each count
+//!   lies between what must be counted and what may be.
+
+use std::ops::RangeInclusive;
 
 use store::InFlight;
 
@@ -115,6 +119,35 @@ pub fn counts_differ(
     })
 }
 
+/// The verdict on `store`'s `counts` while calls run: a violation of
+/// `in-flight-counts-true` unless each lies between what must be counted
+/// and what may be (`bounds`), as the platform sees them. `thread` names
+/// the thread about to wait, for the report.
+pub fn counts_outside(
+    store: &str,
+    counts: InFlight,
+    bounds: RangeInclusive<InFlight>,
+    thread: impl FnOnce() -> String,
+) -> Option<Violation> {
+    let (least, most) = bounds.into_inner();
+    let within = (least.reads..=most.reads).contains(&counts.reads)
+        && (least.closes..=most.closes).contains(&counts.closes)
+        && (least.handles..=most.handles).contains(&counts.handles);
+    (!within).then(|| {
+        let what = format!(
+            "store {store} reports {counts}, outside what the platform sees: between \
+             {} and {} read(s), {} and {} close(s), {} and {} handle(s)",
+            least.reads, most.reads, least.closes, most.closes, least.handles, most.handles
+        );
+        Violation::new(
+            Oracle::InFlightCountsTrue,
+            thread(),
+            "count outside what is in flight",
+            what,
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +182,45 @@ mod tests {
             )
         );
         assert!(violation.what.contains("store A reports"), "{violation}");
+    }
+
+    #[test]
+    fn counts_must_lie_between_what_must_and_what_may_be_counted_while_calls_run() {
+        let least = InFlight {
+            reads: 1,
+            closes: 0,
+            handles: 1,
+        };
+        let most = InFlight {
+            reads: 3,
+            closes: 1,
+            handles: 2,
+        };
+        for inside in [least, most, InFlight { reads: 2, ..least }] {
+            assert!(counts_outside("A", inside, least..=most, String::new).is_none());
+        }
+        for outside in [
+            InFlight { reads: 0, ..least },
+            InFlight { closes: 2, ..most },
+            InFlight {
+                handles: 0,
+                ..least
+            },
+        ] {
+            let violation = counts_outside("A", outside, least..=most, || "closer-A".into())
+                .expect("a count out of bounds");
+            assert_eq!(
+                (violation.oracle, violation.kind),
+                (
+                    Oracle::InFlightCountsTrue,
+                    "count outside what is in flight"
+                )
+            );
+            assert!(
+                violation.what.contains("between 1 and 3 read(s)"),
+                "{violation}"
+            );
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The store's liveness on the library: `no-needless-wait`,
 //! `close-does-not-wait-on-timers` and `in-flight-counts-true`, judged at
-//! each quiescent moment of a run (`harness::check::at_quiescence`) with
-//! the verdicts the simulator gives (`crate::liveness`), from what the
+//! each quiescent moment of a run (`harness::check::at_quiescence`), and
+//! the counts' bounds as each wait begins (`harness::check::at_each_wait`),
+//! with the verdicts the simulator gives (`crate::liveness`), from what the
 //! world saw: the store call each thread is inside, each store's object
 //! length, temp file, downloader and duplicates open, which threads are
 //! inside a slow file operation, and the files' own record of the bytes
@@ -11,12 +12,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use harness::check::{Quiescence, ThreadKey};
+use harness::check::{Quiescence, ThreadKey, WaitBegins};
 use store::InFlight;
 
 use crate::doubles::{CheckedFiles, Step};
 use crate::{
-    CounterSource, Violation, WaitingReader, close_waits_on_a_timer, counts_differ,
+    CounterSource, Violation, WaitingReader, close_waits_on_a_timer, counts_differ, counts_outside,
     needless_read_wait,
 };
 
@@ -41,6 +42,29 @@ impl Call {
             Call::Read { store, .. } | Call::Close { store } | Call::Other { store } => store,
         }
     }
+
+    fn is_read(&self) -> bool {
+        matches!(self, Call::Read { .. })
+    }
+
+    fn is_close(&self) -> bool {
+        matches!(self, Call::Close { .. })
+    }
+
+    /// Whether a handle may be counted without its duplicate open inside
+    /// the call: a handle is counted from before its duplicate opens
+    /// (inside `open_handle`) until after it closes (inside a release, or
+    /// the read through it that held it last).
+    fn may_count_a_handle(&self) -> bool {
+        matches!(self, Call::Read { .. } | Call::Other { .. })
+    }
+}
+
+/// How many of `calls` are on `store` and `wanted`.
+fn count<'a>(calls: impl Iterator<Item = &'a Call>, store: &str, wanted: fn(&Call) -> bool) -> u64 {
+    calls
+        .filter(|call| call.store() == store && wanted(call))
+        .count() as u64
 }
 
 /// What the world saw of one store.
@@ -162,6 +186,15 @@ impl Ledger {
         }
     }
 
+    /// Judges `wait` as it begins: raises `in-flight-counts-true` if a
+    /// store's counts lie outside what its threads are inside.
+    pub(super) fn judge_wait(&self, wait: &WaitBegins) {
+        let verdict = self.book().counts_bound_verdict(wait);
+        if let Some(violation) = verdict {
+            violation.raise();
+        }
+    }
+
     fn verdict(&self, files: &CheckedFiles, moment: &Quiescence) -> Option<Violation> {
         let book = self.book();
         let waiting = || moment.blocked().iter().chain(moment.timed()).copied();
@@ -244,15 +277,9 @@ impl Book {
         }
         self.counters.iter().find_map(|(&store, source)| {
             let counts = harness::check::peek(|| source())?;
-            let inside = |wanted: fn(&Call) -> bool| {
-                let calls = self.calls.values();
-                calls
-                    .filter(|call| call.store() == store && wanted(call))
-                    .count() as u64
-            };
             let seen = InFlight {
-                reads: inside(|call| matches!(call, Call::Read { .. })),
-                closes: inside(|call| matches!(call, Call::Close { .. })),
+                reads: count(self.calls.values(), store, Call::is_read),
+                closes: count(self.calls.values(), store, Call::is_close),
                 handles: self
                     .stores
                     .get(store)
@@ -263,6 +290,38 @@ impl Book {
                 .last()
                 .map_or_else(String::new, |&key| self.name(key));
             counts_differ(store, counts, seen, thread, || self.everyone(moment))
+        })
+    }
+
+    /// `in-flight-counts-true` as `wait` begins, while other calls may run:
+    /// each store's counts lie between what must be counted (the reads and
+    /// closes waiting threads are inside, the duplicates open) and what may
+    /// be (every read and close in flight; the duplicates open, and one
+    /// more for each call inside which a handle may be counted without its
+    /// duplicate). Not while a thread unwinds a failed run.
+    fn counts_bound_verdict(&self, wait: &WaitBegins) -> Option<Violation> {
+        if std::thread::panicking() {
+            return None;
+        }
+        self.counters.iter().find_map(|(&store, source)| {
+            let counts = harness::check::peek(|| source())?;
+            let duplicates = self
+                .stores
+                .get(store)
+                .map_or(0, |seen| seen.duplicates_open);
+            let waiting = || wait.waiting().iter().filter_map(|key| self.calls.get(key));
+            let least = InFlight {
+                reads: count(waiting(), store, Call::is_read),
+                closes: count(waiting(), store, Call::is_close),
+                handles: duplicates,
+            };
+            let in_flight = || self.calls.values();
+            let most = InFlight {
+                reads: count(in_flight(), store, Call::is_read),
+                closes: count(in_flight(), store, Call::is_close),
+                handles: duplicates + count(in_flight(), store, Call::may_count_a_handle),
+            };
+            counts_outside(store, counts, least..=most, || self.name(wait.caller()))
         })
     }
 

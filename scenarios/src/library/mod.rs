@@ -56,6 +56,8 @@ impl Default for FacadeWorld {
         let files = CheckedFiles::new(Arc::clone(&host));
         let judged = (ledger.clone(), files.clone());
         harness::check::at_quiescence(move |moment| judged.0.judge(&judged.1, moment));
+        let at_wait = ledger.clone();
+        harness::check::at_each_wait(move |wait| at_wait.judge_wait(wait));
         FacadeWorld {
             runtime: HarnessRuntime,
             clock: HarnessClock::default(),

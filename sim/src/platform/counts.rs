@@ -4,7 +4,7 @@
 //! checks of counts read by a scenario, and of `CloseDeadlineExceeded`'s
 //! fields, are `SimWorld`'s, where those calls return.
 
-use scenarios::{Oracle, Violation, counts_differ};
+use scenarios::{Violation, counts_differ, counts_outside};
 use store::InFlight;
 
 use super::{Call, Facts, Quiescence, ThreadKey, peeking};
@@ -63,21 +63,11 @@ pub(super) fn counts_bound_violation(
             closes: waiting_in(|call| matches!(call, Call::Close { .. })),
             handles: most.duplicates_floor,
         };
-        let within = (least.reads..=most.reads).contains(&counts.reads)
-            && (least.closes..=most.closes).contains(&counts.closes)
-            && (least.handles..=most.handles).contains(&counts.handles);
-        (!within).then(|| {
-            let what = format!(
-                "store {store} reports {counts}, outside what the platform sees: between \
-                 {} and {} read(s), {} and {} close(s), {} and {} handle(s)",
-                least.reads, most.reads, least.closes, most.closes, least.handles, most.handles
-            );
-            Violation::new(
-                Oracle::InFlightCountsTrue,
-                thread_name(),
-                "count outside what is in flight",
-                what,
-            )
-        })
+        let most = InFlight {
+            reads: most.reads,
+            closes: most.closes,
+            handles: most.handles,
+        };
+        counts_outside(store, counts, least..=most, thread_name)
     })
 }
