@@ -137,11 +137,46 @@ fn a_wait_judge_sees_the_caller_and_its_timeout() {
                 let sleeper = wait.caller() != OPENER;
                 let expected = sleeper.then_some(Duration::from_millis(5));
                 assert_eq!(wait.timeout(), expected, "{wait:?}");
+                let ends_by = wait.timeout().map(|timeout| wait.asked_at() + timeout);
+                assert_eq!(wait.ends_by(), ends_by, "{wait:?}");
                 assert!(wait.waiting().contains(&wait.caller()), "{wait:?}");
             });
             thread::spawn(|| thread::sleep(Duration::from_millis(5)))
                 .join()
                 .expect("the sleeper ends without a panic");
+        });
+}
+
+/// Schedules per engine for the clock to move between a timed wait's call
+/// and its beginning: with the wait judged from its beginning instead,
+/// random failed at its 9th schedule.
+const MOVED_CLOCK_SCHEDULES: usize = 500;
+
+#[test]
+fn a_timed_wait_is_judged_from_its_call_though_another_thread_moved_the_clock_since() {
+    // When the waiter called `wait_timeout`, as it read the clock itself.
+    static ASKED: std::sync::Mutex<Option<harness::time::Instant>> = std::sync::Mutex::new(None);
+    const WAITER: ThreadKey = ThreadKey(1);
+    Check::new()
+        .engines([Engine::Random, Engine::pct(3), Engine::Urw])
+        .schedules(MOVED_CLOCK_SCHEDULES)
+        .assert(|| {
+            harness::check::at_each_wait(|wait| {
+                if wait.caller() == WAITER && wait.timeout().is_some() {
+                    let asked = ASKED.lock().expect("not poisoned").take();
+                    assert_eq!(Some(wait.asked_at()), asked, "{wait:?}");
+                }
+            });
+            let waiter = thread::spawn(|| {
+                let lock = Mutex::new(());
+                let guard = lock.lock().expect("not poisoned");
+                *ASKED.lock().expect("not poisoned") = Some(harness::time::Instant::now());
+                // Letting the lock go is a scheduling point: the sleeper's
+                // second may pass before the wait begins.
+                drop(Condvar::new().wait_timeout(guard, Duration::from_secs(2)));
+            });
+            thread::sleep(Duration::from_secs(1));
+            waiter.join().expect("the waiter ends");
         });
 }
 

@@ -18,6 +18,7 @@ use super::facts::{Fact, Facts, Op, ThreadKey};
 use super::liveness::{Blocking, Book, Site};
 use super::loom_park::Parkers;
 use super::quiescence::{Quiescence, Wait, WaitBegins, Waiting};
+use super::time::Instant;
 
 /// A judge of a run's quiescent moments (`check::at_quiescence`).
 pub(crate) type QuiescenceJudge = Arc<dyn Fn(&Quiescence) + Send + Sync>;
@@ -404,10 +405,10 @@ impl Execution {
             .then(|| lock(&self.waiting))
     }
 
-    /// The calling thread begins `wait`, of at most `timeout`; the wait
-    /// judges judge the moment (where one thread runs at a time, as for
-    /// quiescent moments).
-    pub(crate) fn wait_begins(&self, wait: Wait, timeout: Option<Duration>) {
+    /// The calling thread begins `wait`, asked for at `asked_at` (virtual
+    /// time) with `timeout`, or now without one; the wait judges judge the
+    /// moment (where one thread runs at a time, as for quiescent moments).
+    pub(crate) fn wait_begins(&self, wait: Wait, timed: Option<(Duration, Duration)>) {
         if !self.judged.load(Ordering::SeqCst) {
             return;
         }
@@ -418,7 +419,11 @@ impl Execution {
         if self.flavour == Flavour::Std || judges.is_empty() {
             return;
         }
-        let moment = waiting.wait_begins(thread, timeout);
+        let (asked_at, timeout) = match timed {
+            Some((asked_at, timeout)) => (asked_at, Some(timeout)),
+            None => (self.now(), None),
+        };
+        let moment = waiting.wait_begins(thread, Instant::on_virtual_clock(asked_at), timeout);
         drop(waiting);
         for judge in judges {
             judge(&moment);
@@ -470,17 +475,18 @@ impl Execution {
         self.judged.store(true, Ordering::SeqCst);
     }
 
-    /// The calling thread waits on time alone, in `wait` (a timed one): it
-    /// lets the others run, then, unless `woken` says another thread freed
-    /// it meanwhile, judges the moment if it is quiescent, before time
-    /// moves. Whether it was woken.
+    /// The calling thread waits on time alone, in `wait` (a timed one),
+    /// asked for at `asked_at` with `timeout`: it lets the others run,
+    /// then, unless `woken` says another thread freed it meanwhile, judges
+    /// the moment if it is quiescent, before time moves. Whether it was
+    /// woken.
     pub(crate) fn wait_on_time(
         &self,
         wait: Wait,
-        timeout: Duration,
+        (asked_at, timeout): (Duration, Duration),
         woken: impl FnOnce() -> bool,
     ) -> bool {
-        self.wait_begins(wait, Some(timeout));
+        self.wait_begins(wait, Some((asked_at, timeout)));
         self.yield_now();
         let woken = woken();
         if !woken {

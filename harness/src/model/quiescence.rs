@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use super::facts::ThreadKey;
+use super::time::Instant;
 
 /// What a thread waits on, as the book keeps it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,12 +95,19 @@ impl Waiting {
         self.ended.insert(thread);
     }
 
-    /// `caller`, just booked as waiting at most `timeout`, begins its
-    /// wait: the moment, with every thread the book has waiting.
-    pub(crate) fn wait_begins(&self, caller: ThreadKey, timeout: Option<Duration>) -> WaitBegins {
+    /// `caller`, just booked as waiting, begins the wait it asked for at
+    /// `asked_at`, of at most `timeout`: the moment, with every thread the
+    /// book has waiting.
+    pub(crate) fn wait_begins(
+        &self,
+        caller: ThreadKey,
+        asked_at: Instant,
+        timeout: Option<Duration>,
+    ) -> WaitBegins {
         WaitBegins {
             caller,
             waiting: self.waits.keys().copied().collect(),
+            asked_at,
             timeout,
         }
     }
@@ -157,6 +165,7 @@ impl Quiescence {
 pub struct WaitBegins {
     caller: ThreadKey,
     waiting: Vec<ThreadKey>,
+    asked_at: Instant,
     timeout: Option<Duration>,
 }
 
@@ -171,10 +180,24 @@ impl WaitBegins {
         &self.waiting
     }
 
-    /// How long the caller waits at most: `None` for a wait only another
+    /// When the caller asked for the wait (it called the facade): a
+    /// timeout runs from then, and other threads may have moved the clock
+    /// since (a condition variable's wait lets its lock go first, which
+    /// lets them run).
+    pub fn asked_at(&self) -> Instant {
+        self.asked_at
+    }
+
+    /// The timeout the caller asked for: `None` for a wait only another
     /// thread ends (an untimed wait, a park, a join).
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout
+    }
+
+    /// When the timeout ends the wait at the latest: `None` if only
+    /// another thread can.
+    pub fn ends_by(&self) -> Option<Instant> {
+        self.timeout.map(|timeout| self.asked_at + timeout)
     }
 }
 

@@ -361,7 +361,7 @@ pub fn park_timeout(timeout: Duration) {
     execution::may(Blocking::Wait, at);
     let started = run.now();
     // An unpark meanwhile frees it in the book: nothing more to ask.
-    run.wait_on_time(Wait::Park { timed: true }, timeout, || false);
+    run.wait_on_time(Wait::Park { timed: true }, (started, timeout), || false);
     let end = if run.timeout_fires() {
         run.advance_to(started + timeout);
         TimedEnd::Fired
@@ -382,7 +382,7 @@ pub fn sleep(duration: Duration) {
     run.record(Op::Sleep(duration), at);
     execution::may(Blocking::Wait, at);
     let started = run.now();
-    run.wait_on_time(Wait::Sleep, duration, || false);
+    run.wait_on_time(Wait::Sleep, (started, duration), || false);
     run.advance_to(started + duration);
 }
 

@@ -19,6 +19,11 @@ fn real_origin() -> std::time::Instant {
 }
 
 impl Instant {
+    /// The point `since_origin` after the run's clock began.
+    pub(crate) fn on_virtual_clock(since_origin: Duration) -> Instant {
+        Instant(since_origin)
+    }
+
     /// Now: the run's virtual time, or real time outside any run.
     pub fn now() -> Instant {
         match execution::current() {

@@ -164,7 +164,7 @@ impl Condvar {
             id: self.id,
             timed: true,
         };
-        let end = if run.wait_on_time(wait, timeout, || run.timed_wait_ends(ticket)) {
+        let end = if run.wait_on_time(wait, (started, timeout), || run.timed_wait_ends(ticket)) {
             TimedEnd::Notified
         } else if run.timeout_fires() {
             run.advance_to(started + timeout);
