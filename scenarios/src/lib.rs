@@ -5,6 +5,7 @@
 //! [`Oracle`]) as soon as one breaks. Parameters come from [`Params`], drawn from a
 //! seed through a proptest strategy.
 
+mod bounds;
 mod catalogue;
 mod check;
 pub mod doubles;
@@ -20,6 +21,7 @@ mod store_coverage;
 mod threads;
 mod world;
 
+pub use bounds::{WaitSpan, backoff_kept_late, deadline_kept_late};
 pub use catalogue::{About, Component, RunSummary, Scenario, ScenarioSpec};
 pub use fate::{FailuresInARow, Fate};
 pub use liveness::{

@@ -1,7 +1,9 @@
 //! The store's liveness on the library: `no-needless-wait`,
 //! `close-does-not-wait-on-timers` and `in-flight-counts-true`, judged at
 //! each quiescent moment of a run (`harness::check::at_quiescence`), and
-//! the counts' bounds as each wait begins (`harness::check::at_each_wait`),
+//! the counts' bounds and the upper side of the time bounds
+//! (`close-completes`, `retry-policy-honoured`) as each wait begins
+//! (`harness::check::at_each_wait`),
 //! with the verdicts the simulator gives (`crate::liveness`), from what the
 //! world saw: the store call each thread is inside, each store's object
 //! length, temp file, downloader and duplicates open, which threads are
@@ -12,13 +14,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use std::time::Duration;
+
 use harness::check::{Quiescence, ThreadKey, WaitBegins};
-use store::InFlight;
+use store::{InFlight, Instant};
 
 use crate::doubles::{CheckedFiles, Step};
 use crate::{
-    CounterSource, Violation, WaitingReader, close_waits_on_a_timer, counts_differ, counts_outside,
-    needless_read_wait,
+    CounterSource, Violation, WaitSpan, WaitingReader, backoff_kept_late, close_waits_on_a_timer,
+    counts_differ, counts_outside, deadline_kept_late, needless_read_wait,
 };
 
 /// A store call a thread is inside.
@@ -31,7 +35,10 @@ pub(super) enum Call {
         end: u64,
     },
     /// A close of `store`, with a deadline or without.
-    Close { store: &'static str },
+    Close {
+        store: &'static str,
+        deadline: Option<Instant>,
+    },
     /// Any other call on `store`.
     Other { store: &'static str },
 }
@@ -39,7 +46,7 @@ pub(super) enum Call {
 impl Call {
     fn store(self) -> &'static str {
         match self {
-            Call::Read { store, .. } | Call::Close { store } | Call::Other { store } => store,
+            Call::Read { store, .. } | Call::Close { store, .. } | Call::Other { store } => store,
         }
     }
 
@@ -75,6 +82,17 @@ struct StoreSeen {
     downloader: Option<ThreadKey>,
     /// Duplicates of its temp file open now: each is a handle it counts.
     duplicates_open: u64,
+    /// The backoff its retry policy owes since its transport's last
+    /// transient failure, until the downloader asks for a stream again.
+    backoff: Option<Backoff>,
+}
+
+/// A backoff the retry policy owes: how long, and when the downloader's
+/// first wait of it began.
+#[derive(Clone, Copy, Debug)]
+struct Backoff {
+    length: Duration,
+    began_at: Option<Instant>,
 }
 
 #[derive(Default)]
@@ -147,7 +165,16 @@ impl Ledger {
             Step::FileCreated { file } => book.stores.entry(store).or_default().file = Some(file),
             Step::StreamAsked => {
                 let downloader = self.caller(&mut book);
-                book.stores.entry(store).or_default().downloader = downloader;
+                let seen = book.stores.entry(store).or_default();
+                seen.downloader = downloader;
+                seen.backoff = None;
+            }
+            Step::BackoffOwed(length) => {
+                let backoff = Backoff {
+                    length,
+                    began_at: None,
+                };
+                book.stores.entry(store).or_default().backoff = Some(backoff);
             }
             Step::DuplicatesChange(change) => {
                 let seen = book.stores.entry(store).or_default();
@@ -186,10 +213,16 @@ impl Ledger {
         }
     }
 
-    /// Judges `wait` as it begins: raises `in-flight-counts-true` if a
-    /// store's counts lie outside what its threads are inside.
-    pub(super) fn judge_wait(&self, wait: &WaitBegins) {
-        let verdict = self.book().counts_bound_verdict(wait);
+    /// Judges `wait` as it begins, `now`: raises `in-flight-counts-true`
+    /// if a store's counts lie outside what its threads are inside, and
+    /// `close-completes` or `retry-policy-honoured` if the wait may outlast
+    /// a close's deadline or the policy's backoff.
+    pub(super) fn judge_wait(&self, wait: &WaitBegins, now: Instant) {
+        let mut book = self.book();
+        let verdict = book
+            .counts_bound_verdict(wait)
+            .or_else(|| book.bound_kept_late(wait, now));
+        drop(book);
         if let Some(violation) = verdict {
             violation.raise();
         }
@@ -223,7 +256,7 @@ impl Ledger {
             }
         }
         for closer in waiting() {
-            let Some(&Call::Close { store }) = book.calls.get(&closer) else {
+            let Some(&Call::Close { store, .. }) = book.calls.get(&closer) else {
                 continue;
             };
             let closes = |key: &ThreadKey| matches!(book.calls.get(key), Some(Call::Close { .. }));
@@ -323,6 +356,39 @@ impl Book {
             };
             counts_outside(store, counts, least..=most, || self.name(wait.caller()))
         })
+    }
+
+    /// The upper side of the time bounds as `wait` begins, `now`: a close
+    /// waits no later than its deadline, and a downloader that owes a
+    /// backoff waits no later than the backoff's length after its first
+    /// wait of it. The bounds are the store's own waits': not a slow file
+    /// operation's, whose time is the file layer's. Not while a thread
+    /// unwinds a failed run.
+    fn bound_kept_late(&mut self, wait: &WaitBegins, now: Instant) -> Option<Violation> {
+        let caller = wait.caller();
+        if std::thread::panicking() || self.in_file_layer.contains(&caller) {
+            return None;
+        }
+        // The wait runs from when it was asked for, which other threads'
+        // timers may have left behind by now.
+        let asked =
+            Instant::from_origin(now.since_origin().saturating_sub(wait.asked_at().elapsed()));
+        let span = WaitSpan::of(asked, wait.timeout());
+        if let Some(&Call::Close {
+            deadline: Some(deadline),
+            ..
+        }) = self.calls.get(&caller)
+        {
+            return deadline_kept_late(span, deadline, || self.name(caller));
+        }
+        wait.timeout()?;
+        let backoff = self
+            .stores
+            .values_mut()
+            .filter(|seen| seen.downloader == Some(caller))
+            .find_map(|seen| seen.backoff.as_mut())?;
+        let ends_by = *backoff.began_at.get_or_insert(asked) + backoff.length;
+        backoff_kept_late(span, ends_by, || self.name(caller))
     }
 
     /// Each waiting thread, with its call and whether it waits on time.

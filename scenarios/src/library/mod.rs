@@ -20,6 +20,7 @@ mod store;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use ::store::Clock;
 use ::store::runtime::harness::{HarnessClock, HarnessRuntime};
 
 pub use logger::{LOGGER_SCENARIOS, LogCell, LoggerCoverage};
@@ -56,11 +57,12 @@ impl Default for FacadeWorld {
         let files = CheckedFiles::new(Arc::clone(&host));
         let judged = (ledger.clone(), files.clone());
         harness::check::at_quiescence(move |moment| judged.0.judge(&judged.1, moment));
+        let clock = HarnessClock::default();
         let at_wait = ledger.clone();
-        harness::check::at_each_wait(move |wait| at_wait.judge_wait(wait));
+        harness::check::at_each_wait(move |wait| at_wait.judge_wait(wait, clock.now()));
         FacadeWorld {
             runtime: HarnessRuntime,
-            clock: HarnessClock::default(),
+            clock,
             files,
             host,
             transports: Arc::default(),

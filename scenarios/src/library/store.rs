@@ -109,6 +109,8 @@ canary_rows! {
     HandleReleasedTwice => "handle-across-close--handle-released-twice",
     ReleaseIgnoresHandles => "handle-across-close--release-ignores-handles",
     RefusedDuplicateCountsTwice => "shared-handle--refused-duplicate-counts-twice",
+    DeadlineKeptLate => "close-deadline-in-flight--deadline-kept-late",
+    BackoffKeptLate => "transport-reset-resume--backoff-kept-late",
     InFlightMissesAStripe => "read-close-in-flight--in-flight-misses-a-stripe",
     ReleaseClosesUnderARead => "shared-handle--release-closes-under-a-read",
     OneLaneForEveryObject => "mount-replies--one-lane-for-every-object",
@@ -124,14 +126,11 @@ fn record(step: StoreStep<ThreadKey>) {
 }
 
 /// The store's canaries that only the simulator's own judges see, so the
-/// library has no row for them: a deadline or a backoff kept late (the
-/// upper bound of each wait, judged as it begins); counts that an error
-/// reports wrong (the counts' check against the calls in flight while the
-/// close ran); and progress published with a relaxed store (loom's
-/// causality check of each read against its write).
-pub const JUDGED_BY_THE_SIMULATOR_ONLY: [PlantedBug; 4] = [
-    PlantedBug::BackoffKeptLate,
-    PlantedBug::DeadlineKeptLate,
+/// library has no row for them: counts that an error reports wrong (the
+/// counts' check against the calls in flight while the close ran); and
+/// progress published with a relaxed store (loom's causality check of
+/// each read against its write).
+pub const JUDGED_BY_THE_SIMULATOR_ONLY: [PlantedBug; 2] = [
     PlantedBug::DeadlineErrorCountsNoReaders,
     PlantedBug::ProgressPublishedRelaxed,
 ];
@@ -305,7 +304,7 @@ impl StoreWorld for FacadeWorld {
 
     #[track_caller]
     fn close_begins(&self, store: &'static str, deadline: Option<Instant>) {
-        self.ledger.call_begins(Call::Close { store });
+        self.ledger.call_begins(Call::Close { store, deadline });
         record(StoreStep::CloseBegins {
             store,
             deadline: deadline.is_some(),
