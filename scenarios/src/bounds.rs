@@ -12,7 +12,27 @@ use std::time::Duration;
 
 use store::Instant;
 
+use crate::facts::{Facts, Key};
 use crate::{Oracle, Violation};
+
+/// The verdict on `caller`'s wait `span`, from `facts`: a violation if it
+/// may outlast the deadline of the `close_with_deadline` it is inside, or,
+/// if timed, the backoff it owes as a downloader (which begins with its
+/// first wait). `thread` names the caller.
+pub fn bound_kept_late<K: Key>(
+    facts: &Facts<K>,
+    caller: K,
+    span: WaitSpan,
+    thread: impl Fn() -> String,
+) -> Option<Violation> {
+    let deadline = facts.close_deadline_of(caller);
+    if let Some(late) = deadline.and_then(|deadline| deadline_kept_late(span, deadline, &thread)) {
+        return Some(late);
+    }
+    span.ends?;
+    let ends_by = facts.backoff_ends_by(caller, span.now)?;
+    backoff_kept_late(span, ends_by, thread)
+}
 
 /// A wait beginning: when, and when it ends at the latest (`None` if only
 /// another thread can end it).

@@ -8,7 +8,9 @@
 mod bounds;
 mod catalogue;
 mod check;
+mod counts;
 pub mod doubles;
+mod facts;
 mod fate;
 pub mod library;
 mod liveness;
@@ -21,12 +23,12 @@ mod store_coverage;
 mod threads;
 mod world;
 
-pub use bounds::{WaitSpan, backoff_kept_late, deadline_kept_late};
+pub use bounds::{WaitSpan, backoff_kept_late, bound_kept_late, deadline_kept_late};
 pub use catalogue::{About, Component, RunSummary, Scenario, ScenarioSpec};
+pub use counts::{counts_at_quiescence, counts_outside_span, counts_while_waiting};
+pub use facts::{Backoff, Call, Facts, Key, Span, StoreFacts};
 pub use fate::{FailuresInARow, Fate};
-pub use liveness::{
-    WaitingReader, close_waits_on_a_timer, counts_differ, counts_outside, needless_read_wait,
-};
+pub use liveness::{WaitingReader, close_waits_on_a_timer, needless_read_wait};
 pub use log_coverage::{LogClassifier, LogState, LogStep};
 pub use oracle::{Oracle, Owner, Violation};
 pub use params::{

@@ -154,6 +154,14 @@ pub fn peek<T>(read: impl FnOnce() -> T) -> T {
     crate::model::peek::peek(read)
 }
 
+/// Whether the calling run's engine lets a load read an older value than
+/// the latest stored (loom's, which models weak memory). A judge that holds
+/// counts the component loaded against what the run saw skips such runs,
+/// where a stale load is no bug; `false` outside a run.
+pub fn memory_is_weak() -> bool {
+    execution::current().is_some_and(|run| run.flavour() == execution::Flavour::Loom)
+}
+
 /// The calling thread's key in its run (as facts and quiescent moments
 /// name it), or `None` outside a run.
 pub fn thread_key() -> Option<ThreadKey> {

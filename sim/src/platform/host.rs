@@ -48,7 +48,7 @@ impl<I: ModelRuntime> Host for SimHost<I> {
 
     fn saw(&self, store: Option<&'static str>, step: Step) {
         if let Some(store) = store {
-            self.tell_facts(store, step);
+            self.facts.saw(store, step, I::thread_key);
         }
         if let Some(what) = event_of(step) {
             (self.record)(what);
@@ -72,24 +72,6 @@ impl<I: ModelRuntime> Host for SimHost<I> {
 
     fn check_read(&self, file: usize, from: u64, to: u64, writes: &[Arc<dyn WrittenBytes>]) {
         check_read(file, from, to, writes);
-    }
-}
-
-impl<I: ModelRuntime> SimHost<I> {
-    /// What the judges need to know of store `store`'s doubles.
-    fn tell_facts(&self, store: &'static str, step: Step) {
-        match step {
-            Step::FileCreated { file } => self.facts.file_created(store, file),
-            Step::DuplicatesChange(change) => self.facts.duplicates_change(store, change),
-            Step::StreamAsked => self.facts.stream_opened_by(store, I::thread_key()),
-            Step::BackoffOwed(length) => self.facts.backoff_owed(store, length),
-            Step::File { .. }
-            | Step::StreamOpened { .. }
-            | Step::StreamRefused { .. }
-            | Step::Delivers { .. }
-            | Step::Fault(_)
-            | Step::Cancelled => {}
-        }
     }
 }
 

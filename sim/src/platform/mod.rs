@@ -15,11 +15,8 @@
 //!   call each thread is in, for the liveness oracles judged at every
 //!   [`Quiescence`] (see `world.rs`).
 
-mod bounds;
 mod clock;
-mod counts;
 mod event;
-mod facts;
 mod happens_before;
 mod host;
 mod model;
@@ -32,7 +29,12 @@ mod world;
 
 pub use clock::VirtualClock;
 pub use event::{Outcome, QueueCall, Site, TimedEnd, What};
-pub use facts::{Call, Facts, Span, StoreFacts};
+pub use scenarios::{Call, Span};
+
+/// The platform's facts of one execution, its threads named by their keys.
+pub type Facts = scenarios::Facts<ThreadKey>;
+/// What the platform saw of one store.
+pub type StoreFacts = scenarios::StoreFacts<ThreadKey>;
 pub use happens_before::{DataRace, take_data_race};
 pub use model::{ModelRuntime, ThreadKey};
 pub use panics::{SourceSite, mark_simulating, simulating, take_first_panic};

@@ -1,43 +1,73 @@
-//! What the platform knows about each store and each thread's current call,
-//! for the liveness oracles: which file and which downloader thread belong to
-//! a store (learnt from the file layer and the transport, never from the
-//! store), and which store a thread is reading or closing.
+//! What a platform knows about each store and each thread's current call,
+//! for the store's liveness oracles, whichever platform it is (`sim`'s,
+//! keyed by its own thread keys, or the library's, by the run's): which
+//! file and which downloader thread belong to a store (learnt from the
+//! file layer and the transport, never from the store), which store a
+//! thread is reading or closing, and what was in flight while a call that
+//! reads counts ran.
 
 use litemap::LiteMap;
+use std::fmt::Debug;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use scenarios::CounterSource;
 use store::{InFlight, Instant};
 
-use super::ThreadKey;
+use crate::CounterSource;
+use crate::doubles::Step;
 
-/// The platform's facts of one execution. Clones share them.
-#[derive(Clone, Debug, Default)]
-pub struct Facts {
-    inner: Arc<Mutex<FactsInner>>,
+/// A thread's key within one run, as a platform names its threads.
+pub trait Key: Copy + Ord + Debug + Send + 'static {}
+
+impl<K: Copy + Ord + Debug + Send + 'static> Key for K {}
+
+/// A platform's facts of one run, its threads named by `K`. Clones share
+/// them.
+#[derive(Clone, Debug)]
+pub struct Facts<K: Key> {
+    inner: Arc<Mutex<FactsInner<K>>>,
 }
 
-#[derive(Default)]
+impl<K: Key> Default for Facts<K> {
+    fn default() -> Facts<K> {
+        Facts {
+            inner: Arc::new(Mutex::new(FactsInner::default())),
+        }
+    }
+}
+
 ///
 /// Its maps are sorted vectors (`LiteMap`), not B-trees: a run has a
 /// handful of threads and stores, and a B-tree allocates a node each time a
 /// map goes from empty to one entry, which `calls` does on every call.
-struct FactsInner {
-    stores: LiteMap<&'static str, StoreFacts>,
-    calls: LiteMap<ThreadKey, Call>,
+struct FactsInner<K: Key> {
+    stores: LiteMap<&'static str, StoreFacts<K>>,
+    calls: LiteMap<K, Call>,
     /// For each call that reads counts (`in_flight`, a close), the bounds
     /// of what was in flight on its store while it ran.
-    spans: LiteMap<ThreadKey, Span>,
+    spans: LiteMap<K, Span>,
     /// How to read each store's own counts, while it lives.
     counters: LiteMap<&'static str, CounterSource>,
     /// The deadline of each `close_with_deadline` in flight, by thread.
-    deadlines: LiteMap<ThreadKey, Instant>,
+    deadlines: LiteMap<K, Instant>,
     /// Threads inside a file operation that takes time.
-    in_file_layer: std::collections::BTreeSet<ThreadKey>,
+    in_file_layer: std::collections::BTreeSet<K>,
 }
 
-impl std::fmt::Debug for FactsInner {
+impl<K: Key> Default for FactsInner<K> {
+    fn default() -> FactsInner<K> {
+        FactsInner {
+            stores: LiteMap::new(),
+            calls: LiteMap::new(),
+            spans: LiteMap::new(),
+            counters: LiteMap::new(),
+            deadlines: LiteMap::new(),
+            in_file_layer: std::collections::BTreeSet::new(),
+        }
+    }
+}
+
+impl<K: Key> std::fmt::Debug for FactsInner<K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FactsInner")
             .field("stores", &self.stores)
@@ -70,19 +100,31 @@ pub struct Span {
 }
 
 /// What the platform saw of one store.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct StoreFacts {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreFacts<K: Key> {
     /// Its object's length, told when the store was opened.
     pub len: u64,
     /// Its temp file's index in the world's file registry.
     pub file: Option<usize>,
     /// The key of the thread that opens its transport's streams.
-    pub downloader: Option<ThreadKey>,
+    pub downloader: Option<K>,
     /// Duplicates of its temp file open now.
     pub duplicates_open: u64,
     /// The backoff its retry policy owes since the last transient failure,
     /// until the next stream opens.
     pub backoff: Option<Backoff>,
+}
+
+impl<K: Key> Default for StoreFacts<K> {
+    fn default() -> StoreFacts<K> {
+        StoreFacts {
+            len: 0,
+            file: None,
+            downloader: None,
+            duplicates_open: 0,
+            backoff: None,
+        }
+    }
 }
 
 /// A backoff the retry policy owes after a transient failure: how long it
@@ -148,7 +190,7 @@ impl Call {
     }
 }
 
-impl FactsInner {
+impl<K: Key> FactsInner<K> {
     fn in_flight_now(&self, store: &'static str) -> Span {
         let calls = |matches: fn(&Call) -> bool| {
             self.calls
@@ -203,9 +245,27 @@ impl FactsInner {
     }
 }
 
-impl Facts {
-    fn lock(&self) -> std::sync::MutexGuard<'_, FactsInner> {
+impl<K: Key> Facts<K> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FactsInner<K>> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A double of store `store` did `step`, on the thread `thread` names:
+    /// what the judges learn from it (its file, its downloader, a backoff
+    /// owed, a duplicate opened or closed).
+    pub fn saw(&self, store: &'static str, step: Step, thread: impl FnOnce() -> K) {
+        match step {
+            Step::FileCreated { file } => self.file_created(store, file),
+            Step::DuplicatesChange(change) => self.duplicates_change(store, change),
+            Step::StreamAsked => self.stream_opened_by(store, thread()),
+            Step::BackoffOwed(length) => self.backoff_owed(store, length),
+            Step::File { .. }
+            | Step::StreamOpened { .. }
+            | Step::StreamRefused { .. }
+            | Step::Delivers { .. }
+            | Step::Fault(_)
+            | Step::Cancelled => {}
+        }
     }
 
     /// Store `store`, of an object of `len` bytes, is being opened.
@@ -214,13 +274,13 @@ impl Facts {
     }
 
     /// Store `store`'s temp file is file `index`.
-    pub fn file_created(&self, store: &'static str, index: usize) {
+    fn file_created(&self, store: &'static str, index: usize) {
         self.lock().stores.entry(store).or_default().file = Some(index);
     }
 
     /// Thread `thread` opened a stream of store `store`'s transport: it is
     /// that store's downloader.
-    pub fn stream_opened_by(&self, store: &'static str, thread: ThreadKey) {
+    fn stream_opened_by(&self, store: &'static str, thread: K) {
         let mut inner = self.lock();
         let facts = inner.stores.entry(store).or_default();
         facts.downloader = Some(thread);
@@ -229,7 +289,7 @@ impl Facts {
 
     /// Store `store`'s transport served a transient failure, after which
     /// its retry policy owes a backoff of `length`.
-    pub fn backoff_owed(&self, store: &'static str, length: Duration) {
+    fn backoff_owed(&self, store: &'static str, length: Duration) {
         self.lock().stores.entry(store).or_default().backoff = Some(Backoff {
             length,
             began_at: None,
@@ -239,7 +299,7 @@ impl Facts {
     /// If `thread` is a downloader that owes a backoff, the instant its
     /// backoff must end by: `length` after the first wait of that backoff,
     /// which begins `now` if none has yet.
-    pub fn backoff_ends_by(&self, thread: ThreadKey, now: Instant) -> Option<Instant> {
+    pub fn backoff_ends_by(&self, thread: K, now: Instant) -> Option<Instant> {
         let mut inner = self.lock();
         let backoff = inner
             .stores
@@ -252,7 +312,7 @@ impl Facts {
 
     /// Thread `thread` enters (`true`) or leaves a file operation that
     /// takes time.
-    pub fn in_file_layer(&self, thread: ThreadKey, inside: bool) {
+    pub fn in_file_layer(&self, thread: K, inside: bool) {
         let mut inner = self.lock();
         if inside {
             inner.in_file_layer.insert(thread);
@@ -266,24 +326,24 @@ impl Facts {
 
     /// Whether thread `thread` is inside a file operation that takes time:
     /// waiting on the platform's file layer, not on the store.
-    pub fn is_in_file_layer(&self, thread: ThreadKey) -> bool {
+    pub fn is_in_file_layer(&self, thread: K) -> bool {
         self.lock().in_file_layer.contains(&thread)
     }
 
     /// Thread `thread`'s `close_with_deadline` gives up at `deadline`.
-    pub fn close_deadline_is(&self, thread: ThreadKey, deadline: Instant) {
+    pub fn close_deadline_is(&self, thread: K, deadline: Instant) {
         self.lock().deadlines.insert(thread, deadline);
     }
 
     /// The deadline of thread `thread`'s `close_with_deadline`, if it is
     /// inside one.
-    pub fn close_deadline_of(&self, thread: ThreadKey) -> Option<Instant> {
+    pub fn close_deadline_of(&self, thread: K) -> Option<Instant> {
         self.lock().deadlines.get(&thread).copied()
     }
 
     /// Thread `thread` enters `call`. A call that reads counts opens a
     /// span that bounds them.
-    pub fn call_begins(&self, thread: ThreadKey, call: Call) {
+    pub fn call_begins(&self, thread: K, call: Call) {
         let mut inner = self.lock();
         inner.calls.insert(thread, call);
         if let Call::InFlight { store } | Call::Close { store } = call {
@@ -294,7 +354,7 @@ impl Facts {
     }
 
     /// Thread `thread`'s call returned; the call it was, and its span.
-    pub fn call_returns(&self, thread: ThreadKey) -> Option<(Call, Option<Span>)> {
+    pub fn call_returns(&self, thread: K) -> Option<(Call, Option<Span>)> {
         let mut inner = self.lock();
         let call = inner.calls.remove(&thread)?;
         let span = inner.spans.remove(&thread);
@@ -304,7 +364,7 @@ impl Facts {
     }
 
     /// A duplicate of store `store`'s file was opened (`+1`) or closed (`-1`).
-    pub fn duplicates_change(&self, store: &'static str, change: i64) {
+    fn duplicates_change(&self, store: &'static str, change: i64) {
         let mut inner = self.lock();
         let facts = inner.stores.entry(store).or_default();
         facts.duplicates_open = facts
@@ -336,18 +396,18 @@ impl Facts {
     }
 
     /// The call thread `thread` is inside, if any.
-    pub fn call_of(&self, thread: ThreadKey) -> Option<Call> {
+    pub fn call_of(&self, thread: K) -> Option<Call> {
         self.lock().calls.get(&thread).copied()
     }
 
     /// What the platform saw of store `store`.
-    pub fn store(&self, store: &str) -> StoreFacts {
+    pub fn store(&self, store: &str) -> StoreFacts<K> {
         self.lock().stores.get(store).cloned().unwrap_or_default()
     }
 
     /// Whether thread `thread` works for store `store`: its downloader, or a
     /// thread inside one of its calls.
-    pub fn works_for(&self, thread: ThreadKey, store: &str) -> bool {
+    pub fn works_for(&self, thread: K, store: &str) -> bool {
         let inner = self.lock();
         let downloads = inner
             .stores
