@@ -421,6 +421,19 @@ fn sleep_moves_the_virtual_clock_and_takes_no_real_time() {
 }
 
 #[test]
+fn memory_is_weak_under_loom_alone() {
+    assert!(!harness::check::memory_is_weak(), "outside any run");
+    Check::new()
+        .engines([LOOM])
+        .schedules(1)
+        .assert(|| assert!(harness::check::memory_is_weak()));
+    Check::new()
+        .engines(SHUTTLE_ENGINES.into_iter().chain([Engine::Threads]))
+        .schedules(1)
+        .assert(|| assert!(!harness::check::memory_is_weak()));
+}
+
+#[test]
 fn a_receiver_sees_every_sender_gone_under_every_engine() {
     Check::new().schedules(100).assert(|| {
         let (sender, receiver) = mpsc::channel::<u8>();
