@@ -421,6 +421,26 @@ fn sleep_moves_the_virtual_clock_and_takes_no_real_time() {
 }
 
 #[test]
+fn a_sleep_ends_before_a_longer_one_begun_meanwhile_under_every_engine_but_real_threads() {
+    // Real threads' timers fire as the OS runs them: a longer sleep may
+    // end before a shorter one is even asked for.
+    let engines = SHUTTLE_ENGINES.into_iter().chain([LOOM]);
+    Check::new().engines(engines).schedules(300).assert(|| {
+        let longer = thread::spawn(|| thread::sleep(Duration::from_secs(4)));
+        let asked = Instant::now();
+        thread::sleep(Duration::from_secs(1));
+        // Whatever the other sleep did before this one was asked for, it
+        // ends after this one.
+        assert_eq!(
+            asked.elapsed(),
+            Duration::from_secs(1),
+            "the 4 s sleep ended first"
+        );
+        longer.join().expect("the longer sleep ends");
+    });
+}
+
+#[test]
 fn memory_is_weak_under_loom_alone() {
     assert!(!harness::check::memory_is_weak(), "outside any run");
     Check::new()

@@ -19,6 +19,7 @@ use super::liveness::{Blocking, Book, Site};
 use super::loom_park::Parkers;
 use super::quiescence::{Quiescence, Wait, WaitBegins, Waiting};
 use super::time::Instant;
+use super::timers::{TimerId, Timers};
 
 /// A judge of a run's quiescent moments (`check::at_quiescence`).
 pub(crate) type QuiescenceJudge = Arc<dyn Fn(&Quiescence) + Send + Sync>;
@@ -37,6 +38,35 @@ pub(crate) enum Flavour {
     Loom,
 }
 
+/// The timer of one timed wait in progress, armed until dropped.
+pub(crate) struct Timer<'a> {
+    run: &'a Execution,
+    id: TimerId,
+}
+
+impl Timer<'_> {
+    /// Whether the timeout may fire now: no other timed wait's ends first.
+    pub(crate) fn may_fire(&self) -> bool {
+        lock(&self.run.timers).may_fire(self.id)
+    }
+
+    /// Fires the timeout: lets the others run until no other timed wait's
+    /// timeout ends first (theirs fire first), then moves the clock to
+    /// this one's end.
+    pub(crate) fn fire(&self) {
+        while !self.may_fire() {
+            super::thread::spin(self.run);
+        }
+        self.run.advance_to(self.id.ends());
+    }
+}
+
+impl Drop for Timer<'_> {
+    fn drop(&mut self) {
+        lock(&self.run.timers).disarm(self.id);
+    }
+}
+
 /// One run of a body: shared by every thread of it.
 pub(crate) struct Execution {
     flavour: Flavour,
@@ -46,6 +76,9 @@ pub(crate) struct Execution {
     clock_nanos: AtomicU64,
     facts: Mutex<Facts>,
     timed_waits: Mutex<TimedWaits>,
+    /// The timers of the timed waits in progress, which fire in the order
+    /// of their ends.
+    timers: Mutex<Timers>,
     /// Threads spawned and not yet finished (the `threads` engine waits
     /// for them; shuttle and loom do it themselves).
     live_spawned: AtomicUsize,
@@ -146,6 +179,7 @@ impl Execution {
             clock_nanos: AtomicU64::new(0),
             facts: Mutex::new(Facts::default()),
             timed_waits: Mutex::new(TimedWaits::default()),
+            timers: Mutex::new(Timers::default()),
             live_spawned: AtomicUsize::new(0),
             first_thread_panic: Mutex::new(None),
             book: Mutex::new(Book::default()),
@@ -181,6 +215,13 @@ impl Execution {
     /// Virtual time since the run began.
     pub(crate) fn now(&self) -> Duration {
         Duration::from_nanos(self.clock_nanos.load(Ordering::SeqCst))
+    }
+
+    /// Arms the timer of a timed wait whose timeout ends at `ends`; it is
+    /// disarmed when dropped.
+    pub(crate) fn arm_timer(&self, ends: Duration) -> Timer<'_> {
+        let id = lock(&self.timers).arm(ends);
+        Timer { run: self, id }
     }
 
     /// Moves virtual time to `at`, never back: two threads sleeping at once

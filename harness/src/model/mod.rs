@@ -15,3 +15,4 @@ pub(crate) mod shared;
 pub(crate) mod sync;
 pub(crate) mod thread;
 pub(crate) mod time;
+mod timers;

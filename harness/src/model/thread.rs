@@ -360,10 +360,12 @@ pub fn park_timeout(timeout: Duration) {
     run.record(Op::TimedWait(timeout), at);
     execution::may(Blocking::Wait, at);
     let started = run.now();
+    let timer = run.arm_timer(started + timeout);
     // An unpark meanwhile frees it in the book: nothing more to ask.
     run.wait_on_time(Wait::Park { timed: true }, (started, timeout), || false);
-    let end = if run.timeout_fires() {
-        run.advance_to(started + timeout);
+    // An earlier timeout fires first: until then this one ends early.
+    let end = if timer.may_fire() && run.timeout_fires() {
+        timer.fire();
         TimedEnd::Fired
     } else {
         TimedEnd::WokeEarly
@@ -382,8 +384,18 @@ pub fn sleep(duration: Duration) {
     run.record(Op::Sleep(duration), at);
     execution::may(Blocking::Wait, at);
     let started = run.now();
+    let timer = run.arm_timer(started + duration);
     run.wait_on_time(Wait::Sleep, (started, duration), || false);
-    run.advance_to(started + duration);
+    timer.fire();
+}
+
+/// Lets the other threads of `run` run, as a spin-wait of the code under
+/// test would (`yield_now`): the model waits for another thread to act
+/// (an earlier timer to fire).
+pub(super) fn spin(run: &Execution) {
+    ASKED_TO_YIELD.set(true);
+    run.yield_now();
+    ASKED_TO_YIELD.set(false);
 }
 
 /// Lets other threads run.
@@ -391,11 +403,7 @@ pub fn sleep(duration: Duration) {
 pub fn yield_now() {
     execution::record(Op::YieldNow, Location::caller());
     match execution::current() {
-        Some(run) => {
-            ASKED_TO_YIELD.set(true);
-            run.yield_now();
-            ASKED_TO_YIELD.set(false);
-        }
+        Some(run) => spin(&run),
         None => std::thread::yield_now(),
     }
 }

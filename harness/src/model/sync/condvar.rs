@@ -164,14 +164,20 @@ impl Condvar {
             id: self.id,
             timed: true,
         };
+        let timer = run.arm_timer(started + timeout);
         let end = if run.wait_on_time(wait, (started, timeout), || run.timed_wait_ends(ticket)) {
             TimedEnd::Notified
-        } else if run.timeout_fires() {
-            run.advance_to(started + timeout);
+        } else if timer.may_fire() && run.timeout_fires() {
+            // An earlier timeout fires first: until then this one ends
+            // early, as a timed wait may.
+            timer.fire();
             TimedEnd::Fired
         } else {
             TimedEnd::WokeEarly
         };
+        // Disarmed before the lock is taken again: its holder may be
+        // waiting for this timer to fire first.
+        drop(timer);
         run.record(Op::TimedWaitEnds(end), at);
         let timed_out = WaitTimeoutResult(end == TimedEnd::Fired);
         match retake(mutex, at) {
