@@ -31,6 +31,7 @@ pub use crate::model::liveness::{never_waits, never_waits_begins, never_waits_en
 pub use crate::model::quiescence::{Quiescence, WaitBegins};
 pub use crate::model::scope::SCOPE_UNDER_LOOM;
 pub use crate::model::sync::SPURIOUS_WAKEUPS_ONE_IN;
+pub use crate::model::written::Written;
 pub use engine::{DEFAULT_PCT_STEP_BOUND, Engine, MEASURED_PCT_STEP_BOUND, ParseError, RunId};
 pub use run::{
     LOOM_MAX_BRANCHES, MAX_STEPS, SYSTEMATIC_DATA_SEED, THREADS_WATCHDOG, URW_EXECUTIONS_PER_RUN,

@@ -16,3 +16,4 @@ pub(crate) mod sync;
 pub(crate) mod thread;
 pub(crate) mod time;
 mod timers;
+pub(crate) mod written;

@@ -57,6 +57,29 @@ pub trait Host: Send + Sync + 'static {
     fn check_read(&self, file: usize, from: u64, to: u64, writes: &[Arc<dyn WrittenBytes>]);
 }
 
+/// A read of bytes whose write does not happen before it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataRace {
+    /// The temp file's number.
+    pub file: usize,
+    /// The read's first byte.
+    pub from: u64,
+    /// The read's end.
+    pub to: u64,
+}
+
+impl fmt::Display for DataRace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "read_exact_at [{}, {}) on temp file #{}: the write of those bytes does not happen \
+             before the read (loom's causality check): what told the reader they had arrived \
+             did not order the write before it",
+            self.from, self.to, self.file
+        )
+    }
+}
+
 /// The bytes one write put in a file, as a model that checks orderings
 /// tracks them.
 pub trait WrittenBytes: Send + Sync {

@@ -24,7 +24,7 @@ use ::store::Clock;
 use ::store::runtime::harness::{HarnessClock, HarnessRuntime};
 
 pub use logger::{LOGGER_SCENARIOS, LogCell, LoggerCoverage};
-pub use store::{JUDGED_BY_THE_SIMULATOR_ONLY, StoreCoverage, store_scenarios};
+pub use store::{StoreCoverage, store_scenarios};
 
 use crate::World;
 use crate::doubles::{CheckedFiles, FailureWatch, Host};

@@ -20,22 +20,25 @@
 //! time bounds of each wait, loom's causality check of reads); those
 //! judges are not on the library yet.
 
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, OnceLock, PoisonError};
 use std::time::Duration;
 
 use ::store::runtime::harness::{HarnessClock, HarnessRuntime};
 use ::store::{Clock, InFlight, Instant, Plant, Platform, RetryPolicy, StoreError, StoreOptions};
 use harness::Scenario;
-use harness::check::{Fact, Op, SYSTEMATIC_DATA_SEED, ThreadKey};
+use harness::check::{Fact, Op, SYSTEMATIC_DATA_SEED, ThreadKey, Written};
 use harness::coverage::{Classifier, Reached};
 use harness::sync::atomic::{AtomicU64, Ordering};
 
 use super::FacadeWorld;
 use super::liveness::Ledger;
-use crate::doubles::{CheckedFiles, Host, ScriptedTransport, Step, TransportFault, WrittenBytes};
+use crate::doubles::{
+    CheckedFiles, DataRace, Host, ScriptedTransport, Step, TransportFault, WrittenBytes,
+};
 use crate::{
-    Call, CounterSource, FileFaults, Params, PlantedBug, ReadEnd, Scenario as Key, Size,
-    StoreClassifier, StoreSituation, StoreStep, StoreWorld, TransportFaults,
+    Call, CounterSource, FileFaults, Oracle, Params, PlantedBug, ReadEnd, Scenario as Key, Size,
+    StoreClassifier, StoreSituation, StoreStep, StoreWorld, TransportFaults, Violation,
 };
 
 /// The registry of scenarios: one row per scenario of the store and of
@@ -50,12 +53,11 @@ macro_rules! scenario_rows {
 }
 
 /// The registry of canaries: one row per planted bug of the store and of
-/// the mount that the library's oracles can see, `Bug => "HOME--BUG"`, its
-/// body the bug planted in its home scenario. A test holds it to the
-/// catalogue, with [`JUDGED_BY_THE_SIMULATOR_ONLY`].
+/// the mount, `Bug => "HOME--BUG"`, its body the bug planted in its home
+/// scenario. A test holds it to the catalogue.
 macro_rules! canary_rows {
     ($($bug:ident => $name:literal,)*) => {
-        /// Each canary the library can find, named `HOME--BUG`.
+        /// Each canary, named `HOME--BUG`.
         const CANARY_ROWS: &[(PlantedBug, &str, fn())] =
             &[$((PlantedBug::$bug, $name, || canary(PlantedBug::$bug)),)*];
     };
@@ -111,6 +113,7 @@ canary_rows! {
     RefusedDuplicateCountsTwice => "shared-handle--refused-duplicate-counts-twice",
     DeadlineKeptLate => "close-deadline-in-flight--deadline-kept-late",
     BackoffKeptLate => "transport-reset-resume--backoff-kept-late",
+    ProgressPublishedRelaxed => "concurrent-readers--progress-published-relaxed",
     DeadlineErrorCountsNoReaders => "deadline-with-reader-inside--deadline-error-counts-no-readers",
     InFlightMissesAStripe => "read-close-in-flight--in-flight-misses-a-stripe",
     ReleaseClosesUnderARead => "shared-handle--release-closes-under-a-read",
@@ -126,16 +129,10 @@ fn record(step: StoreStep<ThreadKey>) {
     harness::check::record(step);
 }
 
-/// The store's canaries that only the simulator finds, so the library has
-/// no row for them: progress published with a relaxed store (loom's
-/// causality check of each read against its write, which needs the
-/// simulator's record of which write each byte came from).
-pub const JUDGED_BY_THE_SIMULATOR_ONLY: [PlantedBug; 1] = [PlantedBug::ProgressPublishedRelaxed];
-
 /// The store's and the mount's scenarios as the library's rows, named and
 /// described as the catalogue names and describes them, then each canary
-/// the library can find in its home scenario (`HOME--BUG`), described as
-/// the catalogue describes the bug.
+/// in its home scenario (`HOME--BUG`), described as the catalogue
+/// describes the bug.
 pub fn store_scenarios() -> &'static [Scenario] {
     static SCENARIOS: OnceLock<Vec<Scenario>> = OnceLock::new();
     SCENARIOS.get_or_init(|| {
@@ -232,10 +229,37 @@ impl Host for FacadeHost {
     }
 
     fn written_bytes(&self) -> Option<Arc<dyn WrittenBytes>> {
-        None
+        // A failed run's teardown writes nothing the judges need.
+        (!std::thread::panicking()).then(|| Arc::new(FacadeWrite(Written::new())) as _)
     }
 
-    fn check_read(&self, _: usize, _: u64, _: u64, _: &[Arc<dyn WrittenBytes>]) {}
+    /// Under loom, a read whose bytes' writes do not happen before it is
+    /// the oracle data-integrity broken, as `sim` reports it.
+    fn check_read(&self, file: usize, from: u64, to: u64, writes: &[Arc<dyn WrittenBytes>]) {
+        let read = panic::catch_unwind(AssertUnwindSafe(|| {
+            writes.iter().for_each(|write| write.read());
+        }));
+        if read.is_err() {
+            let race = DataRace { file, from, to };
+            Violation::new(
+                Oracle::DataIntegrity,
+                self.thread_name(),
+                "read not ordered after its write",
+                race.to_string(),
+            )
+            .raise();
+        }
+    }
+}
+
+/// The bytes one write put in a file, as the library's engines check reads
+/// of them (under loom, against the write's happening before).
+struct FacadeWrite(Written);
+
+impl WrittenBytes for FacadeWrite {
+    fn read(&self) {
+        self.0.read();
+    }
 }
 
 impl StoreWorld for FacadeWorld {
