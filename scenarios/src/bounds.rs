@@ -135,6 +135,43 @@ mod tests {
     }
 
     #[test]
+    fn a_late_wait_says_how_long_it_waits() {
+        let timed = WaitSpan::of(at(10), Some(Duration::from_millis(200)));
+        let violation = deadline_kept_late(timed, at(100), String::new).expect("late");
+        assert!(
+            violation.what.contains("waits until 210ms at 10ms"),
+            "{violation}"
+        );
+        let untimed = WaitSpan::of(at(10), None);
+        let violation = deadline_kept_late(untimed, at(100), String::new).expect("late");
+        assert!(
+            violation.what.contains("waits with no timeout"),
+            "{violation}"
+        );
+    }
+
+    #[test]
+    fn the_facts_say_whose_deadline_or_backoff_a_wait_keeps() {
+        let facts = Facts::<u8>::default();
+        let (closer, downloader, bystander) = (1, 2, 3);
+        facts.call_begins(closer, crate::Call::Close { store: "A" });
+        facts.close_deadline_is(closer, at(100));
+        facts.saw("A", crate::doubles::Step::StreamAsked, || downloader);
+        facts.saw(
+            "A",
+            crate::doubles::Step::BackoffOwed(Duration::from_millis(50)),
+            || downloader,
+        );
+        let long = WaitSpan::of(at(0), Some(Duration::from_millis(500)));
+        let verdict = |thread| bound_kept_late(&facts, thread, long, String::new);
+        let kinds = [closer, downloader, bystander].map(|thread| verdict(thread).map(|v| v.kind));
+        assert_eq!(
+            kinds,
+            [Some("deadline kept late"), Some("backoff kept late"), None]
+        );
+    }
+
+    #[test]
     fn a_backoff_may_wait_until_the_policy_ends_it_and_no_longer() {
         let within = WaitSpan::of(at(0), Some(Duration::from_millis(50)));
         assert!(backoff_kept_late(within, at(50), String::new).is_none());

@@ -194,7 +194,20 @@ mod tests {
             closes: 1,
             handles: 2,
         };
-        assert!(counts_outside_span(within, &span(), "in_flight", String::new).is_none());
+        for edge in [
+            within,
+            InFlight { reads: 2, ..within },
+            InFlight {
+                handles: 1,
+                ..within
+            },
+            InFlight {
+                handles: 3,
+                ..within
+            },
+        ] {
+            assert!(counts_outside_span(edge, &span(), "in_flight", String::new).is_none());
+        }
         for outside in [
             InFlight { reads: 0, ..within },
             InFlight { reads: 3, ..within },
