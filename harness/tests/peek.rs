@@ -9,41 +9,10 @@ use std::collections::BTreeSet;
 
 use harness::check::{Check, Engine, Quiescence, ThreadKey};
 use harness::sync::atomic::{AtomicUsize, Ordering};
-use harness::sync::{Arc, Condvar, Mutex};
+use harness::sync::{Arc, Mutex};
 use harness::thread;
 use harness::time::Duration;
-use support::{JUDGING_ENGINES, found, found_by_each};
-
-/// A gate whose waiters are counted in an atomic, as a component would
-/// count them for a status line; with `miscounts`, a waiter forgets to.
-struct Gate {
-    open: Mutex<bool>,
-    opened: Condvar,
-    waiting: AtomicUsize,
-    miscounts: bool,
-}
-
-impl Gate {
-    fn pass(&self) {
-        if !self.miscounts {
-            self.waiting.fetch_add(1, Ordering::Relaxed);
-        }
-        let open = self.open.lock().expect("not poisoned");
-        drop(
-            self.opened
-                .wait_while(open, |open| !*open)
-                .expect("not poisoned"),
-        );
-        if !self.miscounts {
-            self.waiting.fetch_sub(1, Ordering::Relaxed);
-        }
-    }
-
-    fn open(&self) {
-        *self.open.lock().expect("not poisoned") = true;
-        self.opened.notify_all();
-    }
-}
+use support::{Gate, JUDGING_ENGINES, found, found_by_each};
 
 /// Who is inside `pass`, kept outside the facade (a judge takes none of
 /// its locks).
@@ -73,12 +42,7 @@ fn judge(gate: &Gate, ledger: &Inside, moment: &Quiescence) {
 /// to the moment the passer waits while the opener sleeps, and none of
 /// 20,000 with two passers.)
 fn one_passes_a_gate(miscounts: bool) {
-    let gate = Arc::new(Gate {
-        open: Mutex::new(false),
-        opened: Condvar::new(),
-        waiting: AtomicUsize::new(0),
-        miscounts,
-    });
+    let gate = Arc::new(Gate::new(miscounts));
     let ledger = Arc::new(Inside::default());
     let (judged, seen) = (Arc::clone(&gate), Arc::clone(&ledger));
     harness::check::at_quiescence(move |moment| judge(&judged, &seen, moment));

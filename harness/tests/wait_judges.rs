@@ -6,51 +6,11 @@
 mod support;
 
 use harness::check::{Check, Engine, ThreadKey, WaitBegins};
-use harness::sync::atomic::{AtomicUsize, Ordering};
+use harness::sync::atomic::Ordering;
 use harness::sync::{Arc, Condvar, Mutex};
 use harness::thread;
 use harness::time::Duration;
-use support::{JUDGING_ENGINES, found_by_each};
-
-/// A gate whose waiters are counted in an atomic; with `miscounts`, a
-/// waiter forgets to count itself.
-struct Gate {
-    open: Mutex<bool>,
-    opened: Condvar,
-    waiting: AtomicUsize,
-    miscounts: bool,
-}
-
-impl Gate {
-    fn new(miscounts: bool) -> Gate {
-        Gate {
-            open: Mutex::new(false),
-            opened: Condvar::new(),
-            waiting: AtomicUsize::new(0),
-            miscounts,
-        }
-    }
-
-    fn pass(&self) {
-        if !self.miscounts {
-            self.waiting.fetch_add(1, Ordering::Relaxed);
-        }
-        let open = self.open.lock().expect("not poisoned");
-        drop(
-            self.opened
-                .wait_while(open, |open| !*open)
-                .expect("not poisoned"),
-        );
-        if !self.miscounts {
-            self.waiting.fetch_sub(1, Ordering::Relaxed);
-        }
-    }
-
-    fn open(&self) {
-        *self.open.lock().expect("not poisoned") = true;
-        self.opened.notify_all();
-    }
-}
+use support::{Gate, JUDGING_ENGINES, found_by_each};
 
 /// The body's own thread, which opens the gate and never passes it.
 const OPENER: ThreadKey = ThreadKey(0);

@@ -2,6 +2,7 @@
 //! the handoff whose wait trusts its wake-up, found through a spurious one.
 
 use harness::check::{Check, Engine, Error, Failure, RunId};
+use harness::sync::atomic::{AtomicUsize, Ordering};
 use harness::sync::{Arc, Condvar, Mutex};
 use harness::thread;
 
@@ -78,4 +79,47 @@ pub(crate) fn first_trusting_failure(seed: u64) -> RunId {
         || handoff(false),
     )
     .run
+}
+
+/// A gate whose waiters are counted in an atomic, as a component would
+/// count them for a status line; with `miscounts`, a waiter forgets to
+/// count itself.
+#[allow(dead_code, reason = "not every test file uses it")]
+pub(crate) struct Gate {
+    open: Mutex<bool>,
+    opened: Condvar,
+    pub(crate) waiting: AtomicUsize,
+    miscounts: bool,
+}
+
+#[allow(dead_code, reason = "not every test file uses it")]
+impl Gate {
+    pub(crate) fn new(miscounts: bool) -> Gate {
+        Gate {
+            open: Mutex::new(false),
+            opened: Condvar::new(),
+            waiting: AtomicUsize::new(0),
+            miscounts,
+        }
+    }
+
+    pub(crate) fn pass(&self) {
+        if !self.miscounts {
+            self.waiting.fetch_add(1, Ordering::Relaxed);
+        }
+        let open = self.open.lock().expect("not poisoned");
+        drop(
+            self.opened
+                .wait_while(open, |open| !*open)
+                .expect("not poisoned"),
+        );
+        if !self.miscounts {
+            self.waiting.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn open(&self) {
+        *self.open.lock().expect("not poisoned") = true;
+        self.opened.notify_all();
+    }
 }
