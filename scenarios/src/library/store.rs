@@ -1,6 +1,6 @@
 //! The store's and the mount's scenarios registered with the harness
 //! library, as an outside crate registers its component: one row per
-//! scenario of the catalogue and per canary the library can see
+//! scenario of the catalogue and per canary
 //! (`scenario_rows!`, `canary_rows!`), each body the catalogue's own on a
 //! [`FacadeWorld`] whose files and transport are the store's own doubles
 //! (`crate::doubles`), hosted by the facade ([`FacadeHost`]).
@@ -13,12 +13,10 @@
 //! What judges a run here: the oracles the doubles judge (data integrity,
 //! access after close, leaks, the retry policy), the scenarios' own checks
 //! of every read and close, the library's generic oracles (a deadlock, a
-//! wait under a lock, a wait inside a never-waits call), and the store's
-//! liveness at each quiescent moment (`liveness.rs`: no needless wait, no
-//! close waiting on a timer). The simulator judges more of the store from
-//! its own facts (the store's counts against the calls in flight, the
-//! time bounds of each wait, loom's causality check of reads); those
-//! judges are not on the library yet.
+//! wait under a lock, a wait inside a never-waits call), the store's
+//! liveness, counts and time bounds, judged from the facts the simulator
+//! keeps too (`liveness.rs`), and, under loom, each read of a file's bytes
+//! against their write (`check::Written`).
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, OnceLock, PoisonError};
