@@ -75,10 +75,15 @@ impl SeededScheduler {
     /// just ran drops below every priority given so far. As in shuttle's
     /// `PctScheduler`, only steps with a choice count (the paper's section
     /// 4.1: a change point while one thread alone can run changes nothing),
-    /// so change points fall where they can matter. A task that yields
-    /// lets the others run for that one step, as under the random strategy;
-    /// shuttle's lowers it for good, and on the benchmark's kernels the two
-    /// found their bugs equally fast.
+    /// so change points fall where they can matter. A task that spins (a
+    /// `yield_now` of the code under test, or a timed wait whose timeout
+    /// waits for an earlier one) drops below every priority given so far,
+    /// as at a change point and as in shuttle's `PctScheduler`: had it
+    /// only let the others run for that one step, two threads spinning on
+    /// a third could hand the processor to each other above it for good.
+    /// Any other yield of the model (a timed wait's turn for the others to
+    /// act) lets the others run for that one step, as under the random
+    /// strategy.
     fn pct_choice(
         &mut self,
         runnable: &[&Task],
@@ -92,7 +97,8 @@ impl SeededScheduler {
         let has_choice = runnable.len() > 1;
         if has_choice {
             if let Some(current) = current {
-                if self.change_points.binary_search(&self.choices).is_ok() {
+                let spins = yielding && crate::model::thread::asked_to_yield();
+                if spins || self.change_points.binary_search(&self.choices).is_ok() {
                     self.lowered += 1;
                     self.priorities.insert(current, LOWERED_BAND - self.lowered);
                 }

@@ -544,6 +544,78 @@ fn dfs_lets_another_thread_in_when_a_spinning_thread_yields() {
         });
 }
 
+/// Two threads spin on a flag only a third sets. A PCT that let a yielder
+/// off for one step alone let the two spinners hand the processor back and
+/// forth above the setter; only a change point could end it, and depth 1
+/// has none. A spin lowers the spinner for good, as shuttle's PCT does, so
+/// the setter runs.
+#[test]
+fn pct_lets_the_setter_in_when_two_threads_spin_above_it() {
+    Check::new()
+        .engines([Engine::pct(1)])
+        .schedules(300)
+        .assert(|| {
+            let ready = Arc::new(AtomicBool::new(false));
+            let spin = |ready: Arc<AtomicBool>| {
+                thread::spawn(move || {
+                    while !ready.load(Ordering::Acquire) {
+                        thread::yield_now();
+                    }
+                })
+            };
+            let spinners = [spin(Arc::clone(&ready)), spin(Arc::clone(&ready))];
+            let setter = {
+                let ready = Arc::clone(&ready);
+                thread::spawn(move || ready.store(true, Ordering::Release))
+            };
+            for spinner in spinners {
+                spinner.join().expect("the thread ends without a panic");
+            }
+            setter.join().expect("the thread ends without a panic");
+        });
+}
+
+/// Two threads wait on a condition variable nobody notifies until their
+/// deadline passes, while a third sleeps for less: their timeouts may fire
+/// only after its sleep ends, so until it runs each of their waits ends
+/// early and they wait again. Under PCT of depth 1 (no change point to
+/// end a livelock) the two must each let the sleeper run, spinning as they
+/// end early, and the spin must lower them below it. With the spin planted
+/// out, PCT of depth 3 livelocked within 1 to 584 schedules over 9 seeds
+/// (one in 128): at a quarter of that rate, 8,000 schedules miss it with a
+/// chance below one in a million, in about a tenth of a second.
+#[test]
+fn timed_waits_behind_an_earlier_sleep_let_the_sleeper_in_under_pct() {
+    Check::new()
+        .engines([Engine::pct(1), Engine::pct(3)])
+        .schedules(8_000)
+        .assert(|| {
+            let pair = Arc::new((Mutex::new(()), Condvar::new()));
+            let wait_out = |pair: Arc<(Mutex<()>, Condvar)>| {
+                thread::spawn(move || {
+                    let deadline = Instant::now() + Duration::from_millis(400);
+                    let (lock, changed) = &*pair;
+                    let mut guard = lock.lock().expect("no panic under the lock");
+                    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+                        if left.is_zero() {
+                            break;
+                        }
+                        guard = changed
+                            .wait_timeout(guard, left)
+                            .expect("no panic under the lock")
+                            .0;
+                    }
+                })
+            };
+            let sleeper = thread::spawn(|| thread::sleep(Duration::from_millis(8)));
+            let waiters = [wait_out(Arc::clone(&pair)), wait_out(Arc::clone(&pair))];
+            for waiter in waiters {
+                waiter.join().expect("the thread ends without a panic");
+            }
+            sleeper.join().expect("the thread ends without a panic");
+        });
+}
+
 /// A thread parks until another gives it work, while the body's thread
 /// waits to join them: shuttle offers the parked thread a spurious wake-up
 /// at every step, first among the threads, and DFS's first branch used to

@@ -46,8 +46,28 @@ pub(crate) struct Timer<'a> {
 
 impl Timer<'_> {
     /// Whether the timeout may fire now: no other timed wait's ends first.
-    pub(crate) fn may_fire(&self) -> bool {
+    fn may_fire(&self) -> bool {
         lock(&self.run.timers).may_fire(self.id)
+    }
+
+    /// Whether a timed wait's timeout fires now, as the scheduler chooses
+    /// (the clock then at its end), or the wait ends early, as a timed
+    /// wait may. It never fires while an earlier timeout is armed: the wait
+    /// then ends early after a spin, which lets the others run (the thread
+    /// of the earlier timeout among them) as a spin-wait of the code under
+    /// test would. Without the spin, two threads whose timeouts wait for a
+    /// third's could hand the processor to each other above it for good
+    /// (PCT's priorities), re-waiting forever.
+    pub(crate) fn fires_now(&self) -> bool {
+        if !self.may_fire() {
+            super::thread::spin(self.run);
+            return false;
+        }
+        let fires = self.run.timeout_fires();
+        if fires {
+            self.fire();
+        }
+        fires
     }
 
     /// Fires the timeout: lets the others run until no other timed wait's

@@ -363,9 +363,7 @@ pub fn park_timeout(timeout: Duration) {
     let timer = run.arm_timer(started + timeout);
     // An unpark meanwhile frees it in the book: nothing more to ask.
     run.wait_on_time(Wait::Park { timed: true }, (started, timeout), || false);
-    // An earlier timeout fires first: until then this one ends early.
-    let end = if timer.may_fire() && run.timeout_fires() {
-        timer.fire();
+    let end = if timer.fires_now() {
         TimedEnd::Fired
     } else {
         TimedEnd::WokeEarly

@@ -167,10 +167,7 @@ impl Condvar {
         let timer = run.arm_timer(started + timeout);
         let end = if run.wait_on_time(wait, (started, timeout), || run.timed_wait_ends(ticket)) {
             TimedEnd::Notified
-        } else if timer.may_fire() && run.timeout_fires() {
-            // An earlier timeout fires first: until then this one ends
-            // early, as a timed wait may.
-            timer.fire();
+        } else if timer.fires_now() {
             TimedEnd::Fired
         } else {
             TimedEnd::WokeEarly
