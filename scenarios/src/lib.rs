@@ -24,12 +24,12 @@ mod threads;
 mod world;
 
 pub use bounds::{WaitSpan, backoff_kept_late, bound_kept_late, deadline_kept_late};
-pub use catalogue::{About, Component, RunSummary, Scenario, ScenarioSpec};
+pub use catalogue::{About, Component, Reaches, RunSummary, Scenario, ScenarioSpec};
 pub use counts::{counts_at_quiescence, counts_outside_span, counts_while_waiting};
 pub use facts::{Backoff, Call, Facts, Key, Span, StoreFacts};
 pub use fate::{FailuresInARow, Fate};
 pub use liveness::{WaitingReader, close_waits_on_a_timer, needless_read_wait};
-pub use log_coverage::{LogClassifier, LogState, LogStep};
+pub use log_coverage::{LogCell, LogClassifier, LogState, LogStep};
 pub use oracle::{Oracle, Owner, Violation};
 pub use params::{
     FileFaults, InjectedEio, InjectedEmfile, Params, RetryParams, Size, SplitMix64, StreamFault,

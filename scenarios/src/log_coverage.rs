@@ -6,6 +6,8 @@
 //! reaches. The queue's state is the length its last call left; the writer
 //! is the queue's one consumer, known once it has popped.
 
+use harness::coverage::Situation;
+
 use crate::LogCall;
 
 /// Where the logger stands when one of its calls begins: the columns of
@@ -48,6 +50,31 @@ impl LogState {
             LogState::WriterDraining => "writer-draining",
             LogState::WriterStopping => "writer-stopping",
         }
+    }
+}
+
+/// A cell of the logger's matrix: a call of the logger, and the state of
+/// its queue or of its writer as the call began.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogCell(pub LogCall, pub LogState);
+
+impl Situation for LogCell {
+    const COUNT: usize = LogCall::ALL.len() * LogState::ALL.len();
+
+    fn index(self) -> usize {
+        let LogCell(call, state) = self;
+        call as usize * LogState::ALL.len() + state as usize
+    }
+
+    fn all() -> impl Iterator<Item = LogCell> {
+        LogCall::ALL
+            .into_iter()
+            .flat_map(|call| LogState::ALL.map(|state| LogCell(call, state)))
+    }
+
+    /// `call@state`, as the simulator's tables name the cell.
+    fn name(self) -> String {
+        format!("{}@{}", self.0.name(), self.1.name())
     }
 }
 

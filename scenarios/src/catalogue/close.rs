@@ -6,13 +6,16 @@ use std::time::Duration;
 
 use store::StoreOptions;
 
+use super::Reaches;
 use super::subject::Subject;
 use super::{
     About, Component, RunSummary, ScenarioSpec, reset_after_first_chunk, stalled_after_first_chunk,
     tolerable,
 };
+use crate::StoreSituation::{Cell, Corner, Pair};
 use crate::threads::{Latch, spawn};
 use crate::{CatalogueWorld, Params, StoreWorld};
+use crate::{InFlight, Operation, Phase, StoreCorner};
 
 /// Readers signal ready and wait at a start latch; close runs to completion;
 /// then the readers go, and every one of them must get `Closed`.
@@ -174,6 +177,10 @@ impl ScenarioSpec for ReadCloseBarrier {
             description: "readers wait at a barrier while close runs, then read: all get Closed",
             component: Component::Store,
             pct_step_bound: 129,
+            reaches: Reaches::Store(&[
+                Corner(StoreCorner::ReleasedByCloser),
+                Cell(Operation::Close, Phase::Streaming),
+            ]),
         }
     }
 
@@ -197,6 +204,10 @@ impl ScenarioSpec for ReadCloseInFlight {
             description: "readers blocked in the wait loop on a stalled transport; close frees them",
             component: Component::Store,
             pct_step_bound: 172,
+            reaches: Reaches::Store(&[
+                Corner(StoreCorner::ReaderWokenByClose),
+                Pair(Operation::Close, InFlight::ReadAt),
+            ]),
         }
     }
 
@@ -224,6 +235,12 @@ impl ScenarioSpec for EarlyClose {
             description: "close before the download completes; nothing left running or behind",
             component: Component::Store,
             pct_step_bound: 48,
+            reaches: Reaches::Store(&[
+                Corner(StoreCorner::ReleasedByDownloader),
+                Corner(StoreCorner::CloseBeforeFirstStream),
+                Cell(Operation::CloseWithDeadline, Phase::BeforeFirstStream),
+                Cell(Operation::DropLastHandle, Phase::Streaming),
+            ]),
         }
     }
 
@@ -247,6 +264,13 @@ impl ScenarioSpec for CloseDeadlineInFlight {
             description: "close with a deadline while readers are in flight",
             component: Component::Store,
             pct_step_bound: 175,
+            reaches: Reaches::Store(&[
+                Corner(StoreCorner::CloseDeadlineFires),
+                Corner(StoreCorner::DeadlineFiresWithReadersInside),
+                Cell(Operation::CloseWithDeadline, Phase::Streaming),
+                Cell(Operation::CloseWithDeadline, Phase::Stalled),
+                Pair(Operation::CloseWithDeadline, InFlight::ReadAt),
+            ]),
         }
     }
 
@@ -274,6 +298,10 @@ impl ScenarioSpec for DeadlineWithReaderInside {
             description: "close with a deadline while a reader is inside a slow file read",
             component: Component::Store,
             pct_step_bound: 93,
+            reaches: Reaches::Store(&[
+                Cell(Operation::CloseWithDeadline, Phase::Complete),
+                Corner(StoreCorner::CloseDeadlineFires),
+            ]),
         }
     }
 
@@ -303,6 +331,12 @@ impl ScenarioSpec for CloseDuringBackoff {
             description: "close once the transport has reset, against the downloader's backoff",
             component: Component::Store,
             pct_step_bound: 67,
+            reaches: Reaches::Store(&[
+                Corner(StoreCorner::CloseDuringBackoff),
+                Cell(Operation::Close, Phase::Streaming),
+                Cell(Operation::Close, Phase::InBackoff),
+                Cell(Operation::CloseWithDeadline, Phase::InBackoff),
+            ]),
         }
     }
 

@@ -6,10 +6,13 @@ use std::sync::Arc;
 
 use store::StoreOptions;
 
+use super::Reaches;
 use super::subject::{self, Subject};
 use super::{About, Component, RunSummary, ScenarioSpec, stalled_after_first_chunk, tolerable};
+use crate::StoreSituation::{Cell, Corner, Pair};
 use crate::threads::{Latch, spawn};
 use crate::{CatalogueWorld, Params, StoreWorld};
+use crate::{InFlight, Operation, Phase, StoreCorner};
 
 /// How many threads open, read through and release a handle each. Loom
 /// allows five threads: main, the downloader, these two and a closer.
@@ -172,6 +175,22 @@ impl ScenarioSpec for HandlesRaceClose {
             description: "handles opened, read through and released while a close races them",
             component: Component::Store,
             pct_step_bound: 105,
+            reaches: Reaches::Store(&[
+                Cell(Operation::OpenHandle, Phase::Streaming),
+                Cell(Operation::OpenHandle, Phase::InBackoff),
+                Cell(Operation::OpenHandle, Phase::Complete),
+                Cell(Operation::OpenHandle, Phase::Failed),
+                Cell(Operation::Release, Phase::Failed),
+                Pair(Operation::ReadAt, InFlight::OpenHandle),
+                Pair(Operation::Close, InFlight::OpenHandle),
+                Pair(Operation::CloseWithDeadline, InFlight::OpenHandle),
+                Pair(Operation::OpenHandle, InFlight::ReadAt),
+                Pair(Operation::OpenHandle, InFlight::Close),
+                Pair(Operation::OpenHandle, InFlight::OpenHandle),
+                Pair(Operation::OpenHandle, InFlight::Release),
+                Pair(Operation::Release, InFlight::OpenHandle),
+                Pair(Operation::Release, InFlight::Release),
+            ]),
         }
     }
 
@@ -201,6 +220,13 @@ impl ScenarioSpec for HandleAcrossClose {
             description: "a handle held across close; close waits for its release, the file outlives it",
             component: Component::Store,
             pct_step_bound: 123,
+            reaches: Reaches::Store(&[
+                Cell(Operation::ReadAt, Phase::Stalled),
+                Cell(Operation::OpenHandle, Phase::Stalled),
+                Cell(Operation::Release, Phase::Stalled),
+                Pair(Operation::ReadAt, InFlight::Close),
+                Pair(Operation::Release, InFlight::Close),
+            ]),
         }
     }
 
@@ -232,6 +258,19 @@ impl ScenarioSpec for SharedHandle {
             description: "one handle shared by threads, released while others read through it",
             component: Component::Store,
             pct_step_bound: 97,
+            reaches: Reaches::Store(&[
+                Corner(StoreCorner::ReadClosesReleasedDuplicate),
+                Corner(StoreCorner::DuplicateRefused),
+                Cell(Operation::OpenHandle, Phase::BeforeFirstStream),
+                Cell(Operation::Release, Phase::BeforeFirstStream),
+                Cell(Operation::Release, Phase::Streaming),
+                Cell(Operation::Release, Phase::InBackoff),
+                Cell(Operation::Release, Phase::Complete),
+                Pair(Operation::ReadAt, InFlight::Release),
+                Pair(Operation::Close, InFlight::Release),
+                Pair(Operation::CloseWithDeadline, InFlight::Release),
+                Pair(Operation::Release, InFlight::ReadAt),
+            ]),
         }
     }
 

@@ -16,9 +16,11 @@ use std::time::Duration;
 use store::log::{Logged, LossyLog};
 use store::{Runtime, StoreOptions};
 
+use super::Reaches;
 use super::{About, Component, RunSummary, ScenarioSpec};
 use crate::threads::spawn;
 use crate::{CatalogueWorld, LogCall, LogWorld, Oracle, Params, SplitMix64, Violation, World};
+use crate::{LogCell, LogState};
 
 /// How the sink behaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -443,6 +445,13 @@ impl ScenarioSpec for LogSinkStalls {
             description: "logger: the sink stalls; producers drop lines, never wait, drops counted",
             component: Component::Logger,
             pct_step_bound: 91,
+            reaches: Reaches::Logger(&[
+                LogCell(LogCall::TryLog, LogState::QueueEmpty),
+                LogCell(LogCall::TryLog, LogState::WriterParked),
+                LogCell(LogCall::Shutdown, LogState::QueueEmpty),
+                LogCell(LogCall::Shutdown, LogState::WriterDraining),
+                LogCell(LogCall::DroppedLines, LogState::WriterParked),
+            ]),
         }
     }
 
@@ -472,6 +481,7 @@ impl ScenarioSpec for LogSinkSlow {
             description: "logger: the sink drains slowly; nothing lost while there is room",
             component: Component::Logger,
             pct_step_bound: 111,
+            reaches: Reaches::Logger(&[LogCell(LogCall::DroppedLines, LogState::QueuePartlyFull)]),
         }
     }
 
@@ -501,6 +511,13 @@ impl ScenarioSpec for LogManyProducers {
             description: "logger: many producers, a small queue; every queued line arrives",
             component: Component::Logger,
             pct_step_bound: 102,
+            reaches: Reaches::Logger(&[
+                LogCell(LogCall::TryLog, LogState::QueuePartlyFull),
+                LogCell(LogCall::TryLog, LogState::QueueFull),
+                LogCell(LogCall::TryLog, LogState::WriterDraining),
+                LogCell(LogCall::DroppedLines, LogState::QueueEmpty),
+                LogCell(LogCall::DroppedLines, LogState::WriterDraining),
+            ]),
         }
     }
 
@@ -530,6 +547,15 @@ impl ScenarioSpec for LogShutdownRaces {
             description: "logger: shutdown while producers log, or with lines queued; none of them lost",
             component: Component::Logger,
             pct_step_bound: 84,
+            reaches: Reaches::Logger(&[
+                LogCell(LogCall::TryLog, LogState::WriterStopping),
+                LogCell(LogCall::Shutdown, LogState::QueuePartlyFull),
+                LogCell(LogCall::Shutdown, LogState::QueueFull),
+                LogCell(LogCall::Shutdown, LogState::WriterParked),
+                LogCell(LogCall::Shutdown, LogState::WriterStopping),
+                LogCell(LogCall::DroppedLines, LogState::QueueFull),
+                LogCell(LogCall::DroppedLines, LogState::WriterStopping),
+            ]),
         }
     }
 

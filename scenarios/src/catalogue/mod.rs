@@ -21,7 +21,7 @@ mod subject;
 
 use store::StoreOptions;
 
-use crate::{CatalogueWorld, Params, StreamFault};
+use crate::{CatalogueWorld, LogCell, Params, StoreSituation, StreamFault};
 
 /// The component a scenario puts under test: the platform serves three.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -59,11 +59,26 @@ pub struct About {
     /// -p sim --lib -- --ignored pct_step_bounds`. Part of what a `pct` run
     /// id means: changing it changes every PCT schedule of the scenario.
     pub pct_step_bound: usize,
+    /// The situations of its subject's coverage the scenario is there to
+    /// reach. Together the scenarios declare every situation (a situation
+    /// may be more than one's), and each scenario reaches each of its own
+    /// on the library at a rate its test's budget follows from.
+    pub reaches: Reaches,
+}
+
+/// Situations of one subject's coverage, as a scenario declares them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reaches {
+    /// The store's (the store's and the mount's scenarios reach them).
+    Store(&'static [StoreSituation]),
+    /// Cells of the logger's matrix.
+    Logger(&'static [LogCell]),
 }
 
 /// One scenario: everything about it in one value.
 pub trait ScenarioSpec: Sync {
-    /// Its name, description, component and PCT step bound.
+    /// Its name, description, component, PCT step bound and the
+    /// situations it is there to reach.
     fn about(&self) -> About;
 
     /// `params`, with the faults this scenario is about forced in and the

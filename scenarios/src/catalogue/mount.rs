@@ -19,7 +19,10 @@ use std::sync::Arc;
 use mount::objects::{FileId, Objects, OpenFileId, ReadReply, RequestError};
 use store::{Runtime, StoreOptions, TempFileStore};
 
+use super::Reaches;
 use super::{About, Component, RunSummary, ScenarioSpec, stalled_after_first_chunk, tolerable};
+use crate::StoreCorner;
+use crate::StoreSituation::Corner;
 use crate::{CatalogueWorld, Oracle, Params, StoreWorld, TransportFaults, Violation, World};
 
 type MountedObjects<W> = Objects<
@@ -285,6 +288,10 @@ impl ScenarioSpec for MountReplies {
             description: "mount: reads of a stalled and a complete object, then unmount; one reply each",
             component: Component::Mount,
             pct_step_bound: 283,
+            reaches: Reaches::Store(&[
+                Corner(StoreCorner::ReleasedByDrop),
+                Corner(StoreCorner::ReleasedByDownloader),
+            ]),
         }
     }
 

@@ -4,10 +4,13 @@ use std::sync::Arc;
 
 use store::StoreOptions;
 
+use super::Reaches;
 use super::subject::Subject;
 use super::{About, Component, RunSummary, ScenarioSpec};
+use crate::StoreSituation::Cell;
 use crate::threads::spawn;
 use crate::{CatalogueWorld, Params, StoreWorld};
+use crate::{Operation, Phase};
 
 const LABELS: [&str; 4] = ["A", "B", "C", "D"];
 
@@ -66,6 +69,7 @@ impl ScenarioSpec for MultiFileParallelism {
             description: "several stores read in parallel; none disturbs another",
             component: Component::Store,
             pct_step_bound: 246,
+            reaches: Reaches::Store(&[Cell(Operation::Close, Phase::Complete)]),
         }
     }
 
@@ -89,6 +93,10 @@ impl ScenarioSpec for MultiFileStaging {
             description: "close store A while creating and reading store B",
             component: Component::Store,
             pct_step_bound: 112,
+            reaches: Reaches::Store(&[
+                Cell(Operation::ReadAt, Phase::BeforeFirstStream),
+                Cell(Operation::Close, Phase::BeforeFirstStream),
+            ]),
         }
     }
 

@@ -8,13 +8,16 @@ use std::sync::Arc;
 
 use store::StoreOptions;
 
+use super::Reaches;
 use super::subject::Subject;
 use super::{
     About, Component, RunSummary, ScenarioSpec, at_least_two_bytes, reset_after_first_chunk,
     stalled_after_first_chunk, tolerable,
 };
+use crate::StoreSituation::{Cell, Corner};
 use crate::threads::spawn;
 use crate::{CatalogueWorld, Fate, Params, StoreWorld};
+use crate::{Operation, Phase, StoreCorner};
 
 /// The transport delivers a prefix, then stalls until closed. Readers of
 /// ranges inside the prefix must all get their bytes while it stalls; only
@@ -90,6 +93,11 @@ impl ScenarioSpec for ReadsDuringStall {
             description: "the transport stalls; readers of the delivered prefix get it before any close",
             component: Component::Store,
             pct_step_bound: 19,
+            reaches: Reaches::Store(&[
+                Corner(StoreCorner::ReadServedDuringStall),
+                Cell(Operation::Close, Phase::Stalled),
+                Cell(Operation::DropLastHandle, Phase::Stalled),
+            ]),
         }
     }
 
@@ -117,6 +125,10 @@ impl ScenarioSpec for DropWhileReading {
             description: "the owner drops the store while reads are in flight; nothing leaks",
             component: Component::Store,
             pct_step_bound: 127,
+            reaches: Reaches::Store(&[
+                Corner(StoreCorner::ReleasedByDrop),
+                Cell(Operation::DropLastHandle, Phase::Complete),
+            ]),
         }
     }
 
@@ -140,6 +152,10 @@ impl ScenarioSpec for DropDuringDownload {
             description: "the owner drops the store mid-download; the downloader stops, nothing leaks",
             component: Component::Store,
             pct_step_bound: 42,
+            reaches: Reaches::Store(&[
+                Cell(Operation::DropLastHandle, Phase::BeforeFirstStream),
+                Cell(Operation::DropLastHandle, Phase::InBackoff),
+            ]),
         }
     }
 

@@ -8,12 +8,15 @@
 
 use store::StoreOptions;
 
+use super::Reaches;
 use super::subject::Subject;
 use super::{
     About, Component, RunSummary, ScenarioSpec, failing_for_good_after_first_chunk, first_chunk,
     tolerable,
 };
+use crate::StoreSituation::{Cell, Corner};
 use crate::{CatalogueWorld, Params, StoreWorld, StreamFault};
+use crate::{Operation, Phase, StoreCorner};
 
 fn readers_then_close<W: StoreWorld>(
     world: &W,
@@ -41,6 +44,7 @@ impl ScenarioSpec for ConcurrentReaders {
             description: "many readers on one store; every byte must match the source",
             component: Component::Store,
             pct_step_bound: 116,
+            reaches: Reaches::Store(&[Cell(Operation::ReadAt, Phase::Complete)]),
         }
     }
 
@@ -64,6 +68,10 @@ impl ScenarioSpec for TransportResetResume {
             description: "connection resets mid-stream; the download resumes byte-exact",
             component: Component::Store,
             pct_step_bound: 116,
+            reaches: Reaches::Store(&[
+                Corner(StoreCorner::ResumeAfterReset),
+                Cell(Operation::ReadAt, Phase::InBackoff),
+            ]),
         }
     }
 
@@ -100,6 +108,14 @@ impl ScenarioSpec for FailedDownloadReads {
             description: "the download fails for good; every reader returns before any close",
             component: Component::Store,
             pct_step_bound: 116,
+            reaches: Reaches::Store(&[
+                Corner(StoreCorner::PermanentErrorWithReadersWaiting),
+                Corner(StoreCorner::RetriesExhausted),
+                Cell(Operation::ReadAt, Phase::Failed),
+                Cell(Operation::Close, Phase::Failed),
+                Cell(Operation::CloseWithDeadline, Phase::Failed),
+                Cell(Operation::DropLastHandle, Phase::Failed),
+            ]),
         }
     }
 

@@ -6,12 +6,15 @@
 
 use store::StoreOptions;
 
+use super::Reaches;
 use super::subject::Subject;
 use super::{
     About, Component, RunSummary, ScenarioSpec, failing_for_good_after_first_chunk, tolerable,
 };
+use crate::StoreSituation::{Cell, Corner, Pair};
 use crate::threads::spawn;
 use crate::{CatalogueWorld, Params, StoreWorld};
+use crate::{InFlight, Operation, Phase, StoreCorner};
 
 fn readers_and_a_closer<W: StoreWorld>(
     world: &W,
@@ -69,6 +72,10 @@ impl ScenarioSpec for Stress {
             description: "random readers, offsets, faults, and a close at a random point",
             component: Component::Store,
             pct_step_bound: 142,
+            reaches: Reaches::Store(&[
+                Corner(StoreCorner::EmptyObject),
+                Pair(Operation::ReadAt, InFlight::ReadAt),
+            ]),
         }
     }
 
@@ -98,6 +105,10 @@ impl ScenarioSpec for PermanentTransportError {
             description: "the transport fails for good; reads fail, none hang",
             component: Component::Store,
             pct_step_bound: 142,
+            reaches: Reaches::Store(&[
+                Corner(StoreCorner::ReleasedByLastReader),
+                Cell(Operation::ReadAt, Phase::Streaming),
+            ]),
         }
     }
 
@@ -125,6 +136,7 @@ impl ScenarioSpec for DiskFull {
             description: "the disk fills up; reads past the written part fail with ENOSPC",
             component: Component::Store,
             pct_step_bound: 142,
+            reaches: Reaches::Store(&[Corner(StoreCorner::DiskFullMidDownload)]),
         }
     }
 
@@ -154,6 +166,11 @@ impl ScenarioSpec for ConcurrentCloses {
             description: "two closers race each other and the readers; both return once the file is released",
             component: Component::Store,
             pct_step_bound: 168,
+            reaches: Reaches::Store(&[
+                Corner(StoreCorner::TwoClosersAtOnce),
+                Pair(Operation::Close, InFlight::Close),
+                Pair(Operation::CloseWithDeadline, InFlight::Close),
+            ]),
         }
     }
 

@@ -16,14 +16,14 @@
 
 use harness::Scenario;
 use harness::check::{Fact, Op, QueueCall, ThreadKey};
-use harness::coverage::{Classifier, Reached, Situation};
+use harness::coverage::{Classifier, Reached};
 use store::{Plant, StoreOptions};
 
 use super::FacadeWorld;
 use crate::catalogue::logger::{
     LogManyProducers, LogShutdownRaces, LogSinkSlow, LogSinkStalls, LogSpec, drawn_params, run_on,
 };
-use crate::{LogCall, LogClassifier, LogState, LogStep, LogWorld, PlantedBug};
+use crate::{LogCall, LogCell, LogClassifier, LogStep, LogWorld, PlantedBug};
 
 /// Every logger scenario of the catalogue, and each logger canary in its
 /// home scenario (`HOME--CANARY`), each described as the catalogue
@@ -103,31 +103,6 @@ impl LogWorld for FacadeWorld {
     #[track_caller]
     fn log_call_returns(&self) {
         harness::check::note("returns");
-    }
-}
-
-/// A cell of the logger's matrix: a call of the logger, and the state of
-/// its queue or of its writer as the call began.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LogCell(pub LogCall, pub LogState);
-
-impl Situation for LogCell {
-    const COUNT: usize = LogCall::ALL.len() * LogState::ALL.len();
-
-    fn index(self) -> usize {
-        let LogCell(call, state) = self;
-        call as usize * LogState::ALL.len() + state as usize
-    }
-
-    fn all() -> impl Iterator<Item = LogCell> {
-        LogCall::ALL
-            .into_iter()
-            .flat_map(|call| LogState::ALL.map(|state| LogCell(call, state)))
-    }
-
-    /// `call@state`, as the simulator's tables name the cell.
-    fn name(self) -> String {
-        format!("{}@{}", self.0.name(), self.1.name())
     }
 }
 

@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use ::store::Clock;
 use ::store::runtime::harness::{HarnessClock, HarnessRuntime};
 
-pub use logger::{LOGGER_SCENARIOS, LogCell, LoggerCoverage};
+pub use logger::{LOGGER_SCENARIOS, LoggerCoverage};
 pub use store::{StoreCoverage, store_scenarios};
 
 use crate::World;
