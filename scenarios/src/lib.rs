@@ -28,7 +28,9 @@ pub use catalogue::{About, Component, Reaches, RunSummary, Scenario, ScenarioSpe
 pub use counts::{counts_at_quiescence, counts_outside_span, counts_while_waiting};
 pub use facts::{Backoff, Call, Facts, Key, Span, StoreFacts};
 pub use fate::{FailuresInARow, Fate};
-pub use liveness::{WaitingReader, close_waits_on_a_timer, needless_read_wait};
+pub use liveness::{
+    StoreMoment, WaitingReader, close_waits_on_a_timer, needless_read_wait, stores_at_quiescence,
+};
 pub use log_coverage::{LogCell, LogClassifier, LogState, LogStep};
 pub use oracle::{Oracle, Owner, Violation};
 pub use params::{

@@ -9,8 +9,96 @@
 //!   return, never for a store timer (a backoff) to expire.
 //!
 //! `in-flight-counts-true`'s verdicts are `crate::counts`'.
+//!
+//! [`stores_at_quiescence`] gives all three from a platform's [`Facts`], its
+//! files and its [`StoreMoment`].
 
-use crate::{Oracle, Violation};
+use store::InFlight;
+
+use crate::doubles::CheckedFiles;
+use crate::facts::{Call, Facts, Key};
+use crate::{Oracle, Violation, counts_at_quiescence};
+
+/// A quiescent moment of a run that drives stores, as its platform found
+/// it: the threads that wait, by key, and how a verdict names them.
+pub trait StoreMoment<K: Key> {
+    /// Every thread that waits, those on time among them, in the order a
+    /// verdict looks for the first violation in.
+    fn waiting(&self) -> Vec<K>;
+    /// Whether `key` waits on time: a timer may end its wait.
+    fn on_time(&self, key: K) -> bool;
+    /// Whether `key` has not ended.
+    fn is_live(&self, key: K) -> bool;
+    /// `key`'s name in a verdict.
+    fn name(&self, key: K) -> String;
+    /// `key` as a verdict names a thread whose timer a close waits on.
+    fn timer(&self, key: K) -> String {
+        self.name(key)
+    }
+    /// The name of the thread that blocked last.
+    fn last_blocked(&self) -> String;
+    /// What every thread waits on, for a verdict's report.
+    fn everyone(&self) -> String;
+}
+
+/// The first liveness oracle of the store that `moment` breaks, judged
+/// from `facts` and what `files` saw written: a reader's needless wait, a
+/// close waiting on a store timer, then the counts each store reports
+/// (read with `counts_of`) against the calls in flight. Waits inside the
+/// file layer are the file layer's, not the store's.
+pub fn stores_at_quiescence<K: Key>(
+    facts: &Facts<K>,
+    files: &CheckedFiles,
+    moment: &impl StoreMoment<K>,
+    counts_of: impl Fn(&'static str) -> Option<InFlight>,
+) -> Option<Violation> {
+    let waiting = moment.waiting();
+    let everyone = || moment.everyone();
+    let in_store = |key: K| !facts.is_in_file_layer(key);
+    for &key in waiting.iter().filter(|&&key| in_store(key)) {
+        let Some(Call::Read { store, offset, end }) = facts.call_of(key) else {
+            continue;
+        };
+        let seen = facts.store(store);
+        let (offset, end) = (offset.min(seen.len), end.min(seen.len));
+        let reader = WaitingReader {
+            thread: moment.name(key),
+            store,
+            offset,
+            end,
+            missing: seen
+                .file
+                .is_none_or(|file| files.has_unwritten(file, offset, end)),
+            running: seen
+                .downloader
+                .is_none_or(|downloader| moment.is_live(downloader)),
+        };
+        if let Some(violation) = needless_read_wait(reader, everyone) {
+            return Some(violation);
+        }
+    }
+    let closes = |key: K| matches!(facts.call_of(key), Some(Call::Close { .. }));
+    for &closer in &waiting {
+        let Some(Call::Close { store }) = facts.call_of(closer) else {
+            continue;
+        };
+        let timer = waiting
+            .iter()
+            .copied()
+            .filter(|&key| moment.on_time(key) && in_store(key) && !closes(key))
+            .find(|&key| facts.works_for(key, store));
+        if let Some(timer) = timer {
+            let timer = moment.timer(timer);
+            return Some(close_waits_on_a_timer(
+                moment.name(closer),
+                store,
+                &timer,
+                everyone,
+            ));
+        }
+    }
+    counts_at_quiescence(facts, counts_of, || moment.last_blocked(), everyone)
+}
 
 /// A reader waiting inside `read_at` at a quiescent moment, as the
 /// platform saw it.

@@ -26,9 +26,8 @@ use store::{InFlight, Instant, StoreError};
 
 use crate::doubles::{CheckedFiles, Step};
 use crate::{
-    Call, CounterSource, Facts, Span, Violation, WaitSpan, WaitingReader, bound_kept_late,
-    close_waits_on_a_timer, counts_at_quiescence, counts_outside_span, counts_while_waiting,
-    needless_read_wait,
+    Call, CounterSource, Facts, Span, StoreMoment, Violation, WaitSpan, bound_kept_late,
+    counts_outside_span, counts_while_waiting, stores_at_quiescence,
 };
 
 /// What the world saw, for the judges; clones share it. Kept under std
@@ -210,59 +209,11 @@ impl Ledger {
     }
 
     fn verdict(&self, files: &CheckedFiles, moment: &Quiescence) -> Option<Violation> {
-        let facts = &self.facts;
-        let waiting = || moment.blocked().iter().chain(moment.timed()).copied();
-        let in_store = |key: &ThreadKey| !facts.is_in_file_layer(*key);
-        let everyone = || self.everyone(moment);
-        for key in waiting().filter(in_store) {
-            let Some(Call::Read { store, offset, end }) = facts.call_of(key) else {
-                continue;
-            };
-            let seen = facts.store(store);
-            let (offset, end) = (offset.min(seen.len), end.min(seen.len));
-            let reader = WaitingReader {
-                thread: self.name(key),
-                store,
-                offset,
-                end,
-                missing: seen
-                    .file
-                    .is_none_or(|file| files.has_unwritten(file, offset, end)),
-                running: seen
-                    .downloader
-                    .is_none_or(|downloader| moment.waits(downloader)),
-            };
-            if let Some(violation) = needless_read_wait(reader, everyone) {
-                return Some(violation);
-            }
-        }
-        for closer in waiting() {
-            let Some(Call::Close { store }) = facts.call_of(closer) else {
-                continue;
-            };
-            let closes = |key: ThreadKey| matches!(facts.call_of(key), Some(Call::Close { .. }));
-            let timer = moment
-                .timed()
-                .iter()
-                .filter(|key| in_store(key) && !closes(**key))
-                .find(|&&key| facts.works_for(key, store));
-            if let Some(&timer) = timer {
-                let closer = self.name(closer);
-                return Some(close_waits_on_a_timer(
-                    closer,
-                    store,
-                    &self.name(timer),
-                    everyone,
-                ));
-            }
-        }
-        let last_blocked = || {
-            moment
-                .blocked()
-                .last()
-                .map_or_else(String::new, |&key| self.name(key))
+        let moment = Moment {
+            ledger: self,
+            moment,
         };
-        counts_at_quiescence(facts, |store| self.counts_of(store), last_blocked, everyone)
+        stores_at_quiescence(&self.facts, files, &moment, |store| self.counts_of(store))
     }
 
     /// Each waiting thread, with its call and whether it waits on time.
@@ -277,5 +228,45 @@ impl Ledger {
             })
             .collect();
         lines.join("; ")
+    }
+}
+
+/// A quiescent moment as the store's verdicts read it, its threads named
+/// by the ledger.
+struct Moment<'a> {
+    ledger: &'a Ledger,
+    moment: &'a Quiescence,
+}
+
+impl StoreMoment<ThreadKey> for Moment<'_> {
+    fn waiting(&self) -> Vec<ThreadKey> {
+        let Moment { moment, .. } = self;
+        moment
+            .blocked()
+            .iter()
+            .chain(moment.timed())
+            .copied()
+            .collect()
+    }
+
+    fn on_time(&self, key: ThreadKey) -> bool {
+        self.moment.timed().contains(&key)
+    }
+
+    fn is_live(&self, key: ThreadKey) -> bool {
+        self.moment.waits(key)
+    }
+
+    fn name(&self, key: ThreadKey) -> String {
+        self.ledger.name(key)
+    }
+
+    fn last_blocked(&self) -> String {
+        let blocked = self.moment.blocked().last();
+        blocked.map_or_else(String::new, |&key| self.ledger.name(key))
+    }
+
+    fn everyone(&self) -> String {
+        self.ledger.everyone(self.moment)
     }
 }

@@ -3,17 +3,17 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use scenarios::doubles::Host;
 use scenarios::{
-    CounterSource, FileFaults, LogCall, LogWorld, Oracle, StoreWorld, TransportFaults, Violation,
-    WaitSpan, WaitingReader, World, bound_kept_late, close_waits_on_a_timer, counts_at_quiescence,
-    counts_outside_span, counts_while_waiting, needless_read_wait,
+    CounterSource, FileFaults, LogCall, LogWorld, Oracle, StoreMoment, StoreWorld, TransportFaults,
+    Violation, WaitSpan, World, bound_kept_late, counts_outside_span, counts_while_waiting,
+    stores_at_quiescence,
 };
 use store::{Clock, InFlight, Instant, Platform, RetryPolicy, StoreError};
 
 use super::host::SimHost;
 use super::wait_for::{wait_for, wait_for_lines};
 use super::{
-    Call, CheckedFiles, Facts, FailureWatch, ModelRuntime, Outcome, Quiescence, ScriptedTransport,
-    SimRuntime, Span, ThreadKey, Trace, VirtualClock, What, peeking,
+    Blocked, Call, CheckedFiles, Facts, FailureWatch, ModelRuntime, Outcome, Quiescence,
+    ScriptedTransport, SimRuntime, Span, ThreadKey, Trace, VirtualClock, What, peeking,
 };
 
 /// The simulated platform for one execution, on the scheduler runtime `I`.
@@ -171,58 +171,67 @@ impl<I: ModelRuntime> Default for SimWorld<I> {
 /// facts: what the files saw written, which downloader threads have
 /// finished, which call each blocked thread is in.
 fn judge_quiescence(facts: &Facts, files: &CheckedFiles, moment: &Quiescence) -> Option<Violation> {
-    let everyone = || wait_for_lines(facts, files, &moment.blocked).join("; ");
-    for reader in &moment.blocked {
-        let Some(Call::Read { store, offset, end }) = facts.call_of(reader.key) else {
-            continue;
-        };
-        if facts.is_in_file_layer(reader.key) {
-            continue;
-        }
-        let store_facts = facts.store(store);
-        let (offset, end) = (offset.min(store_facts.len), end.min(store_facts.len));
-        let missing = store_facts
-            .file
-            .is_none_or(|file| files.has_unwritten(file, offset, end));
-        let running = store_facts
-            .downloader
-            .is_none_or(|downloader| !moment.finished.contains(&downloader));
-        let reader = WaitingReader {
-            thread: reader.thread.thread.clone(),
-            store,
-            offset,
-            end,
-            missing,
-            running,
-        };
-        if let Some(violation) = needless_read_wait(reader, everyone) {
-            return Some(violation);
-        }
-    }
-    for closer in &moment.blocked {
-        let Some(Call::Close { store }) = facts.call_of(closer.key) else {
-            continue;
-        };
-        let timer = moment.blocked.iter().find(|blocked| {
-            blocked.timed()
-                && !facts.is_in_file_layer(blocked.key)
-                && !matches!(facts.call_of(blocked.key), Some(Call::Close { .. }))
-                && facts.works_for(blocked.key, store)
-        });
-        if let Some(timer) = timer {
-            let timer = timer.thread.to_string();
-            let closer = closer.thread.thread.clone();
-            return Some(close_waits_on_a_timer(closer, store, &timer, everyone));
-        }
-    }
     let counts_of = |store| peeking(|| facts.counters(store));
-    let last_blocked = || {
-        moment
-            .blocked
-            .last()
-            .map_or_else(String::new, |blocked| blocked.thread.thread.clone())
+    let moment = Moment {
+        facts,
+        files,
+        moment,
     };
-    counts_at_quiescence(facts, counts_of, last_blocked, everyone)
+    stores_at_quiescence(facts, files, &moment, counts_of)
+}
+
+/// A quiescent moment as the store's verdicts read it: each blocked
+/// thread named by the trace, a timer's thread with where it waits.
+struct Moment<'a> {
+    facts: &'a Facts,
+    files: &'a CheckedFiles,
+    moment: &'a Quiescence,
+}
+
+impl Moment<'_> {
+    fn blocked(&self, key: ThreadKey) -> Option<&Blocked> {
+        self.moment
+            .blocked
+            .iter()
+            .find(|blocked| blocked.key == key)
+    }
+}
+
+impl StoreMoment<ThreadKey> for Moment<'_> {
+    fn waiting(&self) -> Vec<ThreadKey> {
+        self.moment
+            .blocked
+            .iter()
+            .map(|blocked| blocked.key)
+            .collect()
+    }
+
+    fn on_time(&self, key: ThreadKey) -> bool {
+        self.blocked(key).is_some_and(Blocked::timed)
+    }
+
+    fn is_live(&self, key: ThreadKey) -> bool {
+        !self.moment.finished.contains(&key)
+    }
+
+    fn name(&self, key: ThreadKey) -> String {
+        self.blocked(key)
+            .map_or_else(String::new, |blocked| blocked.thread.thread.clone())
+    }
+
+    fn timer(&self, key: ThreadKey) -> String {
+        self.blocked(key)
+            .map_or_else(String::new, |blocked| blocked.thread.to_string())
+    }
+
+    fn last_blocked(&self) -> String {
+        let last = self.moment.blocked.last();
+        last.map_or_else(String::new, |blocked| blocked.thread.thread.clone())
+    }
+
+    fn everyone(&self) -> String {
+        wait_for_lines(self.facts, self.files, &self.moment.blocked).join("; ")
+    }
 }
 
 impl<I: ModelRuntime> World for SimWorld<I> {
