@@ -575,6 +575,34 @@ fn pct_lets_the_setter_in_when_two_threads_spin_above_it() {
         });
 }
 
+/// PCT lowers a spinner below every priority given so far: of two threads
+/// that each yield once, the one that yielded first is above the other
+/// from then on, so it also goes on first. (Lowered to one priority, the
+/// two would go on in the order of their ids.) Depth 1: no change point.
+#[test]
+fn pct_lets_the_thread_that_spun_first_go_on_first() {
+    Check::new()
+        .engines([Engine::pct(1)])
+        .schedules(200)
+        .assert(|| {
+            let order = Arc::new(Mutex::new((Vec::new(), Vec::new())));
+            let spinner = |me: u32| {
+                let order = Arc::clone(&order);
+                thread::spawn(move || {
+                    order.lock().expect("no panic under the lock").0.push(me);
+                    thread::yield_now();
+                    order.lock().expect("no panic under the lock").1.push(me);
+                })
+            };
+            let spinners = [spinner(1), spinner(2)];
+            for spinner in spinners {
+                spinner.join().expect("the thread ends without a panic");
+            }
+            let (spun, went_on) = &*order.lock().expect("no panic under the lock");
+            assert_eq!(spun, went_on, "the thread lowered later went on first");
+        });
+}
+
 /// Two threads wait on a condition variable nobody notifies until their
 /// deadline passes, while a third sleeps for less: their timeouts may fire
 /// only after its sleep ends, so until it runs each of their waits ends
