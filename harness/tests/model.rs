@@ -644,6 +644,55 @@ fn timed_waits_behind_an_earlier_sleep_let_the_sleeper_in_under_pct() {
         });
 }
 
+/// A thread waits for a flag until a 100 ms deadline, looking at the flag
+/// (an atomic) and waiting again for what is left whenever its wait ends
+/// early, while another, let in by its first wait, sleeps 400 ms, then
+/// raises the flag: the deadline passes first, and the waiter must see it
+/// pass at 100 ms with the flag still down. A timer stays armed for its
+/// thread as it goes on from a wait that ended, across operations that
+/// cannot block, so the longer sleep cannot end in that gap and move the
+/// clock past the deadline unseen.
+#[test]
+fn a_deadline_passes_before_a_longer_sleep_ends_though_its_waits_end_early() {
+    Check::new().schedules(2_000).assert(|| {
+        let shared = Arc::new((Mutex::new(()), Condvar::new(), AtomicBool::new(false)));
+        let (lock, changed, raised) = &*shared;
+        let mut guard = lock.lock().expect("no panic under the lock");
+        let sleeper = {
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || {
+                let (lock, changed, raised) = &*shared;
+                drop(lock.lock().expect("no panic under the lock"));
+                thread::sleep(Duration::from_millis(400));
+                raised.store(true, Ordering::SeqCst);
+                drop(lock.lock().expect("no panic under the lock"));
+                changed.notify_all();
+            })
+        };
+        let started = Instant::now();
+        let deadline = started + Duration::from_millis(100);
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            let early = raised.load(Ordering::SeqCst);
+            assert!(!early, "the 400 ms sleep ended before the 100 ms deadline");
+            if left.is_zero() {
+                break;
+            }
+            guard = changed
+                .wait_timeout(guard, left)
+                .expect("no panic under the lock")
+                .0;
+        }
+        let seen_at = Instant::now().duration_since(started);
+        assert_eq!(
+            seen_at,
+            Duration::from_millis(100),
+            "the deadline was seen late"
+        );
+        drop(guard);
+        sleeper.join().expect("the thread ends without a panic");
+    });
+}
+
 /// A thread parks until another gives it work, while the body's thread
 /// waits to join them: shuttle offers the parked thread a spurious wake-up
 /// at every step, first among the threads, and DFS's first branch used to

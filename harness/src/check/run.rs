@@ -322,6 +322,7 @@ fn on_real_threads(seed: u64, body: &Body) -> Result<(), Broke> {
     std::thread::spawn(move || {
         let result =
             execution::within(&in_run, || panic::catch_unwind(AssertUnwindSafe(|| body())));
+        in_run.thread_ends();
         while in_run.live_spawned() > 0 {
             std::thread::yield_now();
         }

@@ -60,7 +60,7 @@ impl Timer<'_> {
     /// (PCT's priorities), re-waiting forever.
     pub(crate) fn fires_now(&self) -> bool {
         if !self.may_fire() {
-            super::thread::spin(self.run);
+            self.spin_behind();
             return false;
         }
         let fires = self.run.timeout_fires();
@@ -75,9 +75,29 @@ impl Timer<'_> {
     /// this one's end.
     pub(crate) fn fire(&self) {
         while !self.may_fire() {
-            super::thread::spin(self.run);
+            self.spin_behind();
         }
         self.run.advance_to(self.id.ends());
+    }
+
+    /// Lets the others run, an earlier timer being armed; one that
+    /// lingers for its thread has a spin fewer left.
+    fn spin_behind(&self) {
+        self.run.if_lingering(|timers| timers.spun_behind(self.id));
+        super::thread::spin(self.run);
+    }
+
+    /// The wait ended by the timer, or early: the timer stays armed for
+    /// the calling thread, which goes on, for a while (`timers`' doc says
+    /// how long).
+    pub(crate) fn linger(self) {
+        let thread = self.run.thread_key();
+        let mut timers = lock(&self.run.timers);
+        timers.linger(thread, self.id);
+        self.run.lingering.store(true, Ordering::SeqCst);
+        drop(timers);
+        // Its drop would disarm it; it holds nothing else.
+        std::mem::forget(self);
     }
 }
 
@@ -99,6 +119,9 @@ pub(crate) struct Execution {
     /// The timers of the timed waits in progress, which fire in the order
     /// of their ends.
     timers: Mutex<Timers>,
+    /// Whether a timer lingers for some thread: until none does, a thread's
+    /// operation need not look at the timers.
+    lingering: AtomicBool,
     /// Threads spawned and not yet finished (the `threads` engine waits
     /// for them; shuttle and loom do it themselves).
     live_spawned: AtomicUsize,
@@ -200,6 +223,7 @@ impl Execution {
             facts: Mutex::new(Facts::default()),
             timed_waits: Mutex::new(TimedWaits::default()),
             timers: Mutex::new(Timers::default()),
+            lingering: AtomicBool::new(false),
             live_spawned: AtomicUsize::new(0),
             first_thread_panic: Mutex::new(None),
             book: Mutex::new(Book::default()),
@@ -240,8 +264,20 @@ impl Execution {
     /// Arms the timer of a timed wait whose timeout ends at `ends`; it is
     /// disarmed when dropped.
     pub(crate) fn arm_timer(&self, ends: Duration) -> Timer<'_> {
-        let id = lock(&self.timers).arm(ends);
+        let thread = self.thread_key();
+        let id = lock(&self.timers).arm(thread, ends);
         Timer { run: self, id }
+    }
+
+    /// Updates the timers with `update` if one lingers: what a lingering
+    /// timer ends by need not touch them otherwise.
+    fn if_lingering(&self, update: impl FnOnce(&mut Timers)) {
+        if self.lingering.load(Ordering::SeqCst) {
+            let mut timers = lock(&self.timers);
+            update(&mut timers);
+            self.lingering
+                .store(timers.any_lingering(), Ordering::SeqCst);
+        }
     }
 
     /// Moves virtual time to `at`, never back: two threads sleeping at once
@@ -254,6 +290,7 @@ impl Execution {
     /// Records that the calling thread does `op` at `at`.
     pub(crate) fn record(&self, op: Op, at: &'static Location<'static>) {
         let thread = self.thread_key();
+        self.if_lingering(|timers| timers.acts(thread, op.may_block()));
         lock(&self.facts).push(Fact { thread, op, at });
     }
 
@@ -517,8 +554,9 @@ impl Execution {
     /// joiners run. If it leaves every other thread waiting, the moment is
     /// judged.
     pub(crate) fn thread_ends(&self) {
+        let thread = self.thread_key();
+        self.if_lingering(|timers| timers.release(thread));
         if self.judged.load(Ordering::SeqCst) {
-            let thread = self.thread_key();
             lock(&self.waiting).thread_ended(thread);
             self.judge_if_quiescent();
         }

@@ -103,6 +103,43 @@ pub enum Op {
     Recorded(Recorded),
 }
 
+impl Op {
+    /// Whether the thread doing it may block there, or lets others run
+    /// for good: taking a lock, an untimed wait, joining, parking,
+    /// yielding, a channel's send or receive, its end. A timer lingering
+    /// for the thread ends there (`timers`). A timed wait or a sleep does
+    /// not count: the timer it arms replaces the lingering one, with no
+    /// gap between them.
+    pub(crate) fn may_block(&self) -> bool {
+        match self {
+            Op::Lock
+            | Op::ReadLock
+            | Op::WriteLock
+            | Op::Wait
+            | Op::Join
+            | Op::Park
+            | Op::YieldNow
+            | Op::Send
+            | Op::Recv
+            | Op::ThreadEnds => true,
+            Op::TimedWait(_)
+            | Op::Sleep(_)
+            | Op::WakesSpuriously
+            | Op::TimedWaitEnds(_)
+            | Op::NotifyOne
+            | Op::NotifyAll
+            | Op::Atomic(..)
+            | Op::Fence(_)
+            | Op::Spawn { .. }
+            | Op::Unpark
+            | Op::Call(_)
+            | Op::Queue { .. }
+            | Op::Note(_)
+            | Op::Recorded(_) => false,
+        }
+    }
+}
+
 /// A value the code under test recorded among the run's facts
 /// (`check::record`), kept whole and read back by
 /// its type: facts are values, and a classifier never parses text.

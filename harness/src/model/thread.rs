@@ -369,6 +369,7 @@ pub fn park_timeout(timeout: Duration) {
         TimedEnd::WokeEarly
     };
     run.record(Op::TimedWaitEnds(end), at);
+    timer.linger();
 }
 
 /// Sleeps for `duration`: in a run, lets the scheduler run others, then
@@ -385,6 +386,7 @@ pub fn sleep(duration: Duration) {
     let timer = run.arm_timer(started + duration);
     run.wait_on_time(Wait::Sleep, (started, duration), || false);
     timer.fire();
+    timer.linger();
 }
 
 /// Lets the other threads of `run` run, as a spin-wait of the code under

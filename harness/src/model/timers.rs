@@ -5,9 +5,35 @@
 //! timeout that another thread had not yet seen fire, and that thread,
 //! woken at last, would find the world as it is after the longer sleep
 //! (a reader's slow read over before a close's earlier deadline).
+//!
+//! A thread whose timed wait or sleep ends by its timer, or early (as a
+//! timed wait may), goes on at once: it takes its lock back, looks at its
+//! condition and the clock, acts, or waits again for what is left. Its
+//! timer lingers meanwhile, armed for the thread until it arms another,
+//! does something that may block, or has done [`LINGER_OPS_MAX`]
+//! operations, or until others have spun [`LINGER_SPINS_MAX`] times
+//! behind it (its thread may be blocked on a lock a spinner holds). Without it, a longer sleep could end in that gap and move
+//! the clock far past the timer's end while the thread was running (a
+//! close that sees its deadline pass only once a reader's slow read is
+//! over), an interleaving a real clock makes rare.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
+
+use super::facts::ThreadKey;
+
+/// The operations a thread does (each one recorded) before a timer that
+/// lingers for it is disarmed: room for taking the lock back, a look at
+/// the condition and the clock, and the next wait; a thread still going
+/// past them is doing something else.
+pub(crate) const LINGER_OPS_MAX: u32 = 8;
+
+/// The spins of other threads behind a lingering timer (waits of theirs
+/// that end later) before it is disarmed: so many that a thread that goes
+/// on is all but sure to get its operations in first, under any engine's
+/// choices, and few enough that a thread blocked meanwhile holds nobody up
+/// for long.
+pub(crate) const LINGER_SPINS_MAX: u32 = 32;
 
 /// A timer armed in [`Timers`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -24,16 +50,28 @@ impl TimerId {
     }
 }
 
-/// The timers of a run's timed waits in progress, by their ends.
+/// A timer armed for a thread whose wait ended early.
+#[derive(Clone, Copy, Debug)]
+struct Lingering {
+    id: TimerId,
+    ops_left: u32,
+    spins_left: u32,
+}
+
+/// The timers of a run's timed waits in progress, by their ends, and
+/// those that linger.
 #[derive(Debug, Default)]
 pub(crate) struct Timers {
     armed: BTreeSet<TimerId>,
     next_ticket: u64,
+    lingering: BTreeMap<ThreadKey, Lingering>,
 }
 
 impl Timers {
-    /// Arms a timer whose timeout ends at `ends`.
-    pub(crate) fn arm(&mut self, ends: Duration) -> TimerId {
+    /// Arms a timer whose timeout ends at `ends`, for `thread`: a timer
+    /// that lingered for it is disarmed.
+    pub(crate) fn arm(&mut self, thread: ThreadKey, ends: Duration) -> TimerId {
+        self.release(thread);
         let id = TimerId {
             ends,
             ticket: self.next_ticket,
@@ -46,6 +84,60 @@ impl Timers {
     /// Disarms `id`: its wait has ended, by its timeout or otherwise.
     pub(crate) fn disarm(&mut self, id: TimerId) {
         self.armed.remove(&id);
+    }
+
+    /// `id`, whose wait has ended (not by a notification), stays armed for
+    /// `thread` for a while (see the module's doc).
+    pub(crate) fn linger(&mut self, thread: ThreadKey, id: TimerId) {
+        assert!(self.armed.contains(&id), "only an armed timer lingers");
+        self.release(thread);
+        let lingering = Lingering {
+            id,
+            ops_left: LINGER_OPS_MAX,
+            spins_left: LINGER_SPINS_MAX,
+        };
+        self.lingering.insert(thread, lingering);
+    }
+
+    /// A thread spins behind `id`, which may not fire yet: each timer
+    /// lingering that ends before it has a spin fewer left.
+    pub(crate) fn spun_behind(&mut self, id: TimerId) {
+        let armed = &mut self.armed;
+        self.lingering.retain(|_, lingering| {
+            if lingering.id.ends < id.ends {
+                lingering.spins_left -= 1;
+            }
+            let ended = lingering.spins_left == 0;
+            if ended {
+                armed.remove(&lingering.id);
+            }
+            !ended
+        });
+    }
+
+    /// `thread` does an operation, one that `may_block` or not: a timer
+    /// lingering for it is disarmed if it may, or if it was the last the
+    /// timer lingers for.
+    pub(crate) fn acts(&mut self, thread: ThreadKey, may_block: bool) {
+        let Some(lingering) = self.lingering.get_mut(&thread) else {
+            return;
+        };
+        lingering.ops_left -= 1;
+        if may_block || lingering.ops_left == 0 {
+            self.release(thread);
+        }
+    }
+
+    /// Disarms a timer lingering for `thread`, if one is: it has ended.
+    pub(crate) fn release(&mut self, thread: ThreadKey) {
+        if let Some(lingering) = self.lingering.remove(&thread) {
+            self.armed.remove(&lingering.id);
+        }
+    }
+
+    /// Whether a timer lingers for any thread.
+    pub(crate) fn any_lingering(&self) -> bool {
+        !self.lingering.is_empty()
     }
 
     /// Whether `id` may fire now: no armed timer ends before it (timers
@@ -66,8 +158,8 @@ mod tests {
     #[test]
     fn a_timer_fires_only_once_no_earlier_timer_is_armed() {
         let mut timers = Timers::default();
-        let late = timers.arm(millis(400));
-        let early = timers.arm(millis(100));
+        let late = timers.arm(ThreadKey(1), millis(400));
+        let early = timers.arm(ThreadKey(2), millis(100));
         assert!(timers.may_fire(early));
         assert!(!timers.may_fire(late), "a later timer fired first");
         timers.disarm(early);
@@ -77,9 +169,80 @@ mod tests {
     #[test]
     fn timers_that_end_together_may_fire_in_either_order() {
         let mut timers = Timers::default();
-        let first = timers.arm(millis(100));
-        let second = timers.arm(millis(100));
+        let first = timers.arm(ThreadKey(1), millis(100));
+        let second = timers.arm(ThreadKey(2), millis(100));
         assert!(timers.may_fire(first) && timers.may_fire(second));
         assert_ne!(first, second);
+    }
+
+    /// Thread 1's wait, ending at 100 ms, ended early; thread 2 sleeps
+    /// until 400 ms.
+    fn lingering_at_100_behind_400() -> (Timers, TimerId) {
+        let mut timers = Timers::default();
+        let early = timers.arm(ThreadKey(1), millis(100));
+        let late = timers.arm(ThreadKey(2), millis(400));
+        timers.linger(ThreadKey(1), early);
+        (timers, late)
+    }
+
+    #[test]
+    fn a_timer_lingering_for_a_thread_holds_a_later_one_back() {
+        let (mut timers, late) = lingering_at_100_behind_400();
+        timers.acts(ThreadKey(1), false);
+        timers.acts(ThreadKey(2), true);
+        assert!(!timers.may_fire(late), "the later timer fired first");
+        assert!(timers.any_lingering());
+    }
+
+    #[test]
+    fn a_timer_lingers_until_its_thread_arms_another() {
+        let (mut timers, late) = lingering_at_100_behind_400();
+        let again = timers.arm(ThreadKey(1), millis(100));
+        assert!(!timers.any_lingering());
+        timers.disarm(again);
+        assert!(timers.may_fire(late));
+    }
+
+    #[test]
+    fn a_timer_lingers_until_its_thread_may_block() {
+        let (mut timers, late) = lingering_at_100_behind_400();
+        timers.acts(ThreadKey(1), true);
+        assert!(timers.may_fire(late));
+        assert!(!timers.any_lingering());
+    }
+
+    #[test]
+    fn a_timer_lingers_for_at_most_so_many_spins_behind_it() {
+        let (mut timers, late) = lingering_at_100_behind_400();
+        for _ in 1..LINGER_SPINS_MAX {
+            timers.spun_behind(late);
+        }
+        assert!(!timers.may_fire(late), "released before the last spin");
+        timers.spun_behind(late);
+        assert!(timers.may_fire(late), "still lingering past the last spin");
+    }
+
+    #[test]
+    fn spins_behind_a_timer_that_ends_first_leave_a_lingering_one_be() {
+        let (mut timers, _) = lingering_at_100_behind_400();
+        let earliest = timers.arm(ThreadKey(3), millis(50));
+        for _ in 0..LINGER_SPINS_MAX {
+            timers.spun_behind(earliest);
+        }
+        assert!(timers.any_lingering());
+    }
+
+    #[test]
+    fn a_timer_lingers_for_at_most_its_threads_next_operations() {
+        let (mut timers, late) = lingering_at_100_behind_400();
+        for _ in 1..LINGER_OPS_MAX {
+            timers.acts(ThreadKey(1), false);
+        }
+        assert!(!timers.may_fire(late), "released before its last operation");
+        timers.acts(ThreadKey(1), false);
+        assert!(
+            timers.may_fire(late),
+            "still lingering past its last operation"
+        );
     }
 }

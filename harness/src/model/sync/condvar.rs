@@ -172,10 +172,16 @@ impl Condvar {
         } else {
             TimedEnd::WokeEarly
         };
-        // Disarmed before the lock is taken again: its holder may be
-        // waiting for this timer to fire first.
-        drop(timer);
         run.record(Op::TimedWaitEnds(end), at);
+        // Ended by its timer or early, the thread goes on at once, and its
+        // timer lingers meanwhile, through the retake too (a holder of the
+        // lock that waits for the timer spins it out); notified, it was
+        // woken for a reason of another thread's, and its timeout no
+        // longer counts.
+        match end {
+            TimedEnd::WokeEarly | TimedEnd::Fired => timer.linger(),
+            TimedEnd::Notified => drop(timer),
+        }
         let timed_out = WaitTimeoutResult(end == TimedEnd::Fired);
         match retake(mutex, at) {
             Ok(guard) => Ok((guard, timed_out)),
