@@ -233,6 +233,16 @@ mod tests {
     }
 
     #[test]
+    fn spins_behind_a_timer_that_ends_together_leave_a_lingering_one_be() {
+        let (mut timers, _) = lingering_at_100_behind_400();
+        let together = timers.arm(ThreadKey(3), millis(100));
+        for _ in 0..LINGER_SPINS_MAX {
+            timers.spun_behind(together);
+        }
+        assert!(timers.any_lingering());
+    }
+
+    #[test]
     fn a_timer_lingers_for_at_most_its_threads_next_operations() {
         let (mut timers, late) = lingering_at_100_behind_400();
         for _ in 1..LINGER_OPS_MAX {
