@@ -264,6 +264,7 @@ mod tests {
             run: run.parse().expect("a run id"),
             schedules: 1,
             message: message.to_owned(),
+            raised: None,
             facts: Vec::new(),
             facts_dropped: 0,
         }

@@ -26,21 +26,61 @@
 
 use std::any::Any;
 use std::fmt;
+use std::sync::Arc;
 
 /// Ends the calling thread's part in the run with `failure` as its panic:
-/// a check reports it by its `Display`, and [`raised`] gives it back. The
-/// panic is the caller's: its location is where `raise` was called.
+/// a check reports it by its `Display`, and [`raised`] gives it back (as
+/// does the check's failure, `Failure::raised`). The panic is the
+/// caller's: its location is where `raise` was called.
 #[track_caller]
-pub fn raise<F: Any + fmt::Display + Send>(failure: F) -> ! {
-    std::panic::panic_any(Raised(Box::new(failure)))
+pub fn raise<F: Any + fmt::Display + Send + Sync>(failure: F) -> ! {
+    Raised::new(failure).raise()
 }
 
 /// The value a panic carries, if it was [`raise`]d with a `F`.
 pub fn raised<F: Any>(payload: &(dyn Any + Send)) -> Option<&F> {
-    payload
-        .downcast_ref::<Raised>()
-        // Through the box to the value: the box is a `RaisedValue` too.
-        .and_then(|raised| (*raised.0).as_any().downcast_ref())
+    payload.downcast_ref::<Raised>().and_then(Raised::get)
+}
+
+/// A value a panic was [`raise`]d with, kept whole: a check's failure
+/// carries the one its run failed by, and [`Raised::get`] reads it back
+/// by its type, never from its text.
+#[derive(Clone)]
+pub struct Raised(Arc<dyn RaisedValue>);
+
+impl Raised {
+    pub(crate) fn new<F: Any + fmt::Display + Send + Sync>(value: F) -> Raised {
+        Raised(Arc::new(value))
+    }
+
+    /// The value, if it is a `F`.
+    pub fn get<F: Any>(&self) -> Option<&F> {
+        // Through the `Arc` to the value: the `Arc` is a `RaisedValue` too.
+        (*self.0).as_any().downcast_ref()
+    }
+
+    /// The value a panic's payload was raised with, if it was.
+    pub fn of_panic(payload: &(dyn Any + Send)) -> Option<Raised> {
+        payload.downcast_ref::<Raised>().cloned()
+    }
+
+    /// Panics with it: the payload is the `Raised` itself.
+    #[track_caller]
+    pub(crate) fn raise(self) -> ! {
+        std::panic::panic_any(self)
+    }
+}
+
+impl fmt::Display for Raised {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Debug for Raised {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Raised({})", self.0)
+    }
 }
 
 /// The message of a panic's payload: its text, or a raised value's
@@ -81,15 +121,48 @@ pub(crate) fn speak_for_raised_values() {
     });
 }
 
-/// The payload of [`raise`]: the value, printable without knowing its type.
-struct Raised(Box<dyn RaisedValue>);
+/// What a panic left: its message, and the value it was raised with, if
+/// it was.
+#[cfg(feature = "model")]
+#[derive(Clone, Debug)]
+pub(crate) struct Panicked {
+    pub(crate) message: String,
+    pub(crate) raised: Option<Raised>,
+}
+
+#[cfg(feature = "model")]
+impl Panicked {
+    /// What `payload`'s panic left.
+    pub(crate) fn of(payload: &(dyn Any + Send)) -> Panicked {
+        Panicked {
+            message: panic_message(payload),
+            raised: Raised::of_panic(payload),
+        }
+    }
+
+    /// A failure with `message`, which raised nothing (a watchdog's).
+    pub(crate) fn said(message: String) -> Panicked {
+        Panicked {
+            message,
+            raised: None,
+        }
+    }
+
+    /// A panic raised with `raised`.
+    pub(crate) fn raised(raised: Raised) -> Panicked {
+        Panicked {
+            message: raised.to_string(),
+            raised: Some(raised),
+        }
+    }
+}
 
 /// A raised value: printable, and downcast back to its type.
-trait RaisedValue: fmt::Display + Send {
+trait RaisedValue: fmt::Display + Send + Sync {
     fn as_any(&self) -> &dyn Any;
 }
 
-impl<F: Any + fmt::Display + Send> RaisedValue for F {
+impl<F: Any + fmt::Display + Send + Sync> RaisedValue for F {
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -132,9 +205,17 @@ mod tests {
     }
 
     #[test]
+    fn a_raised_value_is_kept_whole_beyond_its_panic() {
+        let kept = Raised::of_panic(payload_of(|| raise(Lost(7))).as_ref()).expect("raised");
+        assert_eq!(kept.get::<Lost>(), Some(&Lost(7)));
+        assert_eq!(kept.to_string(), "item 7 was lost");
+    }
+
+    #[test]
     fn a_text_panic_reads_as_its_text_and_raised_nothing() {
         let payload = payload_of(|| panic!("plain {}", "words"));
         assert_eq!(panic_message(payload.as_ref()), "plain words");
         assert_eq!(raised::<Lost>(payload.as_ref()), None);
+        assert!(Raised::of_panic(payload.as_ref()).is_none());
     }
 }

@@ -35,6 +35,7 @@ fn failure_with(message: &str, facts: Vec<Fact>, facts_dropped: u64, engine: Eng
         run: RunId { engine, number: 5 },
         schedules: 3,
         message: message.to_owned(),
+        raised: None,
         facts,
         facts_dropped,
     }
@@ -395,4 +396,41 @@ fn dfs_and_loom_search_the_schedules_of_one_data_seed() {
                 .join()
                 .expect("the thread sees the run's data seed too");
         });
+}
+
+/// A component's failure, raised as a value.
+#[derive(Debug, PartialEq)]
+struct Lost(u32);
+
+impl std::fmt::Display for Lost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "item {} was lost", self.0)
+    }
+}
+
+#[test]
+fn a_failure_carries_the_value_a_thread_of_its_run_raised_under_every_engine() {
+    for engine in Engine::DEFAULT {
+        let failure = found(&Check::new().engines([engine]).schedules(10), || {
+            let loser = thread::spawn(|| harness::panics::raise(Lost(7)));
+            loser.join().expect("the thread ends without a panic");
+        });
+        let raised = failure
+            .raised
+            .as_ref()
+            .and_then(|raised| raised.get::<Lost>());
+        assert_eq!(raised, Some(&Lost(7)), "{engine}: {failure}");
+        assert!(
+            failure.message.contains("item 7 was lost"),
+            "{engine}: {failure}"
+        );
+    }
+}
+
+#[test]
+fn a_failure_of_a_text_panic_raised_nothing() {
+    let failure = found(&Check::new().engines([Engine::Random]).schedules(1), || {
+        panic!("plain words")
+    });
+    assert!(failure.raised.is_none(), "{failure}");
 }

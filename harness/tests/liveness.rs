@@ -10,7 +10,9 @@ mod support;
 
 use std::time::Duration;
 
-use harness::check::{Check, Engine, never_waits, never_waits_begins, never_waits_ends};
+use harness::check::{
+    BlockingViolation, Check, Engine, never_waits, never_waits_begins, never_waits_ends,
+};
 use harness::sync::atomic::{AtomicBool, Ordering};
 use harness::sync::{Arc, Condvar, Mutex, RwLock, mpsc};
 use harness::thread;
@@ -32,20 +34,49 @@ fn every_engine_with_scopes() -> impl Iterator<Item = Engine> {
         .filter(|engine| !matches!(engine, Engine::Loom { .. }))
 }
 
+/// The model's two oracles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Oracle {
+    NoBlockingUnderLock,
+    NeverWaits,
+}
+
+impl Oracle {
+    /// The oracle `violation` breaks, and its name, which its message
+    /// begins with.
+    fn of(violation: &BlockingViolation) -> (Oracle, &'static str) {
+        match violation {
+            BlockingViolation::WaitsUnderLock { .. } => {
+                (Oracle::NoBlockingUnderLock, "no-blocking-under-lock")
+            }
+            BlockingViolation::BlocksWhereItMustNot { .. } => (Oracle::NeverWaits, "never-waits"),
+            other => panic!("a violation these tests do not know: {other}"),
+        }
+    }
+}
+
 /// Each default engine, alone, finds `body` breaking `oracle`.
 #[track_caller]
-fn breaks(oracle: &str, body: fn()) {
+fn breaks(oracle: Oracle, body: fn()) {
     breaks_under(Engine::DEFAULT, oracle, body);
 }
 
-/// Each of `engines`, alone, finds `body` breaking `oracle`.
+/// Each of `engines`, alone, finds `body` breaking `oracle`: the failure
+/// raised the violation, typed, and its message names the oracle.
 #[track_caller]
-fn breaks_under(engines: impl IntoIterator<Item = Engine>, oracle: &str, body: fn()) {
+fn breaks_under(engines: impl IntoIterator<Item = Engine>, oracle: Oracle, body: fn()) {
     for engine in engines {
         let check = Check::new().engines([engine]).schedules(SCHEDULES);
         let failure = found(&check, body);
+        let violation = failure
+            .raised
+            .as_ref()
+            .and_then(|raised| raised.get::<BlockingViolation>())
+            .unwrap_or_else(|| panic!("{engine}: no violation raised: {failure}"));
+        let (broken, name) = Oracle::of(violation);
+        assert_eq!(broken, oracle, "{engine}: {failure}");
         assert!(
-            failure.message.starts_with(&format!("{oracle}: ")),
+            failure.message.starts_with(&format!("{name}: ")),
             "{engine}: {failure}"
         );
     }
@@ -53,7 +84,7 @@ fn breaks_under(engines: impl IntoIterator<Item = Engine>, oracle: &str, body: f
 
 #[test]
 fn a_condvar_wait_while_holding_another_lock_breaks_no_blocking_under_lock() {
-    breaks("no-blocking-under-lock", || {
+    breaks(Oracle::NoBlockingUnderLock, || {
         let other = Mutex::new(());
         let ready = Arc::new((Mutex::new(false), Condvar::new()));
         let setter = {
@@ -72,7 +103,7 @@ fn a_condvar_wait_while_holding_another_lock_breaks_no_blocking_under_lock() {
 
 #[test]
 fn a_timed_condvar_wait_while_holding_another_lock_breaks_no_blocking_under_lock() {
-    breaks("no-blocking-under-lock", || {
+    breaks(Oracle::NoBlockingUnderLock, || {
         let other = Mutex::new(());
         let (lock, condvar) = (Mutex::new(()), Condvar::new());
         let _other = other.lock().expect("not poisoned");
@@ -88,7 +119,7 @@ fn a_condvar_wait_that_releases_the_only_lock_held_is_clean() {
 
 #[test]
 fn sleeping_while_holding_a_lock_breaks_no_blocking_under_lock() {
-    breaks("no-blocking-under-lock", || {
+    breaks(Oracle::NoBlockingUnderLock, || {
         let lock = Mutex::new(0_u8);
         let _held = lock.lock().expect("not poisoned");
         thread::sleep(Duration::from_millis(10));
@@ -97,7 +128,7 @@ fn sleeping_while_holding_a_lock_breaks_no_blocking_under_lock() {
 
 #[test]
 fn parking_while_holding_a_read_lock_breaks_no_blocking_under_lock() {
-    breaks("no-blocking-under-lock", || {
+    breaks(Oracle::NoBlockingUnderLock, || {
         let lock = RwLock::new(0_u8);
         let _read = lock.read().expect("not poisoned");
         thread::park_timeout(Duration::from_millis(10));
@@ -106,7 +137,7 @@ fn parking_while_holding_a_read_lock_breaks_no_blocking_under_lock() {
 
 #[test]
 fn joining_while_holding_a_lock_breaks_no_blocking_under_lock() {
-    breaks("no-blocking-under-lock", || {
+    breaks(Oracle::NoBlockingUnderLock, || {
         let lock = Mutex::new(0_u8);
         let worker = thread::spawn(|| {});
         let _held = lock.lock().expect("not poisoned");
@@ -118,13 +149,17 @@ fn joining_while_holding_a_lock_breaks_no_blocking_under_lock() {
 fn a_scope_ending_under_a_lock_with_a_thread_unjoined_breaks_no_blocking_under_lock() {
     // The scoped thread has finished on some schedules when the scope
     // ends, and not on others: the wait is in the code either way.
-    breaks_under(every_engine_with_scopes(), "no-blocking-under-lock", || {
-        let lock = Mutex::new(0_u8);
-        let _held = lock.lock().expect("not poisoned");
-        thread::scope(|scope| {
-            scope.spawn(|| {});
-        });
-    });
+    breaks_under(
+        every_engine_with_scopes(),
+        Oracle::NoBlockingUnderLock,
+        || {
+            let lock = Mutex::new(0_u8);
+            let _held = lock.lock().expect("not poisoned");
+            thread::scope(|scope| {
+                scope.spawn(|| {});
+            });
+        },
+    );
 }
 
 #[test]
@@ -148,7 +183,7 @@ fn a_scope_whose_threads_were_joined_ends_under_a_lock_cleanly() {
 
 #[test]
 fn receiving_while_holding_a_lock_breaks_no_blocking_under_lock() {
-    breaks("no-blocking-under-lock", || {
+    breaks(Oracle::NoBlockingUnderLock, || {
         let lock = Mutex::new(0_u8);
         let (sender, receiver) = mpsc::channel();
         let sender = thread::spawn(move || sender.send(1_u8));
@@ -179,7 +214,7 @@ fn the_broken_oracle_is_the_cause_even_when_its_lock_then_fails_another_thread()
     // The violation's panic unwinds through the lock it held, poisoning
     // it, and lets the other thread run: that thread's own panic must not
     // be reported as the cause.
-    breaks("no-blocking-under-lock", || {
+    breaks(Oracle::NoBlockingUnderLock, || {
         let lock = Arc::new(Mutex::new(0_u8));
         let other = {
             let lock = Arc::clone(&lock);
@@ -238,7 +273,7 @@ fn the_report_names_the_line_that_waits_and_the_line_that_locked() {
 
 #[test]
 fn taking_a_lock_inside_never_waits_breaks_never_waits() {
-    breaks("never-waits", || {
+    breaks(Oracle::NeverWaits, || {
         let lock = Mutex::new(0_u8);
         never_waits(|| *lock.lock().expect("not poisoned") += 1);
     });
@@ -246,7 +281,7 @@ fn taking_a_lock_inside_never_waits_breaks_never_waits() {
 
 #[test]
 fn sleeping_inside_never_waits_breaks_never_waits() {
-    breaks("never-waits", || {
+    breaks(Oracle::NeverWaits, || {
         never_waits(|| thread::sleep(Duration::from_millis(1)));
     });
 }
@@ -279,7 +314,7 @@ fn never_waits_binds_only_its_closure() {
 
 #[test]
 fn a_wait_between_never_waits_begins_and_its_end_breaks_never_waits() {
-    breaks("never-waits", || {
+    breaks(Oracle::NeverWaits, || {
         never_waits_begins();
         thread::sleep(Duration::from_millis(1));
         never_waits_ends();

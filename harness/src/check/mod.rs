@@ -27,7 +27,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 pub use crate::model::facts::{
     AtomicAccess, FACTS_KEPT, Fact, Op, QueueCall, Recorded, ThreadKey, TimedEnd,
 };
-pub use crate::model::liveness::{never_waits, never_waits_begins, never_waits_ends};
+pub use crate::model::liveness::{
+    Blocking, BlockingViolation, never_waits, never_waits_begins, never_waits_ends,
+};
 pub use crate::model::quiescence::{Quiescence, WaitBegins};
 pub use crate::model::scope::SCOPE_UNDER_LOOM;
 pub use crate::model::sync::SPURIOUS_WAKEUPS_ONE_IN;
@@ -41,6 +43,7 @@ pub use swarm::{Campaign, Swarm};
 
 use crate::coverage::{Classifier, Reached, Situation, Tally};
 use crate::model::execution;
+use crate::panics::Raised;
 use crate::schedule::SplitMix64;
 use run::{Body, Broke};
 
@@ -224,6 +227,11 @@ pub struct Failure {
     pub schedules: u64,
     /// What broke: the panic's message.
     pub message: String,
+    /// The value the run's panic was raised with ([`crate::panics::raise`]; the
+    /// model's own oracles raise a [`BlockingViolation`]), if it was: what
+    /// broke, typed, to read back with [`Raised::get`] rather than from
+    /// the message.
+    pub raised: Option<Raised>,
     /// The run's last facts, oldest first.
     pub facts: Vec<Fact>,
     /// How many facts came before those.
@@ -491,7 +499,8 @@ fn found(engine: Engine, schedules: u64, broke: Broke) -> Error {
             number: broke.number,
         },
         schedules,
-        message: broke.message,
+        message: broke.panic.message,
+        raised: broke.panic.raised,
         facts,
         facts_dropped,
     }))

@@ -14,7 +14,7 @@ use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 
 use super::{Engine, MEASURED_PCT_STEP_BOUND, RunId};
 use crate::model::execution::{self, Execution, Flavour};
-use crate::panics::panic_message;
+use crate::panics::Panicked;
 use crate::schedule::{CountingSteps, GenuineStepsFirst, SeedStream, SeededScheduler, Strategy};
 
 /// The body under test.
@@ -32,10 +32,10 @@ pub const MAX_STEPS: usize = 100_000;
 /// How long one run on real threads may take before it counts as stuck.
 pub const THREADS_WATCHDOG: Duration = Duration::from_secs(10);
 
-/// A run that failed: its message and the run it happened in.
+/// A run that failed: its panic and the run it happened in.
 pub(crate) struct Broke {
     pub(crate) number: u64,
-    pub(crate) message: String,
+    pub(crate) panic: Panicked,
     pub(crate) run: Option<Arc<Execution>>,
 }
 
@@ -149,10 +149,10 @@ fn search(
     let number = *executions.lock().unwrap_or_else(PoisonError::into_inner);
     outcome.map(|()| number).map_err(|payload| {
         let run = last.take();
-        let panic = panic_message(payload.as_ref());
+        let panic = Panicked::of(payload.as_ref());
         Broke {
             number,
-            message: match &run {
+            panic: match &run {
                 Some(run) => run.cause(panic),
                 None => panic,
             },
@@ -328,27 +328,27 @@ fn on_real_threads(seed: u64, body: &Body) -> Result<(), Broke> {
         }
         // A spawned thread's panic is the cause of the body's own, if both
         // panicked (a join that expects success, a scope's end).
-        let message = match result {
+        let panic = match result {
             Err(payload) => Some(
                 in_run
                     .first_thread_panic()
-                    .unwrap_or_else(|| panic_message(payload.as_ref())),
+                    .unwrap_or_else(|| Panicked::of(payload.as_ref())),
             ),
             Ok(()) => in_run.first_thread_panic(),
         };
         // The receiver may have given up on a slow run.
-        let _ = done.send(message);
+        let _ = done.send(panic);
     });
-    let message = match outcome.recv_timeout(THREADS_WATCHDOG) {
+    let panic = match outcome.recv_timeout(THREADS_WATCHDOG) {
         Ok(None) => return Ok(()),
-        Ok(Some(message)) => run.cause(message),
-        Err(_) => format!(
+        Ok(Some(panic)) => run.cause(panic),
+        Err(_) => Panicked::said(format!(
             "the run did not end within {THREADS_WATCHDOG:?} on real threads: a deadlock, or a thread that waits forever"
-        ),
+        )),
     };
     Err(Broke {
         number: 0,
-        message,
+        panic,
         run: Some(run),
     })
 }

@@ -20,6 +20,7 @@ use super::loom_park::Parkers;
 use super::quiescence::{Quiescence, Wait, WaitBegins, Waiting};
 use super::time::Instant;
 use super::timers::{TimerId, Timers};
+use crate::panics::{Panicked, Raised};
 
 /// A judge of a run's quiescent moments (`check::at_quiescence`).
 pub(crate) type QuiescenceJudge = Arc<dyn Fn(&Quiescence) + Send + Sync>;
@@ -126,11 +127,11 @@ pub(crate) struct Execution {
     /// for them; shuttle and loom do it themselves).
     live_spawned: AtomicUsize,
     /// The first panic of a spawned real thread nobody joined.
-    first_thread_panic: Mutex<Option<String>>,
+    first_thread_panic: Mutex<Option<Panicked>>,
     /// The locks each thread holds and the never-waits sections it is in.
     book: Mutex<Book>,
-    /// The first oracle the model itself found broken, in words.
-    first_violation: Mutex<Option<String>>,
+    /// The first oracle the model itself found broken, as raised.
+    first_violation: Mutex<Option<Raised>>,
     /// Each thread's park token, under loom.
     loom_parkers: Parkers,
     /// Which thread waits on what, for the quiescent moments: kept only
@@ -352,24 +353,26 @@ impl Execution {
 
     /// Whether the calling thread may do `blocking` at `at`; if not (it
     /// holds a lock and is about to wait, or it is inside a never-waits
-    /// section), the oracle it breaks, in words, kept as the run's cause.
-    pub(crate) fn judge(&self, blocking: Blocking, at: Site) -> Result<(), String> {
+    /// section), the oracle it breaks, raised, kept as the run's cause.
+    pub(crate) fn judge(&self, blocking: Blocking, at: Site) -> Result<(), Raised> {
         let thread = self.thread_key();
         let verdict = lock(&self.book).may(thread, blocking, at);
         verdict.map_err(|violation| {
-            let message = violation.to_string();
-            lock(&self.first_violation).get_or_insert_with(|| message.clone());
-            message
+            let raised = Raised::new(violation);
+            lock(&self.first_violation).get_or_insert_with(|| raised.clone());
+            raised
         })
     }
 
     /// What made the run fail: the first oracle the model found broken,
-    /// or else `panic`, the message of the panic that ended it. The
-    /// violation's own panic unwinds through the waiter's locks, and
-    /// another thread may fail on one of them (poisoned, say) before the
-    /// engine reports the first.
-    pub(crate) fn cause(&self, panic: String) -> String {
-        lock(&self.first_violation).clone().unwrap_or(panic)
+    /// or else `panic`, the panic that ended it. The violation's own panic
+    /// unwinds through the waiter's locks, and another thread may fail on
+    /// one of them (poisoned, say) before the engine reports the first.
+    pub(crate) fn cause(&self, panic: Panicked) -> Panicked {
+        match lock(&self.first_violation).clone() {
+            Some(raised) => Panicked::raised(raised),
+            None => panic,
+        }
     }
 
     /// The calling thread enters a never-waits section marked at `at`; its
@@ -622,9 +625,9 @@ impl Execution {
     }
 
     /// A spawned thread of this run has finished, with `panic` if it panicked.
-    pub(crate) fn thread_finished(&self, panic: Option<String>) {
-        if let Some(message) = panic {
-            lock(&self.first_thread_panic).get_or_insert(message);
+    pub(crate) fn thread_finished(&self, panic: Option<Panicked>) {
+        if let Some(panic) = panic {
+            lock(&self.first_thread_panic).get_or_insert(panic);
         }
         self.live_spawned.fetch_sub(1, Ordering::SeqCst);
     }
@@ -635,7 +638,7 @@ impl Execution {
     }
 
     /// The first panic of a spawned thread.
-    pub(crate) fn first_thread_panic(&self) -> Option<String> {
+    pub(crate) fn first_thread_panic(&self) -> Option<Panicked> {
         lock(&self.first_thread_panic).clone()
     }
 }
@@ -659,7 +662,7 @@ fn hashed(id: impl std::hash::Hash) -> u64 {
 
 /// Whether the calling thread's run lets it do `blocking` at `at` (see
 /// [`Execution::judge`]); outside a run, always.
-pub(crate) fn judge(blocking: Blocking, at: Site) -> Result<(), String> {
+pub(crate) fn judge(blocking: Blocking, at: Site) -> Result<(), Raised> {
     current().map_or(Ok(()), |run| run.judge(blocking, at))
 }
 
@@ -667,7 +670,7 @@ pub(crate) fn judge(blocking: Blocking, at: Site) -> Result<(), String> {
 /// `blocking` at `at`.
 pub(crate) fn may(blocking: Blocking, at: Site) {
     if let Err(violation) = judge(blocking, at) {
-        panic!("{violation}");
+        violation.raise();
     }
 }
 

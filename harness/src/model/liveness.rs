@@ -29,38 +29,47 @@ pub(crate) type Site = &'static Location<'static>;
 
 /// What a thread is about to do that the book may refuse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Blocking {
+#[non_exhaustive]
+pub enum Blocking {
     /// Wait: on a condition variable, a park, a sleep, a join.
     Wait,
     /// Take a lock, waiting for it if another thread holds it.
     Lock,
 }
 
-/// An oracle broken at the moment a thread was about to block.
+/// One of the model's own oracles broken at the moment a thread was about
+/// to block: what a run that breaks it raises (`Failure::raised` gives it
+/// back, typed), reported by its `Display`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Violation {
-    /// A thread waits while it holds a lock.
+#[non_exhaustive]
+pub enum BlockingViolation {
+    /// `no-blocking-under-lock`: a thread waits while it holds a lock.
     WaitsUnderLock {
+        /// The thread.
         thread: ThreadKey,
         /// Where it waits.
-        waits_at: Site,
+        waits_at: &'static Location<'static>,
         /// Where it took the lock it holds (the latest, if several).
-        lock_taken_at: Site,
+        lock_taken_at: &'static Location<'static>,
     },
-    /// A thread inside a section marked never to wait takes a lock or waits.
+    /// `never-waits`: a thread inside a section marked never to wait takes
+    /// a lock or waits.
     BlocksWhereItMustNot {
+        /// The thread.
         thread: ThreadKey,
+        /// What it does.
         blocking: Blocking,
-        at: Site,
+        /// Where it does it.
+        at: &'static Location<'static>,
         /// Where the section began.
-        section_at: Site,
+        section_at: &'static Location<'static>,
     },
 }
 
-impl fmt::Display for Violation {
+impl fmt::Display for BlockingViolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Violation::WaitsUnderLock {
+            BlockingViolation::WaitsUnderLock {
                 thread,
                 waits_at,
                 lock_taken_at,
@@ -72,7 +81,7 @@ impl fmt::Display for Violation {
                 line(waits_at),
                 line(lock_taken_at)
             ),
-            Violation::BlocksWhereItMustNot {
+            BlockingViolation::BlocksWhereItMustNot {
                 thread,
                 blocking,
                 at,
@@ -142,9 +151,9 @@ impl Book {
         thread: ThreadKey,
         blocking: Blocking,
         at: Site,
-    ) -> Result<(), Violation> {
+    ) -> Result<(), BlockingViolation> {
         if let Some(section) = self.sections.get(&thread) {
-            return Err(Violation::BlocksWhereItMustNot {
+            return Err(BlockingViolation::BlocksWhereItMustNot {
                 thread,
                 blocking,
                 at,
@@ -153,7 +162,7 @@ impl Book {
         }
         let latest_hold = self.held.get(&thread).and_then(|held| held.last());
         match (blocking, latest_hold) {
-            (Blocking::Wait, Some(hold)) => Err(Violation::WaitsUnderLock {
+            (Blocking::Wait, Some(hold)) => Err(BlockingViolation::WaitsUnderLock {
                 thread,
                 waits_at: at,
                 lock_taken_at: hold.at,
@@ -283,7 +292,7 @@ mod tests {
         let waits_at = here();
         assert_eq!(
             book.may(ONE, Blocking::Wait, waits_at),
-            Err(Violation::WaitsUnderLock {
+            Err(BlockingViolation::WaitsUnderLock {
                 thread: ONE,
                 waits_at,
                 lock_taken_at: taken_at
@@ -333,7 +342,7 @@ mod tests {
             let at = here();
             assert_eq!(
                 book.may(ONE, blocking, at),
-                Err(Violation::BlocksWhereItMustNot {
+                Err(BlockingViolation::BlocksWhereItMustNot {
                     thread: ONE,
                     blocking,
                     at,
@@ -352,7 +361,7 @@ mod tests {
         book.section_ends(ONE);
         assert!(matches!(
             book.may(ONE, Blocking::Lock, here()),
-            Err(Violation::BlocksWhereItMustNot { section_at, .. }) if section_at == outer
+            Err(BlockingViolation::BlocksWhereItMustNot { section_at, .. }) if section_at == outer
         ));
         book.section_ends(ONE);
         assert_eq!(book.may(ONE, Blocking::Lock, here()), Ok(()));

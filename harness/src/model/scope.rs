@@ -146,7 +146,7 @@ fn in_run<T>(run: &Arc<Execution>, f: impl FnOnce() -> T) -> T {
             value
         }
         Err(payload) => {
-            run.thread_finished(Some(crate::panics::panic_message(payload.as_ref())));
+            run.thread_finished(Some(crate::panics::Panicked::of(payload.as_ref())));
             panic::resume_unwind(payload)
         }
     }

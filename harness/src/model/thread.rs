@@ -263,7 +263,7 @@ where
                     value
                 }
                 Err(payload) => {
-                    run.thread_finished(Some(crate::panics::panic_message(payload.as_ref())));
+                    run.thread_finished(Some(crate::panics::Panicked::of(payload.as_ref())));
                     panic::resume_unwind(payload)
                 }
             }

@@ -12,10 +12,11 @@
 //! timer lingers meanwhile, armed for the thread until it arms another,
 //! does something that may block, or has done [`LINGER_OPS_MAX`]
 //! operations, or until others have spun [`LINGER_SPINS_MAX`] times
-//! behind it (its thread may be blocked on a lock a spinner holds). Without it, a longer sleep could end in that gap and move
-//! the clock far past the timer's end while the thread was running (a
-//! close that sees its deadline pass only once a reader's slow read is
-//! over), an interleaving a real clock makes rare.
+//! behind it (a bound, so that nobody waits on a lingering timer for
+//! good). Without it, a longer sleep could end in that gap and move the
+//! clock far past the timer's end while the thread was running (a close
+//! that sees its deadline pass only once a reader's slow read is over),
+//! an interleaving a real clock makes rare.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -31,8 +32,9 @@ pub(crate) const LINGER_OPS_MAX: u32 = 8;
 /// The spins of other threads behind a lingering timer (waits of theirs
 /// that end later) before it is disarmed: so many that a thread that goes
 /// on is all but sure to get its operations in first, under any engine's
-/// choices, and few enough that a thread blocked meanwhile holds nobody up
-/// for long.
+/// choices, and few enough that if it cannot (no body known yet does
+/// that: a wait under a lock is a violation of its own), it holds nobody
+/// up for long.
 pub(crate) const LINGER_SPINS_MAX: u32 = 32;
 
 /// A timer armed in [`Timers`].
@@ -50,7 +52,7 @@ impl TimerId {
     }
 }
 
-/// A timer armed for a thread whose wait ended early.
+/// A timer kept armed for a thread whose wait ended (not by a notification).
 #[derive(Clone, Copy, Debug)]
 struct Lingering {
     id: TimerId,

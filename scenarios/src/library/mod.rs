@@ -26,9 +26,28 @@ use ::store::runtime::harness::{HarnessClock, HarnessRuntime};
 pub use logger::{LOGGER_SCENARIOS, LoggerCoverage};
 pub use store::{StoreCoverage, store_scenarios};
 
-use crate::World;
+use harness::check::{BlockingViolation, Failure};
+
 use crate::doubles::{CheckedFiles, FailureWatch, Host};
+use crate::{Oracle, Violation, World};
 use liveness::Ledger;
+
+/// The oracle of the catalogue a failure on the library was raised by,
+/// read from the value its run raised, typed: a catalogue violation, or
+/// one of the model's own oracles, which the catalogue names too. `None`
+/// for a failure nothing raised (an engine's report of a deadlock, a
+/// panic of the code under test).
+pub fn oracle_raised(failure: &Failure) -> Option<Oracle> {
+    let raised = failure.raised.as_ref()?;
+    if let Some(violation) = raised.get::<Violation>() {
+        return Some(violation.oracle);
+    }
+    match raised.get::<BlockingViolation>()? {
+        BlockingViolation::WaitsUnderLock { .. } => Some(Oracle::NoBlockingUnderLock),
+        BlockingViolation::BlocksWhereItMustNot { .. } => Some(Oracle::NeverWaits),
+        _ => None,
+    }
+}
 
 /// The world every subject of the catalogue runs in on the library. Made
 /// inside the run it serves (the facade's primitives belong to one

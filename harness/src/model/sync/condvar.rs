@@ -75,7 +75,7 @@ impl Condvar {
         drop(guard.hold.take());
         if let Err(violation) = execution::judge(Blocking::Wait, at) {
             drop(guard);
-            panic!("{violation}");
+            violation.raise();
         }
         let MutexGuard {
             mutex, data, turn, ..
