@@ -209,6 +209,7 @@ mod tests {
         let kept = Raised::of_panic(payload_of(|| raise(Lost(7))).as_ref()).expect("raised");
         assert_eq!(kept.get::<Lost>(), Some(&Lost(7)));
         assert_eq!(kept.to_string(), "item 7 was lost");
+        assert_eq!(format!("{kept:?}"), "Raised(item 7 was lost)");
     }
 
     #[test]

@@ -434,3 +434,28 @@ fn a_failure_of_a_text_panic_raised_nothing() {
     });
     assert!(failure.raised.is_none(), "{failure}");
 }
+
+/// A thread the body leaves running, that raises once the body has
+/// returned: the run waits for it, and fails by its value, on real threads
+/// as under shuttle and loom.
+#[test]
+fn a_thread_the_body_never_joins_still_fails_the_run_by_what_it_raised() {
+    for engine in Engine::DEFAULT {
+        let failure = found(&Check::new().engines([engine]).schedules(10), || {
+            let body_returned = Arc::new(AtomicBool::new(false));
+            let returned = Arc::clone(&body_returned);
+            thread::spawn(move || {
+                while !returned.load(Ordering::SeqCst) {
+                    thread::yield_now();
+                }
+                harness::panics::raise(Lost(8))
+            });
+            body_returned.store(true, Ordering::SeqCst);
+        });
+        let raised = failure
+            .raised
+            .as_ref()
+            .and_then(|raised| raised.get::<Lost>());
+        assert_eq!(raised, Some(&Lost(8)), "{engine}: {failure}");
+    }
+}
