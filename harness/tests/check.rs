@@ -271,7 +271,7 @@ fn a_swarm_draws_the_same_campaigns_from_the_same_seed() {
 }
 
 /// A typed failure of a component under test.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 struct ItemLost(u32);
 
 impl std::fmt::Display for ItemLost {
@@ -280,15 +280,70 @@ impl std::fmt::Display for ItemLost {
     }
 }
 
+/// A thread that raises `ItemLost(7)`, joined.
+fn a_thread_raises_item_7() {
+    let raiser = thread::spawn(|| harness::panics::raise(ItemLost(7)));
+    let _ = raiser.join();
+}
+
+/// The `ItemLost` a failure's run raised.
+fn item_lost(failure: &Failure) -> Option<&ItemLost> {
+    failure.raised.as_ref()?.get::<ItemLost>()
+}
+
 #[test]
 fn a_value_a_thread_raises_is_reported_by_its_display_under_every_engine() {
     for engine in Engine::DEFAULT {
-        let failure = found(&Check::new().engines([engine]).schedules(10), || {
-            let raiser = thread::spawn(|| harness::panics::raise(ItemLost(7)));
-            let _ = raiser.join();
-        });
+        let check = Check::new().engines([engine]).schedules(10);
+        let failure = found(&check, a_thread_raises_item_7);
         assert!(
             failure.message.contains("item 7 was lost"),
+            "{engine}: {failure}"
+        );
+    }
+}
+
+#[test]
+fn a_failure_carries_the_value_a_thread_of_its_run_raised_under_every_engine() {
+    for engine in Engine::DEFAULT {
+        let check = Check::new().engines([engine]).schedules(10);
+        let failure = found(&check, a_thread_raises_item_7);
+        assert_eq!(
+            item_lost(&failure),
+            Some(&ItemLost(7)),
+            "{engine}: {failure}"
+        );
+    }
+}
+
+#[test]
+fn a_failure_of_a_text_panic_raised_nothing() {
+    let failure = found(&Check::new().engines([Engine::Random]).schedules(1), || {
+        panic!("plain words")
+    });
+    assert!(failure.raised.is_none(), "{failure}");
+}
+
+/// A thread the body leaves running, that raises once the body has
+/// returned: the run waits for it, and fails by its value, on real threads
+/// as under shuttle and loom.
+#[test]
+fn a_thread_the_body_never_joins_still_fails_the_run_by_what_it_raised() {
+    for engine in Engine::DEFAULT {
+        let failure = found(&Check::new().engines([engine]).schedules(10), || {
+            let body_returned = Arc::new(AtomicBool::new(false));
+            let returned = Arc::clone(&body_returned);
+            thread::spawn(move || {
+                while !returned.load(Ordering::SeqCst) {
+                    thread::yield_now();
+                }
+                harness::panics::raise(ItemLost(8))
+            });
+            body_returned.store(true, Ordering::SeqCst);
+        });
+        assert_eq!(
+            item_lost(&failure),
+            Some(&ItemLost(8)),
             "{engine}: {failure}"
         );
     }
@@ -396,66 +451,4 @@ fn dfs_and_loom_search_the_schedules_of_one_data_seed() {
                 .join()
                 .expect("the thread sees the run's data seed too");
         });
-}
-
-/// A component's failure, raised as a value.
-#[derive(Debug, PartialEq)]
-struct Lost(u32);
-
-impl std::fmt::Display for Lost {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "item {} was lost", self.0)
-    }
-}
-
-#[test]
-fn a_failure_carries_the_value_a_thread_of_its_run_raised_under_every_engine() {
-    for engine in Engine::DEFAULT {
-        let failure = found(&Check::new().engines([engine]).schedules(10), || {
-            let loser = thread::spawn(|| harness::panics::raise(Lost(7)));
-            loser.join().expect("the thread ends without a panic");
-        });
-        let raised = failure
-            .raised
-            .as_ref()
-            .and_then(|raised| raised.get::<Lost>());
-        assert_eq!(raised, Some(&Lost(7)), "{engine}: {failure}");
-        assert!(
-            failure.message.contains("item 7 was lost"),
-            "{engine}: {failure}"
-        );
-    }
-}
-
-#[test]
-fn a_failure_of_a_text_panic_raised_nothing() {
-    let failure = found(&Check::new().engines([Engine::Random]).schedules(1), || {
-        panic!("plain words")
-    });
-    assert!(failure.raised.is_none(), "{failure}");
-}
-
-/// A thread the body leaves running, that raises once the body has
-/// returned: the run waits for it, and fails by its value, on real threads
-/// as under shuttle and loom.
-#[test]
-fn a_thread_the_body_never_joins_still_fails_the_run_by_what_it_raised() {
-    for engine in Engine::DEFAULT {
-        let failure = found(&Check::new().engines([engine]).schedules(10), || {
-            let body_returned = Arc::new(AtomicBool::new(false));
-            let returned = Arc::clone(&body_returned);
-            thread::spawn(move || {
-                while !returned.load(Ordering::SeqCst) {
-                    thread::yield_now();
-                }
-                harness::panics::raise(Lost(8))
-            });
-            body_returned.store(true, Ordering::SeqCst);
-        });
-        let raised = failure
-            .raised
-            .as_ref()
-            .and_then(|raised| raised.get::<Lost>());
-        assert_eq!(raised, Some(&Lost(8)), "{engine}: {failure}");
-    }
 }

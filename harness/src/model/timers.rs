@@ -224,24 +224,25 @@ mod tests {
         assert!(timers.may_fire(late), "still lingering past the last spin");
     }
 
+    /// Whether a timer lingering until 100 ms still lingers after the
+    /// most spins behind one that ends at `ends`.
+    fn lingers_after_spins_behind_one_ending_at(ends: Duration) -> bool {
+        let (mut timers, _) = lingering_at_100_behind_400();
+        let spun_behind = timers.arm(ThreadKey(3), ends);
+        for _ in 0..LINGER_SPINS_MAX {
+            timers.spun_behind(spun_behind);
+        }
+        timers.any_lingering()
+    }
+
     #[test]
     fn spins_behind_a_timer_that_ends_first_leave_a_lingering_one_be() {
-        let (mut timers, _) = lingering_at_100_behind_400();
-        let earliest = timers.arm(ThreadKey(3), millis(50));
-        for _ in 0..LINGER_SPINS_MAX {
-            timers.spun_behind(earliest);
-        }
-        assert!(timers.any_lingering());
+        assert!(lingers_after_spins_behind_one_ending_at(millis(50)));
     }
 
     #[test]
     fn spins_behind_a_timer_that_ends_together_leave_a_lingering_one_be() {
-        let (mut timers, _) = lingering_at_100_behind_400();
-        let together = timers.arm(ThreadKey(3), millis(100));
-        for _ in 0..LINGER_SPINS_MAX {
-            timers.spun_behind(together);
-        }
-        assert!(timers.any_lingering());
+        assert!(lingers_after_spins_behind_one_ending_at(millis(100)));
     }
 
     #[test]
