@@ -12,7 +12,7 @@ use harness::schedule::SplitMix64;
 use harness::sync::Arc;
 use harness::sync::atomic::{AtomicBool, Ordering};
 use harness::thread;
-use support::{first_trusting_failure, found, handoff};
+use support::{first_trusting_failure, found, found_by_each, handoff};
 
 /// A waiter that trusts its wake-up: found through a spurious one.
 fn trusting_waiter() {
@@ -291,28 +291,29 @@ fn item_lost(failure: &Failure) -> Option<&ItemLost> {
     failure.raised.as_ref()?.get::<ItemLost>()
 }
 
+/// The failure each default engine, alone, finds in `body`.
+fn found_under_every_engine(body: fn()) -> impl Iterator<Item = (Engine, Box<Failure>)> {
+    Engine::DEFAULT.into_iter().map(move |engine| {
+        let check = Check::new().engines([engine]).schedules(10);
+        (engine, found(&check, body))
+    })
+}
+
 #[test]
 fn a_value_a_thread_raises_is_reported_by_its_display_under_every_engine() {
-    for engine in Engine::DEFAULT {
-        let check = Check::new().engines([engine]).schedules(10);
-        let failure = found(&check, a_thread_raises_item_7);
-        assert!(
-            failure.message.contains("item 7 was lost"),
-            "{engine}: {failure}"
-        );
-    }
+    found_by_each(
+        Engine::DEFAULT,
+        10,
+        a_thread_raises_item_7,
+        "item 7 was lost",
+    );
 }
 
 #[test]
 fn a_failure_carries_the_value_a_thread_of_its_run_raised_under_every_engine() {
-    for engine in Engine::DEFAULT {
-        let check = Check::new().engines([engine]).schedules(10);
-        let failure = found(&check, a_thread_raises_item_7);
-        assert_eq!(
-            item_lost(&failure),
-            Some(&ItemLost(7)),
-            "{engine}: {failure}"
-        );
+    for (engine, failure) in found_under_every_engine(a_thread_raises_item_7) {
+        let raised = item_lost(&failure);
+        assert_eq!(raised, Some(&ItemLost(7)), "{engine}: {failure}");
     }
 }
 
@@ -324,28 +325,27 @@ fn a_failure_of_a_text_panic_raised_nothing() {
     assert!(failure.raised.is_none(), "{failure}");
 }
 
-/// A thread the body leaves running, that raises once the body has
-/// returned: the run waits for it, and fails by its value, on real threads
-/// as under shuttle and loom.
+/// A thread the body leaves running, which raises `ItemLost(8)` once the
+/// body has returned.
+fn a_thread_left_running_raises_item_8() {
+    let body_returned = Arc::new(AtomicBool::new(false));
+    let returned = Arc::clone(&body_returned);
+    thread::spawn(move || {
+        while !returned.load(Ordering::SeqCst) {
+            thread::yield_now();
+        }
+        harness::panics::raise(ItemLost(8))
+    });
+    body_returned.store(true, Ordering::SeqCst);
+}
+
+/// The run waits for a thread the body never joins, and fails by its
+/// value, on real threads as under shuttle and loom.
 #[test]
 fn a_thread_the_body_never_joins_still_fails_the_run_by_what_it_raised() {
-    for engine in Engine::DEFAULT {
-        let failure = found(&Check::new().engines([engine]).schedules(10), || {
-            let body_returned = Arc::new(AtomicBool::new(false));
-            let returned = Arc::clone(&body_returned);
-            thread::spawn(move || {
-                while !returned.load(Ordering::SeqCst) {
-                    thread::yield_now();
-                }
-                harness::panics::raise(ItemLost(8))
-            });
-            body_returned.store(true, Ordering::SeqCst);
-        });
-        assert_eq!(
-            item_lost(&failure),
-            Some(&ItemLost(8)),
-            "{engine}: {failure}"
-        );
+    for (engine, failure) in found_under_every_engine(a_thread_left_running_raises_item_8) {
+        let raised = item_lost(&failure);
+        assert_eq!(raised, Some(&ItemLost(8)), "{engine}: {failure}");
     }
 }
 
