@@ -5,7 +5,7 @@
 #[allow(dead_code, reason = "the helpers other test files use")]
 mod support;
 
-use harness::check::{Check, Engine};
+use harness::check::{Check, Deadlock, Engine};
 use harness::sync::atomic::{AtomicU64, Ordering};
 use harness::sync::{Arc, Barrier};
 use harness::thread;
@@ -63,7 +63,11 @@ fn waiting_for_a_thread_that_never_comes_is_a_deadlock() {
             Barrier::new(2).wait();
         });
         assert!(
-            failure.message.to_lowercase().contains("deadlock"),
+            failure
+                .raised
+                .as_ref()
+                .and_then(|r| r.get::<Deadlock>())
+                .is_some(),
             "{engine}: {failure}"
         );
     }

@@ -3,7 +3,7 @@
 
 mod support;
 
-use harness::check::{Check, Engine, Op, RunId};
+use harness::check::{Check, Deadlock, Engine, Op, RunId};
 use harness::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use harness::sync::{Arc, Condvar, Mutex, RwLock, mpsc};
 use harness::thread;
@@ -146,7 +146,11 @@ fn a_lock_order_inversion_is_found_by_every_deterministic_engine() {
             lock_order_inversion,
         );
         assert!(
-            failure.message.to_lowercase().contains("deadlock"),
+            failure
+                .raised
+                .as_ref()
+                .and_then(|r| r.get::<Deadlock>())
+                .is_some(),
             "{engine}: {failure}"
         );
         let locked = failure.facts.iter().any(|fact| fact.op == Op::Lock);
@@ -176,7 +180,11 @@ fn a_deadlock_over_reader_writer_locks_is_reported_not_an_abort() {
             write_order_inversion,
         );
         assert!(
-            failure.message.to_lowercase().contains("deadlock"),
+            failure
+                .raised
+                .as_ref()
+                .and_then(|r| r.get::<Deadlock>())
+                .is_some(),
             "{engine}: {failure}"
         );
     }
@@ -225,7 +233,11 @@ fn a_deadlock_with_guards_on_blocked_stacks_is_reported_not_an_abort() {
         deadlock_with_a_guard_on_a_blocked_stack,
     );
     assert!(
-        failure.message.to_lowercase().contains("deadlock"),
+        failure
+            .raised
+            .as_ref()
+            .and_then(|r| r.get::<Deadlock>())
+            .is_some(),
         "{failure}"
     );
 }

@@ -164,16 +164,7 @@ fn every_canary_is_found_on_the_library_by_its_own_oracle() {
             None => Check::new().schedules(CANARY_SCHEDULES),
         };
         let failure = found(&check, row(&name).body);
-        if oracle == Oracle::NoDeadlock {
-            // `sim`'s platform judges it itself; the library leaves it to
-            // the engine, whose report is words that raise nothing typed.
-            assert!(
-                oracle_raised(&failure).is_none() && failure.message.contains("deadlock"),
-                "{bug:?}: {failure}"
-            );
-        } else {
-            assert_eq!(oracle_raised(&failure), Some(oracle), "{bug:?}: {failure}");
-        }
+        assert_eq!(oracle_raised(&failure), Some(oracle), "{bug:?}: {failure}");
     }
 }
 

@@ -116,7 +116,9 @@ fn installed(
         // Not `within`: the threads the body leaves running stay in the run.
         execution::enter(&run);
         body();
-        run.thread_ends();
+        if let Err(deadlock) = run.thread_ends() {
+            deadlock.raise();
+        }
     }
 }
 
@@ -313,17 +315,24 @@ pub(crate) fn systematic(engine: Engine, executions: usize, body: &Body) -> Resu
 }
 
 /// One run on real threads, its data drawn from `seed`, on a thread of its
-/// own under a watchdog: a run that deadlocks is reported, and its threads
-/// are left behind.
+/// own under a watchdog: a run that deadlocks is reported (at once if the
+/// model sees the deadlock, else when the watchdog ends it), and its
+/// threads are left behind.
 fn on_real_threads(seed: u64, body: &Body) -> Result<(), Broke> {
     let run = Execution::new(Flavour::Std, seed);
     let (done, outcome) = std::sync::mpsc::channel();
     let (body, in_run) = (Arc::clone(body), Arc::clone(&run));
     std::thread::spawn(move || {
-        let result =
-            execution::within(&in_run, || panic::catch_unwind(AssertUnwindSafe(|| body())));
-        in_run.thread_ends();
-        while in_run.live_spawned() > 0 {
+        let result = execution::within(&in_run, || {
+            panic::catch_unwind(AssertUnwindSafe(|| {
+                body();
+                if let Err(deadlock) = in_run.thread_ends() {
+                    deadlock.raise();
+                }
+            }))
+        });
+        // A thread of a deadlock never ends: the run has failed by it.
+        while in_run.live_spawned() > 0 && in_run.violation().is_none() {
             std::thread::yield_now();
         }
         // A spawned thread's panic is the cause of the body's own, if both
@@ -339,10 +348,10 @@ fn on_real_threads(seed: u64, body: &Body) -> Result<(), Broke> {
         // The receiver may have given up on a slow run.
         let _ = done.send(panic);
     });
-    let panic = match outcome.recv_timeout(THREADS_WATCHDOG) {
-        Ok(None) => return Ok(()),
-        Ok(Some(panic)) => run.cause(panic),
-        Err(_) => Panicked::said(format!(
+    let panic = match finished_or_violated(&outcome, &run) {
+        Some(None) => return Ok(()),
+        Some(Some(panic)) => run.cause(panic),
+        None => Panicked::said(format!(
             "the run did not end within {THREADS_WATCHDOG:?} on real threads: a deadlock, or a thread that waits forever"
         )),
     };
@@ -351,6 +360,32 @@ fn on_real_threads(seed: u64, body: &Body) -> Result<(), Broke> {
         panic,
         run: Some(run),
     })
+}
+
+/// What the body's thread of a run on real threads sent at its end, or
+/// the run's first violation as soon as the model finds one (a deadlock
+/// leaves the body's thread blocked for good, maybe), or `None` past the
+/// watchdog.
+fn finished_or_violated(
+    outcome: &std::sync::mpsc::Receiver<Option<Panicked>>,
+    run: &Execution,
+) -> Option<Option<Panicked>> {
+    /// How often the watchdog looks for a violation.
+    const LOOK_EVERY: Duration = Duration::from_millis(10);
+    let deadline = std::time::Instant::now() + THREADS_WATCHDOG;
+    loop {
+        match outcome.recv_timeout(LOOK_EVERY) {
+            Ok(ended) => return Some(ended),
+            Err(_) => {
+                if let Some(violation) = run.violation() {
+                    return Some(Some(Panicked::raised(violation)));
+                }
+                if std::time::Instant::now() >= deadline {
+                    return None;
+                }
+            }
+        }
+    }
 }
 
 /// Replays `run`: `Ok` if it passes now.

@@ -134,15 +134,14 @@ pub(crate) struct Execution {
     first_violation: Mutex<Option<Raised>>,
     /// Each thread's park token, under loom.
     loom_parkers: Parkers,
-    /// Which thread waits on what, for the quiescent moments: kept only
-    /// once a judge is registered (a wait not booked counts as running, so
-    /// a book begun late errs the safe way).
+    /// Which thread waits on what, and where: for the quiescent moments
+    /// and for deadlocks.
     waiting: Mutex<Waiting>,
     /// Who judges the quiescent moments.
     quiescence_judges: Mutex<Vec<QuiescenceJudge>>,
     /// Who judges each wait as it begins.
     wait_judges: Mutex<Vec<WaitJudge>>,
-    /// Whether a judge is registered: until then nothing is booked.
+    /// Whether a judge is registered: until then no moment is judged.
     judged: AtomicBool,
 }
 
@@ -357,11 +356,20 @@ impl Execution {
     pub(crate) fn judge(&self, blocking: Blocking, at: Site) -> Result<(), Raised> {
         let thread = self.thread_key();
         let verdict = lock(&self.book).may(thread, blocking, at);
-        verdict.map_err(|violation| {
-            let raised = Raised::new(violation);
-            lock(&self.first_violation).get_or_insert_with(|| raised.clone());
-            raised
-        })
+        verdict.map_err(|violation| self.violated(violation))
+    }
+
+    /// The first oracle the model found broken in the run, if it found one.
+    pub(crate) fn violation(&self) -> Option<Raised> {
+        lock(&self.first_violation).clone()
+    }
+
+    /// Keeps `violation` as the run's first, if it is, and gives it back
+    /// raised.
+    fn violated(&self, violation: impl std::any::Any + std::fmt::Display + Send + Sync) -> Raised {
+        let raised = Raised::new(violation);
+        lock(&self.first_violation).get_or_insert_with(|| raised.clone());
+        raised
     }
 
     /// What made the run fail: the first oracle the model found broken,
@@ -499,23 +507,17 @@ impl Execution {
         }
     }
 
-    /// The book of waits, if a judge reads it.
-    fn waiting(&self) -> Option<std::sync::MutexGuard<'_, Waiting>> {
-        self.judged
-            .load(Ordering::SeqCst)
-            .then(|| lock(&self.waiting))
-    }
-
-    /// The calling thread begins `wait`, asked for at `asked_at` (virtual
-    /// time) with `timeout`, or now without one; the wait judges judge the
-    /// moment (where one thread runs at a time, as for quiescent moments).
-    pub(crate) fn wait_begins(&self, wait: Wait, timed: Option<(Duration, Duration)>) {
+    /// The calling thread begins `wait` at `at`, asked for at `asked_at`
+    /// (virtual time) with `timeout`, or now without one; the wait judges
+    /// judge the moment (where one thread runs at a time, as for quiescent
+    /// moments).
+    pub(crate) fn wait_begins(&self, wait: Wait, timed: Option<(Duration, Duration)>, at: Site) {
+        let thread = self.thread_key();
+        let mut waiting = lock(&self.waiting);
+        waiting.begins(thread, wait, at);
         if !self.judged.load(Ordering::SeqCst) {
             return;
         }
-        let thread = self.thread_key();
-        let mut waiting = lock(&self.waiting);
-        waiting.begins(thread, wait);
         let judges = lock(&self.wait_judges).clone();
         if self.flavour == Flavour::Std || judges.is_empty() {
             return;
@@ -533,35 +535,82 @@ impl Execution {
 
     /// The calling thread's wait has ended.
     pub(crate) fn wait_ends(&self) {
-        if self.judged.load(Ordering::SeqCst) {
-            let thread = self.thread_key();
-            lock(&self.waiting).ends(thread);
-        }
+        self.wait_ends_of(self.thread_key());
     }
 
-    /// Condition variable `condvar` was notified.
-    pub(crate) fn notified(&self, condvar: u64) {
-        if let Some(mut waiting) = self.waiting() {
-            waiting.notified(condvar);
-        }
+    /// `thread`'s wait has ended. It asks the engine nothing, as
+    /// [`Execution::lock_released`].
+    pub(crate) fn wait_ends_of(&self, thread: ThreadKey) {
+        lock(&self.waiting).ends(thread);
     }
 
-    /// A thread of the run was unparked.
-    pub(crate) fn unparked(&self) {
-        if let Some(mut waiting) = self.waiting() {
-            waiting.unparked();
+    /// The calling thread's untimed park has returned, taking the unpark
+    /// that woke it, if one did.
+    pub(crate) fn park_ends(&self) {
+        let thread = self.thread_key();
+        lock(&self.waiting).park_ends(thread);
+    }
+
+    /// `thread`, the calling one, is about to wait for the lock at
+    /// `lock_at`, which it asked for at `at`: if a thread holds it and
+    /// every thread is now blocked, the deadlock, raised.
+    pub(crate) fn lock_wait_begins(
+        &self,
+        thread: ThreadKey,
+        lock_at: usize,
+        at: Site,
+    ) -> Result<(), Raised> {
+        lock(&self.waiting).begins(thread, Wait::Lock(lock_at), at);
+        if lock(&self.book).holder(lock_at).is_none() {
+            return Ok(());
         }
+        self.deadlocked()
+    }
+
+    /// Condition variable `condvar` was notified, which wakes `untimed` of
+    /// its untimed waiters (`usize::MAX` for all). On real threads a
+    /// notification wakes them all, as far as the book goes: a waiter may
+    /// also return there with no notification, and the book could not
+    /// tell which one a notification still owes.
+    pub(crate) fn notified(&self, condvar: u64, untimed: usize) {
+        let untimed = match self.flavour {
+            Flavour::Std => usize::MAX,
+            Flavour::Shuttle | Flavour::Loom => untimed,
+        };
+        lock(&self.waiting).notified(condvar, untimed);
+    }
+
+    /// `thread` of the run was unparked.
+    pub(crate) fn unparked(&self, thread: ThreadKey) {
+        lock(&self.waiting).unparked(thread);
     }
 
     /// The calling thread returns: it waits on nothing more, and its
     /// joiners run. If it leaves every other thread waiting, the moment is
-    /// judged.
-    pub(crate) fn thread_ends(&self) {
+    /// judged; if every other thread waits for another, the deadlock,
+    /// raised.
+    pub(crate) fn thread_ends(&self) -> Result<(), Raised> {
         let thread = self.thread_key();
         self.if_lingering(|timers| timers.release(thread));
-        if self.judged.load(Ordering::SeqCst) {
-            lock(&self.waiting).thread_ended(thread);
-            self.judge_if_quiescent();
+        lock(&self.waiting).thread_ended(thread);
+        self.judge_if_quiescent();
+        self.deadlocked()
+    }
+
+    /// The deadlock, raised (and kept as the run's first violation), if
+    /// every live thread now waits for another (`Waiting::deadlock`): for
+    /// a thread that has just begun a wait only another thread can end, or
+    /// has ended.
+    pub(crate) fn deadlocked(&self) -> Result<(), Raised> {
+        let threads = lock(&self.facts).threads();
+        let deadlock = {
+            let waiting = lock(&self.waiting);
+            let book = lock(&self.book);
+            waiting.deadlock(threads, |lock_at| book.holder(lock_at))
+        };
+        match deadlock {
+            Some(deadlock) => Err(self.violated(deadlock)),
+            None => Ok(()),
         }
     }
 
@@ -577,18 +626,18 @@ impl Execution {
         self.judged.store(true, Ordering::SeqCst);
     }
 
-    /// The calling thread waits on time alone, in `wait` (a timed one),
-    /// asked for at `asked_at` with `timeout`: it lets the others run,
-    /// then, unless `woken` says another thread freed it meanwhile, judges
-    /// the moment if it is quiescent, before time moves. Whether it was
-    /// woken.
+    /// The calling thread waits on time alone at `at`, in `wait` (a timed
+    /// one), asked for at `asked_at` with `timeout`: it lets the others
+    /// run, then, unless `woken` says another thread freed it meanwhile,
+    /// judges the moment if it is quiescent, before time moves. Whether it
+    /// was woken.
     pub(crate) fn wait_on_time(
         &self,
-        wait: Wait,
+        (wait, at): (Wait, Site),
         (asked_at, timeout): (Duration, Duration),
         woken: impl FnOnce() -> bool,
     ) -> bool {
-        self.wait_begins(wait, Some((asked_at, timeout)));
+        self.wait_begins(wait, Some((asked_at, timeout)), at);
         self.yield_now();
         let woken = woken();
         if !woken {
@@ -601,8 +650,9 @@ impl Execution {
     /// Judges the moment if it is quiescent: by a thread that waits on time
     /// as it is about to let time move, by one about to block on a
     /// condition variable or a join, or by one that ends (if every other
-    /// thread is blocked, before the engine calls the run a deadlock). Not at a park: a token
-    /// the book does not see may end it at once. Only where the engine runs one
+    /// thread is blocked, before the run is called a deadlock). Not at a
+    /// park: its moment is judged by the next thread that blocks, waits on
+    /// time or ends. Only where the engine runs one
     /// thread at a time (shuttle, loom): on real threads a moment seen
     /// quiescent may already have passed.
     pub(crate) fn judge_if_quiescent(&self) {

@@ -145,6 +145,14 @@ impl Book {
         }
     }
 
+    /// A thread holding `lock`, and where it took it.
+    pub(crate) fn holder(&self, lock: usize) -> Option<(ThreadKey, Site)> {
+        self.held.iter().find_map(|(&thread, held)| {
+            let hold = held.iter().find(|hold| hold.lock == lock)?;
+            Some((thread, hold.at))
+        })
+    }
+
     /// Whether `thread` may do `blocking` at `at`.
     pub(crate) fn may(
         &self,
@@ -215,6 +223,40 @@ impl Drop for Hold {
     fn drop(&mut self) {
         if let Some((run, thread)) = &self.holder {
             run.lock_released(*thread, self.address);
+        }
+    }
+}
+
+/// The calling thread's wait for a lock, in its run's book of waits until
+/// dropped (the lock taken, or the thread unwinding): a thread that waits
+/// for a lock another holds is blocked while the holder is.
+pub(crate) struct LockWait {
+    /// The run, and the thread waiting in it.
+    waiter: Option<(Arc<Execution>, ThreadKey)>,
+}
+
+impl LockWait {
+    /// The calling thread begins to wait for `lock`, asked for at `at`. If
+    /// that leaves every thread of its run waiting for another, it raises
+    /// the deadlock instead.
+    pub(crate) fn begins<L>(lock: &L, at: Site) -> LockWait {
+        let address = std::ptr::from_ref(lock) as usize;
+        let waiter = execution::current().map(|run| {
+            let thread = run.thread_key();
+            if let Err(deadlock) = run.lock_wait_begins(thread, address, at) {
+                deadlock.raise();
+            }
+            (run, thread)
+        });
+        LockWait { waiter }
+    }
+}
+
+impl Drop for LockWait {
+    /// Asks the engine nothing, as [`Hold`]'s drop.
+    fn drop(&mut self) {
+        if let Some((run, thread)) = &self.waiter {
+            run.wait_ends_of(*thread);
         }
     }
 }

@@ -4,6 +4,7 @@
 //! under every engine. Outside any run a primitive is std's and behaves as
 //! std's does, real timeouts included.
 
+pub(crate) mod deadlock;
 pub(crate) mod execution;
 pub(crate) mod facts;
 pub(crate) mod liveness;

@@ -5,18 +5,24 @@
 //! must have a reason to, even if a timeout or a close would free it
 //! later.
 //!
-//! The book below knows which thread waits on what. It errs towards
-//! running: a thread is booked as blocked only while nothing has been done
-//! that may have woken it (a notification of its condition variable, an
-//! unpark, the end of the thread it joins), and a thread waiting for a
-//! lock counts as running. So a moment found quiescent is one, and some
-//! quiescent moments go unseen: a `notify_one` unbooks every waiter of its
-//! condition variable, since the engine chooses which one wakes.
+//! The book below knows which thread waits on what, and where. It errs
+//! towards running: a thread is booked as blocked only while nothing has
+//! been done that may have woken it (a notification of its condition
+//! variable, an unpark of it, the end of the thread it joins), and a
+//! thread waiting for a lock counts as running for quiescence. So a moment
+//! found quiescent is one, and some quiescent moments go unseen: while a
+//! `notify_one` has not yet woken its waiter, every waiter of its condition
+//! variable counts as running, since the engine chooses which one wakes.
+//! The same book finds deadlocks
+//! (`deadlock`), where a thread waiting for a lock held by another is
+//! blocked: the holder, blocked too, will never let it go.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use super::deadlock::{Deadlock, Stuck, StuckOn};
 use super::facts::ThreadKey;
+use super::liveness::Site;
 use super::time::Instant;
 
 /// What a thread waits on, as the book keeps it.
@@ -38,6 +44,9 @@ pub(crate) enum Wait {
     Join(ThreadKey),
     /// A sleep.
     Sleep,
+    /// Taking the lock at this address (a mutex, or a reader-writer lock
+    /// for writing), which the book of locks may show held.
+    Lock(usize),
 }
 
 impl Wait {
@@ -45,53 +54,114 @@ impl Wait {
     fn timed(self) -> bool {
         match self {
             Wait::Condvar { timed, .. } | Wait::Park { timed } => timed,
-            Wait::Join(_) => false,
+            Wait::Join(_) | Wait::Lock(_) => false,
             Wait::Sleep => true,
         }
     }
 }
 
-/// Which thread waits on what, and which have ended.
+/// Which thread waits on what, and where; which have ended; which have
+/// an unpark waiting for their next park.
 #[derive(Debug, Default)]
 pub(crate) struct Waiting {
-    waits: BTreeMap<ThreadKey, Wait>,
+    waits: BTreeMap<ThreadKey, (Wait, Site)>,
     ended: BTreeSet<ThreadKey>,
+    /// Threads unparked since their last park: their next untimed park
+    /// returns at once, as std's does.
+    tokens: BTreeSet<ThreadKey>,
+    /// For each condition variable, how many of its untimed waiters a
+    /// notification has woken that have not yet returned: while any has
+    /// not, each of its waiters may be one.
+    woken: BTreeMap<u64, usize>,
 }
 
 impl Waiting {
-    /// `thread` begins `wait`; a join of a thread that has ended does not
-    /// block.
-    pub(crate) fn begins(&mut self, thread: ThreadKey, wait: Wait) {
-        if let Wait::Join(joined) = wait
-            && self.ended.contains(&joined)
-        {
-            return;
+    /// `thread` begins `wait` at `at`; a join of a thread that has ended,
+    /// or an untimed park with an unpark waiting for it, does not block
+    /// (the park takes the unpark).
+    pub(crate) fn begins(&mut self, thread: ThreadKey, wait: Wait, at: Site) {
+        match wait {
+            Wait::Join(joined) if self.ended.contains(&joined) => return,
+            Wait::Park { timed: false } if self.tokens.remove(&thread) => return,
+            _ => {}
         }
-        self.waits.insert(thread, wait);
+        self.waits.insert(thread, (wait, at));
     }
 
-    /// `thread` runs again.
+    /// `thread` runs again; an untimed waiter of a condition variable was
+    /// one its notifications woke.
     pub(crate) fn ends(&mut self, thread: ThreadKey) {
-        self.waits.remove(&thread);
+        if let Some((Wait::Condvar { id, timed: false }, _)) = self.waits.remove(&thread)
+            && let Some(woken) = self.woken.get_mut(&id)
+        {
+            *woken = woken.saturating_sub(1);
+        }
     }
 
-    /// The condition variable `condvar` was notified: any of its waiters
-    /// may run, timed or not.
-    pub(crate) fn notified(&mut self, condvar: u64) {
-        self.waits
-            .retain(|_, wait| !matches!(wait, Wait::Condvar { id, .. } if *id == condvar));
+    /// `thread`'s untimed park returned: it took the unpark that woke it,
+    /// if one did.
+    pub(crate) fn park_ends(&mut self, thread: ThreadKey) {
+        self.ends(thread);
+        self.tokens.remove(&thread);
     }
 
-    /// A thread was unparked: any parked thread may be the one.
-    pub(crate) fn unparked(&mut self) {
+    /// The condition variable `condvar` was notified: any of its timed
+    /// waiters may run, and `untimed` more of its untimed ones will, at
+    /// most every one (`usize::MAX` for all).
+    pub(crate) fn notified(&mut self, condvar: u64, untimed: usize) {
+        self.waits.retain(
+            |_, (wait, _)| !matches!(wait, Wait::Condvar { id, timed: true } if *id == condvar),
+        );
+        let waiters = self
+            .waits
+            .values()
+            .filter(|(wait, _)| {
+                *wait
+                    == Wait::Condvar {
+                        id: condvar,
+                        timed: false,
+                    }
+            })
+            .count();
+        let woken = self.woken.entry(condvar).or_default();
+        *woken = woken.saturating_add(untimed).min(waiters);
+    }
+
+    /// `caller`, and the threads that wait for sure, in key order: not for
+    /// a lock (its holder may let it go), not one a notification may have
+    /// woken.
+    fn surely_waiting(&self, caller: ThreadKey) -> impl Iterator<Item = ThreadKey> + '_ {
         self.waits
-            .retain(|_, wait| !matches!(wait, Wait::Park { .. }));
+            .iter()
+            .filter(move |&(&thread, &(wait, _))| {
+                thread == caller || !(matches!(wait, Wait::Lock(_)) || self.may_end(wait))
+            })
+            .map(|(&thread, _)| thread)
+    }
+
+    /// Whether `wait` may end without another thread doing anything more:
+    /// it has been woken, or might have been.
+    fn may_end(&self, wait: Wait) -> bool {
+        match wait {
+            Wait::Condvar { id, timed: false } => self.woken.get(&id).is_some_and(|&n| n > 0),
+            _ => false,
+        }
+    }
+
+    /// `thread` was unparked: if it is parked it runs, and its next park
+    /// returns at once unless this one takes the unpark.
+    pub(crate) fn unparked(&mut self, thread: ThreadKey) {
+        if let Some((Wait::Park { .. }, _)) = self.waits.get(&thread) {
+            self.waits.remove(&thread);
+        }
+        self.tokens.insert(thread);
     }
 
     /// `thread` has returned: its joiners run.
     pub(crate) fn thread_ended(&mut self, thread: ThreadKey) {
         self.waits.remove(&thread);
-        self.waits.retain(|_, wait| *wait != Wait::Join(thread));
+        self.waits
+            .retain(|_, (wait, _)| *wait != Wait::Join(thread));
         self.ended.insert(thread);
     }
 
@@ -106,19 +176,22 @@ impl Waiting {
     ) -> WaitBegins {
         WaitBegins {
             caller,
-            waiting: self.waits.keys().copied().collect(),
+            waiting: self.surely_waiting(caller).collect(),
             asked_at,
             timeout,
         }
     }
 
     /// The moment, if every one of the run's `threads` (keys below it) has
-    /// ended or waits, and one waits: the run is quiescent.
+    /// ended or waits, and one waits: the run is quiescent. A thread that
+    /// waits for a lock runs, as far as quiescence goes: its holder may.
     pub(crate) fn quiescent(&self, threads: usize) -> Option<Quiescence> {
         let mut moment = Quiescence::default();
         for thread in (0..threads).map(ThreadKey) {
             match self.waits.get(&thread) {
-                Some(wait) if wait.timed() => moment.timed.push(thread),
+                Some((Wait::Lock(_), _)) => return None,
+                Some(&(wait, _)) if self.may_end(wait) => return None,
+                Some((wait, _)) if wait.timed() => moment.timed.push(thread),
                 Some(_) => moment.blocked.push(thread),
                 None if self.ended.contains(&thread) => {}
                 None => return None,
@@ -126,6 +199,44 @@ impl Waiting {
         }
         let someone_waits = !(moment.blocked.is_empty() && moment.timed.is_empty());
         someone_waits.then_some(moment)
+    }
+
+    /// The deadlock, if every one of the run's `threads` has ended or waits
+    /// for another thread, and one waits: untimed on a condition variable,
+    /// parked, joining, or taking a lock that `holder` (the book of locks)
+    /// says a thread holds, and since where. Nothing but another thread
+    /// could end any of those waits, and every other thread waits too.
+    pub(crate) fn deadlock(
+        &self,
+        threads: usize,
+        holder: impl Fn(usize) -> Option<(ThreadKey, Site)>,
+    ) -> Option<Deadlock> {
+        let mut stuck = Vec::new();
+        for thread in (0..threads).map(ThreadKey) {
+            let Some(&(wait, at)) = self.waits.get(&thread) else {
+                if self.ended.contains(&thread) {
+                    continue;
+                }
+                return None;
+            };
+            if self.may_end(wait) {
+                return None;
+            }
+            let on = match wait {
+                Wait::Condvar { timed: false, .. } => StuckOn::Condvar,
+                Wait::Park { timed: false } => StuckOn::Park,
+                Wait::Join(joined) => StuckOn::Join(joined),
+                Wait::Lock(lock) => {
+                    let (holder, taken_at) = holder(lock)?;
+                    StuckOn::Lock { holder, taken_at }
+                }
+                Wait::Condvar { timed: true, .. } | Wait::Park { timed: true } | Wait::Sleep => {
+                    return None;
+                }
+            };
+            stuck.push(Stuck { thread, on, at });
+        }
+        (!stuck.is_empty()).then(|| Deadlock::new(stuck))
     }
 }
 
@@ -208,6 +319,11 @@ mod tests {
     const MAIN: ThreadKey = ThreadKey(0);
     const CHILD: ThreadKey = ThreadKey(1);
 
+    #[track_caller]
+    fn here() -> Site {
+        std::panic::Location::caller()
+    }
+
     /// An untimed wait on condition variable `id`.
     const fn on(id: u64) -> Wait {
         Wait::Condvar { id, timed: false }
@@ -216,8 +332,8 @@ mod tests {
     #[test]
     fn every_thread_waiting_and_one_on_time_is_quiescent() {
         let mut waiting = Waiting::default();
-        waiting.begins(MAIN, Wait::Sleep);
-        waiting.begins(CHILD, on(3));
+        waiting.begins(MAIN, Wait::Sleep, here());
+        waiting.begins(CHILD, on(3), here());
         let moment = waiting.quiescent(2).expect("quiescent");
         assert_eq!(
             (moment.blocked(), moment.timed()),
@@ -228,7 +344,7 @@ mod tests {
     #[test]
     fn a_running_thread_is_no_quiescence() {
         let mut waiting = Waiting::default();
-        waiting.begins(MAIN, Wait::Sleep);
+        waiting.begins(MAIN, Wait::Sleep, here());
         assert_eq!(waiting.quiescent(2), None, "the child runs");
     }
 
@@ -243,8 +359,8 @@ mod tests {
     #[test]
     fn every_thread_blocked_is_the_quiescence_of_a_deadlock() {
         let mut waiting = Waiting::default();
-        waiting.begins(CHILD, Wait::Park { timed: false });
-        waiting.begins(MAIN, on(1));
+        waiting.begins(CHILD, Wait::Park { timed: false }, here());
+        waiting.begins(MAIN, on(1), here());
         let moment = waiting.quiescent(2).expect("quiescent");
         assert_eq!(
             (moment.blocked(), moment.timed()),
@@ -255,16 +371,16 @@ mod tests {
     #[test]
     fn a_notification_an_unpark_or_an_end_frees_its_waiters() {
         let mut waiting = Waiting::default();
-        waiting.begins(MAIN, Wait::Sleep);
-        waiting.begins(CHILD, on(3));
-        waiting.notified(4);
+        waiting.begins(MAIN, Wait::Sleep, here());
+        waiting.begins(CHILD, on(3), here());
+        waiting.notified(4, 1);
         assert!(waiting.quiescent(2).is_some(), "another condvar's notify");
-        waiting.notified(3);
+        waiting.notified(3, 1);
         assert_eq!(waiting.quiescent(2), None);
-        waiting.begins(CHILD, Wait::Park { timed: false });
-        waiting.unparked();
+        waiting.begins(CHILD, Wait::Park { timed: false }, here());
+        waiting.unparked(CHILD);
         assert_eq!(waiting.quiescent(2), None);
-        waiting.begins(CHILD, Wait::Join(ThreadKey(2)));
+        waiting.begins(CHILD, Wait::Join(ThreadKey(2)), here());
         waiting.thread_ended(ThreadKey(2));
         assert_eq!(waiting.quiescent(3), None, "the joiner runs");
     }
@@ -273,9 +389,9 @@ mod tests {
     fn an_ended_thread_is_not_waited_for_and_does_not_block_a_join() {
         let mut waiting = Waiting::default();
         waiting.thread_ended(CHILD);
-        waiting.begins(MAIN, Wait::Join(CHILD));
+        waiting.begins(MAIN, Wait::Join(CHILD), here());
         assert_eq!(waiting.quiescent(2), None, "the join returns at once");
-        waiting.begins(MAIN, Wait::Sleep);
+        waiting.begins(MAIN, Wait::Sleep, here());
         let moment = waiting.quiescent(2).expect("quiescent");
         assert!(moment.waits(MAIN) && !moment.waits(CHILD));
     }
@@ -283,13 +399,134 @@ mod tests {
     #[test]
     fn a_timed_waiter_notified_or_unparked_runs() {
         let mut waiting = Waiting::default();
-        waiting.begins(MAIN, Wait::Sleep);
-        waiting.begins(CHILD, Wait::Condvar { id: 3, timed: true });
+        waiting.begins(MAIN, Wait::Sleep, here());
+        waiting.begins(CHILD, Wait::Condvar { id: 3, timed: true }, here());
         assert!(waiting.quiescent(2).is_some());
-        waiting.notified(3);
+        waiting.notified(3, 1);
         assert_eq!(waiting.quiescent(2), None, "the notified child runs");
-        waiting.begins(CHILD, Wait::Park { timed: true });
-        waiting.unparked();
+        waiting.begins(CHILD, Wait::Park { timed: true }, here());
+        waiting.unparked(CHILD);
         assert_eq!(waiting.quiescent(2), None, "the unparked child runs");
+    }
+
+    /// No thread holds any lock.
+    fn no_holder(_: usize) -> Option<(ThreadKey, Site)> {
+        None
+    }
+
+    #[test]
+    fn every_thread_waiting_for_another_is_a_deadlock_naming_each_wait() {
+        let mut waiting = Waiting::default();
+        let (parks, waits) = (here(), here());
+        waiting.begins(MAIN, Wait::Park { timed: false }, parks);
+        waiting.begins(CHILD, on(3), waits);
+        let deadlock = waiting.deadlock(2, no_holder).expect("a deadlock");
+        let named: Vec<_> = deadlock
+            .threads()
+            .iter()
+            .map(|s| (s.thread, s.on, s.at))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                (MAIN, StuckOn::Park, parks),
+                (CHILD, StuckOn::Condvar, waits)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_running_thread_or_one_waiting_on_time_is_no_deadlock() {
+        let mut waiting = Waiting::default();
+        waiting.begins(MAIN, on(3), here());
+        assert_eq!(waiting.deadlock(2, no_holder), None, "the child runs");
+        waiting.begins(CHILD, Wait::Condvar { id: 3, timed: true }, here());
+        assert_eq!(waiting.deadlock(2, no_holder), None, "its timeout fires");
+    }
+
+    #[test]
+    fn a_lock_wait_is_a_deadlock_only_while_a_thread_holds_the_lock() {
+        let mut waiting = Waiting::default();
+        let took = here();
+        waiting.begins(MAIN, Wait::Lock(10), here());
+        waiting.begins(CHILD, on(3), here());
+        assert_eq!(waiting.deadlock(2, no_holder), None, "the lock is free");
+        let held = |lock| (lock == 10).then_some((CHILD, took));
+        let deadlock = waiting.deadlock(2, held).expect("a deadlock");
+        assert_eq!(
+            deadlock.threads()[0].on,
+            StuckOn::Lock {
+                holder: CHILD,
+                taken_at: took
+            }
+        );
+        assert_eq!(
+            waiting.quiescent(2),
+            None,
+            "for quiescence a lock wait runs"
+        );
+    }
+
+    #[test]
+    fn a_park_after_an_unpark_returns_at_once_and_the_next_one_blocks() {
+        let mut waiting = Waiting::default();
+        waiting.thread_ended(MAIN);
+        waiting.unparked(CHILD);
+        waiting.begins(CHILD, Wait::Park { timed: false }, here());
+        assert_eq!(waiting.deadlock(2, no_holder), None, "it takes the unpark");
+        waiting.park_ends(CHILD);
+        waiting.begins(CHILD, Wait::Park { timed: false }, here());
+        assert!(waiting.deadlock(2, no_holder).is_some());
+    }
+
+    #[test]
+    fn a_parked_thread_unparked_runs_and_took_the_unpark() {
+        let mut waiting = Waiting::default();
+        waiting.thread_ended(MAIN);
+        waiting.begins(CHILD, Wait::Park { timed: false }, here());
+        waiting.unparked(CHILD);
+        assert_eq!(waiting.deadlock(2, no_holder), None, "the unpark wakes it");
+        waiting.park_ends(CHILD);
+        waiting.begins(CHILD, Wait::Park { timed: false }, here());
+        assert!(
+            waiting.deadlock(2, no_holder).is_some(),
+            "no unpark is left"
+        );
+    }
+
+    #[test]
+    fn a_run_whose_threads_all_ended_is_no_deadlock() {
+        let mut waiting = Waiting::default();
+        waiting.thread_ended(MAIN);
+        waiting.thread_ended(CHILD);
+        assert_eq!(waiting.deadlock(2, no_holder), None);
+    }
+
+    #[test]
+    fn a_notify_one_frees_every_waiter_until_the_one_it_woke_returns() {
+        let mut waiting = Waiting::default();
+        waiting.begins(MAIN, on(3), here());
+        waiting.begins(CHILD, on(3), here());
+        waiting.notified(3, 1);
+        assert_eq!(
+            waiting.deadlock(2, no_holder),
+            None,
+            "either may be the one"
+        );
+        waiting.ends(MAIN);
+        waiting.thread_ended(MAIN);
+        let deadlock = waiting
+            .deadlock(2, no_holder)
+            .expect("the other still waits");
+        assert_eq!(deadlock.threads()[0].thread, CHILD);
+    }
+
+    #[test]
+    fn a_notification_with_nobody_waiting_is_lost() {
+        let mut waiting = Waiting::default();
+        waiting.thread_ended(MAIN);
+        waiting.notified(3, usize::MAX);
+        waiting.begins(CHILD, on(3), here());
+        assert!(waiting.deadlock(2, no_holder).is_some());
     }
 }

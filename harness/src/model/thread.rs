@@ -113,8 +113,8 @@ impl Thread {
     #[track_caller]
     pub fn unpark(&self) {
         execution::record(Op::Unpark, Location::caller());
-        if let Some(run) = execution::current() {
-            run.unparked();
+        if let (Some(run), IdOf::Run(thread)) = (execution::current(), self.id.0) {
+            run.unparked(thread);
         }
         match &self.of {
             ThreadOf::Std(thread) => thread.unpark(),
@@ -147,10 +147,13 @@ impl<T> JoinHandle<T> {
         execution::may(Blocking::Wait, at);
         let run = execution::current();
         if let (Some(run), Some(key)) = (&run, self.key) {
-            run.wait_begins(Wait::Join(key), None);
+            run.wait_begins(Wait::Join(key), None, at);
             // A join is booked only while its thread lives: a moment the
-            // caller completes is judged.
+            // caller completes is judged, and a deadlock raised.
             run.judge_if_quiescent();
+            if let Err(deadlock) = run.deadlocked() {
+                deadlock.raise();
+            }
         }
         let joined = match self.handle {
             HandleOf::Std(handle) => handle.join(),
@@ -214,8 +217,10 @@ where
         }
         let value = f();
         execution::record(Op::ThreadEnds, at);
-        if let Some(run) = execution::current() {
-            run.thread_ends();
+        if let Some(run) = execution::current()
+            && let Err(deadlock) = run.thread_ends()
+        {
+            deadlock.raise();
         }
         value
     };
@@ -337,13 +342,16 @@ pub fn park() {
     let Some(run) = execution::current() else {
         return std::thread::park();
     };
-    run.wait_begins(Wait::Park { timed: false }, None);
+    run.wait_begins(Wait::Park { timed: false }, None, at);
+    if let Err(deadlock) = run.deadlocked() {
+        deadlock.raise();
+    }
     match run.flavour() {
         Flavour::Std => std::thread::park(),
         Flavour::Shuttle => shuttle::thread::park(),
         Flavour::Loom => run.loom_park(),
     }
-    run.wait_ends();
+    run.park_ends();
 }
 
 /// Parks for at most `timeout`. In a run it never blocks: it lets the
@@ -362,7 +370,9 @@ pub fn park_timeout(timeout: Duration) {
     let started = run.now();
     let timer = run.arm_timer(started + timeout);
     // An unpark meanwhile frees it in the book: nothing more to ask.
-    run.wait_on_time(Wait::Park { timed: true }, (started, timeout), || false);
+    run.wait_on_time((Wait::Park { timed: true }, at), (started, timeout), || {
+        false
+    });
     let end = if timer.fires_now() {
         TimedEnd::Fired
     } else {
@@ -384,7 +394,7 @@ pub fn sleep(duration: Duration) {
     execution::may(Blocking::Wait, at);
     let started = run.now();
     let timer = run.arm_timer(started + duration);
-    run.wait_on_time(Wait::Sleep, (started, duration), || false);
+    run.wait_on_time((Wait::Sleep, at), (started, duration), || false);
     timer.fire();
     timer.linger();
 }

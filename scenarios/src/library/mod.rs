@@ -26,7 +26,7 @@ use ::store::runtime::harness::{HarnessClock, HarnessRuntime};
 pub use logger::{LOGGER_SCENARIOS, LoggerCoverage};
 pub use store::{StoreCoverage, store_scenarios};
 
-use harness::check::{BlockingViolation, Failure};
+use harness::check::{BlockingViolation, Deadlock, Failure};
 
 use crate::doubles::{CheckedFiles, FailureWatch, Host};
 use crate::{Oracle, Violation, World};
@@ -34,13 +34,16 @@ use liveness::Ledger;
 
 /// The oracle of the catalogue a failure on the library was raised by,
 /// read from the value its run raised, typed: a catalogue violation, or
-/// one of the model's own oracles, which the catalogue names too. `None`
-/// for a failure nothing raised (an engine's report of a deadlock, a
-/// panic of the code under test).
+/// one of the model's own oracles (a deadlock it saw among them), which
+/// the catalogue names too. `None` for a failure nothing raised (a
+/// deadlock only an engine saw, a panic of the code under test).
 pub fn oracle_raised(failure: &Failure) -> Option<Oracle> {
     let raised = failure.raised.as_ref()?;
     if let Some(violation) = raised.get::<Violation>() {
         return Some(violation.oracle);
+    }
+    if raised.get::<Deadlock>().is_some() {
+        return Some(Oracle::NoDeadlock);
     }
     match raised.get::<BlockingViolation>()? {
         BlockingViolation::WaitsUnderLock { .. } => Some(Oracle::NoBlockingUnderLock),

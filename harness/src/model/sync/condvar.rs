@@ -97,10 +97,17 @@ impl Condvar {
                     timed: false,
                 },
                 None,
+                at,
             );
             // No notification is pending for a condition variable, so the
-            // caller is as good as blocked: a moment it completes is judged.
+            // caller is as good as blocked: a moment it completes is judged,
+            // and a deadlock it completes is raised, the lock let go first.
             run.judge_if_quiescent();
+            if let Err(deadlock) = run.deadlocked() {
+                drop(data);
+                drop(turn);
+                deadlock.raise();
+            }
         }
         let woken = match (&self.inner, turn) {
             (Inner::Std(condvar), Some(TurnGuard::Std)) => {
@@ -165,7 +172,9 @@ impl Condvar {
             timed: true,
         };
         let timer = run.arm_timer(started + timeout);
-        let end = if run.wait_on_time(wait, (started, timeout), || run.timed_wait_ends(ticket)) {
+        let end = if run.wait_on_time((wait, at), (started, timeout), || {
+            run.timed_wait_ends(ticket)
+        }) {
             TimedEnd::Notified
         } else if timer.fires_now() {
             TimedEnd::Fired
@@ -224,8 +233,10 @@ impl Condvar {
     pub fn notify_one(&self) {
         execution::record(Op::NotifyOne, Location::caller());
         let reaches = execution::current().map_or(NotifyOne::Condvar, |run| {
-            run.notified(self.id);
-            run.notify_one(self.id)
+            let reaches = run.notify_one(self.id);
+            let untimed = usize::from(matches!(reaches, NotifyOne::Condvar));
+            run.notified(self.id, untimed);
+            reaches
         });
         if let NotifyOne::Condvar = reaches {
             match &self.inner {
@@ -242,7 +253,7 @@ impl Condvar {
     pub fn notify_all(&self) {
         execution::record(Op::NotifyAll, Location::caller());
         if let Some(run) = execution::current() {
-            run.notified(self.id);
+            run.notified(self.id, usize::MAX);
             run.notify_all(self.id);
         }
         match &self.inner {

@@ -10,7 +10,7 @@ use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
 use crate::model::execution::{self, Flavour};
 use crate::model::facts::Op;
-use crate::model::liveness::{Blocking, Hold, Site};
+use crate::model::liveness::{Blocking, Hold, LockWait, Site};
 
 /// A mutual exclusion lock, as `std::sync::Mutex`.
 pub struct Mutex<T> {
@@ -77,8 +77,13 @@ impl<T> Mutex<T> {
         if self.booked {
             execution::may(Blocking::Lock, at);
         }
+        // Only the code under test's locks: the model's own are never held
+        // across a wait, and their holds are not booked.
+        let waits = self.booked.then(|| LockWait::begins(self, at));
         let turn = self.take_turn();
-        self.with_data(turn, self.data.lock(), at)
+        let data = self.data.lock();
+        drop(waits);
+        self.with_data(turn, data, at)
     }
 
     /// Takes the lock if it is free.

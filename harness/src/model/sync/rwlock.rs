@@ -9,7 +9,7 @@ use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
 use crate::model::execution::{self, Flavour};
 use crate::model::facts::Op;
-use crate::model::liveness::{Blocking, Hold};
+use crate::model::liveness::{Blocking, Hold, LockWait};
 
 /// A reader-writer lock, as `std::sync::RwLock`.
 pub struct RwLock<T> {
@@ -146,6 +146,9 @@ impl<T> RwLock<T> {
         let at = Location::caller();
         execution::record(Op::WriteLock, at);
         execution::may(Blocking::Lock, at);
+        // A read's wait is not booked: the book does not tell readers
+        // from a writer, so it cannot say that a reader is blocked.
+        let waits = LockWait::begins(self, at);
         let turn = match &self.turn {
             Turn::Std => {
                 execution::assert_std_allowed();
@@ -158,7 +161,9 @@ impl<T> RwLock<T> {
                 turn.write().unwrap_or_else(PoisonError::into_inner),
             )),
         };
-        poisoned_as(self.data.write(), |data| RwLockWriteGuard {
+        let data = self.data.write();
+        drop(waits);
+        poisoned_as(data, |data| RwLockWriteGuard {
             data,
             _turn: turn,
             _hold: Hold::taken(self, at),

@@ -1,0 +1,137 @@
+//! Deadlocks, found by the model itself. The moment a thread begins a
+//! wait that only another thread could end, or ends, leaving every live
+//! thread in such a wait, the run can never go on: that thread raises a
+//! [`Deadlock`] naming where each thread waits and, for a lock, who holds
+//! it since where. An engine's own report (shuttle's, loom's) is words
+//! naming its tasks, and real threads have none but a watchdog.
+//!
+//! The book of waits errs towards running (`quiescence`): a waiter that a
+//! notification may have woken, a reader-writer lock taken for reading, a
+//! lock of the model's own, a scope's end all count as running. A
+//! deadlock through one of those is still the engine's to report, in its
+//! words.
+
+use std::fmt;
+
+use super::facts::ThreadKey;
+use super::liveness::Site;
+
+/// Every live thread of a run waits for another, and none can go on. The
+/// value a check's failure raises (`Failure::raised`) for a deadlock the
+/// model sees; its `Display` names each thread's wait on its first line,
+/// and where, with the lock's holder, on one line per thread after it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deadlock {
+    threads: Vec<Stuck>,
+}
+
+impl Deadlock {
+    /// A deadlock of `threads`, in key order; at least one.
+    pub(crate) fn new(threads: Vec<Stuck>) -> Deadlock {
+        assert!(!threads.is_empty(), "a deadlock has a thread that waits");
+        Deadlock { threads }
+    }
+
+    /// The threads that wait, in key order (threads that ended are not
+    /// named).
+    pub fn threads(&self) -> &[Stuck] {
+        &self.threads
+    }
+}
+
+/// One thread of a deadlock: where it waits, and on what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stuck {
+    /// The thread.
+    pub thread: ThreadKey,
+    /// What it waits for.
+    pub on: StuckOn,
+    /// The line of the code under test that waits.
+    pub at: Site,
+}
+
+/// What a thread of a deadlock waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StuckOn {
+    /// A lock a thread holds (another, or itself).
+    Lock {
+        /// The thread holding it.
+        holder: ThreadKey,
+        /// Where the holder took it.
+        taken_at: Site,
+    },
+    /// A notification of a condition variable (a channel's receive waits
+    /// on one).
+    Condvar,
+    /// The end of this thread.
+    Join(ThreadKey),
+    /// An unpark.
+    Park,
+}
+
+impl fmt::Display for Deadlock {
+    /// A first line that names each wait, and that stays the same
+    /// wherever the code is compiled from (a failure's signature is its
+    /// first line); then a line per thread saying where.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "deadlock: no thread can go on:")?;
+        for (index, stuck) in self.threads.iter().enumerate() {
+            let separator = if index == 0 { " " } else { "; " };
+            write!(f, "{separator}thread {} {}", stuck.thread.0, stuck.on)?;
+        }
+        for stuck in &self.threads {
+            write!(f, "\n  thread {} waits at {}", stuck.thread.0, stuck.at)?;
+            if let StuckOn::Lock { holder, taken_at } = stuck.on {
+                write!(f, ", for the lock thread {} took at {taken_at}", holder.0)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for StuckOn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StuckOn::Lock { holder, .. } => write!(f, "takes a lock thread {} holds", holder.0),
+            StuckOn::Condvar => write!(f, "waits for a notification"),
+            StuckOn::Join(joined) => write!(f, "joins thread {}", joined.0),
+            StuckOn::Park => write!(f, "parks"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::panic::Location;
+
+    use super::*;
+
+    #[test]
+    fn a_deadlock_names_each_wait_on_its_first_line_and_where_on_the_next() {
+        let (waits, took, parks) = (Location::caller(), Location::caller(), Location::caller());
+        let deadlock = Deadlock::new(vec![
+            Stuck {
+                thread: ThreadKey(0),
+                on: StuckOn::Lock {
+                    holder: ThreadKey(1),
+                    taken_at: took,
+                },
+                at: waits,
+            },
+            Stuck {
+                thread: ThreadKey(1),
+                on: StuckOn::Park,
+                at: parks,
+            },
+        ]);
+        assert_eq!(
+            deadlock.to_string(),
+            format!(
+                "deadlock: no thread can go on: thread 0 takes a lock thread 1 holds; thread 1 parks\n  \
+                 thread 0 waits at {waits}, for the lock thread 1 took at {took}\n  \
+                 thread 1 waits at {parks}"
+            )
+        );
+    }
+}
