@@ -5,7 +5,7 @@
 
 mod support;
 
-use harness::check::{Check, Deadlock, Engine, Failure, StuckOn, ThreadKey};
+use harness::check::{Check, Deadlock, Engine, Failure, Op, StuckOn, ThreadKey};
 use harness::sync::{Arc, Condvar, Mutex};
 use harness::thread;
 use support::found;
@@ -59,7 +59,7 @@ fn lock_order_inversion() {
 }
 
 #[test]
-fn a_lock_order_inversion_names_each_lock_and_the_thread_holding_it() {
+fn a_lock_order_inversion_names_each_lock_and_the_thread_holding_it_under_every_model_engine() {
     let model_engines = &Engine::DEFAULT[..5];
     for (engine, failure) in found_by(model_engines, 1_000, lock_order_inversion) {
         let holders: Vec<_> = stuck_on(&failure)
@@ -74,6 +74,8 @@ fn a_lock_order_inversion_names_each_lock_and_the_thread_holding_it() {
             [(MAIN, CHILD), (CHILD, MAIN)],
             "{engine}: {failure}"
         );
+        let locked = failure.facts.iter().any(|fact| fact.op == Op::Lock);
+        assert!(locked, "{engine}: the facts show the locks: {failure}");
     }
 }
 

@@ -138,26 +138,6 @@ fn lock_order_inversion() {
     );
 }
 
-#[test]
-fn a_lock_order_inversion_is_found_by_every_deterministic_engine() {
-    for engine in SHUTTLE_ENGINES.into_iter().chain([LOOM]) {
-        let failure = found(
-            &Check::new().engines([engine]).schedules(1_000),
-            lock_order_inversion,
-        );
-        assert!(
-            failure
-                .raised
-                .as_ref()
-                .and_then(|r| r.get::<Deadlock>())
-                .is_some(),
-            "{engine}: {failure}"
-        );
-        let locked = failure.facts.iter().any(|fact| fact.op == Op::Lock);
-        assert!(locked, "{engine}: the facts show the locks: {failure}");
-    }
-}
-
 /// Two reader-writer locks written in opposite orders by two threads.
 fn write_order_inversion() {
     order_inversion(
