@@ -6,7 +6,7 @@
 mod support;
 
 use harness::check::{Check, Deadlock, Engine, Failure, Op, StuckOn, ThreadKey};
-use harness::sync::{Arc, Condvar, Mutex};
+use harness::sync::{Arc, Condvar, Mutex, RwLock};
 use harness::thread;
 use support::found;
 
@@ -41,6 +41,19 @@ fn found_by(engines: &[Engine], schedules: usize, body: fn()) -> Vec<(Engine, Bo
         .collect()
 }
 
+/// Each thread of the deadlock `failure` found by `engine`, with the
+/// thread holding the lock it waits for.
+#[track_caller]
+fn lock_holders(engine: Engine, failure: &Failure) -> Vec<(ThreadKey, ThreadKey)> {
+    stuck_on(failure)
+        .into_iter()
+        .map(|(thread, on)| match on {
+            StuckOn::Lock { holder, .. } => (thread, holder),
+            other => panic!("{engine}: thread {thread:?} is stuck on {other:?}: {failure}"),
+        })
+        .collect()
+}
+
 /// Two mutexes taken in opposite orders by two threads.
 fn lock_order_inversion() {
     let locks = Arc::new((Mutex::new(()), Mutex::new(())));
@@ -62,21 +75,63 @@ fn lock_order_inversion() {
 fn a_lock_order_inversion_names_each_lock_and_the_thread_holding_it_under_every_model_engine() {
     let model_engines = &Engine::DEFAULT[..5];
     for (engine, failure) in found_by(model_engines, 1_000, lock_order_inversion) {
-        let holders: Vec<_> = stuck_on(&failure)
-            .into_iter()
-            .map(|(thread, on)| match on {
-                StuckOn::Lock { holder, .. } => (thread, holder),
-                other => panic!("{engine}: thread {thread:?} is stuck on {other:?}: {failure}"),
-            })
-            .collect();
         assert_eq!(
-            holders,
+            lock_holders(engine, &failure),
             [(MAIN, CHILD), (CHILD, MAIN)],
             "{engine}: {failure}"
         );
         let locked = failure.facts.iter().any(|fact| fact.op == Op::Lock);
         assert!(locked, "{engine}: the facts show the locks: {failure}");
     }
+}
+
+/// Two reader-writer locks, each written by one thread that then reads
+/// the other's: each reader waits for the other's writer.
+fn readers_wait_for_each_others_writer() {
+    let locks = Arc::new((RwLock::new(0), RwLock::new(0)));
+    let other = {
+        let locks = Arc::clone(&locks);
+        thread::spawn(move || {
+            let _written = locks.1.write().expect("not poisoned");
+            let _read = locks.0.read().expect("not poisoned");
+        })
+    };
+    {
+        let _written = locks.0.write().expect("not poisoned");
+        let _read = locks.1.read().expect("not poisoned");
+    }
+    other.join().expect("the thread ends without a panic");
+}
+
+#[test]
+fn a_reader_waiting_for_a_writer_that_waits_for_it_names_the_writer_under_every_model_engine() {
+    let model_engines = &Engine::DEFAULT[..5];
+    for (engine, failure) in found_by(model_engines, 1_000, readers_wait_for_each_others_writer) {
+        assert_eq!(
+            lock_holders(engine, &failure),
+            [(MAIN, CHILD), (CHILD, MAIN)],
+            "{engine}: {failure}"
+        );
+    }
+}
+
+#[test]
+fn a_reader_is_not_kept_waiting_by_another_reader_under_every_engine() {
+    Check::new().schedules(300).assert(|| {
+        let locks = Arc::new((RwLock::new(0), Mutex::new(())));
+        let mine = Arc::clone(&locks);
+        let reader = thread::spawn(move || {
+            let _read = mine.0.read().expect("not poisoned");
+            let _locked = mine.1.lock().expect("not poisoned");
+        });
+        let theirs = Arc::clone(&locks);
+        let locker = thread::spawn(move || {
+            let _locked = theirs.1.lock().expect("not poisoned");
+            let _read = theirs.0.read().expect("not poisoned");
+        });
+        reader.join().expect("the thread ends without a panic");
+        locker.join().expect("the thread ends without a panic");
+    });
 }
 
 /// A thread that parks until unparked, which nobody does, joined.
@@ -92,6 +147,63 @@ fn a_park_nobody_ends() {
 #[test]
 fn a_lost_unpark_is_a_deadlock_of_a_join_and_a_park_under_every_engine() {
     for (engine, failure) in found_by(&Engine::DEFAULT, 10, a_park_nobody_ends) {
+        assert_eq!(
+            stuck_on(&failure),
+            [(MAIN, StuckOn::Join(CHILD)), (CHILD, StuckOn::Park)],
+            "{engine}: {failure}"
+        );
+    }
+}
+
+/// Every default engine but loom, which has no scoped threads.
+fn engines_with_scopes() -> Vec<Engine> {
+    let loom = |engine: &Engine| matches!(engine, Engine::Loom { .. });
+    Engine::DEFAULT.into_iter().filter(|e| !loom(e)).collect()
+}
+
+/// A scope whose first thread ends at once and whose second parks until
+/// unparked, which nobody does: its end joins the first, then the second.
+fn a_scope_ends_joining_a_park_nobody_ends() {
+    thread::scope(|scope| {
+        scope.spawn(|| {});
+        scope.spawn(|| {
+            loop {
+                thread::park();
+            }
+        });
+    });
+}
+
+#[test]
+fn a_scopes_end_joining_a_thread_that_never_ends_is_a_deadlock_under_every_engine_with_scopes() {
+    let parker = ThreadKey(2);
+    let engines = engines_with_scopes();
+    for (engine, failure) in found_by(&engines, 10, a_scope_ends_joining_a_park_nobody_ends) {
+        assert_eq!(
+            stuck_on(&failure),
+            [(MAIN, StuckOn::Join(parker)), (parker, StuckOn::Park)],
+            "{engine}: {failure}"
+        );
+    }
+}
+
+/// A scoped thread that parks until unparked, which nobody does, joined
+/// by its handle.
+fn a_scoped_join_of_a_park_nobody_ends() {
+    thread::scope(|scope| {
+        let parker = scope.spawn(|| {
+            loop {
+                thread::park();
+            }
+        });
+        parker.join().expect("the thread ends without a panic");
+    });
+}
+
+#[test]
+fn a_scoped_join_of_a_thread_that_never_ends_is_a_deadlock_under_every_engine_with_scopes() {
+    let engines = engines_with_scopes();
+    for (engine, failure) in found_by(&engines, 10, a_scoped_join_of_a_park_nobody_ends) {
         assert_eq!(
             stuck_on(&failure),
             [(MAIN, StuckOn::Join(CHILD)), (CHILD, StuckOn::Park)],

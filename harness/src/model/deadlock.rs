@@ -6,10 +6,10 @@
 //! naming its tasks, and real threads have none but a watchdog.
 //!
 //! The book of waits errs towards running (`quiescence`): a waiter that a
-//! notification may have woken, a reader-writer lock taken for reading, a
-//! lock of the model's own, a scope's end all count as running. A
-//! deadlock through one of those is still the engine's to report, in its
-//! words.
+//! notification may have woken, a reader queued behind a writer that only
+//! waits (the engine's queue is its own), a lock of the model's own all
+//! count as running. A deadlock through one of those is still the
+//! engine's to report, in its words.
 
 use std::fmt;
 

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use super::facts::{Fact, Facts, Op, ThreadKey};
-use super::liveness::{Blocking, Book, Site};
+use super::liveness::{Access, Blocking, Book, Site};
 use super::loom_park::Parkers;
 use super::quiescence::{Quiescence, Wait, WaitBegins, Waiting};
 use super::time::Instant;
@@ -337,9 +337,9 @@ impl Execution {
 
     /// The calling thread took the lock at `address` at `at`; its key, for
     /// the release.
-    pub(crate) fn lock_taken(&self, address: usize, at: Site) -> ThreadKey {
+    pub(crate) fn lock_taken(&self, address: usize, access: Access, at: Site) -> ThreadKey {
         let thread = self.thread_key();
-        lock(&self.book).taken(thread, address, at);
+        lock(&self.book).taken(thread, address, access, at);
         thread
     }
 
@@ -512,9 +512,35 @@ impl Execution {
     /// judge the moment (where one thread runs at a time, as for quiescent
     /// moments).
     pub(crate) fn wait_begins(&self, wait: Wait, timed: Option<(Duration, Duration)>, at: Site) {
+        self.booked_wait_begins(|waiting, thread| waiting.begins(thread, wait, at), timed);
+    }
+
+    /// The calling thread begins to join `threads` (one, or a scope's) at
+    /// `at`: booked, and judged as a wait; the moment, if quiescent, is
+    /// judged, and a deadlock raised.
+    pub(crate) fn joins(&self, threads: &[ThreadKey], at: Site) {
+        self.booked_wait_begins(
+            |waiting, thread| waiting.joins_all(thread, threads, at),
+            None,
+        );
+        // A join is booked only while a thread it joins lives: a moment
+        // the caller completes is judged, and a deadlock raised.
+        self.judge_if_quiescent();
+        if let Err(deadlock) = self.deadlocked() {
+            deadlock.raise();
+        }
+    }
+
+    /// The calling thread begins a wait, which `book` enters in the book;
+    /// the wait judges judge the moment (see [`Execution::wait_begins`]).
+    fn booked_wait_begins(
+        &self,
+        book: impl FnOnce(&mut Waiting, ThreadKey),
+        timed: Option<(Duration, Duration)>,
+    ) {
         let thread = self.thread_key();
         let mut waiting = lock(&self.waiting);
-        waiting.begins(thread, wait, at);
+        book(&mut waiting, thread);
         if !self.judged.load(Ordering::SeqCst) {
             return;
         }
@@ -552,16 +578,17 @@ impl Execution {
     }
 
     /// `thread`, the calling one, is about to wait for the lock at
-    /// `lock_at`, which it asked for at `at`: if a thread holds it and
-    /// every thread is now blocked, the deadlock, raised.
+    /// `lock_at`, for `access`, which it asked for at `at`: if a thread's
+    /// hold keeps it waiting and every thread is now blocked, the
+    /// deadlock, raised.
     pub(crate) fn lock_wait_begins(
         &self,
         thread: ThreadKey,
-        lock_at: usize,
+        (lock_at, access): (usize, Access),
         at: Site,
     ) -> Result<(), Raised> {
-        lock(&self.waiting).begins(thread, Wait::Lock(lock_at), at);
-        if lock(&self.book).holder(lock_at).is_none() {
+        lock(&self.waiting).begins(thread, Wait::Lock(lock_at, access), at);
+        if lock(&self.book).holder(lock_at, access).is_none() {
             return Ok(());
         }
         self.deadlocked()
@@ -606,7 +633,7 @@ impl Execution {
         let deadlock = {
             let waiting = lock(&self.waiting);
             let book = lock(&self.book);
-            waiting.deadlock(threads, |lock_at| book.holder(lock_at))
+            waiting.deadlock(threads, |lock_at, access| book.holder(lock_at, access))
         };
         match deadlock {
             Some(deadlock) => Err(self.violated(deadlock)),

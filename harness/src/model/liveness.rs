@@ -116,11 +116,29 @@ pub(crate) struct Book {
     sections: BTreeMap<ThreadKey, Section>,
 }
 
-/// One lock a thread holds: the lock's address (stable while it is held)
-/// and where it was taken.
+/// One lock a thread holds: the lock's address (stable while it is held),
+/// how, and where it was taken.
 struct Held {
     lock: usize,
+    access: Access,
     at: Site,
+}
+
+/// How a lock is held, or wanted: a mutex is always taken exclusively, a
+/// reader-writer lock shared by readers or exclusively by a writer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Held alongside other readers; excluded by a writer alone.
+    Shared,
+    /// Held alone; excluded by any holder.
+    Exclusive,
+}
+
+impl Access {
+    /// Whether a hold of `held` keeps a taker of `self` waiting.
+    fn excluded_by(self, held: Access) -> bool {
+        self == Access::Exclusive || held == Access::Exclusive
+    }
 }
 
 /// A never-waits section: where its outermost mark began, and how deep
@@ -131,9 +149,12 @@ struct Section {
 }
 
 impl Book {
-    /// `thread` now holds `lock`, taken at `at`.
-    pub(crate) fn taken(&mut self, thread: ThreadKey, lock: usize, at: Site) {
-        self.held.entry(thread).or_default().push(Held { lock, at });
+    /// `thread` now holds `lock`, taken for `access` at `at`.
+    pub(crate) fn taken(&mut self, thread: ThreadKey, lock: usize, access: Access, at: Site) {
+        self.held
+            .entry(thread)
+            .or_default()
+            .push(Held { lock, access, at });
     }
 
     /// `thread` let go of one hold of `lock` (a read lock may be held twice).
@@ -145,10 +166,14 @@ impl Book {
         }
     }
 
-    /// A thread holding `lock`, and where it took it.
-    pub(crate) fn holder(&self, lock: usize) -> Option<(ThreadKey, Site)> {
+    /// A thread whose hold of `lock` keeps a taker for `access` waiting,
+    /// and where it took it: any holder for a writer, a writer for a
+    /// reader.
+    pub(crate) fn holder(&self, lock: usize, access: Access) -> Option<(ThreadKey, Site)> {
         self.held.iter().find_map(|(&thread, held)| {
-            let hold = held.iter().find(|hold| hold.lock == lock)?;
+            let hold = held
+                .iter()
+                .find(|hold| hold.lock == lock && access.excluded_by(hold.access))?;
             Some((thread, hold.at))
         })
     }
@@ -208,11 +233,11 @@ pub(crate) struct Hold {
 }
 
 impl Hold {
-    /// The calling thread took `lock` at `at`.
-    pub(crate) fn taken<L>(lock: &L, at: Site) -> Hold {
+    /// The calling thread took `lock` for `access` at `at`.
+    pub(crate) fn taken<L>(lock: &L, access: Access, at: Site) -> Hold {
         let address = std::ptr::from_ref(lock) as usize;
         let holder = execution::current().map(|run| {
-            let thread = run.lock_taken(address, at);
+            let thread = run.lock_taken(address, access, at);
             (run, thread)
         });
         Hold { holder, address }
@@ -236,14 +261,14 @@ pub(crate) struct LockWait {
 }
 
 impl LockWait {
-    /// The calling thread begins to wait for `lock`, asked for at `at`. If
-    /// that leaves every thread of its run waiting for another, it raises
-    /// the deadlock instead.
-    pub(crate) fn begins<L>(lock: &L, at: Site) -> LockWait {
+    /// The calling thread begins to wait for `lock`, for `access`, asked
+    /// for at `at`. If that leaves every thread of its run waiting for
+    /// another, it raises the deadlock instead.
+    pub(crate) fn begins<L>(lock: &L, access: Access, at: Site) -> LockWait {
         let address = std::ptr::from_ref(lock) as usize;
         let waiter = execution::current().map(|run| {
             let thread = run.thread_key();
-            if let Err(deadlock) = run.lock_wait_begins(thread, address, at) {
+            if let Err(deadlock) = run.lock_wait_begins(thread, (address, access), at) {
                 deadlock.raise();
             }
             (run, thread)
@@ -330,7 +355,7 @@ mod tests {
     fn a_thread_holding_a_lock_may_not_wait() {
         let mut book = Book::default();
         let taken_at = here();
-        book.taken(ONE, 10, taken_at);
+        book.taken(ONE, 10, Access::Exclusive, taken_at);
         let waits_at = here();
         assert_eq!(
             book.may(ONE, Blocking::Wait, waits_at),
@@ -345,21 +370,21 @@ mod tests {
     #[test]
     fn a_thread_holding_a_lock_may_take_another() {
         let mut book = Book::default();
-        book.taken(ONE, 10, here());
+        book.taken(ONE, 10, Access::Exclusive, here());
         assert_eq!(book.may(ONE, Blocking::Lock, here()), Ok(()));
     }
 
     #[test]
     fn another_threads_lock_does_not_count() {
         let mut book = Book::default();
-        book.taken(TWO, 10, here());
+        book.taken(TWO, 10, Access::Exclusive, here());
         assert_eq!(book.may(ONE, Blocking::Wait, here()), Ok(()));
     }
 
     #[test]
     fn a_released_lock_no_longer_counts() {
         let mut book = Book::default();
-        book.taken(ONE, 10, here());
+        book.taken(ONE, 10, Access::Exclusive, here());
         book.released(ONE, 10);
         assert_eq!(book.may(ONE, Blocking::Wait, here()), Ok(()));
     }
@@ -367,12 +392,26 @@ mod tests {
     #[test]
     fn a_lock_held_twice_counts_until_both_are_released() {
         let mut book = Book::default();
-        book.taken(ONE, 10, here());
-        book.taken(ONE, 10, here());
+        book.taken(ONE, 10, Access::Shared, here());
+        book.taken(ONE, 10, Access::Shared, here());
         book.released(ONE, 10);
         assert!(book.may(ONE, Blocking::Wait, here()).is_err());
         book.released(ONE, 10);
         assert_eq!(book.may(ONE, Blocking::Wait, here()), Ok(()));
+    }
+
+    #[test]
+    fn a_reader_waits_for_a_writer_and_a_writer_for_any_holder() {
+        let mut book = Book::default();
+        let read_at = here();
+        book.taken(ONE, 10, Access::Shared, read_at);
+        assert_eq!(book.holder(10, Access::Shared), None, "readers share");
+        assert_eq!(book.holder(10, Access::Exclusive), Some((ONE, read_at)));
+        book.released(ONE, 10);
+        let write_at = here();
+        book.taken(TWO, 10, Access::Exclusive, write_at);
+        assert_eq!(book.holder(10, Access::Shared), Some((TWO, write_at)));
+        assert_eq!(book.holder(11, Access::Exclusive), None, "another lock");
     }
 
     #[test]

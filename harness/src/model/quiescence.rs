@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use super::deadlock::{Deadlock, Stuck, StuckOn};
 use super::facts::ThreadKey;
-use super::liveness::Site;
+use super::liveness::{Access, Site};
 use super::time::Instant;
 
 /// What a thread waits on, as the book keeps it.
@@ -45,8 +45,8 @@ pub(crate) enum Wait {
     /// A sleep.
     Sleep,
     /// Taking the lock at this address (a mutex, or a reader-writer lock
-    /// for writing), which the book of locks may show held.
-    Lock(usize),
+    /// for reading or writing), which the book of locks may show held.
+    Lock(usize, Access),
 }
 
 impl Wait {
@@ -54,7 +54,7 @@ impl Wait {
     fn timed(self) -> bool {
         match self {
             Wait::Condvar { timed, .. } | Wait::Park { timed } => timed,
-            Wait::Join(_) | Wait::Lock(_) => false,
+            Wait::Join(_) | Wait::Lock(..) => false,
             Wait::Sleep => true,
         }
     }
@@ -73,6 +73,9 @@ pub(crate) struct Waiting {
     /// notification has woken that have not yet returned: while any has
     /// not, each of its waiters may be one.
     woken: BTreeMap<u64, usize>,
+    /// For each thread at a scope's end, the scope's threads it joins
+    /// after the one it is booked as joining, in key order.
+    joins_next: BTreeMap<ThreadKey, Vec<ThreadKey>>,
 }
 
 impl Waiting {
@@ -88,9 +91,25 @@ impl Waiting {
         self.waits.insert(thread, (wait, at));
     }
 
+    /// `thread`, at `at`, joins every one of `threads` (a scope's end):
+    /// booked as joining the first that has not ended, then each next as
+    /// the one before ends.
+    pub(crate) fn joins_all(&mut self, thread: ThreadKey, threads: &[ThreadKey], at: Site) {
+        let mut live = threads
+            .iter()
+            .copied()
+            .filter(|joined| !self.ended.contains(joined));
+        let Some(first) = live.next() else {
+            return;
+        };
+        self.waits.insert(thread, (Wait::Join(first), at));
+        self.joins_next.insert(thread, live.collect());
+    }
+
     /// `thread` runs again; an untimed waiter of a condition variable was
     /// one its notifications woke.
     pub(crate) fn ends(&mut self, thread: ThreadKey) {
+        self.joins_next.remove(&thread);
         if let Some((Wait::Condvar { id, timed: false }, _)) = self.waits.remove(&thread)
             && let Some(woken) = self.woken.get_mut(&id)
         {
@@ -134,7 +153,7 @@ impl Waiting {
         self.waits
             .iter()
             .filter(move |&(&thread, &(wait, _))| {
-                thread == caller || !(matches!(wait, Wait::Lock(_)) || self.may_end(wait))
+                thread == caller || !(matches!(wait, Wait::Lock(..)) || self.may_end(wait))
             })
             .map(|(&thread, _)| thread)
     }
@@ -157,12 +176,25 @@ impl Waiting {
         self.tokens.insert(thread);
     }
 
-    /// `thread` has returned: its joiners run.
+    /// `thread` has returned: its joiners run, but for one at a scope's
+    /// end, which goes on to join the scope's next thread still running.
     pub(crate) fn thread_ended(&mut self, thread: ThreadKey) {
-        self.waits.remove(&thread);
-        self.waits
-            .retain(|_, (wait, _)| *wait != Wait::Join(thread));
+        self.ends(thread);
         self.ended.insert(thread);
+        let joiners: Vec<ThreadKey> = self
+            .waits
+            .iter()
+            .filter(|(_, (wait, _))| *wait == Wait::Join(thread))
+            .map(|(&joiner, _)| joiner)
+            .collect();
+        for joiner in joiners {
+            let Some((_, at)) = self.waits.remove(&joiner) else {
+                continue;
+            };
+            if let Some(rest) = self.joins_next.remove(&joiner) {
+                self.joins_all(joiner, &rest, at);
+            }
+        }
     }
 
     /// `caller`, just booked as waiting, begins the wait it asked for at
@@ -189,7 +221,7 @@ impl Waiting {
         let mut moment = Quiescence::default();
         for thread in (0..threads).map(ThreadKey) {
             match self.waits.get(&thread) {
-                Some((Wait::Lock(_), _)) => return None,
+                Some((Wait::Lock(..), _)) => return None,
                 Some(&(wait, _)) if self.may_end(wait) => return None,
                 Some((wait, _)) if wait.timed() => moment.timed.push(thread),
                 Some(_) => moment.blocked.push(thread),
@@ -209,7 +241,7 @@ impl Waiting {
     pub(crate) fn deadlock(
         &self,
         threads: usize,
-        holder: impl Fn(usize) -> Option<(ThreadKey, Site)>,
+        holder: impl Fn(usize, Access) -> Option<(ThreadKey, Site)>,
     ) -> Option<Deadlock> {
         let mut stuck = Vec::new();
         for thread in (0..threads).map(ThreadKey) {
@@ -226,8 +258,8 @@ impl Waiting {
                 Wait::Condvar { timed: false, .. } => StuckOn::Condvar,
                 Wait::Park { timed: false } => StuckOn::Park,
                 Wait::Join(joined) => StuckOn::Join(joined),
-                Wait::Lock(lock) => {
-                    let (holder, taken_at) = holder(lock)?;
+                Wait::Lock(lock, access) => {
+                    let (holder, taken_at) = holder(lock, access)?;
                     StuckOn::Lock { holder, taken_at }
                 }
                 Wait::Condvar { timed: true, .. } | Wait::Park { timed: true } | Wait::Sleep => {
@@ -410,7 +442,7 @@ mod tests {
     }
 
     /// No thread holds any lock.
-    fn no_holder(_: usize) -> Option<(ThreadKey, Site)> {
+    fn no_holder(_: usize, _: Access) -> Option<(ThreadKey, Site)> {
         None
     }
 
@@ -445,13 +477,30 @@ mod tests {
     }
 
     #[test]
+    fn a_scopes_end_joins_each_of_its_threads_still_running_in_turn() {
+        let (first, second, third) = (ThreadKey(1), ThreadKey(2), ThreadKey(3));
+        let mut waiting = Waiting::default();
+        waiting.thread_ended(first);
+        waiting.joins_all(MAIN, &[first, second, third], here());
+        assert_eq!(
+            waiting.waits[&MAIN].0,
+            Wait::Join(second),
+            "the first has ended"
+        );
+        waiting.thread_ended(second);
+        assert_eq!(waiting.waits[&MAIN].0, Wait::Join(third));
+        waiting.thread_ended(third);
+        assert!(!waiting.waits.contains_key(&MAIN), "every thread has ended");
+    }
+
+    #[test]
     fn a_lock_wait_is_a_deadlock_only_while_a_thread_holds_the_lock() {
         let mut waiting = Waiting::default();
         let took = here();
-        waiting.begins(MAIN, Wait::Lock(10), here());
+        waiting.begins(MAIN, Wait::Lock(10, Access::Exclusive), here());
         waiting.begins(CHILD, on(3), here());
         assert_eq!(waiting.deadlock(2, no_holder), None, "the lock is free");
-        let held = |lock| (lock == 10).then_some((CHILD, took));
+        let held = |lock, _| (lock == 10).then_some((CHILD, took));
         let deadlock = waiting.deadlock(2, held).expect("a deadlock");
         assert_eq!(
             deadlock.threads()[0].on,

@@ -15,16 +15,16 @@
 //! judged as one (`no-blocking-under-lock`, `never-waits`) when a thread
 //! of the scope was not joined before it: whatever the schedule, for the
 //! oracle judges what the code does, not whether that thread happened to
-//! have finished already.
+//! have finished already. Both joins are in the run's book of waits, so
+//! a deadlock through them is the model's own (`check::Deadlock`).
 
 use std::panic::{self, AssertUnwindSafe, Location};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use super::execution::{self, Execution, Flavour};
 use super::facts::{Op, ThreadKey};
 use super::liveness::{Blocking, Site};
-use super::thread::{Thread, a_thread_of_the_run};
+use super::thread::{Joining, Thread, a_thread_of_the_run};
 
 /// What a loom run that reaches a scope fails with.
 pub const SCOPE_UNDER_LOOM: &str = "thread::scope is not modelled under loom, which has no scoped threads: check this body with the other engines (Check::engines)";
@@ -32,11 +32,14 @@ pub const SCOPE_UNDER_LOOM: &str = "thread::scope is not modelled under loom, wh
 /// A scope to spawn scoped threads in, as `std::thread::Scope`.
 pub struct Scope<'scope, 'env: 'scope> {
     of: ScopeOf<'scope, 'env>,
-    /// Threads spawned in it and not joined by their handle: what its end
-    /// waits for. The harness's own count, no fact of the run (its
-    /// changes sit next to a spawn and a join, which are).
-    unjoined: AtomicUsize,
+    /// Threads of the run spawned in it and not joined by their handle:
+    /// what its end waits for. The harness's own book, no fact of the run
+    /// (its changes sit next to a spawn and a join, which are).
+    unjoined: Unjoined,
 }
+
+/// A scope's threads not joined by their handle, in spawn order.
+type Unjoined = Mutex<Vec<ThreadKey>>;
 
 impl std::fmt::Debug for Scope<'_, '_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -56,8 +59,10 @@ enum ScopeOf<'scope, 'env: 'scope> {
 pub struct ScopedJoinHandle<'scope, T> {
     handle: ScopedOf<'scope, T>,
     thread: Thread,
-    /// Its scope's count of threads not joined by their handle.
-    unjoined: &'scope AtomicUsize,
+    /// Its thread, in a run.
+    key: Option<ThreadKey>,
+    /// Its scope's threads not joined by their handle.
+    unjoined: &'scope Unjoined,
 }
 
 #[derive(Debug)]
@@ -79,13 +84,20 @@ where
     F: for<'scope> FnOnce(&'scope Scope<'scope, 'env>) -> T,
 {
     let at = Location::caller();
-    match execution::flavour() {
+    // The end's join stays booked until std's or shuttle's scope has
+    // joined every thread, after the closure returns.
+    let (value, _joining) = match execution::flavour() {
         Flavour::Std => std::thread::scope(|scope| Scope::of(ScopeOf::Std(scope)).run(f, at)),
         Flavour::Shuttle => {
             shuttle::thread::scope(|scope| Scope::of(ScopeOf::Shuttle(scope)).run(f, at))
         }
         Flavour::Loom => panic!("{SCOPE_UNDER_LOOM}"),
-    }
+    };
+    value
+}
+
+fn unjoined(of: &Unjoined) -> std::sync::MutexGuard<'_, Vec<ThreadKey>> {
+    of.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl<'scope, 'env> Scope<'scope, 'env> {
@@ -94,22 +106,25 @@ impl<'scope, 'env> Scope<'scope, 'env> {
     fn of(of: ScopeOf<'scope, 'env>) -> &'scope Scope<'scope, 'env> {
         Box::leak(Box::new(Scope {
             of,
-            unjoined: AtomicUsize::new(0),
+            unjoined: Unjoined::default(),
         }))
     }
 
     /// Runs `f` in the scope, then judges the join of its end, at `at`,
-    /// before std's or shuttle's scope makes it.
-    fn run<F, T>(&'scope self, f: F, at: Site) -> T
+    /// and books it, before std's or shuttle's scope makes it.
+    fn run<F, T>(&'scope self, f: F, at: Site) -> (T, Option<Joining>)
     where
         F: FnOnce(&'scope Scope<'scope, 'env>) -> T,
     {
         let value = f(self);
-        if self.unjoined.load(Ordering::Relaxed) > 0 {
-            execution::record(Op::Join, at);
-            execution::may(Blocking::Wait, at);
+        let threads = unjoined(&self.unjoined).clone();
+        if threads.is_empty() {
+            return (value, None);
         }
-        value
+        execution::record(Op::Join, at);
+        execution::may(Blocking::Wait, at);
+        let joining = execution::current().map(|run| Joining::begins(run, &threads, at));
+        (value, joining)
     }
 }
 
@@ -123,9 +138,8 @@ impl<'scope> Scope<'scope, '_> {
         T: Send + 'scope,
     {
         let at = Location::caller();
-        // A scoped join is not booked: the thread joining counts as running.
         let (key, f) = a_thread_of_the_run(f, at);
-        self.unjoined.fetch_add(1, Ordering::Relaxed);
+        unjoined(&self.unjoined).extend(key);
         // The spawning thread is in the run its scoped threads join.
         let handle = match (&self.of, execution::current()) {
             (ScopeOf::Std(scope), None) => ScopedOf::Std(scope.spawn(f)),
@@ -156,7 +170,7 @@ impl<'scope, T> ScopedJoinHandle<'scope, T> {
     fn of(
         handle: ScopedOf<'scope, T>,
         key: Option<ThreadKey>,
-        unjoined: &'scope AtomicUsize,
+        unjoined: &'scope Unjoined,
     ) -> ScopedJoinHandle<'scope, T> {
         let thread = match &handle {
             ScopedOf::Std(handle) => Thread::std(handle.thread().clone(), key),
@@ -165,6 +179,7 @@ impl<'scope, T> ScopedJoinHandle<'scope, T> {
         ScopedJoinHandle {
             handle,
             thread,
+            key,
             unjoined,
         }
     }
@@ -175,11 +190,19 @@ impl<'scope, T> ScopedJoinHandle<'scope, T> {
         let at = Location::caller();
         execution::record(Op::Join, at);
         execution::may(Blocking::Wait, at);
-        self.unjoined.fetch_sub(1, Ordering::Relaxed);
-        match self.handle {
+        let mut unjoined = unjoined(self.unjoined);
+        unjoined.retain(|&thread| Some(thread) != self.key);
+        drop(unjoined);
+        let joining = match (execution::current(), self.key) {
+            (Some(run), Some(key)) => Some(Joining::begins(run, &[key], at)),
+            _ => None,
+        };
+        let joined = match self.handle {
             ScopedOf::Std(handle) => handle.join(),
             ScopedOf::Shuttle(handle) => handle.join(),
-        }
+        };
+        drop(joining);
+        joined
     }
 
     /// The thread's handle.

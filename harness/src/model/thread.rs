@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::execution::{self, Execution, Flavour};
 use super::facts::{Op, ThreadKey, TimedEnd};
-use super::liveness::Blocking;
+use super::liveness::{Blocking, Site};
 use super::quiescence::Wait;
 
 /// A thread's handle, as `std::thread::Thread`.
@@ -145,30 +145,47 @@ impl<T> JoinHandle<T> {
         let at = Location::caller();
         execution::record(Op::Join, at);
         execution::may(Blocking::Wait, at);
-        let run = execution::current();
-        if let (Some(run), Some(key)) = (&run, self.key) {
-            run.wait_begins(Wait::Join(key), None, at);
-            // A join is booked only while its thread lives: a moment the
-            // caller completes is judged, and a deadlock raised.
-            run.judge_if_quiescent();
-            if let Err(deadlock) = run.deadlocked() {
-                deadlock.raise();
-            }
-        }
+        let joining = match (execution::current(), self.key) {
+            (Some(run), Some(key)) => Some(Joining::begins(run, &[key], at)),
+            _ => None,
+        };
         let joined = match self.handle {
             HandleOf::Std(handle) => handle.join(),
             HandleOf::Shuttle(handle) => handle.join(),
             HandleOf::Loom(handle) => handle.join(),
         };
-        if let Some(run) = &run {
-            run.wait_ends();
-        }
+        drop(joining);
         joined
     }
 
     /// The thread's handle.
     pub fn thread(&self) -> &Thread {
         &self.thread
+    }
+}
+
+/// The calling thread's join of threads, in its run's book of waits until
+/// dropped (the join made, or the thread unwinding).
+pub(super) struct Joining {
+    joiner: (Arc<Execution>, ThreadKey),
+}
+
+impl Joining {
+    /// The calling thread of `run` begins to join `threads` at `at`.
+    pub(super) fn begins(run: Arc<Execution>, threads: &[ThreadKey], at: Site) -> Joining {
+        let thread = run.thread_key();
+        run.joins(threads, at);
+        Joining {
+            joiner: (run, thread),
+        }
+    }
+}
+
+impl Drop for Joining {
+    /// Asks the engine nothing: it may run while a failed run is torn down.
+    fn drop(&mut self) {
+        let (run, thread) = &self.joiner;
+        run.wait_ends_of(*thread);
     }
 }
 

@@ -10,7 +10,7 @@ use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
 use crate::model::execution::{self, Flavour};
 use crate::model::facts::Op;
-use crate::model::liveness::{Blocking, Hold, LockWait, Site};
+use crate::model::liveness::{Access, Blocking, Hold, LockWait, Site};
 
 /// A mutual exclusion lock, as `std::sync::Mutex`.
 pub struct Mutex<T> {
@@ -79,7 +79,9 @@ impl<T> Mutex<T> {
         }
         // Only the code under test's locks: the model's own are never held
         // across a wait, and their holds are not booked.
-        let waits = self.booked.then(|| LockWait::begins(self, at));
+        let waits = self
+            .booked
+            .then(|| LockWait::begins(self, Access::Exclusive, at));
         let turn = self.take_turn();
         let data = self.data.lock();
         drop(waits);
@@ -179,7 +181,9 @@ impl<T> Mutex<T> {
             mutex: self,
             data: Some(data),
             turn: Some(turn),
-            hold: self.booked.then(|| Hold::taken(self, at)),
+            hold: self
+                .booked
+                .then(|| Hold::taken(self, Access::Exclusive, at)),
         }
     }
 

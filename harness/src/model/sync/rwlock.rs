@@ -9,7 +9,7 @@ use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
 use crate::model::execution::{self, Flavour};
 use crate::model::facts::Op;
-use crate::model::liveness::{Blocking, Hold, LockWait};
+use crate::model::liveness::{Access, Blocking, Hold, LockWait};
 
 /// A reader-writer lock, as `std::sync::RwLock`.
 pub struct RwLock<T> {
@@ -121,6 +121,7 @@ impl<T> RwLock<T> {
         let at = Location::caller();
         execution::record(Op::ReadLock, at);
         execution::may(Blocking::Lock, at);
+        let waits = LockWait::begins(self, Access::Shared, at);
         let turn = match &self.turn {
             Turn::Std => {
                 execution::assert_std_allowed();
@@ -133,10 +134,12 @@ impl<T> RwLock<T> {
                 turn.read().unwrap_or_else(PoisonError::into_inner),
             )),
         };
-        poisoned_as(self.data.read(), |data| RwLockReadGuard {
+        let data = self.data.read();
+        drop(waits);
+        poisoned_as(data, |data| RwLockReadGuard {
             data,
             _turn: turn,
-            _hold: Hold::taken(self, at),
+            _hold: Hold::taken(self, Access::Shared, at),
         })
     }
 
@@ -146,9 +149,7 @@ impl<T> RwLock<T> {
         let at = Location::caller();
         execution::record(Op::WriteLock, at);
         execution::may(Blocking::Lock, at);
-        // A read's wait is not booked: the book does not tell readers
-        // from a writer, so it cannot say that a reader is blocked.
-        let waits = LockWait::begins(self, at);
+        let waits = LockWait::begins(self, Access::Exclusive, at);
         let turn = match &self.turn {
             Turn::Std => {
                 execution::assert_std_allowed();
@@ -166,7 +167,7 @@ impl<T> RwLock<T> {
         poisoned_as(data, |data| RwLockWriteGuard {
             data,
             _turn: turn,
-            _hold: Hold::taken(self, at),
+            _hold: Hold::taken(self, Access::Exclusive, at),
         })
     }
 
@@ -186,7 +187,7 @@ impl<T> RwLock<T> {
         try_poisoned_as(self.data.try_read(), |data| RwLockReadGuard {
             data,
             _turn: turn,
-            _hold: Hold::taken(self, at),
+            _hold: Hold::taken(self, Access::Shared, at),
         })
     }
 
@@ -206,7 +207,7 @@ impl<T> RwLock<T> {
         try_poisoned_as(self.data.try_write(), |data| RwLockWriteGuard {
             data,
             _turn: turn,
-            _hold: Hold::taken(self, at),
+            _hold: Hold::taken(self, Access::Exclusive, at),
         })
     }
 
