@@ -116,6 +116,32 @@ fn a_deadlock_is_explained_by_the_judge_before_the_engine_calls_it_one() {
     );
 }
 
+/// A thread that sleeps, then parks, and nobody unparks it: its park
+/// completes the quiescent moment, with its joiner already blocked.
+fn a_park_nobody_ends_after_a_sleep() {
+    let parker = ThreadKey(1);
+    harness::check::at_quiescence(move |moment| {
+        if moment.blocked().contains(&parker) {
+            panic!("the parker waits with nobody to unpark it");
+        }
+    });
+    let child = thread::spawn(|| {
+        thread::sleep(Duration::from_secs(1));
+        thread::park();
+    });
+    child.join().expect("the thread ends without a panic");
+}
+
+#[test]
+fn a_park_that_completes_a_quiescent_moment_is_judged_before_the_deadlock() {
+    found_by_each(
+        JUDGING_ENGINES,
+        10,
+        a_park_nobody_ends_after_a_sleep,
+        "waits with nobody to unpark it",
+    );
+}
+
 #[test]
 fn a_notified_waiter_is_not_judged_blocked() {
     Check::new()

@@ -676,10 +676,8 @@ impl Execution {
 
     /// Judges the moment if it is quiescent: by a thread that waits on time
     /// as it is about to let time move, by one about to block on a
-    /// condition variable or a join, or by one that ends (if every other
-    /// thread is blocked, before the run is called a deadlock). Not at a
-    /// park: its moment is judged by the next thread that blocks, waits on
-    /// time or ends. Only where the engine runs one
+    /// condition variable, a join or a park, or by one that ends (if every
+    /// other thread is blocked, before the run is called a deadlock). Only where the engine runs one
     /// thread at a time (shuttle, loom): on real threads a moment seen
     /// quiescent may already have passed.
     pub(crate) fn judge_if_quiescent(&self) {

@@ -360,6 +360,9 @@ pub fn park() {
         return std::thread::park();
     };
     run.wait_begins(Wait::Park { timed: false }, None, at);
+    // Booked only if no unpark waits for it: a moment it completes is
+    // judged, and a deadlock raised.
+    run.judge_if_quiescent();
     if let Err(deadlock) = run.deadlocked() {
         deadlock.raise();
     }
