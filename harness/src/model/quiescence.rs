@@ -79,19 +79,21 @@ pub(crate) struct Waiting {
 }
 
 impl Waiting {
-    /// `thread` begins `wait` at `at`; a join of a thread that has ended,
-    /// or an untimed park with an unpark waiting for it, does not block
-    /// (the park takes the unpark).
+    /// `thread` begins `wait` at `at` (a join begins with `joins_all`);
+    /// an untimed park with an unpark waiting for it does not block (the
+    /// park takes the unpark).
     pub(crate) fn begins(&mut self, thread: ThreadKey, wait: Wait, at: Site) {
-        match wait {
-            Wait::Join(joined) if self.ended.contains(&joined) => return,
-            Wait::Park { timed: false } if self.tokens.remove(&thread) => return,
-            _ => {}
+        assert!(
+            !matches!(wait, Wait::Join(_)),
+            "a join is booked by joins_all, which skips threads that have ended"
+        );
+        if wait == (Wait::Park { timed: false }) && self.tokens.remove(&thread) {
+            return;
         }
         self.waits.insert(thread, (wait, at));
     }
 
-    /// `thread`, at `at`, joins every one of `threads` (a scope's end):
+    /// `thread`, at `at`, joins every one of `threads` (one, or a scope's):
     /// booked as joining the first that has not ended, then each next as
     /// the one before ends.
     pub(crate) fn joins_all(&mut self, thread: ThreadKey, threads: &[ThreadKey], at: Site) {
@@ -412,7 +414,7 @@ mod tests {
         waiting.begins(CHILD, Wait::Park { timed: false }, here());
         waiting.unparked(CHILD);
         assert_eq!(waiting.quiescent(2), None);
-        waiting.begins(CHILD, Wait::Join(ThreadKey(2)), here());
+        waiting.joins_all(CHILD, &[ThreadKey(2)], here());
         waiting.thread_ended(ThreadKey(2));
         assert_eq!(waiting.quiescent(3), None, "the joiner runs");
     }
@@ -421,7 +423,7 @@ mod tests {
     fn an_ended_thread_is_not_waited_for_and_does_not_block_a_join() {
         let mut waiting = Waiting::default();
         waiting.thread_ended(CHILD);
-        waiting.begins(MAIN, Wait::Join(CHILD), here());
+        waiting.joins_all(MAIN, &[CHILD], here());
         assert_eq!(waiting.quiescent(2), None, "the join returns at once");
         waiting.begins(MAIN, Wait::Sleep, here());
         let moment = waiting.quiescent(2).expect("quiescent");
@@ -474,6 +476,25 @@ mod tests {
         assert_eq!(waiting.deadlock(2, no_holder), None, "the child runs");
         waiting.begins(CHILD, Wait::Condvar { id: 3, timed: true }, here());
         assert_eq!(waiting.deadlock(2, no_holder), None, "its timeout fires");
+    }
+
+    #[test]
+    fn a_wait_names_its_caller_and_of_the_others_only_those_surely_waiting() {
+        let (locker, parker) = (ThreadKey(2), ThreadKey(3));
+        let mut waiting = Waiting::default();
+        waiting.begins(CHILD, on(3), here());
+        waiting.notified(3, 1);
+        waiting.begins(locker, Wait::Lock(10, Access::Exclusive), here());
+        waiting.begins(parker, Wait::Park { timed: false }, here());
+        waiting.begins(MAIN, on(3), here());
+        let at = Instant::on_virtual_clock(Duration::ZERO);
+        let moment = waiting.wait_begins(MAIN, at, None);
+        assert_eq!(
+            moment.waiting(),
+            [MAIN, parker],
+            "the caller waits though the notification may be its own; \
+             the child may have been woken, and a lock waiter runs"
+        );
     }
 
     #[test]
