@@ -54,21 +54,24 @@ fn lock_holders(engine: Engine, failure: &Failure) -> Vec<(ThreadKey, ThreadKey)
         .collect()
 }
 
-/// Two mutexes taken in opposite orders by two threads.
-fn lock_order_inversion() {
-    let locks = Arc::new((Mutex::new(()), Mutex::new(())));
+/// Two threads each holding one of `locks` while taking the other, as
+/// `hold` takes them, in opposite orders.
+fn crossed<L: Send + Sync + 'static>(locks: (L, L), hold: fn(&L, &L)) {
+    let locks = Arc::new(locks);
     let other = {
         let locks = Arc::clone(&locks);
-        thread::spawn(move || {
-            let _second = locks.1.lock().expect("not poisoned");
-            let _first = locks.0.lock().expect("not poisoned");
-        })
+        thread::spawn(move || hold(&locks.1, &locks.0))
     };
-    {
-        let _first = locks.0.lock().expect("not poisoned");
-        let _second = locks.1.lock().expect("not poisoned");
-    }
+    hold(&locks.0, &locks.1);
     other.join().expect("the thread ends without a panic");
+}
+
+/// Two mutexes taken in opposite orders by two threads.
+fn lock_order_inversion() {
+    crossed((Mutex::new(()), Mutex::new(())), |first, second| {
+        let _first = first.lock().expect("not poisoned");
+        let _second = second.lock().expect("not poisoned");
+    });
 }
 
 #[test]
@@ -88,19 +91,10 @@ fn a_lock_order_inversion_names_each_lock_and_the_thread_holding_it_under_every_
 /// Two reader-writer locks, each written by one thread that then reads
 /// the other's: each reader waits for the other's writer.
 fn readers_wait_for_each_others_writer() {
-    let locks = Arc::new((RwLock::new(0), RwLock::new(0)));
-    let other = {
-        let locks = Arc::clone(&locks);
-        thread::spawn(move || {
-            let _written = locks.1.write().expect("not poisoned");
-            let _read = locks.0.read().expect("not poisoned");
-        })
-    };
-    {
-        let _written = locks.0.write().expect("not poisoned");
-        let _read = locks.1.read().expect("not poisoned");
-    }
-    other.join().expect("the thread ends without a panic");
+    crossed((RwLock::new(0), RwLock::new(0)), |written, read| {
+        let _written = written.write().expect("not poisoned");
+        let _read = read.read().expect("not poisoned");
+    });
 }
 
 #[test]
