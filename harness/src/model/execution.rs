@@ -677,9 +677,9 @@ impl Execution {
     /// Judges the moment if it is quiescent: by a thread that waits on time
     /// as it is about to let time move, by one about to block on a
     /// condition variable, a join or a park, or by one that ends (if every
-    /// other thread is blocked, before the run is called a deadlock). Only where the engine runs one
-    /// thread at a time (shuttle, loom): on real threads a moment seen
-    /// quiescent may already have passed.
+    /// other thread is blocked, before the run is called a deadlock). Only
+    /// where the engine runs one thread at a time (shuttle, loom): on real
+    /// threads a moment seen quiescent may already have passed.
     pub(crate) fn judge_if_quiescent(&self) {
         if self.flavour == Flavour::Std || !self.judged.load(Ordering::SeqCst) {
             return;

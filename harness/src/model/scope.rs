@@ -96,6 +96,7 @@ where
     value
 }
 
+/// The scope's unjoined threads, kept through a panic that poisoned them.
 fn unjoined(of: &Unjoined) -> std::sync::MutexGuard<'_, Vec<ThreadKey>> {
     of.lock().unwrap_or_else(PoisonError::into_inner)
 }
