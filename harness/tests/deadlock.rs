@@ -8,7 +8,7 @@ mod support;
 use harness::check::{Check, Deadlock, Engine, Failure, Op, StuckOn, ThreadKey};
 use harness::sync::{Arc, Condvar, Mutex, RwLock};
 use harness::thread;
-use support::found;
+use support::{found, lock_order_inversion, order_inversion};
 
 const MAIN: ThreadKey = ThreadKey(0);
 const CHILD: ThreadKey = ThreadKey(1);
@@ -54,35 +54,24 @@ fn lock_holders(engine: Engine, failure: &Failure) -> Vec<(ThreadKey, ThreadKey)
         .collect()
 }
 
-/// Two threads each holding one of `locks` while taking the other, as
-/// `hold` takes them, in opposite orders.
-fn crossed<L: Send + Sync + 'static>(locks: (L, L), hold: fn(&L, &L)) {
-    let locks = Arc::new(locks);
-    let other = {
-        let locks = Arc::clone(&locks);
-        thread::spawn(move || hold(&locks.1, &locks.0))
-    };
-    hold(&locks.0, &locks.1);
-    other.join().expect("the thread ends without a panic");
-}
-
-/// Two mutexes taken in opposite orders by two threads.
-fn lock_order_inversion() {
-    crossed((Mutex::new(()), Mutex::new(())), |first, second| {
-        let _first = first.lock().expect("not poisoned");
-        let _second = second.lock().expect("not poisoned");
-    });
+/// The deadlock of `body` each model engine finds, asserted to be the
+/// main thread and its child each waiting for a lock the other holds.
+#[track_caller]
+fn each_waits_for_the_others_lock(body: fn()) -> Vec<(Engine, Box<Failure>)> {
+    let found = found_by(&Engine::DEFAULT[..5], 1_000, body);
+    for (engine, failure) in &found {
+        assert_eq!(
+            lock_holders(*engine, failure),
+            [(MAIN, CHILD), (CHILD, MAIN)],
+            "{engine}: {failure}"
+        );
+    }
+    found
 }
 
 #[test]
 fn a_lock_order_inversion_names_each_lock_and_the_thread_holding_it_under_every_model_engine() {
-    let model_engines = &Engine::DEFAULT[..5];
-    for (engine, failure) in found_by(model_engines, 1_000, lock_order_inversion) {
-        assert_eq!(
-            lock_holders(engine, &failure),
-            [(MAIN, CHILD), (CHILD, MAIN)],
-            "{engine}: {failure}"
-        );
+    for (engine, failure) in each_waits_for_the_others_lock(lock_order_inversion) {
         let locked = failure.facts.iter().any(|fact| fact.op == Op::Lock);
         assert!(locked, "{engine}: the facts show the locks: {failure}");
     }
@@ -91,22 +80,18 @@ fn a_lock_order_inversion_names_each_lock_and_the_thread_holding_it_under_every_
 /// Two reader-writer locks, each written by one thread that then reads
 /// the other's: each reader waits for the other's writer.
 fn readers_wait_for_each_others_writer() {
-    crossed((RwLock::new(0), RwLock::new(0)), |written, read| {
-        let _written = written.write().expect("not poisoned");
-        let _read = read.read().expect("not poisoned");
-    });
+    order_inversion(
+        || RwLock::new(0),
+        |written, read| {
+            let _written = written.write().expect("not poisoned");
+            let _read = read.read().expect("not poisoned");
+        },
+    );
 }
 
 #[test]
 fn a_reader_waiting_for_a_writer_that_waits_for_it_names_the_writer_under_every_model_engine() {
-    let model_engines = &Engine::DEFAULT[..5];
-    for (engine, failure) in found_by(model_engines, 1_000, readers_wait_for_each_others_writer) {
-        assert_eq!(
-            lock_holders(engine, &failure),
-            [(MAIN, CHILD), (CHILD, MAIN)],
-            "{engine}: {failure}"
-        );
-    }
+    each_waits_for_the_others_lock(readers_wait_for_each_others_writer);
 }
 
 #[test]

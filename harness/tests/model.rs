@@ -8,7 +8,7 @@ use harness::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use harness::sync::{Arc, Condvar, Mutex, RwLock, mpsc};
 use harness::thread;
 use harness::time::{Duration, Instant};
-use support::{found, handoff};
+use support::{found, handoff, lock_order_inversion, order_inversion};
 
 const SHUTTLE_ENGINES: [Engine; 4] = [Engine::Random, Engine::pct(3), Engine::Urw, Engine::Dfs];
 const LOOM: Engine = Engine::Loom { preemptions: 2 };
@@ -113,29 +113,6 @@ fn one_bug_has_one_signature_whatever_its_numbers() {
     };
     let (random, pct) = (deadlock(Engine::Random), deadlock(Engine::pct(3)));
     assert_eq!(random.signature(), pct.signature());
-}
-
-/// Two locks made by `new`, held in opposite orders by two threads:
-/// `hold_both(first, second)` holds `first`, then `second` too.
-fn order_inversion<L: Send + Sync + 'static>(new: fn() -> L, hold_both: fn(&L, &L)) {
-    let locks = Arc::new((new(), new()));
-    let other = {
-        let locks = Arc::clone(&locks);
-        thread::spawn(move || hold_both(&locks.1, &locks.0))
-    };
-    hold_both(&locks.0, &locks.1);
-    other.join().expect("the thread ends without a panic");
-}
-
-/// Two mutexes taken in opposite orders by two threads.
-fn lock_order_inversion() {
-    order_inversion(
-        || Mutex::new(()),
-        |first, second| {
-            let _first = first.lock().expect("not poisoned");
-            let _second = second.lock().expect("not poisoned");
-        },
-    );
 }
 
 /// Two reader-writer locks written in opposite orders by two threads.

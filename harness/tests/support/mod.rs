@@ -1,5 +1,6 @@
-//! What the harness's test files share: the failure a check must find, and
-//! the handoff whose wait trusts its wake-up, found through a spurious one.
+//! What the harness's test files share: the failure a check must find, the
+//! handoff whose wait trusts its wake-up, found through a spurious one, and
+//! two threads taking two locks in opposite orders.
 
 use harness::check::{Check, Engine, Error, Failure, RunId};
 use harness::sync::atomic::{AtomicUsize, Ordering};
@@ -122,4 +123,29 @@ impl Gate {
         *self.open.lock().expect("not poisoned") = true;
         self.opened.notify_all();
     }
+}
+
+/// Two locks made by `new`, held in opposite orders by two threads:
+/// `hold_both(first, second)` holds `first`, then `second` too.
+#[allow(dead_code, reason = "not every test file uses it")]
+pub(crate) fn order_inversion<L: Send + Sync + 'static>(new: fn() -> L, hold_both: fn(&L, &L)) {
+    let locks = Arc::new((new(), new()));
+    let other = {
+        let locks = Arc::clone(&locks);
+        thread::spawn(move || hold_both(&locks.1, &locks.0))
+    };
+    hold_both(&locks.0, &locks.1);
+    other.join().expect("the thread ends without a panic");
+}
+
+/// Two mutexes taken in opposite orders by two threads.
+#[allow(dead_code, reason = "not every test file uses it")]
+pub(crate) fn lock_order_inversion() {
+    order_inversion(
+        || Mutex::new(()),
+        |first, second| {
+            let _first = first.lock().expect("not poisoned");
+            let _second = second.lock().expect("not poisoned");
+        },
+    );
 }
