@@ -154,8 +154,14 @@ mod tests {
     fn the_facts_say_whose_deadline_or_backoff_a_wait_keeps() {
         let facts = Facts::<u8>::default();
         let (closer, downloader, bystander) = (1, 2, 3);
-        facts.call_begins(closer, crate::Call::Close { store: "A" });
-        facts.close_deadline_is(closer, at(100));
+        let deadline = Some(at(100));
+        facts.call_begins(
+            closer,
+            crate::Call::Close {
+                store: "A",
+                deadline,
+            },
+        );
         facts.saw("A", crate::doubles::Step::StreamAsked, || downloader);
         facts.saw(
             "A",

@@ -15,7 +15,8 @@ use std::ops::RangeInclusive;
 
 use store::InFlight;
 
-use crate::facts::{Call, Facts, Key, Span};
+use crate::call::{Call, Outcome};
+use crate::facts::{Facts, Key, Span};
 use crate::{Oracle, Violation};
 
 /// The verdict at a quiescent moment: the first store whose counts differ
@@ -81,12 +82,44 @@ pub fn counts_while_waiting<K: Key>(
     })
 }
 
+/// The verdict on the counts a call returned (`in_flight()`'s, or those a
+/// `CloseDeadlineExceeded` reports) while `span` was in flight: none above
+/// the most in flight meanwhile, handles not below the fewest duplicates
+/// open, reads not below the fewest registered readers. None for an
+/// outcome that reports no counts.
+/// Only where loads cannot be stale: a platform whose memory is weak
+/// (loom's) judges nothing here.
+pub fn returned_counts_outside_span(
+    outcome: &Outcome,
+    span: &Span,
+    thread: impl FnOnce() -> String,
+) -> Option<Violation> {
+    let (counts, what) = match *outcome {
+        Outcome::Counts(counts) => (counts, "in_flight"),
+        // The error counts no closes: what was in flight stands in, so
+        // only the error's two counts are judged.
+        Outcome::DeadlineExceeded {
+            readers_in_flight,
+            handles_open,
+            ..
+        } => {
+            let reported = InFlight {
+                reads: readers_in_flight as u64,
+                closes: span.closes,
+                handles: handles_open as u64,
+            };
+            (reported, "CloseDeadlineExceeded")
+        }
+        _ => return None,
+    };
+    counts_outside_span(counts, span, what, thread)
+}
+
 /// The verdict on `counts` a call read (`what`: `in_flight`, or the error
 /// that reported them) while `span` was in flight: none above the most in
 /// flight meanwhile, handles not below the fewest duplicates open, reads
-/// not below the fewest registered readers. Only where loads cannot be
-/// stale: a platform whose memory is weak (loom's) judges nothing here.
-pub fn counts_outside_span(
+/// not below the fewest registered readers.
+fn counts_outside_span(
     counts: InFlight,
     span: &Span,
     what: &str,

@@ -14,6 +14,7 @@ use std::time::Duration;
 use store::{InFlight, Instant};
 
 use crate::CounterSource;
+use crate::call::Call;
 use crate::doubles::Step;
 
 /// A thread's key within one run, as a platform names its threads.
@@ -48,8 +49,6 @@ struct FactsInner<K: Key> {
     spans: LiteMap<K, Span>,
     /// How to read each store's own counts, while it lives.
     counters: LiteMap<&'static str, CounterSource>,
-    /// The deadline of each `close_with_deadline` in flight, by thread.
-    deadlines: LiteMap<K, Instant>,
     /// Threads inside a file operation that takes time.
     in_file_layer: std::collections::BTreeSet<K>,
 }
@@ -61,7 +60,6 @@ impl<K: Key> Default for FactsInner<K> {
             calls: LiteMap::new(),
             spans: LiteMap::new(),
             counters: LiteMap::new(),
-            deadlines: LiteMap::new(),
             in_file_layer: std::collections::BTreeSet::new(),
         }
     }
@@ -135,59 +133,6 @@ pub struct Backoff {
     pub length: Duration,
     /// When the downloader's first wait of this backoff began.
     pub began_at: Option<Instant>,
-}
-
-/// A store call a thread is inside.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Call {
-    /// `read_at` of the bytes `[offset, end)`, as asked (not clipped).
-    Read {
-        /// The store's label.
-        store: &'static str,
-        /// First byte asked for.
-        offset: u64,
-        /// One past the last byte asked for.
-        end: u64,
-    },
-    /// `close` or `close_with_deadline`.
-    Close {
-        /// The store's label.
-        store: &'static str,
-    },
-    /// The drop of the store's last handle.
-    Drop {
-        /// The store's label.
-        store: &'static str,
-    },
-    /// `open_handle`.
-    OpenHandle {
-        /// The store's label.
-        store: &'static str,
-    },
-    /// A handle's `release` (or drop).
-    Release {
-        /// The store's label.
-        store: &'static str,
-    },
-    /// `in_flight`.
-    InFlight {
-        /// The store's label.
-        store: &'static str,
-    },
-}
-
-impl Call {
-    /// The store the call is on.
-    pub fn store(&self) -> &'static str {
-        match self {
-            Call::Read { store, .. }
-            | Call::Close { store }
-            | Call::Drop { store }
-            | Call::OpenHandle { store }
-            | Call::Release { store }
-            | Call::InFlight { store } => store,
-        }
-    }
 }
 
 impl<K: Key> FactsInner<K> {
@@ -330,15 +275,13 @@ impl<K: Key> Facts<K> {
         self.lock().in_file_layer.contains(&thread)
     }
 
-    /// Thread `thread`'s `close_with_deadline` gives up at `deadline`.
-    pub fn close_deadline_is(&self, thread: K, deadline: Instant) {
-        self.lock().deadlines.insert(thread, deadline);
-    }
-
     /// The deadline of thread `thread`'s `close_with_deadline`, if it is
     /// inside one.
     pub fn close_deadline_of(&self, thread: K) -> Option<Instant> {
-        self.lock().deadlines.get(&thread).copied()
+        match self.lock().calls.get(&thread) {
+            Some(Call::Close { deadline, .. }) => *deadline,
+            _ => None,
+        }
     }
 
     /// Thread `thread` enters `call`. A call that reads counts opens a
@@ -346,7 +289,7 @@ impl<K: Key> Facts<K> {
     pub fn call_begins(&self, thread: K, call: Call) {
         let mut inner = self.lock();
         inner.calls.insert(thread, call);
-        if let Call::InFlight { store } | Call::Close { store } = call {
+        if let Call::InFlight { store } | Call::Close { store, .. } = call {
             let now = inner.in_flight_now(store);
             inner.spans.insert(thread, now);
         }
@@ -358,7 +301,6 @@ impl<K: Key> Facts<K> {
         let mut inner = self.lock();
         let call = inner.calls.remove(&thread)?;
         let span = inner.spans.remove(&thread);
-        inner.deadlines.remove(&thread);
         inner.widen_spans(call.store());
         Some((call, span))
     }

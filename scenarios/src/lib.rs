@@ -6,6 +6,7 @@
 //! seed through a proptest strategy.
 
 mod bounds;
+mod call;
 mod catalogue;
 mod check;
 mod counts;
@@ -24,9 +25,10 @@ mod threads;
 mod world;
 
 pub use bounds::{WaitSpan, backoff_kept_late, bound_kept_late, deadline_kept_late};
+pub use call::{Call, Outcome};
 pub use catalogue::{About, Component, Reaches, RunSummary, Scenario, ScenarioSpec};
-pub use counts::{counts_at_quiescence, counts_outside_span, counts_while_waiting};
-pub use facts::{Backoff, Call, Facts, Key, Span, StoreFacts};
+pub use counts::{counts_at_quiescence, counts_while_waiting, returned_counts_outside_span};
+pub use facts::{Backoff, Facts, Key, Span, StoreFacts};
 pub use fate::{FailuresInARow, Fate};
 pub use liveness::{
     StoreMoment, WaitingReader, close_waits_on_a_timer, needless_read_wait, stores_at_quiescence,
@@ -39,8 +41,8 @@ pub use params::{
 };
 pub use planted::{HitRates, PlantedBug};
 pub use store_coverage::{
-    InFlight, Operation, PAIRED_OPERATIONS, Phase, ReadEnd, StoreClassifier, StoreCorner,
-    StoreSituation, StoreStep,
+    InFlight, Operation, PAIRED_OPERATIONS, Phase, StoreClassifier, StoreCorner, StoreSituation,
+    StoreStep,
 };
 pub use threads::{Joiner, Latch, spawn};
 pub use world::{CatalogueWorld, CounterSource, LogCall, LogWorld, StoreWorld, World};

@@ -15,8 +15,9 @@
 
 use store::InFlight;
 
+use crate::call::Call;
 use crate::doubles::CheckedFiles;
-use crate::facts::{Call, Facts, Key};
+use crate::facts::{Facts, Key};
 use crate::{Oracle, Violation, counts_at_quiescence};
 
 /// A quiescent moment of a run that drives stores, as its platform found
@@ -79,7 +80,7 @@ pub fn stores_at_quiescence<K: Key>(
     }
     let closes = |key: K| matches!(facts.call_of(key), Some(Call::Close { .. }));
     for &closer in &waiting {
-        let Some(Call::Close { store }) = facts.call_of(closer) else {
+        let Some(Call::Close { store, .. }) = facts.call_of(closer) else {
             continue;
         };
         let timer = waiting

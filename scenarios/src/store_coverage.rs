@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::io;
 
 use crate::doubles::{FileOp, FileResult};
+use crate::{Call, Outcome};
 
 /// A public operation of the store, as the coverage matrix's rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -41,6 +42,22 @@ impl Operation {
         Operation::OpenHandle,
         Operation::Release,
     ];
+
+    /// The row of `call`; `None` for a call outside the matrix (a query
+    /// of the counts).
+    fn of(call: &Call) -> Option<Operation> {
+        Some(match call {
+            Call::Read { .. } => Operation::ReadAt,
+            Call::Close { deadline: None, .. } => Operation::Close,
+            Call::Close {
+                deadline: Some(_), ..
+            } => Operation::CloseWithDeadline,
+            Call::Drop { .. } => Operation::DropLastHandle,
+            Call::OpenHandle { .. } => Operation::OpenHandle,
+            Call::Release { .. } => Operation::Release,
+            Call::InFlight { .. } => return None,
+        })
+    }
 
     /// Whether it ends the store: a download that stops after it began
     /// was cancelled, not failed.
@@ -125,6 +142,19 @@ pub enum InFlight {
 }
 
 impl InFlight {
+    /// The column `operation` is while in flight; `None` for one outside
+    /// the matrix of pairs (the last handle's drop, which no other call
+    /// can meet: it is the last).
+    fn of(operation: Operation) -> Option<InFlight> {
+        match operation {
+            Operation::ReadAt => Some(InFlight::ReadAt),
+            Operation::Close | Operation::CloseWithDeadline => Some(InFlight::Close),
+            Operation::OpenHandle => Some(InFlight::OpenHandle),
+            Operation::Release => Some(InFlight::Release),
+            Operation::DropLastHandle => None,
+        }
+    }
+
     /// Every call in flight, in table order.
     pub const ALL: [InFlight; 4] = [
         InFlight::ReadAt,
@@ -318,7 +348,7 @@ impl harness::coverage::Situation for StoreSituation {
 
 /// How a read returned, as the classifier tells returns apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReadEnd {
+enum ReadEnd {
     /// It returned bytes (or 0 at the end).
     Bytes,
     /// `StoreError::Closed`.
@@ -327,6 +357,17 @@ pub enum ReadEnd {
     DownloadFailed,
     /// Any other error.
     Other,
+}
+
+impl ReadEnd {
+    fn of(outcome: &Outcome) -> ReadEnd {
+        match outcome {
+            Outcome::Read(_) => ReadEnd::Bytes,
+            Outcome::ClosedError => ReadEnd::Closed,
+            Outcome::DownloadFailed { .. } => ReadEnd::DownloadFailed,
+            _ => ReadEnd::Other,
+        }
+    }
 }
 
 /// One step of one thread, as the store's coverage sees it. `Thread` is
@@ -350,48 +391,10 @@ pub enum StoreStep<Thread> {
         /// The new thread.
         child: Thread,
     },
-    /// `read_at` on `store` begins.
-    ReadBegins {
-        /// The store.
-        store: &'static str,
-    },
-    /// The thread's `read_at` returned.
-    ReadReturns {
-        /// How.
-        end: ReadEnd,
-    },
-    /// A close of `store` begins, with or without a deadline.
-    CloseBegins {
-        /// The store.
-        store: &'static str,
-        /// It is a `close_with_deadline`.
-        deadline: bool,
-    },
-    /// The thread's close returned; if its deadline fired, with how many
-    /// readers it counted in flight.
-    CloseReturns {
-        /// `CloseDeadlineExceeded`'s readers in flight, if it gave up.
-        deadline_fired_with_readers: Option<usize>,
-    },
-    /// The thread drops the last handle of `store`.
-    DropBegins {
-        /// The store.
-        store: &'static str,
-    },
-    /// That drop returned.
-    DropReturns,
-    /// `open_handle` on `store` begins.
-    HandleOpenBegins {
-        /// The store.
-        store: &'static str,
-    },
-    /// A handle's release (or drop) on `store` begins.
-    ReleaseBegins {
-        /// The store.
-        store: &'static str,
-    },
-    /// The thread's `open_handle` or release returned.
-    HandleCallReturns,
+    /// The thread enters `call`.
+    CallBegins(Call),
+    /// The thread's call returned `outcome`.
+    CallReturns(Outcome),
     /// The transport opened a stream from byte `from` (for the thread).
     StreamOpened {
         /// Its first byte.
@@ -424,19 +427,11 @@ pub enum StoreStep<Thread> {
     Other,
 }
 
-/// The store call a thread is inside.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum InCall {
-    Read(&'static str),
-    Close(&'static str),
-    Drop(&'static str),
-}
-
 /// What the classifier knows of one thread so far.
 #[derive(Clone, Debug, Default)]
 struct ThreadSeen {
     /// The store call it is inside.
-    call: Option<InCall>,
+    call: Option<Call>,
     /// Its last event was an untimed wait.
     waiting: bool,
     /// It waited inside its current call.
@@ -557,61 +552,8 @@ impl<Thread: Clone + Ord> StoreClassifier<Thread> {
                 let store = self.thread(thread).opened;
                 self.thread(&child).spawned_for = store;
             }
-            StoreStep::ReadBegins { store } => {
-                self.operation_begins(store, Operation::ReadAt);
-                self.paired_call_begins(thread, store, Operation::ReadAt, InFlight::ReadAt);
-                self.call_begins(thread, InCall::Read(store));
-            }
-            StoreStep::ReadReturns { end } => {
-                self.calls_in_flight.remove(thread);
-                // The store is the one its read began on.
-                match self.thread(thread).call {
-                    Some(InCall::Read(store)) => self.read_returns(thread, store, end),
-                    _ => self.thread(thread).call = None,
-                }
-            }
-            StoreStep::CloseBegins { store, deadline } => {
-                let operation = if deadline {
-                    Operation::CloseWithDeadline
-                } else {
-                    Operation::Close
-                };
-                self.operation_begins(store, operation);
-                self.paired_call_begins(thread, store, operation, InFlight::Close);
-                self.close_begins(thread, store);
-            }
-            StoreStep::CloseReturns {
-                deadline_fired_with_readers,
-            } => {
-                self.calls_in_flight.remove(thread);
-                if let Some(InCall::Close(store)) = self.thread(thread).call {
-                    let seen = self.store(store);
-                    seen.closes_running = seen.closes_running.saturating_sub(1);
-                }
-                self.thread(thread).call = None;
-                if let Some(readers_in_flight) = deadline_fired_with_readers {
-                    self.corner(StoreCorner::CloseDeadlineFires);
-                    if readers_in_flight > 0 {
-                        self.corner(StoreCorner::DeadlineFiresWithReadersInside);
-                    }
-                }
-            }
-            StoreStep::DropBegins { store } => {
-                self.operation_begins(store, Operation::DropLastHandle);
-                self.call_begins(thread, InCall::Drop(store));
-            }
-            StoreStep::DropReturns => self.thread(thread).call = None,
-            StoreStep::HandleOpenBegins { store } => {
-                self.operation_begins(store, Operation::OpenHandle);
-                self.paired_call_begins(thread, store, Operation::OpenHandle, InFlight::OpenHandle);
-            }
-            StoreStep::ReleaseBegins { store } => {
-                self.operation_begins(store, Operation::Release);
-                self.paired_call_begins(thread, store, Operation::Release, InFlight::Release);
-            }
-            StoreStep::HandleCallReturns => {
-                self.calls_in_flight.remove(thread);
-            }
+            StoreStep::CallBegins(call) => self.call_begins(thread, call),
+            StoreStep::CallReturns(outcome) => self.call_returns(thread, &outcome),
             StoreStep::StreamOpened { from } => self.stream_opened(thread, from),
             StoreStep::Reset => {
                 if let Some(store) = self.thread(thread).downloads {
@@ -705,16 +647,44 @@ impl<Thread: Clone + Ord> StoreClassifier<Thread> {
         }
     }
 
-    fn call_begins(&mut self, thread: &Thread, call: InCall) {
+    /// `thread` enters `call`: the cell of its operation against its
+    /// store's phase, and the cells against the calls in flight there.
+    fn call_begins(&mut self, thread: &Thread, call: Call) {
         let seen = self.thread(thread);
         seen.call = Some(call);
         seen.waited_in_call = false;
         seen.acts_for_scenario = true;
+        let store = call.store();
+        // A query of the counts is outside the matrix.
+        let Some(operation) = Operation::of(&call) else {
+            return;
+        };
+        self.operation_begins(store, operation);
+        if let Some(met) = InFlight::of(operation) {
+            self.paired_call_begins(thread, store, operation, met);
+        }
+        if let Call::Close { .. } = call {
+            self.close_begins(store);
+        }
     }
 
-    fn read_returns(&mut self, thread: &Thread, store: &'static str, end: ReadEnd) {
+    /// `thread`'s call returned `outcome`: the corners of how a read or a
+    /// close ended.
+    fn call_returns(&mut self, thread: &Thread, outcome: &Outcome) {
+        self.calls_in_flight.remove(thread);
+        match self.thread(thread).call {
+            Some(Call::Read { store, .. }) => self.read_returns(thread, store, outcome),
+            Some(Call::Close { store, .. }) => self.close_returns(store, outcome),
+            _ => {}
+        }
+        let seen = self.thread(thread);
+        seen.call = None;
+        seen.waited_in_call = false;
+    }
+
+    fn read_returns(&mut self, thread: &Thread, store: &'static str, outcome: &Outcome) {
         let waited = self.thread(thread).waited_in_call;
-        match end {
+        match ReadEnd::of(outcome) {
             ReadEnd::Closed if waited => self.corner(StoreCorner::ReaderWokenByClose),
             ReadEnd::Bytes if self.downloader_stalled(store) => {
                 self.corner(StoreCorner::ReadServedDuringStall);
@@ -724,13 +694,23 @@ impl<Thread: Clone + Ord> StoreClassifier<Thread> {
             }
             _ => {}
         }
-        let seen = self.thread(thread);
-        seen.call = None;
-        seen.waited_in_call = false;
     }
 
-    fn close_begins(&mut self, thread: &Thread, store: &'static str) {
-        self.call_begins(thread, InCall::Close(store));
+    fn close_returns(&mut self, store: &'static str, outcome: &Outcome) {
+        let seen = self.store(store);
+        seen.closes_running = seen.closes_running.saturating_sub(1);
+        if let Outcome::DeadlineExceeded {
+            readers_in_flight, ..
+        } = *outcome
+        {
+            self.corner(StoreCorner::CloseDeadlineFires);
+            if readers_in_flight > 0 {
+                self.corner(StoreCorner::DeadlineFiresWithReadersInside);
+            }
+        }
+    }
+
+    fn close_begins(&mut self, store: &'static str) {
         let seen = self.store(store);
         seen.closes_running += 1;
         let (two_closers, early) = (seen.closes_running >= 2, seen.streams_opened == 0);
@@ -820,10 +800,12 @@ impl<Thread: Clone + Ord> StoreClassifier<Thread> {
             }
             (FileOp::Remove, _) => {
                 let seen = self.thread(thread);
+                // A handle's last release lets the file go as the last
+                // handle's drop does.
                 let releaser = match seen.call {
-                    Some(InCall::Close(_)) => StoreCorner::ReleasedByCloser,
-                    Some(InCall::Read(_)) => StoreCorner::ReleasedByLastReader,
-                    Some(InCall::Drop(_)) => StoreCorner::ReleasedByDrop,
+                    Some(Call::Close { .. }) => StoreCorner::ReleasedByCloser,
+                    Some(Call::Read { .. }) => StoreCorner::ReleasedByLastReader,
+                    Some(_) => StoreCorner::ReleasedByDrop,
                     None if seen.may_download() => StoreCorner::ReleasedByDownloader,
                     None => StoreCorner::ReleasedByDrop,
                 };
@@ -841,7 +823,7 @@ impl<Thread: Clone + Ord> StoreClassifier<Thread> {
 
     fn reader_waiting(&self, store: &str) -> bool {
         self.threads.iter().any(|(_, seen)| {
-            seen.waiting && matches!(seen.call, Some(InCall::Read(on)) if on == store)
+            seen.waiting && matches!(seen.call, Some(Call::Read { store: on, .. }) if on == store)
         })
     }
 }

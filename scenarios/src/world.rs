@@ -15,11 +15,9 @@
 
 use std::sync::Arc;
 
-use store::{
-    Clock, FileIo, InFlight, Instant, Platform, RetryPolicy, Runtime, StoreError, Transport,
-};
+use store::{Clock, FileIo, InFlight, Platform, RetryPolicy, Runtime, Transport};
 
-use crate::{FileFaults, TransportFaults};
+use crate::{Call, FileFaults, Outcome, TransportFaults};
 
 /// Reads a store's own counts; `None` once the store is gone. The world
 /// calls it from its judges, under its own locks: it must never own the
@@ -106,48 +104,18 @@ pub trait StoreWorld: World {
     /// Store `store`, of an object of `object_len` bytes, is being opened.
     fn store_opened(&self, store: &'static str, object_len: u64);
 
-    /// The calling thread enters `read_at` on store `store` for `len` bytes
-    /// at `offset`.
-    fn read_begins(&self, store: &'static str, offset: u64, len: usize);
+    /// The calling thread enters `call`: the world records it, and keeps it
+    /// for its judges while the thread is inside.
+    fn call_begins(&self, call: Call);
 
-    /// The calling thread's `read_at` returned `outcome`.
-    fn read_returns(&self, outcome: &Result<usize, StoreError>);
-
-    /// The calling thread enters `close` (no deadline) or
-    /// `close_with_deadline` on store `store`.
-    fn close_begins(&self, store: &'static str, deadline: Option<Instant>);
-
-    /// The calling thread's close returned `outcome`.
-    fn close_returns(&self, outcome: &Result<(), StoreError>);
-
-    /// The calling thread drops the last handle of store `store`.
-    fn drop_begins(&self, store: &'static str);
-
-    /// The calling thread's drop of the last handle has returned.
-    fn drop_returns(&self);
+    /// The calling thread's call returned `outcome`. The world judges the
+    /// counts it reports (`in_flight()`'s, a `CloseDeadlineExceeded`'s)
+    /// against the calls it saw in flight meanwhile.
+    fn call_returns(&self, outcome: Outcome);
 
     /// Store `store`'s own counts are read by `source` (`None` once the
     /// store is gone), for the world to judge and to report.
     fn counters_of(&self, store: &'static str, source: CounterSource);
-
-    /// The calling thread enters `open_handle` on store `store`.
-    fn handle_open_begins(&self, store: &'static str);
-
-    /// The calling thread's `open_handle` returned a handle (`Ok`) or failed.
-    fn handle_open_returns(&self, outcome: &Result<(), StoreError>);
-
-    /// The calling thread enters the release (or drop) of a handle of store `store`.
-    fn release_begins(&self, store: &'static str);
-
-    /// The calling thread's release returned `outcome`.
-    fn release_returns(&self, outcome: &Result<(), StoreError>);
-
-    /// The calling thread enters `in_flight` on store `store`.
-    fn in_flight_begins(&self, store: &'static str);
-
-    /// The calling thread's `in_flight` returned `counts`, which the world
-    /// judges against the calls it saw in flight meanwhile.
-    fn in_flight_returns(&self, counts: InFlight);
 
     /// Blocks the calling thread until store `store`'s transport has served
     /// a transient failure (a reset, a short stream): a barrier on what the

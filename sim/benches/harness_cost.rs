@@ -17,17 +17,14 @@ use std::sync::Arc;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use harness::schedule::CountingSteps;
 use scenarios::{
-    CounterSource, FileFaults, LogWorld, Params, RetryParams, Scenario, StoreWorld,
+    Call, CounterSource, FileFaults, LogWorld, Outcome, Params, RetryParams, Scenario, StoreWorld,
     TransportFaults, World,
 };
 use shuttle::scheduler::RandomScheduler;
 use sim::engine::{Campaign, Driver, store_options};
 use sim::platform::SimWorld;
 use store::runtime::shuttle::ShuttleRuntime;
-use store::{
-    InFlight, Instant, MemoryFiles, Platform, RetryPolicy, SeekableTransport, StoreError,
-    StoreOptions, SystemClock,
-};
+use store::{MemoryFiles, Platform, RetryPolicy, SeekableTransport, StoreOptions, SystemClock};
 
 /// Schedules per measurement.
 const SCHEDULES: usize = 500;
@@ -104,31 +101,11 @@ impl StoreWorld for BareWorld {
 
     fn store_opened(&self, _: &'static str, _: u64) {}
 
-    fn read_begins(&self, _: &'static str, _: u64, _: usize) {}
+    fn call_begins(&self, _: Call) {}
 
-    fn read_returns(&self, _: &Result<usize, StoreError>) {}
-
-    fn close_begins(&self, _: &'static str, _: Option<Instant>) {}
-
-    fn close_returns(&self, _: &Result<(), StoreError>) {}
-
-    fn drop_begins(&self, _: &'static str) {}
-
-    fn drop_returns(&self) {}
+    fn call_returns(&self, _: Outcome) {}
 
     fn counters_of(&self, _: &'static str, _: CounterSource) {}
-
-    fn handle_open_begins(&self, _: &'static str) {}
-
-    fn handle_open_returns(&self, _: &Result<(), StoreError>) {}
-
-    fn release_begins(&self, _: &'static str) {}
-
-    fn release_returns(&self, _: &Result<(), StoreError>) {}
-
-    fn in_flight_begins(&self, _: &'static str) {}
-
-    fn in_flight_returns(&self, _: InFlight) {}
 
     fn await_transport_failure(&self, _: &'static str) {}
 

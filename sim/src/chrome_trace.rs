@@ -102,21 +102,12 @@ enum Span {
     Ends(String),
 }
 
-/// The span a call event opens or closes: `read_at [a, b) on store A`,
-/// `close of store A`, `drop of store A`.
+/// The span a call event opens or closes, named by its call: `read_at
+/// [a, b) on store A`, `close of store A`.
 fn span_of(what: &What) -> Option<Span> {
-    let read = |store: &str, offset: &u64, end: &u64| {
-        format!("read_at [{offset}, {end}) on store {store}")
-    };
     Some(match what {
-        What::ReadBegins { store, offset, end } => Span::Begins(read(store, offset, end)),
-        What::ReadReturns {
-            store, offset, end, ..
-        } => Span::Ends(read(store, offset, end)),
-        What::CloseBegins { store, .. } => Span::Begins(format!("close of store {store}")),
-        What::CloseReturns { store, .. } => Span::Ends(format!("close of store {store}")),
-        What::DropBegins { store } => Span::Begins(format!("drop of store {store}")),
-        What::DropReturns { store } => Span::Ends(format!("drop of store {store}")),
+        What::CallBegins(call) => Span::Begins(call.to_string()),
+        What::CallReturns { call, .. } => Span::Ends(call.to_string()),
         _ => return None,
     })
 }

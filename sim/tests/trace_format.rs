@@ -12,7 +12,7 @@
 
 use std::collections::BTreeSet;
 
-use scenarios::PlantedBug;
+use scenarios::{Call, PlantedBug};
 use sim::engine::Execution;
 use sim::engine::role;
 use sim::platform::{FileOp, FileResult, Outcome, What};
@@ -32,7 +32,9 @@ fn whose(store: &str, own: Option<&str>) -> &'static str {
 fn outcome_kind(outcome: &Outcome) -> &'static str {
     match outcome {
         Outcome::Read(_) => "bytes",
-        Outcome::Closed => "Ok",
+        Outcome::Done => "Ok",
+        Outcome::Dropped => "()",
+        Outcome::Counts(_) => "counts",
         Outcome::ClosedError => "Closed",
         Outcome::DeadlineExceeded { .. } => "CloseDeadlineExceeded",
         Outcome::DownloadFailed { .. } => "download failed",
@@ -47,14 +49,24 @@ fn outcome_kind(outcome: &Outcome) -> &'static str {
 /// for what the interleaving decides (waits, incidental file operations).
 fn violator_step(what: &What, own: Option<&str>) -> Option<String> {
     Some(match what {
-        What::ReadBegins { store, .. } => format!("read_at on {} begins", whose(store, own)),
-        What::ReadReturns { store, outcome, .. } => format!(
+        What::CallBegins(Call::Read { store, .. }) => {
+            format!("read_at on {} begins", whose(store, own))
+        }
+        What::CallReturns {
+            call: Call::Read { store, .. },
+            outcome,
+        } => format!(
             "read_at on {} returns {}",
             whose(store, own),
             outcome_kind(outcome)
         ),
-        What::CloseBegins { store, .. } => format!("close of {} begins", whose(store, own)),
-        What::CloseReturns { store, outcome } => format!(
+        What::CallBegins(Call::Close { store, .. }) => {
+            format!("close of {} begins", whose(store, own))
+        }
+        What::CallReturns {
+            call: Call::Close { store, .. },
+            outcome,
+        } => format!(
             "close of {} returns {}",
             whose(store, own),
             outcome_kind(outcome)
@@ -77,7 +89,9 @@ fn violator_step(what: &What, own: Option<&str>) -> Option<String> {
 /// which faults the seed drew).
 fn causal_step(what: &What, own: Option<&str>, touched: Option<usize>) -> Option<String> {
     Some(match what {
-        What::CloseBegins { store, .. } => format!("close of {} begins", whose(store, own)),
+        What::CallBegins(Call::Close { store, .. }) => {
+            format!("close of {} begins", whose(store, own))
+        }
         What::File {
             file,
             op: op @ FileOp::Close,
@@ -106,7 +120,7 @@ fn store_of(violator: &str, execution: &Execution) -> Option<&'static str> {
         .iter()
         .filter(|event| &*event.thread == violator)
         .find_map(|event| match event.what {
-            What::ReadBegins { store, .. } | What::CloseBegins { store, .. } => Some(store),
+            What::CallBegins(Call::Read { store, .. } | Call::Close { store, .. }) => Some(store),
             _ => None,
         })
 }

@@ -5,7 +5,7 @@
 use crate::StoreError;
 
 /// The calls in flight on a store, as [`TempFileStore::in_flight`](crate::TempFileStore::in_flight) counts them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct InFlight {
     /// Reads between their registration and their return.
     pub reads: u64,

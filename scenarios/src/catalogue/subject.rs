@@ -8,7 +8,7 @@ use store::{Handle, RetryPolicy, Runtime, StoreError, StoreOptions, TempFileStor
 use crate::check::ReadJudge;
 use crate::peek::{Owned, Peek};
 use crate::threads::{Joiner, spawn};
-use crate::{Fate, InjectedEmfile, Oracle, Params, StoreWorld, Violation, World};
+use crate::{Call, Fate, InjectedEmfile, Oracle, Outcome, Params, StoreWorld, Violation, World};
 
 type Store<W> = TempFileStore<
     <W as StoreWorld>::Transport,
@@ -176,11 +176,11 @@ impl<W: StoreWorld> Subject<W> {
     /// may only once a close has begun, or because the file layer refused
     /// the duplicate as the plan said it would.
     pub(super) fn open_handle(&self, opener: &str) -> Option<StoreHandle<W>> {
-        self.world.handle_open_begins(self.label);
+        let store = self.label;
+        self.world.call_begins(Call::OpenHandle { store });
         let opened = self.store().open_handle();
         let close_begun = self.runtime.load(&self.close_begun, Acquire);
-        self.world
-            .handle_open_returns(&opened.as_ref().map(|_| ()).map_err(Clone::clone));
+        self.world.call_returns(Outcome::of_open_handle(&opened));
         match opened {
             Ok(handle) => Some(handle),
             Err(StoreError::Closed) if close_begun => None,
@@ -206,9 +206,10 @@ impl<W: StoreWorld> Subject<W> {
     /// released handle that does anything but fail with `HandleReleased`,
     /// is a violation.
     pub(super) fn release(&self, handle: &StoreHandle<W>, releaser: &str) {
-        self.world.release_begins(self.label);
+        let store = self.label;
+        self.world.call_begins(Call::Release { store });
         let outcome = handle.release();
-        self.world.release_returns(&outcome);
+        self.world.call_returns(Outcome::of_done(&outcome));
         if let Err(error) = outcome {
             let what = format!(
                 "release of a handle of store {} failed: {error}",
@@ -233,16 +234,18 @@ impl<W: StoreWorld> Subject<W> {
 
     /// Drops `handle` unreleased: the drop releases it.
     pub(super) fn drop_handle(&self, handle: StoreHandle<W>) {
-        self.world.release_begins(self.label);
+        let store = self.label;
+        self.world.call_begins(Call::Release { store });
         drop(handle);
-        self.world.release_returns(&Ok(()));
+        self.world.call_returns(Outcome::Done);
     }
 
     /// Reads the store's counts, which the world judges.
     pub(super) fn observe_in_flight(&self) {
-        self.world.in_flight_begins(self.label);
+        let store = self.label;
+        self.world.call_begins(Call::InFlight { store });
         let counts = self.store().in_flight();
-        self.world.in_flight_returns(counts);
+        self.world.call_returns(Outcome::Counts(counts));
     }
 
     /// Reads `len` bytes at `offset` with `read` and judges the outcome;
@@ -257,9 +260,9 @@ impl<W: StoreWorld> Subject<W> {
     ) {
         let mut buf = vec![0; len];
         let began_after_close = self.runtime.load(&self.close_returned, Acquire);
-        self.world.read_begins(self.label, offset, len);
+        self.world.call_begins(Call::read(self.label, offset, len));
         let outcome = read(&mut buf);
-        self.world.read_returns(&outcome);
+        self.world.call_returns(Outcome::of_read(&outcome));
         let judge = ReadJudge {
             reader,
             store: self.label,
@@ -296,9 +299,10 @@ impl<W: StoreWorld> Subject<W> {
     /// Closes without a deadline; a close that fails is a violation.
     pub(super) fn close(&self, closer: &str) {
         self.runtime.store(&self.close_begun, true, Release);
-        self.world.close_begins(self.label, None);
+        let (store, deadline) = (self.label, None);
+        self.world.call_begins(Call::Close { store, deadline });
         let outcome = self.store().close();
-        self.world.close_returns(&outcome);
+        self.world.call_returns(Outcome::of_done(&outcome));
         self.runtime.store(&self.close_returned, true, Release);
         if let Err(error) = outcome {
             let what = format!("close of store {} failed: {error}", self.label);
@@ -312,9 +316,13 @@ impl<W: StoreWorld> Subject<W> {
         use store::Clock;
         self.runtime.store(&self.close_begun, true, Release);
         let deadline = world.clock().now() + self.params.close_deadline;
-        self.world.close_begins(self.label, Some(deadline));
+        let (store, at) = (self.label, Some(deadline));
+        self.world.call_begins(Call::Close {
+            store,
+            deadline: at,
+        });
         let outcome = self.store().close_with_deadline(deadline);
-        self.world.close_returns(&outcome);
+        self.world.call_returns(Outcome::of_done(&outcome));
         self.runtime.store(&self.close_returned, true, Release);
         match outcome {
             Ok(()) => false,
@@ -353,9 +361,10 @@ impl<W: StoreWorld> Drop for Subject<W> {
     /// starts closing, and whoever leaves last releases the file.
     fn drop(&mut self) {
         if let Some(store) = self.store.take() {
-            self.world.drop_begins(self.label);
+            let label = self.label;
+            self.world.call_begins(Call::Drop { store: label });
             drop(store);
-            self.world.drop_returns();
+            self.world.call_returns(Outcome::Dropped);
         }
     }
 }

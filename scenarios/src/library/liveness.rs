@@ -22,12 +22,12 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use harness::check::{Quiescence, ThreadKey, WaitBegins};
-use store::{InFlight, Instant, StoreError};
+use store::{InFlight, Instant};
 
 use crate::doubles::{CheckedFiles, Step};
 use crate::{
-    Call, CounterSource, Facts, Span, StoreMoment, Violation, WaitSpan, bound_kept_late,
-    counts_outside_span, counts_while_waiting, stores_at_quiescence,
+    Call, CounterSource, Facts, Outcome, StoreMoment, Violation, WaitSpan, bound_kept_late,
+    counts_while_waiting, returned_counts_outside_span, stores_at_quiescence,
 };
 
 /// What the world saw, for the judges; clones share it. Kept under std
@@ -70,68 +70,21 @@ impl Ledger {
         }
     }
 
-    /// The calling thread's close of `store` begins, with `deadline` or
-    /// without.
-    pub(super) fn close_begins(&self, store: &'static str, deadline: Option<Instant>) {
-        if let Some(key) = self.caller() {
-            self.facts.call_begins(key, Call::Close { store });
-            if let Some(deadline) = deadline {
-                self.facts.close_deadline_is(key, deadline);
-            }
-        }
-    }
-
-    /// The calling thread's call returned.
-    pub(super) fn call_returns(&self) {
-        self.returns_with_span();
-    }
-
-    /// The calling thread's call returned; what was in flight on its store
-    /// meanwhile, if it reads counts.
-    fn returns_with_span(&self) -> Option<Span> {
-        let key = self.caller()?;
-        self.facts.call_returns(key).and_then(|(_, span)| span)
-    }
-
-    /// The calling thread's close returned `outcome`: the counts an error
-    /// reports lie within what was in flight while the close ran.
-    pub(super) fn close_returns(&self, outcome: &Result<(), StoreError>) {
-        let span = self.returns_with_span();
-        if let (
-            Err(StoreError::CloseDeadlineExceeded {
-                readers_in_flight,
-                handles_open,
-                ..
-            }),
-            Some(span),
-        ) = (outcome, span)
-        {
-            // The error counts no closes: what was in flight stands in.
-            let reported = InFlight {
-                reads: *readers_in_flight as u64,
-                closes: span.closes,
-                handles: *handles_open as u64,
-            };
-            self.judge_counts(reported, &span, "CloseDeadlineExceeded");
-        }
-    }
-
-    /// The calling thread's `in_flight()` returned `counts`: they lie
-    /// within what was in flight while it ran.
-    pub(super) fn in_flight_returns(&self, counts: InFlight) {
-        if let Some(span) = self.returns_with_span() {
-            self.judge_counts(counts, &span, "in_flight");
-        }
-    }
-
-    /// `counts`, read while `span` was in flight, judged where loads
+    /// The calling thread's call returned `outcome`: the counts it
+    /// reports lie within what was in flight while it ran, where loads
     /// cannot be stale.
-    fn judge_counts(&self, counts: InFlight, span: &Span, what: &str) {
+    pub(super) fn call_returns(&self, outcome: &Outcome) {
+        let Some(key) = self.caller() else {
+            return;
+        };
+        let Some((_, Some(span))) = self.facts.call_returns(key) else {
+            return;
+        };
         if std::thread::panicking() || harness::check::memory_is_weak() {
             return;
         }
-        let thread = || self.caller().map_or_else(String::new, |key| self.name(key));
-        if let Some(violation) = counts_outside_span(counts, span, what, thread) {
+        let thread = || self.name(key);
+        if let Some(violation) = returned_counts_outside_span(outcome, &span, thread) {
             violation.raise();
         }
     }

@@ -23,7 +23,7 @@ use std::sync::{Arc, OnceLock, PoisonError};
 use std::time::Duration;
 
 use ::store::runtime::harness::{HarnessClock, HarnessRuntime};
-use ::store::{Clock, InFlight, Instant, Plant, Platform, RetryPolicy, StoreError, StoreOptions};
+use ::store::{Clock, Instant, Plant, Platform, RetryPolicy, StoreOptions};
 use harness::Scenario;
 use harness::check::{Fact, Op, SYSTEMATIC_DATA_SEED, ThreadKey, Written};
 use harness::coverage::{Classifier, Reached};
@@ -35,7 +35,7 @@ use crate::doubles::{
     CheckedFiles, DataRace, Host, ScriptedTransport, Step, TransportFault, WrittenBytes,
 };
 use crate::{
-    Call, CounterSource, FileFaults, Oracle, Params, PlantedBug, ReadEnd, Scenario as Key, Size,
+    Call, CounterSource, FileFaults, Oracle, Outcome, Params, PlantedBug, Scenario as Key, Size,
     StoreClassifier, StoreSituation, StoreStep, StoreWorld, TransportFaults, Violation,
 };
 
@@ -303,98 +303,19 @@ impl StoreWorld for FacadeWorld {
     }
 
     #[track_caller]
-    fn read_begins(&self, store: &'static str, offset: u64, len: usize) {
-        let end = offset.saturating_add(len as u64);
-        self.ledger.call_begins(Call::Read { store, offset, end });
-        record(StoreStep::ReadBegins { store });
+    fn call_begins(&self, call: Call) {
+        self.ledger.call_begins(call);
+        record(StoreStep::CallBegins(call));
     }
 
     #[track_caller]
-    fn read_returns(&self, outcome: &Result<usize, StoreError>) {
-        let end = match outcome {
-            Ok(_) => ReadEnd::Bytes,
-            Err(StoreError::Closed) => ReadEnd::Closed,
-            Err(StoreError::Transport(_)) => ReadEnd::DownloadFailed,
-            Err(_) => ReadEnd::Other,
-        };
-        self.ledger.call_returns();
-        record(StoreStep::ReadReturns { end });
-    }
-
-    #[track_caller]
-    fn close_begins(&self, store: &'static str, deadline: Option<Instant>) {
-        self.ledger.close_begins(store, deadline);
-        record(StoreStep::CloseBegins {
-            store,
-            deadline: deadline.is_some(),
-        });
-    }
-
-    #[track_caller]
-    fn close_returns(&self, outcome: &Result<(), StoreError>) {
-        let deadline_fired_with_readers = match outcome {
-            Err(StoreError::CloseDeadlineExceeded {
-                readers_in_flight, ..
-            }) => Some(*readers_in_flight),
-            _ => None,
-        };
-        self.ledger.close_returns(outcome);
-        record(StoreStep::CloseReturns {
-            deadline_fired_with_readers,
-        });
-    }
-
-    #[track_caller]
-    fn drop_begins(&self, store: &'static str) {
-        self.ledger.call_begins(Call::Drop { store });
-        record(StoreStep::DropBegins { store });
-    }
-
-    #[track_caller]
-    fn drop_returns(&self) {
-        self.ledger.call_returns();
-        record(StoreStep::DropReturns);
+    fn call_returns(&self, outcome: Outcome) {
+        self.ledger.call_returns(&outcome);
+        record(StoreStep::CallReturns(outcome));
     }
 
     fn counters_of(&self, store: &'static str, source: CounterSource) {
         self.ledger.counters_of(store, source);
-    }
-
-    #[track_caller]
-    fn handle_open_begins(&self, store: &'static str) {
-        self.ledger.call_begins(Call::OpenHandle { store });
-        record(StoreStep::HandleOpenBegins { store });
-    }
-
-    #[track_caller]
-    fn handle_open_returns(&self, _outcome: &Result<(), StoreError>) {
-        self.ledger.call_returns();
-        record(StoreStep::HandleCallReturns);
-    }
-
-    #[track_caller]
-    fn release_begins(&self, store: &'static str) {
-        self.ledger.call_begins(Call::Release { store });
-        record(StoreStep::ReleaseBegins { store });
-    }
-
-    #[track_caller]
-    fn release_returns(&self, _outcome: &Result<(), StoreError>) {
-        self.ledger.call_returns();
-        record(StoreStep::HandleCallReturns);
-    }
-
-    /// A query of the counts, outside the coverage matrix: a note.
-    #[track_caller]
-    fn in_flight_begins(&self, store: &'static str) {
-        self.ledger.call_begins(Call::InFlight { store });
-        harness::check::note("in_flight");
-    }
-
-    #[track_caller]
-    fn in_flight_returns(&self, counts: InFlight) {
-        self.ledger.in_flight_returns(counts);
-        harness::check::note("returns");
     }
 
     fn await_transport_failure(&self, store: &'static str) {
@@ -482,17 +403,18 @@ mod tests {
     #[test]
     fn a_handle_call_that_returned_is_no_longer_in_flight() {
         let reached = reached(|world| {
-            world.handle_open_begins("A");
-            world.handle_open_returns(&Ok(()));
+            let store = "A";
+            world.call_begins(Call::OpenHandle { store });
+            world.call_returns(Outcome::HandleOpened);
             let other = world.clone();
             harness::thread::spawn(move || {
-                other.release_begins("A");
-                other.release_returns(&Ok(()));
+                other.call_begins(Call::Release { store });
+                other.call_returns(Outcome::Done);
             })
             .join()
             .expect("the thread ends without a panic");
-            world.release_begins("A");
-            world.release_returns(&Ok(()));
+            world.call_begins(Call::Release { store });
+            world.call_returns(Outcome::Done);
         });
         assert_eq!(
             reached,

@@ -246,6 +246,7 @@ mod tests {
 
     use super::*;
     use crate::platform::{FileOp, FileResult, Outcome, TimedEnd, TransportFault, What};
+    use scenarios::Call;
 
     const MAIN: &str = "main-thread";
     const READER: &str = "reader-A0";
@@ -293,33 +294,28 @@ mod tests {
     }
 
     fn read_begins() -> What {
-        What::ReadBegins {
-            store: "A",
-            offset: 0,
-            end: 8,
-        }
+        What::CallBegins(Call::read("A", 0, 8))
     }
 
     fn read_returns(outcome: Outcome) -> What {
-        What::ReadReturns {
-            store: "A",
-            offset: 0,
-            end: 8,
-            outcome,
-        }
+        let call = Call::read("A", 0, 8);
+        What::CallReturns { call, outcome }
     }
 
+    const CLOSE: Call = Call::Close {
+        store: "A",
+        deadline: None,
+    };
+
     fn close_begins() -> What {
-        What::CloseBegins {
-            store: "A",
-            deadline: None,
-        }
+        What::CallBegins(CLOSE)
     }
 
     fn close_returns() -> What {
-        What::CloseReturns {
-            store: "A",
-            outcome: Outcome::Closed,
+        let outcome = Outcome::Done;
+        What::CallReturns {
+            call: CLOSE,
+            outcome,
         }
     }
 
@@ -458,7 +454,7 @@ mod tests {
         let by_drop = reached(vec![
             (READER, read_begins()),
             (READER, read_returns(Outcome::Read(8))),
-            (READER, What::DropBegins { store: "A" }),
+            (READER, What::CallBegins(Call::Drop { store: "A" })),
             (READER, remove()),
         ]);
         assert!(by_drop.contains(Situation::Corner(StoreCorner::ReleasedByDrop)));
@@ -562,7 +558,7 @@ mod tests {
     fn a_read_that_closes_its_handles_duplicate_met_the_handles_release() {
         let events = vec![
             (READER, read_begins()),
-            (RELEASER, What::ReleaseBegins { store: "A" }),
+            (RELEASER, What::CallBegins(Call::Release { store: "A" })),
             (
                 READER,
                 file(FileOp::CloseDuplicate { duplicate: 0 }, FileResult::Done),
@@ -605,8 +601,8 @@ mod tests {
                 (MAIN, close_begins()),
                 (
                     MAIN,
-                    What::CloseReturns {
-                        store: "A",
+                    What::CallReturns {
+                        call: CLOSE,
                         outcome: Outcome::DeadlineExceeded {
                             readers_in_flight,
                             handles_open: 0,
@@ -628,16 +624,12 @@ mod tests {
 
     #[test]
     fn an_operation_meets_only_other_threads_calls_in_flight_on_its_store() {
-        let other_store_read = What::ReadBegins {
-            store: "B",
-            offset: 0,
-            end: 8,
-        };
+        let other_store_read = What::CallBegins(Call::read("B", 0, 8));
         let events = vec![
             (READER, read_begins()),
             ("reader-B0", other_store_read),
             (MAIN, close_begins()),
-            (RELEASER, What::ReleaseBegins { store: "A" }),
+            (RELEASER, What::CallBegins(Call::Release { store: "A" })),
         ];
         let reached = reached(events);
         assert!(reached.contains(Situation::Pair(Operation::Close, InFlight::ReadAt)));
@@ -710,10 +702,12 @@ mod tests {
             ),
             (
                 MAIN,
-                What::CloseBegins {
+                What::CallBegins(Call::Close {
                     store: "A",
-                    deadline: Some(std::time::Duration::from_millis(5)),
-                },
+                    deadline: Some(::store::Instant::from_origin(
+                        std::time::Duration::from_millis(5),
+                    )),
+                }),
             ),
         ]);
         assert!(complete.contains(cell(Operation::CloseWithDeadline, Phase::Complete)));
@@ -724,7 +718,7 @@ mod tests {
                 file(FileOp::Write { from: 0, to: 8 }, FileResult::Done),
             ),
             (DOWNLOADER, What::Finishes),
-            (MAIN, What::DropBegins { store: "A" }),
+            (MAIN, What::CallBegins(Call::Drop { store: "A" })),
         ]);
         assert!(failed.contains(cell(Operation::DropLastHandle, Phase::Failed)));
         let cancelled = reached(vec![

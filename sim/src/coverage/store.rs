@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use scenarios::{ReadEnd, StoreClassifier, StoreStep};
+use scenarios::{StoreClassifier, StoreStep};
 
 use super::Reached;
-use crate::platform::{Event, Outcome, TransportFault, What};
+use crate::platform::{Event, TransportFault, What};
 
 /// The store's classifier over the simulator's threads, named as its
 /// trace names them (an `Arc<str>` shared by a thread's events, compared
@@ -33,34 +33,8 @@ fn step_of(what: &What) -> StoreStep<Arc<str>> {
         What::Spawns { thread } => StoreStep::Spawns {
             child: Arc::from(thread.as_str()),
         },
-        What::ReadBegins { store, .. } => StoreStep::ReadBegins { store },
-        What::ReadReturns { outcome, .. } => StoreStep::ReadReturns {
-            end: match outcome {
-                Outcome::Read(_) => ReadEnd::Bytes,
-                Outcome::ClosedError => ReadEnd::Closed,
-                Outcome::DownloadFailed { .. } => ReadEnd::DownloadFailed,
-                _ => ReadEnd::Other,
-            },
-        },
-        What::CloseBegins { store, deadline } => StoreStep::CloseBegins {
-            store,
-            deadline: deadline.is_some(),
-        },
-        What::CloseReturns { outcome, .. } => StoreStep::CloseReturns {
-            deadline_fired_with_readers: match outcome {
-                Outcome::DeadlineExceeded {
-                    readers_in_flight, ..
-                } => Some(*readers_in_flight),
-                _ => None,
-            },
-        },
-        What::DropBegins { store } => StoreStep::DropBegins { store },
-        What::DropReturns { .. } => StoreStep::DropReturns,
-        What::HandleOpens { store } => StoreStep::HandleOpenBegins { store },
-        What::ReleaseBegins { store } => StoreStep::ReleaseBegins { store },
-        What::HandleOpenReturns { .. } | What::ReleaseReturns { .. } => {
-            StoreStep::HandleCallReturns
-        }
+        What::CallBegins(call) => StoreStep::CallBegins(*call),
+        What::CallReturns { outcome, .. } => StoreStep::CallReturns(outcome.clone()),
         What::StreamOpened { from, .. } => StoreStep::StreamOpened { from: *from },
         What::Fault(TransportFault::Reset) => StoreStep::Reset,
         What::Fault(TransportFault::Stalls) => StoreStep::Stalls,

@@ -8,9 +8,8 @@ use std::io;
 use std::panic::Location;
 use std::time::Duration;
 
-use scenarios::LogCall;
 use scenarios::doubles::{FileOp, FileResult, TransportFault};
-use store::StoreError;
+use scenarios::{Call, LogCall, Outcome};
 
 /// Where in the source a thread waits: its call site.
 pub type Site = &'static Location<'static>;
@@ -25,84 +24,14 @@ pub enum What {
         /// The object's length.
         len: u64,
     },
-    /// `read_at` of `[offset, end)` (as asked, not clipped) begins.
-    ReadBegins {
-        /// The store's label.
-        store: &'static str,
-        /// First byte asked for.
-        offset: u64,
-        /// One past the last byte asked for.
-        end: u64,
-    },
-    /// That `read_at` returns.
-    ReadReturns {
-        /// The store's label.
-        store: &'static str,
-        /// First byte asked for.
-        offset: u64,
-        /// One past the last byte asked for.
-        end: u64,
+    /// A call of the store's begins.
+    CallBegins(Call),
+    /// That call returns.
+    CallReturns {
+        /// The call.
+        call: Call,
         /// What it returned.
         outcome: Outcome,
-    },
-    /// `close` (no deadline) or `close_with_deadline` begins.
-    CloseBegins {
-        /// The store's label.
-        store: &'static str,
-        /// The deadline, on the virtual clock, if any.
-        deadline: Option<Duration>,
-    },
-    /// That close returns.
-    CloseReturns {
-        /// The store's label.
-        store: &'static str,
-        /// What it returned.
-        outcome: Outcome,
-    },
-    /// The store's last handle is being dropped.
-    DropBegins {
-        /// The store's label.
-        store: &'static str,
-    },
-    /// That drop has returned.
-    DropReturns {
-        /// The store's label.
-        store: &'static str,
-    },
-    /// `open_handle` begins.
-    HandleOpens {
-        /// The store's label.
-        store: &'static str,
-    },
-    /// That `open_handle` returns.
-    HandleOpenReturns {
-        /// The store's label.
-        store: &'static str,
-        /// What it returned.
-        outcome: Outcome,
-    },
-    /// A handle's release (or drop) begins.
-    ReleaseBegins {
-        /// The store's label.
-        store: &'static str,
-    },
-    /// That release returns.
-    ReleaseReturns {
-        /// The store's label.
-        store: &'static str,
-        /// What it returned.
-        outcome: Outcome,
-    },
-    /// `in_flight` returned these counts.
-    InFlightRead {
-        /// The store's label.
-        store: &'static str,
-        /// Reads in flight.
-        reads: u64,
-        /// Closes in flight.
-        closes: u64,
-        /// Handles open.
-        handles: u64,
     },
     /// A call that promises never to wait begins.
     NeverWaitsBegins {
@@ -202,89 +131,6 @@ pub enum What {
     Cancelled,
 }
 
-/// What a store call returned.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Outcome {
-    /// `read_at` returned this many bytes.
-    Read(usize),
-    /// `close` returned `Ok`.
-    Closed,
-    /// `StoreError::Closed`.
-    ClosedError,
-    /// `StoreError::CloseDeadlineExceeded`.
-    DeadlineExceeded {
-        /// Readers that had not left.
-        readers_in_flight: usize,
-        /// Handles not yet released.
-        handles_open: usize,
-        /// Whether the downloader had not stopped.
-        downloader_running: bool,
-    },
-    /// `StoreError::Transport`: the download failed for good.
-    DownloadFailed {
-        /// The transport error's kind.
-        kind: io::ErrorKind,
-        /// What it said.
-        message: String,
-    },
-    /// `StoreError::FileIo`: the temp file failed.
-    FileFailed {
-        /// What the store was doing.
-        operation: &'static str,
-        /// The I/O error's kind.
-        kind: io::ErrorKind,
-    },
-    /// `StoreError::SpawnDownloader`.
-    SpawnFailed,
-    /// `StoreError::HandleReleased`.
-    HandleReleased,
-    /// `open_handle` returned a handle.
-    HandleOpened,
-}
-
-impl Outcome {
-    /// The outcome of a `read_at`.
-    pub fn of_read(result: &Result<usize, StoreError>) -> Outcome {
-        match result {
-            Ok(read) => Outcome::Read(*read),
-            Err(error) => Outcome::of_error(error),
-        }
-    }
-
-    /// The outcome of a close.
-    pub fn of_close(result: &Result<(), StoreError>) -> Outcome {
-        match result {
-            Ok(()) => Outcome::Closed,
-            Err(error) => Outcome::of_error(error),
-        }
-    }
-
-    fn of_error(error: &StoreError) -> Outcome {
-        match error {
-            StoreError::Closed => Outcome::ClosedError,
-            StoreError::CloseDeadlineExceeded {
-                readers_in_flight,
-                handles_open,
-                downloader_running,
-            } => Outcome::DeadlineExceeded {
-                readers_in_flight: *readers_in_flight,
-                handles_open: *handles_open,
-                downloader_running: *downloader_running,
-            },
-            StoreError::HandleReleased => Outcome::HandleReleased,
-            StoreError::Transport(error) => Outcome::DownloadFailed {
-                kind: error.kind(),
-                message: error.to_string(),
-            },
-            StoreError::FileIo { operation, source } => Outcome::FileFailed {
-                operation,
-                kind: source.kind(),
-            },
-            StoreError::SpawnDownloader(_) => Outcome::SpawnFailed,
-        }
-    }
-}
-
 /// How a timed wait ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TimedEnd {
@@ -336,55 +182,8 @@ impl fmt::Display for What {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             What::StoreOpened { store, len } => write!(f, "opens store {store}: {len} bytes"),
-            What::ReadBegins { store, offset, end } => {
-                write!(f, "read_at [{offset}, {end}) on store {store} begins")
-            }
-            What::ReadReturns {
-                store,
-                offset,
-                end,
-                outcome,
-            } => write!(
-                f,
-                "read_at [{offset}, {end}) on store {store} returns {outcome}"
-            ),
-            What::CloseBegins {
-                store,
-                deadline: None,
-            } => write!(f, "close of store {store} begins"),
-            What::CloseBegins {
-                store,
-                deadline: Some(deadline),
-            } => write!(
-                f,
-                "close of store {store} with deadline {deadline:?} begins"
-            ),
-            What::CloseReturns { store, outcome } => {
-                write!(f, "close of store {store} returns {outcome}")
-            }
-            What::DropBegins { store } => write!(f, "drops the last handle of store {store}"),
-            What::DropReturns { store } => {
-                write!(f, "the drop of the last handle of store {store} returns")
-            }
-            What::HandleOpens { store } => write!(f, "open_handle on store {store} begins"),
-            What::HandleOpenReturns { store, outcome } => {
-                write!(f, "open_handle on store {store} returns {outcome}")
-            }
-            What::ReleaseBegins { store } => {
-                write!(f, "release of a handle of store {store} begins")
-            }
-            What::ReleaseReturns { store, outcome } => {
-                write!(f, "release of a handle of store {store} returns {outcome}")
-            }
-            What::InFlightRead {
-                store,
-                reads,
-                closes,
-                handles,
-            } => write!(
-                f,
-                "in_flight of store {store}: {reads} read(s), {closes} close(s), {handles} handle(s)"
-            ),
+            What::CallBegins(call) => write!(f, "{call} begins"),
+            What::CallReturns { call, outcome } => write!(f, "{call} returns {outcome}"),
             What::NeverWaitsBegins { call } => write!(f, "{call} begins"),
             What::NeverWaitsReturns { call } => write!(f, "{call} returns"),
             What::Spawns { thread } => write!(f, "spawns {thread}"),
@@ -437,33 +236,6 @@ impl fmt::Display for What {
                 }
             },
             What::Cancelled => f.write_str("transport: cancelled"),
-        }
-    }
-}
-
-impl fmt::Display for Outcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Outcome::Read(read) => write!(f, "Ok({read})"),
-            Outcome::Closed => f.write_str("Ok(())"),
-            Outcome::ClosedError => f.write_str("Closed"),
-            Outcome::DeadlineExceeded {
-                readers_in_flight, ..
-            } => write!(
-                f,
-                "CloseDeadlineExceeded ({readers_in_flight} reader(s) in flight)"
-            ),
-            Outcome::DownloadFailed { message, .. } => write!(f, "Err(download failed: {message})"),
-            Outcome::FileFailed { operation, kind } => {
-                write!(
-                    f,
-                    "Err(temp file {operation} failed: {})",
-                    io::Error::from(*kind)
-                )
-            }
-            Outcome::SpawnFailed => f.write_str("Err(could not start the downloader)"),
-            Outcome::HandleReleased => f.write_str("HandleReleased"),
-            Outcome::HandleOpened => f.write_str("Ok(handle)"),
         }
     }
 }

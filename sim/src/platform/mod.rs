@@ -28,7 +28,8 @@ mod wait_for;
 mod world;
 
 pub use clock::VirtualClock;
-pub use event::{Outcome, QueueCall, Site, TimedEnd, What};
+pub use event::{QueueCall, Site, TimedEnd, What};
+pub use scenarios::Outcome;
 pub use scenarios::{Call, Span};
 
 /// The platform's facts of one execution, its threads named by their keys.

@@ -50,15 +50,11 @@ pub(super) fn wait_for(
         },
     };
     let operation = match call {
-        Call::Read { offset, end, .. } => {
+        Call::Read { end, .. } => {
             let needs = end.min(store_facts.len);
-            format!("in read_at [{offset}, {end}) of store {store}, needs bytes up to {needs}")
+            format!("in {}, needs bytes up to {needs}", call.inside())
         }
-        Call::Close { .. } => format!("in close of store {store}"),
-        Call::Drop { .. } => format!("in the drop of store {store}'s last handle"),
-        Call::OpenHandle { .. } => format!("in open_handle of store {store}"),
-        Call::Release { .. } => format!("in the release of a handle of store {store}"),
-        Call::InFlight { .. } => format!("in in_flight of store {store}"),
+        _ => format!("in {}", call.inside()),
     };
     let counts = peeking(|| facts.counters(store))
         .map_or_else(|| "gone".to_owned(), |counts| counts.to_string());

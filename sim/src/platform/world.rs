@@ -4,16 +4,16 @@ use std::sync::{Arc, Mutex, PoisonError};
 use scenarios::doubles::Host;
 use scenarios::{
     CounterSource, FileFaults, LogCall, LogWorld, Oracle, StoreMoment, StoreWorld, TransportFaults,
-    Violation, WaitSpan, World, bound_kept_late, counts_outside_span, counts_while_waiting,
-    stores_at_quiescence,
+    Violation, WaitSpan, World, bound_kept_late, counts_while_waiting,
+    returned_counts_outside_span, stores_at_quiescence,
 };
-use store::{Clock, InFlight, Instant, Platform, RetryPolicy, StoreError};
+use store::{Clock, Platform, RetryPolicy};
 
 use super::host::SimHost;
 use super::wait_for::{wait_for, wait_for_lines};
 use super::{
     Blocked, Call, CheckedFiles, Facts, FailureWatch, ModelRuntime, Outcome, Quiescence,
-    ScriptedTransport, SimRuntime, Span, ThreadKey, Trace, VirtualClock, What, peeking,
+    ScriptedTransport, SimRuntime, ThreadKey, Trace, VirtualClock, What, peeking,
 };
 
 /// The simulated platform for one execution, on the scheduler runtime `I`.
@@ -119,39 +119,30 @@ impl<I: ModelRuntime> SimWorld<I> {
         std::thread::panicking()
     }
 
-    /// The calling thread enters `call`: recorded, and kept for the judges.
-    fn begins(&self, call: Call, what: What) {
-        if Self::unwinding() {
-            return;
-        }
-        self.facts.call_begins(self.runtime.thread_key(), call);
-        self.runtime.record(what);
-    }
-
-    /// The calling thread's call returns; the call it was.
-    fn returns(&self) -> Option<Call> {
-        self.returns_with_span().map(|(call, _)| call)
-    }
-
-    /// The calling thread's call returns; the call it was, and what was
-    /// in flight on its store meanwhile, if it reads counts.
-    fn returns_with_span(&self) -> Option<(Call, Option<Span>)> {
-        if Self::unwinding() {
-            return None;
-        }
-        self.facts.call_returns(self.runtime.thread_key())
-    }
-
-    /// The oracle "in-flight counts true" for counts read during `span`:
-    /// none above the most in flight meanwhile, handles not below the
-    /// fewest duplicates open. Judged only where loads cannot be stale
-    /// (see [`ModelRuntime::MODELS_WEAK_MEMORY`]).
-    fn judge_counts(&self, counts: InFlight, span: &Span, what: &str) {
-        if I::MODELS_WEAK_MEMORY {
-            return;
-        }
-        if let Some(violation) = counts_outside_span(counts, span, what, I::thread_name) {
-            violation.raise();
+    /// A close of `store` that returned `outcome`: a `CloseDeadlineExceeded`
+    /// that reports the downloader running, when it had finished before
+    /// the close began, breaks `in-flight-counts-true`.
+    fn judge_downloader_reported(&self, store: &'static str, outcome: &Outcome) {
+        let had_finished = lock(&self.downloader_finished_at_close)
+            .remove(&self.runtime.thread_key())
+            .unwrap_or(false);
+        if let Outcome::DeadlineExceeded {
+            downloader_running: true,
+            ..
+        } = outcome
+            && had_finished
+        {
+            let what = format!(
+                "close of store {store} reports the downloader running at its deadline, \
+                 but the downloader had finished before the close began"
+            );
+            Violation::new(
+                Oracle::InFlightCountsTrue,
+                I::thread_name(),
+                "downloader reported running after it finished",
+                what,
+            )
+            .raise();
         }
     }
 
@@ -295,27 +286,11 @@ impl<I: ModelRuntime> StoreWorld for SimWorld<I> {
         });
     }
 
-    fn read_begins(&self, store: &'static str, offset: u64, len: usize) {
-        let end = offset.saturating_add(len as u64);
-        let call = Call::Read { store, offset, end };
-        self.begins(call, What::ReadBegins { store, offset, end });
-    }
-
-    fn read_returns(&self, outcome: &Result<usize, StoreError>) {
-        if let Some(Call::Read { store, offset, end }) = self.returns() {
-            let outcome = Outcome::of_read(outcome);
-            self.runtime.record(What::ReadReturns {
-                store,
-                offset,
-                end,
-                outcome,
-            });
+    fn call_begins(&self, call: Call) {
+        if Self::unwinding() {
+            return;
         }
-    }
-
-    fn close_begins(&self, store: &'static str, deadline: Option<Instant>) {
-        let since_origin = deadline.map(Instant::since_origin);
-        if !Self::unwinding() {
+        if let Call::Close { store, .. } = call {
             let finished = self
                 .facts
                 .store(store)
@@ -323,127 +298,30 @@ impl<I: ModelRuntime> StoreWorld for SimWorld<I> {
                 .is_some_and(|downloader| self.runtime.has_finished(downloader));
             lock(&self.downloader_finished_at_close).insert(self.runtime.thread_key(), finished);
         }
-        let what = What::CloseBegins {
-            store,
-            deadline: since_origin,
-        };
-        self.begins(Call::Close { store }, what);
-        if let Some(deadline) = deadline.filter(|_| !Self::unwinding()) {
-            self.facts
-                .close_deadline_is(self.runtime.thread_key(), deadline);
-        }
+        self.facts.call_begins(self.runtime.thread_key(), call);
+        self.runtime.record(What::CallBegins(call));
     }
 
-    fn close_returns(&self, outcome: &Result<(), StoreError>) {
-        let Some((call, span)) = self.returns_with_span() else {
+    fn call_returns(&self, outcome: Outcome) {
+        if Self::unwinding() {
+            return;
+        }
+        let Some((call, span)) = self.facts.call_returns(self.runtime.thread_key()) else {
             return;
         };
-        let recorded = Outcome::of_close(outcome);
-        self.runtime.record(What::CloseReturns {
-            store: call.store(),
-            outcome: recorded,
-        });
-        let downloader_had_finished = lock(&self.downloader_finished_at_close)
-            .remove(&self.runtime.thread_key())
-            .unwrap_or(false);
-        if let (
-            Err(StoreError::CloseDeadlineExceeded {
-                readers_in_flight,
-                handles_open,
-                downloader_running,
-            }),
-            Some(span),
-        ) = (outcome, span)
-        {
-            if *downloader_running && downloader_had_finished {
-                let what = format!(
-                    "close of store {} reports the downloader running at its deadline, \
-                     but the downloader had finished before the close began",
-                    call.store()
-                );
-                Violation::new(
-                    Oracle::InFlightCountsTrue,
-                    I::thread_name(),
-                    "downloader reported running after it finished",
-                    what,
-                )
-                .raise();
-            }
-            // The error counts no closes: the platform's own count stands
-            // in, so only the error's two counts are judged.
-            let reported = InFlight {
-                reads: *readers_in_flight as u64,
-                closes: span.closes,
-                handles: *handles_open as u64,
-            };
-            self.judge_counts(reported, &span, "CloseDeadlineExceeded");
+        if let Call::Close { store, .. } = call {
+            self.judge_downloader_reported(store, &outcome);
         }
+        if let Some(span) = span.filter(|_| !I::MODELS_WEAK_MEMORY)
+            && let Some(violation) = returned_counts_outside_span(&outcome, &span, I::thread_name)
+        {
+            violation.raise();
+        }
+        self.runtime.record(What::CallReturns { call, outcome });
     }
 
     fn counters_of(&self, store: &'static str, source: CounterSource) {
         self.facts.counters_of(store, source);
-    }
-
-    fn handle_open_begins(&self, store: &'static str) {
-        self.begins(Call::OpenHandle { store }, What::HandleOpens { store });
-    }
-
-    fn handle_open_returns(&self, outcome: &Result<(), StoreError>) {
-        if let Some(call) = self.returns() {
-            let outcome = match outcome {
-                Ok(()) => Outcome::HandleOpened,
-                Err(_) => Outcome::of_close(outcome),
-            };
-            self.runtime.record(What::HandleOpenReturns {
-                store: call.store(),
-                outcome,
-            });
-        }
-    }
-
-    fn release_begins(&self, store: &'static str) {
-        self.begins(Call::Release { store }, What::ReleaseBegins { store });
-    }
-
-    fn release_returns(&self, outcome: &Result<(), StoreError>) {
-        if let Some(call) = self.returns() {
-            self.runtime.record(What::ReleaseReturns {
-                store: call.store(),
-                outcome: Outcome::of_close(outcome),
-            });
-        }
-    }
-
-    fn in_flight_begins(&self, store: &'static str) {
-        if !Self::unwinding() {
-            self.facts
-                .call_begins(self.runtime.thread_key(), Call::InFlight { store });
-        }
-    }
-
-    fn in_flight_returns(&self, counts: InFlight) {
-        let Some((call, Some(span))) = self.returns_with_span() else {
-            return;
-        };
-        self.runtime.record(What::InFlightRead {
-            store: call.store(),
-            reads: counts.reads,
-            closes: counts.closes,
-            handles: counts.handles,
-        });
-        self.judge_counts(counts, &span, "in_flight");
-    }
-
-    fn drop_begins(&self, store: &'static str) {
-        self.begins(Call::Drop { store }, What::DropBegins { store });
-    }
-
-    fn drop_returns(&self) {
-        if let Some(call) = self.returns() {
-            self.runtime.record(What::DropReturns {
-                store: call.store(),
-            });
-        }
     }
 
     fn await_transport_failure(&self, store: &'static str) {
