@@ -309,6 +309,12 @@ impl<I: ModelRuntime> StoreWorld for SimWorld<I> {
         let Some((call, span)) = self.facts.call_returns(self.runtime.thread_key()) else {
             return;
         };
+        // Recorded before it is judged: a failure's trace ends with the
+        // return that broke the oracle.
+        self.runtime.record(What::CallReturns {
+            call,
+            outcome: outcome.clone(),
+        });
         if let Call::Close { store, .. } = call {
             self.judge_downloader_reported(store, &outcome);
         }
@@ -317,7 +323,6 @@ impl<I: ModelRuntime> StoreWorld for SimWorld<I> {
         {
             violation.raise();
         }
-        self.runtime.record(What::CallReturns { call, outcome });
     }
 
     fn counters_of(&self, store: &'static str, source: CounterSource) {
