@@ -639,6 +639,28 @@ mod tests {
     }
 
     #[test]
+    fn each_call_in_flight_is_met_in_its_own_column() {
+        let closes_with_a_deadline = Call::Close {
+            store: "A",
+            deadline: Some(::store::Instant::from_origin(
+                std::time::Duration::from_millis(5),
+            )),
+        };
+        let in_flight = [
+            (READER, read_begins()),
+            (MAIN, What::CallBegins(closes_with_a_deadline)),
+            ("opener", What::CallBegins(Call::OpenHandle { store: "A" })),
+            (RELEASER, What::CallBegins(Call::Release { store: "A" })),
+        ];
+        let met_by_a_read = ("reader-A1", read_begins());
+        let reached = reached(in_flight.into_iter().chain([met_by_a_read]).collect());
+        for column in InFlight::ALL {
+            let pair = Situation::Pair(Operation::ReadAt, column);
+            assert!(reached.contains(pair), "{pair:?} not met");
+        }
+    }
+
+    #[test]
     fn a_returned_call_is_in_flight_no_more() {
         let events = vec![
             (READER, read_begins()),
