@@ -662,6 +662,38 @@ fn a_deadline_passes_before_a_longer_sleep_ends_though_its_waits_end_early() {
     });
 }
 
+/// A timed wait lets its lock go as its timeout starts, in one step: the
+/// thread that takes the lock next and sleeps past the timeout finds the
+/// timer already armed, and the waiter sees its timeout fire at its own
+/// end, not at the sleep's.
+#[test]
+fn a_timed_wait_arms_its_timer_before_it_lets_its_lock_go() {
+    Check::new().schedules(500).assert(|| {
+        let lock = Arc::new(Mutex::new(()));
+        let guard = lock.lock().expect("no panic under the lock");
+        let sleeper = {
+            let lock = Arc::clone(&lock);
+            thread::spawn(move || {
+                drop(lock.lock().expect("no panic under the lock"));
+                thread::sleep(Duration::from_millis(400));
+            })
+        };
+        let started = Instant::now();
+        let (guard, waited) = Condvar::new()
+            .wait_timeout(guard, Duration::from_millis(100))
+            .expect("no panic under the lock");
+        if waited.timed_out() {
+            assert_eq!(
+                started.elapsed(),
+                Duration::from_millis(100),
+                "the timeout fired at the sleep's end"
+            );
+        }
+        drop(guard);
+        sleeper.join().expect("the thread ends without a panic");
+    });
+}
+
 /// A thread parks until another gives it work, while the body's thread
 /// waits to join them: shuttle offers the parked thread a spurious wake-up
 /// at every step, first among the threads, and DFS's first branch used to

@@ -164,6 +164,11 @@ impl Condvar {
         let ticket = run.timed_wait_begins(self.id);
         run.record(Op::TimedWait(timeout), at);
         let started = run.now();
+        // Armed before the lock is let go, as a real timeout starts when
+        // the wait lets the lock go: a thread that takes the lock then and
+        // sleeps past the timeout finds the timer in its way, not time free
+        // to move past it.
+        let timer = run.arm_timer(started + timeout);
         let mutex = guard.mutex;
         drop(guard);
         execution::may(Blocking::Wait, at);
@@ -171,7 +176,6 @@ impl Condvar {
             id: self.id,
             timed: true,
         };
-        let timer = run.arm_timer(started + timeout);
         let end = if run.wait_on_time((wait, at), (started, timeout), || {
             run.timed_wait_ends(ticket)
         }) {
