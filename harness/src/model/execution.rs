@@ -19,7 +19,7 @@ use super::liveness::{Access, Blocking, Book, Site};
 use super::loom_park::Parkers;
 use super::quiescence::{Quiescence, Wait, WaitBegins, Waiting};
 use super::time::Instant;
-use super::timers::{TimerId, Timers};
+use super::timers::{Patience, TimerId, Timers};
 use crate::panics::{Panicked, Raised};
 
 /// A judge of a run's quiescent moments (`check::at_quiescence`).
@@ -94,7 +94,8 @@ impl Timer<'_> {
     pub(crate) fn linger(self) {
         let thread = self.run.thread_key();
         let mut timers = lock(&self.run.timers);
-        timers.linger(thread, self.id);
+        let one_at_a_time = self.run.flavour != Flavour::Std;
+        timers.linger(thread, self.id, Patience::of(one_at_a_time));
         self.run.lingering.store(true, Ordering::SeqCst);
         drop(timers);
         // Its drop would disarm it; it holds nothing else.

@@ -11,15 +11,15 @@
 //! condition and the clock, acts, or waits again for what is left. Its
 //! timer lingers meanwhile, armed for the thread until it arms another,
 //! does something that may block, or has done [`LINGER_OPS_MAX`]
-//! operations, or until others have spun [`LINGER_SPINS_MAX`] times
-//! behind it (a bound, so that nobody waits on a lingering timer for
-//! good). Without it, a longer sleep could end in that gap and move the
+//! operations, or until the others' patience behind it runs out (a bound,
+//! so that nobody waits on a lingering timer for good: [`Patience`]).
+//! Without it, a longer sleep could end in that gap and move the
 //! clock far past the timer's end while the thread was running (a close
 //! that sees its deadline pass only once a reader's slow read is over),
 //! an interleaving a real clock makes rare.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
+use std::time::{Duration, Instant as RealInstant};
 
 use super::facts::ThreadKey;
 
@@ -36,6 +36,46 @@ pub(crate) const LINGER_OPS_MAX: u32 = 8;
 /// that: a wait under a lock is a violation of its own), it holds nobody
 /// up for long.
 pub(crate) const LINGER_SPINS_MAX: u32 = 32;
+
+/// The real time others spin behind a lingering timer on real threads
+/// before it is disarmed: there a count of spins says nothing of whether
+/// the thread it lingers for has run (the system may leave it off the
+/// processor for a while, on a loaded machine, while the others spin
+/// thousands of times), and a thread that is scheduled at all gets its
+/// few operations in long before this.
+pub(crate) const LINGER_REAL_MAX: Duration = Duration::from_secs(1);
+
+/// How long others wait behind a lingering timer before it is disarmed.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Patience {
+    /// Under an engine that runs one thread at a time: this many spins.
+    Spins(u32),
+    /// On real threads: until then.
+    Until(RealInstant),
+}
+
+impl Patience {
+    /// The patience of an engine that runs one thread at a time
+    /// (`one_at_a_time`), or of real threads, from now.
+    pub(crate) fn of(one_at_a_time: bool) -> Patience {
+        if one_at_a_time {
+            Patience::Spins(LINGER_SPINS_MAX)
+        } else {
+            Patience::Until(RealInstant::now() + LINGER_REAL_MAX)
+        }
+    }
+
+    /// One more spin behind the timer: whether the patience has run out.
+    fn spun(&mut self) -> bool {
+        match self {
+            Patience::Spins(left) => {
+                *left -= 1;
+                *left == 0
+            }
+            Patience::Until(until) => RealInstant::now() >= *until,
+        }
+    }
+}
 
 /// A timer armed in [`Timers`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -57,7 +97,7 @@ impl TimerId {
 struct Lingering {
     id: TimerId,
     ops_left: u32,
-    spins_left: u32,
+    patience: Patience,
 }
 
 /// The timers of a run's timed waits in progress, by their ends, and
@@ -89,27 +129,25 @@ impl Timers {
     }
 
     /// `id`, whose wait has ended (not by a notification), stays armed for
-    /// `thread` for a while (see the module's doc).
-    pub(crate) fn linger(&mut self, thread: ThreadKey, id: TimerId) {
+    /// `thread` for a while (see the module's doc), others waiting behind
+    /// it with `patience`.
+    pub(crate) fn linger(&mut self, thread: ThreadKey, id: TimerId, patience: Patience) {
         assert!(self.armed.contains(&id), "only an armed timer lingers");
         self.release(thread);
         let lingering = Lingering {
             id,
             ops_left: LINGER_OPS_MAX,
-            spins_left: LINGER_SPINS_MAX,
+            patience,
         };
         self.lingering.insert(thread, lingering);
     }
 
     /// A thread spins behind `id`, which may not fire yet: each timer
-    /// lingering that ends before it has a spin fewer left.
+    /// lingering that ends before it has its patience tried once more.
     pub(crate) fn spun_behind(&mut self, id: TimerId) {
         let armed = &mut self.armed;
         self.lingering.retain(|_, lingering| {
-            if lingering.id.ends < id.ends {
-                lingering.spins_left -= 1;
-            }
-            let ended = lingering.spins_left == 0;
+            let ended = lingering.id.ends < id.ends && lingering.patience.spun();
             if ended {
                 armed.remove(&lingering.id);
             }
@@ -183,7 +221,7 @@ mod tests {
         let mut timers = Timers::default();
         let early = timers.arm(ThreadKey(1), millis(100));
         let late = timers.arm(ThreadKey(2), millis(400));
-        timers.linger(ThreadKey(1), early);
+        timers.linger(ThreadKey(1), early, Patience::of(true));
         (timers, late)
     }
 
@@ -222,6 +260,34 @@ mod tests {
         assert!(!timers.may_fire(late), "released before the last spin");
         timers.spun_behind(late);
         assert!(timers.may_fire(late), "still lingering past the last spin");
+    }
+
+    /// Thread 1's wait, ending at 100 ms, ended early on real threads,
+    /// others waiting behind it until `until`; thread 2 sleeps until 400 ms.
+    fn lingering_on_real_threads_until(until: RealInstant) -> (Timers, TimerId) {
+        let mut timers = Timers::default();
+        let early = timers.arm(ThreadKey(1), millis(100));
+        let late = timers.arm(ThreadKey(2), millis(400));
+        timers.linger(ThreadKey(1), early, Patience::Until(until));
+        (timers, late)
+    }
+
+    #[test]
+    fn on_real_threads_no_count_of_spins_disarms_a_lingering_timer_in_its_time() {
+        let an_hour_on = RealInstant::now() + Duration::from_secs(3_600);
+        let (mut timers, late) = lingering_on_real_threads_until(an_hour_on);
+        for _ in 0..100 * LINGER_SPINS_MAX {
+            timers.spun_behind(late);
+        }
+        assert!(!timers.may_fire(late), "released by a count of spins");
+    }
+
+    #[test]
+    fn on_real_threads_a_lingering_timer_is_disarmed_by_a_spin_once_its_time_is_up() {
+        let (mut timers, late) = lingering_on_real_threads_until(RealInstant::now());
+        assert!(!timers.may_fire(late));
+        timers.spun_behind(late);
+        assert!(timers.may_fire(late), "still lingering past its time");
     }
 
     /// Whether a timer lingering until 100 ms still lingers after the
