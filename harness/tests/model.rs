@@ -8,7 +8,7 @@ use harness::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use harness::sync::{Arc, Condvar, Mutex, RwLock, mpsc};
 use harness::thread;
 use harness::time::{Duration, Instant};
-use support::{found, handoff, lock_order_inversion, order_inversion};
+use support::{found, found_by_each, handoff, lock_order_inversion, order_inversion};
 
 const SHUTTLE_ENGINES: [Engine; 4] = [Engine::Random, Engine::pct(3), Engine::Urw, Engine::Dfs];
 const LOOM: Engine = Engine::Loom { preemptions: 2 };
@@ -660,6 +660,30 @@ fn a_deadline_passes_before_a_longer_sleep_ends_though_its_waits_end_early() {
         drop(guard);
         sleeper.join().expect("the thread ends without a panic");
     });
+}
+
+/// The body panics under a lock; a spawned thread then panics on the
+/// poisoned lock: the body's panic came first, and is the run's cause,
+/// whichever of the two ends first.
+fn panics_under_a_lock_a_thread_then_takes() {
+    let lock = Arc::new(Mutex::new(()));
+    let guard = lock.lock().expect("no panic under the lock");
+    let taker = Arc::clone(&lock);
+    drop(thread::spawn(move || {
+        drop(taker.lock().expect("the lock was poisoned first"));
+    }));
+    let _held = guard;
+    panic!("the body's own panic, under the lock");
+}
+
+#[test]
+fn a_run_fails_by_the_panic_that_began_first() {
+    found_by_each(
+        Engine::DEFAULT,
+        100,
+        panics_under_a_lock_a_thread_then_takes,
+        "the body's own panic",
+    );
 }
 
 /// A timed wait lets its lock go as its timeout starts, in one step: the

@@ -319,6 +319,7 @@ pub(crate) fn systematic(engine: Engine, executions: usize, body: &Body) -> Resu
 /// model sees the deadlock, else when the watchdog ends it), and its
 /// threads are left behind.
 fn on_real_threads(seed: u64, body: &Body) -> Result<(), Broke> {
+    execution::note_first_panics();
     let run = Execution::new(Flavour::Std, seed);
     let (done, outcome) = std::sync::mpsc::channel();
     let (body, in_run) = (Arc::clone(body), Arc::clone(&run));
@@ -335,9 +336,11 @@ fn on_real_threads(seed: u64, body: &Body) -> Result<(), Broke> {
         while in_run.live_spawned() > 0 && in_run.violation().is_none() {
             std::thread::yield_now();
         }
-        // A spawned thread's panic is the cause of the body's own, if both
-        // panicked (a join that expects success, a scope's end).
+        // If both panicked, the first to begin is the cause: a spawned
+        // thread's, of a join that expects success or a scope's end; the
+        // body's, of a thread that then found a lock it held poisoned.
         let panic = match result {
+            Err(payload) if in_run.panicked_first() => Some(Panicked::of(payload.as_ref())),
             Err(payload) => Some(
                 in_run
                     .first_thread_panic()

@@ -127,8 +127,13 @@ pub(crate) struct Execution {
     /// Threads spawned and not yet finished (the `threads` engine waits
     /// for them; shuttle and loom do it themselves).
     live_spawned: AtomicUsize,
-    /// The first panic of a spawned real thread nobody joined.
-    first_thread_panic: Mutex<Option<Panicked>>,
+    /// The panics of spawned real threads, by the engine's name for each
+    /// thread, in the order the threads ended.
+    thread_panics: Mutex<Vec<(u64, Panicked)>>,
+    /// The engine's name for the first thread to begin to panic, on real
+    /// threads (told by the hook of [`note_first_panics`]): its panic is
+    /// the run's cause, though another's may be caught first.
+    first_to_panic: Mutex<Option<u64>>,
     /// The locks each thread holds and the never-waits sections it is in.
     book: Mutex<Book>,
     /// The first oracle the model itself found broken, as raised.
@@ -226,7 +231,8 @@ impl Execution {
             timers: Mutex::new(Timers::default()),
             lingering: AtomicBool::new(false),
             live_spawned: AtomicUsize::new(0),
-            first_thread_panic: Mutex::new(None),
+            thread_panics: Mutex::new(Vec::new()),
+            first_to_panic: Mutex::new(None),
             book: Mutex::new(Book::default()),
             first_violation: Mutex::new(None),
             loom_parkers: Parkers::default(),
@@ -700,12 +706,28 @@ impl Execution {
         self.live_spawned.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// A spawned thread of this run has finished, with `panic` if it panicked.
+    /// A spawned thread of this run, the calling one, has finished, with
+    /// `panic` if it panicked.
     pub(crate) fn thread_finished(&self, panic: Option<Panicked>) {
         if let Some(panic) = panic {
-            lock(&self.first_thread_panic).get_or_insert(panic);
+            let thread = self.raw_thread_id();
+            lock(&self.thread_panics).push((thread, panic));
         }
         self.live_spawned.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// The calling thread of this run begins to panic.
+    fn panic_begins(&self) {
+        if self.flavour == Flavour::Std {
+            let thread = self.raw_thread_id();
+            lock(&self.first_to_panic).get_or_insert(thread);
+        }
+    }
+
+    /// Whether the calling thread began to panic before any other of the
+    /// run did, as far as the panic hook could tell.
+    pub(crate) fn panicked_first(&self) -> bool {
+        *lock(&self.first_to_panic) == Some(self.raw_thread_id())
     }
 
     /// Spawned threads still running.
@@ -713,10 +735,40 @@ impl Execution {
         self.live_spawned.load(Ordering::SeqCst)
     }
 
-    /// The first panic of a spawned thread.
+    /// The panic of the spawned thread that began to panic first, or else
+    /// of the one that ended first.
     pub(crate) fn first_thread_panic(&self) -> Option<Panicked> {
-        lock(&self.first_thread_panic).clone()
+        let first_to_panic = *lock(&self.first_to_panic);
+        let panics = lock(&self.thread_panics);
+        let first = panics
+            .iter()
+            .find(|(thread, _)| Some(*thread) == first_to_panic)
+            .or(panics.first());
+        first.map(|(_, panic)| panic.clone())
     }
+}
+
+/// Installs, once in the process, a panic hook that tells the panicking
+/// thread's run, if it is on real threads, that the thread began to panic:
+/// there a thread that panics on a lock another's panic poisoned may end
+/// first, and the run must not fail by the echo. The hook installed before
+/// still runs after it.
+pub(crate) fn note_first_panics() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            // `try_`: a thread's locals may be gone as it exits.
+            let run = CURRENT
+                .try_with(|current| current.try_borrow().ok().and_then(|run| run.clone()))
+                .ok()
+                .flatten();
+            if let Some(run) = run {
+                run.panic_begins();
+            }
+            previous(info);
+        }));
+    });
 }
 
 /// Where a `notify_one` goes.
