@@ -215,14 +215,19 @@ mod tests {
         assert_ne!(first, second);
     }
 
-    /// Thread 1's wait, ending at 100 ms, ended early; thread 2 sleeps
-    /// until 400 ms.
-    fn lingering_at_100_behind_400() -> (Timers, TimerId) {
+    /// Thread 1's wait, ending at 100 ms, ended early, others waiting
+    /// behind it with `patience`; thread 2 sleeps until 400 ms.
+    fn lingering_at_100_behind_400_with(patience: Patience) -> (Timers, TimerId) {
         let mut timers = Timers::default();
         let early = timers.arm(ThreadKey(1), millis(100));
         let late = timers.arm(ThreadKey(2), millis(400));
-        timers.linger(ThreadKey(1), early, Patience::of(true));
+        timers.linger(ThreadKey(1), early, patience);
         (timers, late)
+    }
+
+    /// As above, under an engine that runs one thread at a time.
+    fn lingering_at_100_behind_400() -> (Timers, TimerId) {
+        lingering_at_100_behind_400_with(Patience::of(true))
     }
 
     #[test]
@@ -262,20 +267,10 @@ mod tests {
         assert!(timers.may_fire(late), "still lingering past the last spin");
     }
 
-    /// Thread 1's wait, ending at 100 ms, ended early on real threads,
-    /// others waiting behind it until `until`; thread 2 sleeps until 400 ms.
-    fn lingering_on_real_threads_until(until: RealInstant) -> (Timers, TimerId) {
-        let mut timers = Timers::default();
-        let early = timers.arm(ThreadKey(1), millis(100));
-        let late = timers.arm(ThreadKey(2), millis(400));
-        timers.linger(ThreadKey(1), early, Patience::Until(until));
-        (timers, late)
-    }
-
     #[test]
     fn on_real_threads_no_count_of_spins_disarms_a_lingering_timer_in_its_time() {
         let an_hour_on = RealInstant::now() + Duration::from_secs(3_600);
-        let (mut timers, late) = lingering_on_real_threads_until(an_hour_on);
+        let (mut timers, late) = lingering_at_100_behind_400_with(Patience::Until(an_hour_on));
         for _ in 0..100 * LINGER_SPINS_MAX {
             timers.spun_behind(late);
         }
@@ -284,7 +279,8 @@ mod tests {
 
     #[test]
     fn on_real_threads_a_lingering_timer_is_disarmed_by_a_spin_once_its_time_is_up() {
-        let (mut timers, late) = lingering_on_real_threads_until(RealInstant::now());
+        let (mut timers, late) =
+            lingering_at_100_behind_400_with(Patience::Until(RealInstant::now()));
         assert!(!timers.may_fire(late));
         timers.spun_behind(late);
         assert!(timers.may_fire(late), "still lingering past its time");
