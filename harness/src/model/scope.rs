@@ -18,13 +18,13 @@
 //! have finished already. Both joins are in the run's book of waits, so
 //! a deadlock through them is the model's own (`check::Deadlock`).
 
-use std::panic::{self, AssertUnwindSafe, Location};
+use std::panic::Location;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::execution::{self, Execution, Flavour};
 use super::facts::{Op, ThreadKey};
 use super::liveness::{Blocking, Site};
-use super::thread::{Joining, Thread, a_thread_of_the_run};
+use super::thread::{Joining, Thread, a_thread_of_the_run, as_thread_of};
 
 /// What a loom run that reaches a scope fails with.
 pub const SCOPE_UNDER_LOOM: &str = "thread::scope is not modelled under loom, which has no scoped threads: check this body with the other engines (Check::engines)";
@@ -151,20 +151,10 @@ impl<'scope> Scope<'scope, '_> {
     }
 }
 
-/// Runs `f` on a real thread of `run`, which keeps its panic, so that the
-/// run's failure names the panic and not only "a scoped thread panicked".
+/// Runs `f` on a real scoped thread of `run`, counted as it starts.
 fn in_run<T>(run: &Arc<Execution>, f: impl FnOnce() -> T) -> T {
     run.thread_spawned();
-    match execution::within(run, || panic::catch_unwind(AssertUnwindSafe(f))) {
-        Ok(value) => {
-            run.thread_finished(None);
-            value
-        }
-        Err(payload) => {
-            run.thread_finished(Some(crate::panics::Panicked::of(payload.as_ref())));
-            panic::resume_unwind(payload)
-        }
-    }
+    as_thread_of(run, f)
 }
 
 impl<'scope, T> ScopedJoinHandle<'scope, T> {

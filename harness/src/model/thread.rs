@@ -277,20 +277,25 @@ where
     run.thread_spawned();
     let finished = Arc::clone(&run);
     builder
-        .spawn(move || {
-            let outcome = execution::within(&run, || panic::catch_unwind(AssertUnwindSafe(f)));
-            match outcome {
-                Ok(value) => {
-                    run.thread_finished(None);
-                    value
-                }
-                Err(payload) => {
-                    run.thread_finished(Some(crate::panics::Panicked::of(payload.as_ref())));
-                    panic::resume_unwind(payload)
-                }
-            }
-        })
+        .spawn(move || as_thread_of(&run, f))
         .inspect_err(|_| finished.thread_finished(None))
+}
+
+/// Runs `f` on the calling real thread as a spawned thread of `run`, which
+/// counted it as it was spawned: in the run, its end counted and its panic
+/// kept, so that a panic nobody joins still fails the run, and the run's
+/// failure names the panic (not only "a scoped thread panicked").
+pub(super) fn as_thread_of<T>(run: &Arc<Execution>, f: impl FnOnce() -> T) -> T {
+    match execution::within(run, || panic::catch_unwind(AssertUnwindSafe(f))) {
+        Ok(value) => {
+            run.thread_finished(None);
+            value
+        }
+        Err(payload) => {
+            run.thread_finished(Some(crate::panics::Panicked::of(payload.as_ref())));
+            panic::resume_unwind(payload)
+        }
+    }
 }
 
 /// A thread's settings before it starts, as `std::thread::Builder`: only
