@@ -97,30 +97,6 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
     }
 }
 
-/// Makes the process's panic hook print a raised value's `Display`, where
-/// std's own prints `Box<dyn Any>`; any other panic goes to the hook that
-/// was there. For a program that owns its process's stderr (the library's
-/// command line); a hook installed later (shuttle's) wraps this one.
-#[cfg(feature = "model")]
-pub(crate) fn speak_for_raised_values() {
-    static INSTALLED: std::sync::Once = std::sync::Once::new();
-    INSTALLED.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let Some(raised) = info.payload().downcast_ref::<Raised>() else {
-                return previous(info);
-            };
-            let thread = std::thread::current();
-            let name = thread.name().unwrap_or("<unnamed>");
-            let at = info
-                .location()
-                .map(|at| format!(" at {at}"))
-                .unwrap_or_default();
-            eprintln!("thread '{name}' raised{at}:\n{}", raised.0);
-        }));
-    });
-}
-
 /// What a panic left: its message, and the value it was raised with, if
 /// it was.
 #[cfg(feature = "model")]

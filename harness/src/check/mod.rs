@@ -18,6 +18,7 @@
 //! | `HARNESS_SEED` | the seed the seeded engines' schedules derive from |
 
 mod engine;
+mod panic_hook;
 mod run;
 mod swarm;
 
@@ -36,6 +37,8 @@ pub use crate::model::scope::SCOPE_UNDER_LOOM;
 pub use crate::model::sync::SPURIOUS_WAKEUPS_ONE_IN;
 pub use crate::model::written::Written;
 pub use engine::{DEFAULT_PCT_STEP_BOUND, Engine, MEASURED_PCT_STEP_BOUND, ParseError, RunId};
+pub(crate) use panic_hook::install as install_panic_hook;
+pub use panic_hook::{PanicHook, wrap_panic_hook};
 pub use run::{
     LOOM_MAX_BRANCHES, MAX_STEPS, SYSTEMATIC_DATA_SEED, THREADS_WATCHDOG, URW_EXECUTIONS_PER_RUN,
     loom_model, on_fresh_thread, shuttle_config,

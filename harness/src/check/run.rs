@@ -56,8 +56,8 @@ impl LastRun {
 }
 
 /// One configuration for every shuttle run of the process, the library's
-/// and any harness built on it: shuttle keeps the first it sees for its
-/// panic hook. Failures are reported by the harness, not by shuttle.
+/// and any harness built on it. Failures are reported by the harness, not
+/// by shuttle.
 pub fn shuttle_config() -> Config {
     let mut config = Config::new();
     config.max_steps = MaxSteps::FailAfter(MAX_STEPS);
@@ -143,6 +143,7 @@ fn search(
     data: DataSeed,
     explore: impl FnOnce(Box<dyn Fn() + Send + Sync>) + Send,
 ) -> Result<u64, Broke> {
+    super::panic_hook::install();
     let last = LastRun::default();
     let executions = Arc::new(Mutex::new(0));
     let each = installed(body, &last, flavour, &data, &executions);
@@ -319,7 +320,7 @@ pub(crate) fn systematic(engine: Engine, executions: usize, body: &Body) -> Resu
 /// model sees the deadlock, else when the watchdog ends it), and its
 /// threads are left behind.
 fn on_real_threads(seed: u64, body: &Body) -> Result<(), Broke> {
-    execution::note_first_panics();
+    super::panic_hook::install();
     let run = Execution::new(Flavour::Std, seed);
     let (done, outcome) = std::sync::mpsc::channel();
     let (body, in_run) = (Arc::clone(body), Arc::clone(&run));

@@ -163,7 +163,7 @@ pub fn main_with_coverage<C: Classifier>(scenarios: &'static [Scenario]) -> Exit
 }
 
 fn main_of(scenarios: &'static [Scenario], covering: Option<Covering>) -> ExitCode {
-    crate::panics::speak_for_raised_values();
+    crate::check::install_panic_hook();
     if let Err(broken) = Scenario::check_registry(scenarios) {
         eprintln!("error: the registry is broken: {broken}");
         return ExitCode::from(2);

@@ -131,7 +131,7 @@ pub(crate) struct Execution {
     /// thread, in the order the threads ended.
     thread_panics: Mutex<Vec<(u64, Panicked)>>,
     /// The engine's name for the first thread to begin to panic, on real
-    /// threads (told by the hook of [`note_first_panics`]): its panic is
+    /// threads (told by the panic hook, [`panic_begins_on_this_thread`]): its panic is
     /// the run's cause, though another's may be caught first.
     first_to_panic: Mutex<Option<u64>>,
     /// The locks each thread holds and the never-waits sections it is in.
@@ -748,27 +748,18 @@ impl Execution {
     }
 }
 
-/// Installs, once in the process, a panic hook that tells the panicking
-/// thread's run, if it is on real threads, that the thread began to panic:
-/// there a thread that panics on a lock another's panic poisoned may end
-/// first, and the run must not fail by the echo. The hook installed before
-/// still runs after it.
-pub(crate) fn note_first_panics() {
-    static INSTALLED: std::sync::Once = std::sync::Once::new();
-    INSTALLED.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            // `try_`: a thread's locals may be gone as it exits.
-            let run = CURRENT
-                .try_with(|current| current.try_borrow().ok().and_then(|run| run.clone()))
-                .ok()
-                .flatten();
-            if let Some(run) = run {
-                run.panic_begins();
-            }
-            previous(info);
-        }));
-    });
+/// The calling thread begins to panic: if it is a thread of a run on
+/// real threads, its run learns it (see [`Execution::panicked_first`]).
+/// What the library's panic hook calls first.
+pub(crate) fn panic_begins_on_this_thread() {
+    // `try_`: a thread's locals may be gone as it exits.
+    let run = CURRENT
+        .try_with(|current| current.try_borrow().ok().and_then(|run| run.clone()))
+        .ok()
+        .flatten();
+    if let Some(run) = run {
+        run.panic_begins();
+    }
 }
 
 /// Where a `notify_one` goes.

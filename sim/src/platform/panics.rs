@@ -11,7 +11,6 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::panic;
 use std::sync::Once;
 
 thread_local! {
@@ -99,39 +98,35 @@ impl Drop for SimulatingGuard {
     }
 }
 
-/// Installs the filtering hook once, in place of shuttle's. Shuttle
-/// installs its hook on first use, so a trivial shuttle run comes first;
-/// its hook is then dropped, not wrapped: after a failed execution it can
-/// swallow the next panic of the thread, and the harness persists failures
-/// itself.
+/// Installs the filtering hook once, through the library, which takes
+/// shuttle's own hook out of the chain first.
 fn install_hook() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
-        let previous = panic::take_hook();
-        shuttle::check_random(|| {}, 1);
-        drop(panic::take_hook());
-        panic::set_hook(Box::new(move |info| {
-            if SIMULATING.with(Cell::get) {
-                super::happens_before::note_panic();
-                if let Some(location) = info.location() {
-                    FIRST_PANIC.with(|first| {
-                        first
-                            .borrow_mut()
-                            .get_or_insert_with(|| SourceSite::of(location));
-                    });
+        harness::check::wrap_panic_hook(|previous| {
+            Box::new(move |info| {
+                if SIMULATING.with(Cell::get) {
+                    super::happens_before::note_panic();
+                    if let Some(location) = info.location() {
+                        FIRST_PANIC.with(|first| {
+                            first
+                                .borrow_mut()
+                                .get_or_insert_with(|| SourceSite::of(location));
+                        });
+                    }
+                    return;
                 }
-                return;
-            }
-            // A panic of the harness itself must be seen even while fd 2 is
-            // silenced (see `crate::console`).
-            if crate::console::is_silenced() {
-                let thread = std::thread::current();
-                let name = thread.name().unwrap_or("<unnamed>");
-                crate::eprintln_real!("thread '{name}' {info}");
-            } else {
-                previous(info);
-            }
-        }));
+                // A panic of the harness itself must be seen even while fd 2 is
+                // silenced (see `crate::console`).
+                if crate::console::is_silenced() {
+                    let thread = std::thread::current();
+                    let name = thread.name().unwrap_or("<unnamed>");
+                    crate::eprintln_real!("thread '{name}' {info}");
+                } else {
+                    previous(info);
+                }
+            })
+        });
     });
 }
 
