@@ -26,6 +26,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 pub use crate::model::deadlock::{Deadlock, Stuck, StuckOn};
+pub use crate::model::endless::{Endless, MAX_OPERATIONS};
 pub use crate::model::facts::{
     AtomicAccess, FACTS_KEPT, Fact, Op, QueueCall, Recorded, ThreadKey, TimedEnd,
 };
@@ -40,8 +41,8 @@ pub use engine::{DEFAULT_PCT_STEP_BOUND, Engine, MEASURED_PCT_STEP_BOUND, ParseE
 pub(crate) use panic_hook::install as install_panic_hook;
 pub use panic_hook::{PanicHook, wrap_panic_hook};
 pub use run::{
-    LOOM_MAX_BRANCHES, MAX_STEPS, SYSTEMATIC_DATA_SEED, THREADS_WATCHDOG, URW_EXECUTIONS_PER_RUN,
-    loom_model, on_fresh_thread, shuttle_config,
+    LOOM_MAX_BRANCHES, MAX_STEPS, MODEL_MAX_STEPS, SYSTEMATIC_DATA_SEED, THREADS_WATCHDOG,
+    URW_EXECUTIONS_PER_RUN, loom_model, on_fresh_thread, shuttle_config,
 };
 pub use swarm::{Campaign, Swarm};
 

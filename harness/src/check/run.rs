@@ -2,7 +2,8 @@
 //! stops at the first failure. A failure is a panic in any thread of the
 //! body (an assertion of the test, or of the code under test), a deadlock
 //! (shuttle and loom find it; on real threads, a run that does not end
-//! within [`THREADS_WATCHDOG`]), or a schedule longer than [`MAX_STEPS`].
+//! within [`THREADS_WATCHDOG`]), or, under shuttle, a run past
+//! [`MAX_OPERATIONS`] operations of the facade ([`Endless`](crate::check::Endless)).
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +14,7 @@ use shuttle::scheduler::{DfsScheduler, Scheduler, UrwRandomScheduler};
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 
 use super::{Engine, MEASURED_PCT_STEP_BOUND, RunId};
+use crate::model::endless::MAX_OPERATIONS;
 use crate::model::execution::{self, Execution, Flavour};
 use crate::panics::Panicked;
 use crate::schedule::{CountingSteps, GenuineStepsFirst, SeedStream, SeededScheduler, Strategy};
@@ -26,7 +28,9 @@ pub(crate) type Body = Arc<dyn Fn() + Send + Sync + 'static>;
 pub const SYSTEMATIC_DATA_SEED: u64 = 0;
 
 /// Scheduler steps one shuttle execution may take: far above a test's
-/// needs, so exceeding it means a thread spins forever.
+/// needs, so exceeding it means a thread spins forever. A harness on its
+/// own platform (`sim`) runs by it; the model's runs count operations
+/// instead ([`MAX_OPERATIONS`]).
 pub const MAX_STEPS: usize = 100_000;
 
 /// How long one run on real threads may take before it counts as stuck.
@@ -65,6 +69,19 @@ pub fn shuttle_config() -> Config {
     config.failure_persistence = FailurePersistence::None;
     // shuttle's atomics are sequentially consistent; loom covers the rest.
     config.silence_warnings = true;
+    config
+}
+
+/// shuttle's step bound for a run of the model: a backstop for a spin
+/// the facade does not see (shuttle's own primitives called directly). A
+/// spin through the facade is stopped first, as [`crate::check::Endless`], after
+/// [`MAX_OPERATIONS`] operations, which take at least as many steps.
+pub const MODEL_MAX_STEPS: usize = 10 * MAX_OPERATIONS as usize;
+
+/// [`shuttle_config`] with [`MODEL_MAX_STEPS`].
+fn model_shuttle_config() -> Config {
+    let mut config = shuttle_config();
+    config.max_steps = MaxSteps::FailAfter(MODEL_MAX_STEPS);
     config
 }
 
@@ -130,7 +147,7 @@ fn shuttle_search<S: Scheduler + Send + 'static>(
     body: &Body,
 ) -> Result<u64, Broke> {
     search(body, Flavour::Shuttle, data, |f| {
-        Runner::new(scheduler, shuttle_config()).run(f);
+        Runner::new(scheduler, model_shuttle_config()).run(f);
     })
 }
 

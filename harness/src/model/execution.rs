@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use super::endless::{Endless, MAX_OPERATIONS};
 use super::facts::{Fact, Facts, Op, ThreadKey};
 use super::liveness::{Access, Blocking, Book, Site};
 use super::loom_park::Parkers;
@@ -294,11 +295,25 @@ impl Execution {
         self.clock_nanos.fetch_max(nanos, Ordering::SeqCst);
     }
 
-    /// Records that the calling thread does `op` at `at`.
+    /// Records that the calling thread does `op` at `at`; under shuttle,
+    /// the operation past the run's bound raises [`Endless`].
     pub(crate) fn record(&self, op: Op, at: &'static Location<'static>) {
         let thread = self.thread_key();
         self.if_lingering(|timers| timers.acts(thread, op.may_block()));
-        lock(&self.facts).push(Fact { thread, op, at });
+        let endless = {
+            let mut facts = lock(&self.facts);
+            facts.push(Fact { thread, op, at });
+            let operations = facts.recorded();
+            (self.flavour == Flavour::Shuttle && operations > MAX_OPERATIONS)
+                .then(|| Endless::new(operations, facts.last_of_each_thread()))
+        };
+        // Once: the threads torn down after it may record as they unwind.
+        if let Some(endless) = endless
+            && self.violation().is_none()
+            && !std::thread::panicking()
+        {
+            self.violated(endless).raise();
+        }
     }
 
     /// From now on `observer` sees each fact of the run as it is recorded.
@@ -806,6 +821,35 @@ pub(crate) fn record(op: Op, at: &'static Location<'static>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn under_shuttle_the_operation_past_the_bound_raises_endless() {
+        shuttle::check_random(
+            || {
+                let run = Execution::new(Flavour::Shuttle, 0);
+                let at = Location::caller();
+                for _ in 0..MAX_OPERATIONS {
+                    run.record(Op::YieldNow, at);
+                }
+                let past = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    run.record(Op::YieldNow, at);
+                }))
+                .expect_err("the operation past the bound raises");
+                let endless = crate::panics::raised::<Endless>(past.as_ref());
+                assert_eq!(endless.map(Endless::operations), Some(MAX_OPERATIONS + 1));
+            },
+            1,
+        );
+    }
+
+    #[test]
+    fn on_real_threads_no_count_of_operations_ends_a_run() {
+        let run = Execution::new(Flavour::Std, 0);
+        for _ in 0..=MAX_OPERATIONS {
+            run.record(Op::YieldNow, Location::caller());
+        }
+        assert!(run.violation().is_none());
+    }
 
     #[test]
     fn a_notify_one_with_only_a_timed_waiter_reaches_it() {

@@ -324,6 +324,20 @@ impl Facts {
     pub(crate) fn kept(&self) -> (Vec<Fact>, u64) {
         (self.kept.iter().cloned().collect(), self.dropped)
     }
+
+    /// Every fact recorded, kept or not.
+    pub(crate) fn recorded(&self) -> u64 {
+        self.dropped + self.kept.len() as u64
+    }
+
+    /// The last fact kept of each thread that has one, in thread order.
+    pub(crate) fn last_of_each_thread(&self) -> Vec<Fact> {
+        let mut last = BTreeMap::new();
+        for fact in &self.kept {
+            last.insert(fact.thread, fact.clone());
+        }
+        last.into_values().collect()
+    }
 }
 
 #[cfg(test)]

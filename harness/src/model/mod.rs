@@ -5,6 +5,7 @@
 //! std's does, real timeouts included.
 
 pub(crate) mod deadlock;
+pub(crate) mod endless;
 pub(crate) mod execution;
 pub(crate) mod facts;
 pub(crate) mod liveness;

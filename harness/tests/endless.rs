@@ -1,0 +1,90 @@
+//! Runs that do not end: under shuttle's engines, a run past
+//! `check::MAX_OPERATIONS` operations of the facade fails by a typed
+//! `check::Endless` naming what each thread did last, and a run within
+//! the bound ends as usual.
+
+mod support;
+
+use harness::check::{Check, Endless, Engine, MAX_OPERATIONS, ThreadKey};
+use harness::sync::Arc;
+use harness::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use harness::thread;
+use support::found;
+
+/// The engines that run one thread at a time on shuttle.
+const SHUTTLE_ENGINES: [Engine; 4] = [Engine::Random, Engine::pct(3), Engine::Urw, Engine::Dfs];
+
+/// A thread spins on a flag nobody sets; the body joins it.
+fn a_spin_with_no_exit() {
+    let flag = Arc::new(AtomicBool::new(false));
+    let spinner = {
+        let flag = Arc::clone(&flag);
+        thread::spawn(move || {
+            while !flag.load(Ordering::SeqCst) {
+                thread::yield_now();
+            }
+        })
+    };
+    spinner.join().expect("the spinner ends without a panic");
+}
+
+#[test]
+fn a_thread_that_spins_for_ever_fails_its_run_as_endless_under_each_shuttle_engine() {
+    for engine in SHUTTLE_ENGINES {
+        let failure = found(
+            &Check::new().engines([engine]).schedules(1),
+            a_spin_with_no_exit,
+        );
+        let endless = failure
+            .raised
+            .as_ref()
+            .and_then(|raised| raised.get::<Endless>())
+            .unwrap_or_else(|| panic!("{engine}: not endless: {failure}"));
+        assert!(endless.operations() > MAX_OPERATIONS, "{engine}: {failure}");
+        let spinner_last = endless
+            .last()
+            .iter()
+            .find(|fact| fact.thread == ThreadKey(1))
+            .unwrap_or_else(|| panic!("{engine}: the spinner is not named: {failure}"));
+        assert_eq!(spinner_last.at.file(), file!(), "{engine}: {failure}");
+    }
+}
+
+#[test]
+fn a_run_just_within_the_bound_ends_as_usual_under_each_shuttle_engine() {
+    // The spawn, the join, the child's end and the load after it.
+    const OTHER_OPERATIONS: u64 = 4;
+    Check::new()
+        .engines(SHUTTLE_ENGINES)
+        .schedules(1)
+        .assert(|| {
+            let counter = Arc::new(AtomicU64::new(0));
+            let adder = {
+                let counter = Arc::clone(&counter);
+                thread::spawn(move || {
+                    for _ in 0..MAX_OPERATIONS - OTHER_OPERATIONS {
+                        counter.fetch_add(1, Ordering::Relaxed);
+                    }
+                })
+            };
+            adder.join().expect("the adder ends without a panic");
+            assert_eq!(
+                counter.load(Ordering::Relaxed),
+                MAX_OPERATIONS - OTHER_OPERATIONS
+            );
+        });
+}
+
+#[test]
+fn a_spin_of_notes_alone_which_takes_no_step_of_shuttles_still_ends_as_endless() {
+    let failure = found(&Check::new().engines([Engine::Random]).schedules(1), || {
+        loop {
+            harness::check::note("still here");
+        }
+    });
+    let raised = failure.raised.as_ref();
+    assert!(
+        raised.and_then(|raised| raised.get::<Endless>()).is_some(),
+        "{failure}"
+    );
+}
