@@ -116,14 +116,6 @@ impl Panicked {
         }
     }
 
-    /// A failure with `message`, which raised nothing (a watchdog's).
-    pub(crate) fn said(message: String) -> Panicked {
-        Panicked {
-            message,
-            raised: None,
-        }
-    }
-
     /// A panic raised with `raised`.
     pub(crate) fn raised(raised: Raised) -> Panicked {
         Panicked {

@@ -1,18 +1,30 @@
-//! Runs that do not end: under shuttle's engines, a run past
-//! `check::MAX_OPERATIONS` operations of the facade fails by a typed
-//! `check::Endless` naming what each thread did last, and a run within
-//! the bound ends as usual.
+//! Runs that do not end fail by a typed `check::Endless` naming what each
+//! thread did last: under shuttle's engines, a run past
+//! `check::MAX_OPERATIONS` operations of the facade (a run within the
+//! bound ends as usual); on real threads, a run the watchdog ends.
 
 mod support;
 
-use harness::check::{Check, Endless, Engine, MAX_OPERATIONS, ThreadKey};
-use harness::sync::Arc;
+use harness::check::{
+    Check, Endless, Engine, Failure, MAX_OPERATIONS, Past, THREADS_WATCHDOG, ThreadKey,
+};
 use harness::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use harness::sync::{Arc, Mutex};
 use harness::thread;
 use support::found;
 
 /// The engines that run one thread at a time on shuttle.
 const SHUTTLE_ENGINES: [Engine; 4] = [Engine::Random, Engine::pct(3), Engine::Urw, Engine::Dfs];
+
+/// The `Endless` `failure` raised.
+#[track_caller]
+fn endless(failure: &Failure) -> &Endless {
+    failure
+        .raised
+        .as_ref()
+        .and_then(|raised| raised.get::<Endless>())
+        .unwrap_or_else(|| panic!("not endless: {failure}"))
+}
 
 /// A thread spins on a flag nobody sets; the body joins it.
 fn a_spin_with_no_exit() {
@@ -35,12 +47,11 @@ fn a_thread_that_spins_for_ever_fails_its_run_as_endless_under_each_shuttle_engi
             &Check::new().engines([engine]).schedules(1),
             a_spin_with_no_exit,
         );
-        let endless = failure
-            .raised
-            .as_ref()
-            .and_then(|raised| raised.get::<Endless>())
-            .unwrap_or_else(|| panic!("{engine}: not endless: {failure}"));
-        assert!(endless.operations() > MAX_OPERATIONS, "{engine}: {failure}");
+        let endless = endless(&failure);
+        assert!(
+            matches!(endless.past(), Past::Operations(operations) if operations > MAX_OPERATIONS),
+            "{engine}: {failure}"
+        );
         let spinner_last = endless
             .last()
             .iter()
@@ -82,9 +93,34 @@ fn a_spin_of_notes_alone_which_takes_no_step_of_shuttles_still_ends_as_endless()
             harness::check::note("still here");
         }
     });
-    let raised = failure.raised.as_ref();
-    assert!(
-        raised.and_then(|raised| raised.get::<Endless>()).is_some(),
+    endless(&failure);
+}
+
+/// The body takes a lock of the facade, then waits for ever on a channel
+/// of std's, which the model does not see.
+fn a_wait_the_model_cannot_see() {
+    drop(Mutex::new(()).lock());
+    let (_sender, never_sent) = std::sync::mpsc::channel::<()>();
+    let _ = never_sent.recv();
+}
+
+#[test]
+fn a_run_the_watchdog_ends_on_real_threads_fails_as_endless_naming_what_each_thread_did_last() {
+    let check = Check::new().engines([Engine::Threads]).schedules(1);
+    let failure = found(&check, a_wait_the_model_cannot_see);
+    let endless = endless(&failure);
+    assert_eq!(
+        endless.past(),
+        Past::Watchdog(THREADS_WATCHDOG),
+        "{failure}"
+    );
+    let body_last = endless
+        .last()
+        .iter()
+        .find(|fact| fact.thread == ThreadKey(0));
+    assert_eq!(
+        body_last.map(|fact| fact.at.file()),
+        Some(file!()),
         "{failure}"
     );
 }

@@ -26,7 +26,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 pub use crate::model::deadlock::{Deadlock, Stuck, StuckOn};
-pub use crate::model::endless::{Endless, MAX_OPERATIONS};
+pub use crate::model::endless::{Endless, MAX_OPERATIONS, Past};
 pub use crate::model::facts::{
     AtomicAccess, FACTS_KEPT, Fact, Op, QueueCall, Recorded, ThreadKey, TimedEnd,
 };

@@ -1,9 +1,9 @@
 //! How each engine runs a body: one schedule by its id, or a search that
 //! stops at the first failure. A failure is a panic in any thread of the
 //! body (an assertion of the test, or of the code under test), a deadlock
-//! (shuttle and loom find it; on real threads, a run that does not end
-//! within [`THREADS_WATCHDOG`]), or, under shuttle, a run past
-//! [`MAX_OPERATIONS`] operations of the facade ([`Endless`](crate::check::Endless)).
+//! (the model's, or shuttle's and loom's own), or a run that does not end
+//! ([`Endless`]: under shuttle, past [`MAX_OPERATIONS`] operations of the
+//! facade; on real threads, past [`THREADS_WATCHDOG`]).
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,9 +14,9 @@ use shuttle::scheduler::{DfsScheduler, Scheduler, UrwRandomScheduler};
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 
 use super::{Engine, MEASURED_PCT_STEP_BOUND, RunId};
-use crate::model::endless::MAX_OPERATIONS;
+use crate::model::endless::{Endless, MAX_OPERATIONS, Past};
 use crate::model::execution::{self, Execution, Flavour};
-use crate::panics::Panicked;
+use crate::panics::{Panicked, Raised};
 use crate::schedule::{CountingSteps, GenuineStepsFirst, SeedStream, SeededScheduler, Strategy};
 
 /// The body under test.
@@ -74,7 +74,7 @@ pub fn shuttle_config() -> Config {
 
 /// shuttle's step bound for a run of the model: a backstop for a spin
 /// the facade does not see (shuttle's own primitives called directly). A
-/// spin through the facade is stopped first, as [`crate::check::Endless`], after
+/// spin through the facade is stopped first, as [`Endless`], after
 /// [`MAX_OPERATIONS`] operations, which take at least as many steps.
 pub const MODEL_MAX_STEPS: usize = 10 * MAX_OPERATIONS as usize;
 
@@ -372,9 +372,10 @@ fn on_real_threads(seed: u64, body: &Body) -> Result<(), Broke> {
     let panic = match finished_or_violated(&outcome, &run) {
         Some(None) => return Ok(()),
         Some(Some(panic)) => run.cause(panic),
-        None => Panicked::said(format!(
-            "the run did not end within {THREADS_WATCHDOG:?} on real threads: a deadlock, or a thread that waits forever"
-        )),
+        None => Panicked::raised(Raised::new(Endless::new(
+            Past::Watchdog(THREADS_WATCHDOG),
+            run.last_of_each_thread(),
+        ))),
     };
     Err(Broke {
         number: 0,

@@ -1,17 +1,20 @@
 //! A run that does not end. Under shuttle's engines, which run one thread
 //! at a time, a run past [`MAX_OPERATIONS`] operations of the facade has
 //! a thread that never stops: a spin whose exit never comes, two threads
-//! that keep handing each other the processor (a livelock). The model
-//! raises an [`Endless`] naming what each thread did last, where
-//! shuttle's step bound ends such a run with words of its own.
+//! that keep handing each other the processor (a livelock). On real
+//! threads, a run the watchdog ends: a deadlock the model cannot see, a
+//! thread that waits for ever, or one that spins. Either way the run fails
+//! by an [`Endless`] naming what each thread did last, where shuttle's
+//! step bound and the watchdog said only that the run went on too long.
 //!
-//! Real threads are not counted: there a correct spin may go round many
-//! times while the thread it waits for is off the processor, and the
-//! watchdog ends a run that hangs. loom counts its own branches (its
-//! bound is `LOOM_MAX_BRANCHES`), fewer than the facade's operations, so
-//! its words end a long run there first.
+//! Real threads are not counted by operations: there a correct spin may
+//! go round many times while the thread it waits for is off the
+//! processor. loom counts its own branches (its bound is
+//! `LOOM_MAX_BRANCHES`), fewer than the facade's operations, so its words
+//! end a long run there first.
 
 use std::fmt;
+use std::time::Duration;
 
 use super::facts::Fact;
 
@@ -22,30 +25,43 @@ use super::facts::Fact;
 /// ends here too.
 pub const MAX_OPERATIONS: u64 = 100_000;
 
-/// A run past [`MAX_OPERATIONS`] operations that has not ended. The value
-/// a check's failure raises (`Failure::raised`) for it; its `Display`
-/// says so on its first line, the same wherever the code is compiled
-/// from, then what each thread did last, one line each.
+/// The bound a run that did not end went past.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Past {
+    /// Under shuttle: [`MAX_OPERATIONS`]; the operations taken when the
+    /// run was stopped.
+    Operations(u64),
+    /// On real threads: the watchdog, after this much real time.
+    Watchdog(Duration),
+}
+
+/// A run that went past its bound and has not ended. The value a check's
+/// failure raises (`Failure::raised`) for it; its `Display` says so on its
+/// first line, the same wherever the code is compiled from, then what each
+/// thread did last, one line each.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endless {
-    operations: u64,
+    past: Past,
     last: Vec<Fact>,
 }
 
 impl Endless {
-    /// A run past its bound after `operations`, each thread's last fact
-    /// in `last`, in thread order.
-    pub(crate) fn new(operations: u64, last: Vec<Fact>) -> Endless {
-        assert!(
-            operations > MAX_OPERATIONS,
-            "a run is endless only past its bound"
-        );
-        Endless { operations, last }
+    /// A run past its bound, each thread's last fact in `last`, in thread
+    /// order.
+    pub(crate) fn new(past: Past, last: Vec<Fact>) -> Endless {
+        if let Past::Operations(operations) = past {
+            assert!(
+                operations > MAX_OPERATIONS,
+                "a run is endless only past its bound"
+            );
+        }
+        Endless { past, last }
     }
 
-    /// The operations the run had taken when it was stopped.
-    pub fn operations(&self) -> u64 {
-        self.operations
+    /// The bound the run went past.
+    pub fn past(&self) -> Past {
+        self.past
     }
 
     /// What each thread that acted among the run's last facts did last, in
@@ -57,11 +73,18 @@ impl Endless {
 
 impl fmt::Display for Endless {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "endless: the run has not ended after {MAX_OPERATIONS} operations: a thread spins, \
-             or threads hand each other the processor for ever"
-        )?;
+        match self.past {
+            Past::Operations(_) => write!(
+                f,
+                "endless: the run has not ended after {MAX_OPERATIONS} operations: a thread \
+                 spins, or threads hand each other the processor for ever"
+            )?,
+            Past::Watchdog(after) => write!(
+                f,
+                "endless: the run did not end within {after:?} on real threads: a deadlock the \
+                 model cannot see, a thread that waits for ever, or one that spins"
+            )?,
+        }
         for fact in &self.last {
             write!(f, "\n  {fact}, last")?;
         }
@@ -77,14 +100,14 @@ mod tests {
     use crate::model::facts::{Op, ThreadKey};
 
     #[test]
-    fn an_endless_run_says_so_on_its_first_line_and_each_threads_last_act_after() {
+    fn an_endless_run_says_so_on_its_first_line_and_each_threads_last_act_after_it() {
         let at = Location::caller();
         let spin = |thread| Fact {
             thread: ThreadKey(thread),
             op: Op::YieldNow,
             at,
         };
-        let endless = Endless::new(MAX_OPERATIONS + 1, vec![spin(1), spin(2)]);
+        let endless = Endless::new(Past::Operations(MAX_OPERATIONS + 1), vec![spin(1), spin(2)]);
         let text = endless.to_string();
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("endless: "), "{text}");

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use super::endless::{Endless, MAX_OPERATIONS};
+use super::endless::{Endless, MAX_OPERATIONS, Past};
 use super::facts::{Fact, Facts, Op, ThreadKey};
 use super::liveness::{Access, Blocking, Book, Site};
 use super::loom_park::Parkers;
@@ -305,7 +305,7 @@ impl Execution {
             facts.push(Fact { thread, op, at });
             let operations = facts.recorded();
             (self.flavour == Flavour::Shuttle && operations > MAX_OPERATIONS)
-                .then(|| Endless::new(operations, facts.last_of_each_thread()))
+                .then(|| Endless::new(Past::Operations(operations), facts.last_of_each_thread()))
         };
         // Once: the threads torn down after it may record as they unwind.
         if let Some(endless) = endless
@@ -319,6 +319,11 @@ impl Execution {
     /// From now on `observer` sees each fact of the run as it is recorded.
     pub(crate) fn observe(&self, observer: super::facts::Observer) {
         lock(&self.facts).observe(observer);
+    }
+
+    /// The last fact kept of each thread that has one, in thread order.
+    pub(crate) fn last_of_each_thread(&self) -> Vec<Fact> {
+        lock(&self.facts).last_of_each_thread()
     }
 
     /// The facts kept, oldest first, and how many were dropped before them.
@@ -836,7 +841,10 @@ mod tests {
                 }))
                 .expect_err("the operation past the bound raises");
                 let endless = crate::panics::raised::<Endless>(past.as_ref());
-                assert_eq!(endless.map(Endless::operations), Some(MAX_OPERATIONS + 1));
+                assert_eq!(
+                    endless.map(Endless::past),
+                    Some(Past::Operations(MAX_OPERATIONS + 1))
+                );
             },
             1,
         );
