@@ -374,7 +374,7 @@ fn on_real_threads(seed: u64, body: &Body) -> Result<(), Broke> {
         Some(Some(panic)) => run.cause(panic),
         None => Panicked::raised(Raised::new(Endless::new(
             Past::Watchdog(THREADS_WATCHDOG),
-            run.last_of_each_thread(),
+            run.last_of_each_live_thread(),
         ))),
     };
     Err(Broke {

@@ -64,8 +64,8 @@ impl Endless {
         self.past
     }
 
-    /// What each thread that acted among the run's last facts did last, in
-    /// thread order: the spinners are among them.
+    /// What each thread that has not ended did last, in thread order,
+    /// however long ago: the spinners, and what each other thread waits in.
     pub fn last(&self) -> &[Fact] {
         &self.last
     }

@@ -304,8 +304,12 @@ impl Execution {
             let mut facts = lock(&self.facts);
             facts.push(Fact { thread, op, at });
             let operations = facts.recorded();
-            (self.flavour == Flavour::Shuttle && operations > MAX_OPERATIONS)
-                .then(|| Endless::new(Past::Operations(operations), facts.last_of_each_thread()))
+            (self.flavour == Flavour::Shuttle && operations > MAX_OPERATIONS).then(|| {
+                Endless::new(
+                    Past::Operations(operations),
+                    facts.last_of_each_live_thread(),
+                )
+            })
         };
         // Once: the threads torn down after it may record as they unwind.
         if let Some(endless) = endless
@@ -321,9 +325,9 @@ impl Execution {
         lock(&self.facts).observe(observer);
     }
 
-    /// The last fact kept of each thread that has one, in thread order.
-    pub(crate) fn last_of_each_thread(&self) -> Vec<Fact> {
-        lock(&self.facts).last_of_each_thread()
+    /// The latest fact of each thread that has not ended, in thread order.
+    pub(crate) fn last_of_each_live_thread(&self) -> Vec<Fact> {
+        lock(&self.facts).last_of_each_live_thread()
     }
 
     /// The facts kept, oldest first, and how many were dropped before them.

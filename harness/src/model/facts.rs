@@ -263,12 +263,15 @@ impl fmt::Display for Fact {
 /// Sees every fact of a run as it is recorded: a subject's coverage.
 pub(crate) type Observer = Box<dyn FnMut(&Fact) + Send>;
 
-/// A run's facts: the last [`FACTS_KEPT`], and the small key of each
-/// thread; and who else sees each one.
+/// A run's facts: the last [`FACTS_KEPT`], each thread's latest, and the
+/// small key of each thread; and who else sees each one.
 #[derive(Default)]
 pub(crate) struct Facts {
     kept: VecDeque<Fact>,
     dropped: u64,
+    /// Each thread's latest fact, by key: a thread that waits for long
+    /// has its wait here after it has left `kept`.
+    latest: Vec<Option<Fact>>,
     keys: BTreeMap<u64, ThreadKey>,
     /// The key the next new thread gets.
     next_key: usize,
@@ -284,6 +287,11 @@ impl Facts {
             self.kept.pop_front();
             self.dropped += 1;
         }
+        let thread = fact.thread.0;
+        if self.latest.len() <= thread {
+            self.latest.resize(thread + 1, None);
+        }
+        self.latest[thread] = Some(fact.clone());
         self.kept.push_back(fact);
     }
 
@@ -330,13 +338,15 @@ impl Facts {
         self.dropped + self.kept.len() as u64
     }
 
-    /// The last fact kept of each thread that has one, in thread order.
-    pub(crate) fn last_of_each_thread(&self) -> Vec<Fact> {
-        let mut last = BTreeMap::new();
-        for fact in &self.kept {
-            last.insert(fact.thread, fact.clone());
-        }
-        last.into_values().collect()
+    /// The latest fact of each thread that has not ended, in thread
+    /// order.
+    pub(crate) fn last_of_each_live_thread(&self) -> Vec<Fact> {
+        self.latest
+            .iter()
+            .flatten()
+            .filter(|fact| fact.op != Op::ThreadEnds)
+            .cloned()
+            .collect()
     }
 }
 
@@ -376,6 +386,24 @@ mod tests {
             facts.push(fact(thread));
         }
         assert_eq!(*seen.lock().expect("unpoisoned"), FACTS_KEPT + 3);
+    }
+
+    #[test]
+    fn each_live_threads_latest_fact_outlasts_those_kept_and_an_ended_thread_has_none() {
+        let mut facts = Facts::default();
+        let waits = Fact {
+            op: Op::Join,
+            ..fact(0)
+        };
+        facts.push(waits.clone());
+        facts.push(Fact {
+            op: Op::ThreadEnds,
+            ..fact(2)
+        });
+        for _ in 0..FACTS_KEPT {
+            facts.push(fact(1));
+        }
+        assert_eq!(facts.last_of_each_live_thread(), [waits, fact(1)]);
     }
 
     #[test]
