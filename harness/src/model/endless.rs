@@ -9,9 +9,8 @@
 //!
 //! Real threads are not counted by operations: there a correct spin may
 //! go round many times while the thread it waits for is off the
-//! processor. loom counts its own branches (its bound is
-//! `LOOM_MAX_BRANCHES`), fewer than the facade's operations, so its words
-//! end a long run there first.
+//! processor. loom stops an execution past its own bound of branches
+//! (`LOOM_MAX_BRANCHES`, far below this one) in its own words.
 
 use std::fmt;
 use std::time::Duration;
@@ -19,10 +18,10 @@ use std::time::Duration;
 use super::facts::Fact;
 
 /// Operations of the facade (recorded facts) one run under shuttle may
-/// take before it counts as endless: far above a test's needs. Each is at
-/// least one of shuttle's steps but for a body's own notes and values,
-/// so a run that shuttle's old step bound of the same number let end
-/// ends here too.
+/// take before it counts as endless: far above a test's needs. Nearly
+/// every operation is at least one of shuttle's steps (a body's own notes
+/// and values are none), so a run that shuttle's step bound of the same
+/// number, the bound before this one, let end ends here too.
 pub const MAX_OPERATIONS: u64 = 100_000;
 
 /// The bound a run that did not end went past.
