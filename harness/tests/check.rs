@@ -453,11 +453,11 @@ fn dfs_and_loom_search_the_schedules_of_one_data_seed() {
         });
 }
 
-/// What the child [`every_engine_finds_item_7`] printed on stderr.
+/// What the child [`every_engine_finds_item_7_and_random_a_deadlock`] printed on stderr.
 fn stderr_of_failing_checks() -> String {
     let output = Command::new(std::env::current_exe().expect("the test binary"))
         .args([
-            "every_engine_finds_item_7",
+            "every_engine_finds_item_7_and_random_a_deadlock",
             "--exact",
             "--ignored",
             "--nocapture",
@@ -476,11 +476,14 @@ fn stderr_of_failing_checks() -> String {
 /// default engine, one check each, the panic hook's words on stderr.
 #[test]
 #[ignore = "run by the tests of what a failing run prints, in a child process"]
-fn every_engine_finds_item_7() {
+fn every_engine_finds_item_7_and_random_a_deadlock() {
     assert_eq!(
         found_under_every_engine(a_thread_raises_item_7).count(),
         Engine::DEFAULT.len()
     );
+    // A verdict of the model's own, raised inside the library.
+    let check = Check::new().engines([Engine::Random]).schedules(1_000);
+    found(&check, support::lock_order_inversion);
 }
 
 #[test]
@@ -493,6 +496,13 @@ fn a_failing_run_prints_nothing_of_shuttles_own() {
     for words in ["serializing schedule", "ExecutionState"] {
         assert!(!stderr.contains(words), "{words:?} in {stderr}");
     }
+}
+
+#[test]
+fn a_verdict_of_the_model_prints_no_place_in_the_librarys_source() {
+    let stderr = stderr_of_failing_checks();
+    assert!(stderr.contains("deadlock: "), "{stderr}");
+    assert!(!stderr.contains("harness/src/"), "{stderr}");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! way a harness built on the library puts its own around it.
 
 use std::panic;
+use std::path::Path;
 use std::sync::{Mutex, Once, PoisonError};
 
 use shuttle::Runner;
@@ -33,8 +34,9 @@ pub fn wrap_panic_hook(wrap: impl FnOnce(PanicHook) -> PanicHook) {
 /// threads began to panic first (there a thread that panics on a lock
 /// another's panic poisoned may end first, and the run must not fail by
 /// the echo), and prints a raised value by its `Display`, where std's
-/// hook prints `Box<dyn Any>`. Any other panic goes on to the hook that
-/// was there.
+/// hook prints `Box<dyn Any>`, with where it was raised unless that is in
+/// the library itself (a model's verdict: its words say where the code
+/// under test waits). Any other panic goes on to the hook that was there.
 pub(crate) fn install() {
     static INSTALLED: Once = Once::new();
     INSTALLED.call_once(|| {
@@ -48,12 +50,21 @@ pub(crate) fn install() {
                 let name = thread.name().unwrap_or("<unnamed>");
                 let at = info
                     .location()
+                    .filter(|at| !in_the_librarys_source(at))
                     .map(|at| format!(" at {at}"))
                     .unwrap_or_default();
                 eprintln!("thread '{name}' raised{at}:\n{raised}");
             })
         });
     });
+}
+
+/// Whether `at` is in the library's own source, as its locations name it
+/// (from the workspace, or in full from a crate that depends on it).
+fn in_the_librarys_source(at: &panic::Location<'_>) -> bool {
+    let this_file = Path::new(file!());
+    let source = this_file.ancestors().nth(2).unwrap_or(this_file);
+    Path::new(at.file()).starts_with(source)
 }
 
 /// Takes shuttle's panic hook out of the process's chain, once: shuttle
