@@ -135,14 +135,22 @@ fn the_seed_chooses_the_schedules_a_check_searches() {
     assert_ne!(first_trusting_failure(0), first_trusting_failure(1));
 }
 
+/// This file's ignored test `name`, to run alone in a child process, its
+/// output not captured, with no variable of the harness's set.
+fn child_test(name: &str) -> Command {
+    let mut command = Command::new(std::env::current_exe().expect("the test binary"));
+    command
+        .args([name, "--exact", "--ignored", "--nocapture"])
+        .env_remove("HARNESS_RUN")
+        .env_remove("HARNESS_SCHEDULES")
+        .env_remove("HARNESS_SEED");
+    command
+}
+
 /// Runs this file's `steered_check` test in a child process with `variables`
 /// set: what it printed of its check's outcome.
 fn steered_outcome(variables: &[(&str, &str)]) -> String {
-    let output = Command::new(std::env::current_exe().expect("the test binary"))
-        .args(["steered_check", "--exact", "--ignored", "--nocapture"])
-        .env_remove("HARNESS_RUN")
-        .env_remove("HARNESS_SCHEDULES")
-        .env_remove("HARNESS_SEED")
+    let output = child_test("steered_check")
         .envs(variables.iter().copied())
         .output()
         .expect("the test binary runs");
@@ -455,16 +463,7 @@ fn dfs_and_loom_search_the_schedules_of_one_data_seed() {
 
 /// What the child [`every_engine_finds_item_7_and_random_a_deadlock`] printed on stderr.
 fn stderr_of_failing_checks() -> String {
-    let output = Command::new(std::env::current_exe().expect("the test binary"))
-        .args([
-            "every_engine_finds_item_7_and_random_a_deadlock",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-        ])
-        .env_remove("HARNESS_RUN")
-        .env_remove("HARNESS_SCHEDULES")
-        .env_remove("HARNESS_SEED")
+    let output = child_test("every_engine_finds_item_7_and_random_a_deadlock")
         .env("RUST_BACKTRACE", "0")
         .output()
         .expect("the test binary runs");
