@@ -483,6 +483,8 @@ fn every_engine_finds_item_7_and_random_a_deadlock() {
     // A verdict of the model's own, raised inside the library.
     let check = Check::new().engines([Engine::Random]).schedules(1_000);
     found(&check, support::lock_order_inversion);
+    // A deadlock shuttle finds first, which the model then names.
+    found(&check, support::notification_sent_without_the_lock);
 }
 
 #[test]
@@ -502,6 +504,15 @@ fn a_verdict_of_the_model_prints_no_place_in_the_librarys_source() {
     let stderr = stderr_of_failing_checks();
     assert!(stderr.contains("deadlock: "), "{stderr}");
     assert!(!stderr.contains("harness/src/"), "{stderr}");
+}
+
+#[test]
+fn a_deadlock_shuttle_finds_first_prints_in_the_models_words_alone() {
+    let stderr = stderr_of_failing_checks();
+    assert!(stderr.contains("deadlock: "), "{stderr}");
+    for words in ["deadlock! blocked tasks", "shuttle-engine"] {
+        assert!(!stderr.contains(words), "{words:?} in {stderr}");
+    }
 }
 
 #[test]

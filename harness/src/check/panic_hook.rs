@@ -36,7 +36,9 @@ pub fn wrap_panic_hook(wrap: impl FnOnce(PanicHook) -> PanicHook) {
 /// the echo), and prints a raised value by its `Display`, where std's
 /// hook prints `Box<dyn Any>`, with where it was raised unless that is in
 /// the library itself (a model's verdict: its words say where the code
-/// under test waits). Any other panic goes on to the hook that was there.
+/// under test waits). An engine's panic that fails a run on a deadlock the
+/// model then names is not printed: the check's failure says it in the
+/// model's words. Any other panic goes on to the hook that was there.
 pub(crate) fn install() {
     static INSTALLED: Once = Once::new();
     INSTALLED.call_once(|| {
@@ -44,7 +46,10 @@ pub(crate) fn install() {
             Box::new(move |info| {
                 execution::panic_begins_on_this_thread();
                 let Some(raised) = info.payload().downcast_ref::<Raised>() else {
-                    return previous(info);
+                    if !execution::panic_is_a_deadlock_the_model_names() {
+                        previous(info);
+                    }
+                    return;
                 };
                 let thread = std::thread::current();
                 let name = thread.name().unwrap_or("<unnamed>");

@@ -8,8 +8,14 @@
 //! The book of waits errs towards running (`quiescence`): a waiter that a
 //! notification may have woken, a reader queued behind a writer that only
 //! waits (the engine's queue is its own), a lock of the model's own all
-//! count as running. A deadlock through one of those is still the
-//! engine's to report, in its words.
+//! count as running. A deadlock through one of those is the engine's to
+//! find. Where shuttle or loom then fails the run with every live thread
+//! booked as waiting, the notification woke nobody (it came after the book
+//! had its waiter waiting, before the engine did: a wake-up lost between a
+//! check and a wait), and the run raises the same [`Deadlock`], the
+//! engine's words unprinted (`Execution::cause`). A deadlock through a
+//! reader queued behind a writer, or a lock of the model's own, stays in
+//! the engine's words.
 
 use std::fmt;
 

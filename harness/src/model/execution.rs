@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use super::deadlock::Deadlock;
 use super::endless::{Endless, MAX_OPERATIONS, Past};
 use super::facts::{Fact, Facts, Op, ThreadKey};
 use super::liveness::{Access, Blocking, Book, Site};
@@ -135,6 +136,9 @@ pub(crate) struct Execution {
     /// threads (told by the panic hook, [`panic_begins_on_this_thread`]): its panic is
     /// the run's cause, though another's may be caught first.
     first_to_panic: Mutex<Option<u64>>,
+    /// Whether a judge of the code under test's runs, or panicked: on a
+    /// thread the book has waiting, so a panic then is the judge's.
+    a_judge_runs_or_panicked: AtomicBool,
     /// The locks each thread holds and the never-waits sections it is in.
     book: Mutex<Book>,
     /// The first oracle the model itself found broken, as raised.
@@ -219,6 +223,15 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// `mutex`'s guard, poisoned or not, unless it is held.
+fn try_lock<T>(mutex: &Mutex<T>) -> Option<std::sync::MutexGuard<'_, T>> {
+    match mutex.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    }
+}
+
 impl Execution {
     /// A fresh run of `flavour`, at virtual time zero, its data drawn
     /// from `data_seed`.
@@ -234,6 +247,7 @@ impl Execution {
             live_spawned: AtomicUsize::new(0),
             thread_panics: Mutex::new(Vec::new()),
             first_to_panic: Mutex::new(None),
+            a_judge_runs_or_panicked: AtomicBool::new(false),
             book: Mutex::new(Book::default()),
             first_violation: Mutex::new(None),
             loom_parkers: Parkers::default(),
@@ -407,11 +421,37 @@ impl Execution {
     /// or else `panic`, the panic that ended it. The violation's own panic
     /// unwinds through the waiter's locks, and another thread may fail on
     /// one of them (poisoned, say) before the engine reports the first.
+    ///
+    /// With no violation of the model's, and every live thread of a run
+    /// under shuttle or loom booked as waiting for another, the engine
+    /// failed the run itself, on a deadlock the book did not see
+    /// (`Waiting::deadlock_the_engine_found`): it is raised as the model's,
+    /// naming where each thread waits. No panic of the code under test can
+    /// be the cause then: a thread booked as waiting, or as ended, runs
+    /// none of its code but its judges, whose panics are noted.
     pub(crate) fn cause(&self, panic: Panicked) -> Panicked {
-        match lock(&self.first_violation).clone() {
-            Some(raised) => Panicked::raised(raised),
+        if let Some(raised) = lock(&self.first_violation).clone() {
+            return Panicked::raised(raised);
+        }
+        match self.deadlock_the_engine_found() {
+            Some(deadlock) => Panicked::raised(self.violated(deadlock)),
             None => panic,
         }
+    }
+
+    /// The deadlock of a run under shuttle or loom, if the book has every
+    /// live thread waiting for another, counting notifications as having
+    /// woken nobody. `None` on real threads, whose waits end at the
+    /// watchdog, once a judge panicked, and if the calling thread holds the book (a panic hook
+    /// may ask in the middle of the model's own work).
+    fn deadlock_the_engine_found(&self) -> Option<Deadlock> {
+        if self.flavour == Flavour::Std || self.a_judge_runs_or_panicked.load(Ordering::SeqCst) {
+            return None;
+        }
+        let threads = try_lock(&self.facts)?.threads();
+        let waiting = try_lock(&self.waiting)?;
+        let book = try_lock(&self.book)?;
+        waiting.deadlock_the_engine_found(threads, |lock_at, access| book.holder(lock_at, access))
     }
 
     /// The calling thread enters a never-waits section marked at `at`; its
@@ -586,7 +626,7 @@ impl Execution {
         let moment = waiting.wait_begins(thread, Instant::on_virtual_clock(asked_at), timeout);
         drop(waiting);
         for judge in judges {
-            judge(&moment);
+            self.as_a_judge(|| judge(&moment));
         }
     }
 
@@ -721,8 +761,18 @@ impl Execution {
             return;
         };
         for judge in judges {
-            judge(&moment);
+            self.as_a_judge(|| judge(&moment));
         }
+    }
+
+    /// Runs `judge`, a judge of the code under test's, noting it as it
+    /// runs and, if it panics, for good: it runs on a thread the book has
+    /// waiting or ended, so its panic is no sign that the engine failed
+    /// the run itself ([`Execution::cause`]).
+    fn as_a_judge(&self, judge: impl FnOnce()) {
+        self.a_judge_runs_or_panicked.store(true, Ordering::SeqCst);
+        judge();
+        self.a_judge_runs_or_panicked.store(false, Ordering::SeqCst);
     }
 
     /// A thread of this run was spawned.
@@ -776,14 +826,26 @@ impl Execution {
 /// real threads, its run learns it (see [`Execution::panicked_first`]).
 /// What the library's panic hook calls first.
 pub(crate) fn panic_begins_on_this_thread() {
-    // `try_`: a thread's locals may be gone as it exits.
-    let run = CURRENT
-        .try_with(|current| current.try_borrow().ok().and_then(|run| run.clone()))
-        .ok()
-        .flatten();
-    if let Some(run) = run {
+    if let Some(run) = run_of_a_panicking_thread() {
         run.panic_begins();
     }
+}
+
+/// Whether the panic beginning on the calling thread is the engine
+/// failing a run on a deadlock the model names ([`Execution::cause`]): the
+/// check's failure tells it in the model's words, so the hook need not
+/// print the engine's.
+pub(crate) fn panic_is_a_deadlock_the_model_names() -> bool {
+    run_of_a_panicking_thread().is_some_and(|run| run.deadlock_the_engine_found().is_some())
+}
+
+/// The calling thread's run, as a panic hook may ask for it.
+fn run_of_a_panicking_thread() -> Option<Arc<Execution>> {
+    // `try_`: a thread's locals may be gone as it exits.
+    CURRENT
+        .try_with(|current| current.try_borrow().ok().and_then(|run| run.clone()))
+        .ok()
+        .flatten()
 }
 
 /// Where a `notify_one` goes.

@@ -245,6 +245,29 @@ impl Waiting {
         threads: usize,
         holder: impl Fn(usize, Access) -> Option<(ThreadKey, Site)>,
     ) -> Option<Deadlock> {
+        self.stuck(threads, holder, Notified::MayHaveWoken)
+    }
+
+    /// The deadlock as [`Waiting::deadlock`] finds it, once the engine has
+    /// found no thread of the run able to go on: a waiter the book counts
+    /// as notified is stuck too. Its notification came after the book had
+    /// it waiting but before the engine did (shuttle and loom switch
+    /// threads as a condition variable's wait lets its lock go, before the
+    /// waiter is in the variable's queue), and woke nobody.
+    pub(crate) fn deadlock_the_engine_found(
+        &self,
+        threads: usize,
+        holder: impl Fn(usize, Access) -> Option<(ThreadKey, Site)>,
+    ) -> Option<Deadlock> {
+        self.stuck(threads, holder, Notified::WokeNobody)
+    }
+
+    fn stuck(
+        &self,
+        threads: usize,
+        holder: impl Fn(usize, Access) -> Option<(ThreadKey, Site)>,
+        notified: Notified,
+    ) -> Option<Deadlock> {
         let mut stuck = Vec::new();
         for thread in (0..threads).map(ThreadKey) {
             let Some(&(wait, at)) = self.waits.get(&thread) else {
@@ -253,7 +276,7 @@ impl Waiting {
                 }
                 return None;
             };
-            if self.may_end(wait) {
+            if notified == Notified::MayHaveWoken && self.may_end(wait) {
                 return None;
             }
             let on = match wait {
@@ -272,6 +295,15 @@ impl Waiting {
         }
         (!stuck.is_empty()).then(|| Deadlock::new(stuck))
     }
+}
+
+/// What the book makes of a notification that reached a waiter.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Notified {
+    /// It may have woken the waiter, which counts as running.
+    MayHaveWoken,
+    /// It woke nobody: the engine says no thread can go on.
+    WokeNobody,
 }
 
 /// A quiescent moment of a run: every live thread waits, and nothing but
@@ -562,6 +594,19 @@ mod tests {
             waiting.deadlock(2, no_holder).is_some(),
             "no unpark is left"
         );
+    }
+
+    #[test]
+    fn a_notified_waiter_is_stuck_once_the_engine_found_no_thread_able_to_go_on() {
+        let mut waiting = Waiting::default();
+        waiting.begins(MAIN, on(3), here());
+        waiting.notified(3, usize::MAX);
+        waiting.thread_ended(CHILD);
+        assert_eq!(waiting.deadlock(2, no_holder), None, "it may have woken");
+        let deadlock = waiting
+            .deadlock_the_engine_found(2, no_holder)
+            .expect("the notification woke nobody");
+        assert_eq!(deadlock.threads()[0].on, StuckOn::Condvar);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! two threads taking two locks in opposite orders.
 
 use harness::check::{Check, Engine, Error, Failure, RunId};
-use harness::sync::atomic::{AtomicUsize, Ordering};
+use harness::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use harness::sync::{Arc, Condvar, Mutex};
 use harness::thread;
 
@@ -148,4 +148,26 @@ pub(crate) fn lock_order_inversion() {
             let _second = second.lock().expect("not poisoned");
         },
     );
+}
+
+/// A waiter checks a flag under its lock and waits; the other thread sets
+/// the flag and notifies without taking the lock, so its notification can
+/// come after the check and before the wait: a lost wake-up. The engine
+/// sees the waiter blocked and nothing left to run.
+#[allow(dead_code, reason = "not every test file uses it")]
+pub(crate) fn notification_sent_without_the_lock() {
+    let latch = Arc::new((Mutex::new(()), Condvar::new(), AtomicBool::new(false)));
+    let theirs = Arc::clone(&latch);
+    let setter = thread::spawn(move || {
+        let (_, condvar, set) = &*theirs;
+        set.store(true, Ordering::SeqCst);
+        condvar.notify_all();
+    });
+    let (lock, condvar, set) = &*latch;
+    let mut guard = lock.lock().expect("not poisoned");
+    while !set.load(Ordering::SeqCst) {
+        guard = condvar.wait(guard).expect("not poisoned");
+    }
+    drop(guard);
+    setter.join().expect("the thread ends without a panic");
 }
