@@ -279,3 +279,69 @@ fn a_thread_that_panics_while_another_waits_fails_the_run_with_its_panic_under_e
         );
     }
 }
+
+/// The main thread takes a lock it holds (`take_again`) while its child
+/// still runs.
+fn takes_a_lock_it_holds<L: Send + Sync + 'static>(new: fn() -> L, take_again: fn(&L)) {
+    let child = thread::spawn(thread::yield_now);
+    take_again(&new());
+    child.join().expect("the thread ends without a panic");
+}
+
+/// Each default engine's failure of `body`, asserted to be the main thread
+/// waiting for its own lock, in words that do not say the whole run is
+/// stuck.
+#[track_caller]
+fn waits_for_itself_under_every_engine(body: fn()) {
+    for (engine, failure) in found_by(&Engine::DEFAULT, 10, body) {
+        assert_eq!(
+            lock_holders(engine, &failure),
+            [(MAIN, MAIN)],
+            "{engine}: {failure}"
+        );
+        let first_line = failure.message.lines().next().unwrap_or_default();
+        assert_eq!(
+            first_line, "deadlock: thread 0 takes a lock thread 0 holds",
+            "{engine}"
+        );
+    }
+}
+
+#[test]
+fn a_thread_taking_a_mutex_it_holds_waits_for_itself_under_every_engine() {
+    waits_for_itself_under_every_engine(|| {
+        takes_a_lock_it_holds(
+            || Mutex::new(0),
+            |mutex| {
+                let _held = mutex.lock().expect("not poisoned");
+                let _again = mutex.lock().expect("not poisoned");
+            },
+        );
+    });
+}
+
+#[test]
+fn a_thread_writing_a_lock_it_reads_waits_for_itself_under_every_engine() {
+    waits_for_itself_under_every_engine(|| {
+        takes_a_lock_it_holds(
+            || RwLock::new(0),
+            |lock| {
+                let _read = lock.read().expect("not poisoned");
+                let _write = lock.write().expect("not poisoned");
+            },
+        );
+    });
+}
+
+#[test]
+fn a_thread_reading_a_lock_it_writes_waits_for_itself_under_every_engine() {
+    waits_for_itself_under_every_engine(|| {
+        takes_a_lock_it_holds(
+            || RwLock::new(0),
+            |lock| {
+                let _write = lock.write().expect("not poisoned");
+                let _read = lock.read().expect("not poisoned");
+            },
+        );
+    });
+}

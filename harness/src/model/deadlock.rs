@@ -2,8 +2,11 @@
 //! wait that only another thread could end, or ends, leaving every live
 //! thread in such a wait, the run can never go on: that thread raises a
 //! [`Deadlock`] naming where each thread waits and, for a lock, who holds
-//! it since where. An engine's own report (shuttle's, loom's) is words
-//! naming its tasks, and real threads have none but a watchdog.
+//! it since where. A thread that takes a lock its own hold excludes it
+//! from (a mutex it holds, a write of a lock it reads, a read of one it
+//! writes) raises one at once, naming itself alone, whatever the others
+//! do. An engine's own report (shuttle's, loom's) is words naming its
+//! tasks, and real threads have none but a watchdog.
 //!
 //! The book of waits errs towards running (`quiescence`): a waiter that a
 //! notification may have woken, a reader queued behind a writer that only
@@ -39,9 +42,17 @@ impl Deadlock {
     }
 
     /// The threads that wait, in key order (threads that ended are not
-    /// named).
+    /// named); for a thread that takes a lock it holds, that thread alone.
     pub fn threads(&self) -> &[Stuck] {
         &self.threads
+    }
+
+    /// Whether it is one thread taking a lock it holds itself.
+    fn is_of_one_thread_waiting_for_itself(&self) -> bool {
+        matches!(
+            self.threads.as_slice(),
+            [Stuck { thread, on: StuckOn::Lock { holder, .. }, .. }] if holder == thread
+        )
     }
 }
 
@@ -81,7 +92,13 @@ impl fmt::Display for Deadlock {
     /// wherever the code is compiled from (a failure's signature is its
     /// first line); then a line per thread saying where.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "deadlock: no thread can go on:")?;
+        // A thread waiting for its own lock is stuck whatever the others
+        // do: the run may go on around it.
+        if self.is_of_one_thread_waiting_for_itself() {
+            write!(f, "deadlock:")?;
+        } else {
+            write!(f, "deadlock: no thread can go on:")?;
+        }
         for (index, stuck) in self.threads.iter().enumerate() {
             let separator = if index == 0 { " " } else { "; " };
             write!(f, "{separator}thread {} {}", stuck.thread.0, stuck.on)?;

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use super::deadlock::Deadlock;
+use super::deadlock::{Deadlock, Stuck, StuckOn};
 use super::endless::{Endless, MAX_OPERATIONS, Past};
 use super::facts::{Fact, Facts, Op, ThreadKey};
 use super::liveness::{Access, Blocking, Book, Site};
@@ -649,9 +649,11 @@ impl Execution {
     }
 
     /// `thread`, the calling one, is about to wait for the lock at
-    /// `lock_at`, for `access`, which it asked for at `at`: if a thread's
-    /// hold keeps it waiting and every thread is now blocked, the
-    /// deadlock, raised.
+    /// `lock_at`, for `access`, which it asked for at `at`: if its own
+    /// hold keeps it waiting, or another's does and every thread is now
+    /// blocked, the deadlock, raised. A thread waiting for itself is
+    /// raised at once, whatever the others do: on std it never returns (or
+    /// panics), and the engines would each say it in words of their own.
     pub(crate) fn lock_wait_begins(
         &self,
         thread: ThreadKey,
@@ -659,7 +661,19 @@ impl Execution {
         at: Site,
     ) -> Result<(), Raised> {
         lock(&self.waiting).begins(thread, Wait::Lock(lock_at, access), at);
-        if lock(&self.book).holder(lock_at, access).is_none() {
+        let (own_hold, held) = {
+            let book = lock(&self.book);
+            let own_hold = book.own_hold(thread, lock_at, access);
+            (own_hold, book.holder(lock_at, access).is_some())
+        };
+        if let Some(taken_at) = own_hold {
+            let on = StuckOn::Lock {
+                holder: thread,
+                taken_at,
+            };
+            return Err(self.violated(Deadlock::new(vec![Stuck { thread, on, at }])));
+        }
+        if !held {
             return Ok(());
         }
         self.deadlocked()

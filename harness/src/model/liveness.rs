@@ -166,6 +166,16 @@ impl Book {
         }
     }
 
+    /// Where `thread` took a hold of `lock` that keeps it waiting for
+    /// `access`: it would wait for itself.
+    pub(crate) fn own_hold(&self, thread: ThreadKey, lock: usize, access: Access) -> Option<Site> {
+        let held = self.held.get(&thread)?;
+        let hold = held
+            .iter()
+            .find(|hold| hold.lock == lock && access.excluded_by(hold.access))?;
+        Some(hold.at)
+    }
+
     /// A thread whose hold of `lock` keeps a taker for `access` waiting,
     /// and where it took it: any holder for a writer, a writer for a
     /// reader.
