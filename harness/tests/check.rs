@@ -472,7 +472,9 @@ fn stderr_of_failing_checks() -> String {
 }
 
 /// The child of [`stderr_of_failing_checks`]: a thread raises under each
-/// default engine, one check each, the panic hook's words on stderr.
+/// default engine, one check each, then a deadlock of the model's, one
+/// the engine finds first and a plain panic under random: the panic
+/// hook's words on stderr.
 #[test]
 #[ignore = "run by the tests of what a failing run prints, in a child process"]
 fn every_engine_finds_item_7_and_random_a_deadlock() {
@@ -485,6 +487,8 @@ fn every_engine_finds_item_7_and_random_a_deadlock() {
     found(&check, support::lock_order_inversion);
     // A deadlock shuttle finds first, which the model then names.
     found(&check, support::notification_sent_without_the_lock);
+    // A plain panic of the body's, which std's hook prints.
+    found(&check, || panic!("a plain panic of the body"));
 }
 
 #[test]
@@ -513,6 +517,12 @@ fn a_deadlock_shuttle_finds_first_prints_in_the_models_words_alone() {
     for words in ["deadlock! blocked tasks", "shuttle-engine"] {
         assert!(!stderr.contains(words), "{words:?} in {stderr}");
     }
+}
+
+#[test]
+fn a_plain_panic_of_the_body_prints_as_std_prints_it() {
+    let stderr = stderr_of_failing_checks();
+    assert!(stderr.contains("a plain panic of the body"), "{stderr}");
 }
 
 #[test]
