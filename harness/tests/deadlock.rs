@@ -334,6 +334,19 @@ fn a_thread_writing_a_lock_it_reads_waits_for_itself_under_every_engine() {
 }
 
 #[test]
+fn a_thread_reading_a_lock_it_reads_waits_for_itself_under_every_engine() {
+    waits_for_itself_under_every_engine(|| {
+        takes_a_lock_it_holds(
+            || RwLock::new(0),
+            |lock| {
+                let _read = lock.read().expect("not poisoned");
+                let _again = lock.read().expect("not poisoned");
+            },
+        );
+    });
+}
+
+#[test]
 fn a_thread_reading_a_lock_it_writes_waits_for_itself_under_every_engine() {
     waits_for_itself_under_every_engine(|| {
         takes_a_lock_it_holds(

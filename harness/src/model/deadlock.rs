@@ -2,10 +2,11 @@
 //! wait that only another thread could end, or ends, leaving every live
 //! thread in such a wait, the run can never go on: that thread raises a
 //! [`Deadlock`] naming where each thread waits and, for a lock, who holds
-//! it since where. A thread that takes a lock its own hold excludes it
-//! from (a mutex it holds, a write of a lock it reads, a read of one it
-//! writes) raises one at once, naming itself alone, whatever the others
-//! do. An engine's own report (shuttle's, loom's) is words naming its
+//! it since where. A thread that takes a lock it holds (a mutex, a read
+//! or a write of a lock it reads or writes) raises one at once, naming
+//! itself alone, whatever the others do. A read of a lock it reads counts,
+//! as shuttle counts it: std's `read` may panic there, or deadlock behind
+//! a writer queued between the two reads. An engine's own report (shuttle's, loom's) is words naming its
 //! tasks, and real threads have none but a watchdog.
 //!
 //! The book of waits errs towards running (`quiescence`): a waiter that a

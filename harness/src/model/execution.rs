@@ -663,7 +663,7 @@ impl Execution {
         lock(&self.waiting).begins(thread, Wait::Lock(lock_at, access), at);
         let (own_hold, held) = {
             let book = lock(&self.book);
-            let own_hold = book.own_hold(thread, lock_at, access);
+            let own_hold = book.own_hold(thread, lock_at);
             (own_hold, book.holder(lock_at, access).is_some())
         };
         if let Some(taken_at) = own_hold {
