@@ -1277,3 +1277,64 @@ fn under_loom_a_park_returns_only_once_unparked() {
             unparker.join().expect("the unparker ends without a panic");
         });
 }
+
+/// A body that calls each kind of the facade's operations once, on one
+/// thread and a scoped one, then fails: its drops, which no line of the
+/// body calls, are kept out (forgotten).
+fn calls_every_kind_of_operation() {
+    use harness::shared::{ArrayQueue, Shared};
+    use harness::sync::atomic::AtomicU32;
+    use harness::sync::{Barrier, LazyLock, Once, OnceLock};
+    static LAZY: LazyLock<u8> = LazyLock::new(|| 3);
+    Once::new().call_once(|| {});
+    let cell = OnceLock::new();
+    assert_eq!(*cell.get_or_init(|| 1), 1);
+    assert_eq!(*LAZY, 3);
+    Barrier::new(1).wait();
+    let lock = RwLock::new(0);
+    drop(lock.read());
+    drop(lock.write());
+    let (mutex, condvar) = (Mutex::new(()), Condvar::new());
+    let guard = mutex.lock().expect("not poisoned");
+    let (guard, _) = condvar
+        .wait_timeout(guard, Duration::from_millis(1))
+        .expect("not poisoned");
+    drop(guard);
+    condvar.notify_one();
+    thread::scope(|scope| {
+        // A closure, so that the yield's line is this one: a function
+        // passed by name is called from the standard library.
+        #[allow(clippy::redundant_closure, reason = "the call's line is the fact's")]
+        scope.spawn(|| thread::yield_now());
+    });
+    thread::current().unpark();
+    thread::park();
+    thread::sleep(Duration::from_millis(1));
+    let queue = ArrayQueue::new(2);
+    assert_eq!(queue.push(1), Ok(()));
+    assert_eq!(Shared::new(vec![1]).call("Vec::len", Vec::len), 1);
+    let atomic = AtomicU32::new(0);
+    assert_eq!(atomic.swap(1, Ordering::SeqCst), 0);
+    let (sender, receiver) = mpsc::channel::<u8>();
+    let theirs = sender.clone();
+    theirs.send(1).expect("the receiver lives");
+    assert_eq!(receiver.recv(), Ok(1));
+    let (bounded, rendezvous) = mpsc::sync_channel::<u8>(1);
+    let again = bounded.clone();
+    again.send(2).expect("the receiver lives");
+    std::mem::forget((queue, sender, theirs, receiver, bounded, again, rendezvous));
+    panic!("the facts so far");
+}
+
+#[test]
+fn every_kind_of_operation_is_a_fact_at_the_line_of_the_code_under_test() {
+    let check = Check::new().engines([Engine::Random]).schedules(1);
+    let failure = found(&check, calls_every_kind_of_operation);
+    let elsewhere: Vec<String> = failure
+        .facts
+        .iter()
+        .filter(|fact| fact.at.file() != file!())
+        .map(ToString::to_string)
+        .collect();
+    assert!(elsewhere.is_empty(), "{elsewhere:#?}");
+}

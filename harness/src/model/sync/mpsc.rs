@@ -98,6 +98,7 @@ pub fn sync_channel<T>(bound: usize) -> (SyncSender<T>, Receiver<T>) {
 
 impl<T> Shared<T> {
     /// Waits until a value is received or the receiver is gone.
+    #[track_caller]
     fn wait_taken<'a>(&self, state: MutexGuard<'a, State<T>>) -> MutexGuard<'a, State<T>> {
         self.taken
             .wait(state)
@@ -121,6 +122,7 @@ impl<T> Shared<T> {
     }
 
     /// Queues `value` and wakes the receiver; the value's number.
+    #[track_caller]
     fn queue<'a>(
         &self,
         mut state: MutexGuard<'a, State<T>>,
@@ -134,12 +136,14 @@ impl<T> Shared<T> {
     }
 
     /// One sender more: the shared half a clone holds.
+    #[track_caller]
     fn sender_joins(self: &Arc<Self>) -> Arc<Self> {
         self.lock().senders += 1;
         Arc::clone(self)
     }
 
     /// One sender fewer; the last wakes the receiver.
+    #[track_caller]
     fn sender_gone(&self) {
         let mut state = self.lock();
         state.senders -= 1;
@@ -150,6 +154,9 @@ impl<T> Shared<T> {
         }
     }
 
+    /// The channel's state, the lock's fact at the caller's line (the
+    /// line of the code under test, through every `#[track_caller]` above).
+    #[track_caller]
     fn lock(&self) -> MutexGuard<'_, State<T>> {
         // The channel's own code never panics under its lock.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
@@ -220,6 +227,7 @@ impl<T> SyncSender<T> {
 }
 
 impl<T> Clone for SyncSender<T> {
+    #[track_caller]
     fn clone(&self) -> SyncSender<T> {
         SyncSender {
             shared: self.shared.sender_joins(),
@@ -234,6 +242,7 @@ impl<T> Drop for SyncSender<T> {
 }
 
 impl<T> Clone for Sender<T> {
+    #[track_caller]
     fn clone(&self) -> Sender<T> {
         Sender {
             shared: self.shared.sender_joins(),

@@ -101,6 +101,7 @@ impl<T, F: FnOnce() -> T> LazyLock<T, F> {
 impl<T, F: FnOnce() -> T> Deref for LazyLock<T, F> {
     type Target = T;
 
+    #[track_caller]
     fn deref(&self) -> &T {
         LazyLock::force(self)
     }
