@@ -6,8 +6,9 @@
 //! or a write of a lock it reads or writes) raises one at once, naming
 //! itself alone, whatever the others do. A read of a lock it reads counts,
 //! as shuttle counts it: std's `read` may panic there, or deadlock behind
-//! a writer queued between the two reads. An engine's own report (shuttle's, loom's) is words naming its
-//! tasks, and real threads have none but a watchdog.
+//! a writer queued between the two reads. An engine's own report
+//! (shuttle's, loom's) is words naming its tasks, and real threads have
+//! none but a watchdog.
 //!
 //! The book of waits errs towards running (`quiescence`): a waiter that a
 //! notification may have woken, a reader queued behind a writer that only
@@ -18,8 +19,9 @@
 //! had its waiter waiting, before the engine did: a wake-up lost between a
 //! check and a wait), and the run raises the same [`Deadlock`], the
 //! engine's words unprinted (`Execution::cause`). A deadlock through a
-//! reader queued behind a writer, or a lock of the model's own, stays in
-//! the engine's words.
+//! lock of the model's own stays in the engine's words; one through a
+//! reader queued behind a writer shows only on real threads, at the
+//! watchdog: shuttle and loom let a reader in past a waiting writer.
 
 use std::fmt;
 

@@ -442,8 +442,9 @@ impl Execution {
     /// The deadlock of a run under shuttle or loom, if the book has every
     /// live thread waiting for another, counting notifications as having
     /// woken nobody. `None` on real threads, whose waits end at the
-    /// watchdog, once a judge panicked, and if the calling thread holds the book (a panic hook
-    /// may ask in the middle of the model's own work).
+    /// watchdog, once a judge panicked, and if the calling thread holds
+    /// the book (a panic hook may ask in the middle of the model's own
+    /// work).
     fn deadlock_the_engine_found(&self) -> Option<Deadlock> {
         if self.flavour == Flavour::Std || self.a_judge_runs_or_panicked.load(Ordering::SeqCst) {
             return None;
