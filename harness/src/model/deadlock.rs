@@ -10,18 +10,22 @@
 //! (shuttle's, loom's) is words naming its tasks, and real threads have
 //! none but a watchdog.
 //!
+//! A reader that asks for a lock while another thread waits to write it
+//! waits behind that writer, as far as deadlocks go: std's `RwLock` (on
+//! Linux) lets no new reader in past a waiting writer, though shuttle's and
+//! loom's do, so a cycle through such a read is a deadlock on std that
+//! those engines would run past (and real threads would hang in until the
+//! watchdog).
+//!
 //! The book of waits errs towards running (`quiescence`): a waiter that a
-//! notification may have woken, a reader queued behind a writer that only
-//! waits (the engine's queue is its own), a lock of the model's own all
-//! count as running. A deadlock through one of those is the engine's to
+//! notification may have woken, a lock of the model's own both count as
+//! running. A deadlock through one of those is the engine's to
 //! find. Where shuttle or loom then fails the run with every live thread
 //! booked as waiting, the notification woke nobody (it came after the book
 //! had its waiter waiting, before the engine did: a wake-up lost between a
 //! check and a wait), and the run raises the same [`Deadlock`], the
 //! engine's words unprinted (`Execution::cause`). A deadlock through a
-//! lock of the model's own stays in the engine's words; one through a
-//! reader queued behind a writer shows only on real threads, at the
-//! watchdog: shuttle and loom let a reader in past a waiting writer.
+//! lock of the model's own stays in the engine's words.
 
 use std::fmt;
 
@@ -86,6 +90,9 @@ pub enum StuckOn {
     Condvar,
     /// The end of this thread.
     Join(ThreadKey),
+    /// A read of a lock that this thread waits to write: std's `RwLock`
+    /// (on Linux) queues a reader behind a waiting writer.
+    BehindWriter(ThreadKey),
     /// An unpark.
     Park,
 }
@@ -122,6 +129,9 @@ impl fmt::Display for StuckOn {
             StuckOn::Lock { holder, .. } => write!(f, "takes a lock thread {} holds", holder.0),
             StuckOn::Condvar => write!(f, "waits for a notification"),
             StuckOn::Join(joined) => write!(f, "joins thread {}", joined.0),
+            StuckOn::BehindWriter(writer) => {
+                write!(f, "reads a lock thread {} waits to write", writer.0)
+            }
             StuckOn::Park => write!(f, "parks"),
         }
     }

@@ -651,8 +651,8 @@ impl Execution {
 
     /// `thread`, the calling one, is about to wait for the lock at
     /// `lock_at`, for `access`, which it asked for at `at`: if its own
-    /// hold keeps it waiting, or another's does and every thread is now
-    /// blocked, the deadlock, raised. A thread waiting for itself is
+    /// hold keeps it waiting, or another's hold or a writer's wait for it
+    /// does and every thread is now blocked, the deadlock, raised. A thread waiting for itself is
     /// raised at once, whatever the others do: on std it never returns (or
     /// panics), and the engines would each say it in words of their own.
     pub(crate) fn lock_wait_begins(
@@ -661,7 +661,11 @@ impl Execution {
         (lock_at, access): (usize, Access),
         at: Site,
     ) -> Result<(), Raised> {
-        lock(&self.waiting).begins(thread, Wait::Lock(lock_at, access), at);
+        let behind_a_writer = {
+            let mut waiting = lock(&self.waiting);
+            waiting.begins(thread, Wait::Lock(lock_at, access), at);
+            access == Access::Shared && waiting.writer_waiting_for(lock_at, thread).is_some()
+        };
         let (own_hold, held) = {
             let book = lock(&self.book);
             let own_hold = book.own_hold(thread, lock_at);
@@ -674,7 +678,7 @@ impl Execution {
             };
             return Err(self.violated(Deadlock::new(vec![Stuck { thread, on, at }])));
         }
-        if !held {
+        if !held && !behind_a_writer {
             return Ok(());
         }
         self.deadlocked()
@@ -907,6 +911,31 @@ pub(crate) fn record(op: Op, at: &'static Location<'static>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_read_asked_for_behind_a_waiting_writer_completes_the_deadlock_it_waits_in() {
+        let (main, reader, writer) = (ThreadKey(0), ThreadKey(1), ThreadKey(2));
+        let (rwlock, mutex, at) = (1, 2, Location::caller());
+        let run = Execution::new(Flavour::Std, 0);
+        for _ in 0..3 {
+            lock(&run.facts).reserve_key();
+        }
+        {
+            let mut book = lock(&run.book);
+            book.taken(main, mutex, Access::Exclusive, at);
+            book.taken(reader, rwlock, Access::Shared, at);
+        }
+        {
+            let mut waiting = lock(&run.waiting);
+            waiting.begins(reader, Wait::Lock(mutex, Access::Exclusive), at);
+            waiting.begins(writer, Wait::Lock(rwlock, Access::Exclusive), at);
+        }
+        let raised = run
+            .lock_wait_begins(main, (rwlock, Access::Shared), at)
+            .expect_err("the read waits behind the writer, which waits for the reader");
+        let deadlock = raised.get::<Deadlock>().expect("a deadlock");
+        assert_eq!(deadlock.threads()[0].on, StuckOn::BehindWriter(writer));
+    }
 
     #[test]
     fn under_shuttle_the_operation_past_the_bound_raises_endless() {

@@ -15,7 +15,9 @@
 //! variable counts as running, since the engine chooses which one wakes.
 //! The same book finds deadlocks
 //! (`deadlock`), where a thread waiting for a lock held by another is
-//! blocked: the holder, blocked too, will never let it go.
+//! blocked: the holder, blocked too, will never let it go; and so is a
+//! reader asking while another thread waits to write, as std's `RwLock`
+//! on Linux queues it behind that writer.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -283,10 +285,13 @@ impl Waiting {
                 Wait::Condvar { timed: false, .. } => StuckOn::Condvar,
                 Wait::Park { timed: false } => StuckOn::Park,
                 Wait::Join(joined) => StuckOn::Join(joined),
-                Wait::Lock(lock, access) => {
-                    let (holder, taken_at) = holder(lock, access)?;
-                    StuckOn::Lock { holder, taken_at }
-                }
+                Wait::Lock(lock, access) => match holder(lock, access) {
+                    Some((holder, taken_at)) => StuckOn::Lock { holder, taken_at },
+                    None if access == Access::Shared => {
+                        StuckOn::BehindWriter(self.writer_waiting_for(lock, thread)?)
+                    }
+                    None => return None,
+                },
                 Wait::Condvar { timed: true, .. } | Wait::Park { timed: true } | Wait::Sleep => {
                     return None;
                 }
@@ -294,6 +299,21 @@ impl Waiting {
             stuck.push(Stuck { thread, on, at });
         }
         (!stuck.is_empty()).then(|| Deadlock::new(stuck))
+    }
+}
+
+impl Waiting {
+    /// A thread other than `reader` waiting to write `lock`: std's
+    /// `RwLock` (on Linux) lets no new reader in past it, though shuttle's
+    /// and loom's do, so a reader asking then waits for it, as far as
+    /// deadlocks go.
+    pub(crate) fn writer_waiting_for(&self, lock: usize, reader: ThreadKey) -> Option<ThreadKey> {
+        self.waits
+            .iter()
+            .find(|&(&thread, &(wait, _))| {
+                thread != reader && wait == Wait::Lock(lock, Access::Exclusive)
+            })
+            .map(|(&thread, _)| thread)
     }
 }
 
