@@ -300,9 +300,7 @@ impl Waiting {
         }
         (!stuck.is_empty()).then(|| Deadlock::new(stuck))
     }
-}
 
-impl Waiting {
     /// A thread other than `reader` waiting to write `lock`: std's
     /// `RwLock` (on Linux) lets no new reader in past it, though shuttle's
     /// and loom's do, so a reader asking then waits for it, as far as
