@@ -1,7 +1,7 @@
 //! Deterministic simulation testing for concurrent Rust.
 //!
-//! Write the component against [`sync`], [`thread`] and [`time`] as if they
-//! were std's modules. In a build without the `model` feature they *are*
+//! Write the component against [`sync`], [`thread`], [`time`] and [`hint`] as
+//! if they were std's modules. In a build without the `model` feature they *are*
 //! std's (re-exports: the same types, no cost). With `model`, enabled from a
 //! dev-dependency so that only tests see it, every lock, wait, notification,
 //! atomic access, spawn, park, sleep and channel operation is a scheduling
@@ -43,6 +43,7 @@ pub mod coverage;
 mod scenario;
 #[cfg(feature = "model")]
 pub use scenario::Scenario;
+pub mod hint;
 #[cfg(feature = "model")]
 mod model;
 pub mod panics;

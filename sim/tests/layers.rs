@@ -50,7 +50,7 @@ fn harness() -> Layered {
             &["corpus"],
             &["check"],
             &["schedule", "coverage", "scenario"],
-            &["sync", "thread", "time", "shared"],
+            &["sync", "thread", "time", "hint", "shared"],
             &["model"],
             &["panics", "process"],
         ],

@@ -76,7 +76,9 @@ impl fmt::Display for Endless {
             Past::Operations(_) => write!(
                 f,
                 "endless: the run has not ended after {MAX_OPERATIONS} operations: a thread \
-                 spins, or threads hand each other the processor for ever"
+                 spins, or threads hand each other the processor for ever (a spin-wait lets \
+                 the thread it waits for run with the facade's hint::spin_loop or \
+                 thread::yield_now)"
             )?,
             Past::Watchdog(after) => write!(
                 f,

@@ -436,11 +436,26 @@ pub(super) fn spin(run: &Execution) {
 /// Lets other threads run.
 #[track_caller]
 pub fn yield_now() {
-    execution::record(Op::YieldNow, Location::caller());
+    let_others_in(Location::caller(), std::thread::yield_now);
+}
+
+/// A yield of the code under test at `at`: in a run, a fact and a
+/// [`spin`]; outside any run, std's `outside_a_run`.
+fn let_others_in(at: Site, outside_a_run: fn()) {
+    execution::record(Op::YieldNow, at);
     match execution::current() {
         Some(run) => spin(&run),
-        None => std::thread::yield_now(),
+        None => outside_a_run(),
     }
+}
+
+/// Signals a spin-wait, as `std::hint::spin_loop`: in a run, lets other
+/// threads run as [`yield_now`] does (a fact `YieldNow` at the caller's
+/// line), so that the thread spun for gets to end the spin under every
+/// engine.
+#[track_caller]
+pub fn spin_loop() {
+    let_others_in(Location::caller(), std::hint::spin_loop);
 }
 
 std::thread_local! {
