@@ -11,12 +11,13 @@ mod support;
 use std::time::Duration;
 
 use harness::check::{
-    BlockingViolation, Check, Engine, never_waits, never_waits_begins, never_waits_ends,
+    BlockingViolation, Check, Deadlock, Engine, allow_waits_under_lock, never_waits,
+    never_waits_begins, never_waits_ends,
 };
 use harness::sync::atomic::{AtomicBool, Ordering};
 use harness::sync::{Arc, Condvar, Mutex, RwLock, mpsc};
 use harness::thread;
-use support::{found, handoff};
+use support::{JUDGING_ENGINES, found, handoff};
 
 /// Schedules per engine for a body that breaks an oracle on every run, or
 /// must break none.
@@ -191,6 +192,96 @@ fn receiving_while_holding_a_lock_breaks_no_blocking_under_lock() {
         let _ = receiver.recv();
         drop(sender);
     });
+}
+
+/// Two workers share a channel's receiver behind a mutex and wait for a
+/// job holding it, as the Rust book's pool does: a lock held across a wait
+/// on purpose, which no wake-up needs.
+fn workers_that_wait_for_a_job_holding_the_receivers_lock() {
+    let (sender, receiver) = mpsc::channel::<u8>();
+    let receiver = Arc::new(Mutex::new(receiver));
+    let worker = || {
+        let receiver = Arc::clone(&receiver);
+        thread::spawn(move || {
+            let mut jobs = 0;
+            while receiver.lock().expect("not poisoned").recv().is_ok() {
+                jobs += 1;
+            }
+            jobs
+        })
+    };
+    let workers = [worker(), worker()];
+    for job in 0..2 {
+        sender.send(job).expect("a worker receives");
+    }
+    drop(sender);
+    let jobs: u8 = workers
+        .into_iter()
+        .map(|worker| worker.join().expect("a worker ends without a panic"))
+        .sum();
+    assert_eq!(jobs, 2);
+}
+
+#[test]
+fn workers_waiting_for_a_job_under_the_receivers_lock_break_no_blocking_under_lock() {
+    // A worker waits only on an empty channel: random found one at its 5th
+    // schedule, PCT and URW at their 1st, loom at its 57th. DFS, which
+    // varies the last choices first, reaches none within 1,000, and real
+    // threads, where the body mostly sends before a worker starts, only
+    // one schedule in hundreds.
+    let engines = [
+        Engine::Random,
+        Engine::pct(3),
+        Engine::Urw,
+        Engine::Loom { preemptions: 2 },
+    ];
+    for engine in engines {
+        let check = Check::new().engines([engine]).schedules(1_000);
+        let failure = found(
+            &check,
+            workers_that_wait_for_a_job_holding_the_receivers_lock,
+        );
+        let raised = failure.raised.as_ref();
+        assert!(
+            raised.is_some_and(|raised| raised.get::<BlockingViolation>().is_some()),
+            "{engine}: {failure}"
+        );
+    }
+}
+
+#[test]
+fn workers_waiting_for_a_job_under_the_receivers_lock_run_clean_once_the_body_allows_it() {
+    every_engine().assert(|| {
+        allow_waits_under_lock();
+        workers_that_wait_for_a_job_holding_the_receivers_lock();
+    });
+}
+
+#[test]
+fn a_wake_up_that_needs_the_lock_its_waiter_holds_is_a_deadlock_though_the_body_allows_the_wait() {
+    for engine in JUDGING_ENGINES {
+        let check = Check::new().engines([engine]).schedules(1_000);
+        let failure = found(&check, || {
+            allow_waits_under_lock();
+            let lock = Arc::new(Mutex::new(()));
+            let (sender, receiver) = mpsc::channel();
+            let waker = {
+                let lock = Arc::clone(&lock);
+                thread::spawn(move || {
+                    let _held = lock.lock().expect("not poisoned");
+                    sender.send(()).expect("the body receives");
+                })
+            };
+            let _held = lock.lock().expect("not poisoned");
+            receiver.recv().expect("the waker sends");
+            drop(waker);
+        });
+        let raised = failure.raised.as_ref();
+        assert!(
+            raised.is_some_and(|raised| raised.get::<Deadlock>().is_some()),
+            "{engine}: {failure}"
+        );
+    }
 }
 
 #[test]

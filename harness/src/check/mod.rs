@@ -31,7 +31,8 @@ pub use crate::model::facts::{
     AtomicAccess, FACTS_KEPT, Fact, Op, QueueCall, Recorded, ThreadKey, TimedEnd,
 };
 pub use crate::model::liveness::{
-    Blocking, BlockingViolation, never_waits, never_waits_begins, never_waits_ends,
+    Blocking, BlockingViolation, allow_waits_under_lock, never_waits, never_waits_begins,
+    never_waits_ends,
 };
 pub use crate::model::quiescence::{Quiescence, WaitBegins};
 pub use crate::model::scope::SCOPE_UNDER_LOOM;

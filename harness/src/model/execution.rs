@@ -472,6 +472,11 @@ impl Execution {
     /// The calling thread leaves its innermost never-waits section: for a
     /// section whose end is told apart from its beginning, on the thread
     /// that began it, while the run runs.
+    /// Turns `no-blocking-under-lock` off for the rest of the run.
+    pub(crate) fn allow_waits_under_lock(&self) {
+        lock(&self.book).allow_waits_under_lock();
+    }
+
     pub(crate) fn never_waits_ends_here(&self) {
         let thread = self.thread_key();
         self.never_waits_ends(thread);

@@ -114,6 +114,9 @@ fn line(site: Site) -> String {
 pub(crate) struct Book {
     held: BTreeMap<ThreadKey, Vec<Held>>,
     sections: BTreeMap<ThreadKey, Section>,
+    /// `no-blocking-under-lock` is off for the run, by
+    /// [`allow_waits_under_lock`].
+    waits_under_lock_allowed: bool,
 }
 
 /// One lock a thread holds: the lock's address (stable while it is held),
@@ -206,13 +209,20 @@ impl Book {
         }
         let latest_hold = self.held.get(&thread).and_then(|held| held.last());
         match (blocking, latest_hold) {
-            (Blocking::Wait, Some(hold)) => Err(BlockingViolation::WaitsUnderLock {
-                thread,
-                waits_at: at,
-                lock_taken_at: hold.at,
-            }),
+            (Blocking::Wait, Some(hold)) if !self.waits_under_lock_allowed => {
+                Err(BlockingViolation::WaitsUnderLock {
+                    thread,
+                    waits_at: at,
+                    lock_taken_at: hold.at,
+                })
+            }
             _ => Ok(()),
         }
+    }
+
+    /// A wait under a lock is no violation for the rest of the run.
+    pub(crate) fn allow_waits_under_lock(&mut self) {
+        self.waits_under_lock_allowed = true;
     }
 
     /// `thread` enters a never-waits section marked at `at`.
@@ -323,6 +333,19 @@ pub fn never_waits<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Turns `no-blocking-under-lock` off for the rest of the calling
+/// thread's run, for a component that holds a lock across a wait on
+/// purpose: a pool whose workers share a channel's receiver behind a mutex
+/// and wait for a job holding it, as the Rust book's pool does. Only the
+/// oracle is off: a wake-up that needs the lock the waiter holds still
+/// fails the run where the two meet, as a `Deadlock`. Call it in the body;
+/// outside a run it does nothing.
+pub fn allow_waits_under_lock() {
+    if let Some(run) = execution::current() {
+        run.allow_waits_under_lock();
+    }
+}
+
 /// The calling thread enters a never-waits section marked here, until its
 /// [`never_waits_ends`]: [`never_waits`] as a pair, for code that is told
 /// a call's beginning and its end apart (a platform trait a scenario
@@ -423,6 +446,22 @@ mod tests {
         book.taken(TWO, 10, Access::Exclusive, write_at);
         assert_eq!(book.holder(10, Access::Shared), Some((TWO, write_at)));
         assert_eq!(book.holder(11, Access::Exclusive), None, "another lock");
+    }
+
+    #[test]
+    fn a_thread_holding_a_lock_may_wait_once_the_run_allows_it() {
+        let mut book = Book::default();
+        book.taken(ONE, 10, Access::Exclusive, here());
+        book.allow_waits_under_lock();
+        assert_eq!(book.may(ONE, Blocking::Wait, here()), Ok(()));
+    }
+
+    #[test]
+    fn a_run_that_allows_waits_under_a_lock_still_forbids_them_in_a_section() {
+        let mut book = Book::default();
+        book.allow_waits_under_lock();
+        book.section_begins(ONE, here());
+        assert!(book.may(ONE, Blocking::Wait, here()).is_err());
     }
 
     #[test]
