@@ -1305,8 +1305,14 @@ fn calls_every_kind_of_operation() {
         // A closure, so that the yield's line is this one: a function
         // passed by name is called from the standard library.
         #[allow(clippy::redundant_closure, reason = "the call's line is the fact's")]
-        scope.spawn(|| thread::yield_now());
+        let scoped = scope.spawn(|| thread::yield_now());
+        let _ = scoped.is_finished();
     });
+    let spawned = thread::spawn(|| harness::hint::spin_loop());
+    let _ = spawned.is_finished();
+    spawned
+        .join()
+        .expect("the spawned thread ends without a panic");
     thread::current().unpark();
     thread::park();
     thread::sleep(Duration::from_millis(1));
@@ -1315,6 +1321,7 @@ fn calls_every_kind_of_operation() {
     assert_eq!(Shared::new(vec![1]).call("Vec::len", Vec::len), 1);
     let atomic = AtomicU32::new(0);
     assert_eq!(atomic.swap(1, Ordering::SeqCst), 0);
+    assert!(!harness::sync::atomic::AtomicBool::new(false).fetch_not(Ordering::SeqCst));
     let (sender, receiver) = mpsc::channel::<u8>();
     let theirs = sender.clone();
     theirs.send(1).expect("the receiver lives");

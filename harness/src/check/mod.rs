@@ -37,6 +37,7 @@ pub use crate::model::liveness::{
 pub use crate::model::quiescence::{Quiescence, WaitBegins};
 pub use crate::model::scope::SCOPE_UNDER_LOOM;
 pub use crate::model::sync::SPURIOUS_WAKEUPS_ONE_IN;
+pub use crate::model::thread::PARALLELISM_IN_A_RUN;
 pub use crate::model::written::Written;
 pub use engine::{DEFAULT_PCT_STEP_BOUND, Engine, MEASURED_PCT_STEP_BOUND, ParseError, RunId};
 pub(crate) use panic_hook::install as install_panic_hook;

@@ -711,6 +711,11 @@ impl Execution {
     /// joiners run. If it leaves every other thread waiting, the moment is
     /// judged; if every other thread waits for another, the deadlock,
     /// raised.
+    /// Whether `thread` has returned.
+    pub(crate) fn has_ended(&self, thread: ThreadKey) -> bool {
+        lock(&self.waiting).has_ended(thread)
+    }
+
     pub(crate) fn thread_ends(&self) -> Result<(), Raised> {
         let thread = self.thread_key();
         self.if_lingering(|timers| timers.release(thread));

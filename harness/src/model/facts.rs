@@ -72,8 +72,11 @@ pub enum Op {
     Unpark,
     /// `thread::sleep`: virtual time moves by this much.
     Sleep(Duration),
-    /// `thread::yield_now`.
+    /// `thread::yield_now`, or `hint::spin_loop`.
     YieldNow,
+    /// `JoinHandle::is_finished` (or a scoped one's): a poll, which lets
+    /// others run as a yield does.
+    IsFinished,
     /// A channel send.
     Send,
     /// A channel receive (`recv`, `try_recv`, `recv_timeout`) is called.
@@ -119,6 +122,7 @@ impl Op {
             | Op::Join
             | Op::Park
             | Op::YieldNow
+            | Op::IsFinished
             | Op::Send
             | Op::Recv
             | Op::ThreadEnds => true,

@@ -182,6 +182,11 @@ impl Waiting {
 
     /// `thread` has returned: its joiners run, but for one at a scope's
     /// end, which goes on to join the scope's next thread still running.
+    /// Whether `thread` has returned.
+    pub(crate) fn has_ended(&self, thread: ThreadKey) -> bool {
+        self.ended.contains(&thread)
+    }
+
     pub(crate) fn thread_ended(&mut self, thread: ThreadKey) {
         self.ends(thread);
         self.ended.insert(thread);

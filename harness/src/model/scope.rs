@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use super::execution::{self, Execution, Flavour};
 use super::facts::{Op, ThreadKey};
 use super::liveness::{Blocking, Site};
-use super::thread::{Joining, Thread, a_thread_of_the_run, as_thread_of};
+use super::thread::{Joining, Thread, a_thread_of_the_run, as_thread_of, finished};
 
 /// What a loom run that reaches a scope fails with.
 pub const SCOPE_UNDER_LOOM: &str = "thread::scope is not modelled under loom, which has no scoped threads: check this body with the other engines (Check::engines)";
@@ -196,16 +196,19 @@ impl<'scope, T> ScopedJoinHandle<'scope, T> {
         joined
     }
 
+    /// Whether the thread has returned, as std's: in a run, a poll that
+    /// lets others run first.
+    #[track_caller]
+    pub fn is_finished(&self) -> bool {
+        let handles = || match &self.handle {
+            ScopedOf::Std(handle) => Some(handle.is_finished()),
+            ScopedOf::Shuttle(handle) => Some(handle.is_finished()),
+        };
+        finished(self.key, Location::caller(), handles)
+    }
+
     /// The thread's handle.
     pub fn thread(&self) -> &Thread {
         &self.thread
-    }
-
-    /// Whether the thread has finished running its function.
-    pub fn is_finished(&self) -> bool {
-        match &self.handle {
-            ScopedOf::Std(handle) => handle.is_finished(),
-            ScopedOf::Shuttle(handle) => handle.is_finished(),
-        }
     }
 }

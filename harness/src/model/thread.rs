@@ -158,10 +158,43 @@ impl<T> JoinHandle<T> {
         joined
     }
 
+    /// Whether the thread has returned, as std's: in a run, a poll that
+    /// lets others run first (see [`finished`]).
+    #[track_caller]
+    pub fn is_finished(&self) -> bool {
+        let handles = || match &self.handle {
+            HandleOf::Std(handle) => Some(handle.is_finished()),
+            HandleOf::Shuttle(_) | HandleOf::Loom(_) => None,
+        };
+        finished(self.key, Location::caller(), handles)
+    }
+
     /// The thread's handle.
     pub fn thread(&self) -> &Thread {
         &self.thread
     }
+}
+
+/// Whether the thread of `key` has returned, polled at `at`: the
+/// handle's own answer (`handles`), or the run's book where the handle has
+/// none (shuttle's unscoped and loom's). In a run the poll is a fact and lets the others run
+/// first, as a poll in a loop must for the thread polled for to end; loom
+/// sees no dependency between the poll and the thread's end, so it may not
+/// explore every order of the two.
+pub(super) fn finished(
+    key: Option<ThreadKey>,
+    at: Site,
+    handles: impl FnOnce() -> Option<bool>,
+) -> bool {
+    execution::record(Op::IsFinished, at);
+    let run = execution::current();
+    if let Some(run) = &run {
+        spin(run);
+    }
+    handles().unwrap_or_else(|| match (run, key) {
+        (Some(run), Some(key)) => run.has_ended(key),
+        _ => unreachable!("a shuttle or loom thread lives in a run, which keys it"),
+    })
 }
 
 /// The calling thread's join of threads, in its run's book of waits until
@@ -202,7 +235,8 @@ where
         None => HandleOf::Std(std::thread::spawn(f)),
         Some(run) => match run.flavour() {
             Flavour::Std => HandleOf::Std(
-                spawn_real(run, None, f).expect("the OS refused a thread (std's spawn panics too)"),
+                spawn_real(run, std::thread::Builder::new(), f)
+                    .expect("the OS refused a thread (std's spawn panics too)"),
             ),
             Flavour::Shuttle => HandleOf::Shuttle(shuttle::thread::spawn(f)),
             Flavour::Loom => HandleOf::Loom(loom::thread::spawn(f)),
@@ -259,21 +293,18 @@ impl<T> JoinHandle<T> {
     }
 }
 
-/// A real thread of `run`: it runs in the run, which counts it until it
-/// ends and keeps its panic, so a panic nobody joins still fails the run.
+/// A real thread of `run`, made by `builder`: it runs in the run, which
+/// counts it until it ends and keeps its panic, so a panic nobody joins
+/// still fails the run.
 fn spawn_real<F, T>(
     run: Arc<Execution>,
-    name: Option<String>,
+    builder: std::thread::Builder,
     f: F,
 ) -> std::io::Result<std::thread::JoinHandle<T>>
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let mut builder = std::thread::Builder::new();
-    if let Some(name) = name {
-        builder = builder.name(name);
-    }
     run.thread_spawned();
     let finished = Arc::clone(&run);
     builder
@@ -298,11 +329,27 @@ pub(super) fn as_thread_of<T>(run: &Arc<Execution>, f: impl FnOnce() -> T) -> T 
     }
 }
 
-/// A thread's settings before it starts, as `std::thread::Builder`: only
-/// its name is modelled.
+/// A thread's settings before it starts, as `std::thread::Builder`: its
+/// name and its stack's size, which each engine's builder takes as std's
+/// does.
 #[derive(Debug, Default)]
 pub struct Builder {
     name: Option<String>,
+    stack_size: Option<usize>,
+}
+
+/// Applies `$settings`, a [`Builder`]'s, to `$builder`, an engine's.
+macro_rules! with_settings {
+    ($builder:expr, $settings:expr) => {{
+        let (mut builder, settings) = ($builder, $settings);
+        if let Some(name) = settings.name {
+            builder = builder.name(name);
+        }
+        if let Some(size) = settings.stack_size {
+            builder = builder.stack_size(size);
+        }
+        builder
+    }};
 }
 
 impl Builder {
@@ -313,7 +360,18 @@ impl Builder {
 
     /// Names the thread.
     pub fn name(self, name: String) -> Builder {
-        Builder { name: Some(name) }
+        Builder {
+            name: Some(name),
+            ..self
+        }
+    }
+
+    /// The size of the thread's stack, in bytes.
+    pub fn stack_size(self, size: usize) -> Builder {
+        Builder {
+            stack_size: Some(size),
+            ..self
+        }
     }
 
     /// Starts the thread running `f`, of the calling thread's engine.
@@ -323,19 +381,22 @@ impl Builder {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let Some(name) = self.name else {
-            return Ok(spawn(f));
-        };
         let at = Location::caller();
         let (key, f) = a_thread_of_the_run(f, at);
         let handle = match execution::current() {
-            None => HandleOf::Std(std::thread::Builder::new().name(name).spawn(f)?),
+            None => HandleOf::Std(with_settings!(std::thread::Builder::new(), self).spawn(f)?),
             Some(run) => match run.flavour() {
-                Flavour::Std => HandleOf::Std(spawn_real(run, Some(name), f)?),
-                Flavour::Shuttle => {
-                    HandleOf::Shuttle(shuttle::thread::Builder::new().name(name).spawn(f)?)
+                Flavour::Std => HandleOf::Std(spawn_real(
+                    run,
+                    with_settings!(std::thread::Builder::new(), self),
+                    f,
+                )?),
+                Flavour::Shuttle => HandleOf::Shuttle(
+                    with_settings!(shuttle::thread::Builder::new(), self).spawn(f)?,
+                ),
+                Flavour::Loom => {
+                    HandleOf::Loom(with_settings!(loom::thread::Builder::new(), self).spawn(f)?)
                 }
-                Flavour::Loom => HandleOf::Loom(loom::thread::Builder::new().name(name).spawn(f)?),
             },
         };
         Ok(JoinHandle::of(handle, key))
@@ -446,6 +507,22 @@ fn let_others_in(at: Site, outside_a_run: fn()) {
     match execution::current() {
         Some(run) => spin(&run),
         None => outside_a_run(),
+    }
+}
+
+/// What [`available_parallelism`] answers in a run, on every machine: a
+/// component that sizes a pool by it spawns as many threads in every replay
+/// of a run, and two, the fewest that run side by side, keep its schedules
+/// few.
+pub const PARALLELISM_IN_A_RUN: std::num::NonZeroUsize =
+    std::num::NonZeroUsize::MIN.saturating_add(1);
+
+/// How many threads the machine runs at once, as std's: outside a run,
+/// std's answer; in a run, [`PARALLELISM_IN_A_RUN`], whatever the machine.
+pub fn available_parallelism() -> std::io::Result<std::num::NonZeroUsize> {
+    match execution::current() {
+        Some(_) => Ok(PARALLELISM_IN_A_RUN),
+        None => std::thread::available_parallelism(),
     }
 }
 

@@ -1,11 +1,12 @@
 //! `std::sync::atomic` under the model: each atomic is std's, shuttle's
 //! (sequentially consistent, a scheduling point) or loom's (every ordering
 //! modelled), as the engine that made it; each access is a fact.
-//! Not modelled: `get_mut`.
+//! Not modelled: `get_mut`. `compiler_fence` is std's: it orders nothing
+//! between threads, only a thread's code against its own signal handlers.
 
 use std::panic::Location;
 
-pub use std::sync::atomic::Ordering;
+pub use std::sync::atomic::{Ordering, compiler_fence};
 
 use crate::model::execution::{self, Flavour};
 use crate::model::facts::{AtomicAccess, Op};
@@ -320,6 +321,15 @@ macro_rules! atomic_int {
 }
 
 atomic_common!(AtomicBool, bool);
+
+impl AtomicBool {
+    /// Logical not; the previous value. It is the `fetch_xor(true, order)`
+    /// it equals (loom has no `fetch_not`), and its fact says so.
+    #[track_caller]
+    pub fn fetch_not(&self, order: Ordering) -> bool {
+        self.fetch_xor(true, order)
+    }
+}
 atomic_int!(AtomicU8, u8);
 atomic_int!(AtomicU16, u16);
 atomic_int!(AtomicU32, u32);

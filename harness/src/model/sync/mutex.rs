@@ -120,6 +120,11 @@ impl<T> Mutex<T> {
         self.data.is_poisoned()
     }
 
+    /// Forgets that a holder panicked.
+    pub fn clear_poison(&self) {
+        self.data.clear_poison();
+    }
+
     /// The data, which `&mut self` proves nobody else holds.
     pub fn get_mut(&mut self) -> LockResult<&mut T> {
         self.data.get_mut()

@@ -216,6 +216,11 @@ impl<T> RwLock<T> {
         self.data.is_poisoned()
     }
 
+    /// Forgets that a writer panicked.
+    pub fn clear_poison(&self) {
+        self.data.clear_poison();
+    }
+
     /// The data, which `&mut self` proves nobody else holds.
     pub fn get_mut(&mut self) -> LockResult<&mut T> {
         self.data.get_mut()

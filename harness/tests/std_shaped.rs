@@ -1,0 +1,140 @@
+//! Code written for std's `sync` and `thread` compiles against the facade
+//! unchanged: each function below is compiled twice, once on std's paths
+//! and once on the facade's, and the tests run the facade's copy under the
+//! engines (where a run allows it) and both copies outside any run.
+
+use harness::check::{Check, PARALLELISM_IN_A_RUN};
+
+/// Functions that name `sync` and `thread` as std code does.
+macro_rules! written_for_std {
+    () => {
+        use self::sync::atomic::{AtomicBool, Ordering, compiler_fence};
+        use self::sync::{Arc, Mutex, RwLock, Weak};
+
+        /// A mutex and a reader-writer lock poisoned by a panicking
+        /// holder, then cleared: whether each is still poisoned.
+        pub(crate) fn poisoned_then_cleared() -> (bool, bool) {
+            let mutex = Arc::new(Mutex::new(0_u8));
+            let rwlock = Arc::new(RwLock::new(0_u8));
+            let (m, r) = (Arc::clone(&mutex), Arc::clone(&rwlock));
+            let panicked = thread::spawn(move || {
+                let _guards = (m.lock(), r.write());
+                panic!("poisons both");
+            })
+            .join();
+            assert!(panicked.is_err() && mutex.is_poisoned() && rwlock.is_poisoned());
+            mutex.clear_poison();
+            rwlock.clear_poison();
+            (mutex.is_poisoned(), rwlock.is_poisoned())
+        }
+
+        /// A thread made by a builder with a name and a stack size: the
+        /// name it sees.
+        pub(crate) fn named_by_its_builder() -> Option<String> {
+            thread::Builder::new()
+                .name("worker".to_owned())
+                .stack_size(256 * 1024)
+                .spawn(|| thread::current().name().map(str::to_owned))
+                .expect("a thread")
+                .join()
+                .expect("the worker ends without a panic")
+        }
+
+        /// A flag set by a thread the caller polls with `is_finished`,
+        /// and nothing else, until it ends: the flag.
+        pub(crate) fn polled_until_finished() -> bool {
+            let flag = Arc::new(AtomicBool::new(false));
+            let setter = {
+                let flag = Arc::clone(&flag);
+                thread::spawn(move || flag.store(true, Ordering::Release))
+            };
+            while !setter.is_finished() {}
+            setter.join().expect("the setter ends without a panic");
+            flag.load(Ordering::Acquire)
+        }
+
+        /// A flag flipped twice by `fetch_not`: what each flip saw, and
+        /// the flag.
+        pub(crate) fn flipped_twice() -> (bool, bool, bool) {
+            let flag = AtomicBool::new(false);
+            let first = flag.fetch_not(Ordering::SeqCst);
+            compiler_fence(Ordering::SeqCst);
+            let second = flag.fetch_not(Ordering::SeqCst);
+            (first, second, flag.load(Ordering::SeqCst))
+        }
+
+        /// Whether a weak reference upgrades while its `Arc` lives, and
+        /// after.
+        pub(crate) fn upgraded_while_alive() -> (bool, bool) {
+            let strong = Arc::new(Mutex::new(()));
+            let weak: Weak<Mutex<()>> = Arc::downgrade(&strong);
+            let alive = weak.upgrade().is_some();
+            drop(strong);
+            (alive, weak.upgrade().is_some())
+        }
+
+        /// How many threads a pool sized by the machine would spawn.
+        pub(crate) fn pool_size() -> usize {
+            thread::available_parallelism().map_or(1, usize::from)
+        }
+    };
+}
+
+mod on_std {
+    use std::{sync, thread};
+    written_for_std!();
+}
+
+mod on_the_facade {
+    use harness::{sync, thread};
+    written_for_std!();
+}
+
+#[test]
+fn a_lock_cleared_of_its_poison_is_no_longer_poisoned() {
+    // Outside any run: in one, the holder's panic fails the run.
+    assert_eq!(on_the_facade::poisoned_then_cleared(), (false, false));
+    assert_eq!(on_std::poisoned_then_cleared(), (false, false));
+}
+
+#[test]
+fn a_builders_name_reaches_its_thread_under_every_engine() {
+    Check::new().schedules(20).assert(|| {
+        assert_eq!(
+            on_the_facade::named_by_its_builder().as_deref(),
+            Some("worker")
+        );
+    });
+    assert_eq!(on_std::named_by_its_builder().as_deref(), Some("worker"));
+}
+
+#[test]
+fn a_thread_polled_with_is_finished_alone_ends_under_every_engine() {
+    // The poll lets the others run: a loop of polls alone would otherwise
+    // never let the setter in under PCT, and never end.
+    Check::new().assert(|| assert!(on_the_facade::polled_until_finished()));
+    assert!(on_std::polled_until_finished());
+}
+
+#[test]
+fn fetch_not_flips_a_flag_and_returns_what_it_was_under_every_engine() {
+    let flips = (false, true, false);
+    Check::new()
+        .schedules(1)
+        .assert(move || assert_eq!(on_the_facade::flipped_twice(), flips));
+    assert_eq!(on_std::flipped_twice(), flips);
+}
+
+#[test]
+fn a_weak_reference_upgrades_only_while_its_arc_lives() {
+    assert_eq!(on_the_facade::upgraded_while_alive(), (true, false));
+    assert_eq!(on_std::upgraded_while_alive(), (true, false));
+}
+
+#[test]
+fn available_parallelism_is_the_same_on_every_machine_in_a_run() {
+    Check::new().schedules(1).assert(|| {
+        assert_eq!(on_the_facade::pool_size(), PARALLELISM_IN_A_RUN.get());
+    });
+    assert_eq!(on_the_facade::pool_size(), on_std::pool_size());
+}
