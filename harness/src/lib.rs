@@ -2,7 +2,8 @@
 //!
 //! Write the component against [`sync`], [`thread`], [`time`] and [`hint`] as
 //! if they were std's modules. In a build without the `model` feature they *are*
-//! std's (re-exports: the same types, no cost). With `model`, enabled from a
+//! std's (re-exports: the same types, no cost); [`cell`]'s `UnsafeCell` has
+//! loom's shape (`with`, `with_mut`), a transparent wrapper of std's. With `model`, enabled from a
 //! dev-dependency so that only tests see it, every lock, wait, notification,
 //! atomic access, spawn, park, sleep and channel operation is a scheduling
 //! point of the engine that runs the test and a typed fact (`check::Fact`),
@@ -31,6 +32,7 @@
 //! oracles (a panic in any thread, a deadlock, a schedule that never ends),
 //! and the body asserts the rest.
 
+pub mod cell;
 #[cfg(feature = "model")]
 pub mod check;
 #[cfg(feature = "model")]
@@ -107,4 +109,10 @@ mod std_identity {
     fn _array_queue(same: crate::shared::ArrayQueue<u8>) -> crossbeam_queue::ArrayQueue<u8> {
         same
     }
+    /// The cell has loom's methods, so it is no re-export: a transparent
+    /// wrapper, of std's cell's size, whose methods are std's `get`.
+    const _: () = assert!(
+        size_of::<crate::cell::UnsafeCell<[u64; 3]>>()
+            == size_of::<std::cell::UnsafeCell<[u64; 3]>>()
+    );
 }

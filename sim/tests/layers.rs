@@ -50,7 +50,7 @@ fn harness() -> Layered {
             &["corpus"],
             &["check"],
             &["schedule", "coverage", "scenario"],
-            &["sync", "thread", "time", "hint", "shared"],
+            &["sync", "thread", "time", "hint", "cell", "shared"],
             &["model"],
             &["panics", "process"],
         ],

@@ -25,6 +25,7 @@ mod swarm;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+pub use crate::model::causality::{CellAccess, DataRace};
 pub use crate::model::deadlock::{Deadlock, Stuck, StuckOn};
 pub use crate::model::endless::{Endless, MAX_OPERATIONS, Past};
 pub use crate::model::facts::{

@@ -4,6 +4,8 @@
 //! under every engine. Outside any run a primitive is std's and behaves as
 //! std's does, real timeouts included.
 
+pub(crate) mod causality;
+pub(crate) mod cell;
 pub(crate) mod deadlock;
 pub(crate) mod endless;
 pub(crate) mod execution;

@@ -159,7 +159,8 @@ impl<T> JoinHandle<T> {
     }
 
     /// Whether the thread has returned, as std's: in a run, a poll that
-    /// lets others run first (see [`finished`]).
+    /// lets others run first, as a poll in a loop must for the polled
+    /// thread to end.
     #[track_caller]
     pub fn is_finished(&self) -> bool {
         let handles = || match &self.handle {

@@ -1,0 +1,133 @@
+//! `cell::UnsafeCell`: loom fails a run at an access that races another
+//! (a `check::DataRace`, at the access's line), as its own cell does; other
+//! engines check nothing. The accesses stand for a write and a read
+//! through the pointer, which this crate, free of unsafe code, never
+//! dereferences: the check is at the access's beginning. For the same
+//! reason the cell is shared behind a std mutex rather than in a structure
+//! declared `Sync`: std's locks order nothing a model sees, so the
+//! accesses race as they would in that structure.
+
+mod support;
+
+use harness::cell::UnsafeCell;
+use harness::check::{CellAccess, Check, DataRace, Engine};
+use harness::sync::atomic::{AtomicBool, Ordering};
+use harness::sync::{Arc, Mutex};
+use harness::thread;
+use support::found;
+
+const LOOM: Engine = Engine::Loom { preemptions: 2 };
+
+/// The line of `handover`'s read, 15 below this one's: a read moved
+/// fails the test that asks for it.
+const READ_LINE: u32 = line!() + 15;
+
+/// A writer writes the cell and raises a flag with `publish`; a reader
+/// that sees the flag (loaded with `observe`) reads the cell.
+fn handover(publish: Ordering, observe: Ordering) {
+    let cell = shared(0_u64);
+    let ready = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (cell, ready) = (Arc::clone(&cell), Arc::clone(&ready));
+        thread::spawn(move || {
+            unordered(&cell).with_mut(|_| ());
+            ready.store(true, publish);
+        })
+    };
+    if ready.load(observe) {
+        unordered(&cell).with(|_| ());
+    }
+    writer.join().expect("the writer ends");
+}
+
+/// A cell many threads reach, as in a structure declared `Sync`.
+type Shared<T> = Arc<std::sync::Mutex<UnsafeCell<T>>>;
+
+fn shared<T>(value: T) -> Shared<T> {
+    Arc::new(std::sync::Mutex::new(UnsafeCell::new(value)))
+}
+
+/// The cell, reached by a lock no model sees.
+fn unordered<T>(cell: &Shared<T>) -> std::sync::MutexGuard<'_, UnsafeCell<T>> {
+    cell.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The data race `failure` raised.
+#[track_caller]
+fn data_race(failure: &harness::check::Failure) -> DataRace {
+    *failure
+        .raised
+        .as_ref()
+        .and_then(|raised| raised.get::<DataRace>())
+        .unwrap_or_else(|| panic!("no data race: {failure}"))
+}
+
+#[test]
+fn a_read_told_by_a_relaxed_flag_is_a_data_race_loom_finds_at_the_read() {
+    let failure = found(&Check::new().engines([LOOM]).schedules(1_000), || {
+        handover(Ordering::Relaxed, Ordering::Relaxed);
+    });
+    let race = data_race(&failure);
+    assert_eq!(race.access, CellAccess::Read, "{failure}");
+    assert_eq!(
+        (race.at.file(), race.at.line()),
+        (file!(), READ_LINE),
+        "{failure}"
+    );
+    assert!(failure.message.starts_with("data race: "), "{failure}");
+}
+
+#[test]
+fn a_read_told_by_a_release_acquire_pair_runs_clean_under_every_engine() {
+    Check::new().assert(|| {
+        handover(Ordering::Release, Ordering::Acquire);
+    });
+}
+
+#[test]
+fn engines_that_model_no_orderings_check_nothing() {
+    Check::new()
+        .engines([Engine::Random, Engine::pct(3), Engine::Dfs])
+        .schedules(100)
+        .assert(|| {
+            handover(Ordering::Relaxed, Ordering::Relaxed);
+        });
+}
+
+/// Two threads write one cell, each under `lock` if it is given.
+fn two_writers(locked: bool) {
+    let cell = shared(0_u64);
+    let lock = Arc::new(Mutex::new(()));
+    let write = {
+        let (cell, lock) = (Arc::clone(&cell), Arc::clone(&lock));
+        move || {
+            let _held = locked.then(|| lock.lock().expect("not poisoned"));
+            unordered(&cell).with_mut(|_| ());
+        }
+    };
+    let other = thread::spawn(write.clone());
+    write();
+    other.join().expect("the other writer ends");
+}
+
+#[test]
+fn two_writes_no_lock_orders_are_a_data_race_loom_finds() {
+    let failure = found(&Check::new().engines([LOOM]).schedules(1_000), || {
+        two_writers(false);
+    });
+    assert_eq!(data_race(&failure).access, CellAccess::Write, "{failure}");
+}
+
+#[test]
+fn two_writes_under_one_lock_run_clean_under_every_engine() {
+    Check::new().assert(|| two_writers(true));
+}
+
+#[test]
+fn outside_any_run_a_cell_is_its_data() {
+    let mut cell = UnsafeCell::new(3_u8);
+    *cell.get_mut() += 1;
+    assert!(cell.with(|pointer| !pointer.is_null()));
+    assert_eq!(cell.into_inner(), 4);
+}
