@@ -473,8 +473,8 @@ fn stderr_of_failing_checks() -> String {
 
 /// The child of [`stderr_of_failing_checks`]: a thread raises under each
 /// default engine, one check each, then a deadlock of the model's, one
-/// the engine finds first and a plain panic under random: the panic
-/// hook's words on stderr.
+/// the engine finds first and a plain panic under random, and a scope
+/// every engine but loom runs: the panic hook's words on stderr.
 #[test]
 #[ignore = "run by the tests of what a failing run prints, in a child process"]
 fn every_engine_finds_item_7_and_random_a_deadlock() {
@@ -489,6 +489,13 @@ fn every_engine_finds_item_7_and_random_a_deadlock() {
     found(&check, support::notification_sent_without_the_lock);
     // A plain panic of the body's, which std's hook prints.
     found(&check, || panic!("a plain panic of the body"));
+    // A scope, which loom has no model of: left out, and no failure.
+    let summary = Check::new().schedules(1).run(|| {
+        thread::scope(|scope| {
+            scope.spawn(|| ());
+        });
+    });
+    assert_eq!(summary.map(|ran| ran.not_modelled.len()).ok(), Some(1));
 }
 
 #[test]
@@ -517,6 +524,12 @@ fn a_deadlock_shuttle_finds_first_prints_in_the_models_words_alone() {
     for words in ["deadlock! blocked tasks", "shuttle-engine"] {
         assert!(!stderr.contains(words), "{words:?} in {stderr}");
     }
+}
+
+#[test]
+fn an_engine_left_out_of_a_body_it_has_no_model_of_prints_nothing() {
+    let stderr = stderr_of_failing_checks();
+    assert!(!stderr.contains("not modelled"), "{stderr}");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 mod support;
 
-use harness::check::{Check, Deadlock, Engine, Op, RunId};
+use harness::check::{Check, Deadlock, Engine, Error, Op, RunId, SCOPE_UNDER_LOOM};
 use harness::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use harness::sync::{Arc, Condvar, Mutex, RwLock, mpsc};
 use harness::thread;
@@ -1081,12 +1081,26 @@ fn a_scoped_thread_is_finished_only_once_its_function_has_returned() {
 }
 
 #[test]
-fn a_scope_under_loom_fails_the_run_and_says_why() {
-    let failure = found(&Check::new().engines([LOOM]), || scoped_increments(true));
-    assert!(
-        failure.message.contains(harness::check::SCOPE_UNDER_LOOM),
-        "{failure}"
-    );
+fn a_check_of_every_engine_leaves_loom_out_of_a_scope_and_runs_the_others() {
+    let summary = Check::new()
+        .schedules(20)
+        .run(|| scoped_increments(true))
+        .expect("every engine but loom runs the scope clean");
+    assert_eq!(summary.not_modelled, [(LOOM, SCOPE_UNDER_LOOM)]);
+    let ran: Vec<Engine> = summary.runs.iter().map(|&(engine, _)| engine).collect();
+    let others: Vec<Engine> = Engine::DEFAULT
+        .into_iter()
+        .filter(|&engine| engine != LOOM)
+        .collect();
+    assert_eq!(ran, others);
+}
+
+#[test]
+fn a_check_of_loom_alone_on_a_scope_is_an_error_naming_what_loom_has_no_model_of() {
+    match Check::new().engines([LOOM]).run(|| scoped_increments(true)) {
+        Err(Error::NotModelled(engines)) => assert_eq!(engines, [(LOOM, SCOPE_UNDER_LOOM)]),
+        other => panic!("not an error of what loom has no model of: {other:?}"),
+    }
 }
 
 #[test]

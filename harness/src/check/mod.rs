@@ -36,7 +36,7 @@ pub use crate::model::liveness::{
     never_waits_ends,
 };
 pub use crate::model::quiescence::{Quiescence, WaitBegins};
-pub use crate::model::scope::SCOPE_UNDER_LOOM;
+pub use crate::model::scope::{NotModelled, SCOPE_UNDER_LOOM};
 pub use crate::model::sync::SPURIOUS_WAKEUPS_ONE_IN;
 pub use crate::model::thread::PARALLELISM_IN_A_RUN;
 pub use crate::model::written::Written;
@@ -211,6 +211,9 @@ pub struct Check {
 pub struct Summary {
     /// Each engine with the schedules it ran.
     pub runs: Vec<(Engine, u64)>,
+    /// Each engine left out, with what the body does that it has no model
+    /// of (a scope under loom): it ran one schedule, to that point.
+    pub not_modelled: Vec<(Engine, NotModelled)>,
 }
 
 /// What a check with coverage found: the situations its runs reached.
@@ -286,6 +289,9 @@ impl std::error::Error for ShrinkError {}
 pub enum Error {
     /// A run failed.
     Found(Box<Failure>),
+    /// No engine of the check models the body: each, with what it has
+    /// no model of.
+    NotModelled(Vec<(Engine, NotModelled)>),
     /// A variable that steers checks names nothing.
     BadVariable {
         /// The variable.
@@ -344,14 +350,33 @@ impl Check {
             return replay_body(run, &body)
                 .map(|()| Summary {
                     runs: vec![(run.engine, 1)],
+                    not_modelled: Vec::new(),
                 })
-                .map_err(|broke| found(run.engine, 1, broke));
+                .map_err(|broke| {
+                    let error = found(run.engine, 1, broke);
+                    match not_modelled(&error) {
+                        Some(why) => Error::NotModelled(vec![(run.engine, why)]),
+                        None => error,
+                    }
+                });
         }
-        let mut runs = Vec::new();
+        let mut summary = Summary {
+            runs: Vec::new(),
+            not_modelled: Vec::new(),
+        };
         for &engine in &check.engines {
-            runs.push((engine, check.search(engine, &body)?));
+            match check.search(engine, &body) {
+                Ok(schedules) => summary.runs.push((engine, schedules)),
+                Err(error) => match not_modelled(&error) {
+                    Some(why) => summary.not_modelled.push((engine, why)),
+                    None => return Err(error),
+                },
+            }
         }
-        Ok(Summary { runs })
+        if summary.runs.is_empty() && !summary.not_modelled.is_empty() {
+            return Err(Error::NotModelled(summary.not_modelled));
+        }
+        Ok(summary)
     }
 
     /// Runs `body` as [`Check::run`] does, and classifies each run by a
@@ -408,10 +433,7 @@ impl Check {
     /// Replays the one run `run` names: `Ok` if it passes now.
     pub fn replay(run: RunId, body: impl Fn() + Send + Sync + 'static) -> Result<(), Box<Failure>> {
         let body: Body = Arc::new(body);
-        replay_body(run, &body).map_err(|broke| match found(run.engine, 1, broke) {
-            Error::Found(failure) => failure,
-            Error::BadVariable { .. } => unreachable!("a replay reads no variable"),
-        })
+        replay_body(run, &body).map_err(|broke| failure(run.engine, 1, broke))
     }
 
     /// The shortest failure like `run`'s that `attempts` more seeds of its
@@ -428,10 +450,7 @@ impl Check {
         let failing = |run: RunId| {
             replay_body(run, &body)
                 .err()
-                .map(|broke| match found(run.engine, 1, broke) {
-                    Error::Found(failure) => failure,
-                    Error::BadVariable { .. } => unreachable!("a replay reads no variable"),
-                })
+                .map(|broke| failure(run.engine, 1, broke))
         };
         let mut shortest = failing(run).ok_or(ShrinkError::PassesNow(run))?;
         if !run.engine.is_seeded() {
@@ -498,10 +517,25 @@ fn replay_body(run: RunId, body: &Body) -> Result<(), Broke> {
     run::replay(run, body)
 }
 
-/// The failure `broke` is, of `engine` after `schedules` schedules.
+/// What the body does that the engine has no model of, if that is what
+/// ended `error`'s run.
+fn not_modelled(error: &Error) -> Option<NotModelled> {
+    match error {
+        Error::Found(failure) => failure.raised.as_ref()?.get::<NotModelled>().copied(),
+        Error::NotModelled(_) | Error::BadVariable { .. } => None,
+    }
+}
+
+/// The error a check ends with when `broke`, of `engine`, failed after
+/// `schedules` schedules.
 fn found(engine: Engine, schedules: u64, broke: Broke) -> Error {
+    Error::Found(failure(engine, schedules, broke))
+}
+
+/// The failure `broke` is, of `engine` after `schedules` schedules.
+fn failure(engine: Engine, schedules: u64, broke: Broke) -> Box<Failure> {
     let (facts, facts_dropped) = broke.run.map(|run| run.facts()).unwrap_or_default();
-    Error::Found(Box::new(Failure {
+    Box::new(Failure {
         run: RunId {
             engine,
             number: broke.number,
@@ -511,7 +545,7 @@ fn found(engine: Engine, schedules: u64, broke: Broke) -> Error {
         raised: broke.panic.raised,
         facts,
         facts_dropped,
-    }))
+    })
 }
 
 /// A seed given as a number, decimal or `0x` hex.
@@ -578,6 +612,13 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Found(failure) => failure.fmt(f),
+            Error::NotModelled(engines) => {
+                write!(f, "no engine of the check models the body:")?;
+                for (engine, not_modelled) in engines {
+                    write!(f, " {engine}: {not_modelled};")?;
+                }
+                write!(f, " check it with other engines")
+            }
             Error::BadVariable {
                 name,
                 value,

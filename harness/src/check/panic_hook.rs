@@ -8,7 +8,7 @@ use std::sync::{Mutex, Once, PoisonError};
 use shuttle::Runner;
 use shuttle::scheduler::RandomScheduler;
 
-use super::shuttle_config;
+use super::{NotModelled, shuttle_config};
 use crate::model::execution;
 use crate::panics::Raised;
 
@@ -38,7 +38,8 @@ pub fn wrap_panic_hook(wrap: impl FnOnce(PanicHook) -> PanicHook) {
 /// the library itself (a model's verdict: its words say where the code
 /// under test waits). An engine's panic that fails a run on a deadlock the
 /// model then names is not printed: the check's failure says it in the
-/// model's words. Any other panic goes on to the hook that was there.
+/// model's words; nor is what an engine has no model of, which the
+/// check's summary says it left out. Any other panic goes on to the hook that was there.
 pub(crate) fn install() {
     static INSTALLED: Once = Once::new();
     INSTALLED.call_once(|| {
@@ -51,6 +52,10 @@ pub(crate) fn install() {
                     }
                     return;
                 };
+                // No failure: the check's summary leaves the engine out.
+                if raised.get::<NotModelled>().is_some() {
+                    return;
+                }
                 let thread = std::thread::current();
                 let name = thread.name().unwrap_or("<unnamed>");
                 let at = info

@@ -213,6 +213,9 @@ fn main_of(scenarios: &'static [Scenario], covering: Option<Covering>) -> ExitCo
                             scenario.name
                         );
                     }
+                    for (engine, why) in summary.not_modelled {
+                        outln!("{}: {engine}: left out: {why}", scenario.name);
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(Error::Found(failure)) => {

@@ -1,7 +1,9 @@
 //! `std::thread::scope` under the model: std's scope on real threads,
 //! shuttle's under the shuttle engines. loom has no scoped threads, so a
-//! scope in a loom run fails the run with a message that says so, rather
-//! than run its threads one after another and pass what it never explored.
+//! scope in a loom run raises [`SCOPE_UNDER_LOOM`], rather than run its
+//! threads one after another and pass what it never explored: a check
+//! leaves loom out for that body, says so in its summary, and runs the
+//! others (a check of loom alone is an error).
 //!
 //! A scoped thread borrows from the caller's stack; joining every scoped
 //! thread before `scope` returns is what makes that sound, and std and
@@ -26,8 +28,38 @@ use super::facts::{Op, ThreadKey};
 use super::liveness::{Blocking, Site};
 use super::thread::{Joining, Thread, a_thread_of_the_run, as_thread_of, finished};
 
-/// What a loom run that reaches a scope fails with.
-pub const SCOPE_UNDER_LOOM: &str = "thread::scope is not modelled under loom, which has no scoped threads: check this body with the other engines (Check::engines)";
+/// Something a body does that the engine running it has no model of:
+/// what a run that reaches it raises. It is no failure of the body's: a
+/// check leaves that engine out for the body
+/// (`check::Summary::not_modelled`), and fails only if no engine of it
+/// models the body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NotModelled {
+    /// What the body does.
+    pub what: &'static str,
+    /// The engines' family that has no model of it.
+    pub under: &'static str,
+    /// Why.
+    pub because: &'static str,
+}
+
+impl std::fmt::Display for NotModelled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is not modelled under {}, which {}",
+            self.what, self.under, self.because
+        )
+    }
+}
+
+/// What a loom run that reaches a scope raises.
+pub const SCOPE_UNDER_LOOM: NotModelled = NotModelled {
+    what: "thread::scope",
+    under: "loom",
+    because: "has no scoped threads",
+};
 
 /// A scope to spawn scoped threads in, as `std::thread::Scope`.
 pub struct Scope<'scope, 'env: 'scope> {
@@ -77,7 +109,7 @@ enum ScopedOf<'scope, T> {
 /// # Panics
 ///
 /// If a thread of the scope panicked and nobody joined it, as std's does;
-/// in a loom run, always (see [`SCOPE_UNDER_LOOM`]).
+/// in a loom run, always, with [`SCOPE_UNDER_LOOM`].
 #[track_caller]
 pub fn scope<'env, F, T>(f: F) -> T
 where
@@ -91,7 +123,7 @@ where
         Flavour::Shuttle => {
             shuttle::thread::scope(|scope| Scope::of(ScopeOf::Shuttle(scope)).run(f, at))
         }
-        Flavour::Loom => panic!("{SCOPE_UNDER_LOOM}"),
+        Flavour::Loom => crate::panics::raise(SCOPE_UNDER_LOOM),
     };
     value
 }
