@@ -10,7 +10,7 @@
 mod support;
 
 use harness::cell::UnsafeCell;
-use harness::check::{CellAccess, Check, DataRace, Engine};
+use harness::check::{CellAccess, Check, DataRace, Engine, Op, ThreadKey, peek};
 use harness::sync::atomic::{AtomicBool, Ordering};
 use harness::sync::{Arc, Mutex};
 use harness::thread;
@@ -76,6 +76,28 @@ fn a_read_told_by_a_relaxed_flag_is_a_data_race_loom_finds_at_the_read() {
         "{failure}"
     );
     assert!(failure.message.starts_with("data race: "), "{failure}");
+    let write = failure
+        .facts
+        .iter()
+        .find(|fact| fact.op == Op::Cell(CellAccess::Write));
+    assert_eq!(
+        write.map(|fact| fact.thread),
+        Some(ThreadKey(1)),
+        "the writer's access is among the facts: {failure}"
+    );
+}
+
+#[test]
+fn a_read_inside_a_peek_is_neither_checked_nor_a_fact() {
+    Check::new().engines([LOOM]).schedules(1_000).assert(|| {
+        let cell = shared(0_u64);
+        let writer = {
+            let cell = Arc::clone(&cell);
+            thread::spawn(move || unordered(&cell).with_mut(|_| ()))
+        };
+        peek(|| unordered(&cell).with(|_| ()));
+        writer.join().expect("the writer ends");
+    });
 }
 
 #[test]

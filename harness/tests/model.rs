@@ -1336,6 +1336,9 @@ fn calls_every_kind_of_operation() {
     let atomic = AtomicU32::new(0);
     assert_eq!(atomic.swap(1, Ordering::SeqCst), 0);
     assert!(!harness::sync::atomic::AtomicBool::new(false).fetch_not(Ordering::SeqCst));
+    let cell = harness::cell::UnsafeCell::new(0_u8);
+    cell.with_mut(|_| ());
+    cell.with(|_| ());
     let (sender, receiver) = mpsc::channel::<u8>();
     let theirs = sender.clone();
     theirs.send(1).expect("the receiver lives");

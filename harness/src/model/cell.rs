@@ -3,13 +3,18 @@
 //! another (one of them a write, and no lock, join or release and acquire
 //! between them), as loom's own `UnsafeCell` does. Other engines check
 //! nothing: shuttle runs one thread at a time, sequentially consistent,
-//! and real threads race for real. An access is no scheduling point and
-//! no fact: it synchronises nothing, and what orders it (a lock, an
-//! atomic) already is both.
+//! and real threads race for real. An access is a fact (`Op::Cell`), so a
+//! race's report shows the other thread's access too, but no scheduling
+//! point: it synchronises nothing, and what orders it (a lock, an atomic)
+//! already is one. Inside `check::peek` (a judge reading the component's
+//! state) a read is neither a fact nor checked, and a write is refused.
 
 use std::panic::Location;
 
 use super::causality::{CellAccess, DataRace, Tracked};
+use super::execution;
+use super::facts::Op;
+use super::peek;
 
 /// A cell whose data is reached by raw pointer, as
 /// `std::cell::UnsafeCell`, in the shape loom's has: `with` for a read,
@@ -58,8 +63,13 @@ impl<T> UnsafeCell<T> {
         self.data.into_inner()
     }
 
-    /// Raises the [`DataRace`] if loom finds `access` at `at` racing another.
+    /// Records `access` at `at`, and raises the [`DataRace`] if loom finds
+    /// it racing another.
     fn checked(&self, access: CellAccess, at: &'static Location<'static>) {
+        if peek::peeking() && access == CellAccess::Read {
+            return;
+        }
+        execution::record(Op::Cell(access), at);
         if !self.tracked.allows(access) {
             crate::panics::raise(DataRace { access, at });
         }

@@ -11,6 +11,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use super::causality::CellAccess;
+
 /// How many facts a run keeps, the most recent: enough to see the
 /// interleaving that broke, bounded so a long run costs no more memory.
 pub const FACTS_KEPT: usize = 256;
@@ -58,6 +60,9 @@ pub enum Op {
     Atomic(AtomicAccess, Ordering),
     /// `fence`.
     Fence(Ordering),
+    /// An `UnsafeCell`'s `with` (a read) or `with_mut` (a write): no
+    /// scheduling point, but the access loom checks.
+    Cell(CellAccess),
     /// `thread::spawn` (or a `Builder`'s, or a scope's): `child` is the
     /// new thread.
     Spawn {
@@ -134,6 +139,7 @@ impl Op {
             | Op::NotifyAll
             | Op::Atomic(..)
             | Op::Fence(_)
+            | Op::Cell(_)
             | Op::Spawn { .. }
             | Op::Unpark
             | Op::Call(_)

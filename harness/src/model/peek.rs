@@ -42,7 +42,8 @@ pub(crate) fn peek<T>(read: impl FnOnce() -> T) -> T {
 pub(crate) fn refuse_inside(op: &Op, at: &'static Location<'static>) {
     assert!(
         !peeking(),
-        "inside check::peek only atomic loads may be read: {op:?} at {at} would be seen"
+        "inside check::peek only atomic loads and UnsafeCell reads may be made: {op:?} at {at} \
+         would be seen"
     );
 }
 
