@@ -85,6 +85,13 @@ fn a_failure_prints_its_facts_and_how_many_were_not_kept() {
 }
 
 #[test]
+fn a_failure_whose_facts_were_all_kept_says_nothing_of_earlier_ones() {
+    let text = failure_with("boom", vec![fact(Op::Lock)], 0, Engine::Random).to_string();
+    assert!(!text.contains("earlier facts"), "{text}");
+    assert_eq!(text.lines().count(), 3, "{text}");
+}
+
+#[test]
 fn a_failure_on_real_threads_warns_that_its_replay_may_differ() {
     let text = failure_with("boom", Vec::new(), 0, Engine::Threads).to_string();
     assert!(
@@ -543,4 +550,43 @@ fn a_raised_value_prints_by_its_display_not_as_a_box() {
     let stderr = stderr_of_failing_checks();
     assert!(stderr.contains("item 7 was lost"), "{stderr}");
     assert!(!stderr.contains("Box<dyn Any>"), "{stderr}");
+}
+
+/// Bytes of stack `uses_a_deep_stack` takes: four times the stack shuttle
+/// gives a thread unless its builder asks for more.
+const DEEP_STACK_BYTES: usize = 1024 * 1024;
+
+/// Takes about `bytes` of stack, in frames of 16 KiB.
+fn uses_a_deep_stack(bytes: usize) -> u8 {
+    let frame = std::hint::black_box([1_u8; 16 * 1024]);
+    let deeper = match bytes.checked_sub(frame.len()) {
+        Some(left) if left > 0 => uses_a_deep_stack(left),
+        _ => 0,
+    };
+    std::hint::black_box(frame[frame.len() - 1].wrapping_add(deeper))
+}
+
+#[test]
+fn a_builders_stack_size_reaches_a_shuttle_thread() {
+    let output = child_test("a_thread_built_with_a_large_stack_uses_it_under_shuttle")
+        .output()
+        .expect("the test binary runs");
+    assert!(output.status.success(), "{output:?}");
+}
+
+/// The child of [`a_builders_stack_size_reaches_a_shuttle_thread`]: a
+/// stack overflow aborts the process, so it runs in a child of its own.
+#[test]
+#[ignore = "run by a_builders_stack_size_reaches_a_shuttle_thread, in a child process"]
+fn a_thread_built_with_a_large_stack_uses_it_under_shuttle() {
+    Check::new()
+        .engines([Engine::Random])
+        .schedules(1)
+        .assert(|| {
+            let deep = thread::Builder::new()
+                .stack_size(4 * DEEP_STACK_BYTES)
+                .spawn(|| uses_a_deep_stack(DEEP_STACK_BYTES))
+                .expect("a thread");
+            assert_ne!(deep.join().expect("the deep thread ends"), 0);
+        });
 }

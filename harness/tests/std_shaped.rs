@@ -53,6 +53,19 @@ macro_rules! written_for_std {
             flag.load(Ordering::Acquire)
         }
 
+        /// A thread that waits for a message: whether it was finished
+        /// before the message was sent.
+        pub(crate) fn finished_before_its_message() -> bool {
+            let (go, gate) = self::sync::mpsc::channel::<()>();
+            let waiter = thread::spawn(move || gate.recv());
+            let before = waiter.is_finished();
+            go.send(()).expect("the waiter waits for it");
+            while !waiter.is_finished() {}
+            let received = waiter.join().expect("the waiter ends without a panic");
+            assert!(received.is_ok());
+            before
+        }
+
         /// A flag flipped twice by `fetch_not`: what each flip saw, and
         /// the flag.
         pub(crate) fn flipped_twice() -> (bool, bool, bool) {
@@ -114,6 +127,12 @@ fn a_thread_polled_with_is_finished_alone_ends_under_every_engine() {
     // never let the setter in under PCT, and never end.
     Check::new().assert(|| assert!(on_the_facade::polled_until_finished()));
     assert!(on_std::polled_until_finished());
+}
+
+#[test]
+fn a_thread_is_not_finished_while_it_waits_under_every_engine() {
+    Check::new().assert(|| assert!(!on_the_facade::finished_before_its_message()));
+    assert!(!on_std::finished_before_its_message());
 }
 
 #[test]

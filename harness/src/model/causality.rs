@@ -12,6 +12,7 @@ use std::sync::{Mutex, PoisonError};
 use super::execution::{self, Flavour};
 
 /// The accesses of one place in memory, as loom checks them.
+#[derive(Debug)]
 pub(crate) struct Tracked {
     /// Under loom, the cell loom tracks; elsewhere nothing. Behind a std
     /// mutex, which orders nothing loom sees, so that what holds it may
@@ -83,13 +84,5 @@ impl Tracked {
             CellAccess::Write => cell.with_mut(|_| ()),
         }));
         checked.is_ok()
-    }
-}
-
-impl fmt::Debug for Tracked {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Tracked")
-            .field("by_loom", &self.cell.is_some())
-            .finish()
     }
 }
