@@ -17,6 +17,7 @@ use std::time::Duration;
 use super::deadlock::{Deadlock, Stuck, StuckOn};
 use super::endless::{Endless, MAX_OPERATIONS, Past};
 use super::facts::{Fact, Facts, Op, ThreadKey};
+use super::keys::ThreadKeys;
 use super::liveness::{Access, Blocking, Book, Site};
 use super::loom_park::Parkers;
 use super::quiescence::{Quiescence, Wait, WaitBegins, Waiting};
@@ -119,6 +120,8 @@ pub(crate) struct Execution {
     /// Virtual time since the run began, in nanoseconds.
     clock_nanos: AtomicU64,
     facts: Mutex<Facts>,
+    /// Each thread's key, read at every operation without the facts' lock.
+    keys: ThreadKeys,
     timed_waits: Mutex<TimedWaits>,
     /// The timers of the timed waits in progress, which fire in the order
     /// of their ends.
@@ -241,6 +244,7 @@ impl Execution {
             data_seed,
             clock_nanos: AtomicU64::new(0),
             facts: Mutex::new(Facts::default()),
+            keys: ThreadKeys::default(),
             timed_waits: Mutex::new(TimedWaits::default()),
             timers: Mutex::new(Timers::default()),
             lingering: AtomicBool::new(false),
@@ -351,8 +355,7 @@ impl Execution {
 
     /// The calling thread's key within this run.
     pub(crate) fn thread_key(&self) -> ThreadKey {
-        let raw = self.raw_thread_id();
-        lock(&self.facts).key_of(raw)
+        self.keys.key_of(self.raw_thread_id())
     }
 
     /// The engine's own name for the calling thread.
@@ -368,16 +371,13 @@ impl Execution {
     /// numbered as they are spawned (after their spawner), so a spawn's
     /// fact names its child.
     pub(crate) fn reserve_thread_key(&self) -> ThreadKey {
-        let spawner = self.raw_thread_id();
-        let mut facts = lock(&self.facts);
-        facts.key_of(spawner);
-        facts.reserve_key()
+        self.keys.key_of(self.raw_thread_id());
+        self.keys.reserve()
     }
 
     /// The calling thread, just started, is the one spawned as `key`.
     pub(crate) fn bind_thread_key(&self, key: ThreadKey) {
-        let raw = self.raw_thread_id();
-        lock(&self.facts).bind_key(raw, key);
+        self.keys.bind(self.raw_thread_id(), key);
     }
 
     /// The calling thread took the lock at `address` at `at`; its key, for
@@ -449,7 +449,7 @@ impl Execution {
         if self.flavour == Flavour::Std || self.a_judge_runs_or_panicked.load(Ordering::SeqCst) {
             return None;
         }
-        let threads = try_lock(&self.facts)?.threads();
+        let threads = self.keys.threads();
         let waiting = try_lock(&self.waiting)?;
         let book = try_lock(&self.book)?;
         waiting.deadlock_the_engine_found(threads, |lock_at, access| book.holder(lock_at, access))
@@ -729,7 +729,7 @@ impl Execution {
     /// a thread that has just begun a wait only another thread can end, or
     /// has ended.
     pub(crate) fn deadlocked(&self) -> Result<(), Raised> {
-        let threads = lock(&self.facts).threads();
+        let threads = self.keys.threads();
         let deadlock = {
             let waiting = lock(&self.waiting);
             let book = lock(&self.book);
@@ -785,7 +785,7 @@ impl Execution {
             return;
         }
         let judges = lock(&self.quiescence_judges).clone();
-        let threads = lock(&self.facts).threads();
+        let threads = self.keys.threads();
         let Some(moment) = lock(&self.waiting).quiescent(threads) else {
             return;
         };
@@ -928,7 +928,7 @@ mod tests {
         let (rwlock, mutex, at) = (1, 2, Location::caller());
         let run = Execution::new(Flavour::Std, 0);
         for _ in 0..3 {
-            lock(&run.facts).reserve_key();
+            run.keys.reserve();
         }
         {
             let mut book = lock(&run.book);

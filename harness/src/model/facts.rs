@@ -3,7 +3,6 @@
 //! last [`FACTS_KEPT`] of them.
 
 use std::any::Any;
-use std::collections::BTreeMap;
 use std::collections::VecDeque;
 use std::fmt;
 use std::panic::Location;
@@ -273,8 +272,8 @@ impl fmt::Display for Fact {
 /// Sees every fact of a run as it is recorded: a subject's coverage.
 pub(crate) type Observer = Box<dyn FnMut(&Fact) + Send>;
 
-/// A run's facts: the last [`FACTS_KEPT`], each thread's latest, and the
-/// small key of each thread; and who else sees each one.
+/// A run's facts: the last [`FACTS_KEPT`] and each thread's latest; and
+/// who else sees each one.
 #[derive(Default)]
 pub(crate) struct Facts {
     kept: VecDeque<Fact>,
@@ -282,9 +281,6 @@ pub(crate) struct Facts {
     /// Each thread's latest fact, by key: a thread that waits for long
     /// has its wait here after it has left `kept`.
     latest: Vec<Option<Fact>>,
-    keys: BTreeMap<u64, ThreadKey>,
-    /// The key the next new thread gets.
-    next_key: usize,
     observer: Option<Observer>,
 }
 
@@ -303,35 +299,6 @@ impl Facts {
         }
         self.latest[thread] = Some(fact.clone());
         self.kept.push_back(fact);
-    }
-
-    /// The small key of the thread the engine calls `raw`: the key it was
-    /// spawned with, or the next one if it is new (the body's own thread).
-    pub(crate) fn key_of(&mut self, raw: u64) -> ThreadKey {
-        if let Some(&key) = self.keys.get(&raw) {
-            return key;
-        }
-        let key = self.reserve_key();
-        self.keys.insert(raw, key);
-        key
-    }
-
-    /// The next key, for a thread about to be spawned: threads are
-    /// numbered as they are spawned, which is the same in every replay.
-    pub(crate) fn reserve_key(&mut self) -> ThreadKey {
-        let key = ThreadKey(self.next_key);
-        self.next_key += 1;
-        key
-    }
-
-    /// How many threads the run has had: keys below this one are taken.
-    pub(crate) fn threads(&self) -> usize {
-        self.next_key
-    }
-
-    /// The thread the engine calls `raw` is the one spawned as `key`.
-    pub(crate) fn bind_key(&mut self, raw: u64, key: ThreadKey) {
-        self.keys.insert(raw, key);
     }
 
     /// From now on `observer` sees each fact pushed, in order.
@@ -414,13 +381,5 @@ mod tests {
             facts.push(fact(1));
         }
         assert_eq!(facts.last_of_each_live_thread(), [waits, fact(1)]);
-    }
-
-    #[test]
-    fn threads_are_numbered_in_the_order_they_first_act() {
-        let mut facts = Facts::default();
-        assert_eq!(facts.key_of(977), ThreadKey(0));
-        assert_eq!(facts.key_of(5), ThreadKey(1));
-        assert_eq!(facts.key_of(977), ThreadKey(0));
     }
 }

@@ -10,6 +10,7 @@ pub(crate) mod deadlock;
 pub(crate) mod endless;
 pub(crate) mod execution;
 pub(crate) mod facts;
+mod keys;
 pub(crate) mod liveness;
 mod loom_park;
 pub(crate) mod peek;
