@@ -101,8 +101,14 @@ fn a_run_that_passes_now_has_nothing_to_shrink() {
     let run: RunId = "random:0x1".parse().expect("a run id");
     let shrunk = Check::shrink(run, 10, || handoff(true));
     assert!(matches!(shrunk, Err(harness::check::ShrinkError::PassesNow(passes)) if passes == run));
-    let said = shrunk.map(|_| ()).expect_err("nothing to shrink").to_string();
-    assert_eq!(said, "random:0x0000000000000001 passes now: there is nothing to shrink");
+    let said = shrunk
+        .map(|_| ())
+        .expect_err("nothing to shrink")
+        .to_string();
+    assert_eq!(
+        said,
+        "random:0x0000000000000001 passes now: there is nothing to shrink"
+    );
 }
 
 #[test]

@@ -97,7 +97,9 @@ impl ThreadKeys {
     }
 
     fn slot(&self, name: u64) -> Option<&AtomicUsize> {
-        usize::try_from(name).ok().and_then(|index| self.slots.get(index))
+        usize::try_from(name)
+            .ok()
+            .and_then(|index| self.slots.get(index))
     }
 }
 
@@ -119,7 +121,12 @@ mod tests {
     #[test]
     fn a_name_bound_to_a_reserved_key_finds_it_in_either_store() {
         let keys = ThreadKeys::default();
-        for name in [0, NAMES_IN_SLOTS as u64 - 1, NAMES_IN_SLOTS as u64, u64::MAX] {
+        for name in [
+            0,
+            NAMES_IN_SLOTS as u64 - 1,
+            NAMES_IN_SLOTS as u64,
+            u64::MAX,
+        ] {
             let key = keys.reserve();
             keys.bind(name, key);
             assert_eq!(keys.key_of(name), key, "name {name}");

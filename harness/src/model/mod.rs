@@ -4,6 +4,7 @@
 //! under every engine. Outside any run a primitive is std's and behaves as
 //! std's does, real timeouts included.
 
+mod by_thread;
 pub(crate) mod causality;
 pub(crate) mod cell;
 pub(crate) mod deadlock;

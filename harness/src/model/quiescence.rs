@@ -22,6 +22,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use super::by_thread::ByThread;
 use super::deadlock::{Deadlock, Stuck, StuckOn};
 use super::facts::ThreadKey;
 use super::liveness::{Access, Site};
@@ -66,7 +67,7 @@ impl Wait {
 /// an unpark waiting for their next park.
 #[derive(Debug, Default)]
 pub(crate) struct Waiting {
-    waits: BTreeMap<ThreadKey, (Wait, Site)>,
+    waits: ByThread<(Wait, Site)>,
     ended: BTreeSet<ThreadKey>,
     /// Threads unparked since their last park: their next untimed park
     /// returns at once, as std's does.
@@ -114,7 +115,7 @@ impl Waiting {
     /// one its notifications woke.
     pub(crate) fn ends(&mut self, thread: ThreadKey) {
         self.joins_next.remove(&thread);
-        if let Some((Wait::Condvar { id, timed: false }, _)) = self.waits.remove(&thread)
+        if let Some((Wait::Condvar { id, timed: false }, _)) = self.waits.remove(thread)
             && let Some(woken) = self.woken.get_mut(&id)
         {
             *woken = woken.saturating_sub(1);
@@ -133,12 +134,12 @@ impl Waiting {
     /// most every one (`usize::MAX` for all).
     pub(crate) fn notified(&mut self, condvar: u64, untimed: usize) {
         self.waits.retain(
-            |_, (wait, _)| !matches!(wait, Wait::Condvar { id, timed: true } if *id == condvar),
+            |(wait, _)| !matches!(wait, Wait::Condvar { id, timed: true } if *id == condvar),
         );
         let waiters = self
             .waits
-            .values()
-            .filter(|(wait, _)| {
+            .iter()
+            .filter(|(_, (wait, _))| {
                 *wait
                     == Wait::Condvar {
                         id: condvar,
@@ -156,10 +157,10 @@ impl Waiting {
     fn surely_waiting(&self, caller: ThreadKey) -> impl Iterator<Item = ThreadKey> + '_ {
         self.waits
             .iter()
-            .filter(move |&(&thread, &(wait, _))| {
+            .filter(move |&(thread, &(wait, _))| {
                 thread == caller || !(matches!(wait, Wait::Lock(..)) || self.may_end(wait))
             })
-            .map(|(&thread, _)| thread)
+            .map(|(thread, _)| thread)
     }
 
     /// Whether `wait` may end without another thread doing anything more:
@@ -174,8 +175,8 @@ impl Waiting {
     /// `thread` was unparked: if it is parked it runs, and its next park
     /// returns at once unless this one takes the unpark.
     pub(crate) fn unparked(&mut self, thread: ThreadKey) {
-        if let Some((Wait::Park { .. }, _)) = self.waits.get(&thread) {
-            self.waits.remove(&thread);
+        if let Some((Wait::Park { .. }, _)) = self.waits.get(thread) {
+            self.waits.remove(thread);
         }
         self.tokens.insert(thread);
     }
@@ -194,10 +195,10 @@ impl Waiting {
             .waits
             .iter()
             .filter(|(_, (wait, _))| *wait == Wait::Join(thread))
-            .map(|(&joiner, _)| joiner)
+            .map(|(joiner, _)| joiner)
             .collect();
         for joiner in joiners {
-            let Some((_, at)) = self.waits.remove(&joiner) else {
+            let Some((_, at)) = self.waits.remove(joiner) else {
                 continue;
             };
             if let Some(rest) = self.joins_next.remove(&joiner) {
@@ -229,7 +230,7 @@ impl Waiting {
     pub(crate) fn quiescent(&self, threads: usize) -> Option<Quiescence> {
         let mut moment = Quiescence::default();
         for thread in (0..threads).map(ThreadKey) {
-            match self.waits.get(&thread) {
+            match self.waits.get(thread) {
                 Some((Wait::Lock(..), _)) => return None,
                 Some(&(wait, _)) if self.may_end(wait) => return None,
                 Some((wait, _)) if wait.timed() => moment.timed.push(thread),
@@ -277,7 +278,7 @@ impl Waiting {
     ) -> Option<Deadlock> {
         let mut stuck = Vec::new();
         for thread in (0..threads).map(ThreadKey) {
-            let Some(&(wait, at)) = self.waits.get(&thread) else {
+            let Some(&(wait, at)) = self.waits.get(thread) else {
                 if self.ended.contains(&thread) {
                     continue;
                 }
@@ -313,10 +314,10 @@ impl Waiting {
     pub(crate) fn writer_waiting_for(&self, lock: usize, reader: ThreadKey) -> Option<ThreadKey> {
         self.waits
             .iter()
-            .find(|&(&thread, &(wait, _))| {
+            .find(|&(thread, &(wait, _))| {
                 thread != reader && wait == Wait::Lock(lock, Access::Exclusive)
             })
-            .map(|(&thread, _)| thread)
+            .map(|(thread, _)| thread)
     }
 }
 
@@ -559,14 +560,17 @@ mod tests {
         waiting.thread_ended(first);
         waiting.joins_all(MAIN, &[first, second, third], here());
         assert_eq!(
-            waiting.waits[&MAIN].0,
+            waiting.waits.get(MAIN).expect("main joins").0,
             Wait::Join(second),
             "the first has ended"
         );
         waiting.thread_ended(second);
-        assert_eq!(waiting.waits[&MAIN].0, Wait::Join(third));
+        assert_eq!(
+            waiting.waits.get(MAIN).expect("main joins").0,
+            Wait::Join(third)
+        );
         waiting.thread_ended(third);
-        assert!(!waiting.waits.contains_key(&MAIN), "every thread has ended");
+        assert!(waiting.waits.get(MAIN).is_none(), "every thread has ended");
     }
 
     #[test]
