@@ -175,12 +175,20 @@ thread_local! {
 
 /// The run of the calling thread, if it is in one it can still ask.
 pub(crate) fn current() -> Option<Arc<Execution>> {
-    CURRENT.with(|current| current.borrow().clone().filter(|run| run.answers()))
+    with_current(Arc::clone)
+}
+
+/// `ask` of the calling thread's run, if it is in one it can still ask,
+/// without counting a reference to it: the path of every lock. `ask` must
+/// not be a scheduling point, where another thread of the same OS thread
+/// (shuttle's, loom's) might enter a run of its own.
+fn with_current<R>(ask: impl FnOnce(&Arc<Execution>) -> R) -> Option<R> {
+    CURRENT.with(|current| current.borrow().as_ref().filter(|run| run.answers()).map(ask))
 }
 
 /// The flavour a primitive made now must have.
 pub(crate) fn flavour() -> Flavour {
-    current().map_or(Flavour::Std, |run| run.flavour)
+    with_current(|run| run.flavour).unwrap_or(Flavour::Std)
 }
 
 /// Makes `run` the calling OS thread's run until another is entered.
@@ -897,7 +905,7 @@ fn hashed(id: impl std::hash::Hash) -> u64 {
 /// Whether the calling thread's run lets it do `blocking` at `at` (see
 /// [`Execution::judge`]); outside a run, always.
 pub(crate) fn judge(blocking: Blocking, at: Site) -> Result<(), Raised> {
-    current().map_or(Ok(()), |run| run.judge(blocking, at))
+    with_current(|run| run.judge(blocking, at)).unwrap_or(Ok(()))
 }
 
 /// Panics with the oracle it breaks if the calling thread's run forbids it
@@ -911,11 +919,7 @@ pub(crate) fn may(blocking: Blocking, at: Site) {
 /// Records `op` at `at` in the calling thread's run, if it is in one.
 pub(crate) fn record(op: Op, at: &'static Location<'static>) {
     super::peek::refuse_inside(&op, at);
-    CURRENT.with(|current| {
-        if let Some(run) = current.borrow().as_ref().filter(|run| run.answers()) {
-            run.record(op, at);
-        }
-    });
+    with_current(|run| run.record(op, at));
 }
 
 #[cfg(test)]
