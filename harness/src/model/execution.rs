@@ -183,7 +183,13 @@ pub(crate) fn current() -> Option<Arc<Execution>> {
 /// not be a scheduling point, where another thread of the same OS thread
 /// (shuttle's, loom's) might enter a run of its own.
 fn with_current<R>(ask: impl FnOnce(&Arc<Execution>) -> R) -> Option<R> {
-    CURRENT.with(|current| current.borrow().as_ref().filter(|run| run.answers()).map(ask))
+    CURRENT.with(|current| {
+        current
+            .borrow()
+            .as_ref()
+            .filter(|run| run.answers())
+            .map(ask)
+    })
 }
 
 /// The flavour a primitive made now must have.
@@ -394,6 +400,13 @@ impl Execution {
         let thread = self.thread_key();
         lock(&self.book).taken(thread, address, access, at);
         thread
+    }
+
+    /// `thread`'s wait for the lock at `address` ended with the lock taken,
+    /// for `access`, as asked for at `at`.
+    pub(crate) fn lock_granted(&self, thread: ThreadKey, address: usize, access: Access, at: Site) {
+        lock(&self.waiting).ends(thread);
+        lock(&self.book).taken(thread, address, access, at);
     }
 
     /// `thread` let go of the lock at `address`. It asks the engine
@@ -663,9 +676,11 @@ impl Execution {
     }
 
     /// `thread`, the calling one, is about to wait for the lock at
-    /// `lock_at`, for `access`, which it asked for at `at`: if its own
-    /// hold keeps it waiting, or another's hold or a writer's wait for it
-    /// does and every thread is now blocked, the deadlock, raised. A thread waiting for itself is
+    /// `lock_at`, for `access`, which it asked for at `at`. If it may not
+    /// wait there ([`Book::may`]), the oracle it breaks, raised, and the
+    /// wait is not booked. If its own hold keeps it waiting, or another's
+    /// hold or a writer's wait for it does and every thread is now
+    /// blocked, the deadlock, raised. A thread waiting for itself is
     /// raised at once, whatever the others do: on std it never returns (or
     /// panics), and the engines would each say it in words of their own.
     pub(crate) fn lock_wait_begins(
@@ -674,6 +689,8 @@ impl Execution {
         (lock_at, access): (usize, Access),
         at: Site,
     ) -> Result<(), Raised> {
+        let verdict = lock(&self.book).may(thread, Blocking::Lock, at);
+        verdict.map_err(|violation| self.violated(violation))?;
         let behind_a_writer = {
             let mut waiting = lock(&self.waiting);
             waiting.begins(thread, Wait::Lock(lock_at, access), at);

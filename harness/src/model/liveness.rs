@@ -274,32 +274,56 @@ impl Drop for Hold {
 }
 
 /// The calling thread's wait for a lock, in its run's book of waits until
-/// dropped (the lock taken, or the thread unwinding): a thread that waits
-/// for a lock another holds is blocked while the holder is.
+/// the lock is taken ([`LockWait::granted`]) or the thread unwinds: a
+/// thread that waits for a lock another holds is blocked while the holder
+/// is.
 pub(crate) struct LockWait {
     /// The run, and the thread waiting in it.
     waiter: Option<(Arc<Execution>, ThreadKey)>,
+    /// The lock's address, stable while it is waited for and held.
+    address: usize,
+    access: Access,
+    at: Site,
 }
 
 impl LockWait {
-    /// The calling thread begins to wait for `lock`, for `access`, asked
-    /// for at `at`. If that leaves every thread of its run waiting for
-    /// another, it raises the deadlock instead.
+    /// The calling thread asks for `lock`, for `access`, at `at`, and
+    /// begins to wait for it. It raises the oracle that forbids the wait,
+    /// if one does (a never-waits section), or the deadlock the wait
+    /// completes.
     pub(crate) fn begins<L>(lock: &L, access: Access, at: Site) -> LockWait {
         let address = std::ptr::from_ref(lock) as usize;
         let waiter = execution::current().map(|run| {
             let thread = run.thread_key();
-            if let Err(deadlock) = run.lock_wait_begins(thread, (address, access), at) {
-                deadlock.raise();
+            if let Err(raised) = run.lock_wait_begins(thread, (address, access), at) {
+                raised.raise();
             }
             (run, thread)
         });
-        LockWait { waiter }
+        LockWait {
+            waiter,
+            address,
+            access,
+            at,
+        }
+    }
+
+    /// The lock is taken: the wait ends and the hold begins, in the same
+    /// run, by the same thread.
+    pub(crate) fn granted(mut self) -> Hold {
+        let holder = self.waiter.take().inspect(|(run, thread)| {
+            run.lock_granted(*thread, self.address, self.access, self.at);
+        });
+        Hold {
+            holder,
+            address: self.address,
+        }
     }
 }
 
 impl Drop for LockWait {
-    /// Asks the engine nothing, as [`Hold`]'s drop.
+    /// A wait left without the lock (the thread unwinds). Asks the engine
+    /// nothing, as [`Hold`]'s drop.
     fn drop(&mut self) {
         if let Some((run, thread)) = &self.waiter {
             run.wait_ends_of(*thread);

@@ -112,17 +112,25 @@ impl Condvar {
         let woken = match (&self.inner, turn) {
             (Inner::Std(condvar), Some(TurnGuard::Std)) => {
                 let data = data.expect("a guard holds its data until dropped");
-                mutex.with_data(TurnGuard::Std, condvar.wait(data), at)
+                mutex.with_data(TurnGuard::Std, condvar.wait(data), mutex.hold_taken(at))
             }
             (Inner::Shuttle(condvar), Some(TurnGuard::Shuttle(turn))) => {
                 drop(data);
                 let turn = condvar.wait(turn).unwrap_or_else(PoisonError::into_inner);
-                mutex.with_data(TurnGuard::Shuttle(turn), mutex.data().lock(), at)
+                mutex.with_data(
+                    TurnGuard::Shuttle(turn),
+                    mutex.data().lock(),
+                    mutex.hold_taken(at),
+                )
             }
             (Inner::Loom(condvar), Some(TurnGuard::Loom(turn))) => {
                 drop(data);
                 let turn = condvar.wait(turn).unwrap_or_else(PoisonError::into_inner);
-                mutex.with_data(TurnGuard::Loom(turn), mutex.data().lock(), at)
+                mutex.with_data(
+                    TurnGuard::Loom(turn),
+                    mutex.data().lock(),
+                    mutex.hold_taken(at),
+                )
             }
             _ => panic!("a condition variable waits with a mutex of another run"),
         };
@@ -296,7 +304,7 @@ impl Condvar {
                 (Err(PoisonError::new(data)), result.timed_out())
             }
         };
-        match mutex.with_data(TurnGuard::Std, data, at) {
+        match mutex.with_data(TurnGuard::Std, data, mutex.hold_taken(at)) {
             Ok(guard) => Ok((guard, WaitTimeoutResult(timed_out))),
             Err(poisoned) => Err(PoisonError::new((
                 poisoned.into_inner(),
@@ -308,7 +316,7 @@ impl Condvar {
 
 /// Takes `mutex` again after a wait at `at`.
 fn retake<T>(mutex: &Mutex<T>, at: Site) -> LockResult<MutexGuard<'_, T>> {
-    mutex.with_data(mutex.take_turn(), mutex.data().lock(), at)
+    mutex.with_data(mutex.take_turn(), mutex.data().lock(), mutex.hold_taken(at))
 }
 
 impl Default for Condvar {

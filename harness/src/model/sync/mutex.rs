@@ -10,7 +10,7 @@ use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
 use crate::model::execution::{self, Flavour};
 use crate::model::facts::Op;
-use crate::model::liveness::{Access, Blocking, Hold, LockWait, Site};
+use crate::model::liveness::{Access, Hold, LockWait, Site};
 
 /// A mutual exclusion lock, as `std::sync::Mutex`.
 pub struct Mutex<T> {
@@ -74,9 +74,6 @@ impl<T> Mutex<T> {
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
         let at = Location::caller();
         execution::record(Op::Lock, at);
-        if self.booked {
-            execution::may(Blocking::Lock, at);
-        }
         // Only the code under test's locks: the model's own are never held
         // across a wait, and their holds are not booked.
         let waits = self
@@ -84,8 +81,7 @@ impl<T> Mutex<T> {
             .then(|| LockWait::begins(self, Access::Exclusive, at));
         let turn = self.take_turn();
         let data = self.data.lock();
-        drop(waits);
-        self.with_data(turn, data, at)
+        self.with_data(turn, data, waits.map(LockWait::granted))
     }
 
     /// Takes the lock if it is free.
@@ -107,9 +103,9 @@ impl<T> Mutex<T> {
             },
         };
         match self.data.try_lock() {
-            Ok(data) => Ok(self.guard(turn, data, at)),
+            Ok(data) => Ok(self.guard(turn, data, self.hold_taken(at))),
             Err(TryLockError::Poisoned(poisoned)) => Err(TryLockError::Poisoned(PoisonError::new(
-                self.guard(turn, poisoned.into_inner(), at),
+                self.guard(turn, poisoned.into_inner(), self.hold_taken(at)),
             ))),
             Err(TryLockError::WouldBlock) => Err(TryLockError::WouldBlock),
         }
@@ -159,19 +155,27 @@ impl<T> Mutex<T> {
         }
     }
 
-    /// A guard of `turn` and the data, poisoned as the data is, taken at `at`.
+    /// The calling thread's hold of the lock, taken at `at` with no wait
+    /// booked before it: none for the model's own locks.
+    pub(crate) fn hold_taken(&self, at: Site) -> Option<Hold> {
+        self.booked
+            .then(|| Hold::taken(self, Access::Exclusive, at))
+    }
+
+    /// A guard of `turn` and the data, poisoned as the data is, holding
+    /// `hold`.
     pub(crate) fn with_data<'a>(
         &'a self,
         turn: TurnGuard<'a>,
         data: LockResult<std::sync::MutexGuard<'a, T>>,
-        at: Site,
+        hold: Option<Hold>,
     ) -> LockResult<MutexGuard<'a, T>> {
         match data {
-            Ok(data) => Ok(self.guard(turn, data, at)),
+            Ok(data) => Ok(self.guard(turn, data, hold)),
             Err(poisoned) => Err(PoisonError::new(self.guard(
                 turn,
                 poisoned.into_inner(),
-                at,
+                hold,
             ))),
         }
     }
@@ -180,15 +184,13 @@ impl<T> Mutex<T> {
         &'a self,
         turn: TurnGuard<'a>,
         data: std::sync::MutexGuard<'a, T>,
-        at: Site,
+        hold: Option<Hold>,
     ) -> MutexGuard<'a, T> {
         MutexGuard {
             mutex: self,
             data: Some(data),
             turn: Some(turn),
-            hold: self
-                .booked
-                .then(|| Hold::taken(self, Access::Exclusive, at)),
+            hold,
         }
     }
 

@@ -9,7 +9,7 @@ use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
 use crate::model::execution::{self, Flavour};
 use crate::model::facts::Op;
-use crate::model::liveness::{Access, Blocking, Hold, LockWait};
+use crate::model::liveness::{Access, Hold, LockWait};
 
 /// A reader-writer lock, as `std::sync::RwLock`.
 pub struct RwLock<T> {
@@ -120,7 +120,6 @@ impl<T> RwLock<T> {
     pub fn read(&self) -> LockResult<RwLockReadGuard<'_, T>> {
         let at = Location::caller();
         execution::record(Op::ReadLock, at);
-        execution::may(Blocking::Lock, at);
         let waits = LockWait::begins(self, Access::Shared, at);
         let turn = match &self.turn {
             Turn::Std => {
@@ -135,11 +134,11 @@ impl<T> RwLock<T> {
             )),
         };
         let data = self.data.read();
-        drop(waits);
+        let hold = waits.granted();
         poisoned_as(data, |data| RwLockReadGuard {
             data,
             _turn: turn,
-            _hold: Hold::taken(self, Access::Shared, at),
+            _hold: hold,
         })
     }
 
@@ -148,7 +147,6 @@ impl<T> RwLock<T> {
     pub fn write(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
         let at = Location::caller();
         execution::record(Op::WriteLock, at);
-        execution::may(Blocking::Lock, at);
         let waits = LockWait::begins(self, Access::Exclusive, at);
         let turn = match &self.turn {
             Turn::Std => {
@@ -163,11 +161,11 @@ impl<T> RwLock<T> {
             )),
         };
         let data = self.data.write();
-        drop(waits);
+        let hold = waits.granted();
         poisoned_as(data, |data| RwLockWriteGuard {
             data,
             _turn: turn,
-            _hold: Hold::taken(self, Access::Exclusive, at),
+            _hold: hold,
         })
     }
 
