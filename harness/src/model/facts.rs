@@ -274,7 +274,6 @@ pub(crate) type Observer = Box<dyn FnMut(&Fact) + Send>;
 
 /// A run's facts: the last [`FACTS_KEPT`] and each thread's latest; and
 /// who else sees each one.
-#[derive(Default)]
 pub(crate) struct Facts {
     kept: VecDeque<Fact>,
     dropped: u64,
@@ -282,6 +281,19 @@ pub(crate) struct Facts {
     /// has its wait here after it has left `kept`.
     latest: Vec<Option<Fact>>,
     observer: Option<Observer>,
+}
+
+impl Default for Facts {
+    /// With room for every fact kept from the start: grown from empty,
+    /// the queue was reallocated eight times in every run.
+    fn default() -> Facts {
+        Facts {
+            kept: VecDeque::with_capacity(FACTS_KEPT),
+            dropped: 0,
+            latest: Vec::new(),
+            observer: None,
+        }
+    }
 }
 
 impl Facts {
