@@ -142,15 +142,14 @@ pub(crate) struct Execution {
     /// Whether a judge of the code under test's runs, or panicked: on a
     /// thread the book has waiting, so a panic then is the judge's.
     a_judge_runs_or_panicked: AtomicBool,
-    /// The locks each thread holds and the never-waits sections it is in.
-    book: Mutex<Book>,
+    /// The locks each thread holds and the never-waits sections it is in,
+    /// and which thread waits on what, and where: for the liveness
+    /// oracles, the quiescent moments and deadlocks.
+    books: Mutex<Books>,
     /// The first oracle the model itself found broken, as raised.
     first_violation: Mutex<Option<Raised>>,
     /// Each thread's park token, under loom.
     loom_parkers: Parkers,
-    /// Which thread waits on what, and where: for the quiescent moments
-    /// and for deadlocks.
-    waiting: Mutex<Waiting>,
     /// Who judges the quiescent moments.
     quiescence_judges: Mutex<Vec<QuiescenceJudge>>,
     /// Who judges each wait as it begins.
@@ -167,6 +166,14 @@ struct TimedWaits {
     untimed: BTreeMap<u64, usize>,
     timed: BTreeMap<(u64, u64), bool>,
     next_ticket: u64,
+}
+
+/// The two books the liveness oracles read, behind one lock: taking a
+/// lock is judged, booked as a wait and checked for a deadlock in one look.
+#[derive(Default)]
+struct Books {
+    locks: Book,
+    waits: Waiting,
 }
 
 thread_local! {
@@ -266,10 +273,9 @@ impl Execution {
             thread_panics: Mutex::new(Vec::new()),
             first_to_panic: Mutex::new(None),
             a_judge_runs_or_panicked: AtomicBool::new(false),
-            book: Mutex::new(Book::default()),
+            books: Mutex::new(Books::default()),
             first_violation: Mutex::new(None),
             loom_parkers: Parkers::default(),
-            waiting: Mutex::new(Waiting::default()),
             quiescence_judges: Mutex::new(Vec::new()),
             wait_judges: Mutex::new(Vec::new()),
             judged: AtomicBool::new(false),
@@ -398,22 +404,23 @@ impl Execution {
     /// the release.
     pub(crate) fn lock_taken(&self, address: usize, access: Access, at: Site) -> ThreadKey {
         let thread = self.thread_key();
-        lock(&self.book).taken(thread, address, access, at);
+        lock(&self.books).locks.taken(thread, address, access, at);
         thread
     }
 
     /// `thread`'s wait for the lock at `address` ended with the lock taken,
     /// for `access`, as asked for at `at`.
     pub(crate) fn lock_granted(&self, thread: ThreadKey, address: usize, access: Access, at: Site) {
-        lock(&self.waiting).ends(thread);
-        lock(&self.book).taken(thread, address, access, at);
+        let mut books = lock(&self.books);
+        books.waits.ends(thread);
+        books.locks.taken(thread, address, access, at);
     }
 
     /// `thread` let go of the lock at `address`. It asks the engine
     /// nothing: a guard may be dropped while a failed run is torn down,
     /// when shuttle and loom can no longer name the thread.
     pub(crate) fn lock_released(&self, thread: ThreadKey, address: usize) {
-        lock(&self.book).released(thread, address);
+        lock(&self.books).locks.released(thread, address);
     }
 
     /// Whether the calling thread may do `blocking` at `at`; if not (it
@@ -421,7 +428,7 @@ impl Execution {
     /// section), the oracle it breaks, raised, kept as the run's cause.
     pub(crate) fn judge(&self, blocking: Blocking, at: Site) -> Result<(), Raised> {
         let thread = self.thread_key();
-        let verdict = lock(&self.book).may(thread, blocking, at);
+        let verdict = lock(&self.books).locks.may(thread, blocking, at);
         verdict.map_err(|violation| self.violated(violation))
     }
 
@@ -471,23 +478,23 @@ impl Execution {
             return None;
         }
         let threads = self.keys.threads();
-        let waiting = try_lock(&self.waiting)?;
-        let book = try_lock(&self.book)?;
-        waiting.deadlock_the_engine_found(threads, |lock_at, access| book.holder(lock_at, access))
+        let books = try_lock(&self.books)?;
+        let Books { locks, waits } = &*books;
+        waits.deadlock_the_engine_found(threads, |lock_at, access| locks.holder(lock_at, access))
     }
 
     /// The calling thread enters a never-waits section marked at `at`; its
     /// key, for the end.
     pub(crate) fn never_waits_begins(&self, at: Site) -> ThreadKey {
         let thread = self.thread_key();
-        lock(&self.book).section_begins(thread, at);
+        lock(&self.books).locks.section_begins(thread, at);
         thread
     }
 
     /// `thread` leaves its innermost never-waits section (asking the
     /// engine nothing, as [`Execution::lock_released`]).
     pub(crate) fn never_waits_ends(&self, thread: ThreadKey) {
-        lock(&self.book).section_ends(thread);
+        lock(&self.books).locks.section_ends(thread);
     }
 
     /// The calling thread leaves its innermost never-waits section: for a
@@ -495,7 +502,7 @@ impl Execution {
     /// that began it, while the run runs.
     /// Turns `no-blocking-under-lock` off for the rest of the run.
     pub(crate) fn allow_waits_under_lock(&self) {
-        lock(&self.book).allow_waits_under_lock();
+        lock(&self.books).locks.allow_waits_under_lock();
     }
 
     pub(crate) fn never_waits_ends_here(&self) {
@@ -637,8 +644,8 @@ impl Execution {
         timed: Option<(Duration, Duration)>,
     ) {
         let thread = self.thread_key();
-        let mut waiting = lock(&self.waiting);
-        book(&mut waiting, thread);
+        let mut books = lock(&self.books);
+        book(&mut books.waits, thread);
         if !self.judged.load(Ordering::SeqCst) {
             return;
         }
@@ -650,8 +657,10 @@ impl Execution {
             Some((asked_at, timeout)) => (asked_at, Some(timeout)),
             None => (self.now(), None),
         };
-        let moment = waiting.wait_begins(thread, Instant::on_virtual_clock(asked_at), timeout);
-        drop(waiting);
+        let moment = books
+            .waits
+            .wait_begins(thread, Instant::on_virtual_clock(asked_at), timeout);
+        drop(books);
         for judge in judges {
             self.as_a_judge(|| judge(&moment));
         }
@@ -665,14 +674,14 @@ impl Execution {
     /// `thread`'s wait has ended. It asks the engine nothing, as
     /// [`Execution::lock_released`].
     pub(crate) fn wait_ends_of(&self, thread: ThreadKey) {
-        lock(&self.waiting).ends(thread);
+        lock(&self.books).waits.ends(thread);
     }
 
     /// The calling thread's untimed park has returned, taking the unpark
     /// that woke it, if one did.
     pub(crate) fn park_ends(&self) {
         let thread = self.thread_key();
-        lock(&self.waiting).park_ends(thread);
+        lock(&self.books).waits.park_ends(thread);
     }
 
     /// `thread`, the calling one, is about to wait for the lock at
@@ -689,17 +698,22 @@ impl Execution {
         (lock_at, access): (usize, Access),
         at: Site,
     ) -> Result<(), Raised> {
-        let verdict = lock(&self.book).may(thread, Blocking::Lock, at);
-        verdict.map_err(|violation| self.violated(violation))?;
-        let behind_a_writer = {
-            let mut waiting = lock(&self.waiting);
-            waiting.begins(thread, Wait::Lock(lock_at, access), at);
-            access == Access::Shared && waiting.writer_waiting_for(lock_at, thread).is_some()
-        };
-        let (own_hold, held) = {
-            let book = lock(&self.book);
-            let own_hold = book.own_hold(thread, lock_at);
-            (own_hold, book.holder(lock_at, access).is_some())
+        let (own_hold, held, behind_a_writer) = {
+            let mut books = lock(&self.books);
+            let verdict = books.locks.may(thread, Blocking::Lock, at);
+            if let Err(violation) = verdict {
+                drop(books);
+                return Err(self.violated(violation));
+            }
+            books.waits.begins(thread, Wait::Lock(lock_at, access), at);
+            let behind_a_writer = access == Access::Shared
+                && books.waits.writer_waiting_for(lock_at, thread).is_some();
+            let own_hold = books.locks.own_hold(thread, lock_at);
+            (
+                own_hold,
+                books.locks.holder(lock_at, access).is_some(),
+                behind_a_writer,
+            )
         };
         if let Some(taken_at) = own_hold {
             let on = StuckOn::Lock {
@@ -724,12 +738,12 @@ impl Execution {
             Flavour::Std => usize::MAX,
             Flavour::Shuttle | Flavour::Loom => untimed,
         };
-        lock(&self.waiting).notified(condvar, untimed);
+        lock(&self.books).waits.notified(condvar, untimed);
     }
 
     /// `thread` of the run was unparked.
     pub(crate) fn unparked(&self, thread: ThreadKey) {
-        lock(&self.waiting).unparked(thread);
+        lock(&self.books).waits.unparked(thread);
     }
 
     /// The calling thread returns: it waits on nothing more, and its
@@ -738,13 +752,13 @@ impl Execution {
     /// raised.
     /// Whether `thread` has returned.
     pub(crate) fn has_ended(&self, thread: ThreadKey) -> bool {
-        lock(&self.waiting).has_ended(thread)
+        lock(&self.books).waits.has_ended(thread)
     }
 
     pub(crate) fn thread_ends(&self) -> Result<(), Raised> {
         let thread = self.thread_key();
         self.if_lingering(|timers| timers.release(thread));
-        lock(&self.waiting).thread_ended(thread);
+        lock(&self.books).waits.thread_ended(thread);
         self.judge_if_quiescent();
         self.deadlocked()
     }
@@ -756,9 +770,9 @@ impl Execution {
     pub(crate) fn deadlocked(&self) -> Result<(), Raised> {
         let threads = self.keys.threads();
         let deadlock = {
-            let waiting = lock(&self.waiting);
-            let book = lock(&self.book);
-            waiting.deadlock(threads, |lock_at, access| book.holder(lock_at, access))
+            let books = lock(&self.books);
+            let Books { locks, waits } = &*books;
+            waits.deadlock(threads, |lock_at, access| locks.holder(lock_at, access))
         };
         match deadlock {
             Some(deadlock) => Err(self.violated(deadlock)),
@@ -811,7 +825,7 @@ impl Execution {
         }
         let judges = lock(&self.quiescence_judges).clone();
         let threads = self.keys.threads();
-        let Some(moment) = lock(&self.waiting).quiescent(threads) else {
+        let Some(moment) = lock(&self.books).waits.quiescent(threads) else {
             return;
         };
         for judge in judges {
@@ -952,12 +966,12 @@ mod tests {
             run.keys.reserve();
         }
         {
-            let mut book = lock(&run.book);
+            let book = &mut lock(&run.books).locks;
             book.taken(main, mutex, Access::Exclusive, at);
             book.taken(reader, rwlock, Access::Shared, at);
         }
         {
-            let mut waiting = lock(&run.waiting);
+            let waiting = &mut lock(&run.books).waits;
             waiting.begins(reader, Wait::Lock(mutex, Access::Exclusive), at);
             waiting.begins(writer, Wait::Lock(rwlock, Access::Exclusive), at);
         }
