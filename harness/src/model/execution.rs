@@ -122,7 +122,6 @@ pub(crate) struct Execution {
     facts: Mutex<Facts>,
     /// Each thread's key, read at every operation without the facts' lock.
     keys: ThreadKeys,
-    timed_waits: Mutex<TimedWaits>,
     /// The timers of the timed waits in progress, which fire in the order
     /// of their ends.
     timers: Mutex<Timers>,
@@ -143,8 +142,9 @@ pub(crate) struct Execution {
     /// thread the book has waiting, so a panic then is the judge's.
     a_judge_runs_or_panicked: AtomicBool,
     /// The locks each thread holds and the never-waits sections it is in,
-    /// and which thread waits on what, and where: for the liveness
-    /// oracles, the quiescent moments and deadlocks.
+    /// which thread waits on what, and where (for the liveness oracles,
+    /// the quiescent moments and deadlocks), and the waiters of each
+    /// condition variable.
     books: Mutex<Books>,
     /// The first oracle the model itself found broken, as raised.
     first_violation: Mutex<Option<Raised>>,
@@ -168,12 +168,14 @@ struct TimedWaits {
     next_ticket: u64,
 }
 
-/// The two books the liveness oracles read, behind one lock: taking a
-/// lock is judged, booked as a wait and checked for a deadlock in one look.
+/// The books of a run's locks and waits, behind one lock: taking a lock
+/// is judged, booked as a wait and checked for a deadlock in one look, and
+/// a notification is told to both books of waits in one.
 #[derive(Default)]
 struct Books {
     locks: Book,
     waits: Waiting,
+    condvars: TimedWaits,
 }
 
 thread_local! {
@@ -266,7 +268,6 @@ impl Execution {
             clock_nanos: AtomicU64::new(0),
             facts: Mutex::new(Facts::default()),
             keys: ThreadKeys::default(),
-            timed_waits: Mutex::new(TimedWaits::default()),
             timers: Mutex::new(Timers::default()),
             lingering: AtomicBool::new(false),
             live_spawned: AtomicUsize::new(0),
@@ -479,7 +480,7 @@ impl Execution {
         }
         let threads = self.keys.threads();
         let books = try_lock(&self.books)?;
-        let Books { locks, waits } = &*books;
+        let Books { locks, waits, .. } = &*books;
         waits.deadlock_the_engine_found(threads, |lock_at, access| locks.holder(lock_at, access))
     }
 
@@ -555,20 +556,27 @@ impl Execution {
 
     /// The calling thread begins an untimed wait on condition variable `condvar`.
     pub(crate) fn untimed_wait_begins(&self, condvar: u64) {
-        *lock(&self.timed_waits).untimed.entry(condvar).or_default() += 1;
+        *lock(&self.books)
+            .condvars
+            .untimed
+            .entry(condvar)
+            .or_default() += 1;
     }
 
-    /// The calling thread's untimed wait on `condvar` has ended.
+    /// The calling thread's untimed wait on `condvar` has ended, and with
+    /// it the wait the book of waits has.
     pub(crate) fn untimed_wait_ends(&self, condvar: u64) {
-        let mut waits = lock(&self.timed_waits);
-        if let Some(count) = waits.untimed.get_mut(&condvar) {
+        let thread = self.thread_key();
+        let mut books = lock(&self.books);
+        if let Some(count) = books.condvars.untimed.get_mut(&condvar) {
             *count = count.saturating_sub(1);
         }
+        books.waits.ends(thread);
     }
 
     /// The calling thread begins a timed wait on `condvar`; its ticket.
     pub(crate) fn timed_wait_begins(&self, condvar: u64) -> (u64, u64) {
-        let mut waits = lock(&self.timed_waits);
+        let waits = &mut lock(&self.books).condvars;
         let ticket = (condvar, waits.next_ticket);
         waits.next_ticket += 1;
         waits.timed.insert(ticket, false);
@@ -577,7 +585,8 @@ impl Execution {
 
     /// The timed wait `ticket` ends; whether a notification reached it.
     pub(crate) fn timed_wait_ends(&self, ticket: (u64, u64)) -> bool {
-        lock(&self.timed_waits)
+        lock(&self.books)
+            .condvars
             .timed
             .remove(&ticket)
             .unwrap_or(false)
@@ -585,31 +594,40 @@ impl Execution {
 
     /// Who a `notify_one` on `condvar` reaches: the condition variable's own
     /// notify (an untimed waiter, or nobody), or one timed waiter, marked
-    /// here. Where both kinds wait, the scheduler chooses.
+    /// here. Where both kinds wait, the scheduler chooses. The book of
+    /// waits is told which it was.
     pub(crate) fn notify_one(&self, condvar: u64) -> NotifyOne {
-        let mut waits = lock(&self.timed_waits);
+        let mut books = lock(&self.books);
+        let waits = &mut books.condvars;
         let untimed = waits.untimed.get(&condvar).copied().unwrap_or(0) > 0;
         let timed = waits
             .timed
             .iter_mut()
             .find(|((on, _), notified)| *on == condvar && !**notified);
-        match timed {
+        let reaches = match timed {
             Some((_, notified)) if !untimed || self.one_in(2) => {
                 *notified = true;
                 NotifyOne::TimedWaiter
             }
             _ => NotifyOne::Condvar,
-        }
+        };
+        let untimed_woken = usize::from(matches!(reaches, NotifyOne::Condvar));
+        books
+            .waits
+            .notified(condvar, self.untimed_woken(untimed_woken));
+        reaches
     }
 
-    /// Marks every timed waiter on `condvar` notified.
+    /// Marks every timed waiter on `condvar` notified, and tells the book
+    /// of waits that every untimed one is woken.
     pub(crate) fn notify_all(&self, condvar: u64) {
-        let mut waits = lock(&self.timed_waits);
-        for ((on, _), notified) in waits.timed.iter_mut() {
+        let mut books = lock(&self.books);
+        for ((on, _), notified) in books.condvars.timed.iter_mut() {
             if *on == condvar {
                 *notified = true;
             }
         }
+        books.waits.notified(condvar, usize::MAX);
     }
 
     /// The calling thread begins `wait` at `at`, asked for at `asked_at`
@@ -728,17 +746,16 @@ impl Execution {
         self.deadlocked()
     }
 
-    /// Condition variable `condvar` was notified, which wakes `untimed` of
-    /// its untimed waiters (`usize::MAX` for all). On real threads a
-    /// notification wakes them all, as far as the book goes: a waiter may
-    /// also return there with no notification, and the book could not
-    /// tell which one a notification still owes.
-    pub(crate) fn notified(&self, condvar: u64, untimed: usize) {
-        let untimed = match self.flavour {
+    /// How many untimed waiters the book counts a notification that wakes
+    /// `untimed` of them as waking. On real threads a notification wakes
+    /// them all, as far as the book goes: a waiter may also return there
+    /// with no notification, and the book could not tell which one a
+    /// notification still owes.
+    fn untimed_woken(&self, untimed: usize) -> usize {
+        match self.flavour {
             Flavour::Std => usize::MAX,
             Flavour::Shuttle | Flavour::Loom => untimed,
-        };
-        lock(&self.books).waits.notified(condvar, untimed);
+        }
     }
 
     /// `thread` of the run was unparked.
@@ -771,7 +788,7 @@ impl Execution {
         let threads = self.keys.threads();
         let deadlock = {
             let books = lock(&self.books);
-            let Books { locks, waits } = &*books;
+            let Books { locks, waits, .. } = &*books;
             waits.deadlock(threads, |lock_at, access| locks.holder(lock_at, access))
         };
         match deadlock {

@@ -136,7 +136,6 @@ impl Condvar {
         };
         if let Some(run) = &run {
             run.untimed_wait_ends(self.id);
-            run.wait_ends();
         }
         woken
     }
@@ -244,12 +243,8 @@ impl Condvar {
     #[track_caller]
     pub fn notify_one(&self) {
         execution::record(Op::NotifyOne, Location::caller());
-        let reaches = execution::current().map_or(NotifyOne::Condvar, |run| {
-            let reaches = run.notify_one(self.id);
-            let untimed = usize::from(matches!(reaches, NotifyOne::Condvar));
-            run.notified(self.id, untimed);
-            reaches
-        });
+        let reaches =
+            execution::current().map_or(NotifyOne::Condvar, |run| run.notify_one(self.id));
         if let NotifyOne::Condvar = reaches {
             match &self.inner {
                 Inner::Std(condvar) => condvar.notify_one(),
@@ -265,7 +260,6 @@ impl Condvar {
     pub fn notify_all(&self) {
         execution::record(Op::NotifyAll, Location::caller());
         if let Some(run) = execution::current() {
-            run.notified(self.id, usize::MAX);
             run.notify_all(self.id);
         }
         match &self.inner {
