@@ -119,6 +119,16 @@ mod tests {
     }
 
     #[test]
+    fn a_small_name_is_kept_in_a_slot_and_only_a_large_one_behind_the_lock() {
+        let keys = ThreadKeys::default();
+        keys.key_of(NAMES_IN_SLOTS as u64 - 1);
+        let behind_the_lock = || keys.others.lock().map_or(0, |others| others.len());
+        assert_eq!(behind_the_lock(), 0, "a small name's key needs no lock");
+        keys.key_of(NAMES_IN_SLOTS as u64);
+        assert_eq!(behind_the_lock(), 1);
+    }
+
+    #[test]
     fn a_name_bound_to_a_reserved_key_finds_it_in_either_store() {
         let keys = ThreadKeys::default();
         for name in [
