@@ -109,6 +109,13 @@ mod std_identity {
     fn _array_queue(same: crate::shared::ArrayQueue<u8>) -> crossbeam_queue::ArrayQueue<u8> {
         same
     }
+    crate::thread_local!(static LOCAL: u8 = const { 0 });
+    fn _local_key() -> &'static std::thread::LocalKey<u8> {
+        &LOCAL
+    }
+    fn _access_error(same: crate::thread::AccessError) -> std::thread::AccessError {
+        same
+    }
     /// The cell has loom's methods, so it is no re-export: a transparent
     /// wrapper, of std's cell's size, whose methods are std's `get`.
     const _: () = assert!(

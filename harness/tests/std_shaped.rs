@@ -28,6 +28,26 @@ macro_rules! written_for_std {
             (mutex.is_poisoned(), rwlock.is_poisoned())
         }
 
+        /// Whether a destructor that runs as its thread panics sees it
+        /// unwinding, and whether the joiner is.
+        pub(crate) fn unwinding_seen_by_a_destructor() -> (bool, bool) {
+            struct Records(Arc<AtomicBool>);
+            impl Drop for Records {
+                fn drop(&mut self) {
+                    self.0.store(thread::panicking(), Ordering::SeqCst);
+                }
+            }
+            let seen = Arc::new(AtomicBool::new(false));
+            let records = Records(Arc::clone(&seen));
+            let panicked = thread::spawn(move || {
+                let _records = records;
+                panic!("unwinds through the destructor");
+            })
+            .join();
+            assert!(panicked.is_err());
+            (seen.load(Ordering::SeqCst), thread::panicking())
+        }
+
         /// A thread made by a builder with a name and a stack size: the
         /// name it sees.
         pub(crate) fn named_by_its_builder() -> Option<String> {
@@ -86,6 +106,21 @@ macro_rules! written_for_std {
             (alive, weak.upgrade().is_some())
         }
 
+        /// Two threads each count their own calls in a thread-local, the
+        /// spawned one twice: the counts each saw last.
+        pub(crate) fn counted_per_thread() -> (u32, u32) {
+            thread_local!(static CALLS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) });
+            let call = || {
+                CALLS.set(CALLS.get() + 1);
+                CALLS.get()
+            };
+            let other = thread::spawn(move || {
+                call();
+                call()
+            });
+            (call(), other.join().expect("the other thread ends without a panic"))
+        }
+
         /// How many threads a pool sized by the machine would spawn.
         pub(crate) fn pool_size() -> usize {
             thread::available_parallelism().map_or(1, usize::from)
@@ -99,7 +134,7 @@ mod on_std {
 }
 
 mod on_the_facade {
-    use harness::{sync, thread};
+    use harness::{sync, thread, thread_local};
     written_for_std!();
 }
 
@@ -108,6 +143,16 @@ fn a_lock_cleared_of_its_poison_is_no_longer_poisoned() {
     // Outside any run: in one, the holder's panic fails the run.
     assert_eq!(on_the_facade::poisoned_then_cleared(), (false, false));
     assert_eq!(on_std::poisoned_then_cleared(), (false, false));
+}
+
+#[test]
+fn a_destructor_sees_its_own_thread_unwinding_and_only_it() {
+    // Outside any run: in one, the thread's panic fails the run.
+    assert_eq!(
+        on_the_facade::unwinding_seen_by_a_destructor(),
+        (true, false)
+    );
+    assert_eq!(on_std::unwinding_seen_by_a_destructor(), (true, false));
 }
 
 #[test]
@@ -148,6 +193,12 @@ fn fetch_not_flips_a_flag_and_returns_what_it_was_under_every_engine() {
 fn a_weak_reference_upgrades_only_while_its_arc_lives() {
     assert_eq!(on_the_facade::upgraded_while_alive(), (true, false));
     assert_eq!(on_std::upgraded_while_alive(), (true, false));
+}
+
+#[test]
+fn a_thread_local_is_each_threads_own_under_every_engine() {
+    Check::new().assert(|| assert_eq!(on_the_facade::counted_per_thread(), (1, 2)));
+    assert_eq!(on_std::counted_per_thread(), (1, 2));
 }
 
 #[test]

@@ -35,6 +35,7 @@ pub use crate::model::liveness::{
     Blocking, BlockingViolation, allow_waits_under_lock, never_waits, never_waits_begins,
     never_waits_ends,
 };
+pub use crate::model::local::LOCALS_DROPPED_UNDER_LOOM;
 pub use crate::model::quiescence::{Quiescence, WaitBegins};
 pub use crate::model::scope::{NotModelled, SCOPE_UNDER_LOOM};
 pub use crate::model::sync::SPURIOUS_WAKEUPS_ONE_IN;

@@ -383,6 +383,9 @@ impl Execution {
     fn raw_thread_id(&self) -> u64 {
         match self.flavour {
             Flavour::Shuttle => usize::from(shuttle::current::me()) as u64,
+            Flavour::Loom if super::local::loom_drops_a_value() => {
+                crate::panics::raise(super::local::LOCALS_DROPPED_UNDER_LOOM)
+            }
             Flavour::Loom => hashed(loom::thread::current().id()),
             Flavour::Std => hashed(std::thread::current().id()),
         }

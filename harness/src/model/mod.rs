@@ -13,6 +13,7 @@ pub(crate) mod execution;
 pub(crate) mod facts;
 mod keys;
 pub(crate) mod liveness;
+pub(crate) mod local;
 mod loom_park;
 pub(crate) mod peek;
 pub(crate) mod quiescence;
