@@ -60,6 +60,20 @@ macro_rules! written_for_std {
                 .expect("the worker ends without a panic")
         }
 
+        /// A scoped thread made by a builder with a name: the name it
+        /// sees, and the name its handle gives.
+        pub(crate) fn scoped_named_by_its_builder() -> (Option<String>, Option<String>) {
+            let name = |thread: &thread::Thread| thread.name().map(str::to_owned);
+            thread::scope(|scope| {
+                let handle = thread::Builder::new()
+                    .name("scoped".to_owned())
+                    .spawn_scoped(scope, || name(&thread::current()))
+                    .expect("a thread");
+                let given = name(handle.thread());
+                (handle.join().expect("the thread ends without a panic"), given)
+            })
+        }
+
         /// A flag set by a thread the caller polls with `is_finished`,
         /// and nothing else, until it ends: the flag.
         pub(crate) fn polled_until_finished() -> bool {
@@ -164,6 +178,16 @@ fn a_builders_name_reaches_its_thread_under_every_engine() {
         );
     });
     assert_eq!(on_std::named_by_its_builder().as_deref(), Some("worker"));
+}
+
+#[test]
+fn a_builders_name_reaches_its_scoped_thread_under_every_engine_with_scopes() {
+    let named = (Some("scoped".to_owned()), Some("scoped".to_owned()));
+    let expected = named.clone();
+    Check::new()
+        .schedules(20)
+        .assert(move || assert_eq!(on_the_facade::scoped_named_by_its_builder(), expected));
+    assert_eq!(on_std::scoped_named_by_its_builder(), named);
 }
 
 #[test]

@@ -26,7 +26,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use super::execution::{self, Execution, Flavour};
 use super::facts::{Op, ThreadKey};
 use super::liveness::{Blocking, Site};
-use super::thread::{Joining, Thread, a_thread_of_the_run, as_thread_of, finished};
+use super::thread::{
+    Builder, Joining, Thread, a_thread_of_the_run, as_thread_of, finished,
+    name_scoped_shuttle_thread,
+};
 
 /// Something a body does that the engine running it has no model of:
 /// what a run that reaches it raises. It is no failure of the body's: a
@@ -164,22 +167,86 @@ impl<'scope, 'env> Scope<'scope, 'env> {
 impl<'scope> Scope<'scope, '_> {
     /// Starts a thread of the scope running `f`, of the calling thread's
     /// engine.
+    ///
+    /// # Panics
+    ///
+    /// If the OS refuses a real thread, as std's.
     #[track_caller]
     pub fn spawn<F, T>(&'scope self, f: F) -> ScopedJoinHandle<'scope, T>
     where
         F: FnOnce() -> T + Send + 'scope,
         T: Send + 'scope,
     {
-        let at = Location::caller();
+        self.spawn_with(Builder::new(), f, Location::caller())
+            .expect("the OS refused a thread (std's scoped spawn panics too)")
+    }
+
+    /// Starts a thread of the scope with `settings`, spawned at `at`.
+    fn spawn_with<F, T>(
+        &'scope self,
+        mut settings: Builder,
+        f: F,
+        at: Site,
+    ) -> std::io::Result<ScopedJoinHandle<'scope, T>>
+    where
+        F: FnOnce() -> T + Send + 'scope,
+        T: Send + 'scope,
+    {
         let (key, f) = a_thread_of_the_run(f, at);
-        unjoined(&self.unjoined).extend(key);
         // The spawning thread is in the run its scoped threads join.
-        let handle = match (&self.of, execution::current()) {
-            (ScopeOf::Std(scope), None) => ScopedOf::Std(scope.spawn(f)),
-            (ScopeOf::Std(scope), Some(run)) => ScopedOf::Std(scope.spawn(move || in_run(&run, f))),
-            (ScopeOf::Shuttle(scope), _) => ScopedOf::Shuttle(scope.spawn(f)),
+        let (handle, shuttle_name) = match (&self.of, execution::current()) {
+            (ScopeOf::Std(scope), None) => (
+                ScopedOf::Std(settings.for_std().spawn_scoped(scope, f)?),
+                None,
+            ),
+            (ScopeOf::Std(scope), Some(run)) => {
+                let f = move || in_run(&run, f);
+                (
+                    ScopedOf::Std(settings.for_std().spawn_scoped(scope, f)?),
+                    None,
+                )
+            }
+            (ScopeOf::Shuttle(scope), _) => {
+                let name: Option<Arc<str>> = settings.name.take().map(Arc::from);
+                let named = name.clone();
+                let f = move || {
+                    name_scoped_shuttle_thread(named);
+                    f()
+                };
+                (ScopedOf::Shuttle(scope.spawn(f)), name)
+            }
         };
-        ScopedJoinHandle::of(handle, key, &self.unjoined)
+        unjoined(&self.unjoined).extend(key);
+        Ok(ScopedJoinHandle::of(
+            handle,
+            key,
+            &self.unjoined,
+            shuttle_name,
+        ))
+    }
+}
+
+impl Builder {
+    /// Starts a thread of `scope` running `f`, with these settings, as
+    /// std's `Builder::spawn_scoped`. shuttle's scoped threads take no
+    /// settings: under shuttle the name is the harness's own (the
+    /// thread's `thread::current().name()` and its handle's answer it) and
+    /// the stack is shuttle's default.
+    ///
+    /// # Errors
+    ///
+    /// If the OS refuses a real thread, as std's.
+    #[track_caller]
+    pub fn spawn_scoped<'scope, 'env, F, T>(
+        self,
+        scope: &'scope Scope<'scope, 'env>,
+        f: F,
+    ) -> std::io::Result<ScopedJoinHandle<'scope, T>>
+    where
+        F: FnOnce() -> T + Send + 'scope,
+        T: Send + 'scope,
+    {
+        scope.spawn_with(self, f, Location::caller())
     }
 }
 
@@ -194,10 +261,13 @@ impl<'scope, T> ScopedJoinHandle<'scope, T> {
         handle: ScopedOf<'scope, T>,
         key: Option<ThreadKey>,
         unjoined: &'scope Unjoined,
+        shuttle_name: Option<Arc<str>>,
     ) -> ScopedJoinHandle<'scope, T> {
         let thread = match &handle {
             ScopedOf::Std(handle) => Thread::std(handle.thread().clone(), key),
-            ScopedOf::Shuttle(handle) => Thread::shuttle(handle.thread().clone(), key),
+            ScopedOf::Shuttle(handle) => {
+                Thread::shuttle_scoped(handle.thread().clone(), key, shuttle_name)
+            }
         };
         ScopedJoinHandle {
             handle,

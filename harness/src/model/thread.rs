@@ -16,6 +16,20 @@ use super::quiescence::Wait;
 pub struct Thread {
     of: ThreadOf,
     id: ThreadId,
+    /// The name its builder gave a shuttle scoped thread, which shuttle's
+    /// thread cannot carry.
+    scoped_name: Option<Arc<str>>,
+}
+
+shuttle::thread_local! {
+    /// The name the calling shuttle thread's builder gave it, if it is a
+    /// scoped thread (shuttle's scope takes no builder).
+    static SCOPED_NAME: std::cell::RefCell<Option<Arc<str>>> = std::cell::RefCell::new(None);
+}
+
+/// Names the calling shuttle thread, a scoped one, `name`.
+pub(super) fn name_scoped_shuttle_thread(name: Option<Arc<str>>) {
+    SCOPED_NAME.with(|named| *named.borrow_mut() = name);
 }
 
 /// A thread's identity, as `std::thread::ThreadId`: equal for one thread,
@@ -87,6 +101,7 @@ impl Thread {
         Thread {
             of: ThreadOf::Std(thread),
             id,
+            scoped_name: None,
         }
     }
 
@@ -94,6 +109,19 @@ impl Thread {
         Thread {
             of: ThreadOf::Shuttle(thread),
             id: ThreadId::modelled(key),
+            scoped_name: None,
+        }
+    }
+
+    /// A shuttle scoped thread's handle, named as its builder named it.
+    pub(super) fn shuttle_scoped(
+        thread: shuttle::thread::Thread,
+        key: Option<ThreadKey>,
+        name: Option<Arc<str>>,
+    ) -> Thread {
+        Thread {
+            scoped_name: name,
+            ..Thread::shuttle(thread, key)
         }
     }
 
@@ -101,6 +129,7 @@ impl Thread {
         Thread {
             of: ThreadOf::Loom(thread),
             id: ThreadId::modelled(key),
+            scoped_name: None,
         }
     }
 
@@ -130,6 +159,9 @@ impl Thread {
 
     /// The thread's name, if it has one.
     pub fn name(&self) -> Option<&str> {
+        if let Some(name) = &self.scoped_name {
+            return Some(name);
+        }
         match &self.of {
             ThreadOf::Std(thread) => thread.name(),
             ThreadOf::Shuttle(thread) => thread.name(),
@@ -332,10 +364,10 @@ pub(super) fn as_thread_of<T>(run: &Arc<Execution>, f: impl FnOnce() -> T) -> T 
 
 /// A thread's settings before it starts, as `std::thread::Builder`: its
 /// name and its stack's size, which each engine's builder takes as std's
-/// does.
+/// does (but shuttle's scoped threads: see `Builder::spawn_scoped`).
 #[derive(Debug, Default)]
 pub struct Builder {
-    name: Option<String>,
+    pub(super) name: Option<String>,
     stack_size: Option<usize>,
 }
 
@@ -354,6 +386,11 @@ macro_rules! with_settings {
 }
 
 impl Builder {
+    /// std's builder of these settings.
+    pub(super) fn for_std(self) -> std::thread::Builder {
+        with_settings!(std::thread::Builder::new(), self)
+    }
+
     /// Settings with nothing set.
     pub fn new() -> Builder {
         Builder::default()
@@ -385,13 +422,9 @@ impl Builder {
         let at = Location::caller();
         let (key, f) = a_thread_of_the_run(f, at);
         let handle = match execution::current() {
-            None => HandleOf::Std(with_settings!(std::thread::Builder::new(), self).spawn(f)?),
+            None => HandleOf::Std(self.for_std().spawn(f)?),
             Some(run) => match run.flavour() {
-                Flavour::Std => HandleOf::Std(spawn_real(
-                    run,
-                    with_settings!(std::thread::Builder::new(), self),
-                    f,
-                )?),
+                Flavour::Std => HandleOf::Std(spawn_real(run, self.for_std(), f)?),
                 Flavour::Shuttle => HandleOf::Shuttle(
                     with_settings!(shuttle::thread::Builder::new(), self).spawn(f)?,
                 ),
@@ -412,7 +445,11 @@ pub fn current() -> Thread {
     let key = run.thread_key();
     match run.flavour() {
         Flavour::Std => Thread::std(std::thread::current(), Some(key)),
-        Flavour::Shuttle => Thread::shuttle(shuttle::thread::current(), Some(key)),
+        Flavour::Shuttle => Thread::shuttle_scoped(
+            shuttle::thread::current(),
+            Some(key),
+            SCOPED_NAME.with(|name| name.borrow().clone()),
+        ),
         Flavour::Loom => Thread::loom(loom::thread::current(), Some(key)),
     }
 }
