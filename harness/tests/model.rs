@@ -1351,10 +1351,20 @@ fn calls_every_kind_of_operation() {
     let theirs = sender.clone();
     theirs.send(1).expect("the receiver lives");
     assert_eq!(receiver.recv(), Ok(1));
+    theirs.send(3).expect("the receiver lives");
+    // A `for` loop's receive is a fact at the loop's line.
+    #[allow(clippy::never_loop, reason = "one receive is the fact wanted")]
+    for value in &receiver {
+        assert_eq!(value, 3);
+        break;
+    }
+    assert_eq!(receiver.try_iter().next(), None);
     let (bounded, rendezvous) = mpsc::sync_channel::<u8>(1);
     let again = bounded.clone();
     again.send(2).expect("the receiver lives");
-    std::mem::forget((queue, sender, theirs, receiver, bounded, again, rendezvous));
+    let mut owned = rendezvous.into_iter();
+    assert_eq!(owned.next(), Some(2));
+    std::mem::forget((queue, sender, theirs, receiver, bounded, again, owned));
     panic!("the facts so far");
 }
 

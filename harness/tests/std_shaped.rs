@@ -135,6 +135,35 @@ macro_rules! written_for_std {
             (call(), other.join().expect("the other thread ends without a panic"))
         }
 
+        /// Values sent by a thread, summed by `for` loops over a borrowed
+        /// receiver, its queued values and an owned one, each iterator
+        /// named by its type.
+        pub(crate) fn summed_by_for_loops() -> u32 {
+            use self::sync::mpsc::{self, IntoIter, Iter, TryIter};
+            let (sender, receiver) = mpsc::channel::<u32>();
+            let sends = thread::spawn(move || {
+                for value in 1..=3 {
+                    sender.send(value).expect("the receiver lives");
+                }
+            });
+            let first: Iter<'_, u32> = receiver.iter();
+            let mut sum: u32 = first.take(1).sum();
+            sends.join().expect("the sender ends without a panic");
+            let queued: TryIter<'_, u32> = receiver.try_iter();
+            sum += queued.take(1).sum::<u32>();
+            for value in &receiver {
+                sum += value;
+            }
+            let (sender, receiver) = mpsc::sync_channel::<u32>(1);
+            sender.send(10).expect("the receiver lives");
+            drop(sender);
+            let owned: IntoIter<u32> = receiver.into_iter();
+            for value in owned {
+                sum += value;
+            }
+            sum
+        }
+
         /// How many threads a pool sized by the machine would spawn.
         pub(crate) fn pool_size() -> usize {
             thread::available_parallelism().map_or(1, usize::from)
@@ -223,6 +252,12 @@ fn a_weak_reference_upgrades_only_while_its_arc_lives() {
 fn a_thread_local_is_each_threads_own_under_every_engine() {
     Check::new().assert(|| assert_eq!(on_the_facade::counted_per_thread(), (1, 2)));
     assert_eq!(on_std::counted_per_thread(), (1, 2));
+}
+
+#[test]
+fn for_loops_over_a_receiver_take_every_value_under_every_engine() {
+    Check::new().assert(|| assert_eq!(on_the_facade::summed_by_for_loops(), 16));
+    assert_eq!(on_std::summed_by_for_loops(), 16);
 }
 
 #[test]
