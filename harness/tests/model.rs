@@ -3,7 +3,9 @@
 
 mod support;
 
-use harness::check::{Check, Deadlock, Engine, Error, Op, RunId, SCOPE_UNDER_LOOM};
+use harness::check::{
+    Check, Deadlock, Engine, Error, LOCK_AFTER_A_PANIC_UNDER_LOOM, Op, RunId, SCOPE_UNDER_LOOM,
+};
 use harness::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use harness::sync::{Arc, Condvar, Mutex, RwLock, mpsc};
 use harness::thread;
@@ -1101,6 +1103,47 @@ fn a_check_of_every_engine_leaves_loom_out_of_a_scope_and_runs_the_others() {
         .filter(|&engine| engine != LOOM)
         .collect();
     assert_eq!(ran, others);
+}
+
+/// Takes a lock with `hold` and panics holding it; catches the panic.
+fn a_holder_panics<G>(hold: impl FnOnce() -> G) {
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _held = hold();
+        panic!("the holder fails");
+    }));
+    assert!(caught.is_err());
+}
+
+#[test]
+fn a_mutex_taken_again_after_a_caught_panic_is_poisoned_and_loom_is_left_out() {
+    let summary = Check::new()
+        .schedules(5)
+        .run(|| {
+            let mutex = Mutex::new(0_u8);
+            a_holder_panics(|| mutex.lock());
+            assert!(mutex.lock().is_err(), "not poisoned");
+        })
+        .expect("every engine but loom finds the lock poisoned");
+    assert_eq!(
+        summary.not_modelled,
+        [(LOOM, LOCK_AFTER_A_PANIC_UNDER_LOOM)]
+    );
+}
+
+#[test]
+fn a_reader_writer_lock_taken_again_after_a_caught_panic_is_poisoned_and_loom_is_left_out() {
+    let summary = Check::new()
+        .schedules(5)
+        .run(|| {
+            let lock = RwLock::new(0_u8);
+            a_holder_panics(|| lock.write());
+            assert!(lock.read().is_err(), "not poisoned");
+        })
+        .expect("every engine but loom finds the lock poisoned");
+    assert_eq!(
+        summary.not_modelled,
+        [(LOOM, LOCK_AFTER_A_PANIC_UNDER_LOOM)]
+    );
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LockResult, PoisonError};
 use std::time::Duration;
 
-use super::mutex::{Mutex, MutexGuard, TurnGuard};
+use super::mutex::{LoomHeld, Mutex, MutexGuard, TurnGuard};
 use crate::model::execution::{self, Flavour, NotifyOne};
 use crate::model::facts::{Op, TimedEnd};
 use crate::model::liveness::{Blocking, Site};
@@ -123,11 +123,12 @@ impl Condvar {
                     mutex.hold_taken(at),
                 )
             }
-            (Inner::Loom(condvar), Some(TurnGuard::Loom(turn))) => {
+            (Inner::Loom(condvar), Some(TurnGuard::Loom(held))) => {
                 drop(data);
+                let (turn, unwound) = held.into_parts();
                 let turn = condvar.wait(turn).unwrap_or_else(PoisonError::into_inner);
                 mutex.with_data(
-                    TurnGuard::Loom(turn),
+                    TurnGuard::Loom(LoomHeld::new(turn, unwound)),
                     mutex.data().lock(),
                     mutex.hold_taken(at),
                 )

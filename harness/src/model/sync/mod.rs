@@ -8,6 +8,7 @@ mod mutex;
 mod once;
 mod once_lock;
 mod rwlock;
+mod unwound;
 
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use condvar::{Condvar, SPURIOUS_WAKEUPS_ONE_IN, WaitTimeoutResult};
@@ -15,3 +16,4 @@ pub use mutex::{Mutex, MutexGuard};
 pub use once::{LazyLock, Once};
 pub use once_lock::OnceLock;
 pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+pub use unwound::LOCK_AFTER_A_PANIC_UNDER_LOOM;

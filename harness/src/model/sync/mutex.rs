@@ -12,6 +12,8 @@ use crate::model::execution::{self, Flavour};
 use crate::model::facts::Op;
 use crate::model::liveness::{Access, Hold, LockWait, Site};
 
+use super::unwound::Unwound;
+
 /// A mutual exclusion lock, as `std::sync::Mutex`.
 pub struct Mutex<T> {
     turn: Turn,
@@ -26,13 +28,47 @@ pub struct Mutex<T> {
 enum Turn {
     Std,
     Shuttle(shuttle::sync::Mutex<()>),
-    Loom(loom::sync::Mutex<()>),
+    Loom(loom::sync::Mutex<()>, Unwound),
 }
 
 pub(crate) enum TurnGuard<'a> {
     Std,
     Shuttle(shuttle::sync::MutexGuard<'a, ()>),
-    Loom(loom::sync::MutexGuard<'a, ()>),
+    Loom(LoomHeld<'a>),
+}
+
+/// loom's hold of a [`Mutex`]'s turn, which marks the lock if its thread
+/// unwinds as the hold ends (see `unwound.rs`).
+pub(crate) struct LoomHeld<'a> {
+    guard: Option<loom::sync::MutexGuard<'a, ()>>,
+    unwound: &'a Unwound,
+}
+
+impl<'a> LoomHeld<'a> {
+    pub(crate) fn new(guard: loom::sync::MutexGuard<'a, ()>, unwound: &'a Unwound) -> LoomHeld<'a> {
+        LoomHeld {
+            guard: Some(guard),
+            unwound,
+        }
+    }
+
+    /// loom's guard, for a wait on loom's condition variable, and the mark
+    /// to hold again after it.
+    pub(crate) fn into_parts(mut self) -> (loom::sync::MutexGuard<'a, ()>, &'a Unwound) {
+        let guard = self
+            .guard
+            .take()
+            .expect("a hold keeps its guard until it ends");
+        (guard, self.unwound)
+    }
+}
+
+impl Drop for LoomHeld<'_> {
+    fn drop(&mut self) {
+        if self.guard.is_some() {
+            self.unwound.mark_if_unwinding();
+        }
+    }
 }
 
 /// A held [`Mutex`], as `std::sync::MutexGuard`.
@@ -60,7 +96,7 @@ impl<T> Mutex<T> {
         let turn = match execution::flavour() {
             Flavour::Std => Turn::Std,
             Flavour::Shuttle => Turn::Shuttle(shuttle::sync::Mutex::new(())),
-            Flavour::Loom => Turn::Loom(loom::sync::Mutex::new(())),
+            Flavour::Loom => Turn::Loom(loom::sync::Mutex::new(()), Unwound::default()),
         };
         Mutex {
             turn,
@@ -96,11 +132,16 @@ impl<T> Mutex<T> {
                 Err(TryLockError::Poisoned(poisoned)) => TurnGuard::Shuttle(poisoned.into_inner()),
                 Err(TryLockError::WouldBlock) => return Err(TryLockError::WouldBlock),
             },
-            Turn::Loom(turn) => match turn.try_lock() {
-                Ok(guard) => TurnGuard::Loom(guard),
-                Err(TryLockError::Poisoned(poisoned)) => TurnGuard::Loom(poisoned.into_inner()),
-                Err(TryLockError::WouldBlock) => return Err(TryLockError::WouldBlock),
-            },
+            Turn::Loom(turn, unwound) => {
+                unwound.refuse_if_marked();
+                match turn.try_lock() {
+                    Ok(guard) => TurnGuard::Loom(LoomHeld::new(guard, unwound)),
+                    Err(TryLockError::Poisoned(poisoned)) => {
+                        TurnGuard::Loom(LoomHeld::new(poisoned.into_inner(), unwound))
+                    }
+                    Err(TryLockError::WouldBlock) => return Err(TryLockError::WouldBlock),
+                }
+            }
         };
         match self.data.try_lock() {
             Ok(data) => Ok(self.guard(turn, data, self.hold_taken(at))),
@@ -143,14 +184,16 @@ impl<T> Mutex<T> {
             // a channel end it owned, after the run has ended). The engine
             // can no longer be asked, and nobody contends: the data's own
             // lock is enough.
-            Turn::Shuttle(_) | Turn::Loom(_) if execution::flavour() == Flavour::Std => {
+            Turn::Shuttle(_) | Turn::Loom(..) if execution::flavour() == Flavour::Std => {
                 TurnGuard::Std
             }
             Turn::Shuttle(turn) => {
                 TurnGuard::Shuttle(turn.lock().unwrap_or_else(PoisonError::into_inner))
             }
-            Turn::Loom(turn) => {
-                TurnGuard::Loom(turn.lock().unwrap_or_else(PoisonError::into_inner))
+            Turn::Loom(turn, unwound) => {
+                unwound.refuse_if_marked();
+                let guard = turn.lock().unwrap_or_else(PoisonError::into_inner);
+                TurnGuard::Loom(LoomHeld::new(guard, unwound))
             }
         }
     }

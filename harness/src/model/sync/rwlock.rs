@@ -11,6 +11,8 @@ use crate::model::execution::{self, Flavour};
 use crate::model::facts::Op;
 use crate::model::liveness::{Access, Hold, LockWait};
 
+use super::unwound::Unwound;
+
 /// A reader-writer lock, as `std::sync::RwLock`.
 pub struct RwLock<T> {
     turn: Turn,
@@ -20,19 +22,19 @@ pub struct RwLock<T> {
 enum Turn {
     Std,
     Shuttle(shuttle::sync::RwLock<()>),
-    Loom(loom::sync::RwLock<()>),
+    Loom(loom::sync::RwLock<()>, Unwound),
 }
 
 enum ReadTurn<'a> {
     Std,
     Shuttle(#[allow(dead_code)] shuttle::sync::RwLockReadGuard<'a, ()>),
-    Loom(#[allow(dead_code)] LoomTurn<loom::sync::RwLockReadGuard<'a, ()>>),
+    Loom(#[allow(dead_code)] LoomTurn<'a, loom::sync::RwLockReadGuard<'a, ()>>),
 }
 
 enum WriteTurn<'a> {
     Std,
     Shuttle(#[allow(dead_code)] shuttle::sync::RwLockWriteGuard<'a, ()>),
-    Loom(#[allow(dead_code)] LoomTurn<loom::sync::RwLockWriteGuard<'a, ()>>),
+    Loom(#[allow(dead_code)] LoomTurn<'a, loom::sync::RwLockWriteGuard<'a, ()>>),
 }
 
 /// loom's hold of its lock, let go without asking loom while the thread
@@ -40,18 +42,20 @@ enum WriteTurn<'a> {
 /// blocked thread, and its reader-writer lock's release then asks for a
 /// thread that is gone: a panic inside a panic, which aborts the process
 /// (tokio-rs/loom #291, open; #236 spared loom's mutex only). A run that
-/// unwinds has failed, so nobody needs the release.
-struct LoomTurn<G>(Option<G>);
+/// unwinds has failed, so nobody needs the release; a body that catches
+/// the panic and takes the lock again is not modelled (`unwound.rs`).
+struct LoomTurn<'a, G>(Option<G>, &'a Unwound);
 
-impl<G> LoomTurn<G> {
-    fn new(guard: G) -> LoomTurn<G> {
-        LoomTurn(Some(guard))
+impl<'a, G> LoomTurn<'a, G> {
+    fn new(guard: G, unwound: &'a Unwound) -> LoomTurn<'a, G> {
+        LoomTurn(Some(guard), unwound)
     }
 }
 
-impl<G> Drop for LoomTurn<G> {
+impl<G> Drop for LoomTurn<'_, G> {
     fn drop(&mut self) {
         if std::thread::panicking() {
+            self.1.mark_if_unwinding();
             std::mem::forget(self.0.take());
         }
     }
@@ -107,7 +111,7 @@ impl<T> RwLock<T> {
         let turn = match execution::flavour() {
             Flavour::Std => Turn::Std,
             Flavour::Shuttle => Turn::Shuttle(shuttle::sync::RwLock::new(())),
-            Flavour::Loom => Turn::Loom(loom::sync::RwLock::new(())),
+            Flavour::Loom => Turn::Loom(loom::sync::RwLock::new(()), Unwound::default()),
         };
         RwLock {
             turn,
@@ -129,9 +133,11 @@ impl<T> RwLock<T> {
             Turn::Shuttle(turn) => {
                 ReadTurn::Shuttle(turn.read().unwrap_or_else(PoisonError::into_inner))
             }
-            Turn::Loom(turn) => ReadTurn::Loom(LoomTurn::new(
-                turn.read().unwrap_or_else(PoisonError::into_inner),
-            )),
+            Turn::Loom(turn, unwound) => {
+                unwound.refuse_if_marked();
+                let guard = turn.read().unwrap_or_else(PoisonError::into_inner);
+                ReadTurn::Loom(LoomTurn::new(guard, unwound))
+            }
         };
         let data = self.data.read();
         let hold = waits.granted();
@@ -156,9 +162,11 @@ impl<T> RwLock<T> {
             Turn::Shuttle(turn) => {
                 WriteTurn::Shuttle(turn.write().unwrap_or_else(PoisonError::into_inner))
             }
-            Turn::Loom(turn) => WriteTurn::Loom(LoomTurn::new(
-                turn.write().unwrap_or_else(PoisonError::into_inner),
-            )),
+            Turn::Loom(turn, unwound) => {
+                unwound.refuse_if_marked();
+                let guard = turn.write().unwrap_or_else(PoisonError::into_inner);
+                WriteTurn::Loom(LoomTurn::new(guard, unwound))
+            }
         };
         let data = self.data.write();
         let hold = waits.granted();
@@ -177,9 +185,12 @@ impl<T> RwLock<T> {
         let turn = match &self.turn {
             Turn::Std => Ok(ReadTurn::Std),
             Turn::Shuttle(turn) => turn_of(turn.try_read(), ReadTurn::Shuttle),
-            Turn::Loom(turn) => turn_of(turn.try_read(), |guard| {
-                ReadTurn::Loom(LoomTurn::new(guard))
-            }),
+            Turn::Loom(turn, unwound) => {
+                unwound.refuse_if_marked();
+                turn_of(turn.try_read(), |guard| {
+                    ReadTurn::Loom(LoomTurn::new(guard, unwound))
+                })
+            }
         };
         let turn = turn.map_err(|()| TryLockError::WouldBlock)?;
         try_poisoned_as(self.data.try_read(), |data| RwLockReadGuard {
@@ -197,9 +208,12 @@ impl<T> RwLock<T> {
         let turn = match &self.turn {
             Turn::Std => Ok(WriteTurn::Std),
             Turn::Shuttle(turn) => turn_of(turn.try_write(), WriteTurn::Shuttle),
-            Turn::Loom(turn) => turn_of(turn.try_write(), |guard| {
-                WriteTurn::Loom(LoomTurn::new(guard))
-            }),
+            Turn::Loom(turn, unwound) => {
+                unwound.refuse_if_marked();
+                turn_of(turn.try_write(), |guard| {
+                    WriteTurn::Loom(LoomTurn::new(guard, unwound))
+                })
+            }
         };
         let turn = turn.map_err(|()| TryLockError::WouldBlock)?;
         try_poisoned_as(self.data.try_write(), |data| RwLockWriteGuard {
