@@ -77,6 +77,23 @@ fn exactly_one_racing_call_once_runs_under_every_engine() {
 }
 
 #[test]
+fn exactly_one_racing_call_once_force_runs_under_every_engine() {
+    Check::new().schedules(300).assert(|| {
+        let once = Arc::new(Once::new());
+        let runs = Arc::new(AtomicU64::new(0));
+        let (racing_once, racing_runs) = (Arc::clone(&once), Arc::clone(&runs));
+        two_racers(move || {
+            racing_once.call_once_force(|state| {
+                assert!(!state.is_poisoned());
+                racing_runs.fetch_add(1, Ordering::SeqCst);
+            });
+            assert!(racing_once.is_completed());
+        });
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "two calls ran");
+    });
+}
+
+#[test]
 fn a_once_whose_call_panicked_panics_again() {
     Check::new().schedules(5).assert(|| {
         let once = Once::new();

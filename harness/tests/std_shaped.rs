@@ -48,6 +48,22 @@ macro_rules! written_for_std {
             (seen.load(Ordering::SeqCst), thread::panicking())
         }
 
+        /// A `Once` whose first call panicked, called again by force:
+        /// whether the forced call saw the poison, whether the `Once` is
+        /// then complete, and whether a later call ran.
+        pub(crate) fn forced_after_a_panicked_call() -> (bool, bool, bool) {
+            let once = self::sync::Once::new();
+            let first = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                once.call_once(|| panic!("the first call fails"));
+            }));
+            assert!(first.is_err() && !once.is_completed());
+            let mut saw_poison = false;
+            once.call_once_force(|state| saw_poison = state.is_poisoned());
+            let mut later_ran = false;
+            once.call_once(|| later_ran = true);
+            (saw_poison, once.is_completed(), later_ran)
+        }
+
         /// A thread made by a builder with a name and a stack size: the
         /// name it sees.
         pub(crate) fn named_by_its_builder() -> Option<String> {
@@ -196,6 +212,17 @@ fn a_destructor_sees_its_own_thread_unwinding_and_only_it() {
         (true, false)
     );
     assert_eq!(on_std::unwinding_seen_by_a_destructor(), (true, false));
+}
+
+#[test]
+fn a_forced_call_of_a_poisoned_once_sees_the_poison_and_completes_it_under_every_engine() {
+    Check::new().schedules(5).assert(|| {
+        assert_eq!(
+            on_the_facade::forced_after_a_panicked_call(),
+            (true, true, false)
+        )
+    });
+    assert_eq!(on_std::forced_after_a_panicked_call(), (true, true, false));
 }
 
 #[test]

@@ -1,29 +1,35 @@
-//! `Once` and `LazyLock` under the model, both on the model's
-//! [`OnceLock`]: of threads racing to run the initialisation, exactly one
-//! does, as the engine interleaves them. Like every primitive, they belong
-//! inside the checked body.
+//! `Once` and `LazyLock` under the model: of threads racing to run the
+//! initialisation, exactly one does, as the engine interleaves them. Like
+//! every primitive, they belong inside the checked body.
 
 use std::ops::Deref;
-use std::sync::PoisonError;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{OnceState, PoisonError};
 
-use super::OnceLock;
+use super::{Mutex, OnceLock};
+use crate::model::thread::yield_now;
 
-/// A one-time initialisation, as `std::sync::Once` (without
-/// `call_once_force`, whose `OnceState` only std can make).
-#[derive(Debug, Default)]
+/// A one-time initialisation, as `std::sync::Once`: std's own `Once` runs
+/// the call (so `call_once_force` gets std's `OnceState`, and a panic
+/// poisons it as std's), behind the model's mutex, which serialises the
+/// callers as the engine interleaves them. std's `Once` is then never
+/// contended, so it never blocks an OS thread the engine has switched
+/// away from.
+#[derive(Debug)]
 pub struct Once {
-    done: OnceLock<()>,
-    /// A `call_once` closure panicked: later calls panic too, as std's do.
-    poisoned: AtomicBool,
+    /// Made by the first caller, of its run (making it never yields).
+    turn: std::sync::OnceLock<Mutex<()>>,
+    once: std::sync::Once,
 }
 
+// std's `Once` has no `Default`: code that used one here would not
+// compile without the model.
+#[allow(clippy::new_without_default, reason = "std's Once has no Default")]
 impl Once {
     /// A `Once` nobody has called.
     pub const fn new() -> Once {
         Once {
-            done: OnceLock::new(),
-            poisoned: AtomicBool::new(false),
+            turn: std::sync::OnceLock::new(),
+            once: std::sync::Once::new(),
         }
     }
 
@@ -35,30 +41,33 @@ impl Once {
     /// If an earlier `f` panicked, as std's does.
     #[track_caller]
     pub fn call_once(&self, f: impl FnOnce()) {
-        self.done.get_or_init(|| {
-            assert!(
-                !self.poisoned.load(Ordering::SeqCst),
-                "Once instance has previously been poisoned"
-            );
-            let poison_on_panic = PoisonOnPanic(&self.poisoned);
-            f();
-            std::mem::forget(poison_on_panic);
-        });
+        self.in_turn(|once| once.call_once(f));
     }
 
-    /// Whether a `call_once` has completed.
+    /// Runs `f` if no call has completed, even if an earlier one panicked:
+    /// `f`'s `OnceState` says whether one did.
+    #[track_caller]
+    pub fn call_once_force(&self, f: impl FnOnce(&OnceState)) {
+        self.in_turn(|once| once.call_once_force(f));
+    }
+
+    /// Whether a call has completed.
     #[track_caller]
     pub fn is_completed(&self) -> bool {
-        self.done.get().is_some()
+        yield_now();
+        self.once.is_completed()
     }
-}
 
-/// Marks a `Once` poisoned if dropped while its closure unwinds.
-struct PoisonOnPanic<'a>(&'a AtomicBool);
-
-impl Drop for PoisonOnPanic<'_> {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::SeqCst);
+    /// Runs `call` on std's `Once` unless a call has completed, holding
+    /// the turn: a caller that waited for the turn finds it completed.
+    #[track_caller]
+    fn in_turn(&self, call: impl FnOnce(&std::sync::Once)) {
+        if self.is_completed() {
+            return;
+        }
+        let turn = self.turn.get_or_init(|| Mutex::unbooked(()));
+        let _turn = turn.lock().unwrap_or_else(PoisonError::into_inner);
+        call(&self.once);
     }
 }
 
