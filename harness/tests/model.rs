@@ -400,6 +400,24 @@ fn sleep_moves_the_virtual_clock_and_takes_no_real_time() {
 }
 
 #[test]
+fn an_instant_a_day_before_a_runs_start_is_representable_under_every_engine() {
+    // As on a machine that has been up a while: std's `Instant` counts
+    // from boot, and code makes a point in the past to act at once.
+    let day = Duration::from_secs(86_400);
+    Check::new().schedules(5).assert(move || {
+        let now = Instant::now();
+        let yesterday = now - day;
+        assert_eq!((now - yesterday, yesterday.elapsed()), (day, day));
+    });
+    assert_eq!(
+        Instant::now()
+            .checked_sub(day)
+            .map(|then| then < Instant::now()),
+        Some(true)
+    );
+}
+
+#[test]
 fn a_sleep_ends_before_a_longer_one_begun_meanwhile_under_every_engine_but_real_threads() {
     // Real threads' timers fire as the OS runs them: a longer sleep may
     // end before a shorter one is even asked for.

@@ -680,7 +680,7 @@ impl Execution {
         };
         let moment = books
             .waits
-            .wait_begins(thread, Instant::on_virtual_clock(asked_at), timeout);
+            .wait_begins(thread, Instant::after_start(asked_at), timeout);
         drop(books);
         for judge in judges {
             self.as_a_judge(|| judge(&moment));

@@ -543,7 +543,7 @@ mod tests {
         waiting.begins(locker, Wait::Lock(10, Access::Exclusive), here());
         waiting.begins(parker, Wait::Park { timed: false }, here());
         waiting.begins(MAIN, on(3), here());
-        let at = Instant::on_virtual_clock(Duration::ZERO);
+        let at = Instant::after_start(Duration::ZERO);
         let moment = waiting.wait_begins(MAIN, at, None);
         assert_eq!(
             moment.waiting(),

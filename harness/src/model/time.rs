@@ -1,6 +1,11 @@
 //! `Instant` under the model: in a run, time on the run's virtual clock,
 //! which only timeouts that fire and sleeps move; outside any run, real
 //! time since the process first asked.
+//!
+//! Either clock starts [`BEFORE_THE_START`] after the earliest instant,
+//! as std's (which counts from the machine's boot) does on a machine that
+//! has been up a while: code that makes a point in the past to act at
+//! once, `Instant::now() - interval`, works at a run's start.
 
 use std::ops::{Add, AddAssign, Sub, SubAssign};
 use std::sync::OnceLock;
@@ -8,9 +13,23 @@ use std::time::Duration;
 
 use super::execution;
 
-/// A point in time, as `std::time::Instant`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A point in time, as `std::time::Instant`: the time since the earliest
+/// instant, [`BEFORE_THE_START`] before its clock's start.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Instant(Duration);
+
+/// How long before its clock's start the earliest instant is: a year.
+const BEFORE_THE_START: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+/// As the time from its clock's start: `Instant(start + 1.5s)`.
+impl std::fmt::Debug for Instant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.checked_sub(BEFORE_THE_START) {
+            Some(after) => write!(f, "Instant(start + {after:?})"),
+            None => write!(f, "Instant(start - {:?})", BEFORE_THE_START - self.0),
+        }
+    }
+}
 
 /// Where real time starts for `Instant`s made outside any run.
 fn real_origin() -> std::time::Instant {
@@ -19,17 +38,17 @@ fn real_origin() -> std::time::Instant {
 }
 
 impl Instant {
-    /// The point `since_origin` after the run's clock began.
-    pub(crate) fn on_virtual_clock(since_origin: Duration) -> Instant {
-        Instant(since_origin)
+    /// The point `since_start` after its clock's start.
+    pub(crate) fn after_start(since_start: Duration) -> Instant {
+        Instant(BEFORE_THE_START + since_start)
     }
 
     /// Now: the run's virtual time, or real time outside any run.
     pub fn now() -> Instant {
-        match execution::current() {
-            Some(run) => Instant(run.now()),
-            None => Instant(real_origin().elapsed()),
-        }
+        Instant::after_start(match execution::current() {
+            Some(run) => run.now(),
+            None => real_origin().elapsed(),
+        })
     }
 
     /// Time from `earlier` to this; zero if `earlier` is later.
