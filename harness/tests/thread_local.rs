@@ -129,3 +129,8 @@ fn a_key_outside_any_run_is_the_calling_real_threads() {
     let mine = (bump(), bump());
     assert_eq!((mine, other), ((1, 2), Some(1)));
 }
+
+#[test]
+fn a_key_says_what_it_is_and_nothing_of_any_threads_value() {
+    assert_eq!(format!("{BUMPS:?}"), "LocalKey { .. }");
+}

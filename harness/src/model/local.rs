@@ -245,3 +245,13 @@ impl<T: 'static> LocalKey<RefCell<T>> {
         self.with(|cell| cell.replace(value))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::AccessError;
+
+    #[test]
+    fn an_access_error_says_the_value_is_gone_as_stds_does() {
+        assert_eq!(AccessError.to_string(), "already destroyed");
+    }
+}
