@@ -2,7 +2,7 @@
 //! which only timeouts that fire and sleeps move; outside any run, real
 //! time since the process first asked.
 //!
-//! Either clock starts [`BEFORE_THE_START`] after the earliest instant,
+//! Either clock starts `BEFORE_THE_START` after the earliest instant,
 //! as std's (which counts from the machine's boot) does on a machine that
 //! has been up a while: code that makes a point in the past to act at
 //! once, `Instant::now() - interval`, works at a run's start.
@@ -14,7 +14,7 @@ use std::time::Duration;
 use super::execution;
 
 /// A point in time, as `std::time::Instant`: the time since the earliest
-/// instant, [`BEFORE_THE_START`] before its clock's start.
+/// instant, a year before its clock's start.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Instant(Duration);
 
