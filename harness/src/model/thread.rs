@@ -448,7 +448,12 @@ pub fn current() -> Thread {
         Flavour::Shuttle => Thread::shuttle_scoped(
             shuttle::thread::current(),
             Some(key),
-            SCOPED_NAME.with(|name| name.borrow().clone()),
+            // Gone only as the thread's locals are dropped: it has no
+            // name of the harness's then.
+            SCOPED_NAME
+                .try_with(|name| name.borrow().clone())
+                .ok()
+                .flatten(),
         ),
         Flavour::Loom => Thread::loom(loom::thread::current(), Some(key)),
     }
