@@ -100,6 +100,10 @@ mod std_identity {
     fn _instant(same: crate::time::Instant) -> std::time::Instant {
         same
     }
+    fn _system_time(same: crate::time::SystemTime) -> std::time::SystemTime {
+        same
+    }
+    const _UNIX_EPOCH: std::time::SystemTime = crate::time::UNIX_EPOCH;
     fn _sender(same: crate::sync::mpsc::Sender<u8>) -> std::sync::mpsc::Sender<u8> {
         same
     }

@@ -9,7 +9,7 @@ use harness::check::{
 use harness::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use harness::sync::{Arc, Condvar, Mutex, RwLock, mpsc};
 use harness::thread;
-use harness::time::{Duration, Instant};
+use harness::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use support::{found, found_by_each, handoff, lock_order_inversion, order_inversion};
 
 const SHUTTLE_ENGINES: [Engine; 4] = [Engine::Random, Engine::pct(3), Engine::Urw, Engine::Dfs];
@@ -415,6 +415,36 @@ fn an_instant_a_day_before_a_runs_start_is_representable_under_every_engine() {
             .map(|then| then < Instant::now()),
         Some(true)
     );
+}
+
+#[test]
+fn a_runs_wall_clock_starts_at_the_same_moment_and_moves_with_its_sleeps_under_every_engine() {
+    // 2025-01-01T00:00:00Z, in seconds since the epoch.
+    let start = Duration::from_secs(1_735_689_600);
+    let day = Duration::from_secs(86_400);
+    let real = std::time::Instant::now();
+    Check::new().schedules(5).assert(move || {
+        let stamped = SystemTime::now();
+        assert_eq!(stamped.duration_since(UNIX_EPOCH).ok(), Some(start));
+        thread::sleep(day);
+        assert_eq!(stamped.elapsed().ok(), Some(day));
+        assert!(
+            SystemTime::now()
+                .duration_since(stamped + day + day)
+                .is_err()
+        );
+    });
+    assert!(real.elapsed() < Duration::from_secs(60));
+}
+
+#[test]
+fn the_wall_clock_outside_a_run_is_the_systems() {
+    let system = std::time::SystemTime::now();
+    let facade = std::time::SystemTime::from(SystemTime::now());
+    let apart = facade
+        .duration_since(system)
+        .expect("read after the system's");
+    assert!(apart < Duration::from_secs(60));
 }
 
 #[test]

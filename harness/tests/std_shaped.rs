@@ -180,6 +180,29 @@ macro_rules! written_for_std {
             sum
         }
 
+        /// A timestamp as a cache keeps one: whether its whole seconds since
+        /// the epoch, read back, are no later than it, whether it comes back
+        /// unchanged from std's type, and whether its age is known.
+        #[allow(
+            clippy::useless_conversion,
+            reason = "on std's paths the two types are one"
+        )]
+        pub(crate) fn stamped_and_aged() -> (bool, bool, bool) {
+            use self::time::{Duration, SystemTime, UNIX_EPOCH};
+            let stamped = SystemTime::now();
+            let seconds = stamped
+                .duration_since(UNIX_EPOCH)
+                .expect("after the epoch")
+                .as_secs();
+            let read_back = SystemTime::UNIX_EPOCH + Duration::from_secs(seconds);
+            let through_std = SystemTime::from(std::time::SystemTime::from(stamped));
+            (
+                read_back <= stamped,
+                through_std == stamped,
+                stamped.elapsed().is_ok(),
+            )
+        }
+
         /// How many threads a pool sized by the machine would spawn.
         pub(crate) fn pool_size() -> usize {
             thread::available_parallelism().map_or(1, usize::from)
@@ -188,12 +211,12 @@ macro_rules! written_for_std {
 }
 
 mod on_std {
-    use std::{sync, thread};
+    use std::{sync, thread, time};
     written_for_std!();
 }
 
 mod on_the_facade {
-    use harness::{sync, thread, thread_local};
+    use harness::{sync, thread, thread_local, time};
     written_for_std!();
 }
 
@@ -293,4 +316,14 @@ fn available_parallelism_is_the_same_on_every_machine_in_a_run() {
         assert_eq!(on_the_facade::pool_size(), PARALLELISM_IN_A_RUN.get());
     });
     assert_eq!(on_the_facade::pool_size(), on_std::pool_size());
+}
+
+#[test]
+fn a_timestamp_converts_to_std_and_back_and_ages_under_every_engine() {
+    let answers = (true, true, true);
+    Check::new()
+        .schedules(1)
+        .assert(move || assert_eq!(on_the_facade::stamped_and_aged(), answers));
+    assert_eq!(on_the_facade::stamped_and_aged(), answers);
+    assert_eq!(on_std::stamped_and_aged(), answers);
 }

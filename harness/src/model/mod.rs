@@ -20,6 +20,7 @@ pub(crate) mod quiescence;
 pub(crate) mod scope;
 pub(crate) mod shared;
 pub(crate) mod sync;
+pub(crate) mod system_time;
 pub(crate) mod thread;
 pub(crate) mod time;
 mod timers;
