@@ -345,6 +345,24 @@ fn a_wait_under_a_lock_that_only_some_schedules_reach_is_found() {
 }
 
 #[test]
+fn the_report_says_how_to_allow_a_wait_under_a_lock_held_on_purpose() {
+    // The Rust book's pool waits for a job holding its receiver's lock: a
+    // newcomer's first run of it meets this oracle, and needs the way out.
+    let check = Check::new().engines([Engine::Random]).schedules(1);
+    let failure = found(&check, || {
+        let lock = Mutex::new(0_u8);
+        let _held = lock.lock().expect("not poisoned");
+        thread::park_timeout(Duration::from_millis(10));
+    });
+    assert!(
+        failure
+            .message
+            .contains("call `harness::check::allow_waits_under_lock()` in the body"),
+        "{failure}"
+    );
+}
+
+#[test]
 fn the_report_names_the_line_that_waits_and_the_line_that_locked() {
     let check = Check::new().engines([Engine::Random]).schedules(1);
     let failure = found(&check, || {

@@ -76,7 +76,8 @@ impl fmt::Display for BlockingViolation {
             } => write!(
                 f,
                 "no-blocking-under-lock: thread {} waits at {} while it holds the lock it took \
-                 at {}",
+                 at {} (if the lock is held across the wait on purpose, call \
+                 `harness::check::allow_waits_under_lock()` in the body)",
                 thread.0,
                 line(waits_at),
                 line(lock_taken_at)
