@@ -88,6 +88,15 @@ fn a_read_told_by_a_relaxed_flag_is_a_data_race_loom_finds_at_the_read() {
 }
 
 #[test]
+fn a_data_race_whose_panic_the_reader_catches_still_fails_the_run() {
+    let failure = found(&Check::new().engines([LOOM]).schedules(1_000), || {
+        let caught = std::panic::catch_unwind(|| handover(Ordering::Relaxed, Ordering::Relaxed));
+        drop(caught);
+    });
+    assert_eq!(data_race(&failure).access, CellAccess::Read, "{failure}");
+}
+
+#[test]
 fn a_read_inside_a_peek_is_neither_checked_nor_a_fact() {
     Check::new().engines([LOOM]).schedules(1_000).assert(|| {
         let cell = shared(0_u64);

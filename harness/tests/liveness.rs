@@ -445,3 +445,55 @@ fn never_waits_outside_a_run_is_the_call() {
     let value = never_waits(|| *lock.lock().expect("not poisoned") + 1);
     assert_eq!(value, 1);
 }
+
+/// A job that waits while it holds a lock, run as a pool runs its jobs:
+/// inside `catch_unwind`, so the oracle's panic is caught with the rest.
+fn a_pool_catches_the_panic_of_a_job_that_waits_under_a_lock() {
+    let worker = thread::spawn(|| {
+        let job = std::panic::catch_unwind(|| {
+            let lock = Mutex::new(0_u8);
+            let _held = lock.lock().expect("not poisoned");
+            thread::park_timeout(Duration::from_millis(10));
+        });
+        assert!(job.is_err(), "the oracle let the job wait");
+    });
+    worker.join().expect("the worker caught its job's panic");
+}
+
+#[test]
+fn a_broken_oracle_whose_panic_is_caught_still_fails_the_run_under_every_engine() {
+    for engine in Engine::DEFAULT {
+        let check = Check::new().engines([engine]).schedules(SCHEDULES);
+        let failure = found(
+            &check,
+            a_pool_catches_the_panic_of_a_job_that_waits_under_a_lock,
+        );
+        assert!(
+            failure.message.starts_with("no-blocking-under-lock: "),
+            "{engine}: {failure}"
+        );
+    }
+}
+
+#[test]
+fn a_deadlock_whose_panic_is_caught_still_fails_the_run_under_every_engine() {
+    for engine in Engine::DEFAULT {
+        let check = Check::new().engines([engine]).schedules(SCHEDULES);
+        let failure = found(&check, || {
+            let caught = std::panic::catch_unwind(|| {
+                let lock = Mutex::new(0_u8);
+                let _held = lock.lock().expect("not poisoned");
+                drop(lock.lock());
+            });
+            assert!(caught.is_err(), "a second lock by its holder returned");
+        });
+        assert!(
+            failure
+                .raised
+                .as_ref()
+                .and_then(|raised| raised.get::<Deadlock>())
+                .is_some(),
+            "{engine}: {failure}"
+        );
+    }
+}

@@ -1139,6 +1139,22 @@ fn a_scoped_thread_is_finished_only_once_its_function_has_returned() {
 }
 
 #[test]
+fn a_scope_under_loom_whose_panic_the_body_catches_still_leaves_loom_out() {
+    let summary = Check::new()
+        .engines([Engine::Random, LOOM])
+        .schedules(20)
+        .run(|| {
+            let caught = std::panic::catch_unwind(|| scoped_increments(true));
+            if caught.is_err() {
+                // What a body that goes on after the scope would do.
+                thread::yield_now();
+            }
+        })
+        .expect("random runs the scope clean");
+    assert_eq!(summary.not_modelled, [(LOOM, SCOPE_UNDER_LOOM)]);
+}
+
+#[test]
 fn a_check_of_every_engine_leaves_loom_out_of_a_scope_and_runs_the_others() {
     let summary = Check::new()
         .schedules(20)

@@ -133,8 +133,8 @@ fn installed(
         // Not `within`: the threads the body leaves running stay in the run.
         execution::enter(&run);
         body();
-        if let Err(deadlock) = run.thread_ends() {
-            deadlock.raise();
+        if let Err(failed) = run.thread_ends() {
+            failed.raise();
         }
     }
 }
@@ -345,8 +345,8 @@ fn on_real_threads(seed: u64, body: &Body) -> Result<(), Broke> {
         let result = execution::within(&in_run, || {
             panic::catch_unwind(AssertUnwindSafe(|| {
                 body();
-                if let Err(deadlock) = in_run.thread_ends() {
-                    deadlock.raise();
+                if let Err(failed) = in_run.thread_ends() {
+                    failed.raise();
                 }
             }))
         });

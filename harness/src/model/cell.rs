@@ -71,7 +71,7 @@ impl<T> UnsafeCell<T> {
         }
         execution::record(Op::Cell(access), at);
         if !self.tracked.allows(access) {
-            crate::panics::raise(DataRace { access, at });
+            execution::raise_kept(DataRace { access, at });
         }
     }
 }

@@ -146,7 +146,8 @@ pub(crate) struct Execution {
     /// the quiescent moments and deadlocks), and the waiters of each
     /// condition variable.
     books: Mutex<Books>,
-    /// The first oracle the model itself found broken, as raised.
+    /// The first oracle the model itself found broken, or the first thing
+    /// the body did that the engine has no model of, as raised.
     first_violation: Mutex<Option<Raised>>,
     /// Each thread's park token, under loom.
     loom_parkers: Parkers,
@@ -383,9 +384,9 @@ impl Execution {
     fn raw_thread_id(&self) -> u64 {
         match self.flavour {
             Flavour::Shuttle => usize::from(shuttle::current::me()) as u64,
-            Flavour::Loom if super::local::loom_drops_a_value() => {
-                crate::panics::raise(super::local::LOCALS_DROPPED_UNDER_LOOM)
-            }
+            Flavour::Loom if super::local::loom_drops_a_value() => self
+                .violated(super::local::LOCALS_DROPPED_UNDER_LOOM)
+                .raise(),
             Flavour::Loom => hashed(loom::thread::current().id()),
             Flavour::Std => hashed(std::thread::current().id()),
         }
@@ -436,7 +437,8 @@ impl Execution {
         verdict.map_err(|violation| self.violated(violation))
     }
 
-    /// The first oracle the model found broken in the run, if it found one.
+    /// The first oracle the model found broken in the run (or the first
+    /// thing it has no model of), if there was one.
     pub(crate) fn violation(&self) -> Option<Raised> {
         lock(&self.first_violation).clone()
     }
@@ -766,21 +768,25 @@ impl Execution {
         lock(&self.books).waits.unparked(thread);
     }
 
-    /// The calling thread returns: it waits on nothing more, and its
-    /// joiners run. If it leaves every other thread waiting, the moment is
-    /// judged; if every other thread waits for another, the deadlock,
-    /// raised.
     /// Whether `thread` has returned.
     pub(crate) fn has_ended(&self, thread: ThreadKey) -> bool {
         lock(&self.books).waits.has_ended(thread)
     }
 
+    /// The calling thread returns: it waits on nothing more, and its
+    /// joiners run. If it leaves every other thread waiting, the moment is
+    /// judged; if every other thread waits for another, the deadlock,
+    /// raised. Else the run's first violation, if there was one: a thread
+    /// that caught its panic (a pool that catches its jobs' panics, a test
+    /// that expects one) has not made the run correct, and the thread
+    /// that returns fails it.
     pub(crate) fn thread_ends(&self) -> Result<(), Raised> {
         let thread = self.thread_key();
         self.if_lingering(|timers| timers.release(thread));
         lock(&self.books).waits.thread_ended(thread);
         self.judge_if_quiescent();
-        self.deadlocked()
+        self.deadlocked()?;
+        self.violation().map_or(Ok(()), Err)
     }
 
     /// The deadlock, raised (and kept as the run's first violation), if
@@ -957,6 +963,19 @@ fn hashed(id: impl std::hash::Hash) -> u64 {
 /// [`Execution::judge`]); outside a run, always.
 pub(crate) fn judge(blocking: Blocking, at: Site) -> Result<(), Raised> {
     with_current(|run| run.judge(blocking, at)).unwrap_or(Ok(()))
+}
+
+/// Raises `failure` on the calling thread, kept as its run's first if it
+/// is: code under test that catches the panic (a pool that catches its
+/// jobs' panics) does not make the run pass, for the thread's return
+/// raises it again ([`Execution::thread_ends`]). Outside a run, raised
+/// alone.
+#[track_caller]
+pub(crate) fn raise_kept<F: std::any::Any + std::fmt::Display + Send + Sync>(failure: F) -> ! {
+    match current() {
+        Some(run) => run.violated(failure).raise(),
+        None => crate::panics::raise(failure),
+    }
 }
 
 /// Panics with the oracle it breaks if the calling thread's run forbids it

@@ -126,7 +126,7 @@ where
         Flavour::Shuttle => {
             shuttle::thread::scope(|scope| Scope::of(ScopeOf::Shuttle(scope)).run(f, at))
         }
-        Flavour::Loom => crate::panics::raise(SCOPE_UNDER_LOOM),
+        Flavour::Loom => execution::raise_kept(SCOPE_UNDER_LOOM),
     };
     value
 }

@@ -302,9 +302,9 @@ where
         let value = f();
         execution::record(Op::ThreadEnds, at);
         if let Some(run) = execution::current()
-            && let Err(deadlock) = run.thread_ends()
+            && let Err(failed) = run.thread_ends()
         {
-            deadlock.raise();
+            failed.raise();
         }
         value
     };

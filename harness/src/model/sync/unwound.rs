@@ -35,7 +35,7 @@ impl Unwound {
     /// Raises [`LOCK_AFTER_A_PANIC_UNDER_LOOM`] if a holder unwound.
     pub(crate) fn refuse_if_marked(&self) {
         if self.0.load(Ordering::SeqCst) {
-            crate::panics::raise(LOCK_AFTER_A_PANIC_UNDER_LOOM);
+            crate::model::execution::raise_kept(LOCK_AFTER_A_PANIC_UNDER_LOOM);
         }
     }
 }
