@@ -2,7 +2,7 @@
 //! threads racing to initialise one, exactly one runs the initialisation,
 //! and every one sees its result.
 
-use harness::check::Check;
+use harness::check::{Check, Deadlock, Engine, Error, LOCK_AFTER_A_PANIC_UNDER_LOOM};
 use harness::sync::atomic::{AtomicU64, Ordering};
 use harness::sync::{Arc, LazyLock, Once, OnceLock};
 use harness::thread;
@@ -121,4 +121,105 @@ fn a_lazy_value_is_made_once_for_racing_readers_under_every_engine() {
         assert_eq!(runs.load(Ordering::SeqCst), 1, "the value was made twice");
         assert_eq!(**lazy, 10);
     });
+}
+
+/// A thread that waits for `wait` to return while a spawned one `ends` the
+/// wait; joins it.
+fn waits_while_another_ends(wait: impl FnOnce(), ends: impl FnOnce() + Send + 'static) {
+    let ender = thread::spawn(ends);
+    wait();
+    ender.join().expect("the thread ends without a panic");
+}
+
+#[test]
+fn a_waiter_sees_the_value_another_thread_sets_under_every_engine() {
+    Check::new().schedules(300).assert(|| {
+        let cell = Arc::new(OnceLock::new());
+        let setting = Arc::clone(&cell);
+        waits_while_another_ends(
+            || assert_eq!(*cell.wait(), 7),
+            move || setting.set(7).expect("the only setter"),
+        );
+    });
+}
+
+#[test]
+fn a_waiter_returns_once_another_thread_completes_the_once_under_every_engine() {
+    Check::new().schedules(300).assert(|| {
+        let (once, done) = (Arc::new(Once::new()), Arc::new(AtomicU64::new(0)));
+        let (calling, doing) = (Arc::clone(&once), Arc::clone(&done));
+        waits_while_another_ends(
+            || {
+                once.wait();
+                assert_eq!(done.load(Ordering::SeqCst), 1, "woke before the call ended");
+            },
+            move || {
+                calling.call_once(|| {
+                    doing.fetch_add(1, Ordering::SeqCst);
+                });
+            },
+        );
+    });
+}
+
+#[test]
+fn a_wait_that_nobody_ends_is_a_deadlock_under_every_deterministic_engine() {
+    let bodies: [fn(); 2] = [
+        || {
+            OnceLock::<u8>::new().wait();
+        },
+        || Once::new().wait_force(),
+    ];
+    let deterministic = Engine::DEFAULT
+        .into_iter()
+        .filter(|engine| engine.replays_exactly());
+    for engine in deterministic {
+        for body in bodies {
+            match Check::new().engines([engine]).schedules(5).run(body) {
+                Err(Error::Found(failure)) => assert!(
+                    failure
+                        .raised
+                        .as_ref()
+                        .and_then(|raised| raised.get::<Deadlock>())
+                        .is_some(),
+                    "{engine}: {failure}"
+                ),
+                other => panic!("{engine}: no deadlock: {other:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn a_wait_on_a_poisoned_once_panics_and_a_forced_one_waits_for_a_forced_call() {
+    // loom is left out: the turn is taken again after a caught panic.
+    let summary = Check::new()
+        .schedules(100)
+        .run(|| {
+            let once = Arc::new(Once::new());
+            let failed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                once.call_once(|| panic!("the first call fails"));
+            }));
+            assert!(failed.is_err());
+            let waited = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| once.wait()))
+                .expect_err("a wait on a poisoned Once returned");
+            assert_eq!(
+                harness::panics::panic_message(waited.as_ref()),
+                "Once instance has previously been poisoned"
+            );
+            let forcing = Arc::clone(&once);
+            waits_while_another_ends(
+                || once.wait_force(),
+                move || forcing.call_once_force(|state| assert!(state.is_poisoned())),
+            );
+            assert!(once.is_completed());
+        })
+        .expect("clean");
+    assert_eq!(
+        summary.not_modelled,
+        [(
+            Engine::Loom { preemptions: 2 },
+            LOCK_AFTER_A_PANIC_UNDER_LOOM
+        )]
+    );
 }

@@ -203,6 +203,22 @@ macro_rules! written_for_std {
             )
         }
 
+        /// A cell and a `Once` another thread sets and completes: the
+        /// value the waiter sees, and whether the `Once` was complete.
+        pub(crate) fn waited_for() -> (u8, bool) {
+            let cell = Arc::new(self::sync::OnceLock::new());
+            let once = Arc::new(self::sync::Once::new());
+            let (their_cell, their_once) = (Arc::clone(&cell), Arc::clone(&once));
+            let setter = thread::spawn(move || {
+                their_once.call_once(|| ());
+                their_cell.set(5).expect("the only setter");
+            });
+            once.wait();
+            let value = *cell.wait();
+            setter.join().expect("the setter ends without a panic");
+            (value, once.is_completed())
+        }
+
         /// How many threads a pool sized by the machine would spawn.
         pub(crate) fn pool_size() -> usize {
             thread::available_parallelism().map_or(1, usize::from)
@@ -326,4 +342,10 @@ fn a_timestamp_converts_to_std_and_back_and_ages_under_every_engine() {
         .assert(move || assert_eq!(on_the_facade::stamped_and_aged(), answers));
     assert_eq!(on_the_facade::stamped_and_aged(), answers);
     assert_eq!(on_std::stamped_and_aged(), answers);
+}
+
+#[test]
+fn a_waiter_sees_what_another_thread_sets_under_every_engine() {
+    Check::new().assert(|| assert_eq!(on_the_facade::waited_for(), (5, true)));
+    assert_eq!(on_std::waited_for(), (5, true));
 }

@@ -259,7 +259,13 @@ impl Condvar {
     /// Wakes every waiter.
     #[track_caller]
     pub fn notify_all(&self) {
-        execution::record(Op::NotifyAll, Location::caller());
+        self.notify_all_at(Location::caller());
+    }
+
+    /// Wakes every waiter, as a fact at `at`: for the model's own
+    /// primitives, which notify from a guard's `drop`.
+    pub(crate) fn notify_all_at(&self, at: Site) {
+        execution::record(Op::NotifyAll, at);
         if let Some(run) = execution::current() {
             run.notify_all(self.id);
         }

@@ -7,6 +7,7 @@ pub mod mpsc;
 mod mutex;
 mod once;
 mod once_lock;
+mod once_turn;
 mod rwlock;
 mod unwound;
 

@@ -3,22 +3,37 @@
 //! every primitive, they belong inside the checked body.
 
 use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{OnceState, PoisonError};
 
-use super::{Mutex, OnceLock};
+use super::OnceLock;
+use super::once_turn::OnceTurn;
 use crate::model::thread::yield_now;
 
 /// A one-time initialisation, as `std::sync::Once`: std's own `Once` runs
 /// the call (so `call_once_force` gets std's `OnceState`, and a panic
-/// poisons it as std's), behind the model's mutex, which serialises the
+/// poisons it as std's), in the model's turn, which serialises the
 /// callers as the engine interleaves them. std's `Once` is then never
 /// contended, so it never blocks an OS thread the engine has switched
 /// away from.
-#[derive(Debug)]
 pub struct Once {
-    /// Made by the first caller, of its run (making it never yields).
-    turn: std::sync::OnceLock<Mutex<()>>,
+    turn: OnceTurn,
     once: std::sync::Once,
+    /// A call panicked and none has completed since: what `wait` panics
+    /// on, which std's `Once` does not tell. Written and read in the turn.
+    poisoned: AtomicBool,
+}
+
+/// Marks its `Once` poisoned if the call it guards ended without
+/// completing it: by a panic, its own or std's for an earlier one.
+struct MarksPoisoned<'a>(&'a Once);
+
+impl Drop for MarksPoisoned<'_> {
+    fn drop(&mut self) {
+        if !self.0.once.is_completed() {
+            self.0.poisoned.store(true, Ordering::Relaxed);
+        }
+    }
 }
 
 // std's `Once` has no `Default`: code that used one here would not
@@ -28,8 +43,9 @@ impl Once {
     /// A `Once` nobody has called.
     pub const fn new() -> Once {
         Once {
-            turn: std::sync::OnceLock::new(),
+            turn: OnceTurn::new(),
             once: std::sync::Once::new(),
+            poisoned: AtomicBool::new(false),
         }
     }
 
@@ -58,6 +74,37 @@ impl Once {
         self.once.is_completed()
     }
 
+    /// Blocks until a call has completed.
+    ///
+    /// # Panics
+    ///
+    /// If a call panicked and none has completed since, as std's does.
+    #[track_caller]
+    pub fn wait(&self) {
+        self.wait_until_completed(false);
+    }
+
+    /// Blocks until a call has completed, even if an earlier one panicked.
+    #[track_caller]
+    pub fn wait_force(&self) {
+        self.wait_until_completed(true);
+    }
+
+    #[track_caller]
+    fn wait_until_completed(&self, force: bool) {
+        let completed = self.is_completed()
+            || self.turn.wait_for(|| {
+                if self.once.is_completed() {
+                    Some(true)
+                } else if self.poisoned.load(Ordering::Relaxed) && !force {
+                    Some(false)
+                } else {
+                    None
+                }
+            });
+        assert!(completed, "Once instance has previously been poisoned");
+    }
+
     /// Runs `call` on std's `Once` unless a call has completed, holding
     /// the turn: a caller that waited for the turn finds it completed.
     #[track_caller]
@@ -65,9 +112,16 @@ impl Once {
         if self.is_completed() {
             return;
         }
-        let turn = self.turn.get_or_init(|| Mutex::unbooked(()));
-        let _turn = turn.lock().unwrap_or_else(PoisonError::into_inner);
-        call(&self.once);
+        self.turn.take(|| {
+            let _marks = MarksPoisoned(self);
+            call(&self.once);
+        });
+    }
+}
+
+impl std::fmt::Debug for Once {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.once.fmt(f)
     }
 }
 

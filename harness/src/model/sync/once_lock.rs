@@ -1,23 +1,22 @@
 //! `OnceLock` under the model: a std `OnceLock` keeps the value, and the
-//! model's mutex serialises initialisers, so two threads racing to
-//! initialise interleave as the engine chooses and exactly one runs its
-//! closure. Checking for the value is a scheduling point, as the acquire
-//! load it stands for would be.
+//! model's turn ([`OnceTurn`]) serialises initialisers, so two threads
+//! racing to initialise interleave as the engine chooses and exactly one
+//! runs its closure. Checking for the value is a scheduling point, as the
+//! acquire load it stands for would be.
 //!
-//! Its initialisers' mutex is made by the first caller, of that caller's
-//! run: a `OnceLock` lives inside the checked body (a static one would
-//! keep its value from one run to the next anyway).
+//! Its turn is made by the first caller, of that caller's run: a
+//! `OnceLock` lives inside the checked body (a static one would keep its
+//! value from one run to the next anyway).
 
 use std::fmt;
-use std::sync::PoisonError;
 
-use super::Mutex;
+use super::once_turn::OnceTurn;
 use crate::model::thread::yield_now;
 
 /// A cell written once, as `std::sync::OnceLock`.
 pub struct OnceLock<T> {
     value: std::sync::OnceLock<T>,
-    initialising: std::sync::OnceLock<Mutex<()>>,
+    turn: OnceTurn,
 }
 
 impl<T> OnceLock<T> {
@@ -25,7 +24,7 @@ impl<T> OnceLock<T> {
     pub const fn new() -> OnceLock<T> {
         OnceLock {
             value: std::sync::OnceLock::new(),
-            initialising: std::sync::OnceLock::new(),
+            turn: OnceTurn::new(),
         }
     }
 
@@ -43,14 +42,19 @@ impl<T> OnceLock<T> {
         if let Some(value) = self.get() {
             return value;
         }
-        // Making the mutex never yields, so std's once cannot block here
-        // on a thread the engine has switched away from.
-        let initialising = self.initialising.get_or_init(|| Mutex::unbooked(()));
-        let _turn = initialising.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(value) = self.value.get() {
+        self.turn.take(|| match self.value.get() {
+            Some(value) => value,
+            None => self.value.get_or_init(f),
+        })
+    }
+
+    /// The value, once some thread has set it: blocks until then.
+    #[track_caller]
+    pub fn wait(&self) -> &T {
+        if let Some(value) = self.get() {
             return value;
         }
-        self.value.get_or_init(f)
+        self.turn.wait_for(|| self.value.get())
     }
 
     /// Sets the value if it is not set; `Err` with `value` if it was.
@@ -90,7 +94,7 @@ impl<T> From<T> for OnceLock<T> {
     fn from(value: T) -> OnceLock<T> {
         OnceLock {
             value: std::sync::OnceLock::from(value),
-            initialising: std::sync::OnceLock::new(),
+            turn: OnceTurn::new(),
         }
     }
 }
