@@ -4,7 +4,8 @@
 mod support;
 
 use harness::check::{
-    Check, Deadlock, Engine, Error, LOCK_AFTER_A_PANIC_UNDER_LOOM, Op, RunId, SCOPE_UNDER_LOOM,
+    Check, DOWNGRADE_UNDER_SHUTTLE_AND_LOOM, Deadlock, Engine, Error,
+    LOCK_AFTER_A_PANIC_UNDER_LOOM, Op, RunId, SCOPE_UNDER_LOOM,
 };
 use harness::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use harness::sync::{Arc, Condvar, Mutex, RwLock, mpsc};
@@ -1486,4 +1487,58 @@ fn every_kind_of_operation_is_a_fact_at_the_line_of_the_code_under_test() {
         .map(ToString::to_string)
         .collect();
     assert!(elsewhere.is_empty(), "{elsewhere:#?}");
+}
+
+/// A write hold downgraded: whether another read, then a write, is let in
+/// while the downgraded hold lasts, and the value the downgraded hold reads.
+fn downgraded_then_tried() -> (bool, bool, u8) {
+    let lock = RwLock::new(0_u8);
+    let mut written = lock.write().expect("not poisoned");
+    *written = 7;
+    let read = harness::sync::RwLockWriteGuard::downgrade(written);
+    let another_read = lock.try_read().is_ok();
+    let a_write = lock.try_write().is_ok();
+    (another_read, a_write, *read)
+}
+
+#[test]
+fn a_downgraded_hold_lets_readers_in_and_keeps_writers_out_on_real_threads_alone() {
+    assert_eq!(downgraded_then_tried(), (true, false, 7), "outside any run");
+    let summary = Check::new()
+        .schedules(5)
+        .run(|| assert_eq!(downgraded_then_tried(), (true, false, 7)))
+        .expect("clean on real threads");
+    let ran: Vec<Engine> = summary.runs.iter().map(|&(engine, _)| engine).collect();
+    assert_eq!(ran, [Engine::Threads]);
+    let left_out: Vec<Engine> = Engine::DEFAULT
+        .into_iter()
+        .filter(|&engine| engine != Engine::Threads)
+        .collect();
+    assert_eq!(
+        summary.not_modelled,
+        left_out
+            .into_iter()
+            .map(|engine| (engine, DOWNGRADE_UNDER_SHUTTLE_AND_LOOM))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_downgraded_hold_is_a_lock_held_from_the_downgrade_on() {
+    let check = Check::new().engines([Engine::Threads]).schedules(1);
+    let failure = found(&check, || {
+        let lock = RwLock::new(0_u8);
+        let written = lock.write().expect("not poisoned");
+        let read = harness::sync::RwLockWriteGuard::downgrade(written);
+        thread::park_timeout(Duration::from_millis(1));
+        drop(read);
+    });
+    let (downgraded, waits) = (line!() - 4, line!() - 3);
+    let file = file!();
+    assert!(
+        failure.message.contains(&format!(
+            "waits at {file}:{waits} while it holds the lock it took at {file}:{downgraded}"
+        )),
+        "{failure}"
+    );
 }

@@ -42,6 +42,8 @@ pub enum Op {
     ReadLock,
     /// `RwLock::write` or `try_write` is called.
     WriteLock,
+    /// `RwLockWriteGuard::downgrade`: the write hold becomes a read hold.
+    Downgrade,
     /// An untimed `Condvar::wait` begins.
     Wait,
     /// An untimed wait returned without a notification, as real ones may.
@@ -133,6 +135,7 @@ impl Op {
             Op::TimedWait(_)
             | Op::Sleep(_)
             | Op::WakesSpuriously
+            | Op::Downgrade
             | Op::TimedWaitEnds(_)
             | Op::NotifyOne
             | Op::NotifyAll

@@ -264,6 +264,19 @@ impl Hold {
         });
         Hold { holder, address }
     }
+
+    /// The same lock, held for `access` from `at` on: the hold the book
+    /// kept is let go, and the new one booked, with nothing between.
+    pub(crate) fn changed(self, access: Access, at: Site) -> Hold {
+        let address = self.address;
+        let holder = self.holder.clone();
+        drop(self);
+        let holder = holder.map(|(run, thread)| {
+            run.lock_taken(address, access, at);
+            (run, thread)
+        });
+        Hold { holder, address }
+    }
 }
 
 impl Drop for Hold {

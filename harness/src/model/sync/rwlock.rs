@@ -10,8 +10,17 @@ use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 use crate::model::execution::{self, Flavour};
 use crate::model::facts::Op;
 use crate::model::liveness::{Access, Hold, LockWait};
+use crate::model::scope::NotModelled;
 
 use super::unwound::Unwound;
+
+/// What a run under shuttle or loom that downgrades a write hold raises.
+pub const DOWNGRADE_UNDER_SHUTTLE_AND_LOOM: NotModelled = NotModelled {
+    what: "RwLockWriteGuard::downgrade",
+    under: "shuttle and loom",
+    because: "have no downgrade: letting the write hold go and then reading would let in a \
+              writer that std never lets in",
+};
 
 /// A reader-writer lock, as `std::sync::RwLock`.
 pub struct RwLock<T> {
@@ -269,6 +278,33 @@ impl<T> Deref for RwLockWriteGuard<'_, T> {
 
     fn deref(&self) -> &T {
         &self.data
+    }
+}
+
+impl<'a, T> RwLockWriteGuard<'a, T> {
+    /// The write hold made a read hold without letting the lock go, as
+    /// std's: other readers may then come in, and no writer comes in
+    /// between. Exact on real threads and outside any run; under shuttle
+    /// and loom it raises [`DOWNGRADE_UNDER_SHUTTLE_AND_LOOM`], and a check
+    /// leaves those engines out.
+    #[track_caller]
+    pub fn downgrade(guard: RwLockWriteGuard<'a, T>) -> RwLockReadGuard<'a, T> {
+        let at = Location::caller();
+        execution::record(Op::Downgrade, at);
+        let RwLockWriteGuard {
+            data,
+            _turn: turn,
+            _hold: hold,
+        } = guard;
+        if !matches!(turn, WriteTurn::Std) {
+            drop((data, turn, hold));
+            execution::raise_kept(DOWNGRADE_UNDER_SHUTTLE_AND_LOOM);
+        }
+        RwLockReadGuard {
+            data: std::sync::RwLockWriteGuard::downgrade(data),
+            _turn: ReadTurn::Std,
+            _hold: hold.changed(Access::Shared, at),
+        }
     }
 }
 
