@@ -1489,6 +1489,7 @@ fn every_kind_of_operation_is_a_fact_at_the_line_of_the_code_under_test() {
     assert!(elsewhere.is_empty(), "{elsewhere:#?}");
 }
 
+#[rustversion::since(1.92)]
 /// A write hold downgraded: whether another read, then a write, is let in
 /// while the downgraded hold lasts, and the value the downgraded hold reads.
 fn downgraded_then_tried() -> (bool, bool, u8) {
@@ -1501,6 +1502,7 @@ fn downgraded_then_tried() -> (bool, bool, u8) {
     (another_read, a_write, *read)
 }
 
+#[rustversion::since(1.92)]
 #[test]
 fn a_downgraded_hold_lets_readers_in_and_keeps_writers_out_on_real_threads_alone() {
     assert_eq!(downgraded_then_tried(), (true, false, 7), "outside any run");
@@ -1523,6 +1525,7 @@ fn a_downgraded_hold_lets_readers_in_and_keeps_writers_out_on_real_threads_alone
     );
 }
 
+#[rustversion::since(1.92)]
 #[test]
 fn a_downgraded_hold_is_a_lock_held_from_the_downgrade_on() {
     let check = Check::new().engines([Engine::Threads]).schedules(1);

@@ -205,6 +205,11 @@ macro_rules! written_for_std {
 
         /// A cell and a `Once` another thread sets and completes: the
         /// value the waiter sees, and whether the `Once` was complete.
+        #[rustversion::since(1.86)]
+        #[allow(
+            clippy::incompatible_msrv,
+            reason = "compiled only where std has the waits"
+        )]
         pub(crate) fn waited_for() -> (u8, bool) {
             let cell = Arc::new(self::sync::OnceLock::new());
             let once = Arc::new(self::sync::Once::new());
@@ -344,6 +349,7 @@ fn a_timestamp_converts_to_std_and_back_and_ages_under_every_engine() {
     assert_eq!(on_std::stamped_and_aged(), answers);
 }
 
+#[rustversion::since(1.86)]
 #[test]
 fn a_waiter_sees_what_another_thread_sets_under_every_engine() {
     Check::new().assert(|| assert_eq!(on_the_facade::waited_for(), (5, true)));

@@ -286,7 +286,13 @@ impl<'a, T> RwLockWriteGuard<'a, T> {
     /// std's: other readers may then come in, and no writer comes in
     /// between. Exact on real threads and outside any run; under shuttle
     /// and loom it raises [`DOWNGRADE_UNDER_SHUTTLE_AND_LOOM`], and a check
-    /// leaves those engines out.
+    /// leaves those engines out. On the compilers whose std has it (1.92
+    /// and later).
+    #[rustversion::since(1.92)]
+    #[allow(
+        clippy::incompatible_msrv,
+        reason = "compiled only where std has it, as code that calls it is"
+    )]
     #[track_caller]
     pub fn downgrade(guard: RwLockWriteGuard<'a, T>) -> RwLockReadGuard<'a, T> {
         let at = Location::caller();
