@@ -439,6 +439,32 @@ fn a_runs_wall_clock_starts_at_the_same_moment_and_moves_with_its_sleeps_under_e
 }
 
 #[test]
+fn a_timestamp_moves_by_durations_and_prints_as_stds() {
+    let second = Duration::from_secs(1);
+    let std_moment = std::time::UNIX_EPOCH + 1_000 * second;
+    let mut moment = SystemTime::from(std_moment);
+    assert_eq!(format!("{moment:?}"), format!("{std_moment:?}"));
+    moment += 5 * second;
+    moment -= 2 * second;
+    assert_eq!(std::time::SystemTime::from(moment), std_moment + 3 * second);
+    assert_eq!(moment - 3 * second, SystemTime::from(std_moment));
+    assert_eq!(
+        moment.checked_add(second),
+        Some(SystemTime::from(std_moment + 4 * second))
+    );
+    assert_eq!(
+        moment.checked_sub(second),
+        Some(SystemTime::from(std_moment + 2 * second))
+    );
+    assert_eq!(moment.checked_sub(Duration::MAX), None);
+    assert_eq!(SystemTime::UNIX_EPOCH, UNIX_EPOCH);
+    assert_eq!(
+        std::time::SystemTime::from(UNIX_EPOCH),
+        std::time::UNIX_EPOCH
+    );
+}
+
+#[test]
 fn the_wall_clock_outside_a_run_is_the_systems() {
     let system = std::time::SystemTime::now();
     let facade = std::time::SystemTime::from(SystemTime::now());
