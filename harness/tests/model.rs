@@ -1284,6 +1284,7 @@ fn every_type_of_the_facade_debug_prints_under_its_std_name() {
             "LazyLock",
             format!("{:?}", harness::sync::LazyLock::new(|| 0_u8)),
         ),
+        ("Once", format!("{:?}", harness::sync::Once::new())),
         ("AtomicU64", format!("{:?}", AtomicU64::new(0))),
         ("AtomicPtr", format!("{pointer:?}")),
         ("Sender", format!("{sender:?}")),
