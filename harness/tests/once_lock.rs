@@ -2,7 +2,7 @@
 //! threads racing to initialise one, exactly one runs the initialisation,
 //! and every one sees its result.
 
-use harness::check::{Check, Deadlock, Engine, Error, LOCK_AFTER_A_PANIC_UNDER_LOOM};
+use harness::check::{Check, Deadlock, Engine, Error, LOCK_AFTER_A_PANIC_UNDER_LOOM, Op};
 use harness::sync::atomic::{AtomicU64, Ordering};
 use harness::sync::{Arc, LazyLock, Once, OnceLock};
 use harness::thread;
@@ -222,4 +222,26 @@ fn a_wait_on_a_poisoned_once_panics_and_a_forced_one_waits_for_a_forced_call() {
             LOCK_AFTER_A_PANIC_UNDER_LOOM
         )]
     );
+}
+
+#[test]
+fn an_initialisation_nobody_waits_for_notifies_nobody() {
+    // Its facts are those of a cell without waits: a test that lists a
+    // run's facts does not meet a notification of the harness's own.
+    let body = || {
+        OnceLock::new().get_or_init(|| 1_u8);
+        Once::new().call_once(|| ());
+        panic!("the facts so far");
+    };
+    match Check::new()
+        .engines([Engine::Random])
+        .schedules(1)
+        .run(body)
+    {
+        Err(Error::Found(failure)) => assert!(
+            failure.facts.iter().all(|fact| fact.op != Op::NotifyAll),
+            "{failure}"
+        ),
+        other => panic!("the body's panic was not found: {other:?}"),
+    }
 }
