@@ -224,6 +224,24 @@ macro_rules! written_for_std {
             (value, once.is_completed())
         }
 
+        /// Two threads each double a counter with `update`, then one
+        /// refuses with `try_update`: what each returned, and the end.
+        #[rustversion::since(1.95)]
+        #[allow(
+            clippy::incompatible_msrv,
+            reason = "compiled only where std has the updates"
+        )]
+        pub(crate) fn doubled_by_updates() -> (u64, Result<u64, u64>, u64) {
+            use self::sync::atomic::AtomicU64;
+            let counter = Arc::new(AtomicU64::new(1));
+            let theirs = Arc::clone(&counter);
+            let doubler = thread::spawn(move || theirs.update(Ordering::AcqRel, Ordering::Acquire, |n| n * 2));
+            let mine = counter.update(Ordering::AcqRel, Ordering::Acquire, |n| n * 2);
+            let their_previous = doubler.join().expect("the doubler ends without a panic");
+            let refused = counter.try_update(Ordering::AcqRel, Ordering::Acquire, |_| None);
+            (mine.min(their_previous), refused, counter.load(Ordering::SeqCst))
+        }
+
         /// How many threads a pool sized by the machine would spawn.
         pub(crate) fn pool_size() -> usize {
             thread::available_parallelism().map_or(1, usize::from)
@@ -354,4 +372,12 @@ fn a_timestamp_converts_to_std_and_back_and_ages_under_every_engine() {
 fn a_waiter_sees_what_another_thread_sets_under_every_engine() {
     Check::new().assert(|| assert_eq!(on_the_facade::waited_for(), (5, true)));
     assert_eq!(on_std::waited_for(), (5, true));
+}
+
+#[rustversion::since(1.95)]
+#[test]
+fn updates_from_two_threads_both_apply_under_every_engine() {
+    let answers = (1, Err(4), 4);
+    Check::new().assert(move || assert_eq!(on_the_facade::doubled_by_updates(), answers));
+    assert_eq!(on_std::doubled_by_updates(), answers);
 }

@@ -229,6 +229,33 @@ macro_rules! atomic_common {
                 Err(previous)
             }
 
+            /// `fetch_update` under the name std gave it in 1.95.
+            #[rustversion::since(1.95)]
+            #[track_caller]
+            pub fn try_update(
+                &self,
+                set_order: Ordering,
+                fetch_order: Ordering,
+                f: impl FnMut($value) -> Option<$value>,
+            ) -> Result<$value, $value> {
+                self.fetch_update(set_order, fetch_order, f)
+            }
+
+            /// Applies `f` until a compare-exchange succeeds; the previous
+            /// value, as std's (1.95).
+            #[rustversion::since(1.95)]
+            #[track_caller]
+            pub fn update(
+                &self,
+                set_order: Ordering,
+                fetch_order: Ordering,
+                mut f: impl FnMut($value) -> $value,
+            ) -> $value {
+                match self.fetch_update(set_order, fetch_order, |value| Some(f(value))) {
+                    Ok(previous) | Err(previous) => previous,
+                }
+            }
+
             /// Bitwise and; the previous value.
             #[track_caller]
             pub fn fetch_and(&self, value: $value, order: Ordering) -> $value {
@@ -441,6 +468,33 @@ impl<T> AtomicPtr<T> {
             }
         }
         Err(previous)
+    }
+
+    /// `fetch_update` under the name std gave it in 1.95.
+    #[rustversion::since(1.95)]
+    #[track_caller]
+    pub fn try_update(
+        &self,
+        set_order: Ordering,
+        fetch_order: Ordering,
+        f: impl FnMut(*mut T) -> Option<*mut T>,
+    ) -> Result<*mut T, *mut T> {
+        self.fetch_update(set_order, fetch_order, f)
+    }
+
+    /// Applies `f` until a compare-exchange succeeds; the previous
+    /// pointer, as std's (1.95).
+    #[rustversion::since(1.95)]
+    #[track_caller]
+    pub fn update(
+        &self,
+        set_order: Ordering,
+        fetch_order: Ordering,
+        mut f: impl FnMut(*mut T) -> *mut T,
+    ) -> *mut T {
+        match self.fetch_update(set_order, fetch_order, |pointer| Some(f(pointer))) {
+            Ok(previous) | Err(previous) => previous,
+        }
     }
 
     /// The pointer, consuming the atomic.
