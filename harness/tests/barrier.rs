@@ -5,11 +5,11 @@
 #[allow(dead_code, reason = "the helpers other test files use")]
 mod support;
 
-use harness::check::{Check, Deadlock, Engine};
+use harness::check::{Check, Engine};
 use harness::sync::atomic::{AtomicU64, Ordering};
 use harness::sync::{Arc, Barrier};
 use harness::thread;
-use support::found;
+use support::{found, is_deadlock};
 
 /// `parties` threads (the caller included) that each run `each`.
 fn all_of(parties: u64, each: impl Fn() + Send + Sync + 'static) {
@@ -62,13 +62,6 @@ fn waiting_for_a_thread_that_never_comes_is_a_deadlock() {
         let failure = found(&Check::new().engines([engine]).schedules(10), || {
             Barrier::new(2).wait();
         });
-        assert!(
-            failure
-                .raised
-                .as_ref()
-                .and_then(|r| r.get::<Deadlock>())
-                .is_some(),
-            "{engine}: {failure}"
-        );
+        assert!(is_deadlock(&failure), "{engine}: {failure}");
     }
 }

@@ -11,13 +11,13 @@ mod support;
 use std::time::Duration;
 
 use harness::check::{
-    BlockingViolation, Check, Deadlock, Engine, allow_waits_under_lock, never_waits,
-    never_waits_begins, never_waits_ends,
+    BlockingViolation, Check, Engine, allow_waits_under_lock, never_waits, never_waits_begins,
+    never_waits_ends,
 };
 use harness::sync::atomic::{AtomicBool, Ordering};
 use harness::sync::{Arc, Condvar, Mutex, RwLock, mpsc};
 use harness::thread;
-use support::{JUDGING_ENGINES, found, handoff};
+use support::{JUDGING_ENGINES, found, handoff, is_deadlock};
 
 /// Schedules per engine for a body that breaks an oracle on every run, or
 /// must break none.
@@ -276,11 +276,7 @@ fn a_wake_up_that_needs_the_lock_its_waiter_holds_is_a_deadlock_though_the_body_
             receiver.recv().expect("the waker sends");
             drop(waker);
         });
-        let raised = failure.raised.as_ref();
-        assert!(
-            raised.is_some_and(|raised| raised.get::<Deadlock>().is_some()),
-            "{engine}: {failure}"
-        );
+        assert!(is_deadlock(&failure), "{engine}: {failure}");
     }
 }
 
@@ -487,13 +483,6 @@ fn a_deadlock_whose_panic_is_caught_still_fails_the_run_under_every_engine() {
             });
             assert!(caught.is_err(), "a second lock by its holder returned");
         });
-        assert!(
-            failure
-                .raised
-                .as_ref()
-                .and_then(|raised| raised.get::<Deadlock>())
-                .is_some(),
-            "{engine}: {failure}"
-        );
+        assert!(is_deadlock(&failure), "{engine}: {failure}");
     }
 }

@@ -4,14 +4,14 @@
 mod support;
 
 use harness::check::{
-    Check, DOWNGRADE_UNDER_SHUTTLE_AND_LOOM, Deadlock, Engine, Error,
-    LOCK_AFTER_A_PANIC_UNDER_LOOM, Op, RunId, SCOPE_UNDER_LOOM,
+    Check, DOWNGRADE_UNDER_SHUTTLE_AND_LOOM, Engine, Error, LOCK_AFTER_A_PANIC_UNDER_LOOM, Op,
+    RunId, SCOPE_UNDER_LOOM,
 };
 use harness::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use harness::sync::{Arc, Condvar, Mutex, RwLock, mpsc};
 use harness::thread;
 use harness::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use support::{found, found_by_each, handoff, lock_order_inversion, order_inversion};
+use support::{found, found_by_each, handoff, is_deadlock, lock_order_inversion, order_inversion};
 
 const SHUTTLE_ENGINES: [Engine; 4] = [Engine::Random, Engine::pct(3), Engine::Urw, Engine::Dfs];
 const LOOM: Engine = Engine::Loom { preemptions: 2 };
@@ -147,14 +147,7 @@ fn a_deadlock_over_reader_writer_locks_is_reported_not_an_abort() {
             &Check::new().engines([engine]).schedules(1_000),
             write_order_inversion,
         );
-        assert!(
-            failure
-                .raised
-                .as_ref()
-                .and_then(|r| r.get::<Deadlock>())
-                .is_some(),
-            "{engine}: {failure}"
-        );
+        assert!(is_deadlock(&failure), "{engine}: {failure}");
     }
 }
 
@@ -200,14 +193,7 @@ fn a_deadlock_with_guards_on_blocked_stacks_is_reported_not_an_abort() {
         &Check::new().engines([LOOM]).schedules(100),
         deadlock_with_a_guard_on_a_blocked_stack,
     );
-    assert!(
-        failure
-            .raised
-            .as_ref()
-            .and_then(|r| r.get::<Deadlock>())
-            .is_some(),
-        "{failure}"
-    );
+    assert!(is_deadlock(&failure), "{failure}");
 }
 
 /// A thread that must run six steps before the body's own thread looks,

@@ -2,10 +2,13 @@
 //! threads racing to initialise one, exactly one runs the initialisation,
 //! and every one sees its result.
 
-use harness::check::{Check, Deadlock, Engine, Error, LOCK_AFTER_A_PANIC_UNDER_LOOM, Op};
+mod support;
+
+use harness::check::{Check, Engine, Error, LOCK_AFTER_A_PANIC_UNDER_LOOM, Op};
 use harness::sync::atomic::{AtomicU64, Ordering};
 use harness::sync::{Arc, LazyLock, Once, OnceLock};
 use harness::thread;
+use support::is_deadlock;
 
 /// Runs `race` on two threads and joins them.
 fn two_racers(race: impl Fn() + Send + Sync + 'static) {
@@ -176,14 +179,7 @@ fn a_wait_that_nobody_ends_is_a_deadlock_under_every_deterministic_engine() {
     for engine in deterministic {
         for body in bodies {
             match Check::new().engines([engine]).schedules(5).run(body) {
-                Err(Error::Found(failure)) => assert!(
-                    failure
-                        .raised
-                        .as_ref()
-                        .and_then(|raised| raised.get::<Deadlock>())
-                        .is_some(),
-                    "{engine}: {failure}"
-                ),
+                Err(Error::Found(failure)) => assert!(is_deadlock(&failure), "{engine}: {failure}"),
                 other => panic!("{engine}: no deadlock: {other:?}"),
             }
         }

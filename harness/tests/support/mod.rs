@@ -2,7 +2,7 @@
 //! handoff whose wait trusts its wake-up, found through a spurious one, and
 //! two threads taking two locks in opposite orders.
 
-use harness::check::{Check, Engine, Error, Failure, RunId};
+use harness::check::{Check, Deadlock, Engine, Error, Failure, RunId};
 use harness::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use harness::sync::{Arc, Condvar, Mutex};
 use harness::thread;
@@ -15,6 +15,16 @@ pub(crate) fn found(check: &Check, body: impl Fn() + Send + Sync + 'static) -> B
         Err(other) => panic!("the check could not run: {other}"),
         Ok(summary) => panic!("nothing found: {summary:?}"),
     }
+}
+
+/// Whether `failure` is a deadlock the model named (`check::Deadlock`).
+#[allow(dead_code, reason = "not every test file uses it")]
+pub(crate) fn is_deadlock(failure: &Failure) -> bool {
+    failure
+        .raised
+        .as_ref()
+        .and_then(|raised| raised.get::<Deadlock>())
+        .is_some()
 }
 
 /// Every engine that judges quiescent moments (`check::at_quiescence`).
