@@ -62,7 +62,8 @@ impl OnceTurn {
     #[track_caller]
     pub(crate) fn take<R>(&self, f: impl FnOnce() -> R) -> R {
         let parts = self.parts();
-        // The turn's own code never panics while it holds the lock.
+        // An initialiser that panicked poisoned the lock; the count it
+        // guards changes only between waits, so it is sound all the same.
         let waiting = parts.waiting.lock().unwrap_or_else(PoisonError::into_inner);
         let _ends = Ends {
             waiting,
