@@ -16,6 +16,7 @@ use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 use super::{Engine, MEASURED_PCT_STEP_BOUND, RunId};
 use crate::model::endless::{Endless, MAX_OPERATIONS, Past};
 use crate::model::execution::{self, Execution, Flavour};
+use crate::model::loom_pool::Plan;
 use crate::panics::{Panicked, Raised};
 use crate::schedule::{CountingSteps, GenuineStepsFirst, SeedStream, SeededScheduler, Strategy};
 
@@ -43,19 +44,36 @@ pub(crate) struct Broke {
     pub(crate) run: Option<Arc<Execution>>,
 }
 
-/// The run each execution installs, kept so its facts outlive a failure.
-#[derive(Clone, Default)]
-struct LastRun(Arc<Mutex<Option<Arc<Execution>>>>);
+/// The run each execution installs, kept so its facts outlive a failure,
+/// and, for a loom search, the atomics each execution makes as it begins.
+#[derive(Clone)]
+struct LastRun {
+    run: Arc<Mutex<Option<Arc<Execution>>>>,
+    loom_plan: Plan,
+}
 
 impl LastRun {
+    fn new(loom_plan: &Plan) -> LastRun {
+        LastRun {
+            run: Arc::default(),
+            loom_plan: loom_plan.clone(),
+        }
+    }
+
     fn begin(&self, flavour: Flavour, data_seed: u64) -> Arc<Execution> {
-        let run = Execution::new(flavour, data_seed);
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&run));
+        let run = match flavour {
+            Flavour::Loom => Execution::of_loom_search(data_seed, &self.loom_plan),
+            Flavour::Std | Flavour::Shuttle => Execution::new(flavour, data_seed),
+        };
+        *self.run.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&run));
         run
     }
 
     fn take(&self) -> Option<Arc<Execution>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+        self.run
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 }
 
@@ -146,7 +164,7 @@ fn shuttle_search<S: Scheduler + Send + 'static>(
     data: DataSeed,
     body: &Body,
 ) -> Result<u64, Broke> {
-    search(body, Flavour::Shuttle, data, |f| {
+    search(body, Flavour::Shuttle, &Plan::default(), data, |f| {
         Runner::new(scheduler, model_shuttle_config()).run(f);
     })
 }
@@ -157,11 +175,12 @@ fn shuttle_search<S: Scheduler + Send + 'static>(
 fn search(
     body: &Body,
     flavour: Flavour,
+    loom_plan: &Plan,
     data: DataSeed,
     explore: impl FnOnce(Box<dyn Fn() + Send + Sync>) + Send,
 ) -> Result<u64, Broke> {
     super::panic_hook::install();
-    let last = LastRun::default();
+    let last = LastRun::new(loom_plan);
     let executions = Arc::new(Mutex::new(0));
     let each = installed(body, &last, flavour, &data, &executions);
     let outcome =
@@ -323,12 +342,35 @@ pub(crate) fn systematic(engine: Engine, executions: usize, body: &Body) -> Resu
                 body,
             )
         }
-        Engine::Loom { preemptions } => {
-            search(body, Flavour::Loom, data_seed(SYSTEMATIC_DATA_SEED), |f| {
-                loom_model(preemptions, executions).check(f);
-            })
-        }
+        Engine::Loom { preemptions } => loom_search(preemptions, executions, body),
         _ => unreachable!("{engine} is seeded"),
+    }
+}
+
+/// Most times one loom search starts over with a larger plan of atomics:
+/// each start learns at least twice the atomics of some kind, or a new
+/// kind, so this is far above what a test's body makes.
+const MAX_LOOM_RESTARTS: usize = 64;
+
+/// A loom search over at most `executions` executions, started over when
+/// an execution fails after a first use of an atomic found none made for
+/// it as the execution began ([`Pool::fell_short`](crate::model::loom_pool::Pool::fell_short)): that failure may be
+/// the late atomic's, not the body's. The search is deterministic, so a
+/// replay starts over at the same executions and numbers them the same.
+fn loom_search(preemptions: usize, executions: usize, body: &Body) -> Result<u64, Broke> {
+    let plan = Plan::default();
+    let mut restarts = 0;
+    loop {
+        let data = data_seed(SYSTEMATIC_DATA_SEED);
+        let outcome = search(body, Flavour::Loom, &plan, data, |f| {
+            loom_model(preemptions, executions).check(f);
+        });
+        let fell_short =
+            |broke: &Broke| (broke.run.as_ref()).is_some_and(|run| run.loom_pool().fell_short());
+        match outcome {
+            Err(broke) if fell_short(&broke) && restarts < MAX_LOOM_RESTARTS => restarts += 1,
+            outcome => return outcome,
+        }
     }
 }
 
@@ -342,6 +384,7 @@ fn on_real_threads(seed: u64, body: &Body) -> Result<(), Broke> {
     let (done, outcome) = std::sync::mpsc::channel();
     let (body, in_run) = (Arc::clone(body), Arc::clone(&run));
     std::thread::spawn(move || {
+        execution::started_for(&in_run);
         let result = execution::within(&in_run, || {
             panic::catch_unwind(AssertUnwindSafe(|| {
                 body();

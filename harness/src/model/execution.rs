@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::panic::Location;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use super::deadlock::{Deadlock, Stuck, StuckOn};
@@ -20,6 +20,7 @@ use super::facts::{Fact, Facts, Op, ThreadKey};
 use super::keys::ThreadKeys;
 use super::liveness::{Access, Blocking, Book, Site};
 use super::loom_park::Parkers;
+use super::loom_pool::{Plan, Pool};
 use super::quiescence::{Quiescence, Wait, WaitBegins, Waiting};
 use super::time::Instant;
 use super::timers::{Patience, TimerId, Timers};
@@ -157,6 +158,8 @@ pub(crate) struct Execution {
     wait_judges: Mutex<Vec<WaitJudge>>,
     /// Whether a judge is registered: until then no moment is judged.
     judged: AtomicBool,
+    /// The loom atomics made as the run began, for first uses to take.
+    loom_pool: Pool,
 }
 
 /// Untimed waiters per condition variable, and each timed waiter with
@@ -181,6 +184,18 @@ struct Books {
 
 thread_local! {
     static CURRENT: RefCell<Option<Arc<Execution>>> = const { RefCell::new(None) };
+    /// The run a real thread was started for, to the thread's very end:
+    /// its thread-local values are dropped after its body has returned
+    /// and left the run, and are still the run's.
+    static STARTED_FOR: RefCell<Option<Weak<Execution>>> = const { RefCell::new(None) };
+}
+
+/// Marks the calling real thread as started for `run` until it ends
+/// ([`RunKey`]). Call it first thing, before the thread's body: a
+/// thread-local is dropped in the reverse order of first use, so the mark
+/// then outlives the body's own thread-local values.
+pub(crate) fn started_for(run: &Arc<Execution>) {
+    STARTED_FOR.with(|started_for| *started_for.borrow_mut() = Some(Arc::downgrade(run)));
 }
 
 /// The run of the calling thread, if it is in one it can still ask.
@@ -233,6 +248,60 @@ pub(crate) fn within<R>(run: &Arc<Execution>, f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// The run a thread is in, or none: what a primitive that outlives runs
+/// (a static) keys its engine object by. It keeps only a weak reference,
+/// which also keeps the run's address from being reused by a later run
+/// while the key lives.
+pub(crate) struct RunKey(Option<Weak<Execution>>);
+
+impl RunKey {
+    /// The calling thread's run, unwinding loom threads included: they
+    /// still belong to the run they unwind, and its primitives serve them
+    /// (from their shadows).
+    /// A real thread whose body has returned is still in the run it was
+    /// started for, while that run lasts ([`started_for`]).
+    pub(crate) fn of_this_thread() -> RunKey {
+        RunKey(this_threads_run(Arc::downgrade, Weak::clone))
+    }
+
+    /// Whether the calling thread is in this key's run (or, for the key
+    /// of no run, in none).
+    /// Asked at every use of a primitive, so it counts no reference.
+    pub(crate) fn is_this_threads(&self) -> bool {
+        match (&self.0, this_threads_run(Arc::as_ptr, Weak::as_ptr)) {
+            (None, None) => true,
+            (Some(key), Some(run)) => std::ptr::eq(key.as_ptr(), run),
+            _ => false,
+        }
+    }
+
+    /// Whether the run is over: nothing of it can be asked for again.
+    /// Outside runs never ends.
+    pub(crate) fn has_ended(&self) -> bool {
+        self.0.as_ref().is_some_and(|run| run.strong_count() == 0)
+    }
+}
+
+/// `in_run` of the run the calling thread is in, or else `started` of the
+/// run it was started for while that run lasts ([`started_for`]). Either
+/// thread-local may be gone, as the thread's own values are dropped.
+fn this_threads_run<R>(
+    in_run: impl FnOnce(&Arc<Execution>) -> R,
+    started: impl FnOnce(&Weak<Execution>) -> R,
+) -> Option<R> {
+    let in_run = CURRENT.try_with(|current| current.borrow().as_ref().map(in_run));
+    in_run.ok().flatten().or_else(|| {
+        STARTED_FOR
+            .try_with(|started_for| {
+                let started_for = started_for.borrow();
+                let run = started_for.as_ref().filter(|run| run.strong_count() > 0);
+                run.map(started)
+            })
+            .ok()
+            .flatten()
+    })
+}
+
 /// Panics with a message a user can act on when a std primitive, made
 /// outside the run, is used inside a shuttle or loom run: it would block
 /// the whole run's OS thread.
@@ -242,7 +311,7 @@ pub(crate) fn assert_std_allowed() {
     assert!(
         flavour == Flavour::Std,
         "a harness primitive made outside the checked body is used inside a {flavour:?} run: \
-         make every lock, condition variable, atomic and channel inside the body"
+         make every lock, condition variable and channel inside the body"
     );
 }
 
@@ -263,6 +332,16 @@ impl Execution {
     /// A fresh run of `flavour`, at virtual time zero, its data drawn
     /// from `data_seed`.
     pub(crate) fn new(flavour: Flavour, data_seed: u64) -> Arc<Execution> {
+        Execution::with_pool(flavour, data_seed, Pool::default())
+    }
+
+    /// A fresh execution of a loom search that `plan` serves, its pool
+    /// made now: call it on the execution's first thread, before the body.
+    pub(crate) fn of_loom_search(data_seed: u64, plan: &Plan) -> Arc<Execution> {
+        Execution::with_pool(Flavour::Loom, data_seed, Pool::stocked(plan))
+    }
+
+    fn with_pool(flavour: Flavour, data_seed: u64, loom_pool: Pool) -> Arc<Execution> {
         Arc::new(Execution {
             flavour,
             data_seed,
@@ -281,7 +360,13 @@ impl Execution {
             quiescence_judges: Mutex::new(Vec::new()),
             wait_judges: Mutex::new(Vec::new()),
             judged: AtomicBool::new(false),
+            loom_pool,
         })
+    }
+
+    /// The loom atomics made as the run began.
+    pub(crate) fn loom_pool(&self) -> &Pool {
+        &self.loom_pool
     }
 
     pub(crate) fn flavour(&self) -> Flavour {

@@ -1,7 +1,8 @@
 //! The model behind the facade (feature `model`): each primitive is an enum
 //! over std's, shuttle's and loom's, chosen when it is made by the engine
-//! running the calling thread ([`execution`]), so one compiled test runs
-//! under every engine. Outside any run a primitive is std's and behaves as
+//! running the calling thread ([`execution`]; an atomic's, at its first
+//! use in each run, so that it may be a `static`), so one compiled test
+//! runs under every engine. Outside any run a primitive is std's and behaves as
 //! std's does, real timeouts included.
 
 mod by_thread;
@@ -15,7 +16,9 @@ mod keys;
 pub(crate) mod liveness;
 pub(crate) mod local;
 mod loom_park;
+pub(crate) mod loom_pool;
 pub(crate) mod peek;
+mod per_run;
 pub(crate) mod quiescence;
 pub(crate) mod scope;
 pub(crate) mod shared;

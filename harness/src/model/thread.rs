@@ -350,6 +350,7 @@ where
 /// kept, so that a panic nobody joins still fails the run, and the run's
 /// failure names the panic (not only "a scoped thread panicked").
 pub(super) fn as_thread_of<T>(run: &Arc<Execution>, f: impl FnOnce() -> T) -> T {
+    execution::started_for(run);
     match execution::within(run, || panic::catch_unwind(AssertUnwindSafe(f))) {
         Ok(value) => {
             run.thread_finished(None);

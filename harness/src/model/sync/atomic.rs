@@ -4,13 +4,16 @@
 //! Not modelled: `get_mut`. `compiler_fence` is std's: it orders nothing
 //! between threads, only a thread's code against its own signal handlers.
 
+use std::marker::PhantomData;
 use std::panic::Location;
 
 pub use std::sync::atomic::{Ordering, compiler_fence};
 
 use crate::model::execution::{self, Flavour};
 use crate::model::facts::{AtomicAccess, Op};
+use crate::model::loom_pool;
 use crate::model::peek;
+use crate::model::per_run::PerRun;
 
 /// One atomic of any engine; shuttle's and loom's with a shadow, loom's
 /// with the mark of its loads too.
@@ -71,6 +74,80 @@ fn latest<S, H, L>(atomic: &Flavoured<S, H, L>) -> &S {
     }
 }
 
+/// A value an atomic holds, as the `u64` a loom pool keys its atomics by
+/// ([`loom_pool`]).
+trait Bits: Copy {
+    fn bits(self) -> u64;
+    fn from_bits(bits: u64) -> Self;
+}
+
+macro_rules! bits_by_cast {
+    ($($value:ty),*) => {$(
+        impl Bits for $value {
+            #[allow(clippy::cast_sign_loss, clippy::cast_possible_truncation, reason = "the bits, not the number")]
+            fn bits(self) -> u64 {
+                self as u64
+            }
+
+            #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap, reason = "the bits, not the number")]
+            fn from_bits(bits: u64) -> $value {
+                bits as $value
+            }
+        }
+    )*};
+}
+
+bits_by_cast!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
+
+impl Bits for bool {
+    fn bits(self) -> u64 {
+        u64::from(self)
+    }
+
+    fn from_bits(bits: u64) -> bool {
+        bits != 0
+    }
+}
+
+impl Bits for *mut () {
+    /// The address, its provenance exposed so that the pointer made back
+    /// from it ([`from_bits`](Bits::from_bits)) may be used as this one.
+    fn bits(self) -> u64 {
+        self.expose_provenance() as u64
+    }
+
+    #[allow(clippy::cast_possible_truncation, reason = "the bits of an address")]
+    fn from_bits(bits: u64) -> *mut () {
+        std::ptr::with_exposed_provenance_mut(bits as usize)
+    }
+}
+
+/// A new atomic holding `value`, of the calling thread's engine, made by
+/// that engine's `new`; loom's taken from the run's pool, which `stock`
+/// fills (a loom atomic and its [`LoomLoads`]).
+fn made<S, H, L: 'static, V: Bits>(
+    value: V,
+    std_new: fn(V) -> S,
+    shuttle_new: fn(V) -> H,
+    stock: loom_pool::Make,
+) -> Flavoured<S, H, L> {
+    match execution::flavour() {
+        Flavour::Std => Flavoured::Std(std_new(value)),
+        Flavour::Shuttle => Flavoured::Shuttle(shuttle_new(value), Shadow(std_new(value))),
+        Flavour::Loom => {
+            let run = execution::current().expect("a loom thread is in its run");
+            let (atomic, loads) = run.loom_pool().take::<(L, LoomLoads)>(value.bits(), stock);
+            Flavoured::Loom(atomic, loads, Shadow(std_new(value)))
+        }
+    }
+}
+
+/// A loom atomic that `new` makes holding what `bits` stand for, and its
+/// [`LoomLoads`], for a loom pool.
+fn stocked<L: Send + Sync + 'static, V: Bits>(bits: u64, new: fn(V) -> L) -> loom_pool::Stocked {
+    Box::new((new(V::from_bits(bits)), LoomLoads::new()))
+}
+
 /// Marks a load of `atomic` for loom (see [`LoomLoads`]).
 fn before_load<S, H, L>(atomic: &Flavoured<S, H, L>) {
     if let Flavoured::Loom(_, loads, _) = atomic {
@@ -109,6 +186,13 @@ macro_rules! on_flavour {
     };
 }
 
+/// Calls the same method on the calling thread's run's atomic of `$this`.
+macro_rules! on_this_runs {
+    ($this:expr, $inner:ident => $call:expr) => {
+        $this.with(|flavoured| on_flavour!(flavoured, $inner => $call))
+    };
+}
+
 #[track_caller]
 fn access(kind: AtomicAccess, order: Ordering) {
     execution::record(Op::Atomic(kind, order), Location::caller());
@@ -129,55 +213,77 @@ pub fn fence(order: Ordering) {
 /// `fetch_update`, the bitwise `fetch_*`, `into_inner`.
 macro_rules! atomic_common {
     ($name:ident, $value:ty) => {
-        /// As the std atomic of the same name.
-        pub struct $name(
-            Flavoured<
-                std::sync::atomic::$name,
-                shuttle::sync::atomic::$name,
-                loom::sync::atomic::$name,
+        /// As the std atomic of the same name. `new` is `const`, so it may
+        /// be a `static`'s: each run starts it at the value it was made
+        /// with, as a fresh process would.
+        pub struct $name {
+            initial: $value,
+            engine: PerRun<
+                Flavoured<
+                    std::sync::atomic::$name,
+                    shuttle::sync::atomic::$name,
+                    loom::sync::atomic::$name,
+                >,
             >,
-        );
+        }
 
         impl $name {
-            /// An atomic holding `value`, of the calling thread's engine.
-            pub fn new(value: $value) -> $name {
-                $name(match execution::flavour() {
-                    Flavour::Std => Flavoured::Std(std::sync::atomic::$name::new(value)),
-                    Flavour::Shuttle => Flavoured::Shuttle(
-                        shuttle::sync::atomic::$name::new(value),
-                        Shadow(std::sync::atomic::$name::new(value)),
-                    ),
-                    Flavour::Loom => Flavoured::Loom(
-                        loom::sync::atomic::$name::new(value),
-                        LoomLoads::new(),
-                        Shadow(std::sync::atomic::$name::new(value)),
-                    ),
-                })
+            /// An atomic holding `value`, of the engine of each run that
+            /// uses it.
+            pub const fn new(value: $value) -> $name {
+                $name {
+                    initial: value,
+                    engine: PerRun::new(),
+                }
+            }
+
+            /// Calls `f` with the calling thread's run's atomic.
+            fn with<R>(
+                &self,
+                f: impl FnOnce(
+                    &Flavoured<
+                        std::sync::atomic::$name,
+                        shuttle::sync::atomic::$name,
+                        loom::sync::atomic::$name,
+                    >,
+                ) -> R,
+            ) -> R {
+                let make = || {
+                    made(
+                        self.initial,
+                        std::sync::atomic::$name::new,
+                        shuttle::sync::atomic::$name::new,
+                        |bits| stocked(bits, loom::sync::atomic::$name::new),
+                    )
+                };
+                self.engine.with(make, f)
             }
 
             /// Loads the value.
             #[track_caller]
             pub fn load(&self, order: Ordering) -> $value {
                 if peek::peeking() {
-                    return latest(&self.0).load(Ordering::SeqCst);
+                    return self.with(|flavoured| latest(flavoured).load(Ordering::SeqCst));
                 }
                 access(AtomicAccess::Load, order);
-                before_load(&self.0);
-                on_flavour!(&self.0, atomic => atomic.load(order))
+                self.with(|flavoured| {
+                    before_load(flavoured);
+                    on_flavour!(flavoured, atomic => atomic.load(order))
+                })
             }
 
             /// Stores `value`.
             #[track_caller]
             pub fn store(&self, value: $value, order: Ordering) {
                 access(AtomicAccess::Store, order);
-                on_flavour!(&self.0, atomic => atomic.store(value, order))
+                on_this_runs!(self, atomic => atomic.store(value, order))
             }
 
             /// Stores `value`, returning the previous value.
             #[track_caller]
             pub fn swap(&self, value: $value, order: Ordering) -> $value {
                 access(AtomicAccess::Swap, order);
-                on_flavour!(&self.0, atomic => atomic.swap(value, order))
+                on_this_runs!(self, atomic => atomic.swap(value, order))
             }
 
             /// Stores `new` if the value is `current`; the previous value,
@@ -191,7 +297,7 @@ macro_rules! atomic_common {
                 failure: Ordering,
             ) -> Result<$value, $value> {
                 access(AtomicAccess::CompareExchange, success);
-                on_flavour!(&self.0, atomic => atomic.compare_exchange(current, new, success, failure))
+                on_this_runs!(self, atomic => atomic.compare_exchange(current, new, success, failure))
             }
 
             /// As `compare_exchange`, but may fail spuriously.
@@ -204,7 +310,7 @@ macro_rules! atomic_common {
                 failure: Ordering,
             ) -> Result<$value, $value> {
                 access(AtomicAccess::CompareExchangeWeak, success);
-                on_flavour!(&self.0, atomic => atomic.compare_exchange_weak(current, new, success, failure))
+                on_this_runs!(self, atomic => atomic.compare_exchange_weak(current, new, success, failure))
             }
 
             /// Applies `f` until a compare-exchange succeeds or `f` says no,
@@ -260,33 +366,36 @@ macro_rules! atomic_common {
             #[track_caller]
             pub fn fetch_and(&self, value: $value, order: Ordering) -> $value {
                 access(AtomicAccess::FetchAnd, order);
-                on_flavour!(&self.0, atomic => atomic.fetch_and(value, order))
+                on_this_runs!(self, atomic => atomic.fetch_and(value, order))
             }
 
             /// Bitwise nand; the previous value.
             #[track_caller]
             pub fn fetch_nand(&self, value: $value, order: Ordering) -> $value {
                 access(AtomicAccess::FetchNand, order);
-                on_flavour!(&self.0, atomic => atomic.fetch_nand(value, order))
+                on_this_runs!(self, atomic => atomic.fetch_nand(value, order))
             }
 
             /// Bitwise or; the previous value.
             #[track_caller]
             pub fn fetch_or(&self, value: $value, order: Ordering) -> $value {
                 access(AtomicAccess::FetchOr, order);
-                on_flavour!(&self.0, atomic => atomic.fetch_or(value, order))
+                on_this_runs!(self, atomic => atomic.fetch_or(value, order))
             }
 
             /// Bitwise xor; the previous value.
             #[track_caller]
             pub fn fetch_xor(&self, value: $value, order: Ordering) -> $value {
                 access(AtomicAccess::FetchXor, order);
-                on_flavour!(&self.0, atomic => atomic.fetch_xor(value, order))
+                on_this_runs!(self, atomic => atomic.fetch_xor(value, order))
             }
 
             /// The value, consuming the atomic.
             pub fn into_inner(self) -> $value {
-                on_flavour!(self.0, atomic => atomic.into_inner())
+                match self.engine.into_this_runs() {
+                    Some(flavoured) => on_flavour!(flavoured, atomic => atomic.into_inner()),
+                    None => self.initial,
+                }
             }
         }
 
@@ -320,28 +429,28 @@ macro_rules! atomic_int {
             #[track_caller]
             pub fn fetch_add(&self, value: $int, order: Ordering) -> $int {
                 access(AtomicAccess::FetchAdd, order);
-                on_flavour!(&self.0, atomic => atomic.fetch_add(value, order))
+                on_this_runs!(self, atomic => atomic.fetch_add(value, order))
             }
 
             /// Wrapping subtract; the previous value.
             #[track_caller]
             pub fn fetch_sub(&self, value: $int, order: Ordering) -> $int {
                 access(AtomicAccess::FetchSub, order);
-                on_flavour!(&self.0, atomic => atomic.fetch_sub(value, order))
+                on_this_runs!(self, atomic => atomic.fetch_sub(value, order))
             }
 
             /// Maximum; the previous value.
             #[track_caller]
             pub fn fetch_max(&self, value: $int, order: Ordering) -> $int {
                 access(AtomicAccess::FetchMax, order);
-                on_flavour!(&self.0, atomic => atomic.fetch_max(value, order))
+                on_this_runs!(self, atomic => atomic.fetch_max(value, order))
             }
 
             /// Minimum; the previous value.
             #[track_caller]
             pub fn fetch_min(&self, value: $int, order: Ordering) -> $int {
                 access(AtomicAccess::FetchMin, order);
-                on_flavour!(&self.0, atomic => atomic.fetch_min(value, order))
+                on_this_runs!(self, atomic => atomic.fetch_min(value, order))
             }
         }
     };
@@ -371,54 +480,77 @@ atomic_int!(AtomicIsize, isize);
 /// A raw pointer shared between threads, as `std::sync::atomic::AtomicPtr`.
 /// The pointer is a value like any other here: what it points to is the
 /// code under test's to keep alive, and no engine checks a dereference.
-pub struct AtomicPtr<T>(
-    Flavoured<
-        std::sync::atomic::AtomicPtr<T>,
-        shuttle::sync::atomic::AtomicPtr<T>,
-        loom::sync::atomic::AtomicPtr<T>,
-    >,
-);
+/// `new` is `const`, so it may be a `static`'s: each run starts it at the
+/// pointer it was made with, as a fresh process would.
+pub struct AtomicPtr<T> {
+    /// The pointer it was made with, in a std atomic only because a raw
+    /// pointer alone is not `Sync`; never stored to.
+    initial: std::sync::atomic::AtomicPtr<()>,
+    engine: PerRun<PtrFlavoured>,
+    /// Invariant in `T`, as std's, and `Send` and `Sync` for every `T`.
+    pointee: PhantomData<fn(*mut T) -> *mut T>,
+}
+
+/// An `AtomicPtr` of any engine, of untyped pointers: the pointee's type
+/// is the facade's alone, so that a loom pool can hold them ([`loom_pool`]).
+type PtrFlavoured = Flavoured<
+    std::sync::atomic::AtomicPtr<()>,
+    shuttle::sync::atomic::AtomicPtr<()>,
+    loom::sync::atomic::AtomicPtr<()>,
+>;
 
 impl<T> AtomicPtr<T> {
-    /// An atomic holding `pointer`, of the calling thread's engine.
-    pub fn new(pointer: *mut T) -> AtomicPtr<T> {
-        AtomicPtr(match execution::flavour() {
-            Flavour::Std => Flavoured::Std(std::sync::atomic::AtomicPtr::new(pointer)),
-            Flavour::Shuttle => Flavoured::Shuttle(
-                shuttle::sync::atomic::AtomicPtr::new(pointer),
-                Shadow(std::sync::atomic::AtomicPtr::new(pointer)),
-            ),
-            Flavour::Loom => Flavoured::Loom(
-                loom::sync::atomic::AtomicPtr::new(pointer),
-                LoomLoads::new(),
-                Shadow(std::sync::atomic::AtomicPtr::new(pointer)),
-            ),
-        })
+    /// An atomic holding `pointer`, of the engine of each run that uses
+    /// it.
+    pub const fn new(pointer: *mut T) -> AtomicPtr<T> {
+        AtomicPtr {
+            initial: std::sync::atomic::AtomicPtr::new(pointer.cast()),
+            engine: PerRun::new(),
+            pointee: PhantomData,
+        }
+    }
+
+    /// Calls `f` with the calling thread's run's atomic.
+    fn with<R>(&self, f: impl FnOnce(&PtrFlavoured) -> R) -> R {
+        let make = || {
+            made(
+                self.initial.load(Ordering::Relaxed),
+                std::sync::atomic::AtomicPtr::new,
+                shuttle::sync::atomic::AtomicPtr::new,
+                |bits| stocked(bits, loom::sync::atomic::AtomicPtr::new),
+            )
+        };
+        self.engine.with(make, f)
     }
 
     /// Loads the pointer.
     #[track_caller]
     pub fn load(&self, order: Ordering) -> *mut T {
         if peek::peeking() {
-            return latest(&self.0).load(Ordering::SeqCst);
+            return self
+                .with(|flavoured| latest(flavoured).load(Ordering::SeqCst))
+                .cast();
         }
         access(AtomicAccess::Load, order);
-        before_load(&self.0);
-        on_flavour!(&self.0, atomic => atomic.load(order))
+        self.with(|flavoured| {
+            before_load(flavoured);
+            on_flavour!(flavoured, atomic => atomic.load(order))
+        })
+        .cast()
     }
 
     /// Stores `pointer`.
     #[track_caller]
     pub fn store(&self, pointer: *mut T, order: Ordering) {
         access(AtomicAccess::Store, order);
-        on_flavour!(&self.0, atomic => atomic.store(pointer, order))
+        on_this_runs!(self, atomic => atomic.store(pointer.cast(), order))
     }
 
     /// Stores `pointer`, returning the previous one.
     #[track_caller]
     pub fn swap(&self, pointer: *mut T, order: Ordering) -> *mut T {
         access(AtomicAccess::Swap, order);
-        on_flavour!(&self.0, atomic => atomic.swap(pointer, order))
+        on_this_runs!(self, atomic => atomic.swap(pointer.cast(), order)).cast()
     }
 
     /// Stores `new` if the pointer is `current`; the previous pointer, `Ok`
@@ -432,7 +564,10 @@ impl<T> AtomicPtr<T> {
         failure: Ordering,
     ) -> Result<*mut T, *mut T> {
         access(AtomicAccess::CompareExchange, success);
-        on_flavour!(&self.0, atomic => atomic.compare_exchange(current, new, success, failure))
+        let (current, new) = (current.cast(), new.cast());
+        on_this_runs!(self, atomic => atomic.compare_exchange(current, new, success, failure))
+            .map(<*mut ()>::cast)
+            .map_err(<*mut ()>::cast)
     }
 
     /// As `compare_exchange`, but may fail spuriously.
@@ -445,7 +580,10 @@ impl<T> AtomicPtr<T> {
         failure: Ordering,
     ) -> Result<*mut T, *mut T> {
         access(AtomicAccess::CompareExchangeWeak, success);
-        on_flavour!(&self.0, atomic => atomic.compare_exchange_weak(current, new, success, failure))
+        let (current, new) = (current.cast(), new.cast());
+        on_this_runs!(self, atomic => atomic.compare_exchange_weak(current, new, success, failure))
+            .map(<*mut ()>::cast)
+            .map_err(<*mut ()>::cast)
     }
 
     /// Applies `f` until a compare-exchange succeeds or `f` says no, as
@@ -499,7 +637,10 @@ impl<T> AtomicPtr<T> {
 
     /// The pointer, consuming the atomic.
     pub fn into_inner(self) -> *mut T {
-        on_flavour!(self.0, atomic => atomic.into_inner())
+        match self.engine.into_this_runs() {
+            Some(flavoured) => on_flavour!(flavoured, atomic => atomic.into_inner()).cast(),
+            None => self.initial.into_inner().cast(),
+        }
     }
 }
 
