@@ -242,6 +242,17 @@ macro_rules! written_for_std {
             (mine.min(their_previous), refused, counter.load(Ordering::SeqCst))
         }
 
+        /// Ids from a static counter, one taken by each of two threads,
+        /// in order.
+        pub(crate) fn ids_from_a_static_counter() -> [u64; 2] {
+            use self::sync::atomic::AtomicU64;
+            static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+            let taker = thread::spawn(|| NEXT_ID.fetch_add(1, Ordering::Relaxed));
+            let mine = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+            let theirs = taker.join().expect("the taker ends without a panic");
+            [mine.min(theirs), mine.max(theirs)]
+        }
+
         /// How many threads a pool sized by the machine would spawn.
         pub(crate) fn pool_size() -> usize {
             thread::available_parallelism().map_or(1, usize::from)
@@ -380,4 +391,10 @@ fn updates_from_two_threads_both_apply_under_every_engine() {
     let answers = (1, Err(4), 4);
     Check::new().assert(move || assert_eq!(on_the_facade::doubled_by_updates(), answers));
     assert_eq!(on_std::doubled_by_updates(), answers);
+}
+
+#[test]
+fn a_static_counter_hands_out_the_first_ids_in_each_run_under_every_engine() {
+    Check::new().assert(|| assert_eq!(on_the_facade::ids_from_a_static_counter(), [0, 1]));
+    assert_eq!(on_std::ids_from_a_static_counter(), [0, 1]);
 }
