@@ -1,9 +1,10 @@
 //! What the facade's model costs on top of bare shuttle: one body, written
 //! once and compiled twice (against `harness::sync`/`thread`, and against
 //! `shuttle::sync`/`thread`), 500 random schedules each way, side by side
-//! in one run. The body: a producer hands 8 items through a two-slot queue
-//! (a mutex, two condition variables) to a consumer, which counts them in
-//! an atomic.
+//! in one run. The handoff: a producer hands 8 items through a two-slot
+//! queue (a mutex, two condition variables) to a consumer, which counts
+//! them in an atomic. The counter, which the atomics' path alone serves:
+//! two threads each add to a shared atomic 16 times, reading it between.
 //!
 //! ```text
 //! cargo bench -p harness --bench facade_cost
@@ -68,14 +69,46 @@ macro_rules! handoff_body {
     };
 }
 
+/// The counter over whichever `sync` and `thread` are in scope.
+macro_rules! counter_body {
+    () => {
+        pub(super) fn counter() {
+            use std::sync::Arc;
+
+            use self::sync::atomic::{AtomicU64, Ordering};
+            use self::thread;
+
+            const ADDS: u64 = 16;
+            let count = Arc::new(AtomicU64::new(0));
+            let adder = {
+                let count = Arc::clone(&count);
+                thread::spawn(move || {
+                    for _ in 0..ADDS {
+                        count.fetch_add(1, Ordering::Relaxed);
+                        let _ = count.load(Ordering::Relaxed);
+                    }
+                })
+            };
+            for _ in 0..ADDS {
+                count.fetch_add(1, Ordering::Relaxed);
+                let _ = count.load(Ordering::Relaxed);
+            }
+            adder.join().expect("the adder ends");
+            assert_eq!(count.load(Ordering::Relaxed), 2 * ADDS);
+        }
+    };
+}
+
 mod on_harness {
     use harness::{sync, thread};
     handoff_body!();
+    counter_body!();
 }
 
 mod on_shuttle {
     use shuttle::{sync, thread};
     handoff_body!();
+    counter_body!();
 }
 
 fn facade_cost(c: &mut Criterion) {
@@ -88,6 +121,13 @@ fn facade_cost(c: &mut Criterion) {
     group.bench_function("harness facade, 500 random schedules", |b| {
         let check = Check::new().engines([Engine::Random]).schedules(SCHEDULES);
         b.iter(|| check.run(on_harness::handoff).expect("clean"));
+    });
+    group.bench_function("counter, bare shuttle, 500 random schedules", |b| {
+        b.iter(|| shuttle::check_random(on_shuttle::counter, SCHEDULES));
+    });
+    group.bench_function("counter, harness facade, 500 random schedules", |b| {
+        let check = Check::new().engines([Engine::Random]).schedules(SCHEDULES);
+        b.iter(|| check.run(on_harness::counter).expect("clean"));
     });
     group.finish();
 }
