@@ -8,8 +8,8 @@
 mod support;
 
 use harness::check::{Check, Engine};
-use harness::sync::Arc;
 use harness::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use harness::sync::{Arc, OnceLock};
 use harness::thread;
 use support::{found, found_by_each};
 
@@ -174,4 +174,38 @@ fn a_relaxed_publish_through_statics_is_found_by_loom() {
         failure.message.contains("saw READY before the data"),
         "{failure}"
     );
+}
+
+/// Two threads race to initialise `CELL` with an initialiser that yields,
+/// then fails: each takes the turn, and the cell stays empty.
+fn two_threads_fail_to_initialise() {
+    static CELL: OnceLock<u64> = OnceLock::new();
+    fn fail_to_initialise() {
+        let failed = std::panic::catch_unwind(|| {
+            CELL.get_or_init(|| {
+                thread::yield_now();
+                panic!("never made")
+            })
+        });
+        let payload = failed.expect_err("the initialiser fails");
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"never made"));
+    }
+    let other = thread::spawn(fail_to_initialise);
+    fail_to_initialise();
+    other.join().expect("the thread ends without a panic");
+    assert!(CELL.get().is_none());
+}
+
+#[test]
+fn a_static_once_cells_turn_is_each_runs_own_under_every_engine_but_loom() {
+    // Real threads first: a turn they made is std's, which a shuttle run
+    // cannot take. loom leaves the body out: its lock, held by a thread
+    // that panics, stays poisoned (`LOCK_AFTER_A_PANIC_UNDER_LOOM`).
+    let engines = Engine::DEFAULT.into_iter().rev();
+    for engine in engines.filter(|engine| !matches!(engine, Engine::Loom { .. })) {
+        Check::new()
+            .engines([engine])
+            .schedules(20)
+            .assert(two_threads_fail_to_initialise);
+    }
 }

@@ -1,10 +1,11 @@
 //! The turn a once-cell's initialisers take one at a time, and the wake-up
 //! of threads waiting for a turn to end (`Once::wait`, `OnceLock::wait`).
 //!
-//! Its lock and condition variable are made by the first caller, of that
-//! caller's run, and making them never yields: the std cell that holds
-//! them is never contended, so it never blocks an OS thread the engine has
-//! switched away from. They are the model's own, so a turn is a
+//! Its lock and condition variable are made by the first caller of each
+//! run, of that run ([`PerRun`]), so a static once-cell's turn is never an
+//! object of a run that has ended; making them never yields, so the std
+//! cell that holds them is never contended and never blocks an OS thread
+//! the engine has switched away from. They are the model's own, so a turn is a
 //! scheduling point and a fact at the caller's line, and a thread that
 //! waits for an initialisation nobody makes is a deadlock the engines
 //! report.
@@ -14,10 +15,11 @@ use std::sync::PoisonError;
 
 use super::{Condvar, Mutex, MutexGuard};
 use crate::model::liveness::Site;
+use crate::model::per_run::PerRun;
 
 /// One at a time, and a wake-up when each ends.
 pub(crate) struct OnceTurn {
-    parts: std::sync::OnceLock<Parts>,
+    parts: PerRun<Parts>,
 }
 
 struct Parts {
@@ -46,49 +48,54 @@ impl Drop for Ends<'_> {
 impl OnceTurn {
     pub(crate) const fn new() -> OnceTurn {
         OnceTurn {
-            parts: std::sync::OnceLock::new(),
+            parts: PerRun::new(),
         }
     }
 
-    fn parts(&self) -> &Parts {
-        self.parts.get_or_init(|| Parts {
+    /// `f` of the calling thread's run's parts.
+    fn with_parts<R>(&self, f: impl FnOnce(&Parts) -> R) -> R {
+        let make = || Parts {
             waiting: Mutex::unbooked(0),
             ended: Condvar::new(),
-        })
+        };
+        self.parts.with(make, f)
     }
 
     /// Runs `f` in the turn, then wakes every thread waiting for a turn
     /// to end, even if `f` panics.
     #[track_caller]
     pub(crate) fn take<R>(&self, f: impl FnOnce() -> R) -> R {
-        let parts = self.parts();
-        // An initialiser that panicked poisoned the lock; the count it
-        // guards changes only between waits, so it is sound all the same.
-        let waiting = parts.waiting.lock().unwrap_or_else(PoisonError::into_inner);
-        let _ends = Ends {
-            waiting,
-            ended: &parts.ended,
-            at: Location::caller(),
-        };
-        f()
+        let at = Location::caller();
+        self.with_parts(|parts| {
+            // An initialiser that panicked poisoned the lock; the count it
+            // guards changes only between waits, so it is sound all the same.
+            let waiting = parts.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+            let _ends = Ends {
+                waiting,
+                ended: &parts.ended,
+                at,
+            };
+            f()
+        })
     }
 
     /// Waits, between turns, until `verdict` (asked between turns, never
     /// during one) has one.
     #[track_caller]
     pub(crate) fn wait_for<R>(&self, mut verdict: impl FnMut() -> Option<R>) -> R {
-        let parts = self.parts();
-        let mut waiting = parts.waiting.lock().unwrap_or_else(PoisonError::into_inner);
-        loop {
-            if let Some(found) = verdict() {
-                return found;
+        self.with_parts(|parts| {
+            let mut waiting = parts.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+            loop {
+                if let Some(found) = verdict() {
+                    return found;
+                }
+                *waiting += 1;
+                waiting = parts
+                    .ended
+                    .wait(waiting)
+                    .unwrap_or_else(PoisonError::into_inner);
+                *waiting -= 1;
             }
-            *waiting += 1;
-            waiting = parts
-                .ended
-                .wait(waiting)
-                .unwrap_or_else(PoisonError::into_inner);
-            *waiting -= 1;
-        }
+        })
     }
 }
