@@ -176,6 +176,18 @@ fn a_relaxed_publish_through_statics_is_found_by_loom() {
     );
 }
 
+#[test]
+fn a_loom_failure_on_statics_replays_exactly() {
+    let failure = found(
+        &Check::new().engines([Engine::Loom { preemptions: 2 }]),
+        relaxed_publish_through_statics,
+    );
+    let replayed =
+        Check::replay(failure.run, relaxed_publish_through_statics).expect_err("it fails again");
+    assert_eq!(replayed.message, failure.message);
+    assert_eq!(replayed.signature(), failure.signature());
+}
+
 /// Two threads race to initialise `CELL` with an initialiser that yields,
 /// then fails: each takes the turn, and the cell stays empty.
 fn two_threads_fail_to_initialise() {

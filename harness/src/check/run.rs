@@ -354,9 +354,10 @@ const MAX_LOOM_RESTARTS: usize = 64;
 
 /// A loom search over at most `executions` executions, started over when
 /// an execution fails after a first use of an atomic found none made for
-/// it as the execution began ([`Pool::fell_short`](crate::model::loom_pool::Pool::fell_short)): that failure may be
-/// the late atomic's, not the body's. The search is deterministic, so a
-/// replay starts over at the same executions and numbers them the same.
+/// it as the execution began (`loom_pool::Pool::fell_short`): that failure
+/// may be the late atomic's, not the body's. The search is deterministic,
+/// so a replay starts over at the same executions and numbers them the
+/// same.
 fn loom_search(preemptions: usize, executions: usize, body: &Body) -> Result<u64, Broke> {
     let plan = Plan::default();
     let mut restarts = 0;

@@ -257,16 +257,16 @@ pub(crate) struct RunKey(Option<Weak<Execution>>);
 impl RunKey {
     /// The calling thread's run, unwinding loom threads included: they
     /// still belong to the run they unwind, and its primitives serve them
-    /// (from their shadows).
-    /// A real thread whose body has returned is still in the run it was
-    /// started for, while that run lasts ([`started_for`]).
+    /// (from their shadows). A real thread whose body has returned is
+    /// still in the run it was started for, while that run lasts
+    /// ([`started_for`]).
     pub(crate) fn of_this_thread() -> RunKey {
         RunKey(this_threads_run(Arc::downgrade, Weak::clone))
     }
 
     /// Whether the calling thread is in this key's run (or, for the key
-    /// of no run, in none).
-    /// Asked at every use of a primitive, so it counts no reference.
+    /// of no run, in none). Asked at every use of a primitive, so it
+    /// counts no reference.
     pub(crate) fn is_this_threads(&self) -> bool {
         match (&self.0, this_threads_run(Arc::as_ptr, Weak::as_ptr)) {
             (None, None) => true,
