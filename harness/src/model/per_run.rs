@@ -10,6 +10,7 @@
 //! tests of the same process, left in a static. Outside any run there is one
 //! object, which lasts, as std's static does.
 
+use std::ops::Deref;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use crate::model::execution::RunKey;
@@ -18,6 +19,26 @@ use crate::model::execution::RunKey;
 /// search of a check runs on an OS thread of its own, so this is a bound on
 /// the checks a process runs at once, far above any test runner's threads.
 const MAX_RUNS_AT_ONCE: usize = 1024;
+
+/// A run's object of a [`PerRun`]: the first run's, borrowed, or a later
+/// run's, shared with the primitive's table. A value, not a closure's
+/// argument, so that a `#[track_caller]` method that uses it still passes
+/// its caller's line on.
+pub(crate) enum ThisRuns<'a, T> {
+    First(&'a T),
+    Later(Arc<T>),
+}
+
+impl<T> Deref for ThisRuns<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        match self {
+            ThisRuns::First(object) => object,
+            ThisRuns::Later(object) => object,
+        }
+    }
+}
 
 /// A primitive's engine object `T`, made at the primitive's first use in
 /// each run.
@@ -38,22 +59,22 @@ impl<T> PerRun<T> {
         }
     }
 
-    /// Calls `use_it` with the calling thread's run's object, made now by
-    /// `make` if this is the run's first use.
+    /// The calling thread's run's object, made now by `make` if this is
+    /// the run's first use.
     ///
     /// `make` must not be a scheduling point: another of the engine's
     /// threads, run on the same OS thread, could then come here too.
-    pub(crate) fn with<R>(&self, make: impl FnOnce() -> T, use_it: impl FnOnce(&T) -> R) -> R {
+    pub(crate) fn get(&self, make: impl FnOnce() -> T) -> ThisRuns<'_, T> {
         let mut make = Some(make);
         let (run, first) = self.first.get_or_init(|| {
             let make = make.take().expect("`make` is taken once, and only here");
             (RunKey::of_this_thread(), make())
         });
         if run.is_this_threads() {
-            return use_it(first);
+            return ThisRuns::First(first);
         }
         let make = make.expect("`make` is unused: the first object is another run's");
-        use_it(&self.of_a_later_run(make))
+        ThisRuns::Later(self.of_a_later_run(make))
     }
 
     /// The object of a run that is not the first to use the primitive.

@@ -13,7 +13,7 @@ use crate::model::execution::{self, Flavour};
 use crate::model::facts::{AtomicAccess, Op};
 use crate::model::loom_pool;
 use crate::model::peek;
-use crate::model::per_run::PerRun;
+use crate::model::per_run::{PerRun, ThisRuns};
 
 /// One atomic of any engine; shuttle's and loom's with a shadow, loom's
 /// with the mark of its loads too.
@@ -188,9 +188,10 @@ macro_rules! on_flavour {
 
 /// Calls the same method on the calling thread's run's atomic of `$this`.
 macro_rules! on_this_runs {
-    ($this:expr, $inner:ident => $call:expr) => {
-        $this.with(|flavoured| on_flavour!(flavoured, $inner => $call))
-    };
+    ($this:expr, $inner:ident => $call:expr) => {{
+        let flavoured = $this.this_runs();
+        on_flavour!(&*flavoured, $inner => $call)
+    }};
 }
 
 #[track_caller]
@@ -237,39 +238,37 @@ macro_rules! atomic_common {
                 }
             }
 
-            /// Calls `f` with the calling thread's run's atomic.
-            fn with<R>(
+            /// The calling thread's run's atomic.
+            fn this_runs(
                 &self,
-                f: impl FnOnce(
-                    &Flavoured<
-                        std::sync::atomic::$name,
-                        shuttle::sync::atomic::$name,
-                        loom::sync::atomic::$name,
-                    >,
-                ) -> R,
-            ) -> R {
-                let make = || {
+            ) -> ThisRuns<
+                '_,
+                Flavoured<
+                    std::sync::atomic::$name,
+                    shuttle::sync::atomic::$name,
+                    loom::sync::atomic::$name,
+                >,
+            > {
+                self.engine.get(|| {
                     made(
                         self.initial,
                         std::sync::atomic::$name::new,
                         shuttle::sync::atomic::$name::new,
                         |bits| stocked(bits, loom::sync::atomic::$name::new),
                     )
-                };
-                self.engine.with(make, f)
+                })
             }
 
             /// Loads the value.
             #[track_caller]
             pub fn load(&self, order: Ordering) -> $value {
                 if peek::peeking() {
-                    return self.with(|flavoured| latest(flavoured).load(Ordering::SeqCst));
+                    return latest(&self.this_runs()).load(Ordering::SeqCst);
                 }
                 access(AtomicAccess::Load, order);
-                self.with(|flavoured| {
-                    before_load(flavoured);
-                    on_flavour!(flavoured, atomic => atomic.load(order))
-                })
+                let flavoured = self.this_runs();
+                before_load(&flavoured);
+                on_flavour!(&*flavoured, atomic => atomic.load(order))
             }
 
             /// Stores `value`.
@@ -510,33 +509,28 @@ impl<T> AtomicPtr<T> {
         }
     }
 
-    /// Calls `f` with the calling thread's run's atomic.
-    fn with<R>(&self, f: impl FnOnce(&PtrFlavoured) -> R) -> R {
-        let make = || {
+    /// The calling thread's run's atomic.
+    fn this_runs(&self) -> ThisRuns<'_, PtrFlavoured> {
+        self.engine.get(|| {
             made(
                 self.initial.load(Ordering::Relaxed),
                 std::sync::atomic::AtomicPtr::new,
                 shuttle::sync::atomic::AtomicPtr::new,
                 |bits| stocked(bits, loom::sync::atomic::AtomicPtr::new),
             )
-        };
-        self.engine.with(make, f)
+        })
     }
 
     /// Loads the pointer.
     #[track_caller]
     pub fn load(&self, order: Ordering) -> *mut T {
         if peek::peeking() {
-            return self
-                .with(|flavoured| latest(flavoured).load(Ordering::SeqCst))
-                .cast();
+            return latest(&self.this_runs()).load(Ordering::SeqCst).cast();
         }
         access(AtomicAccess::Load, order);
-        self.with(|flavoured| {
-            before_load(flavoured);
-            on_flavour!(flavoured, atomic => atomic.load(order))
-        })
-        .cast()
+        let flavoured = self.this_runs();
+        before_load(&flavoured);
+        on_flavour!(&*flavoured, atomic => atomic.load(order)).cast()
     }
 
     /// Stores `pointer`.

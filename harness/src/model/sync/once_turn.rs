@@ -15,7 +15,7 @@ use std::sync::PoisonError;
 
 use super::{Condvar, Mutex, MutexGuard};
 use crate::model::liveness::Site;
-use crate::model::per_run::PerRun;
+use crate::model::per_run::{PerRun, ThisRuns};
 
 /// One at a time, and a wake-up when each ends.
 pub(crate) struct OnceTurn {
@@ -52,50 +52,46 @@ impl OnceTurn {
         }
     }
 
-    /// `f` of the calling thread's run's parts.
-    fn with_parts<R>(&self, f: impl FnOnce(&Parts) -> R) -> R {
-        let make = || Parts {
+    /// The calling thread's run's parts.
+    fn parts(&self) -> ThisRuns<'_, Parts> {
+        self.parts.get(|| Parts {
             waiting: Mutex::unbooked(0),
             ended: Condvar::new(),
-        };
-        self.parts.with(make, f)
+        })
     }
 
     /// Runs `f` in the turn, then wakes every thread waiting for a turn
     /// to end, even if `f` panics.
     #[track_caller]
     pub(crate) fn take<R>(&self, f: impl FnOnce() -> R) -> R {
-        let at = Location::caller();
-        self.with_parts(|parts| {
-            // An initialiser that panicked poisoned the lock; the count it
-            // guards changes only between waits, so it is sound all the same.
-            let waiting = parts.waiting.lock().unwrap_or_else(PoisonError::into_inner);
-            let _ends = Ends {
-                waiting,
-                ended: &parts.ended,
-                at,
-            };
-            f()
-        })
+        let parts = self.parts();
+        // An initialiser that panicked poisoned the lock; the count it
+        // guards changes only between waits, so it is sound all the same.
+        let waiting = parts.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+        let _ends = Ends {
+            waiting,
+            ended: &parts.ended,
+            at: Location::caller(),
+        };
+        f()
     }
 
     /// Waits, between turns, until `verdict` (asked between turns, never
     /// during one) has one.
     #[track_caller]
     pub(crate) fn wait_for<R>(&self, mut verdict: impl FnMut() -> Option<R>) -> R {
-        self.with_parts(|parts| {
-            let mut waiting = parts.waiting.lock().unwrap_or_else(PoisonError::into_inner);
-            loop {
-                if let Some(found) = verdict() {
-                    return found;
-                }
-                *waiting += 1;
-                waiting = parts
-                    .ended
-                    .wait(waiting)
-                    .unwrap_or_else(PoisonError::into_inner);
-                *waiting -= 1;
+        let parts = self.parts();
+        let mut waiting = parts.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if let Some(found) = verdict() {
+                return found;
             }
-        })
+            *waiting += 1;
+            waiting = parts
+                .ended
+                .wait(waiting)
+                .unwrap_or_else(PoisonError::into_inner);
+            *waiting -= 1;
+        }
     }
 }
