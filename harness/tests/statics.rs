@@ -221,3 +221,22 @@ fn a_static_once_cells_turn_is_each_runs_own_under_every_engine_but_loom() {
             .assert(two_threads_fail_to_initialise);
     }
 }
+
+#[test]
+fn a_loom_search_that_fails_with_no_late_atomic_runs_once() {
+    // std's own atomic: it counts the body's runs, outside every model.
+    static BODIES_RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let failure = found(
+        &Check::new().engines([Engine::Loom { preemptions: 2 }]),
+        || {
+            BODIES_RUN.fetch_add(1, Ordering::Relaxed);
+            panic!("fails at once");
+        },
+    );
+    assert!(failure.message.contains("fails at once"), "{failure}");
+    assert_eq!(
+        BODIES_RUN.load(Ordering::Relaxed),
+        1,
+        "the search started over"
+    );
+}
