@@ -99,3 +99,49 @@ fn fetch_update_swaps_in_the_next_pointer() {
         assert_eq!(pointer.into_inner(), place(1));
     });
 }
+
+/// What the arithmetic and bitwise `fetch_*` of an `AtomicPtr` answer and
+/// leave, one call after another, from a pointer to an array's first
+/// element: written once, for std's atomic and the facade's.
+macro_rules! pointer_arithmetic {
+    ($atomic:ty) => {{
+        static ELEMENTS: [u64; 4] = [0; 4];
+        let first = std::ptr::from_ref(&ELEMENTS[0]).cast_mut();
+        let pointer = <$atomic>::new(first);
+        let previous = [
+            pointer.fetch_ptr_add(3, Ordering::AcqRel),
+            pointer.fetch_ptr_sub(1, Ordering::Release),
+            pointer.fetch_byte_add(8, Ordering::Acquire),
+            pointer.fetch_byte_sub(16, Ordering::Relaxed),
+            pointer.fetch_or(1, Ordering::SeqCst),
+            pointer.fetch_xor(3, Ordering::SeqCst),
+            pointer.fetch_and(!7, Ordering::SeqCst),
+        ];
+        let offsets = previous.map(|previous| previous.addr().wrapping_sub(first.addr()));
+        (offsets, pointer.into_inner().addr() - first.addr())
+    }};
+}
+
+#[rustversion::since(1.91)]
+#[test]
+fn pointer_arithmetic_answers_as_std_under_every_engine() {
+    let on_std = pointer_arithmetic!(std::sync::atomic::AtomicPtr<u64>);
+    assert_eq!(on_std, ([0, 24, 16, 24, 8, 9, 10], 8));
+    Check::new().schedules(10).assert(move || {
+        assert_eq!(pointer_arithmetic!(AtomicPtr<u64>), on_std);
+    });
+}
+
+#[rustversion::since(1.91)]
+#[test]
+fn pointer_additions_from_two_threads_both_apply_under_every_engine() {
+    Check::new().schedules(100).assert(|| {
+        let cursor = Arc::new(AtomicPtr::new(place(0)));
+        let theirs = Arc::clone(&cursor);
+        let adder = thread::spawn(move || theirs.fetch_ptr_add(1, Ordering::Relaxed).addr());
+        let mine = cursor.fetch_ptr_add(1, Ordering::Relaxed).addr();
+        let their_previous = adder.join().expect("the thread ends without a panic");
+        assert_ne!(mine, their_previous, "both added to the same pointer");
+        assert_eq!(cursor.load(Ordering::Relaxed), place(0).wrapping_add(2));
+    });
+}

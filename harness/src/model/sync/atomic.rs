@@ -122,6 +122,17 @@ impl Bits for *mut () {
     }
 }
 
+/// The ordering of a read-modify-write's load: what its compare-exchange
+/// may fail with.
+#[rustversion::since(1.91)]
+fn load_part(order: Ordering) -> Ordering {
+    match order {
+        Ordering::Release | Ordering::Relaxed => Ordering::Relaxed,
+        Ordering::Acquire | Ordering::AcqRel => Ordering::Acquire,
+        _ => Ordering::SeqCst,
+    }
+}
+
 /// A new atomic holding `value`, of the calling thread's engine, made by
 /// that engine's `new`; loom's taken from the run's pool, which `stock`
 /// fills (a loom atomic and its [`LoomLoads`]).
@@ -627,6 +638,73 @@ impl<T> AtomicPtr<T> {
         match self.fetch_update(set_order, fetch_order, |pointer| Some(f(pointer))) {
             Ok(previous) | Err(previous) => previous,
         }
+    }
+
+    /// Applies `f` in one read-modify-write of `order`, a compare-exchange
+    /// loop (shuttle's and loom's `AtomicPtr` have no arithmetic): the
+    /// previous pointer.
+    #[rustversion::since(1.91)]
+    #[track_caller]
+    fn fetch_map(&self, order: Ordering, f: impl Fn(*mut T) -> *mut T) -> *mut T {
+        match self.fetch_update(order, load_part(order), |pointer| Some(f(pointer))) {
+            Ok(previous) | Err(previous) => previous,
+        }
+    }
+
+    /// Offsets the pointer by `count` elements of `T`, wrapping; the
+    /// previous pointer, as std's (1.91).
+    #[rustversion::since(1.91)]
+    #[track_caller]
+    pub fn fetch_ptr_add(&self, count: usize, order: Ordering) -> *mut T {
+        self.fetch_map(order, |pointer| pointer.wrapping_add(count))
+    }
+
+    /// Offsets the pointer back by `count` elements of `T`, wrapping; the
+    /// previous pointer, as std's (1.91).
+    #[rustversion::since(1.91)]
+    #[track_caller]
+    pub fn fetch_ptr_sub(&self, count: usize, order: Ordering) -> *mut T {
+        self.fetch_map(order, |pointer| pointer.wrapping_sub(count))
+    }
+
+    /// Offsets the pointer by `bytes`, wrapping; the previous pointer, as
+    /// std's (1.91).
+    #[rustversion::since(1.91)]
+    #[track_caller]
+    pub fn fetch_byte_add(&self, bytes: usize, order: Ordering) -> *mut T {
+        self.fetch_map(order, |pointer| pointer.wrapping_byte_add(bytes))
+    }
+
+    /// Offsets the pointer back by `bytes`, wrapping; the previous
+    /// pointer, as std's (1.91).
+    #[rustversion::since(1.91)]
+    #[track_caller]
+    pub fn fetch_byte_sub(&self, bytes: usize, order: Ordering) -> *mut T {
+        self.fetch_map(order, |pointer| pointer.wrapping_byte_sub(bytes))
+    }
+
+    /// Bitwise or of the address (a tag in its low bits, say), keeping
+    /// the provenance; the previous pointer, as std's (1.91).
+    #[rustversion::since(1.91)]
+    #[track_caller]
+    pub fn fetch_or(&self, bits: usize, order: Ordering) -> *mut T {
+        self.fetch_map(order, |pointer| pointer.map_addr(|address| address | bits))
+    }
+
+    /// Bitwise and of the address, keeping the provenance; the previous
+    /// pointer, as std's (1.91).
+    #[rustversion::since(1.91)]
+    #[track_caller]
+    pub fn fetch_and(&self, bits: usize, order: Ordering) -> *mut T {
+        self.fetch_map(order, |pointer| pointer.map_addr(|address| address & bits))
+    }
+
+    /// Bitwise xor of the address, keeping the provenance; the previous
+    /// pointer, as std's (1.91).
+    #[rustversion::since(1.91)]
+    #[track_caller]
+    pub fn fetch_xor(&self, bits: usize, order: Ordering) -> *mut T {
+        self.fetch_map(order, |pointer| pointer.map_addr(|address| address ^ bits))
     }
 
     /// The pointer, consuming the atomic.
