@@ -9,7 +9,7 @@ mod support;
 
 use harness::check::{Check, Engine};
 use harness::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
-use harness::sync::{Arc, OnceLock};
+use harness::sync::{Arc, Once, OnceLock};
 use harness::thread;
 use support::{found, found_by_each};
 
@@ -239,4 +239,21 @@ fn a_loom_search_that_fails_with_no_late_atomic_runs_once() {
         1,
         "the search started over"
     );
+}
+
+#[test]
+fn a_static_once_calls_once_in_every_run_under_every_engine() {
+    static INIT: Once = Once::new();
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    fn init() {
+        INIT.call_once(|| {
+            CALLS.fetch_add(1, Ordering::SeqCst);
+        });
+    }
+    Check::new().schedules(50).assert(|| {
+        let other = thread::spawn(init);
+        init();
+        other.join().expect("the thread ends without a panic");
+        assert_eq!(CALLS.load(Ordering::SeqCst), 1, "calls in this run");
+    });
 }

@@ -8,6 +8,7 @@ use std::sync::{OnceState, PoisonError};
 
 use super::OnceLock;
 use super::once_turn::OnceTurn;
+use crate::model::per_run::{PerRun, ThisRuns};
 use crate::model::thread::yield_now;
 
 /// A one-time initialisation, as `std::sync::Once`: std's own `Once` runs
@@ -15,18 +16,34 @@ use crate::model::thread::yield_now;
 /// poisons it as std's), in the model's turn, which serialises the
 /// callers as the engine interleaves them. std's `Once` is then never
 /// contended, so it never blocks an OS thread the engine has switched
-/// away from.
+/// away from. Each run has its own, made at its first use there, so a
+/// `static` one is called afresh in each run, as the statics of atomics
+/// it initialises start afresh.
 pub struct Once {
     turn: OnceTurn,
+    state: PerRun<State>,
+}
+
+/// A run's `Once`.
+struct State {
     once: std::sync::Once,
     /// A call panicked and none has completed since: what `wait` panics
     /// on, which std's `Once` does not tell. Written and read in the turn.
     poisoned: AtomicBool,
 }
 
+impl State {
+    fn new() -> State {
+        State {
+            once: std::sync::Once::new(),
+            poisoned: AtomicBool::new(false),
+        }
+    }
+}
+
 /// Marks its `Once` poisoned if the call it guards ended without
 /// completing it: by a panic, its own or std's for an earlier one.
-struct MarksPoisoned<'a>(&'a Once);
+struct MarksPoisoned<'a>(&'a State);
 
 impl Drop for MarksPoisoned<'_> {
     fn drop(&mut self) {
@@ -44,9 +61,13 @@ impl Once {
     pub const fn new() -> Once {
         Once {
             turn: OnceTurn::new(),
-            once: std::sync::Once::new(),
-            poisoned: AtomicBool::new(false),
+            state: PerRun::new(),
         }
+    }
+
+    /// The calling thread's run's `Once`.
+    fn state(&self) -> ThisRuns<'_, State> {
+        self.state.get(State::new)
     }
 
     /// Runs `f` if no call has completed; of racing calls, exactly one
@@ -71,7 +92,7 @@ impl Once {
     #[track_caller]
     pub fn is_completed(&self) -> bool {
         yield_now();
-        self.once.is_completed()
+        self.state().once.is_completed()
     }
 
     /// Blocks until a call has completed.
@@ -92,11 +113,12 @@ impl Once {
 
     #[track_caller]
     fn wait_until_completed(&self, force: bool) {
+        let state = self.state();
         let completed = self.is_completed()
             || self.turn.wait_for(|| {
-                if self.once.is_completed() {
+                if state.once.is_completed() {
                     Some(true)
-                } else if self.poisoned.load(Ordering::Relaxed) && !force {
+                } else if state.poisoned.load(Ordering::Relaxed) && !force {
                     Some(false)
                 } else {
                     None
@@ -112,16 +134,17 @@ impl Once {
         if self.is_completed() {
             return;
         }
+        let state = self.state();
         self.turn.take(|| {
-            let _marks = MarksPoisoned(self);
-            call(&self.once);
+            let _marks = MarksPoisoned(&state);
+            call(&state.once);
         });
     }
 }
 
 impl std::fmt::Debug for Once {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.once.fmt(f)
+        self.state().once.fmt(f)
     }
 }
 

@@ -4,9 +4,10 @@
 //! runs its closure. Checking for the value is a scheduling point, as the
 //! acquire load it stands for would be.
 //!
-//! Its turn is made by the first caller, of that caller's run: a
-//! `OnceLock` lives inside the checked body (a static one would keep its
-//! value from one run to the next anyway).
+//! Its turn is each run's own. Its value is not: a static one keeps the
+//! value of the first run that set it, since the `&'static` references it
+//! handed out cannot be taken back, so it holds plain data, never a
+//! primitive of the run that made it.
 
 use std::fmt;
 
