@@ -9,7 +9,7 @@ mod support;
 
 use harness::check::{Check, Engine};
 use harness::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
-use harness::sync::{Arc, Once, OnceLock};
+use harness::sync::{Arc, LazyLock, Mutex, Once, OnceLock};
 use harness::thread;
 use support::{found, found_by_each};
 
@@ -256,4 +256,19 @@ fn a_static_once_calls_once_in_every_run_under_every_engine() {
         other.join().expect("the thread ends without a panic");
         assert_eq!(CALLS.load(Ordering::SeqCst), 1, "calls in this run");
     });
+}
+
+#[test]
+fn a_lock_kept_in_a_static_lazy_lock_is_refused_under_another_engine() {
+    static REGISTRY: LazyLock<Mutex<u64>> = LazyLock::new(|| Mutex::new(0));
+    let loom = Engine::Loom { preemptions: 2 };
+    let check = Check::new().engines([Engine::Random, loom]).schedules(5);
+    let failure = found(&check, || *REGISTRY.lock().expect("not poisoned") += 1);
+    assert_eq!(failure.run.engine, loom);
+    assert!(
+        failure
+            .message
+            .contains("made in a Shuttle run is used in a Loom run"),
+        "{failure}"
+    );
 }

@@ -302,16 +302,28 @@ fn this_threads_run<R>(
     })
 }
 
-/// Panics with a message a user can act on when a std primitive, made
-/// outside the run, is used inside a shuttle or loom run: it would block
-/// the whole run's OS thread.
+/// Panics with a message a user can act on when a primitive `made` by one
+/// engine is used under another, `running`: a std one (made outside the run) would
+/// block a shuttle or loom run's whole OS thread, and a shuttle or loom
+/// one belongs to its own engine's executions (a static `OnceLock` or
+/// `LazyLock` keeps the value, and any lock in it, of the first run that
+/// set it). One used where no engine runs is a failed run's leftover being
+/// dropped, which nobody contends.
 #[track_caller]
-pub(crate) fn assert_std_allowed() {
-    let flavour = flavour();
+pub(crate) fn assert_made_by(made: Flavour, running: Flavour) {
+    if made == running || running == Flavour::Std {
+        return;
+    }
     assert!(
-        flavour == Flavour::Std,
-        "a harness primitive made outside the checked body is used inside a {flavour:?} run: \
+        made != Flavour::Std,
+        "a harness primitive made outside the checked body is used inside a {running:?} run: \
          make every lock, condition variable and channel inside the body"
+    );
+    panic!(
+        "a harness primitive made in a {made:?} run is used in a {running:?} run: make every \
+         lock, condition variable and channel inside the body (a static OnceLock or LazyLock \
+         keeps the value of the first run that set it, and a lock in it serves that run's \
+         engine alone)"
     );
 }
 

@@ -35,7 +35,7 @@ impl SchedulingPoint {
 
     fn reach(&self) {
         match self {
-            SchedulingPoint::Std => execution::assert_std_allowed(),
+            SchedulingPoint::Std => execution::assert_made_by(Flavour::Std, execution::flavour()),
             SchedulingPoint::Shuttle(calls) => {
                 calls.fetch_add(1, Ordering::SeqCst);
             }

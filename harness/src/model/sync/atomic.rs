@@ -173,7 +173,7 @@ macro_rules! on_flavour {
     ($atomic:expr, $inner:ident => $call:expr) => {
         match $atomic {
             Flavoured::Std($inner) => {
-                execution::assert_std_allowed();
+                execution::assert_made_by(Flavour::Std, execution::flavour());
                 $call
             }
             Flavoured::Shuttle($inner, Shadow(shadow)) => {

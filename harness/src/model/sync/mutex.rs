@@ -174,9 +174,10 @@ impl<T> Mutex<T> {
 
     /// The engine's turn: a scheduling point that may block.
     pub(crate) fn take_turn(&self) -> TurnGuard<'_> {
+        let running = execution::flavour();
         match &self.turn {
             Turn::Std => {
-                execution::assert_std_allowed();
+                execution::assert_made_by(Flavour::Std, running);
                 TurnGuard::Std
             }
             // An engine's lock outside its run: a failed run's leftovers
@@ -184,13 +185,13 @@ impl<T> Mutex<T> {
             // a channel end it owned, after the run has ended). The engine
             // can no longer be asked, and nobody contends: the data's own
             // lock is enough.
-            Turn::Shuttle(_) | Turn::Loom(..) if execution::flavour() == Flavour::Std => {
-                TurnGuard::Std
-            }
+            Turn::Shuttle(_) | Turn::Loom(..) if running == Flavour::Std => TurnGuard::Std,
             Turn::Shuttle(turn) => {
+                execution::assert_made_by(Flavour::Shuttle, running);
                 TurnGuard::Shuttle(turn.lock().unwrap_or_else(PoisonError::into_inner))
             }
             Turn::Loom(turn, unwound) => {
+                execution::assert_made_by(Flavour::Loom, running);
                 unwound.refuse_if_marked();
                 let guard = turn.lock().unwrap_or_else(PoisonError::into_inner);
                 TurnGuard::Loom(LoomHeld::new(guard, unwound))

@@ -136,13 +136,15 @@ impl<T> RwLock<T> {
         let waits = LockWait::begins(self, Access::Shared, at);
         let turn = match &self.turn {
             Turn::Std => {
-                execution::assert_std_allowed();
+                execution::assert_made_by(Flavour::Std, execution::flavour());
                 ReadTurn::Std
             }
             Turn::Shuttle(turn) => {
+                execution::assert_made_by(Flavour::Shuttle, execution::flavour());
                 ReadTurn::Shuttle(turn.read().unwrap_or_else(PoisonError::into_inner))
             }
             Turn::Loom(turn, unwound) => {
+                execution::assert_made_by(Flavour::Loom, execution::flavour());
                 unwound.refuse_if_marked();
                 let guard = turn.read().unwrap_or_else(PoisonError::into_inner);
                 ReadTurn::Loom(LoomTurn::new(guard, unwound))
@@ -165,13 +167,15 @@ impl<T> RwLock<T> {
         let waits = LockWait::begins(self, Access::Exclusive, at);
         let turn = match &self.turn {
             Turn::Std => {
-                execution::assert_std_allowed();
+                execution::assert_made_by(Flavour::Std, execution::flavour());
                 WriteTurn::Std
             }
             Turn::Shuttle(turn) => {
+                execution::assert_made_by(Flavour::Shuttle, execution::flavour());
                 WriteTurn::Shuttle(turn.write().unwrap_or_else(PoisonError::into_inner))
             }
             Turn::Loom(turn, unwound) => {
+                execution::assert_made_by(Flavour::Loom, execution::flavour());
                 unwound.refuse_if_marked();
                 let guard = turn.write().unwrap_or_else(PoisonError::into_inner);
                 WriteTurn::Loom(LoomTurn::new(guard, unwound))
