@@ -4,7 +4,9 @@
 //! in one run. The handoff: a producer hands 8 items through a two-slot
 //! queue (a mutex, two condition variables) to a consumer, which counts
 //! them in an atomic. The counter, which the atomics' path alone serves:
-//! two threads each add to a shared atomic 16 times, reading it between.
+//! two threads each add to a shared atomic 16 times, reading it between;
+//! and the same counter as a `static`, which every run after the first
+//! finds in the atomic's table of later runs.
 //!
 //! ```text
 //! cargo bench -p harness --bench facade_cost
@@ -72,31 +74,55 @@ macro_rules! handoff_body {
 /// The counter over whichever `sync` and `thread` are in scope.
 macro_rules! counter_body {
     () => {
-        pub(super) fn counter() {
-            use std::sync::Arc;
+        const ADDS: u64 = 16;
 
-            use self::sync::atomic::{AtomicU64, Ordering};
-            use self::thread;
-
-            const ADDS: u64 = 16;
-            let count = Arc::new(AtomicU64::new(0));
-            let adder = {
-                let count = Arc::clone(&count);
-                thread::spawn(move || {
-                    for _ in 0..ADDS {
-                        count.fetch_add(1, Ordering::Relaxed);
-                        let _ = count.load(Ordering::Relaxed);
-                    }
-                })
-            };
+        /// Adds to `count`, reading it after each add.
+        fn add_and_read(count: &self::sync::atomic::AtomicU64) {
+            use self::sync::atomic::Ordering;
             for _ in 0..ADDS {
                 count.fetch_add(1, Ordering::Relaxed);
                 let _ = count.load(Ordering::Relaxed);
             }
+        }
+
+        pub(super) fn counter() {
+            use std::sync::Arc;
+
+            use self::sync::atomic::{AtomicU64, Ordering};
+
+            let count = Arc::new(AtomicU64::new(0));
+            let adder = {
+                let count = Arc::clone(&count);
+                self::thread::spawn(move || add_and_read(&count))
+            };
+            add_and_read(&count);
             adder.join().expect("the adder ends");
             assert_eq!(count.load(Ordering::Relaxed), 2 * ADDS);
         }
     };
+}
+
+/// The counter as a static of the facade (shuttle's statics keep their
+/// value from one execution to the next, so there is no bare twin).
+mod on_harness_static {
+    use harness::sync::atomic::{AtomicU64, Ordering};
+
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    const ADDS: u64 = 16;
+
+    fn add_and_read() {
+        for _ in 0..ADDS {
+            COUNT.fetch_add(1, Ordering::Relaxed);
+            let _ = COUNT.load(Ordering::Relaxed);
+        }
+    }
+
+    pub(super) fn counter() {
+        let adder = harness::thread::spawn(add_and_read);
+        add_and_read();
+        adder.join().expect("the adder ends");
+        assert_eq!(COUNT.load(Ordering::Relaxed), 2 * ADDS);
+    }
 }
 
 mod on_harness {
@@ -129,6 +155,13 @@ fn facade_cost(c: &mut Criterion) {
         let check = Check::new().engines([Engine::Random]).schedules(SCHEDULES);
         b.iter(|| check.run(on_harness::counter).expect("clean"));
     });
+    group.bench_function(
+        "static counter, harness facade, 500 random schedules",
+        |b| {
+            let check = Check::new().engines([Engine::Random]).schedules(SCHEDULES);
+            b.iter(|| check.run(on_harness_static::counter).expect("clean"));
+        },
+    );
     group.finish();
 }
 
