@@ -91,8 +91,7 @@ impl Once {
     /// Whether a call has completed.
     #[track_caller]
     pub fn is_completed(&self) -> bool {
-        yield_now();
-        self.state().once.is_completed()
+        completed(&self.state())
     }
 
     /// Blocks until a call has completed.
@@ -114,7 +113,7 @@ impl Once {
     #[track_caller]
     fn wait_until_completed(&self, force: bool) {
         let state = self.state();
-        let completed = self.is_completed()
+        let completed = completed(&state)
             || self.turn.wait_for(|| {
                 if state.once.is_completed() {
                     Some(true)
@@ -131,15 +130,23 @@ impl Once {
     /// the turn: a caller that waited for the turn finds it completed.
     #[track_caller]
     fn in_turn(&self, call: impl FnOnce(&std::sync::Once)) {
-        if self.is_completed() {
+        let state = self.state();
+        if completed(&state) {
             return;
         }
-        let state = self.state();
         self.turn.take(|| {
             let _marks = MarksPoisoned(&state);
             call(&state.once);
         });
     }
+}
+
+/// Whether a call of `state`'s run has completed: a scheduling point, as
+/// the acquire load it stands for.
+#[track_caller]
+fn completed(state: &State) -> bool {
+    yield_now();
+    state.once.is_completed()
 }
 
 impl std::fmt::Debug for Once {

@@ -134,17 +134,18 @@ impl<T> RwLock<T> {
         let at = Location::caller();
         execution::record(Op::ReadLock, at);
         let waits = LockWait::begins(self, Access::Shared, at);
+        let running = execution::flavour();
         let turn = match &self.turn {
             Turn::Std => {
-                execution::assert_made_by(Flavour::Std, execution::flavour());
+                execution::assert_made_by(Flavour::Std, running);
                 ReadTurn::Std
             }
             Turn::Shuttle(turn) => {
-                execution::assert_made_by(Flavour::Shuttle, execution::flavour());
+                execution::assert_made_by(Flavour::Shuttle, running);
                 ReadTurn::Shuttle(turn.read().unwrap_or_else(PoisonError::into_inner))
             }
             Turn::Loom(turn, unwound) => {
-                execution::assert_made_by(Flavour::Loom, execution::flavour());
+                execution::assert_made_by(Flavour::Loom, running);
                 unwound.refuse_if_marked();
                 let guard = turn.read().unwrap_or_else(PoisonError::into_inner);
                 ReadTurn::Loom(LoomTurn::new(guard, unwound))
@@ -165,17 +166,18 @@ impl<T> RwLock<T> {
         let at = Location::caller();
         execution::record(Op::WriteLock, at);
         let waits = LockWait::begins(self, Access::Exclusive, at);
+        let running = execution::flavour();
         let turn = match &self.turn {
             Turn::Std => {
-                execution::assert_made_by(Flavour::Std, execution::flavour());
+                execution::assert_made_by(Flavour::Std, running);
                 WriteTurn::Std
             }
             Turn::Shuttle(turn) => {
-                execution::assert_made_by(Flavour::Shuttle, execution::flavour());
+                execution::assert_made_by(Flavour::Shuttle, running);
                 WriteTurn::Shuttle(turn.write().unwrap_or_else(PoisonError::into_inner))
             }
             Turn::Loom(turn, unwound) => {
-                execution::assert_made_by(Flavour::Loom, execution::flavour());
+                execution::assert_made_by(Flavour::Loom, running);
                 unwound.refuse_if_marked();
                 let guard = turn.write().unwrap_or_else(PoisonError::into_inner);
                 WriteTurn::Loom(LoomTurn::new(guard, unwound))
