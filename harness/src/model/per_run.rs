@@ -93,18 +93,25 @@ impl<T> PerRun<T> {
         object
     }
 
-    /// The calling thread's run's object, if the run used the primitive.
-    pub(crate) fn into_this_runs(self) -> Option<T> {
-        let later = self
-            .later
-            .into_inner()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, object)) = later.into_iter().find(|(run, _)| run.is_this_threads()) {
-            return Arc::into_inner(object);
+    /// Takes the calling thread's run's object out, if the run used the
+    /// primitive: its next use in the run makes another. The primitive is
+    /// borrowed mutably, so no [`ThisRuns`] of it is alive, and a later
+    /// run's object is the table's alone.
+    pub(crate) fn take_this_runs(&mut self) -> Option<T> {
+        let later = self.later.get_mut().unwrap_or_else(PoisonError::into_inner);
+        if let Some(at) = later.iter().position(|(run, _)| run.is_this_threads()) {
+            let (_, object) = later.swap_remove(at);
+            return Some(
+                Arc::into_inner(object).expect("a mutable borrow leaves the table the only owner"),
+            );
         }
-        self.first
-            .into_inner()
-            .filter(|(run, _)| run.is_this_threads())
-            .map(|(_, object)| object)
+        if self
+            .first
+            .get()
+            .is_some_and(|(run, _)| run.is_this_threads())
+        {
+            return self.first.take().map(|(_, object)| object);
+        }
+        None
     }
 }

@@ -1,7 +1,9 @@
 //! `std::sync::atomic` under the model: each atomic is std's, shuttle's
 //! (sequentially consistent, a scheduling point) or loom's (every ordering
 //! modelled), as the engine that made it; each access is a fact.
-//! Not modelled: `get_mut`. `compiler_fence` is std's: it orders nothing
+//! `get_mut` takes the value out of the run's engine atomic, and the next
+//! access makes another from what was written (see
+//! [`AtomicU64::get_mut`]). `compiler_fence` is std's: it orders nothing
 //! between threads, only a thread's code against its own signal handlers.
 
 use std::marker::PhantomData;
@@ -400,12 +402,37 @@ macro_rules! atomic_common {
                 on_this_runs!(self, atomic => atomic.fetch_xor(value, order))
             }
 
-            /// The value, consuming the atomic.
-            pub fn into_inner(self) -> $value {
-                match self.engine.into_this_runs() {
-                    Some(flavoured) => on_flavour!(flavoured, atomic => atomic.into_inner()),
-                    None => self.initial,
+            /// A mutable reference to the value, as std's.
+            ///
+            /// The borrow is the only one, so no thread can access the
+            /// atomic until it ends. The run's engine atomic is taken out
+            /// here, its latest value kept, and the atomic's next access in
+            /// the run makes another engine atomic holding what was
+            /// written: no engine lends a reference into its own atomic
+            /// that outlives a call (loom's lends one only inside a
+            /// closure). A `get_mut` is no fact and no scheduling point, as
+            /// a plain variable's access is not.
+            ///
+            /// The value is the last in the atomic's modification order,
+            /// read from the std atomic that holds it (the engine's, or its
+            /// shadow), not by loom's own unsynchronised read, which checks
+            /// that every other thread's access happened before it: the
+            /// facade's `Arc` is std's, which loom does not see, so the
+            /// thread that drops a structure's last `Arc` (and reads its
+            /// atomics in its `Drop`) is not ordered after the other
+            /// threads in loom's eyes, and the check would fail falsely.
+            /// Safe code cannot reach a `&mut` while another thread may
+            /// access the atomic.
+            pub fn get_mut(&mut self) -> &mut $value {
+                if let Some(flavoured) = self.engine.take_this_runs() {
+                    self.initial = latest(&flavoured).load(Ordering::Relaxed);
                 }
+                &mut self.initial
+            }
+
+            /// The value, consuming the atomic.
+            pub fn into_inner(mut self) -> $value {
+                *self.get_mut()
             }
         }
 
@@ -493,9 +520,11 @@ atomic_int!(AtomicIsize, isize);
 /// `new` is `const`, so it may be a `static`'s: each run starts it at the
 /// pointer it was made with, as a fresh process would.
 pub struct AtomicPtr<T> {
-    /// The pointer it was made with, in a std atomic only because a raw
-    /// pointer alone is not `Sync`; never stored to.
-    initial: std::sync::atomic::AtomicPtr<()>,
+    /// The pointer each run starts with: the one it was made with, or
+    /// the last written through [`get_mut`](AtomicPtr::get_mut). In a std
+    /// atomic only because a raw pointer alone is not `Sync`; never stored
+    /// to through a shared reference.
+    initial: std::sync::atomic::AtomicPtr<T>,
     engine: PerRun<PtrFlavoured>,
     /// Invariant in `T`, as std's, and `Send` and `Sync` for every `T`.
     pointee: PhantomData<fn(*mut T) -> *mut T>,
@@ -514,7 +543,7 @@ impl<T> AtomicPtr<T> {
     /// it.
     pub const fn new(pointer: *mut T) -> AtomicPtr<T> {
         AtomicPtr {
-            initial: std::sync::atomic::AtomicPtr::new(pointer.cast()),
+            initial: std::sync::atomic::AtomicPtr::new(pointer),
             engine: PerRun::new(),
             pointee: PhantomData,
         }
@@ -524,7 +553,7 @@ impl<T> AtomicPtr<T> {
     fn this_runs(&self) -> ThisRuns<'_, PtrFlavoured> {
         self.engine.get(|| {
             made(
-                self.initial.load(Ordering::Relaxed),
+                self.initial.load(Ordering::Relaxed).cast(),
                 std::sync::atomic::AtomicPtr::new,
                 shuttle::sync::atomic::AtomicPtr::new,
                 |bits| stocked(bits, loom::sync::atomic::AtomicPtr::new),
@@ -707,12 +736,18 @@ impl<T> AtomicPtr<T> {
         self.fetch_map(order, |pointer| pointer.map_addr(|address| address ^ bits))
     }
 
-    /// The pointer, consuming the atomic.
-    pub fn into_inner(self) -> *mut T {
-        match self.engine.into_this_runs() {
-            Some(flavoured) => on_flavour!(flavoured, atomic => atomic.into_inner()).cast(),
-            None => self.initial.into_inner().cast(),
+    /// A mutable reference to the pointer, as std's: the value leaves the
+    /// run's engine atomic, as an integer atomic's `get_mut` says.
+    pub fn get_mut(&mut self) -> &mut *mut T {
+        if let Some(flavoured) = self.engine.take_this_runs() {
+            *self.initial.get_mut() = latest(&flavoured).load(Ordering::Relaxed).cast();
         }
+        self.initial.get_mut()
+    }
+
+    /// The pointer, consuming the atomic.
+    pub fn into_inner(mut self) -> *mut T {
+        *self.get_mut()
     }
 }
 
