@@ -10,7 +10,7 @@ mod support;
 use harness::check::{Check, Engine, Error, Fact, Failure, Op, RunId, ThreadKey};
 use harness::schedule::SplitMix64;
 use harness::sync::Arc;
-use harness::sync::atomic::{AtomicBool, Ordering};
+use harness::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use harness::thread;
 use support::{first_trusting_failure, found, found_by_each, handoff};
 
@@ -481,7 +481,8 @@ fn stderr_of_failing_checks() -> String {
 /// The child of [`stderr_of_failing_checks`]: a thread raises under each
 /// default engine, one check each, then a deadlock of the model's, one
 /// the engine finds first and a plain panic under random, and a scope
-/// every engine but loom runs: the panic hook's words on stderr.
+/// every engine but loom runs, and a loom check whose first execution
+/// fails for an atomic made late: the panic hook's words on stderr.
 #[test]
 #[ignore = "run by the tests of what a failing run prints, in a child process"]
 fn every_engine_finds_item_7_and_random_a_deadlock() {
@@ -503,6 +504,29 @@ fn every_engine_finds_item_7_and_random_a_deadlock() {
         });
     });
     assert_eq!(summary.map(|ran| ran.not_modelled.len()).ok(), Some(1));
+    // The search runs that execution again, with the atomic made first.
+    Check::new()
+        .engines([Engine::Loom { preemptions: 2 }])
+        .assert(two_threads_use_an_atomic_first);
+}
+
+/// A parent and its child each use a fresh atomic first. The search's
+/// first loom execution makes it late, at the child's first use, which the
+/// parent's use is not ordered after.
+fn two_threads_use_an_atomic_first() {
+    let counter = Arc::new(AtomicUsize::new(0));
+    let child = {
+        let counter = Arc::clone(&counter);
+        thread::spawn(move || counter.fetch_add(1, Ordering::Relaxed))
+    };
+    counter.fetch_add(1, Ordering::Relaxed);
+    child.join().expect("the child ends without a panic");
+}
+
+#[test]
+fn a_passing_loom_check_prints_nothing_of_a_late_atomics_false_failure() {
+    let stderr = stderr_of_failing_checks();
+    assert!(!stderr.contains("Causality violation"), "{stderr}");
 }
 
 #[test]

@@ -39,7 +39,10 @@ pub fn wrap_panic_hook(wrap: impl FnOnce(PanicHook) -> PanicHook) {
 /// under test waits). An engine's panic that fails a run on a deadlock the
 /// model then names is not printed: the check's failure says it in the
 /// model's words; nor is what an engine has no model of, which the
-/// check's summary says it left out. Any other panic goes on to the hook that was there.
+/// check's summary says it left out; nor a panic of a loom execution that
+/// made an atomic late, which its search runs again (a first execution's
+/// "causality violation", say, before the search learns its atomics). Any
+/// other panic goes on to the hook that was there.
 pub(crate) fn install() {
     static INSTALLED: Once = Once::new();
     INSTALLED.call_once(|| {
@@ -47,7 +50,9 @@ pub(crate) fn install() {
             Box::new(move |info| {
                 execution::panic_begins_on_this_thread();
                 let Some(raised) = info.payload().downcast_ref::<Raised>() else {
-                    if !execution::panic_is_a_deadlock_the_model_names() {
+                    if !execution::panic_is_a_deadlock_the_model_names()
+                        && !execution::panic_may_be_a_late_atomics()
+                    {
                         previous(info);
                     }
                     return;

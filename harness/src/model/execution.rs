@@ -1030,6 +1030,14 @@ pub(crate) fn panic_is_a_deadlock_the_model_names() -> bool {
     run_of_a_panicking_thread().is_some_and(|run| run.deadlock_the_engine_found().is_some())
 }
 
+/// Whether the calling thread, as it begins to panic, is of a loom
+/// execution that made an atomic late (`loom_pool::Pool::fell_short`): its
+/// failure may be a false one, which its search then runs again with the
+/// larger plan, so the hook need not print it.
+pub(crate) fn panic_may_be_a_late_atomics() -> bool {
+    run_of_a_panicking_thread().is_some_and(|run| run.loom_pool().fell_short())
+}
+
 /// The calling thread's run, as a panic hook may ask for it.
 fn run_of_a_panicking_thread() -> Option<Arc<Execution>> {
     // `try_`: a thread's locals may be gone as it exits.
