@@ -1422,8 +1422,8 @@ fn under_loom_a_park_returns_only_once_unparked() {
 }
 
 /// A body that calls each kind of the facade's operations once, on one
-/// thread and a scoped one, then fails: its drops, which no line of the
-/// body calls, are kept out (forgotten).
+/// thread and a scoped one, drops its channels' ends (whose facts are at
+/// the lines that made them), then fails.
 fn calls_every_kind_of_operation() {
     use harness::shared::{ArrayQueue, Shared};
     use harness::sync::atomic::AtomicU32;
@@ -1485,7 +1485,7 @@ fn calls_every_kind_of_operation() {
     again.send(2).expect("the receiver lives");
     let mut owned = rendezvous.into_iter();
     assert_eq!(owned.next(), Some(2));
-    std::mem::forget((queue, sender, theirs, receiver, bounded, again, owned));
+    drop((queue, sender, theirs, receiver, bounded, again, owned));
     panic!("the facts so far");
 }
 
@@ -1500,6 +1500,8 @@ fn every_kind_of_operation_is_a_fact_at_the_line_of_the_code_under_test() {
         .map(ToString::to_string)
         .collect();
     assert!(elsewhere.is_empty(), "{elsewhere:#?}");
+    let drops = |op: Op| failure.facts.iter().filter(|fact| fact.op == op).count();
+    assert_eq!((drops(Op::SenderDrops), drops(Op::ReceiverDrops)), (4, 2));
 }
 
 #[rustversion::since(1.92)]

@@ -87,6 +87,13 @@ pub enum Op {
     Send,
     /// A channel receive (`recv`, `try_recv`, `recv_timeout`) is called.
     Recv,
+    /// A channel's sender is dropped. A drop has no caller's line: its
+    /// facts are at the line that made the sender (`channel`,
+    /// `sync_channel`, `clone`).
+    SenderDrops,
+    /// A channel's receiver is dropped; its facts are at the line of the
+    /// `channel` or `sync_channel` that made it.
+    ReceiverDrops,
     /// A call on a structure of another crate (`Shared::call`),
     /// by name: `"DashMap::insert"`.
     Call(&'static str),
@@ -144,6 +151,8 @@ impl Op {
             | Op::Cell(_)
             | Op::Spawn { .. }
             | Op::Unpark
+            | Op::SenderDrops
+            | Op::ReceiverDrops
             | Op::Call(_)
             | Op::Queue { .. }
             | Op::Note(_)

@@ -61,38 +61,50 @@ impl<T> State<T> {
 /// The sending half, as `std::sync::mpsc::Sender`.
 pub struct Sender<T> {
     shared: Arc<Shared<T>>,
+    made_at: Site,
 }
 
 /// The receiving half, as `std::sync::mpsc::Receiver`.
 pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
+    made_at: Site,
 }
 
 /// The sending half of a bounded channel, as `std::sync::mpsc::SyncSender`.
 pub struct SyncSender<T> {
     shared: Arc<Shared<T>>,
+    made_at: Site,
 }
 
+/// The line of the code under test that made a channel's end (`channel`,
+/// `sync_channel`, a `clone`): where the facts of its drop are, as a drop
+/// has no caller's line.
+type Site = &'static Location<'static>;
+
 /// An unbounded channel, as `std::sync::mpsc::channel`.
+#[track_caller]
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
-    let shared = Shared::new(None);
+    let (shared, made_at) = (Shared::new(None), Location::caller());
     (
         Sender {
             shared: Arc::clone(&shared),
+            made_at,
         },
-        Receiver { shared },
+        Receiver { shared, made_at },
     )
 }
 
 /// A channel of at most `bound` values, as `std::sync::mpsc::sync_channel`:
 /// `0` makes each send wait until its value is received.
+#[track_caller]
 pub fn sync_channel<T>(bound: usize) -> (SyncSender<T>, Receiver<T>) {
-    let shared = Shared::new(Some(bound));
+    let (shared, made_at) = (Shared::new(Some(bound)), Location::caller());
     (
         SyncSender {
             shared: Arc::clone(&shared),
+            made_at,
         },
-        Receiver { shared },
+        Receiver { shared, made_at },
     )
 }
 
@@ -142,15 +154,16 @@ impl<T> Shared<T> {
         Arc::clone(self)
     }
 
-    /// One sender fewer; the last wakes the receiver.
-    #[track_caller]
-    fn sender_gone(&self) {
-        let mut state = self.lock();
+    /// One sender fewer, dropped: its facts at `made_at`, the line that
+    /// made it. The last wakes the receiver.
+    fn sender_gone(&self, made_at: Site) {
+        execution::record(Op::SenderDrops, made_at);
+        let mut state = self.lock_at(made_at);
         state.senders -= 1;
         let last = state.senders == 0;
         drop(state);
         if last {
-            self.arrived.notify_all();
+            self.arrived.notify_all_at(made_at);
         }
     }
 
@@ -158,8 +171,15 @@ impl<T> Shared<T> {
     /// line of the code under test, through every `#[track_caller]` above).
     #[track_caller]
     fn lock(&self) -> MutexGuard<'_, State<T>> {
+        self.lock_at(Location::caller())
+    }
+
+    /// The channel's state, the lock's fact at `at`.
+    fn lock_at(&self, at: Site) -> MutexGuard<'_, State<T>> {
         // The channel's own code never panics under its lock.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.state
+            .lock_at(at)
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -231,13 +251,14 @@ impl<T> Clone for SyncSender<T> {
     fn clone(&self) -> SyncSender<T> {
         SyncSender {
             shared: self.shared.sender_joins(),
+            made_at: Location::caller(),
         }
     }
 }
 
 impl<T> Drop for SyncSender<T> {
     fn drop(&mut self) {
-        self.shared.sender_gone();
+        self.shared.sender_gone(self.made_at);
     }
 }
 
@@ -246,13 +267,14 @@ impl<T> Clone for Sender<T> {
     fn clone(&self) -> Sender<T> {
         Sender {
             shared: self.shared.sender_joins(),
+            made_at: Location::caller(),
         }
     }
 }
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
-        self.shared.sender_gone();
+        self.shared.sender_gone(self.made_at);
     }
 }
 
@@ -404,7 +426,8 @@ impl<T> IntoIterator for Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        let mut state = self.shared.lock();
+        execution::record(Op::ReceiverDrops, self.made_at);
+        let mut state = self.shared.lock_at(self.made_at);
         state.receiver_alive = false;
         // Values nobody will receive are dropped here, not by the last
         // sender; but a rendezvous sender takes its value back.
@@ -414,7 +437,7 @@ impl<T> Drop for Receiver<T> {
             std::mem::take(&mut state.queue)
         };
         drop(state);
-        self.shared.taken.notify_all();
+        self.shared.taken.notify_all_at(self.made_at);
         drop(unreceived);
     }
 }

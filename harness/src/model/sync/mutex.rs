@@ -108,7 +108,12 @@ impl<T> Mutex<T> {
     /// Takes the lock, waiting for it; `Err` if a holder panicked.
     #[track_caller]
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
-        let at = Location::caller();
+        self.lock_at(Location::caller())
+    }
+
+    /// Takes the lock, as a fact at `at`: for the model's own primitives,
+    /// which lock from a `drop`.
+    pub(crate) fn lock_at(&self, at: Site) -> LockResult<MutexGuard<'_, T>> {
         execution::record(Op::Lock, at);
         // Only the code under test's locks: the model's own are never held
         // across a wait, and their holds are not booked.
