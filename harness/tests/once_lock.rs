@@ -241,3 +241,76 @@ fn an_initialisation_nobody_waits_for_notifies_nobody() {
         other => panic!("the body's panic was not found: {other:?}"),
     }
 }
+
+/// A writer initialises `cell` with a counter it stores 5 in, relaxed;
+/// the caller looks at the cell once, and says what it found: `None`, or
+/// the counter's value.
+fn look_while_another_initialises(cell: Arc<OnceLock<Arc<AtomicU64>>>) -> Option<u64> {
+    let writer = {
+        let cell = Arc::clone(&cell);
+        thread::spawn(move || {
+            cell.get_or_init(|| {
+                let counter = Arc::new(AtomicU64::new(0));
+                counter.store(5, Ordering::Relaxed);
+                counter
+            });
+        })
+    };
+    let found = cell.get().map(|counter| counter.load(Ordering::Relaxed));
+    writer.join().expect("the writer ends without a panic");
+    found
+}
+
+#[test]
+fn loom_runs_a_look_at_a_cell_both_before_and_after_another_threads_initialisation() {
+    // Counted across the search's executions, outside the model.
+    static EMPTY: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    static FULL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    Check::new()
+        .engines([Engine::Loom { preemptions: 2 }])
+        .assert(|| {
+            let seen = match look_while_another_initialises(Arc::new(OnceLock::new())) {
+                None => &EMPTY,
+                Some(_) => &FULL,
+            };
+            seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        });
+    let count =
+        |seen: &std::sync::atomic::AtomicUsize| seen.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        count(&EMPTY) > 0 && count(&FULL) > 0,
+        "empty {}, full {}",
+        count(&EMPTY),
+        count(&FULL)
+    );
+}
+
+#[test]
+fn a_thread_that_sees_a_cell_set_sees_what_its_initialiser_wrote_under_every_engine() {
+    Check::new().schedules(200).assert(|| {
+        let found = look_while_another_initialises(Arc::new(OnceLock::new()));
+        assert!(
+            matches!(found, None | Some(5)),
+            "saw the cell before its value: {found:?}"
+        );
+    });
+}
+
+#[test]
+fn a_thread_that_sees_a_once_completed_sees_what_its_call_wrote_under_every_engine() {
+    Check::new().schedules(200).assert(|| {
+        let shared = Arc::new((Once::new(), AtomicU64::new(0)));
+        let caller = {
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || shared.0.call_once(|| shared.1.store(5, Ordering::Relaxed)))
+        };
+        if shared.0.is_completed() {
+            assert_eq!(
+                shared.1.load(Ordering::Relaxed),
+                5,
+                "saw the call completed before its write"
+            );
+        }
+        caller.join().expect("the caller ends without a panic");
+    });
+}

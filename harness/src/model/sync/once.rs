@@ -9,7 +9,6 @@ use std::sync::{OnceState, PoisonError};
 use super::OnceLock;
 use super::once_turn::OnceTurn;
 use crate::model::per_run::{PerRun, ThisRuns};
-use crate::model::thread::yield_now;
 
 /// A one-time initialisation, as `std::sync::Once`: std's own `Once` runs
 /// the call (so `call_once_force` gets std's `OnceState`, and a panic
@@ -91,7 +90,7 @@ impl Once {
     /// Whether a call has completed.
     #[track_caller]
     pub fn is_completed(&self) -> bool {
-        completed(&self.state())
+        self.completed()
     }
 
     /// Blocks until a call has completed.
@@ -113,8 +112,8 @@ impl Once {
     #[track_caller]
     fn wait_until_completed(&self, force: bool) {
         let state = self.state();
-        let completed = completed(&state)
-            || self.turn.wait_for(|| {
+        let completed = self.completed()
+            || self.turn.wait_for(NEVER_CALLED_BEFORE_THE_RUN, || {
                 if state.once.is_completed() {
                     Some(true)
                 } else if state.poisoned.load(Ordering::Relaxed) && !force {
@@ -130,24 +129,28 @@ impl Once {
     /// the turn: a caller that waited for the turn finds it completed.
     #[track_caller]
     fn in_turn(&self, call: impl FnOnce(&std::sync::Once)) {
-        let state = self.state();
-        if completed(&state) {
+        if self.completed() {
             return;
         }
-        self.turn.take(|| {
+        let state = self.state();
+        self.turn.take(NEVER_CALLED_BEFORE_THE_RUN, || {
             let _marks = MarksPoisoned(&state);
+            let before = state.once.is_completed();
             call(&state.once);
+            ((), !before && state.once.is_completed())
         });
+    }
+
+    /// Whether a call of the calling thread's run has completed: the
+    /// acquire load of the turn's flag, as std's is of its state.
+    #[track_caller]
+    fn completed(&self) -> bool {
+        self.turn.is_done(NEVER_CALLED_BEFORE_THE_RUN)
     }
 }
 
-/// Whether a call of `state`'s run has completed: a scheduling point, as
-/// the acquire load it stands for.
-#[track_caller]
-fn completed(state: &State) -> bool {
-    yield_now();
-    state.once.is_completed()
-}
+/// A `Once` is each run's own, so no call completed it before the run.
+const NEVER_CALLED_BEFORE_THE_RUN: bool = false;
 
 impl std::fmt::Debug for Once {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -1,8 +1,8 @@
 //! `OnceLock` under the model: a std `OnceLock` keeps the value, and the
 //! model's turn ([`OnceTurn`]) serialises initialisers, so two threads
 //! racing to initialise interleave as the engine chooses and exactly one
-//! runs its closure. Checking for the value is a scheduling point, as the
-//! acquire load it stands for would be.
+//! runs its closure. Checking for the value is the acquire load of the
+//! turn's flag ([`OnceTurn::is_done`]), as std's is of its state.
 //!
 //! Its turn is each run's own. Its value is not: a static one keeps the
 //! value of the first run that set it, since the `&'static` references it
@@ -12,7 +12,6 @@
 use std::fmt;
 
 use super::once_turn::OnceTurn;
-use crate::model::thread::yield_now;
 
 /// A cell written once, as `std::sync::OnceLock`.
 pub struct OnceLock<T> {
@@ -32,8 +31,18 @@ impl<T> OnceLock<T> {
     /// The value, if it has been set.
     #[track_caller]
     pub fn get(&self) -> Option<&T> {
-        yield_now();
-        self.value.get()
+        if self.turn.is_done(self.done_before()) {
+            self.value.get()
+        } else {
+            None
+        }
+    }
+
+    /// Whether the cell held a value before the calling thread's run first
+    /// used it: a static's, kept from an earlier run, or one given outside
+    /// any run.
+    fn done_before(&self) -> bool {
+        self.value.get().is_some()
     }
 
     /// The value, initialising it with `f` if nobody has: of threads that
@@ -43,10 +52,11 @@ impl<T> OnceLock<T> {
         if let Some(value) = self.get() {
             return value;
         }
-        self.turn.take(|| match self.value.get() {
-            Some(value) => value,
-            None => self.value.get_or_init(f),
-        })
+        self.turn
+            .take(self.done_before(), || match self.value.get() {
+                Some(value) => (value, false),
+                None => (self.value.get_or_init(f), true),
+            })
     }
 
     /// The value, once some thread has set it: blocks until then.
@@ -55,7 +65,7 @@ impl<T> OnceLock<T> {
         if let Some(value) = self.get() {
             return value;
         }
-        self.turn.wait_for(|| self.value.get())
+        self.turn.wait_for(self.done_before(), || self.value.get())
     }
 
     /// Sets the value if it is not set; `Err` with `value` if it was.
@@ -76,6 +86,7 @@ impl<T> OnceLock<T> {
 
     /// The value, taken out of the cell, which is then empty.
     pub fn take(&mut self) -> Option<T> {
+        self.turn.forget_this_runs();
         self.value.take()
     }
 

@@ -1,5 +1,15 @@
-//! The turn a once-cell's initialisers take one at a time, and the wake-up
-//! of threads waiting for a turn to end (`Once::wait`, `OnceLock::wait`).
+//! The turn a once-cell's initialisers take one at a time, the wake-up
+//! of threads waiting for a turn to end (`Once::wait`, `OnceLock::wait`),
+//! and the flag that says the cell is done.
+//!
+//! The flag is an atomic of the model's: a look at the cell loads it with
+//! `Acquire`, and the turn that completes the cell stores it with
+//! `Release`, as std's cells load and store their state. So the look is
+//! a scheduling point like any load (not a yield, which would make PCT
+//! lower the thread and loom run every other thread first, so that loom
+//! never ran a look before another thread's initialisation), and loom
+//! orders what an initialiser wrote before what a thread that sees the
+//! cell done reads.
 //!
 //! Its lock and condition variable are made by the first caller of each
 //! run, of that run ([`PerRun`]), so a static once-cell's turn is never an
@@ -13,6 +23,7 @@
 use std::panic::Location;
 use std::sync::PoisonError;
 
+use super::atomic::{AtomicBool, Ordering};
 use super::{Condvar, Mutex, MutexGuard};
 use crate::model::liveness::Site;
 use crate::model::per_run::{PerRun, ThisRuns};
@@ -26,6 +37,8 @@ struct Parts {
     /// The turn; its data counts the threads waiting for a turn to end.
     waiting: Mutex<usize>,
     ended: Condvar,
+    /// The cell is done: set in the turn that completed it.
+    done: AtomicBool,
 }
 
 /// Ends a turn, by a return or a panic: wakes the waiters (if any, so a
@@ -52,19 +65,37 @@ impl OnceTurn {
         }
     }
 
-    /// The calling thread's run's parts.
-    fn parts(&self) -> ThisRuns<'_, Parts> {
+    /// The calling thread's run's parts. `done_before`: whether the cell
+    /// was done before the run first used it (a static's value kept from
+    /// an earlier run), which the run's flag starts at.
+    fn parts(&self, done_before: bool) -> ThisRuns<'_, Parts> {
         self.parts.get(|| Parts {
             waiting: Mutex::unbooked(0),
             ended: Condvar::new(),
+            done: AtomicBool::new(done_before),
         })
     }
 
-    /// Runs `f` in the turn, then wakes every thread waiting for a turn
-    /// to end, even if `f` panics.
+    /// Whether the cell is done: an acquire load of the run's flag, a
+    /// scheduling point and a fact at the caller's line.
     #[track_caller]
-    pub(crate) fn take<R>(&self, f: impl FnOnce() -> R) -> R {
-        let parts = self.parts();
+    pub(crate) fn is_done(&self, done_before: bool) -> bool {
+        self.parts(done_before).done.load(Ordering::Acquire)
+    }
+
+    /// Forgets the calling thread's run's parts, for a cell emptied
+    /// through a `&mut`: its next use makes them again, its flag from
+    /// `done_before` then.
+    pub(crate) fn forget_this_runs(&mut self) {
+        self.parts.take_this_runs();
+    }
+
+    /// Runs `f` in the turn, then wakes every thread waiting for a turn
+    /// to end, even if `f` panics. `f` says whether it completed the cell,
+    /// which the flag then releases.
+    #[track_caller]
+    pub(crate) fn take<R>(&self, done_before: bool, f: impl FnOnce() -> (R, bool)) -> R {
+        let parts = self.parts(done_before);
         // An initialiser that panicked poisoned the lock; the count it
         // guards changes only between waits, so it is sound all the same.
         let waiting = parts.waiting.lock().unwrap_or_else(PoisonError::into_inner);
@@ -73,14 +104,22 @@ impl OnceTurn {
             ended: &parts.ended,
             at: Location::caller(),
         };
-        f()
+        let (result, completed) = f();
+        if completed {
+            parts.done.store(true, Ordering::Release);
+        }
+        result
     }
 
     /// Waits, between turns, until `verdict` (asked between turns, never
     /// during one) has one.
     #[track_caller]
-    pub(crate) fn wait_for<R>(&self, mut verdict: impl FnMut() -> Option<R>) -> R {
-        let parts = self.parts();
+    pub(crate) fn wait_for<R>(
+        &self,
+        done_before: bool,
+        mut verdict: impl FnMut() -> Option<R>,
+    ) -> R {
+        let parts = self.parts(done_before);
         let mut waiting = parts.waiting.lock().unwrap_or_else(PoisonError::into_inner);
         loop {
             if let Some(found) = verdict() {
