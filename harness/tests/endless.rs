@@ -1,13 +1,15 @@
 //! Runs that do not end fail by a typed `check::Endless` naming what each
 //! thread did last: under shuttle's engines, a run past
 //! `check::MAX_OPERATIONS` operations of the facade (a run within the
-//! bound ends as usual); on real threads, a run the watchdog ends.
+//! bound ends as usual); on real threads, a run the watchdog ends; under
+//! shuttle and loom, a search stalled by a thread that blocks where the
+//! engine cannot see it.
 
 mod support;
 
 use harness::check::{
-    AtomicAccess, Check, Endless, Engine, Failure, MAX_OPERATIONS, Op, Past, THREADS_WATCHDOG,
-    ThreadKey,
+    AtomicAccess, Check, Endless, Engine, Failure, MAX_OPERATIONS, Op, Past, STALL_LIMIT,
+    THREADS_WATCHDOG, ThreadKey,
 };
 use harness::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use harness::sync::{Arc, Mutex};
@@ -133,4 +135,53 @@ fn a_run_the_watchdog_ends_on_real_threads_fails_as_endless_naming_what_each_thr
         Some(file!()),
         "{failure}"
     );
+}
+
+/// Two threads each take a std mutex, which no engine sees, and hold it
+/// across an operation of the facade: under shuttle or loom, a thread
+/// switched away from while it holds the lock leaves the other blocked on
+/// the search's one OS thread.
+fn a_std_lock_held_across_a_switch() {
+    let shared = Arc::new((std::sync::Mutex::new(()), AtomicU64::new(0)));
+    let other = {
+        let shared = Arc::clone(&shared);
+        thread::spawn(move || {
+            let _held = shared.0.lock().expect("no holder panics");
+            shared.1.fetch_add(1, Ordering::SeqCst);
+        })
+    };
+    {
+        let _held = shared.0.lock().expect("no holder panics");
+        shared.1.fetch_add(1, Ordering::SeqCst);
+    }
+    other.join().expect("the thread ends without a panic");
+}
+
+#[track_caller]
+fn stalls_under(engine: Engine) {
+    let failure = found(
+        &Check::new().engines([engine]),
+        a_std_lock_held_across_a_switch,
+    );
+    assert_eq!(
+        endless(&failure).past(),
+        Past::Stalled(STALL_LIMIT),
+        "{failure}"
+    );
+    assert!(
+        failure
+            .message
+            .contains("blocks where the engine cannot see it"),
+        "{failure}"
+    );
+}
+
+#[test]
+fn a_lock_the_engine_cannot_see_stalls_a_shuttle_search_which_fails_rather_than_hangs() {
+    stalls_under(Engine::Random);
+}
+
+#[test]
+fn a_lock_the_engine_cannot_see_stalls_a_loom_search_which_fails_rather_than_hangs() {
+    stalls_under(Engine::Loom { preemptions: 2 });
 }

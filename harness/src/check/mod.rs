@@ -20,6 +20,7 @@
 mod engine;
 mod panic_hook;
 mod run;
+mod stall;
 mod swarm;
 
 use std::fmt;
@@ -49,6 +50,7 @@ pub use run::{
     LOOM_MAX_BRANCHES, MAX_STEPS, MODEL_MAX_STEPS, SYSTEMATIC_DATA_SEED, THREADS_WATCHDOG,
     URW_EXECUTIONS_PER_RUN, loom_model, on_fresh_thread, shuttle_config,
 };
+pub use stall::STALL_LIMIT;
 pub use swarm::{Campaign, Swarm};
 
 use crate::coverage::{Classifier, Reached, Situation, Tally};

@@ -3,7 +3,8 @@
 //! body (an assertion of the test, or of the code under test), a deadlock
 //! (the model's, or shuttle's and loom's own), or a run that does not end
 //! ([`Endless`]: under shuttle, past [`MAX_OPERATIONS`] operations of the
-//! facade; on real threads, past [`THREADS_WATCHDOG`]).
+//! facade; on real threads, past [`THREADS_WATCHDOG`]; under shuttle or
+//! loom, a search that does nothing for [`STALL_LIMIT`]).
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +14,7 @@ use std::time::Duration;
 use shuttle::scheduler::{DfsScheduler, Scheduler, UrwRandomScheduler};
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 
+use super::stall::{SEARCH_STACK_BYTES, STALL_LIMIT, Watched, watched};
 use super::{Engine, MEASURED_PCT_STEP_BOUND, RunId};
 use crate::model::endless::{Endless, MAX_OPERATIONS, Past};
 use crate::model::execution::{self, Execution, Flavour};
@@ -164,28 +166,36 @@ fn shuttle_search<S: Scheduler + Send + 'static>(
     data: DataSeed,
     body: &Body,
 ) -> Result<u64, Broke> {
-    search(body, Flavour::Shuttle, &Plan::default(), data, |f| {
+    search(body, Flavour::Shuttle, &Plan::default(), data, move |f| {
         Runner::new(scheduler, model_shuttle_config()).run(f);
     })
 }
 
 /// Runs `explore` over `body`, in runs of `flavour`, catching the panic of
-/// a failing execution, on a thread of its own ([`on_fresh_thread`]); the
-/// executions run, or the failure.
+/// a failing execution, on a thread of its own, watched for a stall
+/// ([`watched`]); the executions run, or the failure.
 fn search(
     body: &Body,
     flavour: Flavour,
     loom_plan: &Plan,
     data: DataSeed,
-    explore: impl FnOnce(Box<dyn Fn() + Send + Sync>) + Send,
+    explore: impl FnOnce(Box<dyn Fn() + Send + Sync>) + Send + 'static,
 ) -> Result<u64, Broke> {
     super::panic_hook::install();
     let last = LastRun::new(loom_plan);
     let executions = Arc::new(Mutex::new(0));
     let each = installed(body, &last, flavour, &data, &executions);
-    let outcome =
-        on_fresh_thread(|| panic::catch_unwind(AssertUnwindSafe(|| explore(Box::new(each)))));
-    let number = *executions.lock().unwrap_or_else(PoisonError::into_inner);
+    let executions_now = || *executions.lock().unwrap_or_else(PoisonError::into_inner);
+    let progress = || {
+        let run = last.run.lock().unwrap_or_else(PoisonError::into_inner);
+        (executions_now(), run.as_ref().map(|run| run.operations()))
+    };
+    let search = move || panic::catch_unwind(AssertUnwindSafe(|| explore(Box::new(each))));
+    let outcome = match watched(search, progress) {
+        Watched::Ended(outcome) => outcome,
+        Watched::Stalled => return Err(stalled(executions_now(), &last)),
+    };
+    let number = executions_now();
     outcome.map(|()| number).map_err(|payload| {
         let run = last.take();
         let panic = Panicked::of(payload.as_ref());
@@ -200,6 +210,20 @@ fn search(
     })
 }
 
+/// The failure of a search that stalled in its execution `number`
+/// ([`watched`]): an [`Endless`] run, with what each of its threads did
+/// last.
+fn stalled(number: u64, last: &LastRun) -> Broke {
+    let run = last.take();
+    let threads = run.as_ref().map(|run| run.last_of_each_live_thread());
+    let endless = Endless::new(Past::Stalled(STALL_LIMIT), threads.unwrap_or_default());
+    Broke {
+        number,
+        panic: Panicked::raised(Raised::new(endless)),
+        run,
+    }
+}
+
 /// Runs `body` on a new OS thread and returns what it returns (or goes on
 /// with its panic): a search of the engines starts on a clean thread.
 ///
@@ -211,13 +235,10 @@ fn search(
 /// (SCTBench's wronglock did this to every search after it). A search
 /// stops at its first failure, so no thread sees more than one.
 pub fn on_fresh_thread<T: Send>(body: impl FnOnce() -> T + Send) -> T {
-    /// The usual main thread's stack: loom runs the body's first thread on
-    /// the calling one.
-    const STACK_BYTES: usize = 8 << 20;
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("harness-search".to_owned())
-            .stack_size(STACK_BYTES)
+            .stack_size(SEARCH_STACK_BYTES)
             .spawn_scoped(scope, body)
             .unwrap_or_else(|error| panic!("cannot start a thread for the search: {error}"));
         worker
@@ -363,7 +384,7 @@ fn loom_search(preemptions: usize, executions: usize, body: &Body) -> Result<u64
     let mut restarts = 0;
     loop {
         let data = data_seed(SYSTEMATIC_DATA_SEED);
-        let outcome = search(body, Flavour::Loom, &plan, data, |f| {
+        let outcome = search(body, Flavour::Loom, &plan, data, move |f| {
             loom_model(preemptions, executions).check(f);
         });
         let fell_short =

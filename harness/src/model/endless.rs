@@ -33,6 +33,9 @@ pub enum Past {
     Operations(u64),
     /// On real threads: the watchdog, after this much real time.
     Watchdog(Duration),
+    /// Under shuttle or loom: no operation of the facade and no new
+    /// execution for this much real time (`check::STALL_LIMIT`).
+    Stalled(Duration),
 }
 
 /// A run that went past its bound and has not ended. The value a check's
@@ -84,6 +87,13 @@ impl fmt::Display for Endless {
                 f,
                 "endless: the run did not end within {after:?} on real threads: a deadlock the \
                  model cannot see, a thread that waits for ever, or one that spins"
+            )?,
+            Past::Stalled(after) => write!(
+                f,
+                "endless: the run has done nothing for {after:?} of real time: a thread blocks \
+                 where the engine cannot see it (a lock of std's or of another crate instead of \
+                 the facade's, held by a thread the engine switched away from; a blocking call), \
+                 and the engine, which runs one thread at a time, waits for it for ever"
             )?,
         }
         for fact in &self.last {

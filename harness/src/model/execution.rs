@@ -457,6 +457,11 @@ impl Execution {
         }
     }
 
+    /// The operations of the facade the run has recorded so far.
+    pub(crate) fn operations(&self) -> u64 {
+        lock(&self.facts).recorded()
+    }
+
     /// From now on `observer` sees each fact of the run as it is recorded.
     pub(crate) fn observe(&self, observer: super::facts::Observer) {
         lock(&self.facts).observe(observer);
