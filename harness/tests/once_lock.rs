@@ -314,3 +314,40 @@ fn a_thread_that_sees_a_once_completed_sees_what_its_call_wrote_under_every_engi
         caller.join().expect("the caller ends without a panic");
     });
 }
+
+#[test]
+fn a_cell_made_with_a_value_has_it_under_every_engine() {
+    Check::new().schedules(20).assert(|| {
+        let cell = OnceLock::from(5);
+        assert_eq!(cell.get(), Some(&5));
+        assert_eq!(cell.set(6), Err(6));
+    });
+}
+
+#[test]
+fn a_static_cell_set_before_a_run_has_its_value_in_the_run_under_every_engine() {
+    static SET_OUTSIDE_RUNS: OnceLock<u8> = OnceLock::new();
+    assert_eq!(SET_OUTSIDE_RUNS.set(7), Ok(()));
+    Check::new().schedules(20).assert(|| {
+        assert_eq!(SET_OUTSIDE_RUNS.get(), Some(&7));
+    });
+}
+
+#[test]
+fn a_cell_taken_is_empty_and_can_be_set_again_under_every_engine() {
+    Check::new().schedules(20).assert(|| {
+        let mut cell = OnceLock::new();
+        assert_eq!(cell.set(1), Ok(()));
+        assert_eq!(cell.get_mut(), Some(&mut 1));
+        assert_eq!(cell.take(), Some(1));
+        assert_eq!(cell.get(), None);
+        let cell = Arc::new(cell);
+        let setter = {
+            let cell = Arc::clone(&cell);
+            thread::spawn(move || cell.set(2))
+        };
+        assert!(matches!(cell.get(), None | Some(2)));
+        assert_eq!(setter.join().expect("the setter ends"), Ok(()));
+        assert_eq!(cell.get(), Some(&2));
+    });
+}

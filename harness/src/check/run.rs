@@ -19,6 +19,7 @@ use super::{Engine, MEASURED_PCT_STEP_BOUND, RunId};
 use crate::model::endless::{Endless, MAX_OPERATIONS, Past};
 use crate::model::execution::{self, Execution, Flavour};
 use crate::model::loom_pool::Plan;
+use crate::model::outsider;
 use crate::panics::{Panicked, Raised};
 use crate::schedule::{CountingSteps, GenuineStepsFirst, SeedStream, SeededScheduler, Strategy};
 
@@ -239,7 +240,10 @@ pub fn on_fresh_thread<T: Send>(body: impl FnOnce() -> T + Send) -> T {
         let worker = std::thread::Builder::new()
             .name("harness-search".to_owned())
             .stack_size(SEARCH_STACK_BYTES)
-            .spawn_scoped(scope, body)
+            .spawn_scoped(scope, || {
+                outsider::runs_searches();
+                body()
+            })
             .unwrap_or_else(|error| panic!("cannot start a thread for the search: {error}"));
         worker
             .join()

@@ -14,6 +14,8 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::model::outsider;
+
 /// Real time a search may go without recording an operation of the facade
 /// or beginning an execution before it counts as stalled: far above the
 /// longest stretch of a test's own computation between two operations.
@@ -45,6 +47,7 @@ pub(crate) fn watched<T: Send + 'static, P: PartialEq>(
         .name("harness-search".to_owned())
         .stack_size(SEARCH_STACK_BYTES)
         .spawn(move || {
+            outsider::runs_searches();
             // The watcher may have given up on a stalled search.
             let _ = ended.send(search());
         })

@@ -275,6 +275,11 @@ impl RunKey {
         }
     }
 
+    /// The run, while it lasts; none for the key of no run.
+    pub(crate) fn run(&self) -> Option<Arc<Execution>> {
+        self.0.as_ref().and_then(Weak::upgrade)
+    }
+
     /// Whether the run is over: nothing of it can be asked for again.
     /// Outside runs never ends.
     pub(crate) fn has_ended(&self) -> bool {
@@ -547,7 +552,10 @@ impl Execution {
 
     /// Keeps `violation` as the run's first, if it is, and gives it back
     /// raised.
-    fn violated(&self, violation: impl std::any::Any + std::fmt::Display + Send + Sync) -> Raised {
+    pub(crate) fn violated(
+        &self,
+        violation: impl std::any::Any + std::fmt::Display + Send + Sync,
+    ) -> Raised {
         let raised = Raised::new(violation);
         lock(&self.first_violation).get_or_insert_with(|| raised.clone());
         raised

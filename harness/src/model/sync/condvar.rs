@@ -12,9 +12,10 @@ use std::sync::{LockResult, PoisonError};
 use std::time::Duration;
 
 use super::mutex::{LoomHeld, Mutex, MutexGuard, TurnGuard};
-use crate::model::execution::{self, Flavour, NotifyOne};
+use crate::model::execution::{self, Flavour, NotifyOne, RunKey};
 use crate::model::facts::{Op, TimedEnd};
 use crate::model::liveness::{Blocking, Site};
+use crate::model::outsider;
 use crate::model::quiescence::Wait;
 use crate::model::time::Instant;
 
@@ -30,6 +31,9 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 pub struct Condvar {
     id: u64,
     inner: Inner,
+    /// The run that made it, which a thread it does not run may not use
+    /// it in ([`outsider`]).
+    made_in: RunKey,
 }
 
 enum Inner {
@@ -61,6 +65,7 @@ impl Condvar {
         Condvar {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             inner,
+            made_in: RunKey::of_this_thread(),
         }
     }
 
@@ -279,9 +284,19 @@ impl Condvar {
 
     /// Whether it is an engine's, used after its run ended (a failed run's
     /// leftovers being dropped, as a mutex's turn): nobody can wait on it
-    /// any more, and the engine can no longer be asked.
+    /// any more, and the engine can no longer be asked. A thread the
+    /// engine does not run, using it, fails the run instead ([`outsider`]).
     fn outlived_its_run(&self) -> bool {
-        !matches!(self.inner, Inner::Std(_)) && execution::flavour() == Flavour::Std
+        let made = match self.inner {
+            Inner::Std(_) => return false,
+            Inner::Shuttle(_) => Flavour::Shuttle,
+            Inner::Loom(_) => Flavour::Loom,
+        };
+        if execution::flavour() != Flavour::Std {
+            return false;
+        }
+        outsider::refuse(made, &self.made_in);
+        true
     }
 
     /// Outside any run: std's own timed wait, on real time.

@@ -8,9 +8,10 @@ use std::ops::{Deref, DerefMut};
 use std::panic::Location;
 use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
-use crate::model::execution::{self, Flavour};
+use crate::model::execution::{self, Flavour, RunKey};
 use crate::model::facts::Op;
 use crate::model::liveness::{Access, Hold, LockWait, Site};
+use crate::model::outsider;
 
 use super::unwound::Unwound;
 
@@ -22,6 +23,9 @@ pub struct Mutex<T> {
     /// test's locks do, the model's own (inside a channel or a once-cell)
     /// do not.
     booked: bool,
+    /// The run that made it, which a thread it does not run may not use
+    /// it in ([`outsider`]).
+    made_in: RunKey,
 }
 
 /// The engine's lock, or none where the data's std mutex is the lock.
@@ -29,6 +33,17 @@ enum Turn {
     Std,
     Shuttle(shuttle::sync::Mutex<()>),
     Loom(loom::sync::Mutex<()>, Unwound),
+}
+
+impl Turn {
+    /// The engine that made it.
+    fn flavour(&self) -> Flavour {
+        match self {
+            Turn::Std => Flavour::Std,
+            Turn::Shuttle(_) => Flavour::Shuttle,
+            Turn::Loom(..) => Flavour::Loom,
+        }
+    }
 }
 
 pub(crate) enum TurnGuard<'a> {
@@ -102,6 +117,7 @@ impl<T> Mutex<T> {
             turn,
             data: std::sync::Mutex::new(value),
             booked: false,
+            made_in: RunKey::of_this_thread(),
         }
     }
 
@@ -190,7 +206,10 @@ impl<T> Mutex<T> {
             // a channel end it owned, after the run has ended). The engine
             // can no longer be asked, and nobody contends: the data's own
             // lock is enough.
-            Turn::Shuttle(_) | Turn::Loom(..) if running == Flavour::Std => TurnGuard::Std,
+            Turn::Shuttle(_) | Turn::Loom(..) if running == Flavour::Std => {
+                outsider::refuse(self.turn.flavour(), &self.made_in);
+                TurnGuard::Std
+            }
             Turn::Shuttle(turn) => {
                 execution::assert_made_by(Flavour::Shuttle, running);
                 TurnGuard::Shuttle(turn.lock().unwrap_or_else(PoisonError::into_inner))
