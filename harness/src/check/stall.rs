@@ -42,6 +42,15 @@ pub(crate) fn watched<T: Send + 'static, P: PartialEq>(
     search: impl FnOnce() -> T + Send + 'static,
     progress: impl Fn() -> P,
 ) -> Watched<T> {
+    watched_for(STALL_LIMIT, search, progress)
+}
+
+/// [`watched`], given up after `limit` without progress.
+fn watched_for<T: Send + 'static, P: PartialEq>(
+    limit: Duration,
+    search: impl FnOnce() -> T + Send + 'static,
+    progress: impl Fn() -> P,
+) -> Watched<T> {
     let (ended, outcome) = mpsc::channel();
     let searcher = std::thread::Builder::new()
         .name("harness-search".to_owned())
@@ -70,10 +79,59 @@ pub(crate) fn watched<T: Send + 'static, P: PartialEq>(
                 let now = progress();
                 if now != seen {
                     (seen, since) = (now, Instant::now());
-                } else if since.elapsed() >= STALL_LIMIT {
+                } else if since.elapsed() >= limit {
                     return Watched::Stalled;
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+
+    #[test]
+    fn a_search_that_ends_gives_its_outcome() {
+        assert!(matches!(watched(|| 7, || ()), Watched::Ended(7)));
+    }
+
+    #[test]
+    fn a_search_that_keeps_moving_on_is_never_given_up() {
+        // Each look sees progress, and the search ends after five looks:
+        // with no time allowed without progress, it must still end.
+        let (looked, looks) = mpsc::channel();
+        let count = Cell::new(0_u32);
+        let progress = move || {
+            count.set(count.get() + 1);
+            let _ = looked.send(());
+            count.get()
+        };
+        let search = move || {
+            for _ in 0..5 {
+                looks
+                    .recv()
+                    .expect("the watcher looks until the search ends");
+            }
+            7
+        };
+        assert!(matches!(
+            watched_for(Duration::ZERO, search, progress),
+            Watched::Ended(7)
+        ));
+    }
+
+    #[test]
+    fn a_search_that_does_nothing_is_given_up_and_left_behind() {
+        let (_kept, never) = mpsc::channel::<()>();
+        let search = move || {
+            let _ = never.recv();
+        };
+        assert!(matches!(
+            watched_for(Duration::ZERO, search, || ()),
+            Watched::Stalled
+        ));
     }
 }
