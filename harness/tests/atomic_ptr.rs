@@ -10,14 +10,8 @@ use harness::check::{Check, Engine};
 use harness::sync::Arc;
 use harness::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use harness::thread;
-use support::found;
+use support::{found, place};
 
-/// What the pointers point at: one place per thread.
-static PLACES: [u8; 2] = [0, 1];
-
-fn place(index: usize) -> *mut u8 {
-    std::ptr::from_ref(&PLACES[index]).cast_mut()
-}
 
 #[test]
 fn exactly_one_thread_claims_an_empty_pointer_under_every_engine() {

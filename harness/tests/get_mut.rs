@@ -10,7 +10,7 @@ use harness::check::{Check, Engine};
 use harness::sync::Arc;
 use harness::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use harness::thread;
-use support::found;
+use support::{found, place};
 
 /// Two threads each add one to `counter`, shared; its value afterwards.
 fn two_threads_add_one(counter: AtomicU64) -> u64 {
@@ -116,12 +116,6 @@ fn a_lost_update_is_found_by_a_drop_that_reads_through_get_mut() {
     }
 }
 
-/// What the pointers point at.
-static PLACES: [u8; 2] = [0, 1];
-
-fn place(index: usize) -> *mut u8 {
-    std::ptr::from_ref(&PLACES[index]).cast_mut()
-}
 
 #[test]
 fn a_pointer_written_through_get_mut_is_what_another_thread_loads_under_every_engine() {

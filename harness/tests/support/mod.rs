@@ -1,6 +1,7 @@
 //! What the harness's test files share: the failure a check must find, the
 //! handoff whose wait trusts its wake-up, found through a spurious one, and
-//! two threads taking two locks in opposite orders.
+//! two threads taking two locks in opposite orders, and the places the
+//! `AtomicPtr` tests point at.
 
 use harness::check::{Check, Deadlock, Engine, Error, Failure, RunId};
 use harness::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -180,4 +181,14 @@ pub(crate) fn notification_sent_without_the_lock() {
     }
     drop(guard);
     setter.join().expect("the thread ends without a panic");
+}
+
+/// What the pointers of the `AtomicPtr` tests point at: one place per
+/// thread, never dereferenced.
+static PLACES: [u8; 2] = [0, 1];
+
+/// A pointer to place `index` (0 or 1).
+#[allow(dead_code, reason = "not every test file uses it")]
+pub(crate) fn place(index: usize) -> *mut u8 {
+    std::ptr::from_ref(&PLACES[index]).cast_mut()
 }
