@@ -12,7 +12,6 @@ use harness::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use harness::thread;
 use support::{found, place};
 
-
 #[test]
 fn exactly_one_thread_claims_an_empty_pointer_under_every_engine() {
     Check::new().schedules(200).assert(|| {

@@ -116,7 +116,6 @@ fn a_lost_update_is_found_by_a_drop_that_reads_through_get_mut() {
     }
 }
 
-
 #[test]
 fn a_pointer_written_through_get_mut_is_what_another_thread_loads_under_every_engine() {
     Check::new().schedules(100).assert(|| {

@@ -351,3 +351,17 @@ fn a_cell_taken_is_empty_and_can_be_set_again_under_every_engine() {
         assert_eq!(cell.get(), Some(&2));
     });
 }
+
+#[test]
+fn a_cell_taken_and_set_again_publishes_its_new_value_whole_under_every_engine() {
+    Check::new().schedules(200).assert(|| {
+        let mut cell = OnceLock::new();
+        assert!(cell.set(Arc::new(AtomicU64::new(5))).is_ok());
+        assert!(cell.take().is_some());
+        let found = look_while_another_initialises(Arc::new(cell));
+        assert!(
+            matches!(found, None | Some(5)),
+            "saw the cell before its value: {found:?}"
+        );
+    });
+}
