@@ -18,6 +18,30 @@ use std::fmt;
 
 use super::execution::{Flavour, RunKey, flavour};
 
+/// The engine and run that made a lock or condition variable: what a use
+/// of it by a thread the engine does not run is judged against.
+pub(crate) struct MadeIn {
+    flavour: Flavour,
+    run: RunKey,
+}
+
+impl MadeIn {
+    /// The calling thread's engine and run.
+    pub(crate) fn here() -> MadeIn {
+        MadeIn {
+            flavour: flavour(),
+            run: RunKey::of_this_thread(),
+        }
+    }
+
+    /// Fails the run, and panics here, if the calling thread is one the
+    /// engine does not run and the primitive is shuttle's or loom's (not a
+    /// leftover: see the module's words).
+    pub(crate) fn refuse_outsiders(&self) {
+        refuse(self.flavour, &self.run);
+    }
+}
+
 thread_local! {
     /// The calling OS thread runs searches of shuttle or loom.
     static RUNS_SEARCHES: Cell<bool> = const { Cell::new(false) };
@@ -51,10 +75,9 @@ impl fmt::Display for ForeignThread {
     }
 }
 
-/// Fails `made_in`'s run, and panics here, if the calling thread is one
-/// the engine does not run and the primitive was `made` by shuttle or loom
-/// (not a leftover: see the module's words).
-pub(crate) fn refuse(made: Flavour, made_in: &RunKey) {
+/// [`MadeIn::refuse_outsiders`], for a primitive `made` by that engine in
+/// `made_in`'s run.
+fn refuse(made: Flavour, made_in: &RunKey) {
     let engine = match made {
         Flavour::Std => return,
         Flavour::Shuttle => "shuttle",

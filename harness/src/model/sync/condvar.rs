@@ -12,10 +12,10 @@ use std::sync::{LockResult, PoisonError};
 use std::time::Duration;
 
 use super::mutex::{LoomHeld, Mutex, MutexGuard, TurnGuard};
-use crate::model::execution::{self, Flavour, NotifyOne, RunKey};
+use crate::model::execution::{self, Flavour, NotifyOne};
 use crate::model::facts::{Op, TimedEnd};
 use crate::model::liveness::{Blocking, Site};
-use crate::model::outsider;
+use crate::model::outsider::MadeIn;
 use crate::model::quiescence::Wait;
 use crate::model::time::Instant;
 
@@ -33,7 +33,7 @@ pub struct Condvar {
     inner: Inner,
     /// The run that made it, which a thread it does not run may not use
     /// it in ([`outsider`]).
-    made_in: RunKey,
+    made_in: MadeIn,
 }
 
 enum Inner {
@@ -65,7 +65,7 @@ impl Condvar {
         Condvar {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             inner,
-            made_in: RunKey::of_this_thread(),
+            made_in: MadeIn::here(),
         }
     }
 
@@ -287,15 +287,10 @@ impl Condvar {
     /// any more, and the engine can no longer be asked. A thread the
     /// engine does not run, using it, fails the run instead ([`outsider`]).
     fn outlived_its_run(&self) -> bool {
-        let made = match self.inner {
-            Inner::Std(_) => return false,
-            Inner::Shuttle(_) => Flavour::Shuttle,
-            Inner::Loom(_) => Flavour::Loom,
-        };
-        if execution::flavour() != Flavour::Std {
+        if matches!(self.inner, Inner::Std(_)) || execution::flavour() != Flavour::Std {
             return false;
         }
-        outsider::refuse(made, &self.made_in);
+        self.made_in.refuse_outsiders();
         true
     }
 

@@ -8,10 +8,10 @@ use std::ops::{Deref, DerefMut};
 use std::panic::Location;
 use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
-use crate::model::execution::{self, Flavour, RunKey};
+use crate::model::execution::{self, Flavour};
 use crate::model::facts::Op;
 use crate::model::liveness::{Access, Hold, LockWait, Site};
-use crate::model::outsider;
+use crate::model::outsider::MadeIn;
 
 use super::unwound::Unwound;
 
@@ -25,7 +25,7 @@ pub struct Mutex<T> {
     booked: bool,
     /// The run that made it, which a thread it does not run may not use
     /// it in ([`outsider`]).
-    made_in: RunKey,
+    made_in: MadeIn,
 }
 
 /// The engine's lock, or none where the data's std mutex is the lock.
@@ -33,17 +33,6 @@ enum Turn {
     Std,
     Shuttle(shuttle::sync::Mutex<()>),
     Loom(loom::sync::Mutex<()>, Unwound),
-}
-
-impl Turn {
-    /// The engine that made it.
-    fn flavour(&self) -> Flavour {
-        match self {
-            Turn::Std => Flavour::Std,
-            Turn::Shuttle(_) => Flavour::Shuttle,
-            Turn::Loom(..) => Flavour::Loom,
-        }
-    }
 }
 
 pub(crate) enum TurnGuard<'a> {
@@ -117,7 +106,7 @@ impl<T> Mutex<T> {
             turn,
             data: std::sync::Mutex::new(value),
             booked: false,
-            made_in: RunKey::of_this_thread(),
+            made_in: MadeIn::here(),
         }
     }
 
@@ -207,7 +196,7 @@ impl<T> Mutex<T> {
             // can no longer be asked, and nobody contends: the data's own
             // lock is enough.
             Turn::Shuttle(_) | Turn::Loom(..) if running == Flavour::Std => {
-                outsider::refuse(self.turn.flavour(), &self.made_in);
+                self.made_in.refuse_outsiders();
                 TurnGuard::Std
             }
             Turn::Shuttle(turn) => {

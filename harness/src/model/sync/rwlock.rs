@@ -7,10 +7,10 @@ use std::ops::{Deref, DerefMut};
 use std::panic::Location;
 use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
-use crate::model::execution::{self, Flavour, RunKey};
+use crate::model::execution::{self, Flavour};
 use crate::model::facts::Op;
 use crate::model::liveness::{Access, Hold, LockWait};
-use crate::model::outsider;
+use crate::model::outsider::MadeIn;
 use crate::model::scope::NotModelled;
 
 use super::unwound::Unwound;
@@ -29,7 +29,7 @@ pub struct RwLock<T> {
     data: std::sync::RwLock<T>,
     /// The run that made it, which a thread it does not run may not use
     /// it in ([`outsider`]).
-    made_in: RunKey,
+    made_in: MadeIn,
 }
 
 enum Turn {
@@ -129,7 +129,7 @@ impl<T> RwLock<T> {
         RwLock {
             turn,
             data: std::sync::RwLock::new(value),
-            made_in: RunKey::of_this_thread(),
+            made_in: MadeIn::here(),
         }
     }
 
@@ -138,7 +138,7 @@ impl<T> RwLock<T> {
     pub fn read(&self) -> LockResult<RwLockReadGuard<'_, T>> {
         let at = Location::caller();
         execution::record(Op::ReadLock, at);
-        self.refuse_outsiders();
+        self.made_in.refuse_outsiders();
         let waits = LockWait::begins(self, Access::Shared, at);
         let running = execution::flavour();
         let turn = match &self.turn {
@@ -171,7 +171,7 @@ impl<T> RwLock<T> {
     pub fn write(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
         let at = Location::caller();
         execution::record(Op::WriteLock, at);
-        self.refuse_outsiders();
+        self.made_in.refuse_outsiders();
         let waits = LockWait::begins(self, Access::Exclusive, at);
         let running = execution::flavour();
         let turn = match &self.turn {
@@ -204,7 +204,7 @@ impl<T> RwLock<T> {
     pub fn try_read(&self) -> TryLockResult<RwLockReadGuard<'_, T>> {
         let at = Location::caller();
         execution::record(Op::ReadLock, at);
-        self.refuse_outsiders();
+        self.made_in.refuse_outsiders();
         let turn = match &self.turn {
             Turn::Std => Ok(ReadTurn::Std),
             Turn::Shuttle(turn) => turn_of(turn.try_read(), ReadTurn::Shuttle),
@@ -228,7 +228,7 @@ impl<T> RwLock<T> {
     pub fn try_write(&self) -> TryLockResult<RwLockWriteGuard<'_, T>> {
         let at = Location::caller();
         execution::record(Op::WriteLock, at);
-        self.refuse_outsiders();
+        self.made_in.refuse_outsiders();
         let turn = match &self.turn {
             Turn::Std => Ok(WriteTurn::Std),
             Turn::Shuttle(turn) => turn_of(turn.try_write(), WriteTurn::Shuttle),
@@ -245,17 +245,6 @@ impl<T> RwLock<T> {
             _turn: turn,
             _hold: Hold::taken(self, Access::Exclusive, at),
         })
-    }
-
-    /// Fails the run that made it if the calling thread is one the
-    /// engine does not run ([`outsider`]).
-    fn refuse_outsiders(&self) {
-        let made = match self.turn {
-            Turn::Std => Flavour::Std,
-            Turn::Shuttle(_) => Flavour::Shuttle,
-            Turn::Loom(..) => Flavour::Loom,
-        };
-        outsider::refuse(made, &self.made_in);
     }
 
     /// Whether a writer panicked.
