@@ -43,6 +43,21 @@ pub(crate) enum Flavour {
     Loom,
 }
 
+/// The virtual clock's tick: the least time a timed wait or sleep takes.
+/// A real wait that times out returns after it began, never at the same
+/// instant, and a loop that waits again for what is left of a deadline
+/// relies on it: std's own `wait_timeout_while` waits for
+/// `timeout.checked_sub(start.elapsed())`, which is zero when the first
+/// wait ends exactly at the deadline. Were a wait of zero to take no time,
+/// that loop would wait for zero at the same instant for ever.
+pub(crate) const CLOCK_TICK: Duration = Duration::from_nanos(1);
+
+/// The latest time since a run began that its clock can show (in
+/// nanoseconds, a `u64`: 584 years). A timeout that would end later never
+/// fires, as std's, whose wait that long is a wait without a timeout:
+/// `wait_timeout(guard, Duration::MAX)` waits for a notification.
+pub(crate) const CLOCK_HORIZON: Duration = Duration::from_nanos(u64::MAX);
+
 /// The timer of one timed wait in progress, armed until dropped.
 pub(crate) struct Timer<'a> {
     run: &'a Execution,
@@ -409,6 +424,15 @@ impl Execution {
     /// Virtual time since the run began.
     pub(crate) fn now(&self) -> Duration {
         Duration::from_nanos(self.clock_nanos.load(Ordering::SeqCst))
+    }
+
+    /// When a timed wait or sleep of `timeout` begun now ends on the
+    /// virtual clock: a tick on at the least, and `None` past the clock's
+    /// horizon, where it never ends (see [`CLOCK_TICK`] and
+    /// [`CLOCK_HORIZON`]).
+    pub(crate) fn timeout_ends(&self, timeout: Duration) -> Option<Duration> {
+        let ends = self.now().checked_add(timeout.max(CLOCK_TICK))?;
+        (ends <= CLOCK_HORIZON).then_some(ends)
     }
 
     /// Arms the timer of a timed wait whose timeout ends at `ends`; it is

@@ -495,10 +495,14 @@ pub fn park_timeout(timeout: Duration) {
     let Some(run) = execution::current() else {
         return std::thread::park_timeout(timeout);
     };
+    let Some(ends) = run.timeout_ends(timeout) else {
+        // Past the clock's horizon: a park alone.
+        return park();
+    };
     run.record(Op::TimedWait(timeout), at);
     execution::may(Blocking::Wait, at);
     let started = run.now();
-    let timer = run.arm_timer(started + timeout);
+    let timer = run.arm_timer(ends);
     // An unpark meanwhile frees it in the book: nothing more to ask.
     run.wait_on_time((Wait::Park { timed: true }, at), (started, timeout), || {
         false
@@ -522,8 +526,16 @@ pub fn sleep(duration: Duration) {
     let at = Location::caller();
     run.record(Op::Sleep(duration), at);
     execution::may(Blocking::Wait, at);
+    let Some(ends) = run.timeout_ends(duration) else {
+        // Past the clock's horizon: a sleep that never ends, as std's
+        // does not within any test's life. A park that an unpark ends
+        // parks again.
+        loop {
+            park();
+        }
+    };
     let started = run.now();
-    let timer = run.arm_timer(started + duration);
+    let timer = run.arm_timer(ends);
     run.wait_on_time((Wait::Sleep, at), (started, duration), || false);
     timer.fire();
     timer.linger();

@@ -174,6 +174,10 @@ impl Condvar {
         let Some(run) = execution::current() else {
             return self.wait_timeout_for_real(guard, timeout, at);
         };
+        let Some(ends) = run.timeout_ends(timeout) else {
+            // Past the clock's horizon: a wait for a notification alone.
+            return never_timed_out(self.wait(guard));
+        };
         let ticket = run.timed_wait_begins(self.id);
         run.record(Op::TimedWait(timeout), at);
         let started = run.now();
@@ -181,7 +185,7 @@ impl Condvar {
         // the wait lets the lock go: a thread that takes the lock then and
         // sleeps past the timeout finds the timer in its way, not time free
         // to move past it.
-        let timer = run.arm_timer(started + timeout);
+        let timer = run.arm_timer(ends);
         let mutex = guard.mutex;
         drop(guard);
         execution::may(Blocking::Wait, at);
@@ -226,7 +230,10 @@ impl Condvar {
     where
         F: FnMut(&mut T) -> bool,
     {
-        let deadline = Instant::now() + timeout;
+        let Some(deadline) = Instant::now().checked_add(timeout) else {
+            // A deadline no clock reaches: a wait for the condition alone.
+            return never_timed_out(self.wait_while(guard, condition));
+        };
         loop {
             if !condition(&mut *guard) {
                 return Ok((guard, WaitTimeoutResult(false)));
@@ -322,6 +329,18 @@ impl Condvar {
                 WaitTimeoutResult(timed_out),
             ))),
         }
+    }
+}
+
+/// The result of an untimed wait, as a timed wait's whose timeout did not
+/// fire.
+fn never_timed_out<G>(waited: LockResult<G>) -> LockResult<(G, WaitTimeoutResult)> {
+    match waited {
+        Ok(guard) => Ok((guard, WaitTimeoutResult(false))),
+        Err(poisoned) => Err(PoisonError::new((
+            poisoned.into_inner(),
+            WaitTimeoutResult(false),
+        ))),
     }
 }
 

@@ -322,8 +322,13 @@ impl<T> Receiver<T> {
     /// the timeout firing as the scheduler chooses).
     #[track_caller]
     pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        let Some(deadline) = Instant::now().checked_add(timeout) else {
+            // A deadline no clock reaches: a wait for a value alone, as std's.
+            return self
+                .recv()
+                .map_err(|RecvError| RecvTimeoutError::Disconnected);
+        };
         execution::record(Op::Recv, Location::caller());
-        let deadline = Instant::now() + timeout;
         let mut state = self.shared.lock();
         loop {
             if let Some(value) = state.take() {
