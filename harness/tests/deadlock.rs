@@ -333,17 +333,43 @@ fn a_thread_writing_a_lock_it_reads_waits_for_itself_under_every_engine() {
     });
 }
 
+/// A second read of a lock the thread reads, which std allows to panic,
+/// and which a writer queued between the two reads blocks for good.
+fn reads_a_lock_it_reads() {
+    takes_a_lock_it_holds(
+        || RwLock::new(0),
+        |lock| {
+            let _read = lock.read().expect("not poisoned");
+            let _again = lock.read().expect("not poisoned");
+        },
+    );
+}
+
 #[test]
-fn a_thread_reading_a_lock_it_reads_waits_for_itself_under_every_engine() {
-    waits_for_itself_under_every_engine(|| {
-        takes_a_lock_it_holds(
-            || RwLock::new(0),
-            |lock| {
-                let _read = lock.read().expect("not poisoned");
-                let _again = lock.read().expect("not poisoned");
-            },
+fn a_thread_reading_a_lock_it_reads_is_a_deadlock_of_its_own_under_every_engine() {
+    for (engine, failure) in found_by(&Engine::DEFAULT, 10, reads_a_lock_it_reads) {
+        assert!(
+            matches!(stuck_on(&failure)[..], [(MAIN, StuckOn::ReadAgain { .. })]),
+            "{engine}: {failure}"
         );
-    });
+        let first_line = failure.message.lines().next().unwrap_or_default();
+        assert_eq!(
+            first_line, "deadlock: thread 0 reads again a lock it reads",
+            "{engine}"
+        );
+    }
+}
+
+#[test]
+fn a_second_read_says_how_std_may_fail_there() {
+    let check = Check::new().engines([Engine::Random]).schedules(10);
+    let failure = found(&check, reads_a_lock_it_reads);
+    assert!(
+        failure
+            .message
+            .contains("std's `read` may panic there, and a writer that queues between the two reads blocks both for good"),
+        "{failure}"
+    );
 }
 
 #[test]

@@ -56,10 +56,14 @@ impl Deadlock {
 
     /// Whether it is one thread taking a lock it holds itself.
     fn is_of_one_thread_waiting_for_itself(&self) -> bool {
-        matches!(
-            self.threads.as_slice(),
-            [Stuck { thread, on: StuckOn::Lock { holder, .. }, .. }] if holder == thread
-        )
+        match self.threads.as_slice() {
+            [Stuck { thread, on, .. }] => match on {
+                StuckOn::Lock { holder, .. } => holder == thread,
+                StuckOn::ReadAgain { .. } => true,
+                _ => false,
+            },
+            _ => false,
+        }
     }
 }
 
@@ -93,6 +97,13 @@ pub enum StuckOn {
     /// A read of a lock that this thread waits to write: std's `RwLock`
     /// (on Linux) queues a reader behind a waiting writer.
     BehindWriter(ThreadKey),
+    /// A second read of a lock this thread already reads: std's `read`
+    /// may panic there, and blocks for good behind a writer that queues
+    /// between the two reads, so it is a deadlock however the others run.
+    ReadAgain {
+        /// Where the thread took its first read.
+        taken_at: Site,
+    },
     /// An unpark.
     Park,
 }
@@ -115,8 +126,16 @@ impl fmt::Display for Deadlock {
         }
         for stuck in &self.threads {
             write!(f, "\n  thread {} waits at {}", stuck.thread.0, stuck.at)?;
-            if let StuckOn::Lock { holder, taken_at } = stuck.on {
-                write!(f, ", for the lock thread {} took at {taken_at}", holder.0)?;
+            match stuck.on {
+                StuckOn::Lock { holder, taken_at } => {
+                    write!(f, ", for the lock thread {} took at {taken_at}", holder.0)?;
+                }
+                StuckOn::ReadAgain { taken_at } => write!(
+                    f,
+                    ", having read it at {taken_at}: std's `read` may panic there, \
+                     and a writer that queues between the two reads blocks both for good"
+                )?,
+                StuckOn::Condvar | StuckOn::Join(_) | StuckOn::BehindWriter(_) | StuckOn::Park => {}
             }
         }
         Ok(())
@@ -132,6 +151,7 @@ impl fmt::Display for StuckOn {
             StuckOn::BehindWriter(writer) => {
                 write!(f, "reads a lock thread {} waits to write", writer.0)
             }
+            StuckOn::ReadAgain { .. } => write!(f, "reads again a lock it reads"),
             StuckOn::Park => write!(f, "parks"),
         }
     }

@@ -872,10 +872,14 @@ impl Execution {
                 behind_a_writer,
             )
         };
-        if let Some(taken_at) = own_hold {
-            let on = StuckOn::Lock {
-                holder: thread,
-                taken_at,
+        if let Some((taken_at, held_for)) = own_hold {
+            let on = if (held_for, access) == (Access::Shared, Access::Shared) {
+                StuckOn::ReadAgain { taken_at }
+            } else {
+                StuckOn::Lock {
+                    holder: thread,
+                    taken_at,
+                }
             };
             return Err(self.violated(Deadlock::new(vec![Stuck { thread, on, at }])));
         }

@@ -170,15 +170,16 @@ impl Book {
         }
     }
 
-    /// Where `thread` took a hold of `lock`, if it holds it: taking it
-    /// again, for any access, it would wait for itself. A read of a lock
-    /// it reads counts too, as shuttle counts it: std's `RwLock::read`
-    /// may panic there, and deadlocks behind a writer queued between the
-    /// two reads where writers go first (Linux); loom miscounts it.
-    pub(crate) fn own_hold(&self, thread: ThreadKey, lock: usize) -> Option<Site> {
+    /// Where `thread` took a hold of `lock`, and for what access, if it
+    /// holds it: taking it again, for any access, it would wait for
+    /// itself. A read of a lock it reads counts too, as shuttle counts it:
+    /// std's `RwLock::read` may panic there, and deadlocks behind a writer
+    /// queued between the two reads where writers go first (Linux); loom
+    /// miscounts it.
+    pub(crate) fn own_hold(&self, thread: ThreadKey, lock: usize) -> Option<(Site, Access)> {
         let held = self.held.get(&thread)?;
         let hold = held.iter().find(|hold| hold.lock == lock)?;
-        Some(hold.at)
+        Some((hold.at, hold.access))
     }
 
     /// A thread whose hold of `lock` keeps a taker for `access` waiting,
