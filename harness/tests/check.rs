@@ -482,7 +482,8 @@ fn stderr_of_failing_checks() -> String {
 /// default engine, one check each, then a deadlock of the model's, one
 /// the engine finds first and a plain panic under random, and a scope
 /// every engine but loom runs, and a loom check whose first execution
-/// fails for an atomic made late: the panic hook's words on stderr.
+/// fails for an atomic made late, and a passing check whose body catches a
+/// panic in every run: the panic hook's words on stderr.
 #[test]
 #[ignore = "run by the tests of what a failing run prints, in a child process"]
 fn every_engine_finds_item_7_and_random_a_deadlock() {
@@ -508,6 +509,20 @@ fn every_engine_finds_item_7_and_random_a_deadlock() {
     Check::new()
         .engines([Engine::Loom { preemptions: 2 }])
         .assert(two_threads_use_an_atomic_first);
+    // Hundreds of runs under every engine, each of which panics.
+    Check::new().schedules(100).assert(|| {
+        let caught = std::panic::catch_unwind(|| panic!("{CAUGHT_IN_EVERY_RUN}"));
+        assert!(caught.is_err());
+    });
+}
+
+/// The words of a panic the body of a passing check catches in each run.
+const CAUGHT_IN_EVERY_RUN: &str = "a panic the body catches in every run";
+
+#[test]
+fn a_panic_the_body_catches_is_printed_once_for_the_whole_check() {
+    let stderr = stderr_of_failing_checks();
+    assert_eq!(stderr.matches(CAUGHT_IN_EVERY_RUN).count(), 1, "{stderr}");
 }
 
 /// A parent and its child each use a fresh atomic first. The search's

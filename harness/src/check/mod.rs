@@ -58,7 +58,7 @@ use crate::coverage::{Classifier, Reached, Situation, Tally};
 use crate::model::execution;
 use crate::panics::Raised;
 use crate::schedule::SplitMix64;
-use run::{Body, Broke};
+use run::{Body, Broke, body_of_a_check};
 
 /// Notes a step of the body's own among the run's facts (`Op::Note`), so
 /// that a failure's last facts show it beside the facade's: a call of the
@@ -349,7 +349,7 @@ impl Check {
     /// `HARNESS_SCHEDULES` and `HARNESS_SEED` override the check's own
     /// settings.
     pub fn run(&self, body: impl Fn() + Send + Sync + 'static) -> Result<Summary, Error> {
-        let body: Body = Arc::new(body);
+        let body = body_of_a_check(body);
         let check = self.steered()?;
         if let Some(run) = variable::<RunId>("HARNESS_RUN")? {
             return replay_body(run, &body)
@@ -437,7 +437,7 @@ impl Check {
 
     /// Replays the one run `run` names: `Ok` if it passes now.
     pub fn replay(run: RunId, body: impl Fn() + Send + Sync + 'static) -> Result<(), Box<Failure>> {
-        let body: Body = Arc::new(body);
+        let body = body_of_a_check(body);
         replay_body(run, &body).map_err(|broke| failure(run.engine, 1, broke))
     }
 
@@ -451,7 +451,7 @@ impl Check {
         attempts: usize,
         body: impl Fn() + Send + Sync + 'static,
     ) -> Result<Box<Failure>, ShrinkError> {
-        let body: Body = Arc::new(body);
+        let body = body_of_a_check(body);
         let failing = |run: RunId| {
             replay_body(run, &body)
                 .err()

@@ -41,7 +41,9 @@ pub fn wrap_panic_hook(wrap: impl FnOnce(PanicHook) -> PanicHook) {
 /// model's words; nor is what an engine has no model of, which the
 /// check's summary says it left out; nor a panic of a loom execution that
 /// made an atomic late, which its search runs again (a first execution's
-/// "causality violation", say, before the search learns its atomics). Any
+/// "causality violation", say, before the search learns its atomics); nor
+/// a panic at a line where an earlier run of the same check panicked (a
+/// panic the body catches happens in every run: it is printed once). Any
 /// other panic goes on to the hook that was there.
 pub(crate) fn install() {
     static INSTALLED: Once = Once::new();
@@ -52,6 +54,7 @@ pub(crate) fn install() {
                 let Some(raised) = info.payload().downcast_ref::<Raised>() else {
                     if !execution::panic_is_a_deadlock_the_model_names()
                         && !execution::panic_may_be_a_late_atomics()
+                        && !execution::panic_printed_before(info.location())
                     {
                         previous(info);
                     }

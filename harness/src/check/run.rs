@@ -20,11 +20,25 @@ use crate::model::endless::{Endless, MAX_OPERATIONS, Past};
 use crate::model::execution::{self, Execution, Flavour};
 use crate::model::loom_pool::Plan;
 use crate::model::outsider;
+use crate::model::panic_sites::PanicSites;
 use crate::panics::{Panicked, Raised};
 use crate::schedule::{CountingSteps, GenuineStepsFirst, SeedStream, SeededScheduler, Strategy};
 
 /// The body under test.
 pub(crate) type Body = Arc<dyn Fn() + Send + Sync + 'static>;
+
+/// `body` as the body of one check, replay or shrink: each of its runs
+/// shares the lines whose panics the check has printed, so that a panic
+/// the body catches is printed once, not once a run.
+pub(crate) fn body_of_a_check(body: impl Fn() + Send + Sync + 'static) -> Body {
+    let sites = Arc::new(PanicSites::default());
+    Arc::new(move || {
+        if let Some(run) = execution::current() {
+            run.shares_panic_sites(&sites);
+        }
+        body();
+    })
+}
 
 /// The data seed of every run of DFS and loom, which search the schedules
 /// of one body with one data set (a run id of theirs names an execution,

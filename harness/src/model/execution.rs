@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::panic::Location;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::time::Duration;
 
 use super::deadlock::{Deadlock, Stuck, StuckOn};
@@ -21,6 +21,7 @@ use super::keys::ThreadKeys;
 use super::liveness::{Access, Blocking, Book, Site};
 use super::loom_park::Parkers;
 use super::loom_pool::{Plan, Pool};
+use super::panic_sites::PanicSites;
 use super::quiescence::{Quiescence, Wait, WaitBegins, Waiting};
 use super::time::Instant;
 use super::timers::{Patience, TimerId, Timers};
@@ -175,6 +176,9 @@ pub(crate) struct Execution {
     judged: AtomicBool,
     /// The loom atomics made as the run began, for first uses to take.
     loom_pool: Pool,
+    /// The lines whose panics the run's check has printed, once its body
+    /// shares them ([`Execution::shares_panic_sites`]).
+    panic_sites: OnceLock<Arc<PanicSites>>,
 }
 
 /// Untimed waiters per condition variable, and each timed waiter with
@@ -393,7 +397,14 @@ impl Execution {
             wait_judges: Mutex::new(Vec::new()),
             judged: AtomicBool::new(false),
             loom_pool,
+            panic_sites: OnceLock::new(),
         })
+    }
+
+    /// The run is one of the check whose printed panics `sites` keeps.
+    pub(crate) fn shares_panic_sites(&self, sites: &Arc<PanicSites>) {
+        // A run is of one check: a second call is the same check's.
+        let _ = self.panic_sites.set(Arc::clone(sites));
     }
 
     /// The loom atomics made as the run began.
@@ -1077,6 +1088,18 @@ pub(crate) fn panic_is_a_deadlock_the_model_names() -> bool {
 /// larger plan, so the hook need not print it.
 pub(crate) fn panic_may_be_a_late_atomics() -> bool {
     run_of_a_panicking_thread().is_some_and(|run| run.loom_pool().fell_short())
+}
+
+/// Whether the panic beginning on the calling thread, at `at`, is at a
+/// line whose panic its run's check has printed already (see
+/// [`PanicSites`]); if not, the line is noted as printed now.
+pub(crate) fn panic_printed_before(at: Option<&Location<'_>>) -> bool {
+    let Some(at) = at else {
+        return false;
+    };
+    run_of_a_panicking_thread()
+        .and_then(|run| run.panic_sites.get().cloned())
+        .is_some_and(|sites| !sites.first_at(at))
 }
 
 /// The calling thread's run, as a panic hook may ask for it.

@@ -18,6 +18,7 @@ pub(crate) mod local;
 mod loom_park;
 pub(crate) mod loom_pool;
 pub(crate) mod outsider;
+pub(crate) mod panic_sites;
 pub(crate) mod peek;
 mod per_run;
 pub(crate) mod quiescence;
