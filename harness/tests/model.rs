@@ -481,6 +481,22 @@ fn a_sleep_ends_before_a_longer_one_begun_meanwhile_under_every_engine_but_real_
 }
 
 #[test]
+fn a_run_past_looms_own_thousand_branches_passes_under_loom() {
+    // Each atomic access is one of loom's branches at the least: this run
+    // takes more than loom's default bound, as a correct component's run
+    // on virtual time may (ticks, polls), and less than the model's.
+    let accesses = 2 * harness::check::LOOM_MAX_BRANCHES;
+    assert!(accesses < harness::check::MODEL_LOOM_MAX_BRANCHES);
+    Check::new().engines([LOOM]).schedules(5).assert(move || {
+        let ticks = AtomicU64::new(0);
+        for _ in 0..accesses {
+            ticks.fetch_add(1, Ordering::Relaxed);
+        }
+        assert_eq!(ticks.load(Ordering::Relaxed), accesses as u64);
+    });
+}
+
+#[test]
 fn memory_is_weak_under_loom_alone() {
     assert!(!harness::check::memory_is_weak(), "outside any run");
     Check::new()

@@ -48,8 +48,8 @@ pub use engine::{DEFAULT_PCT_STEP_BOUND, Engine, MEASURED_PCT_STEP_BOUND, ParseE
 pub(crate) use panic_hook::install as install_panic_hook;
 pub use panic_hook::{PanicHook, wrap_panic_hook};
 pub use run::{
-    LOOM_MAX_BRANCHES, MAX_STEPS, MODEL_MAX_STEPS, SYSTEMATIC_DATA_SEED, THREADS_WATCHDOG,
-    URW_EXECUTIONS_PER_RUN, loom_model, on_fresh_thread, shuttle_config,
+    LOOM_MAX_BRANCHES, MAX_STEPS, MODEL_LOOM_MAX_BRANCHES, MODEL_MAX_STEPS, SYSTEMATIC_DATA_SEED,
+    THREADS_WATCHDOG, URW_EXECUTIONS_PER_RUN, loom_model, on_fresh_thread, shuttle_config,
 };
 pub use stall::STALL_LIMIT;
 pub use swarm::{Campaign, Swarm};

@@ -133,6 +133,15 @@ fn data_seed(seed: u64) -> DataSeed {
 /// loom stops it: loom's own default, stated.
 pub const LOOM_MAX_BRANCHES: usize = 1_000;
 
+/// [`LOOM_MAX_BRANCHES`] for a run of the model, ten times loom's own:
+/// each operation of the facade is a few of loom's branches, and a
+/// correct component's run on virtual time goes past a thousand (a
+/// worker that polls a channel with `recv_timeout` while a ticker sleeps
+/// 10 ms at a time for a second of virtual time did, and failed in loom's
+/// words). loom sets room aside for every branch up front, so the bound
+/// is not the model's `MAX_OPERATIONS`.
+pub const MODEL_LOOM_MAX_BRANCHES: usize = 10 * LOOM_MAX_BRANCHES;
+
 /// loom's model for a search of at most `executions` executions, each with
 /// at most `preemptions` preemptions: one configuration for the library's
 /// loom engine and any harness built on it. loom counts iterations from 1,
@@ -403,7 +412,9 @@ fn loom_search(preemptions: usize, executions: usize, body: &Body) -> Result<u64
     loop {
         let data = data_seed(SYSTEMATIC_DATA_SEED);
         let outcome = search(body, Flavour::Loom, &plan, data, move |f| {
-            loom_model(preemptions, executions).check(f);
+            let mut model = loom_model(preemptions, executions);
+            model.max_branches = MODEL_LOOM_MAX_BRANCHES;
+            model.check(f);
         });
         let fell_short =
             |broke: &Broke| (broke.run.as_ref()).is_some_and(|run| run.loom_pool().fell_short());

@@ -10,7 +10,7 @@
 //! Real threads are not counted by operations: there a correct spin may
 //! go round many times while the thread it waits for is off the
 //! processor. loom stops an execution past its own bound of branches
-//! (`LOOM_MAX_BRANCHES`, far below this one) in its own words.
+//! (`MODEL_LOOM_MAX_BRANCHES`, below this one) in its own words.
 
 use std::fmt;
 use std::time::Duration;
