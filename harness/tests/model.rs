@@ -1496,11 +1496,16 @@ fn calls_every_kind_of_operation() {
         break;
     }
     assert_eq!(receiver.try_iter().next(), None);
+    // An adapter of `core` calls these iterators' `next`: their receives
+    // are facts at the line that made each iterator.
+    assert_eq!(receiver.try_iter().count(), 0);
+    theirs.send(4).expect("the receiver lives");
+    assert_eq!(receiver.iter().take(1).collect::<Vec<_>>(), [4]);
     let (bounded, rendezvous) = mpsc::sync_channel::<u8>(1);
     let again = bounded.clone();
     again.send(2).expect("the receiver lives");
     let mut owned = rendezvous.into_iter();
-    assert_eq!(owned.next(), Some(2));
+    assert_eq!(owned.by_ref().take(1).collect::<Vec<_>>(), [2]);
     drop((queue, sender, theirs, receiver, bounded, again, owned));
     panic!("the facts so far");
 }

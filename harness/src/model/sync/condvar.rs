@@ -71,8 +71,18 @@ impl Condvar {
 
     /// Releases `guard`'s lock, waits for a notification, takes the lock again.
     #[track_caller]
-    pub fn wait<'a, T>(&self, mut guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
-        let at = Location::caller();
+    pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
+        self.wait_at(guard, Location::caller())
+    }
+
+    /// Waits as [`Condvar::wait`], as a fact at `at`: for the model's own
+    /// primitives, which wait for the line that made them (a channel's
+    /// iterator, whose `next` the caller's adapter calls).
+    pub(crate) fn wait_at<'a, T>(
+        &self,
+        mut guard: MutexGuard<'a, T>,
+        at: Site,
+    ) -> LockResult<MutexGuard<'a, T>> {
         execution::record(Op::Wait, at);
         // The wait releases this lock, so it does not count as held. On a
         // violation the lock is released before the panic, so no destructor

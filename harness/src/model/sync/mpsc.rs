@@ -283,11 +283,16 @@ impl<T> Receiver<T> {
     /// sender is gone.
     #[track_caller]
     pub fn recv(&self) -> Result<T, RecvError> {
-        execution::record(Op::Recv, Location::caller());
-        let mut state = self.shared.lock();
+        self.recv_at(Location::caller())
+    }
+
+    /// [`Receiver::recv`], its facts at `at`.
+    fn recv_at(&self, at: Site) -> Result<T, RecvError> {
+        execution::record(Op::Recv, at);
+        let mut state = self.shared.lock_at(at);
         loop {
             if let Some(value) = state.take() {
-                self.shared.taken.notify_all();
+                self.shared.taken.notify_all_at(at);
                 return Ok(value);
             }
             if state.senders == 0 {
@@ -297,7 +302,7 @@ impl<T> Receiver<T> {
             state = self
                 .shared
                 .arrived
-                .wait(state)
+                .wait_at(state, at)
                 .unwrap_or_else(PoisonError::into_inner);
             state.receiver_waiting = false;
         }
@@ -306,11 +311,16 @@ impl<T> Receiver<T> {
     /// The next value if one is queued.
     #[track_caller]
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
-        execution::record(Op::Recv, Location::caller());
-        let mut state = self.shared.lock();
+        self.try_recv_at(Location::caller())
+    }
+
+    /// [`Receiver::try_recv`], its facts at `at`.
+    fn try_recv_at(&self, at: Site) -> Result<T, TryRecvError> {
+        execution::record(Op::Recv, at);
+        let mut state = self.shared.lock_at(at);
         match state.take() {
             Some(value) => {
-                self.shared.taken.notify_all();
+                self.shared.taken.notify_all_at(at);
                 Ok(value)
             }
             None if state.senders == 0 => Err(TryRecvError::Disconnected),
@@ -352,29 +362,40 @@ impl<T> Receiver<T> {
     }
 
     /// The values as they come, until every sender is gone.
+    #[track_caller]
     pub fn iter(&self) -> Iter<'_, T> {
-        Iter { receiver: self }
+        Iter {
+            receiver: self,
+            made_at: Location::caller(),
+        }
     }
 
     /// The values queued now.
+    #[track_caller]
     pub fn try_iter(&self) -> TryIter<'_, T> {
-        TryIter { receiver: self }
+        TryIter {
+            receiver: self,
+            made_at: Location::caller(),
+        }
     }
 }
 
+// Each iterator's `next` is a receive at the line that made the iterator:
+// the line of a `for` loop over the receiver, or of `rx.iter().collect()`,
+// whose `next` an adapter in `core` calls. A failure's facts point there.
+
 /// The values of a receiver as they come, as `std::sync::mpsc::Iter`.
-///
-/// Each `next` is a `recv` at its caller: the line of a `for` loop over
-/// the receiver, where a step of a failure's facts points.
 #[derive(Debug)]
 pub struct Iter<'a, T> {
     receiver: &'a Receiver<T>,
+    made_at: Site,
 }
 
 /// The values queued in a receiver now, as `std::sync::mpsc::TryIter`.
 #[derive(Debug)]
 pub struct TryIter<'a, T> {
     receiver: &'a Receiver<T>,
+    made_at: Site,
 }
 
 /// A receiver's values as they come, owning it, as
@@ -382,32 +403,30 @@ pub struct TryIter<'a, T> {
 #[derive(Debug)]
 pub struct IntoIter<T> {
     receiver: Receiver<T>,
+    made_at: Site,
 }
 
 impl<T> Iterator for Iter<'_, T> {
     type Item = T;
 
-    #[track_caller]
     fn next(&mut self) -> Option<T> {
-        self.receiver.recv().ok()
+        self.receiver.recv_at(self.made_at).ok()
     }
 }
 
 impl<T> Iterator for TryIter<'_, T> {
     type Item = T;
 
-    #[track_caller]
     fn next(&mut self) -> Option<T> {
-        self.receiver.try_recv().ok()
+        self.receiver.try_recv_at(self.made_at).ok()
     }
 }
 
 impl<T> Iterator for IntoIter<T> {
     type Item = T;
 
-    #[track_caller]
     fn next(&mut self) -> Option<T> {
-        self.receiver.recv().ok()
+        self.receiver.recv_at(self.made_at).ok()
     }
 }
 
@@ -415,6 +434,7 @@ impl<'a, T> IntoIterator for &'a Receiver<T> {
     type Item = T;
     type IntoIter = Iter<'a, T>;
 
+    #[track_caller]
     fn into_iter(self) -> Iter<'a, T> {
         self.iter()
     }
@@ -424,8 +444,12 @@ impl<T> IntoIterator for Receiver<T> {
     type Item = T;
     type IntoIter = IntoIter<T>;
 
+    #[track_caller]
     fn into_iter(self) -> IntoIter<T> {
-        IntoIter { receiver: self }
+        IntoIter {
+            receiver: self,
+            made_at: Location::caller(),
+        }
     }
 }
 
