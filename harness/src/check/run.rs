@@ -6,6 +6,7 @@
 //! facade; on real threads, past [`THREADS_WATCHDOG`]; under shuttle or
 //! loom, a search that does nothing for [`STALL_LIMIT`]).
 
+use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -21,6 +22,7 @@ use crate::model::execution::{self, Execution, Flavour};
 use crate::model::loom_pool::Plan;
 use crate::model::outsider;
 use crate::model::panic_sites::PanicSites;
+use crate::model::thread::THREAD_STACK_BYTES;
 use crate::panics::{Panicked, Raised};
 use crate::schedule::{CountingSteps, GenuineStepsFirst, SeedStream, SeededScheduler, Strategy};
 
@@ -94,13 +96,32 @@ impl LastRun {
     }
 }
 
+/// What a search's failing execution panicked with. A thread of a loom
+/// run that goes past its stack ends with a payload of loom's coroutines'
+/// own type, which says nothing as text: it gets words here.
+fn panicked(payload: &(dyn Any + Send)) -> Panicked {
+    match payload.downcast_ref::<generator::Error>() {
+        Some(generator::Error::StackErr) => Panicked {
+            message: LOOM_STACK_OVERFLOW.to_owned(),
+            raised: None,
+        },
+        _ => Panicked::of(payload),
+    }
+}
+
+/// The words of a loom thread's stack overflow.
+const LOOM_STACK_OVERFLOW: &str = "stack overflow: a thread of a loom run went past its \
+     stack. loom gives the body's own thread 32 KiB, and sets it itself; each thread the \
+     facade spawns has 2 MiB, as std's do (more with thread::Builder::stack_size): do deep \
+     work on a spawned thread";
+
 /// One configuration for every shuttle run of the process, the library's
 /// and any harness built on it. Failures are reported by the harness, not
 /// by shuttle.
 pub fn shuttle_config() -> Config {
     let mut config = Config::new();
     config.max_steps = MaxSteps::FailAfter(MAX_STEPS);
-    config.stack_size = 256 * 1024;
+    config.stack_size = THREAD_STACK_BYTES;
     config.failure_persistence = FailurePersistence::None;
     // shuttle's atomics are sequentially consistent; loom covers the rest.
     config.silence_warnings = true;
@@ -222,7 +243,7 @@ fn search(
     let number = executions_now();
     outcome.map(|()| number).map_err(|payload| {
         let run = last.take();
-        let panic = Panicked::of(payload.as_ref());
+        let panic = panicked(payload.as_ref());
         Broke {
             number,
             panic: match &run {

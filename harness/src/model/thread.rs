@@ -272,7 +272,11 @@ where
                     .expect("the OS refused a thread (std's spawn panics too)"),
             ),
             Flavour::Shuttle => HandleOf::Shuttle(shuttle::thread::spawn(f)),
-            Flavour::Loom => HandleOf::Loom(loom::thread::spawn(f)),
+            Flavour::Loom => HandleOf::Loom(
+                loom_builder(Builder::new())
+                    .spawn(f)
+                    .expect("loom's spawn never fails"),
+            ),
         },
     };
     JoinHandle::of(handle, key)
@@ -363,6 +367,29 @@ pub(super) fn as_thread_of<T>(run: &Arc<Execution>, f: impl FnOnce() -> T) -> T 
     }
 }
 
+/// The stack of a thread whose builder sets none, under shuttle and loom:
+/// std's for a spawned thread (2 MiB, `RUST_MIN_STACK` unset), so that a
+/// body that runs on std's threads has the room there. shuttle's own is
+/// 32 KiB and loom's too (its first thread's, which the body runs on,
+/// stays so: loom sets it itself); past a shuttle thread's stack the
+/// process dies of a segmentation fault, with every result of the test.
+pub(crate) const THREAD_STACK_BYTES: usize = 2 << 20;
+
+/// loom's builder of `settings`. loom hands a stack's size to the crate
+/// of its coroutines, which counts it in words, not bytes, and writes the
+/// whole stack as the thread starts when the count is odd: so the bytes
+/// asked for (or [`THREAD_STACK_BYTES`]) are given as an even count of
+/// words.
+fn loom_builder(settings: Builder) -> loom::thread::Builder {
+    let bytes = settings.stack_size.unwrap_or(THREAD_STACK_BYTES);
+    let words = bytes.div_ceil(size_of::<usize>()).next_multiple_of(2);
+    let builder = loom::thread::Builder::new().stack_size(words);
+    match settings.name {
+        Some(name) => builder.name(name),
+        None => builder,
+    }
+}
+
 /// A thread's settings before it starts, as `std::thread::Builder`: its
 /// name and its stack's size, which each engine's builder takes as std's
 /// does (but shuttle's scoped threads: see `Builder::spawn_scoped`).
@@ -429,9 +456,7 @@ impl Builder {
                 Flavour::Shuttle => HandleOf::Shuttle(
                     with_settings!(shuttle::thread::Builder::new(), self).spawn(f)?,
                 ),
-                Flavour::Loom => {
-                    HandleOf::Loom(with_settings!(loom::thread::Builder::new(), self).spawn(f)?)
-                }
+                Flavour::Loom => HandleOf::Loom(loom_builder(self).spawn(f)?),
             },
         };
         Ok(JoinHandle::of(handle, key))
