@@ -43,6 +43,40 @@ fn a_spin_with_no_exit() {
     spinner.join().expect("the spinner ends without a panic");
 }
 
+/// A janitor that empties a cache every virtual minute, for good; the
+/// body leaves it running and returns.
+fn a_janitor_left_running() {
+    let cache = Arc::new(Mutex::new(vec![1_u8]));
+    let janitor = Arc::clone(&cache);
+    thread::spawn(move || {
+        loop {
+            thread::sleep(std::time::Duration::from_secs(60));
+            janitor.lock().expect("not poisoned").clear();
+        }
+    });
+    cache.lock().expect("not poisoned").push(2);
+}
+
+#[test]
+fn a_thread_left_running_for_good_is_endless_after_the_body_returned_under_each_shuttle_engine() {
+    for engine in SHUTTLE_ENGINES {
+        let failure = found(
+            &Check::new().engines([engine]).schedules(1),
+            a_janitor_left_running,
+        );
+        let endless = endless(&failure);
+        assert!(endless.after_the_body_returned(), "{engine}: {failure}");
+        assert!(
+            failure
+                .message
+                .starts_with("endless: the body has returned, and a thread it left running"),
+            "{engine}: {failure}"
+        );
+        let live: Vec<ThreadKey> = endless.last().iter().map(|fact| fact.thread).collect();
+        assert_eq!(live, [ThreadKey(1)], "{engine}: {failure}");
+    }
+}
+
 #[test]
 fn a_thread_that_spins_for_ever_fails_its_run_as_endless_under_each_shuttle_engine() {
     for engine in SHUTTLE_ENGINES {
@@ -55,6 +89,7 @@ fn a_thread_that_spins_for_ever_fails_its_run_as_endless_under_each_shuttle_engi
             matches!(endless.past(), Past::Operations(operations) if operations > MAX_OPERATIONS),
             "{engine}: {failure}"
         );
+        assert!(!endless.after_the_body_returned(), "{engine}: {failure}");
         let [body, spinner] = endless.last() else {
             panic!("{engine}: not two threads: {failure}");
         };

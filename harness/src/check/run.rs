@@ -198,6 +198,7 @@ fn installed(
         // Not `within`: the threads the body leaves running stay in the run.
         execution::enter(&run);
         body();
+        run.body_returns();
         if let Err(failed) = run.thread_ends() {
             failed.raise();
         }
@@ -260,8 +261,11 @@ fn search(
 /// last.
 fn stalled(number: u64, last: &LastRun) -> Broke {
     let run = last.take();
-    let threads = run.as_ref().map(|run| run.last_of_each_live_thread());
-    let endless = Endless::new(Past::Stalled(STALL_LIMIT), threads.unwrap_or_default());
+    let stalled = Past::Stalled(STALL_LIMIT);
+    let endless = match &run {
+        Some(run) => run.endless(stalled),
+        None => Endless::new(stalled, Vec::new()),
+    };
     Broke {
         number,
         panic: Panicked::raised(Raised::new(endless)),
@@ -460,6 +464,7 @@ fn on_real_threads(seed: u64, body: &Body) -> Result<(), Broke> {
         let result = execution::within(&in_run, || {
             panic::catch_unwind(AssertUnwindSafe(|| {
                 body();
+                in_run.body_returns();
                 if let Err(failed) = in_run.thread_ends() {
                     failed.raise();
                 }
@@ -487,10 +492,7 @@ fn on_real_threads(seed: u64, body: &Body) -> Result<(), Broke> {
     let panic = match finished_or_violated(&outcome, &run) {
         Some(None) => return Ok(()),
         Some(Some(panic)) => run.cause(panic),
-        None => Panicked::raised(Raised::new(Endless::new(
-            Past::Watchdog(THREADS_WATCHDOG),
-            run.last_of_each_live_thread(),
-        ))),
+        None => Panicked::raised(Raised::new(run.endless(Past::Watchdog(THREADS_WATCHDOG)))),
     };
     Err(Broke {
         number: 0,

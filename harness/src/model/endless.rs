@@ -46,6 +46,7 @@ pub enum Past {
 pub struct Endless {
     past: Past,
     last: Vec<Fact>,
+    body_returned: bool,
 }
 
 impl Endless {
@@ -58,7 +59,25 @@ impl Endless {
                 "a run is endless only past its bound"
             );
         }
-        Endless { past, last }
+        Endless {
+            past,
+            last,
+            body_returned: false,
+        }
+    }
+
+    /// The same run, its body's own thread having returned (`true`) or not.
+    pub(crate) fn body_returned(self, body_returned: bool) -> Endless {
+        Endless {
+            body_returned,
+            ..self
+        }
+    }
+
+    /// Whether the body had returned: what went on was a thread it left
+    /// running.
+    pub fn after_the_body_returned(&self) -> bool {
+        self.body_returned
     }
 
     /// The bound the run went past.
@@ -76,6 +95,13 @@ impl Endless {
 impl fmt::Display for Endless {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.past {
+            Past::Operations(_) if self.body_returned => write!(
+                f,
+                "endless: the body has returned, and a thread it left running has not ended \
+                 after {MAX_OPERATIONS} operations: a run ends when its last thread does, so a \
+                 thread that loops for good (a janitor, a ticker) must be stopped before the \
+                 body returns (a close, or a drop that stops it), or the thread spins"
+            )?,
             Past::Operations(_) => write!(
                 f,
                 "endless: the run has not ended after {MAX_OPERATIONS} operations: a thread \

@@ -176,6 +176,8 @@ pub(crate) struct Execution {
     judged: AtomicBool,
     /// The loom atomics made as the run began, for first uses to take.
     loom_pool: Pool,
+    /// Whether the body's own thread has returned.
+    body_returned: AtomicBool,
     /// The lines whose panics the run's check has printed, once its body
     /// shares them ([`Execution::shares_panic_sites`]).
     panic_sites: OnceLock<Arc<PanicSites>>,
@@ -397,6 +399,7 @@ impl Execution {
             wait_judges: Mutex::new(Vec::new()),
             judged: AtomicBool::new(false),
             loom_pool,
+            body_returned: AtomicBool::new(false),
             panic_sites: OnceLock::new(),
         })
     }
@@ -477,24 +480,34 @@ impl Execution {
     pub(crate) fn record(&self, op: Op, at: &'static Location<'static>) {
         let thread = self.thread_key();
         self.if_lingering(|timers| timers.acts(thread, op.may_block()));
-        let endless = {
+        let operations = {
             let mut facts = lock(&self.facts);
             facts.push(Fact { thread, op, at });
-            let operations = facts.recorded();
-            (self.flavour == Flavour::Shuttle && operations > MAX_OPERATIONS).then(|| {
-                Endless::new(
-                    Past::Operations(operations),
-                    facts.last_of_each_live_thread(),
-                )
-            })
+            facts.recorded()
         };
         // Once: the threads torn down after it may record as they unwind.
-        if let Some(endless) = endless
+        if self.flavour == Flavour::Shuttle
+            && operations > MAX_OPERATIONS
             && self.violation().is_none()
             && !std::thread::panicking()
         {
-            self.violated(endless).raise();
+            self.violated(self.endless(Past::Operations(operations)))
+                .raise();
         }
+    }
+
+    /// The run, gone past `past`: what each of its live threads did last,
+    /// and whether the body had returned.
+    pub(crate) fn endless(&self, past: Past) -> Endless {
+        Endless::new(past, self.last_of_each_live_thread())
+            .body_returned(self.body_returned.load(Ordering::SeqCst))
+    }
+
+    /// The body's own thread, the calling one, has returned: the run goes
+    /// on only in the threads the body left running.
+    pub(crate) fn body_returns(&self) {
+        self.body_returned.store(true, Ordering::SeqCst);
+        lock(&self.facts).returned(self.thread_key());
     }
 
     /// The operations of the facade the run has recorded so far.

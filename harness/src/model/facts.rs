@@ -325,6 +325,15 @@ impl Facts {
         self.kept.push_back(fact);
     }
 
+    /// `thread` has returned, though no fact says so (the body's own
+    /// thread, which no line of the code under test spawned): it is no
+    /// longer among the live threads.
+    pub(crate) fn returned(&mut self, thread: ThreadKey) {
+        if let Some(latest) = self.latest.get_mut(thread.0) {
+            *latest = None;
+        }
+    }
+
     /// From now on `observer` sees each fact pushed, in order.
     pub(crate) fn observe(&mut self, observer: Observer) {
         self.observer = Some(observer);
