@@ -1,6 +1,7 @@
-//! The model's bounded channels (`sync_channel`) under every engine: a
-//! bound holds, a rendezvous hands each value over before its send returns,
-//! and a sender whose receiver leaves gets its value back.
+//! The model's channels under every engine: a bound holds, a rendezvous
+//! hands each value over before its send returns, a sender whose receiver
+//! leaves gets its value back, and a receiver's iterators take what std's
+//! take.
 
 #[allow(dead_code, reason = "the helpers other test files use")]
 mod support;
@@ -62,6 +63,52 @@ fn a_rendezvous_sender_whose_receiver_leaves_gets_its_value_back_under_every_eng
         drop(receiver);
         let sent = sending.join().expect("the thread ends without a panic");
         assert_eq!(sent, Err(mpsc::SendError(9)));
+    });
+}
+
+/// A sender thread that sends `1..=3`, then leaves.
+fn sends_one_to_three(sender: mpsc::Sender<u64>) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        for value in 1..=3 {
+            sender.send(value).expect("the receiver lives");
+        }
+    })
+}
+
+#[test]
+fn a_receivers_iterator_takes_every_value_until_every_sender_is_gone_under_every_engine() {
+    Check::new().schedules(100).assert(|| {
+        let (sender, receiver) = mpsc::channel();
+        let sending = sends_one_to_three(sender);
+        assert_eq!(receiver.iter().collect::<Vec<_>>(), [1, 2, 3]);
+        sending.join().expect("the sender ends");
+    });
+}
+
+#[test]
+fn an_owning_iterator_takes_every_value_until_every_sender_is_gone_under_every_engine() {
+    Check::new().schedules(100).assert(|| {
+        let (sender, receiver) = mpsc::channel();
+        let sending = sends_one_to_three(sender);
+        assert_eq!(receiver.into_iter().collect::<Vec<_>>(), [1, 2, 3]);
+        sending.join().expect("the sender ends");
+    });
+}
+
+#[test]
+fn try_iter_takes_what_is_queued_and_no_more_under_every_engine() {
+    Check::new().schedules(100).assert(|| {
+        let (sender, receiver) = mpsc::channel();
+        sends_one_to_three(sender.clone())
+            .join()
+            .expect("the sender ends");
+        assert_eq!(receiver.try_iter().collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(
+            receiver.try_iter().count(),
+            0,
+            "the sender left is still there"
+        );
+        drop(sender);
     });
 }
 

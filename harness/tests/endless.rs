@@ -90,6 +90,12 @@ fn a_thread_that_spins_for_ever_fails_its_run_as_endless_under_each_shuttle_engi
             "{engine}: {failure}"
         );
         assert!(!endless.after_the_body_returned(), "{engine}: {failure}");
+        assert!(
+            failure
+                .message
+                .starts_with("endless: the run has not ended after"),
+            "{engine}: {failure}"
+        );
         let [body, spinner] = endless.last() else {
             panic!("{engine}: not two threads: {failure}");
         };
