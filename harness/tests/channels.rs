@@ -75,24 +75,25 @@ fn sends_one_to_three(sender: mpsc::Sender<u64>) -> thread::JoinHandle<()> {
     })
 }
 
-#[test]
-fn a_receivers_iterator_takes_every_value_until_every_sender_is_gone_under_every_engine() {
-    Check::new().schedules(100).assert(|| {
+/// Asserts, under every engine, that `take_all` takes `1..=3` from a
+/// receiver while a thread sends them and leaves.
+fn takes_every_value_until_every_sender_is_gone(take_all: fn(mpsc::Receiver<u64>) -> Vec<u64>) {
+    Check::new().schedules(100).assert(move || {
         let (sender, receiver) = mpsc::channel();
         let sending = sends_one_to_three(sender);
-        assert_eq!(receiver.iter().collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(take_all(receiver), [1, 2, 3]);
         sending.join().expect("the sender ends");
     });
 }
 
 #[test]
+fn a_receivers_iterator_takes_every_value_until_every_sender_is_gone_under_every_engine() {
+    takes_every_value_until_every_sender_is_gone(|receiver| receiver.iter().collect());
+}
+
+#[test]
 fn an_owning_iterator_takes_every_value_until_every_sender_is_gone_under_every_engine() {
-    Check::new().schedules(100).assert(|| {
-        let (sender, receiver) = mpsc::channel();
-        let sending = sends_one_to_three(sender);
-        assert_eq!(receiver.into_iter().collect::<Vec<_>>(), [1, 2, 3]);
-        sending.join().expect("the sender ends");
-    });
+    takes_every_value_until_every_sender_is_gone(|receiver| receiver.into_iter().collect());
 }
 
 #[test]
