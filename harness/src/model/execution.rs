@@ -51,13 +51,13 @@ pub(crate) enum Flavour {
 /// `timeout.checked_sub(start.elapsed())`, which is zero when the first
 /// wait ends exactly at the deadline. Were a wait of zero to take no time,
 /// that loop would wait for zero at the same instant for ever.
-pub(crate) const CLOCK_TICK: Duration = Duration::from_nanos(1);
+const CLOCK_TICK: Duration = Duration::from_nanos(1);
 
 /// The latest time since a run began that its clock can show (in
 /// nanoseconds, a `u64`: 584 years). A timeout that would end later never
 /// fires, as std's, whose wait that long is a wait without a timeout:
 /// `wait_timeout(guard, Duration::MAX)` waits for a notification.
-pub(crate) const CLOCK_HORIZON: Duration = Duration::from_nanos(u64::MAX);
+const CLOCK_HORIZON: Duration = Duration::from_nanos(u64::MAX);
 
 /// The timer of one timed wait in progress, armed until dropped.
 pub(crate) struct Timer<'a> {
