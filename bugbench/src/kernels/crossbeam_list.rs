@@ -203,7 +203,7 @@ crate::on_every_tool! {
             .collect();
         channel.disconnect_receivers(version, variant);
         for sender in senders {
-            sender.join().expect("a sender does not panic");
+            sender.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         }
         channel.drop_channel();
     }

@@ -17,6 +17,7 @@ use std::time::Duration;
 use super::deadlock::{Deadlock, Stuck, StuckOn};
 use super::endless::{Endless, MAX_OPERATIONS, Past};
 use super::facts::{Fact, Facts, Op, ThreadKey};
+use super::join_panics::JoinPanics;
 use super::keys::ThreadKeys;
 use super::liveness::{Access, Blocking, Book, Site};
 use super::loom_park::Parkers;
@@ -151,6 +152,8 @@ pub(crate) struct Execution {
     /// The panics of spawned real threads, by the engine's name for each
     /// thread, in the order the threads ended.
     thread_panics: Mutex<Vec<(u64, Panicked)>>,
+    /// The panics of the run's threads that a join may still take.
+    join_panics: Mutex<JoinPanics>,
     /// The engine's name for the first thread to begin to panic, on real
     /// threads (told by the panic hook, [`panic_begins_on_this_thread`]): its panic is
     /// the run's cause, though another's may be caught first.
@@ -390,6 +393,7 @@ impl Execution {
             lingering: AtomicBool::new(false),
             live_spawned: AtomicUsize::new(0),
             thread_panics: Mutex::new(Vec::new()),
+            join_panics: Mutex::new(JoinPanics::default()),
             first_to_panic: Mutex::new(None),
             a_judge_runs_or_panicked: AtomicBool::new(false),
             books: Mutex::new(Books::default()),
@@ -620,15 +624,35 @@ impl Execution {
     /// (`Waiting::deadlock_the_engine_found`): it is raised as the model's,
     /// naming where each thread waits. No panic of the code under test can
     /// be the cause then: a thread booked as waiting, or as ended, runs
-    /// none of its code but its judges, whose panics are noted.
+    /// none of its code but its judges, whose panics are noted. The
+    /// cause's words come with the panic of each thread that panicked
+    /// (`JoinPanics::with_the_threads_panics`).
     pub(crate) fn cause(&self, panic: Panicked) -> Panicked {
-        if let Some(raised) = lock(&self.first_violation).clone() {
-            return Panicked::raised(raised);
+        let cause = match lock(&self.first_violation).clone() {
+            Some(raised) => Panicked::raised(raised),
+            None => match self.deadlock_the_engine_found() {
+                Some(deadlock) => Panicked::raised(self.violated(deadlock)),
+                None => panic,
+            },
+        };
+        Panicked {
+            message: self.join_panics().with_the_threads_panics(&cause.message),
+            ..cause
         }
-        match self.deadlock_the_engine_found() {
-            Some(deadlock) => Panicked::raised(self.violated(deadlock)),
-            None => panic,
-        }
+    }
+
+    /// Whether a panic now fails the run whatever the code under test
+    /// does with it: a judge's, or the engine's own (on a deadlock the
+    /// book did not see, or in a loom execution that made an atomic late).
+    pub(crate) fn a_panic_now_fails_it(&self) -> bool {
+        self.a_judge_runs_or_panicked.load(Ordering::SeqCst)
+            || self.deadlock_the_engine_found().is_some()
+            || self.loom_pool.fell_short()
+    }
+
+    /// The panics of the run's threads that a join may still take.
+    pub(crate) fn join_panics(&self) -> std::sync::MutexGuard<'_, JoinPanics> {
+        lock(&self.join_panics)
     }
 
     /// The deadlock of a run under shuttle or loom, if the book has every

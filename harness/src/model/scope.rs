@@ -20,14 +20,14 @@
 //! have finished already. Both joins are in the run's book of waits, so
 //! a deadlock through them is the model's own (`check::Deadlock`).
 
-use std::panic::Location;
+use std::panic::{self, Location};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::execution::{self, Execution, Flavour};
 use super::facts::{Op, ThreadKey};
 use super::liveness::{Blocking, Site};
 use super::thread::{
-    Builder, Joining, Thread, a_thread_of_the_run, as_thread_of, finished,
+    Builder, Ended, Joining, Thread, a_thread_of_the_run, as_std_joins, as_thread_of, finished,
     name_scoped_shuttle_thread,
 };
 
@@ -92,7 +92,7 @@ enum ScopeOf<'scope, 'env: 'scope> {
 /// `std::thread::ScopedJoinHandle`.
 #[derive(Debug)]
 pub struct ScopedJoinHandle<'scope, T> {
-    handle: ScopedOf<'scope, T>,
+    handle: ScopedOf<'scope, Ended<T>>,
     thread: Thread,
     /// Its thread, in a run.
     key: Option<ThreadKey>,
@@ -111,8 +111,10 @@ enum ScopedOf<'scope, T> {
 ///
 /// # Panics
 ///
-/// If a thread of the scope panicked and nobody joined it, as std's does;
-/// in a loom run, always, with [`SCOPE_UNDER_LOOM`].
+/// If a thread of the scope panicked and nobody joined it, as std's does:
+/// in a run, with that thread's own panic (the first such, if several
+/// did), where std's says only "a scoped thread panicked"; in a loom run,
+/// always, with [`SCOPE_UNDER_LOOM`].
 #[track_caller]
 pub fn scope<'env, F, T>(f: F) -> T
 where
@@ -121,13 +123,18 @@ where
     let at = Location::caller();
     // The end's join stays booked until std's or shuttle's scope has
     // joined every thread, after the closure returns.
-    let (value, _joining) = match execution::flavour() {
+    let (value, joining, unjoined) = match execution::flavour() {
         Flavour::Std => std::thread::scope(|scope| Scope::of(ScopeOf::Std(scope)).run(f, at)),
         Flavour::Shuttle => {
             shuttle::thread::scope(|scope| Scope::of(ScopeOf::Shuttle(scope)).run(f, at))
         }
         Flavour::Loom => execution::raise_kept(SCOPE_UNDER_LOOM),
     };
+    drop(joining);
+    let panic = execution::current().and_then(|run| run.join_panics().first_of(&unjoined));
+    if let Some(payload) = panic {
+        panic::resume_unwind(payload)
+    }
     value
 }
 
@@ -147,20 +154,21 @@ impl<'scope, 'env> Scope<'scope, 'env> {
     }
 
     /// Runs `f` in the scope, then judges the join of its end, at `at`,
-    /// and books it, before std's or shuttle's scope makes it.
-    fn run<F, T>(&'scope self, f: F, at: Site) -> (T, Option<Joining>)
+    /// and books it, before std's or shuttle's scope makes it. With the
+    /// threads that end joins, whose panics no handle can take now.
+    fn run<F, T>(&'scope self, f: F, at: Site) -> (T, Option<Joining>, Vec<ThreadKey>)
     where
         F: FnOnce(&'scope Scope<'scope, 'env>) -> T,
     {
         let value = f(self);
         let threads = unjoined(&self.unjoined).clone();
         if threads.is_empty() {
-            return (value, None);
+            return (value, None, threads);
         }
         execution::record(Op::Join, at);
         execution::may(Blocking::Wait, at);
         let joining = execution::current().map(|run| Joining::begins(run, &threads, at));
-        (value, joining)
+        (value, joining, threads)
     }
 }
 
@@ -258,7 +266,7 @@ fn in_run<T>(run: &Arc<Execution>, f: impl FnOnce() -> T) -> T {
 
 impl<'scope, T> ScopedJoinHandle<'scope, T> {
     fn of(
-        handle: ScopedOf<'scope, T>,
+        handle: ScopedOf<'scope, Ended<T>>,
         key: Option<ThreadKey>,
         unjoined: &'scope Unjoined,
         shuttle_name: Option<Arc<str>>,
@@ -295,7 +303,7 @@ impl<'scope, T> ScopedJoinHandle<'scope, T> {
             ScopedOf::Shuttle(handle) => handle.join(),
         };
         drop(joining);
-        joined
+        as_std_joins(joined, self.key)
     }
 
     /// Whether the thread has returned, as std's: in a run, a poll that

@@ -8,8 +8,10 @@ use std::time::Duration;
 
 use super::execution::{self, Execution, Flavour};
 use super::facts::{Op, ThreadKey, TimedEnd};
+use super::join_panics::{PanicKept, Payload};
 use super::liveness::{Blocking, Site};
 use super::quiescence::Wait;
+use crate::panics::Raised;
 
 /// A thread's handle, as `std::thread::Thread`.
 #[derive(Clone, Debug)]
@@ -56,10 +58,72 @@ enum ThreadOf {
 /// An owned permission to join a thread, as `std::thread::JoinHandle`.
 #[derive(Debug)]
 pub struct JoinHandle<T> {
-    handle: HandleOf<T>,
+    handle: HandleOf<Ended<T>>,
     thread: Thread,
     /// The thread's key in its run, if spawned in one.
     key: Option<ThreadKey>,
+    /// Dropped unjoined, it leaves the thread's panic to fail the run.
+    claim: PanicClaim,
+}
+
+/// What a thread's body returns to its engine: its value, or, if it
+/// panicked in a run, word that its panic waits for a join in the run's
+/// `JoinPanics`.
+pub(super) type Ended<T> = Result<T, PanicKept>;
+
+/// A handle's claim on the panic of its thread, a thread of a run: the
+/// join takes the panic; dropped unjoined, the claim gives the panic up to
+/// fail the run ([`super::join_panics`]).
+#[derive(Debug)]
+struct PanicClaim(Option<ThreadKey>);
+
+impl PanicClaim {
+    /// The join takes the panic itself.
+    fn joined(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for PanicClaim {
+    /// Raises the thread's panic in the dropping thread if it panicked
+    /// already. If std says the dropping thread unwinds, a panic now would
+    /// abort the process: the panic stays kept, and the run's failure names
+    /// it. (Under shuttle and loom std's answer may be another thread's,
+    /// one that switched out in the middle of unwinding; the panic is then
+    /// left unraised, as std leaves every panic no join takes.)
+    fn drop(&mut self) {
+        let (Some(thread), Some(run)) = (self.0, execution::current()) else {
+            return;
+        };
+        let mut panics = run.join_panics();
+        panics.detach(thread);
+        if std::thread::panicking() {
+            return;
+        }
+        if let Some(payload) = panics.given_up(thread) {
+            drop(panics);
+            panic::resume_unwind(payload)
+        }
+    }
+}
+
+/// A join's result from the engine's, `joined`, of the thread of `key`:
+/// a panic kept for the join is taken from the run.
+pub(super) fn as_std_joins<T>(
+    joined: std::thread::Result<Ended<T>>,
+    key: Option<ThreadKey>,
+) -> std::thread::Result<T> {
+    match joined {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(PanicKept)) => {
+            let (Some(run), Some(key)) = (execution::current(), key) else {
+                unreachable!("a panic is kept only in a run, by a thread it keyed")
+            };
+            let payload = run.join_panics().joined(key);
+            Err(payload.expect("a kept panic waits for its thread's one join"))
+        }
+        Err(payload) => Err(payload),
+    }
 }
 
 #[derive(Debug)]
@@ -175,19 +239,23 @@ impl<T> JoinHandle<T> {
     #[track_caller]
     pub fn join(self) -> std::thread::Result<T> {
         let at = Location::caller();
+        let JoinHandle {
+            handle, key, claim, ..
+        } = self;
+        claim.joined();
         execution::record(Op::Join, at);
         execution::may(Blocking::Wait, at);
-        let joining = match (execution::current(), self.key) {
+        let joining = match (execution::current(), key) {
             (Some(run), Some(key)) => Some(Joining::begins(run, &[key], at)),
             _ => None,
         };
-        let joined = match self.handle {
+        let joined = match handle {
             HandleOf::Std(handle) => handle.join(),
             HandleOf::Shuttle(handle) => handle.join(),
             HandleOf::Loom(handle) => handle.join(),
         };
         drop(joining);
-        joined
+        as_std_joins(joined, key)
     }
 
     /// Whether the thread has returned, as std's: in a run, a poll that
@@ -286,11 +354,12 @@ where
 /// in a run, the child's key is reserved and the spawn recorded with it
 /// (`Op::Spawn`), the child takes the key as it starts, and its return is
 /// recorded (`Op::ThreadEnds`, at the spawn) and booked (its joiners
-/// run). The child's key, if in a run.
+/// run). A panic of `f` in a run is kept for the child's join (see
+/// [`kept_for_a_join`]). The child's key, if in a run.
 pub(super) fn a_thread_of_the_run<F, T>(
     f: F,
     at: &'static Location<'static>,
-) -> (Option<ThreadKey>, impl FnOnce() -> T)
+) -> (Option<ThreadKey>, impl FnOnce() -> Ended<T>)
 where
     F: FnOnce() -> T,
 {
@@ -300,10 +369,14 @@ where
         child
     });
     let body = move || {
-        if let (Some(child), Some(run)) = (child, execution::current()) {
-            run.bind_thread_key(child);
-        }
-        let value = f();
+        let value = match (child, execution::current()) {
+            (Some(child), Some(run)) => {
+                run.bind_thread_key(child);
+                panic::catch_unwind(AssertUnwindSafe(f))
+                    .map_err(|payload| kept_for_a_join(&run, child, payload))
+            }
+            _ => Ok(f()),
+        };
         execution::record(Op::ThreadEnds, at);
         if let Some(run) = execution::current()
             && let Err(failed) = run.thread_ends()
@@ -315,8 +388,23 @@ where
     (child, body)
 }
 
+/// The panic of `thread` of `run`, the calling one, kept for its join
+/// ([`super::join_panics`]), as std hands it to the join. Raised again
+/// if no join may take it: the model's own failures, a judge's and the
+/// engine's, which fail the run whatever the code does, and a panic whose
+/// handle is gone.
+fn kept_for_a_join(run: &Execution, thread: ThreadKey, payload: Payload) -> PanicKept {
+    if Raised::of_panic(payload.as_ref()).is_some() || run.a_panic_now_fails_it() {
+        panic::resume_unwind(payload);
+    }
+    match run.join_panics().panicked(thread, payload) {
+        Ok(()) => PanicKept,
+        Err(payload) => panic::resume_unwind(payload),
+    }
+}
+
 impl<T> JoinHandle<T> {
-    fn of(handle: HandleOf<T>, key: Option<ThreadKey>) -> JoinHandle<T> {
+    fn of(handle: HandleOf<Ended<T>>, key: Option<ThreadKey>) -> JoinHandle<T> {
         let thread = match &handle {
             HandleOf::Std(handle) => Thread::std(handle.thread().clone(), key),
             HandleOf::Shuttle(handle) => Thread::shuttle(handle.thread().clone(), key),
@@ -326,6 +414,7 @@ impl<T> JoinHandle<T> {
             handle,
             thread,
             key,
+            claim: PanicClaim(key),
         }
     }
 }

@@ -1,0 +1,180 @@
+//! The panics of a run's threads that a join may still take, as std
+//! hands a thread's panic to its `join`: a thread that panics in a run
+//! keeps its payload here rather than fail the run at once, and the
+//! join of its handle gets it as `Err`. A panic no join can take fails
+//! the run: a thread whose handle was dropped unjoined raises it as it
+//! ends, and the drop of a handle whose thread already panicked raises
+//! it in the dropping thread (unless that thread unwinds: a panic then
+//! would abort the process, so the panic stays here, and the failure's
+//! words name it); a scope's end raises the first panic of its threads
+//! that no handle joined.
+
+use std::any::Any;
+
+use super::facts::ThreadKey;
+
+/// A panic's payload, as `std::thread::Result` carries it.
+pub(crate) type Payload = Box<dyn Any + Send + 'static>;
+
+/// What a thread of the run that panicked returns to its engine: its
+/// payload waits in the run's [`JoinPanics`] for a join.
+#[derive(Debug)]
+pub(crate) struct PanicKept;
+
+/// The run's panics waiting for a join, the threads whose handles were
+/// dropped unjoined while they ran, and the panics joins took.
+#[derive(Default)]
+pub(crate) struct JoinPanics {
+    /// In the order the threads panicked.
+    kept: Vec<(ThreadKey, Payload)>,
+    detached: Vec<ThreadKey>,
+    /// Each panic a join took, by its message, in the order taken: a
+    /// failure that follows says what the joined thread's panic was
+    /// (`join().unwrap()` shows only `Any { .. }`).
+    joined: Vec<(ThreadKey, String)>,
+}
+
+impl JoinPanics {
+    /// `thread` panicked with `payload`: kept for its join, or given
+    /// back if its handle is gone, for the thread to raise.
+    pub(crate) fn panicked(&mut self, thread: ThreadKey, payload: Payload) -> Result<(), Payload> {
+        if self.detached.contains(&thread) {
+            return Err(payload);
+        }
+        assert!(
+            !self.kept.iter().any(|(kept, _)| *kept == thread),
+            "a thread panics once"
+        );
+        self.kept.push((thread, payload));
+        Ok(())
+    }
+
+    /// The panic of `thread`, taken by its join.
+    pub(crate) fn joined(&mut self, thread: ThreadKey) -> Option<Payload> {
+        let payload = self.take(thread)?;
+        let message = crate::panics::panic_message(payload.as_ref());
+        self.joined.push((thread, message));
+        Some(payload)
+    }
+
+    /// The handle of `thread` is dropped unjoined: a panic to come is the
+    /// thread's own to raise.
+    pub(crate) fn detach(&mut self, thread: ThreadKey) {
+        self.detached.push(thread);
+    }
+
+    /// The panic of `thread`, if it panicked already, taken for the
+    /// thread that dropped its handle to raise.
+    pub(crate) fn given_up(&mut self, thread: ThreadKey) -> Option<Payload> {
+        self.take(thread)
+    }
+
+    /// The first panic of any of `threads`, taken (a scope's end raises
+    /// it); the others' stay, unjoinable, and fail nothing more.
+    pub(crate) fn first_of(&mut self, threads: &[ThreadKey]) -> Option<Payload> {
+        let at = self
+            .kept
+            .iter()
+            .position(|(kept, _)| threads.contains(kept))?;
+        Some(self.kept.remove(at).1)
+    }
+
+    /// `message`, the run's failure's, with a line for each panic a join
+    /// took and each still waiting for one: a failure after a thread's
+    /// panic (`join().unwrap()`, which shows only `Any { .. }`, or a wait
+    /// for what the thread never did) says what that panic was.
+    pub(crate) fn with_the_threads_panics(&self, message: &str) -> String {
+        let mut words = message.to_owned();
+        for (thread, joined) in &self.joined {
+            words.push_str(&format!(
+                "\n(a join took the panic of thread {}: {joined})",
+                thread.0
+            ));
+        }
+        for (thread, payload) in &self.kept {
+            words.push_str(&format!(
+                "\n(thread {} had panicked, and no join took it: {})",
+                thread.0,
+                crate::panics::panic_message(payload.as_ref())
+            ));
+        }
+        words
+    }
+
+    /// The panic of `thread`, taken.
+    fn take(&mut self, thread: ThreadKey) -> Option<Payload> {
+        let at = self.kept.iter().position(|(kept, _)| *kept == thread)?;
+        Some(self.kept.remove(at).1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payload(text: &'static str) -> Payload {
+        Box::new(text)
+    }
+
+    fn text(payload: Payload) -> &'static str {
+        *payload.downcast::<&'static str>().expect("text")
+    }
+
+    fn kept(panics: &mut JoinPanics, thread: usize, text: &'static str) {
+        panics
+            .panicked(ThreadKey(thread), payload(text))
+            .expect("kept");
+    }
+
+    #[test]
+    fn a_join_takes_the_panic_of_its_own_thread() {
+        let mut panics = JoinPanics::default();
+        kept(&mut panics, 1, "one");
+        kept(&mut panics, 2, "two");
+        assert_eq!(panics.joined(ThreadKey(2)).map(text), Some("two"));
+        assert!(panics.joined(ThreadKey(2)).is_none());
+        assert_eq!(panics.joined(ThreadKey(1)).map(text), Some("one"));
+    }
+
+    #[test]
+    fn a_thread_whose_handle_is_gone_raises_its_own_panic() {
+        let mut panics = JoinPanics::default();
+        panics.detach(ThreadKey(1));
+        let given_back = panics.panicked(ThreadKey(1), payload("lost"));
+        assert_eq!(given_back.map_err(text), Err("lost"));
+    }
+
+    #[test]
+    fn dropping_the_handle_of_a_thread_that_panicked_gives_its_panic_up() {
+        let mut panics = JoinPanics::default();
+        kept(&mut panics, 1, "dropped");
+        panics.detach(ThreadKey(1));
+        assert_eq!(panics.given_up(ThreadKey(1)).map(text), Some("dropped"));
+        assert!(panics.given_up(ThreadKey(1)).is_none());
+    }
+
+    #[test]
+    fn a_failure_says_what_each_thread_that_panicked_panicked_with() {
+        let mut panics = JoinPanics::default();
+        assert_eq!(panics.with_the_threads_panics("failed"), "failed");
+        kept(&mut panics, 1, "first");
+        panics.joined(ThreadKey(1)).expect("taken");
+        kept(&mut panics, 2, "second");
+        assert_eq!(
+            panics.with_the_threads_panics("failed"),
+            "failed\n(a join took the panic of thread 1: first)\n\
+             (thread 2 had panicked, and no join took it: second)"
+        );
+    }
+
+    #[test]
+    fn a_scope_raises_the_first_panic_of_its_threads() {
+        let mut panics = JoinPanics::default();
+        kept(&mut panics, 3, "other");
+        kept(&mut panics, 2, "first");
+        kept(&mut panics, 1, "second");
+        let scope = [ThreadKey(1), ThreadKey(2)];
+        assert_eq!(panics.first_of(&scope).map(text), Some("first"));
+        assert_eq!(panics.joined(ThreadKey(3)).map(text), Some("other"));
+    }
+}

@@ -1,0 +1,150 @@
+//! A thread's panic goes to its join, as std's does: a test that expects
+//! a thread to panic (std's own poisoning example, a worker that dies)
+//! runs clean under every engine, and a panic no join can take fails the
+//! run with the thread's own words.
+
+#[allow(dead_code, reason = "the helpers other test files use")]
+mod support;
+
+use std::panic::{self, AssertUnwindSafe};
+
+use harness::check::{Check, Engine};
+use harness::sync::{Arc, Condvar, Mutex};
+use harness::thread;
+use support::found_by_each;
+
+/// Schedules per engine: each body below fails in every schedule that
+/// fails at all, and most fail in all of theirs.
+const SCHEDULES: usize = 20;
+
+/// std's example of `Mutex::is_poisoned`: a holder panics, its join is
+/// `Err` with the holder's own payload, and the lock is poisoned.
+fn a_holder_panics_and_is_joined() {
+    let mutex = Arc::new(Mutex::new(0_u8));
+    let holder = {
+        let mutex = Arc::clone(&mutex);
+        thread::spawn(move || {
+            let _held = mutex.lock();
+            panic!("the holder broke");
+        })
+    };
+    let payload = holder.join().expect_err("the holder panicked");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"the holder broke"));
+    assert!(mutex.is_poisoned());
+}
+
+#[test]
+fn a_join_hands_over_its_threads_panic_under_every_engine() {
+    Check::new()
+        .schedules(100)
+        .assert(a_holder_panics_and_is_joined);
+}
+
+#[test]
+fn a_panic_whose_handle_was_dropped_first_fails_the_run_under_every_engine() {
+    found_by_each(
+        Engine::DEFAULT,
+        SCHEDULES,
+        || drop(thread::spawn(|| panic!("nobody joins this"))),
+        "nobody joins this",
+    );
+}
+
+#[test]
+fn dropping_the_handle_of_a_thread_that_panicked_fails_the_run_under_every_engine() {
+    found_by_each(
+        Engine::DEFAULT,
+        SCHEDULES,
+        || {
+            let worker = thread::spawn(|| panic!("dropped after it panicked"));
+            while !worker.is_finished() {
+                thread::yield_now();
+            }
+            drop(worker);
+        },
+        "dropped after it panicked",
+    );
+}
+
+#[test]
+fn a_handle_dropped_as_its_owner_unwinds_leaves_the_threads_panic_in_the_failures_words() {
+    // A second panic there would abort the process.
+    found_by_each(
+        Engine::DEFAULT,
+        SCHEDULES,
+        || {
+            let worker = thread::spawn(|| panic!("the worker broke"));
+            while !worker.is_finished() {
+                thread::yield_now();
+            }
+            panic!("the body broke, holding the worker's handle");
+        },
+        "the body broke, holding the worker's handle\n\
+         (thread 1 had panicked, and no join took it: the worker broke)",
+    );
+}
+
+#[test]
+fn a_failure_after_a_join_says_what_the_joined_thread_panicked_with() {
+    found_by_each(
+        Engine::DEFAULT,
+        SCHEDULES,
+        || {
+            let worker = thread::spawn(|| panic!("the worker's own words"));
+            worker.join().expect("the worker ends");
+        },
+        "the worker ends: Any { .. }\n(a join took the panic of thread 1: the worker's own words)",
+    );
+}
+
+#[test]
+fn a_deadlock_after_a_threads_panic_says_what_the_thread_panicked_with() {
+    found_by_each(
+        Engine::DEFAULT,
+        SCHEDULES,
+        || {
+            let signal = Arc::new((Mutex::new(false), Condvar::new()));
+            let _worker = {
+                let signal = Arc::clone(&signal);
+                thread::spawn(move || {
+                    let _signal = signal;
+                    panic!("the worker's check failed before it signalled");
+                })
+            };
+            let signalled = signal.0.lock().expect("not poisoned");
+            drop(signal.1.wait_while(signalled, |signalled| !*signalled));
+        },
+        "(thread 1 had panicked, and no join took it: the worker's check failed before it signalled)",
+    );
+}
+
+#[test]
+fn a_scope_raises_the_panic_of_a_thread_no_handle_joined() {
+    // loom has no scoped threads: the check leaves it out.
+    Check::new().schedules(100).assert(|| {
+        let unjoined = panic::catch_unwind(|| {
+            thread::scope(|scope| {
+                scope.spawn(|| panic!("a scoped thread's own words"));
+            });
+        });
+        let payload = unjoined.expect_err("the scope panics");
+        assert_eq!(
+            payload.downcast_ref::<&str>(),
+            Some(&"a scoped thread's own words")
+        );
+    });
+}
+
+#[test]
+fn a_scope_whose_panicking_thread_was_joined_returns() {
+    Check::new().schedules(100).assert(|| {
+        let joined = thread::scope(|scope| scope.spawn(|| panic!("joined")).join());
+        assert!(joined.is_err());
+    });
+}
+
+#[test]
+fn outside_any_run_a_join_hands_over_the_panic_as_stds() {
+    let joined = panic::catch_unwind(AssertUnwindSafe(a_holder_panics_and_is_joined));
+    assert!(joined.is_ok());
+}
