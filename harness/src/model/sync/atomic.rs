@@ -207,9 +207,20 @@ macro_rules! on_this_runs {
     }};
 }
 
+/// `effect`, the calling thread's access of `kind` with `order`, recorded
+/// once it has taken effect. shuttle and loom let other threads run just
+/// before an access, never between it and its record here, so a run's
+/// facts list accesses in the order they took effect: a load listed after
+/// a store saw it, or a later store, under shuttle's sequentially
+/// consistent atomics (recorded before, a load that missed a store could
+/// be listed after it).
 #[track_caller]
-fn access(kind: AtomicAccess, order: Ordering) {
-    execution::record(Op::Atomic(kind, order), Location::caller());
+fn access<R>(kind: AtomicAccess, order: Ordering, effect: impl FnOnce() -> R) -> R {
+    let (op, at) = (Op::Atomic(kind, order), Location::caller());
+    peek::refuse_inside(&op, at);
+    let value = effect();
+    execution::record(op, at);
+    value
 }
 
 /// A fence, as `std::sync::atomic::fence`, of the calling thread's engine.
@@ -278,24 +289,23 @@ macro_rules! atomic_common {
                 if peek::peeking() {
                     return latest(&self.this_runs()).load(Ordering::SeqCst);
                 }
-                access(AtomicAccess::Load, order);
-                let flavoured = self.this_runs();
-                before_load(&flavoured);
-                on_flavour!(&*flavoured, atomic => atomic.load(order))
+                access(AtomicAccess::Load, order, || {
+                    let flavoured = self.this_runs();
+                    before_load(&flavoured);
+                    on_flavour!(&*flavoured, atomic => atomic.load(order))
+                })
             }
 
             /// Stores `value`.
             #[track_caller]
             pub fn store(&self, value: $value, order: Ordering) {
-                access(AtomicAccess::Store, order);
-                on_this_runs!(self, atomic => atomic.store(value, order))
+                access(AtomicAccess::Store, order, || on_this_runs!(self, atomic => atomic.store(value, order)))
             }
 
             /// Stores `value`, returning the previous value.
             #[track_caller]
             pub fn swap(&self, value: $value, order: Ordering) -> $value {
-                access(AtomicAccess::Swap, order);
-                on_this_runs!(self, atomic => atomic.swap(value, order))
+                access(AtomicAccess::Swap, order, || on_this_runs!(self, atomic => atomic.swap(value, order)))
             }
 
             /// Stores `new` if the value is `current`; the previous value,
@@ -308,8 +318,7 @@ macro_rules! atomic_common {
                 success: Ordering,
                 failure: Ordering,
             ) -> Result<$value, $value> {
-                access(AtomicAccess::CompareExchange, success);
-                on_this_runs!(self, atomic => atomic.compare_exchange(current, new, success, failure))
+                access(AtomicAccess::CompareExchange, success, || on_this_runs!(self, atomic => atomic.compare_exchange(current, new, success, failure)))
             }
 
             /// As `compare_exchange`, but may fail spuriously.
@@ -321,8 +330,7 @@ macro_rules! atomic_common {
                 success: Ordering,
                 failure: Ordering,
             ) -> Result<$value, $value> {
-                access(AtomicAccess::CompareExchangeWeak, success);
-                on_this_runs!(self, atomic => atomic.compare_exchange_weak(current, new, success, failure))
+                access(AtomicAccess::CompareExchangeWeak, success, || on_this_runs!(self, atomic => atomic.compare_exchange_weak(current, new, success, failure)))
             }
 
             /// Applies `f` until a compare-exchange succeeds or `f` says no,
@@ -377,29 +385,25 @@ macro_rules! atomic_common {
             /// Bitwise and; the previous value.
             #[track_caller]
             pub fn fetch_and(&self, value: $value, order: Ordering) -> $value {
-                access(AtomicAccess::FetchAnd, order);
-                on_this_runs!(self, atomic => atomic.fetch_and(value, order))
+                access(AtomicAccess::FetchAnd, order, || on_this_runs!(self, atomic => atomic.fetch_and(value, order)))
             }
 
             /// Bitwise nand; the previous value.
             #[track_caller]
             pub fn fetch_nand(&self, value: $value, order: Ordering) -> $value {
-                access(AtomicAccess::FetchNand, order);
-                on_this_runs!(self, atomic => atomic.fetch_nand(value, order))
+                access(AtomicAccess::FetchNand, order, || on_this_runs!(self, atomic => atomic.fetch_nand(value, order)))
             }
 
             /// Bitwise or; the previous value.
             #[track_caller]
             pub fn fetch_or(&self, value: $value, order: Ordering) -> $value {
-                access(AtomicAccess::FetchOr, order);
-                on_this_runs!(self, atomic => atomic.fetch_or(value, order))
+                access(AtomicAccess::FetchOr, order, || on_this_runs!(self, atomic => atomic.fetch_or(value, order)))
             }
 
             /// Bitwise xor; the previous value.
             #[track_caller]
             pub fn fetch_xor(&self, value: $value, order: Ordering) -> $value {
-                access(AtomicAccess::FetchXor, order);
-                on_this_runs!(self, atomic => atomic.fetch_xor(value, order))
+                access(AtomicAccess::FetchXor, order, || on_this_runs!(self, atomic => atomic.fetch_xor(value, order)))
             }
 
             /// A mutable reference to the value, as std's.
@@ -465,29 +469,25 @@ macro_rules! atomic_int {
             /// Wrapping add; the previous value.
             #[track_caller]
             pub fn fetch_add(&self, value: $int, order: Ordering) -> $int {
-                access(AtomicAccess::FetchAdd, order);
-                on_this_runs!(self, atomic => atomic.fetch_add(value, order))
+                access(AtomicAccess::FetchAdd, order, || on_this_runs!(self, atomic => atomic.fetch_add(value, order)))
             }
 
             /// Wrapping subtract; the previous value.
             #[track_caller]
             pub fn fetch_sub(&self, value: $int, order: Ordering) -> $int {
-                access(AtomicAccess::FetchSub, order);
-                on_this_runs!(self, atomic => atomic.fetch_sub(value, order))
+                access(AtomicAccess::FetchSub, order, || on_this_runs!(self, atomic => atomic.fetch_sub(value, order)))
             }
 
             /// Maximum; the previous value.
             #[track_caller]
             pub fn fetch_max(&self, value: $int, order: Ordering) -> $int {
-                access(AtomicAccess::FetchMax, order);
-                on_this_runs!(self, atomic => atomic.fetch_max(value, order))
+                access(AtomicAccess::FetchMax, order, || on_this_runs!(self, atomic => atomic.fetch_max(value, order)))
             }
 
             /// Minimum; the previous value.
             #[track_caller]
             pub fn fetch_min(&self, value: $int, order: Ordering) -> $int {
-                access(AtomicAccess::FetchMin, order);
-                on_this_runs!(self, atomic => atomic.fetch_min(value, order))
+                access(AtomicAccess::FetchMin, order, || on_this_runs!(self, atomic => atomic.fetch_min(value, order)))
             }
         }
     };
@@ -567,24 +567,33 @@ impl<T> AtomicPtr<T> {
         if peek::peeking() {
             return latest(&self.this_runs()).load(Ordering::SeqCst).cast();
         }
-        access(AtomicAccess::Load, order);
-        let flavoured = self.this_runs();
-        before_load(&flavoured);
-        on_flavour!(&*flavoured, atomic => atomic.load(order)).cast()
+        access(AtomicAccess::Load, order, || {
+            let flavoured = self.this_runs();
+            before_load(&flavoured);
+            on_flavour!(&*flavoured, atomic => atomic.load(order))
+        })
+        .cast()
     }
 
     /// Stores `pointer`.
     #[track_caller]
     pub fn store(&self, pointer: *mut T, order: Ordering) {
-        access(AtomicAccess::Store, order);
-        on_this_runs!(self, atomic => atomic.store(pointer.cast(), order))
+        access(
+            AtomicAccess::Store,
+            order,
+            || on_this_runs!(self, atomic => atomic.store(pointer.cast(), order)),
+        )
     }
 
     /// Stores `pointer`, returning the previous one.
     #[track_caller]
     pub fn swap(&self, pointer: *mut T, order: Ordering) -> *mut T {
-        access(AtomicAccess::Swap, order);
-        on_this_runs!(self, atomic => atomic.swap(pointer.cast(), order)).cast()
+        access(
+            AtomicAccess::Swap,
+            order,
+            || on_this_runs!(self, atomic => atomic.swap(pointer.cast(), order)),
+        )
+        .cast()
     }
 
     /// Stores `new` if the pointer is `current`; the previous pointer, `Ok`
@@ -597,10 +606,11 @@ impl<T> AtomicPtr<T> {
         success: Ordering,
         failure: Ordering,
     ) -> Result<*mut T, *mut T> {
-        access(AtomicAccess::CompareExchange, success);
         let (current, new) = (current.cast(), new.cast());
-        on_this_runs!(self, atomic => atomic.compare_exchange(current, new, success, failure))
-            .map(<*mut ()>::cast)
+        access(AtomicAccess::CompareExchange, success, || {
+            on_this_runs!(self, atomic => atomic.compare_exchange(current, new, success, failure))
+        })
+        .map(<*mut ()>::cast)
             .map_err(<*mut ()>::cast)
     }
 
@@ -613,10 +623,11 @@ impl<T> AtomicPtr<T> {
         success: Ordering,
         failure: Ordering,
     ) -> Result<*mut T, *mut T> {
-        access(AtomicAccess::CompareExchangeWeak, success);
         let (current, new) = (current.cast(), new.cast());
-        on_this_runs!(self, atomic => atomic.compare_exchange_weak(current, new, success, failure))
-            .map(<*mut ()>::cast)
+        access(AtomicAccess::CompareExchangeWeak, success, || {
+            on_this_runs!(self, atomic => atomic.compare_exchange_weak(current, new, success, failure))
+        })
+        .map(<*mut ()>::cast)
             .map_err(<*mut ()>::cast)
     }
 
