@@ -92,15 +92,19 @@ impl Endless {
     }
 }
 
+/// Why a run whose body has returned goes on: said wherever that is why.
+const STOP_WHAT_THE_BODY_LEFT: &str = "a run ends when its last thread does, so a thread that \
+    loops for good (a janitor, a ticker) must be stopped before the body returns (a close, or \
+    a drop that stops it)";
+
 impl fmt::Display for Endless {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.past {
             Past::Operations(_) if self.body_returned => write!(
                 f,
                 "endless: the body has returned, and a thread it left running has not ended \
-                 after {MAX_OPERATIONS} operations: a run ends when its last thread does, so a \
-                 thread that loops for good (a janitor, a ticker) must be stopped before the \
-                 body returns (a close, or a drop that stops it), or the thread spins"
+                 after {MAX_OPERATIONS} operations: {STOP_WHAT_THE_BODY_LEFT}, or the thread \
+                 spins"
             )?,
             Past::Operations(_) => write!(
                 f,
@@ -108,6 +112,12 @@ impl fmt::Display for Endless {
                  spins, or threads hand each other the processor for ever (a spin-wait lets \
                  the thread it waits for run with the facade's hint::spin_loop or \
                  thread::yield_now)"
+            )?,
+            Past::Watchdog(after) if self.body_returned => write!(
+                f,
+                "endless: the body has returned, and a thread it left running has not ended \
+                 within {after:?} on real threads: {STOP_WHAT_THE_BODY_LEFT}, or the thread \
+                 waits or spins for ever"
             )?,
             Past::Watchdog(after) => write!(
                 f,
@@ -154,6 +164,26 @@ mod tests {
                 format!("  thread 1 YieldNow at {}:{}, last", at.file(), at.line()),
                 format!("  thread 2 YieldNow at {}:{}, last", at.file(), at.line()),
             ]
+        );
+    }
+
+    #[test]
+    fn a_watchdogs_words_say_when_the_body_had_returned() {
+        let after = Duration::from_secs(10);
+        let returned = Endless::new(Past::Watchdog(after), Vec::new()).body_returned(true);
+        assert!(
+            returned.to_string().starts_with(
+                "endless: the body has returned, and a thread it left running has not ended \
+                 within 10s on real threads: a run ends when its last thread does"
+            ),
+            "{returned}"
+        );
+        let running = Endless::new(Past::Watchdog(after), Vec::new());
+        assert!(
+            running
+                .to_string()
+                .starts_with("endless: the run did not end within 10s on real threads"),
+            "{running}"
         );
     }
 }
