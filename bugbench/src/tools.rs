@@ -153,7 +153,7 @@ fn on_harness(
     match check.run(move || body(variant)) {
         Ok(summary) => Ok((summary.runs.iter().map(|(_, runs)| runs).sum(), None)),
         Err(Error::Found(failure)) => Ok((failure.schedules, Some(first_line(&failure.message)))),
-        Err(error @ (Error::NotModelled(_) | Error::BadVariable { .. })) => Err(error.to_string()),
+        Err(error) => Err(error.to_string()),
     }
 }
 
@@ -183,7 +183,7 @@ fn on_swarm(
             Err(Error::Found(failure)) => {
                 return Ok((ran + failure.schedules, Some(first_line(&failure.message))));
             }
-            Err(error @ (Error::NotModelled(_) | Error::BadVariable { .. })) => {
+            Err(error) => {
                 return Err(error.to_string());
             }
         }

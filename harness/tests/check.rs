@@ -50,6 +50,12 @@ fn fact(op: Op) -> Fact {
 }
 
 #[test]
+fn a_check_of_no_engine_is_an_error_not_a_pass() {
+    let outcome = Check::new().engines([]).run(|| {});
+    assert!(matches!(outcome, Err(Error::NoEngines)), "{outcome:?}");
+}
+
+#[test]
 fn a_failure_counts_its_operations_kept_or_not() {
     let failure = failure_with(
         "boom",

@@ -291,12 +291,15 @@ impl std::error::Error for ShrinkError {}
 
 /// Why a check did not pass.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum Error {
     /// A run failed.
     Found(Box<Failure>),
     /// No engine of the check models the body: each, with what it has
     /// no model of.
     NotModelled(Vec<(Engine, NotModelled)>),
+    /// The check has no engine to run: it would pass having run nothing.
+    NoEngines,
     /// A variable that steers checks names nothing.
     BadVariable {
         /// The variable.
@@ -364,6 +367,9 @@ impl Check {
                         None => error,
                     }
                 });
+        }
+        if check.engines.is_empty() {
+            return Err(Error::NoEngines);
         }
         let mut summary = Summary {
             runs: Vec::new(),
@@ -527,7 +533,7 @@ fn replay_body(run: RunId, body: &Body) -> Result<(), Broke> {
 fn not_modelled(error: &Error) -> Option<NotModelled> {
     match error {
         Error::Found(failure) => failure.raised.as_ref()?.get::<NotModelled>().copied(),
-        Error::NotModelled(_) | Error::BadVariable { .. } => None,
+        Error::NotModelled(_) | Error::NoEngines | Error::BadVariable { .. } => None,
     }
 }
 
@@ -624,6 +630,11 @@ impl fmt::Display for Error {
                 }
                 write!(f, " check it with other engines")
             }
+            Error::NoEngines => write!(
+                f,
+                "the check has no engine, so it would pass having run nothing: name at least \
+                 one (`Engine::DEFAULT` has all six)"
+            ),
             Error::BadVariable {
                 name,
                 value,
