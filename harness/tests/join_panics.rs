@@ -1,14 +1,16 @@
-//! A thread's panic goes to its join, as std's does: a test that expects
-//! a thread to panic (std's own poisoning example, a worker that dies)
-//! runs clean under every engine, and a panic no join can take fails the
-//! run with the thread's own words.
+//! A thread's panic fails the run, as under shuttle and loom, unless the
+//! body asks joins to take panics (`check::joins_take_panics`): then it
+//! goes to the join, as std's does, so a test that expects a thread to
+//! panic (std's own poisoning example, a worker that dies) runs clean
+//! under every engine, and a panic no join can take fails the run with
+//! the thread's own words.
 
 #[allow(dead_code, reason = "the helpers other test files use")]
 mod support;
 
 use std::panic::{self, AssertUnwindSafe};
 
-use harness::check::{Check, Engine};
+use harness::check::{Check, Engine, joins_take_panics};
 use harness::sync::{Arc, Condvar, Mutex};
 use harness::thread;
 use support::found_by_each;
@@ -34,10 +36,23 @@ fn a_holder_panics_and_is_joined() {
 }
 
 #[test]
-fn a_join_hands_over_its_threads_panic_under_every_engine() {
-    Check::new()
-        .schedules(100)
-        .assert(a_holder_panics_and_is_joined);
+fn a_threads_panic_fails_the_run_and_says_how_to_have_its_join_take_it() {
+    found_by_each(
+        Engine::DEFAULT,
+        SCHEDULES,
+        a_holder_panics_and_is_joined,
+        "the holder broke\n(a thread's panic fails the run; a test that expects a thread to \
+         panic calls harness::check::joins_take_panics() in the body, and the join gets the \
+         panic as std's does)",
+    );
+}
+
+#[test]
+fn a_join_takes_its_threads_panic_once_asked_under_every_engine() {
+    Check::new().schedules(100).assert(|| {
+        joins_take_panics();
+        a_holder_panics_and_is_joined();
+    });
 }
 
 #[test]
@@ -45,7 +60,10 @@ fn a_panic_whose_handle_was_dropped_first_fails_the_run_under_every_engine() {
     found_by_each(
         Engine::DEFAULT,
         SCHEDULES,
-        || drop(thread::spawn(|| panic!("nobody joins this"))),
+        || {
+            joins_take_panics();
+            drop(thread::spawn(|| panic!("nobody joins this")));
+        },
         "nobody joins this",
     );
 }
@@ -56,6 +74,7 @@ fn dropping_the_handle_of_a_thread_that_panicked_fails_the_run_under_every_engin
         Engine::DEFAULT,
         SCHEDULES,
         || {
+            joins_take_panics();
             let worker = thread::spawn(|| panic!("dropped after it panicked"));
             while !worker.is_finished() {
                 thread::yield_now();
@@ -73,6 +92,7 @@ fn a_handle_dropped_as_its_owner_unwinds_leaves_the_threads_panic_in_the_failure
         Engine::DEFAULT,
         SCHEDULES,
         || {
+            joins_take_panics();
             let worker = thread::spawn(|| panic!("the worker broke"));
             while !worker.is_finished() {
                 thread::yield_now();
@@ -90,6 +110,7 @@ fn a_failure_after_a_join_says_what_the_joined_thread_panicked_with() {
         Engine::DEFAULT,
         SCHEDULES,
         || {
+            joins_take_panics();
             let worker = thread::spawn(|| panic!("the worker's own words"));
             worker.join().expect("the worker ends");
         },
@@ -103,6 +124,7 @@ fn a_deadlock_after_a_threads_panic_says_what_the_thread_panicked_with() {
         Engine::DEFAULT,
         SCHEDULES,
         || {
+            joins_take_panics();
             let signal = Arc::new((Mutex::new(false), Condvar::new()));
             let _worker = {
                 let signal = Arc::clone(&signal);
@@ -114,7 +136,8 @@ fn a_deadlock_after_a_threads_panic_says_what_the_thread_panicked_with() {
             let signalled = signal.0.lock().expect("not poisoned");
             drop(signal.1.wait_while(signalled, |signalled| !*signalled));
         },
-        "(thread 1 had panicked, and no join took it: the worker's check failed before it signalled)",
+        "(thread 1 had panicked, and no join took it: the worker's check failed before it \
+         signalled)",
     );
 }
 
@@ -122,6 +145,7 @@ fn a_deadlock_after_a_threads_panic_says_what_the_thread_panicked_with() {
 fn a_scope_raises_the_panic_of_a_thread_no_handle_joined() {
     // loom has no scoped threads: the check leaves it out.
     Check::new().schedules(100).assert(|| {
+        joins_take_panics();
         let unjoined = panic::catch_unwind(|| {
             thread::scope(|scope| {
                 scope.spawn(|| panic!("a scoped thread's own words"));
@@ -138,13 +162,15 @@ fn a_scope_raises_the_panic_of_a_thread_no_handle_joined() {
 #[test]
 fn a_scope_whose_panicking_thread_was_joined_returns() {
     Check::new().schedules(100).assert(|| {
+        joins_take_panics();
         let joined = thread::scope(|scope| scope.spawn(|| panic!("joined")).join());
         assert!(joined.is_err());
     });
 }
 
 #[test]
-fn outside_any_run_a_join_hands_over_the_panic_as_stds() {
+fn outside_any_run_a_join_takes_the_panic_as_stds() {
+    joins_take_panics();
     let joined = panic::catch_unwind(AssertUnwindSafe(a_holder_panics_and_is_joined));
     assert!(joined.is_ok());
 }

@@ -1043,9 +1043,8 @@ fn after_a_run_whose_spawned_thread_panicked_the_caller_is_in_no_run() {
     outside_any_run_a_timed_wait_takes_real_time();
 }
 
-/// A thread panics holding a lock, and another, whose handle is gone,
-/// panics too: the engine may end the run by the second while the first
-/// is still unwinding.
+/// A thread panics holding a lock, and another panics too: the engine may
+/// end the run while the first is still unwinding.
 fn two_panics_one_holding_a_lock() {
     let lock = Arc::new(Mutex::new(()));
     let holder = {
@@ -1055,8 +1054,9 @@ fn two_panics_one_holding_a_lock() {
             panic!("the holder broke");
         })
     };
-    drop(thread::spawn(|| panic!("the other broke")));
+    let other = thread::spawn(|| panic!("the other broke"));
     let _ = holder.join();
+    let _ = other.join();
 }
 
 #[test]

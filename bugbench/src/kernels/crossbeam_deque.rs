@@ -163,7 +163,7 @@ crate::on_every_tool! {
         while let Some(task) = worker.pop() {
             taken.push(task);
         }
-        taken.extend(thief.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        taken.extend(thief.join().expect("the thief does not panic"));
         taken.sort_unstable();
         assert_eq!(taken, [1, 2, 3, 4], "a task was taken twice, or never");
     }

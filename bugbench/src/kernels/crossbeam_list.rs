@@ -203,7 +203,7 @@ crate::on_every_tool! {
             .collect();
         channel.disconnect_receivers(version, variant);
         for sender in senders {
-            sender.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            sender.join().expect("a sender does not panic");
         }
         channel.drop_channel();
     }

@@ -248,7 +248,7 @@ crate::on_every_tool! {
         };
         let first = packet.recv(0, Some(TIMEOUT), variant);
         let second = packet.recv(1, None, variant);
-        sender.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        sender.join().expect("the sender does not panic");
         let one_message = matches!(
             (&first, &second),
             (Ok(1), Err(Failure::Disconnected)) | (Err(Failure::Timeout), Ok(1))

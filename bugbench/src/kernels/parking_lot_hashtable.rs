@@ -75,6 +75,6 @@ crate::on_every_tool! {
             thread::spawn(move || use_table(&global, 1))
         };
         use_table(&global, 0);
-        other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        other.join().expect("the other thread does not panic");
     }
 }

@@ -26,7 +26,7 @@ crate::on_every_tool! {
 
     fn join_all(threads: Vec<thread::JoinHandle<()>>) {
         for thread in threads {
-            thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            thread.join().expect("a thread does not panic");
         }
     }
 

@@ -107,7 +107,7 @@ crate::on_every_tool! {
 
     fn join(sender: Option<thread::JoinHandle<()>>) {
         if let Some(sender) = sender {
-            sender.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            sender.join().expect("the sender does not panic");
         }
     }
 }

@@ -32,6 +32,7 @@ pub use crate::model::endless::{Endless, MAX_OPERATIONS, Past};
 pub use crate::model::facts::{
     AtomicAccess, FACTS_KEPT, Fact, Op, QueueCall, Recorded, ThreadKey, TimedEnd,
 };
+pub use crate::model::join_panics::joins_take_panics;
 pub use crate::model::liveness::{
     Blocking, BlockingViolation, allow_waits_under_lock, never_waits, never_waits_begins,
     never_waits_ends,

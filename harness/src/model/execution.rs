@@ -628,7 +628,9 @@ impl Execution {
     /// cause's words come with the panic of each thread that panicked
     /// (`JoinPanics::with_the_threads_panics`).
     pub(crate) fn cause(&self, panic: Panicked) -> Panicked {
-        let cause = match lock(&self.first_violation).clone() {
+        // Bound first: `violated` takes the lock again.
+        let first_violation = lock(&self.first_violation).clone();
+        let cause = match first_violation {
             Some(raised) => Panicked::raised(raised),
             None => match self.deadlock_the_engine_found() {
                 Some(deadlock) => Panicked::raised(self.violated(deadlock)),

@@ -1,7 +1,11 @@
 //! The panics of a run's threads that a join may still take, as std
-//! hands a thread's panic to its `join`: a thread that panics in a run
-//! keeps its payload here rather than fail the run at once, and the
-//! join of its handle gets it as `Err`. A panic no join can take fails
+//! hands a thread's panic to its `join`. By default a thread's panic
+//! fails the run at once, as under shuttle and loom: a component's
+//! oracle often fires in a worker, and a join of the worker that panics
+//! in a `Drop` as the body unwinds would abort the process. A body that
+//! expects a thread to panic calls [`joins_take_panics`]: from then on a
+//! thread that panics keeps its payload here, and the join of its
+//! handle gets it as `Err`. A panic no join can take fails
 //! the run: a thread whose handle was dropped unjoined raises it as it
 //! ends, and the drop of a handle whose thread already panicked raises
 //! it in the dropping thread (unless that thread unwinds: a panic then
@@ -11,7 +15,24 @@
 
 use std::any::Any;
 
+use super::execution;
 use super::facts::ThreadKey;
+
+/// From now on in the calling thread's run, a thread's panic goes to its
+/// join as `Err`, as std's does, rather than fail the run: for a test
+/// that expects a thread to panic (std's poisoning example: a holder
+/// panics, its join is `Err`, the lock is poisoned). A panic no join can
+/// take still fails the run: its handle dropped, or its scope's end
+/// reached unjoined (which raises the thread's own payload, where std's
+/// says "a scoped thread panicked"). A join that unwraps such an `Err`
+/// in a `Drop` while its thread unwinds aborts the process, as std's
+/// does. Call it in the body; outside a run it does nothing (std's join
+/// takes every panic).
+pub fn joins_take_panics() {
+    if let Some(run) = execution::current() {
+        run.join_panics().taking = true;
+    }
+}
 
 /// A panic's payload, as `std::thread::Result` carries it.
 pub(crate) type Payload = Box<dyn Any + Send + 'static>;
@@ -25,6 +46,11 @@ pub(crate) struct PanicKept;
 /// dropped unjoined while they ran, and the panics joins took.
 #[derive(Default)]
 pub(crate) struct JoinPanics {
+    /// Whether joins take panics ([`joins_take_panics`]).
+    taking: bool,
+    /// Whether a thread's panic failed the run because joins do not take
+    /// panics: the failure's words say how to have them taken.
+    not_taken: bool,
     /// In the order the threads panicked.
     kept: Vec<(ThreadKey, Payload)>,
     detached: Vec<ThreadKey>,
@@ -36,8 +62,13 @@ pub(crate) struct JoinPanics {
 
 impl JoinPanics {
     /// `thread` panicked with `payload`: kept for its join, or given
-    /// back if its handle is gone, for the thread to raise.
+    /// back, for the thread to raise, if joins do not take panics or its
+    /// handle is gone.
     pub(crate) fn panicked(&mut self, thread: ThreadKey, payload: Payload) -> Result<(), Payload> {
+        if !self.taking {
+            self.not_taken = true;
+            return Err(payload);
+        }
         if self.detached.contains(&thread) {
             return Err(payload);
         }
@@ -98,6 +129,13 @@ impl JoinPanics {
                 crate::panics::panic_message(payload.as_ref())
             ));
         }
+        if self.not_taken {
+            words.push_str(
+                "\n(a thread's panic fails the run; a test that expects a thread to panic \
+                 calls harness::check::joins_take_panics() in the body, and the join gets the \
+                 panic as std's does)",
+            );
+        }
         words
     }
 
@@ -120,6 +158,13 @@ mod tests {
         *payload.downcast::<&'static str>().expect("text")
     }
 
+    fn taking() -> JoinPanics {
+        JoinPanics {
+            taking: true,
+            ..JoinPanics::default()
+        }
+    }
+
     fn kept(panics: &mut JoinPanics, thread: usize, text: &'static str) {
         panics
             .panicked(ThreadKey(thread), payload(text))
@@ -128,7 +173,7 @@ mod tests {
 
     #[test]
     fn a_join_takes_the_panic_of_its_own_thread() {
-        let mut panics = JoinPanics::default();
+        let mut panics = taking();
         kept(&mut panics, 1, "one");
         kept(&mut panics, 2, "two");
         assert_eq!(panics.joined(ThreadKey(2)).map(text), Some("two"));
@@ -137,8 +182,20 @@ mod tests {
     }
 
     #[test]
-    fn a_thread_whose_handle_is_gone_raises_its_own_panic() {
+    fn unless_joins_take_panics_a_threads_panic_is_its_own_to_raise() {
         let mut panics = JoinPanics::default();
+        let given_back = panics.panicked(ThreadKey(1), payload("raised"));
+        assert_eq!(given_back.map_err(text), Err("raised"));
+        assert!(
+            panics
+                .with_the_threads_panics("raised")
+                .ends_with("calls harness::check::joins_take_panics() in the body, and the join gets the panic as std's does)")
+        );
+    }
+
+    #[test]
+    fn a_thread_whose_handle_is_gone_raises_its_own_panic() {
+        let mut panics = taking();
         panics.detach(ThreadKey(1));
         let given_back = panics.panicked(ThreadKey(1), payload("lost"));
         assert_eq!(given_back.map_err(text), Err("lost"));
@@ -146,7 +203,7 @@ mod tests {
 
     #[test]
     fn dropping_the_handle_of_a_thread_that_panicked_gives_its_panic_up() {
-        let mut panics = JoinPanics::default();
+        let mut panics = taking();
         kept(&mut panics, 1, "dropped");
         panics.detach(ThreadKey(1));
         assert_eq!(panics.given_up(ThreadKey(1)).map(text), Some("dropped"));
@@ -155,7 +212,7 @@ mod tests {
 
     #[test]
     fn a_failure_says_what_each_thread_that_panicked_panicked_with() {
-        let mut panics = JoinPanics::default();
+        let mut panics = taking();
         assert_eq!(panics.with_the_threads_panics("failed"), "failed");
         kept(&mut panics, 1, "first");
         panics.joined(ThreadKey(1)).expect("taken");
@@ -169,7 +226,7 @@ mod tests {
 
     #[test]
     fn a_scope_raises_the_first_panic_of_its_threads() {
-        let mut panics = JoinPanics::default();
+        let mut panics = taking();
         kept(&mut panics, 3, "other");
         kept(&mut panics, 2, "first");
         kept(&mut panics, 1, "second");

@@ -12,7 +12,7 @@ pub(crate) mod deadlock;
 pub(crate) mod endless;
 pub(crate) mod execution;
 pub(crate) mod facts;
-mod join_panics;
+pub(crate) mod join_panics;
 mod keys;
 pub(crate) mod liveness;
 pub(crate) mod local;

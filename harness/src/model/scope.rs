@@ -112,9 +112,11 @@ enum ScopedOf<'scope, T> {
 /// # Panics
 ///
 /// If a thread of the scope panicked and nobody joined it, as std's does:
-/// in a run, with that thread's own panic (the first such, if several
-/// did), where std's says only "a scoped thread panicked"; in a loom run,
-/// always, with [`SCOPE_UNDER_LOOM`].
+/// in a run whose joins take panics (`check::joins_take_panics`), with
+/// that thread's own panic (the first such, if several did), where std's
+/// says only "a scoped thread panicked" (in any other run the thread's
+/// panic has failed the run already); in a loom run, always, with
+/// [`SCOPE_UNDER_LOOM`].
 #[track_caller]
 pub fn scope<'env, F, T>(f: F) -> T
 where

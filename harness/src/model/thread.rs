@@ -354,7 +354,7 @@ where
 /// in a run, the child's key is reserved and the spawn recorded with it
 /// (`Op::Spawn`), the child takes the key as it starts, and its return is
 /// recorded (`Op::ThreadEnds`, at the spawn) and booked (its joiners
-/// run). A panic of `f` in a run is kept for the child's join (see
+/// run). A panic of `f` in a run may be kept for the child's join (see
 /// [`kept_for_a_join`]). The child's key, if in a run.
 pub(super) fn a_thread_of_the_run<F, T>(
     f: F,
@@ -389,15 +389,19 @@ where
 }
 
 /// The panic of `thread` of `run`, the calling one, kept for its join
-/// ([`super::join_panics`]), as std hands it to the join. Raised again
-/// if no join may take it: the model's own failures, a judge's and the
-/// engine's, which fail the run whatever the code does, and a panic whose
-/// handle is gone.
+/// ([`super::join_panics`]), as std hands it to the join, once the run's
+/// joins take panics. Raised again if no join may take it: the model's
+/// own failures, a judge's and the engine's, which fail the run whatever
+/// the code does, a panic whose handle is gone, and any panic while joins
+/// do not take them.
 fn kept_for_a_join(run: &Execution, thread: ThreadKey, payload: Payload) -> PanicKept {
     if Raised::of_panic(payload.as_ref()).is_some() || run.a_panic_now_fails_it() {
         panic::resume_unwind(payload);
     }
-    match run.join_panics().panicked(thread, payload) {
+    // Bound first: the book's lock is let go before the panic unwinds,
+    // which reads the book again (`Execution::cause`).
+    let kept = run.join_panics().panicked(thread, payload);
+    match kept {
         Ok(()) => PanicKept,
         Err(payload) => panic::resume_unwind(payload),
     }
