@@ -68,19 +68,23 @@ fn a_panic_whose_handle_was_dropped_first_fails_the_run_under_every_engine() {
     );
 }
 
+/// The handle of a worker that has panicked with `words`, in a run whose
+/// joins take panics.
+fn a_worker_that_panicked_with(words: &'static str) -> thread::JoinHandle<()> {
+    joins_take_panics();
+    let worker = thread::spawn(move || panic!("{words}"));
+    while !worker.is_finished() {
+        thread::yield_now();
+    }
+    worker
+}
+
 #[test]
 fn dropping_the_handle_of_a_thread_that_panicked_fails_the_run_under_every_engine() {
     found_by_each(
         Engine::DEFAULT,
         SCHEDULES,
-        || {
-            joins_take_panics();
-            let worker = thread::spawn(|| panic!("dropped after it panicked"));
-            while !worker.is_finished() {
-                thread::yield_now();
-            }
-            drop(worker);
-        },
+        || drop(a_worker_that_panicked_with("dropped after it panicked")),
         "dropped after it panicked",
     );
 }
@@ -92,11 +96,7 @@ fn a_handle_dropped_as_its_owner_unwinds_leaves_the_threads_panic_in_the_failure
         Engine::DEFAULT,
         SCHEDULES,
         || {
-            joins_take_panics();
-            let worker = thread::spawn(|| panic!("the worker broke"));
-            while !worker.is_finished() {
-                thread::yield_now();
-            }
+            let _worker = a_worker_that_panicked_with("the worker broke");
             panic!("the body broke, holding the worker's handle");
         },
         "the body broke, holding the worker's handle\n\
