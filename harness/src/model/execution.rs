@@ -637,10 +637,13 @@ impl Execution {
                 None => panic,
             },
         };
-        Panicked {
-            message: self.join_panics().with_the_threads_panics(&cause.message),
-            ..cause
-        }
+        // A look, never a wait: the search's thread must not hang on a
+        // lock a thread of a torn-down run might hold.
+        let message = match try_lock(&self.join_panics) {
+            Some(panics) => panics.with_the_threads_panics(&cause.message),
+            None => cause.message.clone(),
+        };
+        Panicked { message, ..cause }
     }
 
     /// Whether a panic now fails the run whatever the code under test
