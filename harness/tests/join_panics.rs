@@ -13,7 +13,8 @@ use std::panic::{self, AssertUnwindSafe};
 use harness::check::{Check, Engine, joins_take_panics};
 use harness::sync::{Arc, Condvar, Mutex};
 use harness::thread;
-use support::found_by_each;
+use harness::time::Duration;
+use support::{JUDGING_ENGINES, found, found_by_each};
 
 /// Schedules per engine: each body below fails in every schedule that
 /// fails at all, and most fail in all of theirs.
@@ -139,6 +140,31 @@ fn a_deadlock_after_a_threads_panic_says_what_the_thread_panicked_with() {
         "(thread 1 had panicked, and no join took it: the worker's check failed before it \
          signalled)",
     );
+}
+
+#[test]
+fn a_judges_panic_fails_the_run_though_joins_take_panics() {
+    // The judge of each wait runs in the thread about to wait: kept for
+    // the join, its verdict would let the run pass.
+    for engine in JUDGING_ENGINES {
+        let check = Check::new().engines([engine]).schedules(SCHEDULES);
+        let failure = found(&check, || {
+            joins_take_panics();
+            harness::check::at_each_wait(|_| panic!("the judge's verdict"));
+            let waiter = thread::spawn(|| {
+                let pair = (Mutex::new(()), Condvar::new());
+                let held = pair.0.lock().expect("not poisoned");
+                drop(pair.1.wait_timeout(held, Duration::from_millis(1)));
+            });
+            let _ = waiter.join();
+        });
+        let first_line = failure.message.lines().next();
+        assert_eq!(
+            first_line,
+            Some("the judge's verdict"),
+            "{engine}: {failure}"
+        );
+    }
 }
 
 #[test]
