@@ -299,13 +299,17 @@ macro_rules! atomic_common {
             /// Stores `value`.
             #[track_caller]
             pub fn store(&self, value: $value, order: Ordering) {
-                access(AtomicAccess::Store, order, || on_this_runs!(self, atomic => atomic.store(value, order)))
+                access(AtomicAccess::Store, order, || {
+                    on_this_runs!(self, atomic => atomic.store(value, order))
+                })
             }
 
             /// Stores `value`, returning the previous value.
             #[track_caller]
             pub fn swap(&self, value: $value, order: Ordering) -> $value {
-                access(AtomicAccess::Swap, order, || on_this_runs!(self, atomic => atomic.swap(value, order)))
+                access(AtomicAccess::Swap, order, || {
+                    on_this_runs!(self, atomic => atomic.swap(value, order))
+                })
             }
 
             /// Stores `new` if the value is `current`; the previous value,
@@ -318,7 +322,9 @@ macro_rules! atomic_common {
                 success: Ordering,
                 failure: Ordering,
             ) -> Result<$value, $value> {
-                access(AtomicAccess::CompareExchange, success, || on_this_runs!(self, atomic => atomic.compare_exchange(current, new, success, failure)))
+                access(AtomicAccess::CompareExchange, success, || {
+                    on_this_runs!(self, atomic => atomic.compare_exchange(current, new, success, failure))
+                })
             }
 
             /// As `compare_exchange`, but may fail spuriously.
@@ -330,7 +336,9 @@ macro_rules! atomic_common {
                 success: Ordering,
                 failure: Ordering,
             ) -> Result<$value, $value> {
-                access(AtomicAccess::CompareExchangeWeak, success, || on_this_runs!(self, atomic => atomic.compare_exchange_weak(current, new, success, failure)))
+                access(AtomicAccess::CompareExchangeWeak, success, || {
+                    on_this_runs!(self, atomic => atomic.compare_exchange_weak(current, new, success, failure))
+                })
             }
 
             /// Applies `f` until a compare-exchange succeeds or `f` says no,
@@ -385,25 +393,33 @@ macro_rules! atomic_common {
             /// Bitwise and; the previous value.
             #[track_caller]
             pub fn fetch_and(&self, value: $value, order: Ordering) -> $value {
-                access(AtomicAccess::FetchAnd, order, || on_this_runs!(self, atomic => atomic.fetch_and(value, order)))
+                access(AtomicAccess::FetchAnd, order, || {
+                    on_this_runs!(self, atomic => atomic.fetch_and(value, order))
+                })
             }
 
             /// Bitwise nand; the previous value.
             #[track_caller]
             pub fn fetch_nand(&self, value: $value, order: Ordering) -> $value {
-                access(AtomicAccess::FetchNand, order, || on_this_runs!(self, atomic => atomic.fetch_nand(value, order)))
+                access(AtomicAccess::FetchNand, order, || {
+                    on_this_runs!(self, atomic => atomic.fetch_nand(value, order))
+                })
             }
 
             /// Bitwise or; the previous value.
             #[track_caller]
             pub fn fetch_or(&self, value: $value, order: Ordering) -> $value {
-                access(AtomicAccess::FetchOr, order, || on_this_runs!(self, atomic => atomic.fetch_or(value, order)))
+                access(AtomicAccess::FetchOr, order, || {
+                    on_this_runs!(self, atomic => atomic.fetch_or(value, order))
+                })
             }
 
             /// Bitwise xor; the previous value.
             #[track_caller]
             pub fn fetch_xor(&self, value: $value, order: Ordering) -> $value {
-                access(AtomicAccess::FetchXor, order, || on_this_runs!(self, atomic => atomic.fetch_xor(value, order)))
+                access(AtomicAccess::FetchXor, order, || {
+                    on_this_runs!(self, atomic => atomic.fetch_xor(value, order))
+                })
             }
 
             /// A mutable reference to the value, as std's.
@@ -469,25 +485,33 @@ macro_rules! atomic_int {
             /// Wrapping add; the previous value.
             #[track_caller]
             pub fn fetch_add(&self, value: $int, order: Ordering) -> $int {
-                access(AtomicAccess::FetchAdd, order, || on_this_runs!(self, atomic => atomic.fetch_add(value, order)))
+                access(AtomicAccess::FetchAdd, order, || {
+                    on_this_runs!(self, atomic => atomic.fetch_add(value, order))
+                })
             }
 
             /// Wrapping subtract; the previous value.
             #[track_caller]
             pub fn fetch_sub(&self, value: $int, order: Ordering) -> $int {
-                access(AtomicAccess::FetchSub, order, || on_this_runs!(self, atomic => atomic.fetch_sub(value, order)))
+                access(AtomicAccess::FetchSub, order, || {
+                    on_this_runs!(self, atomic => atomic.fetch_sub(value, order))
+                })
             }
 
             /// Maximum; the previous value.
             #[track_caller]
             pub fn fetch_max(&self, value: $int, order: Ordering) -> $int {
-                access(AtomicAccess::FetchMax, order, || on_this_runs!(self, atomic => atomic.fetch_max(value, order)))
+                access(AtomicAccess::FetchMax, order, || {
+                    on_this_runs!(self, atomic => atomic.fetch_max(value, order))
+                })
             }
 
             /// Minimum; the previous value.
             #[track_caller]
             pub fn fetch_min(&self, value: $int, order: Ordering) -> $int {
-                access(AtomicAccess::FetchMin, order, || on_this_runs!(self, atomic => atomic.fetch_min(value, order)))
+                access(AtomicAccess::FetchMin, order, || {
+                    on_this_runs!(self, atomic => atomic.fetch_min(value, order))
+                })
             }
         }
     };
