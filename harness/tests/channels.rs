@@ -1,15 +1,16 @@
 //! The model's channels under every engine: a bound holds, a rendezvous
 //! hands each value over before its send returns, a sender whose receiver
 //! leaves gets its value back, and a receiver's iterators take what std's
-//! take.
+//! take, and their facts list values in the order they went in and out.
 
 #[allow(dead_code, reason = "the helpers other test files use")]
 mod support;
 
-use harness::check::{Check, Engine};
+use harness::check::{Check, Engine, Op};
 use harness::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use harness::sync::{Arc, Condvar, mpsc};
 use harness::thread;
+use support::found;
 
 #[test]
 fn a_bounded_channel_never_holds_more_than_its_bound_under_every_engine() {
@@ -188,5 +189,34 @@ fn a_failed_run_drops_a_channel_end_of_a_thread_that_never_started() {
             failure.message.contains("before its thread starts"),
             "{engine}: {failure}"
         );
+    }
+}
+
+/// A receive that misses another thread's send fails the run: the yield
+/// lets the other thread reach its send first.
+fn a_receive_that_misses_a_send() {
+    let (sender, receiver) = mpsc::channel();
+    let sending = thread::spawn(move || {
+        // The receiver is gone once the body has failed.
+        let _ = sender.send(1_u8);
+    });
+    thread::yield_now();
+    let received = receiver.try_recv();
+    sending.join().expect("the sender ends without a panic");
+    assert_eq!(received, Ok(1), "the receive missed the send");
+}
+
+#[test]
+fn a_failures_facts_list_a_channels_send_after_the_receive_that_missed_it() {
+    // Each seed's first failing schedule: recorded as each call was
+    // reached, the send was listed before the receive that missed it
+    // from seed 7 on (measured).
+    for seed in 0..20 {
+        let check = Check::new().engines([Engine::Random]).seed(seed);
+        let failure = found(&check.schedules(1_000), a_receive_that_misses_a_send);
+        let position = |op| failure.facts.iter().position(|fact| fact.op == op);
+        let receive = position(Op::Recv).expect("the receive is a fact");
+        let send = position(Op::Send).expect("the send is a fact");
+        assert!(receive < send, "seed {seed}: {failure}");
     }
 }

@@ -4,6 +4,11 @@
 //! (loom's channel never does), and `recv_timeout` fires on the virtual
 //! clock (shuttle's never fires; loom's is not implemented).
 //!
+//! A send's or a receive's fact is recorded as it takes effect, under the
+//! channel's lock (a value queued or refused, a value taken, the end of
+//! the senders or the timeout seen), as an atomic's is: so the facts list
+//! sends and receives in the order their values went in and came out.
+//!
 //! `channel` is unbounded; `sync_channel(bound)` holds at most `bound`
 //! values, a send to a full one waits for room, and `sync_channel(0)` is a
 //! rendezvous: each send waits until its value is received.
@@ -76,6 +81,13 @@ pub struct SyncSender<T> {
     made_at: Site,
 }
 
+/// `result`, the end of a send or a receive at `at`, whose `op` is
+/// recorded now, as it takes effect: the caller holds the channel's lock.
+fn took_effect<R>(op: Op, at: Site, result: R) -> R {
+    execution::record(op, at);
+    result
+}
+
 /// The line of the code under test that made a channel's end (`channel`,
 /// `sync_channel`, a `clone`): where the facts of its drop are, as a drop
 /// has no caller's line.
@@ -133,7 +145,8 @@ impl<T> Shared<T> {
         })
     }
 
-    /// Queues `value` and wakes the receiver; the value's number.
+    /// Queues `value`, the send's fact recorded, and wakes the receiver;
+    /// the value's number.
     #[track_caller]
     fn queue<'a>(
         &self,
@@ -141,6 +154,7 @@ impl<T> Shared<T> {
         value: T,
     ) -> (MutexGuard<'a, State<T>>, u64) {
         state.queue.push_back(value);
+        execution::record(Op::Send, Location::caller());
         state.queued_total += 1;
         let number = state.queued_total;
         self.arrived.notify_one();
@@ -187,10 +201,9 @@ impl<T> Sender<T> {
     /// Queues `value`; `Err` with it if the receiver is gone.
     #[track_caller]
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
-        execution::record(Op::Send, Location::caller());
         let state = self.shared.lock();
         if !state.receiver_alive {
-            return Err(SendError(value));
+            return took_effect(Op::Send, Location::caller(), Err(SendError(value)));
         }
         drop(self.shared.queue(state, value));
         Ok(())
@@ -202,13 +215,12 @@ impl<T> SyncSender<T> {
     /// until it is received. `Err` with it if the receiver is gone first.
     #[track_caller]
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
-        execution::record(Op::Send, Location::caller());
         let mut state = self.shared.lock();
         while state.receiver_alive && !state.has_room() {
             state = self.shared.wait_taken(state);
         }
         if !state.receiver_alive {
-            return Err(SendError(value));
+            return took_effect(Op::Send, Location::caller(), Err(SendError(value)));
         }
         let (mut state, number) = self.shared.queue(state, value);
         if state.bound != Some(0) {
@@ -232,14 +244,14 @@ impl<T> SyncSender<T> {
     /// if the receiver is waiting in `recv` with nothing handed over yet.
     #[track_caller]
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        execution::record(Op::Send, Location::caller());
+        let at = Location::caller();
         let state = self.shared.lock();
         if !state.receiver_alive {
-            return Err(TrySendError::Disconnected(value));
+            return took_effect(Op::Send, at, Err(TrySendError::Disconnected(value)));
         }
         let receiver_ready = state.receiver_waiting && state.queue.is_empty();
         if !state.has_room() || (state.bound == Some(0) && !receiver_ready) {
-            return Err(TrySendError::Full(value));
+            return took_effect(Op::Send, at, Err(TrySendError::Full(value)));
         }
         drop(self.shared.queue(state, value));
         Ok(())
@@ -288,15 +300,15 @@ impl<T> Receiver<T> {
 
     /// [`Receiver::recv`], its facts at `at`.
     fn recv_at(&self, at: Site) -> Result<T, RecvError> {
-        execution::record(Op::Recv, at);
         let mut state = self.shared.lock_at(at);
         loop {
             if let Some(value) = state.take() {
+                execution::record(Op::Recv, at);
                 self.shared.taken.notify_all_at(at);
                 return Ok(value);
             }
             if state.senders == 0 {
-                return Err(RecvError);
+                return took_effect(Op::Recv, at, Err(RecvError));
             }
             state.receiver_waiting = true;
             state = self
@@ -316,9 +328,10 @@ impl<T> Receiver<T> {
 
     /// [`Receiver::try_recv`], its facts at `at`.
     fn try_recv_at(&self, at: Site) -> Result<T, TryRecvError> {
-        execution::record(Op::Recv, at);
         let mut state = self.shared.lock_at(at);
-        match state.take() {
+        let taken = state.take();
+        execution::record(Op::Recv, at);
+        match taken {
             Some(value) => {
                 self.shared.taken.notify_all_at(at);
                 Ok(value)
@@ -338,19 +351,20 @@ impl<T> Receiver<T> {
                 .recv()
                 .map_err(|RecvError| RecvTimeoutError::Disconnected);
         };
-        execution::record(Op::Recv, Location::caller());
+        let at = Location::caller();
         let mut state = self.shared.lock();
         loop {
             if let Some(value) = state.take() {
+                execution::record(Op::Recv, at);
                 self.shared.taken.notify_all();
                 return Ok(value);
             }
             if state.senders == 0 {
-                return Err(RecvTimeoutError::Disconnected);
+                return took_effect(Op::Recv, at, Err(RecvTimeoutError::Disconnected));
             }
             let now = Instant::now();
             if now >= deadline {
-                return Err(RecvTimeoutError::Timeout);
+                return took_effect(Op::Recv, at, Err(RecvTimeoutError::Timeout));
             }
             state.receiver_waiting = true;
             state = match self.shared.arrived.wait_timeout(state, deadline - now) {
