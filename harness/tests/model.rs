@@ -869,6 +869,40 @@ fn dfs_lets_another_thread_in_before_waking_a_parked_thread_spuriously() {
 }
 
 #[test]
+fn a_park_that_trusts_its_wakeup_is_found_through_a_spurious_one_named_among_the_facts() {
+    // std's park "may also return spuriously": an event that parks once,
+    // not in a loop, wakes with the event unset.
+    let failure = found(
+        &Check::new().engines([Engine::Random]).schedules(2_000),
+        || {
+            let set = Arc::new(AtomicBool::new(false));
+            let waiter = {
+                let set = Arc::clone(&set);
+                thread::spawn(move || {
+                    if !set.load(Ordering::Acquire) {
+                        thread::park();
+                    }
+                    assert!(set.load(Ordering::Acquire), "woke with the event unset");
+                })
+            };
+            set.store(true, Ordering::Release);
+            waiter.thread().unpark();
+            waiter.join().expect("the waiter ends without a panic");
+        },
+    );
+    // The waiter's park, then its spurious wake-up, and nobody else's.
+    let parks: Vec<_> = failure
+        .facts
+        .iter()
+        .filter(|fact| matches!(fact.op, Op::Park | Op::WakesSpuriously))
+        .map(|fact| (fact.thread, fact.op.clone()))
+        .collect();
+    let waiter = parks.first().expect("the waiter parked").0;
+    let expected = vec![(waiter, Op::Park), (waiter, Op::WakesSpuriously)];
+    assert_eq!(parks, expected, "{failure}");
+}
+
+#[test]
 fn urw_walks_uniformly_after_its_trial_and_finds_a_reordering_among_many_threads() {
     // SCTBench's reorder with nine setters: a random walk almost never
     // stops a setter between its two writes while the checker runs; URW,

@@ -887,11 +887,15 @@ impl Execution {
         lock(&self.books).waits.ends(thread);
     }
 
-    /// The calling thread's untimed park has returned, taking the unpark
-    /// that woke it, if one did.
-    pub(crate) fn park_ends(&self) {
+    /// The calling thread's untimed park at `at` has returned, taking the
+    /// unpark that woke it, if one did; if none did, it woke spuriously,
+    /// a fact.
+    pub(crate) fn park_ends(&self, at: Site) {
         let thread = self.thread_key();
-        lock(&self.books).waits.park_ends(thread);
+        let spurious = lock(&self.books).waits.park_ends(thread);
+        if spurious {
+            self.record(Op::WakesSpuriously, at);
+        }
     }
 
     /// `thread`, the calling one, is about to wait for the lock at

@@ -46,7 +46,8 @@ pub enum Op {
     Downgrade,
     /// An untimed `Condvar::wait` begins.
     Wait,
-    /// An untimed wait returned without a notification, as real ones may.
+    /// An untimed wait or park returned without a notification or an
+    /// unpark, as real ones may.
     WakesSpuriously,
     /// A timed wait (`wait_timeout`, `park_timeout`, `recv_timeout`) begins.
     TimedWait(Duration),

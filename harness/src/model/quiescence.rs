@@ -123,10 +123,16 @@ impl Waiting {
     }
 
     /// `thread`'s untimed park returned: it took the unpark that woke it,
-    /// if one did.
-    pub(crate) fn park_ends(&mut self, thread: ThreadKey) {
+    /// if one did. Whether none did: the park, booked, is booked still
+    /// (an unpark ends it in the book), and it woke spuriously.
+    pub(crate) fn park_ends(&mut self, thread: ThreadKey) -> bool {
+        let spurious = matches!(
+            self.waits.get(thread),
+            Some((Wait::Park { timed: false }, _))
+        );
         self.ends(thread);
         self.tokens.remove(&thread);
+        spurious
     }
 
     /// The condition variable `condvar` was notified: any of its timed
@@ -603,9 +609,16 @@ mod tests {
         waiting.unparked(CHILD);
         waiting.begins(CHILD, Wait::Park { timed: false }, here());
         assert_eq!(waiting.deadlock(2, no_holder), None, "it takes the unpark");
-        waiting.park_ends(CHILD);
+        assert!(!waiting.park_ends(CHILD), "the unpark ended it");
         waiting.begins(CHILD, Wait::Park { timed: false }, here());
         assert!(waiting.deadlock(2, no_holder).is_some());
+    }
+
+    #[test]
+    fn a_park_that_ends_with_no_unpark_woke_spuriously() {
+        let mut waiting = Waiting::default();
+        waiting.begins(CHILD, Wait::Park { timed: false }, here());
+        assert!(waiting.park_ends(CHILD));
     }
 
     #[test]
@@ -615,7 +628,7 @@ mod tests {
         waiting.begins(CHILD, Wait::Park { timed: false }, here());
         waiting.unparked(CHILD);
         assert_eq!(waiting.deadlock(2, no_holder), None, "the unpark wakes it");
-        waiting.park_ends(CHILD);
+        assert!(!waiting.park_ends(CHILD), "the unpark woke it");
         waiting.begins(CHILD, Wait::Park { timed: false }, here());
         assert!(
             waiting.deadlock(2, no_holder).is_some(),

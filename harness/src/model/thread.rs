@@ -599,7 +599,7 @@ pub fn park() {
         Flavour::Shuttle => shuttle::thread::park(),
         Flavour::Loom => run.loom_park(),
     }
-    run.park_ends();
+    run.park_ends(at);
 }
 
 /// Parks for at most `timeout`. In a run it never blocks: it lets the
