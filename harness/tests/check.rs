@@ -53,6 +53,11 @@ fn fact(op: Op) -> Fact {
 fn a_check_of_no_engine_is_an_error_not_a_pass() {
     let outcome = Check::new().engines([]).run(|| {});
     assert!(matches!(outcome, Err(Error::NoEngines)), "{outcome:?}");
+    let words = outcome.err().map(|error| error.to_string());
+    assert!(
+        words.is_some_and(|words| words.contains("name at least one")),
+        "the words say how to mend it"
+    );
 }
 
 #[test]

@@ -556,9 +556,14 @@ fn a_receiver_sees_every_sender_gone_under_every_engine() {
 fn recv_timeout_with_nothing_sent_times_out_on_virtual_time() {
     Check::new().schedules(50).assert(|| {
         let (_sender, receiver) = mpsc::channel::<u8>();
+        let asked = Instant::now();
         assert_eq!(
             receiver.recv_timeout(Duration::from_secs(30)),
             Err(mpsc::RecvTimeoutError::Timeout)
+        );
+        assert!(
+            asked.elapsed() >= Duration::from_secs(30),
+            "it waited it out"
         );
     });
 }
