@@ -1,6 +1,7 @@
 //! Deadlocks the model sees itself: the failure raises a typed
 //! `check::Deadlock` naming where each thread waits, under every engine,
-//! real threads included (at once, not at the watchdog), and a park that
+//! real threads included (at once, not at the watchdog, but for a lost
+//! `notify_one`, which real threads name as the watchdog ends the run), and a park that
 //! an earlier unpark lets through is no deadlock. A wake-up lost between a
 //! check and a wait, which shuttle and loom find first, is raised as the
 //! same `Deadlock`, and a thread's panic is never taken for one.
@@ -438,4 +439,57 @@ fn a_read_queued_behind_a_waiting_writer_is_a_deadlock_under_every_model_engine(
             "{engine}: {failure}"
         );
     }
+}
+
+/// Two threads wait for a go the body gives with one `notify_one`: the
+/// second waits for ever. The body sends it once both wait, so the loss
+/// shows on real threads too.
+fn a_go_given_with_one_notify_one_to_two_waiters() {
+    let shared = Arc::new((Mutex::new((0_u8, false)), Condvar::new()));
+    let waiters: Vec<_> = (0..2)
+        .map(|_| {
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || {
+                let mut state = shared.0.lock().expect("not poisoned");
+                state.0 += 1;
+                drop(shared.1.wait_while(state, |(_, go)| !*go));
+            })
+        })
+        .collect();
+    loop {
+        let mut state = shared.0.lock().expect("not poisoned");
+        if state.0 == 2 {
+            state.1 = true;
+            shared.1.notify_one();
+            break;
+        }
+        drop(state);
+        thread::yield_now();
+    }
+    for waiter in waiters {
+        waiter.join().expect("the waiter ends without a panic");
+    }
+}
+
+#[test]
+fn a_lost_notify_one_on_real_threads_is_a_deadlock_once_the_watchdog_ends_the_run() {
+    // A real waiter may return with no notification, so the book counts a
+    // notification as waking every waiter until the watchdog: then one
+    // still waiting, with nothing done meanwhile, was never woken.
+    let check = Check::new().engines([Engine::Threads]).schedules(3);
+    let failure = found(&check, a_go_given_with_one_notify_one_to_two_waiters);
+    let stuck = stuck_on(&failure);
+    assert!(
+        stuck.contains(&(MAIN, StuckOn::Join(ThreadKey(1))))
+            || stuck.contains(&(MAIN, StuckOn::Join(ThreadKey(2)))),
+        "{failure}"
+    );
+    assert_eq!(
+        stuck
+            .iter()
+            .filter(|(_, on)| *on == StuckOn::Condvar)
+            .count(),
+        1,
+        "{failure}"
+    );
 }

@@ -676,6 +676,24 @@ impl Execution {
         waits.deadlock_the_engine_found(threads, |lock_at, access| locks.holder(lock_at, access))
     }
 
+    /// What a run on real threads looks like once the watchdog has ended
+    /// it: the deadlock the book has, counting every notification as having
+    /// woken nobody (as [`Waiting::deadlock_the_engine_found`] does once an
+    /// engine finds no thread able to go on), if there is one, and how
+    /// many facts the run has recorded. On real threads the book counts a
+    /// notification as waking every waiter, as a waiter may also return
+    /// with none ([`Execution::untimed_woken`]); a notified waiter still in
+    /// its wait this long after, while nothing is recorded, was not woken.
+    pub(crate) fn stuck_past_the_watchdog(&self) -> Option<(Deadlock, u64)> {
+        let recorded = lock(&self.facts).recorded();
+        let threads = self.keys.threads();
+        let books = lock(&self.books);
+        let Books { locks, waits, .. } = &*books;
+        let deadlock = waits
+            .deadlock_the_engine_found(threads, |lock_at, access| locks.holder(lock_at, access))?;
+        Some((deadlock, recorded))
+    }
+
     /// The calling thread enters a never-waits section marked at `at`; its
     /// key, for the end.
     pub(crate) fn never_waits_begins(&self, at: Site) -> ThreadKey {
