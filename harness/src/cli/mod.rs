@@ -51,6 +51,12 @@ use crate::check::{Check, DEFAULT_SCHEDULES, Engine, Error, RunId, Swarm};
 use crate::coverage::Classifier;
 use coverage::Covering;
 
+/// A count the command line takes (schedules, seeds to try): zero would
+/// run nothing and say it passed, so clap refuses it, naming the option.
+fn at_least_one() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(1..)
+}
+
 #[derive(Parser)]
 #[command(about = "Runs a component's scenarios under the harness's engines")]
 struct Args {
@@ -70,7 +76,7 @@ enum Command {
         #[arg(long = "engine")]
         engines: Vec<Engine>,
         /// Schedules per engine.
-        #[arg(long, default_value_t = DEFAULT_SCHEDULES)]
+        #[arg(long, default_value_t = DEFAULT_SCHEDULES, value_parser = at_least_one())]
         schedules: usize,
         /// The seed the seeded engines' schedules derive from.
         #[arg(long, default_value_t = 0)]
@@ -99,14 +105,14 @@ enum Command {
         /// The failing run, as a failure prints it.
         run: RunId,
         /// Seeds of the run's engine to try.
-        #[arg(long, default_value_t = 1_000)]
+        #[arg(long, default_value_t = 1_000, value_parser = at_least_one())]
         attempts: usize,
     },
     /// Runs every scenario under the seeded engines, campaign after
     /// campaign, printing each distinct failure as soon as it is found.
     Fuzz {
         /// How long to run, in seconds of wall time.
-        #[arg(long, default_value_t = 60)]
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
         seconds: u64,
         /// The seed every campaign's choice derives from.
         #[arg(long, default_value_t = 0)]
@@ -123,7 +129,7 @@ enum Command {
         /// The scenarios to run; every one if none is named.
         scenarios: Vec<String>,
         /// Schedules per engine and scenario.
-        #[arg(long, default_value_t = Swarm::SCHEDULES_PER_CAMPAIGN)]
+        #[arg(long, default_value_t = Swarm::SCHEDULES_PER_CAMPAIGN, value_parser = at_least_one())]
         schedules: usize,
         /// The seed the engines' schedules derive from.
         #[arg(long, default_value_t = 0)]
@@ -355,5 +361,32 @@ mod tests {
             .map(|line| line.rfind(' ').expect("a description") + 1)
             .collect();
         assert_eq!(columns, [37, 37], "{listing}");
+    }
+
+    #[test]
+    fn a_count_of_zero_is_refused_naming_its_option() {
+        for (command, option) in [
+            (&["run", "s", "--schedules", "0"][..], "--schedules"),
+            (
+                &["shrink", "s", "random:0x1", "--attempts", "0"],
+                "--attempts",
+            ),
+            (&["fuzz", "--seconds", "0"], "--seconds"),
+            (&["coverage", "--schedules", "0"], "--schedules"),
+        ] {
+            let parsed =
+                Args::try_parse_from(std::iter::once("sim").chain(command.iter().copied()));
+            let words = parsed.err().map(|error| error.to_string());
+            assert!(
+                words.as_ref().is_some_and(|words| words.contains(option)),
+                "{command:?}: {words:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_count_of_one_is_taken() {
+        let parsed = Args::try_parse_from(["sim", "run", "s", "--schedules", "1"]);
+        assert!(parsed.is_ok());
     }
 }
