@@ -255,6 +255,15 @@ fn a_variable_that_names_nothing_is_an_error_not_a_default() {
 }
 
 #[test]
+fn zero_schedules_in_the_environment_is_an_error_not_one_schedule() {
+    let outcome = steered_outcome(&[("HARNESS_SCHEDULES", "0")]);
+    assert!(
+        outcome.starts_with("error HARNESS_SCHEDULES=\"0\" names nothing"),
+        "{outcome}"
+    );
+}
+
+#[test]
 fn a_pct_failure_names_the_step_bound_measured_on_its_body_and_replays() {
     let failure = found(
         &Check::new().engines([Engine::pct(3)]).schedules(2_000),

@@ -14,7 +14,7 @@
 //! | variable | what |
 //! |---|---|
 //! | `HARNESS_RUN` | replay this one run (as a failure prints it), and nothing else |
-//! | `HARNESS_SCHEDULES` | schedules per engine (a nightly job sets it high) |
+//! | `HARNESS_SCHEDULES` | schedules per engine, at least 1 (a nightly job sets it high) |
 //! | `HARNESS_SEED` | the seed the seeded engines' schedules derive from |
 
 mod engine;
@@ -487,8 +487,9 @@ impl Check {
     /// This check as the environment's variables steer it.
     fn steered(&self) -> Result<Check, Error> {
         let mut check = self.clone();
-        if let Some(schedules) = variable::<usize>("HARNESS_SCHEDULES")? {
-            check = check.schedules(schedules);
+        // Zero would run one schedule and pass: a nightly job's typo.
+        if let Some(schedules) = variable::<std::num::NonZeroUsize>("HARNESS_SCHEDULES")? {
+            check = check.schedules(schedules.get());
         }
         if let Some(seed) = variable::<Seed>("HARNESS_SEED")? {
             check = check.seed(seed.0);
