@@ -1,8 +1,8 @@
 //! Deadlocks the model sees itself: the failure raises a typed
 //! `check::Deadlock` naming where each thread waits, under every engine,
 //! real threads included (at once, not at the watchdog, but for a lost
-//! `notify_one`, which real threads name as the watchdog ends the run), and a park that
-//! an earlier unpark lets through is no deadlock. A wake-up lost between a
+//! `notify_one`, which real threads name as the watchdog ends the run),
+//! and a park that an earlier unpark lets through is no deadlock. A wake-up lost between a
 //! check and a wait, which shuttle and loom find first, is raised as the
 //! same `Deadlock`, and a thread's panic is never taken for one.
 
@@ -475,8 +475,11 @@ fn a_go_given_with_one_notify_one_to_two_waiters() {
 fn a_lost_notify_one_on_real_threads_is_a_deadlock_once_the_watchdog_ends_the_run() {
     // A real waiter may return with no notification, so the book counts a
     // notification as waking every waiter until the watchdog: then one
-    // still waiting, with nothing done meanwhile, was never woken.
-    let check = Check::new().engines([Engine::Threads]).schedules(3);
+    // still waiting, with nothing done meanwhile, was never woken. A run
+    // passes only if std's notify_one woke both waiters, one of them on
+    // its way into the wait: ten runs make a miss vanishingly unlikely,
+    // and the first failure ends the search.
+    let check = Check::new().engines([Engine::Threads]).schedules(10);
     let failure = found(&check, a_go_given_with_one_notify_one_to_two_waiters);
     let stuck = stuck_on(&failure);
     assert!(
