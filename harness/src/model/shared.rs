@@ -64,14 +64,16 @@ impl<T> Shared<T> {
         }
     }
 
-    /// Lets the engine run another thread, records the call as
-    /// `Op::Call(name)` (`"DashMap::insert"`), then calls `call` on the
-    /// structure.
+    /// Lets the engine run another thread, calls `call` on the structure,
+    /// then records the call as `Op::Call(name)` (`"DashMap::insert"`).
+    /// No other thread runs between the call and its fact, so the facts
+    /// list calls in the order they took effect.
     #[track_caller]
     pub fn call<R>(&self, name: &'static str, call: impl FnOnce(&T) -> R) -> R {
-        execution::record(Op::Call(name), Location::caller());
         self.point.reach();
-        call(&self.structure)
+        let result = call(&self.structure);
+        execution::record(Op::Call(name), Location::caller());
+        result
     }
 
     /// The structure, no longer shared.
