@@ -11,7 +11,10 @@ use harness::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use harness::sync::{Arc, Condvar, Mutex, RwLock, mpsc};
 use harness::thread;
 use harness::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use support::{found, found_by_each, handoff, is_deadlock, lock_order_inversion, order_inversion};
+use support::{
+    facts_list_the_missed_access_first, found, found_by_each, handoff, is_deadlock,
+    lock_order_inversion, order_inversion,
+};
 
 const SHUTTLE_ENGINES: [Engine; 4] = [Engine::Random, Engine::pct(3), Engine::Urw, Engine::Dfs];
 const LOOM: Engine = Engine::Loom { preemptions: 2 };
@@ -64,20 +67,11 @@ fn a_load_that_misses_a_store() {
 
 #[test]
 fn a_failures_facts_list_atomic_accesses_in_the_order_they_took_effect() {
-    // Each seed's first failing schedule: recorded as each access was
-    // reached, the store was listed before the load that missed it from
-    // seed 7 on (measured).
-    for seed in 0..20 {
-        let check = Check::new().engines([Engine::Random]).seed(seed);
-        let failure = found(&check.schedules(1_000), a_load_that_misses_a_store);
-        let position = |access| {
-            let op = Op::Atomic(access, Ordering::SeqCst);
-            failure.facts.iter().position(|fact| fact.op == op)
-        };
-        let load = position(AtomicAccess::Load).expect("the load is a fact");
-        let store = position(AtomicAccess::Store).expect("the store is a fact");
-        assert!(load < store, "seed {seed}: {failure}");
-    }
+    facts_list_the_missed_access_first(
+        a_load_that_misses_a_store,
+        &Op::Atomic(AtomicAccess::Load, Ordering::SeqCst),
+        &Op::Atomic(AtomicAccess::Store, Ordering::SeqCst),
+    );
 }
 
 #[test]
