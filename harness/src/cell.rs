@@ -3,8 +3,8 @@
 //! `with_mut` by a `*mut T` to write it, so that each access has a
 //! beginning a model can check. In a build without the `model` feature it
 //! is std's cell behind a transparent wrapper whose methods are `get`;
-//! under it, loom fails a run at an access that races another
-//! (`check::DataRace`).
+//! under it, loom and shuttle's engines fail a run at an access that
+//! races another (`check::DataRace`).
 
 #[cfg(feature = "model")]
 pub use crate::model::cell::UnsafeCell;

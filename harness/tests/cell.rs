@@ -1,11 +1,13 @@
-//! `cell::UnsafeCell`: loom fails a run at an access that races another
-//! (a `check::DataRace`, at the access's line), as its own cell does; other
-//! engines check nothing. The accesses stand for a write and a read
-//! through the pointer, which this crate, free of unsafe code, never
-//! dereferences: the check is at the access's beginning. For the same
-//! reason the cell is shared behind a std mutex rather than in a structure
-//! declared `Sync`: std's locks order nothing a model sees, so the
-//! accesses race as they would in that structure.
+//! `cell::UnsafeCell`: a run fails at an access that races another (a
+//! `check::DataRace`, at the access's line), as loom's own cell fails it:
+//! under loom, which models every ordering, and under shuttle's engines,
+//! by shuttle's vector clocks, where every atomic orders as sequentially
+//! consistent ones do. Real threads check nothing. The accesses stand
+//! for a write and a read through the pointer, which this crate, free of
+//! unsafe code, never dereferences: the check is at the access's
+//! beginning. For the same reason the cell is shared behind a std mutex
+//! rather than in a structure declared `Sync`: std's locks order nothing
+//! a model sees, so the accesses race as they would in that structure.
 
 mod support;
 
@@ -14,7 +16,7 @@ use harness::check::{CellAccess, Check, DataRace, Engine, Op, ThreadKey, peek};
 use harness::sync::atomic::{AtomicBool, Ordering};
 use harness::sync::{Arc, Mutex};
 use harness::thread;
-use support::found;
+use support::{found, found_by_each};
 
 const LOOM: Engine = Engine::Loom { preemptions: 2 };
 
@@ -116,10 +118,13 @@ fn a_read_told_by_a_release_acquire_pair_runs_clean_under_every_engine() {
     });
 }
 
+/// shuttle's engines, whose atomics are sequentially consistent.
+const SHUTTLE: [Engine; 4] = [Engine::Random, Engine::pct(3), Engine::Urw, Engine::Dfs];
+
 #[test]
-fn engines_that_model_no_orderings_check_nothing() {
+fn engines_without_weak_memory_take_a_relaxed_flag_as_ordering_and_real_threads_check_nothing() {
     Check::new()
-        .engines([Engine::Random, Engine::pct(3), Engine::Dfs])
+        .engines(SHUTTLE.into_iter().chain([Engine::Threads]))
         .schedules(100)
         .assert(|| {
             handover(Ordering::Relaxed, Ordering::Relaxed);
@@ -148,6 +153,77 @@ fn two_writes_no_lock_orders_are_a_data_race_loom_finds() {
         two_writers(false);
     });
     assert_eq!(data_race(&failure).access, CellAccess::Write, "{failure}");
+}
+
+#[test]
+fn two_writes_no_lock_orders_are_a_data_race_each_shuttle_engine_finds_in_any_schedule() {
+    for engine in SHUTTLE {
+        // The writes race whichever runs first: the first run finds it.
+        let failure = found(&Check::new().engines([engine]).schedules(1), || {
+            two_writers(false);
+        });
+        assert_eq!(data_race(&failure).access, CellAccess::Write, "{failure}");
+    }
+}
+
+#[test]
+fn a_write_after_the_release_a_reader_saw_races_the_read_under_shuttle() {
+    // PCT is left out: it found nothing in 1,000 schedules.
+    found_by_each(
+        [Engine::Random, Engine::Urw, Engine::Dfs],
+        1_000,
+        || {
+            let cell = shared(0_u64);
+            let ready = Arc::new(AtomicBool::new(false));
+            let writer = {
+                let (cell, ready) = (Arc::clone(&cell), Arc::clone(&ready));
+                thread::spawn(move || {
+                    ready.store(true, Ordering::Release);
+                    unordered(&cell).with_mut(|_| ());
+                })
+            };
+            if ready.load(Ordering::Acquire) {
+                unordered(&cell).with(|_| ());
+            }
+            writer.join().expect("the writer ends");
+        },
+        "data race: the ",
+    );
+}
+
+/// A writer writes the cell, unparks the reader, then says so by a std
+/// flag, which orders nothing a model sees, and unparks it again (a park
+/// the first unpark ended may have begun again before the flag went
+/// up); the reader parks until the flag is up, then reads. Only the unpark orders the write before the
+/// read, as std's `unpark` synchronises with the `park` that takes its
+/// token. The flag may be up before the reader took the token (it never
+/// parked, or a park woke spuriously), so a timed park takes it then: a
+/// token taken by the loop's park leaves it nothing to take. Under
+/// shuttle's engines: under loom a timed park leaves the token where it
+/// is, and orders nothing.
+fn handover_by_unpark() {
+    let cell = shared(0_u64);
+    let told = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (cell, told) = (Arc::clone(&cell), Arc::clone(&told));
+        thread::spawn(move || {
+            while !told.load(Ordering::SeqCst) {
+                thread::park();
+            }
+            thread::park_timeout(std::time::Duration::from_millis(1));
+            unordered(&cell).with(|_| ());
+        })
+    };
+    unordered(&cell).with_mut(|_| ());
+    reader.thread().unpark();
+    told.store(true, Ordering::SeqCst);
+    reader.thread().unpark();
+    reader.join().expect("the reader ends");
+}
+
+#[test]
+fn an_unpark_orders_the_write_before_it_before_the_parked_threads_read() {
+    Check::new().engines(SHUTTLE).assert(handover_by_unpark);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! `check::Written`: data written outside the facade (a file's bytes), whose
-//! reads loom checks against the write: what told the reader the data was
-//! there must order the write before the read.
+//! reads loom and shuttle's engines check against the write: what told the
+//! reader the data was there must order the write before the read.
 
 #[allow(dead_code, reason = "the helpers other test files use")]
 mod support;
@@ -54,9 +54,34 @@ fn a_read_told_by_a_release_acquire_pair_runs_clean_under_loom() {
 }
 
 #[test]
-fn engines_that_model_no_orderings_check_nothing() {
+fn engines_without_weak_memory_take_a_relaxed_flag_as_ordering_and_real_threads_check_nothing() {
     Check::new()
         .engines([Engine::Random, Engine::Dfs, Engine::Threads])
         .schedules(100)
         .assert(|| handover(Ordering::Relaxed, Ordering::Relaxed));
+}
+
+#[test]
+fn a_read_no_flag_tells_is_found_by_shuttle() {
+    let failure = found(
+        &Check::new().engines([Engine::Random]).schedules(1_000),
+        || {
+            let data = Arc::new(std::sync::Mutex::new(None::<Written>));
+            let writer = {
+                let data = Arc::clone(&data);
+                thread::spawn(move || *data.lock().expect("not poisoned") = Some(Written::new()))
+            };
+            // A std lock orders nothing a model sees, and a yield nothing at
+            // all: nothing tells the reader.
+            thread::yield_now();
+            if let Some(written) = &*data.lock().expect("not poisoned") {
+                written.read();
+            }
+            writer.join().expect("the writer ends");
+        },
+    );
+    assert!(
+        failure.message.contains("does not happen after its write"),
+        "{failure}"
+    );
 }

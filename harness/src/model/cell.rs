@@ -1,9 +1,9 @@
 //! `UnsafeCell` under the model: the data in std's cell, and its accesses
-//! [`Tracked`] for loom, which fails a run at an access that races
-//! another (one of them a write, and no lock, join or release and acquire
-//! between them), as loom's own `UnsafeCell` does. Other engines check
-//! nothing: shuttle runs one thread at a time, sequentially consistent,
-//! and real threads race for real. An access is a fact (`Op::Cell`), so a
+//! [`Tracked`], which fails a run at an access that races another (one of
+//! them a write, and no lock, join, unpark or release and acquire between
+//! them), as loom's own `UnsafeCell` does: under loom by loom's causality,
+//! under shuttle by its vector clocks (see [`Tracked`]). Real threads race
+//! for real, and are not checked. An access is a fact (`Op::Cell`), so a
 //! race's report shows the other thread's access too, but no scheduling
 //! point: it synchronises nothing, and what orders it (a lock, an atomic)
 //! already is one. Inside `check::peek` (a judge reading the component's
@@ -35,18 +35,18 @@ impl<T> UnsafeCell<T> {
         }
     }
 
-    /// Calls `f` with a pointer to read the data through: under loom, the
-    /// run fails at the caller's line if a write of another thread races
-    /// this read.
+    /// Calls `f` with a pointer to read the data through: under loom or
+    /// shuttle, the run fails at the caller's line if a write of another
+    /// thread races this read.
     #[track_caller]
     pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
         self.checked(CellAccess::Read, Location::caller());
         f(self.data.get())
     }
 
-    /// Calls `f` with a pointer to write the data through: under loom, the
-    /// run fails at the caller's line if any access of another thread
-    /// races this write.
+    /// Calls `f` with a pointer to write the data through: under loom or
+    /// shuttle, the run fails at the caller's line if any access of
+    /// another thread races this write.
     #[track_caller]
     pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
         self.checked(CellAccess::Write, Location::caller());
@@ -63,8 +63,8 @@ impl<T> UnsafeCell<T> {
         self.data.into_inner()
     }
 
-    /// Records `access` at `at`, and raises the [`DataRace`] if loom finds
-    /// it racing another.
+    /// Records `access` at `at`, and raises the [`DataRace`] if it races
+    /// another.
     fn checked(&self, access: CellAccess, at: &'static Location<'static>) {
         if peek::peeking() && access == CellAccess::Read {
             return;

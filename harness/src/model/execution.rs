@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::time::Duration;
 
+use super::causality::Unparks;
 use super::deadlock::{Deadlock, Stuck, StuckOn};
 use super::endless::{Endless, MAX_OPERATIONS, Past};
 use super::facts::{Fact, Facts, Op, ThreadKey};
@@ -171,6 +172,8 @@ pub(crate) struct Execution {
     first_violation: Mutex<Option<Raised>>,
     /// Each thread's park token, under loom.
     loom_parkers: Parkers,
+    /// What each thread's unparks had seen, under shuttle.
+    shuttle_unparks: Mutex<Unparks>,
     /// Who judges the quiescent moments.
     quiescence_judges: Mutex<Vec<QuiescenceJudge>>,
     /// Who judges each wait as it begins.
@@ -399,6 +402,7 @@ impl Execution {
             books: Mutex::new(Books::default()),
             first_violation: Mutex::new(None),
             loom_parkers: Parkers::default(),
+            shuttle_unparks: Mutex::new(Unparks::default()),
             quiescence_judges: Mutex::new(Vec::new()),
             wait_judges: Mutex::new(Vec::new()),
             judged: AtomicBool::new(false),
@@ -910,6 +914,7 @@ impl Execution {
     /// a fact.
     pub(crate) fn park_ends(&self, at: Site) {
         let thread = self.thread_key();
+        self.has_seen_its_unparks(thread);
         let spurious = lock(&self.books).waits.park_ends(thread);
         if spurious {
             self.record(Op::WakesSpuriously, at);
@@ -979,6 +984,17 @@ impl Execution {
     /// `thread` of the run was unparked.
     pub(crate) fn unparked(&self, thread: ThreadKey) {
         lock(&self.books).waits.unparked(thread);
+        if self.flavour == Flavour::Shuttle {
+            lock(&self.shuttle_unparks).unparks(thread);
+        }
+    }
+
+    /// `thread`, the calling one, returns from a park, timed or not: what
+    /// its unparkers did happens before what it does next.
+    pub(crate) fn has_seen_its_unparks(&self, thread: ThreadKey) {
+        if self.flavour == Flavour::Shuttle {
+            lock(&self.shuttle_unparks).park_ends(thread);
+        }
     }
 
     /// Whether `thread` has returned.

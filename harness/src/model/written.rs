@@ -1,10 +1,11 @@
 //! Causality for data the facade does not carry: bytes a thread writes to
 //! a file, a mapped buffer or a device, and another reads once told they
 //! are there. Real files order nothing, so what tells the reader (an
-//! atomic, a lock) must order the write before the read; only loom models
-//! orderings, so under loom a [`Written`] is a place loom tracks
-//! ([`Tracked`]), written as it is made, and each [`Written::read`] reads
-//! it: a read that the write does not happen before fails the run.
+//! atomic, a lock) must order the write before the read. A [`Written`] is
+//! a place the run's engine tracks ([`Tracked`]: loom's causality, or
+//! shuttle's vector clocks), written as it is made, and each
+//! [`Written::read`] reads it: a read that the write does not happen before
+//! fails the run.
 
 use std::panic::Location;
 
@@ -26,7 +27,7 @@ impl Written {
         Written { tracked }
     }
 
-    /// The calling thread reads the data: under loom, the run fails at
+    /// The calling thread reads the data: under loom or shuttle, the run fails at
     /// the caller's line unless the write happens before this read.
     #[track_caller]
     pub fn read(&self) {
@@ -34,7 +35,7 @@ impl Written {
             panic!(
                 "a read at {} of data written outside the facade does not happen after its \
                  write: what told the reader the data was there did not order the write before \
-                 the read (loom's causality check)",
+                 the read",
                 Location::caller()
             );
         }
