@@ -91,9 +91,10 @@ pub enum CellAccess {
 /// An access to an [`UnsafeCell`](super::cell::UnsafeCell) of the facade
 /// that another thread's access races: the two are not ordered by a lock,
 /// a join or an atomic's release and acquire, and one of them writes.
-/// Found under loom, which models every ordering, and under shuttle, whose
-/// atomics are sequentially consistent and so order more (see
-/// [`Tracked`]); what a run that finds one raises.
+/// Found under loom, which models every ordering, and under shuttle's
+/// engines, by shuttle's vector clocks, whose atomics are sequentially
+/// consistent and so order more (a relaxed flag orders there); what a run
+/// that finds one raises.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DataRace {

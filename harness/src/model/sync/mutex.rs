@@ -29,6 +29,10 @@ pub struct Mutex<T> {
 }
 
 /// The engine's lock, or none where the data's std mutex is the lock.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "shuttle's lock carries a vector clock inline; a lock is made once a run, and a box would put an allocation and an indirection on every lock and unlock"
+)]
 enum Turn {
     Std,
     Shuttle(shuttle::sync::Mutex<()>),
