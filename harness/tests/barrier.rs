@@ -56,6 +56,30 @@ fn each_round_has_exactly_one_leader_under_every_engine() {
     });
 }
 
+/// Three threads through four rounds, none the body's: a round's leader
+/// notifies while a thread that woke spuriously from that round has
+/// already begun to wait in the next, which shuttle's notification wakes
+/// too; a waiter of the round before, not yet run, is still woken.
+#[test]
+fn threads_that_go_round_a_barrier_again_and_again_never_deadlock_under_every_engine() {
+    Check::new().assert(|| {
+        let barrier = Arc::new(Barrier::new(3));
+        let threads: Vec<_> = (0..3)
+            .map(|_| {
+                let barrier = Arc::clone(&barrier);
+                thread::spawn(move || {
+                    for _ in 0..4 {
+                        barrier.wait();
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().expect("the thread ends without a panic");
+        }
+    });
+}
+
 #[test]
 fn waiting_for_a_thread_that_never_comes_is_a_deadlock() {
     for engine in [Engine::Random, Engine::Dfs, Engine::Loom { preemptions: 2 }] {

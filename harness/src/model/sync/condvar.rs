@@ -286,16 +286,24 @@ impl Condvar {
 
     /// Wakes every waiter, as a fact at `at`: for the model's own
     /// primitives, which notify from a guard's `drop`.
+    ///
+    /// The engine's notification goes first, and the book's after it, as
+    /// it takes effect: shuttle's lets the others run before it wakes
+    /// anyone, and a thread that begins to wait meanwhile is woken too.
+    /// Booked first, the book counted only the waiters before, and the
+    /// newcomer's return used up a wake-up of a waiter that had not yet
+    /// run: every thread of a barrier's next round seemed to wait, a
+    /// deadlock of a correct barrier.
     pub(crate) fn notify_all_at(&self, at: Site) {
-        execution::record(Op::NotifyAll, at);
-        if let Some(run) = execution::current() {
-            run.notify_all(self.id);
-        }
         match &self.inner {
             Inner::Std(condvar) => condvar.notify_all(),
             _ if self.outlived_its_run() => {}
             Inner::Shuttle(condvar) => condvar.notify_all(),
             Inner::Loom(condvar) => condvar.notify_all(),
+        }
+        execution::record(Op::NotifyAll, at);
+        if let Some(run) = execution::current() {
+            run.notify_all(self.id);
         }
     }
 
