@@ -9,7 +9,9 @@
 //! point of the engine that runs the test and a typed fact (`check::Fact`),
 //! and every timeout fires on a virtual clock: a `wait_timeout`,
 //! `park_timeout`, `recv_timeout` or `sleep` takes no real time, and the
-//! engine chooses whether a timeout fires before a notification comes.
+//! engine chooses whether a timeout fires before a notification comes
+//! (within `check::READY_THREAD_DELAY_MAX` of a ready thread's last act:
+//! an hour's timeout never fires before a thread ready to beat it has run).
 //!
 //! ```toml
 //! [dependencies]

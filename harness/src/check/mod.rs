@@ -44,6 +44,7 @@ pub use crate::model::scope::{NotModelled, SCOPE_UNDER_LOOM};
 pub use crate::model::sync::SPURIOUS_WAKEUPS_ONE_IN;
 pub use crate::model::sync::{DOWNGRADE_UNDER_SHUTTLE_AND_LOOM, LOCK_AFTER_A_PANIC_UNDER_LOOM};
 pub use crate::model::thread::PARALLELISM_IN_A_RUN;
+pub use crate::model::turns::READY_THREAD_DELAY_MAX;
 pub use crate::model::written::Written;
 pub use engine::{DEFAULT_PCT_STEP_BOUND, Engine, MEASURED_PCT_STEP_BOUND, ParseError, RunId};
 pub(crate) use panic_hook::install as install_panic_hook;

@@ -27,6 +27,7 @@ use super::panic_sites::PanicSites;
 use super::quiescence::{Quiescence, Wait, WaitBegins, Waiting};
 use super::time::Instant;
 use super::timers::{Patience, TimerId, Timers};
+use super::turns::Turns;
 use crate::panics::{Panicked, Raised};
 
 /// A judge of a run's quiescent moments (`check::at_quiescence`).
@@ -75,14 +76,16 @@ impl Timer<'_> {
 
     /// Whether a timed wait's timeout fires now, as the scheduler chooses
     /// (the clock then at its end), or the wait ends early, as a timed
-    /// wait may. It never fires while an earlier timeout is armed: the wait
+    /// wait may. It never fires while an earlier timeout is armed, nor
+    /// while a thread that can run would wait for its turn past
+    /// [`READY_THREAD_DELAY_MAX`](super::turns::READY_THREAD_DELAY_MAX) (see [`super::turns`]): the wait
     /// then ends early after a spin, which lets the others run (the thread
     /// of the earlier timeout among them) as a spin-wait of the code under
     /// test would. Without the spin, two threads whose timeouts wait for a
     /// third's could hand the processor to each other above it for good
     /// (PCT's priorities), re-waiting forever.
     pub(crate) fn fires_now(&self) -> bool {
-        if !self.may_fire() {
+        if !self.may_fire() || self.run.keeps_a_ready_thread_waiting(self.id.ends()) {
             self.spin_behind();
             return false;
         }
@@ -94,10 +97,11 @@ impl Timer<'_> {
     }
 
     /// Fires the timeout: lets the others run until no other timed wait's
-    /// timeout ends first (theirs fire first), then moves the clock to
-    /// this one's end.
+    /// timeout ends first (theirs fire first) and no thread that can run
+    /// would wait for its turn past [`READY_THREAD_DELAY_MAX`](super::turns::READY_THREAD_DELAY_MAX) (it acts
+    /// first), then moves the clock to this one's end.
     pub(crate) fn fire(&self) {
-        while !self.may_fire() {
+        while !self.may_fire() || self.run.keeps_a_ready_thread_waiting(self.id.ends()) {
             self.spin_behind();
         }
         self.run.advance_to(self.id.ends());
@@ -172,6 +176,8 @@ pub(crate) struct Execution {
     first_violation: Mutex<Option<Raised>>,
     /// Each thread's park token, under loom.
     loom_parkers: Parkers,
+    /// When each thread last had its turn, on the virtual clock.
+    turns: Mutex<Turns>,
     /// What each thread's unparks had seen, under shuttle.
     shuttle_unparks: Mutex<Unparks>,
     /// Who judges the quiescent moments.
@@ -207,6 +213,15 @@ struct Books {
     locks: Book,
     waits: Waiting,
     condvars: TimedWaits,
+}
+
+impl Books {
+    /// Whether `thread` can run, as the book of waits says, with the
+    /// book of locks saying which locks are held.
+    fn can_run(&self, thread: ThreadKey) -> bool {
+        self.waits
+            .can_run(thread, |lock_at, access| self.locks.holder(lock_at, access))
+    }
 }
 
 thread_local! {
@@ -402,6 +417,7 @@ impl Execution {
             books: Mutex::new(Books::default()),
             first_violation: Mutex::new(None),
             loom_parkers: Parkers::default(),
+            turns: Mutex::new(Turns::default()),
             shuttle_unparks: Mutex::new(Unparks::default()),
             quiescence_judges: Mutex::new(Vec::new()),
             wait_judges: Mutex::new(Vec::new()),
@@ -480,7 +496,34 @@ impl Execution {
     /// both wake by the later of their ends.
     pub(crate) fn advance_to(&self, at: Duration) {
         let nanos = u64::try_from(at.as_nanos()).unwrap_or(u64::MAX);
-        self.clock_nanos.fetch_max(nanos, Ordering::SeqCst);
+        let before = self.clock_nanos.fetch_max(nanos, Ordering::SeqCst);
+        if nanos > before {
+            let waiting: Vec<ThreadKey> = {
+                let books = lock(&self.books);
+                (0..self.keys.threads())
+                    .map(ThreadKey)
+                    .filter(|&thread| !books.can_run(thread))
+                    .collect()
+            };
+            lock(&self.turns).clock_moved(self.now(), waiting.into_iter());
+        }
+    }
+
+    /// Whether moving the clock to `to` would keep a thread that can run,
+    /// other than the calling one, waiting for its turn past
+    /// [`READY_THREAD_DELAY_MAX`](super::turns::READY_THREAD_DELAY_MAX).
+    pub(crate) fn keeps_a_ready_thread_waiting(&self, to: Duration) -> bool {
+        let me = self.thread_key();
+        let ready: Vec<ThreadKey> = {
+            let books = lock(&self.books);
+            (0..self.keys.threads())
+                .map(ThreadKey)
+                .filter(|&thread| thread != me && books.can_run(thread))
+                .collect()
+        };
+        lock(&self.turns)
+            .kept_waiting(to, ready.into_iter())
+            .is_some()
     }
 
     /// Records that the calling thread does `op` at `at`; under shuttle,
@@ -488,6 +531,13 @@ impl Execution {
     pub(crate) fn record(&self, op: Op, at: &'static Location<'static>) {
         let thread = self.thread_key();
         self.if_lingering(|timers| timers.acts(thread, op.may_block()));
+        {
+            let (mut turns, now) = (lock(&self.turns), self.now());
+            turns.acted(thread, now);
+            if let Op::Spawn { child } = op {
+                turns.acted(child, now);
+            }
+        }
         let operations = {
             let mut facts = lock(&self.facts);
             facts.push(Fact { thread, op, at });

@@ -30,4 +30,5 @@ pub(crate) mod system_time;
 pub(crate) mod thread;
 pub(crate) mod time;
 mod timers;
+pub(crate) mod turns;
 pub(crate) mod written;

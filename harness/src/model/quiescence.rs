@@ -169,6 +169,24 @@ impl Waiting {
             .map(|(thread, _)| thread)
     }
 
+    /// Whether `thread` can run: it has not ended, and waits for nothing,
+    /// for what may already have come (a notification), or for a lock
+    /// that `holder` (the book of locks) says nobody holds.
+    pub(crate) fn can_run(
+        &self,
+        thread: ThreadKey,
+        holder: impl Fn(usize, Access) -> Option<(ThreadKey, Site)>,
+    ) -> bool {
+        if self.ended.contains(&thread) {
+            return false;
+        }
+        match self.waits.get(thread) {
+            None => true,
+            Some(&(Wait::Lock(lock, access), _)) => holder(lock, access).is_none(),
+            Some(&(wait, _)) => self.may_end(wait),
+        }
+    }
+
     /// Whether `wait` may end without another thread doing anything more:
     /// it has been woken, or might have been.
     fn may_end(&self, wait: Wait) -> bool {

@@ -1,0 +1,156 @@
+//! A thread that can run gets its turn before the virtual clock moves more
+//! than `check::READY_THREAD_DELAY_MAX` past its last act: a long timeout,
+//! a guard against a hang, never fires before a thread ready to beat it has
+//! run, as it never does on a real machine; a timeout within the bound
+//! still races it, under every engine that chooses.
+
+mod support;
+
+use harness::check::{Check, Engine, READY_THREAD_DELAY_MAX};
+use harness::sync::atomic::{AtomicBool, Ordering};
+use harness::sync::{Arc, Condvar, Mutex, mpsc};
+use harness::thread;
+use harness::time::{Duration, Instant};
+use support::found_by_each;
+
+const SHUTTLE_ENGINES: [Engine; 4] = [Engine::Random, Engine::pct(3), Engine::Urw, Engine::Dfs];
+
+/// A value handed over under a lock, its receiver waiting at most
+/// `timeout` for it: whether it came.
+fn handed_over_within(timeout: Duration) -> bool {
+    let slot = Arc::new((Mutex::new(None), Condvar::new()));
+    let sender = {
+        let slot = Arc::clone(&slot);
+        thread::spawn(move || {
+            *slot.0.lock().expect("not poisoned") = Some(9_u32);
+            slot.1.notify_one();
+        })
+    };
+    let waited = slot
+        .1
+        .wait_timeout_while(slot.0.lock().expect("not poisoned"), timeout, |value| {
+            value.is_none()
+        })
+        .expect("not poisoned");
+    let came = waited.0.is_some();
+    drop(waited);
+    sender.join().expect("the sender ends");
+    came
+}
+
+#[test]
+fn an_hours_timeout_never_fires_before_the_ready_sender_has_run_under_every_engine() {
+    Check::new().assert(|| {
+        assert!(handed_over_within(Duration::from_secs(3_600)));
+    });
+}
+
+#[test]
+fn a_timeout_within_the_bound_still_fires_before_the_sender_runs_under_each_shuttle_engine() {
+    found_by_each(
+        SHUTTLE_ENGINES,
+        1_000,
+        || assert!(handed_over_within(READY_THREAD_DELAY_MAX), "timed out"),
+        "timed out",
+    );
+}
+
+#[test]
+fn an_hours_recv_timeout_never_fires_before_the_ready_sender_has_run_under_every_engine() {
+    Check::new().assert(|| {
+        let (values, received) = mpsc::channel();
+        let sender = thread::spawn(move || values.send(9_u32).expect("the receiver waits"));
+        assert_eq!(received.recv_timeout(Duration::from_secs(3_600)), Ok(9));
+        sender.join().expect("the sender ends");
+    });
+}
+
+#[test]
+fn an_hours_sleep_never_ends_before_a_ready_thread_has_run_under_every_engine() {
+    Check::new().assert(|| {
+        let done = Arc::new(AtomicBool::new(false));
+        let worker = {
+            let done = Arc::clone(&done);
+            thread::spawn(move || done.store(true, Ordering::SeqCst))
+        };
+        thread::sleep(Duration::from_secs(3_600));
+        assert!(
+            done.load(Ordering::SeqCst),
+            "an hour passed, the worker idle"
+        );
+        worker.join().expect("the worker ends");
+    });
+}
+
+#[test]
+fn a_sleeper_under_a_lock_still_wakes_though_a_thread_waits_for_that_lock() {
+    Check::new().assert(|| {
+        harness::check::allow_waits_under_lock();
+        let lock = Arc::new(Mutex::new(()));
+        let held = lock.lock().expect("not poisoned");
+        let waiter = {
+            let lock = Arc::clone(&lock);
+            thread::spawn(move || drop(lock.lock().expect("not poisoned")))
+        };
+        thread::sleep(Duration::from_secs(3_600));
+        drop(held);
+        waiter.join().expect("the waiter ends");
+    });
+}
+
+#[test]
+fn a_thread_woken_after_the_clock_moved_on_may_still_lose_to_a_short_timeout() {
+    found_by_each(
+        SHUTTLE_ENGINES,
+        1_000,
+        || {
+            let acted = Arc::new(AtomicBool::new(false));
+            let parked = {
+                let acted = Arc::clone(&acted);
+                thread::spawn(move || {
+                    thread::park();
+                    acted.store(true, Ordering::SeqCst);
+                })
+            };
+            // The clock moves ten seconds on while the other thread is
+            // parked: it is ready from its unpark on, not from its park.
+            thread::sleep(Duration::from_secs(10));
+            parked.thread().unpark();
+            let before = Instant::now();
+            thread::park_timeout(Duration::from_millis(1));
+            let fired = before.elapsed() >= Duration::from_millis(1);
+            assert!(
+                !fired || acted.load(Ordering::SeqCst),
+                "the timeout fired first"
+            );
+            parked.join().expect("the parked thread ends");
+        },
+        "the timeout fired first",
+    );
+}
+
+#[test]
+fn a_thread_spawned_after_the_clock_moved_on_may_still_lose_to_a_short_timeout() {
+    found_by_each(
+        SHUTTLE_ENGINES,
+        1_000,
+        || {
+            // The child is ready from its spawn on, not from the run's start.
+            thread::sleep(Duration::from_secs(10));
+            let acted = Arc::new(AtomicBool::new(false));
+            let child = {
+                let acted = Arc::clone(&acted);
+                thread::spawn(move || acted.store(true, Ordering::SeqCst))
+            };
+            let before = Instant::now();
+            thread::park_timeout(Duration::from_millis(1));
+            let fired = before.elapsed() >= Duration::from_millis(1);
+            assert!(
+                !fired || acted.load(Ordering::SeqCst),
+                "the timeout fired first"
+            );
+            child.join().expect("the child ends");
+        },
+        "the timeout fired first",
+    );
+}
