@@ -27,7 +27,6 @@ use super::panic_sites::PanicSites;
 use super::quiescence::{Quiescence, Wait, WaitBegins, Waiting};
 use super::time::Instant;
 use super::timers::{Patience, TimerId, Timers};
-use super::turns::Turns;
 use crate::panics::{Panicked, Raised};
 
 /// A judge of a run's quiescent moments (`check::at_quiescence`).
@@ -176,8 +175,6 @@ pub(crate) struct Execution {
     first_violation: Mutex<Option<Raised>>,
     /// Each thread's park token, under loom.
     loom_parkers: Parkers,
-    /// When each thread last had its turn, on the virtual clock.
-    turns: Mutex<Turns>,
     /// What each thread's unparks had seen, under shuttle.
     shuttle_unparks: Mutex<Unparks>,
     /// Who judges the quiescent moments.
@@ -417,7 +414,6 @@ impl Execution {
             books: Mutex::new(Books::default()),
             first_violation: Mutex::new(None),
             loom_parkers: Parkers::default(),
-            turns: Mutex::new(Turns::default()),
             shuttle_unparks: Mutex::new(Unparks::default()),
             quiescence_judges: Mutex::new(Vec::new()),
             wait_judges: Mutex::new(Vec::new()),
@@ -505,7 +501,9 @@ impl Execution {
                     .filter(|&thread| !books.can_run(thread))
                     .collect()
             };
-            lock(&self.turns).clock_moved(self.now(), waiting.into_iter());
+            lock(&self.facts)
+                .turns
+                .clock_moved(self.now(), waiting.into_iter());
         }
     }
 
@@ -521,7 +519,8 @@ impl Execution {
                 .filter(|&thread| thread != me && books.can_run(thread))
                 .collect()
         };
-        lock(&self.turns)
+        lock(&self.facts)
+            .turns
             .kept_waiting(to, ready.into_iter())
             .is_some()
     }
@@ -531,15 +530,13 @@ impl Execution {
     pub(crate) fn record(&self, op: Op, at: &'static Location<'static>) {
         let thread = self.thread_key();
         self.if_lingering(|timers| timers.acts(thread, op.may_block()));
-        {
-            let (mut turns, now) = (lock(&self.turns), self.now());
-            turns.acted(thread, now);
-            if let Op::Spawn { child } = op {
-                turns.acted(child, now);
-            }
-        }
+        let now = self.now();
         let operations = {
             let mut facts = lock(&self.facts);
+            facts.turns.acted(thread, now);
+            if let Op::Spawn { child } = op {
+                facts.turns.acted(child, now);
+            }
             facts.push(Fact { thread, op, at });
             facts.recorded()
         };

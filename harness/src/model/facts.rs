@@ -11,6 +11,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::causality::CellAccess;
+use super::turns::Turns;
 
 /// How many facts a run keeps, the most recent: enough to see the
 /// interleaving that broke, bounded so a long run costs no more memory.
@@ -294,6 +295,9 @@ pub(crate) struct Facts {
     /// has its wait here after it has left `kept`.
     latest: Vec<Option<Fact>>,
     observer: Option<Observer>,
+    /// When each thread last had its turn, on the virtual clock: kept
+    /// with the facts, whose lock each act takes anyway.
+    pub(crate) turns: Turns,
 }
 
 impl Default for Facts {
@@ -305,6 +309,7 @@ impl Default for Facts {
             dropped: 0,
             latest: Vec::new(),
             observer: None,
+            turns: Turns::default(),
         }
     }
 }
