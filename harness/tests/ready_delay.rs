@@ -98,6 +98,19 @@ fn a_sleeper_under_a_lock_still_wakes_though_a_thread_waits_for_that_lock() {
     });
 }
 
+/// Parks for a millisecond, a timeout within the bound: fails the run if
+/// the timeout fired before `acted` was set, which the tests below need
+/// a search to find.
+fn a_short_timeout_fires_only_after(acted: &AtomicBool) {
+    let before = Instant::now();
+    thread::park_timeout(Duration::from_millis(1));
+    let fired = before.elapsed() >= Duration::from_millis(1);
+    assert!(
+        !fired || acted.load(Ordering::SeqCst),
+        "the timeout fired first"
+    );
+}
+
 #[test]
 fn a_thread_woken_after_the_clock_moved_on_may_still_lose_to_a_short_timeout() {
     found_by_each(
@@ -116,13 +129,7 @@ fn a_thread_woken_after_the_clock_moved_on_may_still_lose_to_a_short_timeout() {
             // parked: it is ready from its unpark on, not from its park.
             thread::sleep(Duration::from_secs(10));
             parked.thread().unpark();
-            let before = Instant::now();
-            thread::park_timeout(Duration::from_millis(1));
-            let fired = before.elapsed() >= Duration::from_millis(1);
-            assert!(
-                !fired || acted.load(Ordering::SeqCst),
-                "the timeout fired first"
-            );
+            a_short_timeout_fires_only_after(&acted);
             parked.join().expect("the parked thread ends");
         },
         "the timeout fired first",
@@ -142,13 +149,7 @@ fn a_thread_spawned_after_the_clock_moved_on_may_still_lose_to_a_short_timeout()
                 let acted = Arc::clone(&acted);
                 thread::spawn(move || acted.store(true, Ordering::SeqCst))
             };
-            let before = Instant::now();
-            thread::park_timeout(Duration::from_millis(1));
-            let fired = before.elapsed() >= Duration::from_millis(1);
-            assert!(
-                !fired || acted.load(Ordering::SeqCst),
-                "the timeout fired first"
-            );
+            a_short_timeout_fires_only_after(&acted);
             child.join().expect("the child ends");
         },
         "the timeout fired first",
