@@ -45,6 +45,28 @@ fn an_hours_timeout_never_fires_before_the_ready_sender_has_run_under_every_engi
     });
 }
 
+/// Nor after it, once the sender's notification has ended the wait: the
+/// wait ends notified, the clock short of the hour. Not on real threads,
+/// where a notification that comes as the timeout is about to fire can
+/// still lose to it (the sender gone, nothing holds the timer back).
+#[test]
+fn an_hours_timeout_ends_with_the_senders_notification_not_an_hour_on_under_shuttle_and_loom() {
+    Check::new()
+        .engines(
+            SHUTTLE_ENGINES
+                .into_iter()
+                .chain([Engine::Loom { preemptions: 2 }]),
+        )
+        .assert(|| {
+            let started = Instant::now();
+            assert!(handed_over_within(Duration::from_secs(3_600)));
+            assert!(
+                started.elapsed() < READY_THREAD_DELAY_MAX,
+                "the hour passed"
+            );
+        });
+}
+
 #[test]
 fn a_timeout_within_the_bound_still_fires_before_the_sender_runs_under_each_shuttle_engine() {
     found_by_each(
