@@ -49,9 +49,9 @@ enum By {
 }
 
 /// The vector clocks of a place's accesses that a later access must have
-/// seen: the last write's, and those of the reads since that no later
-/// read has seen (a read that one read's thread saw, that thread's next
-/// access has seen too, so it is implied).
+/// seen: the last write's, and those of the reads since it that no later
+/// read has seen (a read whose clock has seen another has seen all that
+/// one had, so the other need not be kept).
 #[derive(Debug, Default)]
 struct Clocked {
     write: Option<VectorClock>,
@@ -156,7 +156,7 @@ impl Tracked {
 /// The calling shuttle thread's vector clock, one tick on: a tick, so
 /// that what the thread did since its last release is not taken as
 /// seen by a thread that saw only that release.
-pub(crate) fn ticked() -> VectorClock {
+fn ticked() -> VectorClock {
     ExecutionState::with(|state| state.increment_clock().clone())
 }
 

@@ -76,9 +76,8 @@ impl Timer<'_> {
     /// Whether a timed wait's timeout fires now, as the scheduler chooses
     /// (the clock then at its end), or the wait ends early, as a timed
     /// wait may. It never fires while an earlier timeout is armed, nor
-    /// while a thread that can run would wait for its turn past
-    /// [`READY_THREAD_DELAY_MAX`](super::turns::READY_THREAD_DELAY_MAX) (see [`super::turns`]): the wait
-    /// then ends early after a spin, which lets the others run (the thread
+    /// while a thread that can run would wait for its turn past the bound
+    /// of [`super::turns`]: the wait then ends early after a spin, which lets the others run (the thread
     /// of the earlier timeout among them) as a spin-wait of the code under
     /// test would. Without the spin, two threads whose timeouts wait for a
     /// third's could hand the processor to each other above it for good
@@ -97,7 +96,7 @@ impl Timer<'_> {
 
     /// Fires the timeout: lets the others run until no other timed wait's
     /// timeout ends first (theirs fire first) and no thread that can run
-    /// would wait for its turn past [`READY_THREAD_DELAY_MAX`](super::turns::READY_THREAD_DELAY_MAX) (it acts
+    /// would wait for its turn past the bound of [`super::turns`] (it acts
     /// first), then moves the clock to this one's end.
     pub(crate) fn fire(&self) {
         while !self.may_fire() || self.run.keeps_a_ready_thread_waiting(self.id.ends()) {
@@ -494,17 +493,21 @@ impl Execution {
         let nanos = u64::try_from(at.as_nanos()).unwrap_or(u64::MAX);
         let before = self.clock_nanos.fetch_max(nanos, Ordering::SeqCst);
         if nanos > before {
-            let waiting: Vec<ThreadKey> = {
-                let books = lock(&self.books);
-                (0..self.keys.threads())
-                    .map(ThreadKey)
-                    .filter(|&thread| !books.can_run(thread))
-                    .collect()
-            };
+            let waiting = self.threads_that(false);
             lock(&self.facts)
                 .turns
                 .clock_moved(self.now(), waiting.into_iter());
         }
+    }
+
+    /// The run's threads that can run (`true`), or that cannot (`false`),
+    /// as the books say.
+    fn threads_that(&self, can_run: bool) -> Vec<ThreadKey> {
+        let books = lock(&self.books);
+        (0..self.keys.threads())
+            .map(ThreadKey)
+            .filter(|&thread| books.can_run(thread) == can_run)
+            .collect()
     }
 
     /// Whether moving the clock to `to` would keep a thread that can run,
@@ -512,16 +515,10 @@ impl Execution {
     /// [`READY_THREAD_DELAY_MAX`](super::turns::READY_THREAD_DELAY_MAX).
     pub(crate) fn keeps_a_ready_thread_waiting(&self, to: Duration) -> bool {
         let me = self.thread_key();
-        let ready: Vec<ThreadKey> = {
-            let books = lock(&self.books);
-            (0..self.keys.threads())
-                .map(ThreadKey)
-                .filter(|&thread| thread != me && books.can_run(thread))
-                .collect()
-        };
+        let ready = self.threads_that(true);
         lock(&self.facts)
             .turns
-            .kept_waiting(to, ready.into_iter())
+            .kept_waiting(to, ready.into_iter().filter(|&thread| thread != me))
             .is_some()
     }
 
@@ -960,8 +957,8 @@ impl Execution {
     /// unpark that woke it, if one did; if none did, it woke spuriously,
     /// a fact.
     pub(crate) fn park_ends(&self, at: Site) {
+        self.has_seen_its_unparks();
         let thread = self.thread_key();
-        self.has_seen_its_unparks(thread);
         let spurious = lock(&self.books).waits.park_ends(thread);
         if spurious {
             self.record(Op::WakesSpuriously, at);
@@ -1036,11 +1033,11 @@ impl Execution {
         }
     }
 
-    /// `thread`, the calling one, returns from a park, timed or not: what
-    /// its unparkers did happens before what it does next.
-    pub(crate) fn has_seen_its_unparks(&self, thread: ThreadKey) {
+    /// The calling thread returns from a park, timed or not: what its
+    /// unparkers did happens before what it does next.
+    pub(crate) fn has_seen_its_unparks(&self) {
         if self.flavour == Flavour::Shuttle {
-            lock(&self.shuttle_unparks).park_ends(thread);
+            lock(&self.shuttle_unparks).park_ends(self.thread_key());
         }
     }
 

@@ -631,7 +631,7 @@ pub fn park_timeout(timeout: Duration) {
         TimedEnd::WokeEarly
     };
     run.record(Op::TimedWaitEnds(end), at);
-    run.has_seen_its_unparks(run.thread_key());
+    run.has_seen_its_unparks();
     timer.linger();
 }
 
