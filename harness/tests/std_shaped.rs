@@ -310,6 +310,20 @@ fn a_builders_name_reaches_its_thread_under_every_engine() {
 }
 
 #[test]
+fn the_bodys_thread_is_named_main_and_an_unnamed_thread_has_no_name_under_every_engine() {
+    // As std names a program's first thread, whichever engine runs it.
+    Check::new().schedules(5).assert(|| {
+        let unnamed =
+            harness::thread::spawn(|| harness::thread::current().name().map(str::to_owned));
+        assert_eq!(
+            unnamed.join().expect("the thread ends without a panic"),
+            None
+        );
+        assert_eq!(harness::thread::current().name(), Some("main"));
+    });
+}
+
+#[test]
 fn a_builders_name_reaches_its_scoped_thread_under_every_engine_with_scopes() {
     let named = (Some("scoped".to_owned()), Some("scoped".to_owned()));
     let expected = named.clone();

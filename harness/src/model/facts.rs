@@ -22,6 +22,11 @@ pub const FACTS_KEPT: usize = 256;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ThreadKey(pub usize);
 
+impl ThreadKey {
+    /// The body's own thread.
+    pub const BODY: ThreadKey = ThreadKey(0);
+}
+
 /// One operation of one thread.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fact {

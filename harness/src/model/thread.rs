@@ -18,9 +18,10 @@ use crate::panics::Raised;
 pub struct Thread {
     of: ThreadOf,
     id: ThreadId,
-    /// The name its builder gave a shuttle scoped thread, which shuttle's
-    /// thread cannot carry.
-    scoped_name: Option<Arc<str>>,
+    /// The name the harness gives the thread over its engine's: the one
+    /// its builder gave a shuttle scoped thread, which shuttle's thread
+    /// cannot carry, and [`BODY_THREAD_NAME`] for the body's thread.
+    given_name: Option<Arc<str>>,
 }
 
 shuttle::thread_local! {
@@ -28,6 +29,11 @@ shuttle::thread_local! {
     /// scoped thread (shuttle's scope takes no builder).
     static SCOPED_NAME: std::cell::RefCell<Option<Arc<str>>> = std::cell::RefCell::new(None);
 }
+
+/// The name of the thread a check's body runs on, under every engine, as
+/// std names a program's first thread: shuttle would name it
+/// `main-thread`, loom and a thread of the harness's not at all.
+const BODY_THREAD_NAME: &str = "main";
 
 /// Names the calling shuttle thread, a scoped one, `name`.
 pub(super) fn name_scoped_shuttle_thread(name: Option<Arc<str>>) {
@@ -165,7 +171,7 @@ impl Thread {
         Thread {
             of: ThreadOf::Std(thread),
             id,
-            scoped_name: None,
+            given_name: None,
         }
     }
 
@@ -173,7 +179,7 @@ impl Thread {
         Thread {
             of: ThreadOf::Shuttle(thread),
             id: ThreadId::modelled(key),
-            scoped_name: None,
+            given_name: None,
         }
     }
 
@@ -184,7 +190,7 @@ impl Thread {
         name: Option<Arc<str>>,
     ) -> Thread {
         Thread {
-            scoped_name: name,
+            given_name: name,
             ..Thread::shuttle(thread, key)
         }
     }
@@ -193,7 +199,7 @@ impl Thread {
         Thread {
             of: ThreadOf::Loom(thread),
             id: ThreadId::modelled(key),
-            scoped_name: None,
+            given_name: None,
         }
     }
 
@@ -223,7 +229,7 @@ impl Thread {
 
     /// The thread's name, if it has one.
     pub fn name(&self) -> Option<&str> {
-        if let Some(name) = &self.scoped_name {
+        if let Some(name) = &self.given_name {
             return Some(name);
         }
         match &self.of {
@@ -562,7 +568,7 @@ pub fn current() -> Thread {
         return Thread::std(std::thread::current(), None);
     };
     let key = run.thread_key();
-    match run.flavour() {
+    let thread = match run.flavour() {
         Flavour::Std => Thread::std(std::thread::current(), Some(key)),
         Flavour::Shuttle => Thread::shuttle_scoped(
             shuttle::thread::current(),
@@ -575,6 +581,14 @@ pub fn current() -> Thread {
                 .flatten(),
         ),
         Flavour::Loom => Thread::loom(loom::thread::current(), Some(key)),
+    };
+    if key == ThreadKey::BODY {
+        Thread {
+            given_name: Some(Arc::from(BODY_THREAD_NAME)),
+            ..thread
+        }
+    } else {
+        thread
     }
 }
 
