@@ -7,11 +7,11 @@
 #[allow(dead_code, reason = "the helpers other test files use")]
 mod support;
 
-use harness::check::{Check, Engine};
+use harness::check::{Check, Engine, MadeElsewhere};
 use harness::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use harness::sync::{Arc, LazyLock, Mutex, Once, OnceLock};
 use harness::thread;
-use support::{found, found_by_each};
+use support::{found, found_by_each, made_elsewhere};
 
 /// Two threads take an id each from `next_id`; each run must hand out 0
 /// and 1.
@@ -258,17 +258,47 @@ fn a_static_once_calls_once_in_every_run_under_every_engine() {
     });
 }
 
+/// A lock kept in a static `LazyLock` by the run that first used it,
+/// taken by whichever run comes.
+static REGISTRY: LazyLock<Mutex<u64>> = LazyLock::new(|| Mutex::new(0));
+
+fn count_in_the_registry() {
+    *REGISTRY.lock().expect("not poisoned") += 1;
+}
+
 #[test]
-fn a_lock_kept_in_a_static_lazy_lock_is_refused_under_another_engine() {
-    static REGISTRY: LazyLock<Mutex<u64>> = LazyLock::new(|| Mutex::new(0));
-    let loom = Engine::Loom { preemptions: 2 };
-    let check = Check::new().engines([Engine::Random, loom]).schedules(5);
-    let failure = found(&check, || *REGISTRY.lock().expect("not poisoned") += 1);
-    assert_eq!(failure.run.engine, loom);
-    assert!(
-        failure
-            .message
-            .contains("made in a Shuttle run is used in a Loom run"),
-        "{failure}"
+fn a_lock_kept_in_a_static_lazy_lock_serves_its_first_run_alone_under_every_engine() {
+    // The first run, random's, makes the lock, and its second run fails:
+    // the earlier run's count, holders and waiters would otherwise reach it
+    // and every later run, which no replay of it would see.
+    let failure = found(
+        &Check::new().engines([Engine::Random]).schedules(5),
+        count_in_the_registry,
     );
+    assert_eq!(failure.schedules, 2, "{failure}");
+    assert_eq!(
+        made_elsewhere(&failure),
+        Some(&MadeElsewhere::InAnEarlierRun)
+    );
+    for engine in Engine::DEFAULT {
+        let failure = found(
+            &Check::new().engines([engine]).schedules(5),
+            count_in_the_registry,
+        );
+        assert_eq!(failure.schedules, 1, "{engine}: {failure}");
+        let expected = match engine {
+            Engine::Pct { .. } | Engine::Urw | Engine::Random | Engine::Dfs => {
+                MadeElsewhere::InAnEarlierRun
+            }
+            _ => MadeElsewhere::ByAnotherEngine {
+                made: "shuttle (random, PCT, URW, DFS)",
+                used: if engine == Engine::Threads {
+                    "real threads"
+                } else {
+                    "loom"
+                },
+            },
+        };
+        assert_eq!(made_elsewhere(&failure), Some(&expected), "{engine}");
+    }
 }

@@ -38,7 +38,7 @@ pub use crate::model::liveness::{
     never_waits_ends,
 };
 pub use crate::model::local::LOCALS_DROPPED_UNDER_LOOM;
-pub use crate::model::outsider::ForeignThread;
+pub use crate::model::outsider::{ForeignThread, MadeElsewhere};
 pub use crate::model::quiescence::{Quiescence, WaitBegins};
 pub use crate::model::scope::{NotModelled, SCOPE_UNDER_LOOM};
 pub use crate::model::sync::SPURIOUS_WAKEUPS_ONE_IN;

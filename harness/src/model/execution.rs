@@ -46,6 +46,17 @@ pub(crate) enum Flavour {
     Loom,
 }
 
+impl Flavour {
+    /// The engines whose runs use these primitives, as a user knows them.
+    pub(crate) fn engines(self) -> &'static str {
+        match self {
+            Flavour::Std => "real threads",
+            Flavour::Shuttle => "shuttle (random, PCT, URW, DFS)",
+            Flavour::Loom => "loom",
+        }
+    }
+}
+
 /// The virtual clock's tick: the least time a timed wait or sleep takes.
 /// A real wait that times out returns after it began, never at the same
 /// instant, and a loop that waits again for what is left of a deadline
@@ -313,6 +324,11 @@ impl RunKey {
         }
     }
 
+    /// Whether it is the key of a run, lasting or ended.
+    pub(crate) fn names_a_run(&self) -> bool {
+        self.0.is_some()
+    }
+
     /// The run, while it lasts; none for the key of no run.
     pub(crate) fn run(&self) -> Option<Arc<Execution>> {
         self.0.as_ref().and_then(Weak::upgrade)
@@ -343,31 +359,6 @@ fn this_threads_run<R>(
             .ok()
             .flatten()
     })
-}
-
-/// Panics with a message a user can act on when a primitive `made` by one
-/// engine is used under another, `running`: a std one (made outside the run) would
-/// block a shuttle or loom run's whole OS thread, and a shuttle or loom
-/// one belongs to its own engine's executions (a static `OnceLock` or
-/// `LazyLock` keeps the value, and any lock in it, of the first run that
-/// set it). One used where no engine runs is a failed run's leftover being
-/// dropped, which nobody contends.
-#[track_caller]
-pub(crate) fn assert_made_by(made: Flavour, running: Flavour) {
-    if made == running || running == Flavour::Std {
-        return;
-    }
-    assert!(
-        made != Flavour::Std,
-        "a harness primitive made outside the checked body is used inside a {running:?} run: \
-         make every lock, condition variable and channel inside the body"
-    );
-    panic!(
-        "a harness primitive made in a {made:?} run is used in a {running:?} run: make every \
-         lock, condition variable and channel inside the body (a static OnceLock or LazyLock \
-         keeps the value of the first run that set it, and a lock in it serves that run's \
-         engine alone)"
-    );
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

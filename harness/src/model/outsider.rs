@@ -16,7 +16,8 @@
 use std::cell::Cell;
 use std::fmt;
 
-use super::execution::{Flavour, RunKey, flavour};
+use super::execution::{self, Flavour, RunKey, flavour};
+use crate::panics::Raised;
 
 /// The engine and run that made a lock or condition variable: what a use
 /// of it by a thread the engine does not run is judged against.
@@ -34,11 +35,107 @@ impl MadeIn {
         }
     }
 
-    /// Fails the run, and panics here, if the calling thread is one the
-    /// engine does not run and the primitive is shuttle's or loom's (not a
-    /// leftover: see the module's words).
-    pub(crate) fn refuse_outsiders(&self) {
-        refuse(self.flavour, &self.run);
+    /// Panics here, in words that say what to change, unless the calling
+    /// thread may use the primitive: a thread of the run that made it, a
+    /// failed run's leftover, or any thread where the primitive was made
+    /// outside every run and no engine runs. Called at every use, so that
+    /// a primitive another engine made, or another run of the same engine
+    /// (a lock kept in a static `OnceLock` or `LazyLock` by the first run
+    /// that set it), fails the run at once rather than carry the earlier
+    /// run's holders, waiters and data into this one and its replay; and
+    /// so that a thread the engine does not run fails the run that made a
+    /// shuttle or loom primitive it uses ([`refuse`]).
+    #[track_caller]
+    pub(crate) fn refuse_strangers(&self) {
+        let running = flavour();
+        let elsewhere = match running {
+            Flavour::Std if !RunKey::of_this_thread().names_a_run() => {
+                return refuse(self.flavour, &self.run);
+            }
+            _ if self.run.is_this_threads() => return,
+            // Real threads may share a std primitive, which blocks only
+            // the thread that waits on it.
+            Flavour::Std if !self.run.names_a_run() => return,
+            _ if !self.run.names_a_run() => MadeElsewhere::OutsideTheBody,
+            _ if self.flavour == running => MadeElsewhere::InAnEarlierRun,
+            _ => MadeElsewhere::ByAnotherEngine {
+                made: self.flavour.engines(),
+                used: running.engines(),
+            },
+        };
+        refuse_in_this_run(elsewhere);
+    }
+}
+
+/// What a run fails by when it uses a lock, condition variable or channel
+/// of the harness's (or, made outside the body, an atomic) that another
+/// run made, or no run: each belongs to the run that made it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MadeElsewhere {
+    /// Made where no run of shuttle or loom was (outside the checked body,
+    /// say), used in a run of one.
+    OutsideTheBody,
+    /// Made in a run of one engine, used in a run of another.
+    ByAnotherEngine {
+        /// The engines of the run that made it.
+        made: &'static str,
+        /// The engines of the run that uses it.
+        used: &'static str,
+    },
+    /// Made in an earlier run of the engine that uses it: kept, say, in a
+    /// static `OnceLock` or `LazyLock`, which keeps the value of the first
+    /// run that set it.
+    InAnEarlierRun,
+}
+
+impl fmt::Display for MadeElsewhere {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MadeElsewhere::OutsideTheBody => {
+                write!(
+                    f,
+                    "a harness primitive made outside shuttle's and loom's runs (outside the \
+                     checked body, say) is used in one"
+                )
+            }
+            MadeElsewhere::ByAnotherEngine { made, used } => write!(
+                f,
+                "a harness primitive made in a run of {made} is used in a run of {used}"
+            ),
+            MadeElsewhere::InAnEarlierRun => write!(
+                f,
+                "a harness primitive made in an earlier run is used in this one, whose replay \
+                 would not see what the earlier runs left in it"
+            ),
+        }?;
+        write!(
+            f,
+            ": make every lock, condition variable and channel inside the body (a static \
+             OnceLock or LazyLock keeps the value of the first run that set it, so it may hold \
+             plain data, never a lock of the harness)"
+        )
+    }
+}
+
+/// Fails the calling thread's run, by [`MadeElsewhere::OutsideTheBody`],
+/// if it is a run of shuttle or loom: a primitive of std's, made where
+/// none of theirs runs, would block the run's whole OS thread. A primitive
+/// that keeps no [`MadeIn`] (an atomic, a `Shared`) asks it at each use.
+#[track_caller]
+pub(crate) fn refuse_std_made_under_an_engine() {
+    if flavour() != Flavour::Std {
+        refuse_in_this_run(MadeElsewhere::OutsideTheBody);
+    }
+}
+
+/// Fails the calling thread's run, if it is in one, by `elsewhere`, and
+/// panics here.
+#[track_caller]
+fn refuse_in_this_run(elsewhere: MadeElsewhere) -> ! {
+    match execution::current() {
+        Some(run) => run.violated(elsewhere).raise(),
+        None => Raised::new(elsewhere).raise(),
     }
 }
 
@@ -75,8 +172,9 @@ impl fmt::Display for ForeignThread {
     }
 }
 
-/// [`MadeIn::refuse_outsiders`], for a primitive `made` by that engine in
-/// `made_in`'s run.
+/// Fails `made_in`'s run, and panics here, if the calling thread is one
+/// the engine does not run and the primitive, `made` by shuttle or loom,
+/// is no leftover (see the module's words).
 fn refuse(made: Flavour, made_in: &RunKey) {
     let engine = match made {
         Flavour::Std => return,

@@ -9,6 +9,7 @@ use std::sync::atomic::Ordering;
 
 use crate::model::execution::{self, Flavour};
 use crate::model::facts::{Op, QueueCall};
+use crate::model::outsider;
 
 /// What makes a call a scheduling point: an atomic of the engine that made
 /// the structure. Every call updates it, so shuttle switches threads before
@@ -35,7 +36,7 @@ impl SchedulingPoint {
 
     fn reach(&self) {
         match self {
-            SchedulingPoint::Std => execution::assert_made_by(Flavour::Std, execution::flavour()),
+            SchedulingPoint::Std => outsider::refuse_std_made_under_an_engine(),
             SchedulingPoint::Shuttle(calls) => {
                 calls.fetch_add(1, Ordering::SeqCst);
             }

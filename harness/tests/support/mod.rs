@@ -4,7 +4,7 @@
 //! `AtomicPtr` tests point at, and the check that a failure's facts list
 //! a read before the write it missed.
 
-use harness::check::{Check, Deadlock, Engine, Error, Failure, Op, RunId};
+use harness::check::{Check, Deadlock, Engine, Error, Failure, MadeElsewhere, Op, RunId};
 use harness::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use harness::sync::{Arc, Condvar, Mutex};
 use harness::thread;
@@ -17,6 +17,16 @@ pub(crate) fn found(check: &Check, body: impl Fn() + Send + Sync + 'static) -> B
         Err(other) => panic!("the check could not run: {other}"),
         Ok(summary) => panic!("nothing found: {summary:?}"),
     }
+}
+
+/// What `failure` says of a primitive that another run made, if that is
+/// what it failed by.
+#[allow(dead_code, reason = "not every test file uses it")]
+pub(crate) fn made_elsewhere(failure: &Failure) -> Option<&MadeElsewhere> {
+    failure
+        .raised
+        .as_ref()
+        .and_then(|raised| raised.get::<MadeElsewhere>())
 }
 
 /// Whether `failure` is a deadlock the model named (`check::Deadlock`).

@@ -14,6 +14,7 @@ pub use std::sync::atomic::{Ordering, compiler_fence};
 use crate::model::execution::{self, Flavour};
 use crate::model::facts::{AtomicAccess, Op};
 use crate::model::loom_pool;
+use crate::model::outsider;
 use crate::model::peek;
 use crate::model::per_run::{PerRun, ThisRuns};
 
@@ -175,7 +176,7 @@ macro_rules! on_flavour {
     ($atomic:expr, $inner:ident => $call:expr) => {
         match $atomic {
             Flavoured::Std($inner) => {
-                execution::assert_made_by(Flavour::Std, execution::flavour());
+                outsider::refuse_std_made_under_an_engine();
                 $call
             }
             Flavoured::Shuttle($inner, Shadow(shadow)) => {

@@ -84,6 +84,7 @@ impl Condvar {
         at: Site,
     ) -> LockResult<MutexGuard<'a, T>> {
         execution::record(Op::Wait, at);
+        self.made_in.refuse_strangers();
         // The wait releases this lock, so it does not count as held. On a
         // violation the lock is released before the panic, so no destructor
         // (a channel's, whose own lock this may be) finds it poisoned.
@@ -181,6 +182,7 @@ impl Condvar {
         timeout: Duration,
     ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
         let at = Location::caller();
+        self.made_in.refuse_strangers();
         let Some(run) = execution::current() else {
             return self.wait_timeout_for_real(guard, timeout, at);
         };
@@ -266,6 +268,7 @@ impl Condvar {
     #[track_caller]
     pub fn notify_one(&self) {
         execution::record(Op::NotifyOne, Location::caller());
+        self.made_in.refuse_strangers();
         let reaches =
             execution::current().map_or(NotifyOne::Condvar, |run| run.notify_one(self.id));
         if let NotifyOne::Condvar = reaches {
@@ -295,6 +298,7 @@ impl Condvar {
     /// run: every thread of a barrier's next round seemed to wait, a
     /// deadlock of a correct barrier.
     pub(crate) fn notify_all_at(&self, at: Site) {
+        self.made_in.refuse_strangers();
         match &self.inner {
             Inner::Std(condvar) => condvar.notify_all(),
             _ if self.outlived_its_run() => {}
@@ -310,13 +314,10 @@ impl Condvar {
     /// Whether it is an engine's, used after its run ended (a failed run's
     /// leftovers being dropped, as a mutex's turn): nobody can wait on it
     /// any more, and the engine can no longer be asked. A thread the
-    /// engine does not run, using it, fails the run instead ([`outsider`]).
+    /// engine does not run, using it, has failed the run already
+    /// ([`MadeIn::refuse_strangers`]).
     fn outlived_its_run(&self) -> bool {
-        if matches!(self.inner, Inner::Std(_)) || execution::flavour() != Flavour::Std {
-            return false;
-        }
-        self.made_in.refuse_outsiders();
-        true
+        !matches!(self.inner, Inner::Std(_)) && execution::flavour() == Flavour::Std
     }
 
     /// Outside any run: std's own timed wait, on real time.

@@ -139,6 +139,7 @@ impl<T> Mutex<T> {
     pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
         let at = Location::caller();
         execution::record(Op::Lock, at);
+        self.made_in.refuse_strangers();
         let turn = match &self.turn {
             Turn::Std => TurnGuard::Std,
             Turn::Shuttle(turn) => match turn.try_lock() {
@@ -188,27 +189,20 @@ impl<T> Mutex<T> {
 
     /// The engine's turn: a scheduling point that may block.
     pub(crate) fn take_turn(&self) -> TurnGuard<'_> {
+        self.made_in.refuse_strangers();
         let running = execution::flavour();
         match &self.turn {
-            Turn::Std => {
-                execution::assert_made_by(Flavour::Std, running);
-                TurnGuard::Std
-            }
+            Turn::Std => TurnGuard::Std,
             // An engine's lock outside its run: a failed run's leftovers
             // being dropped (loom drops a thread that never started, and
             // a channel end it owned, after the run has ended). The engine
             // can no longer be asked, and nobody contends: the data's own
             // lock is enough.
-            Turn::Shuttle(_) | Turn::Loom(..) if running == Flavour::Std => {
-                self.made_in.refuse_outsiders();
-                TurnGuard::Std
-            }
+            Turn::Shuttle(_) | Turn::Loom(..) if running == Flavour::Std => TurnGuard::Std,
             Turn::Shuttle(turn) => {
-                execution::assert_made_by(Flavour::Shuttle, running);
                 TurnGuard::Shuttle(turn.lock().unwrap_or_else(PoisonError::into_inner))
             }
             Turn::Loom(turn, unwound) => {
-                execution::assert_made_by(Flavour::Loom, running);
                 unwound.refuse_if_marked();
                 let guard = turn.lock().unwrap_or_else(PoisonError::into_inner);
                 TurnGuard::Loom(LoomHeld::new(guard, unwound))

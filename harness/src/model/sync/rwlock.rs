@@ -142,20 +142,14 @@ impl<T> RwLock<T> {
     pub fn read(&self) -> LockResult<RwLockReadGuard<'_, T>> {
         let at = Location::caller();
         execution::record(Op::ReadLock, at);
-        self.made_in.refuse_outsiders();
+        self.made_in.refuse_strangers();
         let waits = LockWait::begins(self, Access::Shared, at);
-        let running = execution::flavour();
         let turn = match &self.turn {
-            Turn::Std => {
-                execution::assert_made_by(Flavour::Std, running);
-                ReadTurn::Std
-            }
+            Turn::Std => ReadTurn::Std,
             Turn::Shuttle(turn) => {
-                execution::assert_made_by(Flavour::Shuttle, running);
                 ReadTurn::Shuttle(turn.read().unwrap_or_else(PoisonError::into_inner))
             }
             Turn::Loom(turn, unwound) => {
-                execution::assert_made_by(Flavour::Loom, running);
                 unwound.refuse_if_marked();
                 let guard = turn.read().unwrap_or_else(PoisonError::into_inner);
                 ReadTurn::Loom(LoomTurn::new(guard, unwound))
@@ -175,20 +169,14 @@ impl<T> RwLock<T> {
     pub fn write(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
         let at = Location::caller();
         execution::record(Op::WriteLock, at);
-        self.made_in.refuse_outsiders();
+        self.made_in.refuse_strangers();
         let waits = LockWait::begins(self, Access::Exclusive, at);
-        let running = execution::flavour();
         let turn = match &self.turn {
-            Turn::Std => {
-                execution::assert_made_by(Flavour::Std, running);
-                WriteTurn::Std
-            }
+            Turn::Std => WriteTurn::Std,
             Turn::Shuttle(turn) => {
-                execution::assert_made_by(Flavour::Shuttle, running);
                 WriteTurn::Shuttle(turn.write().unwrap_or_else(PoisonError::into_inner))
             }
             Turn::Loom(turn, unwound) => {
-                execution::assert_made_by(Flavour::Loom, running);
                 unwound.refuse_if_marked();
                 let guard = turn.write().unwrap_or_else(PoisonError::into_inner);
                 WriteTurn::Loom(LoomTurn::new(guard, unwound))
@@ -208,7 +196,7 @@ impl<T> RwLock<T> {
     pub fn try_read(&self) -> TryLockResult<RwLockReadGuard<'_, T>> {
         let at = Location::caller();
         execution::record(Op::ReadLock, at);
-        self.made_in.refuse_outsiders();
+        self.made_in.refuse_strangers();
         let turn = match &self.turn {
             Turn::Std => Ok(ReadTurn::Std),
             Turn::Shuttle(turn) => turn_of(turn.try_read(), ReadTurn::Shuttle),
@@ -232,7 +220,7 @@ impl<T> RwLock<T> {
     pub fn try_write(&self) -> TryLockResult<RwLockWriteGuard<'_, T>> {
         let at = Location::caller();
         execution::record(Op::WriteLock, at);
-        self.made_in.refuse_outsiders();
+        self.made_in.refuse_strangers();
         let turn = match &self.turn {
             Turn::Std => Ok(WriteTurn::Std),
             Turn::Shuttle(turn) => turn_of(turn.try_write(), WriteTurn::Shuttle),
