@@ -324,6 +324,15 @@ impl RunKey {
         }
     }
 
+    /// The engine of the calling thread's run, if that run is this key's
+    /// and the thread can ask it: one look at the thread's run, where
+    /// [`flavour`] and [`RunKey::is_this_threads`] take two, for the path
+    /// of every lock. None where the caller must look closer.
+    pub(crate) fn runs_this_thread(&self) -> Option<Flavour> {
+        let key = self.0.as_ref()?.as_ptr();
+        with_current(|run| std::ptr::eq(Arc::as_ptr(run), key).then_some(run.flavour)).flatten()
+    }
+
     /// Whether it is the key of a run, lasting or ended.
     pub(crate) fn names_a_run(&self) -> bool {
         self.0.is_some()

@@ -45,17 +45,22 @@ impl MadeIn {
     /// run's holders, waiters and data into this one and its replay; and
     /// so that a thread the engine does not run fails the run that made a
     /// shuttle or loom primitive it uses ([`refuse`]).
+    /// Gives the engine the calling thread runs under back.
     #[track_caller]
-    pub(crate) fn refuse_strangers(&self) {
+    pub(crate) fn refuse_strangers(&self) -> Flavour {
+        if let Some(running) = self.run.runs_this_thread() {
+            return running;
+        }
         let running = flavour();
         let elsewhere = match running {
             Flavour::Std if !RunKey::of_this_thread().names_a_run() => {
-                return refuse(self.flavour, &self.run);
+                refuse(self.flavour, &self.run);
+                return running;
             }
-            _ if self.run.is_this_threads() => return,
+            _ if self.run.is_this_threads() => return running,
             // Real threads may share a std primitive, which blocks only
             // the thread that waits on it.
-            Flavour::Std if !self.run.names_a_run() => return,
+            Flavour::Std if !self.run.names_a_run() => return running,
             _ if !self.run.names_a_run() => MadeElsewhere::OutsideTheBody,
             _ if self.flavour == running => MadeElsewhere::InAnEarlierRun,
             _ => MadeElsewhere::ByAnotherEngine {

@@ -268,13 +268,13 @@ impl Condvar {
     #[track_caller]
     pub fn notify_one(&self) {
         execution::record(Op::NotifyOne, Location::caller());
-        self.made_in.refuse_strangers();
+        let running = self.made_in.refuse_strangers();
         let reaches =
             execution::current().map_or(NotifyOne::Condvar, |run| run.notify_one(self.id));
         if let NotifyOne::Condvar = reaches {
             match &self.inner {
                 Inner::Std(condvar) => condvar.notify_one(),
-                _ if self.outlived_its_run() => {}
+                _ if running == Flavour::Std => outlived_its_run(),
                 Inner::Shuttle(condvar) => condvar.notify_one(),
                 Inner::Loom(condvar) => condvar.notify_one(),
             }
@@ -298,10 +298,10 @@ impl Condvar {
     /// run: every thread of a barrier's next round seemed to wait, a
     /// deadlock of a correct barrier.
     pub(crate) fn notify_all_at(&self, at: Site) {
-        self.made_in.refuse_strangers();
+        let running = self.made_in.refuse_strangers();
         match &self.inner {
             Inner::Std(condvar) => condvar.notify_all(),
-            _ if self.outlived_its_run() => {}
+            _ if running == Flavour::Std => outlived_its_run(),
             Inner::Shuttle(condvar) => condvar.notify_all(),
             Inner::Loom(condvar) => condvar.notify_all(),
         }
@@ -309,15 +309,6 @@ impl Condvar {
         if let Some(run) = execution::current() {
             run.notify_all(self.id);
         }
-    }
-
-    /// Whether it is an engine's, used after its run ended (a failed run's
-    /// leftovers being dropped, as a mutex's turn): nobody can wait on it
-    /// any more, and the engine can no longer be asked. A thread the
-    /// engine does not run, using it, has failed the run already
-    /// ([`MadeIn::refuse_strangers`]).
-    fn outlived_its_run(&self) -> bool {
-        !matches!(self.inner, Inner::Std(_)) && execution::flavour() == Flavour::Std
     }
 
     /// Outside any run: std's own timed wait, on real time.
@@ -379,3 +370,10 @@ impl std::fmt::Debug for Condvar {
         f.debug_struct("Condvar").finish_non_exhaustive()
     }
 }
+
+/// A notification of an engine's condition variable after its run ended
+/// (a failed run's leftovers being dropped, as a mutex's turn): nobody can
+/// wait on it any more, and the engine can no longer be asked, so it wakes
+/// nobody. A thread the engine does not run, notifying it, has failed the
+/// run already ([`MadeIn::refuse_strangers`]).
+fn outlived_its_run() {}

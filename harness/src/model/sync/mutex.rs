@@ -189,8 +189,7 @@ impl<T> Mutex<T> {
 
     /// The engine's turn: a scheduling point that may block.
     pub(crate) fn take_turn(&self) -> TurnGuard<'_> {
-        self.made_in.refuse_strangers();
-        let running = execution::flavour();
+        let running = self.made_in.refuse_strangers();
         match &self.turn {
             Turn::Std => TurnGuard::Std,
             // An engine's lock outside its run: a failed run's leftovers
