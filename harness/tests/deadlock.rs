@@ -16,9 +16,9 @@ use support::{found, lock_order_inversion, notification_sent_without_the_lock, o
 const MAIN: ThreadKey = ThreadKey(0);
 const CHILD: ThreadKey = ThreadKey(1);
 
-/// The deadlock `failure` raised, and what each of its threads waits on.
+/// The deadlock `failure` raised.
 #[track_caller]
-fn stuck_on(failure: &Failure) -> Vec<(ThreadKey, StuckOn)> {
+fn deadlock_of(failure: &Failure) -> &Deadlock {
     let deadlock = failure
         .raised
         .as_ref()
@@ -26,6 +26,12 @@ fn stuck_on(failure: &Failure) -> Vec<(ThreadKey, StuckOn)> {
         .unwrap_or_else(|| panic!("not a deadlock the model saw: {failure}"));
     assert!(failure.message.starts_with("deadlock: "), "{failure}");
     deadlock
+}
+
+/// The deadlock `failure` raised, and what each of its threads waits on.
+#[track_caller]
+fn stuck_on(failure: &Failure) -> Vec<(ThreadKey, StuckOn)> {
+    deadlock_of(failure)
         .threads()
         .iter()
         .map(|stuck| (stuck.thread, stuck.on))
@@ -134,6 +140,8 @@ fn a_lost_unpark_is_a_deadlock_of_a_join_and_a_park_under_every_engine() {
             [(MAIN, StuckOn::Join(CHILD)), (CHILD, StuckOn::Park)],
             "{engine}: {failure}"
         );
+        // The body waits too: nothing to say of its return.
+        assert!(!deadlock_of(&failure).after_the_body_returned(), "{engine}");
     }
 }
 
@@ -214,13 +222,15 @@ fn a_waiter_left_behind() {
 }
 
 #[test]
-fn a_thread_left_waiting_as_the_body_ends_is_a_deadlock_under_every_engine() {
+fn a_thread_left_waiting_as_the_body_ends_is_a_deadlock_that_says_the_body_returned_under_every_engine()
+ {
     for (engine, failure) in found_by(&Engine::DEFAULT, 10, a_waiter_left_behind) {
         assert_eq!(
             stuck_on(&failure),
             [(CHILD, StuckOn::Condvar)],
             "{engine}: {failure}"
         );
+        assert!(deadlock_of(&failure).after_the_body_returned(), "{engine}");
     }
 }
 

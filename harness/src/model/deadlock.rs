@@ -54,6 +54,16 @@ impl Deadlock {
         &self.threads
     }
 
+    /// Whether the body had returned: its thread is not among the waiting
+    /// (a thread that ended is not named, and a body that panicked fails
+    /// its run by its panic instead). The threads it left running then
+    /// wait for good.
+    pub fn after_the_body_returned(&self) -> bool {
+        self.threads
+            .iter()
+            .all(|stuck| stuck.thread != ThreadKey::BODY)
+    }
+
     /// Whether it is one thread taking a lock it holds itself.
     fn is_of_one_thread_waiting_for_itself(&self) -> bool {
         match self.threads.as_slice() {
@@ -138,6 +148,15 @@ impl fmt::Display for Deadlock {
                 StuckOn::Condvar | StuckOn::Join(_) | StuckOn::BehindWriter(_) | StuckOn::Park => {}
             }
         }
+        if self.after_the_body_returned() {
+            write!(
+                f,
+                "\n  the body has returned, leaving these threads waiting for good: a run ends \
+                 when its last thread does (a program's exit would end them, a run does not), \
+                 so a thread that waits for work (a worker, a janitor) is told to stop before \
+                 the body returns (a close, or a drop that wakes it) and joined"
+            )?;
+        }
         Ok(())
     }
 }
@@ -188,6 +207,34 @@ mod tests {
                  thread 0 waits at {waits}, for the lock thread 1 took at {took}\n  \
                  thread 1 waits at {parks}"
             )
+        );
+        assert!(!deadlock.after_the_body_returned());
+    }
+
+    #[test]
+    fn a_deadlock_of_threads_the_body_left_says_the_body_has_returned_after_its_first_line() {
+        let parks = Location::caller();
+        let deadlock = Deadlock::new(vec![Stuck {
+            thread: ThreadKey(1),
+            on: StuckOn::Park,
+            at: parks,
+        }]);
+        assert!(deadlock.after_the_body_returned());
+        let message = deadlock.to_string();
+        let mut lines = message.lines();
+        assert_eq!(
+            lines.next(),
+            Some("deadlock: no thread can go on: thread 1 parks")
+        );
+        assert_eq!(
+            lines.next(),
+            Some(format!("  thread 1 waits at {parks}").as_str())
+        );
+        assert!(
+            lines
+                .next()
+                .is_some_and(|line| line.starts_with("  the body has returned")),
+            "{message}"
         );
     }
 }
