@@ -44,8 +44,8 @@ impl MadeIn {
     /// that set it), fails the run at once rather than carry the earlier
     /// run's holders, waiters and data into this one and its replay; and
     /// so that a thread the engine does not run fails the run that made a
-    /// shuttle or loom primitive it uses ([`refuse`]).
-    /// Gives the engine the calling thread runs under back.
+    /// shuttle or loom primitive it uses ([`refuse`]). Gives the engine
+    /// the calling thread runs under back.
     #[track_caller]
     pub(crate) fn refuse_strangers(&self) -> Flavour {
         if let Some(running) = self.run.runs_this_thread() {
@@ -58,9 +58,6 @@ impl MadeIn {
                 return running;
             }
             _ if self.run.is_this_threads() => return running,
-            // Real threads may share a std primitive, which blocks only
-            // the thread that waits on it.
-            Flavour::Std if !self.run.names_a_run() => return running,
             _ if !self.run.names_a_run() => MadeElsewhere::OutsideTheBody,
             _ if self.flavour == running => MadeElsewhere::InAnEarlierRun,
             _ => MadeElsewhere::ByAnotherEngine {
@@ -78,8 +75,10 @@ impl MadeIn {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum MadeElsewhere {
-    /// Made where no run of shuttle or loom was (outside the checked body,
-    /// say), used in a run of one.
+    /// Made outside every run (outside the checked body, say), used in
+    /// one. A `Shared`, which keeps no run, is refused only under shuttle
+    /// and loom, and counts as such there if real threads made it. (An
+    /// atomic never is: each run makes its own from its initial value.)
     OutsideTheBody,
     /// Made in a run of one engine, used in a run of another.
     ByAnotherEngine {
@@ -100,8 +99,8 @@ impl fmt::Display for MadeElsewhere {
             MadeElsewhere::OutsideTheBody => {
                 write!(
                     f,
-                    "a harness primitive made outside shuttle's and loom's runs (outside the \
-                     checked body, say) is used in one"
+                    "a harness primitive made outside every run (outside the checked body, \
+                     say) is used in one"
                 )
             }
             MadeElsewhere::ByAnotherEngine { made, used } => write!(
@@ -126,7 +125,7 @@ impl fmt::Display for MadeElsewhere {
 /// Fails the calling thread's run, by [`MadeElsewhere::OutsideTheBody`],
 /// if it is a run of shuttle or loom: a primitive of std's, made where
 /// none of theirs runs, would block the run's whole OS thread. A primitive
-/// that keeps no [`MadeIn`] (an atomic, a `Shared`) asks it at each use.
+/// that keeps no [`MadeIn`] (a `Shared`) asks it at each use.
 #[track_caller]
 pub(crate) fn refuse_std_made_under_an_engine() {
     if flavour() != Flavour::Std {
@@ -193,5 +192,34 @@ fn refuse(made: Flavour, made_in: &RunKey) {
     match made_in.run() {
         Some(run) => run.violated(foreign).raise(),
         None => crate::panics::Raised::new(foreign).raise(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_refusal_says_which_run_made_the_primitive_and_to_make_it_inside_the_body() {
+        let refusals = [
+            (MadeElsewhere::OutsideTheBody, "made outside every run"),
+            (
+                MadeElsewhere::ByAnotherEngine {
+                    made: Flavour::Shuttle.engines(),
+                    used: Flavour::Loom.engines(),
+                },
+                "made in a run of shuttle (random, PCT, URW, DFS) is used in a run of loom",
+            ),
+            (MadeElsewhere::InAnEarlierRun, "made in an earlier run"),
+        ];
+        for (refusal, which) in refusals {
+            let message = refusal.to_string();
+            assert!(message.contains(which), "{message}");
+            assert!(
+                message
+                    .contains(": make every lock, condition variable and channel inside the body"),
+                "{message}"
+            );
+        }
     }
 }
