@@ -4,7 +4,7 @@
 
 use bugbench::tools::{LOOM_PREEMPTIONS, Tool};
 use bugbench::{Class, KERNELS, Kernel, Variant};
-use harness::check::{Check, Engine, Error};
+use harness::check::{Check, Engine, Error, ReplayError};
 
 /// Schedules per seeded search. The rarest bug here for the engines this
 /// test tries is the deque's (crossbeam-deque-steal-batch): PCT, URW and
@@ -129,8 +129,11 @@ fn every_failure_the_harness_finds_replays_from_its_run_id_and_shrinks() {
         let Err(Error::Found(failure)) = check.run(move || body(Variant::Buggy)) else {
             panic!("{engine} missed {} the second time", kernel.name);
         };
-        let replayed = Check::replay(failure.run, move || body(Variant::Buggy))
-            .expect_err("the run fails again");
+        let Err(ReplayError::Found(replayed)) =
+            Check::replay(failure.run, move || body(Variant::Buggy))
+        else {
+            panic!("{engine}'s run of {} did not fail again", kernel.name);
+        };
         assert_eq!(replayed.signature(), failure.signature(), "{}", kernel.name);
         let shrunk = Check::shrink(failure.run, SHRINK_ATTEMPTS, move || body(Variant::Buggy))
             .expect("the run fails again");

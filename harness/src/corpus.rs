@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::Scenario;
-use crate::check::{Check, Failure, RunId};
+use crate::check::{Check, Failure, NoSuchRun, ReplayError, RunId};
 
 /// The extension of an entry's file.
 pub const ENTRY_EXTENSION: &str = "toml";
@@ -104,6 +104,13 @@ pub enum CorpusError {
     },
     /// The run cannot be saved: it does not replay exactly.
     NotReplayable(RunId),
+    /// An entry's run is no run of its scenario.
+    NoSuchRun {
+        /// The file.
+        path: PathBuf,
+        /// Why its run is none.
+        no_such_run: NoSuchRun,
+    },
 }
 
 impl fmt::Display for CorpusError {
@@ -122,6 +129,9 @@ impl fmt::Display for CorpusError {
                 f,
                 "{run} ran on real threads, which do not replay exactly: not saved"
             ),
+            CorpusError::NoSuchRun { path, no_such_run } => {
+                write!(f, "{}: {no_such_run}", path.display())
+            }
         }
     }
 }
@@ -196,7 +206,14 @@ pub fn check(dir: &Path, scenarios: &[Scenario]) -> Result<Vec<Checked>, CorpusE
                 scenario: entry.scenario,
             });
         };
-        let verdict = verdict(&entry, Check::replay(entry.run, scenario.body));
+        let replayed = match Check::replay(entry.run, scenario.body) {
+            Ok(()) => Ok(()),
+            Err(ReplayError::Found(failure)) => Err(failure),
+            Err(ReplayError::NoSuchRun(no_such_run)) => {
+                return Err(CorpusError::NoSuchRun { path, no_such_run });
+            }
+        };
+        let verdict = verdict(&entry, replayed);
         checked.push(Checked {
             path,
             entry,
@@ -360,6 +377,22 @@ mod tests {
         let error = check(dir.path(), &[]).expect_err("no such scenario");
         assert!(
             matches!(error, CorpusError::NoSuchScenario { scenario, .. } if scenario == "gone")
+        );
+    }
+
+    #[test]
+    fn an_entry_naming_a_dfs_execution_past_its_search_is_an_error() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        save(dir.path(), "alone", &failure("dfs:1000", "boom")).expect("saved");
+        // One thread: a search of one execution.
+        let scenarios = [Scenario::new("alone", "one thread", || {})];
+        let error = check(dir.path(), &scenarios).expect_err("no such run");
+        assert!(
+            matches!(
+                error,
+                CorpusError::NoSuchRun { no_such_run, .. } if no_such_run.executions == 1
+            ),
+            "{error}"
         );
     }
 }

@@ -7,12 +7,14 @@ use std::process::Command;
 
 mod support;
 
-use harness::check::{Check, Engine, Error, Fact, Failure, Op, RunId, ThreadKey};
+use harness::check::{
+    Check, Engine, Error, Fact, Failure, Op, ReplayError, RunId, ShrinkError, ThreadKey,
+};
 use harness::schedule::SplitMix64;
 use harness::sync::Arc;
 use harness::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use harness::thread;
-use support::{first_trusting_failure, found, found_by_each, handoff};
+use support::{first_trusting_failure, found, found_by_each, handoff, replayed};
 
 /// A waiter that trusts its wake-up: found through a spurious one.
 fn trusting_waiter() {
@@ -125,7 +127,10 @@ fn a_shrink_keeps_the_shortest_of_its_candidates_with_the_same_signature() {
             engine: Engine::Random,
             number: SplitMix64::stream_seed(failure.run.number, attempt),
         })
-        .filter_map(|run| Check::replay(run, trusting_waiter).err())
+        .filter_map(|run| match Check::replay(run, trusting_waiter) {
+            Err(ReplayError::Found(candidate)) => Some(candidate),
+            _ => None,
+        })
         .filter(|candidate| candidate.signature() == failure.signature())
         .map(|candidate| candidate.operations())
         .min()
@@ -275,7 +280,7 @@ fn a_pct_failure_names_the_step_bound_measured_on_its_body_and_replays() {
             .to_string()
             .starts_with(&format!("pct3/{step_bound}:"))
     );
-    let replayed = Check::replay(failure.run, || handoff(false)).expect_err("it fails again");
+    let replayed = replayed(failure.run, || handoff(false));
     assert_eq!(replayed.signature(), failure.signature());
 }
 
@@ -461,7 +466,7 @@ fn a_seeded_run_draws_its_data_from_its_own_seed_in_every_replay() {
         let failure = found(&Check::new().engines([engine]).schedules(100), body);
         let drawn = format!("data seed {}", failure.run.number);
         assert!(failure.message.contains(&drawn), "{engine}: {failure}");
-        let replayed = Check::replay(failure.run, body).expect_err("the replay fails too");
+        let replayed = replayed(failure.run, body);
         assert_eq!(replayed.message, failure.message, "{engine}");
     }
 }
@@ -642,4 +647,43 @@ fn a_thread_built_with_a_large_stack_uses_it_under_shuttle() {
                 .expect("a thread");
             assert_ne!(deep.join().expect("the deep thread ends"), 0);
         });
+}
+
+/// Two threads, one store each to an atomic: a correct body with few
+/// interleavings.
+fn two_stores() {
+    let flag = Arc::new(AtomicBool::new(false));
+    let setter = {
+        let flag = Arc::clone(&flag);
+        thread::spawn(move || flag.store(true, Ordering::Relaxed))
+    };
+    flag.store(true, Ordering::Relaxed);
+    setter.join().expect("the setter ends without a panic");
+}
+
+#[test]
+fn a_systematic_run_numbered_past_its_search_names_no_run_under_dfs_and_loom() {
+    for engine in [Engine::Dfs, Engine::Loom { preemptions: 2 }] {
+        let far = RunId {
+            engine,
+            number: 1_000_000,
+        };
+        let Err(ReplayError::NoSuchRun(no_such_run)) = Check::replay(far, two_stores) else {
+            panic!("{far} was an answer");
+        };
+        assert_eq!(no_such_run.run, far);
+        let last = RunId {
+            engine,
+            number: no_such_run.executions,
+        };
+        assert!(last.number >= 1, "{no_such_run}");
+        assert!(Check::replay(last, two_stores).is_ok(), "{last} is a run");
+        assert!(
+            matches!(
+                Check::shrink(far, 1, two_stores),
+                Err(ShrinkError::NoSuchRun(shrunk)) if shrunk == no_such_run
+            ),
+            "{engine}"
+        );
+    }
 }

@@ -4,7 +4,9 @@
 //! reported with the line that reruns them, and the job goes on to its
 //! end, with the table of the situations its campaigns reached; and
 //! `coverage` counts a scenario's executions into its table, exits 1
-//! when a scenario fails, and ends quietly when its reader goes away.
+//! when a scenario fails, and ends quietly when its reader goes away; and
+//! `replay` and `shrink` of a DFS execution past the end of its search
+//! say that it names no run, and exit 2.
 //!
 //! This test is its own component's binary (`harness = false`): run with
 //! `HARNESS_CLI_UNDER_TEST` set, its `main` is the command line a
@@ -185,6 +187,33 @@ fn coverage_checks() -> Vec<(&'static str, bool)> {
     ]
 }
 
+/// What `replay` and `shrink` do with a DFS run past the end of the clean
+/// scenario's search (one thread: one execution), and with its last run.
+fn replay_checks() -> Vec<(&'static str, bool)> {
+    let (far_code, _, far_stderr) = command_line(&["replay", "clean", "dfs:1000"]);
+    let (shrink_code, _, shrink_stderr) = command_line(&["shrink", "clean", "dfs:1000"]);
+    let (last_code, last, _) = command_line(&["replay", "clean", "dfs:1"]);
+    let names_no_run = "dfs:1000 names no run: dfs's search of this body ends after 1 execution";
+    vec![
+        (
+            "replay of a run past the search's end exits 2",
+            far_code == Some(2),
+        ),
+        (
+            "replay says the run names no run",
+            far_stderr.contains(names_no_run),
+        ),
+        (
+            "shrink of a run past the search's end exits 2",
+            shrink_code == Some(2) && shrink_stderr.contains(names_no_run),
+        ),
+        (
+            "replay of the search's last run passes",
+            last_code == Some(0) && last.contains("clean: dfs:1 passes now"),
+        ),
+    ]
+}
+
 fn main() -> ExitCode {
     if std::env::var_os(UNDER_TEST).is_some() {
         return harness::cli::main_with_coverage::<Notes>(SCENARIOS);
@@ -229,13 +258,17 @@ fn main() -> ExitCode {
     ]
     .to_vec();
     checks.extend(coverage_checks());
+    checks.extend(replay_checks());
     let failed: Vec<&str> = checks
         .iter()
         .filter(|(_, held)| !held)
         .map(|(what, _)| *what)
         .collect();
     if failed.is_empty() {
-        println!("fuzz survives an abort, a spin and an early exit; fuzz and coverage tally: ok");
+        println!(
+            "fuzz survives an abort, a spin and an early exit; fuzz and coverage tally; replay \
+             and shrink refuse a run past its search: ok"
+        );
         ExitCode::SUCCESS
     } else {
         eprintln!(

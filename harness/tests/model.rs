@@ -13,7 +13,7 @@ use harness::thread;
 use harness::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use support::{
     facts_list_the_missed_access_first, found, found_by_each, handoff, is_deadlock,
-    lock_order_inversion, made_elsewhere, order_inversion,
+    lock_order_inversion, made_elsewhere, order_inversion, replayed,
 };
 
 const SHUTTLE_ENGINES: [Engine; 4] = [Engine::Random, Engine::pct(3), Engine::Urw, Engine::Dfs];
@@ -81,7 +81,7 @@ fn a_failure_replays_from_its_printed_run_id() {
         || handoff(false),
     );
     let printed: RunId = failure.run.to_string().parse().expect("a run id");
-    let replayed = Check::replay(printed, || handoff(false)).expect_err("the same failure");
+    let replayed = replayed(printed, || handoff(false));
     assert_eq!(replayed.message, failure.message);
     assert_eq!(replayed.facts, failure.facts);
 }
@@ -121,7 +121,7 @@ fn a_shrunk_failure_is_the_same_bug_in_no_more_operations() {
     let shortest = Check::shrink(failure.run, 200, || handoff(false)).expect("it fails");
     assert_eq!(shortest.signature(), failure.signature());
     assert!(shortest.operations() <= failure.operations(), "{shortest}");
-    let replayed = Check::replay(shortest.run, || handoff(false)).expect_err("it fails");
+    let replayed = replayed(shortest.run, || handoff(false));
     assert_eq!(replayed.operations(), shortest.operations());
 }
 

@@ -11,7 +11,7 @@ use harness::check::{Check, Engine, MadeElsewhere};
 use harness::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use harness::sync::{Arc, LazyLock, Mutex, Once, OnceLock};
 use harness::thread;
-use support::{found, found_by_each, made_elsewhere};
+use support::{found, found_by_each, made_elsewhere, replayed};
 
 /// Two threads take an id each from `next_id`; each run must hand out 0
 /// and 1.
@@ -79,7 +79,7 @@ fn a_failure_on_a_static_replays_exactly() {
         failure.run.number > 0,
         "found after earlier runs used the static"
     );
-    let replayed = Check::replay(failure.run, lost_update).expect_err("it fails again");
+    let replayed = replayed(failure.run, lost_update);
     assert_eq!(replayed.message, failure.message);
     assert_eq!(replayed.operations(), failure.operations());
     assert_eq!(replayed.signature(), failure.signature());
@@ -182,8 +182,7 @@ fn a_loom_failure_on_statics_replays_exactly() {
         &Check::new().engines([Engine::Loom { preemptions: 2 }]),
         relaxed_publish_through_statics,
     );
-    let replayed =
-        Check::replay(failure.run, relaxed_publish_through_statics).expect_err("it fails again");
+    let replayed = replayed(failure.run, relaxed_publish_through_statics);
     assert_eq!(replayed.message, failure.message);
     assert_eq!(replayed.signature(), failure.signature());
 }

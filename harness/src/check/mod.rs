@@ -60,7 +60,7 @@ use crate::coverage::{Classifier, Reached, Situation, Tally};
 use crate::model::execution;
 use crate::panics::Raised;
 use crate::schedule::SplitMix64;
-use run::{Body, Broke, body_of_a_check};
+use run::{Body, Broke, Replayed, body_of_a_check};
 
 /// Notes a step of the body's own among the run's facts (`Op::Note`), so
 /// that a failure's last facts show it beside the facade's: a call of the
@@ -277,6 +277,8 @@ impl Failure {
 pub enum ShrinkError {
     /// The run passes now: the code changed, or it runs on real threads.
     PassesNow(RunId),
+    /// The name is no run's.
+    NoSuchRun(NoSuchRun),
 }
 
 impl fmt::Display for ShrinkError {
@@ -285,7 +287,59 @@ impl fmt::Display for ShrinkError {
             ShrinkError::PassesNow(run) => {
                 write!(f, "{run} passes now: there is nothing to shrink")
             }
+            ShrinkError::NoSuchRun(no_such_run) => no_such_run.fmt(f),
         }
+    }
+}
+
+/// Why a replay did not pass.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum ReplayError {
+    /// The run fails.
+    Found(Box<Failure>),
+    /// The name is no run's.
+    NoSuchRun(NoSuchRun),
+}
+
+impl fmt::Display for ReplayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReplayError::Found(failure) => failure.fmt(f),
+            ReplayError::NoSuchRun(no_such_run) => no_such_run.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ReplayError {}
+
+impl From<ReplayError> for Error {
+    fn from(error: ReplayError) -> Error {
+        match error {
+            ReplayError::Found(failure) => Error::Found(failure),
+            ReplayError::NoSuchRun(no_such_run) => Error::NoSuchRun(no_such_run),
+        }
+    }
+}
+
+/// A run of DFS or loom numbered past the last execution of its engine's
+/// search of the body: the name is no run's. (Every seed names a run of a
+/// seeded engine.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoSuchRun {
+    /// The name.
+    pub run: RunId,
+    /// How many executions the search has.
+    pub executions: u64,
+}
+
+impl fmt::Display for NoSuchRun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} names no run: {}'s search of this body ends after {} execution(s), passing",
+            self.run, self.run.engine, self.executions
+        )
     }
 }
 
@@ -311,6 +365,8 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// The run to replay is no run's.
+    NoSuchRun(NoSuchRun),
 }
 
 impl Default for Check {
@@ -362,8 +418,8 @@ impl Check {
                     runs: vec![(run.engine, 1)],
                     not_modelled: Vec::new(),
                 })
-                .map_err(|broke| {
-                    let error = found(run.engine, 1, broke);
+                .map_err(|error| {
+                    let error = Error::from(error);
                     match not_modelled(&error) {
                         Some(why) => Error::NotModelled(vec![(run.engine, why)]),
                         None => error,
@@ -443,10 +499,12 @@ impl Check {
         }
     }
 
-    /// Replays the one run `run` names: `Ok` if it passes now.
-    pub fn replay(run: RunId, body: impl Fn() + Send + Sync + 'static) -> Result<(), Box<Failure>> {
+    /// Replays the one run `run` names: `Ok` if it passes now, or why not:
+    /// its failure, or that it names an execution of DFS or loom past the
+    /// last of their search.
+    pub fn replay(run: RunId, body: impl Fn() + Send + Sync + 'static) -> Result<(), ReplayError> {
         let body = body_of_a_check(body);
-        replay_body(run, &body).map_err(|broke| failure(run.engine, 1, broke))
+        replay_body(run, &body)
     }
 
     /// The shortest failure like `run`'s that `attempts` more seeds of its
@@ -460,12 +518,12 @@ impl Check {
         body: impl Fn() + Send + Sync + 'static,
     ) -> Result<Box<Failure>, ShrinkError> {
         let body = body_of_a_check(body);
-        let failing = |run: RunId| {
-            replay_body(run, &body)
-                .err()
-                .map(|broke| failure(run.engine, 1, broke))
+        let failing = |run: RunId| match replay_body(run, &body) {
+            Ok(()) => Err(ShrinkError::PassesNow(run)),
+            Err(ReplayError::Found(failure)) => Ok(failure),
+            Err(ReplayError::NoSuchRun(no_such_run)) => Err(ShrinkError::NoSuchRun(no_such_run)),
         };
-        let mut shortest = failing(run).ok_or(ShrinkError::PassesNow(run))?;
+        let mut shortest = failing(run)?;
         if !run.engine.is_seeded() {
             return Ok(shortest);
         }
@@ -475,7 +533,7 @@ impl Check {
                 engine: run.engine,
                 number: SplitMix64::stream_seed(run.number, attempt),
             };
-            if let Some(failure) = failing(candidate) {
+            if let Ok(failure) = failing(candidate) {
                 if failure.signature() == signature && failure.operations() < shortest.operations()
                 {
                     shortest = failure;
@@ -527,8 +585,23 @@ fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn replay_body(run: RunId, body: &Body) -> Result<(), Broke> {
-    run::replay(run, body)
+/// Replays `run`: `Ok` if it passes now, or why not.
+fn replay_body(run: RunId, body: &Body) -> Result<(), ReplayError> {
+    match run::replay(run, body) {
+        Ok(Replayed::Passes) => Ok(()),
+        Ok(Replayed::Beyond(executions)) => {
+            Err(ReplayError::NoSuchRun(NoSuchRun { run, executions }))
+        }
+        // A systematic replay ran its search up to the failure.
+        Err(broke) => {
+            let schedules = if run.engine.is_seeded() {
+                1
+            } else {
+                broke.number
+            };
+            Err(ReplayError::Found(failure(run.engine, schedules, broke)))
+        }
+    }
 }
 
 /// What the body does that the engine has no model of, if that is what
@@ -536,7 +609,10 @@ fn replay_body(run: RunId, body: &Body) -> Result<(), Broke> {
 fn not_modelled(error: &Error) -> Option<NotModelled> {
     match error {
         Error::Found(failure) => failure.raised.as_ref()?.get::<NotModelled>().copied(),
-        Error::NotModelled(_) | Error::NoEngines | Error::BadVariable { .. } => None,
+        Error::NotModelled(_)
+        | Error::NoEngines
+        | Error::BadVariable { .. }
+        | Error::NoSuchRun(_) => None,
     }
 }
 
@@ -643,6 +719,7 @@ impl fmt::Display for Error {
                 value,
                 reason,
             } => write!(f, "{name}={value:?} names nothing: {reason}"),
+            Error::NoSuchRun(no_such_run) => no_such_run.fmt(f),
         }
     }
 }

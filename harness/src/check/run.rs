@@ -546,11 +546,30 @@ fn finished_or_violated(
     }
 }
 
-/// Replays `run`: `Ok` if it passes now.
-pub(crate) fn replay(run: RunId, body: &Body) -> Result<(), Broke> {
+/// What a replay that found no failure says of its run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Replayed {
+    /// The run passes now.
+    Passes,
+    /// The run is numbered past the last execution of its engine's
+    /// search of the body, which has this many: it names no run.
+    Beyond(u64),
+}
+
+/// Replays `run`: what it says if it passes now, or its failure. A run of
+/// a systematic engine is replayed by its search up to its number, which
+/// stops at the search's first failure (the run's own, if the search
+/// found it) and may end before the number: then the name is no run's.
+pub(crate) fn replay(run: RunId, body: &Body) -> Result<Replayed, Broke> {
     if run.engine.is_seeded() {
-        return seeded(with_measured_bound(run.engine, body), run.number, body);
+        return seeded(with_measured_bound(run.engine, body), run.number, body)
+            .map(|()| Replayed::Passes);
     }
     let executions = usize::try_from(run.number).unwrap_or(usize::MAX);
-    systematic(run.engine, executions, body).map(drop)
+    let ran = systematic(run.engine, executions, body)?;
+    Ok(if ran < run.number {
+        Replayed::Beyond(ran)
+    } else {
+        Replayed::Passes
+    })
 }

@@ -47,7 +47,9 @@ mod coverage;
 mod fuzz;
 
 use crate::Scenario;
-use crate::check::{Check, DEFAULT_SCHEDULES, Engine, Error, RunId, Swarm};
+use crate::check::{
+    Check, DEFAULT_SCHEDULES, Engine, Error, ReplayError, RunId, ShrinkError, Swarm,
+};
 use crate::coverage::Classifier;
 use coverage::Covering;
 
@@ -269,9 +271,13 @@ fn main_of(scenarios: &'static [Scenario], covering: Option<Covering>) -> ExitCo
                     );
                     ExitCode::from(1)
                 }
-                Err(passes) => {
-                    outln!("{}: {passes}", scenario.name);
+                Err(ShrinkError::PassesNow(run)) => {
+                    outln!("{}: {}", scenario.name, ShrinkError::PassesNow(run));
                     ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("error: {}: {error}", scenario.name);
+                    ExitCode::from(2)
                 }
             }
         }
@@ -321,9 +327,13 @@ fn main_of(scenarios: &'static [Scenario], covering: Option<Covering>) -> ExitCo
                     outln!("{}: {run} passes now", scenario.name);
                     ExitCode::SUCCESS
                 }
-                Err(failure) => {
+                Err(ReplayError::Found(failure)) => {
                     outln!("{}: {failure}", scenario.name);
                     ExitCode::from(1)
+                }
+                Err(ReplayError::NoSuchRun(no_such_run)) => {
+                    eprintln!("error: {}: {no_such_run}", scenario.name);
+                    ExitCode::from(2)
                 }
             }
         }

@@ -4,7 +4,9 @@
 //! `AtomicPtr` tests point at, and the check that a failure's facts list
 //! a read before the write it missed.
 
-use harness::check::{Check, Deadlock, Engine, Error, Failure, MadeElsewhere, Op, RunId};
+use harness::check::{
+    Check, Deadlock, Engine, Error, Failure, MadeElsewhere, Op, ReplayError, RunId,
+};
 use harness::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use harness::sync::{Arc, Condvar, Mutex};
 use harness::thread;
@@ -16,6 +18,17 @@ pub(crate) fn found(check: &Check, body: impl Fn() + Send + Sync + 'static) -> B
         Err(Error::Found(failure)) => failure,
         Err(other) => panic!("the check could not run: {other}"),
         Ok(summary) => panic!("nothing found: {summary:?}"),
+    }
+}
+
+/// The failure a replay of `run` finds again.
+#[allow(dead_code, reason = "not every test file uses it")]
+#[track_caller]
+pub(crate) fn replayed(run: RunId, body: impl Fn() + Send + Sync + 'static) -> Box<Failure> {
+    match Check::replay(run, body) {
+        Err(ReplayError::Found(failure)) => failure,
+        Err(other) => panic!("the replay of {run} did not fail: {other}"),
+        Ok(()) => panic!("the replay of {run} passes"),
     }
 }
 
