@@ -1,15 +1,16 @@
 //! Runs that do not end fail by a typed `check::Endless` naming what each
 //! thread did last: under shuttle's engines, a run past
 //! `check::MAX_OPERATIONS` operations of the facade (a run within the
-//! bound ends as usual); on real threads, a run the watchdog ends; under
+//! bound ends as usual); under loom, an execution past its bound of
+//! branches, `check::MODEL_LOOM_MAX_BRANCHES`; on real threads, a run the watchdog ends; under
 //! shuttle and loom, a search stalled by a thread that blocks where the
 //! engine cannot see it.
 
 mod support;
 
 use harness::check::{
-    AtomicAccess, Check, Endless, Engine, Failure, MAX_OPERATIONS, Op, Past, STALL_LIMIT,
-    THREADS_WATCHDOG, ThreadKey,
+    AtomicAccess, Check, Endless, Engine, Failure, MAX_OPERATIONS, MODEL_LOOM_MAX_BRANCHES, Op,
+    Past, STALL_LIMIT, THREADS_WATCHDOG, ThreadKey,
 };
 use harness::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use harness::sync::{Arc, Mutex};
@@ -112,6 +113,43 @@ fn a_thread_that_spins_for_ever_fails_its_run_as_endless_under_each_shuttle_engi
         assert_eq!(spinner.thread, ThreadKey(1), "{engine}: {failure}");
         assert!(spins.contains(&spinner.op), "{engine}: {failure}");
     }
+}
+
+/// loom's engine, with its two preemptions.
+const LOOM: Engine = Engine::Loom { preemptions: 2 };
+
+#[test]
+fn a_thread_that_spins_for_ever_fails_its_run_as_endless_under_loom_past_its_branches() {
+    let failure = found(
+        &Check::new().engines([LOOM]).schedules(1),
+        a_spin_with_no_exit,
+    );
+    let endless = endless(&failure);
+    assert_eq!(
+        endless.past(),
+        Past::Branches(MODEL_LOOM_MAX_BRANCHES),
+        "{failure}"
+    );
+    assert!(!endless.after_the_body_returned(), "{failure}");
+    let threads: Vec<ThreadKey> = endless.last().iter().map(|fact| fact.thread).collect();
+    assert_eq!(threads, [ThreadKey(0), ThreadKey(1)], "{failure}");
+}
+
+#[test]
+fn a_thread_left_running_for_good_is_endless_after_the_body_returned_under_loom() {
+    let failure = found(
+        &Check::new().engines([LOOM]).schedules(1),
+        a_janitor_left_running,
+    );
+    let endless = endless(&failure);
+    assert_eq!(endless.past(), Past::Branches(MODEL_LOOM_MAX_BRANCHES));
+    assert!(endless.after_the_body_returned(), "{failure}");
+    assert!(
+        failure
+            .message
+            .starts_with("endless: the body has returned, and a thread it left running"),
+        "{failure}"
+    );
 }
 
 #[test]

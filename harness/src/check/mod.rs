@@ -28,7 +28,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 pub use crate::model::causality::{CellAccess, DataRace};
 pub use crate::model::deadlock::{Deadlock, Stuck, StuckOn};
-pub use crate::model::endless::{Endless, MAX_OPERATIONS, Past};
+pub use crate::model::endless::{
+    Endless, LOOM_MAX_BRANCHES, MAX_OPERATIONS, MODEL_LOOM_MAX_BRANCHES, Past,
+};
 pub use crate::model::facts::{
     AtomicAccess, FACTS_KEPT, Fact, Op, QueueCall, Recorded, ThreadKey, TimedEnd,
 };
@@ -50,8 +52,8 @@ pub use engine::{DEFAULT_PCT_STEP_BOUND, Engine, MEASURED_PCT_STEP_BOUND, ParseE
 pub(crate) use panic_hook::install as install_panic_hook;
 pub use panic_hook::{PanicHook, wrap_panic_hook};
 pub use run::{
-    LOOM_MAX_BRANCHES, MAX_STEPS, MODEL_LOOM_MAX_BRANCHES, MODEL_MAX_STEPS, SYSTEMATIC_DATA_SEED,
-    THREADS_WATCHDOG, URW_EXECUTIONS_PER_RUN, loom_model, on_fresh_thread, shuttle_config,
+    MAX_STEPS, MODEL_MAX_STEPS, SYSTEMATIC_DATA_SEED, THREADS_WATCHDOG, URW_EXECUTIONS_PER_RUN,
+    loom_model, on_fresh_thread, shuttle_config,
 };
 pub use stall::STALL_LIMIT;
 pub use swarm::{Campaign, Swarm};

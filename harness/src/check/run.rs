@@ -18,7 +18,9 @@ use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 use super::stall::{SEARCH_STACK_BYTES, STALL_LIMIT, Watched, watched};
 use super::{Engine, MEASURED_PCT_STEP_BOUND, RunId};
 use crate::model::deadlock::Deadlock;
-use crate::model::endless::{Endless, MAX_OPERATIONS, Past};
+use crate::model::endless::{
+    Endless, LOOM_MAX_BRANCHES, MAX_OPERATIONS, MODEL_LOOM_MAX_BRANCHES, Past,
+};
 use crate::model::execution::{self, Execution, Flavour};
 use crate::model::loom_pool::Plan;
 use crate::model::outsider;
@@ -150,19 +152,6 @@ type DataSeed = Arc<AtomicU64>;
 fn data_seed(seed: u64) -> DataSeed {
     Arc::new(AtomicU64::new(seed))
 }
-
-/// The most branches (scheduling choices) of one loom execution before
-/// loom stops it: loom's own default, stated.
-pub const LOOM_MAX_BRANCHES: usize = 1_000;
-
-/// [`LOOM_MAX_BRANCHES`] for a run of the model, ten times loom's own:
-/// each operation of the facade is a few of loom's branches, and a
-/// correct component's run on virtual time goes past a thousand (a
-/// worker that polls a channel with `recv_timeout` while a ticker sleeps
-/// 10 ms at a time for a second of virtual time did, and failed in loom's
-/// words). loom sets room aside for every branch up front, so the bound
-/// is not the model's `MAX_OPERATIONS`.
-pub const MODEL_LOOM_MAX_BRANCHES: usize = 10 * LOOM_MAX_BRANCHES;
 
 /// loom's model for a search of at most `executions` executions, each with
 /// at most `preemptions` preemptions: one configuration for the library's

@@ -10,7 +10,8 @@
 //! Real threads are not counted by operations: there a correct spin may
 //! go round many times while the thread it waits for is off the
 //! processor. loom stops an execution past its own bound of branches
-//! (`MODEL_LOOM_MAX_BRANCHES`, below this one) in its own words.
+//! (`MODEL_LOOM_MAX_BRANCHES`, below this one) with a panic of its own,
+//! which the run reads as the same [`Endless`] ([`LOOM_OUT_OF_BRANCHES`]).
 
 use std::fmt;
 use std::time::Duration;
@@ -24,6 +25,26 @@ use super::facts::Fact;
 /// number, the bound before this one, let end ends here too.
 pub const MAX_OPERATIONS: u64 = 100_000;
 
+/// The most branches (scheduling choices) of one loom execution before
+/// loom stops it: loom's own default, stated.
+pub const LOOM_MAX_BRANCHES: usize = 1_000;
+
+/// [`LOOM_MAX_BRANCHES`] for a run of the model, ten times loom's own:
+/// each operation of the facade is a few of loom's branches, and a
+/// correct component's run on virtual time goes past a thousand (a
+/// worker that polls a channel with `recv_timeout` while a ticker sleeps
+/// 10 ms at a time for a second of virtual time did, and failed in loom's
+/// words). loom sets room aside for every branch up front, so the bound
+/// is not the model's `MAX_OPERATIONS`.
+pub const MODEL_LOOM_MAX_BRANCHES: usize = 10 * LOOM_MAX_BRANCHES;
+
+/// How loom 0.7's panic begins when an execution goes past its bound of
+/// branches (`rt/path.rs`): the one panic of loom's that the run reads,
+/// since loom says it in no other way. A test pins it
+/// (`tests/endless.rs`), so a loom that words it otherwise fails there,
+/// not silently.
+pub(crate) const LOOM_OUT_OF_BRANCHES: &str = "Model exceeded maximum number of branches";
+
 /// The bound a run that did not end went past.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -31,6 +52,9 @@ pub enum Past {
     /// Under shuttle: [`MAX_OPERATIONS`]; the operations taken when the
     /// run was stopped.
     Operations(u64),
+    /// Under loom: its bound of branches (scheduling choices) in one
+    /// execution, `check::MODEL_LOOM_MAX_BRANCHES`.
+    Branches(usize),
     /// On real threads: the watchdog, after this much real time.
     Watchdog(Duration),
     /// Under shuttle or loom: no operation of the facade and no new
@@ -112,6 +136,17 @@ impl fmt::Display for Endless {
                  spins, or threads hand each other the processor for ever (a spin-wait lets \
                  the thread it waits for run with the facade's hint::spin_loop or \
                  thread::yield_now)"
+            )?,
+            Past::Branches(branches) if self.body_returned => write!(
+                f,
+                "endless: the body has returned, and a thread it left running has not ended \
+                 after {branches} of loom's branches: {STOP_WHAT_THE_BODY_LEFT}, or the thread \
+                 spins"
+            )?,
+            Past::Branches(branches) => write!(
+                f,
+                "endless: the run has not ended after {branches} of loom's branches: a thread \
+                 spins, or threads hand each other the processor for ever"
             )?,
             Past::Watchdog(after) if self.body_returned => write!(
                 f,

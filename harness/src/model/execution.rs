@@ -16,7 +16,9 @@ use std::time::Duration;
 
 use super::causality::Unparks;
 use super::deadlock::{Deadlock, Stuck, StuckOn};
-use super::endless::{Endless, MAX_OPERATIONS, Past};
+use super::endless::{
+    Endless, LOOM_OUT_OF_BRANCHES, MAX_OPERATIONS, MODEL_LOOM_MAX_BRANCHES, Past,
+};
 use super::facts::{Fact, Facts, Op, ThreadKey};
 use super::join_panics::JoinPanics;
 use super::keys::ThreadKeys;
@@ -682,6 +684,12 @@ impl Execution {
             Some(raised) => Panicked::raised(raised),
             None => match self.deadlock_the_engine_found() {
                 Some(deadlock) => Panicked::raised(self.violated(deadlock)),
+                None if self.flavour == Flavour::Loom
+                    && panic.message.starts_with(LOOM_OUT_OF_BRANCHES) =>
+                {
+                    let branches = Past::Branches(MODEL_LOOM_MAX_BRANCHES);
+                    Panicked::raised(self.violated(self.endless(branches)))
+                }
                 None => panic,
             },
         };
