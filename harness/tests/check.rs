@@ -668,10 +668,19 @@ fn a_systematic_run_numbered_past_its_search_names_no_run_under_dfs_and_loom() {
             engine,
             number: 1_000_000,
         };
-        let Err(ReplayError::NoSuchRun(no_such_run)) = Check::replay(far, two_stores) else {
+        let replayed = Check::replay(far, two_stores);
+        let Err(ReplayError::NoSuchRun(no_such_run)) = replayed else {
             panic!("{far} was an answer");
         };
         assert_eq!(no_such_run.run, far);
+        assert_eq!(
+            ReplayError::NoSuchRun(no_such_run).to_string(),
+            format!(
+                "{far} names no run: {engine}'s search of this body ends after {} \
+                 execution(s), passing",
+                no_such_run.executions
+            )
+        );
         let last = RunId {
             engine,
             number: no_such_run.executions,

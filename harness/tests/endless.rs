@@ -131,6 +131,12 @@ fn a_thread_that_spins_for_ever_fails_its_run_as_endless_under_loom_past_its_bra
         "{failure}"
     );
     assert!(!endless.after_the_body_returned(), "{failure}");
+    assert!(
+        failure
+            .message
+            .starts_with("endless: the run has not ended after 10000 of loom's branches"),
+        "{failure}"
+    );
     let threads: Vec<ThreadKey> = endless.last().iter().map(|fact| fact.thread).collect();
     assert_eq!(threads, [ThreadKey(0), ThreadKey(1)], "{failure}");
 }
