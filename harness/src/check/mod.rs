@@ -294,6 +294,8 @@ impl fmt::Display for ShrinkError {
     }
 }
 
+impl std::error::Error for ShrinkError {}
+
 /// Why a replay did not pass.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -344,8 +346,6 @@ impl fmt::Display for NoSuchRun {
         )
     }
 }
-
-impl std::error::Error for ShrinkError {}
 
 /// Why a check did not pass.
 #[derive(Clone, Debug)]

@@ -57,11 +57,14 @@ impl Deadlock {
     /// Whether the body had returned: its thread is not among the waiting
     /// (a thread that ended is not named, and a body that panicked fails
     /// its run by its panic instead). The threads it left running then
-    /// wait for good.
+    /// wait for good. A thread waiting for itself is named alone, whatever
+    /// the body does: that says nothing of the body.
     pub fn after_the_body_returned(&self) -> bool {
-        self.threads
-            .iter()
-            .all(|stuck| stuck.thread != ThreadKey::BODY)
+        !self.is_of_one_thread_waiting_for_itself()
+            && self
+                .threads
+                .iter()
+                .all(|stuck| stuck.thread != ThreadKey::BODY)
     }
 
     /// Whether it is one thread taking a lock it holds itself.
@@ -235,6 +238,26 @@ mod tests {
                 .next()
                 .is_some_and(|line| line.starts_with("  the body has returned")),
             "{message}"
+        );
+    }
+
+    #[test]
+    fn a_thread_waiting_for_itself_says_nothing_of_the_bodys_return() {
+        // Named alone whatever the others do, the body alive or not.
+        let takes = Location::caller();
+        let waits_for_itself = Deadlock::new(vec![Stuck {
+            thread: ThreadKey(1),
+            on: StuckOn::Lock {
+                holder: ThreadKey(1),
+                taken_at: takes,
+            },
+            at: takes,
+        }]);
+        assert!(!waits_for_itself.after_the_body_returned());
+        assert!(
+            !waits_for_itself
+                .to_string()
+                .contains("the body has returned")
         );
     }
 }

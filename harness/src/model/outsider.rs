@@ -70,8 +70,8 @@ impl MadeIn {
 }
 
 /// What a run fails by when it uses a lock, condition variable or channel
-/// of the harness's (or, made outside the body, an atomic) that another
-/// run made, or no run: each belongs to the run that made it.
+/// of the harness's (or a `Shared` structure) that another run made, or
+/// no run: each belongs to the run that made it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum MadeElsewhere {
