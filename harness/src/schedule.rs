@@ -118,20 +118,36 @@ impl SeededScheduler {
 /// last; a task's first priority sits above it.
 const LOWERED_BAND: u64 = 1 << 32;
 
-/// `depth - 1` distinct change points among the choices `1..step_bound`
-/// (fewer if the bound has fewer), sorted. The first choice is never one:
-/// the random first priorities already decide it.
+/// `depth - 1` change points among the choices after the first, sorted.
+/// The first choice is never one: the random first priorities already
+/// decide it.
+///
+/// While the bound leaves more choices than points, the points are
+/// distinct choices among `1..step_bound`, as in shuttle's
+/// `PctScheduler`. Where the points would take every such choice, that
+/// draw is no draw at all: each run would lower whichever thread took the
+/// first choice at the second. A thread just spawned spends its first
+/// choice only starting up, so none could ever act before its spawner's
+/// next operation (in 400 PCT depth-3 runs it never did). There
+/// each point lands on its own, on any choice after the first or on the
+/// one just past the bound, and every order of the few choices is reached.
 fn change_points(rng: &mut SplitMix64, depth: usize, step_bound: usize) -> Vec<usize> {
     let candidates = step_bound.saturating_sub(1);
-    let wanted = depth.saturating_sub(1).min(candidates);
+    let wanted = depth.saturating_sub(1);
     let mut points: Vec<usize> = Vec::with_capacity(wanted);
-    while points.len() < wanted {
-        let point = 1 + rng.below(candidates as u64) as usize;
-        if !points.contains(&point) {
-            points.push(point);
+    if candidates > wanted {
+        while points.len() < wanted {
+            let point = 1 + rng.below(candidates as u64) as usize;
+            if !points.contains(&point) {
+                points.push(point);
+            }
         }
+    } else {
+        let past_the_bound = candidates as u64 + 1;
+        points.extend((0..wanted).map(|_| 1 + rng.below(past_the_bound) as usize));
     }
     points.sort_unstable();
+    points.dedup();
     points
 }
 
@@ -520,8 +536,6 @@ mod tests {
     #[test]
     fn pct_change_points_are_distinct_choices_after_the_first() {
         for seed in 0..200 {
-            let points = change_points(&mut SplitMix64::new(seed), 3, 3);
-            assert_eq!(points, [1, 2], "seed {seed}: both choices past the first");
             let points = change_points(&mut SplitMix64::new(seed), 5, 40);
             assert!(
                 points.windows(2).all(|pair| pair[0] < pair[1]),
@@ -532,7 +546,31 @@ mod tests {
                 "{points:?}"
             );
         }
-        assert!(change_points(&mut SplitMix64::new(0), 3, 1).is_empty());
+        assert!(change_points(&mut SplitMix64::new(0), 1, 40).is_empty());
+    }
+
+    #[test]
+    fn pct_change_points_too_many_for_a_short_body_each_land_on_their_own() {
+        let draws: Vec<Vec<usize>> = (0..200)
+            .map(|seed| change_points(&mut SplitMix64::new(seed), 3, 3))
+            .collect();
+        for points in &draws {
+            assert!(!points.is_empty() && points.len() <= 2, "{points:?}");
+            assert!(
+                points.windows(2).all(|pair| pair[0] < pair[1]),
+                "{points:?}"
+            );
+            assert!(
+                points.iter().all(|point| (1..=3).contains(point)),
+                "{points:?}"
+            );
+        }
+        let sparing_the_second = draws.iter().filter(|points| !points.contains(&1)).count();
+        // Each of two points misses choice 1 two times in three: 4/9 of 200.
+        assert!(
+            (60..120).contains(&sparing_the_second),
+            "{sparing_the_second} of 200"
+        );
     }
 
     #[test]
