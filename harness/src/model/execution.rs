@@ -696,7 +696,7 @@ impl Execution {
         // A look, never a wait: the search's thread must not hang on a
         // lock a thread of a torn-down run might hold.
         let message = match try_lock(&self.join_panics) {
-            Some(panics) => panics.with_the_threads_panics(&cause.message),
+            Some(panics) => panics.with_the_threads_panics(&cause),
             None => cause.message.clone(),
         };
         Panicked { message, ..cause }

@@ -17,6 +17,7 @@ use std::any::Any;
 
 use super::execution;
 use super::facts::ThreadKey;
+use crate::panics::Panicked;
 
 /// From now on in the calling thread's run, a thread's panic goes to its
 /// join as `Err`, as std's does, rather than fail the run: for a test
@@ -110,12 +111,17 @@ impl JoinPanics {
         Some(self.kept.remove(at).1)
     }
 
-    /// `message`, the run's failure's, with a line for each panic a join
-    /// took and each still waiting for one: a failure after a thread's
-    /// panic (`join().unwrap()`, which shows only `Any { .. }`, or a wait
-    /// for what the thread never did) says what that panic was.
-    pub(crate) fn with_the_threads_panics(&self, message: &str) -> String {
-        let mut words = message.to_owned();
+    /// The words of `cause`, the run's failure, with a line for each panic
+    /// a join took and each still waiting for one: a failure after a
+    /// thread's panic (`join().unwrap()`, which shows only `Any { .. }`, or
+    /// a wait for what the thread never did) says what that panic was.
+    /// Where a thread's panic was not taken, they say how to have joins
+    /// take panics, unless the cause is a raised value (a judge's, the
+    /// model's): no join could take that one, and the panic not taken
+    /// followed from it (another thread found the lock the judged one held
+    /// poisoned).
+    pub(crate) fn with_the_threads_panics(&self, cause: &Panicked) -> String {
+        let mut words = cause.message.clone();
         for (thread, joined) in &self.joined {
             words.push_str(&format!(
                 "\n(a join took the panic of thread {}: {joined})",
@@ -129,7 +135,7 @@ impl JoinPanics {
                 crate::panics::panic_message(payload.as_ref())
             ));
         }
-        if self.not_taken {
+        if self.not_taken && cause.raised.is_none() {
             words.push_str(
                 "\n(a thread's panic fails the run; a test that expects a thread to panic \
                  calls harness::check::joins_take_panics() in the body, and the join gets the \
@@ -181,6 +187,13 @@ mod tests {
         assert_eq!(panics.joined(ThreadKey(1)).map(text), Some("one"));
     }
 
+    fn failed(message: &str) -> Panicked {
+        Panicked {
+            message: message.to_owned(),
+            raised: None,
+        }
+    }
+
     #[test]
     fn unless_joins_take_panics_a_threads_panic_is_its_own_to_raise() {
         let mut panics = JoinPanics::default();
@@ -188,8 +201,21 @@ mod tests {
         assert_eq!(given_back.map_err(text), Err("raised"));
         assert!(
             panics
-                .with_the_threads_panics("raised")
+                .with_the_threads_panics(&failed("raised"))
                 .ends_with("calls harness::check::joins_take_panics() in the body, and the join gets the panic as std's does)")
+        );
+    }
+
+    #[test]
+    fn a_run_failed_by_a_raised_value_says_nothing_of_joins_taking_panics() {
+        let mut panics = JoinPanics::default();
+        // The judged thread's panic poisoned its lock, and another panicked
+        // on it: the judge's finding is the failure, and no join takes it.
+        let _ = panics.panicked(ThreadKey(2), payload("poisoned"));
+        let judged = Panicked::raised(crate::panics::Raised::new("a wait under a lock"));
+        assert_eq!(
+            panics.with_the_threads_panics(&judged),
+            "a wait under a lock"
         );
     }
 
@@ -213,12 +239,12 @@ mod tests {
     #[test]
     fn a_failure_says_what_each_thread_that_panicked_panicked_with() {
         let mut panics = taking();
-        assert_eq!(panics.with_the_threads_panics("failed"), "failed");
+        assert_eq!(panics.with_the_threads_panics(&failed("failed")), "failed");
         kept(&mut panics, 1, "first");
         panics.joined(ThreadKey(1)).expect("taken");
         kept(&mut panics, 2, "second");
         assert_eq!(
-            panics.with_the_threads_panics("failed"),
+            panics.with_the_threads_panics(&failed("failed")),
             "failed\n(a join took the panic of thread 1: first)\n\
              (thread 2 had panicked, and no join took it: second)"
         );
