@@ -4,13 +4,14 @@
 //! bound ends as usual); under loom, an execution past its bound of
 //! branches, `check::MODEL_LOOM_MAX_BRANCHES`; on real threads, a run the watchdog ends; under
 //! shuttle and loom, a search stalled by a thread that blocks where the
-//! engine cannot see it.
+//! engine cannot see it. A spin that only loom keeps going, its reads
+//! missing a store another thread made, is not modelled under loom.
 
 mod support;
 
 use harness::check::{
-    AtomicAccess, Check, Endless, Engine, Failure, MAX_OPERATIONS, MODEL_LOOM_MAX_BRANCHES, Op,
-    Past, STALL_LIMIT, THREADS_WATCHDOG, ThreadKey,
+    AtomicAccess, Check, Endless, Engine, Error, Failure, MAX_OPERATIONS, MODEL_LOOM_MAX_BRANCHES,
+    Op, Past, SPIN_ON_A_STALE_VALUE_UNDER_LOOM, STALL_LIMIT, THREADS_WATCHDOG, ThreadKey,
 };
 use harness::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use harness::sync::{Arc, Mutex};
@@ -139,6 +140,102 @@ fn a_thread_that_spins_for_ever_fails_its_run_as_endless_under_loom_past_its_bra
     );
     let threads: Vec<ThreadKey> = endless.last().iter().map(|fact| fact.thread).collect();
     assert_eq!(threads, [ThreadKey(0), ThreadKey(1)], "{failure}");
+}
+
+/// A spin lock whose `lock` swaps until it reads the lock free; with
+/// `test_first`, it spins on a relaxed load until the lock looks free
+/// before each swap (test-and-test-and-set).
+struct SpinLock {
+    held: AtomicBool,
+    test_first: bool,
+}
+
+impl SpinLock {
+    fn lock(&self) {
+        while self.held.swap(true, Ordering::Acquire) {
+            while self.test_first && self.held.load(Ordering::Relaxed) {
+                thread::yield_now();
+            }
+            if !self.test_first {
+                thread::yield_now();
+            }
+        }
+    }
+
+    fn unlock(&self) {
+        self.held.store(false, Ordering::Release);
+    }
+}
+
+/// Two threads take a correct spin lock in turn.
+fn two_threads_take_a_spin_lock(test_first: bool) {
+    let lock = Arc::new(SpinLock {
+        held: AtomicBool::new(false),
+        test_first,
+    });
+    let takers: Vec<_> = (0..2)
+        .map(|_| {
+            let lock = Arc::clone(&lock);
+            thread::spawn(move || {
+                lock.lock();
+                lock.unlock();
+            })
+        })
+        .collect();
+    for taker in takers {
+        taker.join().expect("a taker ends without a panic");
+    }
+}
+
+#[test]
+fn a_spin_lock_whose_holder_has_let_go_is_not_modelled_under_loom() {
+    // loom has the spinner's swaps, or its loads, miss the holder's
+    // release for good, until the execution passes the bound of branches.
+    for test_first in [false, true] {
+        let check = Check::new().engines([LOOM]).schedules(1_000);
+        match check.run(move || two_threads_take_a_spin_lock(test_first)) {
+            Err(Error::NotModelled(engines)) => {
+                assert_eq!(engines, [(LOOM, SPIN_ON_A_STALE_VALUE_UNDER_LOOM)]);
+            }
+            other => panic!("test first {test_first}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_spin_lock_passes_a_check_of_every_engine_with_loom_left_out() {
+    let summary = Check::new()
+        .schedules(200)
+        .run(|| two_threads_take_a_spin_lock(false))
+        .expect("a correct spin lock passes");
+    assert_eq!(
+        summary.not_modelled,
+        [(LOOM, SPIN_ON_A_STALE_VALUE_UNDER_LOOM)]
+    );
+    assert_eq!(summary.runs.len(), Engine::DEFAULT.len() - 1);
+}
+
+#[test]
+fn a_spin_lock_nobody_lets_go_is_endless_under_loom_past_its_branches() {
+    // The spinner reads the latest value in every turn: the spin is the
+    // code's, not loom's.
+    let failure = found(&Check::new().engines([LOOM]).schedules(1), || {
+        let lock = Arc::new(SpinLock {
+            held: AtomicBool::new(false),
+            test_first: false,
+        });
+        lock.lock();
+        let spinner = {
+            let lock = Arc::clone(&lock);
+            thread::spawn(move || lock.lock())
+        };
+        spinner.join().expect("the spinner ends without a panic");
+    });
+    assert_eq!(
+        endless(&failure).past(),
+        Past::Branches(MODEL_LOOM_MAX_BRANCHES),
+        "{failure}"
+    );
 }
 
 #[test]

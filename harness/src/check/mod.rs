@@ -30,6 +30,7 @@ pub use crate::model::causality::{CellAccess, DataRace};
 pub use crate::model::deadlock::{Deadlock, Stuck, StuckOn};
 pub use crate::model::endless::{
     Endless, LOOM_MAX_BRANCHES, MAX_OPERATIONS, MODEL_LOOM_MAX_BRANCHES, Past,
+    SPIN_ON_A_STALE_VALUE_UNDER_LOOM,
 };
 pub use crate::model::facts::{
     AtomicAccess, FACTS_KEPT, Fact, Op, QueueCall, Recorded, ThreadKey, TimedEnd,

@@ -11,12 +11,16 @@
 //! go round many times while the thread it waits for is off the
 //! processor. loom stops an execution past its own bound of branches
 //! (`MODEL_LOOM_MAX_BRANCHES`, below this one) with a panic of its own,
-//! which the run reads as the same [`Endless`] ([`LOOM_OUT_OF_BRANCHES`]).
+//! which the run reads as the same [`Endless`] ([`LOOM_OUT_OF_BRANCHES`]),
+//! unless the spin it stopped is one loom alone keeps going: its reads
+//! kept missing a store another thread had made
+//! ([`SPIN_ON_A_STALE_VALUE_UNDER_LOOM`]).
 
 use std::fmt;
 use std::time::Duration;
 
 use super::facts::Fact;
+use super::scope::NotModelled;
 
 /// Operations of the facade (recorded facts) one run under shuttle may
 /// take before it counts as endless: far above a test's needs. Nearly
@@ -44,6 +48,37 @@ pub const MODEL_LOOM_MAX_BRANCHES: usize = 10 * LOOM_MAX_BRANCHES;
 /// (`tests/endless.rs`), so a loom that words it otherwise fails there,
 /// not silently.
 pub(crate) const LOOM_OUT_OF_BRANCHES: &str = "Model exceeded maximum number of branches";
+
+/// What a loom execution past its bound of branches raises when its last
+/// [`STALE_READS_OF_A_SPIN`] reads of atomics, or more, each missed a
+/// store that another thread had made and the reader had not yet seen.
+///
+/// loom's modification order is partial: a store another thread has made
+/// stays unordered with a spinner's own writes until the spinner reads
+/// it, and loom may have every read miss it, for ever. A machine shows a
+/// store to every thread in time. So a correct spin lock on `swap` goes
+/// past the bound once its holder has let go (the spinner's swaps read
+/// its own `true` again and again), and so does one that spins on a
+/// relaxed load before each swap. Measured with loom 0.7 alone: the
+/// swap lock passes the bound under preemption bounds 1, 2 and 3 and
+/// under none, while a spin on `compare_exchange`, whose failures write
+/// nothing, ends (tokio-rs/loom#162, open, is a spin lock that failed
+/// so).
+pub const SPIN_ON_A_STALE_VALUE_UNDER_LOOM: NotModelled = NotModelled {
+    what: "a spin-wait for a value another thread has already stored",
+    under: "loom",
+    because: "may have each of the spinner's reads miss that store for good, where a machine \
+              shows it in time, until the run passes loom's bound of branches (a spin lock on \
+              swap does)",
+};
+
+/// Reads of atomics in a row, each missing a store its thread had not
+/// yet seen, after which a loom execution that goes past its bound of
+/// branches is a spin loom alone keeps going: far fewer than a spin takes
+/// to pass the bound, and far more than any wait for a store shows that
+/// ends (each read of a correct component's spin is a new chance to see
+/// the store).
+pub(crate) const STALE_READS_OF_A_SPIN: u64 = 100;
 
 /// The bound a run that did not end went past.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -18,6 +18,7 @@ use super::causality::Unparks;
 use super::deadlock::{Deadlock, Stuck, StuckOn};
 use super::endless::{
     Endless, LOOM_OUT_OF_BRANCHES, MAX_OPERATIONS, MODEL_LOOM_MAX_BRANCHES, Past,
+    SPIN_ON_A_STALE_VALUE_UNDER_LOOM, STALE_READS_OF_A_SPIN,
 };
 use super::facts::{Fact, Facts, Op, ThreadKey};
 use super::join_panics::JoinPanics;
@@ -197,6 +198,10 @@ pub(crate) struct Execution {
     judged: AtomicBool,
     /// The loom atomics made as the run began, for first uses to take.
     loom_pool: Pool,
+    /// Reads of loom atomics in a row, each of which missed a store its
+    /// thread had not yet seen: a spin loom alone keeps going, once there
+    /// are [`STALE_READS_OF_A_SPIN`] of them.
+    loom_stale_reads: AtomicU64,
     /// Whether the body's own thread has returned.
     body_returned: AtomicBool,
     /// The lines whose panics the run's check has printed, once its body
@@ -420,6 +425,7 @@ impl Execution {
             wait_judges: Mutex::new(Vec::new()),
             judged: AtomicBool::new(false),
             loom_pool,
+            loom_stale_reads: AtomicU64::new(0),
             body_returned: AtomicBool::new(false),
             panic_sites: OnceLock::new(),
         })
@@ -687,8 +693,12 @@ impl Execution {
                 None if self.flavour == Flavour::Loom
                     && panic.message.starts_with(LOOM_OUT_OF_BRANCHES) =>
                 {
-                    let branches = Past::Branches(MODEL_LOOM_MAX_BRANCHES);
-                    Panicked::raised(self.violated(self.endless(branches)))
+                    if self.loom_stale_reads.load(Ordering::SeqCst) >= STALE_READS_OF_A_SPIN {
+                        Panicked::raised(self.violated(SPIN_ON_A_STALE_VALUE_UNDER_LOOM))
+                    } else {
+                        let branches = Past::Branches(MODEL_LOOM_MAX_BRANCHES);
+                        Panicked::raised(self.violated(self.endless(branches)))
+                    }
                 }
                 None => panic,
             },
@@ -785,6 +795,17 @@ impl Execution {
             // thread first: what a timed wait should let happen.
             Flavour::Loom => loom::thread::yield_now(),
             Flavour::Std => std::thread::yield_now(),
+        }
+    }
+
+    /// A read of a loom atomic (a load, or a read-modify-write's read) saw
+    /// every store its thread had not yet seen (`fresh`), or missed one,
+    /// as loom's weak memory lets it (the atomic's `Misses`).
+    pub(crate) fn loom_read(&self, fresh: bool) {
+        if fresh {
+            self.loom_stale_reads.store(0, Ordering::SeqCst);
+        } else {
+            self.loom_stale_reads.fetch_add(1, Ordering::SeqCst);
         }
     }
 

@@ -12,17 +12,17 @@ use std::panic::Location;
 pub use std::sync::atomic::{Ordering, compiler_fence};
 
 use crate::model::execution::{self, Flavour};
-use crate::model::facts::{AtomicAccess, Op};
+use crate::model::facts::{AtomicAccess, Op, ThreadKey};
 use crate::model::loom_pool;
 use crate::model::peek;
 use crate::model::per_run::{PerRun, ThisRuns};
 
 /// One atomic of any engine; shuttle's and loom's with a shadow, loom's
-/// with the mark of its loads too.
+/// with the mark of its loads and the stores its threads missed too.
 enum Flavoured<S, H, L> {
     Std(S),
     Shuttle(H, Shadow<S>),
-    Loom(L, LoomLoads, Shadow<S>),
+    Loom(L, LoomLoads, Shadow<S>, Misses),
 }
 
 /// A std atomic that follows a shuttle or loom atomic's latest value, for
@@ -66,13 +66,63 @@ impl LoomLoads {
     }
 }
 
+/// The values of a loom atomic's stores that a thread of the run missed:
+/// it read another value while the shadow held one of them, and it has
+/// not read that one since. Each of its reads of the atomic meanwhile is
+/// stale ([`Execution::loom_read`]): loom may keep a store from a spinning
+/// thread for good ([`SPIN_ON_A_STALE_VALUE_UNDER_LOOM`]).
+///
+/// Which value a missed store wrote is what the shadow held when the
+/// thread first missed it; the shadow is no guide after that, since it
+/// applies the thread's own read-modify-writes to the value the thread
+/// missed (in it, a swap spin lock's spinner took the lock).
+///
+/// [`Execution::loom_read`]: crate::model::execution::Execution::loom_read
+/// [`SPIN_ON_A_STALE_VALUE_UNDER_LOOM`]: crate::model::endless::SPIN_ON_A_STALE_VALUE_UNDER_LOOM
+#[derive(Default)]
+struct Misses(std::sync::Mutex<Vec<(ThreadKey, u64)>>);
+
+impl Misses {
+    /// The calling thread read `read` where the shadow held `latest`
+    /// (both as [`Bits`]).
+    fn read(&self, read: u64, latest: u64) {
+        let Some(run) = execution::current() else {
+            return;
+        };
+        let thread = run.thread_key();
+        let mut missed = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let stale = match missed.iter().position(|(missing, _)| *missing == thread) {
+            Some(at) if missed[at].1 == read => {
+                missed.swap_remove(at);
+                false
+            }
+            Some(_) => true,
+            None if read != latest => {
+                missed.push((thread, latest));
+                true
+            }
+            None => false,
+        };
+        drop(missed);
+        run.loom_read(!stale);
+    }
+}
+
+/// The value a load or a read-modify-write read, as [`Bits`].
+trait ReadBits {
+    fn read_bits(&self) -> u64;
+}
+
 /// The std atomic that holds `atomic`'s latest value: itself, or its
 /// shadow.
 fn latest<S, H, L>(atomic: &Flavoured<S, H, L>) -> &S {
     match atomic {
         Flavoured::Std(latest)
         | Flavoured::Shuttle(_, Shadow(latest))
-        | Flavoured::Loom(_, _, Shadow(latest)) => latest,
+        | Flavoured::Loom(_, _, Shadow(latest), _) => latest,
     }
 }
 
@@ -100,6 +150,21 @@ macro_rules! bits_by_cast {
 }
 
 bits_by_cast!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
+
+impl<V: Bits> ReadBits for V {
+    fn read_bits(&self) -> u64 {
+        self.bits()
+    }
+}
+
+/// A compare-exchange read the value either way.
+impl<V: Bits> ReadBits for Result<V, V> {
+    fn read_bits(&self) -> u64 {
+        match *self {
+            Ok(read) | Err(read) => read.bits(),
+        }
+    }
+}
 
 impl Bits for bool {
     fn bits(self) -> u64 {
@@ -150,7 +215,7 @@ fn made<S, H, L: 'static, V: Bits>(
         Flavour::Loom => {
             let run = execution::current().expect("a loom thread is in its run");
             let (atomic, loads) = run.loom_pool().take::<(L, LoomLoads)>(value.bits(), stock);
-            Flavoured::Loom(atomic, loads, Shadow(std_new(value)))
+            Flavoured::Loom(atomic, loads, Shadow(std_new(value)), Misses::default())
         }
     }
 }
@@ -163,7 +228,7 @@ fn stocked<L: Send + Sync + 'static, V: Bits>(bits: u64, new: fn(V) -> L) -> loo
 
 /// Marks a load of `atomic` for loom (see [`LoomLoads`]).
 fn before_load<S, H, L>(atomic: &Flavoured<S, H, L>) {
-    if let Flavoured::Loom(_, loads, _) = atomic {
+    if let Flavoured::Loom(_, loads, _, _) = atomic {
         if !std::thread::panicking() {
             loads.mark();
         }
@@ -171,8 +236,20 @@ fn before_load<S, H, L>(atomic: &Flavoured<S, H, L>) {
 }
 
 /// Calls the same method on whichever engine's atomic `$atomic` holds.
+/// A call marked `read` (a load, a read-modify-write) tells a loom run
+/// whether it read the latest value written, which the shadow holds
+/// ([`Execution::loom_read`](crate::model::execution::Execution::loom_read)).
 macro_rules! on_flavour {
-    ($atomic:expr, $inner:ident => $call:expr) => {
+    (read $atomic:expr, $inner:ident => $call:expr) => {
+        on_flavour!(@read $atomic, $inner => $call)
+    };
+    (@seen write $misses:ident, $modelled:ident, $shadowed:ident) => {
+        let _ = ($misses, $shadowed);
+    };
+    (@seen read $misses:ident, $modelled:ident, $shadowed:ident) => {
+        $misses.read(ReadBits::read_bits(&$modelled), ReadBits::read_bits(&$shadowed));
+    };
+    (@$kind:ident $atomic:expr, $inner:ident => $call:expr) => {
         match $atomic {
             Flavoured::Std($inner) => {
                 // Each run makes its own object at its first use (`PerRun`),
@@ -190,23 +267,31 @@ macro_rules! on_flavour {
                 let _ = $call;
                 modelled
             }
-            Flavoured::Loom($inner, _, Shadow(shadow)) => {
+            Flavoured::Loom($inner, _, Shadow(shadow), misses) => {
                 if std::thread::panicking() {
                     let $inner = shadow;
                     $call
                 } else {
                     let modelled = $call;
                     let $inner = shadow;
-                    let _ = $call;
+                    let shadowed = $call;
+                    on_flavour!(@seen $kind misses, modelled, shadowed);
                     modelled
                 }
             }
         }
     };
+    ($atomic:expr, $inner:ident => $call:expr) => {
+        on_flavour!(@write $atomic, $inner => $call)
+    };
 }
 
 /// Calls the same method on the calling thread's run's atomic of `$this`.
 macro_rules! on_this_runs {
+    (read $this:expr, $inner:ident => $call:expr) => {{
+        let flavoured = $this.this_runs();
+        on_flavour!(read &*flavoured, $inner => $call)
+    }};
     ($this:expr, $inner:ident => $call:expr) => {{
         let flavoured = $this.this_runs();
         on_flavour!(&*flavoured, $inner => $call)
@@ -298,7 +383,7 @@ macro_rules! atomic_common {
                 access(AtomicAccess::Load, order, || {
                     let flavoured = self.this_runs();
                     before_load(&flavoured);
-                    on_flavour!(&*flavoured, atomic => atomic.load(order))
+                    on_flavour!(read &*flavoured, atomic => atomic.load(order))
                 })
             }
 
@@ -314,7 +399,7 @@ macro_rules! atomic_common {
             #[track_caller]
             pub fn swap(&self, value: $value, order: Ordering) -> $value {
                 access(AtomicAccess::Swap, order, || {
-                    on_this_runs!(self, atomic => atomic.swap(value, order))
+                    on_this_runs!(read self, atomic => atomic.swap(value, order))
                 })
             }
 
@@ -329,7 +414,7 @@ macro_rules! atomic_common {
                 failure: Ordering,
             ) -> Result<$value, $value> {
                 access(AtomicAccess::CompareExchange, success, || {
-                    on_this_runs!(self, atomic => atomic.compare_exchange(current, new, success, failure))
+                    on_this_runs!(read self, atomic => atomic.compare_exchange(current, new, success, failure))
                 })
             }
 
@@ -343,7 +428,7 @@ macro_rules! atomic_common {
                 failure: Ordering,
             ) -> Result<$value, $value> {
                 access(AtomicAccess::CompareExchangeWeak, success, || {
-                    on_this_runs!(self, atomic => atomic.compare_exchange_weak(current, new, success, failure))
+                    on_this_runs!(read self, atomic => atomic.compare_exchange_weak(current, new, success, failure))
                 })
             }
 
@@ -400,7 +485,7 @@ macro_rules! atomic_common {
             #[track_caller]
             pub fn fetch_and(&self, value: $value, order: Ordering) -> $value {
                 access(AtomicAccess::FetchAnd, order, || {
-                    on_this_runs!(self, atomic => atomic.fetch_and(value, order))
+                    on_this_runs!(read self, atomic => atomic.fetch_and(value, order))
                 })
             }
 
@@ -408,7 +493,7 @@ macro_rules! atomic_common {
             #[track_caller]
             pub fn fetch_nand(&self, value: $value, order: Ordering) -> $value {
                 access(AtomicAccess::FetchNand, order, || {
-                    on_this_runs!(self, atomic => atomic.fetch_nand(value, order))
+                    on_this_runs!(read self, atomic => atomic.fetch_nand(value, order))
                 })
             }
 
@@ -416,7 +501,7 @@ macro_rules! atomic_common {
             #[track_caller]
             pub fn fetch_or(&self, value: $value, order: Ordering) -> $value {
                 access(AtomicAccess::FetchOr, order, || {
-                    on_this_runs!(self, atomic => atomic.fetch_or(value, order))
+                    on_this_runs!(read self, atomic => atomic.fetch_or(value, order))
                 })
             }
 
@@ -424,7 +509,7 @@ macro_rules! atomic_common {
             #[track_caller]
             pub fn fetch_xor(&self, value: $value, order: Ordering) -> $value {
                 access(AtomicAccess::FetchXor, order, || {
-                    on_this_runs!(self, atomic => atomic.fetch_xor(value, order))
+                    on_this_runs!(read self, atomic => atomic.fetch_xor(value, order))
                 })
             }
 
@@ -492,7 +577,7 @@ macro_rules! atomic_int {
             #[track_caller]
             pub fn fetch_add(&self, value: $int, order: Ordering) -> $int {
                 access(AtomicAccess::FetchAdd, order, || {
-                    on_this_runs!(self, atomic => atomic.fetch_add(value, order))
+                    on_this_runs!(read self, atomic => atomic.fetch_add(value, order))
                 })
             }
 
@@ -500,7 +585,7 @@ macro_rules! atomic_int {
             #[track_caller]
             pub fn fetch_sub(&self, value: $int, order: Ordering) -> $int {
                 access(AtomicAccess::FetchSub, order, || {
-                    on_this_runs!(self, atomic => atomic.fetch_sub(value, order))
+                    on_this_runs!(read self, atomic => atomic.fetch_sub(value, order))
                 })
             }
 
@@ -508,7 +593,7 @@ macro_rules! atomic_int {
             #[track_caller]
             pub fn fetch_max(&self, value: $int, order: Ordering) -> $int {
                 access(AtomicAccess::FetchMax, order, || {
-                    on_this_runs!(self, atomic => atomic.fetch_max(value, order))
+                    on_this_runs!(read self, atomic => atomic.fetch_max(value, order))
                 })
             }
 
@@ -516,7 +601,7 @@ macro_rules! atomic_int {
             #[track_caller]
             pub fn fetch_min(&self, value: $int, order: Ordering) -> $int {
                 access(AtomicAccess::FetchMin, order, || {
-                    on_this_runs!(self, atomic => atomic.fetch_min(value, order))
+                    on_this_runs!(read self, atomic => atomic.fetch_min(value, order))
                 })
             }
         }
@@ -600,7 +685,7 @@ impl<T> AtomicPtr<T> {
         access(AtomicAccess::Load, order, || {
             let flavoured = self.this_runs();
             before_load(&flavoured);
-            on_flavour!(&*flavoured, atomic => atomic.load(order))
+            on_flavour!(read &*flavoured, atomic => atomic.load(order))
         })
         .cast()
     }
@@ -621,7 +706,7 @@ impl<T> AtomicPtr<T> {
         access(
             AtomicAccess::Swap,
             order,
-            || on_this_runs!(self, atomic => atomic.swap(pointer.cast(), order)),
+            || on_this_runs!(read self, atomic => atomic.swap(pointer.cast(), order)),
         )
         .cast()
     }
@@ -638,7 +723,7 @@ impl<T> AtomicPtr<T> {
     ) -> Result<*mut T, *mut T> {
         let (current, new) = (current.cast(), new.cast());
         access(AtomicAccess::CompareExchange, success, || {
-            on_this_runs!(self, atomic => atomic.compare_exchange(current, new, success, failure))
+            on_this_runs!(read self, atomic => atomic.compare_exchange(current, new, success, failure))
         })
         .map(<*mut ()>::cast)
             .map_err(<*mut ()>::cast)
@@ -655,7 +740,7 @@ impl<T> AtomicPtr<T> {
     ) -> Result<*mut T, *mut T> {
         let (current, new) = (current.cast(), new.cast());
         access(AtomicAccess::CompareExchangeWeak, success, || {
-            on_this_runs!(self, atomic => atomic.compare_exchange_weak(current, new, success, failure))
+            on_this_runs!(read self, atomic => atomic.compare_exchange_weak(current, new, success, failure))
         })
         .map(<*mut ()>::cast)
             .map_err(<*mut ()>::cast)
