@@ -34,10 +34,16 @@ enum Flavoured<S, H, L> {
 /// touched there panics inside a panic, which aborts the process (a
 /// store's reader leaving, say, after a deadlock). An unwinding thread
 /// uses the shadow instead. Every write to the loom atomic is repeated on
-/// it; read-modify-writes and stores act on the latest value in the
-/// atomic's modification order, so the shadow is that value (but for a
-/// weak compare-exchange that fails spuriously on the shadow alone, which
-/// x86 never does).
+/// it, in the order the writes ran, so the shadow holds the value of the
+/// last write to run: what a machine, which shows every store in time,
+/// would hold. Under shuttle, whose atomics are sequentially consistent,
+/// that is the atomic's value (but for a weak compare-exchange that fails
+/// spuriously on the shadow alone, which x86 never does). loom's
+/// modification order is partial, and a read-modify-write may read a
+/// value older than the shadow's (a swap spin lock's spinner, its own
+/// `true` after the holder's release): from then on the two differ, and
+/// a peek reads the machine's value ([`Misses`] keeps what such reads
+/// missed).
 struct Shadow<S>(S);
 
 /// What makes loom explore the orders of two threads' loads of one atomic.
