@@ -537,6 +537,7 @@ mod tests {
     fn pct_change_points_are_distinct_choices_after_the_first() {
         for seed in 0..200 {
             let points = change_points(&mut SplitMix64::new(seed), 5, 40);
+            assert_eq!(points.len(), 4, "{points:?}");
             assert!(
                 points.windows(2).all(|pair| pair[0] < pair[1]),
                 "{points:?}"
