@@ -95,12 +95,18 @@ impl Misses {
         let Some(run) = execution::current() else {
             return;
         };
-        let thread = run.thread_key();
+        let stale = self.is_stale(run.thread_key(), read, latest);
+        run.loom_read(!stale);
+    }
+
+    /// Whether `thread`'s read of `read`, where the shadow held `latest`,
+    /// missed a store it has not seen; the miss booked, or its end.
+    fn is_stale(&self, thread: ThreadKey, read: u64, latest: u64) -> bool {
         let mut missed = self
             .0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let stale = match missed.iter().position(|(missing, _)| *missing == thread) {
+        match missed.iter().position(|(missing, _)| *missing == thread) {
             Some(at) if missed[at].1 == read => {
                 missed.swap_remove(at);
                 false
@@ -111,9 +117,7 @@ impl Misses {
                 true
             }
             None => false,
-        };
-        drop(missed);
-        run.loom_read(!stale);
+        }
     }
 }
 
@@ -898,5 +902,36 @@ impl<T> From<*mut T> for AtomicPtr<T> {
 impl<T> std::fmt::Debug for AtomicPtr<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AtomicPtr").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_of_another_value_than_the_latest_misses_it_and_one_of_the_latest_does_not() {
+        let misses = Misses::default();
+        assert!(!misses.is_stale(ThreadKey(1), 0, 0));
+        assert!(misses.is_stale(ThreadKey(1), 1, 0));
+    }
+
+    #[test]
+    fn a_thread_that_missed_a_store_reads_stale_until_it_reads_that_value() {
+        let misses = Misses::default();
+        // The holder's release (0) missed: the spinner's own 1 again and
+        // again, even once the shadow holds 1 too.
+        assert!(misses.is_stale(ThreadKey(2), 1, 0));
+        assert!(misses.is_stale(ThreadKey(2), 1, 1));
+        assert!(!misses.is_stale(ThreadKey(2), 0, 1));
+        // Caught up: a read of the latest value is fresh again.
+        assert!(!misses.is_stale(ThreadKey(2), 1, 1));
+    }
+
+    #[test]
+    fn a_miss_is_its_threads_alone() {
+        let misses = Misses::default();
+        assert!(misses.is_stale(ThreadKey(2), 1, 0));
+        assert!(!misses.is_stale(ThreadKey(3), 0, 0));
     }
 }
