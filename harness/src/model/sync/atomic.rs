@@ -929,6 +929,13 @@ mod tests {
     }
 
     #[test]
+    fn a_compare_exchange_read_the_value_it_returns_either_way() {
+        assert_eq!(Ok::<u8, u8>(5).read_bits(), 5);
+        assert_eq!(Err::<u8, u8>(7).read_bits(), 7);
+        assert_eq!(true.read_bits(), 1);
+    }
+
+    #[test]
     fn a_miss_is_its_threads_alone() {
         let misses = Misses::default();
         assert!(misses.is_stale(ThreadKey(2), 1, 0));
