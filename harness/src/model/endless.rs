@@ -50,8 +50,8 @@ pub const MODEL_LOOM_MAX_BRANCHES: usize = 10 * LOOM_MAX_BRANCHES;
 pub(crate) const LOOM_OUT_OF_BRANCHES: &str = "Model exceeded maximum number of branches";
 
 /// What a loom execution past its bound of branches raises when its last
-/// [`STALE_READS_OF_A_SPIN`] reads of atomics, or more, each missed a
-/// store that another thread had made and the reader had not yet seen.
+/// hundred reads of atomics, or more, each missed a store that another
+/// thread had made and the reader had not yet seen.
 ///
 /// loom's modification order is partial: a store another thread has made
 /// stays unordered with a spinner's own writes until the spinner reads
