@@ -14,7 +14,8 @@ use crate::model::scope::NotModelled;
 /// What a loom run raises when it takes a lock again after a thread that
 /// held it unwound.
 pub const LOCK_AFTER_A_PANIC_UNDER_LOOM: NotModelled = NotModelled {
-    what: "a lock taken again after a thread that held it panicked",
+    what: "a lock taken again after a thread that held it panicked (a `Once`, `OnceLock` or \
+           `LazyLock` holds one while it initialises)",
     under: "loom",
     because: "cannot release a lock for a thread that unwinds (its mutex is poisoned for good)",
 };
