@@ -25,6 +25,23 @@ fn two_racers(race: impl Fn() + Send + Sync + 'static) {
 }
 
 #[test]
+fn a_clone_of_a_once_lock_holds_what_the_cell_held_as_it_looked_under_every_engine() {
+    Check::new().schedules(300).assert(|| {
+        let cell = Arc::new(OnceLock::new());
+        let setter = {
+            let cell = Arc::clone(&cell);
+            thread::spawn(move || cell.set(7).expect("the one setter"))
+        };
+        let clone = (*cell).clone();
+        assert!(matches!(clone.get(), None | Some(7)), "{clone:?}");
+        setter.join().expect("the setter ends without a panic");
+        assert_eq!((*cell).clone().get(), Some(&7));
+        assert_eq!(*cell, OnceLock::from(7));
+        assert_ne!(*cell, OnceLock::new());
+    });
+}
+
+#[test]
 fn exactly_one_racing_initialiser_runs_under_every_engine() {
     Check::new().schedules(300).assert(|| {
         let cell = Arc::new(OnceLock::new());

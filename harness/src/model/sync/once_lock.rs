@@ -111,6 +111,29 @@ impl<T> From<T> for OnceLock<T> {
     }
 }
 
+/// A cell holding a clone of the value, if it has been set, as std's: the
+/// look at the value is `get`'s, an operation of the run.
+impl<T: Clone> Clone for OnceLock<T> {
+    #[track_caller]
+    fn clone(&self) -> OnceLock<T> {
+        match self.get() {
+            Some(value) => OnceLock::from(value.clone()),
+            None => OnceLock::new(),
+        }
+    }
+}
+
+/// Two cells are equal if both are empty or both hold equal values, as
+/// std's: each look is `get`'s.
+impl<T: PartialEq> PartialEq for OnceLock<T> {
+    #[track_caller]
+    fn eq(&self, other: &OnceLock<T>) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl<T: Eq> Eq for OnceLock<T> {}
+
 impl<T: fmt::Debug> fmt::Debug for OnceLock<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("OnceLock").field(&self.value.get()).finish()
