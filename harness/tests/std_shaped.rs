@@ -28,6 +28,19 @@ macro_rules! written_for_std {
             (mutex.is_poisoned(), rwlock.is_poisoned())
         }
 
+        /// A reader-writer lock made from its value, its guards printed,
+        /// and a cell cloned and compared, as std's traits allow: the
+        /// guards' words, and whether the clone equals the cell and an
+        /// empty one.
+        pub(crate) fn locks_and_cells_by_stds_traits() -> (String, String, bool, bool) {
+            let rwlock = RwLock::from(3_u8);
+            let read = format!("{:?}", rwlock.read().expect("not poisoned"));
+            let write = format!("{:?}", rwlock.write().expect("not poisoned"));
+            let cell = sync::OnceLock::from(4_u8);
+            let clone = cell.clone();
+            (read, write, clone == cell, clone == sync::OnceLock::new())
+        }
+
         /// Whether a destructor that runs as its thread panics sees it
         /// unwinding, and whether the joiner is.
         pub(crate) fn unwinding_seen_by_a_destructor() -> (bool, bool) {
@@ -275,6 +288,19 @@ fn a_lock_cleared_of_its_poison_is_no_longer_poisoned() {
     // Outside any run: in one, the holder's panic fails the run.
     assert_eq!(on_the_facade::poisoned_then_cleared(), (false, false));
     assert_eq!(on_std::poisoned_then_cleared(), (false, false));
+}
+
+#[test]
+fn locks_and_cells_convert_print_clone_and_compare_as_stds_under_every_engine() {
+    let expected = ("3".to_owned(), "3".to_owned(), true, false);
+    let expected_in_runs = expected.clone();
+    Check::new().schedules(5).assert(move || {
+        assert_eq!(
+            on_the_facade::locks_and_cells_by_stds_traits(),
+            expected_in_runs
+        );
+    });
+    assert_eq!(on_std::locks_and_cells_by_stds_traits(), expected);
 }
 
 #[test]
