@@ -41,6 +41,26 @@ macro_rules! written_for_std {
             (read, write, clone == cell, clone == sync::OnceLock::new())
         }
 
+        /// A closure that borrows each primitive, run by `catch_unwind`,
+        /// which std's unwind-safe types let it take: whether it returned.
+        pub(crate) fn borrowed_inside_catch_unwind() -> bool {
+            let condvar = sync::Condvar::new();
+            let once = sync::Once::new();
+            let cell = sync::OnceLock::from(1_u8);
+            let lazy = sync::LazyLock::new(|| 2_u8);
+            let barrier = sync::Barrier::new(1);
+            let (mutex, rwlock) = (Mutex::new(3_u8), RwLock::new(4_u8));
+            std::panic::catch_unwind(|| {
+                condvar.notify_all();
+                once.call_once(|| ());
+                barrier.wait();
+                let values = (cell.get().copied(), *lazy);
+                let locked = (*mutex.lock().expect("not poisoned"), *rwlock.read().expect("not poisoned"));
+                (values, locked) == ((Some(1), 2), (3, 4))
+            })
+            .unwrap_or(false)
+        }
+
         /// Whether a destructor that runs as its thread panics sees it
         /// unwinding, and whether the joiner is.
         pub(crate) fn unwinding_seen_by_a_destructor() -> (bool, bool) {
@@ -301,6 +321,14 @@ fn locks_and_cells_convert_print_clone_and_compare_as_stds_under_every_engine() 
         );
     });
     assert_eq!(on_std::locks_and_cells_by_stds_traits(), expected);
+}
+
+#[test]
+fn the_primitives_may_be_borrowed_inside_catch_unwind_as_stds_under_every_engine() {
+    Check::new()
+        .schedules(5)
+        .assert(|| assert!(on_the_facade::borrowed_inside_catch_unwind()));
+    assert!(on_std::borrowed_inside_catch_unwind());
 }
 
 #[test]

@@ -359,6 +359,14 @@ fn retake<T>(mutex: &Mutex<T>, at: Site) -> LockResult<MutexGuard<'_, T>> {
     mutex.with_data(mutex.take_turn(), mutex.data().lock(), mutex.hold_taken(at))
 }
 
+/// Unwind-safe, as std's: a panic while one is borrowed leaves no state of
+/// its own half-changed (its waiters are its engine's, which a run that
+/// panics tears down). `Once`, `OnceLock`, `LazyLock` and `Barrier`, which
+/// wait on one, are unwind-safe through it, as std's are.
+impl std::panic::UnwindSafe for Condvar {}
+
+impl std::panic::RefUnwindSafe for Condvar {}
+
 impl Default for Condvar {
     fn default() -> Condvar {
         Condvar::new()
