@@ -41,6 +41,37 @@ macro_rules! written_for_std {
             (read, write, clone == cell, clone == sync::OnceLock::new())
         }
 
+        /// Two threads each call a closure behind an
+        /// `Arc<Mutex<dyn FnMut>>` and one writes a slice behind an
+        /// `Arc<RwLock<[u8]>>`, as std's locks of a value of unknown size
+        /// allow: the closure's answers summed, the slice's sum, and the
+        /// guards shown by `Display`.
+        pub(crate) fn locks_of_unsized_values() -> (u32, u32, String) {
+            let counter = {
+                let mut calls = 0;
+                move || {
+                    calls += 1;
+                    calls
+                }
+            };
+            let next: Arc<Mutex<dyn FnMut() -> u32 + Send>> = Arc::new(Mutex::new(counter));
+            let bytes: Arc<RwLock<[u8]>> = Arc::new(RwLock::new([1_u8, 2, 3]));
+            let (their_next, their_bytes) = (Arc::clone(&next), Arc::clone(&bytes));
+            let other = thread::spawn(move || {
+                let called = (their_next.lock().expect("not poisoned"))();
+                their_bytes.write().expect("not poisoned")[0] = 4;
+                called
+            });
+            let called = (next.lock().expect("not poisoned"))();
+            let called = called + other.join().expect("the other ends without a panic");
+            let sum = bytes.read().expect("not poisoned").iter().map(|&byte| u32::from(byte)).sum();
+            let (mutex, rwlock) = (Mutex::new('m'), RwLock::new('r'));
+            let mut shown = format!("{}", mutex.lock().expect("not poisoned"));
+            shown += &format!("{}", rwlock.read().expect("not poisoned"));
+            shown += &format!("{}", rwlock.write().expect("not poisoned"));
+            (called, sum, shown)
+        }
+
         /// A closure that borrows each primitive, run by `catch_unwind`,
         /// which std's unwind-safe types let it take: whether it returned.
         pub(crate) fn borrowed_inside_catch_unwind() -> bool {
@@ -329,6 +360,16 @@ fn the_primitives_may_be_borrowed_inside_catch_unwind_as_stds_under_every_engine
         .schedules(5)
         .assert(|| assert!(on_the_facade::borrowed_inside_catch_unwind()));
     assert!(on_std::borrowed_inside_catch_unwind());
+}
+
+#[test]
+fn locks_of_values_of_unknown_size_serve_two_threads_as_stds_under_every_engine() {
+    let expected = (3, 9, "mrr".to_owned());
+    let expected_in_runs = expected.clone();
+    Check::new().schedules(20).assert(move || {
+        assert_eq!(on_the_facade::locks_of_unsized_values(), expected_in_runs);
+    });
+    assert_eq!(on_std::locks_of_unsized_values(), expected);
 }
 
 #[test]

@@ -257,8 +257,8 @@ pub(crate) struct Hold {
 
 impl Hold {
     /// The calling thread took `lock` for `access` at `at`.
-    pub(crate) fn taken<L>(lock: &L, access: Access, at: Site) -> Hold {
-        let address = std::ptr::from_ref(lock) as usize;
+    pub(crate) fn taken<L: ?Sized>(lock: &L, access: Access, at: Site) -> Hold {
+        let address = address_of(lock);
         let holder = execution::current().map(|run| {
             let thread = run.lock_taken(address, access, at);
             (run, thread)
@@ -288,6 +288,13 @@ impl Drop for Hold {
     }
 }
 
+/// Where `lock` lies: its key in the book, stable while it is waited for
+/// and held. A lock of a value of unknown size is known by its address
+/// alone, without the size or table its reference carries.
+fn address_of<L: ?Sized>(lock: &L) -> usize {
+    std::ptr::from_ref(lock).cast::<()>() as usize
+}
+
 /// The calling thread's wait for a lock, in its run's book of waits until
 /// the lock is taken ([`LockWait::granted`]) or the thread unwinds: a
 /// thread that waits for a lock another holds is blocked while the holder
@@ -306,8 +313,8 @@ impl LockWait {
     /// begins to wait for it. It raises the oracle that forbids the wait,
     /// if one does (a never-waits section), or the deadlock the wait
     /// completes.
-    pub(crate) fn begins<L>(lock: &L, access: Access, at: Site) -> LockWait {
-        let address = std::ptr::from_ref(lock) as usize;
+    pub(crate) fn begins<L: ?Sized>(lock: &L, access: Access, at: Site) -> LockWait {
+        let address = address_of(lock);
         let waiter = execution::current().map(|run| {
             let thread = run.thread_key();
             if let Err(raised) = run.lock_wait_begins(thread, (address, access), at) {

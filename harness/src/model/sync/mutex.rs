@@ -15,10 +15,11 @@ use crate::model::outsider::MadeIn;
 
 use super::unwound::Unwound;
 
-/// A mutual exclusion lock, as `std::sync::Mutex`.
-pub struct Mutex<T> {
+/// A mutual exclusion lock, as `std::sync::Mutex`: of a value whose size
+/// is unknown too (`Arc<Mutex<dyn Trait>>`, made from a lock of a sized
+/// value, as std's).
+pub struct Mutex<T: ?Sized> {
     turn: Turn,
-    data: std::sync::Mutex<T>,
     /// Whether its holds count for the liveness oracles: the code under
     /// test's locks do, the model's own (inside a channel or a once-cell)
     /// do not.
@@ -26,6 +27,8 @@ pub struct Mutex<T> {
     /// The run that made it, which a thread it does not run may not use
     /// it in ([`outsider`]).
     made_in: MadeIn,
+    /// Last, as a value of unknown size must be.
+    data: std::sync::Mutex<T>,
 }
 
 /// The engine's lock, or none where the data's std mutex is the lock.
@@ -80,7 +83,7 @@ impl Drop for LoomHeld<'_> {
 }
 
 /// A held [`Mutex`], as `std::sync::MutexGuard`.
-pub struct MutexGuard<'a, T> {
+pub struct MutexGuard<'a, T: ?Sized> {
     pub(crate) mutex: &'a Mutex<T>,
     // Declared before `turn`, so it is released first: the next holder of
     // the turn never finds the data locked.
@@ -114,6 +117,13 @@ impl<T> Mutex<T> {
         }
     }
 
+    /// The data, consuming the lock.
+    pub fn into_inner(self) -> LockResult<T> {
+        self.data.into_inner()
+    }
+}
+
+impl<T: ?Sized> Mutex<T> {
     /// Takes the lock, waiting for it; `Err` if a holder panicked.
     #[track_caller]
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
@@ -180,11 +190,6 @@ impl<T> Mutex<T> {
     /// The data, which `&mut self` proves nobody else holds.
     pub fn get_mut(&mut self) -> LockResult<&mut T> {
         self.data.get_mut()
-    }
-
-    /// The data, consuming the lock.
-    pub fn into_inner(self) -> LockResult<T> {
-        self.data.into_inner()
     }
 
     /// The engine's turn: a scheduling point that may block.
@@ -267,13 +272,13 @@ impl<T> From<T> for Mutex<T> {
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for Mutex<T> {
+impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Mutex").finish_non_exhaustive()
     }
 }
 
-impl<T> Deref for MutexGuard<'_, T> {
+impl<T: ?Sized> Deref for MutexGuard<'_, T> {
     type Target = T;
 
     fn deref(&self) -> &T {
@@ -283,7 +288,7 @@ impl<T> Deref for MutexGuard<'_, T> {
     }
 }
 
-impl<T> DerefMut for MutexGuard<'_, T> {
+impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
         self.data
             .as_deref_mut()
@@ -291,8 +296,14 @@ impl<T> DerefMut for MutexGuard<'_, T> {
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
+impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
     }
 }

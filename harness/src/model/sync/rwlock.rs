@@ -23,13 +23,15 @@ pub const DOWNGRADE_UNDER_SHUTTLE_AND_LOOM: NotModelled = NotModelled {
               writer that std never lets in",
 };
 
-/// A reader-writer lock, as `std::sync::RwLock`.
-pub struct RwLock<T> {
+/// A reader-writer lock, as `std::sync::RwLock`: of a value whose size is
+/// unknown too, as std's.
+pub struct RwLock<T: ?Sized> {
     turn: Turn,
-    data: std::sync::RwLock<T>,
     /// The run that made it, which a thread it does not run may not use
     /// it in ([`outsider`]).
     made_in: MadeIn,
+    /// Last, as a value of unknown size must be.
+    data: std::sync::RwLock<T>,
 }
 
 #[allow(
@@ -79,7 +81,7 @@ impl<G> Drop for LoomTurn<'_, G> {
 }
 
 /// A shared hold of a [`RwLock`].
-pub struct RwLockReadGuard<'a, T> {
+pub struct RwLockReadGuard<'a, T: ?Sized> {
     // Released before the turn, so the next holder finds the data free.
     data: std::sync::RwLockReadGuard<'a, T>,
     _turn: ReadTurn<'a>,
@@ -88,7 +90,7 @@ pub struct RwLockReadGuard<'a, T> {
 }
 
 /// The exclusive hold of a [`RwLock`].
-pub struct RwLockWriteGuard<'a, T> {
+pub struct RwLockWriteGuard<'a, T: ?Sized> {
     data: std::sync::RwLockWriteGuard<'a, T>,
     _turn: WriteTurn<'a>,
     /// In the run's book while the guard holds the lock.
@@ -137,6 +139,13 @@ impl<T> RwLock<T> {
         }
     }
 
+    /// The data, consuming the lock.
+    pub fn into_inner(self) -> LockResult<T> {
+        self.data.into_inner()
+    }
+}
+
+impl<T: ?Sized> RwLock<T> {
     /// Takes a shared hold, waiting for any writer.
     #[track_caller]
     pub fn read(&self) -> LockResult<RwLockReadGuard<'_, T>> {
@@ -253,11 +262,6 @@ impl<T> RwLock<T> {
     pub fn get_mut(&mut self) -> LockResult<&mut T> {
         self.data.get_mut()
     }
-
-    /// The data, consuming the lock.
-    pub fn into_inner(self) -> LockResult<T> {
-        self.data.into_inner()
-    }
 }
 
 impl<T: Default> Default for RwLock<T> {
@@ -272,13 +276,13 @@ impl<T> From<T> for RwLock<T> {
     }
 }
 
-impl<T> fmt::Debug for RwLock<T> {
+impl<T: ?Sized> fmt::Debug for RwLock<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RwLock").finish_non_exhaustive()
     }
 }
 
-impl<T> Deref for RwLockReadGuard<'_, T> {
+impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
     type Target = T;
 
     fn deref(&self) -> &T {
@@ -286,7 +290,7 @@ impl<T> Deref for RwLockReadGuard<'_, T> {
     }
 }
 
-impl<T> Deref for RwLockWriteGuard<'_, T> {
+impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {
     type Target = T;
 
     fn deref(&self) -> &T {
@@ -294,7 +298,7 @@ impl<T> Deref for RwLockWriteGuard<'_, T> {
     }
 }
 
-impl<'a, T> RwLockWriteGuard<'a, T> {
+impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// The write hold made a read hold without letting the lock go, as
     /// std's: other readers may then come in, and no writer comes in
     /// between. Exact on real threads and outside any run; under shuttle
@@ -327,20 +331,32 @@ impl<'a, T> RwLockWriteGuard<'a, T> {
     }
 }
 
-impl<T> DerefMut for RwLockWriteGuard<'_, T> {
+impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
         &mut self.data
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for RwLockReadGuard<'_, T> {
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockReadGuard<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for RwLockWriteGuard<'_, T> {
+impl<T: ?Sized + fmt::Display> fmt::Display for RwLockReadGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockWriteGuard<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Display> fmt::Display for RwLockWriteGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
     }
 }
