@@ -45,7 +45,10 @@ pub use crate::model::outsider::{ForeignThread, MadeElsewhere};
 pub use crate::model::quiescence::{Quiescence, WaitBegins};
 pub use crate::model::scope::{NotModelled, SCOPE_UNDER_LOOM};
 pub use crate::model::sync::SPURIOUS_WAKEUPS_ONE_IN;
-pub use crate::model::sync::{DOWNGRADE_UNDER_SHUTTLE_AND_LOOM, LOCK_AFTER_A_PANIC_UNDER_LOOM};
+pub use crate::model::sync::{
+    DOWNGRADE_UNDER_SHUTTLE_AND_LOOM, LOCK_AFTER_A_PANIC_UNDER_LOOM,
+    NESTED_READ_OUTLIVES_ITS_HOLD_UNDER_SHUTTLE_AND_LOOM,
+};
 pub use crate::model::thread::PARALLELISM_IN_A_RUN;
 pub use crate::model::turns::READY_THREAD_DELAY_MAX;
 pub use crate::model::written::Written;

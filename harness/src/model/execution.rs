@@ -628,6 +628,18 @@ impl Execution {
         thread
     }
 
+    /// How the calling thread holds the lock at `address`, if it does.
+    pub(crate) fn own_hold(&self, address: usize) -> Option<Access> {
+        let thread = self.thread_key();
+        let (_, access) = lock(&self.books).locks.own_hold(thread, address)?;
+        Some(access)
+    }
+
+    /// How many holds of the lock at `address` `thread` has.
+    pub(crate) fn holds(&self, thread: ThreadKey, address: usize) -> usize {
+        lock(&self.books).locks.holds(thread, address)
+    }
+
     /// `thread`'s wait for the lock at `address` ended with the lock taken,
     /// for `access`, as asked for at `at`.
     pub(crate) fn lock_granted(&self, thread: ThreadKey, address: usize, access: Access, at: Site) {

@@ -182,6 +182,14 @@ impl Book {
         Some((hold.at, hold.access))
     }
 
+    /// How many holds of `lock` `thread` has: two where a read hold was
+    /// tried inside another.
+    pub(crate) fn holds(&self, thread: ThreadKey, lock: usize) -> usize {
+        self.held.get(&thread).map_or(0, |held| {
+            held.iter().filter(|hold| hold.lock == lock).count()
+        })
+    }
+
     /// A thread whose hold of `lock` keeps a taker for `access` waiting,
     /// and where it took it: any holder for a writer, a writer for a
     /// reader.
@@ -280,6 +288,16 @@ impl Hold {
     }
 }
 
+impl Hold {
+    /// Whether its thread holds the same lock again, by another hold: a
+    /// read tried inside a read.
+    pub(crate) fn shared_by_another(&self) -> bool {
+        self.holder
+            .as_ref()
+            .is_some_and(|(run, thread)| run.holds(*thread, self.address) > 1)
+    }
+}
+
 impl Drop for Hold {
     fn drop(&mut self) {
         if let Some((run, thread)) = &self.holder {
@@ -291,7 +309,7 @@ impl Drop for Hold {
 /// Where `lock` lies: its key in the book, stable while it is waited for
 /// and held. A lock of a value of unknown size is known by its address
 /// alone, without the size or table its reference carries.
-fn address_of<L: ?Sized>(lock: &L) -> usize {
+pub(crate) fn address_of<L: ?Sized>(lock: &L) -> usize {
     std::ptr::from_ref(lock).cast::<()>() as usize
 }
 

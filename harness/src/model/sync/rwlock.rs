@@ -9,7 +9,7 @@ use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
 use crate::model::execution::{self, Flavour};
 use crate::model::facts::Op;
-use crate::model::liveness::{Access, Hold, LockWait};
+use crate::model::liveness::{Access, Hold, LockWait, address_of};
 use crate::model::outsider::MadeIn;
 use crate::model::scope::NotModelled;
 
@@ -21,6 +21,16 @@ pub const DOWNGRADE_UNDER_SHUTTLE_AND_LOOM: NotModelled = NotModelled {
     under: "shuttle and loom",
     because: "have no downgrade: letting the write hold go and then reading would let in a \
               writer that std never lets in",
+};
+
+/// What a run under shuttle or loom raises whose thread lets go of a read
+/// hold while a read hold it tried inside that one is still held.
+pub const NESTED_READ_OUTLIVES_ITS_HOLD_UNDER_SHUTTLE_AND_LOOM: NotModelled = NotModelled {
+    what: "a read hold tried (`try_read`) inside another of the same thread and kept after that \
+           one ends",
+    under: "shuttle and loom",
+    because: "count a lock's readers as a set of threads: they know the thread's first hold \
+              alone, whose end would let a writer in while the second still reads",
 };
 
 /// A reader-writer lock, as `std::sync::RwLock`: of a value whose size is
@@ -208,6 +218,12 @@ impl<T: ?Sized> RwLock<T> {
         self.made_in.refuse_strangers();
         let turn = match &self.turn {
             Turn::Std => Ok(ReadTurn::Std),
+            // A read inside the thread's own read hold shares that hold's
+            // turn, as std's reader count does. shuttle would refuse it
+            // (and keep the permit it took), and loom would count the
+            // thread once, letting the lock go as the inner hold ends.
+            // The outer hold must then outlive it (the guard's `drop`).
+            Turn::Shuttle(_) | Turn::Loom(..) if self.read_by_the_caller() => Ok(ReadTurn::Std),
             Turn::Shuttle(turn) => turn_of(turn.try_read(), ReadTurn::Shuttle),
             Turn::Loom(turn, unwound) => {
                 unwound.refuse_if_marked();
@@ -253,6 +269,13 @@ impl<T: ?Sized> RwLock<T> {
         self.data.is_poisoned()
     }
 
+    /// Whether the calling thread, one of a run, holds a read of this
+    /// lock.
+    fn read_by_the_caller(&self) -> bool {
+        execution::current()
+            .is_some_and(|run| run.own_hold(address_of(self)) == Some(Access::Shared))
+    }
+
     /// Forgets that a writer panicked.
     pub fn clear_poison(&self) {
         self.data.clear_poison();
@@ -279,6 +302,18 @@ impl<T> From<T> for RwLock<T> {
 impl<T: ?Sized> fmt::Debug for RwLock<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RwLock").finish_non_exhaustive()
+    }
+}
+
+impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
+    /// A hold that carries the engine's turn ends: if a read the thread
+    /// tried inside it still holds the lock, the engine would let a writer
+    /// in beside that read, which std never does.
+    fn drop(&mut self) {
+        let carries_the_turn = !matches!(self._turn, ReadTurn::Std);
+        if carries_the_turn && self._hold.shared_by_another() && !std::thread::panicking() {
+            execution::raise_kept(NESTED_READ_OUTLIVES_ITS_HOLD_UNDER_SHUTTLE_AND_LOOM);
+        }
     }
 }
 
