@@ -8,8 +8,8 @@
 
 mod support;
 
-use harness::check::{Check, Deadlock, Engine, Failure, Op, StuckOn, ThreadKey};
-use harness::sync::{Arc, Condvar, Mutex, RwLock};
+use harness::check::{Check, Deadlock, Engine, Failure, Op, Stuck, StuckOn, ThreadKey};
+use harness::sync::{Arc, Condvar, LazyLock, Mutex, Once, OnceLock, RwLock};
 use harness::thread;
 use support::{found, lock_order_inversion, notification_sent_without_the_lock, order_inversion};
 
@@ -394,6 +394,109 @@ fn a_thread_reading_a_lock_it_writes_waits_for_itself_under_every_engine() {
             },
         );
     });
+}
+
+/// The main thread asks a once-cell for its value from inside the cell's
+/// own initialiser (`initialise`), while its child still runs.
+fn initialises_from_its_own_initialiser(initialise: fn()) {
+    let child = thread::spawn(thread::yield_now);
+    initialise();
+    child.join().expect("the thread ends without a panic");
+}
+
+/// Each default engine's failure of `body`, asserted to be the main thread
+/// waiting for the initialisation it runs itself.
+#[track_caller]
+fn waits_for_its_own_initialisation_under_every_engine(body: fn()) {
+    for (engine, failure) in found_by(&Engine::DEFAULT, 10, body) {
+        assert!(
+            matches!(
+                stuck_on(&failure)[..],
+                [(MAIN, StuckOn::OwnInitialisation { .. })]
+            ),
+            "{engine}: {failure}"
+        );
+        let first_line = failure.message.lines().next().unwrap_or_default();
+        assert_eq!(
+            first_line, "deadlock: thread 0 waits for the initialisation of a once-cell it runs",
+            "{engine}"
+        );
+    }
+}
+
+#[test]
+fn a_once_lock_initialised_from_its_own_initialiser_is_a_deadlock_under_every_engine() {
+    waits_for_its_own_initialisation_under_every_engine(|| {
+        initialises_from_its_own_initialiser(|| {
+            let cell = OnceLock::new();
+            cell.get_or_init(|| cell.get_or_init(|| 1_u8) + 1);
+        });
+    });
+}
+
+#[test]
+fn a_once_lock_waited_for_by_its_own_initialiser_is_a_deadlock_under_every_engine() {
+    waits_for_its_own_initialisation_under_every_engine(|| {
+        initialises_from_its_own_initialiser(|| {
+            let cell = OnceLock::new();
+            cell.get_or_init(|| cell.wait() + 1_u8);
+        });
+    });
+}
+
+#[test]
+fn a_once_called_from_its_own_call_is_a_deadlock_under_every_engine() {
+    waits_for_its_own_initialisation_under_every_engine(|| {
+        initialises_from_its_own_initialiser(|| {
+            let once = Once::new();
+            once.call_once(|| once.call_once(|| ()));
+        });
+    });
+}
+
+#[test]
+fn a_lazy_lock_forced_from_its_own_initialiser_is_a_deadlock_under_every_engine() {
+    // Made afresh in each run, not a static: a static's initialiser, taken
+    // by the first run and ended by its deadlock, would leave the next run
+    // a poisoned cell, as std's leaves the rest of a process.
+    type CountsItself = LazyLock<u8, Box<dyn FnOnce() -> u8 + Send>>;
+    waits_for_its_own_initialisation_under_every_engine(|| {
+        initialises_from_its_own_initialiser(|| {
+            let itself: &'static OnceLock<&'static CountsItself> = Box::leak(Box::default());
+            let counts: Box<dyn FnOnce() -> u8 + Send> =
+                Box::new(|| ***itself.get().expect("set before it is forced") + 1);
+            let lazy: &'static CountsItself = Box::leak(Box::new(LazyLock::new(counts)));
+            itself.set(lazy).expect("set once");
+            LazyLock::force(lazy);
+        });
+    });
+}
+
+#[test]
+fn an_initialisation_waited_for_by_its_own_thread_says_where_it_began_and_how_std_fails() {
+    let check = Check::new().engines([Engine::Random]).schedules(10);
+    let failure = found(&check, || {
+        let cell = OnceLock::new();
+        cell.get_or_init(|| cell.get_or_init(|| 1_u8) + 1);
+    });
+    let (began, again) = (line!() - 2, line!() - 2);
+    let [
+        Stuck {
+            on: StuckOn::OwnInitialisation { began_at },
+            at,
+            ..
+        },
+    ] = deadlock_of(&failure).threads()
+    else {
+        panic!("one thread waits for its own initialisation: {failure}");
+    };
+    assert_eq!((began_at.line(), at.line()), (began, again), "{failure}");
+    assert!(
+        failure
+            .message
+            .contains("std's `Once`, `OnceLock` and `LazyLock` deadlock or panic there"),
+        "{failure}"
+    );
 }
 
 /// Thread 1 reads a lock, then takes a mutex the main thread holds; the

@@ -6,7 +6,9 @@
 //! or a write of a lock it reads or writes) raises one at once, naming
 //! itself alone, whatever the others do. A read of a lock it reads counts,
 //! as shuttle counts it: std's `read` may panic there, or deadlock behind
-//! a writer queued between the two reads. An engine's own report
+//! a writer queued between the two reads. So does a thread that asks a
+//! once-cell for the value its own initialiser is making (`once_turn`).
+//! An engine's own report
 //! (shuttle's, loom's) is words naming its tasks, and real threads have
 //! none but a watchdog.
 //!
@@ -72,7 +74,7 @@ impl Deadlock {
         match self.threads.as_slice() {
             [Stuck { thread, on, .. }] => match on {
                 StuckOn::Lock { holder, .. } => holder == thread,
-                StuckOn::ReadAgain { .. } => true,
+                StuckOn::ReadAgain { .. } | StuckOn::OwnInitialisation { .. } => true,
                 _ => false,
             },
             _ => false,
@@ -119,6 +121,13 @@ pub enum StuckOn {
     },
     /// An unpark.
     Park,
+    /// The end of a once-cell's initialisation (`Once`, `OnceLock`,
+    /// `LazyLock`) that this thread is running: std's cells deadlock or
+    /// panic there.
+    OwnInitialisation {
+        /// Where the thread began the initialisation.
+        began_at: Site,
+    },
 }
 
 impl fmt::Display for Deadlock {
@@ -148,6 +157,11 @@ impl fmt::Display for Deadlock {
                     ", having read it at {taken_at}: std's `read` may panic there, \
                      and a writer that queues between the two reads blocks both for good"
                 )?,
+                StuckOn::OwnInitialisation { began_at } => write!(
+                    f,
+                    ", having begun it at {began_at}: std's `Once`, `OnceLock` and `LazyLock` \
+                     deadlock or panic there"
+                )?,
                 StuckOn::Condvar | StuckOn::Join(_) | StuckOn::BehindWriter(_) | StuckOn::Park => {}
             }
         }
@@ -175,6 +189,9 @@ impl fmt::Display for StuckOn {
             }
             StuckOn::ReadAgain { .. } => write!(f, "reads again a lock it reads"),
             StuckOn::Park => write!(f, "parks"),
+            StuckOn::OwnInitialisation { .. } => {
+                write!(f, "waits for the initialisation of a once-cell it runs")
+            }
         }
     }
 }

@@ -25,6 +25,9 @@ use std::sync::PoisonError;
 
 use super::atomic::{AtomicBool, Ordering};
 use super::{Condvar, Mutex, MutexGuard};
+use crate::model::deadlock::{Deadlock, Stuck, StuckOn};
+use crate::model::execution;
+use crate::model::facts::ThreadKey;
 use crate::model::liveness::Site;
 use crate::model::per_run::{PerRun, ThisRuns};
 
@@ -39,6 +42,31 @@ struct Parts {
     ended: Condvar,
     /// The cell is done: set in the turn that completed it.
     done: AtomicBool,
+    /// The thread of the run in the turn, and where it took it. A std
+    /// lock, held only to read or write it, never across a scheduling
+    /// point.
+    initialiser: std::sync::Mutex<Option<(ThreadKey, Site)>>,
+}
+
+impl Parts {
+    /// Raises the deadlock of a thread of a run that asks, at `at`, for a
+    /// turn it holds, or waits for it to end: it would wait for itself.
+    /// std's cells deadlock or panic there; the engines would say it in
+    /// words of a lock the code never took, and real threads not at all.
+    fn refuse_the_initialiser(&self, at: Site) -> Option<ThreadKey> {
+        let thread = execution::current()?.thread_key();
+        let initialiser = *self
+            .initialiser
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some((initialiser, began_at)) = initialiser {
+            if initialiser == thread {
+                let on = StuckOn::OwnInitialisation { began_at };
+                execution::raise_kept(Deadlock::new(vec![Stuck { thread, on, at }]));
+            }
+        }
+        Some(thread)
+    }
 }
 
 /// Ends a turn, by a return or a panic: wakes the waiters (if any, so a
@@ -47,11 +75,16 @@ struct Parts {
 struct Ends<'a> {
     waiting: MutexGuard<'a, usize>,
     ended: &'a Condvar,
+    initialiser: &'a std::sync::Mutex<Option<(ThreadKey, Site)>>,
     at: Site,
 }
 
 impl Drop for Ends<'_> {
     fn drop(&mut self) {
+        *self
+            .initialiser
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
         if *self.waiting > 0 {
             self.ended.notify_all_at(self.at);
         }
@@ -73,6 +106,7 @@ impl OnceTurn {
             waiting: Mutex::unbooked(0),
             ended: Condvar::new(),
             done: AtomicBool::new(done_before),
+            initialiser: std::sync::Mutex::new(None),
         })
     }
 
@@ -95,14 +129,21 @@ impl OnceTurn {
     /// which the flag then releases.
     #[track_caller]
     pub(crate) fn take<R>(&self, done_before: bool, f: impl FnOnce() -> (R, bool)) -> R {
+        let at = Location::caller();
         let parts = self.parts(done_before);
+        let thread = parts.refuse_the_initialiser(at);
         // An initialiser that panicked poisoned the lock; the count it
         // guards changes only between waits, so it is sound all the same.
         let waiting = parts.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+        *parts
+            .initialiser
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = thread.map(|thread| (thread, at));
         let _ends = Ends {
             waiting,
             ended: &parts.ended,
-            at: Location::caller(),
+            initialiser: &parts.initialiser,
+            at,
         };
         let (result, completed) = f();
         if completed {
@@ -120,6 +161,7 @@ impl OnceTurn {
         mut verdict: impl FnMut() -> Option<R>,
     ) -> R {
         let parts = self.parts(done_before);
+        parts.refuse_the_initialiser(Location::caller());
         let mut waiting = parts.waiting.lock().unwrap_or_else(PoisonError::into_inner);
         loop {
             if let Some(found) = verdict() {
