@@ -9,7 +9,7 @@
 mod support;
 
 use harness::check::{Check, Deadlock, Engine, Failure, Op, Stuck, StuckOn, ThreadKey};
-use harness::sync::{Arc, Condvar, LazyLock, Mutex, Once, OnceLock, RwLock};
+use harness::sync::{Arc, Barrier, Condvar, LazyLock, Mutex, Once, OnceLock, RwLock, mpsc};
 use harness::thread;
 use support::{found, lock_order_inversion, notification_sent_without_the_lock, order_inversion};
 
@@ -394,6 +394,68 @@ fn a_thread_reading_a_lock_it_writes_waits_for_itself_under_every_engine() {
             },
         );
     });
+}
+
+/// The main thread alone, and stuck as `body` leaves it, in the words
+/// `says`, under every engine.
+#[track_caller]
+fn the_main_thread_alone_is_stuck_on(body: fn(), on: StuckOn, says: &str) {
+    for (engine, failure) in found_by(&Engine::DEFAULT, 10, body) {
+        assert_eq!(stuck_on(&failure), [(MAIN, on)], "{engine}: {failure}");
+        let first_line = failure.message.lines().next().unwrap_or_default();
+        assert_eq!(
+            first_line,
+            format!("deadlock: no thread can go on: thread 0 {says}"),
+            "{engine}"
+        );
+    }
+}
+
+#[test]
+fn a_receive_nobody_sends_to_is_named_a_receive_under_every_engine() {
+    the_main_thread_alone_is_stuck_on(
+        || {
+            let (sender, receiver) = mpsc::channel::<u8>();
+            let _kept_by_the_receiver = sender;
+            let _ = receiver.recv();
+        },
+        StuckOn::Receive,
+        "receives from a channel",
+    );
+}
+
+#[test]
+fn a_send_nobody_makes_room_for_is_named_a_send_under_every_engine() {
+    the_main_thread_alone_is_stuck_on(
+        || {
+            let (sender, _receiver) = mpsc::sync_channel::<u8>(0);
+            let _ = sender.send(1);
+        },
+        StuckOn::Send,
+        "sends on a full channel",
+    );
+}
+
+#[test]
+fn a_barrier_whose_other_party_never_comes_is_named_a_barrier_under_every_engine() {
+    the_main_thread_alone_is_stuck_on(
+        || {
+            Barrier::new(2).wait();
+        },
+        StuckOn::Barrier,
+        "waits at a barrier",
+    );
+}
+
+#[test]
+fn a_wait_for_a_cell_nobody_initialises_is_named_an_initialisation_under_every_engine() {
+    the_main_thread_alone_is_stuck_on(
+        || {
+            OnceLock::<u8>::new().wait();
+        },
+        StuckOn::Initialisation,
+        "waits for a once-cell's initialisation",
+    );
 }
 
 /// The main thread asks a once-cell for its value from inside the cell's

@@ -104,9 +104,17 @@ pub enum StuckOn {
         /// Where the holder took it.
         taken_at: Site,
     },
-    /// A notification of a condition variable (a channel's receive waits
-    /// on one).
+    /// A notification of a condition variable of the code's.
     Condvar,
+    /// A value on a channel it receives from.
+    Receive,
+    /// Room on a bounded channel it sends on (a rendezvous's receiver).
+    Send,
+    /// The other parties of a barrier.
+    Barrier,
+    /// Another thread's initialisation of a once-cell (`Once::wait`,
+    /// `OnceLock::wait`).
+    Initialisation,
     /// The end of this thread.
     Join(ThreadKey),
     /// A read of a lock that this thread waits to write: std's `RwLock`
@@ -162,7 +170,14 @@ impl fmt::Display for Deadlock {
                     ", having begun it at {began_at}: std's `Once`, `OnceLock` and `LazyLock` \
                      deadlock or panic there"
                 )?,
-                StuckOn::Condvar | StuckOn::Join(_) | StuckOn::BehindWriter(_) | StuckOn::Park => {}
+                StuckOn::Condvar
+                | StuckOn::Receive
+                | StuckOn::Send
+                | StuckOn::Barrier
+                | StuckOn::Initialisation
+                | StuckOn::Join(_)
+                | StuckOn::BehindWriter(_)
+                | StuckOn::Park => {}
             }
         }
         if self.after_the_body_returned() {
@@ -183,6 +198,10 @@ impl fmt::Display for StuckOn {
         match self {
             StuckOn::Lock { holder, .. } => write!(f, "takes a lock thread {} holds", holder.0),
             StuckOn::Condvar => write!(f, "waits for a notification"),
+            StuckOn::Receive => write!(f, "receives from a channel"),
+            StuckOn::Send => write!(f, "sends on a full channel"),
+            StuckOn::Barrier => write!(f, "waits at a barrier"),
+            StuckOn::Initialisation => write!(f, "waits for a once-cell's initialisation"),
             StuckOn::Join(joined) => write!(f, "joins thread {}", joined.0),
             StuckOn::BehindWriter(writer) => {
                 write!(f, "reads a lock thread {} waits to write", writer.0)

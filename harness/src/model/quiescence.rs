@@ -37,6 +37,8 @@ pub(crate) enum Wait {
         id: u64,
         /// Whether a timeout may end it.
         timed: bool,
+        /// What the wait is for, in a deadlock's words.
+        awaits: StuckOn,
     },
     /// A park, with a timeout or without.
     Park {
@@ -115,7 +117,12 @@ impl Waiting {
     /// one its notifications woke.
     pub(crate) fn ends(&mut self, thread: ThreadKey) {
         self.joins_next.remove(&thread);
-        if let Some((Wait::Condvar { id, timed: false }, _)) = self.waits.remove(thread)
+        if let Some((
+            Wait::Condvar {
+                id, timed: false, ..
+            },
+            _,
+        )) = self.waits.remove(thread)
             && let Some(woken) = self.woken.get_mut(&id)
         {
             *woken = woken.saturating_sub(1);
@@ -140,17 +147,13 @@ impl Waiting {
     /// most every one (`usize::MAX` for all).
     pub(crate) fn notified(&mut self, condvar: u64, untimed: usize) {
         self.waits.retain(
-            |(wait, _)| !matches!(wait, Wait::Condvar { id, timed: true } if *id == condvar),
+            |(wait, _)| !matches!(wait, Wait::Condvar { id, timed: true, .. } if *id == condvar),
         );
         let waiters = self
             .waits
             .iter()
             .filter(|(_, (wait, _))| {
-                *wait
-                    == Wait::Condvar {
-                        id: condvar,
-                        timed: false,
-                    }
+                matches!(wait, Wait::Condvar { id, timed: false, .. } if *id == condvar)
             })
             .count();
         let woken = self.woken.entry(condvar).or_default();
@@ -191,7 +194,9 @@ impl Waiting {
     /// it has been woken, or might have been.
     fn may_end(&self, wait: Wait) -> bool {
         match wait {
-            Wait::Condvar { id, timed: false } => self.woken.get(&id).is_some_and(|&n| n > 0),
+            Wait::Condvar {
+                id, timed: false, ..
+            } => self.woken.get(&id).is_some_and(|&n| n > 0),
             _ => false,
         }
     }
@@ -312,7 +317,11 @@ impl Waiting {
                 return None;
             }
             let on = match wait {
-                Wait::Condvar { timed: false, .. } => StuckOn::Condvar,
+                Wait::Condvar {
+                    timed: false,
+                    awaits,
+                    ..
+                } => awaits,
                 Wait::Park { timed: false } => StuckOn::Park,
                 Wait::Join(joined) => StuckOn::Join(joined),
                 Wait::Lock(lock, access) => match holder(lock, access) {
@@ -440,7 +449,11 @@ mod tests {
 
     /// An untimed wait on condition variable `id`.
     const fn on(id: u64) -> Wait {
-        Wait::Condvar { id, timed: false }
+        Wait::Condvar {
+            id,
+            timed: false,
+            awaits: StuckOn::Condvar,
+        }
     }
 
     #[test]
@@ -514,7 +527,15 @@ mod tests {
     fn a_timed_waiter_notified_or_unparked_runs() {
         let mut waiting = Waiting::default();
         waiting.begins(MAIN, Wait::Sleep, here());
-        waiting.begins(CHILD, Wait::Condvar { id: 3, timed: true }, here());
+        waiting.begins(
+            CHILD,
+            Wait::Condvar {
+                id: 3,
+                timed: true,
+                awaits: StuckOn::Condvar,
+            },
+            here(),
+        );
         assert!(waiting.quiescent(2).is_some());
         waiting.notified(3, 1);
         assert_eq!(waiting.quiescent(2), None, "the notified child runs");
@@ -554,7 +575,15 @@ mod tests {
         let mut waiting = Waiting::default();
         waiting.begins(MAIN, on(3), here());
         assert_eq!(waiting.deadlock(2, no_holder), None, "the child runs");
-        waiting.begins(CHILD, Wait::Condvar { id: 3, timed: true }, here());
+        waiting.begins(
+            CHILD,
+            Wait::Condvar {
+                id: 3,
+                timed: true,
+                awaits: StuckOn::Condvar,
+            },
+            here(),
+        );
         assert_eq!(waiting.deadlock(2, no_holder), None, "its timeout fires");
     }
 

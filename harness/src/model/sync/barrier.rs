@@ -7,6 +7,7 @@ use std::fmt;
 use std::sync::PoisonError;
 
 use super::{Condvar, Mutex};
+use crate::model::deadlock::StuckOn;
 
 /// A rendezvous of `n` threads, as `std::sync::Barrier`.
 pub struct Barrier {
@@ -45,7 +46,7 @@ impl Barrier {
                 arrived: 0,
                 generation: 0,
             }),
-            all_arrived: Condvar::new(),
+            all_arrived: Condvar::awaiting(StuckOn::Barrier),
             parties,
         }
     }

@@ -12,6 +12,7 @@ use std::sync::{LockResult, PoisonError};
 use std::time::Duration;
 
 use super::mutex::{LoomHeld, Mutex, MutexGuard, TurnGuard};
+use crate::model::deadlock::StuckOn;
 use crate::model::execution::{self, Flavour, NotifyOne};
 use crate::model::facts::{Op, TimedEnd};
 use crate::model::liveness::{Blocking, Site};
@@ -30,6 +31,11 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 /// A condition variable, as `std::sync::Condvar`.
 pub struct Condvar {
     id: u64,
+    /// What an untimed wait on it is, in a deadlock's words: a
+    /// notification of the code's own condition variable, or what one of
+    /// the model's own primitives waits for on it (a message, room, a
+    /// barrier's other parties, a once-cell's initialisation).
+    awaits: StuckOn,
     inner: Inner,
     /// The run that made it, which a thread it does not run may not use
     /// it in ([`outsider`]).
@@ -57,6 +63,12 @@ impl WaitTimeoutResult {
 impl Condvar {
     /// A condition variable of the calling thread's engine.
     pub fn new() -> Condvar {
+        Condvar::awaiting(StuckOn::Condvar)
+    }
+
+    /// A condition variable of the model's own, whose untimed waits a
+    /// deadlock names as waits for `awaits`.
+    pub(crate) fn awaiting(awaits: StuckOn) -> Condvar {
         let inner = match execution::flavour() {
             Flavour::Std => Inner::Std(std::sync::Condvar::new()),
             Flavour::Shuttle => Inner::Shuttle(shuttle::sync::Condvar::new()),
@@ -64,6 +76,7 @@ impl Condvar {
         };
         Condvar {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            awaits,
             inner,
             made_in: MadeIn::here(),
         }
@@ -111,6 +124,7 @@ impl Condvar {
                 Wait::Condvar {
                     id: self.id,
                     timed: false,
+                    awaits: self.awaits,
                 },
                 None,
                 at,
@@ -204,6 +218,7 @@ impl Condvar {
         let wait = Wait::Condvar {
             id: self.id,
             timed: true,
+            awaits: self.awaits,
         };
         let end = if run.wait_on_time((wait, at), (started, timeout), || {
             run.timed_wait_ends(ticket)

@@ -21,6 +21,7 @@ use std::time::Duration;
 pub use std::sync::mpsc::{RecvError, RecvTimeoutError, SendError, TryRecvError, TrySendError};
 
 use super::{Condvar, Mutex, MutexGuard};
+use crate::model::deadlock::StuckOn;
 use crate::model::execution;
 use crate::model::facts::Op;
 use crate::model::time::Instant;
@@ -140,8 +141,8 @@ impl<T> Shared<T> {
                 received_total: 0,
                 receiver_waiting: false,
             }),
-            arrived: Condvar::new(),
-            taken: Condvar::new(),
+            arrived: Condvar::awaiting(StuckOn::Receive),
+            taken: Condvar::awaiting(StuckOn::Send),
         })
     }
 

@@ -104,7 +104,7 @@ impl OnceTurn {
     fn parts(&self, done_before: bool) -> ThisRuns<'_, Parts> {
         self.parts.get(|| Parts {
             waiting: Mutex::unbooked(0),
-            ended: Condvar::new(),
+            ended: Condvar::awaiting(StuckOn::Initialisation),
             done: AtomicBool::new(done_before),
             initialiser: std::sync::Mutex::new(None),
         })
