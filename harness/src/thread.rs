@@ -7,13 +7,13 @@
 //! [`LocalKey`] whose value is each thread's own under every engine
 //! (std's, which keys by OS thread, would give all of a shuttle or loom
 //! run's threads one value, and keep it from one run to the next).
-//! `panicking` is std's in both builds: whether the calling OS thread is
-//! unwinding. Under shuttle and loom, whose threads share one OS thread,
+//! `Result` (what a join returns) and `panicking` are std's in both
+//! builds: `panicking` says whether the calling OS thread is unwinding. Under shuttle and loom, whose threads share one OS thread,
 //! another thread that runs while one unwinds would be told it is
 //! unwinding too; a panic fails its run anyway, so what such a thread
 //! then does is never judged.
 
-pub use std::thread::panicking;
+pub use std::thread::{Result, panicking};
 
 #[cfg(not(feature = "model"))]
 pub use std::thread::{

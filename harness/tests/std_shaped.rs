@@ -72,6 +72,41 @@ macro_rules! written_for_std {
             (called, sum, shown)
         }
 
+        /// A lazy value looked at before it is made, made, then changed
+        /// through `&mut` three ways: what each look said, and the end; and
+        /// a fresh one made through `&mut`.
+        #[rustversion::since(1.94)]
+        #[allow(clippy::incompatible_msrv, reason = "compiled only where std has them")]
+        pub(crate) fn lazy_looked_at_and_changed() -> (Option<u8>, Option<u8>, u8, u8) {
+            let mut lazy = sync::LazyLock::new(|| 6_u8);
+            let before = sync::LazyLock::get(&lazy).copied();
+            sync::LazyLock::force(&lazy);
+            let made = sync::LazyLock::get(&lazy).copied();
+            *sync::LazyLock::force_mut(&mut lazy) += 1;
+            *lazy += 1;
+            if let Some(value) = sync::LazyLock::get_mut(&mut lazy) {
+                *value += 1;
+            }
+            let mut fresh = sync::LazyLock::new(|| 1_u8);
+            let fresh_made = *sync::LazyLock::force_mut(&mut fresh);
+            (before, made, *lazy, fresh_made)
+        }
+
+        /// A join's result named as `thread::Result`, a pointer shown
+        /// through its atomic, and a float's refusal named by its type:
+        /// what joined, whether the atomic shows its pointer, and whether
+        /// the refusal came.
+        pub(crate) fn std_names_and_formats() -> (u8, bool, bool) {
+            let joined: thread::Result<u8> = thread::spawn(|| 2).join();
+            let mut target = 0_u8;
+            let pointer: *mut u8 = &mut target;
+            let atomic = sync::atomic::AtomicPtr::new(pointer);
+            let shown = format!("{atomic:p}") == format!("{pointer:p}");
+            let refused: Result<time::Duration, time::TryFromFloatSecsError> =
+                time::Duration::try_from_secs_f64(-1.0);
+            (joined.unwrap_or(0), shown, refused.is_err())
+        }
+
         /// A closure that borrows each primitive, run by `catch_unwind`,
         /// which std's unwind-safe types let it take: whether it returned.
         pub(crate) fn borrowed_inside_catch_unwind() -> bool {
@@ -370,6 +405,24 @@ fn locks_of_values_of_unknown_size_serve_two_threads_as_stds_under_every_engine(
         assert_eq!(on_the_facade::locks_of_unsized_values(), expected_in_runs);
     });
     assert_eq!(on_std::locks_of_unsized_values(), expected);
+}
+
+#[rustversion::since(1.94)]
+#[test]
+fn a_lazy_value_is_looked_at_and_changed_through_a_mut_as_stds_under_every_engine() {
+    let expected = (None, Some(6), 9, 1);
+    Check::new().schedules(5).assert(move || {
+        assert_eq!(on_the_facade::lazy_looked_at_and_changed(), expected);
+    });
+    assert_eq!(on_std::lazy_looked_at_and_changed(), expected);
+}
+
+#[test]
+fn joins_pointers_and_float_durations_are_named_and_shown_as_stds_under_every_engine() {
+    Check::new().schedules(5).assert(|| {
+        assert_eq!(on_the_facade::std_names_and_formats(), (2, true, true));
+    });
+    assert_eq!(on_std::std_names_and_formats(), (2, true, true));
 }
 
 #[test]

@@ -905,6 +905,14 @@ impl<T> std::fmt::Debug for AtomicPtr<T> {
     }
 }
 
+/// `{:p}` shows the pointer a relaxed load reads, as std's does.
+impl<T> std::fmt::Pointer for AtomicPtr<T> {
+    #[track_caller]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Pointer::fmt(&self.load(Ordering::Relaxed), f)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

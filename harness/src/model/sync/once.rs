@@ -192,6 +192,52 @@ impl<T, F: FnOnce() -> T> LazyLock<T, F> {
             init()
         })
     }
+
+    /// The value, made now if nobody has made it, through `&mut`: nobody
+    /// else can be making it.
+    ///
+    /// # Panics
+    ///
+    /// If the initialiser panicked earlier, as std's does.
+    #[rustversion::since(1.94)]
+    #[track_caller]
+    pub fn force_mut(this: &mut LazyLock<T, F>) -> &mut T {
+        this.forced_mut()
+    }
+
+    /// [`LazyLock::force_mut`], for `DerefMut` on compilers older than it.
+    #[rustversion::attr(before(1.89), allow(dead_code))]
+    #[track_caller]
+    fn forced_mut(&mut self) -> &mut T {
+        if self.cell.get_mut().is_none() {
+            LazyLock::force(self);
+        }
+        self.cell
+            .get_mut()
+            .expect("the cell holds a value once forced")
+    }
+
+    /// The value, if it has been made: a look at the cell, as `OnceLock::get`.
+    #[rustversion::since(1.94)]
+    #[track_caller]
+    pub fn get(this: &LazyLock<T, F>) -> Option<&T> {
+        this.cell.get()
+    }
+
+    /// The value, mutably, if it has been made.
+    #[rustversion::since(1.94)]
+    pub fn get_mut(this: &mut LazyLock<T, F>) -> Option<&mut T> {
+        this.cell.get_mut()
+    }
+}
+
+/// As std's, on the compilers whose std has it (1.89 and later).
+#[rustversion::since(1.89)]
+impl<T, F: FnOnce() -> T> std::ops::DerefMut for LazyLock<T, F> {
+    #[track_caller]
+    fn deref_mut(&mut self) -> &mut T {
+        self.forced_mut()
+    }
 }
 
 impl<T, F: FnOnce() -> T> Deref for LazyLock<T, F> {
