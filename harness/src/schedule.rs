@@ -346,12 +346,35 @@ impl<S: Scheduler> Scheduler for Recording<S> {
 ///   loop that parks while it has nothing to do (a writer waiting for
 ///   lines) failed at the step bound. The wake-ups stay among the choices;
 ///   DFS reaches them on later branches.
+/// - A thread still spinning (it last stopped at a yield it was asked for,
+///   and has not stepped on since) comes after every thread that is not,
+///   and the spinners in the order they last ran, the longest idle first:
+///   each waits for another's step. Letting in the first other thread in
+///   task order alone, two spinners handed the processor to each other
+///   for good above the thread both waited for (a janitor's timed wait
+///   and a sleeper's, each waiting for another sleeper's timeout, or for
+///   a thread just spawned to act, before time could move on).
 #[derive(Debug)]
-pub struct GenuineStepsFirst<S>(pub S);
+pub struct GenuineStepsFirst<S> {
+    inner: S,
+    /// The threads still spinning, the one that ran longest ago first.
+    spinning: Vec<TaskId>,
+}
+
+impl<S> GenuineStepsFirst<S> {
+    /// `inner`, offered the threads in this order.
+    pub fn new(inner: S) -> GenuineStepsFirst<S> {
+        GenuineStepsFirst {
+            inner,
+            spinning: Vec::new(),
+        }
+    }
+}
 
 impl<S: Scheduler> Scheduler for GenuineStepsFirst<S> {
     fn new_execution(&mut self) -> Option<Schedule> {
-        self.0.new_execution()
+        self.spinning.clear();
+        self.inner.new_execution()
     }
 
     fn next_task(
@@ -361,9 +384,19 @@ impl<S: Scheduler> Scheduler for GenuineStepsFirst<S> {
         yielding: bool,
     ) -> Option<TaskId> {
         let yielder_waits = yielding && crate::model::thread::asked_to_yield();
+        if let Some(current) = current {
+            let known = self.spinning.contains(&current);
+            if yielder_waits && !known {
+                self.spinning.push(current);
+            } else if !yielder_waits && known {
+                self.spinning.retain(|&task| task != current);
+            }
+        }
         let parked_wake = runnable.iter().any(|task| task.blocked());
-        if !yielder_waits && !parked_wake {
-            return self.0.next_task(runnable, current, yielding);
+        let spinning_rank = |task: &Task| self.spinning.iter().position(|&id| id == task.id());
+        let spinner_runnable = runnable.iter().any(|task| spinning_rank(task).is_some());
+        if !yielder_waits && !parked_wake && !spinner_runnable {
+            return self.inner.next_task(runnable, current, yielding);
         }
         let is_yielder = |task: &Task| yielder_waits && Some(task.id()) == current;
         let mut others: Vec<&Task> = runnable
@@ -374,13 +407,19 @@ impl<S: Scheduler> Scheduler for GenuineStepsFirst<S> {
         if others.is_empty() {
             others = runnable.to_vec();
         }
-        // A stable sort: genuine steps first, each group in task order.
-        others.sort_by_key(|task| task.blocked());
-        self.0.next_task(&others, current, yielding)
+        // A stable sort: genuine steps first, in task order, then the
+        // spinners, the longest idle first, then parked threads' wake-ups.
+        others.sort_by_key(|task| (task.blocked(), spinning_rank(task)));
+        let chosen = self.inner.next_task(&others, current, yielding)?;
+        if let Some(rank) = self.spinning.iter().position(|&id| id == chosen) {
+            let runs_now = self.spinning.remove(rank);
+            self.spinning.push(runs_now);
+        }
+        Some(chosen)
     }
 
     fn next_u64(&mut self) -> u64 {
-        self.0.next_u64()
+        self.inner.next_u64()
     }
 }
 

@@ -631,6 +631,72 @@ fn dfs_lets_another_thread_in_when_a_spinning_thread_yields() {
         });
 }
 
+/// Two threads spin on a flag that only a third, spawned after them, sets.
+fn two_spin_on_a_flag_the_last_sets() {
+    let ready = Arc::new(AtomicBool::new(false));
+    let spinners: Vec<_> = (0..2)
+        .map(|_| {
+            let ready = Arc::clone(&ready);
+            thread::spawn(move || {
+                while !ready.load(Ordering::Acquire) {
+                    thread::yield_now();
+                }
+            })
+        })
+        .collect();
+    let setter = {
+        let ready = Arc::clone(&ready);
+        thread::spawn(move || ready.store(true, Ordering::Release))
+    };
+    for thread in spinners.into_iter().chain([setter]) {
+        thread.join().expect("the thread ends without a panic");
+    }
+}
+
+/// A janitor sweeps every 100 ms until stopped, while two threads each
+/// sleep 80 ms twice: the janitor's timeout and each sleeper's wait, in
+/// turn, for the other sleeper's earlier timeout to fire.
+fn a_janitor_sweeps_while_two_threads_sleep() {
+    let stop = Arc::new((Mutex::new(false), Condvar::new()));
+    let janitor = {
+        let stop = Arc::clone(&stop);
+        thread::spawn(move || {
+            let mut stopped = stop.0.lock().expect("not poisoned");
+            while !*stopped {
+                stopped = stop
+                    .1
+                    .wait_timeout(stopped, Duration::from_millis(100))
+                    .expect("not poisoned")
+                    .0;
+                drop(stopped);
+                stopped = stop.0.lock().expect("not poisoned");
+            }
+        })
+    };
+    let sleepers: Vec<_> = (0..2)
+        .map(|_| {
+            thread::spawn(|| {
+                for _ in 0..2 {
+                    thread::sleep(Duration::from_millis(80));
+                }
+            })
+        })
+        .collect();
+    for sleeper in sleepers {
+        sleeper.join().expect("the sleeper ends without a panic");
+    }
+    *stop.0.lock().expect("not poisoned") = true;
+    stop.1.notify_all();
+    janitor.join().expect("the janitor ends without a panic");
+}
+
+#[test]
+fn dfs_lets_in_the_thread_two_spinners_wait_for() {
+    let check = Check::new().engines([Engine::Dfs]).schedules(100);
+    check.assert(two_spin_on_a_flag_the_last_sets);
+    check.assert(a_janitor_sweeps_while_two_threads_sleep);
+}
+
 /// Two threads spin on a flag only a third sets. A PCT that let a yielder
 /// off for one step alone let the two spinners hand the processor back and
 /// forth above the setter; only a change point could end it, and depth 1

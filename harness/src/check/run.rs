@@ -303,7 +303,7 @@ pub fn on_fresh_thread<T: Send>(body: impl FnOnce() -> T + Send) -> T {
 pub(crate) fn with_measured_bound(engine: Engine, body: &Body) -> Engine {
     match engine {
         Engine::Pct { depth, step_bound } if step_bound == MEASURED_PCT_STEP_BOUND => {
-            let oldest_first = GenuineStepsFirst(DfsScheduler::new(Some(1), true));
+            let oldest_first = GenuineStepsFirst::new(DfsScheduler::new(Some(1), true));
             let (counting, steps) = CountingSteps::new(oldest_first);
             // A failure here is another engine's to report, not this.
             let _ = shuttle_search(counting, data_seed(SYSTEMATIC_DATA_SEED), body);
@@ -400,7 +400,7 @@ pub(crate) fn systematic(engine: Engine, executions: usize, body: &Body) -> Resu
         Engine::Dfs => {
             let dfs = DfsScheduler::new(Some(executions), true);
             shuttle_search(
-                GenuineStepsFirst(dfs),
+                GenuineStepsFirst::new(dfs),
                 data_seed(SYSTEMATIC_DATA_SEED),
                 body,
             )
