@@ -177,3 +177,37 @@ fn a_thread_spawned_after_the_clock_moved_on_may_still_lose_to_a_short_timeout()
         "the timeout fired first",
     );
 }
+
+/// The body sleeps 5 s while another thread sleeps 300 ms five times: when
+/// the body's sleep ended, and when the other's last did.
+fn a_long_sleep_beside_a_short_one_again_and_again() -> (Duration, Duration) {
+    let start = Instant::now();
+    let ticker = thread::spawn(move || {
+        for _ in 0..5 {
+            thread::sleep(Duration::from_millis(300));
+        }
+        start.elapsed()
+    });
+    thread::sleep(Duration::from_secs(5));
+    let slept = start.elapsed();
+    (
+        slept,
+        ticker.join().expect("the ticker ends without a panic"),
+    )
+}
+
+#[test]
+fn a_long_sleep_ends_beside_a_short_one_repeated_past_the_bound_under_every_engine() {
+    // Each waited for the other's timeout: the ticker's, past the first
+    // second, for the sleeper to act, and the sleeper's, the later, for
+    // the ticker's to fire. No engine ended the run.
+    Check::new().schedules(100).assert(|| {
+        let (slept, ticked) = a_long_sleep_beside_a_short_one_again_and_again();
+        assert!(slept >= Duration::from_secs(5), "slept {slept:?}");
+        assert!(ticked >= Duration::from_millis(1_500), "ticked {ticked:?}");
+        assert!(
+            ticked < slept,
+            "the ticker's sleeps end first: {ticked:?}, {slept:?}"
+        );
+    });
+}

@@ -113,6 +113,8 @@ impl Timer<'_> {
     /// would wait for its turn past the bound of [`super::turns`] (it acts
     /// first), then moves the clock to this one's end.
     pub(crate) fn fire(&self) {
+        let thread = self.run.thread_key();
+        let _due = Due::marks(self.run, thread);
         while !self.may_fire() || self.run.keeps_a_ready_thread_waiting(self.id.ends()) {
             self.spin_behind();
         }
@@ -138,6 +140,26 @@ impl Timer<'_> {
         drop(timers);
         // Its drop would disarm it; it holds nothing else.
         std::mem::forget(self);
+    }
+}
+
+/// Marks a thread's timeout due to fire while it waits behind earlier
+/// ones: the thread waits on time (`turns`' doc says why).
+struct Due<'a> {
+    run: &'a Execution,
+    thread: ThreadKey,
+}
+
+impl<'a> Due<'a> {
+    fn marks(run: &'a Execution, thread: ThreadKey) -> Due<'a> {
+        lock(&run.facts).turns.firing(thread, true);
+        Due { run, thread }
+    }
+}
+
+impl Drop for Due<'_> {
+    fn drop(&mut self) {
+        lock(&self.run.facts).turns.firing(self.thread, false);
     }
 }
 

@@ -13,6 +13,12 @@
 //! than [`READY_THREAD_DELAY_MAX`] of virtual time without acting; until
 //! then the timed wait ends early (as one may) and the sleeper lets the
 //! others run.
+//!
+//! A thread whose own timeout is due to fire, behind an earlier one, waits
+//! on time, not for its turn: it is none of the threads that can run, or
+//! a sleep of 5 s beside a thread that sleeps 300 ms again and again
+//! would hold that thread's timeouts back past the first second while its
+//! own waited for theirs, and neither would ever fire.
 
 use std::time::Duration;
 
@@ -31,6 +37,9 @@ pub const READY_THREAD_DELAY_MAX: Duration = Duration::from_secs(1);
 #[derive(Debug, Default)]
 pub(crate) struct Turns {
     since: Vec<Duration>,
+    /// Whether each thread's timeout is due to fire, behind an earlier
+    /// one: it waits on time.
+    firing: Vec<bool>,
 }
 
 impl Turns {
@@ -42,10 +51,29 @@ impl Turns {
         self.since[thread.0] = now;
     }
 
-    /// The clock moved to `now`, while each of `waiting` waited.
+    /// `thread`'s timeout is due to fire (`true`), behind an earlier one,
+    /// or has fired (`false`).
+    pub(crate) fn firing(&mut self, thread: ThreadKey, firing: bool) {
+        if self.firing.len() <= thread.0 {
+            self.firing.resize(thread.0 + 1, false);
+        }
+        self.firing[thread.0] = firing;
+    }
+
+    fn is_firing(&self, thread: ThreadKey) -> bool {
+        self.firing.get(thread.0).copied().unwrap_or(false)
+    }
+
+    /// The clock moved to `now`, while each of `waiting`, and each thread
+    /// whose timeout was due to fire, waited.
     pub(crate) fn clock_moved(&mut self, now: Duration, waiting: impl Iterator<Item = ThreadKey>) {
         for thread in waiting {
             self.acted(thread, now);
+        }
+        for thread in 0..self.firing.len() {
+            if self.firing[thread] {
+                self.acted(ThreadKey(thread), now);
+            }
         }
     }
 
@@ -55,12 +83,14 @@ impl Turns {
     pub(crate) fn kept_waiting(
         &self,
         to: Duration,
-        mut ready: impl Iterator<Item = ThreadKey>,
+        ready: impl Iterator<Item = ThreadKey>,
     ) -> Option<(ThreadKey, Duration)> {
-        ready.find_map(|thread| {
-            let since = self.since.get(thread.0).copied().unwrap_or_default();
-            (to > since.saturating_add(READY_THREAD_DELAY_MAX)).then_some((thread, since))
-        })
+        ready
+            .filter(|&thread| !self.is_firing(thread))
+            .find_map(|thread| {
+                let since = self.since.get(thread.0).copied().unwrap_or_default();
+                (to > since.saturating_add(READY_THREAD_DELAY_MAX)).then_some((thread, since))
+            })
     }
 }
 
@@ -99,6 +129,19 @@ mod tests {
             turns.kept_waiting(11 * SECOND, [ThreadKey(1)].into_iter()),
             None
         );
+    }
+
+    #[test]
+    fn a_thread_whose_timeout_is_due_is_not_kept_waiting_and_is_current_when_it_fires() {
+        let mut turns = Turns::default();
+        turns.acted(ThreadKey(1), Duration::ZERO);
+        turns.firing(ThreadKey(1), true);
+        let ready = || [ThreadKey(1)].into_iter();
+        assert_eq!(turns.kept_waiting(3_600 * SECOND, ready()), None);
+        turns.clock_moved(10 * SECOND, std::iter::empty());
+        turns.firing(ThreadKey(1), false);
+        assert_eq!(turns.kept_waiting(11 * SECOND, ready()), None);
+        assert!(turns.kept_waiting(12 * SECOND, ready()).is_some());
     }
 
     #[test]
