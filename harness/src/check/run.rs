@@ -460,8 +460,13 @@ fn on_real_threads(seed: u64, body: &Body) -> Result<(), Broke> {
                 }
             }))
         });
-        // A thread of a deadlock never ends: the run has failed by it.
-        while in_run.live_spawned() > 0 && in_run.violation().is_none() {
+        // A panic of the body fails the run at once, as under shuttle and
+        // loom: the threads still running are left behind, and no wait of
+        // theirs (for a notification the body never sent, or for a
+        // timeout behind its last act) holds the report up until the
+        // watchdog. A thread of a deadlock never ends: the run has failed
+        // by it.
+        while result.is_ok() && in_run.live_spawned() > 0 && in_run.violation().is_none() {
             std::thread::yield_now();
         }
         // If both panicked, the first to begin is the cause: a spawned
@@ -526,6 +531,11 @@ fn finished_or_violated(
             Err(_) => {
                 if let Some(violation) = run.violation() {
                     return Some(Some(Panicked::raised(violation)));
+                }
+                // A spawned thread's panic fails the run at once, as under
+                // shuttle and loom, whatever the others then wait for.
+                if let Some(panic) = run.spawned_thread_panicked_first() {
+                    return Some(Some(panic));
                 }
                 if std::time::Instant::now() >= deadline {
                     return None;

@@ -1239,6 +1239,18 @@ impl Execution {
         self.live_spawned.load(Ordering::SeqCst)
     }
 
+    /// The panic of a spawned thread that failed the run, if that thread
+    /// was the first of the run to begin to panic: the run's cause, which
+    /// no later panic can change.
+    pub(crate) fn spawned_thread_panicked_first(&self) -> Option<Panicked> {
+        let first_to_panic = (*lock(&self.first_to_panic))?;
+        let panics = lock(&self.thread_panics);
+        let (_, panic) = panics
+            .iter()
+            .find(|(thread, _)| *thread == first_to_panic)?;
+        Some(panic.clone())
+    }
+
     /// The panic of the spawned thread that began to panic first, or else
     /// of the one that ended first.
     pub(crate) fn first_thread_panic(&self) -> Option<Panicked> {
