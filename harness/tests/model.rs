@@ -13,7 +13,7 @@ use harness::thread;
 use harness::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use support::{
     facts_list_the_missed_access_first, found, found_by_each, handoff, is_deadlock,
-    lock_order_inversion, made_elsewhere, order_inversion, replayed,
+    lock_order_inversion, made_elsewhere, order_inversion, ran_on_real_threads_alone, replayed,
 };
 
 const SHUTTLE_ENGINES: [Engine; 4] = [Engine::Random, Engine::pct(3), Engine::Urw, Engine::Dfs];
@@ -1697,19 +1697,7 @@ fn a_downgraded_hold_lets_readers_in_and_keeps_writers_out_on_real_threads_alone
         .schedules(5)
         .run(|| assert_eq!(downgraded_then_tried(), (true, false, 7)))
         .expect("clean on real threads");
-    let ran: Vec<Engine> = summary.runs.iter().map(|&(engine, _)| engine).collect();
-    assert_eq!(ran, [Engine::Threads]);
-    let left_out: Vec<Engine> = Engine::DEFAULT
-        .into_iter()
-        .filter(|&engine| engine != Engine::Threads)
-        .collect();
-    assert_eq!(
-        summary.not_modelled,
-        left_out
-            .into_iter()
-            .map(|engine| (engine, DOWNGRADE_UNDER_SHUTTLE_AND_LOOM))
-            .collect::<Vec<_>>()
-    );
+    ran_on_real_threads_alone(&summary, DOWNGRADE_UNDER_SHUTTLE_AND_LOOM);
 }
 
 #[rustversion::since(1.92)]

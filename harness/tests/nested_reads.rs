@@ -4,9 +4,12 @@
 //! outer one's turn, and leaves them out of a body whose inner hold
 //! outlives the outer.
 
-use harness::check::{Check, Engine, NESTED_READ_OUTLIVES_ITS_HOLD_UNDER_SHUTTLE_AND_LOOM};
+mod support;
+
+use harness::check::{Check, NESTED_READ_OUTLIVES_ITS_HOLD_UNDER_SHUTTLE_AND_LOOM};
 use harness::sync::{Arc, RwLock, TryLockError};
 use harness::thread;
+use support::ran_on_real_threads_alone;
 
 /// A thread reads, tries a read inside it and a write, and lets both
 /// holds go, inner first, while another thread writes: what each try
@@ -61,12 +64,8 @@ fn a_read_tried_inside_a_read_and_kept_after_it_is_not_modelled_under_shuttle_an
             writer.join().expect("the writer ends without a panic");
         })
         .expect("clean on real threads");
-    let ran: Vec<Engine> = summary.runs.iter().map(|&(engine, _)| engine).collect();
-    assert_eq!(ran, [Engine::Threads]);
-    let left_out: Vec<_> = Engine::DEFAULT
-        .into_iter()
-        .filter(|&engine| engine != Engine::Threads)
-        .map(|engine| (engine, NESTED_READ_OUTLIVES_ITS_HOLD_UNDER_SHUTTLE_AND_LOOM))
-        .collect();
-    assert_eq!(summary.not_modelled, left_out);
+    ran_on_real_threads_alone(
+        &summary,
+        NESTED_READ_OUTLIVES_ITS_HOLD_UNDER_SHUTTLE_AND_LOOM,
+    );
 }

@@ -447,6 +447,15 @@ mod tests {
         std::panic::Location::caller()
     }
 
+    /// A timed wait on condition variable `id`.
+    const fn timed_on(id: u64) -> Wait {
+        Wait::Condvar {
+            id,
+            timed: true,
+            awaits: StuckOn::Condvar,
+        }
+    }
+
     /// An untimed wait on condition variable `id`.
     const fn on(id: u64) -> Wait {
         Wait::Condvar {
@@ -527,15 +536,7 @@ mod tests {
     fn a_timed_waiter_notified_or_unparked_runs() {
         let mut waiting = Waiting::default();
         waiting.begins(MAIN, Wait::Sleep, here());
-        waiting.begins(
-            CHILD,
-            Wait::Condvar {
-                id: 3,
-                timed: true,
-                awaits: StuckOn::Condvar,
-            },
-            here(),
-        );
+        waiting.begins(CHILD, timed_on(3), here());
         assert!(waiting.quiescent(2).is_some());
         waiting.notified(3, 1);
         assert_eq!(waiting.quiescent(2), None, "the notified child runs");
@@ -575,15 +576,7 @@ mod tests {
         let mut waiting = Waiting::default();
         waiting.begins(MAIN, on(3), here());
         assert_eq!(waiting.deadlock(2, no_holder), None, "the child runs");
-        waiting.begins(
-            CHILD,
-            Wait::Condvar {
-                id: 3,
-                timed: true,
-                awaits: StuckOn::Condvar,
-            },
-            here(),
-        );
+        waiting.begins(CHILD, timed_on(3), here());
         assert_eq!(waiting.deadlock(2, no_holder), None, "its timeout fires");
     }
 

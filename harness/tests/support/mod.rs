@@ -5,7 +5,8 @@
 //! a read before the write it missed.
 
 use harness::check::{
-    Check, Deadlock, Engine, Error, Failure, MadeElsewhere, Op, ReplayError, RunId,
+    Check, Deadlock, Engine, Error, Failure, MadeElsewhere, NotModelled, Op, ReplayError, RunId,
+    Summary,
 };
 use harness::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use harness::sync::{Arc, Condvar, Mutex};
@@ -50,6 +51,21 @@ pub(crate) fn is_deadlock(failure: &Failure) -> bool {
         .as_ref()
         .and_then(|raised| raised.get::<Deadlock>())
         .is_some()
+}
+
+/// That `summary`'s check ran on real threads alone, every other default
+/// engine left out as not modelling the body, by `reason`.
+#[allow(dead_code, reason = "not every test file uses it")]
+#[track_caller]
+pub(crate) fn ran_on_real_threads_alone(summary: &Summary, reason: NotModelled) {
+    let ran: Vec<Engine> = summary.runs.iter().map(|&(engine, _)| engine).collect();
+    assert_eq!(ran, [Engine::Threads]);
+    let left_out: Vec<_> = Engine::DEFAULT
+        .into_iter()
+        .filter(|&engine| engine != Engine::Threads)
+        .map(|engine| (engine, reason))
+        .collect();
+    assert_eq!(summary.not_modelled, left_out);
 }
 
 /// Every engine that judges quiescent moments (`check::at_quiescence`).
