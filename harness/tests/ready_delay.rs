@@ -211,3 +211,55 @@ fn a_long_sleep_ends_beside_a_short_one_repeated_past_the_bound_under_every_engi
         );
     });
 }
+
+/// Two threads wait, 5 s at a time, for a flag the body sets after a
+/// sleep of 12 s.
+fn two_long_timed_waits_for_a_flag_set_after_a_longer_sleep() {
+    let flag = Arc::new((Mutex::new(false), Condvar::new()));
+    let waiters: Vec<_> = (0..2)
+        .map(|_| {
+            let flag = Arc::clone(&flag);
+            thread::spawn(move || {
+                let mut set = flag.0.lock().expect("not poisoned");
+                while !*set {
+                    set = flag
+                        .1
+                        .wait_timeout(set, Duration::from_secs(5))
+                        .expect("not poisoned")
+                        .0;
+                }
+            })
+        })
+        .collect();
+    thread::sleep(Duration::from_secs(12));
+    *flag.0.lock().expect("not poisoned") = true;
+    flag.1.notify_all();
+    for waiter in waiters {
+        waiter.join().expect("the waiter ends without a panic");
+    }
+}
+
+/// The body waits up to a minute for a value a thread sends after
+/// sleeping 1.5 s three times.
+fn a_long_receive_beside_a_slow_sender() {
+    let (sender, receiver) = mpsc::channel();
+    let slow = thread::spawn(move || {
+        for _ in 0..3 {
+            thread::sleep(Duration::from_millis(1_500));
+        }
+        sender.send(7_u8).expect("the receiver waits");
+    });
+    assert_eq!(receiver.recv_timeout(Duration::from_secs(60)), Ok(7));
+    slow.join().expect("the sender ends without a panic");
+}
+
+#[test]
+fn timed_waits_past_the_bound_end_beside_each_other_and_beside_sleeps_under_every_engine() {
+    // A timed wait whose timeout could not fire yet ended early after a
+    // spin, counted meanwhile as a thread that could run: two such waits
+    // each found the other ready, for good (PCT), as did one beside a
+    // sleeper (DFS).
+    let check = Check::new().schedules(100);
+    check.assert(two_long_timed_waits_for_a_flag_set_after_a_longer_sleep);
+    check.assert(a_long_receive_beside_a_slow_sender);
+}

@@ -98,6 +98,10 @@ impl Timer<'_> {
     /// (PCT's priorities), re-waiting forever.
     pub(crate) fn fires_now(&self) -> bool {
         if !self.may_fire() || self.run.keeps_a_ready_thread_waiting(self.id.ends()) {
+            // Waiting on time while the others run: two timed waits of more
+            // than the bound, each spinning while the other went on, would
+            // otherwise each find the other ready, for good.
+            let _due = Due::marks(self.run, self.run.thread_key());
             self.spin_behind();
             return false;
         }

@@ -14,11 +14,13 @@
 //! then the timed wait ends early (as one may) and the sleeper lets the
 //! others run.
 //!
-//! A thread whose own timeout is due to fire, behind an earlier one, waits
-//! on time, not for its turn: it is none of the threads that can run, or
-//! a sleep of 5 s beside a thread that sleeps 300 ms again and again
-//! would hold that thread's timeouts back past the first second while its
-//! own waited for theirs, and neither would ever fire.
+//! A thread whose own timeout is due to fire, behind an earlier one, or
+//! whose timed wait spins before it ends early, waits on time, not for its
+//! turn: it is none of the threads that can run, or a sleep of 5 s beside
+//! a thread that sleeps 300 ms again and again would hold that thread's
+//! timeouts back past the first second while its own waited for theirs,
+//! and neither would ever fire (two timed waits of 5 s, each spinning
+//! while the other went on, likewise).
 
 use std::time::Duration;
 
