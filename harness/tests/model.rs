@@ -1535,6 +1535,38 @@ fn an_unpark_before_a_park_makes_the_park_return_under_every_engine() {
     });
 }
 
+/// How long a park waits for its unpark in the tests of timed parks: far
+/// past the unpark, and past `READY_THREAD_DELAY_MAX`.
+const PARK_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[test]
+fn an_unpark_ends_a_timed_park_before_its_timeout_under_every_engine() {
+    Check::new().schedules(UNPARK_SCHEDULES).assert(|| {
+        let parked = thread::current();
+        let unparker = thread::spawn(move || {
+            thread::sleep(Duration::from_millis(10));
+            parked.unpark();
+        });
+        let began = Instant::now();
+        thread::park_timeout(PARK_TIMEOUT);
+        assert!(
+            began.elapsed() < PARK_TIMEOUT,
+            "the park waited out its timeout though it was unparked"
+        );
+        unparker.join().expect("the unparker ends without a panic");
+    });
+}
+
+#[test]
+fn an_unpark_before_a_timed_park_makes_it_return_at_once_under_every_engine() {
+    Check::new().schedules(UNPARK_SCHEDULES).assert(|| {
+        thread::current().unpark();
+        let began = Instant::now();
+        thread::park_timeout(PARK_TIMEOUT);
+        assert_eq!(began.elapsed(), Duration::ZERO, "the park took its unpark");
+    });
+}
+
 #[test]
 fn a_loom_search_stops_at_its_budget_of_schedules() {
     // Three threads of three atomic steps each: far more interleavings

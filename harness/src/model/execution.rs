@@ -1100,6 +1100,13 @@ impl Execution {
         }
     }
 
+    /// Whether the calling thread's timed park has taken an unpark, which
+    /// ends it early (see [`Waiting::timed_park_unparked`]).
+    pub(crate) fn timed_park_unparked(&self) -> bool {
+        let thread = self.thread_key();
+        lock(&self.books).waits.timed_park_unparked(thread)
+    }
+
     /// The calling thread returns from a park, timed or not: what its
     /// unparkers did happens before what it does next.
     pub(crate) fn has_seen_its_unparks(&self) {

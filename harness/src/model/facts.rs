@@ -248,7 +248,7 @@ pub enum QueueCall {
 /// How a timed wait ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimedEnd {
-    /// A notification reached it first.
+    /// A notification (for a park, an unpark) reached it first.
     Notified,
     /// The timeout fired; the virtual clock is at its end.
     Fired,

@@ -71,8 +71,8 @@ impl Wait {
 pub(crate) struct Waiting {
     waits: ByThread<(Wait, Site)>,
     ended: BTreeSet<ThreadKey>,
-    /// Threads unparked since their last park: their next untimed park
-    /// returns at once, as std's does.
+    /// Threads unparked since their last park: their next park, timed or
+    /// not, returns at once, as std's does.
     tokens: BTreeSet<ThreadKey>,
     /// For each condition variable, how many of its untimed waiters a
     /// notification has woken that have not yet returned: while any has
@@ -85,14 +85,14 @@ pub(crate) struct Waiting {
 
 impl Waiting {
     /// `thread` begins `wait` at `at` (a join begins with `joins_all`);
-    /// an untimed park with an unpark waiting for it does not block (the
-    /// park takes the unpark).
+    /// a park with an unpark waiting for it does not block (the park takes
+    /// the unpark).
     pub(crate) fn begins(&mut self, thread: ThreadKey, wait: Wait, at: Site) {
         assert!(
             !matches!(wait, Wait::Join(_)),
             "a join is booked by joins_all, which skips threads that have ended"
         );
-        if wait == (Wait::Park { timed: false }) && self.tokens.remove(&thread) {
+        if matches!(wait, Wait::Park { .. }) && self.tokens.remove(&thread) {
             return;
         }
         self.waits.insert(thread, (wait, at));
@@ -140,6 +140,21 @@ impl Waiting {
         self.ends(thread);
         self.tokens.remove(&thread);
         spurious
+    }
+
+    /// Whether `thread`'s timed park, not yet ended, has taken an unpark:
+    /// one that came before it began, or while it waited (which ends it in
+    /// the book and leaves a token).
+    pub(crate) fn timed_park_unparked(&mut self, thread: ThreadKey) -> bool {
+        if matches!(
+            self.waits.get(thread),
+            Some((Wait::Park { timed: true }, _))
+        ) {
+            return false;
+        }
+        // Taken before it began, or left by the unpark that ended it.
+        self.tokens.remove(&thread);
+        true
     }
 
     /// The condition variable `condvar` was notified: any of its timed

@@ -617,10 +617,11 @@ pub fn park() {
 }
 
 /// Parks for at most `timeout`. In a run it never blocks: it lets the
-/// scheduler run others, then returns, the timeout having fired (the
-/// virtual clock at its end) or not, as the scheduler chooses; a pending
-/// unpark may then also make the next `park` return at once, which std
-/// allows.
+/// scheduler run others, then returns. An unpark that came before it, or
+/// while it let the others run, ends it early, as std's; else the timeout
+/// fires (the virtual clock at its end) or not, as the scheduler chooses.
+/// An unpark that ends no park may also make the next `park` return at
+/// once, which std allows.
 #[track_caller]
 pub fn park_timeout(timeout: Duration) {
     let at = Location::caller();
@@ -635,18 +636,23 @@ pub fn park_timeout(timeout: Duration) {
     execution::may(Blocking::Wait, at);
     let started = run.now();
     let timer = run.arm_timer(ends);
-    // An unpark meanwhile frees it in the book: nothing more to ask.
-    run.wait_on_time((Wait::Park { timed: true }, at), (started, timeout), || {
-        false
-    });
-    let end = if timer.fires_now() {
+    let end = if run.wait_on_time((Wait::Park { timed: true }, at), (started, timeout), || {
+        run.timed_park_unparked()
+    }) {
+        TimedEnd::Notified
+    } else if timer.fires_now() {
         TimedEnd::Fired
     } else {
         TimedEnd::WokeEarly
     };
     run.record(Op::TimedWaitEnds(end), at);
     run.has_seen_its_unparks();
-    timer.linger();
+    // Unparked, it was woken for another thread's reason, and its timeout
+    // no longer counts (as a notified wait's).
+    match end {
+        TimedEnd::WokeEarly | TimedEnd::Fired => timer.linger(),
+        TimedEnd::Notified => drop(timer),
+    }
 }
 
 /// Sleeps for `duration`: in a run, lets the scheduler run others, then
