@@ -5,7 +5,8 @@ mod support;
 
 use harness::check::{
     AtomicAccess, Check, DOWNGRADE_UNDER_SHUTTLE_AND_LOOM, Engine, Error,
-    LOCK_AFTER_A_PANIC_UNDER_LOOM, MadeElsewhere, Op, RunId, SCOPE_UNDER_LOOM,
+    LOCK_AFTER_A_PANIC_UNDER_LOOM, MORE_THAN_FIVE_THREADS_UNDER_LOOM, MadeElsewhere, Op, RunId,
+    SCOPE_UNDER_LOOM,
 };
 use harness::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use harness::sync::{Arc, Condvar, Mutex, RwLock, mpsc};
@@ -1347,6 +1348,52 @@ fn a_check_of_every_engine_leaves_loom_out_of_a_scope_and_runs_the_others() {
         .filter(|&engine| engine != LOOM)
         .collect();
     assert_eq!(ran, others);
+}
+
+/// Spawns `threads` threads one after another, each joined before the
+/// next, the last by `spawn_last`.
+fn spawns_one_after_another(threads: usize, spawn_last: fn() -> thread::JoinHandle<()>) {
+    for _ in 1..threads {
+        thread::spawn(|| {})
+            .join()
+            .expect("the thread ends without a panic");
+    }
+    spawn_last()
+        .join()
+        .expect("the last thread ends without a panic");
+}
+
+fn spawned() -> thread::JoinHandle<()> {
+    thread::spawn(|| {})
+}
+
+fn built() -> thread::JoinHandle<()> {
+    thread::Builder::new()
+        .spawn(|| {})
+        .expect("a run's spawn never fails")
+}
+
+#[test]
+fn a_body_and_four_threads_it_spawns_run_under_loom() {
+    let summary = Check::new()
+        .engines([LOOM])
+        .run(|| spawns_one_after_another(4, spawned))
+        .expect("loom runs five threads");
+    assert_eq!(summary.runs.len(), 1, "{summary:?}");
+}
+
+#[test]
+fn a_fifth_spawned_thread_leaves_loom_out_and_the_others_run_the_body() {
+    for spawn_last in [spawned, built] {
+        let summary = Check::new()
+            .schedules(5)
+            .run(move || spawns_one_after_another(5, spawn_last))
+            .expect("every engine but loom runs six threads");
+        assert_eq!(
+            summary.not_modelled,
+            [(LOOM, MORE_THAN_FIVE_THREADS_UNDER_LOOM)]
+        );
+    }
 }
 
 /// Takes a lock with `hold` and panics holding it; catches the panic.

@@ -49,7 +49,7 @@ pub use crate::model::sync::{
     DOWNGRADE_UNDER_SHUTTLE_AND_LOOM, LOCK_AFTER_A_PANIC_UNDER_LOOM,
     NESTED_READ_OUTLIVES_ITS_HOLD_UNDER_SHUTTLE_AND_LOOM,
 };
-pub use crate::model::thread::PARALLELISM_IN_A_RUN;
+pub use crate::model::thread::{MORE_THAN_FIVE_THREADS_UNDER_LOOM, PARALLELISM_IN_A_RUN};
 pub use crate::model::turns::READY_THREAD_DELAY_MAX;
 pub use crate::model::written::Written;
 pub use engine::{DEFAULT_PCT_STEP_BOUND, Engine, MEASURED_PCT_STEP_BOUND, ParseError, RunId};

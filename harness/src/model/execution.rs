@@ -633,6 +633,12 @@ impl Execution {
         }
     }
 
+    /// The run's threads so far: the body's and each one spawned (a
+    /// spawn's child counted from its key's reservation), ended ones too.
+    pub(crate) fn threads(&self) -> usize {
+        self.keys.threads()
+    }
+
     /// The key of a thread the calling one is about to spawn: threads are
     /// numbered as they are spawned (after their spawner), so a spawn's
     /// fact names its child.

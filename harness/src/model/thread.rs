@@ -11,6 +11,7 @@ use super::facts::{Op, ThreadKey, TimedEnd};
 use super::join_panics::{PanicKept, Payload};
 use super::liveness::{Blocking, Site};
 use super::quiescence::Wait;
+use super::scope::NotModelled;
 use crate::panics::Raised;
 
 /// A thread's handle, as `std::thread::Thread`.
@@ -347,9 +348,7 @@ where
             ),
             Flavour::Shuttle => HandleOf::Shuttle(shuttle::thread::spawn(f)),
             Flavour::Loom => HandleOf::Loom(
-                loom_builder(Builder::new())
-                    .spawn(f)
-                    .expect("loom's spawn never fails"),
+                loom_spawn(&run, Builder::new(), f).expect("loom's spawn never fails"),
             ),
         },
     };
@@ -474,6 +473,37 @@ pub(super) fn as_thread_of<T>(run: &Arc<Execution>, f: impl FnOnce() -> T) -> T 
 /// process dies of a segmentation fault, with every result of the test.
 pub(crate) const THREAD_STACK_BYTES: usize = 2 << 20;
 
+/// What a loom run raises when its body starts a thread past the five
+/// loom keeps in one execution.
+pub const MORE_THAN_FIVE_THREADS_UNDER_LOOM: NotModelled = NotModelled {
+    what: "a run of more than five threads (the body's and four it spawns, ended ones counted)",
+    under: "loom",
+    because: "keeps at most five threads in an execution (`loom::MAX_THREADS`, the width of its \
+              vector clocks)",
+};
+
+// The words above count loom's threads.
+const _: () = assert!(loom::MAX_THREADS == 5);
+
+/// Starts a thread of `run`, a loom run, with `settings`; a thread past
+/// the run's fifth raises [`MORE_THAN_FIVE_THREADS_UNDER_LOOM`], where loom
+/// would fail an assertion of its own.
+fn loom_spawn<F, T>(
+    run: &Execution,
+    settings: Builder,
+    f: F,
+) -> std::io::Result<loom::thread::JoinHandle<T>>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    // The child's key is reserved: it is counted.
+    if run.threads() > loom::MAX_THREADS {
+        execution::raise_kept(MORE_THAN_FIVE_THREADS_UNDER_LOOM);
+    }
+    loom_builder(settings).spawn(f)
+}
+
 /// loom's builder of `settings`. loom hands a stack's size to the crate
 /// of its coroutines, which counts it in words, not bytes, and writes the
 /// whole stack as the thread starts when the count is odd: so the bytes
@@ -555,7 +585,7 @@ impl Builder {
                 Flavour::Shuttle => HandleOf::Shuttle(
                     with_settings!(shuttle::thread::Builder::new(), self).spawn(f)?,
                 ),
-                Flavour::Loom => HandleOf::Loom(loom_builder(self).spawn(f)?),
+                Flavour::Loom => HandleOf::Loom(loom_spawn(&run, self, f)?),
             },
         };
         Ok(JoinHandle::of(handle, key))
