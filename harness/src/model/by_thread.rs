@@ -38,6 +38,11 @@ impl<V> ByThread<V> {
         self.slots.get(thread.0).and_then(Option::as_ref)
     }
 
+    /// `thread`'s value, to change.
+    pub(crate) fn get_mut(&mut self, thread: ThreadKey) -> Option<&mut V> {
+        self.slots.get_mut(thread.0).and_then(Option::as_mut)
+    }
+
     /// Each thread with a value, and the value, in key order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (ThreadKey, &V)> {
         self.slots

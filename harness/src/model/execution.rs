@@ -28,6 +28,7 @@ use super::loom_park::Parkers;
 use super::loom_pool::{Plan, Pool};
 use super::panic_sites::PanicSites;
 use super::quiescence::{Quiescence, Wait, WaitBegins, Waiting};
+use super::spin_time::SpinTime;
 use super::time::Instant;
 use super::timers::{Patience, TimerId, Timers};
 use crate::panics::{Panicked, Raised};
@@ -186,6 +187,9 @@ pub(crate) struct Execution {
     /// The timers of the timed waits in progress, which fire in the order
     /// of their ends.
     timers: Mutex<Timers>,
+    /// The spins of the code under test, which move the clock as they
+    /// read it when nothing else can happen.
+    spin_time: Mutex<SpinTime>,
     /// Whether a timer lingers for some thread: until none does, a thread's
     /// operation need not look at the timers.
     lingering: AtomicBool,
@@ -437,6 +441,7 @@ impl Execution {
             facts: Mutex::new(Facts::default()),
             keys: ThreadKeys::default(),
             timers: Mutex::new(Timers::default()),
+            spin_time: Mutex::default(),
             lingering: AtomicBool::new(false),
             live_spawned: AtomicUsize::new(0),
             thread_panics: Mutex::new(Vec::new()),
@@ -491,6 +496,37 @@ impl Execution {
     /// Virtual time since the run began.
     pub(crate) fn now(&self) -> Duration {
         Duration::from_nanos(self.clock_nanos.load(Ordering::SeqCst))
+    }
+
+    /// The calling thread of the code under test spins (`yield_now`,
+    /// `spin_loop`).
+    pub(crate) fn spun(&self) {
+        let thread = self.thread_key();
+        lock(&self.spin_time).spun(thread);
+    }
+
+    /// The virtual time, read by the code under test: moved first by a
+    /// step if the calling thread has spun since its last read and nothing
+    /// else can happen (see `spin_time.rs`).
+    pub(crate) fn read_clock(&self) -> Duration {
+        let thread = self.thread_key();
+        let spun = lock(&self.spin_time).has_spun(thread);
+        let alone = spun && self.alone_can_act(thread);
+        let step = lock(&self.spin_time).read(thread, alone);
+        if let Some(step) = step {
+            self.advance_to(self.now().saturating_add(step).min(CLOCK_HORIZON));
+        }
+        self.now()
+    }
+
+    /// Whether `thread` alone can act: no other thread can run, and no
+    /// timer is armed (whose thread's wait could end).
+    fn alone_can_act(&self, thread: ThreadKey) -> bool {
+        let others_can_run = self
+            .threads_that(true)
+            .into_iter()
+            .any(|other| other != thread);
+        !others_can_run && lock(&self.timers).none_armed()
     }
 
     /// When a timed wait or sleep of `timeout` begun now ends on the

@@ -25,6 +25,7 @@ mod per_run;
 pub(crate) mod quiescence;
 pub(crate) mod scope;
 pub(crate) mod shared;
+mod spin_time;
 pub(crate) mod sync;
 pub(crate) mod system_time;
 pub(crate) mod thread;

@@ -40,7 +40,7 @@ impl SystemTime {
     /// clock outside any run.
     pub fn now() -> SystemTime {
         SystemTime(match execution::current() {
-            Some(run) => std::time::UNIX_EPOCH + RUN_STARTS_AFTER_THE_EPOCH + run.now(),
+            Some(run) => std::time::UNIX_EPOCH + RUN_STARTS_AFTER_THE_EPOCH + run.read_clock(),
             None => std::time::SystemTime::now(),
         })
     }

@@ -730,7 +730,10 @@ pub fn yield_now() {
 fn let_others_in(at: Site, outside_a_run: fn()) {
     execution::record(Op::YieldNow, at);
     match execution::current() {
-        Some(run) => spin(&run),
+        Some(run) => {
+            spin(&run);
+            run.spun();
+        }
         None => outside_a_run(),
     }
 }

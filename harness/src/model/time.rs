@@ -46,7 +46,7 @@ impl Instant {
     /// Now: the run's virtual time, or real time outside any run.
     pub fn now() -> Instant {
         Instant::after_start(match execution::current() {
-            Some(run) => run.now(),
+            Some(run) => run.read_clock(),
             None => real_origin().elapsed(),
         })
     }

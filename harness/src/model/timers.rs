@@ -175,6 +175,11 @@ impl Timers {
         }
     }
 
+    /// Whether no timer is armed, lingering ones included.
+    pub(crate) fn none_armed(&self) -> bool {
+        self.armed.is_empty()
+    }
+
     /// Whether a timer lingers for any thread.
     pub(crate) fn any_lingering(&self) -> bool {
         !self.lingering.is_empty()
