@@ -103,3 +103,42 @@ fn a_spin_beside_a_sleep_sees_the_clock_move_only_to_the_sleeps_end_under_every_
         sleeper.join().expect("the sleeper ends without a panic");
     });
 }
+
+/// Work stood in for by a busy loop on the clock, with no spin in it.
+fn busy_for(work: Duration) {
+    let began = Instant::now();
+    while began.elapsed() < work {}
+}
+
+#[test]
+fn a_busy_loop_on_the_clock_alone_ends_under_every_engine() {
+    // One thread: one schedule is all there is.
+    Check::new().schedules(5).assert(|| {
+        let began = Instant::now();
+        busy_for(Duration::from_millis(5));
+        let took = began.elapsed();
+        assert!(took < Duration::from_millis(6), "took {took:?}");
+    });
+}
+
+#[test]
+fn a_busy_loop_on_the_clock_lets_the_thread_it_waits_for_run_under_every_engine() {
+    Check::new().schedules(SCHEDULES).assert(|| {
+        let set = Arc::new(AtomicBool::new(false));
+        let setter = {
+            let set = Arc::clone(&set);
+            thread::spawn(move || set.store(true, Ordering::Release))
+        };
+        // A poll that reads the flag only now and then, by the clock.
+        let mut checked = Instant::now();
+        loop {
+            if checked.elapsed() >= Duration::from_millis(1) {
+                if set.load(Ordering::Acquire) {
+                    break;
+                }
+                checked = Instant::now();
+            }
+        }
+        setter.join().expect("the setter ends without a panic");
+    });
+}

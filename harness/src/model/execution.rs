@@ -27,6 +27,7 @@ use super::liveness::{Access, Blocking, Book, Site};
 use super::loom_park::Parkers;
 use super::loom_pool::{Plan, Pool};
 use super::panic_sites::PanicSites;
+use super::peek;
 use super::quiescence::{Quiescence, Wait, WaitBegins, Waiting};
 use super::spin_time::SpinTime;
 use super::time::Instant;
@@ -505,11 +506,23 @@ impl Execution {
         lock(&self.spin_time).spun(thread);
     }
 
-    /// The virtual time, read by the code under test: moved first by a
+    /// The virtual time, read by the code under test at `at`: after a
+    /// spin if the read ends a busy loop on the clock, then moved by a
     /// step if the calling thread has spun since its last read and nothing
     /// else can happen (see `spin_time.rs`).
-    pub(crate) fn read_clock(&self) -> Duration {
+    pub(crate) fn read_clock(&self, at: Site) -> Duration {
         let thread = self.thread_key();
+        // Not inside a peek or a judge, which take no turn, nor in
+        // unwinding.
+        let may_spin = !peek::peeking()
+            && !self.a_judge_runs_or_panicked.load(Ordering::SeqCst)
+            && !std::thread::panicking();
+        if may_spin {
+            let recorded = lock(&self.facts).recorded();
+            if lock(&self.spin_time).ends_a_busy_loop(thread, recorded) {
+                super::thread::spin_loop_at(self, at);
+            }
+        }
         let spun = lock(&self.spin_time).has_spun(thread);
         let alone = spun && self.alone_can_act(thread);
         let step = lock(&self.spin_time).read(thread, alone);

@@ -13,11 +13,19 @@
 //! could have happened meanwhile, so no other thread sees the difference.
 //! The step grows with the time the thread has spun so far, by a
 //! [`STEP_SHARE`]th of it, so a spin towards a deadline an hour away
-//! takes about 1,200 reads, and passes its deadline by at most that
+//! takes about 630 reads, and passes its deadline by at most that
 //! share of its length. A spin that does not read the clock moves
 //! nothing (a spin that counts its turns sees what std's would), nor does
 //! a read with no spin since the thread's last read, which also begins a
 //! new spin's count.
+//!
+//! A busy loop on the clock alone (`while began.elapsed() < work {}`, a
+//! stand-in for work) has no spin in it, and no other operation of the
+//! facade: under shuttle and loom, which run one thread at a time, it
+//! would keep every other thread from running, and the clock from moving,
+//! until the run stalled. So the last of [`BUSY_READS`] reads in a row
+//! with no fact of the run between them spins, as a `spin_loop` in the
+//! loop would (a fact `YieldNow` at the read's line).
 
 use std::time::Duration;
 
@@ -28,9 +36,14 @@ use super::facts::ThreadKey;
 pub(crate) const FIRST_STEP: Duration = Duration::from_micros(1);
 
 /// A step is this share of the time the thread has spun so far (or
-/// [`FIRST_STEP`]): a spin passes its deadline by at most a 64th of its
+/// [`FIRST_STEP`]): a spin passes its deadline by at most a 32nd of its
 /// length.
-pub(crate) const STEP_SHARE: u32 = 64;
+pub(crate) const STEP_SHARE: u32 = 32;
+
+/// Reads of the clock in a row, with no fact of the run between them,
+/// that make a busy loop: the last of them spins. Far more than any code
+/// reads the clock between two operations of the facade but a loop.
+pub(crate) const BUSY_READS: u32 = 16;
 
 /// One thread's spin.
 #[derive(Debug, Default)]
@@ -39,6 +52,10 @@ struct Spin {
     spun: bool,
     /// The virtual time its spin has taken so far.
     took: Duration,
+    /// The run's facts as it last read the clock.
+    facts_at_its_last_read: u64,
+    /// Its reads of the clock since the run last had a new fact.
+    reads_in_a_row: u32,
 }
 
 /// The spins of a run's threads.
@@ -48,18 +65,36 @@ pub(crate) struct SpinTime {
 }
 
 impl SpinTime {
+    /// `thread`'s spin, begun now if it has none.
+    fn of(&mut self, thread: ThreadKey) -> &mut Spin {
+        if self.spins.get(thread).is_none() {
+            self.spins.insert(thread, Spin::default());
+        }
+        self.spins
+            .get_mut(thread)
+            .expect("the thread's spin was just made")
+    }
+
     /// `thread` has spun.
     pub(crate) fn spun(&mut self, thread: ThreadKey) {
-        match self.spins.get_mut(thread) {
-            Some(spin) => spin.spun = true,
-            None => self.spins.insert(
-                thread,
-                Spin {
-                    spun: true,
-                    took: Duration::ZERO,
-                },
-            ),
+        self.of(thread).spun = true;
+    }
+
+    /// `thread` is about to read the clock, the run having `recorded`
+    /// facts so far: whether the read ends a busy loop of [`BUSY_READS`]
+    /// reads in a row, and so spins first.
+    pub(crate) fn ends_a_busy_loop(&mut self, thread: ThreadKey, recorded: u64) -> bool {
+        let spin = self.of(thread);
+        if spin.facts_at_its_last_read == recorded {
+            spin.reads_in_a_row += 1;
+        } else {
+            (spin.facts_at_its_last_read, spin.reads_in_a_row) = (recorded, 1);
         }
+        let busy = spin.reads_in_a_row >= BUSY_READS;
+        if busy {
+            spin.reads_in_a_row = 0;
+        }
+        busy
     }
 
     /// `thread` reads the clock, alone able to act (`alone`: no other
@@ -117,8 +152,26 @@ mod tests {
             clock += time.read(THREAD, true).expect("a spin alone takes time");
             reads += 1;
         }
-        assert!(reads < 1_300, "{reads} reads");
+        assert!(reads < 700, "{reads} reads");
         assert!(clock <= hour + hour / STEP_SHARE, "{clock:?}");
+    }
+
+    #[test]
+    fn every_busy_reads_th_read_in_a_row_with_no_fact_between_ends_a_busy_loop() {
+        let mut time = SpinTime::default();
+        let busy: Vec<u32> = (1..=3 * BUSY_READS)
+            .filter(|_| time.ends_a_busy_loop(THREAD, 7))
+            .collect();
+        assert_eq!(busy, [BUSY_READS, 2 * BUSY_READS, 3 * BUSY_READS]);
+    }
+
+    #[test]
+    fn a_fact_between_two_reads_begins_the_count_again() {
+        let mut time = SpinTime::default();
+        for _ in 1..BUSY_READS {
+            assert!(!time.ends_a_busy_loop(THREAD, 7));
+        }
+        assert!(!time.ends_a_busy_loop(THREAD, 8), "a fact came between");
     }
 
     #[test]

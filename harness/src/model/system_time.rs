@@ -8,6 +8,7 @@
 //! entries by `SystemTime` would never expire them in a test.
 
 use std::ops::{Add, AddAssign, Sub, SubAssign};
+use std::panic::Location;
 use std::time::{Duration, SystemTimeError};
 
 use super::execution;
@@ -38,9 +39,14 @@ impl SystemTime {
 
     /// Now: the run's start plus its virtual time, or the system's wall
     /// clock outside any run.
+    #[track_caller]
     pub fn now() -> SystemTime {
         SystemTime(match execution::current() {
-            Some(run) => std::time::UNIX_EPOCH + RUN_STARTS_AFTER_THE_EPOCH + run.read_clock(),
+            Some(run) => {
+                std::time::UNIX_EPOCH
+                    + RUN_STARTS_AFTER_THE_EPOCH
+                    + run.read_clock(Location::caller())
+            }
             None => std::time::SystemTime::now(),
         })
     }
@@ -52,6 +58,7 @@ impl SystemTime {
     }
 
     /// Time since this moment, or std's error if it is still to come.
+    #[track_caller]
     pub fn elapsed(&self) -> Result<Duration, SystemTimeError> {
         SystemTime::now().duration_since(*self)
     }

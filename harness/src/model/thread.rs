@@ -728,14 +728,21 @@ pub fn yield_now() {
 /// A yield of the code under test at `at`: in a run, a fact and a
 /// [`spin`]; outside any run, std's `outside_a_run`.
 fn let_others_in(at: Site, outside_a_run: fn()) {
-    execution::record(Op::YieldNow, at);
     match execution::current() {
-        Some(run) => {
-            spin(&run);
-            run.spun();
+        Some(run) => spin_loop_at(&run, at),
+        None => {
+            execution::record(Op::YieldNow, at);
+            outside_a_run();
         }
-        None => outside_a_run(),
     }
+}
+
+/// A spin of the code under test in `run` at `at`: a fact, a [`spin`],
+/// and time that passes if nothing else can happen (see `spin_time.rs`).
+pub(super) fn spin_loop_at(run: &Execution, at: Site) {
+    run.record(Op::YieldNow, at);
+    spin(run);
+    run.spun();
 }
 
 /// What [`available_parallelism`] answers in a run, on every machine: a

@@ -8,6 +8,7 @@
 //! once, `Instant::now() - interval`, works at a run's start.
 
 use std::ops::{Add, AddAssign, Sub, SubAssign};
+use std::panic::Location;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -44,9 +45,10 @@ impl Instant {
     }
 
     /// Now: the run's virtual time, or real time outside any run.
+    #[track_caller]
     pub fn now() -> Instant {
         Instant::after_start(match execution::current() {
-            Some(run) => run.read_clock(),
+            Some(run) => run.read_clock(Location::caller()),
             None => real_origin().elapsed(),
         })
     }
@@ -67,6 +69,7 @@ impl Instant {
     }
 
     /// Time since this instant.
+    #[track_caller]
     pub fn elapsed(&self) -> Duration {
         Instant::now().duration_since(*self)
     }
