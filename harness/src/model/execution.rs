@@ -512,16 +512,17 @@ impl Execution {
     /// else can happen (see `spin_time.rs`).
     pub(crate) fn read_clock(&self, at: Site) -> Duration {
         let thread = self.thread_key();
+        let recorded = lock(&self.facts).recorded();
+        let busy = lock(&self.spin_time).ends_a_busy_loop(thread, recorded);
         // Not inside a peek or a judge, which take no turn, nor in
         // unwinding.
         let may_spin = !peek::peeking()
             && !self.a_judge_runs_or_panicked.load(Ordering::SeqCst)
             && !std::thread::panicking();
-        if may_spin {
+        if busy && may_spin {
+            super::thread::spin_loop_at(self, at);
             let recorded = lock(&self.facts).recorded();
-            if lock(&self.spin_time).ends_a_busy_loop(thread, recorded) {
-                super::thread::spin_loop_at(self, at);
-            }
+            lock(&self.spin_time).spun_in_a_busy_loop(thread, recorded);
         }
         let spun = lock(&self.spin_time).has_spun(thread);
         let alone = spun && self.alone_can_act(thread);

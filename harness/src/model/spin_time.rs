@@ -16,8 +16,9 @@
 //! takes about 630 reads, and passes its deadline by at most that
 //! share of its length. A spin that does not read the clock moves
 //! nothing (a spin that counts its turns sees what std's would), nor does
-//! a read with no spin since the thread's last read, which also begins a
-//! new spin's count.
+//! a read with no spin since the thread's last read. Such a read begins a
+//! new spin's count if the run has a new fact since that last read (the
+//! thread did something else): else it is one of a busy loop's reads.
 //!
 //! A busy loop on the clock alone (`while began.elapsed() < work {}`, a
 //! stand-in for work) has no spin in it, and no other operation of the
@@ -58,6 +59,13 @@ struct Spin {
     reads_in_a_row: u32,
 }
 
+impl Spin {
+    /// Begins a new spin's count.
+    fn begins_again(&mut self) {
+        self.took = Duration::ZERO;
+    }
+}
+
 /// The spins of a run's threads.
 #[derive(Debug, Default)]
 pub(crate) struct SpinTime {
@@ -82,12 +90,17 @@ impl SpinTime {
 
     /// `thread` is about to read the clock, the run having `recorded`
     /// facts so far: whether the read ends a busy loop of [`BUSY_READS`]
-    /// reads in a row, and so spins first.
+    /// reads in a row, and so spins first. Called before each
+    /// [`SpinTime::read`].
     pub(crate) fn ends_a_busy_loop(&mut self, thread: ThreadKey, recorded: u64) -> bool {
         let spin = self.of(thread);
         if spin.facts_at_its_last_read == recorded {
             spin.reads_in_a_row += 1;
         } else {
+            if !spin.spun {
+                // It did something else since its last read.
+                spin.begins_again();
+            }
             (spin.facts_at_its_last_read, spin.reads_in_a_row) = (recorded, 1);
         }
         let busy = spin.reads_in_a_row >= BUSY_READS;
@@ -97,13 +110,23 @@ impl SpinTime {
         busy
     }
 
+    /// `thread`'s busy loop has spun, the run then having `recorded`
+    /// facts: the spin's own fact is one of the loop's, so its next read
+    /// goes on with the loop.
+    pub(crate) fn spun_in_a_busy_loop(&mut self, thread: ThreadKey, recorded: u64) {
+        self.of(thread).facts_at_its_last_read = recorded;
+    }
+
     /// `thread` reads the clock, alone able to act (`alone`: no other
     /// thread can run and no timer is armed) or not: how far the clock
     /// moves first, if at all.
     pub(crate) fn read(&mut self, thread: ThreadKey, alone: bool) -> Option<Duration> {
-        let spin = self.spins.get_mut(thread)?;
-        if !std::mem::take(&mut spin.spun) || !alone {
-            spin.took = Duration::ZERO;
+        let spin = self.of(thread);
+        if !std::mem::take(&mut spin.spun) {
+            return None;
+        }
+        if !alone {
+            spin.begins_again();
             return None;
         }
         let step = (spin.took / STEP_SHARE).max(FIRST_STEP);
@@ -124,20 +147,33 @@ mod tests {
 
     const THREAD: ThreadKey = ThreadKey(1);
 
+    /// A read of `THREAD`'s with `recorded` facts in the run, after a spin
+    /// if `spun`, alone or not: the step the clock moves by first.
+    fn read(time: &mut SpinTime, recorded: u64, spun: bool, alone: bool) -> Option<Duration> {
+        if spun {
+            time.spun(THREAD);
+        }
+        time.ends_a_busy_loop(THREAD, recorded);
+        time.read(THREAD, alone)
+    }
+
+    /// A spin loop alone of `reads` reads, each after a spin and its fact,
+    /// from `recorded` facts: the clock's steps.
+    fn spin_loop(time: &mut SpinTime, recorded: u64, reads: u64) -> Vec<Duration> {
+        (recorded..recorded + reads)
+            .map(|recorded| read(time, recorded, true, true).expect("a spin alone takes time"))
+            .collect()
+    }
+
     #[test]
     fn a_read_with_no_spin_before_it_moves_nothing() {
         let mut time = SpinTime::default();
-        assert_eq!(time.read(THREAD, true), None);
+        assert_eq!(read(&mut time, 0, false, true), None);
     }
 
     #[test]
     fn a_read_after_a_spin_alone_moves_the_clock_a_step_that_grows() {
-        let mut time = SpinTime::default();
-        let mut steps = Vec::new();
-        for _ in 0..200 {
-            time.spun(THREAD);
-            steps.push(time.read(THREAD, true).expect("a spin alone takes time"));
-        }
+        let steps = spin_loop(&mut SpinTime::default(), 0, 200);
         assert_eq!(steps[0], FIRST_STEP);
         assert!(steps.windows(2).all(|pair| pair[0] <= pair[1]));
         assert!(steps[199] > FIRST_STEP, "{:?}", steps[199]);
@@ -146,10 +182,9 @@ mod tests {
     #[test]
     fn a_spin_towards_an_hour_reaches_it_within_a_share_of_it_in_few_reads() {
         let (mut time, hour) = (SpinTime::default(), Duration::from_secs(3600));
-        let (mut clock, mut reads) = (Duration::ZERO, 0_u32);
+        let (mut clock, mut reads) = (Duration::ZERO, 0_u64);
         while clock < hour {
-            time.spun(THREAD);
-            clock += time.read(THREAD, true).expect("a spin alone takes time");
+            clock += read(&mut time, reads, true, true).expect("a spin alone takes time");
             reads += 1;
         }
         assert!(reads < 700, "{reads} reads");
@@ -166,7 +201,7 @@ mod tests {
     }
 
     #[test]
-    fn a_fact_between_two_reads_begins_the_count_again() {
+    fn a_fact_between_two_reads_begins_the_busy_count_again() {
         let mut time = SpinTime::default();
         for _ in 1..BUSY_READS {
             assert!(!time.ends_a_busy_loop(THREAD, 7));
@@ -175,27 +210,35 @@ mod tests {
     }
 
     #[test]
-    fn a_read_not_alone_moves_nothing_and_begins_the_count_again() {
-        let mut time = SpinTime::default();
-        for _ in 0..500 {
+    fn a_busy_loops_reads_between_its_spins_keep_the_spins_count() {
+        let (mut time, mut recorded) = (SpinTime::default(), 0);
+        let mut steps = Vec::new();
+        for _ in 0..100 {
+            for _ in 1..BUSY_READS {
+                assert_eq!(read(&mut time, recorded, false, true), None);
+            }
+            assert!(time.ends_a_busy_loop(THREAD, recorded));
             time.spun(THREAD);
-            time.read(THREAD, true);
+            recorded += 1;
+            time.spun_in_a_busy_loop(THREAD, recorded);
+            steps.push(time.read(THREAD, true).expect("a spin alone takes time"));
         }
-        time.spun(THREAD);
-        assert_eq!(time.read(THREAD, false), None);
-        time.spun(THREAD);
-        assert_eq!(time.read(THREAD, true), Some(FIRST_STEP));
+        assert!(steps[99] > FIRST_STEP, "{:?}", steps[99]);
     }
 
     #[test]
-    fn a_read_with_no_spin_since_the_last_begins_the_count_again() {
+    fn a_read_not_alone_moves_nothing_and_begins_the_count_again() {
         let mut time = SpinTime::default();
-        for _ in 0..500 {
-            time.spun(THREAD);
-            time.read(THREAD, true);
-        }
-        assert_eq!(time.read(THREAD, true), None);
-        time.spun(THREAD);
-        assert_eq!(time.read(THREAD, true), Some(FIRST_STEP));
+        spin_loop(&mut time, 0, 500);
+        assert_eq!(read(&mut time, 500, true, false), None);
+        assert_eq!(read(&mut time, 501, true, true), Some(FIRST_STEP));
+    }
+
+    #[test]
+    fn a_read_with_no_spin_after_a_fact_begins_the_count_again() {
+        let mut time = SpinTime::default();
+        spin_loop(&mut time, 0, 500);
+        assert_eq!(read(&mut time, 600, false, true), None);
+        assert_eq!(read(&mut time, 601, true, true), Some(FIRST_STEP));
     }
 }
