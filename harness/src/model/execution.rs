@@ -513,22 +513,29 @@ impl Execution {
     pub(crate) fn read_clock(&self, at: Site) -> Duration {
         let thread = self.thread_key();
         let recorded = lock(&self.facts).recorded();
-        let busy = lock(&self.spin_time).ends_a_busy_loop(thread, recorded);
+        let (busy, mut spun) = {
+            let mut spins = lock(&self.spin_time);
+            let busy = spins.ends_a_busy_loop(thread, recorded);
+            (busy, spins.has_spun(thread))
+        };
         // Not inside a peek or a judge, which take no turn, nor in
         // unwinding.
-        let may_spin = !peek::peeking()
+        if busy
+            && !peek::peeking()
             && !self.a_judge_runs_or_panicked.load(Ordering::SeqCst)
-            && !std::thread::panicking();
-        if busy && may_spin {
+            && !std::thread::panicking()
+        {
             super::thread::spin_loop_at(self, at);
             let recorded = lock(&self.facts).recorded();
             lock(&self.spin_time).spun_in_a_busy_loop(thread, recorded);
+            spun = true;
         }
-        let spun = lock(&self.spin_time).has_spun(thread);
-        let alone = spun && self.alone_can_act(thread);
-        let step = lock(&self.spin_time).read(thread, alone);
-        if let Some(step) = step {
-            self.advance_to(self.now().saturating_add(step).min(CLOCK_HORIZON));
+        if spun {
+            let alone = self.alone_can_act(thread);
+            let step = lock(&self.spin_time).read(thread, alone);
+            if let Some(step) = step {
+                self.advance_to(self.now().saturating_add(step).min(CLOCK_HORIZON));
+            }
         }
         self.now()
     }
