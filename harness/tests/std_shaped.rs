@@ -352,6 +352,32 @@ macro_rules! written_for_std {
             [mine.min(theirs), mine.max(theirs)]
         }
 
+        /// Two readers take turns reading a lock until a writer has
+        /// written it once: what the writer wrote. std's lock on Linux
+        /// queues a read behind a waiting writer, so the writer gets in
+        /// once the reads it waits for end.
+        pub(crate) fn written_between_readers_taking_turns() -> u32 {
+            let lock = Arc::new(RwLock::new(0_u32));
+            let written = Arc::new(AtomicBool::new(false));
+            let readers: Vec<_> = (0..2)
+                .map(|_| {
+                    let (lock, written) = (Arc::clone(&lock), Arc::clone(&written));
+                    thread::spawn(move || {
+                        while !written.load(Ordering::Acquire) {
+                            let _read = lock.read().expect("not poisoned");
+                            thread::yield_now();
+                        }
+                    })
+                })
+                .collect();
+            *lock.write().expect("not poisoned") += 1;
+            written.store(true, Ordering::Release);
+            for reader in readers {
+                reader.join().expect("the reader ends without a panic");
+            }
+            *lock.read().expect("not poisoned")
+        }
+
         /// How many threads a pool sized by the machine would spawn.
         pub(crate) fn pool_size() -> usize {
             thread::available_parallelism().map_or(1, usize::from)
@@ -553,6 +579,12 @@ fn updates_from_two_threads_both_apply_under_every_engine() {
     let answers = (1, Err(4), 4);
     Check::new().assert(move || assert_eq!(on_the_facade::doubled_by_updates(), answers));
     assert_eq!(on_std::doubled_by_updates(), answers);
+}
+
+#[test]
+fn a_writer_gets_in_between_readers_taking_turns_under_every_engine() {
+    Check::new().assert(|| assert_eq!(on_the_facade::written_between_readers_taking_turns(), 1));
+    assert_eq!(on_std::written_between_readers_taking_turns(), 1);
 }
 
 #[test]

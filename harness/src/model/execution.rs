@@ -1143,6 +1143,15 @@ impl Execution {
         self.deadlocked()
     }
 
+    /// Whether a thread other than `reader` waits to write the lock at
+    /// `lock_at`.
+    pub(crate) fn writer_waits_for(&self, lock_at: usize, reader: ThreadKey) -> bool {
+        lock(&self.books)
+            .waits
+            .writer_waiting_for(lock_at, reader)
+            .is_some()
+    }
+
     /// How many untimed waiters the book counts a notification that wakes
     /// `untimed` of them as waking. On real threads a notification wakes
     /// them all, as far as the book goes: a waiter may also return there

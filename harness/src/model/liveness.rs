@@ -348,6 +348,25 @@ impl LockWait {
         }
     }
 
+    /// Lets the others run while a writer waits for the lock, if this is a
+    /// wait for a read: std's lock on Linux prefers writers, and queues a
+    /// read behind one that waits, where shuttle's lets the read in (two
+    /// readers taking turns would keep the writer out for good, under
+    /// PCT's priorities). The book has the read waiting meanwhile, so a
+    /// deadlock it completes is found as the writer's or another's wait
+    /// begins.
+    pub(crate) fn queue_behind_a_waiting_writer(&self) {
+        let Some((run, thread)) = &self.waiter else {
+            return;
+        };
+        if self.access != Access::Shared {
+            return;
+        }
+        while run.writer_waits_for(self.address, *thread) {
+            super::thread::spin(run);
+        }
+    }
+
     /// The lock is taken: the wait ends and the hold begins, in the same
     /// run, by the same thread.
     pub(crate) fn granted(mut self) -> Hold {

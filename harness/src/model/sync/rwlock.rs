@@ -166,6 +166,7 @@ impl<T: ?Sized> RwLock<T> {
         let turn = match &self.turn {
             Turn::Std => ReadTurn::Std,
             Turn::Shuttle(turn) => {
+                waits.queue_behind_a_waiting_writer();
                 ReadTurn::Shuttle(turn.read().unwrap_or_else(PoisonError::into_inner))
             }
             Turn::Loom(turn, unwound) => {
