@@ -211,7 +211,9 @@ impl<T: ?Sized> RwLock<T> {
         })
     }
 
-    /// Takes a shared hold if no writer holds it.
+    /// Takes a shared hold if no writer holds it or waits for it (std's
+    /// lock on Linux refuses a read while a writer waits, a read inside
+    /// the thread's own hold included).
     #[track_caller]
     pub fn try_read(&self) -> TryLockResult<RwLockReadGuard<'_, T>> {
         let at = Location::caller();
@@ -219,6 +221,8 @@ impl<T: ?Sized> RwLock<T> {
         self.made_in.refuse_strangers();
         let turn = match &self.turn {
             Turn::Std => Ok(ReadTurn::Std),
+            // shuttle's and loom's locks let the read in.
+            Turn::Shuttle(_) | Turn::Loom(..) if self.a_writer_waits() => Err(()),
             // A read inside the thread's own read hold shares that hold's
             // turn, as std's reader count does. shuttle would refuse it
             // (and keep the permit it took), and loom would count the
@@ -268,6 +272,15 @@ impl<T: ?Sized> RwLock<T> {
     /// Whether a writer panicked.
     pub fn is_poisoned(&self) -> bool {
         self.data.is_poisoned()
+    }
+
+    /// Whether another thread of the calling one's run waits to write
+    /// this lock.
+    fn a_writer_waits(&self) -> bool {
+        execution::current().is_some_and(|run| {
+            let reader = run.thread_key();
+            run.writer_waits_for(address_of(self), reader)
+        })
     }
 
     /// Whether the calling thread, one of a run, holds a read of this
