@@ -378,6 +378,41 @@ macro_rules! written_for_std {
             *lock.read().expect("not poisoned")
         }
 
+        /// Code written before the calls it makes were deprecated: the
+        /// old constants, a compare-and-swap on each kind of atomic, and a
+        /// timed wait in milliseconds until it says it timed out. What
+        /// each compare-and-swap saw.
+        #[allow(deprecated, reason = "the calls under test")]
+        pub(crate) fn deprecated_calls() -> (usize, usize, bool, isize, bool) {
+            use self::sync::Condvar;
+            use self::sync::atomic::{
+                ATOMIC_BOOL_INIT, ATOMIC_ISIZE_INIT, ATOMIC_USIZE_INIT, AtomicPtr,
+            };
+            let count = ATOMIC_USIZE_INIT;
+            let swapped = count.compare_and_swap(0, 5, Ordering::AcqRel);
+            let refused = count.compare_and_swap(0, 6, Ordering::Release);
+            let flag = ATOMIC_BOOL_INIT;
+            let was_set = flag.compare_and_swap(false, true, Ordering::SeqCst);
+            let signed = ATOMIC_ISIZE_INIT;
+            let was = signed.compare_and_swap(0, -1, Ordering::Acquire);
+            let mut place = 0_u8;
+            let pointer = AtomicPtr::new(std::ptr::null_mut());
+            let was_null = pointer
+                .compare_and_swap(std::ptr::null_mut(), &raw mut place, Ordering::Relaxed)
+                .is_null();
+            let (lock, condvar) = (Mutex::new(()), Condvar::new());
+            let mut guard = lock.lock().expect("not poisoned");
+            loop {
+                let (back, in_time) = condvar.wait_timeout_ms(guard, 1).expect("not poisoned");
+                guard = back;
+                if !in_time {
+                    break;
+                }
+            }
+            assert!(!was_set && was_null);
+            (swapped, refused, flag.load(Ordering::SeqCst), was, signed.load(Ordering::SeqCst) == -1)
+        }
+
         /// How many threads a pool sized by the machine would spawn.
         pub(crate) fn pool_size() -> usize {
             thread::available_parallelism().map_or(1, usize::from)
@@ -579,6 +614,13 @@ fn updates_from_two_threads_both_apply_under_every_engine() {
     let answers = (1, Err(4), 4);
     Check::new().assert(move || assert_eq!(on_the_facade::doubled_by_updates(), answers));
     assert_eq!(on_std::doubled_by_updates(), answers);
+}
+
+#[test]
+fn deprecated_calls_of_old_code_compile_and_answer_as_stds_under_every_engine() {
+    let answers = (0, 5, true, 0, true);
+    Check::new().assert(move || assert_eq!(on_the_facade::deprecated_calls(), answers));
+    assert_eq!(on_std::deprecated_calls(), answers);
 }
 
 #[test]

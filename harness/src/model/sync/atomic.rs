@@ -200,8 +200,7 @@ impl Bits for *mut () {
 }
 
 /// The ordering of a read-modify-write's load: what its compare-exchange
-/// may fail with.
-#[rustversion::since(1.91)]
+/// may fail with (std's deprecated `compare_and_swap` fails with it too).
 fn load_part(order: Ordering) -> Ordering {
     match order {
         Ordering::Release | Ordering::Relaxed => Ordering::Relaxed,
@@ -428,6 +427,20 @@ macro_rules! atomic_common {
                 })
             }
 
+            /// Stores `new` if the value is `current`; the previous value,
+            /// as std's deprecated method: a `compare_exchange` that fails
+            /// with the strongest ordering `order` allows.
+            #[deprecated(
+                since = "1.50.0",
+                note = "Use `compare_exchange` or `compare_exchange_weak` instead"
+            )]
+            #[track_caller]
+            pub fn compare_and_swap(&self, current: $value, new: $value, order: Ordering) -> $value {
+                match self.compare_exchange(current, new, order, load_part(order)) {
+                    Ok(previous) | Err(previous) => previous,
+                }
+            }
+
             /// As `compare_exchange`, but may fail spuriously.
             #[track_caller]
             pub fn compare_exchange_weak(
@@ -628,6 +641,30 @@ impl AtomicBool {
         self.fetch_xor(true, order)
     }
 }
+/// A false `AtomicBool`, as std's deprecated constant.
+#[deprecated(since = "1.34.0", note = "the `new` function is now preferred")]
+#[allow(
+    clippy::declare_interior_mutable_const,
+    reason = "std's constant, whose every use is a new atomic"
+)]
+pub const ATOMIC_BOOL_INIT: AtomicBool = AtomicBool::new(false);
+
+/// A zero `AtomicIsize`, as std's deprecated constant.
+#[deprecated(since = "1.34.0", note = "the `new` function is now preferred")]
+#[allow(
+    clippy::declare_interior_mutable_const,
+    reason = "std's constant, whose every use is a new atomic"
+)]
+pub const ATOMIC_ISIZE_INIT: AtomicIsize = AtomicIsize::new(0);
+
+/// A zero `AtomicUsize`, as std's deprecated constant.
+#[deprecated(since = "1.34.0", note = "the `new` function is now preferred")]
+#[allow(
+    clippy::declare_interior_mutable_const,
+    reason = "std's constant, whose every use is a new atomic"
+)]
+pub const ATOMIC_USIZE_INIT: AtomicUsize = AtomicUsize::new(0);
+
 atomic_int!(AtomicU8, u8);
 atomic_int!(AtomicU16, u16);
 atomic_int!(AtomicU32, u32);
@@ -737,6 +774,19 @@ impl<T> AtomicPtr<T> {
         })
         .map(<*mut ()>::cast)
             .map_err(<*mut ()>::cast)
+    }
+
+    /// Stores `new` if the pointer is `current`; the previous pointer, as
+    /// std's deprecated method (see the integers' `compare_and_swap`).
+    #[deprecated(
+        since = "1.50.0",
+        note = "Use `compare_exchange` or `compare_exchange_weak` instead"
+    )]
+    #[track_caller]
+    pub fn compare_and_swap(&self, current: *mut T, new: *mut T, order: Ordering) -> *mut T {
+        match self.compare_exchange(current, new, order, load_part(order)) {
+            Ok(previous) | Err(previous) => previous,
+        }
     }
 
     /// As `compare_exchange`, but may fail spuriously.

@@ -187,6 +187,25 @@ impl Condvar {
         Ok(guard)
     }
 
+    /// Waits for a notification or `ms` milliseconds, as std's deprecated
+    /// method: `false` if the timeout is known to have elapsed.
+    #[deprecated(since = "1.6.0", note = "replaced by `Condvar::wait_timeout`")]
+    #[track_caller]
+    pub fn wait_timeout_ms<'a, T>(
+        &self,
+        guard: MutexGuard<'a, T>,
+        ms: u32,
+    ) -> LockResult<(MutexGuard<'a, T>, bool)> {
+        let timeout = Duration::from_millis(u64::from(ms));
+        match self.wait_timeout(guard, timeout) {
+            Ok((guard, waited)) => Ok((guard, !waited.timed_out())),
+            Err(poisoned) => {
+                let (guard, waited) = poisoned.into_inner();
+                Err(PoisonError::new((guard, !waited.timed_out())))
+            }
+        }
+    }
+
     /// Waits for a notification or `timeout`, whichever comes first (in a
     /// run: as the scheduler chooses, on virtual time).
     #[track_caller]
