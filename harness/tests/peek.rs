@@ -100,6 +100,19 @@ fn a_lock_inside_a_peek_is_refused() {
 }
 
 #[test]
+fn a_spin_inside_a_peek_is_refused() {
+    let failure = found(&Check::new().engines([Engine::Random]).schedules(1), || {
+        harness::check::peek(harness::hint::spin_loop);
+    });
+    assert!(
+        failure
+            .message
+            .contains("inside check::peek only atomic loads"),
+        "{failure}"
+    );
+}
+
+#[test]
 fn a_peeked_load_is_no_fact() {
     let failure = found(&Check::new().engines([Engine::Random]).schedules(1), || {
         let count = AtomicUsize::new(7);

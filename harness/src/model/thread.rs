@@ -740,6 +740,7 @@ fn let_others_in(at: Site, outside_a_run: fn()) {
 /// A spin of the code under test in `run` at `at`: a fact, a [`spin`],
 /// and time that passes if nothing else can happen (see `spin_time.rs`).
 pub(super) fn spin_loop_at(run: &Execution, at: Site) {
+    super::peek::refuse_inside(&Op::YieldNow, at);
     run.record(Op::YieldNow, at);
     spin(run);
     run.spun();
