@@ -1605,6 +1605,19 @@ fn an_unpark_ends_a_timed_park_before_its_timeout_under_every_engine() {
 }
 
 #[test]
+fn a_timed_park_nobody_unparks_ends_by_its_timeout_under_every_engine() {
+    // One thread: the schedules differ only in the early returns drawn.
+    Check::new().schedules(100).assert(|| {
+        // A timed park may return early, as std's may: the loop parks
+        // again until the time has passed, which only a timeout moves.
+        let (began, timeout) = (Instant::now(), Duration::from_secs(1));
+        while began.elapsed() < timeout {
+            thread::park_timeout(timeout);
+        }
+    });
+}
+
+#[test]
 fn an_unpark_before_a_timed_park_makes_it_return_at_once_under_every_engine() {
     Check::new().schedules(UNPARK_SCHEDULES).assert(|| {
         thread::current().unpark();
