@@ -400,6 +400,8 @@ macro_rules! written_for_std {
             let was_null = pointer
                 .compare_and_swap(std::ptr::null_mut(), &raw mut place, Ordering::Relaxed)
                 .is_null();
+            let kept = pointer.compare_and_swap(std::ptr::null_mut(), std::ptr::null_mut(), Ordering::Relaxed);
+            assert_eq!(kept, &raw mut place, "a refused swap gives the pointer kept");
             let (lock, condvar) = (Mutex::new(()), Condvar::new());
             let mut guard = lock.lock().expect("not poisoned");
             loop {

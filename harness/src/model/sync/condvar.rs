@@ -196,13 +196,11 @@ impl Condvar {
         guard: MutexGuard<'a, T>,
         ms: u32,
     ) -> LockResult<(MutexGuard<'a, T>, bool)> {
-        let timeout = Duration::from_millis(u64::from(ms));
-        match self.wait_timeout(guard, timeout) {
-            Ok((guard, waited)) => Ok((guard, !waited.timed_out())),
-            Err(poisoned) => {
-                let (guard, waited) = poisoned.into_inner();
-                Err(PoisonError::new((guard, !waited.timed_out())))
-            }
+        let in_time =
+            |(guard, waited): (MutexGuard<'a, T>, WaitTimeoutResult)| (guard, !waited.timed_out());
+        match self.wait_timeout(guard, Duration::from_millis(u64::from(ms))) {
+            Ok(waited) => Ok(in_time(waited)),
+            Err(poisoned) => Err(PoisonError::new(in_time(poisoned.into_inner()))),
         }
     }
 
