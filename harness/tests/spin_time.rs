@@ -90,17 +90,50 @@ fn a_spin_beside_a_thread_that_can_run_moves_no_time_under_every_engine() {
 }
 
 #[test]
-fn a_spin_beside_a_sleep_sees_the_clock_move_only_to_the_sleeps_end_under_every_engine() {
+fn a_spin_beside_a_sleep_moves_the_clock_no_further_than_the_sleeps_end_under_every_engine() {
     Check::new().schedules(SCHEDULES).assert(|| {
-        let nap = Duration::from_secs(1);
-        let sleeper = thread::spawn(move || thread::sleep(nap));
-        let began = Instant::now();
+        // A nap as short as a spin's first step: the spin reaches its end
+        // long before the sleeper runs again, on many schedules.
+        let (began, nap) = (Instant::now(), Duration::from_micros(1));
+        let sleeper = thread::spawn(move || {
+            thread::sleep(nap);
+            Instant::now()
+        });
         while !sleeper.is_finished() {
             thread::yield_now();
-            let waited = began.elapsed();
-            assert!(waited == Duration::ZERO || waited >= nap, "{waited:?}");
+            let _ = began.elapsed();
         }
-        sleeper.join().expect("the sleeper ends without a panic");
+        let woke = sleeper.join().expect("the sleeper ends without a panic");
+        assert_eq!(
+            woke - began,
+            nap,
+            "the spin moved the clock past the sleep's end"
+        );
+    });
+}
+
+#[test]
+fn a_spin_with_a_timeout_beside_an_hours_sleep_times_out_under_every_engine() {
+    Check::new().schedules(SCHEDULES).assert(|| {
+        let held = Arc::new(AtomicBool::new(true));
+        // Holds the lock through an hour's sleep.
+        let holder = {
+            let held = Arc::clone(&held);
+            thread::spawn(move || {
+                thread::sleep(Duration::from_secs(3600));
+                held.store(false, Ordering::Release);
+            })
+        };
+        let (began, timeout) = (Instant::now(), Duration::from_millis(100));
+        while held.load(Ordering::Acquire) && began.elapsed() < timeout {
+            thread::yield_now();
+        }
+        let waited = began.elapsed();
+        assert!(
+            waited < timeout + timeout / 30,
+            "timed out after {waited:?}"
+        );
+        holder.join().expect("the holder ends without a panic");
     });
 }
 

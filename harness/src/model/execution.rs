@@ -531,23 +531,32 @@ impl Execution {
             spun = true;
         }
         if spun {
-            let alone = self.alone_can_act(thread);
-            let step = lock(&self.spin_time).read(thread, alone);
-            if let Some(step) = step {
-                self.advance_to(self.now().saturating_add(step).min(CLOCK_HORIZON));
+            let ceiling = self.spin_ceiling(thread);
+            let step = lock(&self.spin_time).read(thread, ceiling.is_some());
+            if let (Some(step), Some(ceiling)) = (step, ceiling) {
+                self.advance_to(self.now().saturating_add(step).min(ceiling));
             }
         }
         self.now()
     }
 
-    /// Whether `thread` alone can act: no other thread can run, and no
-    /// timer is armed (whose thread's wait could end).
-    fn alone_can_act(&self, thread: ThreadKey) -> bool {
-        let others_can_run = self
-            .threads_that(true)
-            .into_iter()
-            .any(|other| other != thread);
-        !others_can_run && lock(&self.timers).none_armed()
+    /// How far a spin of `thread` may move the clock: nowhere if another
+    /// thread can run (it may end the spin first), but for one whose own
+    /// timeout is due, which waits on time; else up to the end of the
+    /// earliest timer armed, whose thread's wait ends there, or to the
+    /// clock's horizon.
+    fn spin_ceiling(&self, thread: ThreadKey) -> Option<Duration> {
+        let ready = self.threads_that(true);
+        let others_can_run = {
+            let facts = lock(&self.facts);
+            ready
+                .into_iter()
+                .any(|other| other != thread && !facts.turns.is_firing(other))
+        };
+        if others_can_run {
+            return None;
+        }
+        Some(lock(&self.timers).earliest_end().unwrap_or(CLOCK_HORIZON))
     }
 
     /// When a timed wait or sleep of `timeout` begun now ends on the

@@ -4,12 +4,15 @@
 //! spin_loop() }`, a `try_lock_for` that spins until its timeout) ends on
 //! a machine because the clock moves while the thread spins. The virtual
 //! clock moves only when a timer fires, so such a spin, with no other
-//! thread that can run and no timer armed, would spin for ever: the run
-//! would fail as endless where std's ends at the deadline.
+//! thread that can run, would spin for ever, or until a timer far past
+//! its deadline fired (a holder's hour-long sleep): the run would fail as
+//! endless where std's ends at the deadline.
 //!
 //! So a thread that reads the clock after a spin (`yield_now`,
-//! `spin_loop`), while no other thread can run and no timer is armed,
-//! sees the clock moved by a step: the time that spin took. Nothing else
+//! `spin_loop`), while no other thread can run (a thread whose own
+//! timeout is due waits on time, and does not count), sees the clock
+//! moved by a step: the time that spin took, but never past the end of
+//! the earliest timer armed, which its thread then fires. Nothing else
 //! could have happened meanwhile, so no other thread sees the difference.
 //! The step grows with the time the thread has spun so far, by a
 //! [`STEP_SHARE`]th of it, so a spin towards a deadline an hour away
@@ -118,8 +121,8 @@ impl SpinTime {
     }
 
     /// `thread` reads the clock, alone able to act (`alone`: no other
-    /// thread can run and no timer is armed) or not: how far the clock
-    /// moves first, if at all.
+    /// thread can run) or not: how far the clock moves first, if at all
+    /// (the caller stops it at the earliest timer's end).
     pub(crate) fn read(&mut self, thread: ThreadKey, alone: bool) -> Option<Duration> {
         let spin = self.of(thread);
         if !std::mem::take(&mut spin.spun) {

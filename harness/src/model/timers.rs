@@ -175,9 +175,9 @@ impl Timers {
         }
     }
 
-    /// Whether no timer is armed, lingering ones included.
-    pub(crate) fn none_armed(&self) -> bool {
-        self.armed.is_empty()
+    /// When the earliest timer armed ends, lingering ones included.
+    pub(crate) fn earliest_end(&self) -> Option<Duration> {
+        self.armed.first().map(|timer| timer.ends)
     }
 
     /// Whether a timer lingers for any thread.

@@ -62,7 +62,8 @@ impl Turns {
         self.firing[thread.0] = firing;
     }
 
-    fn is_firing(&self, thread: ThreadKey) -> bool {
+    /// Whether `thread`'s timeout is due to fire: it waits on time.
+    pub(crate) fn is_firing(&self, thread: ThreadKey) -> bool {
         self.firing.get(thread.0).copied().unwrap_or(false)
     }
 
