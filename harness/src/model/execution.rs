@@ -29,6 +29,7 @@ use super::loom_pool::{Plan, Pool};
 use super::panic_sites::PanicSites;
 use super::peek;
 use super::quiescence::{Quiescence, Wait, WaitBegins, Waiting};
+use super::seq_cst::SeqCstAccesses;
 use super::spin_time::SpinTime;
 use super::time::Instant;
 use super::timers::{Patience, TimerId, Timers};
@@ -191,6 +192,9 @@ pub(crate) struct Execution {
     /// The spins of the code under test, which move the clock as they
     /// read it when nothing else can happen.
     spin_time: Mutex<SpinTime>,
+    /// Which threads' last `SeqCst` access has no `SeqCst` fence after it,
+    /// under loom (see `seq_cst.rs`).
+    seq_cst: Mutex<SeqCstAccesses>,
     /// Whether a timer lingers for some thread: until none does, a thread's
     /// operation need not look at the timers.
     lingering: AtomicBool,
@@ -443,6 +447,7 @@ impl Execution {
             keys: ThreadKeys::default(),
             timers: Mutex::new(Timers::default()),
             spin_time: Mutex::default(),
+            seq_cst: Mutex::default(),
             lingering: AtomicBool::new(false),
             live_spawned: AtomicUsize::new(0),
             thread_panics: Mutex::new(Vec::new()),
@@ -905,6 +910,27 @@ impl Execution {
             // thread first: what a timed wait should let happen.
             Flavour::Loom => loom::thread::yield_now(),
             Flavour::Std => std::thread::yield_now(),
+        }
+    }
+
+    /// Puts a `SeqCst` fence before the calling thread's `SeqCst` access
+    /// under loom, where one must order it after the thread's last (see
+    /// `seq_cst.rs`). A loom fence is no scheduling point.
+    pub(crate) fn before_seq_cst_access(&self) {
+        if self.flavour != Flavour::Loom || std::thread::panicking() {
+            return;
+        }
+        let needs_a_fence = lock(&self.seq_cst).access(self.thread_key());
+        if needs_a_fence {
+            loom::sync::atomic::fence(Ordering::SeqCst);
+        }
+    }
+
+    /// Books a `SeqCst` fence of the calling thread, under loom: it orders
+    /// the thread's `SeqCst` accesses on either side of it.
+    pub(crate) fn seq_cst_fenced(&self) {
+        if self.flavour == Flavour::Loom {
+            lock(&self.seq_cst).fenced(self.thread_key());
         }
     }
 
@@ -1444,6 +1470,17 @@ pub(crate) fn may(blocking: Blocking, at: Site) {
     if let Err(violation) = judge(blocking, at) {
         violation.raise();
     }
+}
+
+/// Puts a `SeqCst` fence before the calling thread's `SeqCst` access, if
+/// its run needs one there (see `seq_cst.rs`).
+pub(crate) fn before_seq_cst_access() {
+    with_current(|run| run.before_seq_cst_access());
+}
+
+/// Books a `SeqCst` fence of the calling thread in its run, if it is in one.
+pub(crate) fn seq_cst_fenced() {
+    with_current(|run| run.seq_cst_fenced());
 }
 
 /// Records `op` at `at` in the calling thread's run, if it is in one.

@@ -24,6 +24,7 @@ pub(crate) mod peek;
 mod per_run;
 pub(crate) mod quiescence;
 pub(crate) mod scope;
+mod seq_cst;
 pub(crate) mod shared;
 mod spin_time;
 pub(crate) mod sync;

@@ -316,11 +316,33 @@ macro_rules! on_this_runs {
 /// be listed after it).
 #[track_caller]
 fn access<R>(kind: AtomicAccess, order: Ordering, effect: impl FnOnce() -> R) -> R {
+    ordered_access(kind, order, order == Ordering::SeqCst, effect)
+}
+
+/// [`access`], sequentially consistent if `seq_cst` (a compare-exchange is
+/// if either of its orderings is): under loom it may have a fence put
+/// before it (see `model/seq_cst.rs`).
+#[track_caller]
+fn ordered_access<R>(
+    kind: AtomicAccess,
+    order: Ordering,
+    seq_cst: bool,
+    effect: impl FnOnce() -> R,
+) -> R {
     let (op, at) = (Op::Atomic(kind, order), Location::caller());
     peek::refuse_inside(&op, at);
+    if seq_cst {
+        execution::before_seq_cst_access();
+    }
     let value = effect();
     execution::record(op, at);
     value
+}
+
+/// Whether a compare-exchange with these orderings is sequentially
+/// consistent.
+fn either_seq_cst(success: Ordering, failure: Ordering) -> bool {
+    success == Ordering::SeqCst || failure == Ordering::SeqCst
 }
 
 /// A fence, as `std::sync::atomic::fence`, of the calling thread's engine.
@@ -331,6 +353,9 @@ pub fn fence(order: Ordering) {
         Flavour::Std => std::sync::atomic::fence(order),
         Flavour::Shuttle => shuttle::sync::atomic::fence(order),
         Flavour::Loom => loom::sync::atomic::fence(order),
+    }
+    if order == Ordering::SeqCst {
+        execution::seq_cst_fenced();
     }
 }
 
@@ -422,7 +447,7 @@ macro_rules! atomic_common {
                 success: Ordering,
                 failure: Ordering,
             ) -> Result<$value, $value> {
-                access(AtomicAccess::CompareExchange, success, || {
+                ordered_access(AtomicAccess::CompareExchange, success, either_seq_cst(success, failure), || {
                     on_this_runs!(read self, atomic => atomic.compare_exchange(current, new, success, failure))
                 })
             }
@@ -450,7 +475,7 @@ macro_rules! atomic_common {
                 success: Ordering,
                 failure: Ordering,
             ) -> Result<$value, $value> {
-                access(AtomicAccess::CompareExchangeWeak, success, || {
+                ordered_access(AtomicAccess::CompareExchangeWeak, success, either_seq_cst(success, failure), || {
                     on_this_runs!(read self, atomic => atomic.compare_exchange_weak(current, new, success, failure))
                 })
             }
@@ -769,7 +794,7 @@ impl<T> AtomicPtr<T> {
         failure: Ordering,
     ) -> Result<*mut T, *mut T> {
         let (current, new) = (current.cast(), new.cast());
-        access(AtomicAccess::CompareExchange, success, || {
+        ordered_access(AtomicAccess::CompareExchange, success, either_seq_cst(success, failure), || {
             on_this_runs!(read self, atomic => atomic.compare_exchange(current, new, success, failure))
         })
         .map(<*mut ()>::cast)
@@ -799,7 +824,7 @@ impl<T> AtomicPtr<T> {
         failure: Ordering,
     ) -> Result<*mut T, *mut T> {
         let (current, new) = (current.cast(), new.cast());
-        access(AtomicAccess::CompareExchangeWeak, success, || {
+        ordered_access(AtomicAccess::CompareExchangeWeak, success, either_seq_cst(success, failure), || {
             on_this_runs!(read self, atomic => atomic.compare_exchange_weak(current, new, success, failure))
         })
         .map(<*mut ()>::cast)
