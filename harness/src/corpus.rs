@@ -284,6 +284,7 @@ mod tests {
             raised: None,
             facts: Vec::new(),
             facts_dropped: 0,
+            thread_names: std::collections::BTreeMap::new(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! itself, how a shrink chooses, and how a check's settings and the
 //! environment's variables steer it.
 
+use std::collections::BTreeMap;
 use std::panic::Location;
 use std::process::Command;
 
@@ -40,6 +41,7 @@ fn failure_with(message: &str, facts: Vec<Fact>, facts_dropped: u64, engine: Eng
         raised: None,
         facts,
         facts_dropped,
+        thread_names: BTreeMap::new(),
     }
 }
 
@@ -728,4 +730,58 @@ fn a_systematic_run_numbered_past_its_search_names_no_run_under_dfs_and_loom() {
             "{engine}"
         );
     }
+}
+
+/// A body whose thread named `flusher` by its builder yields, then panics.
+fn a_named_thread_panics() {
+    let flusher = thread::Builder::new()
+        .name("flusher".to_owned())
+        .spawn(|| {
+            thread::yield_now();
+            panic!("the flusher broke");
+        })
+        .expect("the flusher starts");
+    let _ = flusher.join();
+}
+
+#[test]
+fn a_failures_facts_name_each_thread_its_builder_named_under_every_engine() {
+    for engine in Engine::DEFAULT {
+        let failure = found(
+            &Check::new().engines([engine]).schedules(10),
+            a_named_thread_panics,
+        );
+        assert_eq!(
+            failure.thread_names,
+            BTreeMap::from([(ThreadKey(1), "flusher".to_owned())]),
+            "{engine}"
+        );
+        assert!(
+            failure
+                .to_string()
+                .contains("  thread 1 (flusher) YieldNow at "),
+            "{engine}: {failure}"
+        );
+    }
+}
+
+#[test]
+fn a_failures_facts_name_a_scoped_thread_its_builder_named() {
+    let failure = found(&Check::new().engines([Engine::Random]), || {
+        thread::scope(|scope| {
+            thread::Builder::new()
+                .name("flusher".to_owned())
+                .spawn_scoped(scope, || {
+                    thread::yield_now();
+                    panic!("the flusher broke");
+                })
+                .expect("the flusher starts");
+        });
+    });
+    assert!(
+        failure
+            .to_string()
+            .contains("  thread 1 (flusher) YieldNow at "),
+        "{failure}"
+    );
 }

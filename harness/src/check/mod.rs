@@ -23,6 +23,7 @@ mod run;
 mod stall;
 mod swarm;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -260,6 +261,10 @@ pub struct Failure {
     pub facts: Vec<Fact>,
     /// How many facts came before those.
     pub facts_dropped: u64,
+    /// The names the run's threads were spawned with
+    /// (`thread::Builder::name`), by thread: the facts show each beside
+    /// its thread's number.
+    pub thread_names: BTreeMap<ThreadKey, String>,
 }
 
 impl Failure {
@@ -630,7 +635,13 @@ fn found(engine: Engine, schedules: u64, broke: Broke) -> Error {
 
 /// The failure `broke` is, of `engine` after `schedules` schedules.
 fn failure(engine: Engine, schedules: u64, broke: Broke) -> Box<Failure> {
-    let (facts, facts_dropped) = broke.run.map(|run| run.facts()).unwrap_or_default();
+    let (facts, facts_dropped, thread_names) = broke
+        .run
+        .map(|run| {
+            let (facts, dropped) = run.facts();
+            (facts, dropped, run.thread_names())
+        })
+        .unwrap_or_default();
     Box::new(Failure {
         run: RunId {
             engine,
@@ -641,6 +652,7 @@ fn failure(engine: Engine, schedules: u64, broke: Broke) -> Box<Failure> {
         raised: broke.panic.raised,
         facts,
         facts_dropped,
+        thread_names,
     })
 }
 
@@ -694,7 +706,8 @@ impl fmt::Display for Failure {
                 writeln!(f, "  ({} earlier facts not kept)", self.facts_dropped)?;
             }
             for fact in &self.facts {
-                writeln!(f, "  {fact}")?;
+                let name = self.thread_names.get(&fact.thread).map(String::as_str);
+                writeln!(f, "  {}", fact.named(name))?;
             }
         }
         if !self.run.engine.replays_exactly() {

@@ -192,6 +192,8 @@ pub(crate) struct Execution {
     /// The spins of the code under test, which move the clock as they
     /// read it when nothing else can happen.
     spin_time: Mutex<SpinTime>,
+    /// The names the run's threads were spawned with, for its failure.
+    thread_names: Mutex<BTreeMap<ThreadKey, String>>,
     /// Which threads' last `SeqCst` access has no `SeqCst` fence after it,
     /// under loom (see `seq_cst.rs`).
     seq_cst: Mutex<SeqCstAccesses>,
@@ -448,6 +450,7 @@ impl Execution {
             timers: Mutex::new(Timers::default()),
             spin_time: Mutex::default(),
             seq_cst: Mutex::default(),
+            thread_names: Mutex::default(),
             lingering: AtomicBool::new(false),
             live_spawned: AtomicUsize::new(0),
             thread_panics: Mutex::new(Vec::new()),
@@ -685,6 +688,16 @@ impl Execution {
     /// The facts kept, oldest first, and how many were dropped before them.
     pub(crate) fn facts(&self) -> (Vec<Fact>, u64) {
         lock(&self.facts).kept()
+    }
+
+    /// Books `name` as thread `thread`'s, which its builder gave it.
+    pub(crate) fn name_thread(&self, thread: ThreadKey, name: &str) {
+        lock(&self.thread_names).insert(thread, name.to_owned());
+    }
+
+    /// The names the run's threads were spawned with, by thread.
+    pub(crate) fn thread_names(&self) -> BTreeMap<ThreadKey, String> {
+        lock(&self.thread_names).clone()
     }
 
     /// The calling thread's key within this run.

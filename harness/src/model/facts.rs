@@ -275,16 +275,33 @@ pub enum AtomicAccess {
     FetchMin,
 }
 
+impl Fact {
+    /// The fact for people, its thread's `name` beside its number.
+    pub fn named<'a>(&'a self, name: Option<&'a str>) -> impl fmt::Display + 'a {
+        NamedFact { fact: self, name }
+    }
+}
+
+/// A fact with its thread's name, if it has one, as people read it.
+struct NamedFact<'a> {
+    fact: &'a Fact,
+    name: Option<&'a str>,
+}
+
+impl fmt::Display for NamedFact<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Fact { thread, op, at } = self.fact;
+        write!(f, "thread {}", thread.0)?;
+        if let Some(name) = self.name {
+            write!(f, " ({name})")?;
+        }
+        write!(f, " {op:?} at {}:{}", at.file(), at.line())
+    }
+}
+
 impl fmt::Display for Fact {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "thread {} {:?} at {}:{}",
-            self.thread.0,
-            self.op,
-            self.at.file(),
-            self.at.line()
-        )
+        self.named(None).fmt(f)
     }
 }
 

@@ -202,7 +202,7 @@ impl<'scope> Scope<'scope, '_> {
         F: FnOnce() -> T + Send + 'scope,
         T: Send + 'scope,
     {
-        let (key, f) = a_thread_of_the_run(f, at);
+        let (key, f) = a_thread_of_the_run(f, at, settings.name.as_deref());
         // The spawning thread is in the run its scoped threads join.
         let (handle, shuttle_name) = match (&self.of, execution::current()) {
             (ScopeOf::Std(scope), None) => (

@@ -338,7 +338,7 @@ where
     T: Send + 'static,
 {
     let at = Location::caller();
-    let (key, f) = a_thread_of_the_run(f, at);
+    let (key, f) = a_thread_of_the_run(f, at, None);
     let handle = match execution::current() {
         None => HandleOf::Std(std::thread::spawn(f)),
         Some(run) => match run.flavour() {
@@ -355,8 +355,9 @@ where
     JoinHandle::of(handle, key)
 }
 
-/// `f` as the body of a thread the calling one is about to spawn at `at`:
-/// in a run, the child's key is reserved and the spawn recorded with it
+/// `f` as the body of a thread the calling one is about to spawn at `at`,
+/// named `name` if its builder names it: in a run, the child's key is
+/// reserved, its name booked, and the spawn recorded with it
 /// (`Op::Spawn`), the child takes the key as it starts, and its return is
 /// recorded (`Op::ThreadEnds`, at the spawn) and booked (its joiners
 /// run). A panic of `f` in a run may be kept for the child's join (see
@@ -364,12 +365,16 @@ where
 pub(super) fn a_thread_of_the_run<F, T>(
     f: F,
     at: &'static Location<'static>,
-) -> (Option<ThreadKey>, impl FnOnce() -> Ended<T>)
+    name: Option<&str>,
+) -> (Option<ThreadKey>, impl FnOnce() -> Ended<T> + use<F, T>)
 where
     F: FnOnce() -> T,
 {
     let child = execution::current().map(|run| {
         let child = run.reserve_thread_key();
+        if let Some(name) = name {
+            run.name_thread(child, name);
+        }
         run.record(Op::Spawn { child }, at);
         child
     });
@@ -577,7 +582,7 @@ impl Builder {
         T: Send + 'static,
     {
         let at = Location::caller();
-        let (key, f) = a_thread_of_the_run(f, at);
+        let (key, f) = a_thread_of_the_run(f, at, self.name.as_deref());
         let handle = match execution::current() {
             None => HandleOf::Std(self.for_std().spawn(f)?),
             Some(run) => match run.flavour() {
