@@ -99,6 +99,20 @@ fn a_seq_cst_store_then_an_acquire_load_may_both_read_the_old_value_under_loom()
 }
 
 #[test]
+fn a_compare_exchange_on_acquire_and_release_then_a_seq_cst_load_may_both_read_the_old_value_under_loom()
+ {
+    let failure = found(&Check::new().engines([LOOM]).schedules(SCHEDULES), || {
+        store_buffering(
+            |flag| {
+                let _ = flag.compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire);
+            },
+            Ordering::SeqCst,
+        );
+    });
+    assert!(failure.message.contains("each thread read"), "{failure}");
+}
+
+#[test]
 fn two_readers_on_seq_cst_agree_on_the_order_of_two_independent_writes_under_every_engine() {
     passes_under_every_engine(|| {
         let cells = Arc::new([AtomicU32::new(0), AtomicU32::new(0)]);
