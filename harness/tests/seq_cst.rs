@@ -82,8 +82,7 @@ fn a_compare_exchange_that_succeeds_on_seq_cst_orders_as_a_seq_cst_store_under_e
 }
 
 #[test]
-fn two_threads_storing_then_loading_on_release_and_acquire_may_both_read_the_old_value_under_loom()
-{
+fn storing_then_loading_on_release_and_acquire_may_read_both_old_values_under_loom() {
     let failure = found(&Check::new().engines([LOOM]).schedules(SCHEDULES), || {
         store_buffering(|flag| stored(flag, Ordering::Release), Ordering::Acquire);
     });
@@ -91,7 +90,7 @@ fn two_threads_storing_then_loading_on_release_and_acquire_may_both_read_the_old
 }
 
 #[test]
-fn a_seq_cst_store_then_an_acquire_load_may_both_read_the_old_value_under_loom() {
+fn a_seq_cst_store_then_an_acquire_load_may_read_both_old_values_under_loom() {
     let failure = found(&Check::new().engines([LOOM]).schedules(SCHEDULES), || {
         store_buffering(|flag| stored(flag, Ordering::SeqCst), Ordering::Acquire);
     });
@@ -99,8 +98,7 @@ fn a_seq_cst_store_then_an_acquire_load_may_both_read_the_old_value_under_loom()
 }
 
 #[test]
-fn a_compare_exchange_on_acquire_and_release_then_a_seq_cst_load_may_both_read_the_old_value_under_loom()
- {
+fn a_compare_exchange_on_acq_rel_then_a_seq_cst_load_may_read_both_old_values_under_loom() {
     let failure = found(&Check::new().engines([LOOM]).schedules(SCHEDULES), || {
         store_buffering(
             |flag| {
@@ -144,8 +142,7 @@ fn two_readers_on_seq_cst_agree_on_the_order_of_two_independent_writes_under_eve
 }
 
 #[test]
-fn a_load_after_a_store_that_came_second_sees_what_the_first_storer_stored_before_under_every_engine()
- {
+fn a_store_that_came_second_then_a_load_sees_what_came_before_the_first_under_every_engine() {
     passes_under_every_engine(|| {
         let (data, flag) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
         let first = {
@@ -196,8 +193,7 @@ fn petersons_lock_on_seq_cst_lets_one_thread_in_at_a_time_under_every_engine() {
 }
 
 #[test]
-fn a_seq_cst_fence_of_the_thread_stands_for_the_fence_its_next_seq_cst_access_would_get_under_loom()
-{
+fn a_threads_seq_cst_fence_stands_for_the_one_its_next_seq_cst_access_would_get_under_loom() {
     // The fence orders the relaxed store after it with the loads after
     // it, and nothing orders that store with the `SeqCst` load it
     // precedes: both threads may read the old value, as C++'s model
