@@ -82,6 +82,19 @@ fn a_compare_exchange_that_succeeds_on_seq_cst_orders_as_a_seq_cst_store_under_e
 }
 
 #[test]
+fn a_seq_cst_fence_after_a_relaxed_store_forbids_reading_both_old_values_under_every_engine() {
+    passes_under_every_engine(|| {
+        store_buffering(
+            |flag| {
+                flag.store(true, Ordering::Relaxed);
+                fence(Ordering::SeqCst);
+            },
+            Ordering::Relaxed,
+        );
+    });
+}
+
+#[test]
 fn storing_then_loading_on_release_and_acquire_may_read_both_old_values_under_loom() {
     let failure = found(&Check::new().engines([LOOM]).schedules(SCHEDULES), || {
         store_buffering(|flag| stored(flag, Ordering::Release), Ordering::Acquire);
