@@ -145,6 +145,35 @@ fn a_lost_unpark_is_a_deadlock_of_a_join_and_a_park_under_every_engine() {
     }
 }
 
+/// A thread its builder names `parker` that parks until unparked, which
+/// nobody does, joined.
+fn a_named_park_nobody_ends() {
+    let child = thread::Builder::new()
+        .name("parker".to_owned())
+        .spawn(|| {
+            loop {
+                thread::park();
+            }
+        })
+        .expect("the parker starts");
+    child.join().expect("the thread ends without a panic");
+}
+
+#[test]
+fn a_deadlock_names_a_thread_its_builder_named_where_it_waits_under_every_engine() {
+    for (engine, failure) in found_by(&Engine::DEFAULT, 10, a_named_park_nobody_ends) {
+        let lines: Vec<&str> = failure.message.lines().collect();
+        assert_eq!(
+            lines[0], "deadlock: no thread can go on: thread 0 joins thread 1; thread 1 parks",
+            "{engine}: the first line, the failure's signature, names no thread"
+        );
+        assert!(
+            lines[2].starts_with("  thread 1 (parker) waits at "),
+            "{engine}: {failure}"
+        );
+    }
+}
+
 /// Every default engine but loom, which has no scoped threads.
 fn engines_with_scopes() -> Vec<Engine> {
     let loom = |engine: &Engine| matches!(engine, Engine::Loom { .. });

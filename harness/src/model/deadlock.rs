@@ -29,6 +29,7 @@
 //! engine's words unprinted (`Execution::cause`). A deadlock through a
 //! lock of the model's own stays in the engine's words.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use super::facts::ThreadKey;
@@ -41,13 +42,27 @@ use super::liveness::Site;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Deadlock {
     threads: Vec<Stuck>,
+    /// The names the run's threads were spawned with, shown beside their
+    /// numbers where each waits.
+    names: BTreeMap<ThreadKey, String>,
 }
 
 impl Deadlock {
     /// A deadlock of `threads`, in key order; at least one.
     pub(crate) fn new(threads: Vec<Stuck>) -> Deadlock {
         assert!(!threads.is_empty(), "a deadlock has a thread that waits");
-        Deadlock { threads }
+        Deadlock {
+            threads,
+            names: BTreeMap::new(),
+        }
+    }
+
+    /// The deadlock, its threads named by `names` (their builders' names)
+    /// where each waits. The first line stays as it was: a failure's
+    /// signature is its first line, the same for one bug however its
+    /// threads are named.
+    pub(crate) fn named(self, names: BTreeMap<ThreadKey, String>) -> Deadlock {
+        Deadlock { names, ..self }
     }
 
     /// The threads that wait, in key order (threads that ended are not
@@ -155,7 +170,11 @@ impl fmt::Display for Deadlock {
             write!(f, "{separator}thread {} {}", stuck.thread.0, stuck.on)?;
         }
         for stuck in &self.threads {
-            write!(f, "\n  thread {} waits at {}", stuck.thread.0, stuck.at)?;
+            write!(f, "\n  thread {}", stuck.thread.0)?;
+            if let Some(name) = self.names.get(&stuck.thread) {
+                write!(f, " ({name})")?;
+            }
+            write!(f, " waits at {}", stuck.at)?;
             match stuck.on {
                 StuckOn::Lock { holder, taken_at } => {
                     write!(f, ", for the lock thread {} took at {taken_at}", holder.0)?;

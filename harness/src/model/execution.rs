@@ -700,6 +700,11 @@ impl Execution {
         lock(&self.thread_names).clone()
     }
 
+    /// `deadlock`, its threads named as they were spawned.
+    pub(crate) fn named(&self, deadlock: Deadlock) -> Deadlock {
+        deadlock.named(self.thread_names())
+    }
+
     /// The calling thread's key within this run.
     pub(crate) fn thread_key(&self) -> ThreadKey {
         self.keys.key_of(self.raw_thread_id())
@@ -817,7 +822,7 @@ impl Execution {
         let cause = match first_violation {
             Some(raised) => Panicked::raised(raised),
             None => match self.deadlock_the_engine_found() {
-                Some(deadlock) => Panicked::raised(self.violated(deadlock)),
+                Some(deadlock) => Panicked::raised(self.violated(self.named(deadlock))),
                 None if self.flavour == Flavour::Loom
                     && panic.message.starts_with(LOOM_OUT_OF_BRANCHES) =>
                 {
@@ -885,7 +890,8 @@ impl Execution {
         let Books { locks, waits, .. } = &*books;
         let deadlock = waits
             .deadlock_the_engine_found(threads, |lock_at, access| locks.holder(lock_at, access))?;
-        Some((deadlock, recorded))
+        drop(books);
+        Some((self.named(deadlock), recorded))
     }
 
     /// The calling thread enters a never-waits section marked at `at`; its
@@ -1183,7 +1189,8 @@ impl Execution {
                     taken_at,
                 }
             };
-            return Err(self.violated(Deadlock::new(vec![Stuck { thread, on, at }])));
+            let deadlock = Deadlock::new(vec![Stuck { thread, on, at }]);
+            return Err(self.violated(self.named(deadlock)));
         }
         if !held && !behind_a_writer {
             return Ok(());
@@ -1268,7 +1275,7 @@ impl Execution {
             waits.deadlock(threads, |lock_at, access| locks.holder(lock_at, access))
         };
         match deadlock {
-            Some(deadlock) => Err(self.violated(deadlock)),
+            Some(deadlock) => Err(self.violated(self.named(deadlock))),
             None => Ok(()),
         }
     }

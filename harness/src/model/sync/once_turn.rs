@@ -54,7 +54,8 @@ impl Parts {
     /// std's cells deadlock or panic there; the engines would say it in
     /// words of a lock the code never took, and real threads not at all.
     fn refuse_the_initialiser(&self, at: Site) -> Option<ThreadKey> {
-        let thread = execution::current()?.thread_key();
+        let run = execution::current()?;
+        let thread = run.thread_key();
         let initialiser = *self
             .initialiser
             .lock()
@@ -62,7 +63,8 @@ impl Parts {
         if let Some((initialiser, began_at)) = initialiser {
             if initialiser == thread {
                 let on = StuckOn::OwnInitialisation { began_at };
-                execution::raise_kept(Deadlock::new(vec![Stuck { thread, on, at }]));
+                let deadlock = Deadlock::new(vec![Stuck { thread, on, at }]);
+                execution::raise_kept(run.named(deadlock));
             }
         }
         Some(thread)
