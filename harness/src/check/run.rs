@@ -17,7 +17,6 @@ use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 
 use super::stall::{SEARCH_STACK_BYTES, STALL_LIMIT, Watched, watched};
 use super::{Engine, MEASURED_PCT_STEP_BOUND, RunId};
-use crate::model::deadlock::Deadlock;
 use crate::model::endless::{
     Endless, LOOM_MAX_BRANCHES, MAX_OPERATIONS, MODEL_LOOM_MAX_BRANCHES, Past,
 };
@@ -441,8 +440,9 @@ fn loom_search(preemptions: usize, executions: usize, body: &Body) -> Result<u64
 }
 
 /// One run on real threads, its data drawn from `seed`, on a thread of its
-/// own under a watchdog: a run that deadlocks is reported (at once if the
-/// model sees the deadlock, else when the watchdog ends it), and its
+/// own under a watchdog: a run that deadlocks is reported at once, as the
+/// model sees the deadlock form (one it cannot see, on a lock of std's
+/// left in the code, as endless when the watchdog ends it), and its
 /// threads are left behind.
 fn on_real_threads(seed: u64, body: &Body) -> Result<(), Broke> {
     super::panic_hook::install();
@@ -487,31 +487,13 @@ fn on_real_threads(seed: u64, body: &Body) -> Result<(), Broke> {
     let panic = match finished_or_violated(&outcome, &run) {
         Some(None) => return Ok(()),
         Some(Some(panic)) => run.cause(panic),
-        None => Panicked::raised(match deadlock_past_the_watchdog(&run) {
-            Some(deadlock) => run.violated(deadlock),
-            None => Raised::new(run.endless(Past::Watchdog(THREADS_WATCHDOG))),
-        }),
+        None => Panicked::raised(Raised::new(run.endless(Past::Watchdog(THREADS_WATCHDOG)))),
     };
     Err(Broke {
         number: 0,
         panic,
         run: Some(run),
     })
-}
-
-/// The deadlock of a run on real threads that the watchdog ended, if the
-/// book has one (counting notifications as having woken nobody) and it
-/// stays the same, with nothing recorded, while the watchdog looks again:
-/// a lost wake-up of `notify_one`, which the book cannot tell on real
-/// threads until then, is named as a deadlock, as every other engine
-/// names it.
-fn deadlock_past_the_watchdog(run: &Execution) -> Option<Deadlock> {
-    /// How long a deadlock must stay as it is to be one.
-    const LOOK_AGAIN_AFTER: Duration = Duration::from_millis(100);
-    let first = run.stuck_past_the_watchdog()?;
-    std::thread::sleep(LOOK_AGAIN_AFTER);
-    let again = run.stuck_past_the_watchdog()?;
-    (first == again).then_some(first.0)
 }
 
 /// What the body's thread of a run on real threads sent at its end, or

@@ -29,6 +29,7 @@ use super::loom_pool::{Plan, Pool};
 use super::panic_sites::PanicSites;
 use super::peek;
 use super::quiescence::{Quiescence, Wait, WaitBegins, Waiting};
+use super::real_waits::RealWaits;
 use super::seq_cst::SeqCstAccesses;
 use super::spin_time::SpinTime;
 use super::time::Instant;
@@ -248,12 +249,14 @@ pub(crate) struct Execution {
 
 /// Untimed waiters per condition variable, and each timed waiter with
 /// whether a notification reached it. Keys are ids handed out in order, so
-/// iteration order is the same in every replay.
+/// iteration order is the same in every replay. On real threads, the
+/// untimed waits too, which the run wakes itself.
 #[derive(Default)]
 struct TimedWaits {
     untimed: BTreeMap<u64, usize>,
     timed: BTreeMap<(u64, u64), bool>,
     next_ticket: u64,
+    real: RealWaits,
 }
 
 /// The books of a run's locks and waits, behind one lock: taking a lock
@@ -861,8 +864,9 @@ impl Execution {
 
     /// The deadlock of a run under shuttle or loom, if the book has every
     /// live thread waiting for another, counting notifications as having
-    /// woken nobody. `None` on real threads, whose waits end at the
-    /// watchdog, once a judge panicked, and if the calling thread holds
+    /// woken nobody. `None` on real threads, where the run wakes each
+    /// waiter itself and the book sees a deadlock as it forms, once a
+    /// judge panicked, and if the calling thread holds
     /// the book (a panic hook may ask in the middle of the model's own
     /// work).
     fn deadlock_the_engine_found(&self) -> Option<Deadlock> {
@@ -873,25 +877,6 @@ impl Execution {
         let books = try_lock(&self.books)?;
         let Books { locks, waits, .. } = &*books;
         waits.deadlock_the_engine_found(threads, |lock_at, access| locks.holder(lock_at, access))
-    }
-
-    /// What a run on real threads looks like once the watchdog has ended
-    /// it: the deadlock the book has, counting every notification as having
-    /// woken nobody (as [`Waiting::deadlock_the_engine_found`] does once an
-    /// engine finds no thread able to go on), if there is one, and how
-    /// many facts the run has recorded. On real threads the book counts a
-    /// notification as waking every waiter, as a waiter may also return
-    /// with none ([`Execution::untimed_woken`]); a notified waiter still in
-    /// its wait this long after, while nothing is recorded, was not woken.
-    pub(crate) fn stuck_past_the_watchdog(&self) -> Option<(Deadlock, u64)> {
-        let recorded = lock(&self.facts).recorded();
-        let threads = self.keys.threads();
-        let books = lock(&self.books);
-        let Books { locks, waits, .. } = &*books;
-        let deadlock = waits
-            .deadlock_the_engine_found(threads, |lock_at, access| locks.holder(lock_at, access))?;
-        drop(books);
-        Some((self.named(deadlock), recorded))
     }
 
     /// The calling thread enters a never-waits section marked at `at`; its
@@ -1034,15 +1019,38 @@ impl Execution {
             .unwrap_or(false)
     }
 
+    /// The calling thread, in a run on real threads, waits on `condvar`
+    /// untimed, once `release` has let its lock go, until a notification
+    /// wakes it ([`RealWaits`]). It is in the queue before the lock is
+    /// let go, so a notification from the lock's next holder reaches it.
+    pub(crate) fn wait_on_real_threads(&self, condvar: u64, release: impl FnOnce()) {
+        let thread = self.thread_key();
+        let (ticket, parker) = lock(&self.books).condvars.real.begins(condvar, thread);
+        release();
+        while !lock(&self.books).condvars.real.woken(ticket) {
+            parker.park();
+        }
+    }
+
     /// Who a `notify_one` on `condvar` reaches: the condition variable's own
     /// notify (an untimed waiter, or nobody), or one timed waiter, marked
-    /// here. Where both kinds wait, the scheduler chooses. The book of
-    /// waits is told which it was.
+    /// here; on real threads, the untimed waiter the run wakes itself.
+    /// Where both kinds wait, the scheduler chooses. The book of waits is
+    /// told which it was.
     pub(crate) fn notify_one(&self, condvar: u64) -> NotifyOne {
         let mut books = lock(&self.books);
-        let waits = &mut books.condvars;
-        let untimed = waits.untimed.get(&condvar).copied().unwrap_or(0) > 0;
-        let timed = waits
+        let Books {
+            waits,
+            condvars: by_condvar,
+            ..
+        } = &mut *books;
+        let untimed = match self.flavour {
+            Flavour::Std => by_condvar.real.has_unwoken(condvar),
+            Flavour::Shuttle | Flavour::Loom => {
+                by_condvar.untimed.get(&condvar).copied().unwrap_or(0) > 0
+            }
+        };
+        let timed = by_condvar
             .timed
             .iter_mut()
             .find(|((on, _), notified)| *on == condvar && !**notified);
@@ -1051,25 +1059,43 @@ impl Execution {
                 *notified = true;
                 NotifyOne::TimedWaiter
             }
+            _ if self.flavour == Flavour::Std => {
+                if let Some(thread) = by_condvar.real.wake_one(condvar) {
+                    waits.ends(thread);
+                }
+                NotifyOne::WokenByTheRun
+            }
             _ => NotifyOne::Condvar,
         };
-        let untimed_woken = usize::from(matches!(reaches, NotifyOne::Condvar));
-        books
-            .waits
-            .notified(condvar, self.untimed_woken(untimed_woken));
+        waits.notified(condvar, usize::from(matches!(reaches, NotifyOne::Condvar)));
         reaches
     }
 
     /// Marks every timed waiter on `condvar` notified, and tells the book
-    /// of waits that every untimed one is woken.
+    /// of waits that every untimed one is woken; on real threads, wakes
+    /// every untimed one and ends its wait in the book.
     pub(crate) fn notify_all(&self, condvar: u64) {
         let mut books = lock(&self.books);
-        for ((on, _), notified) in books.condvars.timed.iter_mut() {
+        let Books {
+            waits,
+            condvars: by_condvar,
+            ..
+        } = &mut *books;
+        for ((on, _), notified) in by_condvar.timed.iter_mut() {
             if *on == condvar {
                 *notified = true;
             }
         }
-        books.waits.notified(condvar, usize::MAX);
+        let untimed_woken = match self.flavour {
+            Flavour::Std => {
+                for thread in by_condvar.real.wake_all(condvar) {
+                    waits.ends(thread);
+                }
+                0
+            }
+            Flavour::Shuttle | Flavour::Loom => usize::MAX,
+        };
+        waits.notified(condvar, untimed_woken);
     }
 
     /// The calling thread begins `wait` at `at`, asked for at `asked_at`
@@ -1205,18 +1231,6 @@ impl Execution {
             .waits
             .writer_waiting_for(lock_at, reader)
             .is_some()
-    }
-
-    /// How many untimed waiters the book counts a notification that wakes
-    /// `untimed` of them as waking. On real threads a notification wakes
-    /// them all, as far as the book goes: a waiter may also return there
-    /// with no notification, and the book could not tell which one a
-    /// notification still owes.
-    fn untimed_woken(&self, untimed: usize) -> usize {
-        match self.flavour {
-            Flavour::Std => usize::MAX,
-            Flavour::Shuttle | Flavour::Loom => untimed,
-        }
     }
 
     /// `thread` of the run was unparked.
@@ -1454,6 +1468,10 @@ pub(crate) enum NotifyOne {
     Condvar,
     /// To a timed waiter, which wakes as notified.
     TimedWaiter,
+    /// On real threads, to the untimed waiter the run woke itself, if
+    /// any: not to std's condition variable, on which no wait of a run
+    /// blocks.
+    WokenByTheRun,
 }
 
 /// A thread id that only hashes, as a number: std's `DefaultHasher::new()`
@@ -1512,6 +1530,7 @@ pub(crate) fn record(op: Op, at: &'static Location<'static>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::real_waits::Ticket;
 
     #[test]
     fn a_read_asked_for_behind_a_waiting_writer_completes_the_deadlock_it_waits_in() {
@@ -1593,18 +1612,47 @@ mod tests {
         let run = Execution::new(Flavour::Std, 0);
         let other = run.timed_wait_begins(8);
         run.notify_all(7);
-        assert!(matches!(run.notify_one(7), NotifyOne::Condvar));
+        assert!(matches!(run.notify_one(7), NotifyOne::WokenByTheRun));
         assert!(!run.timed_wait_ends(other));
     }
 
+    /// `thread` of `run`, on real threads, waits untimed on `condvar`:
+    /// booked, and queued for the run to wake; its ticket.
+    fn real_wait_begins(run: &Execution, condvar: u64, thread: ThreadKey) -> Ticket {
+        let wait = Wait::Condvar {
+            id: condvar,
+            timed: false,
+            awaits: StuckOn::Condvar,
+        };
+        let mut books = lock(&run.books);
+        books.waits.begins(thread, wait, Location::caller());
+        let (ticket, _parker) = books.condvars.real.begins(condvar, thread);
+        ticket
+    }
+
     #[test]
-    fn a_notify_one_with_an_untimed_waiter_goes_to_the_condvar() {
+    fn a_notify_one_on_real_threads_wakes_an_untimed_waiter_before_a_timed_one() {
         // Off shuttle nothing is drawn: an untimed waiter takes it.
         let run = Execution::new(Flavour::Std, 0);
         let timed = run.timed_wait_begins(7);
-        run.untimed_wait_begins(7);
-        assert!(matches!(run.notify_one(7), NotifyOne::Condvar));
+        let untimed = real_wait_begins(&run, 7, ThreadKey(1));
+        assert!(matches!(run.notify_one(7), NotifyOne::WokenByTheRun));
+        assert!(lock(&run.books).condvars.real.woken(untimed));
         assert!(!run.timed_wait_ends(timed));
+    }
+
+    #[test]
+    fn a_notification_on_real_threads_ends_the_wait_of_the_waiter_it_woke_and_no_other() {
+        let run = Execution::new(Flavour::Std, 0);
+        real_wait_begins(&run, 7, ThreadKey(1));
+        real_wait_begins(&run, 7, ThreadKey(2));
+        run.notify_one(7);
+        let books = lock(&run.books);
+        assert!(books.can_run(ThreadKey(1)), "woken");
+        assert!(!books.can_run(ThreadKey(2)), "still waiting");
+        drop(books);
+        run.notify_all(7);
+        assert!(lock(&run.books).can_run(ThreadKey(2)));
     }
 
     #[test]
@@ -1619,8 +1667,9 @@ mod tests {
     #[test]
     fn an_untimed_waiter_that_left_no_longer_takes_a_notify_one() {
         let run = Execution::new(Flavour::Std, 0);
-        run.untimed_wait_begins(7);
-        run.untimed_wait_ends(7);
+        let untimed = real_wait_begins(&run, 7, ThreadKey(1));
+        run.notify_one(7);
+        assert!(lock(&run.books).condvars.real.woken(untimed));
         let timed = run.timed_wait_begins(7);
         assert!(matches!(run.notify_one(7), NotifyOne::TimedWaiter));
         assert!(run.timed_wait_ends(timed));

@@ -23,6 +23,7 @@ pub(crate) mod panic_sites;
 pub(crate) mod peek;
 mod per_run;
 pub(crate) mod quiescence;
+mod real_waits;
 pub(crate) mod scope;
 mod seq_cst;
 pub(crate) mod shared;

@@ -140,10 +140,18 @@ impl Condvar {
             }
         }
         let woken = match (&self.inner, turn) {
-            (Inner::Std(condvar), Some(TurnGuard::Std)) => {
-                let data = data.expect("a guard holds its data until dropped");
-                mutex.with_data(TurnGuard::Std, condvar.wait(data), mutex.hold_taken(at))
-            }
+            (Inner::Std(condvar), Some(TurnGuard::Std)) => match &run {
+                // On real threads the run wakes its waiters itself, so its
+                // book knows which waiter a `notify_one` woke.
+                Some(run) => {
+                    run.wait_on_real_threads(self.id, || drop(data));
+                    retake(mutex, at)
+                }
+                None => {
+                    let data = data.expect("a guard holds its data until dropped");
+                    mutex.with_data(TurnGuard::Std, condvar.wait(data), mutex.hold_taken(at))
+                }
+            },
             (Inner::Shuttle(condvar), Some(TurnGuard::Shuttle(turn))) => {
                 drop(data);
                 let turn = condvar.wait(turn).unwrap_or_else(PoisonError::into_inner);
