@@ -537,7 +537,9 @@ fn stderr_of_failing_checks() -> String {
 /// the engine finds first and a plain panic under random, and a scope
 /// every engine but loom runs, and a loom check whose first execution
 /// fails for an atomic made late, and a passing check whose body catches a
-/// panic in every run: the panic hook's words on stderr.
+/// panic in every run, and a run on real threads that a broken oracle
+/// fails, whose join takes the panic the oracle raised: the panic hook's
+/// words on stderr.
 #[test]
 #[ignore = "run by the tests of what a failing run prints, in a child process"]
 fn every_engine_finds_item_7_and_random_a_deadlock() {
@@ -563,12 +565,32 @@ fn every_engine_finds_item_7_and_random_a_deadlock() {
     Check::new()
         .engines([Engine::Loom { preemptions: 2 }])
         .assert(two_threads_use_an_atomic_first);
+    let on_real_threads = Check::new().engines([Engine::Threads]).schedules(1);
+    found(
+        &on_real_threads,
+        a_sleep_under_a_lock_joined_expecting_no_panic,
+    );
     // Hundreds of runs under every engine, each of which panics.
     Check::new().schedules(100).assert(|| {
         let caught = std::panic::catch_unwind(|| panic!("{CAUGHT_IN_EVERY_RUN}"));
         assert!(caught.is_err());
     });
 }
+
+/// A thread sleeps holding a lock, which breaks `no-blocking-under-lock`:
+/// on real threads the body's join takes the panic that raised, and
+/// panics with [`ECHO_OF_A_VIOLATION`].
+fn a_sleep_under_a_lock_joined_expecting_no_panic() {
+    let lock = Arc::new(harness::sync::Mutex::new(()));
+    let sleeper = thread::spawn(move || {
+        let _held = lock.lock();
+        thread::sleep(std::time::Duration::from_millis(1));
+    });
+    sleeper.join().expect(ECHO_OF_A_VIOLATION);
+}
+
+/// The words of the body's panic as its join takes a violation's.
+const ECHO_OF_A_VIOLATION: &str = "the sleeper ends without a panic";
 
 /// The words of a panic the body of a passing check catches in each run.
 const CAUGHT_IN_EVERY_RUN: &str = "a panic the body catches in every run";
@@ -630,6 +652,13 @@ fn a_deadlock_shuttle_finds_first_prints_in_the_models_words_alone() {
 fn an_engine_left_out_of_a_body_it_has_no_model_of_prints_nothing() {
     let stderr = stderr_of_failing_checks();
     assert!(!stderr.contains("not modelled"), "{stderr}");
+}
+
+#[test]
+fn a_panic_that_echoes_a_violation_on_real_threads_prints_nothing() {
+    let stderr = stderr_of_failing_checks();
+    assert!(stderr.contains("no-blocking-under-lock"), "{stderr}");
+    assert!(!stderr.contains(ECHO_OF_A_VIOLATION), "{stderr}");
 }
 
 #[test]

@@ -38,7 +38,8 @@ pub fn wrap_panic_hook(wrap: impl FnOnce(PanicHook) -> PanicHook) {
 /// the library itself (a model's verdict: its words say where the code
 /// under test waits). An engine's panic that fails a run on a deadlock the
 /// model then names is not printed: the check's failure says it in the
-/// model's words; nor is what an engine has no model of, which the
+/// model's words; nor is a panic of a run on real threads that a
+/// violation of the model's has failed already, which echoes it; nor is what an engine has no model of, which the
 /// check's summary says it left out; nor a panic of a loom execution that
 /// made an atomic late, which its search runs again (a first execution's
 /// "causality violation", say, before the search learns its atomics); nor
@@ -53,6 +54,7 @@ pub(crate) fn install() {
                 execution::panic_begins_on_this_thread();
                 let Some(raised) = info.payload().downcast_ref::<Raised>() else {
                     if !execution::panic_is_a_deadlock_the_model_names()
+                        && !execution::panic_echoes_a_violation_on_real_threads()
                         && !execution::panic_may_be_a_late_atomics()
                         && !execution::panic_printed_before(info.location())
                     {

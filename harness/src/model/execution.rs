@@ -1453,6 +1453,21 @@ pub(crate) fn panic_printed_before(at: Option<&Location<'_>>) -> bool {
         .is_some_and(|sites| !sites.first_at(at))
 }
 
+/// Whether the calling thread, as it begins to panic, is of a run on real
+/// threads that a violation of the model's (a deadlock, a broken oracle)
+/// has failed already: the panic echoes that failure (a join that took
+/// the panic the violation raised in the thread it joined, say). Under
+/// shuttle and loom the run ends at the violation, and no echo runs; the
+/// check's failure says what failed.
+pub(crate) fn panic_echoes_a_violation_on_real_threads() -> bool {
+    run_of_a_panicking_thread().is_some_and(|run| {
+        // A look, never a wait: the panic may begin while the thread
+        // holds the lock.
+        run.flavour == Flavour::Std
+            && try_lock(&run.first_violation).is_some_and(|first| first.is_some())
+    })
+}
+
 /// The calling thread's run, as a panic hook may ask for it.
 fn run_of_a_panicking_thread() -> Option<Arc<Execution>> {
     // `try_`: a thread's locals may be gone as it exits.
