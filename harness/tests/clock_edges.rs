@@ -6,12 +6,12 @@
 
 mod support;
 
-use harness::check::{Check, Engine};
+use harness::check::{Check, Deadlock, Engine, StuckOn, ThreadKey};
 use harness::sync::atomic::{AtomicBool, Ordering};
 use harness::sync::{Arc, Condvar, Mutex, mpsc};
 use harness::thread;
 use harness::time::{Duration, Instant};
-use support::{found, is_deadlock};
+use support::found;
 
 const SHUTTLE_ENGINES: [Engine; 4] = [Engine::Random, Engine::pct(3), Engine::Urw, Engine::Dfs];
 const LOOM: Engine = Engine::Loom { preemptions: 2 };
@@ -130,14 +130,31 @@ fn park_timeout_past_the_clocks_horizon_leaves_the_clock_where_it_was_under_ever
 }
 
 #[test]
-fn a_sleep_past_the_clocks_horizon_never_ends_and_its_join_is_a_deadlock() {
-    let engines = SHUTTLE_ENGINES.into_iter().chain([LOOM]);
-    for engine in engines {
+fn a_sleep_past_the_clocks_horizon_never_ends_and_its_join_is_a_deadlock_under_every_engine() {
+    for engine in Engine::DEFAULT {
         let failure = found(&Check::new().engines([engine]).schedules(20), || {
             let sleeper = thread::spawn(|| thread::sleep(Duration::MAX));
+            // An unpark does not end a sleep.
+            sleeper.thread().unpark();
             sleeper.join().expect("the sleeper ends");
         });
-        assert!(is_deadlock(&failure), "{engine:?}: {failure}");
+        let deadlock = failure
+            .raised
+            .as_ref()
+            .and_then(|raised| raised.get::<Deadlock>())
+            .unwrap_or_else(|| panic!("{engine}: not a deadlock: {failure}"));
+        let stuck: Vec<_> = deadlock.threads().iter().map(|stuck| stuck.on).collect();
+        assert_eq!(
+            stuck,
+            [StuckOn::Join(ThreadKey(1)), StuckOn::SleepForGood],
+            "{engine}: {failure}"
+        );
+        assert!(
+            failure
+                .message
+                .contains("thread 1 sleeps past the clock's horizon"),
+            "{engine}: {failure}"
+        );
     }
 }
 

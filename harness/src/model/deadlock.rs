@@ -144,6 +144,9 @@ pub enum StuckOn {
     },
     /// An unpark.
     Park,
+    /// Nothing: a sleep past the clock's horizon (`Duration::MAX`, say),
+    /// which no time reaches and no unpark ends.
+    SleepForGood,
     /// The end of a once-cell's initialisation (`Once`, `OnceLock`,
     /// `LazyLock`) that this thread is running: std's cells deadlock or
     /// panic there.
@@ -196,7 +199,8 @@ impl fmt::Display for Deadlock {
                 | StuckOn::Initialisation
                 | StuckOn::Join(_)
                 | StuckOn::BehindWriter(_)
-                | StuckOn::Park => {}
+                | StuckOn::Park
+                | StuckOn::SleepForGood => {}
             }
         }
         if self.after_the_body_returned() {
@@ -227,6 +231,7 @@ impl fmt::Display for StuckOn {
             }
             StuckOn::ReadAgain { .. } => write!(f, "reads again a lock it reads"),
             StuckOn::Park => write!(f, "parks"),
+            StuckOn::SleepForGood => write!(f, "sleeps past the clock's horizon"),
             StuckOn::OwnInitialisation { .. } => {
                 write!(f, "waits for the initialisation of a once-cell it runs")
             }

@@ -49,6 +49,9 @@ pub(crate) enum Wait {
     Join(ThreadKey),
     /// A sleep.
     Sleep,
+    /// A sleep past the clock's horizon, which nothing ends: no time, no
+    /// unpark.
+    SleepForGood,
     /// Taking the lock at this address (a mutex, or a reader-writer lock
     /// for reading or writing), which the book of locks may show held.
     Lock(usize, Access),
@@ -59,7 +62,7 @@ impl Wait {
     fn timed(self) -> bool {
         match self {
             Wait::Condvar { timed, .. } | Wait::Park { timed } => timed,
-            Wait::Join(_) | Wait::Lock(..) => false,
+            Wait::Join(_) | Wait::Lock(..) | Wait::SleepForGood => false,
             Wait::Sleep => true,
         }
     }
@@ -338,6 +341,7 @@ impl Waiting {
                     ..
                 } => awaits,
                 Wait::Park { timed: false } => StuckOn::Park,
+                Wait::SleepForGood => StuckOn::SleepForGood,
                 Wait::Join(joined) => StuckOn::Join(joined),
                 Wait::Lock(lock, access) => match holder(lock, access) {
                     Some((holder, taken_at)) => StuckOn::Lock { holder, taken_at },

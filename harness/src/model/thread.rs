@@ -643,12 +643,34 @@ pub fn park() {
     if let Err(deadlock) = run.deadlocked() {
         deadlock.raise();
     }
+    park_in_the_engine(&run);
+    run.park_ends(at);
+}
+
+/// Parks the calling thread of `run` in its engine, which alone may wake
+/// it (an unpark, or spuriously).
+fn park_in_the_engine(run: &Execution) {
     match run.flavour() {
         Flavour::Std => std::thread::park(),
         Flavour::Shuttle => shuttle::thread::park(),
         Flavour::Loom => run.loom_park(),
     }
-    run.park_ends(at);
+}
+
+/// A sleep of the calling thread of `run`, at `at`, past the clock's
+/// horizon: it never ends, as std's does not within any test's life. It is
+/// booked as a wait nothing ends, so a moment it completes is judged and a
+/// deadlock it completes raised; an unpark that wakes its park in the
+/// engine finds it parking again.
+fn sleep_for_good(run: &Execution, at: Site) -> ! {
+    run.wait_begins(Wait::SleepForGood, None, at);
+    run.judge_if_quiescent();
+    if let Err(deadlock) = run.deadlocked() {
+        deadlock.raise();
+    }
+    loop {
+        park_in_the_engine(run);
+    }
 }
 
 /// Parks for at most `timeout`. In a run it never blocks: it lets the
@@ -701,12 +723,7 @@ pub fn sleep(duration: Duration) {
     run.record(Op::Sleep(duration), at);
     execution::may(Blocking::Wait, at);
     let Some(ends) = run.timeout_ends(duration) else {
-        // Past the clock's horizon: a sleep that never ends, as std's
-        // does not within any test's life. A park that an unpark ends
-        // parks again.
-        loop {
-            park();
-        }
+        sleep_for_good(&run, at);
     };
     let started = run.now();
     let timer = run.arm_timer(ends);
