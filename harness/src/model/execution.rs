@@ -1545,6 +1545,8 @@ pub(crate) fn record(op: Op, at: &'static Location<'static>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
+
     use crate::model::real_waits::Ticket;
 
     #[test]
@@ -1688,6 +1690,55 @@ mod tests {
         let timed = run.timed_wait_begins(7);
         assert!(matches!(run.notify_one(7), NotifyOne::TimedWaiter));
         assert!(run.timed_wait_ends(timed));
+    }
+
+    /// Where a `notify_one` went, in words.
+    fn where_it_went(notify_one: NotifyOne) -> &'static str {
+        match notify_one {
+            NotifyOne::Condvar => "the condvar",
+            NotifyOne::TimedWaiter => "the timed waiter",
+            NotifyOne::WokenByTheRun => "a waiter the run woke",
+        }
+    }
+
+    /// Where a `notify_one` on condition variable 7 went in each of a
+    /// hundred shuttle runs that first books what `waiters` books.
+    fn reached_under_shuttle(waiters: fn(&Execution)) -> BTreeSet<&'static str> {
+        let reached = Arc::new(Mutex::new(BTreeSet::new()));
+        let seen = Arc::clone(&reached);
+        shuttle::check_random(
+            move || {
+                let run = Execution::new(Flavour::Shuttle, 0);
+                waiters(&run);
+                lock(&seen).insert(where_it_went(run.notify_one(7)));
+            },
+            100,
+        );
+        let reached = lock(&reached).clone();
+        reached
+    }
+
+    #[test]
+    fn under_shuttle_a_notify_one_reaches_a_timed_or_an_untimed_waiter_as_the_scheduler_chooses() {
+        let reached = reached_under_shuttle(|run| {
+            run.untimed_wait_begins(7);
+            run.timed_wait_begins(7);
+        });
+        assert_eq!(
+            reached,
+            BTreeSet::from(["the condvar", "the timed waiter"]),
+            "a hundred coin flips"
+        );
+    }
+
+    #[test]
+    fn under_shuttle_a_notify_one_reaches_the_timed_waiter_once_the_untimed_one_left() {
+        let reached = reached_under_shuttle(|run| {
+            run.untimed_wait_begins(7);
+            run.untimed_wait_ends(7);
+            run.timed_wait_begins(7);
+        });
+        assert_eq!(reached, BTreeSet::from(["the timed waiter"]));
     }
 
     #[test]
