@@ -538,8 +538,8 @@ fn stderr_of_failing_checks() -> String {
 /// every engine but loom runs, and a loom check whose first execution
 /// fails for an atomic made late, and a passing check whose body catches a
 /// panic in every run, and a run on real threads that a broken oracle
-/// fails, whose join takes the panic the oracle raised: the panic hook's
-/// words on stderr.
+/// fails, whose join takes the panic the oracle raised, and one that a
+/// plain panic fails: the panic hook's words on stderr.
 #[test]
 #[ignore = "run by the tests of what a failing run prints, in a child process"]
 fn every_engine_finds_item_7_and_random_a_deadlock() {
@@ -570,6 +570,7 @@ fn every_engine_finds_item_7_and_random_a_deadlock() {
         &on_real_threads,
         a_sleep_under_a_lock_joined_expecting_no_panic,
     );
+    found(&on_real_threads, || panic!("a plain panic on real threads"));
     // Hundreds of runs under every engine, each of which panics.
     Check::new().schedules(100).assert(|| {
         let caught = std::panic::catch_unwind(|| panic!("{CAUGHT_IN_EVERY_RUN}"));
@@ -659,6 +660,12 @@ fn a_panic_that_echoes_a_violation_on_real_threads_prints_nothing() {
     let stderr = stderr_of_failing_checks();
     assert!(stderr.contains("no-blocking-under-lock"), "{stderr}");
     assert!(!stderr.contains(ECHO_OF_A_VIOLATION), "{stderr}");
+}
+
+#[test]
+fn a_plain_panic_on_real_threads_prints_as_std_prints_it() {
+    let stderr = stderr_of_failing_checks();
+    assert!(stderr.contains("a plain panic on real threads"), "{stderr}");
 }
 
 #[test]
