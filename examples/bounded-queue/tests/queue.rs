@@ -47,8 +47,10 @@ fn the_correct_timed_pop_leaves_no_count_behind() {
 #[test]
 fn a_close_that_wakes_one_consumer_is_found_by_every_deterministic_engine() {
     let lost_wakeup = || close_wakes_consumers(Some(Planted::LostWakeup));
-    // On real threads the lost wake-up is a hang the watchdog reports
-    // after seconds, so that engine is left out here.
+    // Real threads are left out: they raise the deadlock at once, but
+    // only in a run where both consumers wait before the close, which the
+    // OS rarely arranges (found by 18 of 20 checks of 1,000 runs each in
+    // a debug build, measured), so no budget makes a miss unlikely enough.
     for engine in EVERY_ENGINE
         .into_iter()
         .filter(|engine| engine.replays_exactly())
