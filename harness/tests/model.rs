@@ -1236,6 +1236,53 @@ fn a_holder_that_panics_poisons_its_mutex() {
     assert!(lock.lock().is_err());
 }
 
+/// A waiter waits for a flag; once it waits, another thread sets the flag,
+/// notifies and panics holding the lock. Whether the wait came back with
+/// the lock poisoned and the flag set, as std's does.
+fn a_wait_whose_lock_is_poisoned_meanwhile() -> bool {
+    harness::check::joins_take_panics();
+    // Whether the waiter waits, and whether the flag is set.
+    let shared = Arc::new((Mutex::new((false, false)), Condvar::new()));
+    let waiter = {
+        let shared = Arc::clone(&shared);
+        thread::spawn(move || {
+            let mut state = shared.0.lock().expect("nobody has panicked yet");
+            state.0 = true;
+            while !state.1 {
+                match shared.1.wait(state) {
+                    Ok(woken) => state = woken,
+                    Err(poisoned) => return poisoned.into_inner().1,
+                }
+            }
+            false
+        })
+    };
+    let poisoner = thread::spawn(move || {
+        loop {
+            let mut state = shared.0.lock().expect("nobody has panicked yet");
+            if state.0 {
+                state.1 = true;
+                shared.1.notify_one();
+                panic!("the notifier breaks while it holds the lock");
+            }
+            drop(state);
+            thread::yield_now();
+        }
+    });
+    assert!(poisoner.join().is_err(), "the poisoner panics");
+    waiter.join().expect("the waiter returns")
+}
+
+#[test]
+fn a_wait_whose_lock_is_poisoned_meanwhile_returns_it_poisoned_on_real_threads() {
+    // On real threads alone: shuttle fails a run at any panic of its
+    // threads, and loom at a panic a join takes.
+    Check::new()
+        .engines([Engine::Threads])
+        .schedules(20)
+        .assert(|| assert!(a_wait_whose_lock_is_poisoned_meanwhile()));
+}
+
 #[test]
 fn a_writer_that_panics_poisons_its_reader_writer_lock() {
     // Outside a run: shuttle fails a run at any panic of its threads,
