@@ -1714,8 +1714,7 @@ mod tests {
             },
             100,
         );
-        let reached = lock(&reached).clone();
-        reached
+        lock(&reached).clone()
     }
 
     #[test]
