@@ -579,8 +579,8 @@ fn every_engine_finds_item_7_and_random_a_deadlock() {
 }
 
 /// A thread sleeps holding a lock, which breaks `no-blocking-under-lock`:
-/// on real threads the body's join takes the panic that raised, and
-/// panics with [`ECHO_OF_A_VIOLATION`].
+/// on real threads the body's join takes the panic the oracle raised,
+/// and panics with [`ECHO_OF_A_VIOLATION`].
 fn a_sleep_under_a_lock_joined_expecting_no_panic() {
     let lock = Arc::new(harness::sync::Mutex::new(()));
     let sleeper = thread::spawn(move || {

@@ -39,8 +39,9 @@ pub fn wrap_panic_hook(wrap: impl FnOnce(PanicHook) -> PanicHook) {
 /// under test waits). An engine's panic that fails a run on a deadlock the
 /// model then names is not printed: the check's failure says it in the
 /// model's words; nor is a panic of a run on real threads that a
-/// violation of the model's has failed already, which echoes it; nor is what an engine has no model of, which the
-/// check's summary says it left out; nor a panic of a loom execution that
+/// violation of the model's has failed already, which echoes it; nor is
+/// what an engine has no model of, which the check's summary says it left
+/// out; nor a panic of a loom execution that
 /// made an atomic late, which its search runs again (a first execution's
 /// "causality violation", say, before the search learns its atomics); nor
 /// a panic at a line where an earlier run of the same check panicked (a

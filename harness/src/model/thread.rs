@@ -636,15 +636,21 @@ pub fn park() {
     let Some(run) = execution::current() else {
         return std::thread::park();
     };
-    run.wait_begins(Wait::Park { timed: false }, None, at);
-    // Booked only if no unpark waits for it: a moment it completes is
-    // judged, and a deadlock raised.
+    // Booked only if no unpark waits for it.
+    blocks(&run, Wait::Park { timed: false }, at);
+    park_in_the_engine(&run);
+    run.park_ends(at);
+}
+
+/// The calling thread of `run` begins `wait` at `at`, a wait no time ends:
+/// booked, a moment it completes judged, and a deadlock it completes
+/// raised.
+fn blocks(run: &Execution, wait: Wait, at: Site) {
+    run.wait_begins(wait, None, at);
     run.judge_if_quiescent();
     if let Err(deadlock) = run.deadlocked() {
         deadlock.raise();
     }
-    park_in_the_engine(&run);
-    run.park_ends(at);
 }
 
 /// Parks the calling thread of `run` in its engine, which alone may wake
@@ -658,16 +664,11 @@ fn park_in_the_engine(run: &Execution) {
 }
 
 /// A sleep of the calling thread of `run`, at `at`, past the clock's
-/// horizon: it never ends, as std's does not within any test's life. It is
-/// booked as a wait nothing ends, so a moment it completes is judged and a
-/// deadlock it completes raised; an unpark that wakes its park in the
+/// horizon: it never ends, as std's does not within any test's life. It
+/// blocks as a wait nothing ends; an unpark that wakes its park in the
 /// engine finds it parking again.
 fn sleep_for_good(run: &Execution, at: Site) -> ! {
-    run.wait_begins(Wait::SleepForGood, None, at);
-    run.judge_if_quiescent();
-    if let Err(deadlock) = run.deadlocked() {
-        deadlock.raise();
-    }
+    blocks(run, Wait::SleepForGood, at);
     loop {
         park_in_the_engine(run);
     }
